@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-send-cli.c: option parsing and dispatch for epistle-send. */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <glib/gi18n.h>
+
+#include "ep-engine.h"
+#include "ep-send-cli.h"
+
+typedef struct {
+  char    *profile;
+  char    *server;
+  char    *security;
+  char    *user;
+  char    *password_file;
+  char    *auth;
+  char    *cafile;
+  char    *from;
+  char   **to;
+  char   **cc;
+  char   **bcc;
+  char    *subject;
+  char    *body;
+  char   **attach;
+  char    *raw;
+  char   **positional;
+  gboolean print;
+  gboolean transcript;
+  gboolean allow_partial;
+  gboolean version;
+  int      timeout;
+} EpSendOptions;
+
+static void
+ep_send_options_clear (EpSendOptions *opts)
+{
+  g_free (opts->profile);
+  g_free (opts->server);
+  g_free (opts->security);
+  g_free (opts->user);
+  g_free (opts->password_file);
+  g_free (opts->auth);
+  g_free (opts->cafile);
+  g_free (opts->from);
+  g_strfreev (opts->to);
+  g_strfreev (opts->cc);
+  g_strfreev (opts->bcc);
+  g_free (opts->subject);
+  g_free (opts->body);
+  g_strfreev (opts->attach);
+  g_free (opts->raw);
+  g_strfreev (opts->positional);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EpSendOptions, ep_send_options_clear)
+
+static const char *description_text =
+  N_("Exit status: 0 delivered; 75 temporary failure (4xx, timeout, connection lost,\n"
+     "or delivery unknown); 64 usage; 65 bad input data (address, header);\n"
+     "66 input file unreadable; 69 refused by the server (5xx); 76 protocol error\n"
+     "or security violation; 77 authentication or certificate failure;\n"
+     "78 configuration error.\n"
+     "\n"
+     "Examples:\n"
+     "  epistle-send --print --from me@example.com --subject Hi --body note.txt you@example.org\n"
+     "  epistle-send --server smtp.example.com:587 --user me@example.com --password-file pw \\\n"
+     "      --from me@example.com --to you@example.org --subject Report --attach report.pdf\n"
+     "  epistle-send --profile Sandbox --from me@example.com --subject Test you@example.org");
+
+static int
+parse_options (EpSendOptions  *opts,
+               int            *argc,
+               char         ***argv,
+               GError        **error)
+{
+  const GOptionEntry entries[] = {
+    { "profile", 0, 0, G_OPTION_ARG_STRING, &opts->profile,
+      N_("Use a saved profile (password from the keyring)"), N_("NAME") },
+    { "server", 0, 0, G_OPTION_ARG_STRING, &opts->server,
+      N_("SMTP server (overrides the profile's)"), N_("HOST[:PORT]") },
+    { "security", 0, 0, G_OPTION_ARG_STRING, &opts->security,
+      N_("tls, starttls or none (default: tls for port 465, otherwise starttls, required)"),
+      N_("MODE") },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &opts->user,
+      N_("User name for authentication"), N_("NAME") },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &opts->password_file,
+      N_("Read the password from FILE ('-' = standard input)"), N_("FILE") },
+    { "auth", 0, 0, G_OPTION_ARG_STRING, &opts->auth,
+      N_("Authentication mechanism (default: the strongest offered)"), N_("MECH") },
+    { "cafile", 0, 0, G_OPTION_ARG_FILENAME, &opts->cafile,
+      N_("PEM certificates to trust in addition to the system store"), N_("FILE") },
+    { "from", 0, 0, G_OPTION_ARG_STRING, &opts->from,
+      N_("Sender address"), N_("ADDR") },
+    { "to", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->to,
+      N_("Recipient (repeatable; positional arguments are To)"), N_("ADDR") },
+    { "cc", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->cc,
+      N_("Carbon-copy recipient (repeatable)"), N_("ADDR") },
+    { "bcc", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->bcc,
+      N_("Blind carbon-copy recipient (repeatable, never written in the headers)"), N_("ADDR") },
+    { "subject", 0, 0, G_OPTION_ARG_STRING, &opts->subject,
+      N_("Subject"), N_("TEXT") },
+    { "body", 0, 0, G_OPTION_ARG_FILENAME, &opts->body,
+      N_("Read the message text from FILE ('-' = standard input)"), N_("FILE") },
+    { "attach", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts->attach,
+      N_("Attach FILE (repeatable)"), N_("FILE") },
+    { "raw", 0, 0, G_OPTION_ARG_FILENAME, &opts->raw,
+      N_("Send this prebuilt RFC 5322 message as it is (envelope from --from/--to/…)"),
+      N_("FILE") },
+    { "print", 0, 0, G_OPTION_ARG_NONE, &opts->print,
+      N_("Write the composed message (CRLF) to standard output; no network"), NULL },
+    { "transcript", 0, 0, G_OPTION_ARG_NONE, &opts->transcript,
+      N_("Show the SMTP dialogue on standard error, secrets redacted"), NULL },
+    { "allow-partial", 0, 0, G_OPTION_ARG_NONE, &opts->allow_partial,
+      N_("Deliver to the accepted recipients when some are refused"), NULL },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &opts->timeout,
+      N_("Timeout per network operation (default 60)"), N_("SECONDS") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &opts->version,
+      N_("Print the version and exit"), NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->positional,
+      NULL, N_("[RECIPIENT…]") },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = NULL;
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context,
+                                _("Compose a message and send it over SMTP, or print it."));
+  g_option_context_set_description (context, _(description_text));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!g_option_context_parse (context, argc, argv, error))
+    return FALSE;
+
+  return TRUE;
+}
+
+int
+ep_send_cli_run (int    argc,
+                 char **argv)
+{
+  g_auto(EpSendOptions) opts = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  opts.timeout = 60;
+
+  if (!parse_options (&opts, &argc, &argv, &error))
+    {
+      g_printerr ("epistle-send: %s\n", error->message);
+      g_printerr (_("Try “epistle-send --help” for more information.\n"));
+      return EP_EXIT_USAGE;
+    }
+
+  if (opts.version)
+    {
+      g_print ("epistle-send %s\n", ep_engine_version ());
+      return EP_EXIT_OK;
+    }
+
+  g_printerr ("epistle-send: %s\n", _("nothing to do yet"));
+  return EP_EXIT_USAGE;
+}
