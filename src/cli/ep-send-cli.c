@@ -8,30 +8,7 @@
 
 #include "ep-engine.h"
 #include "ep-send-cli.h"
-
-typedef struct {
-  char    *profile;
-  char    *server;
-  char    *security;
-  char    *user;
-  char    *password_file;
-  char    *auth;
-  char    *cafile;
-  char    *from;
-  char   **to;
-  char   **cc;
-  char   **bcc;
-  char    *subject;
-  char    *body;
-  char   **attach;
-  char    *raw;
-  char   **positional;
-  gboolean print;
-  gboolean transcript;
-  gboolean allow_partial;
-  gboolean version;
-  int      timeout;
-} EpSendOptions;
+#include "ep-send-options.h"
 
 static void
 ep_send_options_clear (EpSendOptions *opts)

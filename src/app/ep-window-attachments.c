@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-window-attachments.c: attaching files: chooser, drag-and-drop, paste, and the attachment list. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ep-attachment.h"
+#include "ep-attachment-row.h"
+#include "ep-window-private.h"
+
+/* RFC 2045 §6.8: base64 lines of at most 76 characters, each ended by CRLF. */
+#define EP_BASE64_LINE 76
+
+typedef struct {
+  EpWindow *self;   /* weak */
+  GFile    *file;
+} AddData;
+
+static void
+add_data_free (AddData *data)
+{
+  g_clear_weak_pointer (&data->self);
+  g_clear_object (&data->file);
+  g_free (data);
+}
+
+static guint64
+encoded_size (guint64 size)
+{
+  guint64 chars = (size + 2) / 3 * 4;
+  guint64 lines = (chars + EP_BASE64_LINE - 1) / EP_BASE64_LINE;
+
+  return chars + 2 * lines;
+}
+
+static gboolean
+ep_window_has_file (EpWindow *self,
+                    GFile    *file)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->attachments));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(EpAttachment) attachment = g_list_model_get_item (G_LIST_MODEL (self->attachments), i);
+
+      if (g_file_equal (ep_attachment_get_file (attachment), file))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+ep_window_update_attachments_summary (EpWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->attachments));
+  guint64 total = 0, encoded = 0;
+  g_autofree char *total_text = NULL;
+  g_autofree char *encoded_text = NULL;
+  g_autofree char *summary = NULL;
+  gboolean too_big;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(EpAttachment) attachment = g_list_model_get_item (G_LIST_MODEL (self->attachments), i);
+
+      total += ep_attachment_get_size (attachment);
+      encoded += encoded_size (ep_attachment_get_size (attachment));
+    }
+
+  total_text = g_format_size (total);
+  encoded_text = g_format_size (encoded);
+  /* Translators: "2 attachments, 3.4 MB (4.6 MB when sent)" */
+  summary = g_strdup_printf (ngettext ("%u attachment, %s (%s when sent)",
+                                       "%u attachments, %s (%s when sent)", n),
+                             n, total_text, encoded_text);
+  gtk_label_set_text (self->attachments_summary, summary);
+  gtk_revealer_set_reveal_child (self->attachments_revealer, n > 0);
+
+  too_big = encoded > self->size_limit;
+  gtk_widget_set_visible (GTK_WIDGET (self->size_warning_icon), too_big);
+  gtk_widget_set_visible (GTK_WIDGET (self->size_warning_label), too_big);
+  if (too_big)
+    {
+      g_autofree char *limit = g_format_size (self->size_limit);
+      g_autofree char *warning = g_strdup_printf (_("Larger than the server’s limit of %s"), limit);
+
+      gtk_label_set_text (self->size_warning_label, warning);
+    }
+}
+
+static void
+attachment_checked_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  AddData *data = user_data;
+  EpWindow *self = data->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EpAttachment) attachment = ep_attachment_new_finish (result, &error);
+
+  if (self == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      add_data_free (data);
+      return;
+    }
+
+  self->pending_adds--;
+  if (attachment == NULL)
+    ep_window_show_toast (self, error->message);
+  else if (ep_window_has_file (self, data->file))
+    {
+      g_autofree char *text = g_strdup_printf (_("“%s” is already attached"),
+                                               ep_attachment_get_display_name (attachment));
+      ep_window_show_toast (self, text);
+    }
+  else
+    {
+      g_list_store_append (self->attachments, attachment);
+    }
+  add_data_free (data);
+}
+
+void
+ep_window_add_file (EpWindow   *self,
+                    GFile      *file,
+                    const char *display_name)
+{
+  AddData *data;
+
+  g_return_if_fail (EP_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  data = g_new0 (AddData, 1);
+  g_set_weak_pointer (&data->self, self);
+  data->file = g_object_ref (file);
+  self->pending_adds++;
+  ep_attachment_new_async (file, display_name, self->cancellable, attachment_checked_cb, data);
+}
+
+static void
+ep_window_add_file_list (EpWindow *self,
+                         GSList   *files)
+{
+  for (GSList *l = files; l != NULL; l = l->next)
+    ep_window_add_file (self, l->data, NULL);
+}
+
+/* Image data (dragged from a browser, pasted from a screenshot tool) becomes image.png in our cache:
+ * each in its own directory so that every one keeps the plain name. */
+void
+ep_window_add_texture (EpWindow   *self,
+                       GdkTexture *texture)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autoptr(GFile) file = NULL;
+
+  dir = g_build_filename (g_get_user_cache_dir (), "epistle", "images", uuid, NULL);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not keep the image: %s"), g_strerror (errno));
+      ep_window_show_toast (self, text);
+      return;
+    }
+  path = g_build_filename (dir, "image.png", NULL);
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      ep_window_show_toast (self, _("Could not keep the image: saving it as PNG failed"));
+      return;
+    }
+  file = g_file_new_for_path (path);
+  ep_window_add_file (self, file, "image.png");
+}
+
+/* Drag and drop */
+
+static GdkContentFormats *
+drop_formats (void)
+{
+  GdkContentFormatsBuilder *builder = gdk_content_formats_builder_new ();
+
+  gdk_content_formats_builder_add_gtype (builder, GDK_TYPE_FILE_LIST);
+  gdk_content_formats_builder_add_gtype (builder, GDK_TYPE_TEXTURE);
+  return gdk_content_formats_builder_free_to_formats (builder);
+}
+
+/* A browser offers the image itself and a web URI; a file manager offers local files.
+ * Prefer image data when it is there, files otherwise. */
+static GType
+choose_drop_type (GdkContentFormats *formats)
+{
+  static const char *image_types[] = { "image/png", "image/jpeg", "image/gif", "image/webp",
+                                       "image/bmp", "image/tiff", NULL };
+
+  for (guint i = 0; image_types[i] != NULL; i++)
+    if (gdk_content_formats_contain_mime_type (formats, image_types[i]))
+      return GDK_TYPE_TEXTURE;
+  return GDK_TYPE_FILE_LIST;
+}
+
+static void
+ep_window_handle_value (EpWindow     *self,
+                        const GValue *value)
+{
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    ep_window_add_file_list (self, g_value_get_boxed (value));
+  else if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE))
+    ep_window_add_texture (self, g_value_get_object (value));
+}
+
+static void
+drop_read_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GdkDrop *drop = GDK_DROP (object);
+  g_autoptr(EpWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  const GValue *value;
+
+  value = gdk_drop_read_value_finish (drop, result, &error);
+  if (value == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("The dropped item could not be attached: %s"),
+                                               error->message);
+      gdk_drop_finish (drop, 0);
+      ep_window_show_toast (self, text);
+      return;
+    }
+
+  ep_window_handle_value (self, value);
+  gdk_drop_finish (drop, GDK_ACTION_COPY);
+}
+
+static gboolean
+drop_cb (GtkDropTargetAsync *target,
+         GdkDrop            *drop,
+         double              x,
+         double              y,
+         EpWindow           *self)
+{
+  GType type = choose_drop_type (gdk_drop_get_formats (drop));
+
+  gtk_revealer_set_reveal_child (self->drop_revealer, FALSE);
+  gdk_drop_read_value_async (drop, type, G_PRIORITY_DEFAULT, self->cancellable,
+                             drop_read_cb, g_object_ref (self));
+  return TRUE;
+}
+
+static GdkDragAction
+drag_enter_cb (GtkDropTargetAsync *target,
+               GdkDrop            *drop,
+               double              x,
+               double              y,
+               EpWindow           *self)
+{
+  gtk_revealer_set_reveal_child (self->drop_revealer, TRUE);
+  return GDK_ACTION_COPY;
+}
+
+static void
+drag_leave_cb (GtkDropTargetAsync *target,
+               GdkDrop            *drop,
+               EpWindow           *self)
+{
+  gtk_revealer_set_reveal_child (self->drop_revealer, FALSE);
+}
+
+/* Paste: files and images become attachments; text still goes into the text. */
+
+static void
+clipboard_read_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(EpWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  const GValue *value;
+
+  value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (object), result, &error);
+  if (value == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *text = g_strdup_printf (_("Nothing could be pasted: %s"), error->message);
+          ep_window_show_toast (self, text);
+        }
+      return;
+    }
+  ep_window_handle_value (self, value);
+}
+
+/* Returns TRUE when the clipboard held files or an image and we took it as attachments. */
+static gboolean
+ep_window_paste_attachments (EpWindow     *self,
+                             GdkClipboard *clipboard)
+{
+  g_autoptr(GdkContentFormats) formats = NULL;
+  GType type;
+
+  /* Remote clipboards list mime types only; ask which GTypes they can become. */
+  formats = gdk_content_formats_union_deserialize_gtypes (
+    gdk_content_formats_ref (gdk_clipboard_get_formats (clipboard)));
+
+  if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST))
+    type = GDK_TYPE_FILE_LIST;
+  else if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE))
+    type = GDK_TYPE_TEXTURE;
+  else
+    return FALSE;
+
+  gdk_clipboard_read_value_async (clipboard, type, G_PRIORITY_DEFAULT, self->cancellable,
+                                  clipboard_read_cb, g_object_ref (self));
+  return TRUE;
+}
+
+static void
+body_paste_cb (GtkTextView *view,
+               EpWindow    *self)
+{
+  if (ep_window_paste_attachments (self, gtk_widget_get_clipboard (GTK_WIDGET (view))))
+    g_signal_stop_emission_by_name (view, "paste-clipboard");
+}
+
+/* Actions */
+
+static void
+chooser_response_cb (GtkNativeDialog *chooser,
+                     int              response,
+                     EpWindow        *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (chooser));
+      guint n = g_list_model_get_n_items (files);
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(GFile) file = g_list_model_get_item (files, i);
+          ep_window_add_file (self, file, NULL);
+        }
+    }
+  g_object_unref (chooser);
+}
+
+static void
+attach_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  EpWindow *self = EP_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+
+  /* GtkFileChooserNative goes through the file chooser portal inside a sandbox. */
+  chooser = gtk_file_chooser_native_new (_("Attach Files"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN,
+                                         _("_Attach"), _("_Cancel"));
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (chooser), TRUE);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (chooser_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+remove_attachment_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  EpWindow *self = EP_WINDOW (widget);
+  g_autoptr(GFile) file = g_file_new_for_uri (g_variant_get_string (parameter, NULL));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->attachments));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(EpAttachment) attachment = g_list_model_get_item (G_LIST_MODEL (self->attachments), i);
+
+      if (g_file_equal (ep_attachment_get_file (attachment), file))
+        {
+          g_list_store_remove (self->attachments, i);
+          break;
+        }
+    }
+}
+
+static GtkWidget *
+create_row_cb (gpointer item,
+               gpointer user_data)
+{
+  return ep_attachment_row_new (EP_ATTACHMENT (item));
+}
+
+static void
+attachments_changed_cb (EpWindow *self)
+{
+  ep_window_update_attachments_summary (self);
+}
+
+void
+ep_window_attachments_class_init (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.attach", NULL, attach_action);
+  gtk_widget_class_install_action (widget_class, "win.remove-attachment", "s",
+                                   remove_attachment_action);
+}
+
+void
+ep_window_attachments_init (EpWindow *self)
+{
+  GtkDropTargetAsync *target;
+  g_autoptr(GdkContentFormats) formats = drop_formats ();
+
+  self->attachments = g_list_store_new (EP_TYPE_ATTACHMENT);
+  self->size_limit = EP_WINDOW_DEFAULT_SIZE_LIMIT;
+  gtk_list_box_bind_model (self->attachments_list, G_LIST_MODEL (self->attachments),
+                           create_row_cb, NULL, NULL);
+  g_signal_connect_swapped (self->attachments, "items-changed",
+                            G_CALLBACK (attachments_changed_cb), self);
+
+  target = gtk_drop_target_async_new (g_steal_pointer (&formats), GDK_ACTION_COPY);
+  g_signal_connect (target, "drop", G_CALLBACK (drop_cb), self);
+  g_signal_connect (target, "drag-enter", G_CALLBACK (drag_enter_cb), self);
+  g_signal_connect (target, "drag-leave", G_CALLBACK (drag_leave_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
+
+  g_signal_connect (self->body_view, "paste-clipboard", G_CALLBACK (body_paste_cb), self);
+  ep_window_update_attachments_summary (self);
+}
+
+GListModel *
+ep_window_get_attachments (EpWindow *self)
+{
+  g_return_val_if_fail (EP_IS_WINDOW (self), NULL);
+  return G_LIST_MODEL (self->attachments);
+}
+
+void
+ep_window_set_size_limit (EpWindow *self,
+                          guint64   size_limit)
+{
+  g_return_if_fail (EP_IS_WINDOW (self));
+
+  self->size_limit = size_limit ? size_limit : EP_WINDOW_DEFAULT_SIZE_LIMIT;
+  ep_window_update_attachments_summary (self);
+}
+
+guint64
+ep_window_get_encoded_size (EpWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->attachments));
+  guint64 encoded = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(EpAttachment) attachment = g_list_model_get_item (G_LIST_MODEL (self->attachments), i);
+      encoded += encoded_size (ep_attachment_get_size (attachment));
+    }
+  return encoded;
+}

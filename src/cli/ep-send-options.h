@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-send-options.h: the parsed command line of epistle-send, shared by its compose and deliver parts. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char    *profile;
+  char    *server;
+  char    *security;
+  char    *user;
+  char    *password_file;
+  char    *auth;
+  char    *cafile;
+  char    *from;
+  char   **to;
+  char   **cc;
+  char   **bcc;
+  char    *subject;
+  char    *body;
+  char   **attach;
+  char    *raw;
+  char   **positional;
+  gboolean print;
+  gboolean transcript;
+  gboolean allow_partial;
+  gboolean version;
+  int      timeout;
+} EpSendOptions;
+
+G_END_DECLS

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-window-dnd.c: real X11 drags (files and image data) from another process onto a compose
+ * window, and the attachment model's rules (duplicates, folders, unreadable files). */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <adwaita.h>
+
+#include "ep-application.h"
+#include "ep-attachment.h"
+#include "ep-window.h"
+
+static EpApplication *app;
+
+static void
+iterate_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!done (data) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+/* Lets both X clients exchange the drag protocol between pointer steps. */
+static void
+iterate_for (guint ms)
+{
+  iterate_until (never, NULL, ms);
+}
+
+static gboolean
+subprocess_done (gpointer data)
+{
+  return g_object_get_data (data, "done") != NULL;
+}
+
+static void
+subprocess_wait_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (object), result, NULL);
+  g_object_set_data (object, "done", GINT_TO_POINTER (1));
+}
+
+/* Runs a command while the main loop keeps serving the window. */
+static void
+run_async (const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE, &error);
+
+  g_assert_no_error (error);
+  g_subprocess_wait_async (proc, NULL, subprocess_wait_cb, NULL);
+  iterate_until (subprocess_done, proc, 20000);
+  g_assert_true (subprocess_done (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+}
+
+static gboolean
+model_has_items (gpointer data)
+{
+  GListModel *model = data;
+  return g_list_model_get_n_items (model) > GPOINTER_TO_UINT (g_object_get_data (data, "expect")) - 1;
+}
+
+static void
+wait_for_items (EpWindow *window, guint n)
+{
+  GListModel *model = ep_window_get_attachments (window);
+
+  g_object_set_data (G_OBJECT (model), "expect", GUINT_TO_POINTER (n));
+  iterate_until (model_has_items, model, 10000);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, n);
+}
+
+static gboolean
+window_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
+}
+
+static char *
+make_png (const char *name, int size)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, size, size);
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), name, NULL);
+
+  gdk_pixbuf_fill (pixbuf, 0x3584e4ff);
+  gdk_pixbuf_save (pixbuf, path, "png", &error, NULL);
+  g_assert_no_error (error);
+  return path;
+}
+
+/* Starts the drag source, then drags from it to (tx, ty) with real pointer motion. The source
+ * must outlive the drop: the data is read from it afterwards. */
+static GSubprocess *
+drag_from_source (const char * const *source_args, int tx, int ty)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  GSubprocess *source = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *script = g_build_filename (g_getenv ("EPISTLE_SRCDIR"), "tests", "dnd-source.py", NULL);
+  int sx, sy;
+
+  g_ptr_array_add (argv, (char *) "/usr/bin/python3");
+  g_ptr_array_add (argv, script);
+  for (guint i = 0; source_args[i]; i++)
+    g_ptr_array_add (argv, (char *) source_args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  source = g_subprocess_newv ((const char * const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (source));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_cmpint (sscanf (line, "READY %d %d", &sx, &sy), ==, 2);
+  iterate_for (500);
+  if (g_getenv ("EP_DEBUG_SHOTS"))
+    run_async ((const char *[]) { "import", "-window", "root", "/tmp/dnd-a.png", NULL });
+
+  {
+    g_autofree char *x = g_strdup_printf ("%d", sx), *y = g_strdup_printf ("%d", sy);
+    run_async ((const char *[]) { "xdotool", "mousemove", x, y, NULL });
+    run_async ((const char *[]) { "xdotool", "mousedown", "1", NULL });
+  }
+  /* Small steps: one jump does not cross the drag threshold. */
+  for (int i = 1; i <= 16; i++)
+    {
+      g_autofree char *x = g_strdup_printf ("%d", sx + (tx - sx) * i / 16);
+      g_autofree char *y = g_strdup_printf ("%d", sy + (ty - sy) * i / 16);
+      run_async ((const char *[]) { "xdotool", "mousemove", x, y, NULL });
+      iterate_for (50);
+    }
+  iterate_for (300);
+  if (g_getenv ("EP_DEBUG_SHOTS"))
+    run_async ((const char *[]) { "import", "-window", "root", "/tmp/dnd-b.png", NULL });
+  run_async ((const char *[]) { "xdotool", "mouseup", "1", NULL });
+  return source;
+}
+
+static void
+stop_source (GSubprocess *source)
+{
+  g_subprocess_force_exit (source);
+  g_subprocess_wait (source, NULL, NULL);
+  g_object_unref (source);
+}
+
+static EpWindow *
+new_mapped_window (void)
+{
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+
+  gtk_window_present (GTK_WINDOW (window));
+  iterate_until (window_mapped, window, 5000);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window)));
+  return window;
+}
+
+static void
+test_drag_files (void)
+{
+  EpWindow *window = new_mapped_window ();
+  g_autofree char *png = make_png ("photo.png", 64);
+  g_autofree char *txt = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "notes.txt", NULL);
+  g_autoptr(GFile) png_file = g_file_new_for_path (png);
+  g_autoptr(EpAttachment) first = NULL;
+  GSubprocess *source;
+
+  g_assert_true (g_file_set_contents (txt, "hello\n", -1, NULL));
+  source = drag_from_source ((const char *[]) { png, txt, NULL }, 380, 420);
+  wait_for_items (window, 2);
+  stop_source (source);
+
+  first = g_list_model_get_item (ep_window_get_attachments (window), 0);
+  g_assert_true (g_file_equal (ep_attachment_get_file (first), png_file));
+  g_assert_cmpstr (ep_attachment_get_content_type (first), ==, "image/png");
+  g_assert_cmpuint (ep_attachment_get_size (first), >, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_drag_image_data (void)
+{
+  EpWindow *window = new_mapped_window ();
+  g_autofree char *png = make_png ("dragged.png", 33);
+  g_autoptr(EpAttachment) attachment = NULL;
+  g_autoptr(GdkPixbuf) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  GSubprocess *source;
+
+  source = drag_from_source ((const char *[]) { "--image", png, NULL }, 380, 420);
+  wait_for_items (window, 1);
+  stop_source (source);
+
+  attachment = g_list_model_get_item (ep_window_get_attachments (window), 0);
+  g_assert_cmpstr (ep_attachment_get_display_name (attachment), ==, "image.png");
+  g_assert_cmpstr (ep_attachment_get_content_type (attachment), ==, "image/png");
+  path = g_file_get_path (ep_attachment_get_file (attachment));
+  g_assert_true (g_str_has_prefix (path, g_get_user_cache_dir ()));
+  saved = gdk_pixbuf_new_from_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (saved), ==, 33);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_attachment_rules (void)
+{
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  const char *tmp = g_getenv ("EPISTLE_TEST_TMPDIR");
+  g_autofree char *png = make_png ("a.png", 8);
+  g_autofree char *secret = g_build_filename (tmp, "secret.txt", NULL);
+  g_autoptr(GFile) png_file = g_file_new_for_path (png);
+  g_autoptr(GFile) dir = g_file_new_for_path (tmp);
+  g_autoptr(GFile) missing = g_file_new_for_path ("/nonexistent/file.pdf");
+  g_autoptr(GFile) secret_file = g_file_new_for_path (secret);
+  GListModel *model = ep_window_get_attachments (window);
+
+  ep_window_add_file (window, png_file, NULL);
+  wait_for_items (window, 1);
+  /* Duplicate, folder, missing file: refused, the list unchanged. */
+  ep_window_add_file (window, png_file, NULL);
+  ep_window_add_file (window, dir, NULL);
+  ep_window_add_file (window, missing, NULL);
+  if (getuid () != 0)
+    {
+      g_assert_true (g_file_set_contents (secret, "x", -1, NULL));
+      g_chmod (secret, 0);
+      ep_window_add_file (window, secret_file, NULL);
+    }
+  while (ep_window_is_busy (window))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+
+  /* The encoded size is base64's: 4/3 plus CRLF every 76 characters. */
+  {
+    g_autoptr(EpAttachment) a = g_list_model_get_item (model, 0);
+    guint64 n = ep_attachment_get_size (a);
+    guint64 chars = (n + 2) / 3 * 4;
+    g_assert_cmpuint (ep_window_get_encoded_size (window), ==, chars + 2 * ((chars + 75) / 76));
+  }
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.remove-attachment", "s",
+                              g_file_get_uri (png_file));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int ret;
+
+  gtk_test_init (&argc, &argv, NULL);
+  app = ep_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+
+  g_test_add_func ("/window/attachment-rules", test_attachment_rules);
+  g_test_add_func ("/window/drag-files", test_drag_files);
+  g_test_add_func ("/window/drag-image-data", test_drag_image_data);
+  ret = g_test_run ();
+
+  g_clear_object (&app);
+  return ret;
+}
