@@ -36,6 +36,16 @@ second=$!
 sleep 2
 if kill -0 "$second" 2>/dev/null; then nok "a second launch exits after handing over"; kill "$second"; else ok "a second launch exits after handing over"; fi
 
+# A mailto: link opens a prefilled window in the running instance (named after the subject).
+"$EPISTLE" 'mailto:someone@example.org?subject=Quarterly%20report&body=Hello' >/dev/null 2>&1
+if timeout 5 sh -c 'until xdotool search --onlyvisible --name "^Quarterly report$" >/dev/null 2>&1; do sleep 0.1; done'; then
+  ok "a mailto: link opens a prefilled compose window"
+else
+  nok "a mailto: link opens a prefilled compose window"
+fi
+"$EPISTLE" 'mailto:a@x.org?subject=x%0D%0ABcc:evil@x.org' >/dev/null 2>&1
+if [ $? -eq 65 ]; then ok "a link with a header injection is refused (65)"; else nok "a link with a header injection is refused (65)"; fi
+
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 if grep -E 'CRITICAL|WARNING' "$EPISTLE_TEST_TMPDIR/app.log" >/dev/null; then

@@ -34,6 +34,48 @@ test_window_accels (void)
   g_assert_cmpstrv (attach, ((const char * const[]) { "<Shift><Control>a", NULL }));
 }
 
+static void
+test_window_mailto (void)
+{
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "report.txt", NULL);
+  g_autofree char *uri = g_strdup_printf ("mailto:a@x.org?cc=b@y.org&subject=Quarterly%%20report"
+                                          "&body=Hi%%0D%%0Athere&attach=%s", path);
+  g_autoptr(EpMailto) mailto = ep_mailto_parse (uri, &error);
+  GListModel *attachments = ep_window_get_attachments (window);
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (path, "numbers", -1, NULL));
+  ep_window_apply_mailto (window, mailto);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Quarterly report");
+
+  /* The link's attachment waits for the user's yes. */
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_cmpuint (g_list_model_get_n_items (attachments), ==, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.attach-offered", NULL));
+  while (ep_window_is_busy (window))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (attachments), ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_window_mailto_ignored (void)
+{
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  g_autoptr(EpMailto) mailto = ep_mailto_parse ("mailto:a@x.org?attach=/etc/passwd", NULL);
+
+  ep_window_apply_mailto (window, mailto);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.ignore-offered", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.attach-offered", NULL));
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_cmpuint (g_list_model_get_n_items (ep_window_get_attachments (window)), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -49,6 +91,8 @@ main (int   argc,
 
   g_test_add_func ("/window/structure", test_window_structure);
   g_test_add_func ("/window/accels", test_window_accels);
+  g_test_add_func ("/window/mailto", test_window_mailto);
+  g_test_add_func ("/window/mailto-ignored", test_window_mailto_ignored);
   ret = g_test_run ();
 
   g_clear_object (&app);

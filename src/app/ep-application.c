@@ -97,6 +97,116 @@ static const GActionEntry app_actions[] = {
   { "quit", ep_application_quit_action },
 };
 
+static EpWindow *
+ep_application_new_window (EpApplication *self)
+{
+  return ep_window_new (ADW_APPLICATION (self));
+}
+
+/* A mailto: link or a file from the command line, a launcher or D-Bus. Returns FALSE with
+ * @error for a link that cannot be used. */
+static gboolean
+ep_application_open_one (EpApplication  *self,
+                         EpWindow      **window,
+                         GFile          *file,
+                         GError        **error)
+{
+  if (g_file_has_uri_scheme (file, "mailto"))
+    {
+      g_autofree char *uri = g_file_get_uri (file);
+      g_autoptr(EpMailto) mailto = ep_mailto_parse (uri, error);
+
+      if (mailto == NULL)
+        return FALSE;
+      /* Each link is its own message. */
+      *window = ep_application_new_window (self);
+      ep_window_apply_mailto (*window, mailto);
+      gtk_window_present (GTK_WINDOW (*window));
+      return TRUE;
+    }
+
+  if (*window == NULL)
+    *window = ep_application_new_window (self);
+  ep_window_add_file (*window, file, NULL);
+  gtk_window_present (GTK_WINDOW (*window));
+  return TRUE;
+}
+
+static void
+ep_application_open (GApplication  *app,
+                     GFile        **files,
+                     int            n_files,
+                     const char    *hint)
+{
+  EpApplication *self = EP_APPLICATION (app);
+  EpWindow *window = NULL;
+
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!ep_application_open_one (self, &window, files[i], &error))
+        {
+          if (window == NULL)
+            window = ep_application_new_window (self);
+          ep_window_show_toast (window, error->message);
+          gtk_window_present (GTK_WINDOW (window));
+        }
+    }
+}
+
+static int
+ep_application_command_line (GApplication            *app,
+                             GApplicationCommandLine *cmdline)
+{
+  EpApplication *self = EP_APPLICATION (app);
+  GVariantDict *options = g_application_command_line_get_options_dict (cmdline);
+  g_autofree const char **attach = NULL;
+  g_autofree const char **remaining = NULL;
+  gboolean new_message = FALSE;
+  EpWindow *window = NULL;
+  int status = 0;
+
+  g_variant_dict_lookup (options, "attach", "^a&ay", &attach);
+  g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &remaining);
+  g_variant_dict_lookup (options, "new-message", "b", &new_message);
+
+  for (guint i = 0; remaining != NULL && remaining[i] != NULL; i++)
+    {
+      g_autoptr(GFile) file = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (g_ascii_strncasecmp (remaining[i], "mailto:", 7) == 0)
+        file = g_file_new_for_uri (remaining[i]);
+      else
+        file = g_application_command_line_create_file_for_arg (cmdline, remaining[i]);
+
+      if (!ep_application_open_one (self, &window, file, &error))
+        {
+          g_application_command_line_printerr (cmdline, "epistle: %s\n", error->message);
+          status = 65;
+        }
+    }
+
+  for (guint i = 0; attach != NULL && attach[i] != NULL; i++)
+    {
+      g_autoptr(GFile) file = g_application_command_line_create_file_for_arg (cmdline, attach[i]);
+
+      if (window == NULL)
+        window = ep_application_new_window (self);
+      ep_window_add_file (window, file, NULL);
+    }
+
+  if (window != NULL)
+    gtk_window_present (GTK_WINDOW (window));
+  else if (new_message)
+    gtk_window_present (GTK_WINDOW (ep_application_new_window (self)));
+  else if (status == 0)
+    g_application_activate (app);
+
+  return status;
+}
+
 static int
 ep_application_handle_local_options (GApplication *app,
                                      GVariantDict *options)
@@ -153,6 +263,8 @@ ep_application_class_init (EpApplicationClass *klass)
   app_class->activate = ep_application_activate;
   app_class->startup = ep_application_startup;
   app_class->handle_local_options = ep_application_handle_local_options;
+  app_class->command_line = ep_application_command_line;
+  app_class->open = ep_application_open;
 }
 
 static void
@@ -160,6 +272,9 @@ ep_application_init (EpApplication *self)
 {
   static const GOptionEntry entries[] = {
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+    { "new-message", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Open a new compose window"), NULL },
+    { "attach", 'a', 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, N_("Attach FILE to a new message"), N_("FILE") },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, NULL, N_("[mailto:…|FILE…]") },
     G_OPTION_ENTRY_NULL
   };
 
@@ -171,7 +286,7 @@ ep_application_new (void)
 {
   return g_object_new (EP_TYPE_APPLICATION,
                        "application-id", APP_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/io/github/epistlemail/Epistle",
                        NULL);
 }

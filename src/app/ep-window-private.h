@@ -25,12 +25,15 @@ struct _EpWindow
   GtkLabel        *attachments_summary;
   GtkImage        *size_warning_icon;
   GtkLabel        *size_warning_label;
+  GtkRevealer     *offer_revealer;
+  GtkLabel        *offer_label;
 
   /* Owned */
   GListStore      *attachments;      /* of EpAttachment */
   GCancellable    *cancellable;      /* window-wide: cancelled on dispose */
   guint64          size_limit;       /* the profile's SIZE, or a default */
   guint            pending_adds;
+  GPtrArray       *offered_files;    /* of GFile: from a link, waiting for the user's yes */
 };
 
 /* ep-window-attachments.c */

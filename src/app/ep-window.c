@@ -20,6 +20,70 @@ ep_window_send_action (GtkWidget  *widget,
 }
 
 static void
+ep_window_set_offered_files (EpWindow  *self,
+                             GPtrArray *files)
+{
+  g_autoptr(GString) names = g_string_new (NULL);
+  g_autofree char *text = NULL;
+
+  g_clear_pointer (&self->offered_files, g_ptr_array_unref);
+  if (files == NULL || files->len == 0)
+    {
+      gtk_revealer_set_reveal_child (self->offer_revealer, FALSE);
+      return;
+    }
+
+  self->offered_files = g_ptr_array_ref (files);
+  for (guint i = 0; i < files->len; i++)
+    {
+      g_autofree char *name = g_file_get_parse_name (files->pdata[i]);
+
+      if (names->len > 0)
+        g_string_append (names, ", ");
+      g_string_append (names, name);
+    }
+  text = g_strdup_printf (ngettext ("The link that opened this message asks to attach %u file: %s. "
+                                    "Attach it only if you expected this.",
+                                    "The link that opened this message asks to attach %u files: %s. "
+                                    "Attach them only if you expected this.", files->len),
+                          files->len, names->str);
+  gtk_label_set_text (self->offer_label, text);
+  gtk_revealer_set_reveal_child (self->offer_revealer, TRUE);
+}
+
+static void
+attach_offered_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  EpWindow *self = EP_WINDOW (widget);
+  g_autoptr(GPtrArray) files = g_steal_pointer (&self->offered_files);
+
+  if (files != NULL)
+    for (guint i = 0; i < files->len; i++)
+      ep_window_add_file (self, files->pdata[i], NULL);
+  ep_window_set_offered_files (self, NULL);
+}
+
+static void
+ignore_offered_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  ep_window_set_offered_files (EP_WINDOW (widget), NULL);
+}
+
+/* The window is named after its subject, so that several drafts can be told apart. */
+static void
+subject_changed_cb (EpWindow *self)
+{
+  const char *subject = gtk_editable_get_text (GTK_EDITABLE (self->subject_entry));
+  g_autofree char *trimmed = g_strstrip (g_strdup (subject));
+
+  gtk_window_set_title (GTK_WINDOW (self), *trimmed ? trimmed : _("New Message"));
+}
+
+static void
 ep_window_dispose (GObject *object)
 {
   EpWindow *self = EP_WINDOW (object);
@@ -37,6 +101,7 @@ ep_window_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_object (&self->attachments);
+  g_clear_pointer (&self->offered_files, g_ptr_array_unref);
 
   G_OBJECT_CLASS (ep_window_parent_class)->finalize (object);
 }
@@ -66,9 +131,13 @@ ep_window_class_init (EpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EpWindow, attachments_summary);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, size_warning_icon);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, size_warning_label);
+  gtk_widget_class_bind_template_child (widget_class, EpWindow, offer_revealer);
+  gtk_widget_class_bind_template_child (widget_class, EpWindow, offer_label);
 
   gtk_widget_class_install_action (widget_class, "win.send", NULL, ep_window_send_action);
   ep_window_attachments_class_init (widget_class);
+  gtk_widget_class_install_action (widget_class, "win.attach-offered", NULL, attach_offered_action);
+  gtk_widget_class_install_action (widget_class, "win.ignore-offered", NULL, ignore_offered_action);
 }
 
 static void
@@ -77,6 +146,7 @@ ep_window_init (EpWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   ep_window_attachments_init (self);
+  g_signal_connect_swapped (self->subject_entry, "changed", G_CALLBACK (subject_changed_cb), self);
   gtk_widget_grab_focus (GTK_WIDGET (self->to_entry));
 }
 
@@ -106,4 +176,44 @@ ep_window_is_busy (EpWindow *self)
 {
   g_return_val_if_fail (EP_IS_WINDOW (self), FALSE);
   return self->pending_adds > 0;
+}
+
+static void
+append_addresses (GtkEntry  *entry,
+                  GPtrArray *addresses)
+{
+  g_autoptr(GString) text = g_string_new (gtk_editable_get_text (GTK_EDITABLE (entry)));
+
+  for (guint i = 0; i < addresses->len; i++)
+    {
+      if (text->len > 0)
+        g_string_append (text, ", ");
+      g_string_append (text, addresses->pdata[i]);
+    }
+  gtk_editable_set_text (GTK_EDITABLE (entry), text->str);
+}
+
+/* Prefills the message from a mailto: link. Attachments the link names are only offered:
+ * a web page must not be able to attach a private file without the user saying yes. */
+void
+ep_window_apply_mailto (EpWindow       *self,
+                        const EpMailto *mailto)
+{
+  g_return_if_fail (EP_IS_WINDOW (self));
+  g_return_if_fail (mailto != NULL);
+
+  append_addresses (self->to_entry, mailto->to);
+  append_addresses (self->cc_entry, mailto->cc);
+  append_addresses (self->bcc_entry, mailto->bcc);
+  if (mailto->subject != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->subject_entry), mailto->subject);
+  if (mailto->body != NULL)
+    {
+      /* The text view works with \n line ends. */
+      g_autoptr(GRegex) crlf = g_regex_new ("\r\n?", 0, 0, NULL);
+      g_autofree char *body = g_regex_replace_literal (crlf, mailto->body, -1, 0, "\n", 0, NULL);
+
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body_view), body, -1);
+    }
+  ep_window_set_offered_files (self, mailto->attachments);
 }

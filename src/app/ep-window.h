@@ -4,6 +4,8 @@
 
 #include <adwaita.h>
 
+#include "ep-mailto.h"
+
 G_BEGIN_DECLS
 
 #define EP_TYPE_WINDOW (ep_window_get_type ())
@@ -21,6 +23,8 @@ void        ep_window_set_size_limit  (EpWindow       *self,
                                        guint64         size_limit);
 guint64     ep_window_get_encoded_size(EpWindow       *self);
 gboolean    ep_window_is_busy         (EpWindow       *self);
+void        ep_window_apply_mailto    (EpWindow       *self,
+                                       const EpMailto *mailto);
 void        ep_window_show_toast      (EpWindow       *self,
                                        const char     *text);
 
