@@ -2,6 +2,7 @@
 /* test-window.c: the compose window is built from its template with its fields and actions. */
 #include "config.h"
 
+#include <string.h>
 #include <adwaita.h>
 
 #include "ep-application.h"
@@ -76,6 +77,51 @@ test_window_mailto_ignored (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+send_enabled (EpWindow *window)
+{
+  g_autofree char *reason = ep_window_dup_send_blocker (window);
+  return reason == NULL;
+}
+
+static void
+test_window_validation (void)
+{
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  GtkEditable *from = GTK_EDITABLE (ep_window_get_field (window, "from"));
+  GtkEditable *to = GTK_EDITABLE (ep_window_get_field (window, "to"));
+  GtkEditable *bcc = GTK_EDITABLE (ep_window_get_field (window, "bcc"));
+  g_autofree char *reason = NULL;
+
+  g_assert_false (send_enabled (window));
+  reason = ep_window_dup_send_blocker (window);
+  g_assert_cmpstr (reason, ==, "Add at least one recipient");
+
+  gtk_editable_set_text (to, "Jane Doe <jane@example.com>, bob@");
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (to), "error"));
+  g_assert_nonnull (gtk_widget_get_tooltip_text (GTK_WIDGET (to)));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (GTK_WIDGET (to)), "To"));
+  g_assert_false (send_enabled (window));
+
+  gtk_editable_set_text (to, "Jane Doe <jane@example.com>; \"Doe, John\" <j@example.org>");
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (to), "error"));
+  g_clear_pointer (&reason, g_free);
+  reason = ep_window_dup_send_blocker (window);
+  g_assert_cmpstr (reason, ==, "Enter your address in From");
+
+  gtk_editable_set_text (from, "Me <me@example.net>");
+  g_assert_true (send_enabled (window));
+
+  /* Only Bcc is enough; an injected line break is never accepted. */
+  gtk_editable_set_text (to, "");
+  gtk_editable_set_text (bcc, "hidden@example.org");
+  g_assert_true (send_enabled (window));
+  gtk_editable_set_text (bcc, "hidden@example.org\r\nRCPT TO:<x@y>");
+  g_assert_false (send_enabled (window));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -92,6 +138,7 @@ main (int   argc,
   g_test_add_func ("/window/structure", test_window_structure);
   g_test_add_func ("/window/accels", test_window_accels);
   g_test_add_func ("/window/mailto", test_window_mailto);
+  g_test_add_func ("/window/validation", test_window_validation);
   g_test_add_func ("/window/mailto-ignored", test_window_mailto_ignored);
   ret = g_test_run ();
 

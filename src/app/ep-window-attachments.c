@@ -75,6 +75,7 @@ ep_window_update_attachments_summary (EpWindow *self)
                              n, total_text, encoded_text);
   gtk_label_set_text (self->attachments_summary, summary);
   gtk_revealer_set_reveal_child (self->attachments_revealer, n > 0);
+  ep_window_update_send_state (self);
 
   too_big = encoded > self->size_limit;
   gtk_widget_set_visible (GTK_WIDGET (self->size_warning_icon), too_big);
@@ -105,6 +106,7 @@ attachment_checked_cb (GObject      *object,
     }
 
   self->pending_adds--;
+  ep_window_update_send_state (self);
   if (attachment == NULL)
     ep_window_show_toast (self, error->message);
   else if (ep_window_has_file (self, data->file))
@@ -134,6 +136,7 @@ ep_window_add_file (EpWindow   *self,
   g_set_weak_pointer (&data->self, self);
   data->file = g_object_ref (file);
   self->pending_adds++;
+  ep_window_update_send_state (self);
   ep_attachment_new_async (file, display_name, self->cancellable, attachment_checked_cb, data);
 }
 

@@ -13,6 +13,10 @@ struct _EpWindow
   /* Template widgets */
   AdwToastOverlay *toast_overlay;
   GtkButton       *send_button;
+  GtkLabel        *cc_label;
+  GtkLabel        *bcc_label;
+  GtkToggleButton *cc_button;
+  GtkToggleButton *bcc_button;
   GtkEntry        *from_entry;
   GtkEntry        *to_entry;
   GtkEntry        *cc_entry;
@@ -33,8 +37,15 @@ struct _EpWindow
   GCancellable    *cancellable;      /* window-wide: cancelled on dispose */
   guint64          size_limit;       /* the profile's SIZE, or a default */
   guint            pending_adds;
+  gboolean         sending;
   GPtrArray       *offered_files;    /* of GFile: from a link, waiting for the user's yes */
 };
+
+/* ep-window-fields.c */
+void  ep_window_fields_init           (EpWindow *self);
+void  ep_window_update_send_state     (EpWindow *self);
+char *ep_window_dup_not_ready_reason  (EpWindow *self);
+void  ep_window_sync_reveal           (EpWindow *self);
 
 /* ep-window-attachments.c */
 void ep_window_attachments_init        (EpWindow *self);

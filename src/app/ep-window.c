@@ -119,6 +119,10 @@ ep_window_class_init (EpWindowClass *klass)
                                                "/io/github/epistlemail/Epistle/ep-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EpWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, send_button);
+  gtk_widget_class_bind_template_child (widget_class, EpWindow, cc_label);
+  gtk_widget_class_bind_template_child (widget_class, EpWindow, bcc_label);
+  gtk_widget_class_bind_template_child (widget_class, EpWindow, cc_button);
+  gtk_widget_class_bind_template_child (widget_class, EpWindow, bcc_button);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, from_entry);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, to_entry);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, cc_entry);
@@ -146,6 +150,7 @@ ep_window_init (EpWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   ep_window_attachments_init (self);
+  ep_window_fields_init (self);
   g_signal_connect_swapped (self->subject_entry, "changed", G_CALLBACK (subject_changed_cb), self);
   gtk_widget_grab_focus (GTK_WIDGET (self->to_entry));
 }
@@ -216,4 +221,35 @@ ep_window_apply_mailto (EpWindow       *self,
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body_view), body, -1);
     }
   ep_window_set_offered_files (self, mailto->attachments);
+  ep_window_sync_reveal (self);
+}
+
+/* For tests and accessibility tooling: "from", "to", "cc", "bcc", "subject", "body". */
+GtkWidget *
+ep_window_get_field (EpWindow   *self,
+                     const char *name)
+{
+  g_return_val_if_fail (EP_IS_WINDOW (self), NULL);
+
+  if (g_str_equal (name, "from"))
+    return GTK_WIDGET (self->from_entry);
+  if (g_str_equal (name, "to"))
+    return GTK_WIDGET (self->to_entry);
+  if (g_str_equal (name, "cc"))
+    return GTK_WIDGET (self->cc_entry);
+  if (g_str_equal (name, "bcc"))
+    return GTK_WIDGET (self->bcc_entry);
+  if (g_str_equal (name, "subject"))
+    return GTK_WIDGET (self->subject_entry);
+  if (g_str_equal (name, "body"))
+    return GTK_WIDGET (self->body_view);
+  g_return_val_if_reached (NULL);
+}
+
+/* Why Send is not possible now (shown in the Send button's tooltip), or NULL. */
+char *
+ep_window_dup_send_blocker (EpWindow *self)
+{
+  g_return_val_if_fail (EP_IS_WINDOW (self), NULL);
+  return ep_window_dup_not_ready_reason (self);
 }

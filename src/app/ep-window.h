@@ -25,6 +25,9 @@ guint64     ep_window_get_encoded_size(EpWindow       *self);
 gboolean    ep_window_is_busy         (EpWindow       *self);
 void        ep_window_apply_mailto    (EpWindow       *self,
                                        const EpMailto *mailto);
+GtkWidget  *ep_window_get_field       (EpWindow       *self,
+                                       const char     *name);
+char       *ep_window_dup_send_blocker(EpWindow       *self);
 void        ep_window_show_toast      (EpWindow       *self,
                                        const char     *text);
 
