@@ -35,6 +35,7 @@ struct _EpWindow
   /* Owned */
   GListStore      *attachments;      /* of EpAttachment */
   GCancellable    *cancellable;      /* window-wide: cancelled on dispose */
+  GSettings       *settings;
   guint64          size_limit;       /* the profile's SIZE, or a default */
   guint            pending_adds;
   gboolean         sending;

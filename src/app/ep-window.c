@@ -84,6 +84,27 @@ subject_changed_cb (EpWindow *self)
 }
 
 static void
+ep_window_save_size (EpWindow *self)
+{
+  int width, height;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self)));
+  if (!gtk_window_is_maximized (GTK_WINDOW (self)))
+    {
+      g_settings_set_int (self->settings, "window-width", width);
+      g_settings_set_int (self->settings, "window-height", height);
+    }
+}
+
+static gboolean
+ep_window_close_request (GtkWindow *window)
+{
+  ep_window_save_size (EP_WINDOW (window));
+  return GTK_WINDOW_CLASS (ep_window_parent_class)->close_request (window);
+}
+
+static void
 ep_window_dispose (GObject *object)
 {
   EpWindow *self = EP_WINDOW (object);
@@ -100,6 +121,7 @@ ep_window_finalize (GObject *object)
   EpWindow *self = EP_WINDOW (object);
 
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->settings);
   g_clear_object (&self->attachments);
   g_clear_pointer (&self->offered_files, g_ptr_array_unref);
 
@@ -114,6 +136,7 @@ ep_window_class_init (EpWindowClass *klass)
 
   object_class->dispose = ep_window_dispose;
   object_class->finalize = ep_window_finalize;
+  GTK_WINDOW_CLASS (klass)->close_request = ep_window_close_request;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/epistlemail/Epistle/ep-window.ui");
@@ -149,6 +172,12 @@ ep_window_init (EpWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  self->settings = g_settings_new (APP_ID);
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
   ep_window_attachments_init (self);
   ep_window_fields_init (self);
   g_signal_connect_swapped (self->subject_entry, "changed", G_CALLBACK (subject_changed_cb), self);
