@@ -8,6 +8,7 @@
 
 #include "ep-engine.h"
 #include "ep-send-cli.h"
+#include "ep-send-compose.h"
 #include "ep-send-options.h"
 
 static void
@@ -141,6 +142,9 @@ ep_send_cli_run (int    argc,
       return EP_EXIT_OK;
     }
 
-  g_printerr ("epistle-send: %s\n", _("nothing to do yet"));
+  if (opts.print)
+    return ep_send_print (&opts);
+
+  g_printerr ("epistle-send: %s\n", _("sending is not available yet; use --print"));
   return EP_EXIT_USAGE;
 }

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-message-private.h: the parts of EpMessage the writer fills in and reads (engine-internal). */
+#pragma once
+
+#include "ep-message.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  GFile   *file;
+  char    *display_name;    /* basename, UTF-8, no control characters */
+  char    *content_type;    /* given by the caller, or NULL to sniff */
+  /* Fixed by ep_mime_writer_prepare(). */
+  char    *effective_type;
+  guint64  size;
+} EpAttachment;
+
+struct _EpMessage {
+  GObject     parent_instance;
+
+  EpAddress  *from;
+  GPtrArray  *to;            /* element-type EpAddress */
+  GPtrArray  *cc;
+  GPtrArray  *bcc;
+  char       *subject;       /* nullable: no Subject header */
+  char       *body;          /* UTF-8, LF line ends */
+  GPtrArray  *attachments;   /* element-type EpAttachment */
+
+  /* Kept across prepares, so a second prepare (the SMTP layer's) writes the same message. */
+  GDateTime  *date;
+  char       *message_id;
+  char       *boundary;
+
+  /* The plan of the writer: literal segments and attachment data, valid while prepared. */
+  GPtrArray  *segments;
+  guint64     size;
+  gboolean    prepared;
+};
+
+void ep_message_invalidate (EpMessage *self);
+
+G_END_DECLS

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-base64.c: the streaming base64 encoder and the decoder. */
+#include "config.h"
+
+#include <string.h>
+
+#include "ep-base64.h"
+#include "ep-mime-error.h"
+
+static guint8 *
+random_bytes (GRand *rand,
+              gsize  n)
+{
+  guint8 *data = g_malloc (n + 1);
+
+  for (gsize i = 0; i < n; i++)
+    data[i] = (guint8) g_rand_int_range (rand, 0, 256);
+  return data;
+}
+
+/* Feeds @data in chunks of @chunk bytes (0: random sizes from @rand) and returns the output. */
+static char *
+encode_in_chunks (const guint8 *data,
+                  gsize         len,
+                  guint         line_length,
+                  gsize         chunk,
+                  GRand        *rand)
+{
+  EpBase64Encoder enc;
+  GString *out = g_string_new (NULL);
+  gsize pos = 0;
+
+  ep_base64_encoder_init (&enc, line_length);
+  while (pos < len)
+    {
+      gsize n = chunk != 0 ? chunk : (gsize) g_rand_int_range (rand, 0, 200);
+      gsize max;
+      gsize written;
+
+      n = MIN (n, len - pos);
+      max = ep_base64_encoded_max (n, line_length);
+      g_string_set_size (out, out->len + max);
+      written = ep_base64_encoder_feed (&enc, data + pos, n, out->str + out->len - max);
+      g_assert_cmpuint (written, <=, max);
+      g_string_set_size (out, out->len - max + written);
+      pos += n;
+    }
+  g_string_set_size (out, out->len + 8);
+  g_string_set_size (out, out->len - 8 + ep_base64_encoder_finish (&enc, out->str + out->len - 8));
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_rfc4648_vectors (void)
+{
+  /* RFC 4648 §10. */
+  static const struct { const char *in, *out; } vectors[] = {
+    { "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
+    { "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (vectors); i++)
+    {
+      g_autofree char *plain = ep_base64_encode ((const guint8 *) vectors[i].in,
+                                                 strlen (vectors[i].in), 0);
+      g_autofree char *lines = ep_base64_encode ((const guint8 *) vectors[i].in,
+                                                 strlen (vectors[i].in), 76);
+      g_autofree char *with_crlf = *vectors[i].out ? g_strconcat (vectors[i].out, "\r\n", NULL)
+                                                   : g_strdup ("");
+      g_autofree guint8 *back = NULL;
+      gsize back_len;
+
+      g_assert_cmpstr (plain, ==, vectors[i].out);
+      g_assert_cmpstr (lines, ==, with_crlf);
+      back = ep_base64_decode (vectors[i].out, &back_len, NULL);
+      g_assert_nonnull (back);
+      g_assert_cmpmem (back, back_len, vectors[i].in, strlen (vectors[i].in));
+    }
+}
+
+/* Against GLib's encoder, for every length up to a few lines and all byte values. */
+static void
+test_matches_glib (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (1);
+
+  for (gsize len = 0; len < 400; len++)
+    {
+      g_autofree guint8 *data = random_bytes (rand, len);
+      g_autofree char *ours = ep_base64_encode (data, len, 0);
+      g_autofree char *glib = g_base64_encode (data, len);
+
+      g_assert_cmpstr (ours, ==, glib);
+    }
+}
+
+static void
+test_line_breaks (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (2);
+
+  for (gsize len = 0; len < 600; len++)
+    {
+      g_autofree guint8 *data = random_bytes (rand, len);
+      g_autofree char *lines = ep_base64_encode (data, len, 76);
+      g_autofree char *flat = ep_base64_encode (data, len, 0);
+      g_auto(GStrv) parts = g_strsplit (lines, "\r\n", -1);
+      g_autofree char *joined = g_strjoinv ("", parts);
+      guint n = g_strv_length (parts);
+
+      g_assert_cmpuint (strlen (lines), ==, ep_base64_encoded_size (len, 76));
+      g_assert_cmpuint (strlen (flat), ==, ep_base64_encoded_size (len, 0));
+      g_assert_cmpstr (joined, ==, flat);
+      if (len == 0)
+        {
+          g_assert_cmpstr (lines, ==, "");
+          continue;
+        }
+      /* Every line but the empty remainder after the final CRLF is full, except the last. */
+      g_assert_cmpstr (parts[n - 1], ==, "");
+      for (guint i = 0; i + 1 < n; i++)
+        {
+          g_assert_cmpuint (strlen (parts[i]), <=, 76);
+          g_assert_cmpuint (strlen (parts[i]), >, 0);
+          if (i + 2 < n)
+            g_assert_cmpuint (strlen (parts[i]), ==, 76);
+          g_assert_null (strchr (parts[i], '\n'));
+          g_assert_null (strchr (parts[i], '\r'));
+        }
+      if (len == 57)
+        g_assert_cmpuint (n, ==, 2);
+    }
+}
+
+/* The rule: every chunk split from 1 to 100 bytes gives identical output. */
+static void
+test_chunk_splits (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (3);
+  gsize sizes[] = { 0, 1, 2, 3, 56, 57, 58, 113, 114, 115, 1000, 4321 };
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    for (guint line = 0; line <= 76; line += 76)
+      {
+        g_autofree guint8 *data = random_bytes (rand, sizes[s]);
+        g_autofree char *whole = ep_base64_encode (data, sizes[s], line);
+
+        for (gsize chunk = 1; chunk <= 100; chunk++)
+          {
+            g_autofree char *split = encode_in_chunks (data, sizes[s], line, chunk, NULL);
+            g_assert_cmpstr (split, ==, whole);
+          }
+        for (guint r = 0; r < 50; r++)
+          {
+            g_autofree char *split = encode_in_chunks (data, sizes[s], line, 0, rand);
+            g_assert_cmpstr (split, ==, whole);
+          }
+      }
+}
+
+static void
+test_other_line_lengths (void)
+{
+  static const guint8 data[] = "any carnal pleasure.";
+  g_autofree char *four = ep_base64_encode (data, 20, 4);
+  g_autofree char *eight = ep_base64_encode (data, 20, 8);
+
+  g_assert_cmpstr (four, ==, "YW55\r\nIGNh\r\ncm5h\r\nbCBw\r\nbGVh\r\nc3Vy\r\nZS4=\r\n");
+  g_assert_cmpstr (eight, ==, "YW55IGNh\r\ncm5hbCBw\r\nbGVhc3Vy\r\nZS4=\r\n");
+  g_assert_cmpuint (ep_base64_encoded_size (20, 8), ==, strlen (eight));
+}
+
+static void
+test_encoder_reuse (void)
+{
+  EpBase64Encoder enc;
+  char out[64];
+  gsize n;
+
+  ep_base64_encoder_init (&enc, 76);
+  n = ep_base64_encoder_feed (&enc, (const guint8 *) "ab", 2, out);
+  g_assert_cmpuint (n, ==, 0);
+  n = ep_base64_encoder_finish (&enc, out);
+  g_assert_cmpmem (out, n, "YWI=\r\n", 6);
+  /* finish resets: the encoder starts a new stream. */
+  n = ep_base64_encoder_feed (&enc, (const guint8 *) "abc", 3, out);
+  n += ep_base64_encoder_finish (&enc, out + n);
+  g_assert_cmpmem (out, n, "YWJj\r\n", 6);
+  n = ep_base64_encoder_finish (&enc, out);
+  g_assert_cmpuint (n, ==, 0);
+}
+
+static void
+test_decode (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4);
+
+  for (gsize len = 0; len < 300; len += 7)
+    {
+      g_autofree guint8 *data = random_bytes (rand, len);
+      g_autofree char *lines = ep_base64_encode (data, len, 76);
+      g_autofree guint8 *back = NULL;
+      gsize back_len = 0;
+      g_autoptr(GError) error = NULL;
+
+      back = ep_base64_decode (lines, &back_len, &error);
+      g_assert_no_error (error);
+      g_assert_cmpmem (back, back_len, data, len);
+    }
+}
+
+static void
+test_decode_invalid (void)
+{
+  static const char *bad[] = {
+    "Zg=", "Z===", "Zm9v!", "Zg==Zg==", "Zh==", "Zm9=", "Z", "Zm9vY", "=Zg=", "Zm9v====", "Zm8=x",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gsize len = 0;
+      g_autofree guint8 *out = ep_base64_decode (bad[i], &len, &error);
+
+      g_test_message ("decoding “%s”", bad[i]);
+      g_assert_null (out);
+      g_assert_error (error, EP_MIME_ERROR, EP_MIME_ERROR_INVALID_ENCODING);
+    }
+}
+
+static void
+test_sizes (void)
+{
+  g_assert_cmpuint (ep_base64_encoded_size (0, 76), ==, 0);
+  g_assert_cmpuint (ep_base64_encoded_size (1, 76), ==, 6);
+  g_assert_cmpuint (ep_base64_encoded_size (57, 76), ==, 78);
+  g_assert_cmpuint (ep_base64_encoded_size (58, 76), ==, 84);
+  /* 256 MiB: 4/3 plus a CRLF per 57 input bytes, beyond 32 bits of intermediate values. */
+  g_assert_cmpuint (ep_base64_encoded_size (G_GUINT64_CONSTANT (268435456), 76), ==,
+                    G_GUINT64_CONSTANT (357913944) + 2 * G_GUINT64_CONSTANT (4709394));
+  g_assert_cmpuint (ep_base64_encoded_size (G_GUINT64_CONSTANT (6000000000), 0), ==,
+                    G_GUINT64_CONSTANT (8000000000));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/base64/rfc4648-vectors", test_rfc4648_vectors);
+  g_test_add_func ("/base64/matches-glib", test_matches_glib);
+  g_test_add_func ("/base64/line-breaks", test_line_breaks);
+  g_test_add_func ("/base64/chunk-splits", test_chunk_splits);
+  g_test_add_func ("/base64/other-line-lengths", test_other_line_lengths);
+  g_test_add_func ("/base64/encoder-reuse", test_encoder_reuse);
+  g_test_add_func ("/base64/decode", test_decode);
+  g_test_add_func ("/base64/decode-invalid", test_decode_invalid);
+  g_test_add_func ("/base64/sizes", test_sizes);
+
+  return g_test_run ();
+}

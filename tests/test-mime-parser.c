@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-mime-parser.c: reading messages back: headers, RFC 2047/2231, multipart, transfer encodings,
+ * and hostile structure staying bounded. */
+#include "config.h"
+
+#include <string.h>
+
+#include "ep-mime-parser.h"
+
+static EpMimePart *
+parse (const char *text)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (text, strlen (text));
+  g_autoptr(GError) error = NULL;
+  EpMimePart *part = ep_mime_parse (bytes, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (part);
+  return part;
+}
+
+static void
+test_headers (void)
+{
+  g_autoptr(EpMimePart) m = parse ("From: Jane <j@x.org>\r\n"
+                                   "Subject: =?UTF-8?B?Q2Fmw6k=?= and\r\n"
+                                   " =?UTF-8?Q?na=C3=AFve?=\r\n"
+                                   "X-Empty:\r\n"
+                                   "\r\n"
+                                   "Hello\r\n");
+  g_autofree char *subject = ep_mime_part_dup_header_text (m, "subject");
+  g_autofree char *text = ep_mime_part_dup_text (m, NULL);
+
+  g_assert_cmpstr (ep_mime_part_get_header (m, "FROM"), ==, "Jane <j@x.org>");
+  g_assert_cmpstr (subject, ==, "Café and naïve");
+  g_assert_cmpstr (ep_mime_part_get_header (m, "X-Empty"), ==, "");
+  g_assert_cmpstr (ep_mime_part_get_content_type (m), ==, "text/plain");
+  g_assert_cmpstr (text, ==, "Hello\n");
+  g_assert_false (ep_mime_part_is_attachment (m));
+}
+
+static void
+test_multipart (void)
+{
+  g_autoptr(EpMimePart) m = parse (
+    "Content-Type: multipart/mixed; boundary=\"=_b 1\"\r\n"
+    "\r\n"
+    "preamble\r\n"
+    "--=_b 1\r\n"
+    "Content-Type: text/plain; charset=iso-8859-1\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n"
+    "\r\n"
+    "Caf=E9 soft=\r\n"
+    "break\r\n"
+    "--=_b 1\r\n"
+    "Content-Type: image/png; name=\"old.png\"\r\n"
+    "Content-Disposition: attachment;\r\n"
+    " filename*0*=UTF-8''%E6%97%A5%E6%9C%AC;\r\n"
+    " filename*1*=%E8%AA%9E.png;\r\n"
+    " filename=\"fallback.png\"\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "iVBORw0K\r\n"
+    "GgA=\r\n"
+    "--=_b 1--\r\n"
+    "epilogue\r\n");
+  g_autoptr(GPtrArray) leaves = ep_mime_part_collect_leaves (m);
+  g_autofree char *text = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr(GBytes) png = NULL;
+  static const guint8 expected[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, 0 };
+
+  g_assert_cmpuint (leaves->len, ==, 2);
+  text = ep_mime_part_dup_text (leaves->pdata[0], NULL);
+  g_assert_cmpstr (text, ==, "Café softbreak");
+  g_assert_true (ep_mime_part_is_attachment (leaves->pdata[1]));
+  name = ep_mime_part_dup_filename (leaves->pdata[1]);
+  g_assert_cmpstr (name, ==, "日本語.png");
+  png = ep_mime_part_decode (leaves->pdata[1], NULL);
+  g_assert_cmpmem (g_bytes_get_data (png, NULL), g_bytes_get_size (png), expected, sizeof expected);
+}
+
+static void
+test_filename_fallbacks (void)
+{
+  g_autoptr(EpMimePart) a = parse ("Content-Type: application/pdf; name==?UTF-8?Q?r=C3=A9sum=C3=A9.pdf?=\r\n\r\nx");
+  g_autoptr(EpMimePart) b = parse ("Content-Type: application/pdf\r\n"
+                                   "Content-Disposition: attachment; filename=\"../../etc/passwd\"\r\n\r\nx");
+  g_autoptr(EpMimePart) c = parse ("Content-Type: text/plain\r\n"
+                                   "Content-Disposition: attachment; filename*=iso-8859-1'fr'caf%E9.txt\r\n\r\nx");
+  g_autofree char *an = ep_mime_part_dup_filename (a);
+  g_autofree char *bn = ep_mime_part_dup_filename (b);
+  g_autofree char *cn = ep_mime_part_dup_filename (c);
+
+  g_assert_cmpstr (an, ==, "résumé.pdf");
+  g_assert_cmpstr (bn, ==, "passwd");   /* never a path */
+  g_assert_cmpstr (cn, ==, "café.txt");
+}
+
+static void
+test_hostile (void)
+{
+  g_autoptr(GString) deep = g_string_new (NULL);
+  g_autoptr(GString) wide = g_string_new ("Content-Type: multipart/mixed; boundary=b\r\n\r\n");
+  g_autoptr(EpMimePart) d = NULL;
+  g_autoptr(EpMimePart) w = NULL;
+  g_autoptr(GPtrArray) leaves = NULL;
+  g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
+  g_autoptr(GError) error = NULL;
+
+  /* Nesting far beyond the limit stops at the limit. */
+  for (guint i = 0; i < 200; i++)
+    g_string_append_printf (deep, "Content-Type: multipart/mixed; boundary=b%u\r\n\r\n--b%u\r\n", i, i);
+  d = parse (deep->str);
+  g_assert_nonnull (d);
+
+  /* Many parts: bounded. */
+  for (guint i = 0; i < 5000; i++)
+    g_string_append (wide, "--b\r\n\r\nx\r\n");
+  w = parse (wide->str);
+  leaves = ep_mime_part_collect_leaves (w);
+  g_assert_cmpuint (leaves->len, <, EP_MIME_PARSER_MAX_PARTS);
+
+  /* No header/body separator, no colon, bad base64: no crash, clear results. */
+  {
+    g_autoptr(EpMimePart) x = parse ("garbage line without colon\r\nContent-Transfer-Encoding: base64");
+    g_autoptr(EpMimePart) y = parse ("Content-Transfer-Encoding: base64\r\n\r\n!!!!");
+    g_autoptr(GError) e = NULL;
+    g_autoptr(GBytes) out = ep_mime_part_decode (y, &e);
+
+    g_assert_nonnull (x);
+    g_assert_null (out);
+    g_assert_nonnull (e);
+  }
+
+  g_assert_null (ep_mime_parse (empty, &error));
+  g_assert_nonnull (error);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/mime-parser/headers", test_headers);
+  g_test_add_func ("/mime-parser/multipart", test_multipart);
+  g_test_add_func ("/mime-parser/filename-fallbacks", test_filename_fallbacks);
+  g_test_add_func ("/mime-parser/hostile", test_hostile);
+  return g_test_run ();
+}
