@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-sandbox-credentials.h: the Sandbox's user name and generated password (keyring or memory). */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define EP_SANDBOX_USERNAME "sandbox"
+
+/* The Secret Service item shared with the profile store: one password per profile id. */
+#define EP_SANDBOX_SECRET_SCHEMA  "io.github.epistlemail.Epistle.Password"
+#define EP_SANDBOX_SECRET_PROFILE "sandbox"
+
+/* A Secret Service that neither answers nor fails must not stall a send for long. */
+#define EP_SANDBOX_KEYRING_TIMEOUT_MS 5000
+
+/**
+ * EpSandboxSecretStorage:
+ * @EP_SANDBOX_SECRET_STORAGE_UNKNOWN: not looked up yet
+ * @EP_SANDBOX_SECRET_STORAGE_KEYRING: kept in the Secret Service
+ * @EP_SANDBOX_SECRET_STORAGE_MEMORY: no usable Secret Service; kept for this process only
+ */
+typedef enum {
+  EP_SANDBOX_SECRET_STORAGE_UNKNOWN,
+  EP_SANDBOX_SECRET_STORAGE_KEYRING,
+  EP_SANDBOX_SECRET_STORAGE_MEMORY,
+} EpSandboxSecretStorage;
+
+const char             *ep_sandbox_credentials_get_username (void);
+char                   *ep_sandbox_credentials_get_password (GCancellable *cancellable);
+EpSandboxSecretStorage  ep_sandbox_credentials_get_storage  (void);
+char                   *ep_sandbox_credentials_generate_password (void);
+
+G_END_DECLS
