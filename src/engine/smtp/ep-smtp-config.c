@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-smtp-config.c: the session configuration: defaults, copies, validation. */
+#include "config.h"
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "Epistle-Smtp"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "ep-smtp-config.h"
+
+/* A SHA-256 digest is 32 octets (FIPS 180-4). */
+#define SHA256_HEX_LENGTH 64
+/* RFC 1035 §2.3.4: a domain name is at most 255 octets; an address literal is shorter still. */
+#define HOST_NAME_MAX_LENGTH 255
+
+G_DEFINE_BOXED_TYPE (EpSmtpConfig, ep_smtp_config, ep_smtp_config_copy, ep_smtp_config_free)
+
+EpSmtpConfig *
+ep_smtp_config_new (void)
+{
+  EpSmtpConfig *self = g_new0 (EpSmtpConfig, 1);
+
+  self->security = EP_SMTP_SECURITY_STARTTLS;
+  self->auth = EP_SMTP_AUTH_AUTO;
+  self->timeout_seconds = EP_SMTP_DEFAULT_TIMEOUT_SECONDS;
+
+  return self;
+}
+
+EpSmtpConfig *
+ep_smtp_config_copy (const EpSmtpConfig *self)
+{
+  EpSmtpConfig *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_memdup2 (self, sizeof *self);
+  copy->host = g_strdup (self->host);
+  copy->username = g_strdup (self->username);
+  copy->password = g_strdup (self->password);
+  copy->oauth_token = g_strdup (self->oauth_token);
+  copy->cafile = g_strdup (self->cafile);
+  copy->pinned_sha256 = g_strdup (self->pinned_sha256);
+  copy->ehlo_name = g_strdup (self->ehlo_name);
+
+  return copy;
+}
+
+/* Secrets should not linger in freed heap memory where a later crash dump could show them. */
+static void
+free_secret (char *secret)
+{
+  if (secret != NULL)
+    {
+      explicit_bzero (secret, strlen (secret));
+      g_free (secret);
+    }
+}
+
+void
+ep_smtp_config_free (EpSmtpConfig *self)
+{
+  if (self == NULL)
+    return;
+
+  g_free (self->host);
+  g_free (self->username);
+  free_secret (self->password);
+  free_secret (self->oauth_token);
+  g_free (self->cafile);
+  g_free (self->pinned_sha256);
+  g_free (self->ehlo_name);
+  g_free (self);
+}
+
+guint16
+ep_smtp_config_get_port (const EpSmtpConfig *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->port != 0 ? self->port : ep_smtp_security_default_port (self->security);
+}
+
+guint
+ep_smtp_config_get_timeout (const EpSmtpConfig *self)
+{
+  g_return_val_if_fail (self != NULL, EP_SMTP_DEFAULT_TIMEOUT_SECONDS);
+
+  return self->timeout_seconds != 0 ? self->timeout_seconds : EP_SMTP_DEFAULT_TIMEOUT_SECONDS;
+}
+
+gboolean
+ep_smtp_config_has_credentials (const EpSmtpConfig *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->auth == EP_SMTP_AUTH_NONE)
+    return FALSE;
+
+  return (self->password != NULL || self->oauth_token != NULL);
+}
+
+char *
+ep_smtp_fingerprint_normalize (const char *text)
+{
+  g_autoptr(GString) hex = NULL;
+
+  if (text == NULL)
+    return NULL;
+
+  /* Accept "sha256:" / "SHA256/" prefixes people paste from other tools. */
+  if (g_ascii_strncasecmp (text, "sha256", 6) == 0 && (text[6] == ':' || text[6] == '/' || text[6] == '='))
+    text += 7;
+
+  hex = g_string_sized_new (SHA256_HEX_LENGTH);
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == ':' || *p == ' ')
+        continue;
+      if (!g_ascii_isxdigit (*p) || hex->len >= SHA256_HEX_LENGTH)
+        return NULL;
+      g_string_append_c (hex, g_ascii_tolower (*p));
+    }
+
+  if (hex->len != SHA256_HEX_LENGTH)
+    return NULL;
+
+  return g_string_free (g_steal_pointer (&hex), FALSE);
+}
+
+/* Anything that could end a command line early or hide in a terminal. */
+static gboolean
+has_control_characters (const char *text)
+{
+  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
+    if (*p < 0x20 || *p == 0x7f)
+      return TRUE;
+
+  return FALSE;
+}
+
+/* An EHLO argument (RFC 5321 §4.1.1.1) is a domain or an address literal: no spaces, ASCII. */
+static gboolean
+ehlo_name_is_valid (const char *name)
+{
+  gsize len = strlen (name);
+
+  if (len == 0 || len > HOST_NAME_MAX_LENGTH)
+    return FALSE;
+
+  for (const guchar *p = (const guchar *) name; *p != '\0'; p++)
+    if (*p <= 0x20 || *p >= 0x7f)
+      return FALSE;
+
+  return TRUE;
+}
+
+gboolean
+ep_smtp_config_validate (const EpSmtpConfig *self,
+                         GError            **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->host == NULL || *self->host == '\0')
+    {
+      g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
+                           _("No SMTP server is set"));
+      return FALSE;
+    }
+
+  if (strlen (self->host) > HOST_NAME_MAX_LENGTH || has_control_characters (self->host)
+      || strchr (self->host, ' ') != NULL)
+    {
+      g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
+                           _("The SMTP server name is not a valid host name"));
+      return FALSE;
+    }
+
+  if (self->security != EP_SMTP_SECURITY_TLS && self->security != EP_SMTP_SECURITY_STARTTLS
+      && self->security != EP_SMTP_SECURITY_NONE)
+    {
+      g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
+                           _("Unknown security mode"));
+      return FALSE;
+    }
+
+  if (self->ehlo_name != NULL && !ehlo_name_is_valid (self->ehlo_name))
+    {
+      g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
+                           _("The EHLO name must be a host name or an address literal without spaces or control characters"));
+      return FALSE;
+    }
+
+  if ((self->username != NULL && has_control_characters (self->username))
+      || (self->password != NULL && has_control_characters (self->password)))
+    {
+      g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
+                           _("The user name or password contains control characters"));
+      return FALSE;
+    }
+
+  if (self->oauth_token != NULL && (has_control_characters (self->oauth_token)
+                                    || strchr (self->oauth_token, ' ') != NULL))
+    {
+      g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
+                           _("The OAuth token contains spaces or control characters"));
+      return FALSE;
+    }
+
+  if (self->pinned_sha256 != NULL)
+    {
+      g_autofree char *normalized = ep_smtp_fingerprint_normalize (self->pinned_sha256);
+
+      if (normalized == NULL)
+        {
+          g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
+                               _("The pinned certificate fingerprint is not a SHA-256 fingerprint (64 hexadecimal digits)"));
+          return FALSE;
+        }
+    }
+
+  if (self->cafile != NULL && !g_file_test (self->cafile, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
+                   _("The CA file “%s” does not exist or is not a regular file"), self->cafile);
+      return FALSE;
+    }
+
+  if ((self->password != NULL || self->oauth_token != NULL) && self->auth != EP_SMTP_AUTH_NONE
+      && (self->username == NULL || *self->username == '\0'))
+    {
+      g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
+                           _("A password or token is set but no user name"));
+      return FALSE;
+    }
+
+  if ((self->auth == EP_SMTP_AUTH_XOAUTH2 || self->auth == EP_SMTP_AUTH_OAUTHBEARER)
+      && self->oauth_token == NULL && self->password == NULL)
+    {
+      g_set_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
+                   _("%s needs an access token"), ep_smtp_auth_mechanism_to_string (self->auth));
+      return FALSE;
+    }
+
+  if (self->auth != EP_SMTP_AUTH_AUTO && self->auth != EP_SMTP_AUTH_NONE
+      && self->password == NULL && self->oauth_token == NULL)
+    {
+      g_set_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
+                   _("Authentication with %s needs a password"), ep_smtp_auth_mechanism_to_string (self->auth));
+      return FALSE;
+    }
+
+  return TRUE;
+}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-smtp-error.c: the SMTP error domain and the names of the security modes and mechanisms. */
+#include "config.h"
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "Epistle-Smtp"
+
+#include <gio/gio.h>
+
+#include "ep-smtp-error.h"
+
+G_DEFINE_QUARK (ep-smtp-error-quark, ep_smtp_error)
+
+static const struct {
+  EpSmtpSecurity security;
+  const char *name;
+  guint16 port;
+} security_names[] = {
+  { EP_SMTP_SECURITY_TLS, "tls", 465 },           /* RFC 8314 §7.3 submissions */
+  { EP_SMTP_SECURITY_STARTTLS, "starttls", 587 }, /* RFC 6409 submission */
+  { EP_SMTP_SECURITY_NONE, "none", 25 },
+};
+
+static const struct {
+  EpSmtpAuthMechanism mechanism;
+  const char *name;
+} mechanism_names[] = {
+  { EP_SMTP_AUTH_AUTO, "auto" },
+  { EP_SMTP_AUTH_NONE, "none" },
+  { EP_SMTP_AUTH_PLAIN, "PLAIN" },
+  { EP_SMTP_AUTH_LOGIN, "LOGIN" },
+  { EP_SMTP_AUTH_CRAM_MD5, "CRAM-MD5" },
+  { EP_SMTP_AUTH_SCRAM_SHA_1, "SCRAM-SHA-1" },
+  { EP_SMTP_AUTH_SCRAM_SHA_256, "SCRAM-SHA-256" },
+  { EP_SMTP_AUTH_XOAUTH2, "XOAUTH2" },
+  { EP_SMTP_AUTH_OAUTHBEARER, "OAUTHBEARER" },
+};
+
+gboolean
+ep_smtp_security_from_string (const char     *text,
+                              EpSmtpSecurity *out_security)
+{
+  g_return_val_if_fail (out_security != NULL, FALSE);
+
+  if (text == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (security_names); i++)
+    {
+      if (g_ascii_strcasecmp (text, security_names[i].name) == 0)
+        {
+          *out_security = security_names[i].security;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+const char *
+ep_smtp_security_to_string (EpSmtpSecurity security)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (security_names); i++)
+    if (security_names[i].security == security)
+      return security_names[i].name;
+
+  g_return_val_if_reached ("starttls");
+}
+
+guint16
+ep_smtp_security_default_port (EpSmtpSecurity security)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (security_names); i++)
+    if (security_names[i].security == security)
+      return security_names[i].port;
+
+  g_return_val_if_reached (587);
+}
+
+gboolean
+ep_smtp_auth_mechanism_from_string (const char          *text,
+                                    EpSmtpAuthMechanism *out_mechanism)
+{
+  g_return_val_if_fail (out_mechanism != NULL, FALSE);
+
+  if (text == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (mechanism_names); i++)
+    {
+      if (g_ascii_strcasecmp (text, mechanism_names[i].name) == 0)
+        {
+          *out_mechanism = mechanism_names[i].mechanism;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+const char *
+ep_smtp_auth_mechanism_to_string (EpSmtpAuthMechanism mechanism)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (mechanism_names); i++)
+    if (mechanism_names[i].mechanism == mechanism)
+      return mechanism_names[i].name;
+
+  g_return_val_if_reached ("auto");
+}
+
+gboolean
+ep_smtp_error_is_temporary (const GError *error)
+{
+  if (error == NULL || error->domain != EP_SMTP_ERROR)
+    return FALSE;
+
+  switch ((EpSmtpError) error->code)
+    {
+    case EP_SMTP_ERROR_CONNECT:
+    case EP_SMTP_ERROR_TIMEOUT:
+    case EP_SMTP_ERROR_AUTH_TEMPORARY:
+    case EP_SMTP_ERROR_TEMPORARY:
+    case EP_SMTP_ERROR_CONNECTION_LOST:
+    case EP_SMTP_ERROR_DELIVERY_UNKNOWN:
+      return TRUE;
+    case EP_SMTP_ERROR_TLS:
+    case EP_SMTP_ERROR_TLS_CERTIFICATE:
+    case EP_SMTP_ERROR_STARTTLS_UNAVAILABLE:
+    case EP_SMTP_ERROR_INJECTION:
+    case EP_SMTP_ERROR_CLEARTEXT_AUTH:
+    case EP_SMTP_ERROR_AUTH_UNSUPPORTED:
+    case EP_SMTP_ERROR_AUTH_FAILED:
+    case EP_SMTP_ERROR_AUTH_REQUIRED:
+    case EP_SMTP_ERROR_AUTH_TOO_WEAK:
+    case EP_SMTP_ERROR_AUTH_ENCRYPTION_REQUIRED:
+    case EP_SMTP_ERROR_SENDER_REJECTED:
+    case EP_SMTP_ERROR_RECIPIENT_REJECTED:
+    case EP_SMTP_ERROR_MESSAGE_TOO_BIG:
+    case EP_SMTP_ERROR_SMTPUTF8_UNSUPPORTED:
+    case EP_SMTP_ERROR_MESSAGE_REJECTED:
+    case EP_SMTP_ERROR_PROTOCOL:
+    case EP_SMTP_ERROR_SERVICE_REFUSED:
+    case EP_SMTP_ERROR_INVALID_ADDRESS:
+    case EP_SMTP_ERROR_INVALID_CONFIG:
+    default:
+      return FALSE;
+    }
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-smtp-result.c: the refcounted outcome of a session. */
+#include "config.h"
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "Epistle-Smtp"
+
+#include "ep-smtp-result.h"
+
+G_DEFINE_BOXED_TYPE (EpSmtpResult, ep_smtp_result, ep_smtp_result_ref, ep_smtp_result_unref)
+
+EpSmtpRecipientResult *
+ep_smtp_recipient_result_new (const char *address)
+{
+  EpSmtpRecipientResult *self = g_new0 (EpSmtpRecipientResult, 1);
+
+  self->address = g_strdup (address);
+  return self;
+}
+
+void
+ep_smtp_recipient_result_free (EpSmtpRecipientResult *self)
+{
+  if (self == NULL)
+    return;
+
+  g_free (self->address);
+  g_free (self->enhanced);
+  g_free (self->text);
+  g_free (self);
+}
+
+static void
+ep_smtp_result_clear (EpSmtpResult *self)
+{
+  g_ptr_array_unref (self->recipients);
+  g_free (self->final_enhanced);
+  g_free (self->final_text);
+  g_clear_object (&self->transcript);
+  ep_smtp_capabilities_free (self->capabilities);
+  ep_smtp_tls_info_free (self->tls);
+  g_free (self->auth_mechanism);
+}
+
+EpSmtpResult *
+ep_smtp_result_new (EpSmtpTranscript *transcript)
+{
+  EpSmtpResult *self = g_atomic_rc_box_new0 (EpSmtpResult);
+
+  self->outcome = EP_SMTP_OUTCOME_TEMPORARY;
+  self->recipients = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_smtp_recipient_result_free);
+  self->transcript = transcript != NULL ? g_object_ref (transcript) : ep_smtp_transcript_new ();
+
+  return self;
+}
+
+EpSmtpResult *
+ep_smtp_result_ref (EpSmtpResult *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return g_atomic_rc_box_acquire (self);
+}
+
+void
+ep_smtp_result_unref (EpSmtpResult *self)
+{
+  if (self != NULL)
+    g_atomic_rc_box_release_full (self, (GDestroyNotify) ep_smtp_result_clear);
+}
+
+EpSmtpRecipientResult *
+ep_smtp_result_find_recipient (EpSmtpResult *self,
+                               const char   *address)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (address != NULL, NULL);
+
+  for (guint i = 0; i < self->recipients->len; i++)
+    {
+      EpSmtpRecipientResult *r = g_ptr_array_index (self->recipients, i);
+
+      if (g_str_equal (r->address, address))
+        return r;
+    }
+
+  return NULL;
+}
+
+guint
+ep_smtp_result_count_refused (EpSmtpResult *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  for (guint i = 0; i < self->recipients->len; i++)
+    {
+      EpSmtpRecipientResult *r = g_ptr_array_index (self->recipients, i);
+
+      if (!r->accepted)
+        n++;
+    }
+
+  return n;
+}
+
+const char *
+ep_smtp_outcome_to_string (EpSmtpOutcome outcome)
+{
+  switch (outcome)
+    {
+    case EP_SMTP_OUTCOME_DELIVERED:
+      return "delivered";
+    case EP_SMTP_OUTCOME_REFUSED:
+      return "refused";
+    case EP_SMTP_OUTCOME_TEMPORARY:
+      return "temporary";
+    case EP_SMTP_OUTCOME_UNKNOWN:
+      return "unknown";
+    default:
+      g_return_val_if_reached ("unknown");
+    }
+}

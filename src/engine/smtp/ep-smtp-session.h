@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-smtp-session.h: one SMTP submission, from connect to QUIT (blocking, for a worker thread), and its
+ * GTask wrapper. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ep-smtp-config.h"
+#include "ep-smtp-error.h"
+#include "ep-smtp-result.h"
+#include "ep-smtp-transcript.h"
+
+G_BEGIN_DECLS
+
+/* From the MIME engine (ep-message.h). */
+typedef struct _EpMessage EpMessage;
+
+typedef enum {
+  EP_SMTP_STAGE_CONNECTING,  /* DNS, TCP, greeting, EHLO */
+  EP_SMTP_STAGE_TLS,         /* STARTTLS or the implicit-TLS handshake */
+  EP_SMTP_STAGE_AUTH,
+  EP_SMTP_STAGE_SENDING,     /* envelope and body; bytes count up to total */
+  EP_SMTP_STAGE_WAITING,     /* for the reply after the end of data */
+  EP_SMTP_STAGE_DONE,        /* final; sent once, after QUIT */
+} EpSmtpStage;
+
+/* @bytes_total is the message size (0 while unknown). Called on the worker thread by the sync API,
+ * on the caller's thread-default main context by the async one. */
+typedef void (*EpSmtpProgressFunc) (EpSmtpStage stage,
+                                    guint64     bytes_sent,
+                                    guint64     bytes_total,
+                                    gpointer    user_data);
+
+/* Sends @message (prepared with ep_mime_writer_prepare inside), or the prebuilt message @raw as it is
+ * (CRLF-normalised and dot-stuffed on the wire) when @raw is given.
+ * The envelope is the message's unless the overrides are given (required with @raw).
+ *
+ * Returns: (transfer full): a result, ALWAYS (also on failure, so that per-recipient details, the
+ * certificate and the transcript can be shown); @error is set whenever the outcome is not
+ * EP_SMTP_OUTCOME_DELIVERED. With allow_partial, a delivery to some recipients is DELIVERED
+ * without error; the refused ones are in the result. NULL only for programmer errors. */
+EpSmtpResult *ep_smtp_send_sync   (const EpSmtpConfig  *config,
+                                   EpMessage           *message,
+                                   GInputStream        *raw,
+                                   const char          *envelope_from_override,
+                                   const char * const  *envelope_rcpts_override,
+                                   EpSmtpTranscript    *transcript,
+                                   EpSmtpProgressFunc   progress,
+                                   gpointer             progress_data,
+                                   GCancellable        *cancellable,
+                                   GError             **error);
+
+/* Runs ep_smtp_send_sync on a GTask thread. @progress is invoked on the thread-default main context
+ * of the caller (rate-limited; the last call for each stage always arrives, before @callback).
+ * @message and @raw must not be touched by the caller until @callback runs. */
+void          ep_smtp_send_async  (const EpSmtpConfig  *config,
+                                   EpMessage           *message,
+                                   GInputStream        *raw,
+                                   const char          *envelope_from_override,
+                                   const char * const  *envelope_rcpts_override,
+                                   EpSmtpTranscript    *transcript,
+                                   EpSmtpProgressFunc   progress,
+                                   gpointer             progress_data,
+                                   GDestroyNotify       progress_data_destroy,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data);
+/* Like the sync call: a result always (once the task ran), @error set on non-delivery. */
+EpSmtpResult *ep_smtp_send_finish (GAsyncResult        *result,
+                                   GError             **error);
+
+/* ---- Test connection: greeting → EHLO → TLS → EHLO → AUTH → QUIT, no mail sent. ---- */
+
+typedef enum {
+  EP_SMTP_TEST_STEP_CONNECT,
+  EP_SMTP_TEST_STEP_GREETING,
+  EP_SMTP_TEST_STEP_EHLO,
+  EP_SMTP_TEST_STEP_TLS,
+  EP_SMTP_TEST_STEP_EHLO_TLS,   /* EHLO again after STARTTLS */
+  EP_SMTP_TEST_STEP_AUTH,
+  EP_SMTP_TEST_STEP_QUIT,
+} EpSmtpTestStep;
+
+typedef enum {
+  EP_SMTP_TEST_STATUS_STARTED,
+  EP_SMTP_TEST_STATUS_OK,
+  EP_SMTP_TEST_STATUS_SKIPPED,  /* e.g. AUTH without credentials, TLS in none mode */
+  EP_SMTP_TEST_STATUS_FAILED,
+} EpSmtpTestStatus;
+
+/* @detail: the server's reply or what we found ("TLS 1.3, TLS_AES_256_GCM_SHA384"); nullable. */
+typedef void (*EpSmtpTestStepFunc) (EpSmtpTestStep    step,
+                                    EpSmtpTestStatus  status,
+                                    const char       *detail,
+                                    gpointer          user_data);
+
+/* Returns a result always (outcome DELIVERED means "every step passed"), with the capabilities and
+ * TLS information; @error set when a step failed. */
+EpSmtpResult *ep_smtp_test_connection_sync (const EpSmtpConfig *config,
+                                            EpSmtpTranscript   *transcript,
+                                            EpSmtpTestStepFunc  step_func,
+                                            gpointer            step_data,
+                                            GCancellable       *cancellable,
+                                            GError            **error);
+
+const char   *ep_smtp_stage_to_string      (EpSmtpStage stage);
+
+G_END_DECLS

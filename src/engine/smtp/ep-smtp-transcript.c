@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-smtp-transcript.c: a thread-safe, append-only log of the SMTP dialogue (already redacted). */
+#include "config.h"
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "Epistle-Smtp"
+
+#include "ep-smtp-transcript.h"
+
+struct _EpSmtpTranscript {
+  GObject                  parent_instance;
+
+  GMutex                   lock;
+  GPtrArray               *entries;   /* EpSmtpTranscriptEntry */
+  EpSmtpTranscriptLineFunc line_func;
+  gpointer                 line_data;
+  GDestroyNotify           line_destroy;
+};
+
+G_DEFINE_FINAL_TYPE (EpSmtpTranscript, ep_smtp_transcript, G_TYPE_OBJECT)
+
+void
+ep_smtp_transcript_entry_free (EpSmtpTranscriptEntry *entry)
+{
+  if (entry == NULL)
+    return;
+
+  g_free (entry->line);
+  g_free (entry);
+}
+
+static EpSmtpTranscriptEntry *
+entry_copy (const EpSmtpTranscriptEntry *entry)
+{
+  EpSmtpTranscriptEntry *copy = g_memdup2 (entry, sizeof *entry);
+
+  copy->line = g_strdup (entry->line);
+  return copy;
+}
+
+static void
+ep_smtp_transcript_finalize (GObject *object)
+{
+  EpSmtpTranscript *self = EP_SMTP_TRANSCRIPT (object);
+
+  if (self->line_destroy != NULL)
+    self->line_destroy (self->line_data);
+  g_ptr_array_unref (self->entries);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (ep_smtp_transcript_parent_class)->finalize (object);
+}
+
+static void
+ep_smtp_transcript_class_init (EpSmtpTranscriptClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ep_smtp_transcript_finalize;
+}
+
+static void
+ep_smtp_transcript_init (EpSmtpTranscript *self)
+{
+  g_mutex_init (&self->lock);
+  self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_smtp_transcript_entry_free);
+}
+
+EpSmtpTranscript *
+ep_smtp_transcript_new (void)
+{
+  return g_object_new (EP_TYPE_SMTP_TRANSCRIPT, NULL);
+}
+
+void
+ep_smtp_transcript_add (EpSmtpTranscript          *self,
+                        EpSmtpTranscriptDirection  direction,
+                        const char                *line)
+{
+  EpSmtpTranscriptEntry *entry;
+  EpSmtpTranscriptLineFunc func;
+  gpointer func_data;
+
+  g_return_if_fail (EP_IS_SMTP_TRANSCRIPT (self));
+  g_return_if_fail (line != NULL);
+
+  entry = g_new0 (EpSmtpTranscriptEntry, 1);
+  entry->direction = direction;
+  entry->time = g_get_monotonic_time ();
+  entry->line = g_strdup (line);
+
+  g_debug ("%c: %s", (char) direction, line);
+
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->entries, entry);
+  func = self->line_func;
+  func_data = self->line_data;
+  g_mutex_unlock (&self->lock);
+
+  if (func != NULL)
+    func (direction, line, func_data);
+}
+
+void
+ep_smtp_transcript_add_printf (EpSmtpTranscript          *self,
+                               EpSmtpTranscriptDirection  direction,
+                               const char                *format,
+                               ...)
+{
+  g_autofree char *line = NULL;
+  va_list args;
+
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  ep_smtp_transcript_add (self, direction, line);
+}
+
+void
+ep_smtp_transcript_set_line_func (EpSmtpTranscript         *self,
+                                  EpSmtpTranscriptLineFunc  func,
+                                  gpointer                  user_data,
+                                  GDestroyNotify            destroy)
+{
+  gpointer old_data;
+  GDestroyNotify old_destroy;
+
+  g_return_if_fail (EP_IS_SMTP_TRANSCRIPT (self));
+
+  g_mutex_lock (&self->lock);
+  old_data = self->line_data;
+  old_destroy = self->line_destroy;
+  self->line_func = func;
+  self->line_data = user_data;
+  self->line_destroy = destroy;
+  g_mutex_unlock (&self->lock);
+
+  if (old_destroy != NULL)
+    old_destroy (old_data);
+}
+
+guint
+ep_smtp_transcript_get_n_entries (EpSmtpTranscript *self)
+{
+  guint n;
+
+  g_return_val_if_fail (EP_IS_SMTP_TRANSCRIPT (self), 0);
+
+  g_mutex_lock (&self->lock);
+  n = self->entries->len;
+  g_mutex_unlock (&self->lock);
+
+  return n;
+}
+
+GPtrArray *
+ep_smtp_transcript_dup_entries (EpSmtpTranscript *self)
+{
+  GPtrArray *copy;
+
+  g_return_val_if_fail (EP_IS_SMTP_TRANSCRIPT (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  copy = g_ptr_array_copy (self->entries, (GCopyFunc) entry_copy, NULL);
+  g_mutex_unlock (&self->lock);
+  g_ptr_array_set_free_func (copy, (GDestroyNotify) ep_smtp_transcript_entry_free);
+
+  return copy;
+}
+
+char *
+ep_smtp_transcript_to_string (EpSmtpTranscript *self)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  g_return_val_if_fail (EP_IS_SMTP_TRANSCRIPT (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      const EpSmtpTranscriptEntry *entry = g_ptr_array_index (self->entries, i);
+
+      g_string_append_printf (out, "%c: %s\n", (char) entry->direction, entry->line);
+    }
+  g_mutex_unlock (&self->lock);
+
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}

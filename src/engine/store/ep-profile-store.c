@@ -1,0 +1,809 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-profile-store.c: profiles.ini — one "[Profile <id>]" group per profile.
+ *
+ * The keyfile read from disk is kept and updated in place on save, so keys and groups this
+ * version does not know (written by a newer Epistle, or by hand), comments included, survive.
+ * A damaged file is moved aside and reported, never overwritten. The built-in Sandbox
+ * profile always exists. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "ep-atomic-file.h"
+#include "ep-profile-store.h"
+#include "ep-store-error.h"
+#include "ep-store-util.h"
+
+#define PROFILES_FILE_NAME     "profiles.ini"
+#define GENERAL_GROUP          "Epistle"
+#define KEY_DEFAULT_PROFILE    "default-profile"
+#define PROFILE_GROUP_PREFIX   "Profile "
+
+#define KEY_NAME           "name"
+#define KEY_SENDER_NAME    "sender-name"
+#define KEY_SENDER_ADDRESS "sender-address"
+#define KEY_HOST           "host"
+#define KEY_PORT           "port"
+#define KEY_SECURITY       "security"
+#define KEY_USERNAME       "username"
+#define KEY_AUTH           "auth"
+#define KEY_PINNED_SHA256  "pinned-sha256"
+#define KEY_TIMEOUT        "timeout"
+#define KEY_EHLO_NAME      "ehlo-name"
+#define KEY_SIZE_LIMIT     "size-limit"
+
+struct _EpProfileStore
+{
+  GObject parent_instance;
+
+  char       *path;
+  GKeyFile   *keyfile;      /* what was read, plus our updates: unknown content survives */
+  GListStore *profiles;     /* of EpProfile; the Sandbox first */
+  char       *default_id;   /* NULL: the Sandbox */
+  gboolean    unreadable;   /* the file exists but could not be read: never overwrite it */
+};
+
+G_DEFINE_FINAL_TYPE (EpProfileStore, ep_profile_store, G_TYPE_OBJECT)
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static char *
+group_for_id (const char *id)
+{
+  return g_strconcat (PROFILE_GROUP_PREFIX, id, NULL);
+}
+
+static void
+emit_changed (EpProfileStore *self)
+{
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+static void
+profile_notify_cb (EpProfile      *profile,
+                   GParamSpec     *pspec,
+                   EpProfileStore *self)
+{
+  emit_changed (self);
+}
+
+static void
+track_profile (EpProfileStore *self,
+               EpProfile      *profile)
+{
+  g_signal_connect_object (profile, "notify", G_CALLBACK (profile_notify_cb), self, 0);
+}
+
+static void
+untrack_profile (EpProfileStore *self,
+                 EpProfile      *profile)
+{
+  g_signal_handlers_disconnect_by_func (profile, profile_notify_cb, self);
+}
+
+static void
+clear_profiles (EpProfileStore *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->profiles));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(EpProfile) profile = g_list_model_get_item (G_LIST_MODEL (self->profiles), i);
+      untrack_profile (self, profile);
+    }
+  g_list_store_remove_all (self->profiles);
+}
+
+/* Reads one optional single-line string; a line break or other control character in a
+ * profile would let a hand-edited file inject protocol commands, so it is refused here. */
+static gboolean
+read_string (GKeyFile    *keyfile,
+             const char  *group,
+             const char  *key,
+             char       **out_value,
+             GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *value = NULL;
+
+  if (!g_key_file_has_key (keyfile, group, key, NULL))
+    return TRUE;
+
+  value = g_key_file_get_string (keyfile, group, key, &local_error);
+  if (value == NULL)
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                   _("“%s” is not valid text"), key);
+      return FALSE;
+    }
+  if (!ep_store_text_is_single_line (value))
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                   _("“%s” contains a line break or another control character"), key);
+      return FALSE;
+    }
+  *out_value = g_steal_pointer (&value);
+  return TRUE;
+}
+
+static gboolean
+read_number (GKeyFile    *keyfile,
+             const char  *group,
+             const char  *key,
+             guint64      min,
+             guint64      max,
+             guint64     *out_value,
+             GError     **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_key_file_has_key (keyfile, group, key, NULL))
+    return TRUE;
+
+  text = g_key_file_get_value (keyfile, group, key, NULL);
+  g_strstrip (text);
+  if (!g_ascii_string_to_unsigned (text, 10, min, max, out_value, NULL))
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                   _("“%s” must be a number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT),
+                   key, min, max);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Builds a profile from its group; on a bad value the profile is skipped, and its group is
+ * left in the keyfile exactly as it was, so the next save does not lose it. */
+static EpProfile *
+read_profile (GKeyFile    *keyfile,
+              const char  *group,
+              const char  *id,
+              GError     **error)
+{
+  g_autoptr(EpProfile) profile = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *sender_name = NULL;
+  g_autofree char *sender_address = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *security = NULL;
+  g_autofree char *username = NULL;
+  g_autofree char *auth = NULL;
+  g_autofree char *pinned = NULL;
+  g_autofree char *ehlo_name = NULL;
+  gboolean is_sandbox = g_str_equal (id, EP_PROFILE_SANDBOX_ID);
+  guint64 port;
+  guint64 timeout = EP_PROFILE_DEFAULT_TIMEOUT;
+  guint64 size_limit = 0;
+  EpProfileSecurity sec;
+  EpProfileAuth au;
+
+  profile = is_sandbox ? ep_profile_new_sandbox () : ep_profile_new_with_id (id, NULL);
+  port = ep_profile_get_port (profile);
+  sec = ep_profile_get_security (profile);
+  au = ep_profile_get_auth (profile);
+
+  if (!read_string (keyfile, group, KEY_NAME, &name, error) ||
+      !read_string (keyfile, group, KEY_SENDER_NAME, &sender_name, error) ||
+      !read_string (keyfile, group, KEY_SENDER_ADDRESS, &sender_address, error) ||
+      !read_string (keyfile, group, KEY_HOST, &host, error) ||
+      !read_string (keyfile, group, KEY_SECURITY, &security, error) ||
+      !read_string (keyfile, group, KEY_USERNAME, &username, error) ||
+      !read_string (keyfile, group, KEY_AUTH, &auth, error) ||
+      !read_string (keyfile, group, KEY_PINNED_SHA256, &pinned, error) ||
+      !read_string (keyfile, group, KEY_EHLO_NAME, &ehlo_name, error) ||
+      !read_number (keyfile, group, KEY_PORT, is_sandbox ? 0 : 1, G_MAXUINT16, &port, error) ||
+      !read_number (keyfile, group, KEY_TIMEOUT, 1, EP_PROFILE_MAX_TIMEOUT, &timeout, error) ||
+      !read_number (keyfile, group, KEY_SIZE_LIMIT, 0, G_MAXUINT64, &size_limit, error))
+    return NULL;
+
+  if (security != NULL && !ep_profile_security_from_string (security, &sec))
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                   _("unknown security “%s” (expected tls, starttls or none)"), security);
+      return NULL;
+    }
+  if (auth != NULL && !ep_profile_auth_from_string (auth, &au))
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                   _("unknown authentication mechanism “%s”"), auth);
+      return NULL;
+    }
+  if (name == NULL || *name == '\0')
+    {
+      if (!is_sandbox)
+        {
+          g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                               _("the profile has no name"));
+          return NULL;
+        }
+      g_clear_pointer (&name, g_free);
+    }
+
+  g_object_freeze_notify (G_OBJECT (profile));
+  if (name != NULL)
+    ep_profile_set_name (profile, name);
+  if (sender_name != NULL)
+    ep_profile_set_sender_name (profile, sender_name);
+  if (sender_address != NULL)
+    ep_profile_set_sender_address (profile, sender_address);
+  if (host != NULL)
+    ep_profile_set_host (profile, host);
+  ep_profile_set_port (profile, port);
+  ep_profile_set_security (profile, sec);
+  if (username != NULL)
+    ep_profile_set_username (profile, username);
+  ep_profile_set_auth (profile, au);
+  ep_profile_set_pinned_sha256 (profile, pinned);
+  ep_profile_set_timeout (profile, timeout);
+  if (ehlo_name != NULL)
+    ep_profile_set_ehlo_name (profile, ehlo_name);
+  ep_profile_set_size_limit (profile, size_limit);
+  g_object_thaw_notify (G_OBJECT (profile));
+
+  return g_steal_pointer (&profile);
+}
+
+static void
+write_string (GKeyFile   *keyfile,
+              const char *group,
+              const char *key,
+              const char *value)
+{
+  /* Absent rather than empty: the file stays short and readable. */
+  if (value == NULL || *value == '\0')
+    g_key_file_remove_key (keyfile, group, key, NULL);
+  else
+    g_key_file_set_string (keyfile, group, key, value);
+}
+
+static void
+write_profile (GKeyFile  *keyfile,
+               EpProfile *profile)
+{
+  g_autofree char *group = group_for_id (ep_profile_get_id (profile));
+
+  g_key_file_set_string (keyfile, group, KEY_NAME, ep_profile_get_name (profile));
+  write_string (keyfile, group, KEY_SENDER_NAME, ep_profile_get_sender_name (profile));
+  write_string (keyfile, group, KEY_SENDER_ADDRESS, ep_profile_get_sender_address (profile));
+  write_string (keyfile, group, KEY_HOST, ep_profile_get_host (profile));
+  g_key_file_set_uint64 (keyfile, group, KEY_PORT, ep_profile_get_port (profile));
+  g_key_file_set_string (keyfile, group, KEY_SECURITY,
+                         ep_profile_security_to_string (ep_profile_get_security (profile)));
+  write_string (keyfile, group, KEY_USERNAME, ep_profile_get_username (profile));
+  g_key_file_set_string (keyfile, group, KEY_AUTH,
+                         ep_profile_auth_to_string (ep_profile_get_auth (profile)));
+  write_string (keyfile, group, KEY_PINNED_SHA256, ep_profile_get_pinned_sha256 (profile));
+  g_key_file_set_uint64 (keyfile, group, KEY_TIMEOUT, ep_profile_get_timeout (profile));
+  write_string (keyfile, group, KEY_EHLO_NAME, ep_profile_get_ehlo_name (profile));
+  if (ep_profile_get_size_limit (profile) > 0)
+    g_key_file_set_uint64 (keyfile, group, KEY_SIZE_LIMIT, ep_profile_get_size_limit (profile));
+  else
+    g_key_file_remove_key (keyfile, group, KEY_SIZE_LIMIT, NULL);
+}
+
+static void
+ep_profile_store_finalize (GObject *object)
+{
+  EpProfileStore *self = EP_PROFILE_STORE (object);
+
+  clear_profiles (self);
+  g_clear_object (&self->profiles);
+  g_clear_pointer (&self->keyfile, g_key_file_unref);
+  g_free (self->path);
+  g_free (self->default_id);
+
+  G_OBJECT_CLASS (ep_profile_store_parent_class)->finalize (object);
+}
+
+static void
+ep_profile_store_class_init (EpProfileStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = ep_profile_store_finalize;
+
+  /**
+   * EpProfileStore::changed:
+   *
+   * Profiles were loaded, added or removed, one of them changed, or the default changed.
+   * Nothing is written until ep_profile_store_save().
+   */
+  signals[CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+ep_profile_store_init (EpProfileStore *self)
+{
+  g_autoptr(EpProfile) sandbox = ep_profile_new_sandbox ();
+
+  self->keyfile = g_key_file_new ();
+  self->profiles = g_list_store_new (EP_TYPE_PROFILE);
+  g_list_store_append (self->profiles, sandbox);
+  track_profile (self, sandbox);
+}
+
+/**
+ * ep_profile_store_new:
+ * @config_dir: (nullable): the directory holding profiles.ini; %NULL for
+ *   `$XDG_CONFIG_HOME/epistle`
+ *
+ * Returns: a store holding only the built-in Sandbox until ep_profile_store_load()
+ */
+EpProfileStore *
+ep_profile_store_new (const char *config_dir)
+{
+  EpProfileStore *self = g_object_new (EP_TYPE_PROFILE_STORE, NULL);
+
+  if (config_dir != NULL)
+    self->path = g_build_filename (config_dir, PROFILES_FILE_NAME, NULL);
+  else
+    self->path = g_build_filename (g_get_user_config_dir (), "epistle", PROFILES_FILE_NAME, NULL);
+  return self;
+}
+
+const char *
+ep_profile_store_get_path (EpProfileStore *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE_STORE (self), NULL);
+
+  return self->path;
+}
+
+static void
+replace_contents (EpProfileStore *self,
+                  GKeyFile       *keyfile,
+                  GPtrArray      *profiles,
+                  char           *default_id)
+{
+  clear_profiles (self);
+  g_key_file_unref (self->keyfile);
+  self->keyfile = g_key_file_ref (keyfile);
+  for (guint i = 0; i < profiles->len; i++)
+    track_profile (self, profiles->pdata[i]);
+  g_list_store_splice (self->profiles, 0, 0, profiles->pdata, profiles->len);
+  g_free (self->default_id);
+  self->default_id = default_id;
+  emit_changed (self);
+}
+
+/**
+ * ep_profile_store_load:
+ *
+ * (Re)reads profiles.ini. A missing file is not an error. Afterwards the store is always
+ * usable and holds at least the Sandbox, even when %FALSE is returned:
+ * - %EP_STORE_ERROR_CORRUPT: the file did not parse; it was moved aside (the message names
+ *   the line and the new name) and the store starts afresh;
+ * - %EP_STORE_ERROR_INVALID: some profiles had bad values and were left out (kept in the
+ *   file untouched); the others loaded;
+ * - another code: the file could not be read, and ep_profile_store_save() will refuse to
+ *   overwrite it.
+ */
+gboolean
+ep_profile_store_load (EpProfileStore  *self,
+                       GError         **error)
+{
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autoptr(GPtrArray) profiles = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GError) first_problem = NULL;
+  g_auto(GStrv) groups = NULL;
+  g_autofree char *display = NULL;
+  EpProfile *sandbox = NULL;
+  guint n_problems = 0;
+
+  g_return_val_if_fail (EP_IS_PROFILE_STORE (self), FALSE);
+
+  display = g_filename_display_name (self->path);
+  self->unreadable = FALSE;
+
+  if (!ep_store_load_keyfile (keyfile, self->path, &local_error))
+    {
+      g_autoptr(GKeyFile) empty = g_key_file_new ();
+      g_autoptr(GError) move_error = NULL;
+      g_autofree char *aside = NULL;
+
+      g_ptr_array_add (profiles, ep_profile_new_sandbox ());
+      replace_contents (self, empty, profiles, NULL);
+
+      if (g_error_matches (local_error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND))
+        return TRUE;
+
+      if (!g_error_matches (local_error, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT))
+        {
+          self->unreadable = TRUE;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+
+      aside = ep_store_move_aside (self->path, &move_error);
+      if (aside == NULL)
+        {
+          /* Left in place: saving would destroy it, so don't. */
+          self->unreadable = TRUE;
+          g_autofree char *first = ep_store_without_period (local_error->message);
+
+          g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT, "%s. %s",
+                       first, move_error->message);
+        }
+      else
+        {
+          g_autofree char *aside_display = g_filename_display_name (aside);
+          g_autofree char *first = ep_store_without_period (local_error->message);
+
+          g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT,
+                       _("%s. It was moved to “%s” and the profiles were reset."),
+                       first, aside_display);
+        }
+      return FALSE;
+    }
+
+  groups = g_key_file_get_groups (keyfile, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_autoptr(GError) profile_error = NULL;
+      const char *id;
+      EpProfile *profile;
+
+      if (!g_str_has_prefix (groups[i], PROFILE_GROUP_PREFIX))
+        continue;
+      id = groups[i] + strlen (PROFILE_GROUP_PREFIX);
+      if (!ep_profile_id_is_valid (id))
+        {
+          g_set_error (&profile_error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                       _("the id is not valid (letters, digits, “-” and “_” only)"));
+          profile = NULL;
+        }
+      else
+        profile = read_profile (keyfile, groups[i], id, &profile_error);
+
+      if (profile == NULL)
+        {
+          if (n_problems++ == 0)
+            g_set_error (&first_problem, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                         /* Translators: “[Profile x]” in “profiles.ini”: reason */
+                         _("“[%s]” in “%s” was not loaded: %s"),
+                         groups[i], display, profile_error->message);
+          continue;
+        }
+      if (ep_profile_get_is_sandbox (profile))
+        {
+          sandbox = profile;
+          g_ptr_array_insert (profiles, 0, profile);
+        }
+      else
+        g_ptr_array_add (profiles, profile);
+    }
+
+  if (sandbox == NULL)
+    g_ptr_array_insert (profiles, 0, ep_profile_new_sandbox ());
+
+  replace_contents (self, keyfile, profiles,
+                    g_key_file_get_string (keyfile, GENERAL_GROUP, KEY_DEFAULT_PROFILE, NULL));
+
+  if (first_problem != NULL)
+    {
+      if (n_problems > 1)
+        g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                     g_dngettext (GETTEXT_PACKAGE, "%s (and %u more profile)",
+                                  "%s (and %u more profiles)", n_problems - 1),
+                     first_problem->message, n_problems - 1);
+      else
+        g_propagate_error (error, g_steal_pointer (&first_problem));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * ep_profile_store_save:
+ *
+ * Writes every profile and the default atomically (mode 0600). Keys and groups this version
+ * does not know are written back unchanged. On failure the file on disk is unchanged.
+ */
+gboolean
+ep_profile_store_save (EpProfileStore  *self,
+                       GError         **error)
+{
+  g_autofree char *data = NULL;
+  gsize length;
+  guint n;
+
+  g_return_val_if_fail (EP_IS_PROFILE_STORE (self), FALSE);
+
+  if (self->unreadable)
+    {
+      g_autofree char *display = g_filename_display_name (self->path);
+
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_IO,
+                   _("Not saving profiles: “%s” could not be read, and saving would replace it"),
+                   display);
+      return FALSE;
+    }
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->profiles));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(EpProfile) profile = g_list_model_get_item (G_LIST_MODEL (self->profiles), i);
+      write_profile (self->keyfile, profile);
+    }
+  if (self->default_id != NULL)
+    g_key_file_set_string (self->keyfile, GENERAL_GROUP, KEY_DEFAULT_PROFILE, self->default_id);
+  else
+    g_key_file_remove_key (self->keyfile, GENERAL_GROUP, KEY_DEFAULT_PROFILE, NULL);
+
+  data = g_key_file_to_data (self->keyfile, &length, NULL);
+  return ep_atomic_file_write (self->path, data, length, EP_ATOMIC_FILE_PRIVATE_MODE, error);
+}
+
+/**
+ * ep_profile_store_list:
+ *
+ * Returns: (transfer none): the profiles (#EpProfile), the Sandbox first, kept up to date
+ */
+GListModel *
+ep_profile_store_list (EpProfileStore *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE_STORE (self), NULL);
+
+  return G_LIST_MODEL (self->profiles);
+}
+
+/* Returns: (transfer none) (nullable) */
+EpProfile *
+ep_profile_store_lookup_by_id (EpProfileStore *self,
+                               const char     *id)
+{
+  guint n;
+
+  g_return_val_if_fail (EP_IS_PROFILE_STORE (self), NULL);
+
+  if (id == NULL)
+    return NULL;
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->profiles));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(EpProfile) profile = g_list_model_get_item (G_LIST_MODEL (self->profiles), i);
+
+      if (g_str_equal (ep_profile_get_id (profile), id))
+        return profile;   /* the list still holds a reference */
+    }
+  return NULL;
+}
+
+static gboolean
+names_equal (const char *a,
+             const char *b)
+{
+  g_autofree char *fa = g_utf8_casefold (a, -1);
+  g_autofree char *fb = g_utf8_casefold (b, -1);
+
+  return g_str_equal (fa, fb);
+}
+
+/**
+ * ep_profile_store_lookup_by_name:
+ *
+ * Case-insensitive, as typed in `epistle-send --profile NAME`.
+ *
+ * Returns: (transfer none) (nullable): the first profile with that name
+ */
+EpProfile *
+ep_profile_store_lookup_by_name (EpProfileStore *self,
+                                 const char     *name)
+{
+  guint n;
+
+  g_return_val_if_fail (EP_IS_PROFILE_STORE (self), NULL);
+
+  if (name == NULL || !g_utf8_validate (name, -1, NULL))
+    return NULL;
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->profiles));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(EpProfile) profile = g_list_model_get_item (G_LIST_MODEL (self->profiles), i);
+
+      if (names_equal (ep_profile_get_name (profile), name))
+        return profile;
+    }
+  return NULL;
+}
+
+/* Returns: (transfer none): the built-in Sandbox profile, always present */
+EpProfile *
+ep_profile_store_get_sandbox (EpProfileStore *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE_STORE (self), NULL);
+
+  return ep_profile_store_lookup_by_id (self, EP_PROFILE_SANDBOX_ID);
+}
+
+/**
+ * ep_profile_store_check_name:
+ * @except: (nullable): the profile being renamed, which may keep its own name
+ *
+ * Whether @name may be given to a profile: not empty, one line, not used by another profile
+ * (ignoring case). For the profile dialog's live validation.
+ */
+gboolean
+ep_profile_store_check_name (EpProfileStore  *self,
+                             const char      *name,
+                             EpProfile       *except,
+                             GError         **error)
+{
+  EpProfile *other;
+
+  g_return_val_if_fail (EP_IS_PROFILE_STORE (self), FALSE);
+
+  if (name == NULL || *name == '\0')
+    {
+      g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                           _("A profile needs a name"));
+      return FALSE;
+    }
+  if (!g_utf8_validate (name, -1, NULL) || !ep_store_text_is_single_line (name))
+    {
+      g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                           _("A profile name must be one line of text"));
+      return FALSE;
+    }
+  other = ep_profile_store_lookup_by_name (self, name);
+  if (other != NULL && other != except)
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_EXISTS,
+                   _("There is already a profile called “%s”"), ep_profile_get_name (other));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * ep_profile_store_add:
+ *
+ * Adds @profile (the store takes a reference). Its name must be unique; its id too.
+ * Not written until ep_profile_store_save().
+ */
+gboolean
+ep_profile_store_add (EpProfileStore  *self,
+                      EpProfile       *profile,
+                      GError         **error)
+{
+  g_return_val_if_fail (EP_IS_PROFILE_STORE (self), FALSE);
+  g_return_val_if_fail (EP_IS_PROFILE (profile), FALSE);
+
+  if (ep_profile_store_lookup_by_id (self, ep_profile_get_id (profile)) != NULL)
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_EXISTS,
+                   _("The profile “%s” is already saved"), ep_profile_get_name (profile));
+      return FALSE;
+    }
+  if (!ep_profile_store_check_name (self, ep_profile_get_name (profile), NULL, error))
+    return FALSE;
+
+  g_list_store_append (self->profiles, profile);
+  track_profile (self, profile);
+  emit_changed (self);
+  return TRUE;
+}
+
+/**
+ * ep_profile_store_remove:
+ *
+ * Removes @profile (its keyfile group goes at the next save; its password is the caller's
+ * to clear with ep_secrets_clear_async()). The Sandbox cannot be removed. Removing the
+ * default makes the Sandbox the default again.
+ */
+gboolean
+ep_profile_store_remove (EpProfileStore  *self,
+                         EpProfile       *profile,
+                         GError         **error)
+{
+  g_autofree char *group = NULL;
+  guint position;
+
+  g_return_val_if_fail (EP_IS_PROFILE_STORE (self), FALSE);
+  g_return_val_if_fail (EP_IS_PROFILE (profile), FALSE);
+
+  if (ep_profile_get_is_sandbox (profile))
+    {
+      g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_PROTECTED,
+                           _("The built-in Sandbox profile cannot be deleted"));
+      return FALSE;
+    }
+  if (!g_list_store_find (self->profiles, profile, &position))
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND,
+                   _("There is no profile “%s”"), ep_profile_get_name (profile));
+      return FALSE;
+    }
+
+  untrack_profile (self, profile);
+  group = group_for_id (ep_profile_get_id (profile));
+  g_key_file_remove_group (self->keyfile, group, NULL);
+  if (g_strcmp0 (self->default_id, ep_profile_get_id (profile)) == 0)
+    g_clear_pointer (&self->default_id, g_free);
+  g_list_store_remove (self->profiles, position);
+  emit_changed (self);
+  return TRUE;
+}
+
+/**
+ * ep_profile_store_duplicate:
+ *
+ * Adds a copy of @profile with a new id and a free name ("Work (copy)", "Work (copy 2)"...).
+ * A copy of the Sandbox is an ordinary profile. The password is not copied.
+ *
+ * Returns: (transfer none): the new profile
+ */
+EpProfile *
+ep_profile_store_duplicate (EpProfileStore  *self,
+                            EpProfile       *profile,
+                            GError         **error)
+{
+  g_autoptr(EpProfile) copy = NULL;
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail (EP_IS_PROFILE_STORE (self), NULL);
+  g_return_val_if_fail (EP_IS_PROFILE (profile), NULL);
+
+  /* Translators: the name of a duplicated profile; %s is the original's name */
+  name = g_strdup_printf (_("%s (copy)"), ep_profile_get_name (profile));
+  for (guint i = 2; ep_profile_store_lookup_by_name (self, name) != NULL; i++)
+    {
+      g_free (name);
+      /* Translators: the name of a duplicated profile; %s is the original's name */
+      name = g_strdup_printf (_("%s (copy %u)"), ep_profile_get_name (profile), i);
+    }
+
+  copy = ep_profile_copy (profile, NULL, name);
+  if (!ep_profile_store_add (self, copy, error))
+    return NULL;
+  return copy;   /* the store holds a reference */
+}
+
+/**
+ * ep_profile_store_get_default:
+ *
+ * Returns: (transfer none): the default profile; the Sandbox until another is chosen (or
+ *   when the chosen one no longer exists)
+ */
+EpProfile *
+ep_profile_store_get_default (EpProfileStore *self)
+{
+  EpProfile *profile;
+
+  g_return_val_if_fail (EP_IS_PROFILE_STORE (self), NULL);
+
+  profile = ep_profile_store_lookup_by_id (self, self->default_id);
+  return profile != NULL ? profile : ep_profile_store_get_sandbox (self);
+}
+
+gboolean
+ep_profile_store_set_default (EpProfileStore  *self,
+                              EpProfile       *profile,
+                              GError         **error)
+{
+  g_return_val_if_fail (EP_IS_PROFILE_STORE (self), FALSE);
+  g_return_val_if_fail (EP_IS_PROFILE (profile), FALSE);
+
+  if (ep_profile_store_lookup_by_id (self, ep_profile_get_id (profile)) != profile)
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND,
+                   _("The profile “%s” is not saved"), ep_profile_get_name (profile));
+      return FALSE;
+    }
+  if (g_strcmp0 (self->default_id, ep_profile_get_id (profile)) == 0)
+    return TRUE;
+
+  g_free (self->default_id);
+  self->default_id = g_strdup (ep_profile_get_id (profile));
+  emit_changed (self);
+  return TRUE;
+}

@@ -1,0 +1,856 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-profile.c: one SMTP server profile, a plain GObject whose properties the UI binds to. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "ep-profile.h"
+#include "ep-store-error.h"
+
+/* RFC 1035 §2.3.4: a domain name is at most 255 octets. */
+#define EP_PROFILE_MAX_HOST_LENGTH 255
+/* A SHA-256 digest is 32 octets, i.e. 64 hexadecimal digits. */
+#define EP_PROFILE_SHA256_HEX_DIGITS 64
+/* Ids become file-name and keyfile-group parts: keep them short and boring. */
+#define EP_PROFILE_MAX_ID_LENGTH 64
+
+struct _EpProfile
+{
+  GObject parent_instance;
+
+  char              *id;
+  gboolean           is_sandbox;
+  char              *name;
+  char              *sender_name;
+  char              *sender_address;
+  char              *host;
+  guint16            port;
+  EpProfileSecurity  security;
+  char              *username;
+  EpProfileAuth      auth;
+  char              *pinned_sha256;
+  guint              timeout;
+  char              *ehlo_name;
+  guint64            size_limit;
+};
+
+G_DEFINE_FINAL_TYPE (EpProfile, ep_profile, G_TYPE_OBJECT)
+
+G_DEFINE_ENUM_TYPE (EpProfileSecurity, ep_profile_security,
+  G_DEFINE_ENUM_VALUE (EP_PROFILE_SECURITY_TLS, "tls"),
+  G_DEFINE_ENUM_VALUE (EP_PROFILE_SECURITY_STARTTLS, "starttls"),
+  G_DEFINE_ENUM_VALUE (EP_PROFILE_SECURITY_NONE, "none"))
+
+G_DEFINE_ENUM_TYPE (EpProfileAuth, ep_profile_auth,
+  G_DEFINE_ENUM_VALUE (EP_PROFILE_AUTH_AUTO, "auto"),
+  G_DEFINE_ENUM_VALUE (EP_PROFILE_AUTH_PLAIN, "plain"),
+  G_DEFINE_ENUM_VALUE (EP_PROFILE_AUTH_LOGIN, "login"),
+  G_DEFINE_ENUM_VALUE (EP_PROFILE_AUTH_CRAM_MD5, "cram-md5"),
+  G_DEFINE_ENUM_VALUE (EP_PROFILE_AUTH_SCRAM_SHA_1, "scram-sha-1"),
+  G_DEFINE_ENUM_VALUE (EP_PROFILE_AUTH_SCRAM_SHA_256, "scram-sha-256"),
+  G_DEFINE_ENUM_VALUE (EP_PROFILE_AUTH_XOAUTH2, "xoauth2"),
+  G_DEFINE_ENUM_VALUE (EP_PROFILE_AUTH_OAUTHBEARER, "oauthbearer"))
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_IS_SANDBOX,
+  PROP_NAME,
+  PROP_SENDER_NAME,
+  PROP_SENDER_ADDRESS,
+  PROP_HOST,
+  PROP_PORT,
+  PROP_SECURITY,
+  PROP_USERNAME,
+  PROP_AUTH,
+  PROP_PINNED_SHA256,
+  PROP_TIMEOUT,
+  PROP_EHLO_NAME,
+  PROP_SIZE_LIMIT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const char *
+enum_to_nick (GType type,
+              int   value)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue *ev = g_enum_get_value (klass, value);
+
+  return ev != NULL ? ev->value_nick : NULL;
+}
+
+static gboolean
+enum_from_nick (GType       type,
+                const char *nick,
+                int        *out_value)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue *ev;
+
+  if (nick == NULL)
+    return FALSE;
+  ev = g_enum_get_value_by_nick (klass, nick);
+  if (ev == NULL)
+    return FALSE;
+  *out_value = ev->value;
+  return TRUE;
+}
+
+/* The keyfile spelling: "tls", "starttls", "none". */
+const char *
+ep_profile_security_to_string (EpProfileSecurity security)
+{
+  return enum_to_nick (EP_TYPE_PROFILE_SECURITY, security);
+}
+
+gboolean
+ep_profile_security_from_string (const char        *string,
+                                 EpProfileSecurity *out_security)
+{
+  int value;
+
+  g_return_val_if_fail (out_security != NULL, FALSE);
+
+  if (!enum_from_nick (EP_TYPE_PROFILE_SECURITY, string, &value))
+    return FALSE;
+  *out_security = value;
+  return TRUE;
+}
+
+/* The usual pairing (RFC 8314 §3.3 for 465, RFC 6409 §3.1 for 587). */
+guint16
+ep_profile_security_default_port (EpProfileSecurity security)
+{
+  switch (security)
+    {
+    case EP_PROFILE_SECURITY_TLS:
+      return 465;
+    case EP_PROFILE_SECURITY_STARTTLS:
+    case EP_PROFILE_SECURITY_NONE:
+    default:
+      return 587;
+    }
+}
+
+/* The keyfile spelling: "auto", "plain", "cram-md5", "scram-sha-256", ... */
+const char *
+ep_profile_auth_to_string (EpProfileAuth auth)
+{
+  return enum_to_nick (EP_TYPE_PROFILE_AUTH, auth);
+}
+
+gboolean
+ep_profile_auth_from_string (const char    *string,
+                             EpProfileAuth *out_auth)
+{
+  int value;
+
+  g_return_val_if_fail (out_auth != NULL, FALSE);
+
+  if (!enum_from_nick (EP_TYPE_PROFILE_AUTH, string, &value))
+    return FALSE;
+  *out_auth = value;
+  return TRUE;
+}
+
+/* Replaces *field, notifying only on a real change; NULL is stored as "" unless nullable. */
+static void
+set_string (EpProfile   *self,
+            char       **field,
+            const char  *value,
+            gboolean     nullable,
+            guint        prop_id)
+{
+  if (value != NULL && *value == '\0' && nullable)
+    value = NULL;
+  if (value == NULL && !nullable)
+    value = "";
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+static void
+ep_profile_finalize (GObject *object)
+{
+  EpProfile *self = EP_PROFILE (object);
+
+  g_free (self->id);
+  g_free (self->name);
+  g_free (self->sender_name);
+  g_free (self->sender_address);
+  g_free (self->host);
+  g_free (self->username);
+  g_free (self->pinned_sha256);
+  g_free (self->ehlo_name);
+
+  G_OBJECT_CLASS (ep_profile_parent_class)->finalize (object);
+}
+
+static void
+ep_profile_constructed (GObject *object)
+{
+  EpProfile *self = EP_PROFILE (object);
+
+  G_OBJECT_CLASS (ep_profile_parent_class)->constructed (object);
+
+  if (self->id == NULL)
+    self->id = g_uuid_string_random ();
+}
+
+static void
+ep_profile_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  EpProfile *self = EP_PROFILE (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_string (value, self->id);
+      break;
+    case PROP_IS_SANDBOX:
+      g_value_set_boolean (value, self->is_sandbox);
+      break;
+    case PROP_NAME:
+      g_value_set_string (value, self->name);
+      break;
+    case PROP_SENDER_NAME:
+      g_value_set_string (value, self->sender_name);
+      break;
+    case PROP_SENDER_ADDRESS:
+      g_value_set_string (value, self->sender_address);
+      break;
+    case PROP_HOST:
+      g_value_set_string (value, self->host);
+      break;
+    case PROP_PORT:
+      g_value_set_uint (value, self->port);
+      break;
+    case PROP_SECURITY:
+      g_value_set_enum (value, self->security);
+      break;
+    case PROP_USERNAME:
+      g_value_set_string (value, self->username);
+      break;
+    case PROP_AUTH:
+      g_value_set_enum (value, self->auth);
+      break;
+    case PROP_PINNED_SHA256:
+      g_value_set_string (value, self->pinned_sha256);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, self->timeout);
+      break;
+    case PROP_EHLO_NAME:
+      g_value_set_string (value, self->ehlo_name);
+      break;
+    case PROP_SIZE_LIMIT:
+      g_value_set_uint64 (value, self->size_limit);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ep_profile_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  EpProfile *self = EP_PROFILE (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      self->id = g_value_dup_string (value);
+      break;
+    case PROP_IS_SANDBOX:
+      self->is_sandbox = g_value_get_boolean (value);
+      break;
+    case PROP_NAME:
+      ep_profile_set_name (self, g_value_get_string (value));
+      break;
+    case PROP_SENDER_NAME:
+      ep_profile_set_sender_name (self, g_value_get_string (value));
+      break;
+    case PROP_SENDER_ADDRESS:
+      ep_profile_set_sender_address (self, g_value_get_string (value));
+      break;
+    case PROP_HOST:
+      ep_profile_set_host (self, g_value_get_string (value));
+      break;
+    case PROP_PORT:
+      ep_profile_set_port (self, g_value_get_uint (value));
+      break;
+    case PROP_SECURITY:
+      ep_profile_set_security (self, g_value_get_enum (value));
+      break;
+    case PROP_USERNAME:
+      ep_profile_set_username (self, g_value_get_string (value));
+      break;
+    case PROP_AUTH:
+      ep_profile_set_auth (self, g_value_get_enum (value));
+      break;
+    case PROP_PINNED_SHA256:
+      ep_profile_set_pinned_sha256 (self, g_value_get_string (value));
+      break;
+    case PROP_TIMEOUT:
+      ep_profile_set_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_EHLO_NAME:
+      ep_profile_set_ehlo_name (self, g_value_get_string (value));
+      break;
+    case PROP_SIZE_LIMIT:
+      ep_profile_set_size_limit (self, g_value_get_uint64 (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ep_profile_class_init (EpProfileClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->finalize = ep_profile_finalize;
+  object_class->constructed = ep_profile_constructed;
+  object_class->get_property = ep_profile_get_property;
+  object_class->set_property = ep_profile_set_property;
+
+  /* Random (a UUID) and stable: the keyring entry and the keyfile group are keyed by it. */
+  properties[PROP_ID] =
+    g_param_spec_string ("id", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_IS_SANDBOX] =
+    g_param_spec_boolean ("is-sandbox", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, "", rw);
+  properties[PROP_SENDER_NAME] = g_param_spec_string ("sender-name", NULL, NULL, "", rw);
+  properties[PROP_SENDER_ADDRESS] = g_param_spec_string ("sender-address", NULL, NULL, "", rw);
+  properties[PROP_HOST] = g_param_spec_string ("host", NULL, NULL, "", rw);
+  /* 0 only for the Sandbox: its port is chosen when its server starts. */
+  properties[PROP_PORT] = g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 587, rw);
+  properties[PROP_SECURITY] =
+    g_param_spec_enum ("security", NULL, NULL, EP_TYPE_PROFILE_SECURITY,
+                       EP_PROFILE_SECURITY_STARTTLS, rw);
+  properties[PROP_USERNAME] = g_param_spec_string ("username", NULL, NULL, "", rw);
+  properties[PROP_AUTH] =
+    g_param_spec_enum ("auth", NULL, NULL, EP_TYPE_PROFILE_AUTH, EP_PROFILE_AUTH_AUTO, rw);
+  /* Set only after the user looked at a certificate and chose to trust it. */
+  properties[PROP_PINNED_SHA256] = g_param_spec_string ("pinned-sha256", NULL, NULL, NULL, rw);
+  properties[PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL, 1, EP_PROFILE_MAX_TIMEOUT,
+                       EP_PROFILE_DEFAULT_TIMEOUT, rw);
+  /* "" means the engine's privacy-respecting default. */
+  properties[PROP_EHLO_NAME] = g_param_spec_string ("ehlo-name", NULL, NULL, "", rw);
+  /* The SIZE limit (RFC 1870) seen at the last test connection; 0 when unknown. */
+  properties[PROP_SIZE_LIMIT] =
+    g_param_spec_uint64 ("size-limit", NULL, NULL, 0, G_MAXUINT64, 0, rw);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ep_profile_init (EpProfile *self)
+{
+  self->name = g_strdup ("");
+  self->sender_name = g_strdup ("");
+  self->sender_address = g_strdup ("");
+  self->host = g_strdup ("");
+  self->port = 587;
+  self->security = EP_PROFILE_SECURITY_STARTTLS;
+  self->username = g_strdup ("");
+  self->auth = EP_PROFILE_AUTH_AUTO;
+  self->timeout = EP_PROFILE_DEFAULT_TIMEOUT;
+  self->ehlo_name = g_strdup ("");
+}
+
+/**
+ * ep_profile_new:
+ * @name: (nullable): what the user calls it
+ *
+ * Returns: a new profile with a fresh random id, STARTTLS on port 587, automatic authentication.
+ */
+EpProfile *
+ep_profile_new (const char *name)
+{
+  return g_object_new (EP_TYPE_PROFILE, "name", name, NULL);
+}
+
+/* For stores: a profile read back from disk keeps its id. */
+EpProfile *
+ep_profile_new_with_id (const char *id,
+                        const char *name)
+{
+  g_return_val_if_fail (ep_profile_id_is_valid (id), NULL);
+
+  return g_object_new (EP_TYPE_PROFILE, "id", id, "name", name, NULL);
+}
+
+/**
+ * ep_profile_new_sandbox:
+ *
+ * The built-in Sandbox: a loopback server started on demand, its port chosen when it starts.
+ */
+EpProfile *
+ep_profile_new_sandbox (void)
+{
+  return g_object_new (EP_TYPE_PROFILE,
+                       "id", EP_PROFILE_SANDBOX_ID,
+                       "is-sandbox", TRUE,
+                       "name", "Sandbox",
+                       "sender-address", "me@sandbox.invalid",  /* RFC 2606 §2: never routed */
+                       "host", "127.0.0.1",
+                       "port", 0,
+                       "security", EP_PROFILE_SECURITY_STARTTLS,
+                       "username", "sandbox",
+                       NULL);
+}
+
+/**
+ * ep_profile_copy:
+ * @new_id: (nullable): the copy's id, or %NULL for a fresh random one
+ *
+ * Returns: a copy with every setting, never a Sandbox (the copy is an ordinary profile).
+ */
+EpProfile *
+ep_profile_copy (EpProfile  *self,
+                 const char *new_id,
+                 const char *new_name)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+  g_return_val_if_fail (new_id == NULL || ep_profile_id_is_valid (new_id), NULL);
+
+  return g_object_new (EP_TYPE_PROFILE,
+                       "id", new_id,
+                       "name", new_name != NULL ? new_name : self->name,
+                       "sender-name", self->sender_name,
+                       "sender-address", self->sender_address,
+                       "host", self->host,
+                       "port", (guint) self->port,
+                       "security", self->security,
+                       "username", self->username,
+                       "auth", self->auth,
+                       "pinned-sha256", self->pinned_sha256,
+                       "timeout", self->timeout,
+                       "ehlo-name", self->ehlo_name,
+                       "size-limit", self->size_limit,
+                       NULL);
+}
+
+/* Letters, digits, '-' and '_': ids end up in keyfile group names and keyring attributes. */
+gboolean
+ep_profile_id_is_valid (const char *id)
+{
+  gsize len;
+
+  if (id == NULL)
+    return FALSE;
+  len = strlen (id);
+  if (len == 0 || len > EP_PROFILE_MAX_ID_LENGTH)
+    return FALSE;
+  for (const char *p = id; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      return FALSE;
+  return TRUE;
+}
+
+/* Control characters (CR and LF above all) would let a value inject SMTP commands or headers. */
+static gboolean
+has_control_chars (const char *s)
+{
+  for (const char *p = s; p != NULL && *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+is_hex_fingerprint (const char *s)
+{
+  guint digits = 0;
+
+  for (const char *p = s; *p != '\0'; p++)
+    {
+      if (g_ascii_isxdigit (*p))
+        digits++;
+      else if (*p != ':')
+        return FALSE;
+    }
+  return digits == EP_PROFILE_SHA256_HEX_DIGITS;
+}
+
+/* RFC 5321 §4.1.1.1: EHLO takes a domain or an address literal such as "[192.0.2.1]". */
+static gboolean
+is_ehlo_name (const char *s)
+{
+  for (const char *p = s; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("-.[]:", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+invalid (GError    **error,
+         EpProfile  *self,
+         const char *reason)
+{
+  g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+               /* Translators: the first %s is a profile name, the second the reason */
+               _("Profile “%s”: %s"), self->name, reason);
+  return FALSE;
+}
+
+/**
+ * ep_profile_validate:
+ *
+ * Checks that the profile can be used to send: a name, a sender address, a host and port
+ * (not for the Sandbox), and no value that could smuggle a line break into the protocol.
+ *
+ * Returns: %TRUE if complete and well-formed, else %FALSE with %EP_STORE_ERROR_INVALID
+ */
+gboolean
+ep_profile_validate (EpProfile  *self,
+                     GError    **error)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), FALSE);
+
+  if (*self->name == '\0')
+    return invalid (error, self, _("the profile has no name"));
+  if (has_control_chars (self->name) || has_control_chars (self->sender_name) ||
+      has_control_chars (self->sender_address) || has_control_chars (self->host) ||
+      has_control_chars (self->username) || has_control_chars (self->ehlo_name) ||
+      has_control_chars (self->pinned_sha256))
+    return invalid (error, self, _("a setting contains a line break or another control character"));
+  if (*self->sender_address == '\0')
+    return invalid (error, self, _("no sender address is set"));
+  if (strchr (self->sender_address, '@') == NULL)
+    return invalid (error, self, _("the sender address has no “@”"));
+  if (!self->is_sandbox)
+    {
+      if (*self->host == '\0')
+        return invalid (error, self, _("no server is set"));
+      if (strlen (self->host) > EP_PROFILE_MAX_HOST_LENGTH || strpbrk (self->host, " \t") != NULL)
+        return invalid (error, self, _("the server name is not valid"));
+      if (self->port == 0)
+        return invalid (error, self, _("no server port is set"));
+    }
+  if (!is_ehlo_name (self->ehlo_name))
+    return invalid (error, self, _("the EHLO name must be a domain name or an address literal"));
+  if (self->pinned_sha256 != NULL && !is_hex_fingerprint (self->pinned_sha256))
+    return invalid (error, self, _("the pinned certificate fingerprint is not a SHA-256 digest"));
+  return TRUE;
+}
+
+const char *
+ep_profile_get_id (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+  return self->id;
+}
+
+gboolean
+ep_profile_get_is_sandbox (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), FALSE);
+  return self->is_sandbox;
+}
+
+const char *
+ep_profile_get_name (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+  return self->name;
+}
+
+void
+ep_profile_set_name (EpProfile  *self,
+                     const char *name)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+  set_string (self, &self->name, name, FALSE, PROP_NAME);
+}
+
+const char *
+ep_profile_get_sender_name (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+  return self->sender_name;
+}
+
+void
+ep_profile_set_sender_name (EpProfile  *self,
+                            const char *sender_name)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+  set_string (self, &self->sender_name, sender_name, FALSE, PROP_SENDER_NAME);
+}
+
+const char *
+ep_profile_get_sender_address (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+  return self->sender_address;
+}
+
+void
+ep_profile_set_sender_address (EpProfile  *self,
+                               const char *sender_address)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+  set_string (self, &self->sender_address, sender_address, FALSE, PROP_SENDER_ADDRESS);
+}
+
+const char *
+ep_profile_get_host (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+  return self->host;
+}
+
+void
+ep_profile_set_host (EpProfile  *self,
+                     const char *host)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+  set_string (self, &self->host, host, FALSE, PROP_HOST);
+}
+
+guint16
+ep_profile_get_port (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), 0);
+  return self->port;
+}
+
+void
+ep_profile_set_port (EpProfile *self,
+                     guint16    port)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+
+  if (self->port == port)
+    return;
+  self->port = port;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+}
+
+EpProfileSecurity
+ep_profile_get_security (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), EP_PROFILE_SECURITY_STARTTLS);
+  return self->security;
+}
+
+void
+ep_profile_set_security (EpProfile         *self,
+                         EpProfileSecurity  security)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+  g_return_if_fail (security <= EP_PROFILE_SECURITY_NONE);
+
+  if (self->security == security)
+    return;
+  self->security = security;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SECURITY]);
+}
+
+const char *
+ep_profile_get_username (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+  return self->username;
+}
+
+void
+ep_profile_set_username (EpProfile  *self,
+                         const char *username)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+  set_string (self, &self->username, username, FALSE, PROP_USERNAME);
+}
+
+EpProfileAuth
+ep_profile_get_auth (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), EP_PROFILE_AUTH_AUTO);
+  return self->auth;
+}
+
+void
+ep_profile_set_auth (EpProfile     *self,
+                     EpProfileAuth  auth)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+  g_return_if_fail (auth <= EP_PROFILE_AUTH_OAUTHBEARER);
+
+  if (self->auth == auth)
+    return;
+  self->auth = auth;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTH]);
+}
+
+/* Returns: (nullable): hex digits (colons optional), or %NULL when nothing is pinned */
+const char *
+ep_profile_get_pinned_sha256 (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+  return self->pinned_sha256;
+}
+
+void
+ep_profile_set_pinned_sha256 (EpProfile  *self,
+                              const char *pinned_sha256)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+  set_string (self, &self->pinned_sha256, pinned_sha256, TRUE, PROP_PINNED_SHA256);
+}
+
+guint
+ep_profile_get_timeout (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), EP_PROFILE_DEFAULT_TIMEOUT);
+  return self->timeout;
+}
+
+void
+ep_profile_set_timeout (EpProfile *self,
+                        guint      timeout)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+
+  timeout = CLAMP (timeout, 1, EP_PROFILE_MAX_TIMEOUT);
+  if (self->timeout == timeout)
+    return;
+  self->timeout = timeout;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
+}
+
+const char *
+ep_profile_get_ehlo_name (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+  return self->ehlo_name;
+}
+
+void
+ep_profile_set_ehlo_name (EpProfile  *self,
+                          const char *ehlo_name)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+  set_string (self, &self->ehlo_name, ehlo_name, FALSE, PROP_EHLO_NAME);
+}
+
+guint64
+ep_profile_get_size_limit (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), 0);
+  return self->size_limit;
+}
+
+void
+ep_profile_set_size_limit (EpProfile *self,
+                           guint64    size_limit)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+
+  if (self->size_limit == size_limit)
+    return;
+  self->size_limit = size_limit;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIZE_LIMIT]);
+}
+
+static EpSmtpSecurity
+to_smtp_security (EpProfileSecurity security)
+{
+  switch (security)
+    {
+    case EP_PROFILE_SECURITY_TLS:
+      return EP_SMTP_SECURITY_TLS;
+    case EP_PROFILE_SECURITY_NONE:
+      return EP_SMTP_SECURITY_NONE;
+    case EP_PROFILE_SECURITY_STARTTLS:
+    default:
+      return EP_SMTP_SECURITY_STARTTLS;
+    }
+}
+
+static EpSmtpAuthMechanism
+to_smtp_auth (EpProfileAuth auth)
+{
+  switch (auth)
+    {
+    case EP_PROFILE_AUTH_PLAIN:
+      return EP_SMTP_AUTH_PLAIN;
+    case EP_PROFILE_AUTH_LOGIN:
+      return EP_SMTP_AUTH_LOGIN;
+    case EP_PROFILE_AUTH_CRAM_MD5:
+      return EP_SMTP_AUTH_CRAM_MD5;
+    case EP_PROFILE_AUTH_SCRAM_SHA_1:
+      return EP_SMTP_AUTH_SCRAM_SHA_1;
+    case EP_PROFILE_AUTH_SCRAM_SHA_256:
+      return EP_SMTP_AUTH_SCRAM_SHA_256;
+    case EP_PROFILE_AUTH_XOAUTH2:
+      return EP_SMTP_AUTH_XOAUTH2;
+    case EP_PROFILE_AUTH_OAUTHBEARER:
+      return EP_SMTP_AUTH_OAUTHBEARER;
+    case EP_PROFILE_AUTH_AUTO:
+    default:
+      return EP_SMTP_AUTH_AUTO;
+    }
+}
+
+static char *
+dup_or_null (const char *s)
+{
+  return s != NULL && *s != '\0' ? g_strdup (s) : NULL;
+}
+
+/**
+ * ep_profile_to_smtp_config:
+ * @password: (nullable): the secret from the keyring (or typed at send time); for the OAuth
+ *   mechanisms, the access token
+ *
+ * The session configuration for this profile. For the Sandbox, whose port is chosen when its
+ * server starts, the caller sets the port (0 here would mean the security's default port).
+ *
+ * Returns: (transfer full): a new configuration; free with ep_smtp_config_free(), which
+ *   wipes the secret
+ */
+EpSmtpConfig *
+ep_profile_to_smtp_config (EpProfile  *self,
+                           const char *password)
+{
+  EpSmtpConfig *config;
+
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+
+  config = ep_smtp_config_new ();
+  g_free (config->host);
+  config->host = g_strdup (self->host);
+  config->port = self->port;
+  config->security = to_smtp_security (self->security);
+  config->username = dup_or_null (self->username);
+  config->auth = to_smtp_auth (self->auth);
+  if (self->auth == EP_PROFILE_AUTH_XOAUTH2 || self->auth == EP_PROFILE_AUTH_OAUTHBEARER)
+    config->oauth_token = dup_or_null (password);
+  else
+    config->password = dup_or_null (password);
+  config->pinned_sha256 = dup_or_null (self->pinned_sha256);
+  config->ehlo_name = dup_or_null (self->ehlo_name);
+  config->timeout_seconds = self->timeout;
+  return config;
+}

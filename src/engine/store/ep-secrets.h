@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-secrets.h: profile passwords in the Secret Service (GNOME Keyring), never on disk. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* The libsecret schema name; its one attribute, "profile", holds the profile id. */
+#define EP_SECRETS_SCHEMA_NAME "io.github.epistlemail.Epistle.Password"
+#define EP_SECRETS_ATTRIBUTE_PROFILE "profile"
+
+gboolean ep_secrets_check_available (GCancellable        *cancellable,
+                                     GError             **error);
+
+gboolean ep_secrets_store_sync      (const char          *profile_id,
+                                     const char          *label,
+                                     const char          *password,
+                                     GCancellable        *cancellable,
+                                     GError             **error);
+char    *ep_secrets_lookup_sync     (const char          *profile_id,
+                                     GCancellable        *cancellable,
+                                     GError             **error);
+gboolean ep_secrets_clear_sync      (const char          *profile_id,
+                                     GCancellable        *cancellable,
+                                     GError             **error);
+
+void     ep_secrets_store_async     (const char          *profile_id,
+                                     const char          *label,
+                                     const char          *password,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+gboolean ep_secrets_store_finish    (GAsyncResult        *result,
+                                     GError             **error);
+void     ep_secrets_lookup_async    (const char          *profile_id,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+char    *ep_secrets_lookup_finish   (GAsyncResult        *result,
+                                     GError             **error);
+void     ep_secrets_clear_async     (const char          *profile_id,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+gboolean ep_secrets_clear_finish    (GAsyncResult        *result,
+                                     GError             **error);
+
+void     ep_secrets_password_free   (char                *password);
+void     ep_secrets_disconnect      (void);
+
+G_END_DECLS

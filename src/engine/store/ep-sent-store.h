@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-sent-store.h: copies of sent messages — exact bytes, redacted transcript, summary. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* Mirrors the SMTP engine's outcomes; stored as "delivered", "refused", ... */
+typedef enum {
+  EP_SENT_OUTCOME_DELIVERED,
+  EP_SENT_OUTCOME_REFUSED,
+  EP_SENT_OUTCOME_TEMPORARY,
+  EP_SENT_OUTCOME_UNKNOWN,      /* connection lost after the end of data */
+} EpSentOutcome;
+
+#define EP_TYPE_SENT_OUTCOME (ep_sent_outcome_get_type ())
+GType       ep_sent_outcome_get_type    (void) G_GNUC_CONST;
+const char *ep_sent_outcome_to_string   (EpSentOutcome  outcome);
+gboolean    ep_sent_outcome_from_string (const char    *string,
+                                         EpSentOutcome *out_outcome);
+
+/**
+ * EpSentInfo:
+ * @id: set by the store when the entry is committed
+ * @date: when it was sent
+ * @subject, @from: as in the message (may be empty)
+ * @recipients: (array zero-terminated=1): every envelope recipient
+ * @size: set by the store: the size of the stored message in bytes
+ * @server: "host:port"
+ * @outcome_text: (nullable): the server's final reply
+ * @profile_id: (nullable): the profile used
+ */
+typedef struct
+{
+  char          *id;
+  GDateTime     *date;
+  char          *subject;
+  char          *from;
+  char         **recipients;
+  guint64        size;
+  char          *server;
+  EpSentOutcome  outcome;
+  char          *outcome_text;
+  char          *profile_id;
+} EpSentInfo;
+
+#define EP_TYPE_SENT_INFO (ep_sent_info_get_type ())
+GType       ep_sent_info_get_type (void) G_GNUC_CONST;
+EpSentInfo *ep_sent_info_new      (void);
+EpSentInfo *ep_sent_info_copy     (const EpSentInfo *info);
+void        ep_sent_info_free     (EpSentInfo       *info);
+
+typedef struct _EpSentWriter EpSentWriter;
+
+GOutputStream *ep_sent_writer_get_output_stream (EpSentWriter   *self);
+gboolean       ep_sent_writer_commit            (EpSentWriter   *self,
+                                                 EpSentInfo     *info,
+                                                 const char     *transcript,
+                                                 GError        **error);
+void           ep_sent_writer_free              (EpSentWriter   *self);
+
+#define EP_TYPE_SENT_STORE (ep_sent_store_get_type ())
+G_DECLARE_FINAL_TYPE (EpSentStore, ep_sent_store, EP, SENT_STORE, GObject)
+
+EpSentStore  *ep_sent_store_new              (const char     *sent_dir);
+const char   *ep_sent_store_get_dir          (EpSentStore    *self);
+EpSentWriter *ep_sent_store_begin            (EpSentStore    *self,
+                                              GError        **error);
+gboolean      ep_sent_store_add              (EpSentStore    *self,
+                                              EpSentInfo     *info,
+                                              GInputStream   *message,
+                                              const char     *transcript,
+                                              GCancellable   *cancellable,
+                                              GError        **error);
+GPtrArray    *ep_sent_store_list             (EpSentStore    *self,
+                                              GPtrArray     **out_problems,
+                                              GError        **error);
+char         *ep_sent_store_get_message_path (EpSentStore    *self,
+                                              const char     *id);
+char         *ep_sent_store_load_transcript  (EpSentStore    *self,
+                                              const char     *id,
+                                              GError        **error);
+gboolean      ep_sent_store_delete           (EpSentStore    *self,
+                                              const char     *id,
+                                              GError        **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EpSentInfo, ep_sent_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EpSentWriter, ep_sent_writer_free)
+
+G_END_DECLS

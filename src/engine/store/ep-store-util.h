@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-store-util.h: helpers shared by the stores (internal to src/engine/store/). */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* GKeyFile flags for files people may edit by hand: comments and translations survive. */
+#define EP_STORE_KEYFILE_FLAGS (G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS)
+
+gboolean  ep_store_load_keyfile       (GKeyFile    *keyfile,
+                                       const char  *path,
+                                       GError     **error);
+char     *ep_store_move_aside         (const char  *path,
+                                       GError     **error);
+gboolean  ep_store_text_is_single_line (const char *text);
+char     *ep_store_without_period     (const char  *message);
+char     *ep_store_format_date        (GDateTime   *date);
+GDateTime *ep_store_parse_date        (const char  *text);
+
+G_END_DECLS

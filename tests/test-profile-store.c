@@ -1,0 +1,945 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-profile-store.c: atomic writes, profiles.ini round trips, unknown content kept,
+ * damaged files moved aside, a full disk never losing the previous file, the Sandbox. */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ep-atomic-file.h"
+#include "ep-profile-store.h"
+#include "ep-smtp-config.h"
+#include "ep-store-error.h"
+
+/* A fresh directory per test, inside the harness's per-test temp dir when there is one. */
+static char *
+make_test_dir (void)
+{
+  const char *base = g_getenv ("EPISTLE_TEST_TMPDIR");
+  g_autofree char *template = g_build_filename (base != NULL ? base : g_get_tmp_dir (),
+                                                "store-XXXXXX", NULL);
+
+  g_assert_nonnull (g_mkdtemp (template));
+  return g_steal_pointer (&template);
+}
+
+static char *
+read_file (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  return contents;
+}
+
+static void
+write_file (const char *path,
+            const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* Every name in @dir, sorted, joined by spaces: catches leftover temporaries. */
+static char *
+list_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (" ", (char **) names->pdata);
+}
+
+static guint
+file_mode (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_mode & 07777;
+}
+
+/* Fails every write (or fsync) after @after bytes of the file whose name ends in @suffix. */
+typedef struct
+{
+  const char        *suffix;
+  EpAtomicFileStage  stage;
+  guint64            after;
+  int                error_number;
+  guint              hits;
+} FailSpec;
+
+static int
+fail_hook (const char        *path,
+           EpAtomicFileStage  stage,
+           guint64            offset,
+           gpointer           user_data)
+{
+  FailSpec *spec = user_data;
+
+  if (stage != spec->stage || !g_str_has_suffix (path, spec->suffix) || offset < spec->after)
+    return 0;
+  spec->hits++;
+  return spec->error_number;
+}
+
+static void
+test_atomic_write (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autofree char *sub = g_build_filename (dir, "a", "b", NULL);
+  g_autofree char *path = g_build_filename (sub, "file.txt", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *v1 = NULL;
+  g_autofree char *v2 = NULL;
+  g_autofree char *names = NULL;
+
+  /* Missing folders are created, private. */
+  g_assert_true (ep_atomic_file_write (path, "one\n", 4, EP_ATOMIC_FILE_PRIVATE_MODE, &error));
+  g_assert_no_error (error);
+  v1 = read_file (path);
+  g_assert_cmpstr (v1, ==, "one\n");
+  g_assert_cmpuint (file_mode (path), ==, 0600);
+  g_assert_cmpuint (file_mode (sub), ==, 0700);
+
+  g_assert_true (ep_atomic_file_write (path, "two", 3, 0644, &error));
+  g_assert_no_error (error);
+  v2 = read_file (path);
+  g_assert_cmpstr (v2, ==, "two");
+  g_assert_cmpuint (file_mode (path), ==, 0644);
+
+  names = list_dir (sub);
+  g_assert_cmpstr (names, ==, "file.txt");
+}
+
+static void
+check_enospc_keeps_previous (EpAtomicFileStage stage,
+                             guint64           after)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autofree char *path = g_build_filename (dir, "file.txt", NULL);
+  g_autofree char *big = g_strnfill (300 * 1024, 'x');
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *names = NULL;
+  FailSpec spec = { "file.txt", stage, after, ENOSPC, 0 };
+
+  g_assert_true (ep_atomic_file_write (path, "previous", 8, EP_ATOMIC_FILE_PRIVATE_MODE, &error));
+  g_assert_no_error (error);
+
+  ep_atomic_file_set_fail_hook (fail_hook, &spec);
+  g_assert_false (ep_atomic_file_write (path, big, strlen (big), EP_ATOMIC_FILE_PRIVATE_MODE, &error));
+  ep_atomic_file_set_fail_hook (NULL, NULL);
+
+  g_assert_cmpuint (spec.hits, >=, 1);
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NO_SPACE);
+  g_assert_nonnull (strstr (error->message, "file.txt"));
+  g_assert_nonnull (strstr (error->message, "disk is full"));
+
+  contents = read_file (path);
+  g_assert_cmpstr (contents, ==, "previous");
+  names = list_dir (dir);
+  g_assert_cmpstr (names, ==, "file.txt");
+}
+
+static void
+test_atomic_enospc_first_write (void)
+{
+  check_enospc_keeps_previous (EP_ATOMIC_FILE_STAGE_WRITE, 0);
+}
+
+static void
+test_atomic_enospc_partial_write (void)
+{
+  /* Some bytes reached the temporary file before the disk filled up. */
+  check_enospc_keeps_previous (EP_ATOMIC_FILE_STAGE_WRITE, 100 * 1024);
+}
+
+static void
+test_atomic_enospc_fsync (void)
+{
+  check_enospc_keeps_previous (EP_ATOMIC_FILE_STAGE_SYNC, 0);
+}
+
+static void
+test_atomic_other_errno (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autofree char *path = g_build_filename (dir, "file.txt", NULL);
+  g_autoptr(GError) error = NULL;
+  FailSpec spec = { "file.txt", EP_ATOMIC_FILE_STAGE_WRITE, 0, EIO, 0 };
+
+  ep_atomic_file_set_fail_hook (fail_hook, &spec);
+  g_assert_false (ep_atomic_file_write (path, "x", 1, EP_ATOMIC_FILE_PRIVATE_MODE, &error));
+  ep_atomic_file_set_fail_hook (NULL, NULL);
+
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_IO);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_atomic_stream (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autofree char *path = g_build_filename (dir, "big.bin", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GInputStream) input = NULL;
+  g_autofree guint8 *data = g_malloc (1024 * 1024 + 7);
+  g_autofree char *contents = NULL;
+  gsize length;
+  guint64 size = 0;
+  FailSpec spec = { "big.bin", EP_ATOMIC_FILE_STAGE_WRITE, 512 * 1024, ENOSPC, 0 };
+
+  for (gsize i = 0; i < 1024 * 1024 + 7; i++)
+    data[i] = (guint8) (i * 31 + (i >> 8));
+  bytes = g_bytes_new (data, 1024 * 1024 + 7);
+
+  input = g_memory_input_stream_new_from_bytes (bytes);
+  g_assert_true (ep_atomic_file_write_stream (path, input, EP_ATOMIC_FILE_PRIVATE_MODE, &size,
+                                              NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (size, ==, 1024 * 1024 + 7);
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (contents, length, data, 1024 * 1024 + 7);
+
+  /* Half way through a second copy the disk fills up: the first copy is intact. */
+  ep_atomic_file_set_fail_hook (fail_hook, &spec);
+  g_clear_object (&input);
+  input = g_memory_input_stream_new_from_bytes (bytes);
+  g_assert_false (ep_atomic_file_write_stream (path, input, EP_ATOMIC_FILE_PRIVATE_MODE, NULL,
+                                               NULL, &error));
+  ep_atomic_file_set_fail_hook (NULL, NULL);
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NO_SPACE);
+  g_clear_pointer (&contents, g_free);
+  g_file_get_contents (path, &contents, &length, NULL);
+  g_assert_cmpmem (contents, length, data, 1024 * 1024 + 7);
+}
+
+static void
+test_atomic_stream_cancelled (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autofree char *path = g_build_filename (dir, "c.bin", NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GInputStream) input = g_memory_input_stream_new_from_data ("abc", 3, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *names = NULL;
+
+  g_cancellable_cancel (cancellable);
+  g_assert_false (ep_atomic_file_write_stream (path, input, 0600, NULL, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  names = list_dir (dir);
+  g_assert_cmpstr (names, ==, "");
+}
+
+static guint changed_count;
+
+static void
+changed_cb (EpProfileStore *store,
+            gpointer        user_data)
+{
+  changed_count++;
+}
+
+static EpProfileStore *
+new_loaded_store (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  EpProfileStore *store = ep_profile_store_new (dir);
+
+  g_assert_true (ep_profile_store_load (store, &error));
+  g_assert_no_error (error);
+  return store;
+}
+
+static void
+test_store_fresh (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autoptr(EpProfileStore) store = new_loaded_store (dir);
+  GListModel *list = ep_profile_store_list (store);
+  g_autoptr(EpProfile) first = NULL;
+  EpProfile *sandbox;
+
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, 1);
+  first = g_list_model_get_item (list, 0);
+  sandbox = ep_profile_store_get_sandbox (store);
+  g_assert_true (first == sandbox);
+  g_assert_true (ep_profile_store_get_default (store) == sandbox);
+  g_assert_true (ep_profile_get_is_sandbox (sandbox));
+  g_assert_cmpstr (ep_profile_get_id (sandbox), ==, EP_PROFILE_SANDBOX_ID);
+  g_assert_cmpstr (ep_profile_get_name (sandbox), ==, "Sandbox");
+  g_assert_cmpstr (ep_profile_get_host (sandbox), ==, "127.0.0.1");
+  g_assert_cmpuint (ep_profile_get_port (sandbox), ==, 0);
+  g_assert_cmpint (ep_profile_get_security (sandbox), ==, EP_PROFILE_SECURITY_STARTTLS);
+  g_assert_cmpstr (ep_profile_get_username (sandbox), ==, "sandbox");
+  g_assert_true (ep_profile_validate (sandbox, NULL));
+  g_assert_true (ep_profile_store_lookup_by_name (store, "sandbox") == sandbox);
+
+  /* Nothing is written until asked. */
+  g_assert_false (g_file_test (ep_profile_store_get_path (store), G_FILE_TEST_EXISTS));
+}
+
+static EpProfile *
+make_full_profile (const char *name)
+{
+  EpProfile *profile = ep_profile_new (name);
+
+  ep_profile_set_sender_name (profile, "Zoë Ünïcode");
+  ep_profile_set_sender_address (profile, "zoe@example.org");
+  ep_profile_set_host (profile, "smtp.example.org");
+  ep_profile_set_port (profile, 465);
+  ep_profile_set_security (profile, EP_PROFILE_SECURITY_TLS);
+  ep_profile_set_username (profile, "zoe@example.org");
+  ep_profile_set_auth (profile, EP_PROFILE_AUTH_SCRAM_SHA_256);
+  ep_profile_set_pinned_sha256 (profile,
+    "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89");
+  ep_profile_set_timeout (profile, 90);
+  ep_profile_set_ehlo_name (profile, "[192.0.2.7]");
+  ep_profile_set_size_limit (profile, 35882577);
+  return profile;
+}
+
+static void
+assert_profiles_equal (EpProfile *a,
+                       EpProfile *b)
+{
+  g_assert_cmpstr (ep_profile_get_id (a), ==, ep_profile_get_id (b));
+  g_assert_cmpstr (ep_profile_get_name (a), ==, ep_profile_get_name (b));
+  g_assert_cmpstr (ep_profile_get_sender_name (a), ==, ep_profile_get_sender_name (b));
+  g_assert_cmpstr (ep_profile_get_sender_address (a), ==, ep_profile_get_sender_address (b));
+  g_assert_cmpstr (ep_profile_get_host (a), ==, ep_profile_get_host (b));
+  g_assert_cmpuint (ep_profile_get_port (a), ==, ep_profile_get_port (b));
+  g_assert_cmpint (ep_profile_get_security (a), ==, ep_profile_get_security (b));
+  g_assert_cmpstr (ep_profile_get_username (a), ==, ep_profile_get_username (b));
+  g_assert_cmpint (ep_profile_get_auth (a), ==, ep_profile_get_auth (b));
+  g_assert_cmpstr (ep_profile_get_pinned_sha256 (a), ==, ep_profile_get_pinned_sha256 (b));
+  g_assert_cmpuint (ep_profile_get_timeout (a), ==, ep_profile_get_timeout (b));
+  g_assert_cmpstr (ep_profile_get_ehlo_name (a), ==, ep_profile_get_ehlo_name (b));
+  g_assert_cmpuint (ep_profile_get_size_limit (a), ==, ep_profile_get_size_limit (b));
+  g_assert_cmpint (ep_profile_get_is_sandbox (a), ==, ep_profile_get_is_sandbox (b));
+}
+
+static void
+test_store_round_trip (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autoptr(EpProfileStore) store = new_loaded_store (dir);
+  g_autoptr(EpProfileStore) again = NULL;
+  g_autoptr(EpProfile) work = make_full_profile ("Work «main»");
+  g_autoptr(EpProfile) home = ep_profile_new ("Home");
+  g_autoptr(GError) error = NULL;
+  EpProfile *loaded;
+
+  ep_profile_set_host (home, "mail.example.net");
+  ep_profile_set_sender_address (home, "me@example.net");
+  ep_profile_set_security (home, EP_PROFILE_SECURITY_NONE);
+  ep_profile_set_port (home, 25);
+
+  changed_count = 0;
+  g_signal_connect (store, "changed", G_CALLBACK (changed_cb), NULL);
+  g_assert_true (ep_profile_store_add (store, work, &error));
+  g_assert_no_error (error);
+  g_assert_true (ep_profile_store_add (store, home, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (changed_count, ==, 2);
+  g_assert_true (ep_profile_store_set_default (store, work, &error));
+  g_assert_cmpuint (changed_count, ==, 3);
+  ep_profile_set_host (home, "mail2.example.net");   /* an edit in the dialog */
+  g_assert_cmpuint (changed_count, ==, 4);
+  ep_profile_set_host (home, "mail2.example.net");   /* no change, no signal */
+  g_assert_cmpuint (changed_count, ==, 4);
+
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (file_mode (ep_profile_store_get_path (store)), ==, 0600);
+
+  again = new_loaded_store (dir);
+  g_assert_cmpuint (g_list_model_get_n_items (ep_profile_store_list (again)), ==, 3);
+  loaded = ep_profile_store_lookup_by_id (again, ep_profile_get_id (work));
+  g_assert_nonnull (loaded);
+  assert_profiles_equal (loaded, work);
+  loaded = ep_profile_store_lookup_by_id (again, ep_profile_get_id (home));
+  g_assert_nonnull (loaded);
+  assert_profiles_equal (loaded, home);
+  g_assert_cmpstr (ep_profile_get_id (ep_profile_store_get_default (again)), ==,
+                   ep_profile_get_id (work));
+  assert_profiles_equal (ep_profile_store_get_sandbox (again), ep_profile_store_get_sandbox (store));
+
+  /* Optional values cleared are really gone after another round. */
+  ep_profile_set_pinned_sha256 (loaded, NULL);
+  ep_profile_set_size_limit (loaded, 0);
+  g_assert_true (ep_profile_store_save (again, &error));
+  g_clear_object (&store);
+  store = new_loaded_store (dir);
+  loaded = ep_profile_store_lookup_by_id (store, ep_profile_get_id (home));
+  g_assert_null (ep_profile_get_pinned_sha256 (loaded));
+  g_assert_cmpuint (ep_profile_get_size_limit (loaded), ==, 0);
+}
+
+static void
+test_store_unknown_preserved (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
+  g_autoptr(EpProfileStore) store = NULL;
+  g_autoptr(GKeyFile) before = g_key_file_new ();
+  g_autoptr(GKeyFile) after = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *saved = NULL;
+  g_autofree char *value = NULL;
+  g_auto(GStrv) after_keys = NULL;
+  g_auto(GStrv) after_groups = NULL;
+  EpProfile *work;
+  const char *original =
+    "# Written by hand\n"
+    "[Epistle]\n"
+    "default-profile=work1\n"
+    "future-setting=42\n"
+    "\n"
+    "# My work account\n"
+    "[Profile work1]\n"
+    "name=Work\n"
+    "name[fr]=Travail\n"
+    "sender-address=me@example.com\n"
+    "host=smtp.example.com\n"
+    "port=587\n"
+    "security=starttls\n"
+    "oauth-client=abc;def\n"
+    "x-unknown=  spaced value\\twith tab\n"
+    "\n"
+    "[Future Group]\n"
+    "list=a;b;c;\n"
+    "empty=\n";
+
+  write_file (path, original);
+  g_key_file_load_from_data (before, original, -1, G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS, &error);
+  g_assert_no_error (error);
+
+  store = new_loaded_store (dir);
+  work = ep_profile_store_lookup_by_id (store, "work1");
+  g_assert_nonnull (work);
+  g_assert_true (ep_profile_store_get_default (store) == work);
+  ep_profile_set_host (work, "smtp2.example.com");
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_assert_no_error (error);
+
+  saved = read_file (path);
+  g_key_file_load_from_data (after, saved, -1, G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS, &error);
+  g_assert_no_error (error);
+
+  /* Every group and key of the original is still there with the same raw value, except
+   * the one changed. */
+  after_groups = g_key_file_get_groups (after, NULL);
+  g_assert_true (g_strv_contains ((const char * const *) after_groups, "Future Group"));
+  {
+    g_auto(GStrv) groups = g_key_file_get_groups (before, NULL);
+
+    for (guint i = 0; groups[i] != NULL; i++)
+      {
+        g_auto(GStrv) keys = g_key_file_get_keys (before, groups[i], NULL, &error);
+
+        g_assert_no_error (error);
+        for (guint j = 0; keys[j] != NULL; j++)
+          {
+            g_autofree char *a = g_key_file_get_value (before, groups[i], keys[j], NULL);
+            g_autofree char *b = g_key_file_get_value (after, groups[i], keys[j], NULL);
+
+            if (g_str_equal (keys[j], "host"))
+              g_assert_cmpstr (b, ==, "smtp2.example.com");
+            else
+              g_assert_cmpstr (b, ==, a);
+          }
+      }
+  }
+  value = g_key_file_get_locale_string (after, "Profile work1", "name", "fr", NULL);
+  g_assert_cmpstr (value, ==, "Travail");
+  /* Comments stay where they were (GKeyFile may add a blank line after one). */
+  g_assert_true (g_str_has_prefix (saved, "# Written by hand\n"));
+  g_assert_nonnull (strstr (saved, "# My work account\n"));
+  g_assert_true (strstr (saved, "# My work account\n") < strstr (saved, "[Profile work1]"));
+  g_assert_true (strstr (saved, "future-setting=42") < strstr (saved, "# My work account\n"));
+  after_keys = g_key_file_get_keys (after, "Future Group", NULL, NULL);
+  g_assert_cmpuint (g_strv_length (after_keys), ==, 2);
+}
+
+static char *
+find_aside (const char *dir,
+            const char *prefix)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  char *found = NULL;
+
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_prefix (name, prefix))
+      {
+        g_assert_null (found);   /* exactly one */
+        found = g_build_filename (dir, name, NULL);
+      }
+  return found;
+}
+
+static void
+check_corrupt (const char *contents,
+               const char *expected_line)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
+  g_autoptr(EpProfileStore) store = ep_profile_store_new (dir);
+  g_autoptr(EpProfile) profile = ep_profile_new ("New");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *aside = NULL;
+  g_autofree char *aside_contents = NULL;
+  g_autofree char *aside_base = NULL;
+
+  write_file (path, contents);
+  g_assert_false (ep_profile_store_load (store, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "profiles.ini"));
+  g_assert_nonnull (strstr (error->message, expected_line));
+
+  /* Moved aside, byte for byte, and named in the message. */
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  aside = find_aside (dir, "profiles.ini.corrupt-");
+  g_assert_nonnull (aside);
+  aside_contents = read_file (aside);
+  g_assert_cmpstr (aside_contents, ==, contents);
+  aside_base = g_path_get_basename (aside);
+  g_assert_nonnull (strstr (error->message, aside_base));
+
+  /* Still usable: the Sandbox is there, and saving does not touch the damaged copy. */
+  g_assert_cmpuint (g_list_model_get_n_items (ep_profile_store_list (store)), ==, 1);
+  g_assert_nonnull (ep_profile_store_get_sandbox (store));
+  g_assert_true (ep_profile_store_add (store, profile, NULL));
+  g_clear_error (&error);
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&aside_contents, g_free);
+  aside_contents = read_file (aside);
+  g_assert_cmpstr (aside_contents, ==, contents);
+}
+
+static void
+test_store_corrupt_syntax (void)
+{
+  check_corrupt ("[Profile a]\nname=A\nthis line is not a key\nhost=x\n", "line 3");
+}
+
+static void
+test_store_corrupt_utf8 (void)
+{
+  check_corrupt ("[Profile a]\nname=A\nhost=x\nsender-name=\xff\xfe bad\n", "line 4");
+}
+
+static void
+test_store_corrupt_twice (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
+  g_autoptr(GDir) d = NULL;
+  guint asides = 0;
+  const char *name;
+
+  /* Two damaged files within one second: both kept, neither overwritten. */
+  for (int i = 0; i < 2; i++)
+    {
+      g_autoptr(EpProfileStore) store = ep_profile_store_new (dir);
+      g_autoptr(GError) error = NULL;
+
+      write_file (path, i == 0 ? "garbage one\n" : "garbage two\n");
+      g_assert_false (ep_profile_store_load (store, &error));
+      g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT);
+    }
+  d = g_dir_open (dir, 0, NULL);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      g_autofree char *c = read_file (p);
+
+      g_assert_true (g_str_has_prefix (name, "profiles.ini.corrupt-"));
+      g_assert_true (g_str_has_prefix (c, "garbage "));
+      asides++;
+    }
+  g_assert_cmpuint (asides, ==, 2);
+}
+
+static void
+test_store_invalid_profiles (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
+  g_autoptr(EpProfileStore) store = ep_profile_store_new (dir);
+  g_autoptr(GKeyFile) saved = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *port = NULL;
+  const char *contents =
+    "[Profile good]\nname=Good\nhost=smtp.example.com\nport=587\n"
+    "[Profile badport]\nname=Bad port\nhost=smtp.example.com\nport=99999\n"
+    "[Profile inject]\nname=Injected\nhost=smtp.example.com\\r\\nMAIL FROM:<x@y>\n"
+    "[Profile badsec]\nname=Bad security\nsecurity=startls\n"
+    "[Profile bad/id]\nname=Bad id\n";
+
+  write_file (path, contents);
+  g_assert_false (ep_profile_store_load (store, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "[Profile badport]"));
+  g_assert_nonnull (strstr (error->message, "port"));
+  g_assert_nonnull (strstr (error->message, "3 more"));
+
+  /* The good one loaded; the bad ones did not, and the file was not moved. */
+  g_assert_nonnull (ep_profile_store_lookup_by_id (store, "good"));
+  g_assert_null (ep_profile_store_lookup_by_id (store, "badport"));
+  g_assert_null (ep_profile_store_lookup_by_id (store, "inject"));
+  g_assert_null (ep_profile_store_lookup_by_id (store, "badsec"));
+  g_assert_cmpuint (g_list_model_get_n_items (ep_profile_store_list (store)), ==, 2);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  /* Saving keeps the bad groups exactly as they were, for the user to fix. */
+  g_clear_error (&error);
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_key_file_load_from_file (saved, path, G_KEY_FILE_NONE, NULL));
+  port = g_key_file_get_value (saved, "Profile badport", "port", NULL);
+  g_assert_cmpstr (port, ==, "99999");
+  host = g_key_file_get_value (saved, "Profile inject", "host", NULL);
+  g_assert_cmpstr (host, ==, "smtp.example.com\\r\\nMAIL FROM:<x@y>");
+  g_assert_true (g_key_file_has_group (saved, "Profile bad/id"));
+}
+
+static void
+test_store_unreadable (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
+  g_autoptr(EpProfileStore) store = ep_profile_store_new (dir);
+  g_autoptr(GError) error = NULL;
+
+  /* A directory in its place: cannot be read (even by root), must not be replaced. */
+  g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
+  g_assert_false (ep_profile_store_load (store, &error));
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == EP_STORE_ERROR);
+  g_assert_cmpint (error->code, !=, EP_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (ep_profile_store_get_sandbox (store));
+  g_clear_error (&error);
+
+  g_assert_false (ep_profile_store_save (store, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_IO);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_DIR));
+}
+
+static void
+test_store_enospc (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autoptr(EpProfileStore) store = new_loaded_store (dir);
+  g_autoptr(EpProfile) work = make_full_profile ("Work");
+  g_autoptr(EpProfile) extra = ep_profile_new ("Extra");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *names = NULL;
+  FailSpec spec = { "profiles.ini", EP_ATOMIC_FILE_STAGE_WRITE, 0, ENOSPC, 0 };
+
+  g_assert_true (ep_profile_store_add (store, work, &error));
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_assert_no_error (error);
+  before = read_file (ep_profile_store_get_path (store));
+
+  g_assert_true (ep_profile_store_add (store, extra, &error));
+  ep_profile_set_host (work, "changed.example.org");
+  ep_atomic_file_set_fail_hook (fail_hook, &spec);
+  g_assert_false (ep_profile_store_save (store, &error));
+  ep_atomic_file_set_fail_hook (NULL, NULL);
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NO_SPACE);
+  g_assert_nonnull (strstr (error->message, "profiles.ini"));
+
+  after = read_file (ep_profile_store_get_path (store));
+  g_assert_cmpstr (after, ==, before);
+  names = list_dir (dir);
+  g_assert_cmpstr (names, ==, "profiles.ini");
+
+  /* Space again: the pending changes are written. */
+  g_clear_error (&error);
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_assert_no_error (error);
+  g_clear_object (&store);
+  store = new_loaded_store (dir);
+  g_assert_nonnull (ep_profile_store_lookup_by_name (store, "Extra"));
+  g_assert_cmpstr (ep_profile_get_host (ep_profile_store_lookup_by_name (store, "work")), ==,
+                   "changed.example.org");
+}
+
+static void
+test_store_sandbox (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
+  g_autoptr(EpProfileStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EpProfile) other_ref = NULL;
+  EpProfile *sandbox;
+  EpProfile *other;
+
+  /* The user's edits of the Sandbox (a pinned certificate) load; it stays the Sandbox. */
+  write_file (path,
+              "[Epistle]\ndefault-profile=other\n"
+              "[Profile other]\nname=Other\nhost=h.example\n"
+              "[Profile sandbox]\nname=Sandbox\npinned-sha256="
+              "0000000000000000000000000000000000000000000000000000000000000000\nport=0\n");
+  store = new_loaded_store (dir);
+  sandbox = ep_profile_store_get_sandbox (store);
+  other = ep_profile_store_lookup_by_id (store, "other");
+  g_assert_true (ep_profile_get_is_sandbox (sandbox));
+  g_assert_cmpstr (ep_profile_get_pinned_sha256 (sandbox), ==,
+                   "0000000000000000000000000000000000000000000000000000000000000000");
+  g_assert_cmpstr (ep_profile_get_host (sandbox), ==, "127.0.0.1");
+  g_assert_true (ep_profile_store_get_default (store) == other);
+
+  g_assert_false (ep_profile_store_remove (store, sandbox, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_PROTECTED);
+  g_assert_true (ep_profile_store_get_sandbox (store) == sandbox);
+  g_clear_error (&error);
+
+  /* Removing the default makes the Sandbox the default again, also after a reload. */
+  other_ref = g_object_ref (other);
+  g_assert_true (ep_profile_store_remove (store, other, &error));
+  g_assert_no_error (error);
+  g_assert_true (ep_profile_store_get_default (store) == sandbox);
+  g_assert_false (ep_profile_store_remove (store, other, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_clear_object (&store);
+  store = new_loaded_store (dir);
+  g_assert_null (ep_profile_store_lookup_by_id (store, "other"));
+  g_assert_true (ep_profile_get_is_sandbox (ep_profile_store_get_default (store)));
+
+  /* A default naming a profile that is gone falls back to the Sandbox. */
+  g_clear_object (&store);
+  write_file (path, "[Epistle]\ndefault-profile=gone\n");
+  store = new_loaded_store (dir);
+  g_assert_true (ep_profile_get_is_sandbox (ep_profile_store_get_default (store)));
+}
+
+static void
+test_store_names (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autoptr(EpProfileStore) store = new_loaded_store (dir);
+  g_autoptr(EpProfile) work = make_full_profile ("Été Work");
+  g_autoptr(EpProfile) clash = ep_profile_new ("été WORK");
+  g_autoptr(EpProfile) empty = ep_profile_new ("");
+  g_autoptr(EpProfile) sandbox_clash = ep_profile_new ("SANDBOX");
+  g_autoptr(GError) error = NULL;
+  EpProfile *copy1;
+  EpProfile *copy2;
+
+  g_assert_true (ep_profile_store_add (store, work, &error));
+  g_assert_no_error (error);
+  g_assert_true (ep_profile_store_lookup_by_name (store, "ÉTÉ WORK") == work);
+  g_assert_true (ep_profile_store_lookup_by_name (store, "été work") == work);
+  g_assert_null (ep_profile_store_lookup_by_name (store, "Work"));
+
+  g_assert_false (ep_profile_store_add (store, clash, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_false (ep_profile_store_add (store, sandbox_clash, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_false (ep_profile_store_add (store, empty, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (ep_profile_store_add (store, work, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_true (ep_profile_store_check_name (store, "Été Work", work, NULL));
+  g_assert_false (ep_profile_store_check_name (store, "Line\nbreak", NULL, NULL));
+
+  copy1 = ep_profile_store_duplicate (store, work, &error);
+  g_assert_no_error (error);
+  copy2 = ep_profile_store_duplicate (store, work, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ep_profile_get_name (copy1), ==, "Été Work (copy)");
+  g_assert_cmpstr (ep_profile_get_name (copy2), ==, "Été Work (copy 2)");
+  g_assert_cmpstr (ep_profile_get_id (copy1), !=, ep_profile_get_id (work));
+  g_assert_cmpstr (ep_profile_get_host (copy1), ==, ep_profile_get_host (work));
+  g_assert_cmpint (ep_profile_get_auth (copy1), ==, ep_profile_get_auth (work));
+  g_assert_cmpuint (ep_profile_get_size_limit (copy1), ==, ep_profile_get_size_limit (work));
+  g_assert_true (ep_profile_store_lookup_by_id (store, ep_profile_get_id (copy2)) == copy2);
+
+  /* A copy of the Sandbox is an ordinary, deletable profile. */
+  copy1 = ep_profile_store_duplicate (store, ep_profile_store_get_sandbox (store), &error);
+  g_assert_no_error (error);
+  g_assert_false (ep_profile_get_is_sandbox (copy1));
+  g_assert_true (ep_profile_store_remove (store, copy1, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_profile_validate (void)
+{
+  g_autoptr(EpProfile) profile = make_full_profile ("Valid");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ep_profile_validate (profile, &error));
+  g_assert_no_error (error);
+
+  ep_profile_set_host (profile, "smtp.example.org\r\nRSET");
+  g_assert_false (ep_profile_validate (profile, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "Valid"));
+  g_clear_error (&error);
+  ep_profile_set_host (profile, "smtp.example.org");
+
+  ep_profile_set_username (profile, "me\nMAIL FROM:<x@y>");
+  g_assert_false (ep_profile_validate (profile, &error));
+  g_clear_error (&error);
+  ep_profile_set_username (profile, "me");
+
+  ep_profile_set_ehlo_name (profile, "bad name");
+  g_assert_false (ep_profile_validate (profile, &error));
+  g_clear_error (&error);
+  ep_profile_set_ehlo_name (profile, "");
+
+  ep_profile_set_pinned_sha256 (profile, "abcd");
+  g_assert_false (ep_profile_validate (profile, &error));
+  g_clear_error (&error);
+  ep_profile_set_pinned_sha256 (profile, "");
+  g_assert_null (ep_profile_get_pinned_sha256 (profile));
+
+  ep_profile_set_port (profile, 0);
+  g_assert_false (ep_profile_validate (profile, &error));
+  g_clear_error (&error);
+  ep_profile_set_port (profile, 587);
+
+  ep_profile_set_sender_address (profile, "");
+  g_assert_false (ep_profile_validate (profile, &error));
+  g_clear_error (&error);
+  ep_profile_set_sender_address (profile, "me@example.org");
+
+  ep_profile_set_host (profile, "");
+  g_assert_false (ep_profile_validate (profile, &error));
+  g_clear_error (&error);
+
+  g_assert_true (ep_profile_id_is_valid ("abc-DEF_123"));
+  g_assert_false (ep_profile_id_is_valid ("../x"));
+  g_assert_false (ep_profile_id_is_valid (""));
+  g_assert_false (ep_profile_id_is_valid ("a b"));
+}
+
+static void
+test_profile_enums (void)
+{
+  EpProfileSecurity security;
+  EpProfileAuth auth;
+
+  g_assert_cmpstr (ep_profile_security_to_string (EP_PROFILE_SECURITY_TLS), ==, "tls");
+  g_assert_cmpstr (ep_profile_security_to_string (EP_PROFILE_SECURITY_STARTTLS), ==, "starttls");
+  g_assert_cmpstr (ep_profile_security_to_string (EP_PROFILE_SECURITY_NONE), ==, "none");
+  g_assert_true (ep_profile_security_from_string ("none", &security));
+  g_assert_cmpint (security, ==, EP_PROFILE_SECURITY_NONE);
+  g_assert_false (ep_profile_security_from_string ("ssl", &security));
+  g_assert_cmpuint (ep_profile_security_default_port (EP_PROFILE_SECURITY_TLS), ==, 465);
+  g_assert_cmpuint (ep_profile_security_default_port (EP_PROFILE_SECURITY_STARTTLS), ==, 587);
+
+  g_assert_cmpstr (ep_profile_auth_to_string (EP_PROFILE_AUTH_CRAM_MD5), ==, "cram-md5");
+  g_assert_cmpstr (ep_profile_auth_to_string (EP_PROFILE_AUTH_SCRAM_SHA_1), ==, "scram-sha-1");
+  g_assert_cmpstr (ep_profile_auth_to_string (EP_PROFILE_AUTH_OAUTHBEARER), ==, "oauthbearer");
+  g_assert_true (ep_profile_auth_from_string ("xoauth2", &auth));
+  g_assert_cmpint (auth, ==, EP_PROFILE_AUTH_XOAUTH2);
+  g_assert_false (ep_profile_auth_from_string ("gssapi", &auth));
+}
+
+static void
+test_profile_to_smtp_config (void)
+{
+  g_autoptr(EpProfile) profile = make_full_profile ("Work");
+  g_autoptr(EpSmtpConfig) config = NULL;
+  g_autoptr(EpSmtpConfig) oauth = NULL;
+  g_autoptr(EpSmtpConfig) sandbox_config = NULL;
+  g_autoptr(EpProfile) sandbox = ep_profile_new_sandbox ();
+
+  config = ep_profile_to_smtp_config (profile, "s3cret");
+  g_assert_cmpstr (config->host, ==, "smtp.example.org");
+  g_assert_cmpuint (config->port, ==, 465);
+  g_assert_cmpint (config->security, ==, EP_SMTP_SECURITY_TLS);
+  g_assert_cmpstr (config->username, ==, "zoe@example.org");
+  g_assert_cmpstr (config->password, ==, "s3cret");
+  g_assert_null (config->oauth_token);
+  g_assert_cmpint (config->auth, ==, EP_SMTP_AUTH_SCRAM_SHA_256);
+  g_assert_cmpstr (config->pinned_sha256, ==, ep_profile_get_pinned_sha256 (profile));
+  g_assert_cmpstr (config->ehlo_name, ==, "[192.0.2.7]");
+  g_assert_cmpuint (config->timeout_seconds, ==, 90);
+
+  ep_profile_set_auth (profile, EP_PROFILE_AUTH_XOAUTH2);
+  ep_profile_set_ehlo_name (profile, "");
+  oauth = ep_profile_to_smtp_config (profile, "token");
+  g_assert_null (oauth->password);
+  g_assert_cmpstr (oauth->oauth_token, ==, "token");
+  g_assert_cmpint (oauth->auth, ==, EP_SMTP_AUTH_XOAUTH2);
+  g_assert_null (oauth->ehlo_name);
+
+  sandbox_config = ep_profile_to_smtp_config (sandbox, NULL);
+  g_assert_cmpstr (sandbox_config->host, ==, "127.0.0.1");
+  g_assert_cmpint (sandbox_config->security, ==, EP_SMTP_SECURITY_STARTTLS);
+  g_assert_cmpstr (sandbox_config->username, ==, "sandbox");
+  g_assert_null (sandbox_config->password);
+  g_assert_null (sandbox_config->pinned_sha256);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/store/atomic-file/write", test_atomic_write);
+  g_test_add_func ("/store/atomic-file/enospc-first-write", test_atomic_enospc_first_write);
+  g_test_add_func ("/store/atomic-file/enospc-partial-write", test_atomic_enospc_partial_write);
+  g_test_add_func ("/store/atomic-file/enospc-fsync", test_atomic_enospc_fsync);
+  g_test_add_func ("/store/atomic-file/other-errno", test_atomic_other_errno);
+  g_test_add_func ("/store/atomic-file/stream", test_atomic_stream);
+  g_test_add_func ("/store/atomic-file/stream-cancelled", test_atomic_stream_cancelled);
+  g_test_add_func ("/store/profile/validate", test_profile_validate);
+  g_test_add_func ("/store/profile/enums", test_profile_enums);
+  g_test_add_func ("/store/profile/to-smtp-config", test_profile_to_smtp_config);
+  g_test_add_func ("/store/profile-store/fresh", test_store_fresh);
+  g_test_add_func ("/store/profile-store/round-trip", test_store_round_trip);
+  g_test_add_func ("/store/profile-store/unknown-preserved", test_store_unknown_preserved);
+  g_test_add_func ("/store/profile-store/corrupt-syntax", test_store_corrupt_syntax);
+  g_test_add_func ("/store/profile-store/corrupt-utf8", test_store_corrupt_utf8);
+  g_test_add_func ("/store/profile-store/corrupt-twice", test_store_corrupt_twice);
+  g_test_add_func ("/store/profile-store/invalid-profiles", test_store_invalid_profiles);
+  g_test_add_func ("/store/profile-store/unreadable", test_store_unreadable);
+  g_test_add_func ("/store/profile-store/enospc", test_store_enospc);
+  g_test_add_func ("/store/profile-store/sandbox", test_store_sandbox);
+  g_test_add_func ("/store/profile-store/names", test_store_names);
+
+  return g_test_run ();
+}

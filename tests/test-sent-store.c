@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-sent-store.c: Sent copies keep the exact bytes, list newest first, skip damaged
+ * entries with a report (no warnings), and a full disk leaves no half entry behind. */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ep-atomic-file.h"
+#include "ep-sent-store.h"
+#include "ep-store-error.h"
+
+static char *
+make_test_dir (void)
+{
+  const char *base = g_getenv ("EPISTLE_TEST_TMPDIR");
+  g_autofree char *template = g_build_filename (base != NULL ? base : g_get_tmp_dir (),
+                                                "sent-XXXXXX", NULL);
+
+  g_assert_nonnull (g_mkdtemp (template));
+  return g_steal_pointer (&template);
+}
+
+static GBytes *
+read_bytes (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+  gsize length = 0;
+
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+  return g_bytes_new_take (contents, length);
+}
+
+static void
+write_file (const char *path,
+            const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* Every name in @dir, sorted, joined by spaces: catches leftover temporaries. */
+static char *
+list_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (" ", (char **) names->pdata);
+}
+
+/* A message with every byte value, bare CR and LF, and a NUL: stored, not interpreted. */
+static GBytes *
+make_message (gsize size)
+{
+  guint8 *data = g_malloc (size);
+  const char *head = "From: a@example.org\r\nTo: b@example.org\r\nSubject: Test\r\n\r\n";
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8) ((i * 131) ^ (i >> 7));
+  memcpy (data, head, MIN (size, strlen (head)));
+  return g_bytes_new_take (data, size);
+}
+
+static EpSentInfo *
+make_info (const char *subject,
+           const char *iso_date)
+{
+  EpSentInfo *info = ep_sent_info_new ();
+  const char *recipients[] = { "b@example.org", "c;semi@example.org", "Zoë <z@example.org>", NULL };
+
+  g_free (info->subject);
+  info->subject = g_strdup (subject);
+  g_free (info->from);
+  info->from = g_strdup ("a@example.org");
+  g_strfreev (info->recipients);
+  info->recipients = g_strdupv ((char **) recipients);
+  g_free (info->server);
+  info->server = g_strdup ("smtp.example.org:587");
+  info->outcome = EP_SENT_OUTCOME_DELIVERED;
+  info->outcome_text = g_strdup ("250 2.0.0 Ok: queued as 4FZ1");
+  info->profile_id = g_strdup ("work-1");
+  if (iso_date != NULL)
+    info->date = g_date_time_new_from_iso8601 (iso_date, NULL);
+  return info;
+}
+
+static char *
+add_entry (EpSentStore *store,
+           const char  *subject,
+           const char  *iso_date,
+           GBytes      *message)
+{
+  g_autoptr(EpSentInfo) info = make_info (subject, iso_date);
+  g_autoptr(GInputStream) input = g_memory_input_stream_new_from_bytes (message);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ep_sent_store_add (store, info, input, "C: EHLO [127.0.0.1]\nS: 250 ok\n",
+                                    NULL, &error));
+  g_assert_no_error (error);
+  return g_strdup (info->id);
+}
+
+static void
+test_add_round_trip (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
+  g_autoptr(GBytes) message = make_message (300 * 1024 + 3);
+  g_autoptr(EpSentInfo) info = make_info ("Réport 📎", NULL);
+  g_autoptr(GInputStream) input = g_memory_input_stream_new_from_bytes (message);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) stored = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *transcript = NULL;
+  g_autofree char *entry_dir = NULL;
+  g_autofree char *names = NULL;
+  const char *redacted = "C: AUTH PLAIN [redacted]\nS: 235 2.7.0 ok\nC: [message body: 307203 octets]\n";
+  EpSentInfo *listed;
+  GStatBuf st;
+
+  g_assert_true (ep_sent_store_add (store, info, input, redacted, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (info->id);
+  g_assert_cmpuint (info->size, ==, g_bytes_get_size (message));
+  g_assert_nonnull (info->date);
+
+  path = ep_sent_store_get_message_path (store, info->id);
+  stored = read_bytes (path);
+  g_assert_true (g_bytes_equal (stored, message));
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpuint (st.st_mode & 0777, ==, 0600);
+  entry_dir = g_path_get_dirname (path);
+  names = list_dir (entry_dir);
+  g_assert_cmpstr (names, ==, "message.eml meta.ini transcript.txt");
+
+  transcript = ep_sent_store_load_transcript (store, info->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (transcript, ==, redacted);
+
+  entries = ep_sent_store_list (store, &problems, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (problems->len, ==, 0);
+  g_assert_cmpuint (entries->len, ==, 1);
+  listed = entries->pdata[0];
+  g_assert_cmpstr (listed->id, ==, info->id);
+  g_assert_cmpstr (listed->subject, ==, "Réport 📎");
+  g_assert_cmpstr (listed->from, ==, "a@example.org");
+  g_assert_cmpstrv (listed->recipients, info->recipients);
+  g_assert_cmpuint (listed->size, ==, g_bytes_get_size (message));
+  g_assert_cmpstr (listed->server, ==, "smtp.example.org:587");
+  g_assert_cmpint (listed->outcome, ==, EP_SENT_OUTCOME_DELIVERED);
+  g_assert_cmpstr (listed->outcome_text, ==, "250 2.0.0 Ok: queued as 4FZ1");
+  g_assert_cmpstr (listed->profile_id, ==, "work-1");
+  g_assert_cmpint (g_date_time_to_unix (listed->date), ==, g_date_time_to_unix (info->date));
+
+  g_assert_cmpstr (ep_sent_outcome_to_string (EP_SENT_OUTCOME_UNKNOWN), ==, "unknown");
+}
+
+static void
+test_writer_streaming (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
+  g_autoptr(EpSentWriter) writer = NULL;
+  g_autoptr(EpSentInfo) info = make_info ("Teed", NULL);
+  g_autoptr(GByteArray) expected = g_byte_array_new ();
+  g_autoptr(GBytes) stored = NULL;
+  g_autoptr(GBytes) expected_bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  GOutputStream *stream;
+
+  writer = ep_sent_store_begin (store, &error);
+  g_assert_no_error (error);
+  stream = ep_sent_writer_get_output_stream (writer);
+  /* As a sender teeing its output would: many small writes of various sizes. */
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("line %u %*s\r\n", i, (int) (i % 97), "");
+      gsize written;
+
+      g_assert_true (g_output_stream_write_all (stream, line, strlen (line), &written, NULL, &error));
+      g_byte_array_append (expected, (const guint8 *) line, strlen (line));
+    }
+  g_assert_true (ep_sent_writer_commit (writer, info, NULL, &error));
+  g_assert_no_error (error);
+
+  expected_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&expected));
+  path = ep_sent_store_get_message_path (store, info->id);
+  stored = read_bytes (path);
+  g_assert_true (g_bytes_equal (stored, expected_bytes));
+  g_assert_cmpuint (info->size, ==, g_bytes_get_size (expected_bytes));
+}
+
+static void
+test_abandoned_writer (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *names = NULL;
+  EpSentWriter *writer;
+
+  writer = ep_sent_store_begin (store, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (ep_sent_writer_get_output_stream (writer),
+                                            "partial", 7, NULL, NULL, &error));
+  ep_sent_writer_free (writer);   /* the send failed before the end of data */
+
+  names = list_dir (dir);
+  g_assert_cmpstr (names, ==, "");
+  entries = ep_sent_store_list (store, NULL, &error);
+  g_assert_cmpuint (entries->len, ==, 0);
+}
+
+static void
+test_list_order (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
+  g_autoptr(GBytes) message = make_message (100);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = add_entry (store, "middle", "2024-05-02T10:00:00Z", message);
+  g_autofree char *b = add_entry (store, "newest", "2024-05-03T09:00:00+02:00", message);
+  g_autofree char *c = add_entry (store, "oldest", "2023-12-31T23:59:59Z", message);
+
+  entries = ep_sent_store_list (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 3);
+  g_assert_cmpstr (((EpSentInfo *) entries->pdata[0])->subject, ==, "newest");
+  g_assert_cmpstr (((EpSentInfo *) entries->pdata[1])->subject, ==, "middle");
+  g_assert_cmpstr (((EpSentInfo *) entries->pdata[2])->subject, ==, "oldest");
+}
+
+static void
+test_damaged_entries (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
+  g_autoptr(GBytes) message = make_message (1000);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *good = add_entry (store, "good", "2024-01-01T00:00:00Z", message);
+  g_autofree char *garbled = add_entry (store, "garbled", NULL, message);
+  g_autofree char *truncated = add_entry (store, "truncated", NULL, message);
+  g_autofree char *no_message = add_entry (store, "no message", NULL, message);
+  g_autofree char *bad_date = add_entry (store, "bad date", NULL, message);
+  g_autofree char *p = NULL;
+  g_autofree char *empty_dir = g_build_filename (dir, "20240101T000000-000000-deadbeef", NULL);
+  g_autofree char *stray = g_build_filename (dir, "stray-file", NULL);
+
+  p = g_build_filename (dir, garbled, "meta.ini", NULL);
+  write_file (p, "\x01\x02 garbage \xff\n");
+  g_free (p);
+  p = g_build_filename (dir, truncated, "message.eml", NULL);
+  write_file (p, "From: a@example.org\r\n");
+  g_free (p);
+  p = g_build_filename (dir, no_message, "message.eml", NULL);
+  g_assert_cmpint (g_unlink (p), ==, 0);
+  g_free (p);
+  p = g_build_filename (dir, bad_date, "meta.ini", NULL);
+  write_file (p, "[Sent]\nformat=1\ndate=yesterday\nsize=1000\noutcome=delivered\n");
+  g_free (p);
+  g_assert_cmpint (g_mkdir (empty_dir, 0700), ==, 0);
+  write_file (stray, "x");
+
+  entries = ep_sent_store_list (store, &problems, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 1);
+  g_assert_cmpstr (((EpSentInfo *) entries->pdata[0])->id, ==, good);
+  g_assert_cmpuint (problems->len, ==, 5);
+  for (guint i = 0; i < problems->len; i++)
+    {
+      GError *problem = problems->pdata[i];
+
+      g_test_message ("%s", problem->message);
+      g_assert_error (problem, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT);
+    }
+  /* Damaged entries are left on disk for the user; nothing was deleted. */
+  g_assert_true (g_file_test (empty_dir, G_FILE_TEST_IS_DIR));
+  p = g_build_filename (dir, truncated, "message.eml", NULL);
+  g_assert_true (g_file_test (p, G_FILE_TEST_EXISTS));
+}
+
+typedef struct
+{
+  const char *suffix;
+  guint64     after;
+  guint       hits;
+} FailSpec;
+
+static int
+fail_hook (const char        *path,
+           EpAtomicFileStage  stage,
+           guint64            offset,
+           gpointer           user_data)
+{
+  FailSpec *spec = user_data;
+
+  if (!g_str_has_suffix (path, spec->suffix) || offset < spec->after)
+    return 0;
+  spec->hits++;
+  return ENOSPC;
+}
+
+static void
+check_enospc (const char *suffix,
+              guint64     after)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
+  g_autoptr(GBytes) message = make_message (1024 * 1024);
+  g_autoptr(GBytes) before = NULL;
+  g_autoptr(GBytes) after_bytes = NULL;
+  g_autoptr(EpSentInfo) info = make_info ("doomed", NULL);
+  g_autoptr(GInputStream) input = g_memory_input_stream_new_from_bytes (message);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kept = add_entry (store, "kept", NULL, message);
+  g_autofree char *kept_path = ep_sent_store_get_message_path (store, kept);
+  g_autofree char *names = NULL;
+  FailSpec spec = { suffix, after, 0 };
+
+  before = read_bytes (kept_path);
+  ep_atomic_file_set_fail_hook (fail_hook, &spec);
+  g_assert_false (ep_sent_store_add (store, info, input, "transcript", NULL, &error));
+  ep_atomic_file_set_fail_hook (NULL, NULL);
+  g_assert_cmpuint (spec.hits, >=, 1);
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NO_SPACE);
+  g_test_message ("%s", error->message);
+
+  /* No new entry, no temporary left, the earlier entry untouched. */
+  names = list_dir (dir);
+  g_assert_cmpstr (names, ==, kept);
+  entries = ep_sent_store_list (store, &problems, NULL);
+  g_assert_cmpuint (entries->len, ==, 1);
+  g_assert_cmpuint (problems->len, ==, 0);
+  after_bytes = read_bytes (kept_path);
+  g_assert_true (g_bytes_equal (before, after_bytes));
+}
+
+static void
+test_enospc_message_start (void)
+{
+  check_enospc ("message.eml", 0);
+}
+
+static void
+test_enospc_message_middle (void)
+{
+  check_enospc ("message.eml", 512 * 1024);
+}
+
+static void
+test_enospc_transcript (void)
+{
+  check_enospc ("transcript.txt", 0);
+}
+
+static void
+test_enospc_meta (void)
+{
+  check_enospc ("meta.ini", 0);
+}
+
+static void
+test_enospc_teeing_writer (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
+  g_autoptr(EpSentWriter) writer = NULL;
+  g_autoptr(EpSentInfo) info = make_info ("teed", NULL);
+  g_autoptr(GError) write_error = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *names = NULL;
+  FailSpec spec = { "message.eml", 10, 0 };
+
+  writer = ep_sent_store_begin (store, &error);
+  g_assert_no_error (error);
+  ep_atomic_file_set_fail_hook (fail_hook, &spec);
+  g_assert_true (g_output_stream_write_all (ep_sent_writer_get_output_stream (writer),
+                                            "0123456789", 10, NULL, NULL, NULL));
+  /* The sender sees a plain GIO error on its tee... */
+  g_assert_false (g_output_stream_write_all (ep_sent_writer_get_output_stream (writer),
+                                             "more", 4, NULL, NULL, &write_error));
+  g_assert_error (write_error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  ep_atomic_file_set_fail_hook (NULL, NULL);
+  /* ...and the commit reports it as the store's error, even if the tee ignored it. */
+  g_assert_false (ep_sent_writer_commit (writer, info, "t", &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NO_SPACE);
+  g_clear_pointer (&writer, ep_sent_writer_free);
+  names = list_dir (dir);
+  g_assert_cmpstr (names, ==, "");
+}
+
+static void
+test_cancelled (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
+  g_autoptr(GBytes) message = make_message (1000);
+  g_autoptr(EpSentInfo) info = make_info ("cancelled", NULL);
+  g_autoptr(GInputStream) input = g_memory_input_stream_new_from_bytes (message);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *names = NULL;
+
+  g_cancellable_cancel (cancellable);
+  g_assert_false (ep_sent_store_add (store, info, input, NULL, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  names = list_dir (dir);
+  g_assert_cmpstr (names, ==, "");
+}
+
+static void
+test_delete (void)
+{
+  g_autofree char *dir = make_test_dir ();
+  g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
+  g_autoptr(GBytes) message = make_message (10);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = add_entry (store, "a", NULL, message);
+  g_autofree char *b = add_entry (store, "b", NULL, message);
+  g_autofree char *names = NULL;
+
+  g_assert_true (ep_sent_store_delete (store, a, &error));
+  g_assert_no_error (error);
+  names = list_dir (dir);
+  g_assert_cmpstr (names, ==, b);
+  g_assert_false (ep_sent_store_delete (store, a, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (ep_sent_store_delete (store, "../..", &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (ep_sent_store_load_transcript (store, a, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  entries = ep_sent_store_list (store, NULL, &error);
+  g_assert_cmpuint (entries->len, ==, 1);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/store/sent-store/add-round-trip", test_add_round_trip);
+  g_test_add_func ("/store/sent-store/writer-streaming", test_writer_streaming);
+  g_test_add_func ("/store/sent-store/abandoned-writer", test_abandoned_writer);
+  g_test_add_func ("/store/sent-store/list-order", test_list_order);
+  g_test_add_func ("/store/sent-store/damaged-entries", test_damaged_entries);
+  g_test_add_func ("/store/sent-store/enospc-message-start", test_enospc_message_start);
+  g_test_add_func ("/store/sent-store/enospc-message-middle", test_enospc_message_middle);
+  g_test_add_func ("/store/sent-store/enospc-transcript", test_enospc_transcript);
+  g_test_add_func ("/store/sent-store/enospc-meta", test_enospc_meta);
+  g_test_add_func ("/store/sent-store/enospc-teeing-writer", test_enospc_teeing_writer);
+  g_test_add_func ("/store/sent-store/cancelled", test_cancelled);
+  g_test_add_func ("/store/sent-store/delete", test_delete);
+
+  return g_test_run ();
+}
