@@ -9,6 +9,7 @@
 #include "ep-engine.h"
 #include "ep-send-cli.h"
 #include "ep-send-compose.h"
+#include "ep-send-deliver.h"
 #include "ep-send-options.h"
 
 static void
@@ -127,7 +128,7 @@ ep_send_cli_run (int    argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  opts.timeout = 60;
+  opts.timeout = EP_SEND_TIMEOUT_UNSET;
 
   if (!parse_options (&opts, &argc, &argv, &error))
     {
@@ -145,6 +146,5 @@ ep_send_cli_run (int    argc,
   if (opts.print)
     return ep_send_print (&opts);
 
-  g_printerr ("epistle-send: %s\n", _("sending is not available yet; use --print"));
-  return EP_EXIT_USAGE;
+  return ep_send_run (&opts);
 }

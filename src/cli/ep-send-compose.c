@@ -23,11 +23,10 @@ exit_status_for (const GError *error)
       switch ((EpMimeError) error->code)
         {
         case EP_MIME_ERROR_FILE:
+        case EP_MIME_ERROR_FILE_CHANGED:
           return EP_EXIT_NOINPUT;
         case EP_MIME_ERROR_MISSING_FIELD:
           return EP_EXIT_USAGE;
-        case EP_MIME_ERROR_FILE_CHANGED:
-          return EP_EXIT_IOERR;
         case EP_MIME_ERROR_INVALID_ADDRESS:
         case EP_MIME_ERROR_INVALID_HEADER:
         case EP_MIME_ERROR_INVALID_UTF8:

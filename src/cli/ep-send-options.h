@@ -6,6 +6,9 @@
 
 G_BEGIN_DECLS
 
+/* --timeout not given: the profile's, or EP_SMTP_DEFAULT_TIMEOUT_SECONDS. */
+#define EP_SEND_TIMEOUT_UNSET (-1)
+
 typedef struct {
   char    *profile;
   char    *server;

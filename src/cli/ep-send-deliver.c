@@ -1,0 +1,605 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-send-deliver.c: epistle-send's delivery: builds the SMTP configuration from the options,
+ * runs the session, maps the outcome to the exit statuses of the contract (ARCHITECTURE.md). */
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+#include <gio/gunixinputstream.h>
+#include <glib/gi18n.h>
+
+#include "ep-address.h"
+#include "ep-mime-error.h"
+#include "ep-send-cli.h"
+#include "ep-send-compose.h"
+#include "ep-send-deliver.h"
+#include "ep-profile-store.h"
+#include "ep-sandbox-server.h"
+#include "ep-secrets.h"
+
+/* A password file is a secret, not a document: anything bigger is a mistake. */
+#define PASSWORD_FILE_MAX (64 * 1024)
+
+static void
+print_line (const char *message)
+{
+  g_printerr ("epistle-send: %s\n", message);
+}
+
+static int
+fail (GError    **error,
+      int         status,
+      const char *format,
+      ...) G_GNUC_PRINTF (3, 4);
+
+/* Prints "epistle-send: …", sets @error to the same text, returns @status. */
+static int
+fail (GError    **error,
+      int         status,
+      const char *format,
+      ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  print_line (message);
+  g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, message);
+  return status;
+}
+
+int
+ep_send_exit_status_for (const GError *error)
+{
+  if (error == NULL)
+    return EP_EXIT_OK;
+
+  if (error->domain == EP_SMTP_ERROR)
+    {
+      switch ((EpSmtpError) error->code)
+        {
+        case EP_SMTP_ERROR_CONNECT:
+        case EP_SMTP_ERROR_TIMEOUT:
+        case EP_SMTP_ERROR_TEMPORARY:
+        case EP_SMTP_ERROR_AUTH_TEMPORARY:
+        case EP_SMTP_ERROR_CONNECTION_LOST:
+        case EP_SMTP_ERROR_DELIVERY_UNKNOWN:
+          return EP_EXIT_TEMPFAIL;
+        case EP_SMTP_ERROR_TLS:
+        case EP_SMTP_ERROR_STARTTLS_UNAVAILABLE:
+        case EP_SMTP_ERROR_INJECTION:
+        case EP_SMTP_ERROR_PROTOCOL:
+          return EP_EXIT_PROTOCOL;
+        case EP_SMTP_ERROR_TLS_CERTIFICATE:
+        case EP_SMTP_ERROR_AUTH_UNSUPPORTED:
+        case EP_SMTP_ERROR_AUTH_FAILED:
+        case EP_SMTP_ERROR_AUTH_REQUIRED:
+        case EP_SMTP_ERROR_AUTH_TOO_WEAK:
+        case EP_SMTP_ERROR_AUTH_ENCRYPTION_REQUIRED:
+          return EP_EXIT_NOPERM;
+        case EP_SMTP_ERROR_SENDER_REJECTED:
+        case EP_SMTP_ERROR_RECIPIENT_REJECTED:
+        case EP_SMTP_ERROR_MESSAGE_TOO_BIG:
+        case EP_SMTP_ERROR_SMTPUTF8_UNSUPPORTED:
+        case EP_SMTP_ERROR_MESSAGE_REJECTED:
+        case EP_SMTP_ERROR_SERVICE_REFUSED:
+          return EP_EXIT_UNAVAILABLE;
+        case EP_SMTP_ERROR_INVALID_ADDRESS:
+          return EP_EXIT_DATAERR;
+        case EP_SMTP_ERROR_CLEARTEXT_AUTH:
+          /* Credentials would cross an unencrypted connection: a security violation. */
+          return EP_EXIT_PROTOCOL;
+        case EP_SMTP_ERROR_INVALID_CONFIG:
+          return EP_EXIT_CONFIG;
+        default:
+          return EP_EXIT_SOFTWARE;
+        }
+    }
+
+  if (error->domain == EP_MIME_ERROR)
+    {
+      switch ((EpMimeError) error->code)
+        {
+        case EP_MIME_ERROR_FILE:
+        case EP_MIME_ERROR_FILE_CHANGED:
+          return EP_EXIT_NOINPUT;
+        case EP_MIME_ERROR_MISSING_FIELD:
+          return EP_EXIT_USAGE;
+        case EP_MIME_ERROR_INVALID_ADDRESS:
+        case EP_MIME_ERROR_INVALID_HEADER:
+        case EP_MIME_ERROR_INVALID_UTF8:
+        default:
+          return EP_EXIT_DATAERR;
+        }
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return EP_EXIT_TEMPFAIL;
+
+  /* Reading our own input (the --raw file) failed. */
+  if (error->domain == G_IO_ERROR)
+    return EP_EXIT_NOINPUT;
+
+  return EP_EXIT_SOFTWARE;
+}
+
+gboolean
+ep_send_parse_server (const char *text,
+                      char      **host,
+                      guint16    *port)
+{
+  const char *port_text = NULL;
+  g_autofree char *name = NULL;
+  guint64 value = 0;
+
+  g_return_val_if_fail (host != NULL && port != NULL, FALSE);
+
+  *host = NULL;
+  *port = 0;
+  if (text == NULL || *text == '\0')
+    return FALSE;
+
+  if (text[0] == '[')
+    {
+      const char *end = strchr (text, ']');
+
+      if (end == NULL || end == text + 1)
+        return FALSE;
+      name = g_strndup (text + 1, end - text - 1);
+      if (end[1] == ':')
+        port_text = end + 2;
+      else if (end[1] != '\0')
+        return FALSE;
+    }
+  else
+    {
+      const char *colon = strchr (text, ':');
+
+      if (colon != NULL && strchr (colon + 1, ':') != NULL)
+        name = g_strdup (text);   /* a bare IPv6 address, no port */
+      else if (colon != NULL)
+        {
+          name = g_strndup (text, colon - text);
+          port_text = colon + 1;
+        }
+      else
+        name = g_strdup (text);
+    }
+
+  if (*name == '\0')
+    return FALSE;
+  if (port_text != NULL && !g_ascii_string_to_unsigned (port_text, 10, 1, G_MAXUINT16, &value, NULL))
+    return FALSE;
+
+  *host = g_steal_pointer (&name);
+  *port = (guint16) value;
+  return TRUE;
+}
+
+/* Reads the password: '-' is standard input; one trailing newline (LF or CRLF) is dropped, as
+ * `echo secret > file` leaves it. Never logs or echoes the content. */
+static char *
+read_password (const char *path,
+               GError    **error)
+{
+  g_autoptr(GInputStream) in = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  char buffer[4096];
+
+  if (g_strcmp0 (path, "-") == 0)
+    in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+  else
+    {
+      g_autoptr(GFile) file = g_file_new_for_commandline_arg (path);
+
+      in = G_INPUT_STREAM (g_file_read (file, NULL, error));
+      if (in == NULL)
+        return NULL;
+    }
+
+  for (;;)
+    {
+      gssize n = g_input_stream_read (in, buffer, sizeof buffer, NULL, error);
+
+      if (n < 0)
+        {
+          explicit_bzero (text->str, text->len);
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      g_string_append_len (text, buffer, n);
+      explicit_bzero (buffer, sizeof buffer);
+      if (text->len > PASSWORD_FILE_MAX)
+        {
+          explicit_bzero (text->str, text->len);
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("the file is too big for a password"));
+          return NULL;
+        }
+    }
+
+  if (text->len > 0 && text->str[text->len - 1] == '\n')
+    {
+      g_string_truncate (text, text->len - 1);
+      if (text->len > 0 && text->str[text->len - 1] == '\r')
+        g_string_truncate (text, text->len - 1);
+    }
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static void
+transcript_line_cb (EpSmtpTranscriptDirection direction,
+                    const char               *line,
+                    gpointer                  user_data)
+{
+  g_printerr ("%c: %s\n", (char) direction, line);
+}
+
+/* The envelope for --raw: --from and the recipients, each checked and in envelope form. */
+static int
+raw_envelope (EpSendOptions  *opts,
+              char          **sender,
+              GPtrArray      *rcpts,
+              GError        **error)
+{
+  struct { char **texts; const char *field; } groups[] = {
+    { opts->to, "To" }, { opts->positional, "To" }, { opts->cc, "Cc" }, { opts->bcc, "Bcc" },
+  };
+  g_autoptr(GPtrArray) from = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (opts->from == NULL)
+    return fail (error, EP_EXIT_USAGE, "%s", _("--raw needs the envelope sender (--from ADDR)"));
+
+  from = ep_address_list_parse (opts->from, "From", &local_error);
+  if (from == NULL || from->len != 1)
+    return fail (error, EP_EXIT_DATAERR, "%s",
+                 local_error != NULL ? local_error->message : _("From: exactly one sender address is needed"));
+  *sender = g_strdup (ep_address_get_envelope (g_ptr_array_index (from, 0)));
+
+  for (guint g = 0; g < G_N_ELEMENTS (groups); g++)
+    {
+      for (guint i = 0; groups[g].texts != NULL && groups[g].texts[i] != NULL; i++)
+        {
+          g_autoptr(GPtrArray) list = ep_address_list_parse (groups[g].texts[i], groups[g].field, &local_error);
+
+          if (list == NULL)
+            return fail (error, EP_EXIT_DATAERR, "%s", local_error->message);
+          for (guint j = 0; j < list->len; j++)
+            g_ptr_array_add (rcpts, g_strdup (ep_address_get_envelope (g_ptr_array_index (list, j))));
+        }
+    }
+
+  if (rcpts->len == 0)
+    return fail (error, EP_EXIT_USAGE, "%s", _("there is no recipient (--to, --cc, --bcc or RECIPIENT)"));
+
+  g_ptr_array_add (rcpts, NULL);
+  return EP_EXIT_OK;
+}
+
+/* --profile NAME: the saved profile (by name, or by id), its password from the keyring, or the
+ * Sandbox started in this process. Command-line options given as well override it. */
+static int
+profile_config (EpSendOptions  *opts,
+                EpSmtpConfig  **out_config,
+                GError        **error)
+{
+  g_autoptr(EpProfileStore) store = ep_profile_store_new (NULL);
+  g_autoptr(GError) local_error = NULL;
+  EpProfile *profile;
+  g_autofree char *password = NULL;
+
+  if (!ep_profile_store_load (store, &local_error))
+    return fail (error, EP_EXIT_CONFIG, _("--profile: %s"), local_error->message);
+  profile = ep_profile_store_lookup_by_name (store, opts->profile);
+  if (profile == NULL)
+    profile = ep_profile_store_lookup_by_id (store, opts->profile);
+  if (profile == NULL)
+    {
+      GListModel *list = ep_profile_store_list (store);
+      g_autoptr(GString) names = g_string_new (NULL);
+
+      for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+        {
+          g_autoptr(EpProfile) p = g_list_model_get_item (list, i);
+          g_string_append_printf (names, "%s“%s”", i ? ", " : "", ep_profile_get_name (p));
+        }
+      return fail (error, EP_EXIT_CONFIG, _("--profile “%s”: no such profile (there are: %s)"),
+                   opts->profile, names->str);
+    }
+
+  if (ep_profile_get_is_sandbox (profile))
+    {
+      EpSandboxServer *server = ep_sandbox_server_get_default ();
+
+      if (!ep_sandbox_server_start (server, NULL, &local_error))
+        return fail (error, EP_EXIT_CONFIG, _("the Sandbox could not start: %s"), local_error->message);
+      *out_config = ep_profile_to_smtp_config (profile, ep_sandbox_server_get_password (server));
+      g_free ((*out_config)->host);
+      (*out_config)->host = g_strdup ("127.0.0.1");
+      (*out_config)->port = ep_sandbox_server_get_port (server);
+      (*out_config)->security = EP_SMTP_SECURITY_STARTTLS;
+      g_free ((*out_config)->username);
+      (*out_config)->username = g_strdup (ep_sandbox_server_get_username (server));
+      g_free ((*out_config)->pinned_sha256);
+      (*out_config)->pinned_sha256 = g_strdup (ep_sandbox_server_get_certificate_sha256 (server));
+      return EP_EXIT_OK;
+    }
+
+  /* The keyring, unless a password file is given (it is read below and wins). */
+  if (opts->password_file == NULL && ep_profile_get_username (profile) != NULL &&
+      *ep_profile_get_username (profile) != '\0')
+    {
+      password = ep_secrets_lookup_sync (ep_profile_get_id (profile), NULL, &local_error);
+      if (password == NULL)
+        return fail (error, EP_EXIT_CONFIG,
+                     _("--profile “%s”: no password: %s (give one with --password-file)"),
+                     ep_profile_get_name (profile),
+                     local_error ? local_error->message : _("none is stored in the keyring"));
+    }
+  *out_config = ep_profile_to_smtp_config (profile, password);
+  if (password != NULL)
+    ep_secrets_password_free (g_steal_pointer (&password));
+  return EP_EXIT_OK;
+}
+
+/* Options to configuration; prints and returns a non-zero status on a mistake. */
+static int
+build_config (EpSendOptions  *opts,
+              EpSmtpConfig  **out_config,
+              GError        **error)
+{
+  EpSmtpConfig *config;
+  guint16 port = 0;
+  gboolean from_profile = opts->profile != NULL;
+
+  if (from_profile)
+    {
+      int status = profile_config (opts, out_config, error);
+
+      if (status != EP_EXIT_OK)
+        return status;
+    }
+  else
+    *out_config = ep_smtp_config_new ();
+  config = *out_config;
+
+  if (opts->server == NULL && !from_profile)
+    return fail (error, EP_EXIT_USAGE, "%s", _("no server: use --server HOST[:PORT] or --profile NAME (or --print)"));
+  if (opts->server != NULL)
+    {
+      g_clear_pointer (&config->host, g_free);
+      if (!ep_send_parse_server (opts->server, &config->host, &port))
+        return fail (error, EP_EXIT_USAGE, _("--server “%s”: expected HOST, HOST:PORT or [IPv6]:PORT"), opts->server);
+    }
+  else
+    port = config->port;
+
+  if (opts->security != NULL)
+    {
+      if (!ep_smtp_security_from_string (opts->security, &config->security))
+        return fail (error, EP_EXIT_USAGE, _("--security “%s”: expected tls, starttls or none"), opts->security);
+    }
+  else if (!from_profile || opts->server != NULL)
+    config->security = port == 465 ? EP_SMTP_SECURITY_TLS : EP_SMTP_SECURITY_STARTTLS;
+  config->port = port != 0 ? port : ep_smtp_security_default_port (config->security);
+
+  if (opts->timeout != EP_SEND_TIMEOUT_UNSET)
+    {
+      if (opts->timeout <= 0)
+        return fail (error, EP_EXIT_USAGE, "%s", _("--timeout must be a positive number of seconds"));
+      config->timeout_seconds = opts->timeout;
+    }
+
+  if (opts->auth != NULL && !ep_smtp_auth_mechanism_from_string (opts->auth, &config->auth))
+    return fail (error, EP_EXIT_USAGE,
+                 _("--auth “%s”: expected auto, none, plain, login, cram-md5, scram-sha-1, scram-sha-256, xoauth2 or oauthbearer"),
+                 opts->auth);
+
+  if (opts->cafile != NULL)
+    {
+      if (access (opts->cafile, R_OK) != 0 || !g_file_test (opts->cafile, G_FILE_TEST_IS_REGULAR))
+        return fail (error, EP_EXIT_NOINPUT, _("--cafile “%s”: cannot read the file"), opts->cafile);
+      config->cafile = g_strdup (opts->cafile);
+    }
+
+  if (opts->password_file != NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+      char *secret;
+
+      if (opts->user == NULL && (config->username == NULL || *config->username == '\0'))
+        return fail (error, EP_EXIT_CONFIG, "%s", _("--password-file needs --user NAME"));
+      if (g_strcmp0 (opts->password_file, "-") == 0 && (g_strcmp0 (opts->body, "-") == 0 || g_strcmp0 (opts->raw, "-") == 0))
+        return fail (error, EP_EXIT_USAGE, "%s", _("standard input cannot be both the password and the message"));
+
+      secret = read_password (opts->password_file, &local_error);
+      if (secret == NULL)
+        return fail (error, EP_EXIT_NOINPUT, _("--password-file “%s”: %s"), opts->password_file, local_error->message);
+      if (config->auth == EP_SMTP_AUTH_XOAUTH2 || config->auth == EP_SMTP_AUTH_OAUTHBEARER)
+        config->oauth_token = secret;
+      else
+        config->password = secret;
+    }
+  else if (opts->user != NULL && config->auth != EP_SMTP_AUTH_NONE)
+    return fail (error, EP_EXIT_CONFIG, "%s", _("--user needs --password-file FILE (or --auth none)"));
+  if (opts->user != NULL || !from_profile)
+    {
+      g_free (config->username);
+      config->username = g_strdup (opts->user);
+    }
+
+  config->allow_partial = opts->allow_partial;
+  return EP_EXIT_OK;
+}
+
+/* A suggestion for the mistakes people make most: the wrong security mode for the port, a
+ * private CA. NULL when there is nothing useful to add. */
+static const char *
+hint_for (const EpSmtpConfig *config,
+          const EpSmtpResult *result,
+          const GError       *error)
+{
+  if (g_error_matches (error, EP_SMTP_ERROR, EP_SMTP_ERROR_TIMEOUT)
+      && result->capabilities == NULL && result->tls == NULL && config->security != EP_SMTP_SECURITY_TLS)
+    return _("hint: the server never greeted; if it expects TLS from the first byte (usually port 465), use --security tls");
+
+  if (g_error_matches (error, EP_SMTP_ERROR, EP_SMTP_ERROR_TLS) && config->security == EP_SMTP_SECURITY_TLS
+      && (result->tls == NULL || result->tls->sha256 == NULL))
+    return _("hint: if the server uses STARTTLS on this port (usually 587 or 25), use --security starttls");
+
+  if (g_error_matches (error, EP_SMTP_ERROR, EP_SMTP_ERROR_TLS_CERTIFICATE) && result->tls != NULL
+      && (result->tls->errors & G_TLS_CERTIFICATE_UNKNOWN_CA) != 0 && config->cafile == NULL)
+    return _("hint: if the server uses a private CA, pass its certificate with --cafile FILE");
+
+  return NULL;
+}
+
+static void
+print_recipient_lines (EpSmtpResult *result)
+{
+  for (guint i = 0; i < result->recipients->len; i++)
+    {
+      EpSmtpRecipientResult *r = g_ptr_array_index (result->recipients, i);
+      g_autofree char *line = NULL;
+
+      if (r->accepted || r->code == 0)
+        continue;
+      if (r->code == 250 || r->code == 251)
+        continue;
+
+      line = g_strdup_printf (_("recipient <%s> refused: %u%s%s%s%s"), r->address, r->code,
+                              r->enhanced != NULL ? " " : "", r->enhanced != NULL ? r->enhanced : "",
+                              r->text != NULL && *r->text != '\0' ? " " : "", r->text != NULL ? r->text : "");
+      print_line (line);
+    }
+}
+
+int
+ep_send_deliver (EpSendOptions  *opts,
+                 EpMessage      *message,
+                 GError        **error)
+{
+  g_autoptr(EpSmtpConfig) config = NULL;
+  g_autoptr(EpSmtpTranscript) transcript = ep_smtp_transcript_new ();
+  g_autoptr(EpSmtpResult) result = NULL;
+  g_autoptr(GInputStream) raw = NULL;
+  g_autoptr(GPtrArray) rcpts = NULL;
+  g_autofree char *sender = NULL;
+  g_autoptr(GError) local_error = NULL;
+  int status;
+
+  g_return_val_if_fail (opts != NULL, EP_EXIT_SOFTWARE);
+  g_return_val_if_fail (opts->raw != NULL || EP_IS_MESSAGE (message), EP_EXIT_SOFTWARE);
+
+  status = build_config (opts, &config, error);
+  if (status != EP_EXIT_OK)
+    return status;
+
+  if (opts->raw != NULL)
+    {
+      rcpts = g_ptr_array_new_with_free_func (g_free);
+      status = raw_envelope (opts, &sender, rcpts, error);
+      if (status != EP_EXIT_OK)
+        return status;
+
+      if (g_strcmp0 (opts->raw, "-") == 0)
+        raw = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+      else
+        {
+          g_autoptr(GFile) file = g_file_new_for_commandline_arg (opts->raw);
+          g_autoptr(GFileInfo) file_info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                                                              G_FILE_QUERY_INFO_NONE, NULL, &local_error);
+
+          if (file_info != NULL && g_file_info_get_file_type (file_info) != G_FILE_TYPE_REGULAR)
+            return fail (error, EP_EXIT_NOINPUT, _("--raw “%s”: not a regular file"), opts->raw);
+          if (file_info != NULL)
+            raw = G_INPUT_STREAM (g_file_read (file, NULL, &local_error));
+          if (raw == NULL)
+            return fail (error, EP_EXIT_NOINPUT, _("--raw “%s”: %s"), opts->raw, local_error->message);
+        }
+    }
+
+  if (opts->transcript)
+    ep_smtp_transcript_set_line_func (transcript, transcript_line_cb, NULL, NULL);
+
+  result = ep_smtp_send_sync (config, raw != NULL ? NULL : message, raw, sender,
+                              rcpts != NULL ? (const char * const *) rcpts->pdata : NULL,
+                              transcript, NULL, NULL, NULL, &local_error);
+
+  if (local_error == NULL)
+    {
+      /* Delivered; with --allow-partial, say who did not get it. */
+      if (ep_smtp_result_count_refused (result) > 0)
+        {
+          g_autofree char *summary = NULL;
+
+          print_recipient_lines (result);
+          summary = g_strdup_printf (_("delivered to %u of %u recipients"),
+                                     result->recipients->len - ep_smtp_result_count_refused (result),
+                                     result->recipients->len);
+          print_line (summary);
+        }
+      return EP_EXIT_OK;
+    }
+
+  status = ep_send_exit_status_for (local_error);
+  if (g_error_matches (local_error, EP_SMTP_ERROR, EP_SMTP_ERROR_RECIPIENT_REJECTED)
+      || (g_error_matches (local_error, EP_SMTP_ERROR, EP_SMTP_ERROR_TEMPORARY)
+          && ep_smtp_result_count_refused (result) > 0 && result->final_code == 0))
+    {
+      print_recipient_lines (result);
+      print_line (_("message not sent (use --allow-partial to deliver to the accepted recipients)"));
+    }
+  else
+    {
+      const char *hint = hint_for (config, result, local_error);
+
+      print_line (local_error->message);
+      if (hint != NULL)
+        print_line (hint);
+    }
+
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return status;
+}
+
+int
+ep_send_run (EpSendOptions *opts)
+{
+  g_autoptr(EpMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_return_val_if_fail (opts != NULL, EP_EXIT_SOFTWARE);
+
+  if (opts->raw != NULL)
+    {
+      if (opts->subject != NULL || opts->body != NULL || opts->attach != NULL)
+        {
+          print_line (_("--raw sends the file as it is: it cannot be combined with --subject, --body or --attach"));
+          return EP_EXIT_USAGE;
+        }
+      return ep_send_deliver (opts, NULL, &error);
+    }
+
+  /* Before composing: a wrong server or option should not cost reading the attachments. */
+  if (opts->server == NULL && opts->profile == NULL)
+    {
+      print_line (_("no server: use --server HOST[:PORT] (or --print)"));
+      return EP_EXIT_USAGE;
+    }
+
+  status = ep_send_compose_message (opts, &message, &error);
+  if (status != EP_EXIT_OK)
+    {
+      print_line (error->message);
+      return status;
+    }
+
+  return ep_send_deliver (opts, message, &error);
+}
