@@ -260,6 +260,52 @@ test_attachment_rules (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Ctrl+V in the text with files or an image on the clipboard attaches them; text still pastes. */
+static void
+test_paste (void)
+{
+  EpWindow *window = new_mapped_window ();
+  GtkWidget *body = ep_window_get_field (window, "body");
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (body);
+  g_autofree char *png = make_png ("pasted.png", 21);
+  g_autoptr(GFile) file = g_file_new_for_path (png);
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+  GSList *files = g_slist_append (NULL, file);
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  /* Files, as a file manager puts them. */
+  gdk_clipboard_set (clipboard, GDK_TYPE_FILE_LIST, files);
+  g_slist_free (files);
+  gtk_widget_grab_focus (body);
+  g_signal_emit_by_name (body, "paste-clipboard");
+  wait_for_items (window, 1);
+
+  /* Image data, as a screenshot tool puts it: saved as image.png. */
+  texture = gdk_texture_new_from_filename (png, &error);
+  g_assert_no_error (error);
+  gdk_clipboard_set_texture (clipboard, texture);
+  g_signal_emit_by_name (body, "paste-clipboard");
+  wait_for_items (window, 2);
+  {
+    g_autoptr(EpAttachment) second = g_list_model_get_item (ep_window_get_attachments (window), 1);
+    g_assert_cmpstr (ep_attachment_get_display_name (second), ==, "image.png");
+  }
+
+  /* Text goes into the text, not into attachments. */
+  gdk_clipboard_set_text (clipboard, "pasted words");
+  g_signal_emit_by_name (body, "paste-clipboard");
+  iterate_for (500);
+  gtk_text_buffer_get_bounds (gtk_text_view_get_buffer (GTK_TEXT_VIEW (body)), &start, &end);
+  text = gtk_text_buffer_get_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (body)), &start, &end, FALSE);
+  g_assert_cmpstr (text, ==, "pasted words");
+  g_assert_cmpuint (g_list_model_get_n_items (ep_window_get_attachments (window)), ==, 2);
+
+  ep_window_discard_draft (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -274,6 +320,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/window/attachment-rules", test_attachment_rules);
   g_test_add_func ("/window/drag-files", test_drag_files);
   g_test_add_func ("/window/drag-image-data", test_drag_image_data);
+  g_test_add_func ("/window/paste", test_paste);
   ret = g_test_run ();
 
   g_clear_object (&app);

@@ -6,6 +6,7 @@
 #include <adwaita.h>
 
 #include "ep-application.h"
+#include "ep-draft-store.h"
 #include "ep-window.h"
 
 static EpApplication *app;
@@ -103,6 +104,9 @@ test_window_validation (void)
   g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (GTK_WIDGET (to)), "To"));
   g_assert_false (send_enabled (window));
 
+  /* The Sandbox suggests a From; without one, Send says so. */
+  g_assert_cmpstr (gtk_editable_get_text (from), !=, "");
+  gtk_editable_set_text (from, "");
   gtk_editable_set_text (to, "Jane Doe <jane@example.com>; \"Doe, John\" <j@example.org>");
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (to), "error"));
   g_clear_pointer (&reason, g_free);
@@ -122,6 +126,79 @@ test_window_validation (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+wait_for_file (const char *path, gboolean exists, guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_file_test (path, G_FILE_TEST_EXISTS) != exists && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  return g_file_test (path, G_FILE_TEST_EXISTS) == exists;
+}
+
+static void
+test_window_draft_autosave (void)
+{
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  EpWindow *restored = ep_window_new (ADW_APPLICATION (app));
+  g_autoptr(EpDraftStore) store = ep_draft_store_new (NULL);
+  g_autofree char *attachment = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "numbers.csv", NULL);
+  g_autoptr(GFile) attachment_file = g_file_new_for_path (attachment);
+  g_autoptr(EpDraft) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *id = NULL;
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+  g_autofree char *body = NULL;
+  gint64 typed;
+
+  g_assert_true (g_file_set_contents (attachment, "a,b\n1,2\n", -1, NULL));
+  ep_window_add_file (window, attachment_file, NULL);
+  while (ep_window_is_busy (window))
+    g_main_context_iteration (NULL, TRUE);
+
+  typed = g_get_monotonic_time ();
+  gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "to")), "Ann <ann@example.org>");
+  gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "subject")), "Numbers ✓");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (ep_window_get_field (window, "body"))),
+                            "Line one\nLine two — ünïcode", -1);
+  g_assert_nonnull (ep_window_get_draft_id (window));
+  id = g_strdup (ep_window_get_draft_id (window));
+  path = ep_draft_store_get_path (store, id);
+
+  /* Saved within 2 s of the change, without anything else happening. */
+  g_assert_true (wait_for_file (path, TRUE, 2000));
+  g_assert_cmpint (g_get_monotonic_time () - typed, <, 2 * G_USEC_PER_SEC);
+  while (g_main_context_iteration (NULL, FALSE));
+  loaded = ep_draft_store_load (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded->subject, ==, "Numbers ✓");
+  g_assert_cmpuint (loaded->attachments->len, ==, 1);
+
+  ep_window_load_draft (restored, loaded);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (restored, "to"))), ==,
+                   "Ann <ann@example.org>");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (restored)), ==, "Numbers ✓");
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (ep_window_get_field (restored, "body")));
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  body = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  g_assert_cmpstr (body, ==, "Line one\nLine two — ünïcode");
+  while (ep_window_is_busy (restored))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (ep_window_get_attachments (restored)), ==, 1);
+  g_assert_cmpstr (ep_window_get_draft_id (restored), ==, id);
+
+  /* Discarding (or a confirmed send) removes it. */
+  ep_window_discard_draft (restored);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  gtk_window_destroy (GTK_WINDOW (restored));
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -139,6 +216,7 @@ main (int   argc,
   g_test_add_func ("/window/accels", test_window_accels);
   g_test_add_func ("/window/mailto", test_window_mailto);
   g_test_add_func ("/window/validation", test_window_validation);
+  g_test_add_func ("/window/draft-autosave", test_window_draft_autosave);
   g_test_add_func ("/window/mailto-ignored", test_window_mailto_ignored);
   ret = g_test_run ();
 

@@ -6,12 +6,19 @@
 
 #include "ep-application.h"
 #include "ep-resources.h"
+#include "ep-draft-store.h"
 #include "ep-engine.h"
+#include "ep-mailbox-window.h"
+#include "ep-profiles-dialog.h"
 #include "ep-window.h"
 
 struct _EpApplication
 {
   AdwApplication parent_instance;
+
+  gboolean        drafts_restored;
+  EpProfileStore *profiles;
+  GError         *profiles_error;   /* shown once a window exists */
 };
 
 G_DEFINE_FINAL_TYPE (EpApplication, ep_application, ADW_TYPE_APPLICATION)
@@ -75,6 +82,38 @@ ep_application_about_action (GSimpleAction *action,
 }
 
 static void
+ep_application_show_mailbox (EpApplication *self,
+                             EpMailboxKind  kind)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+  EpMailboxWindow *window = NULL;
+
+  /* One window per mailbox. */
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (EP_IS_MAILBOX_WINDOW (l->data) && ep_mailbox_window_get_kind (l->data) == kind)
+      window = l->data;
+  if (window == NULL)
+    window = ep_mailbox_window_new (GTK_APPLICATION (self), kind);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+ep_application_sandbox_inbox_action (GSimpleAction *action,
+                                     GVariant      *parameter,
+                                     gpointer       user_data)
+{
+  ep_application_show_mailbox (user_data, EP_MAILBOX_SANDBOX);
+}
+
+static void
+ep_application_sent_action (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  ep_application_show_mailbox (user_data, EP_MAILBOX_SENT);
+}
+
+static void
 ep_application_quit_action (GSimpleAction *action,
                             GVariant      *parameter,
                             gpointer       user_data)
@@ -91,9 +130,41 @@ ep_application_quit_action (GSimpleAction *action,
     }
 }
 
+/* Server Profiles: app.profiles opens the list, app.edit-profile('ID') the editor on one profile
+ * (the send error's "Edit Profile"), app.setup-server a new profile (first run). */
+static void
+ep_application_profiles_action (GSimpleAction *action,
+                                GVariant      *parameter,
+                                gpointer       user_data)
+{
+  EpApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  EpProfile *profile = NULL;
+
+  if (parameter != NULL)
+    profile = ep_profile_store_lookup_by_id (self->profiles, g_variant_get_string (parameter, NULL));
+  ep_profiles_dialog_present (parent, self->profiles, profile);
+}
+
+static void
+ep_application_setup_server_action (GSimpleAction *action,
+                                    GVariant      *parameter,
+                                    gpointer       user_data)
+{
+  EpApplication *self = user_data;
+
+  ep_profiles_dialog_present_new (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                                  self->profiles);
+}
+
 static const GActionEntry app_actions[] = {
   { "new-message", ep_application_new_message_action },
   { "about", ep_application_about_action },
+  { "sandbox-inbox", ep_application_sandbox_inbox_action },
+  { "sent", ep_application_sent_action },
+  { "profiles", ep_application_profiles_action },
+  { "edit-profile", ep_application_profiles_action, "s" },
+  { "setup-server", ep_application_setup_server_action },
   { "quit", ep_application_quit_action },
 };
 
@@ -220,10 +291,47 @@ ep_application_handle_local_options (GApplication *app,
   return G_APPLICATION_CLASS (ep_application_parent_class)->handle_local_options (app, options);
 }
 
+/* After a crash, a kill or a quit with drafts kept: every draft opens again in its own window.
+ * Returns the number of windows opened. */
+static guint
+ep_application_restore_drafts (EpApplication *self)
+{
+  g_autoptr(EpDraftStore) store = ep_draft_store_new (NULL);
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GPtrArray) drafts = NULL;
+  g_autoptr(GError) error = NULL;
+  EpWindow *last = NULL;
+
+  if (self->drafts_restored)
+    return 0;
+  self->drafts_restored = TRUE;
+
+  drafts = ep_draft_store_list (store, &problems, &error);
+  if (drafts == NULL)
+    return 0;
+  for (guint i = 0; i < drafts->len; i++)
+    {
+      last = ep_window_new (ADW_APPLICATION (self));
+      ep_window_load_draft (last, drafts->pdata[i]);
+      gtk_window_present (GTK_WINDOW (last));
+    }
+  /* A damaged draft was moved aside by the store, never deleted: say where. */
+  if (last != NULL && problems != NULL && problems->len > 0)
+    {
+      for (guint i = 0; i < problems->len; i++)
+        ep_window_show_toast (last, ((GError *) problems->pdata[i])->message);
+    }
+  return drafts->len;
+}
+
 static void
 ep_application_activate (GApplication *app)
 {
+  EpApplication *self = EP_APPLICATION (app);
   GtkWindow *window;
+
+  if (ep_application_restore_drafts (self) > 0)
+    return;
 
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   if (window == NULL)
@@ -243,6 +351,9 @@ ep_application_startup (GApplication *app)
 
   G_APPLICATION_CLASS (ep_application_parent_class)->startup (app);
 
+  /* A damaged profiles.ini is moved aside by the store, never overwritten; say so later. */
+  ep_profile_store_load (EP_APPLICATION (app)->profiles, &EP_APPLICATION (app)->profiles_error);
+
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
                                    G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.new-message", new_accels);
@@ -253,9 +364,22 @@ ep_application_startup (GApplication *app)
 }
 
 static void
+ep_application_finalize (GObject *object)
+{
+  EpApplication *self = EP_APPLICATION (object);
+
+  g_clear_object (&self->profiles);
+  g_clear_error (&self->profiles_error);
+
+  G_OBJECT_CLASS (ep_application_parent_class)->finalize (object);
+}
+
+static void
 ep_application_class_init (EpApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = ep_application_finalize;
 
   /* Registered by hand: a constructor in a static library is dropped by the linker. */
   ep_register_resource ();
@@ -279,6 +403,26 @@ ep_application_init (EpApplication *self)
   };
 
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  self->profiles = ep_profile_store_new (NULL);
+}
+
+EpProfileStore *
+ep_application_get_profile_store (EpApplication *self)
+{
+  g_return_val_if_fail (EP_IS_APPLICATION (self), NULL);
+  return self->profiles;
+}
+
+/* Tells the user about a damaged profiles file in @window, once. */
+void
+ep_application_report_problems (EpApplication *self,
+                                gpointer       window)
+{
+  if (self->profiles_error != NULL)
+    {
+      ep_window_show_toast (window, self->profiles_error->message);
+      g_clear_error (&self->profiles_error);
+    }
 }
 
 EpApplication *

@@ -9,6 +9,11 @@ G_BEGIN_DECLS
 #define EP_TYPE_APPLICATION (ep_application_get_type ())
 G_DECLARE_FINAL_TYPE (EpApplication, ep_application, EP, APPLICATION, AdwApplication)
 
-EpApplication *ep_application_new (void);
+#include "ep-profile-store.h"
+
+EpApplication  *ep_application_new               (void);
+EpProfileStore *ep_application_get_profile_store (EpApplication *self);
+void            ep_application_report_problems   (EpApplication *self,
+                                                  gpointer       window);
 
 G_END_DECLS

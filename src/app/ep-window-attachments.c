@@ -83,7 +83,9 @@ ep_window_update_attachments_summary (EpWindow *self)
   if (too_big)
     {
       g_autofree char *limit = g_format_size (self->size_limit);
-      g_autofree char *warning = g_strdup_printf (_("Larger than the server’s limit of %s"), limit);
+      g_autofree char *warning = self->size_limit_known
+        ? g_strdup_printf (_("Larger than the server’s limit of %s"), limit)
+        : g_strdup_printf (_("Larger than %s, which many servers refuse"), limit);
 
       gtk_label_set_text (self->size_warning_label, warning);
     }
@@ -443,6 +445,7 @@ ep_window_set_size_limit (EpWindow *self,
 {
   g_return_if_fail (EP_IS_WINDOW (self));
 
+  self->size_limit_known = size_limit != 0;
   self->size_limit = size_limit ? size_limit : EP_WINDOW_DEFAULT_SIZE_LIMIT;
   ep_window_update_attachments_summary (self);
 }

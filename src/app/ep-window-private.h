@@ -2,6 +2,9 @@
 /* ep-window-private.h: the compose window's state, shared by its ep-window-*.c parts. */
 #pragma once
 
+#include "ep-draft-store.h"
+#include "ep-profile.h"
+#include "ep-send-operation.h"
 #include "ep-window.h"
 
 G_BEGIN_DECLS
@@ -30,16 +33,38 @@ struct _EpWindow
   GtkImage        *size_warning_icon;
   GtkLabel        *size_warning_label;
   GtkRevealer     *offer_revealer;
+  GtkRevealer     *sandbox_revealer;
   GtkLabel        *offer_label;
+  GtkDropDown     *profile_dropdown;
+  GtkRevealer     *progress_revealer;
+  GtkLabel        *progress_label;
+  GtkProgressBar  *progress_bar;
+  GtkButton       *cancel_button;
 
   /* Owned */
   GListStore      *attachments;      /* of EpAttachment */
   GCancellable    *cancellable;      /* window-wide: cancelled on dispose */
   GSettings       *settings;
   guint64          size_limit;       /* the profile's SIZE, or a default */
+  gboolean         size_limit_known;
   guint            pending_adds;
   gboolean         sending;
-  GPtrArray       *offered_files;    /* of GFile: from a link, waiting for the user's yes */
+  EpSendOperation *send_op;
+  GCancellable    *send_cancellable;
+  EpProfile       *send_profile;
+  EpSmtpResult    *last_result;
+  GtkWidget       *error_dialog;     /* weak */
+  char            *auto_from;        /* what we put in From for the profile, to know it is ours */
+  GPtrArray       *offered_files;
+  char            *profile_id;
+  EpDraftStore    *drafts;
+  char            *draft_id;
+  char            *saving_draft_id;  /* the draft an asynchronous save is writing */
+  guint            draft_timeout;
+  gboolean         draft_dirty;
+  gboolean         draft_saving;
+  gboolean         loading_draft;
+  gboolean         close_confirmed;    /* of GFile: from a link, waiting for the user's yes */
 };
 
 /* ep-window-fields.c */
@@ -47,6 +72,19 @@ void  ep_window_fields_init           (EpWindow *self);
 void  ep_window_update_send_state     (EpWindow *self);
 char *ep_window_dup_not_ready_reason  (EpWindow *self);
 void  ep_window_sync_reveal           (EpWindow *self);
+
+/* ep-window-draft.c */
+void     ep_window_draft_init          (EpWindow *self);
+void     ep_window_schedule_draft_save (EpWindow *self);
+gboolean ep_window_confirm_close       (EpWindow *self);
+
+/* ep-window-profile.c */
+void       ep_window_profile_setup   (EpWindow *self);
+
+/* ep-window-send.c */
+void       ep_window_send_class_init (GtkWidgetClass *widget_class);
+void       ep_window_send_init       (EpWindow *self);
+void       ep_window_send_dispose    (EpWindow *self);
 
 /* ep-window-attachments.c */
 void ep_window_attachments_init        (EpWindow *self);

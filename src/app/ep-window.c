@@ -4,20 +4,10 @@
 
 #include <glib/gi18n.h>
 
+#include "ep-application.h"
 #include "ep-window-private.h"
 
 G_DEFINE_FINAL_TYPE (EpWindow, ep_window, ADW_TYPE_APPLICATION_WINDOW)
-
-static void
-ep_window_send_action (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *parameter)
-{
-  EpWindow *self = EP_WINDOW (widget);
-
-  adw_toast_overlay_add_toast (self->toast_overlay,
-                               adw_toast_new (_("No server is set up yet")));
-}
 
 static void
 ep_window_set_offered_files (EpWindow  *self,
@@ -100,7 +90,11 @@ ep_window_save_size (EpWindow *self)
 static gboolean
 ep_window_close_request (GtkWindow *window)
 {
-  ep_window_save_size (EP_WINDOW (window));
+  EpWindow *self = EP_WINDOW (window);
+
+  ep_window_save_size (self);
+  if (ep_window_confirm_close (self))
+    return TRUE;
   return GTK_WINDOW_CLASS (ep_window_parent_class)->close_request (window);
 }
 
@@ -110,6 +104,20 @@ ep_window_dispose (GObject *object)
   EpWindow *self = EP_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  ep_window_send_dispose (self);
+  /* Widgets emit "changed" while they are torn down; nothing must react to that. */
+  if (self->to_entry != NULL)
+    {
+      GObject *sources[] = { G_OBJECT (self->from_entry), G_OBJECT (self->to_entry),
+                             G_OBJECT (self->cc_entry), G_OBJECT (self->bcc_entry),
+                             G_OBJECT (self->subject_entry),
+                             G_OBJECT (gtk_text_view_get_buffer (self->body_view)),
+                             G_OBJECT (self->attachments) };
+
+      for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+        g_signal_handlers_disconnect_by_data (sources[i], self);
+    }
+  g_clear_handle_id (&self->draft_timeout, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), EP_TYPE_WINDOW);
 
   G_OBJECT_CLASS (ep_window_parent_class)->dispose (object);
@@ -124,6 +132,14 @@ ep_window_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->attachments);
   g_clear_pointer (&self->offered_files, g_ptr_array_unref);
+  g_clear_object (&self->drafts);
+  g_free (self->draft_id);
+  g_free (self->saving_draft_id);
+  g_free (self->profile_id);
+  g_free (self->auto_from);
+  g_clear_object (&self->send_op);
+  g_clear_object (&self->send_cancellable);
+  g_clear_object (&self->send_profile);
 
   G_OBJECT_CLASS (ep_window_parent_class)->finalize (object);
 }
@@ -133,6 +149,7 @@ ep_window_class_init (EpWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
 
   object_class->dispose = ep_window_dispose;
   object_class->finalize = ep_window_finalize;
@@ -159,9 +176,15 @@ ep_window_class_init (EpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EpWindow, size_warning_icon);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, size_warning_label);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, offer_revealer);
+  gtk_widget_class_bind_template_child (widget_class, EpWindow, sandbox_revealer);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, offer_label);
+  gtk_widget_class_bind_template_child (widget_class, EpWindow, profile_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EpWindow, progress_revealer);
+  gtk_widget_class_bind_template_child (widget_class, EpWindow, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, EpWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, EpWindow, cancel_button);
 
-  gtk_widget_class_install_action (widget_class, "win.send", NULL, ep_window_send_action);
+  ep_window_send_class_init (widget_class);
   ep_window_attachments_class_init (widget_class);
   gtk_widget_class_install_action (widget_class, "win.attach-offered", NULL, attach_offered_action);
   gtk_widget_class_install_action (widget_class, "win.ignore-offered", NULL, ignore_offered_action);
@@ -180,6 +203,8 @@ ep_window_init (EpWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
   ep_window_attachments_init (self);
   ep_window_fields_init (self);
+  ep_window_draft_init (self);
+  ep_window_send_init (self);
   g_signal_connect_swapped (self->subject_entry, "changed", G_CALLBACK (subject_changed_cb), self);
   gtk_widget_grab_focus (GTK_WIDGET (self->to_entry));
 }
@@ -189,7 +214,14 @@ ep_window_new (AdwApplication *application)
 {
   g_return_val_if_fail (ADW_IS_APPLICATION (application), NULL);
 
-  return g_object_new (EP_TYPE_WINDOW, "application", application, NULL);
+  EpWindow *self;
+
+  self = g_object_new (EP_TYPE_WINDOW, "application", application, NULL);
+  /* "application" is not a construct property: the profiles can be reached only now. */
+  ep_window_profile_setup (self);
+  if (EP_IS_APPLICATION (application))
+    ep_application_report_problems (EP_APPLICATION (application), self);
+  return self;
 }
 
 void

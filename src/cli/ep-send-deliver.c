@@ -314,19 +314,9 @@ profile_config (EpSendOptions  *opts,
 
   if (ep_profile_get_is_sandbox (profile))
     {
-      EpSandboxServer *server = ep_sandbox_server_get_default ();
-
-      if (!ep_sandbox_server_start (server, NULL, &local_error))
+      *out_config = ep_profile_to_smtp_config (profile, NULL);
+      if (!ep_sandbox_server_configure (ep_sandbox_server_get_default (), *out_config, NULL, &local_error))
         return fail (error, EP_EXIT_CONFIG, _("the Sandbox could not start: %s"), local_error->message);
-      *out_config = ep_profile_to_smtp_config (profile, ep_sandbox_server_get_password (server));
-      g_free ((*out_config)->host);
-      (*out_config)->host = g_strdup ("127.0.0.1");
-      (*out_config)->port = ep_sandbox_server_get_port (server);
-      (*out_config)->security = EP_SMTP_SECURITY_STARTTLS;
-      g_free ((*out_config)->username);
-      (*out_config)->username = g_strdup (ep_sandbox_server_get_username (server));
-      g_free ((*out_config)->pinned_sha256);
-      (*out_config)->pinned_sha256 = g_strdup (ep_sandbox_server_get_certificate_sha256 (server));
       return EP_EXIT_OK;
     }
 

@@ -567,3 +567,40 @@ ep_sandbox_server_get_active_connections (EpSandboxServer *self)
   g_mutex_unlock (&self->lock);
   return active;
 }
+
+gboolean
+ep_sandbox_server_configure (EpSandboxServer  *self,
+                             EpSmtpConfig     *config,
+                             GCancellable     *cancellable,
+                             GError          **error)
+{
+  static GMutex start_lock;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (EP_IS_SANDBOX_SERVER (self), FALSE);
+  g_return_val_if_fail (config != NULL, FALSE);
+
+  /* The app's send, its connection test and epistle-send may all want it at once. */
+  g_mutex_lock (&start_lock);
+  if (!ep_sandbox_server_is_running (self))
+    ok = ep_sandbox_server_start (self, cancellable, error);
+  g_mutex_unlock (&start_lock);
+  if (!ok)
+    return FALSE;
+
+  g_free (config->host);
+  config->host = g_strdup ("127.0.0.1");
+  config->port = ep_sandbox_server_get_port (self);
+  config->security = EP_SMTP_SECURITY_STARTTLS;
+  g_free (config->username);
+  config->username = g_strdup (ep_sandbox_server_get_username (self));
+  if (config->password != NULL)
+    {
+      memset (config->password, 0, strlen (config->password));
+      g_free (config->password);
+    }
+  config->password = g_strdup (ep_sandbox_server_get_password (self));
+  g_free (config->pinned_sha256);
+  config->pinned_sha256 = g_strdup (ep_sandbox_server_get_certificate_sha256 (self));
+  return TRUE;
+}

@@ -4,6 +4,8 @@
 
 #include <gio/gio.h>
 
+#include "ep-smtp-config.h"
+
 G_BEGIN_DECLS
 
 /* Only ever bound here: the Sandbox is never reachable from another machine. */
@@ -35,6 +37,12 @@ gboolean         ep_sandbox_server_start                   (EpSandboxServer  *se
                                                             GCancellable     *cancellable,
                                                             GError          **error);
 void             ep_sandbox_server_stop                    (EpSandboxServer  *self);
+/* Starts the server unless it runs already (safe from any thread), then points @config at it:
+ * 127.0.0.1, its port, STARTTLS, its account, its certificate pinned. */
+gboolean         ep_sandbox_server_configure               (EpSandboxServer  *self,
+                                                            EpSmtpConfig     *config,
+                                                            GCancellable     *cancellable,
+                                                            GError          **error);
 gboolean         ep_sandbox_server_is_running              (EpSandboxServer  *self);
 
 guint16          ep_sandbox_server_get_port                (EpSandboxServer  *self);

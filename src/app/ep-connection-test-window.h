@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-connection-test-window.h: Test Connection: greeting → EHLO → TLS → EHLO → AUTH → QUIT, live,
+ * then what the server offers, its TLS and certificate, and the transcript. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "ep-profile-store.h"
+#include "ep-smtp-session.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  EP_TEST_STEP_STATE_PENDING,   /* not reached (yet) */
+  EP_TEST_STEP_STATE_RUNNING,
+  EP_TEST_STEP_STATE_OK,
+  EP_TEST_STEP_STATE_SKIPPED,
+  EP_TEST_STEP_STATE_FAILED,
+} EpTestStepState;
+
+#define EP_TYPE_CONNECTION_TEST_WINDOW (ep_connection_test_window_get_type ())
+G_DECLARE_FINAL_TYPE (EpConnectionTestWindow, ep_connection_test_window, EP, CONNECTION_TEST_WINDOW, AdwWindow)
+
+EpConnectionTestWindow *ep_connection_test_window_new        (GtkWindow              *parent,
+                                                              EpProfileStore         *store,
+                                                              EpProfile              *profile,
+                                                              gboolean                sandbox,
+                                                              const char             *password);
+void             ep_connection_test_window_set_password      (EpConnectionTestWindow *self,
+                                                              const char             *password);
+void             ep_connection_test_window_start             (EpConnectionTestWindow *self);
+gboolean         ep_connection_test_window_is_running        (EpConnectionTestWindow *self);
+EpTestStepState  ep_connection_test_window_get_step_state    (EpConnectionTestWindow *self,
+                                                              EpSmtpTestStep          step,
+                                                              const char            **detail);
+gboolean         ep_connection_test_window_get_step_visible  (EpConnectionTestWindow *self,
+                                                              EpSmtpTestStep          step);
+EpSmtpResult    *ep_connection_test_window_get_result        (EpConnectionTestWindow *self);
+const GError    *ep_connection_test_window_get_error         (EpConnectionTestWindow *self);
+const char      *ep_connection_test_window_get_suggestion    (EpConnectionTestWindow *self);
+char            *ep_connection_test_window_dup_summary       (EpConnectionTestWindow *self);
+GtkWidget       *ep_connection_test_window_get_certificate_dialog (EpConnectionTestWindow *self);
+
+/* Plain words for an engine error met while testing or sending, and what to try. */
+void             ep_connection_test_describe_error           (const GError           *error,
+                                                              EpProfile              *profile,
+                                                              EpSmtpResult           *result,
+                                                              char                  **heading,
+                                                              char                  **suggestion);
+
+G_END_DECLS

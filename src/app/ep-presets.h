@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-presets.h: well-known submission servers (host, port, security) offered when adding a profile. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Plain data, no GTK and no engine types: security is the profile keyfile's spelling
+ * ("tls", "starttls"), so the table could move to the engine unchanged if the CLI wanted it. */
+typedef struct {
+  const char *id;        /* stable, for actions and tests: "gmail" */
+  const char *name;      /* translatable (N_), in the menu and as the new profile's name */
+  const char *host;
+  guint16     port;
+  const char *security;  /* "tls" or "starttls" */
+  const char *note;      /* translatable (N_) or NULL: what the user must know (app passwords, ...) */
+  const char *domains;   /* NULL or ';'-separated address domains served by this provider */
+} EpPreset;
+
+const EpPreset *ep_presets_get_all         (guint      *n_presets);
+const EpPreset *ep_presets_lookup          (const char *id);
+const EpPreset *ep_presets_for_address     (const char *address);
+gboolean        ep_presets_matches_domain  (const EpPreset *preset,
+                                            const char     *domain);
+
+G_END_DECLS

@@ -1,0 +1,609 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-window-send.c: Send: checks before sending, the message built from the fields, progress and
+ * Cancel, and outcomes in plain words with a suggested fix. The fields are never touched on
+ * failure: what the user wrote stays exactly as it was. */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "ep-address.h"
+#include "ep-application.h"
+#include "ep-attachment.h"
+#include "ep-certificate-dialog.h"
+#include "ep-message.h"
+#include "ep-mime-error.h"
+#include "ep-send-operation.h"
+#include "ep-smtp-error.h"
+#include "ep-store-error.h"
+#include "ep-window-private.h"
+
+static void ep_window_start_send (EpWindow *self, gboolean allow_partial, const char *password);
+
+static char *
+dup_body (EpWindow *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->body_view);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static gboolean
+add_field (EpWindow    *self,
+           EpMessage   *message,
+           GtkEntry    *entry,
+           const char  *field,
+           void       (*add) (EpMessage *, const EpAddress *),
+           GError     **error)
+{
+  g_autoptr(GPtrArray) list = ep_address_list_parse (gtk_editable_get_text (GTK_EDITABLE (entry)),
+                                                     field, error);
+
+  if (list == NULL)
+    return FALSE;
+  for (guint i = 0; i < list->len; i++)
+    add (message, list->pdata[i]);
+  return TRUE;
+}
+
+static void
+set_from (EpMessage *message, const EpAddress *address)
+{
+  ep_message_set_from (message, address);
+}
+
+/* The message exactly as the fields hold it; errors name the field. */
+EpMessage *
+ep_window_build_message (EpWindow  *self,
+                         GError   **error)
+{
+  g_autoptr(EpMessage) message = ep_message_new ();
+  g_autofree char *body = dup_body (self);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->attachments));
+
+  if (!add_field (self, message, self->from_entry, "From", set_from, error) ||
+      !add_field (self, message, self->to_entry, "To", ep_message_add_to, error) ||
+      !add_field (self, message, self->cc_entry, "Cc", ep_message_add_cc, error) ||
+      !add_field (self, message, self->bcc_entry, "Bcc", ep_message_add_bcc, error) ||
+      !ep_message_set_subject (message, gtk_editable_get_text (GTK_EDITABLE (self->subject_entry)), error) ||
+      !ep_message_set_body (message, body, -1, error))
+    return NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(EpAttachment) a = g_list_model_get_item (G_LIST_MODEL (self->attachments), i);
+
+      ep_message_add_attachment (message, ep_attachment_get_file (a), ep_attachment_get_display_name (a),
+                                 ep_attachment_get_content_type (a));
+    }
+  return g_steal_pointer (&message);
+}
+
+/* Human sentences for what went wrong, and what to do about it. */
+static void
+describe_error (EpWindow    *self,
+                EpProfile   *profile,
+                const GError *error,
+                char       **heading,
+                char       **suggestion)
+{
+  guint port = profile ? ep_profile_get_port (profile) : 0;
+  EpProfileSecurity security = profile ? ep_profile_get_security (profile) : EP_PROFILE_SECURITY_STARTTLS;
+
+  *heading = g_strdup (_("The Message Was Not Sent"));
+  *suggestion = NULL;
+
+  if (error->domain == EP_SMTP_ERROR)
+    {
+      switch (error->code)
+        {
+        case EP_SMTP_ERROR_CONNECT:
+          *heading = (g_free (*heading), g_strdup (_("Could Not Reach the Server")));
+          *suggestion = g_strdup (_("Check the server name and port in the profile, and your network connection."));
+          break;
+        case EP_SMTP_ERROR_TIMEOUT:
+          *suggestion = g_strdup (_("The server did not answer in time. Try again later, or check that the port is right."));
+          break;
+        case EP_SMTP_ERROR_TLS:
+        case EP_SMTP_ERROR_STARTTLS_UNAVAILABLE:
+          if (port == 465 && security != EP_PROFILE_SECURITY_TLS)
+            *suggestion = g_strdup (_("Port 465 expects implicit TLS; this profile uses STARTTLS."));
+          else if (port == 587 && security == EP_PROFILE_SECURITY_TLS)
+            *suggestion = g_strdup (_("Port 587 expects STARTTLS; this profile uses implicit TLS."));
+          else
+            *suggestion = g_strdup (_("The server did not set up encryption as the profile requires. Check the port and security settings; Epistle never falls back to an unencrypted connection."));
+          break;
+        case EP_SMTP_ERROR_TLS_CERTIFICATE:
+          *heading = (g_free (*heading), g_strdup (_("The Server’s Certificate Is Not Trusted")));
+          *suggestion = g_strdup (_("Someone may be intercepting the connection, or the server is misconfigured. Open the profile and test the connection to review the certificate."));
+          break;
+        case EP_SMTP_ERROR_INJECTION:
+          *suggestion = g_strdup (_("The server sent data it should not have while encryption was set up, a sign of tampering. Nothing was sent."));
+          break;
+        case EP_SMTP_ERROR_CLEARTEXT_AUTH:
+          *suggestion = g_strdup (_("This profile would send your password unencrypted. Choose Implicit TLS or STARTTLS."));
+          break;
+        case EP_SMTP_ERROR_AUTH_FAILED:
+          *heading = (g_free (*heading), g_strdup (_("The Server Refused the Password")));
+          *suggestion = g_strdup (_("Check the user name and password. Gmail, iCloud and Yahoo need an app password rather than your usual one."));
+          break;
+        case EP_SMTP_ERROR_AUTH_UNSUPPORTED:
+        case EP_SMTP_ERROR_AUTH_TOO_WEAK:
+        case EP_SMTP_ERROR_AUTH_ENCRYPTION_REQUIRED:
+          *suggestion = g_strdup (_("Choose another authentication method in the profile, or Automatic."));
+          break;
+        case EP_SMTP_ERROR_AUTH_REQUIRED:
+          *suggestion = g_strdup (_("The server wants you to sign in: set a user name and password in the profile."));
+          break;
+        case EP_SMTP_ERROR_SENDER_REJECTED:
+          *suggestion = g_strdup (_("Use the address that belongs to your account in From."));
+          break;
+        case EP_SMTP_ERROR_MESSAGE_TOO_BIG:
+          *heading = (g_free (*heading), g_strdup (_("The Message Is Too Large")));
+          *suggestion = g_strdup (_("Remove or shrink some attachments."));
+          break;
+        case EP_SMTP_ERROR_SMTPUTF8_UNSUPPORTED:
+          *suggestion = g_strdup (_("This server cannot carry addresses with non-ASCII characters before the @."));
+          break;
+        case EP_SMTP_ERROR_TEMPORARY:
+        case EP_SMTP_ERROR_CONNECTION_LOST:
+          *suggestion = g_strdup (_("This is usually temporary. Try again in a few minutes."));
+          break;
+        case EP_SMTP_ERROR_DELIVERY_UNKNOWN:
+          *heading = (g_free (*heading), g_strdup (_("The Message May Have Been Sent")));
+          *suggestion = g_strdup (_("The connection was lost after the server received the message. Check with a recipient before sending it again."));
+          break;
+        default:
+          break;
+        }
+    }
+  else if (error->domain == EP_MIME_ERROR)
+    {
+      *heading = (g_free (*heading), g_strdup (_("The Message Cannot Be Sent As It Is")));
+      if (error->code == EP_MIME_ERROR_FILE || error->code == EP_MIME_ERROR_FILE_CHANGED)
+        *suggestion = g_strdup (_("Remove the attachment or attach it again."));
+    }
+}
+
+static void
+error_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   EpWindow         *self)
+{
+  if (g_str_equal (response, "retry"))
+    ep_window_start_send (self, FALSE, NULL);
+  else if (g_str_equal (response, "others"))
+    ep_window_start_send (self, TRUE, NULL);
+  else if (g_str_equal (response, "profile"))
+    {
+      const char *id = g_object_get_data (G_OBJECT (dialog), "profile-id");
+
+      gtk_widget_activate_action (GTK_WIDGET (self), "app.edit-profile", "s", id ? id : "");
+    }
+}
+
+static void
+ep_window_show_send_error (EpWindow     *self,
+                           EpProfile    *profile,
+                           const GError *error,
+                           EpSmtpResult *result)
+{
+  g_autofree char *heading = NULL;
+  g_autofree char *suggestion = NULL;
+  g_autoptr(GString) body = g_string_new (NULL);
+  GtkWidget *dialog;
+  gboolean refused = g_error_matches (error, EP_SMTP_ERROR, EP_SMTP_ERROR_RECIPIENT_REJECTED);
+
+  describe_error (self, profile, error, &heading, &suggestion);
+  if (refused && result != NULL)
+    {
+      g_free (heading);
+      heading = g_strdup (_("Some Recipients Were Refused"));
+      g_string_append (body, _("Nothing was sent. The server refused:"));
+      for (guint i = 0; i < result->recipients->len; i++)
+        {
+          EpSmtpRecipientResult *r = result->recipients->pdata[i];
+
+          if (r->code >= 400)
+            g_string_append_printf (body, "\n• %s — %u %s", r->address, r->code, r->text ? r->text : "");
+        }
+    }
+  else
+    {
+      g_string_append (body, error->message);
+      if (suggestion != NULL)
+        g_string_append_printf (body, "\n\n%s", suggestion);
+    }
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body->str);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  if (refused)
+    {
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "others", _("Send to the _Others"));
+      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "others", ADW_RESPONSE_SUGGESTED);
+    }
+  else if (!g_error_matches (error, EP_SMTP_ERROR, EP_SMTP_ERROR_DELIVERY_UNKNOWN) && error->domain != EP_MIME_ERROR)
+    {
+      if (profile != NULL && !ep_profile_get_is_sandbox (profile))
+        adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "profile", _("_Edit Profile"));
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "retry", _("_Try Again"));
+      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "retry", ADW_RESPONSE_SUGGESTED);
+    }
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  if (profile != NULL)
+    g_object_set_data_full (G_OBJECT (dialog), "profile-id", g_strdup (ep_profile_get_id (profile)), g_free);
+  g_signal_connect (dialog, "response", G_CALLBACK (error_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+  self->error_dialog = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->error_dialog);
+}
+
+/* No keyring, or nothing stored: ask for the password for this send only (never written down). */
+static void
+password_response_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      EpWindow         *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+
+  if (g_str_equal (response, "send"))
+    ep_window_start_send (self, FALSE, gtk_editable_get_text (entry));
+  gtk_editable_set_text (entry, "");
+}
+
+static void
+ep_window_ask_password (EpWindow     *self,
+                        EpProfile    *profile,
+                        const GError *error)
+{
+  GtkWidget *dialog, *entry;
+  g_autofree char *body = NULL;
+
+  body = g_strdup_printf (_("%s\n\nEnter the password for “%s”. It is used for this message only."),
+                          error->message, ep_profile_get_name (profile));
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Password Needed"), body);
+  entry = gtk_password_entry_new ();
+  gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Password"), -1);
+  g_object_set (entry, "activates-default", TRUE, NULL);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "send", _("_Send"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "send", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "send");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (password_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The user looked at the certificate and trusted it: its fingerprint is pinned; send again. */
+static void
+certificate_trusted_cb (EpProfile *profile,
+                        gpointer   user_data)
+{
+  ep_window_start_send (EP_WINDOW (user_data), FALSE, NULL);
+}
+
+static void
+ep_window_set_sending (EpWindow *self,
+                       gboolean  sending)
+{
+  GtkWidget *fields[] = { GTK_WIDGET (self->from_entry), GTK_WIDGET (self->to_entry),
+                          GTK_WIDGET (self->cc_entry), GTK_WIDGET (self->bcc_entry),
+                          GTK_WIDGET (self->subject_entry), GTK_WIDGET (self->body_view),
+                          GTK_WIDGET (self->attachments_list), GTK_WIDGET (self->profile_dropdown) };
+
+  self->sending = sending;
+  /* Focus moves to Cancel first: a focused field must not become insensitive under the user. */
+  gtk_revealer_set_reveal_child (self->progress_revealer, sending);
+  if (sending)
+    {
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-send", TRUE);
+      gtk_widget_grab_focus (GTK_WIDGET (self->cancel_button));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    gtk_widget_set_sensitive (fields[i], !sending);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.attach", !sending);
+  if (!sending)
+    gtk_widget_grab_focus (GTK_WIDGET (self->to_entry));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-send", sending);
+  if (sending)
+    {
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", FALSE);
+      gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
+      gtk_label_set_text (self->progress_label, _("Preparing the message…"));
+    }
+  else
+    ep_window_update_send_state (self);
+}
+
+static void
+progress_notify_cb (EpSendOperation *op,
+                    GParamSpec      *pspec,
+                    EpWindow        *self)
+{
+  gtk_progress_bar_set_fraction (self->progress_bar, ep_send_operation_get_fraction (op));
+  gtk_label_set_text (self->progress_label, ep_send_operation_get_status_text (op));
+}
+
+static void
+ep_window_reset (EpWindow *self)
+{
+  GtkEntry *entries[] = { self->to_entry, self->cc_entry, self->bcc_entry, self->subject_entry };
+
+  self->loading_draft = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    gtk_editable_set_text (GTK_EDITABLE (entries[i]), "");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body_view), "", -1);
+  g_list_store_remove_all (self->attachments);
+  self->loading_draft = FALSE;
+  gtk_widget_grab_focus (GTK_WIDGET (self->to_entry));
+}
+
+static void
+send_finished_cb (GObject      *object,
+                  GAsyncResult *res,
+                  gpointer      user_data)
+{
+  EpSendOperation *op = EP_SEND_OPERATION (object);
+  g_autoptr(EpWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EpSmtpResult) result = ep_send_operation_run_finish (op, res, &error);
+  g_autoptr(EpProfile) profile = g_steal_pointer (&self->send_profile);
+
+  g_signal_handlers_disconnect_by_data (op, self);
+  g_clear_object (&self->send_op);
+  g_clear_object (&self->send_cancellable);
+  ep_window_set_sending (self, FALSE);
+  g_clear_pointer (&self->last_result, ep_smtp_result_unref);
+  self->last_result = result ? ep_smtp_result_ref (result) : NULL;
+
+  if (error != NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        ep_window_show_toast (self, _("Sending cancelled; the message was not sent"));
+      else if (g_error_matches (error, EP_STORE_ERROR, EP_STORE_ERROR_NO_KEYRING) ||
+               g_error_matches (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND))
+        ep_window_ask_password (self, profile, error);
+      else if (ep_certificate_dialog_applies (error, result))
+        {
+          GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+          /* Never accepted silently: the user sees what is wrong and decides. */
+          self->error_dialog = ep_certificate_dialog_present (GTK_WINDOW (self),
+                                                              ep_application_get_profile_store (EP_APPLICATION (app)),
+                                                              profile, result, certificate_trusted_cb,
+                                                              g_object_ref (self), g_object_unref);
+          g_object_add_weak_pointer (G_OBJECT (self->error_dialog), (gpointer *) &self->error_dialog);
+        }
+      else
+        ep_window_show_send_error (self, profile, error, result);
+      return;
+    }
+
+  /* Sent: the draft goes, a copy of the exact bytes stays in Sent. */
+  ep_window_discard_draft (self);
+  if (ep_send_operation_get_sent_error (op) != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("Message sent, but no copy could be kept: %s"),
+                                               ep_send_operation_get_sent_error (op)->message);
+      ep_window_show_toast (self, text);
+    }
+  else
+    ep_window_show_toast (self, _("Message sent"));
+
+  if (!gtk_window_is_active (GTK_WINDOW (self)))
+    {
+      g_autoptr(GNotification) notification = g_notification_new (_("Message sent"));
+      const char *subject = gtk_editable_get_text (GTK_EDITABLE (self->subject_entry));
+
+      g_notification_set_body (notification, *subject ? subject : _("(No subject)"));
+      g_application_send_notification (g_application_get_default (), "message-sent", notification);
+    }
+
+  if (g_settings_get_enum (self->settings, "after-send") == 1)
+    {
+      self->close_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+  else
+    ep_window_reset (self);
+}
+
+static void
+ep_window_start_send (EpWindow   *self,
+                      gboolean    allow_partial,
+                      const char *password)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EpMessage) message = NULL;
+  EpProfile *profile = ep_window_get_profile (self);
+
+  if (self->sending)
+    return;
+  if (profile == NULL)
+    {
+      ep_window_show_toast (self, _("Choose a server profile first"));
+      return;
+    }
+
+  message = ep_window_build_message (self, &error);
+  if (message == NULL)
+    {
+      ep_window_show_send_error (self, profile, error, NULL);
+      return;
+    }
+
+  self->send_profile = g_object_ref (profile);
+  self->send_op = ep_send_operation_new (profile, message);
+  ep_send_operation_set_allow_partial (self->send_op, allow_partial);
+  if (password != NULL)
+    ep_send_operation_set_password (self->send_op, password);
+  self->send_cancellable = g_cancellable_new ();
+  g_signal_connect (self->send_op, "notify::status-text", G_CALLBACK (progress_notify_cb), self);
+  ep_window_set_sending (self, TRUE);
+  ep_send_operation_run_async (self->send_op, self->send_cancellable, send_finished_cb, g_object_ref (self));
+}
+
+/* Pre-send questions: a missing subject, or a mention of an attachment without one. */
+static gboolean
+mentions_attachment (const char *body)
+{
+  /* Translators: words that suggest the writer meant to attach something, separated by
+   * semicolons, in lower case; a message containing one of them with nothing attached makes
+   * Epistle ask before sending. Keep the English words too if they are common in your language. */
+  g_auto(GStrv) words = g_strsplit (_("attached;attachment;attaching;enclosed"), ";", -1);
+  g_autofree char *lower = g_utf8_strdown (body, -1);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    if (*words[i] != '\0' && strstr (lower, words[i]) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static void ep_window_check_and_send (EpWindow *self, guint skip);
+
+#define EP_CHECK_SUBJECT    (1 << 0)
+#define EP_CHECK_ATTACHMENT (1 << 1)
+
+static void
+question_response_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      EpWindow         *self)
+{
+  guint skip = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (dialog), "skip"));
+
+  if (g_str_equal (response, "send"))
+    ep_window_check_and_send (self, skip);
+  else if (g_str_equal (response, "attach"))
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.attach", NULL);
+  else if (skip & EP_CHECK_SUBJECT)
+    gtk_widget_grab_focus (GTK_WIDGET (self->subject_entry));
+}
+
+static void
+ask (EpWindow   *self,
+     const char *heading,
+     const char *body,
+     guint       skip,
+     gboolean    offer_attach)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"));
+  if (offer_attach)
+    adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "attach", _("_Attach Files…"));
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "send", _("_Send Anyway"));
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "send", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data (G_OBJECT (dialog), "skip", GUINT_TO_POINTER (skip));
+  g_signal_connect (dialog, "response", G_CALLBACK (question_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+ep_window_check_and_send (EpWindow *self,
+                          guint     skip)
+{
+  g_autofree char *reason = ep_window_dup_not_ready_reason (self);
+  g_autofree char *body = dup_body (self);
+  g_autofree char *subject = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->subject_entry))));
+
+  if (reason != NULL)
+    {
+      ep_window_show_toast (self, reason);
+      return;
+    }
+  if (!(skip & EP_CHECK_SUBJECT) && *subject == '\0')
+    {
+      ask (self, _("Send Without a Subject?"),
+           _("A subject helps the recipients see what the message is about."),
+           skip | EP_CHECK_SUBJECT, FALSE);
+      return;
+    }
+  if (!(skip & EP_CHECK_ATTACHMENT) &&
+      g_list_model_get_n_items (G_LIST_MODEL (self->attachments)) == 0 &&
+      (mentions_attachment (body) || mentions_attachment (subject)))
+    {
+      ask (self, _("Send Without Attachments?"),
+           _("The message mentions an attachment, but nothing is attached."),
+           skip | EP_CHECK_ATTACHMENT, TRUE);
+      return;
+    }
+  ep_window_start_send (self, FALSE, NULL);
+}
+
+static void
+send_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  ep_window_check_and_send (EP_WINDOW (widget), 0);
+}
+
+static void
+cancel_send_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  EpWindow *self = EP_WINDOW (widget);
+
+  if (self->send_cancellable != NULL)
+    g_cancellable_cancel (self->send_cancellable);
+}
+
+void
+ep_window_send_class_init (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.send", NULL, send_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-send", NULL, cancel_send_action);
+}
+
+void
+ep_window_send_init (EpWindow *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-send", FALSE);
+}
+
+void
+ep_window_send_dispose (EpWindow *self)
+{
+  if (self->send_cancellable != NULL)
+    g_cancellable_cancel (self->send_cancellable);
+  if (self->send_op != NULL)
+    g_signal_handlers_disconnect_by_data (self->send_op, self);
+  g_clear_pointer (&self->last_result, ep_smtp_result_unref);
+}
+
+EpSmtpResult *
+ep_window_get_last_result (EpWindow *self)
+{
+  g_return_val_if_fail (EP_IS_WINDOW (self), NULL);
+  return self->last_result;
+}
+
+GtkWidget *
+ep_window_get_error_dialog (EpWindow *self)
+{
+  g_return_val_if_fail (EP_IS_WINDOW (self), NULL);
+  return self->error_dialog;
+}
+
+gboolean
+ep_window_is_sending (EpWindow *self)
+{
+  g_return_val_if_fail (EP_IS_WINDOW (self), FALSE);
+  return self->sending;
+}
+
+double
+ep_window_get_progress (EpWindow   *self,
+                        const char **status)
+{
+  g_return_val_if_fail (EP_IS_WINDOW (self), 0.0);
+  if (status != NULL)
+    *status = gtk_label_get_text (self->progress_label);
+  return gtk_progress_bar_get_fraction (self->progress_bar);
+}

@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-send-operation.c: runs everything a send needs on one worker thread (keyring lookup, Sandbox
+ * start-up, the SMTP session, the Sent copy) and reports progress as properties on the caller's
+ * main context, coalesced so that a 256 MiB message cannot flood it. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "ep-mime-writer.h"
+#include "ep-sandbox-server.h"
+#include "ep-secrets.h"
+#include "ep-send-operation.h"
+#include "ep-sent-store.h"
+#include "ep-smtp-transcript.h"
+#include "ep-store-error.h"
+
+struct _EpSendOperation
+{
+  GObject       parent_instance;
+
+  EpProfile    *profile;
+  EpMessage    *message;
+  char         *password;
+  char         *sent_dir;
+  gboolean      allow_partial;
+  GMainContext *context;       /* the caller's: progress is delivered there */
+
+  /* Shown state (main context only) */
+  EpSmtpStage   stage;
+  guint64       bytes_sent;
+  guint64       bytes_total;
+  char         *status_text;
+  char         *sent_id;
+  GError       *sent_error;
+
+  /* Latest progress from the worker, waiting for the main context */
+  GMutex        lock;
+  EpSmtpStage   pending_stage;
+  guint64       pending_sent;
+  guint64       pending_total;
+  gboolean      pending_scheduled;
+  EpSmtpStage   scheduled_stage;
+  gint64        scheduled_time;
+};
+
+/* Progress reaches the main context at most this often within a stage: a person cannot read
+ * faster, and every update costs the UI a redraw. */
+#define EP_SEND_PROGRESS_INTERVAL_US (100 * 1000)
+
+G_DEFINE_FINAL_TYPE (EpSendOperation, ep_send_operation, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_STAGE,
+  PROP_FRACTION,
+  PROP_BYTES_SENT,
+  PROP_BYTES_TOTAL,
+  PROP_STATUS_TEXT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef struct {
+  EpSmtpResult *result;
+  char         *sent_id;
+  GError       *sent_error;
+} RunResult;
+
+static void
+run_result_free (RunResult *r)
+{
+  g_clear_pointer (&r->result, ep_smtp_result_unref);
+  g_free (r->sent_id);
+  g_clear_error (&r->sent_error);
+  g_free (r);
+}
+
+static char *
+format_status (EpSendOperation *self)
+{
+  const char *host = ep_profile_get_is_sandbox (self->profile) ? _("the Sandbox")
+                                                               : ep_profile_get_host (self->profile);
+
+  switch (self->stage)
+    {
+    case EP_SMTP_STAGE_CONNECTING:
+      return g_strdup_printf (_("Connecting to %s…"), host);
+    case EP_SMTP_STAGE_TLS:
+      return g_strdup (_("Securing the connection…"));
+    case EP_SMTP_STAGE_AUTH:
+      return g_strdup (_("Signing in…"));
+    case EP_SMTP_STAGE_SENDING:
+      {
+        g_autofree char *sent = g_format_size (self->bytes_sent);
+        g_autofree char *total = g_format_size (self->bytes_total);
+        /* Translators: "Sending 12.4 MB of 37.5 MB" */
+        return g_strdup_printf (_("Sending %s of %s"), sent, total);
+      }
+    case EP_SMTP_STAGE_WAITING:
+      return g_strdup (_("Waiting for the server to accept the message…"));
+    case EP_SMTP_STAGE_DONE:
+      return g_strdup (_("Finished"));
+    default:
+      return g_strdup ("");
+    }
+}
+
+static gboolean
+apply_progress_cb (gpointer user_data)
+{
+  EpSendOperation *self = user_data;
+  EpSmtpStage stage;
+  guint64 sent, total;
+
+  g_mutex_lock (&self->lock);
+  stage = self->pending_stage;
+  sent = self->pending_sent;
+  total = self->pending_total;
+  self->pending_scheduled = FALSE;
+  g_mutex_unlock (&self->lock);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (stage != self->stage)
+    {
+      self->stage = stage;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STAGE]);
+    }
+  if (sent != self->bytes_sent || total != self->bytes_total)
+    {
+      self->bytes_sent = sent;
+      self->bytes_total = total;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_SENT]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_TOTAL]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
+    }
+  g_free (self->status_text);
+  self->status_text = format_status (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS_TEXT]);
+  g_object_thaw_notify (G_OBJECT (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker thread: keep only the latest values; one idle callback at a time carries them over,
+ * right away for a new stage, otherwise at most every EP_SEND_PROGRESS_INTERVAL_US. */
+static void
+progress_cb (EpSmtpStage stage,
+             guint64     bytes_sent,
+             guint64     bytes_total,
+             gpointer    user_data)
+{
+  EpSendOperation *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gboolean schedule;
+
+  g_mutex_lock (&self->lock);
+  self->pending_stage = stage;
+  self->pending_sent = bytes_sent;
+  self->pending_total = bytes_total;
+  schedule = !self->pending_scheduled &&
+             (stage != self->scheduled_stage || now - self->scheduled_time >= EP_SEND_PROGRESS_INTERVAL_US);
+  if (schedule)
+    {
+      self->pending_scheduled = TRUE;
+      self->scheduled_stage = stage;
+      self->scheduled_time = now;
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (schedule)
+    g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, apply_progress_cb,
+                                g_object_ref (self), g_object_unref);
+}
+
+/* The Sandbox: started in this process on demand; its certificate is pinned, its password its own. */
+static EpSmtpConfig *
+sandbox_config (EpSendOperation  *self,
+                GCancellable     *cancellable,
+                GError          **error)
+{
+  g_autoptr(EpSmtpConfig) config = ep_profile_to_smtp_config (self->profile, NULL);
+
+  if (!ep_sandbox_server_configure (ep_sandbox_server_get_default (), config, cancellable, error))
+    return NULL;
+  return g_steal_pointer (&config);
+}
+
+static EpSmtpConfig *
+profile_config (EpSendOperation  *self,
+                GCancellable     *cancellable,
+                GError          **error)
+{
+  g_autofree char *password = NULL;
+  const char *username = ep_profile_get_username (self->profile);
+
+  if (self->password != NULL)
+    password = g_strdup (self->password);
+  else if (username != NULL && *username != '\0')
+    {
+      password = ep_secrets_lookup_sync (ep_profile_get_id (self->profile), cancellable, error);
+      if (password == NULL)
+        {
+          /* NO_KEYRING, or nothing stored: the caller asks for the password and tries again. */
+          if (error != NULL && *error == NULL)
+            g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND,
+                         _("No password is stored for the profile “%s”"),
+                         ep_profile_get_name (self->profile));
+          return NULL;
+        }
+    }
+  {
+    EpSmtpConfig *config = ep_profile_to_smtp_config (self->profile, password);
+
+    if (password != NULL)
+      ep_secrets_password_free (g_steal_pointer (&password));
+    return config;
+  }
+}
+
+/* The exact bytes again, from the same prepared message: identical to what the server got. */
+static gboolean
+keep_sent_copy (EpSendOperation  *self,
+                EpSmtpResult     *result,
+                char            **out_id,
+                GCancellable     *cancellable,
+                GError          **error)
+{
+  g_autoptr(EpSentStore) store = ep_sent_store_new (self->sent_dir);
+  g_autoptr(EpSentWriter) writer = NULL;
+  g_autoptr(EpSentInfo) info = ep_sent_info_new ();
+  g_autofree char *transcript = NULL;
+  const EpAddress *from = ep_message_get_from (self->message);
+
+  writer = ep_sent_store_begin (store, error);
+  if (writer == NULL)
+    return FALSE;
+  if (!ep_mime_writer_write (self->message, ep_sent_writer_get_output_stream (writer),
+                             NULL, NULL, cancellable, error))
+    return FALSE;
+
+  /* ep_sent_info_new() fills empty defaults: replace them, do not leak them. */
+  info->date = g_date_time_ref (ep_message_get_date (self->message));
+  g_free (info->subject);
+  info->subject = g_strdup (ep_message_get_subject (self->message));
+  g_free (info->from);
+  info->from = from ? ep_address_to_header (from) : g_strdup ("");
+  g_strfreev (info->recipients);
+  info->recipients = ep_message_dup_envelope_recipients (self->message);
+  g_free (info->server);
+  info->server = ep_profile_get_is_sandbox (self->profile)
+                   ? g_strdup (_("Sandbox"))
+                   : g_strdup_printf ("%s:%u", ep_profile_get_host (self->profile),
+                                      ep_profile_get_port (self->profile));
+  info->outcome = EP_SENT_OUTCOME_DELIVERED;
+  if (result->final_text != NULL)
+    info->outcome_text = g_strdup_printf ("%u %s", result->final_code, result->final_text);
+  info->profile_id = g_strdup (ep_profile_get_id (self->profile));
+  transcript = ep_smtp_transcript_to_string (result->transcript);
+  if (!ep_sent_writer_commit (writer, info, transcript, error))
+    return FALSE;
+  *out_id = g_strdup (info->id);
+  return TRUE;
+}
+
+static void
+run_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  EpSendOperation *self = source_object;
+  g_autoptr(EpSmtpConfig) config = NULL;
+  g_autoptr(EpSmtpTranscript) transcript = ep_smtp_transcript_new ();
+  g_autoptr(GError) error = NULL;
+  RunResult *r;
+
+  /* Files are checked, and Date/Message-ID/boundary fixed, before anything touches the network. */
+  if (!ep_mime_writer_prepare (self->message, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  progress_cb (EP_SMTP_STAGE_CONNECTING, 0, ep_mime_writer_get_size (self->message), self);
+  if (ep_profile_get_is_sandbox (self->profile))
+    config = sandbox_config (self, cancellable, &error);
+  else
+    config = profile_config (self, cancellable, &error);
+  if (config == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  config->allow_partial = self->allow_partial;
+
+  r = g_new0 (RunResult, 1);
+  r->result = ep_smtp_send_sync (config, self->message, NULL, NULL, NULL, transcript,
+                                 progress_cb, self, cancellable, &error);
+  if (error == NULL && r->result != NULL && r->result->outcome == EP_SMTP_OUTCOME_DELIVERED)
+    keep_sent_copy (self, r->result, &r->sent_id, NULL, &r->sent_error);
+
+  if (error != NULL)
+    {
+      /* The result (transcript, refused recipients) travels with the error. */
+      g_object_set_data_full (G_OBJECT (task), "ep-result",
+                              r->result ? ep_smtp_result_ref (r->result) : NULL,
+                              (GDestroyNotify) ep_smtp_result_unref);
+      run_result_free (r);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, r, (GDestroyNotify) run_result_free);
+}
+
+void
+ep_send_operation_run_async (EpSendOperation     *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (EP_IS_SEND_OPERATION (self));
+
+  g_clear_pointer (&self->context, g_main_context_unref);
+  self->context = g_main_context_ref_thread_default ();
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ep_send_operation_run_async);
+  g_task_run_in_thread (task, run_thread);
+}
+
+EpSmtpResult *
+ep_send_operation_run_finish (EpSendOperation  *self,
+                              GAsyncResult     *result,
+                              GError          **error)
+{
+  RunResult *r;
+  EpSmtpResult *smtp;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  /* Deliver the last progress before the outcome (its idle may still be queued). */
+  apply_progress_cb (self);
+
+  r = g_task_propagate_pointer (G_TASK (result), error);
+  if (r == NULL)
+    {
+      EpSmtpResult *partial = g_object_get_data (G_OBJECT (result), "ep-result");
+      return partial ? ep_smtp_result_ref (partial) : NULL;
+    }
+
+  g_free (self->sent_id);
+  self->sent_id = g_steal_pointer (&r->sent_id);
+  g_clear_error (&self->sent_error);
+  self->sent_error = g_steal_pointer (&r->sent_error);
+  smtp = g_steal_pointer (&r->result);
+  run_result_free (r);
+  return smtp;
+}
+
+EpSendOperation *
+ep_send_operation_new (EpProfile *profile,
+                       EpMessage *message)
+{
+  EpSendOperation *self;
+
+  g_return_val_if_fail (EP_IS_PROFILE (profile), NULL);
+  g_return_val_if_fail (EP_IS_MESSAGE (message), NULL);
+
+  self = g_object_new (EP_TYPE_SEND_OPERATION, NULL);
+  self->profile = g_object_ref (profile);
+  self->message = g_object_ref (message);
+  return self;
+}
+
+void
+ep_send_operation_set_password (EpSendOperation *self,
+                                const char      *password)
+{
+  g_return_if_fail (EP_IS_SEND_OPERATION (self));
+
+  if (self->password != NULL)
+    ep_secrets_password_free (self->password);
+  self->password = g_strdup (password);
+}
+
+void
+ep_send_operation_set_allow_partial (EpSendOperation *self,
+                                     gboolean         allow_partial)
+{
+  g_return_if_fail (EP_IS_SEND_OPERATION (self));
+  self->allow_partial = allow_partial;
+}
+
+void
+ep_send_operation_set_sent_dir (EpSendOperation *self,
+                                const char      *sent_dir)
+{
+  g_return_if_fail (EP_IS_SEND_OPERATION (self));
+  g_free (self->sent_dir);
+  self->sent_dir = g_strdup (sent_dir);
+}
+
+EpSmtpStage
+ep_send_operation_get_stage (EpSendOperation *self)
+{
+  g_return_val_if_fail (EP_IS_SEND_OPERATION (self), EP_SMTP_STAGE_CONNECTING);
+  return self->stage;
+}
+
+double
+ep_send_operation_get_fraction (EpSendOperation *self)
+{
+  g_return_val_if_fail (EP_IS_SEND_OPERATION (self), 0.0);
+  if (self->bytes_total == 0)
+    return 0.0;
+  return MIN (1.0, (double) self->bytes_sent / (double) self->bytes_total);
+}
+
+guint64
+ep_send_operation_get_bytes_sent (EpSendOperation *self)
+{
+  g_return_val_if_fail (EP_IS_SEND_OPERATION (self), 0);
+  return self->bytes_sent;
+}
+
+guint64
+ep_send_operation_get_bytes_total (EpSendOperation *self)
+{
+  g_return_val_if_fail (EP_IS_SEND_OPERATION (self), 0);
+  return self->bytes_total;
+}
+
+const char *
+ep_send_operation_get_status_text (EpSendOperation *self)
+{
+  g_return_val_if_fail (EP_IS_SEND_OPERATION (self), NULL);
+  return self->status_text ? self->status_text : "";
+}
+
+const char *
+ep_send_operation_get_sent_id (EpSendOperation *self)
+{
+  g_return_val_if_fail (EP_IS_SEND_OPERATION (self), NULL);
+  return self->sent_id;
+}
+
+const GError *
+ep_send_operation_get_sent_error (EpSendOperation *self)
+{
+  g_return_val_if_fail (EP_IS_SEND_OPERATION (self), NULL);
+  return self->sent_error;
+}
+
+static void
+ep_send_operation_finalize (GObject *object)
+{
+  EpSendOperation *self = EP_SEND_OPERATION (object);
+
+  g_clear_object (&self->profile);
+  g_clear_object (&self->message);
+  if (self->password != NULL)
+    ep_secrets_password_free (self->password);
+  g_free (self->sent_dir);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->status_text);
+  g_free (self->sent_id);
+  g_clear_error (&self->sent_error);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (ep_send_operation_parent_class)->finalize (object);
+}
+
+static void
+ep_send_operation_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  EpSendOperation *self = EP_SEND_OPERATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_STAGE:
+      g_value_set_int (value, self->stage);
+      break;
+    case PROP_FRACTION:
+      g_value_set_double (value, ep_send_operation_get_fraction (self));
+      break;
+    case PROP_BYTES_SENT:
+      g_value_set_uint64 (value, self->bytes_sent);
+      break;
+    case PROP_BYTES_TOTAL:
+      g_value_set_uint64 (value, self->bytes_total);
+      break;
+    case PROP_STATUS_TEXT:
+      g_value_set_string (value, ep_send_operation_get_status_text (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ep_send_operation_class_init (EpSendOperationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = ep_send_operation_finalize;
+  object_class->get_property = ep_send_operation_get_property;
+
+  properties[PROP_STAGE] =
+    g_param_spec_int ("stage", NULL, NULL, 0, G_MAXINT, 0,
+                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_FRACTION] =
+    g_param_spec_double ("fraction", NULL, NULL, 0.0, 1.0, 0.0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_BYTES_SENT] =
+    g_param_spec_uint64 ("bytes-sent", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_BYTES_TOTAL] =
+    g_param_spec_uint64 ("bytes-total", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_STATUS_TEXT] =
+    g_param_spec_string ("status-text", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ep_send_operation_init (EpSendOperation *self)
+{
+  g_mutex_init (&self->lock);
+  self->context = g_main_context_ref_thread_default ();
+}

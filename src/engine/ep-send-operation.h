@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-send-operation.h: one message sent with one profile: password, Sandbox, SMTP session, Sent copy. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ep-message.h"
+#include "ep-profile.h"
+#include "ep-smtp-result.h"
+#include "ep-smtp-session.h"
+
+G_BEGIN_DECLS
+
+#define EP_TYPE_SEND_OPERATION (ep_send_operation_get_type ())
+G_DECLARE_FINAL_TYPE (EpSendOperation, ep_send_operation, EP, SEND_OPERATION, GObject)
+
+EpSendOperation *ep_send_operation_new               (EpProfile        *profile,
+                                                      EpMessage        *message);
+/* A password typed at send time (no keyring); otherwise it comes from the Secret Service. */
+void             ep_send_operation_set_password      (EpSendOperation  *self,
+                                                      const char       *password);
+void             ep_send_operation_set_allow_partial (EpSendOperation  *self,
+                                                      gboolean          allow_partial);
+/* Where Sent copies go (NULL: the default store). */
+void             ep_send_operation_set_sent_dir      (EpSendOperation  *self,
+                                                      const char       *sent_dir);
+void             ep_send_operation_run_async         (EpSendOperation  *self,
+                                                      GCancellable     *cancellable,
+                                                      GAsyncReadyCallback callback,
+                                                      gpointer          user_data);
+/* The session's result, also on failure (NULL only when no session started, e.g. a missing
+ * password or an unreadable attachment); @error is set whenever nothing was delivered. */
+EpSmtpResult    *ep_send_operation_run_finish        (EpSendOperation  *self,
+                                                      GAsyncResult     *result,
+                                                      GError          **error);
+
+EpSmtpStage      ep_send_operation_get_stage         (EpSendOperation  *self);
+double           ep_send_operation_get_fraction      (EpSendOperation  *self);
+guint64          ep_send_operation_get_bytes_sent    (EpSendOperation  *self);
+guint64          ep_send_operation_get_bytes_total   (EpSendOperation  *self);
+const char      *ep_send_operation_get_status_text   (EpSendOperation  *self);
+/* After a delivery: the Sent store entry (NULL when keeping the copy failed, see below). */
+const char      *ep_send_operation_get_sent_id       (EpSendOperation  *self);
+/* After a delivery: why no Sent copy could be kept (the delivery itself succeeded). */
+const GError    *ep_send_operation_get_sent_error    (EpSendOperation  *self);
+
+G_END_DECLS

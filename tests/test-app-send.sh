@@ -1,0 +1,103 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The whole thing, as a user does it: start the real app on a fresh HOME, type a message, drag a
+# real PNG file (and a text file) onto the window with a real X11 drag, press Ctrl+Return. The
+# built-in Sandbox must receive the PNG byte-identical, and Sent must keep the exact same bytes.
+set -u
+n=0
+ok () { n=$((n+1)); echo "ok $n $1"; }
+nok () { n=$((n+1)); echo "not ok $n $1"; }
+wait_window () {
+  timeout "$2" sh -c "until xdotool search --onlyvisible --name '$1' >/dev/null 2>&1; do sleep 0.1; done"
+}
+shots="${EPISTLE_BUILDDIR}/screenshots"
+mkdir -p "$shots"
+tmp="$EPISTLE_TEST_TMPDIR"
+inbox="$XDG_DATA_HOME/epistle/sandbox/inbox"
+sent="$XDG_DATA_HOME/epistle/sent"
+
+# A real picture (a gradient), and a small text file.
+convert -size 320x200 gradient:'#3584e4-#f6d32d' "$tmp/trip photo.png"
+printf 'Itinerary\n- day 1\n- day 2\n' > "$tmp/itinerary.txt"
+
+drag () {
+  /usr/bin/python3 "$EPISTLE_SRCDIR/tests/dnd-source.py" "$1" > "$tmp/source.out" &
+  src=$!
+  for i in $(seq 1 50); do grep -q READY "$tmp/source.out" 2>/dev/null && break; sleep 0.1; done
+  set -- $(grep READY "$tmp/source.out" | head -1)
+  sx=$2; sy=$3
+  sleep 0.3
+  xdotool mousemove "$sx" "$sy" mousedown 1
+  for i in $(seq 1 16); do
+    xdotool mousemove $((sx + (380 - sx) * i / 16)) $((sy + (400 - sy) * i / 16))
+    sleep 0.05
+  done
+  sleep 0.3
+  xdotool mouseup 1
+  sleep 1
+  kill "$src" 2>/dev/null; wait "$src" 2>/dev/null
+}
+
+"$EPISTLE" >"$tmp/app.log" 2>&1 &
+pid=$!
+if wait_window '^New Message$' 10; then ok "the compose window appears"; else nok "the compose window appears"; fi
+sleep 0.5
+xdotool type --delay 5 'Ann <ann@example.org>'
+xdotool key alt+u
+xdotool type --delay 5 'Photo from the trip'
+xdotool key Tab
+xdotool type --delay 5 'Here is the picture.'
+
+drag "$tmp/trip photo.png"
+drag "$tmp/itinerary.txt"
+sleep 0.5
+import -window root "$shots/composer-two-attachments.png" && ok "screenshot: composer with two attachments"
+
+xdotool key ctrl+Return
+found=""
+for i in $(seq 1 100); do
+  if ls "$inbox"/*.eml >/dev/null 2>&1; then found=1; break; fi
+  sleep 0.1
+done
+if [ -n "$found" ]; then ok "Ctrl+Return delivered the message to the Sandbox"; else nok "Ctrl+Return delivered the message to the Sandbox"; sed 's/^/# /' "$tmp/app.log"; fi
+sleep 1
+import -window root "$shots/message-sent.png" && ok "screenshot: message sent"
+
+eml=$(ls "$inbox"/*.eml 2>/dev/null | head -1)
+if [ -n "$eml" ] && /usr/bin/python3 - "$eml" "$tmp/trip photo.png" "$tmp/itinerary.txt" <<'PY'
+import email, email.policy, hashlib, sys
+msg = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=email.policy.default)
+assert msg['Subject'] == 'Photo from the trip', msg['Subject']
+assert msg['To'] == 'Ann <ann@example.org>', msg['To']
+parts = {p.get_filename(): p.get_content() for p in msg.iter_attachments()}
+png = open(sys.argv[2], 'rb').read()
+txt = open(sys.argv[3], 'rb').read()
+assert hashlib.sha256(parts['trip photo.png']).digest() == hashlib.sha256(png).digest(), 'PNG differs'
+got = parts['itinerary.txt']
+got = got.encode() if isinstance(got, str) else got
+assert got.replace(b'\r\n', b'\n') == txt, got
+body = msg.get_body(('plain',)).get_content()
+assert 'Here is the picture.' in body, body
+PY
+then ok "the Sandbox received the PNG byte-identical, the text file, subject and body"
+else nok "the Sandbox received the PNG byte-identical, the text file, subject and body"; fi
+
+copy=$(ls "$sent"/*/message.eml 2>/dev/null | head -1)
+if [ -n "$copy" ] && cmp -s "$copy" "$eml"; then ok "Sent keeps exactly the bytes the server received"
+else nok "Sent keeps exactly the bytes the server received"; ls -R "$sent" 2>&1 | sed 's/^/# /'; fi
+
+if ls "$XDG_DATA_HOME/epistle/drafts/"*.ini >/dev/null 2>&1; then nok "the draft is gone after the confirmed send"
+else ok "the draft is gone after the confirmed send"; fi
+
+# The Sandbox Inbox shows it, with the picture previewed (opened through the app's D-Bus actions,
+# as the main menu does).
+gdbus call --session --dest io.github.epistlemail.Epistle --object-path /io/github/epistlemail/Epistle \
+  --method org.gtk.Actions.Activate sandbox-inbox '[]' '{}' >/dev/null
+if wait_window '^Sandbox Inbox$' 10; then ok "the Sandbox Inbox opens"; else nok "the Sandbox Inbox opens"; fi
+sleep 1.5
+import -window root "$shots/sandbox-inbox-received.png" && ok "screenshot: $shots/sandbox-inbox-received.png"
+
+kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+if grep -E 'CRITICAL|WARNING' "$tmp/app.log" >/dev/null; then nok "no warnings from the app"; sed 's/^/# /' "$tmp/app.log"
+else ok "no warnings from the app"; fi
+echo "1..$n"

@@ -1,0 +1,600 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-profiles-dialog.c: the Server Profiles window, driven as a user would (actions, fields,
+ * toasts) on a session bus without any keyring: a profile made from a preset and edited is read
+ * back from disk field by field; address domains offer presets; bad ports, cleartext passwords
+ * and duplicate names are refused with a message; duplicate, delete with Undo, set as default;
+ * the Sandbox cannot be deleted; the password is never written anywhere. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "ep-application.h"
+#include "ep-presets.h"
+#include "ep-profile-store.h"
+#include "ep-profiles-test-util.h"
+
+#define WAIT_MS 10000
+
+typedef struct
+{
+  char             *dir;
+  EpProfileStore   *store;
+  EpProfilesDialog *dialog;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  static guint counter;
+  g_autofree char *name = g_strdup_printf ("config-%u", ++counter);
+
+  f->dir = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), name, NULL);
+  g_assert_cmpint (g_mkdir_with_parents (f->dir, 0700), ==, 0);
+  f->store = ep_profile_store_new (f->dir);
+  g_assert_true (ep_profile_store_load (f->store, NULL));
+  f->dialog = ep_profiles_dialog_new (NULL, f->store);
+  gtk_window_present (GTK_WINDOW (f->dialog));
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  /* Deletions still undoable become final on close: let their keyring calls finish. */
+  ep_test_iterate (300);
+  g_clear_object (&f->store);
+  g_free (f->dir);
+}
+
+/* A fresh store read from the file, as the next start of Epistle would see it. */
+static EpProfileStore *
+reload (Fixture *f)
+{
+  EpProfileStore *store = ep_profile_store_new (f->dir);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ep_profile_store_load (store, &error));
+  g_assert_no_error (error);
+  return store;
+}
+
+static char *
+read_profiles_file (Fixture *f)
+{
+  g_autofree char *path = g_build_filename (f->dir, "profiles.ini", NULL);
+  char *text = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  return text;
+}
+
+static EpProfile *
+add_stored_profile (Fixture    *f,
+                    const char *name,
+                    const char *host)
+{
+  EpProfile *profile = ep_profile_new (name);
+  g_autoptr(GError) error = NULL;
+
+  ep_profile_set_sender_address (profile, "me@example.org");
+  ep_profile_set_host (profile, host);
+  ep_profile_set_port (profile, 465);
+  ep_profile_set_security (profile, EP_PROFILE_SECURITY_TLS);
+  ep_profile_set_username (profile, "me");
+  g_assert_true (ep_profile_store_add (f->store, profile, &error));
+  g_assert_no_error (error);
+  g_assert_true (ep_profile_store_save (f->store, &error));
+  g_object_unref (profile);   /* the store keeps it */
+  return profile;
+}
+
+static gboolean
+menu_has_action (GMenuModel *menu,
+                 const char *action)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+      g_autofree char *name = NULL;
+
+      if (section != NULL && menu_has_action (section, action))
+        return TRUE;
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &name) &&
+          g_str_equal (name, action))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static const char *
+last_toast_title (Fixture *f)
+{
+  AdwToast *toast = ep_profiles_dialog_get_last_toast (f->dialog);
+
+  return toast != NULL ? adw_toast_get_title (toast) : NULL;
+}
+
+static EpProfileEditor *
+open_add (Fixture    *f,
+          const char *preset)
+{
+  EpProfileEditor *editor;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->dialog), "profiles.add", "s", preset));
+  editor = ep_profiles_dialog_get_editor (f->dialog);
+  g_assert_nonnull (editor);
+  g_assert_true (ep_profile_editor_get_is_new (editor));
+  return editor;
+}
+
+static void
+test_preset_edit_save_reload (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(EpProfileStore) again = NULL;
+  g_autofree char *file = NULL;
+  EpProfileEditor *editor = open_add (f, "gmail");
+  GtkWidget *note = ep_profile_editor_get_field (editor, "note");
+  GtkWidget *offer = ep_profile_editor_get_field (editor, "offer");
+  EpProfile *saved;
+  const char *id;
+
+  /* The preset fills the server and names the profile; its note says what Gmail needs. */
+  g_assert_cmpstr (ep_test_get_field (editor, "name"), ==, "Gmail");
+  g_assert_cmpstr (ep_test_get_field (editor, "host"), ==, "smtp.gmail.com");
+  g_assert_cmpstr (ep_test_get_field (editor, "port"), ==, "465");
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (ep_profile_editor_get_field (editor, "security"))),
+                    ==, EP_PROFILE_SECURITY_TLS);
+  g_assert_true (gtk_widget_get_visible (note));
+  g_assert_true (ep_test_contains (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (note)), "app password"));
+
+  /* An address at the preset's own domain offers nothing more. */
+  ep_test_set_field (editor, "address", "ann@gmail.com");
+  g_assert_false (gtk_widget_get_visible (offer));
+
+  ep_test_set_field (editor, "name", "Work mail");
+  ep_test_set_field (editor, "sender-name", "Ann Example");
+  ep_test_set_field (editor, "host", "smtp.example.org");
+  /* Now the server differs from Gmail's: the address offers Gmail's settings back. */
+  g_assert_true (gtk_widget_get_visible (offer));
+  ep_test_select (editor, "security", EP_PROFILE_SECURITY_STARTTLS);
+  ep_test_set_field (editor, "port", "2587");
+  ep_test_set_field (editor, "username", "ann.login");
+  gtk_editable_set_text (GTK_EDITABLE (ep_profile_editor_get_field (editor, "password")), "s3cret-Pw!");
+  ep_test_select (editor, "auth", EP_PROFILE_AUTH_SCRAM_SHA_256);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (ep_profile_editor_get_field (editor, "timeout")), 42);
+  ep_test_set_field (editor, "ehlo", "client.example.org");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.save", NULL));
+  g_assert_null (ep_profiles_dialog_get_editor (f->dialog));
+  g_assert_true (ep_test_wait (ep_test_dialog_idle, f->dialog, WAIT_MS));
+  /* No keyring on this bus: said plainly, and the password went nowhere. */
+  g_assert_true (ep_test_contains (last_toast_title (f), "No keyring is available"));
+
+  saved = ep_profile_store_lookup_by_name (f->store, "Work mail");
+  g_assert_nonnull (saved);
+  id = ep_profile_get_id (saved);
+  g_assert_nonnull (ep_profiles_dialog_get_row (f->dialog, saved));
+
+  again = reload (f);
+  saved = ep_profile_store_lookup_by_id (again, id);
+  g_assert_nonnull (saved);
+  g_assert_cmpstr (ep_profile_get_name (saved), ==, "Work mail");
+  g_assert_cmpstr (ep_profile_get_sender_name (saved), ==, "Ann Example");
+  g_assert_cmpstr (ep_profile_get_sender_address (saved), ==, "ann@gmail.com");
+  g_assert_cmpstr (ep_profile_get_host (saved), ==, "smtp.example.org");
+  g_assert_cmpuint (ep_profile_get_port (saved), ==, 2587);
+  g_assert_cmpint (ep_profile_get_security (saved), ==, EP_PROFILE_SECURITY_STARTTLS);
+  g_assert_cmpstr (ep_profile_get_username (saved), ==, "ann.login");
+  g_assert_cmpint (ep_profile_get_auth (saved), ==, EP_PROFILE_AUTH_SCRAM_SHA_256);
+  g_assert_cmpuint (ep_profile_get_timeout (saved), ==, 42);
+  g_assert_cmpstr (ep_profile_get_ehlo_name (saved), ==, "client.example.org");
+  g_assert_null (ep_profile_get_pinned_sha256 (saved));
+
+  file = read_profiles_file (f);
+  g_assert_false (ep_test_contains (file, "s3cret-Pw!"));
+
+  /* Editing it again shows what was saved. */
+  ep_profiles_dialog_edit (f->dialog, ep_profile_store_lookup_by_id (f->store, id));
+  editor = ep_profiles_dialog_get_editor (f->dialog);
+  g_assert_false (ep_profile_editor_get_is_new (editor));
+  g_assert_cmpstr (ep_test_get_field (editor, "port"), ==, "2587");
+  g_assert_cmpstr (ep_test_get_field (editor, "password"), ==, "");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.cancel", NULL));
+  g_assert_null (ep_profiles_dialog_get_editor (f->dialog));
+}
+
+static void
+test_address_offers_preset (Fixture       *f,
+                            gconstpointer  data)
+{
+  EpProfileEditor *editor = open_add (f, "custom");
+  GtkWidget *offer = ep_profile_editor_get_field (editor, "offer");
+  const char *title;
+
+  g_assert_cmpstr (ep_test_get_field (editor, "name"), ==, "");
+  g_assert_false (gtk_widget_get_visible (offer));
+  ep_test_set_field (editor, "address", "bob@GoogleMail.com");
+  g_assert_true (gtk_widget_get_visible (offer));
+  title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (offer));
+  g_assert_cmpstr (title, ==, "Use Gmail’s server settings");
+  g_assert_true (ep_test_contains (adw_action_row_get_subtitle (ADW_ACTION_ROW (offer)), "smtp.gmail.com"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.apply-offer", NULL));
+  g_assert_cmpstr (ep_test_get_field (editor, "host"), ==, "smtp.gmail.com");
+  g_assert_cmpstr (ep_test_get_field (editor, "port"), ==, "465");
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (ep_profile_editor_get_field (editor, "security"))),
+                    ==, EP_PROFILE_SECURITY_TLS);
+  g_assert_cmpstr (ep_test_get_field (editor, "name"), ==, "Gmail");
+  g_assert_false (gtk_widget_get_visible (offer));
+  g_assert_true (gtk_widget_get_visible (ep_profile_editor_get_field (editor, "note")));
+
+  /* Other providers, by domain. */
+  ep_test_set_field (editor, "address", "c@me.com");
+  g_assert_true (ep_test_contains (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (offer)), "iCloud"));
+  ep_test_set_field (editor, "address", "d@proton.me");
+  g_assert_true (ep_test_contains (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (offer)), "Proton Mail Bridge"));
+  ep_test_set_field (editor, "address", "e@example.org");
+  g_assert_false (gtk_widget_get_visible (offer));
+
+  g_assert_cmpstr (ep_presets_for_address ("x@hotmail.com")->id, ==, "outlook");
+  g_assert_cmpstr (ep_presets_for_address ("x@live.com")->id, ==, "outlook");
+  g_assert_cmpstr (ep_presets_for_address ("x@fastmail.fm")->id, ==, "fastmail");
+  g_assert_cmpstr (ep_presets_for_address ("x@gmx.de")->id, ==, "gmx");
+  g_assert_cmpstr (ep_presets_for_address ("Y <y@yahoo.com>")->id, ==, "yahoo");
+  g_assert_cmpstr (ep_presets_for_address ("x@protonmail.com")->id, ==, "proton");
+  g_assert_null (ep_presets_for_address ("x@notgmail.com"));
+  g_assert_null (ep_presets_for_address ("gmail.com"));
+  g_assert_cmpuint (ep_presets_lookup ("mailtrap")->port, ==, 2525);
+  g_assert_cmpstr (ep_presets_lookup ("office365")->host, ==, "smtp.office365.com");
+}
+
+static void
+test_validation (Fixture       *f,
+                 gconstpointer  data)
+{
+  EpProfileEditor *editor = open_add (f, "custom");
+  GtkWidget *port = ep_profile_editor_get_field (editor, "port");
+  GtkWidget *security = ep_profile_editor_get_field (editor, "security");
+  GtkWidget *warning = ep_profile_editor_get_field (editor, "cleartext-warning");
+  guint n_before = g_list_model_get_n_items (ep_profile_store_list (f->store));
+  const char *bad_ports[] = { "70000", "0", "abc", "", "-5" };
+
+  ep_test_set_field (editor, "name", "Validated");
+  ep_test_set_field (editor, "address", "v@example.org");
+  ep_test_set_field (editor, "host", "mail.example.org");
+
+  /* The port: 1 to 65535, marked as wrong while typed, refused on Save. */
+  for (guint i = 0; i < G_N_ELEMENTS (bad_ports); i++)
+    {
+      ep_test_set_field (editor, "port", bad_ports[i]);
+      g_assert_true (gtk_widget_has_css_class (port, "error"));
+      g_assert_false (ep_profile_editor_save (editor));
+      g_assert_true (ep_test_contains (ep_profile_editor_get_problem (editor), "1 to 65535"));
+    }
+  ep_test_set_field (editor, "port", "65535");
+  g_assert_false (gtk_widget_has_css_class (port, "error"));
+
+  /* The usual pairings are hinted; a mismatch is named. */
+  ep_test_set_field (editor, "port", "465");
+  ep_test_select (editor, "security", EP_PROFILE_SECURITY_STARTTLS);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (security)), ==,
+                   "Port 465 usually expects Implicit TLS");
+  ep_test_set_field (editor, "port", "587");
+  ep_test_select (editor, "security", EP_PROFILE_SECURITY_TLS);
+  /* Choosing the security moved the usual port along. */
+  g_assert_cmpstr (ep_test_get_field (editor, "port"), ==, "465");
+  ep_test_set_field (editor, "port", "587");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (security)), ==,
+                   "Port 587 usually expects STARTTLS");
+
+  /* None: a plain warning, and no password in clear. */
+  g_assert_false (gtk_widget_get_visible (warning));
+  ep_test_select (editor, "security", EP_PROFILE_SECURITY_NONE);
+  g_assert_true (gtk_widget_get_visible (warning));
+  g_assert_true (ep_test_contains (adw_action_row_get_subtitle (ADW_ACTION_ROW (warning)), "including your password"));
+  g_assert_true (ep_test_contains (adw_action_row_get_subtitle (ADW_ACTION_ROW (warning)), "refuses to send a password"));
+  ep_test_set_field (editor, "username", "v");
+  gtk_editable_set_text (GTK_EDITABLE (ep_profile_editor_get_field (editor, "password")), "pw");
+  g_assert_false (ep_profile_editor_save (editor));
+  g_assert_true (ep_test_contains (ep_profile_editor_get_problem (editor), "never sends a password without encryption"));
+  ep_test_select (editor, "security", EP_PROFILE_SECURITY_STARTTLS);
+  g_assert_false (gtk_widget_get_visible (warning));
+
+  /* The address needs an "@"; the name must be free. */
+  ep_test_set_field (editor, "address", "nobody");
+  g_assert_false (ep_profile_editor_save (editor));
+  g_assert_true (ep_test_contains (ep_profile_editor_get_problem (editor), "“@”"));
+  ep_test_set_field (editor, "address", "v@example.org");
+  ep_test_set_field (editor, "name", "sandbox");
+  g_assert_true (gtk_widget_has_css_class (ep_profile_editor_get_field (editor, "name"), "error"));
+  g_assert_false (ep_profile_editor_save (editor));
+  g_assert_true (ep_test_contains (ep_profile_editor_get_problem (editor), "already a profile"));
+  ep_test_set_field (editor, "ehlo", "bad name!");
+  ep_test_set_field (editor, "name", "Validated");
+  g_assert_false (ep_profile_editor_save (editor));
+  g_assert_true (ep_test_contains (ep_profile_editor_get_problem (editor), "EHLO"));
+  ep_test_set_field (editor, "ehlo", "");
+
+  /* Nothing was stored by the refusals. */
+  g_assert_cmpuint (g_list_model_get_n_items (ep_profile_store_list (f->store)), ==, n_before);
+
+  /* An empty user name becomes the address once a password is given. */
+  ep_test_set_field (editor, "username", "");
+  g_assert_true (ep_profile_editor_save (editor));
+  g_assert_null (ep_profile_editor_get_problem (editor));
+  g_assert_cmpstr (ep_profile_get_username (ep_profile_store_lookup_by_name (f->store, "Validated")), ==,
+                   "v@example.org");
+}
+
+static void
+test_duplicate (Fixture       *f,
+                gconstpointer  data)
+{
+  EpProfile *work = add_stored_profile (f, "Work", "smtp.work.example");
+  g_autoptr(EpProfileStore) again = NULL;
+  EpProfile *copy;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->dialog), "profiles.duplicate", "s",
+                                             ep_profile_get_id (work)));
+  g_assert_true (ep_test_wait (ep_test_dialog_idle, f->dialog, WAIT_MS));
+  copy = ep_profile_store_lookup_by_name (f->store, "Work (copy)");
+  g_assert_nonnull (copy);
+  g_assert_cmpstr (ep_profile_get_id (copy), !=, ep_profile_get_id (work));
+  g_assert_true (ep_test_contains (last_toast_title (f), "Work (copy)"));
+  g_assert_nonnull (ep_profiles_dialog_get_row (f->dialog, copy));
+
+  again = reload (f);
+  copy = ep_profile_store_lookup_by_name (again, "Work (copy)");
+  g_assert_nonnull (copy);
+  g_assert_cmpstr (ep_profile_get_host (copy), ==, "smtp.work.example");
+  g_assert_cmpuint (ep_profile_get_port (copy), ==, 465);
+  g_assert_cmpstr (ep_profile_get_username (copy), ==, "me");
+}
+
+static void
+test_delete_undo (Fixture       *f,
+                  gconstpointer  data)
+{
+  EpProfile *work = add_stored_profile (f, "Work", "smtp.work.example");
+  g_autofree char *id = g_strdup (ep_profile_get_id (work));
+  g_autoptr(EpProfileStore) after_delete = NULL;
+  g_autoptr(EpProfileStore) after_undo = NULL;
+  g_autoptr(EpProfileStore) after_dismiss = NULL;
+  AdwToast *toast;
+
+  g_assert_true (ep_profile_store_set_default (f->store, work, NULL));
+  g_assert_true (ep_profile_store_save (f->store, NULL));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->dialog), "profiles.delete", "s", id));
+  g_assert_null (ep_profile_store_lookup_by_id (f->store, id));
+  g_assert_true (ep_profile_get_is_sandbox (ep_profile_store_get_default (f->store)));
+  after_delete = reload (f);
+  g_assert_null (ep_profile_store_lookup_by_id (after_delete, id));
+
+  toast = ep_profiles_dialog_get_last_toast (f->dialog);
+  g_assert_nonnull (toast);
+  g_assert_cmpstr (adw_toast_get_title (toast), ==, "“Work” deleted");
+  g_assert_cmpstr (adw_toast_get_button_label (toast), ==, "_Undo");
+  g_assert_cmpstr (adw_toast_get_action_name (toast), ==, "profiles.undo-delete");
+
+  /* Undo (what the toast's button does), then the toast goes away. */
+  g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (f->dialog), "profiles.undo-delete",
+                                                     adw_toast_get_action_target_value (toast)));
+  adw_toast_dismiss (toast);
+  g_assert_true (ep_profile_store_lookup_by_id (f->store, id) == work);
+  g_assert_true (ep_profile_store_get_default (f->store) == work);
+  after_undo = reload (f);
+  g_assert_nonnull (ep_profile_store_lookup_by_id (after_undo, id));
+  g_assert_cmpstr (ep_profile_get_id (ep_profile_store_get_default (after_undo)), ==, id);
+  g_assert_true (ep_test_wait (ep_test_dialog_idle, f->dialog, WAIT_MS));
+
+  /* Delete again and let the toast go: final. Undo afterwards does nothing. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->dialog), "profiles.delete", "s", id));
+  toast = ep_profiles_dialog_get_last_toast (f->dialog);
+  adw_toast_dismiss (toast);
+  g_assert_true (ep_test_wait (ep_test_dialog_idle, f->dialog, WAIT_MS));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->dialog), "profiles.undo-delete", "s", id));
+  g_assert_null (ep_profile_store_lookup_by_id (f->store, id));
+  after_dismiss = reload (f);
+  g_assert_null (ep_profile_store_lookup_by_id (after_dismiss, id));
+}
+
+static void
+test_set_default (Fixture       *f,
+                  gconstpointer  data)
+{
+  EpProfile *work = add_stored_profile (f, "Work", "smtp.work.example");
+  EpProfile *sandbox = ep_profile_store_get_sandbox (f->store);
+  g_autoptr(EpProfileStore) again = NULL;
+  GtkWidget *work_row, *sandbox_row;
+
+  g_assert_true (ep_profile_store_get_default (f->store) == sandbox);
+  g_assert_true (menu_has_action (ep_profiles_dialog_get_row_menu (f->dialog, work), "profiles.set-default"));
+  g_assert_false (menu_has_action (ep_profiles_dialog_get_row_menu (f->dialog, sandbox), "profiles.set-default"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->dialog), "profiles.set-default", "s",
+                                             ep_profile_get_id (work)));
+  g_assert_true (ep_profile_store_get_default (f->store) == work);
+  again = reload (f);
+  g_assert_cmpstr (ep_profile_get_id (ep_profile_store_get_default (again)), ==, ep_profile_get_id (work));
+
+  /* The "Default" marker moved, and so did the menu item. */
+  work_row = ep_profiles_dialog_get_row (f->dialog, work);
+  sandbox_row = ep_profiles_dialog_get_row (f->dialog, sandbox);
+  g_assert_true (gtk_widget_get_visible (g_object_get_data (G_OBJECT (work_row), "ep-default-label")));
+  g_assert_false (gtk_widget_get_visible (g_object_get_data (G_OBJECT (sandbox_row), "ep-default-label")));
+  g_assert_false (menu_has_action (ep_profiles_dialog_get_row_menu (f->dialog, work), "profiles.set-default"));
+  g_assert_true (menu_has_action (ep_profiles_dialog_get_row_menu (f->dialog, sandbox), "profiles.set-default"));
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (work_row)), ==,
+                   "smtp.work.example:465 · Implicit TLS");
+}
+
+static void
+test_sandbox_protected (Fixture       *f,
+                        gconstpointer  data)
+{
+  EpProfile *sandbox = ep_profile_store_get_sandbox (f->store);
+  g_autoptr(EpProfileStore) again = NULL;
+  EpProfileEditor *editor;
+
+  g_assert_false (menu_has_action (ep_profiles_dialog_get_row_menu (f->dialog, sandbox), "profiles.delete"));
+  g_assert_true (menu_has_action (ep_profiles_dialog_get_row_menu (f->dialog, sandbox), "profiles.edit"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->dialog), "profiles.delete", "s",
+                                             EP_PROFILE_SANDBOX_ID));
+  g_assert_true (ep_profile_store_get_sandbox (f->store) == sandbox);
+  g_assert_true (ep_test_contains (last_toast_title (f), "cannot be deleted"));
+
+  /* Its identity can be edited; its server cannot (not even shown). */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->dialog), "profiles.edit", "s",
+                                             EP_PROFILE_SANDBOX_ID));
+  editor = ep_profiles_dialog_get_editor (f->dialog);
+  g_assert_false (gtk_widget_get_visible (gtk_widget_get_ancestor (ep_profile_editor_get_field (editor, "host"),
+                                                                   ADW_TYPE_PREFERENCES_GROUP)));
+  ep_test_set_field (editor, "sender-name", "Tester");
+  ep_test_set_field (editor, "address", "tester@sandbox.invalid");
+  g_assert_true (ep_profile_editor_save (editor));
+  again = reload (f);
+  g_assert_cmpstr (ep_profile_get_sender_name (ep_profile_store_get_sandbox (again)), ==, "Tester");
+  g_assert_cmpstr (ep_profile_get_sender_address (ep_profile_store_get_sandbox (again)), ==, "tester@sandbox.invalid");
+  g_assert_cmpuint (ep_profile_get_port (ep_profile_store_get_sandbox (again)), ==, 0);
+  g_assert_cmpstr (ep_profile_get_host (ep_profile_store_get_sandbox (again)), ==, "127.0.0.1");
+}
+
+static void
+test_no_keyring (Fixture       *f,
+                 gconstpointer  data)
+{
+  EpProfileEditor *editor = open_add (f, "fastmail");
+  GtkWidget *keyring = ep_profile_editor_get_field (editor, "keyring");
+  g_autofree char *file = NULL;
+
+  g_assert_true (ep_test_wait (ep_test_keyring_known, editor, WAIT_MS));
+  g_assert_cmpint (ep_profile_editor_get_keyring_state (editor), ==, EP_KEYRING_STATE_ABSENT);
+  g_assert_true (gtk_widget_get_visible (keyring));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (keyring)), ==, "No keyring is available");
+  g_assert_true (ep_test_contains (adw_action_row_get_subtitle (ADW_ACTION_ROW (keyring)), "ask for it each time you send"));
+
+  ep_test_set_field (editor, "address", "someone@fastmail.com");
+  gtk_editable_set_text (GTK_EDITABLE (ep_profile_editor_get_field (editor, "password")), "never-on-disk-7");
+  g_assert_true (ep_profile_editor_save (editor));
+  g_assert_true (ep_test_wait (ep_test_dialog_idle, f->dialog, WAIT_MS));
+  g_assert_true (ep_test_contains (last_toast_title (f), "password was not saved"));
+  file = read_profiles_file (f);
+  g_assert_false (ep_test_contains (file, "never-on-disk-7"));
+  g_assert_true (ep_test_contains (file, "username=someone@fastmail.com"));
+}
+
+static void
+test_present_new (void)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "first-run", NULL);
+  g_autoptr(EpProfileStore) store = ep_profile_store_new (dir);
+  EpProfilesDialog *dialog = ep_profiles_dialog_present_new (NULL, store);
+  EpProfileEditor *editor = ep_profiles_dialog_get_editor (dialog);
+
+  /* The first-run entry point: one window, with a new profile's editor open. */
+  g_assert_nonnull (editor);
+  g_assert_true (ep_profile_editor_get_is_new (editor));
+  g_assert_true (ep_profiles_dialog_present (NULL, store, NULL) == dialog);
+  g_assert_true (ep_profiles_dialog_get_editor (dialog) == editor);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* The application's actions: the menu's "Server Profiles…", the send error's "Edit Profile" (on
+ * the profile that failed) and the first run's "Set up a server". */
+static void
+test_app_actions (void)
+{
+  g_autoptr(EpApplication) app = ep_application_new ();
+  g_autoptr(GError) error = NULL;
+  EpProfileStore *store;
+  EpProfilesDialog *dialog;
+  EpProfileEditor *editor;
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  store = ep_application_get_profile_store (app);
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "profiles", NULL);
+  dialog = ep_profiles_dialog_present (NULL, store, NULL);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+  g_assert_null (ep_profiles_dialog_get_editor (dialog));
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "edit-profile",
+                                  g_variant_new_string (EP_PROFILE_SANDBOX_ID));
+  g_assert_true (ep_profiles_dialog_present (NULL, store, NULL) == dialog);
+  editor = ep_profiles_dialog_get_editor (dialog);
+  g_assert_nonnull (editor);
+  g_assert_true (ep_profile_editor_get_profile (editor) == ep_profile_store_get_sandbox (store));
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "setup-server", NULL);
+  editor = ep_profiles_dialog_get_editor (dialog);
+  g_assert_nonnull (editor);
+  g_assert_true (ep_profile_editor_get_is_new (editor));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  ep_test_iterate (100);
+}
+
+static void
+test_screenshot (Fixture       *f,
+                 gconstpointer  data)
+{
+  EpProfile *gmail = add_stored_profile (f, "Personal (Gmail)", "smtp.gmail.com");
+  EpProfileEditor *editor;
+
+  add_stored_profile (f, "Work", "smtp.office365.com");
+  ep_profile_set_security (ep_profile_store_lookup_by_name (f->store, "Work"), EP_PROFILE_SECURITY_STARTTLS);
+  ep_profile_set_port (ep_profile_store_lookup_by_name (f->store, "Work"), 587);
+  ep_profile_store_set_default (f->store, gmail, NULL);
+  ep_test_screenshot (GTK_WIDGET (f->dialog), "profiles-dialog.png");
+
+  editor = open_add (f, "gmail");
+  ep_test_set_field (editor, "sender-name", "Ann Example");
+  ep_test_set_field (editor, "address", "ann@gmail.com");
+  g_assert_true (ep_test_wait (ep_test_keyring_known, editor, WAIT_MS));
+  ep_test_screenshot (GTK_WIDGET (f->dialog), "profile-editor.png");
+
+  /* Problems and warnings, as they look. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.cancel", NULL));
+  editor = open_add (f, "custom");
+  ep_test_set_field (editor, "name", "Clear");
+  ep_test_set_field (editor, "address", "someone@gmail.com");
+  ep_test_set_field (editor, "host", "relay.example.org");
+  ep_test_select (editor, "security", EP_PROFILE_SECURITY_NONE);
+  ep_test_set_field (editor, "port", "70000");
+  g_assert_false (ep_profile_editor_save (editor));
+  ep_test_screenshot (GTK_WIDGET (f->dialog), "profile-editor-problems.png");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  /* The application class registers the resources (once). */
+  g_type_class_unref (g_type_class_ref (EP_TYPE_APPLICATION));
+  /* Subpages appear at once: no transition to wait for. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/profiles-dialog/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("preset-edit-save-reload", test_preset_edit_save_reload);
+  ADD ("address-offers-preset", test_address_offers_preset);
+  ADD ("validation", test_validation);
+  ADD ("duplicate", test_duplicate);
+  ADD ("delete-undo", test_delete_undo);
+  ADD ("set-default", test_set_default);
+  ADD ("sandbox-protected", test_sandbox_protected);
+  ADD ("no-keyring", test_no_keyring);
+  ADD ("screenshot", test_screenshot);
+#undef ADD
+  g_test_add_func ("/profiles-dialog/present-new", test_present_new);
+  g_test_add_func ("/profiles-dialog/app-actions", test_app_actions);
+
+  return g_test_run ();
+}

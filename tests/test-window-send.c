@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-window-send.c: the compose window's send flow, for real: to the in-process Sandbox (the exact
+ * bytes land in the inbox and in Sent), and against the scripted server for failures and Cancel:
+ * errors are shown and the message stays exactly as it was. */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <adwaita.h>
+
+#include "ep-application.h"
+#include "ep-draft-store.h"
+#include "ep-mime-parser.h"
+#include "ep-profile-store.h"
+#include "ep-sandbox-server.h"
+#include "ep-sandbox-store.h"
+#include "ep-script-server.h"
+#include "ep-sent-store.h"
+#include "ep-smtp-error.h"
+#include "ep-smtp-transcript.h"
+#include "ep-window.h"
+
+static EpApplication *app;
+
+static void
+iterate_while_sending (EpWindow *window, guint *n_progress)
+{
+  gint64 end = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+  double last = -1;
+
+  while (ep_window_is_sending (window) && g_get_monotonic_time () < end)
+    {
+      double now = ep_window_get_progress (window, NULL);
+
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (500);
+      if (n_progress != NULL && now != last)
+        (*n_progress)++, last = now;
+    }
+  g_assert_false (ep_window_is_sending (window));
+}
+
+static char *
+make_file (const char *name, gsize size)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), name, NULL);
+  g_autofree guint8 *data = g_malloc (size);
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8) g_random_int ();
+  g_assert_true (g_file_set_contents (path, (char *) data, size, NULL));
+  return g_steal_pointer (&path);
+}
+
+static void
+fill (EpWindow *window, const char *to, const char *subject, const char *body)
+{
+  gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "to")), to);
+  gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "subject")), subject);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (ep_window_get_field (window, "body"))),
+                            body, -1);
+}
+
+static void
+add_and_wait (EpWindow *window, const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  ep_window_add_file (window, file, NULL);
+  while (ep_window_is_busy (window))
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Lets the window paint for @ms, then takes a screenshot of the whole display. */
+static void
+screenshot_now (const char *name, guint ms)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("EPISTLE_BUILDDIR"), "screenshots", NULL);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  const char *argv[] = { "import", "-window", "root", path, NULL };
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  g_mkdir_with_parents (dir, 0755);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL));
+}
+
+static void
+test_send_to_sandbox (void)
+{
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  g_autofree char *path = make_file ("data.bin", 3 * 1024 * 1024 + 17);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) inbox = NULL;
+  g_autoptr(EpSentStore) sent = ep_sent_store_new (NULL);
+  g_autoptr(GPtrArray) sent_list = NULL;
+  g_autofree char *inbox_bytes = NULL, *sent_bytes = NULL, *original = NULL;
+  gsize inbox_len, sent_len, original_len;
+  g_autofree char *draft_id = NULL;
+  g_autoptr(EpDraftStore) drafts = ep_draft_store_new (NULL);
+  g_autofree char *draft_path = NULL;
+  guint n_progress = 0;
+  EpProfile *profile = ep_window_get_profile (window);
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  /* Focused, so that success is a toast rather than a desktop notification (no notification
+   * service runs on the test bus). */
+  gtk_window_present (GTK_WINDOW (window));
+  while (!gtk_window_is_active (GTK_WINDOW (window)) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_true (gtk_window_is_active (GTK_WINDOW (window)));
+
+  /* Out of the box: the Sandbox, with a From that works. */
+  g_assert_nonnull (profile);
+  g_assert_true (ep_profile_get_is_sandbox (profile));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "from"))), !=, "");
+
+  fill (window, "Ann <ann@example.org>", "Report ✓", "Here it is.\nRegards");
+  add_and_wait (window, path);
+  draft_id = g_strdup (ep_window_get_draft_id (window));
+  draft_path = ep_draft_store_get_path (drafts, draft_id);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  g_assert_true (ep_window_is_sending (window));
+  iterate_while_sending (window, &n_progress);
+  g_assert_nonnull (ep_window_get_last_result (window));
+  g_assert_cmpint (ep_window_get_last_result (window)->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+  g_assert_cmpuint (n_progress, >=, 2);
+  g_assert_null (ep_window_get_error_dialog (window));
+
+  /* The inbox holds the message; the attachment decodes to the file's bytes. */
+  inbox = ep_sandbox_store_list (&error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (inbox->len, ==, 1);
+  g_assert_true (g_file_get_contents (((EpSandboxEntry *) inbox->pdata[0])->eml_path, &inbox_bytes, &inbox_len, NULL));
+  g_assert_true (g_file_get_contents (path, &original, &original_len, NULL));
+  {
+    g_autoptr(GBytes) b = g_bytes_new_static (inbox_bytes, inbox_len);
+    g_autoptr(EpMimePart) m = ep_mime_parse (b, NULL);
+    g_autoptr(GPtrArray) leaves = ep_mime_part_collect_leaves (m);
+    g_autoptr(GBytes) decoded = ep_mime_part_decode (leaves->pdata[1], NULL);
+    g_autofree char *subject = ep_mime_part_dup_header_text (m, "Subject");
+
+    g_assert_cmpstr (subject, ==, "Report ✓");
+    g_assert_cmpmem (g_bytes_get_data (decoded, NULL), g_bytes_get_size (decoded), original, original_len);
+  }
+
+  /* Sent keeps exactly the bytes the server received. */
+  sent_list = ep_sent_store_list (sent, NULL, &error);
+  g_assert_cmpuint (sent_list->len, ==, 1);
+  {
+    g_autofree char *p = ep_sent_store_get_message_path (sent, ((EpSentInfo *) sent_list->pdata[0])->id);
+    g_assert_true (g_file_get_contents (p, &sent_bytes, &sent_len, NULL));
+  }
+  g_assert_cmpmem (sent_bytes, sent_len, inbox_bytes, inbox_len);
+
+  /* A confirmed send removes the draft and resets the composer. */
+  g_assert_false (g_file_test (draft_path, G_FILE_TEST_EXISTS));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "to"))), ==, "");
+  g_assert_cmpuint (g_list_model_get_n_items (ep_window_get_attachments (window)), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static EpProfile *
+add_profile (guint16 port)
+{
+  EpProfileStore *store = ep_application_get_profile_store (app);
+  g_autofree char *name = g_strdup_printf ("Scripted %u", port);
+  EpProfile *profile = ep_profile_new (name);
+  g_autoptr(GError) error = NULL;
+
+  ep_profile_set_host (profile, "127.0.0.1");
+  ep_profile_set_port (profile, port);
+  ep_profile_set_security (profile, EP_PROFILE_SECURITY_STARTTLS);
+  ep_profile_set_sender_address (profile, "me@example.org");
+  ep_profile_set_timeout (profile, 5);
+  g_assert_true (ep_profile_store_add (store, profile, &error));
+  g_assert_no_error (error);
+  return profile;
+}
+
+static void
+test_refused_starttls_keeps_message (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_script (
+    "S: 220 script ESMTP\n"
+    "C: EHLO *\n"
+    "S: 250-script\n"
+    "S: 250 SIZE 1000000\n"
+    "C? QUIT\n", &error);
+  g_autoptr(EpProfile) profile = NULL;
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  g_autofree char *path = make_file ("notes.txt", 100);
+  g_autofree char *received = NULL;
+  GtkWidget *dialog;
+
+  g_assert_no_error (error);
+  profile = add_profile (ep_script_server_get_port (server));
+  ep_window_set_profile (window, profile);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "from"))), ==, "me@example.org");
+
+  gtk_window_present (GTK_WINDOW (window));
+  fill (window, "bob@example.org", "Plans", "Secret plans");
+  add_and_wait (window, path);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  iterate_while_sending (window, NULL);
+
+  /* A clear error, nothing but EHLO and QUIT on the wire, and the message as it was. */
+  dialog = ep_window_get_error_dialog (window);
+  g_assert_nonnull (dialog);
+  screenshot_now ("error-dialog.png", 800);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "STARTTLS"));
+  g_assert_true (ep_script_server_wait (server, 5000, NULL));
+  received = ep_script_server_dup_received_string (server);
+  g_assert_null (strstr (received, "MAIL"));
+  g_assert_null (strstr (received, "Secret"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "to"))), ==, "bob@example.org");
+  g_assert_cmpuint (g_list_model_get_n_items (ep_window_get_attachments (window)), ==, 1);
+  g_assert_nonnull (ep_window_get_draft_id (window));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  ep_window_discard_draft (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static gboolean
+cancel_cb (gpointer data)
+{
+  gtk_widget_activate_action (GTK_WIDGET (data), "win.cancel-send", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr(GError) error = NULL;
+  /* The server greets, then says nothing for longer than the test waits. */
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_script (
+    "S: 220 slow\n"
+    "C: EHLO *\n"
+    "STALL: 8000\n", &error);
+  g_autoptr(EpProfile) profile = NULL;
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  gint64 started;
+
+  profile = add_profile (ep_script_server_get_port (server));
+  ep_window_set_profile (window, profile);
+  fill (window, "bob@example.org", "Cancel me", "text");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  g_timeout_add (300, cancel_cb, window);
+  started = g_get_monotonic_time ();
+  iterate_while_sending (window, NULL);
+  /* Cancel closes the connection promptly, well before the stall ends or any timeout. */
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 2 * G_USEC_PER_SEC);
+  g_assert_null (ep_window_get_error_dialog (window));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "subject"))), ==, "Cancel me");
+
+  ep_window_discard_draft (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Time the main thread spends between two polls is time it cannot react to the user. Measured
+ * as thread CPU time, so that other processes competing for the 2 cores do not count, and as
+ * wall time for information. */
+static gint64 poll_cpu_end, poll_wall_end, max_cpu, max_wall;
+
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static int
+measuring_poll (GPollFD *fds, guint nfds, int timeout)
+{
+  int ret;
+
+  if (poll_cpu_end != 0)
+    {
+      max_cpu = MAX (max_cpu, thread_cpu_us () - poll_cpu_end);
+      max_wall = MAX (max_wall, g_get_monotonic_time () - poll_wall_end);
+    }
+  ret = g_poll (fds, nfds, timeout);
+  poll_cpu_end = thread_cpu_us ();
+  poll_wall_end = g_get_monotonic_time ();
+  return ret;
+}
+
+static gboolean
+progress_screenshot_cb (gpointer data)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("EPISTLE_BUILDDIR"), "screenshots", NULL);
+  g_autofree char *path = g_build_filename (dir, "sending-progress.png", NULL);
+  const char *argv[] = { "import", "-window", "root", path, NULL };
+
+  g_mkdir_with_parents (dir, 0755);
+  g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* The window stays responsive while a 256 MiB attachment goes out: the main loop is never
+ * blocked for long (the work is on worker threads; progress is coalesced). */
+static void
+test_responsive_while_sending_256mib (void)
+{
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  g_autofree char *path = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "big.bin", NULL);
+  gint64 limit = g_getenv ("EPISTLE_TEST_SLOW") ? 250000 : 50000;
+  FILE *f;
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  gtk_window_present (GTK_WINDOW (window));
+  while (!gtk_window_is_active (GTK_WINDOW (window)) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+
+  /* A sparse file: the content does not matter, only the bytes that flow. */
+  f = fopen (path, "w");
+  g_assert_nonnull (f);
+  g_assert_cmpint (ftruncate (fileno (f), 256 * 1024 * 1024), ==, 0);
+  fclose (f);
+
+  fill (window, "big@example.org", "Big", "A large file.");
+  add_and_wait (window, path);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  g_timeout_add (700, progress_screenshot_cb, NULL);
+  poll_cpu_end = max_cpu = max_wall = 0;
+  g_main_context_set_poll_func (NULL, measuring_poll);
+  iterate_while_sending (window, NULL);
+  g_main_context_set_poll_func (NULL, g_poll);
+
+  g_test_message ("longest main-loop iteration while sending 256 MiB: %" G_GINT64_FORMAT
+                  " ms of main-thread CPU (%" G_GINT64_FORMAT " ms wall, other load included)",
+                  max_cpu / 1000, max_wall / 1000);
+  if (ep_window_get_last_result (window)->outcome != EP_SMTP_OUTCOME_DELIVERED)
+    {
+      g_autofree char *transcript = ep_smtp_transcript_to_string (ep_window_get_last_result (window)->transcript);
+      g_test_message ("%s", transcript);
+    }
+  g_assert_cmpint (ep_window_get_last_result (window)->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+  g_assert_cmpint (max_cpu, <, limit);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_unlink (path);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int ret;
+
+  gtk_test_init (&argc, &argv, NULL);
+  app = ep_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+
+  /* The Sandbox's default limit is 50 MB, like many providers; the 256 MiB test needs more
+   * (set before the server first starts: it advertises the limit it started with). */
+  ep_sandbox_server_set_size_limit (ep_sandbox_server_get_default (), 512 * 1024 * 1024);
+
+  g_test_add_func ("/window-send/sandbox", test_send_to_sandbox);
+  g_test_add_func ("/window-send/refused-starttls", test_refused_starttls_keeps_message);
+  g_test_add_func ("/window-send/cancel", test_cancel);
+  g_test_add_func ("/window-send/responsive-256mib", test_responsive_while_sending_256mib);
+  ret = g_test_run ();
+
+  g_clear_object (&app);
+  return ret;
+}
