@@ -1,0 +1,30 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The app icons render at the sizes a desktop uses, are not blank, and the symbolic one is one colour.
+set -u
+root=${EPISTLE_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+icons="$root/data/icons/hicolor"
+tmp=$(mktemp -d)
+n=0
+ok () { n=$((n+1)); echo "ok $n $1"; }
+nok () { n=$((n+1)); echo "not ok $n $1"; }
+for size in 16 32 64 128; do
+  for icon in scalable/apps/io.github.epistlemail.Epistle.svg symbolic/apps/io.github.epistlemail.Epistle-symbolic.svg; do
+    name=$(basename "$icon" .svg)
+    if rsvg-convert -w "$size" -h "$size" "$icons/$icon" -o "$tmp/$name-$size.png" 2>/dev/null; then
+      # Opaque pixels: a real icon covers a good share of its square, and not all of it.
+      cover=$(convert "$tmp/$name-$size.png" -alpha extract -threshold 50% -format '%[fx:mean]' info:)
+      if awk "BEGIN { exit !($cover > 0.2 && $cover < 0.98) }"; then
+        ok "$name renders at ${size}px (${cover} of the square covered)"
+      else
+        nok "$name at ${size}px covers ${cover} of its square"
+      fi
+    else
+      nok "$name renders at ${size}px"
+    fi
+  done
+done
+colours=$(grep -oE '(fill|stroke)="#[0-9a-fA-F]{3,6}"' "$icons/symbolic/apps/io.github.epistlemail.Epistle-symbolic.svg" | sort -u | wc -l)
+if [ "$colours" -le 1 ]; then ok "the symbolic icon uses one colour"; else nok "the symbolic icon uses $colours colours"; fi
+rm -rf "$tmp"
+echo "1..$n"
