@@ -137,9 +137,13 @@ test_sent (void)
   EpMailboxWindow *window;
 
   info->date = g_date_time_new_now_local ();
+  g_free (info->subject);
   info->subject = g_strdup ("Sent one");
+  g_free (info->from);
   info->from = g_strdup ("t@example.org");
+  g_strfreev (info->recipients);
   info->recipients = g_strsplit ("you@example.org", ",", -1);
+  g_free (info->server);
   info->server = g_strdup ("smtp.example.org:587");
   info->outcome = EP_SENT_OUTCOME_DELIVERED;
   info->outcome_text = g_strdup ("250 2.0.0 Ok: queued");

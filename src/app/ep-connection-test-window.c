@@ -6,6 +6,8 @@
  * transcript. A refused certificate opens the certificate dialog; trusting it tests again. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "ep-certificate-dialog.h"
@@ -506,7 +508,7 @@ show_capabilities (EpConnectionTestWindow   *self,
     {
       g_autofree char *human = g_format_size (caps->size_max);
       /* Translators: "35.9 MB (35882577 bytes)" */
-      size = g_strdup_printf (_("%s (%" G_GUINT64_FORMAT " bytes)"), human, caps->size_max);
+      size = g_strdup_printf (_("%s (%" PRIu64 " bytes)"), human, caps->size_max);
     }
   mechanisms = caps->auth_mechs[0] != NULL ? g_strjoinv (" ", caps->auth_mechs)
                                            : g_strdup (_("None offered"));

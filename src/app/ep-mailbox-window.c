@@ -139,6 +139,24 @@ load_sandbox (GError **error)
   return g_steal_pointer (&items);
 }
 
+static const char *
+outcome_label (EpSentOutcome outcome)
+{
+  switch (outcome)
+    {
+    case EP_SENT_OUTCOME_DELIVERED:
+      return _("delivered");
+    case EP_SENT_OUTCOME_REFUSED:
+      return _("refused");
+    case EP_SENT_OUTCOME_TEMPORARY:
+      return _("temporary failure");
+    case EP_SENT_OUTCOME_UNKNOWN:
+      return _("may have been delivered");
+    default:
+      return ep_sent_outcome_to_string (outcome);
+    }
+}
+
 static char *
 sent_details (EpSentInfo *info)
 {
@@ -149,7 +167,7 @@ sent_details (EpSentInfo *info)
   g_string_append_printf (s, _("Sent: %s\n"), when);
   g_string_append_printf (s, _("Server: %s\n"), info->server ? info->server : "");
   g_string_append_printf (s, _("Envelope recipients: %s\n"), rcpts);
-  g_string_append_printf (s, _("Outcome: %s"), ep_sent_outcome_to_string (info->outcome));
+  g_string_append_printf (s, _("Outcome: %s"), outcome_label (info->outcome));
   if (info->outcome_text != NULL)
     g_string_append_printf (s, " (%s)", info->outcome_text);
   return g_string_free (g_steal_pointer (&s), FALSE);

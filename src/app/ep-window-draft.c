@@ -55,12 +55,20 @@ ep_window_to_draft (EpWindow *self)
   else
     draft = ep_draft_new_with_id (self->draft_id);
 
+  /* The draft starts with empty strings of its own: replace them. */
+  g_free (draft->profile_id);
   draft->profile_id = g_strdup (self->profile_id);
+  g_free (draft->from);
   draft->from = entry_text (self->from_entry);
+  g_free (draft->to);
   draft->to = entry_text (self->to_entry);
+  g_free (draft->cc);
   draft->cc = entry_text (self->cc_entry);
+  g_free (draft->bcc);
   draft->bcc = entry_text (self->bcc_entry);
+  g_free (draft->subject);
   draft->subject = entry_text (self->subject_entry);
+  g_free (draft->body);
   draft->body = body_text (self);
   for (guint i = 0; i < n; i++)
     {

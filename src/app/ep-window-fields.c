@@ -47,10 +47,10 @@ ep_window_dup_not_ready_reason (EpWindow *self)
   g_autofree char *reason = NULL;
   int n_from, n_to, n_cc, n_bcc;
 
-  n_from = ep_window_check_field (self, self->from_entry, "From", &reason);
-  n_to = ep_window_check_field (self, self->to_entry, "To", &reason);
-  n_cc = ep_window_check_field (self, self->cc_entry, "Cc", &reason);
-  n_bcc = ep_window_check_field (self, self->bcc_entry, "Bcc", &reason);
+  n_from = ep_window_check_field (self, self->from_entry, _("From"), &reason);
+  n_to = ep_window_check_field (self, self->to_entry, _("To"), &reason);
+  n_cc = ep_window_check_field (self, self->cc_entry, _("Cc"), &reason);
+  n_bcc = ep_window_check_field (self, self->bcc_entry, _("Bcc"), &reason);
 
   if (reason != NULL)
     return g_steal_pointer (&reason);

@@ -63,10 +63,10 @@ ep_window_build_message (EpWindow  *self,
   g_autofree char *body = dup_body (self);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->attachments));
 
-  if (!add_field (self, message, self->from_entry, "From", set_from, error) ||
-      !add_field (self, message, self->to_entry, "To", ep_message_add_to, error) ||
-      !add_field (self, message, self->cc_entry, "Cc", ep_message_add_cc, error) ||
-      !add_field (self, message, self->bcc_entry, "Bcc", ep_message_add_bcc, error) ||
+  if (!add_field (self, message, self->from_entry, _("From"), set_from, error) ||
+      !add_field (self, message, self->to_entry, _("To"), ep_message_add_to, error) ||
+      !add_field (self, message, self->cc_entry, _("Cc"), ep_message_add_cc, error) ||
+      !add_field (self, message, self->bcc_entry, _("Bcc"), ep_message_add_bcc, error) ||
       !ep_message_set_subject (message, gtk_editable_get_text (GTK_EDITABLE (self->subject_entry)), error) ||
       !ep_message_set_body (message, body, -1, error))
     return NULL;

@@ -12,9 +12,12 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(EpApplication) app = NULL;
+  const char *localedir = g_getenv ("EPISTLE_LOCALEDIR");
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* EPISTLE_LOCALEDIR is a development and test hook: an uninstalled build finds the catalogs
+   * in its own tree (BUILDDIR/po). Installed builds leave it unset and use LOCALEDIR. */
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -122,9 +122,11 @@ ep_send_cli_run (int    argc,
 {
   g_auto(EpSendOptions) opts = { 0 };
   g_autoptr(GError) error = NULL;
+  const char *localedir = g_getenv ("EPISTLE_LOCALEDIR");
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* EPISTLE_LOCALEDIR: a development and test hook, as in src/app/main.c. */
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

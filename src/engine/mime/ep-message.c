@@ -168,7 +168,8 @@ ep_message_set_subject (EpMessage   *self,
   g_return_val_if_fail (EP_IS_MESSAGE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (subject != NULL && !ep_header_text_check (subject, "Subject", error))
+  /* Translators: the name of the Subject field, in error messages about it. */
+  if (subject != NULL && !ep_header_text_check (subject, _("Subject"), error))
     return FALSE;
 
   g_free (self->subject);
@@ -228,7 +229,7 @@ ep_message_set_body (EpMessage   *self,
   if (!g_utf8_validate_len (text, len, &end))
     {
       g_set_error (error, EP_MIME_ERROR, EP_MIME_ERROR_INVALID_UTF8,
-                   _("The message text is not valid UTF-8 (at byte %" G_GSIZE_FORMAT ")"),
+                   _("The message text is not valid UTF-8 (at byte %zu)"),
                    (gsize) (end - text));
       return FALSE;
     }

@@ -2,6 +2,8 @@
 /* ep-smtp-session.c: the SMTP submission state machine: greeting, EHLO, TLS, AUTH, pipelined
  * envelope, streamed body (DATA or BDAT), final reply, QUIT. Blocking; runs on a worker thread. */
 #include "config.h"
+
+#include <inttypes.h>
 #undef G_LOG_DOMAIN
 #define G_LOG_DOMAIN "Epistle-Smtp"
 
@@ -1031,7 +1033,7 @@ check_before_mail (Session *s,
       g_autofree char *limit = g_format_size_full (s->caps->size_max, G_FORMAT_SIZE_IEC_UNITS);
 
       g_set_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_MESSAGE_TOO_BIG,
-                   _("The message is %s (%" G_GUINT64_FORMAT " octets) but the server accepts at most %s (%" G_GUINT64_FORMAT " octets)"),
+                   _("The message is %s (%" PRIu64 " octets) but the server accepts at most %s (%" PRIu64 " octets)"),
                    size, s->size, limit, s->caps->size_max);
       return FALSE;
     }

@@ -7,6 +7,8 @@
  * profile always exists. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -151,7 +153,7 @@ read_number (GKeyFile    *keyfile,
   if (!g_ascii_string_to_unsigned (text, 10, min, max, out_value, NULL))
     {
       g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
-                   _("“%s” must be a number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT),
+                   _("“%s” must be a number from %" PRIu64 " to %" PRIu64),
                    key, min, max);
       return FALSE;
     }

@@ -7,6 +7,8 @@
  * warnings (the test suite makes warnings fatal). */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
@@ -566,7 +568,7 @@ read_entry (const char  *entry_path,
   if ((guint64) st.st_size != info->size)
     {
       g_autofree char *reason =
-        g_strdup_printf (_("the message file has %" G_GUINT64_FORMAT " bytes instead of %" G_GUINT64_FORMAT),
+        g_strdup_printf (_("the message file has %" PRIu64 " bytes instead of %" PRIu64),
                          (guint64) st.st_size, info->size);
       *error = damaged (entry_path, reason);
       return NULL;
