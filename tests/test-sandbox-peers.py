@@ -174,7 +174,7 @@ def peer_swaks(server, message, png, tmp):
     before = inbox_ids(server.info['INBOX'])
     argv = ['swaks', '--server', '127.0.0.1', '--port', server.info['PORT'], '-tls',
             '--auth', 'LOGIN', '--auth-user', server.info['USER'],
-            '--auth-password', server.info['PASSWORD'], '--from', SENDER,
+            '--auth-password=' + server.info['PASSWORD'], '--from', SENDER,
             '--to', ','.join(RECIPIENTS), '--data', '@' + path, '--timeout', str(STEP_TIMEOUT)]
     if run(argv, 'swaks -tls --auth LOGIN delivers'):
         stored = check_delivery('swaks', server, before, message, 'LOGIN')

@@ -1583,6 +1583,20 @@ test_certificate (void)
 
 /* Tests: credentials (no session bus in this test process) */
 
+/* Passwords are letters and digits only: any client can take them on a command line. */
+static void
+test_credentials_alphabet (void)
+{
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_autofree char *password = ep_sandbox_credentials_generate_password ();
+
+      g_assert_cmpuint (strlen (password), >=, 24);
+      for (const char *p = password; *p; p++)
+        g_assert_true (g_ascii_isalnum (*p));
+    }
+}
+
 static void
 test_credentials_memory (void)
 {
@@ -1747,6 +1761,7 @@ main (int   argc,
   g_test_add_func ("/sandbox/store/missing-inbox", test_store_missing_dir);
   g_test_add_func ("/sandbox/certificate/made-and-reused", test_certificate);
   g_test_add_func ("/sandbox/credentials/memory", test_credentials_memory);
+  g_test_add_func ("/sandbox/credentials/alphabet", test_credentials_alphabet);
 
   return g_test_run ();
 }
