@@ -253,8 +253,10 @@ test_attachment_rules (void)
     g_assert_cmpuint (ep_window_get_encoded_size (window), ==, chars + 2 * ((chars + 75) / 76));
   }
 
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.remove-attachment", "s",
-                              g_file_get_uri (png_file));
+  {
+    g_autofree char *uri = g_file_get_uri (png_file);
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.remove-attachment", "s", uri);
+  }
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
 
   gtk_window_destroy (GTK_WINDOW (window));
