@@ -4,6 +4,8 @@
  * or roll back a draft. */
 #include "config.h"
 
+#include "ep-test-util.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -12,61 +14,6 @@
 #include "ep-atomic-file.h"
 #include "ep-draft-store.h"
 #include "ep-store-error.h"
-
-static char *
-make_test_dir (void)
-{
-  const char *base = g_getenv ("EPISTLE_TEST_TMPDIR");
-  g_autofree char *template = g_build_filename (base != NULL ? base : g_get_tmp_dir (),
-                                                "drafts-XXXXXX", NULL);
-
-  g_assert_nonnull (g_mkdtemp (template));
-  return g_steal_pointer (&template);
-}
-
-static char *
-read_file (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-
-  g_file_get_contents (path, &contents, NULL, &error);
-  g_assert_no_error (error);
-  return contents;
-}
-
-static void
-write_file (const char *path,
-            const char *contents)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-}
-
-static int
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
-/* Every name in @dir, sorted, joined by spaces: catches leftover temporaries. */
-static char *
-list_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, compare_names);
-  g_ptr_array_add (names, NULL);
-  return g_strjoinv (" ", (char **) names->pdata);
-}
 
 static gboolean
 draft_file_exists (EpDraftStore *store,
@@ -83,7 +30,7 @@ read_draft_file (EpDraftStore *store,
 {
   g_autofree char *path = ep_draft_store_get_path (store, id);
 
-  return read_file (path);
+  return ep_test_read_file (path);
 }
 
 static EpDraft *
@@ -146,7 +93,7 @@ assert_drafts_equal (const EpDraft *a,
 static void
 test_round_trip (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("drafts");
   g_autoptr(EpDraftStore) store = ep_draft_store_new (dir);
   g_autoptr(EpDraft) draft = make_draft ();
   g_autoptr(EpDraft) loaded = NULL;
@@ -182,7 +129,7 @@ test_round_trip (void)
 static void
 test_empty_draft (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("drafts");
   g_autoptr(EpDraftStore) store = ep_draft_store_new (dir);
   g_autoptr(EpDraft) draft = ep_draft_new ();
   g_autoptr(EpDraft) loaded = NULL;
@@ -199,7 +146,7 @@ test_empty_draft (void)
 static void
 test_invalid_input (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("drafts");
   g_autoptr(EpDraftStore) store = ep_draft_store_new (dir);
   g_autoptr(EpDraft) draft = make_draft ();
   g_autoptr(GError) error = NULL;
@@ -225,7 +172,7 @@ test_invalid_input (void)
   g_assert_null (ep_draft_store_load (store, "no-such-draft", &error));
   g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND);
 
-  names = list_dir (dir);
+  names = ep_test_list_dir (dir);
   g_assert_cmpstr (names, ==, "");
 }
 
@@ -245,7 +192,7 @@ find_aside (const char *dir,
 static void
 test_list_with_damage (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("drafts");
   g_autoptr(EpDraftStore) store = ep_draft_store_new (dir);
   g_autoptr(EpDraft) older = make_draft ();
   g_autoptr(EpDraft) newer = make_draft ();
@@ -271,11 +218,11 @@ test_list_with_damage (void)
   g_assert_true (ep_draft_store_save (store, newer, &error));
   g_assert_no_error (error);
 
-  write_file (bad_utf8, utf8_contents);
-  write_file (bad_syntax, "[Draft]\nformat=1\nsubject\n");
-  write_file (not_draft, "[Something]\nkey=value\n");
-  write_file (future, "[Draft]\nformat=7\nsubject=from the future\n");
-  write_file (foreign, "not a draft at all");
+  ep_test_write_file (bad_utf8, utf8_contents);
+  ep_test_write_file (bad_syntax, "[Draft]\nformat=1\nsubject\n");
+  ep_test_write_file (not_draft, "[Something]\nkey=value\n");
+  ep_test_write_file (future, "[Draft]\nformat=7\nsubject=from the future\n");
+  ep_test_write_file (foreign, "not a draft at all");
 
   drafts = ep_draft_store_list (store, &problems, &error);
   g_assert_no_error (error);
@@ -306,7 +253,7 @@ test_list_with_damage (void)
   g_assert_false (g_file_test (not_draft, G_FILE_TEST_EXISTS));
   aside = find_aside (dir, "bad-utf8.ini.corrupt-");
   g_assert_nonnull (aside);
-  aside_contents = read_file (aside);
+  aside_contents = ep_test_read_file (aside);
   g_assert_cmpstr (aside_contents, ==, utf8_contents);
   g_assert_true (g_file_test (future, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (foreign, G_FILE_TEST_EXISTS));
@@ -322,7 +269,7 @@ test_list_with_damage (void)
 static void
 test_list_missing_dir (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("drafts");
   g_autofree char *missing = g_build_filename (dir, "nope", NULL);
   g_autoptr(EpDraftStore) store = ep_draft_store_new (missing);
   g_autoptr(GPtrArray) drafts = NULL;
@@ -350,7 +297,7 @@ enospc_hook (const char        *path,
 static void
 test_enospc (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("drafts");
   g_autoptr(EpDraftStore) store = ep_draft_store_new (dir);
   g_autoptr(EpDraft) draft = make_draft ();
   g_autoptr(EpDraft) loaded = NULL;
@@ -379,7 +326,7 @@ test_enospc (void)
   loaded = ep_draft_store_load (store, draft->id, &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (loaded->body, "Hello,"));
-  names = list_dir (dir);
+  names = ep_test_list_dir (dir);
   expected_names = g_strconcat (draft->id, ".ini", NULL);
   g_assert_cmpstr (names, ==, expected_names);
 
@@ -422,7 +369,7 @@ wait_for (AsyncState *state)
 static void
 test_async_newest_wins (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("drafts");
   g_autoptr(EpDraftStore) store = ep_draft_store_new (dir);
   g_autoptr(EpDraft) draft = make_draft ();
   g_autoptr(EpDraft) loaded = NULL;
@@ -469,7 +416,7 @@ test_async_newest_wins (void)
 static void
 test_enospc_async (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("drafts");
   g_autoptr(EpDraftStore) store = ep_draft_store_new (dir);
   g_autoptr(EpDraft) draft = make_draft ();
   g_autoptr(EpDraft) loaded = NULL;
@@ -500,7 +447,7 @@ test_enospc_async (void)
 static void
 test_delete (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("drafts");
   g_autoptr(EpDraftStore) store = ep_draft_store_new (dir);
   g_autoptr(EpDraft) draft = make_draft ();
   g_autoptr(GPtrArray) drafts = NULL;

@@ -3,6 +3,8 @@
  * damaged files moved aside, a full disk never losing the previous file, the Sandbox. */
 #include "config.h"
 
+#include "ep-test-util.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -12,62 +14,6 @@
 #include "ep-profile-store.h"
 #include "ep-smtp-config.h"
 #include "ep-store-error.h"
-
-/* A fresh directory per test, inside the harness's per-test temp dir when there is one. */
-static char *
-make_test_dir (void)
-{
-  const char *base = g_getenv ("EPISTLE_TEST_TMPDIR");
-  g_autofree char *template = g_build_filename (base != NULL ? base : g_get_tmp_dir (),
-                                                "store-XXXXXX", NULL);
-
-  g_assert_nonnull (g_mkdtemp (template));
-  return g_steal_pointer (&template);
-}
-
-static char *
-read_file (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-
-  g_file_get_contents (path, &contents, NULL, &error);
-  g_assert_no_error (error);
-  return contents;
-}
-
-static void
-write_file (const char *path,
-            const char *contents)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-}
-
-static int
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
-/* Every name in @dir, sorted, joined by spaces: catches leftover temporaries. */
-static char *
-list_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, compare_names);
-  g_ptr_array_add (names, NULL);
-  return g_strjoinv (" ", (char **) names->pdata);
-}
 
 static guint
 file_mode (const char *path)
@@ -105,7 +51,7 @@ fail_hook (const char        *path,
 static void
 test_atomic_write (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("store");
   g_autofree char *sub = g_build_filename (dir, "a", "b", NULL);
   g_autofree char *path = g_build_filename (sub, "file.txt", NULL);
   g_autoptr(GError) error = NULL;
@@ -116,18 +62,18 @@ test_atomic_write (void)
   /* Missing folders are created, private. */
   g_assert_true (ep_atomic_file_write (path, "one\n", 4, EP_ATOMIC_FILE_PRIVATE_MODE, &error));
   g_assert_no_error (error);
-  v1 = read_file (path);
+  v1 = ep_test_read_file (path);
   g_assert_cmpstr (v1, ==, "one\n");
   g_assert_cmpuint (file_mode (path), ==, 0600);
   g_assert_cmpuint (file_mode (sub), ==, 0700);
 
   g_assert_true (ep_atomic_file_write (path, "two", 3, 0644, &error));
   g_assert_no_error (error);
-  v2 = read_file (path);
+  v2 = ep_test_read_file (path);
   g_assert_cmpstr (v2, ==, "two");
   g_assert_cmpuint (file_mode (path), ==, 0644);
 
-  names = list_dir (sub);
+  names = ep_test_list_dir (sub);
   g_assert_cmpstr (names, ==, "file.txt");
 }
 
@@ -135,7 +81,7 @@ static void
 check_enospc_keeps_previous (EpAtomicFileStage stage,
                              guint64           after)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("store");
   g_autofree char *path = g_build_filename (dir, "file.txt", NULL);
   g_autofree char *big = g_strnfill (300 * 1024, 'x');
   g_autoptr(GError) error = NULL;
@@ -155,9 +101,9 @@ check_enospc_keeps_previous (EpAtomicFileStage stage,
   g_assert_nonnull (strstr (error->message, "file.txt"));
   g_assert_nonnull (strstr (error->message, "disk is full"));
 
-  contents = read_file (path);
+  contents = ep_test_read_file (path);
   g_assert_cmpstr (contents, ==, "previous");
-  names = list_dir (dir);
+  names = ep_test_list_dir (dir);
   g_assert_cmpstr (names, ==, "file.txt");
 }
 
@@ -183,7 +129,7 @@ test_atomic_enospc_fsync (void)
 static void
 test_atomic_other_errno (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("store");
   g_autofree char *path = g_build_filename (dir, "file.txt", NULL);
   g_autoptr(GError) error = NULL;
   FailSpec spec = { "file.txt", EP_ATOMIC_FILE_STAGE_WRITE, 0, EIO, 0 };
@@ -199,7 +145,7 @@ test_atomic_other_errno (void)
 static void
 test_atomic_stream (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("store");
   g_autofree char *path = g_build_filename (dir, "big.bin", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
@@ -239,7 +185,7 @@ test_atomic_stream (void)
 static void
 test_atomic_stream_cancelled (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("store");
   g_autofree char *path = g_build_filename (dir, "c.bin", NULL);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GInputStream) input = g_memory_input_stream_new_from_data ("abc", 3, NULL);
@@ -249,7 +195,7 @@ test_atomic_stream_cancelled (void)
   g_cancellable_cancel (cancellable);
   g_assert_false (ep_atomic_file_write_stream (path, input, 0600, NULL, cancellable, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  names = list_dir (dir);
+  names = ep_test_list_dir (dir);
   g_assert_cmpstr (names, ==, "");
 }
 
@@ -276,7 +222,7 @@ new_loaded_store (const char *dir)
 static void
 test_store_fresh (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("store");
   g_autoptr(EpProfileStore) store = new_loaded_store (dir);
   GListModel *list = ep_profile_store_list (store);
   g_autoptr(EpProfile) first = NULL;
@@ -344,7 +290,7 @@ assert_profiles_equal (EpProfile *a,
 static void
 test_store_round_trip (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("store");
   g_autoptr(EpProfileStore) store = new_loaded_store (dir);
   g_autoptr(EpProfileStore) again = NULL;
   g_autoptr(EpProfile) work = make_full_profile ("Work «main»");
@@ -401,7 +347,7 @@ test_store_round_trip (void)
 static void
 test_store_unknown_preserved (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("store");
   g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
   g_autoptr(EpProfileStore) store = NULL;
   g_autoptr(GKeyFile) before = g_key_file_new ();
@@ -433,7 +379,7 @@ test_store_unknown_preserved (void)
     "list=a;b;c;\n"
     "empty=\n";
 
-  write_file (path, original);
+  ep_test_write_file (path, original);
   g_key_file_load_from_data (before, original, -1, G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS, &error);
   g_assert_no_error (error);
 
@@ -445,7 +391,7 @@ test_store_unknown_preserved (void)
   g_assert_true (ep_profile_store_save (store, &error));
   g_assert_no_error (error);
 
-  saved = read_file (path);
+  saved = ep_test_read_file (path);
   g_key_file_load_from_data (after, saved, -1, G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS, &error);
   g_assert_no_error (error);
 
@@ -505,7 +451,7 @@ static void
 check_corrupt (const char *contents,
                const char *expected_line)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("store");
   g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
   g_autoptr(EpProfileStore) store = ep_profile_store_new (dir);
   g_autoptr(EpProfile) profile = ep_profile_new ("New");
@@ -514,7 +460,7 @@ check_corrupt (const char *contents,
   g_autofree char *aside_contents = NULL;
   g_autofree char *aside_base = NULL;
 
-  write_file (path, contents);
+  ep_test_write_file (path, contents);
   g_assert_false (ep_profile_store_load (store, &error));
   g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT);
   g_test_message ("%s", error->message);
@@ -525,7 +471,7 @@ check_corrupt (const char *contents,
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   aside = find_aside (dir, "profiles.ini.corrupt-");
   g_assert_nonnull (aside);
-  aside_contents = read_file (aside);
+  aside_contents = ep_test_read_file (aside);
   g_assert_cmpstr (aside_contents, ==, contents);
   aside_base = g_path_get_basename (aside);
   g_assert_nonnull (strstr (error->message, aside_base));
@@ -538,7 +484,7 @@ check_corrupt (const char *contents,
   g_assert_true (ep_profile_store_save (store, &error));
   g_assert_no_error (error);
   g_clear_pointer (&aside_contents, g_free);
-  aside_contents = read_file (aside);
+  aside_contents = ep_test_read_file (aside);
   g_assert_cmpstr (aside_contents, ==, contents);
 }
 
@@ -557,7 +503,7 @@ test_store_corrupt_utf8 (void)
 static void
 test_store_corrupt_twice (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("store");
   g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
   g_autoptr(GDir) d = NULL;
   guint asides = 0;
@@ -569,7 +515,7 @@ test_store_corrupt_twice (void)
       g_autoptr(EpProfileStore) store = ep_profile_store_new (dir);
       g_autoptr(GError) error = NULL;
 
-      write_file (path, i == 0 ? "garbage one\n" : "garbage two\n");
+      ep_test_write_file (path, i == 0 ? "garbage one\n" : "garbage two\n");
       g_assert_false (ep_profile_store_load (store, &error));
       g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT);
     }
@@ -577,7 +523,7 @@ test_store_corrupt_twice (void)
   while ((name = g_dir_read_name (d)) != NULL)
     {
       g_autofree char *p = g_build_filename (dir, name, NULL);
-      g_autofree char *c = read_file (p);
+      g_autofree char *c = ep_test_read_file (p);
 
       g_assert_true (g_str_has_prefix (name, "profiles.ini.corrupt-"));
       g_assert_true (g_str_has_prefix (c, "garbage "));
@@ -589,7 +535,7 @@ test_store_corrupt_twice (void)
 static void
 test_store_invalid_profiles (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("store");
   g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
   g_autoptr(EpProfileStore) store = ep_profile_store_new (dir);
   g_autoptr(GKeyFile) saved = g_key_file_new ();
@@ -603,7 +549,7 @@ test_store_invalid_profiles (void)
     "[Profile badsec]\nname=Bad security\nsecurity=startls\n"
     "[Profile bad/id]\nname=Bad id\n";
 
-  write_file (path, contents);
+  ep_test_write_file (path, contents);
   g_assert_false (ep_profile_store_load (store, &error));
   g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID);
   g_test_message ("%s", error->message);
@@ -634,7 +580,7 @@ test_store_invalid_profiles (void)
 static void
 test_store_unreadable (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("store");
   g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
   g_autoptr(EpProfileStore) store = ep_profile_store_new (dir);
   g_autoptr(GError) error = NULL;
@@ -656,7 +602,7 @@ test_store_unreadable (void)
 static void
 test_store_enospc (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("store");
   g_autoptr(EpProfileStore) store = new_loaded_store (dir);
   g_autoptr(EpProfile) work = make_full_profile ("Work");
   g_autoptr(EpProfile) extra = ep_profile_new ("Extra");
@@ -669,7 +615,7 @@ test_store_enospc (void)
   g_assert_true (ep_profile_store_add (store, work, &error));
   g_assert_true (ep_profile_store_save (store, &error));
   g_assert_no_error (error);
-  before = read_file (ep_profile_store_get_path (store));
+  before = ep_test_read_file (ep_profile_store_get_path (store));
 
   g_assert_true (ep_profile_store_add (store, extra, &error));
   ep_profile_set_host (work, "changed.example.org");
@@ -679,9 +625,9 @@ test_store_enospc (void)
   g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NO_SPACE);
   g_assert_nonnull (strstr (error->message, "profiles.ini"));
 
-  after = read_file (ep_profile_store_get_path (store));
+  after = ep_test_read_file (ep_profile_store_get_path (store));
   g_assert_cmpstr (after, ==, before);
-  names = list_dir (dir);
+  names = ep_test_list_dir (dir);
   g_assert_cmpstr (names, ==, "profiles.ini");
 
   /* Space again: the pending changes are written. */
@@ -698,7 +644,7 @@ test_store_enospc (void)
 static void
 test_store_sandbox (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("store");
   g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
   g_autoptr(EpProfileStore) store = NULL;
   g_autoptr(GError) error = NULL;
@@ -707,7 +653,7 @@ test_store_sandbox (void)
   EpProfile *other;
 
   /* The user's edits of the Sandbox (a pinned certificate) load; it stays the Sandbox. */
-  write_file (path,
+  ep_test_write_file (path,
               "[Epistle]\ndefault-profile=other\n"
               "[Profile other]\nname=Other\nhost=h.example\n"
               "[Profile sandbox]\nname=Sandbox\npinned-sha256="
@@ -742,7 +688,7 @@ test_store_sandbox (void)
 
   /* A default naming a profile that is gone falls back to the Sandbox. */
   g_clear_object (&store);
-  write_file (path, "[Epistle]\ndefault-profile=gone\n");
+  ep_test_write_file (path, "[Epistle]\ndefault-profile=gone\n");
   store = new_loaded_store (dir);
   g_assert_true (ep_profile_get_is_sandbox (ep_profile_store_get_default (store)));
 }
@@ -750,7 +696,7 @@ test_store_sandbox (void)
 static void
 test_store_names (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("store");
   g_autoptr(EpProfileStore) store = new_loaded_store (dir);
   g_autoptr(EpProfile) work = make_full_profile ("Été Work");
   g_autoptr(EpProfile) clash = ep_profile_new ("été WORK");

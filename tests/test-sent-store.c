@@ -3,6 +3,8 @@
  * entries with a report (no warnings), and a full disk leaves no half entry behind. */
 #include "config.h"
 
+#include "ep-test-util.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -11,17 +13,6 @@
 #include "ep-atomic-file.h"
 #include "ep-sent-store.h"
 #include "ep-store-error.h"
-
-static char *
-make_test_dir (void)
-{
-  const char *base = g_getenv ("EPISTLE_TEST_TMPDIR");
-  g_autofree char *template = g_build_filename (base != NULL ? base : g_get_tmp_dir (),
-                                                "sent-XXXXXX", NULL);
-
-  g_assert_nonnull (g_mkdtemp (template));
-  return g_steal_pointer (&template);
-}
 
 static GBytes *
 read_bytes (const char *path)
@@ -33,39 +24,6 @@ read_bytes (const char *path)
   g_file_get_contents (path, &contents, &length, &error);
   g_assert_no_error (error);
   return g_bytes_new_take (contents, length);
-}
-
-static void
-write_file (const char *path,
-            const char *contents)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-}
-
-static int
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
-/* Every name in @dir, sorted, joined by spaces: catches leftover temporaries. */
-static char *
-list_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, compare_names);
-  g_ptr_array_add (names, NULL);
-  return g_strjoinv (" ", (char **) names->pdata);
 }
 
 /* A message with every byte value, bare CR and LF, and a NUL: stored, not interpreted. */
@@ -123,7 +81,7 @@ add_entry (EpSentStore *store,
 static void
 test_add_round_trip (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("sent");
   g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
   g_autoptr(GBytes) message = make_message (300 * 1024 + 3);
   g_autoptr(EpSentInfo) info = make_info ("Réport 📎", NULL);
@@ -152,7 +110,7 @@ test_add_round_trip (void)
   g_assert_cmpint (g_stat (path, &st), ==, 0);
   g_assert_cmpuint (st.st_mode & 0777, ==, 0600);
   entry_dir = g_path_get_dirname (path);
-  names = list_dir (entry_dir);
+  names = ep_test_list_dir (entry_dir);
   g_assert_cmpstr (names, ==, "message.eml meta.ini transcript.txt");
 
   transcript = ep_sent_store_load_transcript (store, info->id, &error);
@@ -181,7 +139,7 @@ test_add_round_trip (void)
 static void
 test_writer_streaming (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("sent");
   g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
   g_autoptr(EpSentWriter) writer = NULL;
   g_autoptr(EpSentInfo) info = make_info ("Teed", NULL);
@@ -217,7 +175,7 @@ test_writer_streaming (void)
 static void
 test_abandoned_writer (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("sent");
   g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
   g_autoptr(GPtrArray) entries = NULL;
   g_autoptr(GError) error = NULL;
@@ -230,7 +188,7 @@ test_abandoned_writer (void)
                                             "partial", 7, NULL, NULL, &error));
   ep_sent_writer_free (writer);   /* the send failed before the end of data */
 
-  names = list_dir (dir);
+  names = ep_test_list_dir (dir);
   g_assert_cmpstr (names, ==, "");
   entries = ep_sent_store_list (store, NULL, &error);
   g_assert_cmpuint (entries->len, ==, 0);
@@ -239,7 +197,7 @@ test_abandoned_writer (void)
 static void
 test_list_order (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("sent");
   g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
   g_autoptr(GBytes) message = make_message (100);
   g_autoptr(GPtrArray) entries = NULL;
@@ -259,7 +217,7 @@ test_list_order (void)
 static void
 test_damaged_entries (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("sent");
   g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
   g_autoptr(GBytes) message = make_message (1000);
   g_autoptr(GPtrArray) entries = NULL;
@@ -275,19 +233,19 @@ test_damaged_entries (void)
   g_autofree char *stray = g_build_filename (dir, "stray-file", NULL);
 
   p = g_build_filename (dir, garbled, "meta.ini", NULL);
-  write_file (p, "\x01\x02 garbage \xff\n");
+  ep_test_write_file (p, "\x01\x02 garbage \xff\n");
   g_free (p);
   p = g_build_filename (dir, truncated, "message.eml", NULL);
-  write_file (p, "From: a@example.org\r\n");
+  ep_test_write_file (p, "From: a@example.org\r\n");
   g_free (p);
   p = g_build_filename (dir, no_message, "message.eml", NULL);
   g_assert_cmpint (g_unlink (p), ==, 0);
   g_free (p);
   p = g_build_filename (dir, bad_date, "meta.ini", NULL);
-  write_file (p, "[Sent]\nformat=1\ndate=yesterday\nsize=1000\noutcome=delivered\n");
+  ep_test_write_file (p, "[Sent]\nformat=1\ndate=yesterday\nsize=1000\noutcome=delivered\n");
   g_free (p);
   g_assert_cmpint (g_mkdir (empty_dir, 0700), ==, 0);
-  write_file (stray, "x");
+  ep_test_write_file (stray, "x");
 
   entries = ep_sent_store_list (store, &problems, &error);
   g_assert_no_error (error);
@@ -332,7 +290,7 @@ static void
 check_enospc (const char *suffix,
               guint64     after)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("sent");
   g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
   g_autoptr(GBytes) message = make_message (1024 * 1024);
   g_autoptr(GBytes) before = NULL;
@@ -356,7 +314,7 @@ check_enospc (const char *suffix,
   g_test_message ("%s", error->message);
 
   /* No new entry, no temporary left, the earlier entry untouched. */
-  names = list_dir (dir);
+  names = ep_test_list_dir (dir);
   g_assert_cmpstr (names, ==, kept);
   entries = ep_sent_store_list (store, &problems, NULL);
   g_assert_cmpuint (entries->len, ==, 1);
@@ -392,7 +350,7 @@ test_enospc_meta (void)
 static void
 test_enospc_teeing_writer (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("sent");
   g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
   g_autoptr(EpSentWriter) writer = NULL;
   g_autoptr(EpSentInfo) info = make_info ("teed", NULL);
@@ -415,14 +373,14 @@ test_enospc_teeing_writer (void)
   g_assert_false (ep_sent_writer_commit (writer, info, "t", &error));
   g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NO_SPACE);
   g_clear_pointer (&writer, ep_sent_writer_free);
-  names = list_dir (dir);
+  names = ep_test_list_dir (dir);
   g_assert_cmpstr (names, ==, "");
 }
 
 static void
 test_cancelled (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("sent");
   g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
   g_autoptr(GBytes) message = make_message (1000);
   g_autoptr(EpSentInfo) info = make_info ("cancelled", NULL);
@@ -434,14 +392,14 @@ test_cancelled (void)
   g_cancellable_cancel (cancellable);
   g_assert_false (ep_sent_store_add (store, info, input, NULL, cancellable, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  names = list_dir (dir);
+  names = ep_test_list_dir (dir);
   g_assert_cmpstr (names, ==, "");
 }
 
 static void
 test_delete (void)
 {
-  g_autofree char *dir = make_test_dir ();
+  g_autofree char *dir = ep_test_make_dir ("sent");
   g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
   g_autoptr(GBytes) message = make_message (10);
   g_autoptr(GPtrArray) entries = NULL;
@@ -452,7 +410,7 @@ test_delete (void)
 
   g_assert_true (ep_sent_store_delete (store, a, &error));
   g_assert_no_error (error);
-  names = list_dir (dir);
+  names = ep_test_list_dir (dir);
   g_assert_cmpstr (names, ==, b);
   g_assert_false (ep_sent_store_delete (store, a, &error));
   g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND);

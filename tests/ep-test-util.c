@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-test-util.c: small file helpers shared by the store tests. */
+#include "config.h"
+
+#include <string.h>
+
+#include "ep-test-util.h"
+
+char *
+ep_test_make_dir (const char *prefix)
+{
+  const char *base = g_getenv ("EPISTLE_TEST_TMPDIR");
+  g_autofree char *name = g_strconcat (prefix, "-XXXXXX", NULL);
+  g_autofree char *template = g_build_filename (base != NULL ? base : g_get_tmp_dir (), name, NULL);
+
+  g_assert_nonnull (g_mkdtemp (template));
+  return g_steal_pointer (&template);
+}
+
+char *
+ep_test_read_file (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  return contents;
+}
+
+void
+ep_test_write_file (const char *path,
+                    const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+char *
+ep_test_list_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (" ", (char **) names->pdata);
+}
