@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "Epistle-Sandbox"
 
 #include "ep-sandbox-session.h"
+#include "ep-smtp-tls-info.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -778,30 +779,6 @@ command_helo (Session    *s,
   reply (s, "250 " SERVER_NAME);
 }
 
-static const char *
-tls_protocol_name (GTlsProtocolVersion version)
-{
-  switch (version)
-    {
-    case G_TLS_PROTOCOL_VERSION_SSL_3_0:
-      return "SSL 3.0";
-    case G_TLS_PROTOCOL_VERSION_TLS_1_0:
-      return "TLS 1.0";
-    case G_TLS_PROTOCOL_VERSION_TLS_1_1:
-      return "TLS 1.1";
-    case G_TLS_PROTOCOL_VERSION_TLS_1_2:
-      return "TLS 1.2";
-    case G_TLS_PROTOCOL_VERSION_TLS_1_3:
-      return "TLS 1.3";
-    case G_TLS_PROTOCOL_VERSION_DTLS_1_0:
-      return "DTLS 1.0";
-    case G_TLS_PROTOCOL_VERSION_DTLS_1_2:
-      return "DTLS 1.2";
-    case G_TLS_PROTOCOL_VERSION_UNKNOWN:
-    default:
-      return "unknown";
-    }
-}
 
 static void
 command_starttls (Session    *s,
@@ -859,7 +836,7 @@ command_starttls (Session    *s,
   s->tls = G_TLS_CONNECTION (g_steal_pointer (&tls));
   s->input = g_io_stream_get_input_stream (G_IO_STREAM (s->tls));
   s->output = g_io_stream_get_output_stream (G_IO_STREAM (s->tls));
-  s->tls_protocol = g_strdup (tls_protocol_name (g_tls_connection_get_protocol_version (s->tls)));
+  s->tls_protocol = g_strdup (ep_smtp_tls_protocol_name (g_tls_connection_get_protocol_version (s->tls)));
   s->tls_cipher = g_tls_connection_get_ciphersuite_name (s->tls);
   transcript_info (s, "TLS established: %s, %s", s->tls_protocol,
                    s->tls_cipher != NULL ? s->tls_cipher : "unknown cipher");

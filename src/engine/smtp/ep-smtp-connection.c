@@ -108,25 +108,9 @@ ep_smtp_connection_new (EpSmtpTranscript *transcript,
   return self;
 }
 
-static void
-info (EpSmtpConnection *self,
-      const char       *format,
-      ...) G_GNUC_PRINTF (2, 3);
-
-static void
-info (EpSmtpConnection *self,
-      const char       *format,
-      ...)
-{
-  g_autofree char *line = NULL;
-  va_list args;
-
-  va_start (args, format);
-  line = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  ep_smtp_transcript_add (self->transcript, EP_SMTP_TRANSCRIPT_INFO, line);
-}
+/* A line of our own in the transcript ("I: …"). */
+#define info(owner, ...) \
+  ep_smtp_transcript_add_printf ((owner)->transcript, EP_SMTP_TRANSCRIPT_INFO, __VA_ARGS__)
 
 void
 ep_smtp_connection_map_io_error (EpSmtpConnection *self,
@@ -286,31 +270,6 @@ accept_certificate_cb (GTlsConnection       *tls,
   return FALSE;
 }
 
-static const char *
-protocol_version_name (GTlsProtocolVersion version)
-{
-  switch (version)
-    {
-    case G_TLS_PROTOCOL_VERSION_SSL_3_0:
-      return "SSL 3.0";
-    case G_TLS_PROTOCOL_VERSION_TLS_1_0:
-      return "TLS 1.0";
-    case G_TLS_PROTOCOL_VERSION_TLS_1_1:
-      return "TLS 1.1";
-    case G_TLS_PROTOCOL_VERSION_TLS_1_2:
-      return "TLS 1.2";
-    case G_TLS_PROTOCOL_VERSION_TLS_1_3:
-      return "TLS 1.3";
-    case G_TLS_PROTOCOL_VERSION_DTLS_1_0:
-      return "DTLS 1.0";
-    case G_TLS_PROTOCOL_VERSION_DTLS_1_2:
-      return "DTLS 1.2";
-    case G_TLS_PROTOCOL_VERSION_UNKNOWN:
-    default:
-      return "unknown";
-    }
-}
-
 /* After a failed handshake: did the peer go away (reset, or closed), or did it answer with
  * something that is not TLS? Only the first is a network failure worth retrying. Peeks at the
  * socket without consuming or waiting. */
@@ -467,7 +426,7 @@ ep_smtp_connection_start_tls (EpSmtpConnection *self,
 
   self->tls_info->verified = TRUE;
   g_free (self->tls_info->protocol_version);
-  self->tls_info->protocol_version = g_strdup (protocol_version_name (
+  self->tls_info->protocol_version = g_strdup (ep_smtp_tls_protocol_name (
     g_tls_connection_get_protocol_version (G_TLS_CONNECTION (tls))));
   cipher = g_tls_connection_get_ciphersuite_name (G_TLS_CONNECTION (tls));
   if (cipher != NULL)

@@ -74,25 +74,9 @@ session_clear (Session *s)
   g_clear_object (&s->transcript);
 }
 
-static void
-info (Session    *s,
-      const char *format,
-      ...) G_GNUC_PRINTF (2, 3);
-
-static void
-info (Session    *s,
-      const char *format,
-      ...)
-{
-  g_autofree char *line = NULL;
-  va_list args;
-
-  va_start (args, format);
-  line = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  ep_smtp_transcript_add (s->transcript, EP_SMTP_TRANSCRIPT_INFO, line);
-}
+/* A line of our own in the transcript ("I: …"). */
+#define info(owner, ...) \
+  ep_smtp_transcript_add_printf ((owner)->transcript, EP_SMTP_TRANSCRIPT_INFO, __VA_ARGS__)
 
 static void
 progress (Session    *s,

@@ -143,3 +143,29 @@ ep_smtp_tls_info_free (EpSmtpTlsInfo *self)
   g_free (self->pem);
   g_free (self);
 }
+
+/* "TLS 1.3" and the like, for transcripts and the UI. */
+const char *
+ep_smtp_tls_protocol_name (GTlsProtocolVersion version)
+{
+  switch (version)
+    {
+    case G_TLS_PROTOCOL_VERSION_SSL_3_0:
+      return "SSL 3.0";
+    case G_TLS_PROTOCOL_VERSION_TLS_1_0:
+      return "TLS 1.0";
+    case G_TLS_PROTOCOL_VERSION_TLS_1_1:
+      return "TLS 1.1";
+    case G_TLS_PROTOCOL_VERSION_TLS_1_2:
+      return "TLS 1.2";
+    case G_TLS_PROTOCOL_VERSION_TLS_1_3:
+      return "TLS 1.3";
+    case G_TLS_PROTOCOL_VERSION_DTLS_1_0:
+      return "DTLS 1.0";
+    case G_TLS_PROTOCOL_VERSION_DTLS_1_2:
+      return "DTLS 1.2";
+    case G_TLS_PROTOCOL_VERSION_UNKNOWN:
+    default:
+      return "unknown";
+    }
+}

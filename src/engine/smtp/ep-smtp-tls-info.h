@@ -35,4 +35,6 @@ char          *ep_smtp_certificate_flags_to_string (GTlsCertificateFlags flags);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EpSmtpTlsInfo, ep_smtp_tls_info_free)
 
+const char *ep_smtp_tls_protocol_name (GTlsProtocolVersion version);
+
 G_END_DECLS
