@@ -137,6 +137,52 @@ test_hostile (void)
   g_assert_nonnull (error);
 }
 
+/* Found by fuzz-mime-parser: 8-bit headers and encoded-words of bad UTF-8 came back as they were,
+ * and the Sandbox view puts this text into GTK labels, which need valid UTF-8. */
+static void
+test_invalid_utf8_text (void)
+{
+  g_autoptr(EpMimePart) m = parse ("Subject: caf\xe9 \xff\r\n"
+                                   "From: =?UTF-8?B?/w==?= <a@example.com>\r\n"
+                                   "Content-Disposition: attachment; filename=\"r\xe9sum\xe9.pdf\"\r\n"
+                                   "\r\nx");
+  g_autofree char *subject = ep_mime_part_dup_header_text (m, "Subject");
+  g_autofree char *from = ep_mime_part_dup_header_text (m, "From");
+  g_autofree char *filename = ep_mime_part_dup_filename (m);
+
+  g_assert_cmpstr (subject, ==, "caf\xef\xbf\xbd \xef\xbf\xbd");
+  g_assert_cmpstr (from, ==, "\xef\xbf\xbd <a@example.com>");
+  g_assert_cmpstr (filename, ==, "r\xef\xbf\xbdsum\xef\xbf\xbd.pdf");
+}
+
+/* Found by fuzz-mime-parser: a multipart without its close delimiter (a message cut short) lost
+ * its last part, and one without any delimiter had no leaves at all: the text vanished. */
+static void
+test_unclosed_multipart (void)
+{
+  g_autoptr(EpMimePart) cut = parse ("Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                                     "--b\r\nContent-Type: text/plain\r\n\r\nfirst\r\n"
+                                     "--b\r\nContent-Type: text/plain\r\n\r\nsecond, cut short\r\n");
+  g_autoptr(EpMimePart) none = parse ("Content-Type: multipart/mixed; boundary=b\r\n\r\nno delimiter\r\n");
+  g_autoptr(GPtrArray) cut_leaves = ep_mime_part_collect_leaves (cut);
+  g_autoptr(GPtrArray) none_leaves = ep_mime_part_collect_leaves (none);
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  g_assert_cmpuint (cut_leaves->len, ==, 2);
+  first = ep_mime_part_dup_text (cut_leaves->pdata[0], NULL);
+  second = ep_mime_part_dup_text (cut_leaves->pdata[1], NULL);
+  g_assert_cmpstr (first, ==, "first");
+  g_assert_cmpstr (second, ==, "second, cut short\n");
+
+  g_assert_null (ep_mime_part_get_children (none));
+  g_assert_cmpuint (none_leaves->len, ==, 1);
+  g_assert_true (none_leaves->pdata[0] == (gpointer) none);
+  body = ep_mime_part_decode (none, NULL);
+  g_assert_cmpmem (g_bytes_get_data (body, NULL), g_bytes_get_size (body), "no delimiter\r\n", 14);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -145,5 +191,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mime-parser/multipart", test_multipart);
   g_test_add_func ("/mime-parser/filename-fallbacks", test_filename_fallbacks);
   g_test_add_func ("/mime-parser/hostile", test_hostile);
+  g_test_add_func ("/mime-parser/invalid-utf8-text", test_invalid_utf8_text);
+  g_test_add_func ("/mime-parser/unclosed-multipart", test_unclosed_multipart);
   return g_test_run ();
 }

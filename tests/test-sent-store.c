@@ -212,6 +212,9 @@ test_list_order (void)
   g_assert_cmpstr (((EpSentInfo *) entries->pdata[0])->subject, ==, "newest");
   g_assert_cmpstr (((EpSentInfo *) entries->pdata[1])->subject, ==, "middle");
   g_assert_cmpstr (((EpSentInfo *) entries->pdata[2])->subject, ==, "oldest");
+  g_assert_cmpstr (((EpSentInfo *) entries->pdata[0])->id, ==, b);
+  g_assert_cmpstr (((EpSentInfo *) entries->pdata[1])->id, ==, a);
+  g_assert_cmpstr (((EpSentInfo *) entries->pdata[2])->id, ==, c);
 }
 
 static void

@@ -272,6 +272,7 @@ split_multipart (const char *body,
   gsize dlen = strlen (delimiter);
   const char *end = body + len;
   const char *part_start = NULL;
+  gboolean closed = FALSE;
 
   for (const char *line = body; line < end;)
     {
@@ -302,11 +303,22 @@ split_multipart (const char *body,
                   g_ptr_array_add (ranges, (gpointer) part_end);
                 }
               if (closing)
-                break;
+                {
+                  closed = TRUE;
+                  break;
+                }
               part_start = next;
             }
         }
       line = next;
+    }
+
+  /* RFC 2046 §5.1.1 requires the close delimiter, but a message cut short still shows what
+   * arrived: its last part runs to the end. */
+  if (!closed && part_start != NULL && part_start < end)
+    {
+      g_ptr_array_add (ranges, (gpointer) part_start);
+      g_ptr_array_add (ranges, (gpointer) end);
     }
 
   return g_steal_pointer (&ranges);
@@ -397,7 +409,9 @@ parse_part (GBytes     *bytes,
                                                      g_hash_table_lookup (self->params, "boundary"));
       const char *base = g_bytes_get_data (bytes, NULL);
 
-      self->children = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_mime_part_free);
+      /* Without a single delimiter it is not multipart at all: one leaf, so nothing is hidden. */
+      if (ranges->len > 0)
+        self->children = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_mime_part_free);
       for (guint i = 0; i + 1 < ranges->len && state->n_parts < EP_MIME_PARSER_MAX_PARTS; i += 2)
         {
           const char *s = ranges->pdata[i], *e = ranges->pdata[i + 1];
@@ -456,8 +470,13 @@ ep_mime_part_dup_header_text (EpMimePart *self,
                               const char *name)
 {
   const char *raw = ep_mime_part_get_header (self, name);
+  g_autofree char *decoded = NULL;
 
-  return raw ? ep_rfc2047_decode (raw) : NULL;
+  if (raw == NULL)
+    return NULL;
+  /* Raw 8-bit headers and encoded-words of bad UTF-8 exist; the text ends up in GTK labels. */
+  decoded = ep_rfc2047_decode (raw);
+  return g_utf8_make_valid (decoded, -1);
 }
 
 const char * const *
@@ -504,7 +523,7 @@ ep_mime_part_dup_filename (EpMimePart *self)
   slash = strrchr (decoded, '/');
   if (slash == NULL)
     slash = strrchr (decoded, '\\');
-  return g_strdup (slash ? slash + 1 : decoded);
+  return g_utf8_make_valid (slash ? slash + 1 : decoded, -1);
 }
 
 gboolean

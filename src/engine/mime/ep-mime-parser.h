@@ -20,7 +20,7 @@ void        ep_mime_part_free                 (EpMimePart  *self);
 /* The first header of that name, unfolded, as it was (encoded words not decoded). */
 const char *ep_mime_part_get_header           (EpMimePart  *self,
                                                const char  *name);
-/* The same with RFC 2047 encoded words decoded. */
+/* The same with RFC 2047 encoded words decoded, as valid UTF-8 (bad octets replaced). */
 char       *ep_mime_part_dup_header_text      (EpMimePart  *self,
                                                const char  *name);
 /* All headers in order: name, value, name, value, …, NULL (transfer none). */
@@ -30,7 +30,8 @@ const char *ep_mime_part_get_content_type     (EpMimePart  *self);
 /* A Content-Type parameter, RFC 2231 continuations and charsets resolved. */
 const char *ep_mime_part_get_param            (EpMimePart  *self,
                                                const char  *name);
-/* The file name from Content-Disposition or Content-Type (RFC 2231 or 2047), basename only. */
+/* The file name from Content-Disposition or Content-Type (RFC 2231 or 2047), basename only,
+ * as valid UTF-8. */
 char       *ep_mime_part_dup_filename         (EpMimePart  *self);
 gboolean    ep_mime_part_is_attachment        (EpMimePart  *self);
 GPtrArray  *ep_mime_part_get_children         (EpMimePart  *self);   /* element-type EpMimePart, or NULL */

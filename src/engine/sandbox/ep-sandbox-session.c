@@ -967,8 +967,14 @@ auth_plain (Session    *s,
     }
 
   data = g_bytes_get_data (response, &length);
+  /* An empty response ("=") has no data at all, not even a pointer to compute with. */
+  if (length == 0)
+    {
+      reply (s, "501 5.5.2 Malformed PLAIN response");
+      return;
+    }
   end = data + length;
-  first_nul = length > 0 ? memchr (data, '\0', length) : NULL;
+  first_nul = memchr (data, '\0', length);
   second_nul = first_nul != NULL ? memchr (first_nul + 1, '\0', (gsize) (end - first_nul - 1)) : NULL;
   if (second_nul == NULL || memchr (second_nul + 1, '\0', (gsize) (end - second_nul - 1)) != NULL)
     {

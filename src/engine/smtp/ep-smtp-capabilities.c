@@ -122,7 +122,6 @@ ep_smtp_capabilities_new_from_ehlo (const EpSmtpReply *reply)
     {
       g_auto(GStrv) words = g_strsplit (reply->lines[i], " ", -1);
       const char *keyword = words[0];
-      g_autofree char *legacy = NULL;
 
       if (keyword == NULL || *keyword == '\0')
         continue;
