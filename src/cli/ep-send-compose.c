@@ -13,30 +13,7 @@
 #include "ep-mime-writer.h"
 #include "ep-send-cli.h"
 #include "ep-send-compose.h"
-
-/* Bad addresses and header values are the caller's data (65); unreadable files are input (66). */
-static int
-exit_status_for (const GError *error)
-{
-  if (error->domain == EP_MIME_ERROR)
-    {
-      switch ((EpMimeError) error->code)
-        {
-        case EP_MIME_ERROR_FILE:
-        case EP_MIME_ERROR_FILE_CHANGED:
-          return EP_EXIT_NOINPUT;
-        case EP_MIME_ERROR_MISSING_FIELD:
-          return EP_EXIT_USAGE;
-        case EP_MIME_ERROR_INVALID_ADDRESS:
-        case EP_MIME_ERROR_INVALID_HEADER:
-        case EP_MIME_ERROR_INVALID_UTF8:
-        case EP_MIME_ERROR_INVALID_ENCODING:
-        default:
-          return EP_EXIT_DATAERR;
-        }
-    }
-  return EP_EXIT_SOFTWARE;
-}
+#include "ep-send-deliver.h"
 
 static gboolean
 add_recipients (EpMessage   *message,
@@ -117,7 +94,7 @@ ep_send_compose_message (EpSendOptions  *opts,
     }
   from = ep_address_list_parse (opts->from, "From", error);
   if (from == NULL)
-    return exit_status_for (*error);
+    return ep_send_exit_status_for (*error);
   if (from->len != 1)
     {
       g_set_error (error, EP_MIME_ERROR, EP_MIME_ERROR_INVALID_ADDRESS,
@@ -130,7 +107,7 @@ ep_send_compose_message (EpSendOptions  *opts,
       !add_recipients (message, opts->positional, "To", ep_message_add_to, error) ||
       !add_recipients (message, opts->cc, "Cc", ep_message_add_cc, error) ||
       !add_recipients (message, opts->bcc, "Bcc", ep_message_add_bcc, error))
-    return exit_status_for (*error);
+    return ep_send_exit_status_for (*error);
 
   if (ep_message_get_to (message)->len + ep_message_get_cc (message)->len +
       ep_message_get_bcc (message)->len == 0)
@@ -141,7 +118,7 @@ ep_send_compose_message (EpSendOptions  *opts,
     }
 
   if (opts->subject != NULL && !ep_message_set_subject (message, opts->subject, error))
-    return exit_status_for (*error);
+    return ep_send_exit_status_for (*error);
 
   if (opts->body != NULL)
     {
@@ -155,7 +132,7 @@ ep_send_compose_message (EpSendOptions  *opts,
       if (!ep_message_set_body (message, data != NULL ? data : "", len, error))
         {
           g_prefix_error (error, "--body “%s”: ", opts->body);
-          return exit_status_for (*error);
+          return ep_send_exit_status_for (*error);
         }
     }
 
@@ -166,7 +143,7 @@ ep_send_compose_message (EpSendOptions  *opts,
     }
 
   if (!ep_mime_writer_prepare (message, error))
-    return exit_status_for (*error);
+    return ep_send_exit_status_for (*error);
 
   *out = g_steal_pointer (&message);
   return EP_EXIT_OK;
