@@ -6,10 +6,8 @@
 
 #include "ep-attachment.h"
 #include "ep-attachment-row.h"
+#include "ep-base64.h"
 #include "ep-window-private.h"
-
-/* RFC 2045 §6.8: base64 lines of at most 76 characters, each ended by CRLF. */
-#define EP_BASE64_LINE 76
 
 typedef struct {
   EpWindow *self;   /* weak */
@@ -24,13 +22,23 @@ add_data_free (AddData *data)
   g_free (data);
 }
 
-static guint64
-encoded_size (guint64 size)
+/* The attachments' size on disk and once base64-encoded, as the MIME writer will send them. */
+static void
+attachment_sizes (EpWindow *self,
+                  guint64  *total,
+                  guint64  *encoded)
 {
-  guint64 chars = (size + 2) / 3 * 4;
-  guint64 lines = (chars + EP_BASE64_LINE - 1) / EP_BASE64_LINE;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->attachments));
 
-  return chars + 2 * lines;
+  *total = *encoded = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(EpAttachment) attachment = g_list_model_get_item (G_LIST_MODEL (self->attachments), i);
+      guint64 size = ep_attachment_get_size (attachment);
+
+      *total += size;
+      *encoded += ep_base64_encoded_size (size, EP_BASE64_MIME_LINE_LENGTH);
+    }
 }
 
 static gboolean
@@ -53,19 +61,13 @@ static void
 ep_window_update_attachments_summary (EpWindow *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->attachments));
-  guint64 total = 0, encoded = 0;
+  guint64 total, encoded;
   g_autofree char *total_text = NULL;
   g_autofree char *encoded_text = NULL;
   g_autofree char *summary = NULL;
   gboolean too_big;
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(EpAttachment) attachment = g_list_model_get_item (G_LIST_MODEL (self->attachments), i);
-
-      total += ep_attachment_get_size (attachment);
-      encoded += encoded_size (ep_attachment_get_size (attachment));
-    }
+  attachment_sizes (self, &total, &encoded);
 
   total_text = g_format_size (total);
   encoded_text = g_format_size (encoded);
@@ -453,13 +455,9 @@ ep_window_set_size_limit (EpWindow *self,
 guint64
 ep_window_get_encoded_size (EpWindow *self)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->attachments));
-  guint64 encoded = 0;
+  guint64 total, encoded;
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(EpAttachment) attachment = g_list_model_get_item (G_LIST_MODEL (self->attachments), i);
-      encoded += encoded_size (ep_attachment_get_size (attachment));
-    }
+  g_return_val_if_fail (EP_IS_WINDOW (self), 0);
+  attachment_sizes (self, &total, &encoded);
   return encoded;
 }
