@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Runs a UI test on its own Xvfb display inside a private D-Bus session that auto-starts nothing.
 # Xvfb picks a free display itself (-displayfd), so parallel or leftover servers cannot collide,
-# and it is stopped by PID when the test ends.
+# and it is stopped by PID when the test ends. -noreset: without it the server resets when its
+# last client leaves, and a test that restarts the app (kill -9, start again) finds no display.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 if [ -n "${EP_UI_INNER:-}" ]; then
@@ -11,7 +12,7 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/epistle-ui.XXXXXX") || exit 99
 mkfifo "$tmp/displayfd"
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -auth /dev/null 3>"$tmp/displayfd" 2>"$tmp/xvfb.log" &
+Xvfb -displayfd 3 -noreset -screen 0 1280x800x24 -nolisten tcp -auth /dev/null 3>"$tmp/displayfd" 2>"$tmp/xvfb.log" &
 xvfb=$!
 display=$(timeout 20 head -n 1 "$tmp/displayfd")
 if [ -z "$display" ]; then
