@@ -329,8 +329,13 @@ test_store_round_trip (void)
   loaded = ep_profile_store_lookup_by_id (again, ep_profile_get_id (home));
   g_assert_nonnull (loaded);
   assert_profiles_equal (loaded, home);
-  g_assert_cmpstr (ep_profile_get_id (ep_profile_store_get_default (again)), ==,
-                   ep_profile_get_id (work));
+  /* The default is a preference (GSettings), not part of profiles.ini. */
+  g_assert_true (ep_profile_get_is_sandbox (ep_profile_store_get_default (again)));
+  {
+    g_autofree char *file = ep_test_read_file (ep_profile_store_get_path (store));
+
+    g_assert_null (strstr (file, "default"));
+  }
   assert_profiles_equal (ep_profile_store_get_sandbox (again), ep_profile_store_get_sandbox (store));
 
   /* Optional values cleared are really gone after another round. */
@@ -386,7 +391,7 @@ test_store_unknown_preserved (void)
   store = new_loaded_store (dir);
   work = ep_profile_store_lookup_by_id (store, "work1");
   g_assert_nonnull (work);
-  g_assert_true (ep_profile_store_get_default (store) == work);
+  g_assert_true (ep_profile_get_is_sandbox (ep_profile_store_get_default (store)));
   ep_profile_set_host (work, "smtp2.example.com");
   g_assert_true (ep_profile_store_save (store, &error));
   g_assert_no_error (error);
@@ -654,13 +659,13 @@ test_store_sandbox (void)
 
   /* The user's edits of the Sandbox (a pinned certificate) load; it stays the Sandbox. */
   ep_test_write_file (path,
-              "[Epistle]\ndefault-profile=other\n"
               "[Profile other]\nname=Other\nhost=h.example\n"
               "[Profile sandbox]\nname=Sandbox\npinned-sha256="
               "0000000000000000000000000000000000000000000000000000000000000000\nport=0\n");
   store = new_loaded_store (dir);
   sandbox = ep_profile_store_get_sandbox (store);
   other = ep_profile_store_lookup_by_id (store, "other");
+  ep_profile_store_set_default_id (store, "other");
   g_assert_true (ep_profile_get_is_sandbox (sandbox));
   g_assert_cmpstr (ep_profile_get_pinned_sha256 (sandbox), ==,
                    "0000000000000000000000000000000000000000000000000000000000000000");
@@ -677,6 +682,7 @@ test_store_sandbox (void)
   g_assert_true (ep_profile_store_remove (store, other, &error));
   g_assert_no_error (error);
   g_assert_true (ep_profile_store_get_default (store) == sandbox);
+  g_assert_cmpstr (ep_profile_store_get_default_id (store), ==, "");
   g_assert_false (ep_profile_store_remove (store, other, &error));
   g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
@@ -687,10 +693,56 @@ test_store_sandbox (void)
   g_assert_true (ep_profile_get_is_sandbox (ep_profile_store_get_default (store)));
 
   /* A default naming a profile that is gone falls back to the Sandbox. */
-  g_clear_object (&store);
-  ep_test_write_file (path, "[Epistle]\ndefault-profile=gone\n");
-  store = new_loaded_store (dir);
+  ep_profile_store_set_default_id (store, "gone");
   g_assert_true (ep_profile_get_is_sandbox (ep_profile_store_get_default (store)));
+}
+
+static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* The default is set by id from the settings, possibly before the profiles are loaded; it
+ * notifies exactly when it changes, and "" stands for the Sandbox whatever was passed. */
+static void
+test_store_default_id (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("store");
+  g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
+  g_autoptr(EpProfileStore) store = ep_profile_store_new (dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+  guint notified = 0;
+  EpProfile *work;
+
+  g_signal_connect (store, "notify::default-id", G_CALLBACK (count_notify_cb), &notified);
+  g_assert_cmpstr (ep_profile_store_get_default_id (store), ==, "");
+  g_object_set (store, "default-id", "work1", NULL);
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_true (ep_profile_get_is_sandbox (ep_profile_store_get_default (store)));
+
+  ep_test_write_file (path, "[Profile work1]\nname=Work\nhost=smtp.example.com\n");
+  g_assert_true (ep_profile_store_load (store, &error));
+  g_assert_no_error (error);
+  work = ep_profile_store_lookup_by_id (store, "work1");
+  g_assert_nonnull (work);
+  g_assert_true (ep_profile_store_get_default (store) == work);
+  g_assert_cmpuint (notified, ==, 1);   /* loading does not touch the default */
+
+  g_assert_true (ep_profile_store_set_default (store, work, &error));
+  g_assert_cmpuint (notified, ==, 1);   /* no change, no notification */
+  g_object_get (store, "default-id", &value, NULL);
+  g_assert_cmpstr (value, ==, "work1");
+
+  ep_profile_store_set_default_id (store, EP_PROFILE_SANDBOX_ID);
+  g_assert_cmpuint (notified, ==, 2);
+  g_assert_cmpstr (ep_profile_store_get_default_id (store), ==, "");
+  ep_profile_store_set_default_id (store, NULL);
+  ep_profile_store_set_default_id (store, "");
+  g_assert_cmpuint (notified, ==, 2);
 }
 
 static void
@@ -885,6 +937,7 @@ main (int   argc,
   g_test_add_func ("/store/profile-store/unreadable", test_store_unreadable);
   g_test_add_func ("/store/profile-store/enospc", test_store_enospc);
   g_test_add_func ("/store/profile-store/sandbox", test_store_sandbox);
+  g_test_add_func ("/store/profile-store/default-id", test_store_default_id);
   g_test_add_func ("/store/profile-store/names", test_store_names);
 
   return g_test_run ();

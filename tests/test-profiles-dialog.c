@@ -386,9 +386,9 @@ test_delete_undo (Fixture       *f,
   adw_toast_dismiss (toast);
   g_assert_true (ep_profile_store_lookup_by_id (f->store, id) == work);
   g_assert_true (ep_profile_store_get_default (f->store) == work);
+  g_assert_cmpstr (ep_profile_store_get_default_id (f->store), ==, id);
   after_undo = reload (f);
   g_assert_nonnull (ep_profile_store_lookup_by_id (after_undo, id));
-  g_assert_cmpstr (ep_profile_get_id (ep_profile_store_get_default (after_undo)), ==, id);
   g_assert_true (ep_test_wait (ep_test_dialog_idle, f->dialog, WAIT_MS));
 
   /* Delete again and let the toast go: final. Undo afterwards does nothing. */
@@ -408,7 +408,6 @@ test_set_default (Fixture       *f,
 {
   EpProfile *work = add_stored_profile (f, "Work", "smtp.work.example");
   EpProfile *sandbox = ep_profile_store_get_sandbox (f->store);
-  g_autoptr(EpProfileStore) again = NULL;
   GtkWidget *work_row, *sandbox_row;
 
   g_assert_true (ep_profile_store_get_default (f->store) == sandbox);
@@ -418,8 +417,7 @@ test_set_default (Fixture       *f,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->dialog), "profiles.set-default", "s",
                                              ep_profile_get_id (work)));
   g_assert_true (ep_profile_store_get_default (f->store) == work);
-  again = reload (f);
-  g_assert_cmpstr (ep_profile_get_id (ep_profile_store_get_default (again)), ==, ep_profile_get_id (work));
+  g_assert_cmpstr (ep_profile_store_get_default_id (f->store), ==, ep_profile_get_id (work));
 
   /* The "Default" marker moved, and so did the menu item. */
   work_row = ep_profiles_dialog_get_row (f->dialog, work);
@@ -503,6 +501,46 @@ test_present_new (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+/* The default profile is the GSettings key "default-profile", both ways: choosing one in the
+ * dialog writes the key; a change of the key (another instance, dconf-editor) is followed;
+ * deleting the default profile resets the key to the Sandbox. */
+static void
+check_app_default_in_settings (EpApplication *app)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(EpProfile) work = ep_profile_new ("Work");
+  g_autoptr(EpProfile) home = ep_profile_new ("Home");
+  g_autofree char *key = NULL;
+  EpProfileStore *store;
+  EpProfilesDialog *dialog;
+
+  store = ep_application_get_profile_store (app);
+  ep_profile_set_host (work, "smtp.work.example");
+  ep_profile_set_host (home, "smtp.home.example");
+  g_assert_true (ep_profile_store_add (store, work, NULL));
+  g_assert_true (ep_profile_store_add (store, home, NULL));
+  g_assert_true (ep_profile_get_is_sandbox (ep_profile_store_get_default (store)));
+
+  dialog = ep_profiles_dialog_present (NULL, store, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "profiles.set-default", "s",
+                                             ep_profile_get_id (work)));
+  key = g_settings_get_string (settings, "default-profile");
+  g_assert_cmpstr (key, ==, ep_profile_get_id (work));
+
+  g_settings_set_string (settings, "default-profile", ep_profile_get_id (home));
+  g_assert_true (ep_profile_store_get_default (store) == home);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "profiles.delete", "s",
+                                             ep_profile_get_id (home)));
+  g_clear_pointer (&key, g_free);
+  key = g_settings_get_string (settings, "default-profile");
+  g_assert_cmpstr (key, ==, "");
+  g_assert_true (ep_profile_get_is_sandbox (ep_profile_store_get_default (store)));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  ep_test_iterate (100);
+}
+
 /* The application's actions: the menu's "Server Profiles…", the send error's "Edit Profile" (on
  * the profile that failed) and the first run's "Set up a server". */
 static void
@@ -537,6 +575,8 @@ test_app_actions (void)
 
   gtk_window_destroy (GTK_WINDOW (dialog));
   ep_test_iterate (100);
+
+  check_app_default_in_settings (app);
 }
 
 static void

@@ -17,6 +17,7 @@ struct _EpApplication
   AdwApplication parent_instance;
 
   gboolean        drafts_restored;
+  GSettings      *settings;
   EpProfileStore *profiles;
   GError         *profiles_error;   /* shown once a window exists */
 };
@@ -348,11 +349,16 @@ ep_application_startup (GApplication *app)
   static const char *close_accels[] = { "<Control>w", NULL };
   static const char *send_accels[] = { "<Control>Return", NULL };
   static const char *attach_accels[] = { "<Control><Shift>a", NULL };
+  EpApplication *self = EP_APPLICATION (app);
 
   G_APPLICATION_CLASS (ep_application_parent_class)->startup (app);
 
   /* A damaged profiles.ini is moved aside by the store, never overwritten; say so later. */
-  ep_profile_store_load (EP_APPLICATION (app)->profiles, &EP_APPLICATION (app)->profiles_error);
+  ep_profile_store_load (self->profiles, &self->profiles_error);
+  /* The default profile is a preference: GSettings holds it, both ways. */
+  self->settings = g_settings_new (APP_ID);
+  g_settings_bind (self->settings, "default-profile", self->profiles, "default-id",
+                   G_SETTINGS_BIND_DEFAULT);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
                                    G_N_ELEMENTS (app_actions), app);
@@ -368,6 +374,7 @@ ep_application_finalize (GObject *object)
 {
   EpApplication *self = EP_APPLICATION (object);
 
+  g_clear_object (&self->settings);
   g_clear_object (&self->profiles);
   g_clear_error (&self->profiles_error);
 

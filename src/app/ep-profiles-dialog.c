@@ -590,6 +590,9 @@ ep_profiles_dialog_dispose (GObject *object)
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
   g_clear_object (&self->last_toast);
+  /* The store outlives the dialog: a profile added after it closed must not build a row here. */
+  if (self->list != NULL)
+    gtk_list_box_bind_model (self->list, NULL, NULL, NULL, NULL);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), EP_TYPE_PROFILES_DIALOG);
 

@@ -4,7 +4,10 @@
  * The keyfile read from disk is kept and updated in place on save, so keys and groups this
  * version does not know (written by a newer Epistle, or by hand), comments included, survive.
  * A damaged file is moved aside and reported, never overwritten. The built-in Sandbox
- * profile always exists. */
+ * profile always exists.
+ *
+ * Which profile is the default is a preference, not part of the file: the application keeps it
+ * in GSettings and binds it to #EpProfileStore:default-id. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -18,8 +21,6 @@
 #include "ep-store-util.h"
 
 #define PROFILES_FILE_NAME     "profiles.ini"
-#define GENERAL_GROUP          "Epistle"
-#define KEY_DEFAULT_PROFILE    "default-profile"
 #define PROFILE_GROUP_PREFIX   "Profile "
 
 #define KEY_NAME           "name"
@@ -42,7 +43,7 @@ struct _EpProfileStore
   char       *path;
   GKeyFile   *keyfile;      /* what was read, plus our updates: unknown content survives */
   GListStore *profiles;     /* of EpProfile; the Sandbox first */
-  char       *default_id;   /* NULL: the Sandbox */
+  char       *default_id;   /* NULL: the Sandbox; may name a profile not (yet) loaded */
   gboolean    unreadable;   /* the file exists but could not be read: never overwrite it */
 };
 
@@ -53,7 +54,14 @@ enum {
   N_SIGNALS
 };
 
+enum {
+  PROP_0,
+  PROP_DEFAULT_ID,
+  N_PROPS
+};
+
 static guint signals[N_SIGNALS];
+static GParamSpec *properties[N_PROPS];
 
 static char *
 group_for_id (const char *id)
@@ -304,11 +312,61 @@ ep_profile_store_finalize (GObject *object)
 }
 
 static void
+ep_profile_store_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  EpProfileStore *self = EP_PROFILE_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DEFAULT_ID:
+      g_value_set_string (value, ep_profile_store_get_default_id (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ep_profile_store_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  EpProfileStore *self = EP_PROFILE_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DEFAULT_ID:
+      ep_profile_store_set_default_id (self, g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 ep_profile_store_class_init (EpProfileStoreClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = ep_profile_store_finalize;
+  object_class->get_property = ep_profile_store_get_property;
+  object_class->set_property = ep_profile_store_set_property;
+
+  /**
+   * EpProfileStore:default-id:
+   *
+   * The id of the default profile; "" for the Sandbox. Never %NULL, so that it binds to a
+   * string GSettings key. An id naming no loaded profile is kept (the settings may be read
+   * before the profiles) and ep_profile_store_get_default() returns the Sandbox meanwhile.
+   */
+  properties[PROP_DEFAULT_ID] =
+    g_param_spec_string ("default-id", NULL, NULL, "",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
    * EpProfileStore::changed:
@@ -362,8 +420,7 @@ ep_profile_store_get_path (EpProfileStore *self)
 static void
 replace_contents (EpProfileStore *self,
                   GKeyFile       *keyfile,
-                  GPtrArray      *profiles,
-                  char           *default_id)
+                  GPtrArray      *profiles)
 {
   clear_profiles (self);
   g_key_file_unref (self->keyfile);
@@ -371,8 +428,6 @@ replace_contents (EpProfileStore *self,
   for (guint i = 0; i < profiles->len; i++)
     track_profile (self, profiles->pdata[i]);
   g_list_store_splice (self->profiles, 0, 0, profiles->pdata, profiles->len);
-  g_free (self->default_id);
-  self->default_id = default_id;
   emit_changed (self);
 }
 
@@ -413,7 +468,7 @@ ep_profile_store_load (EpProfileStore  *self,
       g_autofree char *aside = NULL;
 
       g_ptr_array_add (profiles, ep_profile_new_sandbox ());
-      replace_contents (self, empty, profiles, NULL);
+      replace_contents (self, empty, profiles);
 
       if (g_error_matches (local_error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND))
         return TRUE;
@@ -487,8 +542,7 @@ ep_profile_store_load (EpProfileStore  *self,
   if (sandbox == NULL)
     g_ptr_array_insert (profiles, 0, ep_profile_new_sandbox ());
 
-  replace_contents (self, keyfile, profiles,
-                    g_key_file_get_string (keyfile, GENERAL_GROUP, KEY_DEFAULT_PROFILE, NULL));
+  replace_contents (self, keyfile, profiles);
 
   if (first_problem != NULL)
     {
@@ -507,7 +561,7 @@ ep_profile_store_load (EpProfileStore  *self,
 /**
  * ep_profile_store_save:
  *
- * Writes every profile and the default atomically (mode 0600). Keys and groups this version
+ * Writes every profile atomically (mode 0600). Keys and groups this version
  * does not know are written back unchanged. On failure the file on disk is unchanged.
  */
 gboolean
@@ -536,10 +590,6 @@ ep_profile_store_save (EpProfileStore  *self,
       g_autoptr(EpProfile) profile = g_list_model_get_item (G_LIST_MODEL (self->profiles), i);
       write_profile (self->keyfile, profile);
     }
-  if (self->default_id != NULL)
-    g_key_file_set_string (self->keyfile, GENERAL_GROUP, KEY_DEFAULT_PROFILE, self->default_id);
-  else
-    g_key_file_remove_key (self->keyfile, GENERAL_GROUP, KEY_DEFAULT_PROFILE, NULL);
 
   data = g_key_file_to_data (self->keyfile, &length, NULL);
   return ep_atomic_file_write (self->path, data, length, EP_ATOMIC_FILE_PRIVATE_MODE, error);
@@ -708,6 +758,7 @@ ep_profile_store_remove (EpProfileStore  *self,
                          GError         **error)
 {
   g_autofree char *group = NULL;
+  gboolean was_default;
   guint position;
 
   g_return_val_if_fail (EP_IS_PROFILE_STORE (self), FALSE);
@@ -729,10 +780,12 @@ ep_profile_store_remove (EpProfileStore  *self,
   untrack_profile (self, profile);
   group = group_for_id (ep_profile_get_id (profile));
   g_key_file_remove_group (self->keyfile, group, NULL);
-  if (g_strcmp0 (self->default_id, ep_profile_get_id (profile)) == 0)
-    g_clear_pointer (&self->default_id, g_free);
-  g_list_store_remove (self->profiles, position);
-  emit_changed (self);
+  was_default = g_strcmp0 (self->default_id, ep_profile_get_id (profile)) == 0;
+  g_list_store_remove (self->profiles, position);   /* may drop the last reference */
+  if (was_default)
+    ep_profile_store_set_default_id (self, NULL);   /* emits "changed" */
+  else
+    emit_changed (self);
   return TRUE;
 }
 
@@ -801,11 +854,43 @@ ep_profile_store_set_default (EpProfileStore  *self,
                    _("The profile “%s” is not saved"), ep_profile_get_name (profile));
       return FALSE;
     }
-  if (g_strcmp0 (self->default_id, ep_profile_get_id (profile)) == 0)
-    return TRUE;
+  ep_profile_store_set_default_id (self, ep_profile_get_id (profile));
+  return TRUE;
+}
+
+/**
+ * ep_profile_store_get_default_id:
+ *
+ * Returns: the id the default was set to, "" for the Sandbox (see #EpProfileStore:default-id)
+ */
+const char *
+ep_profile_store_get_default_id (EpProfileStore *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE_STORE (self), NULL);
+
+  return self->default_id != NULL ? self->default_id : "";
+}
+
+/**
+ * ep_profile_store_set_default_id:
+ * @id: (nullable): a profile id; %NULL, "" or the Sandbox's id for the Sandbox
+ *
+ * Sets the default by id, also to one not loaded (yet). Emits "changed" and notifies
+ * #EpProfileStore:default-id when it changes.
+ */
+void
+ep_profile_store_set_default_id (EpProfileStore *self,
+                                 const char     *id)
+{
+  g_return_if_fail (EP_IS_PROFILE_STORE (self));
+
+  if (id != NULL && (*id == '\0' || g_str_equal (id, EP_PROFILE_SANDBOX_ID)))
+    id = NULL;
+  if (g_strcmp0 (self->default_id, id) == 0)
+    return;
 
   g_free (self->default_id);
-  self->default_id = g_strdup (ep_profile_get_id (profile));
+  self->default_id = g_strdup (id);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEFAULT_ID]);
   emit_changed (self);
-  return TRUE;
 }
