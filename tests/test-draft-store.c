@@ -202,6 +202,7 @@ test_list_with_damage (void)
   g_autofree char *bad_utf8 = g_build_filename (dir, "bad-utf8.ini", NULL);
   g_autofree char *bad_syntax = g_build_filename (dir, "bad-syntax.ini", NULL);
   g_autofree char *not_draft = g_build_filename (dir, "not-draft.ini", NULL);
+  g_autofree char *bad_escape = g_build_filename (dir, "bad-escape.ini", NULL);
   g_autofree char *future = g_build_filename (dir, "future.ini", NULL);
   g_autofree char *foreign = g_build_filename (dir, "notes.txt", NULL);
   g_autofree char *aside = NULL;
@@ -221,6 +222,8 @@ test_list_with_damage (void)
   ep_test_write_file (bad_utf8, utf8_contents);
   ep_test_write_file (bad_syntax, "[Draft]\nformat=1\nsubject\n");
   ep_test_write_file (not_draft, "[Something]\nkey=value\n");
+  /* An unknown escape and a trailing backslash: GLib 2.74's own reader warns (fatal here). */
+  ep_test_write_file (bad_escape, "[Draft]\nformat=1\nsubject=\\x\\\nbody=kept\n");
   ep_test_write_file (future, "[Draft]\nformat=7\nsubject=from the future\n");
   ep_test_write_file (foreign, "not a draft at all");
 
@@ -230,7 +233,7 @@ test_list_with_damage (void)
   g_assert_cmpstr (((EpDraft *) drafts->pdata[0])->subject, ==, "newer");
   g_assert_cmpstr (((EpDraft *) drafts->pdata[1])->subject, ==, "older");
 
-  g_assert_cmpuint (problems->len, ==, 4);
+  g_assert_cmpuint (problems->len, ==, 5);
   for (guint i = 0; i < problems->len; i++)
     {
       GError *problem = problems->pdata[i];
@@ -243,14 +246,17 @@ test_list_with_damage (void)
         newer_format++;
       if (strstr (problem->message, "bad-utf8.ini") != NULL)
         g_assert_nonnull (strstr (problem->message, "line 4"));
+      if (strstr (problem->message, "bad-escape.ini") != NULL)
+        g_assert_nonnull (strstr (problem->message, "“subject” holds an unknown escape sequence"));
     }
-  g_assert_cmpuint (corrupt, ==, 3);
+  g_assert_cmpuint (corrupt, ==, 4);
   g_assert_cmpuint (newer_format, ==, 1);
 
   /* Damaged drafts were moved aside intact, never deleted; the newer one was left alone. */
   g_assert_false (g_file_test (bad_utf8, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (bad_syntax, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (not_draft, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (bad_escape, G_FILE_TEST_EXISTS));
   aside = find_aside (dir, "bad-utf8.ini.corrupt-");
   g_assert_nonnull (aside);
   aside_contents = ep_test_read_file (aside);

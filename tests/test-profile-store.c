@@ -14,6 +14,7 @@
 #include "ep-profile-store.h"
 #include "ep-smtp-config.h"
 #include "ep-store-error.h"
+#include "ep-store-util.h"
 
 static guint
 file_mode (const char *path)
@@ -214,7 +215,7 @@ new_loaded_store (const char *dir)
   g_autoptr(GError) error = NULL;
   EpProfileStore *store = ep_profile_store_new (dir);
 
-  g_assert_true (ep_profile_store_load (store, &error));
+  ep_profile_store_load (store, &error);
   g_assert_no_error (error);
   return store;
 }
@@ -745,6 +746,180 @@ test_store_default_id (void)
   g_assert_cmpuint (notified, ==, 2);
 }
 
+/* Our strict reader agrees with GKeyFile on everything GKeyFile writes and reads without
+ * complaint, and refuses what GKeyFile refuses, without its warnings. */
+static void
+test_keyfile_strings (void)
+{
+  static const char * const valid[] = {
+    "", "plain", "\\sleading", "trailing  ", "a\\nb\\tc\\rd", "back\\\\slash",
+    "été ☃", "a;b", "a;b;", ";", "a;;b", "x\\;y;z", "\\s;\\\\;",
+  };
+  static const char * const invalid[] = {
+    "\\x", "\\", "a\\", "\\x\\", "a;\\q;b\\",
+  };
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+
+  for (gsize i = 0; i < G_N_ELEMENTS (valid); i++)
+    {
+      g_autoptr(GError) glib_error = NULL;
+      g_autoptr(GError) our_error = NULL;
+      g_autofree char *glib_value = NULL;
+      g_autofree char *our_value = NULL;
+      g_auto(GStrv) glib_list = NULL;
+      g_auto(GStrv) our_list = NULL;
+
+      g_test_message ("value “%s”", valid[i]);
+      g_key_file_set_value (keyfile, "g", "k", valid[i]);
+      glib_list = g_key_file_get_string_list (keyfile, "g", "k", NULL, &glib_error);
+      g_assert_no_error (glib_error);
+      our_list = ep_store_keyfile_get_string_list (keyfile, "g", "k", &our_error);
+      g_assert_no_error (our_error);
+      g_assert_true (g_strv_equal ((const char * const *) glib_list, (const char * const *) our_list));
+
+      if (strchr (valid[i], ';') != NULL && strstr (valid[i], "\\;") != NULL)
+        continue;   /* "\;" is for lists only: GKeyFile refuses it in a string */
+      glib_value = g_key_file_get_string (keyfile, "g", "k", &glib_error);
+      g_assert_no_error (glib_error);
+      our_value = ep_store_keyfile_get_string (keyfile, "g", "k", &our_error);
+      g_assert_no_error (our_error);
+      g_assert_cmpstr (our_value, ==, glib_value);
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *value = NULL;
+      g_auto(GStrv) list = NULL;
+
+      g_key_file_set_value (keyfile, "g", "k", invalid[i]);
+      value = ep_store_keyfile_get_string (keyfile, "g", "k", &error);
+      g_assert_null (value);
+      g_assert_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+      g_clear_error (&error);
+      list = ep_store_keyfile_get_string_list (keyfile, "g", "k", &error);
+      g_assert_null (list);
+      g_assert_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+    }
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_key_file_set_value (keyfile, "g", "k", "x\\;y");
+    g_assert_null (ep_store_keyfile_get_string (keyfile, "g", "k", &error));
+    g_assert_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+  }
+}
+
+static EpProfileStore *
+load_with_problem (const char *dir,
+                   const char *expected_part)
+{
+  g_autoptr(GError) error = NULL;
+  EpProfileStore *store = ep_profile_store_new (dir);
+
+  g_assert_false (ep_profile_store_load (store, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, expected_part));
+  return store;
+}
+
+/* Regressions from fuzzing the loader with hand-edited files. */
+static void
+test_store_hand_edits (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("store");
+  g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
+  g_autoptr(EpProfileStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = NULL;
+  EpProfile *work;
+
+  /* A Sandbox group with a bad value: the built-in Sandbox is used, and saving (for another
+   * profile's sake) leaves the group exactly as the user wrote it... */
+  ep_test_write_file (path, "[Profile sandbox]\nport=abc\nsender-name=Me\n"
+                            "[Profile w]\nname=W\nhost=a.example\n");
+  store = load_with_problem (dir, "[Profile sandbox]");
+  g_assert_cmpstr (ep_profile_get_sender_name (ep_profile_store_get_sandbox (store)), ==, "");
+  ep_profile_set_host (ep_profile_store_lookup_by_id (store, "w"), "b.example");
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_assert_no_error (error);
+  file = ep_test_read_file (path);
+  g_assert_nonnull (strstr (file, "[Profile sandbox]\nport=abc\nsender-name=Me\n"));
+  g_assert_nonnull (strstr (file, "host=b.example"));
+  g_clear_pointer (&file, g_free);
+  /* ...until the user changes the Sandbox: then what they chose now is written. */
+  ep_profile_set_sender_name (ep_profile_store_get_sandbox (store), "Tester");
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_clear_object (&store);
+  store = new_loaded_store (dir);
+  g_assert_cmpstr (ep_profile_get_sender_name (ep_profile_store_get_sandbox (store)), ==, "Tester");
+  g_clear_object (&store);
+
+  /* A Sandbox setting emptied by hand stays empty after a save: absent would mean built-in. */
+  ep_test_write_file (path, "[Profile sandbox]\nsender-address=\nusername=\n");
+  store = new_loaded_store (dir);
+  g_assert_cmpstr (ep_profile_get_sender_address (ep_profile_store_get_sandbox (store)), ==, "");
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_clear_object (&store);
+  store = new_loaded_store (dir);
+  g_assert_cmpstr (ep_profile_get_sender_address (ep_profile_store_get_sandbox (store)), ==, "");
+  g_assert_cmpstr (ep_profile_get_username (ep_profile_store_get_sandbox (store)), ==, "");
+  g_clear_object (&store);
+
+  /* A key repeated in a group: the last one counts (as GKeyFile reads it), and clearing it
+   * clears them all: the earlier one does not come back after a save. */
+  ep_test_write_file (path, "[Profile w]\nname=W\nhost=a.example\n"
+                            "ehlo-name=first.example\nehlo-name=second.example\n"
+                            "port=25\nport=2525\n");
+  store = new_loaded_store (dir);
+  work = ep_profile_store_lookup_by_id (store, "w");
+  g_assert_cmpstr (ep_profile_get_ehlo_name (work), ==, "second.example");
+  g_assert_cmpuint (ep_profile_get_port (work), ==, 2525);
+  ep_profile_set_ehlo_name (work, NULL);
+  g_assert_true (ep_profile_store_save (store, &error));
+  file = ep_test_read_file (path);
+  g_assert_null (strstr (file, "ehlo-name"));
+  g_assert_nonnull (strstr (file, "port=2525"));
+  g_assert_null (strstr (file, "port=25\n"));
+  g_clear_pointer (&file, g_free);
+  g_clear_object (&store);
+  store = new_loaded_store (dir);
+  work = ep_profile_store_lookup_by_id (store, "w");
+  g_assert_cmpstr (ep_profile_get_ehlo_name (work), ==, "");
+  g_assert_cmpuint (ep_profile_get_port (work), ==, 2525);
+  g_clear_object (&store);
+
+  /* An unknown escape followed by a trailing backslash: a clear refusal of that profile, and
+   * no GLib warning (this test runs with warnings fatal). */
+  ep_test_write_file (path, "[Profile w]\nname=W\nhost=\\x\\\n");
+  store = load_with_problem (dir, "“host” is not valid text");
+  g_assert_null (ep_profile_store_lookup_by_id (store, "w"));
+  g_clear_object (&store);
+  ep_test_write_file (path, "[Profile w]\nname=W\\q\nhost=a.example\n");
+  store = load_with_problem (dir, "“name” is not valid text");
+  g_clear_object (&store);
+  /* The escapes GKeyFile writes are read back. */
+  ep_test_write_file (path, "[Profile w]\nname=\\sW\\\\x\nhost=a.example\n");
+  store = new_loaded_store (dir);
+  g_assert_cmpstr (ep_profile_get_name (ep_profile_store_lookup_by_id (store, "w")), ==, " W\\x");
+  g_clear_object (&store);
+  ep_test_write_file (path, "[Profile w]\nname=W\\tX\nhost=a.example\n");
+  store = load_with_problem (dir, "“name” contains a line break or another control character");
+  g_clear_object (&store);
+
+  /* CRLF line endings, the last line without its LF: the CR is a line ending there too. */
+  ep_test_write_file (path, "[Profile w]\r\nname=W\r\nhost=a.example\r");
+  store = new_loaded_store (dir);
+  g_assert_cmpstr (ep_profile_get_host (ep_profile_store_lookup_by_id (store, "w")), ==, "a.example");
+  g_clear_object (&store);
+  /* Nor is one before it: a raw CR would vanish when the file is saved. */
+  ep_test_write_file (path, "[Profile w]\nname=W\r\r\nhost=a.example\r\r");
+  store = new_loaded_store (dir);
+  g_assert_cmpstr (ep_profile_get_name (ep_profile_store_lookup_by_id (store, "w")), ==, "W");
+  g_assert_cmpstr (ep_profile_get_host (ep_profile_store_lookup_by_id (store, "w")), ==, "a.example");
+}
+
 static void
 test_store_names (void)
 {
@@ -927,6 +1102,7 @@ main (int   argc,
   g_test_add_func ("/store/profile/validate", test_profile_validate);
   g_test_add_func ("/store/profile/enums", test_profile_enums);
   g_test_add_func ("/store/profile/to-smtp-config", test_profile_to_smtp_config);
+  g_test_add_func ("/store/keyfile-strings", test_keyfile_strings);
   g_test_add_func ("/store/profile-store/fresh", test_store_fresh);
   g_test_add_func ("/store/profile-store/round-trip", test_store_round_trip);
   g_test_add_func ("/store/profile-store/unknown-preserved", test_store_unknown_preserved);
@@ -938,6 +1114,7 @@ main (int   argc,
   g_test_add_func ("/store/profile-store/enospc", test_store_enospc);
   g_test_add_func ("/store/profile-store/sandbox", test_store_sandbox);
   g_test_add_func ("/store/profile-store/default-id", test_store_default_id);
+  g_test_add_func ("/store/profile-store/hand-edits", test_store_hand_edits);
   g_test_add_func ("/store/profile-store/names", test_store_names);
 
   return g_test_run ();

@@ -43,32 +43,6 @@ remove_tmpdir (void)
   g_clear_pointer (&tmpdir, g_free);
 }
 
-/* Warnings that input can cause in libraries outside Epistle, each matched exactly so that
- * nothing else hides behind it. */
-static gboolean
-is_known_library_warning (const GLogField *fields,
-                          gsize            n_fields)
-{
-  const char *domain = NULL;
-  const char *message = NULL;
-
-  for (gsize i = 0; i < n_fields; i++)
-    {
-      if (g_str_equal (fields[i].key, "GLIB_DOMAIN"))
-        domain = fields[i].value;
-      else if (g_str_equal (fields[i].key, "MESSAGE"))
-        message = fields[i].value;
-    }
-  if (g_strcmp0 (domain, "GLib") != 0 || message == NULL)
-    return FALSE;
-
-  /* GLib 2.74: g_key_file_get_string() on a value with an invalid escape sequence that also
-   * ends in a backslash sets its GError twice. The value is refused all the same. */
-  return g_str_has_prefix (message, "GError set over the top of a previous GError") &&
-         g_str_has_suffix (message, "The overwriting error message was: "
-                                    "Key file contains escape character at end of line");
-}
-
 /* GLib ends a fatal message with SIGTRAP (it assumes a debugger), which libFuzzer does not
  * catch; abort() makes it keep the input and print the stack like any other crash. */
 static GLogWriterOutput
@@ -80,8 +54,6 @@ abort_on_warning_writer (GLogLevelFlags   log_level,
   gboolean fatal = (log_level & (G_LOG_FLAG_FATAL | G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL |
                                  G_LOG_LEVEL_WARNING)) != 0;
 
-  if (fatal && (log_level & G_LOG_LEVEL_WARNING) && is_known_library_warning (fields, n_fields))
-    return G_LOG_WRITER_HANDLED;
   g_log_writer_default (log_level, fields, n_fields, user_data);
   if (fatal)
     abort ();

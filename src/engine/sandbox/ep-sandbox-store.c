@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ep-sandbox-error.h"
+#include "ep-store-util.h"
 
 /* Messages are streamed to disk in blocks this large; never held whole in memory. */
 #define INCOMING_BUFFER_SIZE (64 * 1024)
@@ -257,7 +258,7 @@ get_optional_string (GKeyFile   *keyfile,
                      const char *group,
                      const char *key)
 {
-  return g_key_file_get_string (keyfile, group, key, NULL);
+  return ep_store_keyfile_get_string (keyfile, group, key, NULL);
 }
 
 static EpSandboxEntry *
@@ -286,11 +287,11 @@ load_entry (const char  *inbox,
     }
 
   version = g_key_file_get_int64 (keyfile, EP_SANDBOX_ENVELOPE_GROUP, "Version", NULL);
-  stored_id = g_key_file_get_string (keyfile, EP_SANDBOX_ENVELOPE_GROUP, "Id", NULL);
-  entry->sender = g_key_file_get_string (keyfile, EP_SANDBOX_ENVELOPE_GROUP, "From", NULL);
-  entry->recipients = g_key_file_get_string_list (keyfile, EP_SANDBOX_ENVELOPE_GROUP,
-                                                  "Recipients", NULL, NULL);
-  received = g_key_file_get_string (keyfile, EP_SANDBOX_ENVELOPE_GROUP, "Received", NULL);
+  stored_id = ep_store_keyfile_get_string (keyfile, EP_SANDBOX_ENVELOPE_GROUP, "Id", NULL);
+  entry->sender = ep_store_keyfile_get_string (keyfile, EP_SANDBOX_ENVELOPE_GROUP, "From", NULL);
+  entry->recipients = ep_store_keyfile_get_string_list (keyfile, EP_SANDBOX_ENVELOPE_GROUP,
+                                                        "Recipients", NULL);
+  received = ep_store_keyfile_get_string (keyfile, EP_SANDBOX_ENVELOPE_GROUP, "Received", NULL);
   if (received != NULL)
     entry->received = g_date_time_new_from_iso8601 (received, NULL);
 

@@ -383,7 +383,7 @@ read_text (GKeyFile    *keyfile,
   if (!g_key_file_has_key (keyfile, group, key, NULL))
     return TRUE;   /* keep the default */
 
-  value = g_key_file_get_string (keyfile, group, key, &local_error);
+  value = ep_store_keyfile_get_string (keyfile, group, key, &local_error);
   if (value == NULL)
     return corrupt (error, path, local_error->message);
   g_free (*out_value);
@@ -396,7 +396,7 @@ read_date (GKeyFile    *keyfile,
            const char  *key,
            GDateTime  **date)
 {
-  g_autofree char *text = g_key_file_get_string (keyfile, DRAFT_GROUP, key, NULL);
+  g_autofree char *text = ep_store_keyfile_get_string (keyfile, DRAFT_GROUP, key, NULL);
   GDateTime *parsed = ep_store_parse_date (text);
 
   /* A bad time is no reason to hide the text the user wrote. */

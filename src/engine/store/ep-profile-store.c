@@ -45,6 +45,8 @@ struct _EpProfileStore
   GListStore *profiles;     /* of EpProfile; the Sandbox first */
   char       *default_id;   /* NULL: the Sandbox; may name a profile not (yet) loaded */
   gboolean    unreadable;   /* the file exists but could not be read: never overwrite it */
+  gboolean    sandbox_group_kept;   /* [Profile sandbox] had a bad value: the built-in is used */
+  gboolean    sandbox_edited;       /* ...and the user changed the Sandbox since: write it */
 };
 
 G_DEFINE_FINAL_TYPE (EpProfileStore, ep_profile_store, G_TYPE_OBJECT)
@@ -80,6 +82,8 @@ profile_notify_cb (EpProfile      *profile,
                    GParamSpec     *pspec,
                    EpProfileStore *self)
 {
+  if (ep_profile_get_is_sandbox (profile))
+    self->sandbox_edited = TRUE;
   emit_changed (self);
 }
 
@@ -125,7 +129,7 @@ read_string (GKeyFile    *keyfile,
   if (!g_key_file_has_key (keyfile, group, key, NULL))
     return TRUE;
 
-  value = g_key_file_get_string (keyfile, group, key, &local_error);
+  value = ep_store_keyfile_get_string (keyfile, group, key, &local_error);
   if (value == NULL)
     {
       g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
@@ -259,17 +263,22 @@ read_profile (GKeyFile    *keyfile,
   return g_steal_pointer (&profile);
 }
 
+/* An optional string: absent rather than empty, so the file stays short and readable; except
+ * where absent means a built-in value (the Sandbox's sender address), which an empty value
+ * chosen by the user must not turn back into. */
 static void
 write_string (GKeyFile   *keyfile,
               const char *group,
               const char *key,
-              const char *value)
+              const char *value,
+              const char *builtin)
 {
-  /* Absent rather than empty: the file stays short and readable. */
-  if (value == NULL || *value == '\0')
-    g_key_file_remove_key (keyfile, group, key, NULL);
-  else
+  if (value != NULL && *value != '\0')
     g_key_file_set_string (keyfile, group, key, value);
+  else if (builtin != NULL && *builtin != '\0')
+    g_key_file_set_string (keyfile, group, key, "");
+  else
+    g_key_file_remove_key (keyfile, group, key, NULL);
 }
 
 static void
@@ -277,24 +286,32 @@ write_profile (GKeyFile  *keyfile,
                EpProfile *profile)
 {
   g_autofree char *group = group_for_id (ep_profile_get_id (profile));
+  g_autoptr(EpProfile) builtin = ep_profile_get_is_sandbox (profile) ? ep_profile_new_sandbox () : NULL;
+#define BUILTIN(getter) (builtin != NULL ? getter (builtin) : NULL)
 
   g_key_file_set_string (keyfile, group, KEY_NAME, ep_profile_get_name (profile));
-  write_string (keyfile, group, KEY_SENDER_NAME, ep_profile_get_sender_name (profile));
-  write_string (keyfile, group, KEY_SENDER_ADDRESS, ep_profile_get_sender_address (profile));
-  write_string (keyfile, group, KEY_HOST, ep_profile_get_host (profile));
+  write_string (keyfile, group, KEY_SENDER_NAME, ep_profile_get_sender_name (profile),
+                BUILTIN (ep_profile_get_sender_name));
+  write_string (keyfile, group, KEY_SENDER_ADDRESS, ep_profile_get_sender_address (profile),
+                BUILTIN (ep_profile_get_sender_address));
+  write_string (keyfile, group, KEY_HOST, ep_profile_get_host (profile),
+                BUILTIN (ep_profile_get_host));
   g_key_file_set_uint64 (keyfile, group, KEY_PORT, ep_profile_get_port (profile));
   g_key_file_set_string (keyfile, group, KEY_SECURITY,
                          ep_profile_security_to_string (ep_profile_get_security (profile)));
-  write_string (keyfile, group, KEY_USERNAME, ep_profile_get_username (profile));
+  write_string (keyfile, group, KEY_USERNAME, ep_profile_get_username (profile),
+                BUILTIN (ep_profile_get_username));
   g_key_file_set_string (keyfile, group, KEY_AUTH,
                          ep_profile_auth_to_string (ep_profile_get_auth (profile)));
-  write_string (keyfile, group, KEY_PINNED_SHA256, ep_profile_get_pinned_sha256 (profile));
+  write_string (keyfile, group, KEY_PINNED_SHA256, ep_profile_get_pinned_sha256 (profile), NULL);
   g_key_file_set_uint64 (keyfile, group, KEY_TIMEOUT, ep_profile_get_timeout (profile));
-  write_string (keyfile, group, KEY_EHLO_NAME, ep_profile_get_ehlo_name (profile));
+  write_string (keyfile, group, KEY_EHLO_NAME, ep_profile_get_ehlo_name (profile),
+                BUILTIN (ep_profile_get_ehlo_name));
   if (ep_profile_get_size_limit (profile) > 0)
     g_key_file_set_uint64 (keyfile, group, KEY_SIZE_LIMIT, ep_profile_get_size_limit (profile));
   else
     g_key_file_remove_key (keyfile, group, KEY_SIZE_LIMIT, NULL);
+#undef BUILTIN
 }
 
 static void
@@ -428,6 +445,8 @@ replace_contents (EpProfileStore *self,
   for (guint i = 0; i < profiles->len; i++)
     track_profile (self, profiles->pdata[i]);
   g_list_store_splice (self->profiles, 0, 0, profiles->pdata, profiles->len);
+  self->sandbox_group_kept = FALSE;
+  self->sandbox_edited = FALSE;
   emit_changed (self);
 }
 
@@ -454,6 +473,7 @@ ep_profile_store_load (EpProfileStore  *self,
   g_auto(GStrv) groups = NULL;
   g_autofree char *display = NULL;
   EpProfile *sandbox = NULL;
+  gboolean sandbox_kept = FALSE;
   guint n_problems = 0;
 
   g_return_val_if_fail (EP_IS_PROFILE_STORE (self), FALSE);
@@ -523,6 +543,7 @@ ep_profile_store_load (EpProfileStore  *self,
 
       if (profile == NULL)
         {
+          sandbox_kept |= g_strcmp0 (id, EP_PROFILE_SANDBOX_ID) == 0;
           if (n_problems++ == 0)
             g_set_error (&first_problem, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
                          /* Translators: “[Profile x]” in “profiles.ini”: reason */
@@ -543,6 +564,7 @@ ep_profile_store_load (EpProfileStore  *self,
     g_ptr_array_insert (profiles, 0, ep_profile_new_sandbox ());
 
   replace_contents (self, keyfile, profiles);
+  self->sandbox_group_kept = sandbox_kept;
 
   if (first_problem != NULL)
     {
@@ -588,6 +610,11 @@ ep_profile_store_save (EpProfileStore  *self,
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(EpProfile) profile = g_list_model_get_item (G_LIST_MODEL (self->profiles), i);
+
+      /* A Sandbox group that did not load stays as the user wrote it, unless they have
+       * changed the Sandbox since (then what they chose now replaces it). */
+      if (ep_profile_get_is_sandbox (profile) && self->sandbox_group_kept && !self->sandbox_edited)
+        continue;
       write_profile (self->keyfile, profile);
     }
 

@@ -496,7 +496,7 @@ static char *
 get_text (GKeyFile   *keyfile,
           const char *key)
 {
-  char *value = g_key_file_get_string (keyfile, META_GROUP, key, NULL);
+  char *value = ep_store_keyfile_get_string (keyfile, META_GROUP, key, NULL);
 
   return value != NULL ? value : g_strdup ("");
 }
@@ -539,7 +539,7 @@ read_entry (const char  *entry_path,
       return NULL;
     }
 
-  date = g_key_file_get_string (keyfile, META_GROUP, KEY_DATE, NULL);
+  date = ep_store_keyfile_get_string (keyfile, META_GROUP, KEY_DATE, NULL);
   info->date = ep_store_parse_date (date);
   if (info->date == NULL)
     {
@@ -552,7 +552,7 @@ read_entry (const char  *entry_path,
       *error = damaged (entry_path, _("its size is missing or not a number"));
       return NULL;
     }
-  outcome = g_key_file_get_string (keyfile, META_GROUP, KEY_OUTCOME, NULL);
+  outcome = ep_store_keyfile_get_string (keyfile, META_GROUP, KEY_OUTCOME, NULL);
   if (!ep_sent_outcome_from_string (outcome, &info->outcome))
     {
       *error = damaged (entry_path, _("its outcome is missing or unknown"));
@@ -580,11 +580,11 @@ read_entry (const char  *entry_path,
   info->from = get_text (keyfile, KEY_FROM);
   g_free (info->server);
   info->server = get_text (keyfile, KEY_SERVER);
-  info->outcome_text = g_key_file_get_string (keyfile, META_GROUP, KEY_OUTCOME_TEXT, NULL);
-  info->profile_id = g_key_file_get_string (keyfile, META_GROUP, KEY_PROFILE, NULL);
+  info->outcome_text = ep_store_keyfile_get_string (keyfile, META_GROUP, KEY_OUTCOME_TEXT, NULL);
+  info->profile_id = ep_store_keyfile_get_string (keyfile, META_GROUP, KEY_PROFILE, NULL);
   if (g_key_file_has_key (keyfile, META_GROUP, KEY_RECIPIENTS, NULL))
     {
-      char **recipients = g_key_file_get_string_list (keyfile, META_GROUP, KEY_RECIPIENTS, NULL, NULL);
+      char **recipients = ep_store_keyfile_get_string_list (keyfile, META_GROUP, KEY_RECIPIENTS, NULL);
 
       if (recipients != NULL)
         {

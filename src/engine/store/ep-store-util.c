@@ -79,6 +79,133 @@ find_bad_line (const char *contents,
  * file gives %EP_STORE_ERROR_CORRUPT naming the file and, when known, the line; a file that
  * cannot be read gives the errno's code (%EP_STORE_ERROR_NOT_FOUND when missing).
  */
+/* GKeyFile drops the CR of a CRLF line ending, but keeps any other CR at the end of a line (a
+ * last line without LF, or CR CR LF) as part of the value; and when it writes the file, that
+ * CR is followed by LF and vanishes at the next read. So a value would change by being saved.
+ * No value of ours ends in a raw CR (they are written as "\r"): drop every CR at a line end. */
+static void
+strip_line_end_crs (char  *contents,
+                    gsize *length)
+{
+  const char *end = contents + *length;
+  char *out = contents;
+
+  for (const char *line = contents; line < end; )
+    {
+      const char *nl = memchr (line, '\n', end - line);
+      const char *line_end = nl != NULL ? nl : end;
+      const char *text_end = line_end;
+
+      while (text_end > line && text_end[-1] == '\r')
+        text_end--;
+      memmove (out, line, text_end - line);
+      out += text_end - line;
+      if (nl != NULL)
+        *out++ = '\n';
+      line = nl != NULL ? nl + 1 : end;
+    }
+  *out = '\0';
+  *length = out - contents;
+}
+
+/* Where a line's text starts (GKeyFile skips leading blanks) and where it ends (before CR LF). */
+static void
+line_bounds (const char  *line,
+             const char  *end,
+             const char **out_text,
+             const char **out_text_end)
+{
+  const char *text = line;
+  const char *text_end = end;
+
+  while (text < end && g_ascii_isspace (*text))
+    text++;
+  if (text_end > text && text_end[-1] == '\r')
+    text_end--;
+  *out_text = text;
+  *out_text_end = text_end;
+}
+
+/* "group\x1fkey" for a key line, NULL for anything else; updates @group on a group line. */
+static char *
+line_identity (const char  *line,
+               const char  *end,
+               char       **group)
+{
+  const char *text, *text_end, *equals, *key_end;
+
+  line_bounds (line, end, &text, &text_end);
+  if (text == text_end || *text == '#')
+    return NULL;
+  if (*text == '[')
+    {
+      const char *close = text_end;
+
+      while (close > text && close[-1] != ']')
+        close--;
+      if (close > text + 1)
+        {
+          g_free (*group);
+          *group = g_strndup (text + 1, close - 1 - (text + 1));
+        }
+      return NULL;
+    }
+  equals = memchr (text, '=', text_end - text);
+  if (equals == NULL || *group == NULL)
+    return NULL;
+  key_end = equals;
+  while (key_end > text && g_ascii_isspace (key_end[-1]))
+    key_end--;
+  return g_strdup_printf ("%s\x1f%.*s", *group, (int) (key_end - text), text);
+}
+
+/* A file edited by hand may repeat a key in a group (or a group, which GKeyFile merges).
+ * GKeyFile reads the last one, but cannot remove the earlier ones: they would come back after
+ * a save. Keep only the last line of each key, as GKeyFile would have read it; everything
+ * else, comments included, stays as it was. */
+static void
+drop_repeated_keys (char  *contents,
+                    gsize *length)
+{
+  g_autoptr(GHashTable) last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *group = NULL;
+  const char *end = contents + *length;
+  gboolean repeated = FALSE;
+  char *out = contents;
+  guint index = 0;
+
+  for (const char *line = contents; line < end; index++)
+    {
+      const char *nl = memchr (line, '\n', end - line);
+      const char *line_end = nl != NULL ? nl : end;
+      char *id = line_identity (line, line_end, &group);
+
+      if (id != NULL)
+        repeated |= !g_hash_table_insert (last, id, GUINT_TO_POINTER (index + 1));
+      line = nl != NULL ? nl + 1 : end;
+    }
+  if (!repeated)
+    return;
+
+  g_clear_pointer (&group, g_free);
+  index = 0;
+  for (const char *line = contents; line < end; index++)
+    {
+      const char *nl = memchr (line, '\n', end - line);
+      const char *next = nl != NULL ? nl + 1 : end;
+      g_autofree char *id = line_identity (line, nl != NULL ? nl : end, &group);
+
+      if (id == NULL || GPOINTER_TO_UINT (g_hash_table_lookup (last, id)) == index + 1)
+        {
+          memmove (out, line, next - line);
+          out += next - line;
+        }
+      line = next;
+    }
+  *out = '\0';
+  *length = out - contents;
+}
+
 gboolean
 ep_store_load_keyfile (GKeyFile    *keyfile,
                        const char  *path,
@@ -102,11 +229,16 @@ ep_store_load_keyfile (GKeyFile    *keyfile,
       return FALSE;
     }
 
+  strip_line_end_crs (contents, &length);
+
   /* GKeyFile only checks UTF-8 when a value is read; check all of it up front so that a
    * damaged file is refused as a whole rather than half-loaded. */
-  if (g_utf8_validate (contents, length, NULL) &&
-      g_key_file_load_from_data (keyfile, contents, length, EP_STORE_KEYFILE_FLAGS, &local_error))
-    return TRUE;
+  if (g_utf8_validate (contents, length, NULL))
+    {
+      drop_repeated_keys (contents, &length);
+      if (g_key_file_load_from_data (keyfile, contents, length, EP_STORE_KEYFILE_FLAGS, &local_error))
+        return TRUE;
+    }
 
   line = find_bad_line (contents, length);
   if (local_error == NULL)
@@ -177,6 +309,121 @@ ep_store_text_is_single_line (const char *text)
     if (g_unichar_iscntrl (g_utf8_get_char (p)))
       return FALSE;
   return TRUE;
+}
+
+/* Undoes the escapes GKeyFile writes (\s \n \t \r \\, and \; inside a list). With @items,
+ * the value is a list: unescaped ';' ends an item, and a last empty item (the trailing ';'
+ * GKeyFile writes) is not one. Anything else after a backslash, a backslash at the end, or
+ * invalid UTF-8 is %G_KEY_FILE_ERROR_INVALID_VALUE. */
+static gboolean
+unescape_value (const char  *raw,
+                const char  *key,
+                GString     *value,
+                GPtrArray   *items,
+                GError     **error)
+{
+  for (const char *p = raw; ; p++)
+    {
+      char c = *p;
+
+      if (c == '\0' || (c == ';' && items != NULL))
+        {
+          if (!g_utf8_validate_len (value->str, value->len, NULL))
+            {
+              g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                           _("“%s” is not valid UTF-8"), key);
+              return FALSE;
+            }
+          if (items == NULL)
+            return TRUE;
+          if (c == ';' || value->len > 0)
+            g_ptr_array_add (items, g_strndup (value->str, value->len));
+          g_string_truncate (value, 0);
+          if (c == '\0')
+            return TRUE;
+          continue;
+        }
+      if (c == '\\')
+        {
+          switch (*++p)
+            {
+            case 's': c = ' '; break;
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case 'r': c = '\r'; break;
+            case '\\': c = '\\'; break;
+            case ';':
+              if (items != NULL)
+                {
+                  c = ';';
+                  break;
+                }
+              G_GNUC_FALLTHROUGH;
+            default:
+              g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                           *p == '\0' ? _("“%s” ends with a lone backslash")
+                                      : _("“%s” holds an unknown escape sequence"),
+                           key);
+              return FALSE;
+            }
+        }
+      g_string_append_c (value, c);
+    }
+}
+
+/**
+ * ep_store_keyfile_get_string:
+ *
+ * g_key_file_get_string() without its GLib 2.74 faults: for a value with an unknown escape and
+ * a trailing backslash it sets one GError over another (a warning, fatal in our tests), and for
+ * a bad escape it returns a value and an error at once. This reads the raw value and undoes
+ * exactly the escapes GKeyFile writes; a bad one is %G_KEY_FILE_ERROR_INVALID_VALUE.
+ *
+ * Returns: (transfer full): the value, or %NULL with @error set
+ */
+char *
+ep_store_keyfile_get_string (GKeyFile    *keyfile,
+                             const char  *group,
+                             const char  *key,
+                             GError     **error)
+{
+  g_autofree char *raw = g_key_file_get_value (keyfile, group, key, error);
+  g_autoptr(GString) value = NULL;
+
+  if (raw == NULL)
+    return NULL;
+  value = g_string_sized_new (strlen (raw));
+  if (!unescape_value (raw, key, value, NULL, error))
+    return NULL;
+  return g_string_free (g_steal_pointer (&value), FALSE);
+}
+
+/**
+ * ep_store_keyfile_get_string_list:
+ *
+ * g_key_file_get_string_list() with the same strictness as ep_store_keyfile_get_string().
+ *
+ * Returns: (transfer full): the items, or %NULL with @error set
+ */
+char **
+ep_store_keyfile_get_string_list (GKeyFile    *keyfile,
+                                  const char  *group,
+                                  const char  *key,
+                                  GError     **error)
+{
+  g_autofree char *raw = g_key_file_get_value (keyfile, group, key, error);
+  g_autoptr(GString) value = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+
+  if (raw == NULL)
+    return NULL;
+  value = g_string_sized_new (strlen (raw));
+  items = g_ptr_array_new_with_free_func (g_free);
+  if (!unescape_value (raw, key, value, items, error))
+    return NULL;
+  g_ptr_array_set_free_func (items, NULL);
+  g_ptr_array_add (items, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&items), FALSE);
 }
 
 /* ISO 8601 in UTC with seconds: sortable, unambiguous, readable. */

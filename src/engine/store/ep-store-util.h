@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ep-store-util.h: helpers shared by the stores (internal to src/engine/store/). */
+/* ep-store-util.h: helpers shared by the stores (profiles, drafts, Sent, the Sandbox inbox). */
 #pragma once
 
 #include <glib.h>
@@ -15,6 +15,14 @@ gboolean  ep_store_load_keyfile       (GKeyFile    *keyfile,
 char     *ep_store_move_aside         (const char  *path,
                                        GError     **error);
 gboolean  ep_store_text_is_single_line (const char *text);
+char     *ep_store_keyfile_get_string (GKeyFile    *keyfile,
+                                       const char  *group,
+                                       const char  *key,
+                                       GError     **error);
+char    **ep_store_keyfile_get_string_list (GKeyFile    *keyfile,
+                                            const char  *group,
+                                            const char  *key,
+                                            GError     **error);
 char     *ep_store_without_period     (const char  *message);
 char     *ep_store_format_date        (GDateTime   *date);
 GDateTime *ep_store_parse_date        (const char  *text);
