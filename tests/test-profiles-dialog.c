@@ -430,6 +430,74 @@ test_set_default (Fixture       *f,
                    "smtp.work.example:465 · Implicit TLS");
 }
 
+/* Back (and closing the window) with unsaved edits asks before anything is lost; with nothing
+ * changed, or only a certificate trusted (stored at once), it just goes back. */
+static void
+test_back_asks (Fixture       *f,
+                gconstpointer  data)
+{
+  EpProfile *work = add_stored_profile (f, "Work", "smtp.work.example");
+  EpProfilesDialog *closed = f->dialog;
+  EpProfileEditor *editor;
+  AdwMessageDialog *question;
+
+  /* Nothing changed: straight back. */
+  ep_profiles_dialog_edit (f->dialog, work);
+  editor = ep_profiles_dialog_get_editor (f->dialog);
+  g_assert_false (ep_profile_editor_has_changes (editor));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.cancel", NULL));
+  g_assert_null (ep_profiles_dialog_get_editor (f->dialog));
+
+  /* A changed host: Back asks; "Keep Editing" keeps the editor and what was typed. */
+  ep_profiles_dialog_edit (f->dialog, work);
+  editor = ep_profiles_dialog_get_editor (f->dialog);
+  ep_test_set_field (editor, "host", "smtp.elsewhere.example");
+  g_assert_true (ep_profile_editor_has_changes (editor));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.cancel", NULL));
+  question = ep_profile_editor_get_discard_dialog (editor);
+  g_assert_nonnull (question);
+  g_assert_cmpstr (adw_message_dialog_get_heading (question), ==, "Discard Changes?");
+  g_assert_cmpstr (adw_message_dialog_get_body (question), ==, "The changes to “Work” have not been saved.");
+  g_assert_cmpstr (adw_message_dialog_get_default_response (question), ==, "cancel");
+  ep_test_screenshot (GTK_WIDGET (question), "profile-editor-discard.png");
+  adw_message_dialog_response (question, "cancel");
+  ep_test_iterate (50);
+  g_assert_null (ep_profile_editor_get_discard_dialog (editor));
+  g_assert_true (ep_profiles_dialog_get_editor (f->dialog) == editor);
+  g_assert_cmpstr (ep_test_get_field (editor, "host"), ==, "smtp.elsewhere.example");
+
+  /* Escape does the same; "Discard" goes back and the stored profile is untouched. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.cancel", NULL));
+  adw_message_dialog_response (ep_profile_editor_get_discard_dialog (editor), "discard");
+  ep_test_iterate (50);
+  g_assert_null (ep_profiles_dialog_get_editor (f->dialog));
+  g_assert_cmpstr (ep_profile_get_host (work), ==, "smtp.work.example");
+
+  /* A password typed into a new profile counts too; closing the window asks, and the window
+   * stays open until the user says so. */
+  editor = open_add (f, "custom");
+  gtk_editable_set_text (GTK_EDITABLE (ep_profile_editor_get_field (editor, "password")), "typed");
+  g_assert_true (ep_profile_editor_has_changes (editor));
+  gtk_window_close (GTK_WINDOW (f->dialog));
+  ep_test_iterate (50);
+  question = ep_profile_editor_get_discard_dialog (editor);
+  g_assert_nonnull (question);
+  g_assert_cmpstr (adw_message_dialog_get_body (question), ==, "The new profile has not been saved.");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (f->dialog)));
+  adw_message_dialog_response (question, "cancel");
+  ep_test_iterate (50);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (f->dialog)));
+  g_assert_true (ep_profiles_dialog_get_editor (f->dialog) == editor);
+  gtk_window_close (GTK_WINDOW (f->dialog));
+  ep_test_iterate (50);
+  g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &closed);
+  adw_message_dialog_response (ep_profile_editor_get_discard_dialog (editor), "discard");
+  ep_test_iterate (50);
+  g_assert_null (closed);   /* the window closed, the unsaved profile with it */
+  g_assert_cmpuint (g_list_model_get_n_items (ep_profile_store_list (f->store)), ==, 2);
+  f->dialog = ep_profiles_dialog_new (NULL, f->store);   /* for the fixture's tear-down */
+}
+
 static void
 test_sandbox_protected (Fixture       *f,
                         gconstpointer  data)
@@ -629,6 +697,7 @@ main (int   argc,
   ADD ("duplicate", test_duplicate);
   ADD ("delete-undo", test_delete_undo);
   ADD ("set-default", test_set_default);
+  ADD ("back-asks", test_back_asks);
   ADD ("sandbox-protected", test_sandbox_protected);
   ADD ("no-keyring", test_no_keyring);
   ADD ("screenshot", test_screenshot);

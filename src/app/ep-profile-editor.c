@@ -57,6 +57,7 @@ struct _EpProfileEditor
   EpProfileStore         *store;
   EpProfile              *original;      /* NULL for a new profile until its first save */
   EpProfile              *draft;         /* what the fields say; same id as @original */
+  EpProfile              *baseline;      /* the draft as it was when the editor opened */
   GCancellable           *cancellable;
   EpKeyringState          keyring;
   gboolean                has_stored_password;
@@ -68,6 +69,7 @@ struct _EpProfileEditor
 
   /* Weak */
   EpConnectionTestWindow *test_window;
+  AdwMessageDialog       *discard_dialog;
 };
 
 G_DEFINE_FINAL_TYPE (EpProfileEditor, ep_profile_editor, ADW_TYPE_BIN)
@@ -516,6 +518,7 @@ draft_pinned_cb (EpProfileEditor *self)
       g_strcmp0 (ep_profile_get_pinned_sha256 (self->original), pinned) != 0)
     {
       ep_profile_set_pinned_sha256 (self->original, pinned);
+      ep_profile_set_pinned_sha256 (self->baseline, pinned);   /* saved already: no change */
       persist_on_original (self);
     }
 }
@@ -741,12 +744,137 @@ save_action (GtkWidget  *widget,
   ep_profile_editor_save (EP_PROFILE_EDITOR (widget));
 }
 
+/**
+ * ep_profile_editor_has_changes:
+ *
+ * Returns: whether leaving now would lose something the user did: a setting changed since the
+ *   editor opened (a certificate trusted and stored at once does not count), or a password typed
+ */
+gboolean
+ep_profile_editor_has_changes (EpProfileEditor *self)
+{
+  EpProfile *a, *b;
+
+  g_return_val_if_fail (EP_IS_PROFILE_EDITOR (self), FALSE);
+
+  a = self->baseline;
+  b = self->draft;
+  return *text_of (self->password_row) != '\0' ||
+         g_strcmp0 (ep_profile_get_name (a), ep_profile_get_name (b)) != 0 ||
+         g_strcmp0 (ep_profile_get_sender_name (a), ep_profile_get_sender_name (b)) != 0 ||
+         g_strcmp0 (ep_profile_get_sender_address (a), ep_profile_get_sender_address (b)) != 0 ||
+         g_strcmp0 (ep_profile_get_host (a), ep_profile_get_host (b)) != 0 ||
+         ep_profile_get_port (a) != ep_profile_get_port (b) ||
+         ep_profile_get_security (a) != ep_profile_get_security (b) ||
+         g_strcmp0 (ep_profile_get_username (a), ep_profile_get_username (b)) != 0 ||
+         ep_profile_get_auth (a) != ep_profile_get_auth (b) ||
+         g_strcmp0 (ep_profile_get_pinned_sha256 (a), ep_profile_get_pinned_sha256 (b)) != 0 ||
+         ep_profile_get_timeout (a) != ep_profile_get_timeout (b) ||
+         g_strcmp0 (ep_profile_get_ehlo_name (a), ep_profile_get_ehlo_name (b)) != 0;
+}
+
+static void
+discard_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  EpProfileEditor *self = g_task_get_source_object (task);
+
+  /* Answered: the question is over even if GTK keeps the window a little longer. */
+  g_object_remove_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->discard_dialog);
+  self->discard_dialog = NULL;
+  g_task_return_boolean (task, g_str_equal (response, "discard"));
+}
+
+/**
+ * ep_profile_editor_ask_discard_async:
+ *
+ * Asks "Discard Changes?" over the window holding the editor. Finishes with %TRUE when the
+ * user chose to discard, %FALSE when they keep editing (or a question is already open).
+ */
+void
+ep_profile_editor_ask_discard_async (EpProfileEditor     *self,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  g_return_if_fail (EP_IS_PROFILE_EDITOR (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, ep_profile_editor_ask_discard_async);
+  if (self->discard_dialog != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->discard_dialog));
+      g_task_return_boolean (task, FALSE);
+      return;
+    }
+
+  if (self->original == NULL)
+    body = g_strdup (_("The new profile has not been saved."));
+  else
+    /* Translators: %s is a profile's name */
+    body = g_strdup_printf (_("The changes to “%s” have not been saved."),
+                            ep_profile_get_name (self->original));
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                   _("Discard Changes?"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Keep Editing"),
+                                    "discard", _("_Discard"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (discard_response_cb), g_steal_pointer (&task));
+  self->discard_dialog = ADW_MESSAGE_DIALOG (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->discard_dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+gboolean
+ep_profile_editor_ask_discard_finish (EpProfileEditor  *self,
+                                      GAsyncResult     *result,
+                                      GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Returns: (transfer none) (nullable): the open "Discard Changes?" question, for tests */
+AdwMessageDialog *
+ep_profile_editor_get_discard_dialog (EpProfileEditor *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE_EDITOR (self), NULL);
+  return self->discard_dialog;
+}
+
+static void
+back_discard_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  EpProfileEditor *self = EP_PROFILE_EDITOR (source);
+
+  if (ep_profile_editor_ask_discard_finish (self, result, NULL))
+    g_signal_emit (self, signals[DONE], 0);
+}
+
+/* Back (or Escape): leaves at once when nothing would be lost, otherwise asks first. */
 static void
 cancel_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
 {
-  g_signal_emit (widget, signals[DONE], 0);
+  EpProfileEditor *self = EP_PROFILE_EDITOR (widget);
+
+  if (!ep_profile_editor_has_changes (self))
+    g_signal_emit (widget, signals[DONE], 0);
+  else
+    ep_profile_editor_ask_discard_async (self, back_discard_cb, NULL);
 }
 
 static void
@@ -856,6 +984,8 @@ ep_profile_editor_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   if (self->test_window != NULL)
     gtk_window_destroy (GTK_WINDOW (self->test_window));
+  if (self->discard_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->discard_dialog));
   if (self->draft != NULL)
     g_signal_handlers_disconnect_by_data (self->draft, self);
 
@@ -873,6 +1003,7 @@ ep_profile_editor_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->original);
   g_clear_object (&self->draft);
+  g_clear_object (&self->baseline);
   g_free (self->problem);
 
   G_OBJECT_CLASS (ep_profile_editor_parent_class)->finalize (object);
@@ -893,7 +1024,7 @@ ep_profile_editor_class_init (EpProfileEditorClass *klass)
    */
   signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, EP_TYPE_PROFILE);
-  /* Back without saving. */
+  /* Back without saving (after asking, when something would be lost). */
   signals[DONE] = g_signal_new ("done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
@@ -1015,6 +1146,7 @@ ep_profile_editor_new (EpProfileStore *store,
   update_keyring_row (self);
   if (!self->is_sandbox)
     check_keyring (self);
+  self->baseline = ep_profile_copy (self->draft, ep_profile_get_id (self->draft), NULL);
   return self;
 }
 

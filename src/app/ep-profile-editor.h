@@ -34,5 +34,13 @@ gboolean         ep_profile_editor_has_stored_password (EpProfileEditor *self);
 const char      *ep_profile_editor_get_problem        (EpProfileEditor *self);
 GtkWidget       *ep_profile_editor_get_field          (EpProfileEditor *self,
                                                        const char      *name);
+gboolean         ep_profile_editor_has_changes        (EpProfileEditor *self);
+void             ep_profile_editor_ask_discard_async  (EpProfileEditor     *self,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+gboolean         ep_profile_editor_ask_discard_finish (EpProfileEditor  *self,
+                                                       GAsyncResult     *result,
+                                                       GError          **error);
+AdwMessageDialog *ep_profile_editor_get_discard_dialog (EpProfileEditor *self);
 
 G_END_DECLS

@@ -610,6 +610,35 @@ ep_profiles_dialog_finalize (GObject *object)
 }
 
 static void
+close_discard_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(EpProfilesDialog) self = user_data;
+
+  if (ep_profile_editor_ask_discard_finish (EP_PROFILE_EDITOR (source), result, NULL) &&
+      self->editor == EP_PROFILE_EDITOR (source))
+    {
+      close_editor (self);
+      gtk_window_close (GTK_WINDOW (self));
+    }
+}
+
+/* Closing the window with unsaved edits in the editor asks first, as Back does. */
+static gboolean
+ep_profiles_dialog_close_request (GtkWindow *window)
+{
+  EpProfilesDialog *self = EP_PROFILES_DIALOG (window);
+
+  if (self->editor != NULL && ep_profile_editor_has_changes (self->editor))
+    {
+      ep_profile_editor_ask_discard_async (self->editor, close_discard_cb, g_object_ref (self));
+      return TRUE;
+    }
+  return GTK_WINDOW_CLASS (ep_profiles_dialog_parent_class)->close_request (window);
+}
+
+static void
 ep_profiles_dialog_class_init (EpProfilesDialogClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -617,6 +646,7 @@ ep_profiles_dialog_class_init (EpProfilesDialogClass *klass)
 
   object_class->dispose = ep_profiles_dialog_dispose;
   object_class->finalize = ep_profiles_dialog_finalize;
+  GTK_WINDOW_CLASS (klass)->close_request = ep_profiles_dialog_close_request;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/epistlemail/Epistle/ep-profiles-dialog.ui");
