@@ -83,6 +83,7 @@ main (int   argc,
       best_glib = MIN (best_glib, run_glib (in, out));
     }
 
+  printf ("base64-impl %s\n", ep_base64_get_implementation ());
   printf ("base64-ours-MBps %.0f\n", INPUT_SIZE / best_ours / 1e6);
   printf ("base64-glib-MBps %.0f\n", INPUT_SIZE / best_glib / 1e6);
   printf ("# checksum %" G_GUINT64_FORMAT "\n", sink);

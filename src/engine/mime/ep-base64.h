@@ -34,5 +34,6 @@ char   *ep_base64_encode         (const guint8    *in,
 guint8 *ep_base64_decode         (const char      *in,
                                   gsize           *out_len,
                                   GError         **error);
+const char *ep_base64_get_implementation (void);
 
 G_END_DECLS
