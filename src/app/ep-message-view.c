@@ -42,44 +42,106 @@ save_data_free (SaveData *data)
   g_free (data);
 }
 
+/* One "Save Attachment" in progress: its own copy of what to write, so that the view can be
+ * rebuilt (or closed) while the chooser is open. */
+typedef struct {
+  GBytes    *data;
+  GtkWindow *parent;
+} SaveOp;
+
+static void
+save_op_free (SaveOp *op)
+{
+  g_bytes_unref (op->data);
+  g_object_unref (op->parent);
+  g_free (op);
+}
+
+static void
+show_save_error (SaveOp     *op,
+                 const char *message)
+{
+  GtkWidget *dialog = adw_message_dialog_new (op->parent, _("Could Not Save the Attachment"), message);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+write_attachment (SaveOp *op,
+                  GFile  *file)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_replace_contents (file, g_bytes_get_data (op->data, NULL), g_bytes_get_size (op->data),
+                                NULL, FALSE, G_FILE_CREATE_NONE, NULL, NULL, &error))
+    show_save_error (op, error->message);
+}
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+static void
+save_dialog_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  SaveOp *op = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = gtk_file_dialog_save_finish (GTK_FILE_DIALOG (source), result, &error);
+
+  if (file != NULL)
+    write_attachment (op, file);
+  else if (!g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED) &&
+           !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_CANCELLED))
+    show_save_error (op, error->message);
+  save_op_free (op);
+}
+#else
 static void
 save_response_cb (GtkNativeDialog *chooser,
                   int              response,
-                  SaveData        *data)
+                  SaveOp          *op)
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autoptr(GError) error = NULL;
 
-      if (!g_file_replace_contents (file, g_bytes_get_data (data->data, NULL),
-                                    g_bytes_get_size (data->data), NULL, FALSE,
-                                    G_FILE_CREATE_NONE, NULL, NULL, &error))
-        {
-          GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (g_object_get_data (G_OBJECT (chooser), "view")));
-          GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (root), _("Could Not Save the Attachment"),
-                                                      error->message);
-
-          adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-          gtk_window_present (GTK_WINDOW (dialog));
-        }
+      if (file != NULL)
+        write_attachment (op, file);
     }
+  save_op_free (op);
   g_object_unref (chooser);
 }
+#endif
 
 static void
 save_clicked_cb (GtkButton *button,
                  SaveData  *data)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (button));
-  GtkFileChooserNative *chooser;
+  SaveOp *op = g_new0 (SaveOp, 1);
 
-  chooser = gtk_file_chooser_native_new (_("Save Attachment"), GTK_WINDOW (root),
-                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), data->name);
-  g_object_set_data (G_OBJECT (chooser), "view", button);
-  g_signal_connect (chooser, "response", G_CALLBACK (save_response_cb), data);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  op->data = g_bytes_ref (data->data);
+  op->parent = g_object_ref (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (button))));
+
+  /* Both go through the file chooser portal inside a sandbox. */
+#if GTK_CHECK_VERSION (4, 10, 0)
+  {
+    g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+
+    gtk_file_dialog_set_title (dialog, _("Save Attachment"));
+    gtk_file_dialog_set_initial_name (dialog, data->name);
+    gtk_file_dialog_save (dialog, op->parent, NULL, save_dialog_cb, op);
+  }
+#else
+  {
+    GtkFileChooserNative *chooser;
+
+    chooser = gtk_file_chooser_native_new (_("Save Attachment"), op->parent,
+                                           GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), data->name);
+    g_signal_connect (chooser, "response", G_CALLBACK (save_response_cb), op);
+    gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  }
+#endif
 }
 
 static GtkWidget *

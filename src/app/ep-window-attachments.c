@@ -333,6 +333,37 @@ body_paste_cb (GtkTextView *view,
 /* Actions */
 
 static void
+add_files (EpWindow   *self,
+           GListModel *files)
+{
+  guint n = g_list_model_get_n_items (files);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GFile) file = g_list_model_get_item (files, i);
+      ep_window_add_file (self, file, NULL);
+    }
+}
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+static void
+attach_dialog_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(EpWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) files = gtk_file_dialog_open_multiple_finish (GTK_FILE_DIALOG (source),
+                                                                      result, &error);
+
+  if (files != NULL)
+    add_files (self, files);
+  else if (!g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED) &&
+           !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_CANCELLED))
+    ep_window_show_toast (self, error->message);
+}
+#else
+static void
 chooser_response_cb (GtkNativeDialog *chooser,
                      int              response,
                      EpWindow        *self)
@@ -340,16 +371,13 @@ chooser_response_cb (GtkNativeDialog *chooser,
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (chooser));
-      guint n = g_list_model_get_n_items (files);
 
-      for (guint i = 0; i < n; i++)
-        {
-          g_autoptr(GFile) file = g_list_model_get_item (files, i);
-          ep_window_add_file (self, file, NULL);
-        }
+      add_files (self, files);
     }
   g_object_unref (chooser);
+  g_object_unref (self);
 }
+#endif
 
 static void
 attach_action (GtkWidget  *widget,
@@ -357,16 +385,26 @@ attach_action (GtkWidget  *widget,
                GVariant   *parameter)
 {
   EpWindow *self = EP_WINDOW (widget);
+
+  /* Both go through the file chooser portal inside a sandbox: no file system access needed. */
+#if GTK_CHECK_VERSION (4, 10, 0)
+  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+
+  gtk_file_dialog_set_title (dialog, _("Attach Files"));
+  gtk_file_dialog_set_accept_label (dialog, _("_Attach"));
+  gtk_file_dialog_set_modal (dialog, TRUE);
+  gtk_file_dialog_open_multiple (dialog, GTK_WINDOW (self), NULL, attach_dialog_cb, g_object_ref (self));
+#else
   GtkFileChooserNative *chooser;
 
-  /* GtkFileChooserNative goes through the file chooser portal inside a sandbox. */
   chooser = gtk_file_chooser_native_new (_("Attach Files"), GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_OPEN,
                                          _("_Attach"), _("_Cancel"));
   gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (chooser), TRUE);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (chooser_response_cb), self);
+  g_signal_connect (chooser, "response", G_CALLBACK (chooser_response_cb), g_object_ref (self));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+#endif
 }
 
 static void

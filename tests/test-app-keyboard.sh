@@ -1,0 +1,89 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The whole flow from the keyboard alone (issue 5, Accessibility): the real app under Xvfb, no
+# mouse at all. Type the recipient, reach Subject by its mnemonic and the body with Tab, open the
+# file chooser with Ctrl+Shift+A and pick a file by typing its path, send with Ctrl+Return. The
+# built-in Sandbox must receive the message with the file byte-identical.
+set -u
+n=0
+ok () { n=$((n+1)); echo "ok $n $1"; }
+nok () { n=$((n+1)); echo "not ok $n $1"; }
+wait_window () {
+  timeout "$2" sh -c "until xdotool search --onlyvisible --name '$1' >/dev/null 2>&1; do sleep 0.1; done"
+}
+wait_gone () {
+  timeout "$2" sh -c "while xdotool search --onlyvisible --name '$1' >/dev/null 2>&1; do sleep 0.1; done"
+}
+shots="${EPISTLE_BUILDDIR}/screenshots"
+mkdir -p "$shots"
+tmp="$EPISTLE_TEST_TMPDIR"
+inbox="$XDG_DATA_HOME/epistle/sandbox/inbox"
+
+head -c 300000 /dev/urandom > "$tmp/report.bin"
+
+# The desktop's notification daemon, so that a "Message sent" notification can be seen.
+/usr/bin/python3 "$EPISTLE_SRCDIR/tests/notification-server.py" "$tmp/notifications.log" > "$tmp/notify.out" &
+notifier=$!
+for i in $(seq 1 50); do grep -q READY "$tmp/notify.out" 2>/dev/null && break; sleep 0.1; done
+
+"$EPISTLE" >"$tmp/app.log" 2>&1 &
+pid=$!
+if wait_window '^New Message$' 10; then ok "the compose window appears"; else nok "the compose window appears"; fi
+sleep 0.5
+# Focus starts in To.
+xdotool type --delay 5 'bob@example.org'
+xdotool key alt+u
+xdotool type --delay 5 'Quarterly report'
+xdotool key Tab
+xdotool type --delay 5 'Attached, as promised.'
+
+xdotool key ctrl+shift+a
+if wait_window '^Attach Files$' 10; then ok "Ctrl+Shift+A opens the file chooser"; else nok "Ctrl+Shift+A opens the file chooser"; fi
+sleep 0.7
+# GTK's chooser: Ctrl+L opens the location entry; the path, then Enter, picks the file.
+xdotool key ctrl+l
+sleep 0.3
+xdotool type --delay 5 "$tmp/report.bin"
+sleep 0.3
+import -window root "$shots/keyboard-file-chooser.png" 2>/dev/null
+xdotool key Return
+if wait_gone '^Attach Files$' 10; then ok "Enter in the chooser attaches the typed path"; else nok "Enter in the chooser attaches the typed path"; fi
+sleep 0.7
+import -window root "$shots/keyboard-attached.png" 2>/dev/null && ok "screenshot: $shots/keyboard-attached.png"
+
+xdotool key ctrl+Return
+found=""
+for i in $(seq 1 100); do
+  if ls "$inbox"/*.eml >/dev/null 2>&1; then found=1; break; fi
+  sleep 0.1
+done
+if [ -n "$found" ]; then ok "Ctrl+Return sent the message"; else nok "Ctrl+Return sent the message"; sed 's/^/# /' "$tmp/app.log"; fi
+
+eml=$(ls "$inbox"/*.eml 2>/dev/null | head -1)
+if [ -n "$eml" ] && /usr/bin/python3 - "$eml" "$tmp/report.bin" <<'PY'
+import email, email.policy, sys
+msg = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=email.policy.default)
+assert msg['To'] == 'bob@example.org', msg['To']
+assert msg['Subject'] == 'Quarterly report', msg['Subject']
+assert 'Attached, as promised.' in msg.get_body(('plain',)).get_content()
+parts = {p.get_filename(): p.get_content() for p in msg.iter_attachments()}
+assert list(parts) == ['report.bin'], list(parts)
+assert parts['report.bin'] == open(sys.argv[2], 'rb').read(), 'attachment differs'
+PY
+then ok "the Sandbox received recipient, subject, body and the file byte-identical"
+else nok "the Sandbox received recipient, subject, body and the file byte-identical"; fi
+
+# The chooser took the focus and, with no window manager here, nothing gives it back: the
+# window is not the active one when the message goes, so the desktop is told.
+if grep -q '"summary": "Message sent", "body": "Quarterly report"' "$tmp/notifications.log" 2>/dev/null; then
+  ok "a desktop notification says the message was sent, with its subject"
+else
+  nok "a desktop notification says the message was sent, with its subject"
+  sed 's/^/# /' "$tmp/notifications.log" 2>/dev/null
+fi
+
+kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+kill "$notifier" 2>/dev/null; wait "$notifier" 2>/dev/null
+if grep -E 'CRITICAL|WARNING' "$tmp/app.log" >/dev/null; then nok "no warnings from the app"; sed 's/^/# /' "$tmp/app.log"
+else ok "no warnings from the app"; fi
+echo "1..$n"
