@@ -26,5 +26,16 @@ for size in 16 32 64 128; do
 done
 colours=$(grep -oE '(fill|stroke)="#[0-9a-fA-F]{3,6}"' "$icons/symbolic/apps/io.github.epistlemail.Epistle-symbolic.svg" | sort -u | wc -l)
 if [ "$colours" -le 1 ]; then ok "the symbolic icon uses one colour"; else nok "the symbolic icon uses $colours colours"; fi
+
+# Every themed icon the UI names exists in the icon theme the app runs with (Adwaita, or hicolor
+# where the app's own icons go): a missing one shows as a broken-image square.
+names=$(cat "$root"/src/app/*.ui "$root"/src/app/*.c | grep -oE '"[a-z-]+-symbolic"|>[a-z-]+-symbolic<' | tr -d '"<>' | sort -u)
+missing=""
+for name in $names; do
+  found=$(find /usr/share/icons/Adwaita /usr/share/icons/hicolor "$icons" \( -name "$name.svg" -o -name "$name.symbolic.png" -o -name "$name.png" \) 2>/dev/null | head -1)
+  [ -n "$found" ] || missing="$missing $name"
+done
+if [ -z "$missing" ]; then ok "all $(echo "$names" | wc -w) themed icons the UI uses exist"
+else nok "icons missing from the theme:$missing"; fi
 rm -rf "$tmp"
 echo "1..$n"
