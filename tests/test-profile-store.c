@@ -215,8 +215,10 @@ new_loaded_store (const char *dir)
   g_autoptr(GError) error = NULL;
   EpProfileStore *store = ep_profile_store_new (dir);
 
-  ep_profile_store_load (store, &error);
+  gboolean loaded = ep_profile_store_load (store, &error);
+
   g_assert_no_error (error);
+  g_assert_true (loaded);
   return store;
 }
 
@@ -751,17 +753,21 @@ test_store_default_id (void)
 static void
 test_keyfile_strings (void)
 {
-  static const char * const valid[] = {
-    "", "plain", "\\sleading", "trailing  ", "a\\nb\\tc\\rd", "back\\\\slash",
-    "été ☃", "a;b", "a;b;", ";", "a;;b", "x\\;y;z", "\\s;\\\\;",
+  /* As written in the file; list_only: "\;" is for lists, GKeyFile refuses it in a string. */
+  static const struct { const char *raw; gboolean list_only; } valid_values[] = {
+    { "", FALSE }, { "plain", FALSE }, { "\\sleading", FALSE }, { "trailing  ", FALSE },
+    { "a\\nb\\tc\\rd", FALSE }, { "back\\\\slash", FALSE }, { "été ☃", FALSE },
+    { "a;b", FALSE }, { "a;b;", FALSE }, { ";", FALSE }, { "a;;b", FALSE },
+    { "x\\;y;z", TRUE }, { "\\s;\\\\;", FALSE },
   };
   static const char * const invalid[] = {
     "\\x", "\\", "a\\", "\\x\\", "a;\\q;b\\",
   };
   g_autoptr(GKeyFile) keyfile = g_key_file_new ();
 
-  for (gsize i = 0; i < G_N_ELEMENTS (valid); i++)
+  for (gsize i = 0; i < G_N_ELEMENTS (valid_values); i++)
     {
+      const char *raw = valid_values[i].raw;
       g_autoptr(GError) glib_error = NULL;
       g_autoptr(GError) our_error = NULL;
       g_autofree char *glib_value = NULL;
@@ -769,16 +775,16 @@ test_keyfile_strings (void)
       g_auto(GStrv) glib_list = NULL;
       g_auto(GStrv) our_list = NULL;
 
-      g_test_message ("value “%s”", valid[i]);
-      g_key_file_set_value (keyfile, "g", "k", valid[i]);
+      g_test_message ("value “%s”", raw);
+      g_key_file_set_value (keyfile, "g", "k", raw);
       glib_list = g_key_file_get_string_list (keyfile, "g", "k", NULL, &glib_error);
       g_assert_no_error (glib_error);
       our_list = ep_store_keyfile_get_string_list (keyfile, "g", "k", &our_error);
       g_assert_no_error (our_error);
       g_assert_true (g_strv_equal ((const char * const *) glib_list, (const char * const *) our_list));
 
-      if (strchr (valid[i], ';') != NULL && strstr (valid[i], "\\;") != NULL)
-        continue;   /* "\;" is for lists only: GKeyFile refuses it in a string */
+      if (valid_values[i].list_only)
+        continue;
       glib_value = g_key_file_get_string (keyfile, "g", "k", &glib_error);
       g_assert_no_error (glib_error);
       our_value = ep_store_keyfile_get_string (keyfile, "g", "k", &our_error);
@@ -848,6 +854,12 @@ test_store_hand_edits (void)
   g_assert_nonnull (strstr (file, "[Profile sandbox]\nport=abc\nsender-name=Me\n"));
   g_assert_nonnull (strstr (file, "host=b.example"));
   g_clear_pointer (&file, g_free);
+  /* What a connection test learns by itself is no edit: the group still stays. */
+  ep_profile_set_size_limit (ep_profile_store_get_sandbox (store), 1000000);
+  g_assert_true (ep_profile_store_save (store, &error));
+  file = ep_test_read_file (path);
+  g_assert_nonnull (strstr (file, "[Profile sandbox]\nport=abc\nsender-name=Me\n"));
+  g_clear_pointer (&file, g_free);
   /* ...until the user changes the Sandbox: then what they chose now is written. */
   ep_profile_set_sender_name (ep_profile_store_get_sandbox (store), "Tester");
   g_assert_true (ep_profile_store_save (store, &error));
@@ -906,6 +918,15 @@ test_store_hand_edits (void)
   g_clear_object (&store);
   ep_test_write_file (path, "[Profile w]\nname=W\\tX\nhost=a.example\n");
   store = load_with_problem (dir, "“name” contains a line break or another control character");
+  g_clear_object (&store);
+
+  /* A damaged file with a repeated key: the line named is the line in the file. */
+  ep_test_write_file (path, "[Profile w]\nname=W\nhost=a\nhost=b\n[bad\n");
+  store = ep_profile_store_new (dir);
+  g_assert_false (ep_profile_store_load (store, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, "line 5"));
+  g_clear_error (&error);
   g_clear_object (&store);
 
   /* CRLF line endings, the last line without its LF: the CR is a line ending there too. */

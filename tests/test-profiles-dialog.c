@@ -430,13 +430,15 @@ test_set_default (Fixture       *f,
                    "smtp.work.example:465 · Implicit TLS");
 }
 
-/* Back (and closing the window) with unsaved edits asks before anything is lost; with nothing
- * changed, or only a certificate trusted (stored at once), it just goes back. */
+/* Back (and closing the window, and opening another profile) with unsaved edits asks before
+ * anything is lost; with nothing changed, or only a certificate trusted (stored at once), Back
+ * just goes back. */
 static void
 test_back_asks (Fixture       *f,
                 gconstpointer  data)
 {
   EpProfile *work = add_stored_profile (f, "Work", "smtp.work.example");
+  EpProfile *home = add_stored_profile (f, "Home", "smtp.home.example");
   EpProfilesDialog *closed = f->dialog;
   EpProfileEditor *editor;
   AdwMessageDialog *question;
@@ -444,6 +446,17 @@ test_back_asks (Fixture       *f,
   /* Nothing changed: straight back. */
   ep_profiles_dialog_edit (f->dialog, work);
   editor = ep_profiles_dialog_get_editor (f->dialog);
+  g_assert_false (ep_profile_editor_has_changes (editor));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.cancel", NULL));
+  g_assert_null (ep_profiles_dialog_get_editor (f->dialog));
+
+  /* A certificate trusted during a connection test is stored at once: nothing to lose. */
+  ep_profiles_dialog_edit (f->dialog, work);
+  editor = ep_profiles_dialog_get_editor (f->dialog);
+  ep_profile_set_pinned_sha256 (ep_profile_editor_get_draft (editor),
+                                "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+  g_assert_cmpstr (ep_profile_get_pinned_sha256 (work), ==,
+                   "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
   g_assert_false (ep_profile_editor_has_changes (editor));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.cancel", NULL));
   g_assert_null (ep_profiles_dialog_get_editor (f->dialog));
@@ -460,13 +473,35 @@ test_back_asks (Fixture       *f,
   g_assert_cmpstr (adw_message_dialog_get_body (question), ==, "The changes to “Work” have not been saved.");
   g_assert_cmpstr (adw_message_dialog_get_default_response (question), ==, "cancel");
   ep_test_screenshot (GTK_WIDGET (question), "profile-editor-discard.png");
-  adw_message_dialog_response (question, "cancel");
+  /* Closed as Escape or the window's close button would: the close response, "cancel". */
+  gtk_window_close (GTK_WINDOW (question));
   ep_test_iterate (50);
   g_assert_null (ep_profile_editor_get_discard_dialog (editor));
   g_assert_true (ep_profiles_dialog_get_editor (f->dialog) == editor);
   g_assert_cmpstr (ep_test_get_field (editor, "host"), ==, "smtp.elsewhere.example");
 
-  /* Escape does the same; "Discard" goes back and the stored profile is untouched. */
+  /* Opening another profile asks too; "Keep Editing" stays, "Discard" opens the other one. */
+  ep_profiles_dialog_edit (f->dialog, home);
+  question = ep_profile_editor_get_discard_dialog (editor);
+  g_assert_nonnull (question);
+  gtk_window_close (GTK_WINDOW (question));
+  ep_test_iterate (50);
+  g_assert_true (ep_profiles_dialog_get_editor (f->dialog) == editor);
+  ep_profiles_dialog_edit (f->dialog, work);   /* the same profile: the edits stay, no question */
+  g_assert_null (ep_profile_editor_get_discard_dialog (editor));
+  g_assert_true (ep_profiles_dialog_get_editor (f->dialog) == editor);
+  ep_profiles_dialog_edit (f->dialog, home);
+  adw_message_dialog_response (ep_profile_editor_get_discard_dialog (editor), "discard");
+  ep_test_iterate (50);
+  g_assert_true (ep_profile_editor_get_profile (ep_profiles_dialog_get_editor (f->dialog)) == home);
+  g_assert_cmpstr (ep_profile_get_host (work), ==, "smtp.work.example");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ep_profiles_dialog_get_editor (f->dialog)),
+                                             "editor.cancel", NULL));
+
+  /* Back again on changed edits; "Discard" goes back and the stored profile is untouched. */
+  ep_profiles_dialog_edit (f->dialog, work);
+  editor = ep_profiles_dialog_get_editor (f->dialog);
+  ep_test_set_field (editor, "host", "smtp.elsewhere.example");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.cancel", NULL));
   adw_message_dialog_response (ep_profile_editor_get_discard_dialog (editor), "discard");
   ep_test_iterate (50);
@@ -494,7 +529,7 @@ test_back_asks (Fixture       *f,
   adw_message_dialog_response (ep_profile_editor_get_discard_dialog (editor), "discard");
   ep_test_iterate (50);
   g_assert_null (closed);   /* the window closed, the unsaved profile with it */
-  g_assert_cmpuint (g_list_model_get_n_items (ep_profile_store_list (f->store)), ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (ep_profile_store_list (f->store)), ==, 3);
   f->dialog = ep_profiles_dialog_new (NULL, f->store);   /* for the fixture's tear-down */
 }
 
@@ -579,10 +614,24 @@ check_app_default_in_settings (EpApplication *app)
   g_autoptr(EpProfile) work = ep_profile_new ("Work");
   g_autoptr(EpProfile) home = ep_profile_new ("Home");
   g_autofree char *key = NULL;
+  g_autofree char *file = NULL;
   EpProfileStore *store;
   EpProfilesDialog *dialog;
 
   store = ep_application_get_profile_store (app);
+
+  /* The old default was carried over to GSettings once, and leaves profiles.ini at the next
+   * save. */
+  key = g_settings_get_string (settings, "default-profile");
+  g_assert_cmpstr (key, ==, "old1");
+  g_assert_cmpstr (ep_profile_get_id (ep_profile_store_get_default (store)), ==, "old1");
+  g_assert_true (ep_profile_store_save (store, NULL));
+  g_assert_true (g_file_get_contents (ep_profile_store_get_path (store), &file, NULL, NULL));
+  g_assert_null (strstr (file, "default-profile"));
+  g_assert_null (strstr (file, "[Epistle]"));
+  g_clear_pointer (&key, g_free);
+  g_settings_set_string (settings, "default-profile", "");
+
   ep_profile_set_host (work, "smtp.work.example");
   ep_profile_set_host (home, "smtp.home.example");
   g_assert_true (ep_profile_store_add (store, work, NULL));
@@ -616,10 +665,16 @@ test_app_actions (void)
 {
   g_autoptr(EpApplication) app = ep_application_new ();
   g_autoptr(GError) error = NULL;
+  g_autofree char *config = g_build_filename (g_get_user_config_dir (), "epistle", NULL);
+  g_autofree char *legacy = g_build_filename (config, "profiles.ini", NULL);
   EpProfileStore *store;
   EpProfilesDialog *dialog;
   EpProfileEditor *editor;
 
+  /* A profiles.ini from the first development versions, with the default in it. */
+  g_assert_cmpint (g_mkdir_with_parents (config, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (legacy, "[Epistle]\ndefault-profile=old1\n"
+                                              "[Profile old1]\nname=Old\nhost=old.example\n", -1, NULL));
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   store = ep_application_get_profile_store (app);
@@ -668,6 +723,8 @@ test_screenshot (Fixture       *f,
 
   /* Problems and warnings, as they look. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.cancel", NULL));
+  adw_message_dialog_response (ep_profile_editor_get_discard_dialog (editor), "discard");
+  ep_test_iterate (50);
   editor = open_add (f, "custom");
   ep_test_set_field (editor, "name", "Clear");
   ep_test_set_field (editor, "address", "someone@gmail.com");

@@ -355,8 +355,16 @@ ep_application_startup (GApplication *app)
 
   /* A damaged profiles.ini is moved aside by the store, never overwritten; say so later. */
   ep_profile_store_load (self->profiles, &self->profiles_error);
-  /* The default profile is a preference: GSettings holds it, both ways. */
+  /* The default profile is a preference: GSettings holds it, both ways (carried over once from
+   * profiles.ini, where the first development versions kept it). */
   self->settings = g_settings_new (APP_ID);
+  {
+    g_autofree char *legacy = ep_profile_store_take_legacy_default_id (self->profiles);
+    g_autoptr(GVariant) user_value = g_settings_get_user_value (self->settings, "default-profile");
+
+    if (legacy != NULL && user_value == NULL)
+      g_settings_set_string (self->settings, "default-profile", legacy);
+  }
   g_settings_bind (self->settings, "default-profile", self->profiles, "default-id",
                    G_SETTINGS_BIND_DEFAULT);
 

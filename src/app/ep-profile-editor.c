@@ -781,6 +781,9 @@ discard_response_cb (AdwMessageDialog *dialog,
   g_autoptr(GTask) task = user_data;
   EpProfileEditor *self = g_task_get_source_object (task);
 
+  /* Answered once: adw_message_dialog_response() may be called again on a dialog that stays
+   * open, and the task is gone after this. */
+  g_signal_handlers_disconnect_by_func (dialog, discard_response_cb, user_data);
   /* Answered: the question is over even if GTK keeps the window a little longer. */
   g_object_remove_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->discard_dialog);
   self->discard_dialog = NULL;
@@ -985,7 +988,15 @@ ep_profile_editor_dispose (GObject *object)
   if (self->test_window != NULL)
     gtk_window_destroy (GTK_WINDOW (self->test_window));
   if (self->discard_dialog != NULL)
-    gtk_window_destroy (GTK_WINDOW (self->discard_dialog));
+    {
+      AdwMessageDialog *dialog = self->discard_dialog;
+
+      /* Answer it (keep editing: nothing discarded by accident) so that whoever waits is told. */
+      g_object_ref (dialog);
+      adw_message_dialog_response (dialog, "cancel");
+      gtk_window_destroy (GTK_WINDOW (dialog));
+      g_object_unref (dialog);
+    }
   if (self->draft != NULL)
     g_signal_handlers_disconnect_by_data (self->draft, self);
 

@@ -458,10 +458,9 @@ set_default_action (GtkWidget  *widget,
 
   if (profile == NULL)
     return;
+  /* A preference (GSettings, bound by the application): profiles.ini does not change. */
   if (!ep_profile_store_set_default (self->store, profile, &error))
     show_message (self, error->message);
-  else
-    save_store (self);
 }
 
 /* The toast went away without Undo: the deletion is final, the password goes too. */
@@ -762,17 +761,74 @@ ep_profiles_dialog_present_new (GtkWindow      *parent,
  *
  * Opens the editor on a new profile; nothing is stored until Save.
  */
+/* Opens the editor on @profile, or on a new profile from @preset_id when @profile is %NULL. */
+static void
+open_editor_now (EpProfilesDialog *self,
+                 EpProfile        *profile,
+                 const char       *preset_id)
+{
+  EpProfileEditor *editor = ep_profile_editor_new (self->store, profile, profile == NULL ? preset_id : NULL);
+
+  show_editor (self, editor);
+  if (profile != NULL)
+    gtk_widget_grab_focus (ep_profile_editor_get_field (editor, "name"));
+  else
+    gtk_widget_grab_focus (ep_profile_editor_get_field (editor, preset_id != NULL ? "sender-name" : "address"));
+}
+
+typedef struct {
+  EpProfilesDialog *self;
+  EpProfile        *profile;
+  char             *preset_id;
+} OpenRequest;
+
+static void
+replace_discard_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  OpenRequest *request = user_data;
+
+  if (ep_profile_editor_ask_discard_finish (EP_PROFILE_EDITOR (source), result, NULL) &&
+      request->self->editor == EP_PROFILE_EDITOR (source))
+    open_editor_now (request->self, request->profile, request->preset_id);
+  g_object_unref (request->self);
+  g_clear_object (&request->profile);
+  g_free (request->preset_id);
+  g_free (request);
+}
+
+/* Another editor asked for (the send error's "Edit Profile" from another compose window, say)
+ * while this one holds unsaved edits: ask before they go. The same profile: keep the edits. */
+static void
+open_editor (EpProfilesDialog *self,
+             EpProfile        *profile,
+             const char       *preset_id)
+{
+  OpenRequest *request;
+
+  if (self->editor == NULL || !ep_profile_editor_has_changes (self->editor))
+    {
+      open_editor_now (self, profile, preset_id);
+      return;
+    }
+  if (profile != NULL && ep_profile_editor_get_profile (self->editor) == profile)
+    return;
+
+  request = g_new0 (OpenRequest, 1);
+  request->self = g_object_ref (self);
+  request->profile = profile != NULL ? g_object_ref (profile) : NULL;
+  request->preset_id = g_strdup (preset_id);
+  ep_profile_editor_ask_discard_async (self->editor, replace_discard_cb, request);
+}
+
 void
 ep_profiles_dialog_add (EpProfilesDialog *self,
                         const char       *preset_id)
 {
-  EpProfileEditor *editor;
-
   g_return_if_fail (EP_IS_PROFILES_DIALOG (self));
 
-  editor = ep_profile_editor_new (self->store, NULL, preset_id);
-  show_editor (self, editor);
-  gtk_widget_grab_focus (ep_profile_editor_get_field (editor, preset_id != NULL ? "sender-name" : "address"));
+  open_editor (self, NULL, preset_id);
 }
 
 void
@@ -782,8 +838,7 @@ ep_profiles_dialog_edit (EpProfilesDialog *self,
   g_return_if_fail (EP_IS_PROFILES_DIALOG (self));
   g_return_if_fail (EP_IS_PROFILE (profile));
 
-  show_editor (self, ep_profile_editor_new (self->store, profile, NULL));
-  gtk_widget_grab_focus (ep_profile_editor_get_field (self->editor, "name"));
+  open_editor (self, profile, NULL);
 }
 
 /* Returns: (transfer none) (nullable): the editor shown as the subpage */

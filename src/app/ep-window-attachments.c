@@ -356,6 +356,8 @@ attach_dialog_cb (GObject      *source,
   g_autoptr(GListModel) files = gtk_file_dialog_open_multiple_finish (GTK_FILE_DIALOG (source),
                                                                       result, &error);
 
+  if (gtk_widget_in_destruction (GTK_WIDGET (self)))
+    return;   /* the window was closed meanwhile */
   if (files != NULL)
     add_files (self, files);
   else if (!g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED) &&
@@ -368,7 +370,8 @@ chooser_response_cb (GtkNativeDialog *chooser,
                      int              response,
                      EpWindow        *self)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
+  /* The window may have been closed meanwhile: nothing to attach to. */
+  if (response == GTK_RESPONSE_ACCEPT && !gtk_widget_in_destruction (GTK_WIDGET (self)))
     {
       g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (chooser));
 

@@ -22,6 +22,8 @@
 
 #define PROFILES_FILE_NAME     "profiles.ini"
 #define PROFILE_GROUP_PREFIX   "Profile "
+#define LEGACY_GROUP           "Epistle"
+#define LEGACY_KEY_DEFAULT     "default-profile"
 
 #define KEY_NAME           "name"
 #define KEY_SENDER_NAME    "sender-name"
@@ -82,7 +84,10 @@ profile_notify_cb (EpProfile      *profile,
                    GParamSpec     *pspec,
                    EpProfileStore *self)
 {
-  if (ep_profile_get_is_sandbox (profile))
+  /* What a connection test learns by itself (the SIZE limit, a pin kept at once) is no edit of
+   * the user's: it must not replace a Sandbox group that did not load. */
+  if (ep_profile_get_is_sandbox (profile) &&
+      !g_str_equal (pspec->name, "size-limit") && !g_str_equal (pspec->name, "pinned-sha256"))
     self->sandbox_edited = TRUE;
   emit_changed (self);
 }
@@ -437,7 +442,8 @@ ep_profile_store_get_path (EpProfileStore *self)
 static void
 replace_contents (EpProfileStore *self,
                   GKeyFile       *keyfile,
-                  GPtrArray      *profiles)
+                  GPtrArray      *profiles,
+                  gboolean        sandbox_group_kept)
 {
   clear_profiles (self);
   g_key_file_unref (self->keyfile);
@@ -445,7 +451,7 @@ replace_contents (EpProfileStore *self,
   for (guint i = 0; i < profiles->len; i++)
     track_profile (self, profiles->pdata[i]);
   g_list_store_splice (self->profiles, 0, 0, profiles->pdata, profiles->len);
-  self->sandbox_group_kept = FALSE;
+  self->sandbox_group_kept = sandbox_group_kept;
   self->sandbox_edited = FALSE;
   emit_changed (self);
 }
@@ -488,7 +494,7 @@ ep_profile_store_load (EpProfileStore  *self,
       g_autofree char *aside = NULL;
 
       g_ptr_array_add (profiles, ep_profile_new_sandbox ());
-      replace_contents (self, empty, profiles);
+      replace_contents (self, empty, profiles, FALSE);
 
       if (g_error_matches (local_error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND))
         return TRUE;
@@ -563,8 +569,7 @@ ep_profile_store_load (EpProfileStore  *self,
   if (sandbox == NULL)
     g_ptr_array_insert (profiles, 0, ep_profile_new_sandbox ());
 
-  replace_contents (self, keyfile, profiles);
-  self->sandbox_group_kept = sandbox_kept;
+  replace_contents (self, keyfile, profiles, sandbox_kept);
 
   if (first_problem != NULL)
     {
@@ -883,6 +888,34 @@ ep_profile_store_set_default (EpProfileStore  *self,
     }
   ep_profile_store_set_default_id (self, ep_profile_get_id (profile));
   return TRUE;
+}
+
+/**
+ * ep_profile_store_take_legacy_default_id:
+ *
+ * Epistle's first development versions kept the default profile in profiles.ini ("[Epistle]
+ * default-profile=ID"); it is a GSettings preference now. Returns that old value, if any, and
+ * drops it from the file (at the next save), so that it is carried over once.
+ *
+ * Returns: (transfer full) (nullable): the id found
+ */
+char *
+ep_profile_store_take_legacy_default_id (EpProfileStore *self)
+{
+  char *id;
+
+  g_return_val_if_fail (EP_IS_PROFILE_STORE (self), NULL);
+
+  id = ep_store_keyfile_get_string (self->keyfile, LEGACY_GROUP, LEGACY_KEY_DEFAULT, NULL);
+  g_key_file_remove_key (self->keyfile, LEGACY_GROUP, LEGACY_KEY_DEFAULT, NULL);
+  if (g_key_file_has_group (self->keyfile, LEGACY_GROUP))
+    {
+      g_auto(GStrv) keys = g_key_file_get_keys (self->keyfile, LEGACY_GROUP, NULL, NULL);
+
+      if (keys == NULL || keys[0] == NULL)
+        g_key_file_remove_group (self->keyfile, LEGACY_GROUP, NULL);
+    }
+  return id;
 }
 
 /**

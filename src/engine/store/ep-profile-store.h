@@ -41,6 +41,7 @@ EpProfile      *ep_profile_store_duplicate      (EpProfileStore  *self,
 
 EpProfile      *ep_profile_store_get_default    (EpProfileStore  *self);
 const char     *ep_profile_store_get_default_id (EpProfileStore  *self);
+char           *ep_profile_store_take_legacy_default_id (EpProfileStore *self);
 void            ep_profile_store_set_default_id (EpProfileStore  *self,
                                                  const char      *id);
 gboolean        ep_profile_store_set_default    (EpProfileStore  *self,

@@ -235,8 +235,12 @@ ep_store_load_keyfile (GKeyFile    *keyfile,
    * damaged file is refused as a whole rather than half-loaded. */
   if (g_utf8_validate (contents, length, NULL))
     {
-      drop_repeated_keys (contents, &length);
-      if (g_key_file_load_from_data (keyfile, contents, length, EP_STORE_KEYFILE_FLAGS, &local_error))
+      /* On a copy: a problem is reported with the line number it has in the file. */
+      g_autofree char *text = g_strndup (contents, length);
+      gsize text_length = length;
+
+      drop_repeated_keys (text, &text_length);
+      if (g_key_file_load_from_data (keyfile, text, text_length, EP_STORE_KEYFILE_FLAGS, &local_error))
         return TRUE;
     }
 
