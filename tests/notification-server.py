@@ -39,10 +39,11 @@ def main():
     def on_call(conn, sender, path, iface, method, params, invocation):
         if method == "Notify":
             app, _replaces, _icon, summary, body = params.unpack()[:5]
-            with open(log_path, "a") as log:
-                log.write(json.dumps({"app": app, "summary": summary, "body": body}) + "\n")
             counter[0] += 1
             invocation.return_value(GLib.Variant("(u)", (counter[0],)))
+            conn.flush_sync(None)   # the answer is out before the log says it happened
+            with open(log_path, "a") as log:
+                log.write(json.dumps({"app": app, "summary": summary, "body": body}) + "\n")
         elif method == "GetCapabilities":
             invocation.return_value(GLib.Variant("(as)", (["body"],)))
         elif method == "GetServerInformation":

@@ -21,7 +21,10 @@ inbox="$XDG_DATA_HOME/epistle/sandbox/inbox"
 
 head -c 300000 /dev/urandom > "$tmp/report.bin"
 
-# The desktop's notification daemon, so that a "Message sent" notification can be seen.
+# The desktop's notification daemon: with no window manager, whether the window is still the
+# active one after the chooser closed depends on timing, and a "Message sent" notification must
+# then reach a daemon rather than end in a GLib warning. (test-window-send checks the
+# notification itself, deterministically.)
 /usr/bin/python3 "$EPISTLE_SRCDIR/tests/notification-server.py" "$tmp/notifications.log" > "$tmp/notify.out" &
 notifier=$!
 for i in $(seq 1 50); do grep -q READY "$tmp/notify.out" 2>/dev/null && break; sleep 0.1; done
@@ -72,15 +75,6 @@ assert parts['report.bin'] == open(sys.argv[2], 'rb').read(), 'attachment differ
 PY
 then ok "the Sandbox received recipient, subject, body and the file byte-identical"
 else nok "the Sandbox received recipient, subject, body and the file byte-identical"; fi
-
-# The chooser took the focus and, with no window manager here, nothing gives it back: the
-# window is not the active one when the message goes, so the desktop is told.
-if grep -q '"summary": "Message sent", "body": "Quarterly report"' "$tmp/notifications.log" 2>/dev/null; then
-  ok "a desktop notification says the message was sent, with its subject"
-else
-  nok "a desktop notification says the message was sent, with its subject"
-  sed 's/^/# /' "$tmp/notifications.log" 2>/dev/null
-fi
 
 kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 kill "$notifier" 2>/dev/null; wait "$notifier" 2>/dev/null

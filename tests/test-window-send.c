@@ -183,6 +183,83 @@ add_profile (guint16 port)
   return profile;
 }
 
+static gboolean
+wait_for_activity (GtkWindow *window,
+                   gboolean   active)
+{
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (gtk_window_is_active (window) != active && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  return gtk_window_is_active (window) == active;
+}
+
+/* Sent while another window has the focus: the desktop is told, through the notification
+ * daemon (tests/notification-server.py stands in for it on the test bus). While the compose
+ * window has the focus, a toast is enough and no notification goes out. */
+static void
+test_notification_when_inactive (void)
+{
+  g_autofree char *log = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "notifications.log", NULL);
+  g_autofree char *script = g_build_filename (g_getenv ("EPISTLE_SRCDIR"), "tests", "notification-server.py", NULL);
+  g_autoptr(GSubprocess) daemon = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *ready = NULL;
+  g_autofree char *logged = NULL;
+  g_autoptr(GError) error = NULL;
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  GtkWidget *other = gtk_window_new ();
+  gint64 end;
+
+  daemon = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "/usr/bin/python3", script, log, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (daemon));
+  ready = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ready, ==, "READY");
+
+  /* Focused: no notification. */
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for_activity (GTK_WINDOW (window), TRUE));
+  fill (window, "ann@example.org", "While you watch", "Hello");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  iterate_while_sending (window, NULL);
+  g_assert_cmpint (ep_window_get_last_result (window)->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+  screenshot_now ("sent-toast.png", 300);
+  g_assert_false (g_file_test (log, G_FILE_TEST_EXISTS));
+
+  /* Another window in front: the notification says so, with the subject. */
+  gtk_window_set_title (GTK_WINDOW (other), "Another application");
+  gtk_window_present (GTK_WINDOW (other));
+  g_assert_true (wait_for_activity (GTK_WINDOW (window), FALSE));
+  fill (window, "ann@example.org", "While you were away", "Hello again");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  iterate_while_sending (window, NULL);
+  g_assert_cmpint (ep_window_get_last_result (window)->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  /* Until a whole line is there (the daemon may be writing it). */
+  while ((logged == NULL || strchr (logged, '\n') == NULL) && g_get_monotonic_time () < end)
+    {
+      g_clear_pointer (&logged, g_free);
+      g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+      g_file_get_contents (log, &logged, NULL, NULL);
+    }
+  g_assert_nonnull (logged);
+  /* One notification (the app name is the test program's here). */
+  g_assert_true (g_str_has_suffix (logged, "\"summary\": \"Message sent\", \"body\": \"While you were away\"}\n"));
+  g_assert_null (strchr (logged, '\n') + 1 < logged + strlen (logged) ? "two lines" : NULL);
+
+  /* Let the answer reach the app before the daemon goes. */
+  end = g_get_monotonic_time () + 200 * 1000;
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  g_subprocess_force_exit (daemon);
+  g_subprocess_wait (daemon, NULL, NULL);
+  ep_window_discard_draft (window);
+  gtk_window_destroy (GTK_WINDOW (other));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_refused_starttls_keeps_message (void)
 {
@@ -368,6 +445,7 @@ main (int argc, char *argv[])
   ep_sandbox_server_set_size_limit (ep_sandbox_server_get_default (), 512 * 1024 * 1024);
 
   g_test_add_func ("/window-send/sandbox", test_send_to_sandbox);
+  g_test_add_func ("/window-send/notification-when-inactive", test_notification_when_inactive);
   g_test_add_func ("/window-send/refused-starttls", test_refused_starttls_keeps_message);
   g_test_add_func ("/window-send/cancel", test_cancel);
   g_test_add_func ("/window-send/responsive-256mib", test_responsive_while_sending_256mib);
