@@ -1083,10 +1083,40 @@ ep_profile_editor_class_init (EpProfileEditorClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "editor.save", NULL);
 }
 
+/* The password row's reveal button has no accessible name in libadwaita 1.2 (a screen reader
+ * says only "toggle button"): name it after what pressing it does. */
+static void
+peek_button_update_label (GtkToggleButton *button)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  gtk_toggle_button_get_active (button) ? _("Hide Password")
+                                                                        : _("Show Password"),
+                                  -1);
+}
+
+static void
+name_peek_buttons (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_TOGGLE_BUTTON (child))
+        {
+          peek_button_update_label (GTK_TOGGLE_BUTTON (child));
+          g_signal_connect (child, "notify::active", G_CALLBACK (peek_button_update_label), NULL);
+        }
+      else if (GTK_IS_BUTTON (child))
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        _("Show or Hide the Password"), -1);
+      name_peek_buttons (child);
+    }
+}
+
 static void
 ep_profile_editor_init (EpProfileEditor *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  name_peek_buttons (GTK_WIDGET (self->password_row));
   self->cancellable = g_cancellable_new ();
 }
 
