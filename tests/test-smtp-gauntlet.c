@@ -2339,6 +2339,9 @@ static const FinalCase final_cases[] = {
   { "421 4.3.2 Shutting down", EP_SMTP_ERROR_TEMPORARY, EP_SMTP_OUTCOME_TEMPORARY, FALSE },
 };
 
+/* With PIPELINING, QUIT leaves right after the end of the message (RFC 2920 §3.1): the server
+ * gets it before it answers. After a 421 the client says nothing more and hangs up. */
+
 /* The reply after the end of data decides. */
 static void
 test_final_reply (gconstpointer data)
@@ -2346,8 +2349,9 @@ test_final_reply (gconstpointer data)
   const FinalCase *c = data;
   g_autofree char *script = g_strdup_printf (TO_MAIL ENVELOPE_OK
                                              "DATA\n"
+                                             "C: QUIT\n"
                                              "S: %s\n"
-                                             "%s", c->reply, c->quit ? QUIT_OK : "EOF\n");
+                                             "%s", c->reply, c->quit ? "S: 221 2.0.0 Bye\nEOF\n" : "EOF\n");
   Run run;
 
   run_script (&run, script, NULL);
@@ -2380,11 +2384,59 @@ test_silence_after_end_of_data (void)
   Options opts = { .timeout = 1 };
   Run run;
 
-  run_script (&run, TO_MAIL ENVELOPE_OK "DATA\nSTALL: 1500\nEOF\n", &opts);
+  run_script (&run, TO_MAIL ENVELOPE_OK "DATA\nC: QUIT\nSTALL: 1500\nEOF\n", &opts);
   assert_exact (&run);
   assert_failed (&run, EP_SMTP_ERROR_DELIVERY_UNKNOWN, EP_SMTP_OUTCOME_UNKNOWN);
   g_assert_cmpint (run.elapsed_us, >=, 900 * 1000);
   g_assert_cmpint (run.elapsed_us, <, slack (3 * G_USEC_PER_SEC));
+  run_clear (&run);
+}
+
+/* The last transaction with PIPELINING: QUIT is on its way before the final reply, so the final
+ * 250 and the 221 share a round trip. (The server here waits for QUIT before it answers: a
+ * client that waited for the 250 first would hang until its timeout.) */
+static void
+test_quit_pipelined_after_data (void)
+{
+  Options opts = { .timeout = 5 };
+  Run run;
+
+  run_script (&run, TO_MAIL ENVELOPE_OK
+              "DATA\n"
+              "C: QUIT\n"
+              "S: 250 2.0.0 Ok: queued as 4711\n"
+              "S: 221 2.0.0 Bye\n"
+              "EOF\n", &opts);
+  assert_exact (&run);
+  assert_delivered (&run);
+  g_assert_cmpint (run.elapsed_us, <, slack (2 * G_USEC_PER_SEC));
+  run_clear (&run);
+}
+
+/* Without PIPELINING, QUIT waits for the final reply like every command. */
+static void
+test_quit_waits_without_pipelining (void)
+{
+  Run run;
+
+  run_script (&run,
+              GREETING C_EHLO EHLO_STARTTLS STARTTLS_OK C_EHLO
+              "S: 250-mx.test\n"
+              "S: 250-SIZE 10485760\n"
+              "S: 250 AUTH PLAIN\n"
+              AUTH_PLAIN_OK
+              "C: MAIL FROM:<alice@example.org> SIZE={SIZE}\n"
+              "S: 250 2.1.0 ok\n"
+              "C: RCPT TO:<bob@example.net>\n"
+              "S: 250 2.1.5 ok\n"
+              "C: DATA\n"
+              "S: 354 go ahead\n"
+              "DATA\n"
+              "QUIET: 200\n"
+              "S: 250 2.0.0 Ok\n"
+              QUIT_OK, NULL);
+  assert_exact (&run);
+  assert_delivered (&run);
   run_clear (&run);
 }
 
@@ -3089,6 +3141,8 @@ main (int   argc,
   add_data_case ("/gauntlet/tx/reset-after-end-of-data", "RESET", test_lost_after_end_of_data);
   add_data_case ("/gauntlet/tx/half-reply-after-end-of-data", "S! 25\nCLOSE", test_lost_after_end_of_data);
   add_case ("/gauntlet/tx/silence-after-end-of-data", test_silence_after_end_of_data);
+  add_case ("/gauntlet/tx/quit-pipelined-after-data", test_quit_pipelined_after_data);
+  add_case ("/gauntlet/tx/quit-waits-without-pipelining", test_quit_waits_without_pipelining);
   add_data_case ("/gauntlet/tx/quit-500-after-success", "S: 500 5.5.2 what?\nEOF\n",
                         test_quit_failure_after_success);
   add_data_case ("/gauntlet/tx/quit-reset-after-success", "RESET\n", test_quit_failure_after_success);

@@ -57,6 +57,9 @@ typedef struct {
   EpSmtpStage         stage;
   guint64             sent;
   gboolean            no_quit;        /* the connection is unusable: close it, say nothing */
+  gboolean            quit_early;     /* the last transaction, with PIPELINING: QUIT follows the
+                                       * end of the message without waiting for its reply */
+  gboolean            quit_sent;
 
   /* BDAT replies still to read, and whether to look for them early (PIPELINING). */
   guint               bdat_pending;
@@ -217,7 +220,7 @@ end_session (Session      *s,
                         || error->code == EP_SMTP_ERROR_TLS_CERTIFICATE))
     polite = FALSE;
 
-  if (polite && ep_smtp_connection_send_line (s->conn, "QUIT", NULL, NULL, NULL))
+  if (polite && (s->quit_sent || ep_smtp_connection_send_line (s->conn, "QUIT", NULL, NULL, NULL)))
     {
       g_autoptr(EpSmtpReply) reply = NULL;
 
@@ -1250,6 +1253,18 @@ handle_final_reply (Session           *s,
   return FALSE;
 }
 
+/* RFC 2920 §3.1 lets QUIT end a group after the message data: on the last transaction it goes
+ * out with the end of the message, and the final reply and the 221 come back together, which
+ * saves the round trip a separate QUIT would cost. Its failure changes nothing here: reading
+ * the final reply will tell. */
+static void
+send_quit_early (Session *s)
+{
+  if (!s->quit_early || s->quit_sent)
+    return;
+  s->quit_sent = ep_smtp_connection_send_line (s->conn, "QUIT", NULL, s->cancellable, NULL);
+}
+
 /* After the end of data, silence or a dropped connection leaves the fate of the message open. */
 static void
 set_delivery_unknown (Session      *s,
@@ -1311,6 +1326,7 @@ send_body_data (Session *s,
   info (s, "[message body: %" G_GUINT64_FORMAT " octets, %" G_GUINT64_FORMAT " on the wire]",
         octets, ep_smtp_data_stream_get_bytes_out (EP_SMTP_DATA_STREAM (data)));
   ep_smtp_transcript_add (s->transcript, EP_SMTP_TRANSCRIPT_CLIENT, ".");
+  send_quit_early (s);
 
   progress (s, EP_SMTP_STAGE_WAITING, octets);
   reply = ep_smtp_connection_read_reply (s->conn, 0, s->cancellable, &local_error);
@@ -1388,6 +1404,8 @@ send_body_bdat (Session *s,
   s->result->bytes_sent = octets;
   info (s, "[message body: %" G_GUINT64_FORMAT " octets in %u BDAT chunks]",
         octets, ep_smtp_bdat_stream_get_n_chunks (EP_SMTP_BDAT_STREAM (bdat)));
+  if (s->bdat_pipelined)
+    send_quit_early (s);
 
   progress (s, EP_SMTP_STAGE_WAITING, octets);
   while (s->bdat_pending > 0)
@@ -1571,6 +1589,9 @@ session_transaction (Session    *s,
 
   if (!check_in_step (s, chunking ? "the recipients" : "354", error))
     return FALSE;
+
+  /* No deferred recipient: no transaction follows this one. */
+  s->quit_early = pipelining && o.deferred->len == 0;
 
   if (!(chunking ? send_body_bdat (s, error) : send_body_data (s, error)))
     return FALSE;
