@@ -5,9 +5,7 @@
 # accessible actions), the Sandbox Inbox with a message, the Server Profiles list and the editor
 # of a new profile. The AT-SPI bus is started here, on the test's private session bus.
 set -u
-n=0
-ok () { n=$((n+1)); echo "ok $n $1"; }
-nok () { n=$((n+1)); echo "not ok $n $1"; }
+. "$EPISTLE_SRCDIR/tests/ep-tap-lib.sh"
 tmp="$EPISTLE_TEST_TMPDIR"
 check () {
   # The checker is a client, not the app under test: GLib warnings in libatspi (an object asked
@@ -55,6 +53,5 @@ check "Server Profiles"
 
 kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 kill "$launcher" 2>/dev/null; wait "$launcher" 2>/dev/null
-if grep -E 'CRITICAL|WARNING' "$tmp/app.log" >/dev/null; then nok "no warnings from the app"; sed 's/^/# /' "$tmp/app.log"
-else ok "no warnings from the app"; fi
+check_app_log "$tmp/app.log"
 echo "1..$n"

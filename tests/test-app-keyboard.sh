@@ -5,15 +5,7 @@
 # file chooser with Ctrl+Shift+A and pick a file by typing its path, send with Ctrl+Return. The
 # built-in Sandbox must receive the message with the file byte-identical.
 set -u
-n=0
-ok () { n=$((n+1)); echo "ok $n $1"; }
-nok () { n=$((n+1)); echo "not ok $n $1"; }
-wait_window () {
-  timeout "$2" sh -c "until xdotool search --onlyvisible --name '$1' >/dev/null 2>&1; do sleep 0.1; done"
-}
-wait_gone () {
-  timeout "$2" sh -c "while xdotool search --onlyvisible --name '$1' >/dev/null 2>&1; do sleep 0.1; done"
-}
+. "$EPISTLE_SRCDIR/tests/ep-tap-lib.sh"
 shots="${EPISTLE_BUILDDIR}/screenshots"
 mkdir -p "$shots"
 tmp="$EPISTLE_TEST_TMPDIR"
@@ -55,12 +47,7 @@ sleep 0.7
 import -window root "$shots/keyboard-attached.png" 2>/dev/null && ok "screenshot: $shots/keyboard-attached.png"
 
 xdotool key ctrl+Return
-found=""
-for i in $(seq 1 100); do
-  if ls "$inbox"/*.eml >/dev/null 2>&1; then found=1; break; fi
-  sleep 0.1
-done
-if [ -n "$found" ]; then ok "Ctrl+Return sent the message"; else nok "Ctrl+Return sent the message"; sed 's/^/# /' "$tmp/app.log"; fi
+if wait_for_inbox 10; then ok "Ctrl+Return sent the message"; else nok "Ctrl+Return sent the message"; sed 's/^/# /' "$tmp/app.log"; fi
 
 eml=$(ls "$inbox"/*.eml 2>/dev/null | head -1)
 if [ -n "$eml" ] && /usr/bin/python3 - "$eml" "$tmp/report.bin" <<'PY'
@@ -78,6 +65,5 @@ else nok "the Sandbox received recipient, subject, body and the file byte-identi
 
 kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 kill "$notifier" 2>/dev/null; wait "$notifier" 2>/dev/null
-if grep -E 'CRITICAL|WARNING' "$tmp/app.log" >/dev/null; then nok "no warnings from the app"; sed 's/^/# /' "$tmp/app.log"
-else ok "no warnings from the app"; fi
+check_app_log "$tmp/app.log"
 echo "1..$n"

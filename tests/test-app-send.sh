@@ -4,12 +4,7 @@
 # real PNG file (and a text file) onto the window with a real X11 drag, press Ctrl+Return. The
 # built-in Sandbox must receive the PNG byte-identical, and Sent must keep the exact same bytes.
 set -u
-n=0
-ok () { n=$((n+1)); echo "ok $n $1"; }
-nok () { n=$((n+1)); echo "not ok $n $1"; }
-wait_window () {
-  timeout "$2" sh -c "until xdotool search --onlyvisible --name '$1' >/dev/null 2>&1; do sleep 0.1; done"
-}
+. "$EPISTLE_SRCDIR/tests/ep-tap-lib.sh"
 shots="${EPISTLE_BUILDDIR}/screenshots"
 mkdir -p "$shots"
 tmp="$EPISTLE_TEST_TMPDIR"
@@ -54,12 +49,7 @@ sleep 0.5
 import -window root "$shots/composer-two-attachments.png" && ok "screenshot: composer with two attachments"
 
 xdotool key ctrl+Return
-found=""
-for i in $(seq 1 100); do
-  if ls "$inbox"/*.eml >/dev/null 2>&1; then found=1; break; fi
-  sleep 0.1
-done
-if [ -n "$found" ]; then ok "Ctrl+Return delivered the message to the Sandbox"; else nok "Ctrl+Return delivered the message to the Sandbox"; sed 's/^/# /' "$tmp/app.log"; fi
+if wait_for_inbox 10; then ok "Ctrl+Return delivered the message to the Sandbox"; else nok "Ctrl+Return delivered the message to the Sandbox"; sed 's/^/# /' "$tmp/app.log"; fi
 sleep 1
 import -window root "$shots/message-sent.png" && ok "screenshot: message sent"
 
@@ -98,6 +88,5 @@ sleep 1.5
 import -window root "$shots/sandbox-inbox-received.png" && ok "screenshot: $shots/sandbox-inbox-received.png"
 
 kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-if grep -E 'CRITICAL|WARNING' "$tmp/app.log" >/dev/null; then nok "no warnings from the app"; sed 's/^/# /' "$tmp/app.log"
-else ok "no warnings from the app"; fi
+check_app_log "$tmp/app.log"
 echo "1..$n"

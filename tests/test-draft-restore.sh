@@ -2,12 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Nothing typed is lost: type into the real app, kill it hard, start it again: the message is back.
 set -u
-n=0
-ok () { n=$((n+1)); echo "ok $n $1"; }
-nok () { n=$((n+1)); echo "not ok $n $1"; }
-wait_window () {
-  timeout "$2" sh -c "until xdotool search --onlyvisible --name '$1' >/dev/null 2>&1; do sleep 0.1; done"
-}
+. "$EPISTLE_SRCDIR/tests/ep-tap-lib.sh"
 shots="${EPISTLE_BUILDDIR}/screenshots"
 mkdir -p "$shots"
 drafts="$XDG_DATA_HOME/epistle/drafts"
@@ -48,9 +43,5 @@ sleep 1
 import -window root "$shots/draft-restored.png" 2>/dev/null && ok "screenshot: $shots/draft-restored.png" || nok "screenshot"
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
-if grep -E 'CRITICAL|WARNING' "$EPISTLE_TEST_TMPDIR"/app*.log >/dev/null; then
-  nok "no warnings from the app"; sed 's/^/# /' "$EPISTLE_TEST_TMPDIR"/app*.log
-else
-  ok "no warnings from the app"
-fi
+check_app_log "$EPISTLE_TEST_TMPDIR"/app*.log
 echo "1..$n"

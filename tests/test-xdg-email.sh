@@ -4,12 +4,7 @@
 # opens a prefilled compose window in the running instance; the file a link names is only
 # offered until the user says Attach (Alt+A); then Ctrl+Return sends it to the Sandbox.
 set -u
-n=0
-ok () { n=$((n+1)); echo "ok $n $1"; }
-nok () { n=$((n+1)); echo "not ok $n $1"; }
-wait_window () {
-  timeout "$2" sh -c "until xdotool search --onlyvisible --name '$1' >/dev/null 2>&1; do sleep 0.1; done"
-}
+. "$EPISTLE_SRCDIR/tests/ep-tap-lib.sh"
 tmp="$EPISTLE_TEST_TMPDIR"
 apps="$XDG_DATA_HOME/applications"
 inbox="$XDG_DATA_HOME/epistle/sandbox/inbox"
@@ -45,10 +40,7 @@ xdotool key alt+a
 sleep 0.8
 xdotool key ctrl+Return
 found=""
-for i in $(seq 1 100); do
-  if ls "$inbox"/*.eml >/dev/null 2>&1; then found=1; break; fi
-  sleep 0.1
-done
+wait_for_inbox 10 && found=1
 eml=$(ls "$inbox"/*.eml 2>/dev/null | head -1)
 if [ -n "$found" ] && grep -q 'figures.csv' "$eml" && grep -q 'cfo@example.org' "$eml"; then
   ok "after Attach, the file went out with the message"

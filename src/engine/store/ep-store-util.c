@@ -375,6 +375,25 @@ unescape_value (const char  *raw,
     }
 }
 
+/* The raw value of @key, unescaped into a string, or into list items when @items is given. */
+static GString *
+get_unescaped (GKeyFile    *keyfile,
+               const char  *group,
+               const char  *key,
+               GPtrArray   *items,
+               GError     **error)
+{
+  g_autofree char *raw = g_key_file_get_value (keyfile, group, key, error);
+  g_autoptr(GString) value = NULL;
+
+  if (raw == NULL)
+    return NULL;
+  value = g_string_sized_new (strlen (raw));
+  if (!unescape_value (raw, key, value, items, error))
+    return NULL;
+  return g_steal_pointer (&value);
+}
+
 /**
  * ep_store_keyfile_get_string:
  *
@@ -391,15 +410,9 @@ ep_store_keyfile_get_string (GKeyFile    *keyfile,
                              const char  *key,
                              GError     **error)
 {
-  g_autofree char *raw = g_key_file_get_value (keyfile, group, key, error);
-  g_autoptr(GString) value = NULL;
+  GString *value = get_unescaped (keyfile, group, key, NULL, error);
 
-  if (raw == NULL)
-    return NULL;
-  value = g_string_sized_new (strlen (raw));
-  if (!unescape_value (raw, key, value, NULL, error))
-    return NULL;
-  return g_string_free (g_steal_pointer (&value), FALSE);
+  return value != NULL ? g_string_free (value, FALSE) : NULL;
 }
 
 /**
@@ -415,15 +428,10 @@ ep_store_keyfile_get_string_list (GKeyFile    *keyfile,
                                   const char  *key,
                                   GError     **error)
 {
-  g_autofree char *raw = g_key_file_get_value (keyfile, group, key, error);
-  g_autoptr(GString) value = NULL;
-  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) rest = get_unescaped (keyfile, group, key, items, error);
 
-  if (raw == NULL)
-    return NULL;
-  value = g_string_sized_new (strlen (raw));
-  items = g_ptr_array_new_with_free_func (g_free);
-  if (!unescape_value (raw, key, value, items, error))
+  if (rest == NULL)
     return NULL;
   g_ptr_array_set_free_func (items, NULL);
   g_ptr_array_add (items, NULL);
