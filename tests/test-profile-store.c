@@ -941,6 +941,31 @@ test_store_hand_edits (void)
   g_assert_cmpstr (ep_profile_get_host (ep_profile_store_lookup_by_id (store, "w")), ==, "a.example");
 }
 
+/* Insert at a position (Undo of a deletion): the Sandbox stays first whatever is asked. */
+static void
+test_store_insert (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("store");
+  g_autoptr(EpProfileStore) store = new_loaded_store (dir);
+  g_autoptr(EpProfile) a = ep_profile_new ("A");
+  g_autoptr(EpProfile) b = ep_profile_new ("B");
+  g_autoptr(EpProfile) c = ep_profile_new ("C");
+  GListModel *list = ep_profile_store_list (store);
+  const char *expected[] = { "Sandbox", "B", "C", "A" };
+
+  g_assert_true (ep_profile_store_add (store, a, NULL));
+  g_assert_true (ep_profile_store_insert (store, b, 0, NULL));          /* before the Sandbox? no */
+  g_assert_true (ep_profile_store_insert (store, c, 2, NULL));
+  g_assert_false (ep_profile_store_insert (store, c, 1, NULL));         /* already there */
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_autoptr(EpProfile) item = g_list_model_get_item (list, i);
+
+      g_assert_cmpstr (ep_profile_get_name (item), ==, expected[i]);
+    }
+}
+
 static void
 test_store_names (void)
 {
@@ -1136,6 +1161,7 @@ main (int   argc,
   g_test_add_func ("/store/profile-store/sandbox", test_store_sandbox);
   g_test_add_func ("/store/profile-store/default-id", test_store_default_id);
   g_test_add_func ("/store/profile-store/hand-edits", test_store_hand_edits);
+  g_test_add_func ("/store/profile-store/insert", test_store_insert);
   g_test_add_func ("/store/profile-store/names", test_store_names);
 
   return g_test_run ();

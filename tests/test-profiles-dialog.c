@@ -358,7 +358,10 @@ static void
 test_delete_undo (Fixture       *f,
                   gconstpointer  data)
 {
+  EpProfile *before = add_stored_profile (f, "Before", "smtp.before.example");
   EpProfile *work = add_stored_profile (f, "Work", "smtp.work.example");
+  EpProfile *after = add_stored_profile (f, "After", "smtp.after.example");
+  GListModel *list = ep_profile_store_list (f->store);
   g_autofree char *id = g_strdup (ep_profile_get_id (work));
   g_autoptr(EpProfileStore) after_delete = NULL;
   g_autoptr(EpProfileStore) after_undo = NULL;
@@ -385,6 +388,16 @@ test_delete_undo (Fixture       *f,
                                                      adw_toast_get_action_target_value (toast)));
   adw_toast_dismiss (toast);
   g_assert_true (ep_profile_store_lookup_by_id (f->store, id) == work);
+  /* Back where it was, between the two others. */
+  {
+    g_autoptr(EpProfile) second = g_list_model_get_item (list, 1);
+    g_autoptr(EpProfile) third = g_list_model_get_item (list, 2);
+    g_autoptr(EpProfile) fourth = g_list_model_get_item (list, 3);
+
+    g_assert_true (second == before);
+    g_assert_true (third == work);
+    g_assert_true (fourth == after);
+  }
   g_assert_true (ep_profile_store_get_default (f->store) == work);
   g_assert_cmpstr (ep_profile_store_get_default_id (f->store), ==, id);
   after_undo = reload (f);

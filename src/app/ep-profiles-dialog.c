@@ -20,6 +20,7 @@ typedef struct
 {
   EpProfile *profile;
   gboolean   was_default;
+  guint      position;      /* in the list, to come back to on Undo */
 } PendingDelete;
 
 struct _EpProfilesDialog
@@ -494,6 +495,14 @@ delete_action (GtkWidget  *widget,
   pending = g_new0 (PendingDelete, 1);
   pending->profile = g_object_ref (profile);
   pending->was_default = ep_profile_store_get_default (self->store) == profile;
+  pending->position = G_MAXUINT;
+  for (guint i = 0; i < g_list_model_get_n_items (ep_profile_store_list (self->store)); i++)
+    {
+      g_autoptr(EpProfile) item = g_list_model_get_item (ep_profile_store_list (self->store), i);
+
+      if (item == profile)
+        pending->position = i;
+    }
   if (!ep_profile_store_remove (self->store, profile, &error))
     {
       pending_delete_free (pending);
@@ -531,7 +540,7 @@ undo_delete_action (GtkWidget  *widget,
   if (pending == NULL)
     return;
   /* The very same object: same id, so the keyring entry (kept until now) still belongs to it. */
-  if (!ep_profile_store_add (self->store, pending->profile, &error))
+  if (!ep_profile_store_insert (self->store, pending->profile, pending->position, &error))
     {
       show_message (self, error->message);
       return;

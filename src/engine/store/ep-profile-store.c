@@ -759,6 +759,23 @@ ep_profile_store_add (EpProfileStore  *self,
                       EpProfile       *profile,
                       GError         **error)
 {
+  return ep_profile_store_insert (self, profile, G_MAXUINT, error);
+}
+
+/**
+ * ep_profile_store_insert:
+ * @position: where in the list (after the Sandbox, which stays first); past the end appends
+ *
+ * Like ep_profile_store_add(), at @position: an undone deletion comes back where it was.
+ */
+gboolean
+ep_profile_store_insert (EpProfileStore  *self,
+                         EpProfile       *profile,
+                         guint            position,
+                         GError         **error)
+{
+  guint n;
+
   g_return_val_if_fail (EP_IS_PROFILE_STORE (self), FALSE);
   g_return_val_if_fail (EP_IS_PROFILE (profile), FALSE);
 
@@ -771,7 +788,8 @@ ep_profile_store_add (EpProfileStore  *self,
   if (!ep_profile_store_check_name (self, ep_profile_get_name (profile), NULL, error))
     return FALSE;
 
-  g_list_store_append (self->profiles, profile);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->profiles));
+  g_list_store_insert (self->profiles, CLAMP (position, 1, n), profile);
   track_profile (self, profile);
   emit_changed (self);
   return TRUE;

@@ -32,6 +32,10 @@ gboolean        ep_profile_store_check_name     (EpProfileStore  *self,
 gboolean        ep_profile_store_add            (EpProfileStore  *self,
                                                  EpProfile       *profile,
                                                  GError         **error);
+gboolean        ep_profile_store_insert         (EpProfileStore  *self,
+                                                 EpProfile       *profile,
+                                                 guint            position,
+                                                 GError         **error);
 gboolean        ep_profile_store_remove         (EpProfileStore  *self,
                                                  EpProfile       *profile,
                                                  GError         **error);
