@@ -739,17 +739,18 @@ typedef struct
 {
   const char *reply;
   gboolean    server_gone;   /* 421: no QUIT */
+  gboolean    temporary;     /* 454, 421: may work later (exit 75), still nothing in clear */
 } StarttlsRefusal;
 
 static const StarttlsRefusal starttls_refusals[] = {
-  { "454 4.7.0 TLS not available due to temporary reason", FALSE },
+  { "454 4.7.0 TLS not available due to temporary reason", FALSE, TRUE },
   { "502 5.5.1 Command not implemented", FALSE },
   { "500 5.5.2 Syntax error, command unrecognized", FALSE },
   { "501 5.5.4 Syntax error in parameters", FALSE },
   { "530 5.7.0 Must issue a STARTTLS command first", FALSE },
   { "354 Start mail input", FALSE },
   { "221 2.0.0 Bye", FALSE },
-  { "421 4.3.2 Service not available, closing channel", TRUE },
+  { "421 4.3.2 Service not available, closing channel", TRUE, TRUE },
 };
 
 /* Anything but 220 to STARTTLS ends the session: QUIT (not after a 421), no AUTH, no MAIL. */
@@ -769,7 +770,11 @@ test_starttls_refused (gconstpointer data)
   assert_exact (&run);
   assert_sent (&run, refusal->server_gone ? "EHLO [127.0.0.1]\r\nSTARTTLS\r\n"
                                           : "EHLO [127.0.0.1]\r\nSTARTTLS\r\nQUIT\r\n");
-  assert_failed (&run, EP_SMTP_ERROR_STARTTLS_UNAVAILABLE, EP_SMTP_OUTCOME_REFUSED);
+  if (refusal->temporary)
+    assert_failed (&run, EP_SMTP_ERROR_TEMPORARY, EP_SMTP_OUTCOME_TEMPORARY);
+  else
+    assert_failed (&run, EP_SMTP_ERROR_STARTTLS_UNAVAILABLE, EP_SMTP_OUTCOME_REFUSED);
+  g_assert_nonnull (strstr (run.error->message, "without encryption"));
   /* The server's words are part of the message. */
   g_assert_nonnull (strstr (run.error->message, refusal->reply + 4));
   assert_no_auth_no_mail (&run);

@@ -597,8 +597,14 @@ session_starttls (Session *s,
       step_reply (s, EP_SMTP_TEST_STEP_TLS, EP_SMTP_TEST_STATUS_FAILED, reply);
       if (reply->code == 421)
         s->no_quit = TRUE;
-      set_reply_error (error, EP_SMTP_ERROR_STARTTLS_UNAVAILABLE,
-                       _("The server refused STARTTLS; refusing to continue without encryption"), reply);
+      /* 454 (RFC 3207: TLS not available for a temporary reason) and 421 (closing down) may
+       * work later: a temporary failure, still without a word sent in clear. */
+      if (reply->code == 454 || reply->code == 421)
+        set_reply_error (error, EP_SMTP_ERROR_TEMPORARY,
+                         _("The server cannot start TLS right now; refusing to continue without encryption"), reply);
+      else
+        set_reply_error (error, EP_SMTP_ERROR_STARTTLS_UNAVAILABLE,
+                         _("The server refused STARTTLS; refusing to continue without encryption"), reply);
       return FALSE;
     }
 
