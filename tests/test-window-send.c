@@ -305,6 +305,82 @@ test_refused_starttls_keeps_message (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A refused recipient: nothing is sent, each refusal is listed with the server's words, and
+ * "Edit Recipients" returns to the message with the refused address selected. */
+static void
+test_refused_recipient_edit (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_script (
+    "S: 220 script ESMTP\n"
+    "C: EHLO *\n"
+    "S: 250-script\n"
+    "S: 250 PIPELINING\n"
+    "C: MAIL FROM:<me@example.org>*\n"
+    "C: RCPT TO:<ann@example.org>\n"
+    "C: RCPT TO:<Nobody@*>\n"
+    "C: DATA\n"
+    "S: 250 2.1.0 ok\n"
+    "S: 250 2.1.5 ok\n"
+    "S: 550 5.1.1 <Nobody@Example.org>: Recipient address rejected: User unknown\n"
+    "S: 354 go ahead\n"
+    "DRAIN\n", &error);
+  EpProfileStore *store = ep_application_get_profile_store (app);
+  g_autofree char *name = g_strdup_printf ("Plain %u", ep_script_server_get_port (server));
+  EpProfile *profile = ep_profile_new (name);
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  GtkWidget *dialog, *cc;
+  g_autofree char *received = NULL;
+  const char *body;
+  int start = -1, end = -1;
+
+  g_assert_no_error (error);
+  ep_profile_set_host (profile, "127.0.0.1");
+  ep_profile_set_port (profile, ep_script_server_get_port (server));
+  ep_profile_set_security (profile, EP_PROFILE_SECURITY_NONE);   /* no sign-in: allowed in clear */
+  ep_profile_set_sender_address (profile, "me@example.org");
+  ep_profile_set_timeout (profile, 5);
+  g_assert_true (ep_profile_store_add (store, profile, NULL));
+  g_object_unref (profile);   /* the store keeps it */
+  ep_window_set_profile (window, profile);
+
+  gtk_window_present (GTK_WINDOW (window));
+  fill (window, "Ann <ann@example.org>", "Party", "Friday!");
+  cc = ep_window_get_field (window, "cc");
+  gtk_editable_set_text (GTK_EDITABLE (cc), "Someone <Nobody@Example.org>");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  iterate_while_sending (window, NULL);
+
+  dialog = ep_window_get_error_dialog (window);
+  g_assert_nonnull (dialog);
+  g_test_message ("%s", adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)));
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Some Recipients Were Refused");
+  body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
+  g_assert_nonnull (strstr (body, "Nothing was sent"));
+  g_assert_nonnull (strstr (body, "Recipient address rejected: User unknown"));
+  g_assert_null (strstr (body, "ann@example.org"));
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "edit"));
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "others"));
+  screenshot_now ("refused-recipients.png", 500);
+  g_assert_true (ep_script_server_wait (server, 5000, NULL));
+  g_assert_cmpuint (ep_script_server_get_n_bodies (server), ==, 0);   /* no octet of the message */
+  received = ep_script_server_dup_received_string (server);
+  g_assert_null (strstr (received, "Friday"));
+
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "edit");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  screenshot_now ("refused-recipients-edit.png", 300);
+  g_assert_true (gtk_widget_has_focus (cc) || gtk_widget_is_focus (cc) ||
+                 gtk_widget_get_focus_child (cc) != NULL);
+  g_assert_true (gtk_editable_get_selection_bounds (GTK_EDITABLE (cc), &start, &end));
+  g_assert_cmpint (start, ==, 9);
+  g_assert_cmpint (end, ==, 9 + (int) strlen ("Nobody@Example.org"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (cc)), ==, "Someone <Nobody@Example.org>");
+
+  ep_window_discard_draft (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static gboolean
 cancel_cb (gpointer data)
 {
@@ -448,6 +524,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/window-send/notification-when-inactive", test_notification_when_inactive);
   g_test_add_func ("/window-send/refused-starttls", test_refused_starttls_keeps_message);
   g_test_add_func ("/window-send/cancel", test_cancel);
+  g_test_add_func ("/window-send/refused-recipient-edit", test_refused_recipient_edit);
   g_test_add_func ("/window-send/responsive-256mib", test_responsive_while_sending_256mib);
   ret = g_test_run ();
 

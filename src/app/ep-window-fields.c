@@ -110,6 +110,42 @@ ep_window_sync_reveal (EpWindow *self)
     gtk_toggle_button_set_active (self->bcc_button, TRUE);
 }
 
+/**
+ * ep_window_select_address:
+ *
+ * Puts the focus on the recipient field that holds @address (To, Cc or Bcc; compared without
+ * regard to case) with the address selected, ready to be corrected or removed.
+ *
+ * Returns: whether @address was found
+ */
+gboolean
+ep_window_select_address (EpWindow   *self,
+                          const char *address)
+{
+  GtkEntry *entries[] = { self->to_entry, self->cc_entry, self->bcc_entry };
+  g_autofree char *wanted = g_utf8_casefold (address, -1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    {
+      const char *text = gtk_editable_get_text (GTK_EDITABLE (entries[i]));
+      g_autofree char *folded = g_utf8_casefold (text, -1);
+      const char *at = strstr (folded, wanted);
+      glong start, end;
+
+      if (at == NULL)
+        continue;
+      /* Case folding keeps ASCII lengths; for the rest count characters in the folded text,
+       * which match the field's when the address is found at all. */
+      start = g_utf8_pointer_to_offset (folded, at);
+      end = start + g_utf8_strlen (wanted, -1);
+      ep_window_sync_reveal (self);
+      gtk_widget_grab_focus (GTK_WIDGET (entries[i]));
+      gtk_editable_select_region (GTK_EDITABLE (entries[i]), (int) start, (int) end);
+      return TRUE;
+    }
+  return FALSE;
+}
+
 void
 ep_window_fields_init (EpWindow *self)
 {

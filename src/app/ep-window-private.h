@@ -72,6 +72,8 @@ void  ep_window_fields_init           (EpWindow *self);
 void  ep_window_update_send_state     (EpWindow *self);
 char *ep_window_dup_not_ready_reason  (EpWindow *self);
 void  ep_window_sync_reveal           (EpWindow *self);
+gboolean ep_window_select_address     (EpWindow   *self,
+                                       const char *address);
 
 /* ep-window-draft.c */
 void     ep_window_draft_init          (EpWindow *self);

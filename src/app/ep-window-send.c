@@ -176,6 +176,13 @@ error_response_cb (AdwMessageDialog *dialog,
     ep_window_start_send (self, FALSE, NULL);
   else if (g_str_equal (response, "others"))
     ep_window_start_send (self, TRUE, NULL);
+  else if (g_str_equal (response, "edit"))
+    {
+      const char *address = g_object_get_data (G_OBJECT (dialog), "refused-address");
+
+      if (address != NULL)
+        ep_window_select_address (self, address);
+    }
   else if (g_str_equal (response, "profile"))
     {
       const char *id = g_object_get_data (G_OBJECT (dialog), "profile-id");
@@ -195,6 +202,7 @@ ep_window_show_send_error (EpWindow     *self,
   g_autoptr(GString) body = g_string_new (NULL);
   GtkWidget *dialog;
   gboolean refused = g_error_matches (error, EP_SMTP_ERROR, EP_SMTP_ERROR_RECIPIENT_REJECTED);
+  const char *first_refused = NULL;
 
   describe_error (self, profile, error, &heading, &suggestion);
   if (refused && result != NULL)
@@ -206,8 +214,11 @@ ep_window_show_send_error (EpWindow     *self,
         {
           EpSmtpRecipientResult *r = result->recipients->pdata[i];
 
-          if (r->code >= 400)
-            g_string_append_printf (body, "\n• %s — %u %s", r->address, r->code, r->text ? r->text : "");
+          if (r->code < 400)
+            continue;
+          g_string_append_printf (body, "\n• %s — %u %s", r->address, r->code, r->text ? r->text : "");
+          if (first_refused == NULL)
+            first_refused = r->address;
         }
     }
   else
@@ -221,6 +232,12 @@ ep_window_show_send_error (EpWindow     *self,
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
   if (refused)
     {
+      /* Edit: back to the message with the first refused address selected. */
+      if (first_refused != NULL)
+        {
+          adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "edit", _("_Edit Recipients"));
+          g_object_set_data_full (G_OBJECT (dialog), "refused-address", g_strdup (first_refused), g_free);
+        }
       adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "others", _("Send to the _Others"));
       adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "others", ADW_RESPONSE_SUGGESTED);
     }
