@@ -299,6 +299,7 @@ cases = [
     Case('CJK subject', subject='会議の議事録について：来週の予定を確認してください', body='よろしく\n'),
     Case('emoji subject', subject='Party 🎉🎂 tonight 🥳 👨‍👩‍👧‍👦', body='🎉\n'),
     Case('RTL subject', subject='שלום עולם مرحبا بالعالم', body='שלום\n'),
+    Case('tabs in subject kept', subject='\tColumns\tA\tand B é\t', body='tabs\n'),
     Case('mixed scripts subject', subject='Ελληνικά Русский 中文 עברית 🎉 ASCII mix'),
     Case('300-character subject', subject=long_subject),
     Case('300-character ASCII word as subject', subject='x' * 300),

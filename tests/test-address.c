@@ -25,6 +25,7 @@ static const ListCase list_cases[] = {
   { "\"Doe, Jane\" <jane@example.com>", "Doe, Jane|jane@example.com|jane@example.com" },
   { "\"He said \\\"hi\\\"\" <h@example.com>", "He said \"hi\"|h@example.com|h@example.com" },
   { "\"back\\\\slash\" <b@example.com>", "back\\slash|b@example.com|b@example.com" },
+  { "\"Tab\tIn Name\" <t@example.com>", "Tab In Name|t@example.com|t@example.com" },
   { "Jane Doe <jane@example.com>, bob@example.com; \"Doe, John\" <j@example.org>",
     "Jane Doe|jane@example.com|jane@example.com\n|bob@example.com|bob@example.com\n"
     "Doe, John|j@example.org|j@example.org" },

@@ -211,12 +211,15 @@ static void
 test_header_text_check (void)
 {
   static const char *bad[] = {
-    "a\rb", "a\nb", "Hi\r\nBcc: x@y", "tab\there", "bell\a", "del\x7f", "nel\xc2\x85",
+    "a\rb", "a\nb", "Hi\r\nBcc: x@y", "bell\a", "del\x7f", "nel\xc2\x85", "vt\v",
     "esc\x1b[31m",
   };
   g_autoptr(GError) error = NULL;
 
   g_assert_true (ep_header_text_check ("Plain text, ünïcödé, 🎉", "Subject", &error));
+  g_assert_no_error (error);
+  /* A tab is whitespace in a header (RFC 5322 WSP): pasted into a subject, it is kept. */
+  g_assert_true (ep_header_text_check ("tab\there", "Subject", &error));
   g_assert_no_error (error);
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)

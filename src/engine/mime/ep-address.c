@@ -221,7 +221,8 @@ ep_address_new (const char  *display_name,
 
       if (!ep_header_text_check (display_name, field, error))
         return NULL;
-      name = g_strstrip (g_strdup (display_name));
+      /* A tab in a name is whitespace like any other (pasted from a table, say). */
+      name = g_strstrip (g_strdelimit (g_strdup (display_name), "\t", ' '));
       if (name[0] != '\0')
         self->name = g_steal_pointer (&name);
     }

@@ -475,7 +475,7 @@ ep_header_text_check (const char  *text,
     {
       gunichar c = g_utf8_get_char (p);
 
-      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
+      if ((c < 0x20 && c != '\t') || c == 0x7f || (c >= 0x80 && c < 0xa0))
         {
           g_set_error (error, EP_MIME_ERROR, EP_MIME_ERROR_INVALID_HEADER,
                        /* Translators: %s is a header name, U+%04X the offending character */
