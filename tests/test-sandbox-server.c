@@ -16,6 +16,7 @@
 typedef struct {
   guint64 size_limit;
   guint   idle_timeout;
+  guint   session_timeout;
 } ServerSetup;
 
 typedef struct {
@@ -33,6 +34,7 @@ typedef struct {
 static const ServerSetup default_setup = { 0, 0 };
 static const ServerSetup small_setup = { 1000, 0 };
 static const ServerSetup idle_setup = { 0, 1 };
+static const ServerSetup session_setup = { 0, 0, 2 };
 
 /* Fixture */
 
@@ -50,6 +52,8 @@ fixture_set_up (Fixture       *fixture,
     ep_sandbox_server_set_size_limit (fixture->server, setup->size_limit);
   if (setup->idle_timeout > 0)
     ep_sandbox_server_set_idle_timeout (fixture->server, setup->idle_timeout);
+  if (setup->session_timeout > 0)
+    ep_sandbox_server_set_session_timeout (fixture->server, setup->session_timeout);
   g_assert_true (ep_sandbox_server_start (fixture->server, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (ep_sandbox_server_get_port (fixture->server), >, 0);
@@ -1311,6 +1315,60 @@ test_limit_errors (Fixture       *fixture,
   client_expect_eof (c);
 }
 
+/* Never idle, yet bounded: a client that keeps sending a little (here a NOOP every 300 ms, or
+ * a message body one line at a time) is told the session is over when its time is up. */
+static void
+test_session_timeout (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(Client) c = client_connect (fixture);
+  g_autoptr(Client) c2 = NULL;
+  gint64 start = g_get_monotonic_time ();
+  gint64 elapsed;
+  guint n_ok = 0;
+
+  for (;;)
+    {
+      g_autofree char *reply = NULL;
+
+      client_send (c, "NOOP\r\n");
+      reply = client_read_reply (c);
+      if (!g_str_equal (reply, "250 2.0.0 Ok"))
+        {
+          g_assert_cmpstr (reply, ==, "421 4.4.2 localhost Session too long, closing connection");
+          break;
+        }
+      n_ok++;
+      g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+      g_usleep (300 * 1000);
+    }
+  elapsed = g_get_monotonic_time () - start;
+  g_assert_cmpuint (n_ok, >=, 4);
+  g_assert_cmpint (elapsed, >=, 1900 * 1000);
+  g_assert_cmpint (elapsed, <, 5 * G_USEC_PER_SEC);
+  client_expect_eof (c);
+
+  /* During DATA, inside TLS: lines of the body for a while, then a pause far shorter than
+   * the idle timeout (300 s here): the session's end comes at its deadline, and nothing is
+   * stored. */
+  start = g_get_monotonic_time ();
+  c2 = client_ready (fixture);
+  client_command (c2, "MAIL FROM:<alice@example.com>", "250 2.1.0 Sender OK");
+  client_command (c2, "RCPT TO:<bob@example.org>", "250 2.1.5 Recipient OK");
+  client_command (c2, "DATA", "354 End data with <CR><LF>.<CR><LF>");
+  while (g_get_monotonic_time () - start < 1500 * 1000)
+    {
+      client_send (c2, "a line of the body\r\n");
+      g_usleep (200 * 1000);
+    }
+  client_expect (c2, "421 4.4.2 localhost Session too long, closing connection");
+  elapsed = g_get_monotonic_time () - start;
+  g_assert_cmpint (elapsed, >=, 1900 * 1000);
+  g_assert_cmpint (elapsed, <, 5 * G_USEC_PER_SEC);
+  client_expect_eof (c2);
+  g_assert_cmpuint (count_stored (), ==, 0);
+}
+
 static void
 test_idle_timeout (Fixture       *fixture,
                    gconstpointer  data)
@@ -1758,6 +1816,7 @@ main (int   argc,
   ADD ("limits/commands", &default_setup, test_limit_commands);
   ADD ("limits/errors", &default_setup, test_limit_errors);
   ADD ("limits/idle-timeout", &idle_setup, test_idle_timeout);
+  ADD ("limits/session-timeout", &session_setup, test_session_timeout);
   ADD ("limits/connections", &default_setup, test_limit_connections);
   ADD ("store/list-and-delete", &default_setup, test_store);
   g_test_add_func ("/sandbox/store/missing-inbox", test_store_missing_dir);

@@ -25,6 +25,7 @@ struct _EpSandboxServer
   /* Settings, read at start. */
   guint64  size_limit;
   guint    idle_timeout;
+  guint    session_timeout;   /* 0: the default */
   char    *username_override;
   char    *password_override;
 
@@ -310,6 +311,19 @@ ep_sandbox_server_get_idle_timeout (EpSandboxServer *self)
 }
 
 /**
+ * ep_sandbox_server_set_session_timeout:
+ * @seconds: the longest a connection may last, however busy; 0 for
+ *   %EP_SANDBOX_DEFAULT_SESSION_TIMEOUT. Takes effect at the next start.
+ */
+void
+ep_sandbox_server_set_session_timeout (EpSandboxServer *self,
+                                       guint            seconds)
+{
+  g_return_if_fail (EP_IS_SANDBOX_SERVER (self));
+  self->session_timeout = seconds;
+}
+
+/**
  * ep_sandbox_server_set_credentials:
  *
  * Replaces the generated Sandbox credentials (tests); %NULL for both goes back to them.
@@ -404,6 +418,7 @@ ep_sandbox_server_start (EpSandboxServer  *self,
     }
   self->config.size_limit = self->size_limit;
   self->config.idle_timeout = self->idle_timeout;
+  self->config.session_timeout = self->session_timeout;
   self->config.cancellable = self->cancellable;
   self->sha256 = ep_sandbox_certificate_get_sha256 (self->config.certificate, TRUE);
   self->certificate_path = g_build_filename (dir, EP_SANDBOX_CERTIFICATE_FILE, NULL);

@@ -29,6 +29,8 @@ guint64          ep_sandbox_server_get_size_limit          (EpSandboxServer  *se
 void             ep_sandbox_server_set_idle_timeout        (EpSandboxServer  *self,
                                                             guint             seconds);
 guint            ep_sandbox_server_get_idle_timeout        (EpSandboxServer  *self);
+void             ep_sandbox_server_set_session_timeout     (EpSandboxServer  *self,
+                                                            guint             seconds);
 void             ep_sandbox_server_set_credentials         (EpSandboxServer  *self,
                                                             const char       *username,
                                                             const char       *password);

@@ -45,6 +45,8 @@ typedef struct {
   gsize    in_start;
   gsize    in_end;
   gboolean eof;
+  gint64   deadline;                 /* monotonic time the whole session must end by */
+  gboolean expired;                  /* a read failed because the session ran out of time */
   GString *out;                    /* replies not yet sent: flushed before every wait */
   gboolean closing;
 
@@ -239,7 +241,25 @@ fill (Session  *s,
   if (!flush (s, error))
     return READ_FAILED;
   s->in_start = s->in_end = 0;
-  n = g_input_stream_read (s->input, s->inbuf, sizeof s->inbuf, s->config->cancellable, error);
+
+  /* Each wait is bounded by the idle timeout, and all of them by the session's deadline: a
+   * client that sends a byte now and then is not idle, but cannot hold a slot for ever. */
+  {
+    gint64 left = s->deadline - g_get_monotonic_time ();
+    guint wait;
+
+    if (left <= 0)
+      {
+        s->expired = TRUE;
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "session time limit");
+        return READ_FAILED;
+      }
+    wait = (guint) MIN ((gint64) s->config->idle_timeout, (left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+    g_socket_set_timeout (g_socket_connection_get_socket (s->connection), wait);
+    n = g_input_stream_read (s->input, s->inbuf, sizeof s->inbuf, s->config->cancellable, error);
+    if (n < 0 && wait < s->config->idle_timeout && g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+      s->expired = TRUE;
+  }
   if (n < 0)
     return READ_FAILED;
   if (n == 0)
@@ -1276,6 +1296,27 @@ start_message (Session *s)
 }
 
 /* The client went away or fell silent in the middle of a message, which is dropped. */
+/* A read timed out: the client was idle, or the whole session took too long. @verb: during
+ * which command, or %NULL between commands. */
+static void
+timed_out (Session    *s,
+           const char *verb)
+{
+  if (s->expired)
+    {
+      transcript_info (s, "session longer than %u seconds%s%s", s->config->session_timeout > 0 ?
+                       s->config->session_timeout : EP_SANDBOX_DEFAULT_SESSION_TIMEOUT,
+                       verb != NULL ? " during " : "", verb != NULL ? verb : "");
+      reply (s, "421 4.4.2 " SERVER_NAME " Session too long, closing connection");
+    }
+  else
+    {
+      transcript_info (s, "idle for %u seconds%s%s", s->config->idle_timeout,
+                       verb != NULL ? " during " : "", verb != NULL ? verb : "");
+      reply (s, "421 4.4.2 " SERVER_NAME " Idle timeout, closing connection");
+    }
+}
+
 static void
 transfer_failed (Session      *s,
                  const char   *verb,
@@ -1286,10 +1327,7 @@ transfer_failed (Session      *s,
   if (error == NULL)
     transcript_info (s, "the client closed the connection during %s", verb);
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    {
-      transcript_info (s, "idle for %u seconds during %s", s->config->idle_timeout, verb);
-      reply (s, "421 4.4.2 " SERVER_NAME " Idle timeout, closing connection");
-    }
+    timed_out (s, verb);
   else
     {
       transcript_info (s, "connection failed during %s: %s", verb, error->message);
@@ -1525,10 +1563,7 @@ session_loop (Session *s)
       if (status == READ_FAILED)
         {
           if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-            {
-              transcript_info (s, "idle for %u seconds", s->config->idle_timeout);
-              reply (s, "421 4.4.2 " SERVER_NAME " Idle timeout, closing connection");
-            }
+            timed_out (s, NULL);
           else
             {
               transcript_info (s, "connection failed: %s", error->message);
@@ -1588,6 +1623,9 @@ ep_sandbox_session_run (const EpSandboxSessionConfig *config,
 
   /* Blocking reads and writes give up after this long (RFC 5321 4.5.3.2.7: 5 minutes). */
   g_socket_set_timeout (socket, config->idle_timeout);
+  s->deadline = g_get_monotonic_time () +
+                (gint64) (config->session_timeout > 0 ? config->session_timeout
+                                                      : EP_SANDBOX_DEFAULT_SESSION_TIMEOUT) * G_USEC_PER_SEC;
   transcript_info (s, "connection from %s", s->client_address != NULL ? s->client_address : "?");
 
   session_loop (s);

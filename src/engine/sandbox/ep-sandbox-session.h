@@ -25,12 +25,16 @@ G_BEGIN_DECLS
 #define EP_SANDBOX_MAX_ERRORS 10
 #define EP_SANDBOX_TRANSCRIPT_MAX (256 * 1024)
 
+/* A whole session, however busy: a 50 MB message over loopback takes about a second. */
+#define EP_SANDBOX_DEFAULT_SESSION_TIMEOUT 900
+
 typedef struct {
   GTlsCertificate *certificate;
   char            *username;
   char            *password;
   guint64          size_limit;
   guint            idle_timeout;
+  guint            session_timeout;   /* 0: EP_SANDBOX_DEFAULT_SESSION_TIMEOUT */
   GCancellable    *cancellable;   /* cancelled when the server stops */
 } EpSandboxSessionConfig;
 
