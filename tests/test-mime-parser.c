@@ -155,6 +155,23 @@ test_invalid_utf8_text (void)
   g_assert_cmpstr (filename, ==, "r\xef\xbf\xbdsum\xef\xbf\xbd.pdf");
 }
 
+/* Found by fuzz-mime-parser (in a CI run): glibc's iconv takes the charset "u?=tf-8" for UTF-8
+ * and passes through bytes that are not UTF-8 (F6 starts no valid sequence); the text went to
+ * GTK as it was. Whatever a conversion gives is made valid now. */
+static void
+test_charset_alias_invalid_utf8 (void)
+{
+  g_autoptr(EpMimePart) m = parse ("Content-Type: text/plain; charset=u?=tf-8\r\n"
+                                   "\r\nok \xf6\x9c\x90\x9f end");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = ep_mime_part_dup_text (m, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  g_assert_true (g_str_has_prefix (text, "ok "));
+  g_assert_true (g_str_has_suffix (text, " end"));
+}
+
 /* Found by fuzz-mime-parser: a multipart without its close delimiter (a message cut short) lost
  * its last part, and one without any delimiter had no leaves at all: the text vanished. */
 static void
@@ -192,6 +209,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mime-parser/filename-fallbacks", test_filename_fallbacks);
   g_test_add_func ("/mime-parser/hostile", test_hostile);
   g_test_add_func ("/mime-parser/invalid-utf8-text", test_invalid_utf8_text);
+  g_test_add_func ("/mime-parser/charset-alias-invalid-utf8", test_charset_alias_invalid_utf8);
   g_test_add_func ("/mime-parser/unclosed-multipart", test_unclosed_multipart);
   return g_test_run ();
 }

@@ -65,11 +65,16 @@ convert_to_utf8 (const char *data,
 {
   g_autofree char *converted = NULL;
 
+  gsize converted_len = 0;
+
   if (charset != NULL && g_ascii_strcasecmp (charset, "utf-8") != 0 &&
       g_ascii_strcasecmp (charset, "us-ascii") != 0)
-    converted = g_convert (data, len, "UTF-8", charset, NULL, NULL, NULL);
+    converted = g_convert (data, len, "UTF-8", charset, NULL, &converted_len, NULL);
+  /* iconv is not a validator: glibc reads a charset name such as "u?=tf-8" as UTF-8 and copies
+   * sequences no UTF-8 decoder accepts (a fuzzer found F6 9C 90 9F). What comes out is made
+   * valid either way. */
   if (converted != NULL)
-    return g_steal_pointer (&converted);
+    return g_utf8_make_valid (converted, converted_len);
   return g_utf8_make_valid (data, len);
 }
 
