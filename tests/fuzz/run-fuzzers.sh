@@ -9,6 +9,9 @@
 # "smtp-reply" (default: all). Each target starts from a copy of tests/fuzz/corpus/TARGET (the
 # inputs it generates never land in the source tree), with tests/fuzz/dict/TARGET.dict when
 # there is one; working files go to /dev/shm (EPISTLE_FUZZ_TMPDIR overrides) and are removed.
+# EPISTLE_FUZZ_SEED=N fixes libFuzzer's random seed (the test suite sets it: a CI run then
+# explores the same inputs as a local run with that seed, so a finding there can be reproduced
+# and looked for beforehand; without it each run explores afresh).
 # A crash, leak, timeout (-timeout=10) or excess memory (-rss_limit_mb=2048) fails the target;
 # its input is kept in BUILDDIR/fuzz-artifacts/TARGET/ and named in the output.
 # Exit status: 0 when every target ran clean, 1 otherwise, 2 on a usage error.
@@ -87,6 +90,9 @@ for target in $targets; do
          -artifact_prefix="$artifacts/" -print_final_stats=1
   if [ -f "$srcdir/dict/$target.dict" ]; then
     set -- "$@" -dict="$srcdir/dict/$target.dict"
+  fi
+  if [ -n "${EPISTLE_FUZZ_SEED:-}" ]; then
+    set -- "$@" -seed="$EPISTLE_FUZZ_SEED"
   fi
   if [ "$seconds" -eq 0 ]; then
     # Replay: every seed once, nothing new.
