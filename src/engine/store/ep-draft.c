@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "ep-draft.h"
+#include "ep-store-util.h"
 
 /* Draft ids become file names: keep them short and free of path syntax. */
-#define EP_DRAFT_MAX_ID_LENGTH 64
 
 G_DEFINE_BOXED_TYPE (EpDraftAttachment, ep_draft_attachment,
                      ep_draft_attachment_copy, ep_draft_attachment_free)
@@ -56,17 +56,7 @@ ep_draft_attachment_free (EpDraftAttachment *attachment)
 gboolean
 ep_draft_id_is_valid (const char *id)
 {
-  gsize len;
-
-  if (id == NULL)
-    return FALSE;
-  len = strlen (id);
-  if (len == 0 || len > EP_DRAFT_MAX_ID_LENGTH)
-    return FALSE;
-  for (const char *p = id; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
-      return FALSE;
-  return TRUE;
+  return ep_store_id_is_valid (id);
 }
 
 EpDraft *

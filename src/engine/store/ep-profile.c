@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ep-profile.h"
+#include "ep-store-util.h"
 #include "ep-store-error.h"
 
 /* RFC 1035 §2.3.4: a domain name is at most 255 octets. */
@@ -13,7 +14,6 @@
 /* A SHA-256 digest is 32 octets, i.e. 64 hexadecimal digits. */
 #define EP_PROFILE_SHA256_HEX_DIGITS 64
 /* Ids become file-name and keyfile-group parts: keep them short and boring. */
-#define EP_PROFILE_MAX_ID_LENGTH 64
 
 struct _EpProfile
 {
@@ -455,27 +455,7 @@ ep_profile_copy (EpProfile  *self,
 gboolean
 ep_profile_id_is_valid (const char *id)
 {
-  gsize len;
-
-  if (id == NULL)
-    return FALSE;
-  len = strlen (id);
-  if (len == 0 || len > EP_PROFILE_MAX_ID_LENGTH)
-    return FALSE;
-  for (const char *p = id; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
-      return FALSE;
-  return TRUE;
-}
-
-/* Control characters (CR and LF above all) would let a value inject SMTP commands or headers. */
-static gboolean
-has_control_chars (const char *s)
-{
-  for (const char *p = s; p != NULL && *p != '\0'; p = g_utf8_next_char (p))
-    if (g_unichar_iscntrl (g_utf8_get_char (p)))
-      return TRUE;
-  return FALSE;
+  return ep_store_id_is_valid (id);
 }
 
 static gboolean
@@ -530,11 +510,12 @@ ep_profile_validate (EpProfile  *self,
 
   if (*self->name == '\0')
     return invalid (error, self, _("the profile has no name"));
-  if (has_control_chars (self->name) || has_control_chars (self->sender_name) ||
-      has_control_chars (self->sender_address) || has_control_chars (self->host) ||
-      has_control_chars (self->username) || has_control_chars (self->ehlo_name) ||
-      has_control_chars (self->pinned_sha256))
-    return invalid (error, self, _("a setting contains a line break or another control character"));
+  /* Control characters (CR and LF above all) would let a value inject SMTP commands or headers. */
+  const char *texts[] = { self->name, self->sender_name, self->sender_address, self->host,
+                          self->username, self->ehlo_name, self->pinned_sha256 };
+  for (gsize i = 0; i < G_N_ELEMENTS (texts); i++)
+    if (!ep_store_text_is_single_line (texts[i]))
+      return invalid (error, self, _("a setting contains a line break or another control character"));
   if (*self->sender_address == '\0')
     return invalid (error, self, _("no sender address is set"));
   if (strchr (self->sender_address, '@') == NULL)

@@ -30,7 +30,6 @@
 /* Bumped when an older Epistle could no longer read an entry correctly. */
 #define META_FORMAT      1
 /* Entry ids become folder names. */
-#define MAX_ID_LENGTH    64
 
 #define KEY_FORMAT       "format"
 #define KEY_DATE         "date"
@@ -144,26 +143,10 @@ ep_sent_info_free (EpSentInfo *info)
 }
 
 static gboolean
-id_is_valid (const char *id)
-{
-  gsize len;
-
-  if (id == NULL)
-    return FALSE;
-  len = strlen (id);
-  if (len == 0 || len > MAX_ID_LENGTH)
-    return FALSE;
-  for (const char *p = id; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
 check_id (const char  *id,
           GError     **error)
 {
-  if (id_is_valid (id))
+  if (ep_store_id_is_valid (id))
     return TRUE;
   g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
                        _("Not a valid Sent message id"));
@@ -647,7 +630,7 @@ ep_sent_store_list (EpSentStore  *self,
       EpSentInfo *info;
 
       /* Hidden: entries being written or deleted right now. */
-      if (name[0] == '.' || !id_is_valid (name))
+      if (name[0] == '.' || !ep_store_id_is_valid (name))
         continue;
       path = g_build_filename (self->dir, name, NULL);
       if (!g_file_test (path, G_FILE_TEST_IS_DIR))
@@ -676,7 +659,7 @@ ep_sent_store_get_message_path (EpSentStore *self,
                                 const char  *id)
 {
   g_return_val_if_fail (EP_IS_SENT_STORE (self), NULL);
-  g_return_val_if_fail (id_is_valid (id), NULL);
+  g_return_val_if_fail (ep_store_id_is_valid (id), NULL);
 
   return g_build_filename (self->dir, id, MESSAGE_FILE, NULL);
 }

@@ -306,6 +306,24 @@ ep_store_move_aside (const char  *path,
   return NULL;
 }
 
+/* Letters, digits, '-' and '_', at most EP_STORE_MAX_ID_LENGTH: the ids of profiles, drafts and
+ * Sent entries end up in file names, keyfile group names and keyring attributes. */
+gboolean
+ep_store_id_is_valid (const char *id)
+{
+  gsize len;
+
+  if (id == NULL)
+    return FALSE;
+  len = strlen (id);
+  if (len == 0 || len > EP_STORE_MAX_ID_LENGTH)
+    return FALSE;
+  for (const char *p = id; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      return FALSE;
+  return TRUE;
+}
+
 gboolean
 ep_store_text_is_single_line (const char *text)
 {

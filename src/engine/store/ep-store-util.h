@@ -14,6 +14,9 @@ gboolean  ep_store_load_keyfile       (GKeyFile    *keyfile,
                                        GError     **error);
 char     *ep_store_move_aside         (const char  *path,
                                        GError     **error);
+#define EP_STORE_MAX_ID_LENGTH 64
+
+gboolean  ep_store_id_is_valid        (const char  *id);
 gboolean  ep_store_text_is_single_line (const char *text);
 char     *ep_store_keyfile_get_string (GKeyFile    *keyfile,
                                        const char  *group,
