@@ -24,7 +24,7 @@ for opt in --profile --server --security --user --password-file --auth --cafile 
     *) nok "--help documents $opt" ;;
   esac
 done
-for code in 64 65 66 69 75 76 77 78; do
+for code in 64 65 66 69 75 76 77 78 80 81; do
   case "$help" in
     *"$code "*) ok "--help documents exit status $code" ;;
     *) nok "--help documents exit status $code" ;;

@@ -36,11 +36,15 @@ ep_send_options_clear (EpSendOptions *opts)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EpSendOptions, ep_send_options_clear)
 
 static const char *description_text =
-  N_("Exit status: 0 delivered; 75 temporary failure (4xx, timeout, connection lost,\n"
-     "or delivery unknown); 64 usage; 65 bad input data (address, header);\n"
-     "66 input file unreadable; 69 refused by the server (5xx); 76 protocol error\n"
-     "or security violation; 77 authentication or certificate failure;\n"
-     "78 configuration error.\n"
+  N_("Exit status: 0 delivered; 75 temporary failure (4xx, timeout, connection lost\n"
+     "before the end of the message: nothing was delivered, try again later);\n"
+     "64 usage; 65 bad input data (address, header); 66 input file unreadable;\n"
+     "69 refused by the server (5xx); 76 protocol error or security violation;\n"
+     "77 authentication or certificate failure; 78 configuration error;\n"
+     "80 partial delivery: some recipients have the message (listed on stderr),\n"
+     "the others do not; send again only to those;\n"
+     "81 delivery unknown: the connection was lost after the end of the message,\n"
+     "which may have been delivered; do not send it again automatically.\n"
      "\n"
      "Examples:\n"
      "  epistle-send --print --from me@example.com --subject Hi --body note.txt you@example.org\n"

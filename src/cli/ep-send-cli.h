@@ -19,6 +19,10 @@ typedef enum {
   EP_EXIT_PROTOCOL    = 76,
   EP_EXIT_NOPERM      = 77,
   EP_EXIT_CONFIG      = 78,
+  /* Outside sysexits on purpose: a wrapper that requeues on 75 and bounces on anything else
+   * must not send these again to everyone. */
+  EP_EXIT_PARTIAL     = 80,   /* some recipients have the message, the others do not */
+  EP_EXIT_UNKNOWN     = 81,   /* lost after the end of the message: it may have been delivered */
 } EpExitStatus;
 
 int ep_send_cli_run (int argc, char **argv);

@@ -66,8 +66,10 @@ ep_send_exit_status_for (const GError *error)
         case EP_SMTP_ERROR_TEMPORARY:
         case EP_SMTP_ERROR_AUTH_TEMPORARY:
         case EP_SMTP_ERROR_CONNECTION_LOST:
-        case EP_SMTP_ERROR_DELIVERY_UNKNOWN:
           return EP_EXIT_TEMPFAIL;
+        case EP_SMTP_ERROR_DELIVERY_UNKNOWN:
+          /* Not 75: wrappers requeue on 75, and the message may already be there. */
+          return EP_EXIT_UNKNOWN;
         case EP_SMTP_ERROR_TLS:
         case EP_SMTP_ERROR_STARTTLS_UNAVAILABLE:
         case EP_SMTP_ERROR_INJECTION:
@@ -469,6 +471,50 @@ print_recipient_lines (EpSmtpResult *result)
     }
 }
 
+/* Partial delivery: who has the message, who does not and why, and what to do. */
+static void
+print_partial (EpSmtpResult *result,
+               const GError *error)
+{
+  g_auto(GStrv) delivered = ep_smtp_result_dup_recipients_in_state (result, EP_SMTP_RECIPIENT_DELIVERED);
+  g_autoptr(GString) list = g_string_new (NULL);
+  g_autofree char *summary = NULL;
+
+  for (guint i = 0; delivered[i] != NULL; i++)
+    g_string_append_printf (list, "%s<%s>", i > 0 ? ", " : "", delivered[i]);
+  summary = g_strdup_printf (_("partial delivery: delivered to %u of %u recipients: %s"),
+                             g_strv_length (delivered), result->recipients->len, list->str);
+  print_line (summary);
+
+  for (guint i = 0; i < result->recipients->len; i++)
+    {
+      EpSmtpRecipientResult *r = g_ptr_array_index (result->recipients, i);
+      g_autofree char *line = NULL;
+
+      switch (r->state)
+        {
+        case EP_SMTP_RECIPIENT_DELIVERED:
+          continue;
+        case EP_SMTP_RECIPIENT_REFUSED:
+        case EP_SMTP_RECIPIENT_DEFERRED:
+          line = g_strdup_printf (_("not delivered to <%s>: %u%s%s%s%s"), r->address, r->code,
+                                  r->enhanced != NULL ? " " : "", r->enhanced != NULL ? r->enhanced : "",
+                                  r->text != NULL && *r->text != '\0' ? " " : "", r->text != NULL ? r->text : "");
+          break;
+        case EP_SMTP_RECIPIENT_UNKNOWN:
+          line = g_strdup_printf (_("delivery to <%s> unknown: %s"), r->address, error->message);
+          break;
+        case EP_SMTP_RECIPIENT_PENDING:
+        default:
+          line = g_strdup_printf (_("not delivered to <%s>: %s"), r->address, error->message);
+          break;
+        }
+      print_line (line);
+    }
+
+  print_line (_("send it again only to the recipients not delivered, never to all of them"));
+}
+
 int
 ep_send_deliver (EpSendOptions  *opts,
                  EpMessage      *message,
@@ -538,9 +584,15 @@ ep_send_deliver (EpSendOptions  *opts,
     }
 
   status = ep_send_exit_status_for (local_error);
-  if (g_error_matches (local_error, EP_SMTP_ERROR, EP_SMTP_ERROR_RECIPIENT_REJECTED)
-      || (g_error_matches (local_error, EP_SMTP_ERROR, EP_SMTP_ERROR_TEMPORARY)
-          && ep_smtp_result_count_refused (result) > 0 && result->final_code == 0))
+  if (result->outcome == EP_SMTP_OUTCOME_PARTIAL)
+    {
+      print_partial (result, local_error);
+      status = EP_EXIT_PARTIAL;
+    }
+  else if (ep_smtp_result_has_refused_recipient (result)
+           && (g_error_matches (local_error, EP_SMTP_ERROR, EP_SMTP_ERROR_RECIPIENT_REJECTED)
+               || (g_error_matches (local_error, EP_SMTP_ERROR, EP_SMTP_ERROR_TEMPORARY)
+                   && result->final_code == 0)))
     {
       print_recipient_lines (result);
       print_line (_("message not sent (use --allow-partial to deliver to the accepted recipients)"));

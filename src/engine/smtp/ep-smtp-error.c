@@ -120,8 +120,10 @@ ep_smtp_error_is_temporary (const GError *error)
     case EP_SMTP_ERROR_AUTH_TEMPORARY:
     case EP_SMTP_ERROR_TEMPORARY:
     case EP_SMTP_ERROR_CONNECTION_LOST:
-    case EP_SMTP_ERROR_DELIVERY_UNKNOWN:
       return TRUE;
+    case EP_SMTP_ERROR_DELIVERY_UNKNOWN:
+      /* The server may have the message: trying again could deliver it twice. */
+      return FALSE;
     case EP_SMTP_ERROR_TLS:
     case EP_SMTP_ERROR_TLS_CERTIFICATE:
     case EP_SMTP_ERROR_STARTTLS_UNAVAILABLE:

@@ -69,7 +69,9 @@ gboolean    ep_smtp_auth_mechanism_from_string (const char          *text,
                                                 EpSmtpAuthMechanism *out_mechanism);
 const char *ep_smtp_auth_mechanism_to_string   (EpSmtpAuthMechanism  mechanism);
 
-/* TRUE for the codes that mean "try again later" (4xx, timeouts, lost connections, unknown delivery). */
+/* TRUE for the codes that mean "try again later" (4xx, timeouts, connections lost before the end
+ * of the message). Never for EP_SMTP_ERROR_DELIVERY_UNKNOWN: the message may have been delivered,
+ * and trying again could deliver it twice. */
 gboolean    ep_smtp_error_is_temporary         (const GError        *error);
 
 G_END_DECLS

@@ -104,6 +104,60 @@ ep_smtp_result_count_refused (EpSmtpResult *self)
   return n;
 }
 
+guint
+ep_smtp_result_count_in_state (EpSmtpResult        *self,
+                               EpSmtpRecipientState state)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  for (guint i = 0; i < self->recipients->len; i++)
+    {
+      EpSmtpRecipientResult *r = g_ptr_array_index (self->recipients, i);
+
+      if (r->state == state)
+        n++;
+    }
+
+  return n;
+}
+
+GStrv
+ep_smtp_result_dup_recipients_in_state (EpSmtpResult        *self,
+                                        EpSmtpRecipientState state)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  for (guint i = 0; i < self->recipients->len; i++)
+    {
+      EpSmtpRecipientResult *r = g_ptr_array_index (self->recipients, i);
+
+      if (r->state == state)
+        g_strv_builder_add (builder, r->address);
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+gboolean
+ep_smtp_result_has_refused_recipient (EpSmtpResult *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  for (guint i = 0; i < self->recipients->len; i++)
+    {
+      EpSmtpRecipientResult *r = g_ptr_array_index (self->recipients, i);
+
+      if (r->code >= 400)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 const char *
 ep_smtp_outcome_to_string (EpSmtpOutcome outcome)
 {
@@ -117,7 +171,29 @@ ep_smtp_outcome_to_string (EpSmtpOutcome outcome)
       return "temporary";
     case EP_SMTP_OUTCOME_UNKNOWN:
       return "unknown";
+    case EP_SMTP_OUTCOME_PARTIAL:
+      return "partial";
     default:
       g_return_val_if_reached ("unknown");
+    }
+}
+
+const char *
+ep_smtp_recipient_state_to_string (EpSmtpRecipientState state)
+{
+  switch (state)
+    {
+    case EP_SMTP_RECIPIENT_PENDING:
+      return "pending";
+    case EP_SMTP_RECIPIENT_DELIVERED:
+      return "delivered";
+    case EP_SMTP_RECIPIENT_REFUSED:
+      return "refused";
+    case EP_SMTP_RECIPIENT_DEFERRED:
+      return "deferred";
+    case EP_SMTP_RECIPIENT_UNKNOWN:
+      return "unknown";
+    default:
+      g_return_val_if_reached ("pending");
     }
 }

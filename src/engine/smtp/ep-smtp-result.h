@@ -16,7 +16,20 @@ typedef enum {
   EP_SMTP_OUTCOME_REFUSED,     /* a 5xx, or a local refusal (size, SMTPUTF8, security, credentials) */
   EP_SMTP_OUTCOME_TEMPORARY,   /* 4xx, timeout, connection lost before the end of data */
   EP_SMTP_OUTCOME_UNKNOWN,     /* lost after the end of data: may have been delivered; never resend blindly */
+  EP_SMTP_OUTCOME_PARTIAL,     /* a transaction was completed (some recipients have the message), then
+                                  the session failed: see each recipient's state; a retry goes only
+                                  to the recipients not delivered */
 } EpSmtpOutcome;
+
+/* Where one recipient stands at the end of a session. */
+typedef enum {
+  EP_SMTP_RECIPIENT_PENDING,   /* not delivered and not refused: never tried (the session ended before
+                                  its transaction), or accepted in a transaction that then failed */
+  EP_SMTP_RECIPIENT_DELIVERED, /* accepted, and the server took the message in that transaction */
+  EP_SMTP_RECIPIENT_REFUSED,   /* RCPT TO answered 5xx */
+  EP_SMTP_RECIPIENT_DEFERRED,  /* RCPT TO answered 4xx (other than "too many recipients") */
+  EP_SMTP_RECIPIENT_UNKNOWN,   /* in the transaction whose end went unanswered: may have it */
+} EpSmtpRecipientState;
 
 typedef struct {
   char     *address;     /* the envelope address as sent in RCPT TO */
@@ -24,6 +37,7 @@ typedef struct {
   char     *enhanced;    /* nullable: "5.1.1" */
   char     *text;        /* nullable: the server's text */
   gboolean  accepted;    /* 250/251 and the message was then delivered in that transaction */
+  EpSmtpRecipientState state;
 } EpSmtpRecipientResult;
 
 typedef struct {
@@ -56,7 +70,17 @@ EpSmtpRecipientResult *ep_smtp_result_find_recipient (EpSmtpResult *self,
                                                       const char   *address);
 /* Number of recipients with accepted == FALSE. */
 guint         ep_smtp_result_count_refused (EpSmtpResult *self);
+/* Number of recipients in @state. */
+guint         ep_smtp_result_count_in_state (EpSmtpResult        *self,
+                                             EpSmtpRecipientState state);
+/* The recipients in @state, in envelope order (NULL-terminated; empty when none). */
+GStrv         ep_smtp_result_dup_recipients_in_state (EpSmtpResult        *self,
+                                                      EpSmtpRecipientState state);
+/* Whether any RCPT TO got a 4xx or 5xx reply (a recipient really refused, not a session that
+ * failed before or after the recipients). */
+gboolean      ep_smtp_result_has_refused_recipient (EpSmtpResult *self);
 const char   *ep_smtp_outcome_to_string    (EpSmtpOutcome outcome);
+const char   *ep_smtp_recipient_state_to_string (EpSmtpRecipientState state);
 
 EpSmtpRecipientResult *ep_smtp_recipient_result_new  (const char *address);
 void                   ep_smtp_recipient_result_free (EpSmtpRecipientResult *self);

@@ -35,6 +35,9 @@ typedef struct {
   const EpSmtpConfig *config;
   EpMessage          *message;
   GInputStream       *raw;
+  GFileIOStream      *spool;          /* a copy of non-seekable raw input, kept while it is read
+                                       * once, for the transactions after a 452 */
+  gboolean            spooling;
   GCancellable       *cancellable;
   EpSmtpProgressFunc  progress;
   gpointer            progress_data;
@@ -70,6 +73,7 @@ static void
 session_clear (Session *s)
 {
   g_clear_object (&s->conn);
+  g_clear_object (&s->spool);
   g_clear_pointer (&s->caps, ep_smtp_capabilities_free);
   g_clear_pointer (&s->ehlo_name, g_free);
   g_clear_pointer (&s->sender, g_free);
@@ -1087,6 +1091,8 @@ handle_rcpt_reply (Session           *s,
                    RcptOutcome       *o,
                    GError           **error)
 {
+  EpSmtpRecipientResult *r = ep_smtp_result_find_recipient (s->result, address);
+
   record_rcpt_reply (s, address, reply);
 
   if (reply->code == 250 || reply->code == 251)
@@ -1103,11 +1109,15 @@ handle_rcpt_reply (Session           *s,
     }
   if (ep_smtp_reply_class (reply) == 4)
     {
+      if (r != NULL)
+        r->state = EP_SMTP_RECIPIENT_DEFERRED;
       o->temporary++;
       return TRUE;
     }
   if (ep_smtp_reply_class (reply) == 5)
     {
+      if (r != NULL)
+        r->state = EP_SMTP_RECIPIENT_REFUSED;
       o->refused++;
       return TRUE;
     }
@@ -1169,6 +1179,10 @@ copy_raw (Session       *s,
         return FALSE;
       if (n == 0)
         return TRUE;
+      if (s->spooling
+          && !g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (s->spool)),
+                                         buffer, n, NULL, s->cancellable, error))
+        return FALSE;
       if (!g_output_stream_write_all (out, buffer, n, NULL, s->cancellable, error))
         return FALSE;
       total += n;
@@ -1436,6 +1450,70 @@ send_body_bdat (Session *s,
   return TRUE;
 }
 
+static void
+set_state (Session              *s,
+           GPtrArray            *addresses,
+           EpSmtpRecipientState  state)
+{
+  for (guint i = 0; i < addresses->len; i++)
+    {
+      EpSmtpRecipientResult *r = ep_smtp_result_find_recipient (s->result, g_ptr_array_index (addresses, i));
+
+      if (r == NULL)
+        continue;
+      r->state = state;
+      r->accepted = state == EP_SMTP_RECIPIENT_DELIVERED;
+    }
+}
+
+static gboolean
+raw_can_rewind (GInputStream *raw)
+{
+  return G_IS_SEEKABLE (raw) && g_seekable_can_seek (G_SEEKABLE (raw));
+}
+
+/* Raw input that cannot be read twice (a pipe) is copied aside while it is sent, when another
+ * transaction will need it: without the copy the recipients deferred by a 452 could not get the
+ * message at all. The file is unlinked at once; only the open stream keeps it. A failure here is
+ * not fatal: the next transaction then reports that the input cannot be read again. */
+static void
+start_spool (Session *s)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (s->raw == NULL || s->spool != NULL || raw_can_rewind (s->raw))
+    return;
+
+  file = g_file_new_tmp ("epistle-raw-XXXXXX", &s->spool, &local_error);
+  if (file == NULL)
+    {
+      info (s, "cannot keep a copy of the input for the next transaction: %s", local_error->message);
+      return;
+    }
+  g_file_delete (file, NULL, NULL);
+  s->spooling = TRUE;
+}
+
+/* The message again, for the next transaction: the raw input rewound, or its copy. */
+static gboolean
+rewind_raw (Session *s,
+            GError **error)
+{
+  if (s->spool != NULL)
+    {
+      s->spooling = FALSE;
+      s->raw = g_io_stream_get_input_stream (G_IO_STREAM (s->spool));
+      return g_output_stream_flush (g_io_stream_get_output_stream (G_IO_STREAM (s->spool)), s->cancellable, error)
+             && g_seekable_seek (G_SEEKABLE (s->spool), 0, G_SEEK_SET, s->cancellable, error);
+    }
+  if (raw_can_rewind (s->raw))
+    return g_seekable_seek (G_SEEKABLE (s->raw), 0, G_SEEK_SET, s->cancellable, error);
+
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("the input cannot be read again"));
+  return FALSE;
+}
+
 /* One MAIL transaction for @rcpts; deferred recipients (452) are returned for the next one. */
 static gboolean
 session_transaction (Session    *s,
@@ -1599,16 +1677,18 @@ session_transaction (Session    *s,
   /* No deferred recipient: no transaction follows this one. */
   s->quit_early = pipelining && o.deferred->len == 0;
 
+  if (o.deferred->len > 0)
+    start_spool (s);
+
   if (!(chunking ? send_body_bdat (s, error) : send_body_data (s, error)))
-    return FALSE;
-
-  for (guint i = 0; i < o.accepted->len; i++)
     {
-      EpSmtpRecipientResult *r = ep_smtp_result_find_recipient (s->result, g_ptr_array_index (o.accepted, i));
-
-      if (r != NULL)
-        r->accepted = TRUE;
+      /* The message may have reached these recipients: whoever tries again must know. */
+      if (error != NULL && g_error_matches (*error, EP_SMTP_ERROR, EP_SMTP_ERROR_DELIVERY_UNKNOWN))
+        set_state (s, o.accepted, EP_SMTP_RECIPIENT_UNKNOWN);
+      return FALSE;
     }
+
+  set_state (s, o.accepted, EP_SMTP_RECIPIENT_DELIVERED);
 
   *deferred = g_steal_pointer (&o.deferred);
   return TRUE;
@@ -1634,10 +1714,13 @@ session_deliver (Session *s,
           info (s, "%u recipient(s) left for another transaction", pending->len);
           if (s->raw != NULL)
             {
-              if (!G_IS_SEEKABLE (s->raw) || !g_seekable_seek (G_SEEKABLE (s->raw), 0, G_SEEK_SET, s->cancellable, NULL))
+              g_autoptr(GError) local_error = NULL;
+
+              if (!rewind_raw (s, &local_error))
                 {
-                  g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_TEMPORARY,
-                                       _("The server accepts fewer recipients per message and the input cannot be read again"));
+                  g_set_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_TEMPORARY,
+                               _("The server accepts fewer recipients per message and the message could not be read again: %s"),
+                               local_error->message);
                   return FALSE;
                 }
             }
@@ -1676,6 +1759,10 @@ session_finish (Session *s,
 {
   end_session (s, local_error);
   s->result->outcome = outcome_for_error (local_error);
+  /* Whatever went wrong after a completed transaction, some recipients have the message: a
+   * plain "not sent" would invite a retry that gives them a second copy. */
+  if (local_error != NULL && ep_smtp_result_count_in_state (s->result, EP_SMTP_RECIPIENT_DELIVERED) > 0)
+    s->result->outcome = EP_SMTP_OUTCOME_PARTIAL;
 
   if (local_error != NULL)
     {
