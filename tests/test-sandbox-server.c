@@ -683,6 +683,135 @@ test_auth_line_too_long (Fixture       *fixture,
   client_command (c, "NOOP", "250 2.0.0 Ok");
 }
 
+/* Everything under the test's private directories (data, state, cache...) as one blob per file. */
+static void
+assert_no_file_contains (const char *dir,
+                         const char *needle)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+
+      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        continue;
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          assert_no_file_contains (path, needle);
+          continue;
+        }
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR) ||
+          !g_file_get_contents (path, &contents, &length, NULL))
+        continue;
+      for (gsize i = 0; i + strlen (needle) <= length; i++)
+        if (memcmp (contents + i, needle, strlen (needle)) == 0)
+          g_error ("%s holds an AUTH secret", path);
+    }
+}
+
+/* @needle is neither in the transcript nor in any file of the test's private directories. */
+static void
+assert_nowhere (const char *transcript,
+                const char *needle)
+{
+  const char *tmpdir = g_getenv ("EPISTLE_TEST_TMPDIR");
+
+  g_assert_null (strstr (transcript, needle));
+  assert_no_file_contains (g_get_user_data_dir (), needle);
+  if (tmpdir != NULL)
+    assert_no_file_contains (tmpdir, needle);
+}
+
+/* Whatever separates AUTH, the mechanism and the response, the response never reaches the
+ * transcript kept with the message, nor any file. */
+static void
+test_auth_redacted (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  const char *user = ep_sandbox_server_get_username (fixture->server);
+  const char *password = ep_sandbox_server_get_password (fixture->server);
+  g_autofree char *good = plain_response ("", user, password);
+  static const char *secrets[] = {
+    "tab-plain-secret-Q7x", "tab-login-user-Z3k", "bare-response-W9m", "nul-response-P2d",
+    "continued-user-K5r",
+  };
+  g_autofree char *plain_secret = plain_response ("", user, secrets[0]);
+  g_autofree char *login_user = g_base64_encode ((const guint8 *) secrets[1], strlen (secrets[1]));
+  g_autofree char *bare = g_base64_encode ((const guint8 *) secrets[2], strlen (secrets[2]));
+  g_autofree char *nul_secret = g_base64_encode ((const guint8 *) secrets[3], strlen (secrets[3]));
+  g_autofree char *continued = g_base64_encode ((const guint8 *) secrets[4], strlen (secrets[4]));
+  g_autofree char *line = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(EpSandboxEntry) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Client) c = client_connect (fixture);
+
+  client_starttls (c, fixture->server);
+  line = g_strconcat ("AUTH PLAIN\t", good, NULL);
+  client_command (c, line, "500 5.5.2 Syntax error");
+  g_free (line);
+  line = g_strconcat ("AUTH\tPLAIN ", good, NULL);
+  client_command (c, line, "500 5.5.2 Syntax error");
+  g_free (line);
+  line = g_strconcat ("AUTH PLAIN   ", plain_secret, NULL);
+  client_command (c, line, "501 5.5.4 Syntax: AUTH mechanism [initial-response]");
+  g_free (line);
+  line = g_strconcat ("AUTH LOGIN\t", login_user, NULL);
+  client_command (c, line, "500 5.5.2 Syntax error");
+  g_free (line);
+  /* Not even a command, and a response without its mechanism. */
+  line = g_strconcat (" AUTH PLAIN ", good, NULL);
+  client_command (c, line, "500 5.5.1 Command not recognized");
+  g_free (line);
+  line = g_strconcat ("AUTH ", bare, NULL);
+  client_command (c, line, "504 5.5.4 Unrecognized authentication type");
+  g_free (line);
+  /* A NUL between the mechanism and the response. */
+  line = g_strconcat ("AUTH PLAIN#", nul_secret, "\r\n", NULL);
+  line[strlen ("AUTH PLAIN")] = '\0';
+  client_send_len (c, line, strlen ("AUTH PLAIN#") + strlen (nul_secret) + 2);
+  client_expect (c, "500 5.5.2 Syntax error");
+  g_free (line);
+  /* A response to a challenge, whatever it holds. */
+  client_command (c, "AUTH LOGIN", "334 VXNlcm5hbWU6");
+  line = g_strconcat ("\t", continued, NULL);
+  client_command (c, line, "501 5.5.2 Cannot decode the response (base64 expected)");
+  g_free (line);
+
+  line = g_strconcat ("AUTH PLAIN ", good, NULL);
+  client_command (c, line, "235 2.7.0 Authentication successful");
+  id = client_send_message (c, "x\r\n.\r\n", 6);
+  entry = ep_sandbox_store_lookup (id, &error);
+  g_assert_no_error (error);
+
+  /* No response, raw or encoded, anywhere. */
+  assert_nowhere (entry->transcript, password);
+  assert_nowhere (entry->transcript, good);
+  for (guint i = 0; i < G_N_ELEMENTS (secrets); i++)
+    {
+      g_autofree char *encoded = g_base64_encode ((const guint8 *) secrets[i], strlen (secrets[i]));
+
+      assert_nowhere (entry->transcript, secrets[i]);
+      assert_nowhere (entry->transcript, encoded);
+    }
+  assert_nowhere (entry->transcript, plain_secret);
+
+  /* What was sent shows, but for the responses. */
+  g_assert_nonnull (strstr (entry->transcript, "\nC: AUTH PLAIN\\x09[redacted]\nS: 500 5.5.2 Syntax error\n"));
+  g_assert_nonnull (strstr (entry->transcript, "\nC: AUTH\\x09PLAIN [redacted]\nS: 500 5.5.2 Syntax error\n"));
+  g_assert_nonnull (strstr (entry->transcript, "\nC: AUTH PLAIN   [redacted]\nS: 501 5.5.4 Syntax"));
+  g_assert_nonnull (strstr (entry->transcript, "\nC: AUTH LOGIN\\x09[redacted]\nS: 500 5.5.2 Syntax error\n"));
+  g_assert_nonnull (strstr (entry->transcript, "\nC:  AUTH PLAIN [redacted]\nS: 500 5.5.1 Command not recognized\n"));
+  g_assert_nonnull (strstr (entry->transcript, "\nC: AUTH [redacted]\nS: 504 5.5.4"));
+  g_assert_nonnull (strstr (entry->transcript, "\nC: AUTH PLAIN\\x00[redacted]\nS: 500 5.5.2 Syntax error\n"));
+  g_assert_nonnull (strstr (entry->transcript, "\nC: [redacted]\nS: 501 5.5.2 Cannot decode"));
+  g_assert_nonnull (strstr (entry->transcript, "\nC: AUTH PLAIN [redacted]\nS: 235 2.7.0"));
+}
+
 /* Tests: mail transactions */
 
 static void
@@ -1798,6 +1927,7 @@ main (int   argc,
   ADD ("server/auth-plain", &default_setup, test_auth_plain);
   ADD ("server/auth-login", &default_setup, test_auth_login);
   ADD ("server/auth-line-too-long", &default_setup, test_auth_line_too_long);
+  ADD ("server/auth-redacted", &default_setup, test_auth_redacted);
   ADD ("server/data-delivery", &default_setup, test_data_delivery);
   ADD ("server/dot-unstuffing", &default_setup, test_dot_unstuffing);
   ADD ("server/data-split-writes", &default_setup, test_data_split_writes);

@@ -17,6 +17,9 @@
 
 #define SERVER_NAME "localhost"
 
+/* RFC 4422 3.1: the longest SASL mechanism name. */
+#define SASL_MECHANISM_MAX 20
+
 /* What is kept of an overlong line: enough for the verb. */
 #define TOO_LONG_PREFIX 8
 
@@ -180,6 +183,67 @@ transcript_info (Session    *s,
   text = g_strdup_vprintf (format, args);
   va_end (args);
   transcript_add (s, 'I', text, strlen (text));
+}
+
+/* Spaces, tabs, NUL and the other control characters: whatever a client may put between AUTH,
+ * the mechanism and the response, valid or not. */
+static gboolean
+is_auth_separator (guint8 c)
+{
+  return c == ' ' || c < 0x20 || c == 0x7f;
+}
+
+/* A word shown as the mechanism. RFC 4422 3.1 names are upper case, at most 20 characters
+ * of A-Z 0-9 - _; base64 has lower case letters, so a response sent without its mechanism is
+ * almost never taken for one. Lower case is only accepted for the mechanisms offered here. */
+static gboolean
+is_shown_mechanism (const guint8 *word,
+                    gsize         length)
+{
+  if (length == 0 || length > SASL_MECHANISM_MAX)
+    return FALSE;
+  if ((length == 5 && g_ascii_strncasecmp ((const char *) word, "PLAIN", 5) == 0) ||
+      (length == 5 && g_ascii_strncasecmp ((const char *) word, "LOGIN", 5) == 0))
+    return TRUE;
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isupper (word[i]) && !g_ascii_isdigit (word[i]) && word[i] != '-' && word[i] != '_')
+      return FALSE;
+  return TRUE;
+}
+
+/* A client line that starts with AUTH goes to the transcript as the verb and the mechanism, as
+ * sent, and "[redacted]" for whatever follows, however it is separated; FALSE for other lines. */
+static gboolean
+transcript_add_auth (Session      *s,
+                     const guint8 *data,
+                     gsize         length)
+{
+  g_autoptr(GString) shown = NULL;
+  gsize start = 0, word_end, end;
+
+  while (start < length && is_auth_separator (data[start]))
+    start++;
+  if (length - start < 4 || g_ascii_strncasecmp ((const char *) data + start, "AUTH", 4) != 0)
+    return FALSE;
+
+  end = start + 4;
+  while (end < length && is_auth_separator (data[end]))
+    end++;
+  word_end = end;
+  while (word_end < length && !is_auth_separator (data[word_end]))
+    word_end++;
+  if (is_shown_mechanism (data + end, word_end - end))
+    {
+      end = word_end;
+      while (end < length && is_auth_separator (data[end]))
+        end++;
+    }
+
+  shown = g_string_new_len ((const char *) data, (gssize) end);
+  if (end < length)
+    g_string_append (shown, is_auth_separator (data[end - 1]) ? "[redacted]" : " [redacted]");
+  transcript_add (s, 'C', shown->str, shown->len);
+  return TRUE;
 }
 
 /* Replies */
@@ -1493,22 +1557,13 @@ handle_line (Session    *s,
       return;
     }
 
+  /* Logged before anything is checked: a malformed AUTH line still carries its secret. */
+  if (!transcript_add_auth (s, line->data, line->len))
+    transcript_add (s, 'C', (const char *) line->data, line->len);
+
   text = g_strndup ((const char *) line->data, line->len);
   space = strchr (text, ' ');
   verb_length = space != NULL ? (gsize) (space - text) : strlen (text);
-
-  if (verb_length == 4 && g_ascii_strncasecmp (text, "AUTH", 4) == 0)
-    {
-      /* The mechanism is no secret, the response after it is. */
-      const char *response = space != NULL ? strchr (space + 1, ' ') : NULL;
-      g_autofree char *shown = response != NULL
-        ? g_strdup_printf ("%.*s [redacted]", (int) (response - text), text)
-        : g_strdup (text);
-
-      transcript_add (s, 'C', shown, strlen (shown));
-    }
-  else
-    transcript_add (s, 'C', (const char *) line->data, line->len);
 
   /* Only AUTH may use the longer line of RFC 4954 4. */
   if (line->len + 2 > EP_SANDBOX_COMMAND_LINE_MAX &&
