@@ -47,6 +47,8 @@ make_draft (void)
   draft->cc = g_strdup ("");
   g_free (draft->bcc);
   draft->bcc = g_strdup ("hidden@example.net");
+  /* An earlier send reached these two: the next one must leave them out. */
+  draft->delivered = g_strsplit ("bob@example.net;Zoë@exämple.net", ";", -1);
   g_free (draft->subject);
   draft->subject = g_strdup ("  Leading and trailing spaces, ünïcödé, emoji 📎  ");
   g_free (draft->body);
@@ -72,6 +74,7 @@ assert_drafts_equal (const EpDraft *a,
   g_assert_cmpstr (a->to, ==, b->to);
   g_assert_cmpstr (a->cc, ==, b->cc);
   g_assert_cmpstr (a->bcc, ==, b->bcc);
+  g_assert_cmpstrv (a->delivered, b->delivered);
   g_assert_cmpstr (a->subject, ==, b->subject);
   g_assert_cmpstr (a->body, ==, b->body);
   g_assert_cmpuint (a->attachments->len, ==, b->attachments->len);

@@ -134,6 +134,40 @@ test_add_round_trip (void)
   g_assert_cmpint (g_date_time_to_unix (listed->date), ==, g_date_time_to_unix (info->date));
 
   g_assert_cmpstr (ep_sent_outcome_to_string (EP_SENT_OUTCOME_UNKNOWN), ==, "unknown");
+  g_assert_null (listed->not_delivered);
+}
+
+/* A partial delivery is kept with the recipients that do not have the message. */
+static void
+test_partial_round_trip (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("sent-partial");
+  g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
+  g_autoptr(GBytes) message = make_message (1000);
+  g_autoptr(EpSentInfo) info = make_info ("Split", NULL);
+  g_autoptr(GInputStream) input = g_memory_input_stream_new_from_bytes (message);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EpSentInfo) copy = NULL;
+  EpSentInfo *listed;
+
+  info->outcome = EP_SENT_OUTCOME_PARTIAL;
+  g_free (info->outcome_text);
+  info->outcome_text = g_strdup ("The server refused the sender for now: 451 4.3.0 later");
+  info->not_delivered = g_strsplit ("carol@example.net,dave@example.net", ",", -1);
+  g_assert_true (ep_sent_store_add (store, info, input, "", NULL, &error));
+  g_assert_no_error (error);
+
+  entries = ep_sent_store_list (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 1);
+  listed = entries->pdata[0];
+  g_assert_cmpint (listed->outcome, ==, EP_SENT_OUTCOME_PARTIAL);
+  g_assert_cmpstr (ep_sent_outcome_to_string (listed->outcome), ==, "partial");
+  g_assert_cmpstrv (listed->not_delivered, info->not_delivered);
+  g_assert_cmpstr (listed->outcome_text, ==, info->outcome_text);
+  copy = ep_sent_info_copy (listed);
+  g_assert_cmpstrv (copy->not_delivered, info->not_delivered);
 }
 
 static void
@@ -435,6 +469,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/store/sent-store/add-round-trip", test_add_round_trip);
+  g_test_add_func ("/store/sent-store/partial-round-trip", test_partial_round_trip);
   g_test_add_func ("/store/sent-store/writer-streaming", test_writer_streaming);
   g_test_add_func ("/store/sent-store/abandoned-writer", test_abandoned_writer);
   g_test_add_func ("/store/sent-store/list-order", test_list_order);

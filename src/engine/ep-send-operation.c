@@ -23,6 +23,7 @@ struct _EpSendOperation
   char         *password;
   char         *sent_dir;
   gboolean      allow_partial;
+  GStrv         already_delivered;
   GMainContext *context;       /* the caller's: progress is delivered there */
 
   /* Shown state (main context only) */
@@ -217,10 +218,35 @@ profile_config (EpSendOperation  *self,
   }
 }
 
+static gboolean
+in_list (const char * const *list,
+         const char         *address)
+{
+  for (guint i = 0; list != NULL && list[i] != NULL; i++)
+    if (g_ascii_strcasecmp (list[i], address) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The message's envelope recipients but those that already have it (an earlier partial
+ * delivery of the same message): they must not get a second copy. */
+static GStrv
+envelope_recipients (EpSendOperation *self)
+{
+  g_auto(GStrv) all = ep_message_dup_envelope_recipients (self->message);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; all != NULL && all[i] != NULL; i++)
+    if (!in_list ((const char * const *) self->already_delivered, all[i]))
+      g_strv_builder_add (builder, all[i]);
+  return g_strv_builder_end (builder);
+}
+
 /* The exact bytes again, from the same prepared message: identical to what the server got. */
 static gboolean
 keep_sent_copy (EpSendOperation  *self,
                 EpSmtpResult     *result,
+                const GError     *failure,
                 char            **out_id,
                 GCancellable     *cancellable,
                 GError          **error)
@@ -244,16 +270,34 @@ keep_sent_copy (EpSendOperation  *self,
   info->subject = g_strdup (ep_message_get_subject (self->message));
   g_free (info->from);
   info->from = from ? ep_address_to_header (from) : g_strdup ("");
-  g_strfreev (info->recipients);
-  info->recipients = ep_message_dup_envelope_recipients (self->message);
   g_free (info->server);
   info->server = ep_profile_get_is_sandbox (self->profile)
                    ? g_strdup (_("Sandbox"))
                    : g_strdup_printf ("%s:%u", ep_profile_get_host (self->profile),
                                       ep_profile_get_port (self->profile));
-  info->outcome = EP_SENT_OUTCOME_DELIVERED;
-  if (result->final_text != NULL)
-    info->outcome_text = g_strdup_printf ("%u %s", result->final_code, result->final_text);
+  g_strfreev (info->recipients);
+  info->recipients = envelope_recipients (self);
+  if (result->outcome == EP_SMTP_OUTCOME_PARTIAL)
+    {
+      g_autoptr(GStrvBuilder) missing = g_strv_builder_new ();
+
+      info->outcome = EP_SENT_OUTCOME_PARTIAL;
+      for (guint i = 0; i < result->recipients->len; i++)
+        {
+          EpSmtpRecipientResult *r = g_ptr_array_index (result->recipients, i);
+
+          if (r->state != EP_SMTP_RECIPIENT_DELIVERED)
+            g_strv_builder_add (missing, r->address);
+        }
+      info->not_delivered = g_strv_builder_end (missing);
+      info->outcome_text = g_strdup (failure != NULL ? failure->message : NULL);
+    }
+  else
+    {
+      info->outcome = EP_SENT_OUTCOME_DELIVERED;
+      if (result->final_text != NULL)
+        info->outcome_text = g_strdup_printf ("%u %s", result->final_code, result->final_text);
+    }
   info->profile_id = g_strdup (ep_profile_get_id (self->profile));
   transcript = ep_smtp_transcript_to_string (result->transcript);
   if (!ep_sent_writer_commit (writer, info, transcript, error))
@@ -272,6 +316,7 @@ run_thread (GTask        *task,
   g_autoptr(EpSmtpConfig) config = NULL;
   g_autoptr(EpSmtpTranscript) transcript = ep_smtp_transcript_new ();
   g_autoptr(GError) error = NULL;
+  g_auto(GStrv) rcpts = NULL;
   RunResult *r;
 
   /* Files are checked, and Date/Message-ID/boundary fixed, before anything touches the network. */
@@ -293,11 +338,21 @@ run_thread (GTask        *task,
     }
   config->allow_partial = self->allow_partial;
 
+  rcpts = envelope_recipients (self);
+  if (rcpts[0] == NULL)
+    {
+      g_task_return_new_error (task, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_ADDRESS,
+                               _("Every recipient already has this message"));
+      return;
+    }
+
   r = g_new0 (RunResult, 1);
-  r->result = ep_smtp_send_sync (config, self->message, NULL, NULL, NULL, transcript,
+  r->result = ep_smtp_send_sync (config, self->message, NULL, NULL, (const char * const *) rcpts, transcript,
                                  progress_cb, self, cancellable, &error);
-  if (error == NULL && r->result != NULL && r->result->outcome == EP_SMTP_OUTCOME_DELIVERED)
-    keep_sent_copy (self, r->result, &r->sent_id, NULL, &r->sent_error);
+  /* A partial delivery is a sent message too: its copy says who does not have it. */
+  if (r->result != NULL && (r->result->outcome == EP_SMTP_OUTCOME_DELIVERED
+                            || r->result->outcome == EP_SMTP_OUTCOME_PARTIAL))
+    keep_sent_copy (self, r->result, error, &r->sent_id, NULL, &r->sent_error);
 
   if (error != NULL)
     {
@@ -393,6 +448,15 @@ ep_send_operation_set_allow_partial (EpSendOperation *self,
 }
 
 void
+ep_send_operation_set_already_delivered (EpSendOperation    *self,
+                                         const char * const *addresses)
+{
+  g_return_if_fail (EP_IS_SEND_OPERATION (self));
+  g_strfreev (self->already_delivered);
+  self->already_delivered = g_strdupv ((char **) addresses);
+}
+
+void
 ep_send_operation_set_sent_dir (EpSendOperation *self,
                                 const char      *sent_dir)
 {
@@ -462,6 +526,7 @@ ep_send_operation_finalize (GObject *object)
   if (self->password != NULL)
     ep_secrets_password_free (self->password);
   g_free (self->sent_dir);
+  g_strfreev (self->already_delivered);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->status_text);
   g_free (self->sent_id);

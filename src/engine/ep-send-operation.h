@@ -21,6 +21,10 @@ void             ep_send_operation_set_password      (EpSendOperation  *self,
                                                       const char       *password);
 void             ep_send_operation_set_allow_partial (EpSendOperation  *self,
                                                       gboolean          allow_partial);
+/* Recipients that already have this message (an earlier partial delivery): the envelope leaves
+ * them out, whatever the header fields say. */
+void             ep_send_operation_set_already_delivered (EpSendOperation    *self,
+                                                          const char * const *addresses);
 /* Where Sent copies go (NULL: the default store). */
 void             ep_send_operation_set_sent_dir      (EpSendOperation  *self,
                                                       const char       *sent_dir);
@@ -29,7 +33,8 @@ void             ep_send_operation_run_async         (EpSendOperation  *self,
                                                       GAsyncReadyCallback callback,
                                                       gpointer          user_data);
 /* The session's result, also on failure (NULL only when no session started, e.g. a missing
- * password or an unreadable attachment); @error is set whenever nothing was delivered. */
+ * password or an unreadable attachment); @error is set whenever the message did not reach every
+ * recipient: with an EP_SMTP_OUTCOME_PARTIAL result some have it (and a Sent copy was kept). */
 EpSmtpResult    *ep_send_operation_run_finish        (EpSendOperation  *self,
                                                       GAsyncResult     *result,
                                                       GError          **error);

@@ -33,6 +33,7 @@
 #define KEY_BODY         "body"
 #define KEY_CREATED      "created"
 #define KEY_MODIFIED     "modified"
+#define KEY_DELIVERED    "delivered"
 #define KEY_URI          "uri"
 #define KEY_DISPLAY_NAME "name"
 #define KEY_CONTENT_TYPE "content-type"
@@ -197,6 +198,15 @@ draft_to_data (const EpDraft  *draft,
   g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_BODY, draft->body != NULL ? draft->body : "");
   g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_CREATED, created);
   g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_MODIFIED, modified);
+  if (draft->delivered != NULL && draft->delivered[0] != NULL)
+    {
+      for (guint i = 0; draft->delivered[i] != NULL; i++)
+        if (!check_text (draft->delivered[i], "delivered", error))
+          return NULL;
+      g_key_file_set_string_list (keyfile, DRAFT_GROUP, KEY_DELIVERED,
+                                  (const char * const *) draft->delivered,
+                                  g_strv_length (draft->delivered));
+    }
 
   for (guint i = 0; draft->attachments != NULL && i < draft->attachments->len; i++)
     {
@@ -449,6 +459,17 @@ draft_from_keyfile (GKeyFile    *keyfile,
     return NULL;
   read_date (keyfile, KEY_CREATED, &draft->created);
   read_date (keyfile, KEY_MODIFIED, &draft->modified);
+  if (g_key_file_has_key (keyfile, DRAFT_GROUP, KEY_DELIVERED, NULL))
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      draft->delivered = ep_store_keyfile_get_string_list (keyfile, DRAFT_GROUP, KEY_DELIVERED, &local_error);
+      if (draft->delivered == NULL)
+        {
+          corrupt (error, path, local_error->message);
+          return NULL;
+        }
+    }
 
   groups = g_key_file_get_groups (keyfile, NULL);
   for (guint i = 0; groups[i] != NULL; i++)

@@ -114,6 +114,7 @@ ep_draft_copy (const EpDraft *draft)
   replace (&copy->body, draft->body);
   for (guint i = 0; draft->attachments != NULL && i < draft->attachments->len; i++)
     g_ptr_array_add (copy->attachments, ep_draft_attachment_copy (draft->attachments->pdata[i]));
+  copy->delivered = g_strdupv (draft->delivered);
   if (draft->created != NULL)
     {
       g_date_time_unref (copy->created);
@@ -141,6 +142,7 @@ ep_draft_free (EpDraft *draft)
   g_free (draft->subject);
   g_free (draft->body);
   g_clear_pointer (&draft->attachments, g_ptr_array_unref);
+  g_strfreev (draft->delivered);
   g_clear_pointer (&draft->created, g_date_time_unref);
   g_clear_pointer (&draft->modified, g_date_time_unref);
   g_free (draft);

@@ -29,6 +29,8 @@ typedef struct
  * @from, @to, @cc, @bcc, @subject, @body: the fields exactly as typed (never %NULL; may be
  *   incomplete or invalid, it is a draft)
  * @attachments: (element-type EpDraftAttachment)
+ * @delivered: (array zero-terminated=1) (nullable): envelope addresses that already have this
+ *   message (an earlier send reached only some recipients); sending again leaves them out
  * @created, @modified: set by ep_draft_new() and by each save
  */
 typedef struct
@@ -42,6 +44,7 @@ typedef struct
   char      *subject;
   char      *body;
   GPtrArray *attachments;
+  GStrv      delivered;
   GDateTime *created;
   GDateTime *modified;
 } EpDraft;

@@ -40,6 +40,7 @@
 #define KEY_SERVER       "server"
 #define KEY_OUTCOME      "outcome"
 #define KEY_OUTCOME_TEXT "outcome-text"
+#define KEY_NOT_DELIVERED "not-delivered"
 #define KEY_PROFILE      "profile"
 
 struct _EpSentStore
@@ -64,7 +65,8 @@ G_DEFINE_ENUM_TYPE (EpSentOutcome, ep_sent_outcome,
   G_DEFINE_ENUM_VALUE (EP_SENT_OUTCOME_DELIVERED, "delivered"),
   G_DEFINE_ENUM_VALUE (EP_SENT_OUTCOME_REFUSED, "refused"),
   G_DEFINE_ENUM_VALUE (EP_SENT_OUTCOME_TEMPORARY, "temporary"),
-  G_DEFINE_ENUM_VALUE (EP_SENT_OUTCOME_UNKNOWN, "unknown"))
+  G_DEFINE_ENUM_VALUE (EP_SENT_OUTCOME_UNKNOWN, "unknown"),
+  G_DEFINE_ENUM_VALUE (EP_SENT_OUTCOME_PARTIAL, "partial"))
 
 G_DEFINE_BOXED_TYPE (EpSentInfo, ep_sent_info, ep_sent_info_copy, ep_sent_info_free)
 
@@ -123,6 +125,7 @@ ep_sent_info_copy (const EpSentInfo *info)
   copy->outcome = info->outcome;
   copy->outcome_text = g_strdup (info->outcome_text);
   copy->profile_id = g_strdup (info->profile_id);
+  copy->not_delivered = g_strdupv (info->not_delivered);
   return copy;
 }
 
@@ -139,6 +142,7 @@ ep_sent_info_free (EpSentInfo *info)
   g_free (info->server);
   g_free (info->outcome_text);
   g_free (info->profile_id);
+  g_strfreev (info->not_delivered);
   g_free (info);
 }
 
@@ -312,6 +316,10 @@ meta_to_data (const EpSentInfo *info,
     g_key_file_set_string (keyfile, META_GROUP, KEY_OUTCOME_TEXT, info->outcome_text);
   if (info->profile_id != NULL)
     g_key_file_set_string (keyfile, META_GROUP, KEY_PROFILE, info->profile_id);
+  if (info->not_delivered != NULL && info->not_delivered[0] != NULL)
+    g_key_file_set_string_list (keyfile, META_GROUP, KEY_NOT_DELIVERED,
+                                (const char * const *) info->not_delivered,
+                                g_strv_length (info->not_delivered));
   return g_key_file_to_data (keyfile, length, NULL);
 }
 
@@ -353,6 +361,8 @@ check_info_text (const EpSentInfo  *info,
   ok &= info->profile_id == NULL || g_utf8_validate (info->profile_id, -1, NULL);
   for (guint i = 0; info->recipients != NULL && info->recipients[i] != NULL; i++)
     ok &= g_utf8_validate (info->recipients[i], -1, NULL);
+  for (guint i = 0; info->not_delivered != NULL && info->not_delivered[i] != NULL; i++)
+    ok &= g_utf8_validate (info->not_delivered[i], -1, NULL);
   if (!ok)
     g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
                          _("The summary of the sent message is not valid UTF-8 text"));
@@ -575,6 +585,8 @@ read_entry (const char  *entry_path,
           info->recipients = recipients;
         }
     }
+  if (g_key_file_has_key (keyfile, META_GROUP, KEY_NOT_DELIVERED, NULL))
+    info->not_delivered = ep_store_keyfile_get_string_list (keyfile, META_GROUP, KEY_NOT_DELIVERED, NULL);
   info->id = g_strdup (id);
   return g_steal_pointer (&info);
 }

@@ -12,6 +12,7 @@ typedef enum {
   EP_SENT_OUTCOME_REFUSED,
   EP_SENT_OUTCOME_TEMPORARY,
   EP_SENT_OUTCOME_UNKNOWN,      /* connection lost after the end of data */
+  EP_SENT_OUTCOME_PARTIAL,      /* some recipients have it: see @not_delivered */
 } EpSentOutcome;
 
 #define EP_TYPE_SENT_OUTCOME (ep_sent_outcome_get_type ())
@@ -28,7 +29,9 @@ gboolean    ep_sent_outcome_from_string (const char    *string,
  * @recipients: (array zero-terminated=1): every envelope recipient
  * @size: set by the store: the size of the stored message in bytes
  * @server: "host:port"
- * @outcome_text: (nullable): the server's final reply
+ * @outcome_text: (nullable): the server's final reply, or why the rest was not delivered
+ * @not_delivered: (array zero-terminated=1) (nullable): the recipients that do not have the
+ *   message (partial delivery); %NULL or empty when every recipient has it
  * @profile_id: (nullable): the profile used
  */
 typedef struct
@@ -43,6 +46,7 @@ typedef struct
   EpSentOutcome  outcome;
   char          *outcome_text;
   char          *profile_id;
+  char         **not_delivered;
 } EpSentInfo;
 
 #define EP_TYPE_SENT_INFO (ep_sent_info_get_type ())
