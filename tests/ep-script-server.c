@@ -18,6 +18,9 @@
 #define DEFAULT_IO_TIMEOUT 5          /* seconds, per read or write of the server */
 #define ACCEPT_TIMEOUT_US  (60 * G_USEC_PER_SEC)
 #define STALL_SLICE_US     (10 * 1000)
+/* RAW-DRIP and TLS-DRIP give up after dripping this long in all: a client that never gives up
+ * still ends its test, with a failure. */
+#define RAW_DRIP_LIMIT_MS  10000
 
 typedef struct
 {
@@ -77,9 +80,178 @@ struct _EpScriptServer
   GByteArray        *pending;      /* received, not yet consumed by a step */
   gboolean           client_gone;  /* EOF, reset or a failed write seen */
   gboolean           closed;       /* the server closed the connection */
+  struct _DripOutputStream *drip;  /* under TLS when the script drips raw bytes, else NULL */
 };
 
 G_DEFINE_FINAL_TYPE (EpScriptServer, ep_script_server, G_TYPE_OBJECT)
+
+/* --- dripping the bytes under TLS ----------------------------------------------------------- */
+
+/* The output stream under the server's TLS layer when the script drips raw bytes: it passes
+ * writes through, or (while drip_ms > 0) takes one byte per write after a pause, so that every
+ * TLS record, handshake messages included, crawls out. It must be pollable: the TLS backend only
+ * takes a pollable base stream. */
+#define DRIP_TYPE_OUTPUT_STREAM (drip_output_stream_get_type ())
+G_DECLARE_FINAL_TYPE (DripOutputStream, drip_output_stream, DRIP, OUTPUT_STREAM, GOutputStream)
+
+struct _DripOutputStream
+{
+  GOutputStream  parent_instance;
+
+  GOutputStream *base;           /* the socket's, pollable */
+  GCancellable  *cancellable;    /* the server's */
+  guint          drip_ms;        /* 0: pass through */
+  gint64         dripped_us;     /* spent pausing, over the whole connection */
+  gboolean       limit_reached;
+};
+
+static void drip_output_stream_pollable_init (GPollableOutputStreamInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (DripOutputStream, drip_output_stream, G_TYPE_OUTPUT_STREAM,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_OUTPUT_STREAM,
+                                                      drip_output_stream_pollable_init))
+
+/* One byte after a pause; the pause is cut short only by the server being cancelled. */
+static gssize
+drip_one (DripOutputStream  *self,
+          const void        *buffer,
+          GError           **error)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) self->drip_ms * 1000;
+
+  if (self->dripped_us >= (gint64) RAW_DRIP_LIMIT_MS * 1000)
+    {
+      self->limit_reached = TRUE;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   "still dripping after %d ms: the client did not give up", RAW_DRIP_LIMIT_MS);
+      return -1;
+    }
+  while (g_get_monotonic_time () < end)
+    {
+      if (g_cancellable_set_error_if_cancelled (self->cancellable, error))
+        return -1;
+      g_usleep (MIN (STALL_SLICE_US, MAX (0, end - g_get_monotonic_time ())));
+    }
+  self->dripped_us += (gint64) self->drip_ms * 1000;
+
+  return g_output_stream_write (self->base, buffer, 1, self->cancellable, error);
+}
+
+static gssize
+drip_output_stream_write (GOutputStream  *stream,
+                          const void     *buffer,
+                          gsize           count,
+                          GCancellable   *cancellable,
+                          GError        **error)
+{
+  DripOutputStream *self = DRIP_OUTPUT_STREAM (stream);
+
+  if (self->drip_ms == 0 || count == 0)
+    return g_output_stream_write (self->base, buffer, count, cancellable, error);
+  return drip_one (self, buffer, error);
+}
+
+static gboolean
+drip_output_stream_flush (GOutputStream  *stream,
+                          GCancellable   *cancellable,
+                          GError        **error)
+{
+  return g_output_stream_flush (DRIP_OUTPUT_STREAM (stream)->base, cancellable, error);
+}
+
+static gboolean
+drip_output_stream_close (GOutputStream  *stream,
+                          GCancellable   *cancellable,
+                          GError        **error)
+{
+  /* The socket is closed with the connection. */
+  return TRUE;
+}
+
+static gboolean
+drip_output_stream_can_poll (GPollableOutputStream *stream)
+{
+  return TRUE;
+}
+
+static gboolean
+drip_output_stream_is_writable (GPollableOutputStream *stream)
+{
+  return g_pollable_output_stream_is_writable (G_POLLABLE_OUTPUT_STREAM (DRIP_OUTPUT_STREAM (stream)->base));
+}
+
+static GSource *
+drip_output_stream_create_source (GPollableOutputStream *stream,
+                                  GCancellable          *cancellable)
+{
+  DripOutputStream *self = DRIP_OUTPUT_STREAM (stream);
+  g_autoptr(GSource) base_source = g_pollable_output_stream_create_source (G_POLLABLE_OUTPUT_STREAM (self->base), NULL);
+  GSource *source = g_pollable_source_new_full (stream, base_source, cancellable);
+
+  return source;
+}
+
+static gssize
+drip_output_stream_write_nonblocking (GPollableOutputStream  *stream,
+                                      const void             *buffer,
+                                      gsize                   count,
+                                      GError                **error)
+{
+  DripOutputStream *self = DRIP_OUTPUT_STREAM (stream);
+
+  /* A test server may block here: dripping is the point. */
+  if (self->drip_ms > 0 && count > 0)
+    return drip_one (self, buffer, error);
+  return g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (self->base), buffer, count,
+                                                     NULL, error);
+}
+
+static void
+drip_output_stream_pollable_init (GPollableOutputStreamInterface *iface)
+{
+  iface->can_poll = drip_output_stream_can_poll;
+  iface->is_writable = drip_output_stream_is_writable;
+  iface->create_source = drip_output_stream_create_source;
+  iface->write_nonblocking = drip_output_stream_write_nonblocking;
+}
+
+static void
+drip_output_stream_finalize (GObject *object)
+{
+  DripOutputStream *self = DRIP_OUTPUT_STREAM (object);
+
+  g_clear_object (&self->base);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (drip_output_stream_parent_class)->finalize (object);
+}
+
+static void
+drip_output_stream_class_init (DripOutputStreamClass *klass)
+{
+  GOutputStreamClass *stream_class = G_OUTPUT_STREAM_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = drip_output_stream_finalize;
+  stream_class->write_fn = drip_output_stream_write;
+  stream_class->flush = drip_output_stream_flush;
+  stream_class->close_fn = drip_output_stream_close;
+}
+
+static void
+drip_output_stream_init (DripOutputStream *self)
+{
+}
+
+static DripOutputStream *
+drip_output_stream_new (GOutputStream *base,
+                        GCancellable  *cancellable)
+{
+  DripOutputStream *self = g_object_new (DRIP_TYPE_OUTPUT_STREAM, NULL);
+
+  self->base = g_object_ref (base);
+  self->cancellable = g_object_ref (cancellable);
+  return self;
+}
 
 static const char *
 step_kind_name (EpScriptStepKind kind)
@@ -102,6 +274,8 @@ step_kind_name (EpScriptStepKind kind)
     case EP_SCRIPT_STEP_DRAIN: return "drain";
     case EP_SCRIPT_STEP_QUIET: return "quiet";
     case EP_SCRIPT_STEP_RESPOND: return "respond";
+    case EP_SCRIPT_STEP_START_TLS_DRIP: return "start TLS (dripped)";
+    case EP_SCRIPT_STEP_RAW_DRIP: return "raw drip";
     default: return "?";
     }
 }
@@ -338,7 +512,8 @@ write_bytes (EpScriptServer *self,
   if (!g_output_stream_write_all (output, data, len, NULL, self->cancellable, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
+          (self->drip != NULL && self->drip->limit_reached))
         add_failure (self, step, index, "write failed: %s", error->message);
       self->client_gone = TRUE;
       return FALSE;
@@ -606,15 +781,31 @@ run_read_bdat (EpScriptServer *self,
 }
 
 static gboolean
+uses_raw_drip (EpScriptServer *self)
+{
+  for (guint i = 0; i < self->steps->len; i++)
+    {
+      const Step *step = g_ptr_array_index (self->steps, i);
+
+      if (step->kind == EP_SCRIPT_STEP_START_TLS_DRIP || step->kind == EP_SCRIPT_STEP_RAW_DRIP)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
 run_start_tls (EpScriptServer *self,
                const Step     *step,
                guint           index)
 {
   gboolean must_fail = step->kind == EP_SCRIPT_STEP_START_TLS_REJECTED;
+  gboolean dripped = step->kind == EP_SCRIPT_STEP_START_TLS_DRIP;
   g_autofree char *cert_name = g_strndup (g_bytes_get_data (step->arg, NULL), g_bytes_get_size (step->arg));
   g_autoptr(GTlsCertificate) cert = NULL;
+  g_autoptr(GIOStream) base = NULL;
   g_autoptr(GIOStream) tls = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean ok;
 
   if (self->closed || self->client_gone)
     {
@@ -636,7 +827,18 @@ run_start_tls (EpScriptServer *self,
       return FALSE;
     }
 
-  tls = g_tls_server_connection_new (self->stream, cert, &error);
+  if (uses_raw_drip (self))
+    {
+      GOutputStream *socket_output = g_io_stream_get_output_stream (self->stream);
+
+      g_clear_object (&self->drip);
+      self->drip = drip_output_stream_new (socket_output, self->cancellable);
+      base = g_simple_io_stream_new (g_io_stream_get_input_stream (self->stream), G_OUTPUT_STREAM (self->drip));
+    }
+  else
+    base = g_object_ref (self->stream);
+
+  tls = g_tls_server_connection_new (base, cert, &error);
   if (tls == NULL)
     {
       add_failure (self, step, index, "TLS not available: %s", error->message);
@@ -645,10 +847,22 @@ run_start_tls (EpScriptServer *self,
   /* Whether the client sends close_notify is not what these tests judge. */
   g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
 
-  if (!g_tls_connection_handshake (G_TLS_CONNECTION (tls), self->cancellable, &error))
+  if (dripped)
+    self->drip->drip_ms = step->number;
+  ok = g_tls_connection_handshake (G_TLS_CONNECTION (tls), self->cancellable, &error);
+  if (dripped)
+    self->drip->drip_ms = 0;
+
+  if (!ok)
     {
       if (must_fail)
         return TRUE;   /* keep reading the plain socket: nothing more may come */
+      if (dripped && !self->drip->limit_reached && !g_cancellable_is_cancelled (self->cancellable))
+        {
+          /* The client gave up on the slow handshake: what follows (EOF) judges the rest. */
+          self->client_gone = TRUE;
+          return TRUE;
+        }
       add_failure (self, step, index, "TLS handshake with \"%s\" failed: %s", cert_name, error->message);
       return FALSE;
     }
@@ -848,7 +1062,17 @@ run_step (EpScriptServer *self,
 
     case EP_SCRIPT_STEP_START_TLS:
     case EP_SCRIPT_STEP_START_TLS_REJECTED:
+    case EP_SCRIPT_STEP_START_TLS_DRIP:
       return run_start_tls (self, step, index);
+
+    case EP_SCRIPT_STEP_RAW_DRIP:
+      if (self->drip == NULL)
+        {
+          add_failure (self, step, index, "RAW-DRIP needs TLS first");
+          return FALSE;
+        }
+      self->drip->drip_ms = step->number;
+      return TRUE;
 
     case EP_SCRIPT_STEP_STALL:
       if (!stall_step (self, step->number))
@@ -1181,6 +1405,33 @@ parse_line (EpScriptServer  *self,
       kind = EP_SCRIPT_STEP_START_TLS;
       arg = g_bytes_new (rest, strlen (rest));
     }
+  else if ((rest = after_keyword (line, "TLS-DRIP")) != NULL)
+    {
+      char separator = 0;
+      const char *text = NULL;
+
+      kind = EP_SCRIPT_STEP_START_TLS_DRIP;
+      if (!parse_counted (rest, &number, &separator, &text) || separator != ':' || number == 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "line %u: expected \"TLS-DRIP MILLISECONDS: CERT\"", line_number);
+          return FALSE;
+        }
+      arg = g_bytes_new (text, strlen (text));
+    }
+  else if ((rest = after_keyword (line, "RAW-DRIP:")) != NULL)
+    {
+      guint64 ms = 0;
+
+      kind = EP_SCRIPT_STEP_RAW_DRIP;
+      if (!g_ascii_string_to_unsigned (rest, 10, 0, G_MAXUINT, &ms, NULL))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "line %u: expected \"RAW-DRIP: MILLISECONDS\"", line_number);
+          return FALSE;
+        }
+      number = (guint) ms;
+    }
   else if ((rest = after_keyword (line, "STALL:")) != NULL ||
            (rest = after_keyword (line, "QUIET:")) != NULL)
     {
@@ -1258,6 +1509,7 @@ ep_script_server_finalize (GObject *object)
     }
 
   g_clear_object (&self->stream);
+  g_clear_object (&self->drip);
   g_clear_object (&self->connection);
   g_clear_object (&self->socket);
   g_clear_object (&self->listener);

@@ -32,6 +32,13 @@ G_BEGIN_DECLS
  *   TLS-REJECT: CERT     offer CERT to a client that must refuse it: the step passes whether the
  *                        handshake fails or completes; what follows (normally EOF) checks that
  *                        nothing was sent
+ *   TLS-DRIP MS: CERT    like TLS:, but the server's handshake messages leave one byte at a
+ *                        time, MS milliseconds apart (the encrypted bytes: see RAW-DRIP)
+ *   RAW-DRIP: MS         from here on, what the server sends after TLS leaves the socket one byte
+ *                        at a time, MS milliseconds apart: each TLS record is dripped, not just
+ *                        the text in it; 0 sends at full speed again. A drip gives up (and the
+ *                        step fails) after RAW_DRIP_LIMIT_MS in all, so that a client which waits
+ *                        for ever still ends the test
  *   STALL: MS            sleep MS milliseconds (less if the client hangs up meanwhile)
  *   DRIP MS: TEXT        send TEXT + CRLF one byte at a time, MS milliseconds between bytes
  *   DRIP MS! TEXT        the same without the CRLF
@@ -68,6 +75,8 @@ typedef enum
   EP_SCRIPT_STEP_DRAIN,
   EP_SCRIPT_STEP_QUIET,
   EP_SCRIPT_STEP_RESPOND,
+  EP_SCRIPT_STEP_START_TLS_DRIP,
+  EP_SCRIPT_STEP_RAW_DRIP,
 } EpScriptStepKind;
 
 typedef enum
