@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
+#include <gio/gunixinputstream.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
 
@@ -104,6 +106,7 @@ typedef struct
   gboolean             no_cafile;
   const char          *ehlo_name;
   EpMessage           *message;       /* instead of the raw message */
+  gboolean             raw_pipe;      /* the raw message through a pipe: it cannot be read twice */
   GCancellable        *cancellable;
 } Options;
 
@@ -272,7 +275,19 @@ run_with_server (Run            *run,
       const char *text = opts->raw != NULL ? opts->raw : RAW_MESSAGE;
       gsize len = opts->raw_len > 0 ? opts->raw_len : strlen (text);
 
-      raw = g_memory_input_stream_new_from_data (text, (gssize) len, NULL);
+      if (opts->raw_pipe)
+        {
+          int fds[2];
+
+          /* Small enough for the pipe's buffer: written whole before the client reads. */
+          g_assert_cmpuint (len, <, 4096);
+          g_assert_cmpint (pipe (fds), ==, 0);
+          g_assert_cmpint (write (fds[1], text, len), ==, (gssize) len);
+          close (fds[1]);
+          raw = g_unix_input_stream_new (fds[0], TRUE);
+        }
+      else
+        raw = g_memory_input_stream_new_from_data (text, (gssize) len, NULL);
     }
 
   start = g_get_monotonic_time ();
@@ -2292,6 +2307,141 @@ test_too_many_recipients (void)
   run_clear (&run);
 }
 
+/* After a 452 the first transaction is delivered; whatever happens to the second, the outcome is
+ * partial delivery with each recipient's state, never "refused" or "temporary", which would
+ * invite a retry to everyone. */
+#define FIRST_OF_TWO  TO_MAIL ENVELOPE_3                           \
+                      "S: 250 2.1.0 ok\n"                          \
+                      "S: 250 2.1.5 ok\n"                          \
+                      "S: 250 2.1.5 ok\n"                          \
+                      "S: 452 4.5.3 Error: too many recipients\n"  \
+                      "S: 354 go ahead\n"                          \
+                      BODY_OK                                       \
+                      "C: MAIL FROM:<alice@example.org> SIZE={SIZE}\n" \
+                      "C: RCPT TO:<carol@example.net>\n"           \
+                      "C: DATA\n"
+
+static void
+assert_partial (Run                 *run,
+                EpSmtpError          code,
+                EpSmtpRecipientState carol)
+{
+  assert_failed (run, code, EP_SMTP_OUTCOME_PARTIAL);
+  g_assert_cmpint (ep_smtp_result_find_recipient (run->result, "bob@example.net")->state, ==, EP_SMTP_RECIPIENT_DELIVERED);
+  g_assert_cmpint (ep_smtp_result_find_recipient (run->result, "nobody@example.net")->state, ==, EP_SMTP_RECIPIENT_DELIVERED);
+  g_assert_true (ep_smtp_result_find_recipient (run->result, "bob@example.net")->accepted);
+  g_assert_cmpint (ep_smtp_result_find_recipient (run->result, "carol@example.net")->state, ==, carol);
+  g_assert_false (ep_smtp_result_find_recipient (run->result, "carol@example.net")->accepted);
+  g_assert_cmpuint (ep_smtp_result_count_in_state (run->result, EP_SMTP_RECIPIENT_DELIVERED), ==, 2);
+  assert_body (run, 0, RAW_MESSAGE);
+}
+
+static void
+test_partial_then_refused (gconstpointer data)
+{
+  Options opts = { .rcpts = three_rcpts, .allow_partial = GPOINTER_TO_INT (data) };
+  Run run;
+
+  run_script (&run,
+              FIRST_OF_TWO
+              "S: 250 2.1.0 ok\n"
+              "S: 550 5.1.1 carol unknown\n"
+              "S: 554 5.5.1 no valid recipients\n"
+              QUIT_OK, &opts);
+  assert_exact (&run);
+  assert_partial (&run, EP_SMTP_ERROR_RECIPIENT_REJECTED, EP_SMTP_RECIPIENT_REFUSED);
+  g_assert_cmpuint (ep_smtp_result_find_recipient (run.result, "carol@example.net")->code, ==, 550);
+  run_clear (&run);
+}
+
+static void
+test_partial_then_temporary (void)
+{
+  Options opts = { .rcpts = three_rcpts };
+  Run run;
+
+  run_script (&run,
+              FIRST_OF_TWO
+              "S: 451 4.3.0 try later\n"
+              "S: 503 5.5.1 no sender\n"
+              "S: 503 5.5.1 no sender\n"
+              QUIT_OK, &opts);
+  assert_exact (&run);
+  assert_partial (&run, EP_SMTP_ERROR_TEMPORARY, EP_SMTP_RECIPIENT_PENDING);
+  run_clear (&run);
+}
+
+static void
+test_partial_then_reset (void)
+{
+  Options opts = { .rcpts = three_rcpts };
+  Run run;
+
+  run_script (&run, FIRST_OF_TWO "RESET\n", &opts);
+  assert_exact (&run);
+  assert_partial (&run, EP_SMTP_ERROR_CONNECTION_LOST, EP_SMTP_RECIPIENT_PENDING);
+  run_clear (&run);
+}
+
+/* The second transaction's end unanswered: carol may have it; bob and nobody do. */
+static void
+test_partial_then_unknown (void)
+{
+  Options opts = { .rcpts = three_rcpts };
+  Run run;
+
+  run_script (&run,
+              FIRST_OF_TWO
+              "S: 250 2.1.0 ok\n"
+              "S: 250 2.1.5 ok\n"
+              "S: 354 go ahead\n"
+              "DATA\n"
+              "C? QUIT\n"
+              "RESET\n", &opts);
+  assert_exact (&run);
+  assert_partial (&run, EP_SMTP_ERROR_DELIVERY_UNKNOWN, EP_SMTP_RECIPIENT_UNKNOWN);
+  assert_body (&run, 1, RAW_MESSAGE);
+  run_clear (&run);
+}
+
+/* Raw input from a pipe cannot be read twice: the engine keeps a copy while it sends the first
+ * transaction, and the second gets the same bytes. */
+static void
+test_too_many_recipients_pipe (void)
+{
+  Options opts = { .rcpts = three_rcpts, .raw_pipe = TRUE };
+  Run run;
+
+  /* The size of piped input is unknown: no SIZE= (RFC 1870 §6: it is optional). */
+  run_script (&run,
+              TO_MAIL
+              "C: MAIL FROM:<alice@example.org>\n"
+              "C: RCPT TO:<bob@example.net>\n"
+              "C: RCPT TO:<nobody@example.net>\n"
+              "C: RCPT TO:<carol@example.net>\n"
+              "C: DATA\n"
+              "S: 250 2.1.0 ok\n"
+              "S: 250 2.1.5 ok\n"
+              "S: 250 2.1.5 ok\n"
+              "S: 452 4.5.3 Error: too many recipients\n"
+              "S: 354 go ahead\n"
+              BODY_OK
+              "C: MAIL FROM:<alice@example.org>\n"
+              "C: RCPT TO:<carol@example.net>\n"
+              "C: DATA\n"
+              "S: 250 2.1.0 ok\n"
+              "S: 250 2.1.5 ok\n"
+              "S: 354 go ahead\n"
+              BODY_OK QUIT_OK, &opts);
+  assert_exact (&run);
+  assert_delivered (&run);
+  assert_body (&run, 0, RAW_MESSAGE);
+  assert_body (&run, 1, RAW_MESSAGE);
+  for (guint i = 0; three_rcpts[i] != NULL; i++)
+    g_assert_cmpint (ep_smtp_result_find_recipient (run.result, three_rcpts[i])->state, ==, EP_SMTP_RECIPIENT_DELIVERED);
+  run_clear (&run);
+}
+
 /* SIZE: refused locally before MAIL when the server announced a smaller limit. */
 static void
 test_size_local_refusal (void)
@@ -3135,6 +3285,12 @@ main (int   argc,
   add_case ("/gauntlet/tx/all-recipients-refused", test_all_recipients_refused);
   add_case ("/gauntlet/tx/recipient-temporary", test_recipient_temporary);
   add_case ("/gauntlet/tx/too-many-recipients", test_too_many_recipients);
+  add_data_case ("/gauntlet/tx/partial-then-refused", GINT_TO_POINTER (FALSE), test_partial_then_refused);
+  add_data_case ("/gauntlet/tx/partial-then-refused-allow-partial", GINT_TO_POINTER (TRUE), test_partial_then_refused);
+  add_case ("/gauntlet/tx/partial-then-temporary", test_partial_then_temporary);
+  add_case ("/gauntlet/tx/partial-then-reset", test_partial_then_reset);
+  add_case ("/gauntlet/tx/partial-then-unknown", test_partial_then_unknown);
+  add_case ("/gauntlet/tx/too-many-recipients-pipe", test_too_many_recipients_pipe);
   add_case ("/gauntlet/tx/size-local-refusal", test_size_local_refusal);
   add_case ("/gauntlet/tx/size-refused-at-mail", test_size_refused_at_mail);
   for (guint i = 0; i < G_N_ELEMENTS (final_cases); i++)

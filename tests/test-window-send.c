@@ -381,6 +381,153 @@ test_refused_recipient_edit (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A 452 splits the recipients; the first transaction is delivered, the second fails: the window
+ * says who has the message, keeps that list in the draft, and "Send to the Remaining" goes only
+ * to the recipient who does not have it. */
+static void
+test_partial_delivery (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EpScriptServer) first = ep_script_server_new_for_script (
+    "S: 220 script ESMTP\n"
+    "C: EHLO *\n"
+    "S: 250-script\n"
+    "S: 250 PIPELINING\n"
+    "C: MAIL FROM:<me@example.org>*\n"
+    "C: RCPT TO:<ann@example.org>\n"
+    "C: RCPT TO:<carol@example.org>\n"
+    "C: DATA\n"
+    "S: 250 2.1.0 ok\n"
+    "S: 250 2.1.5 ok\n"
+    "S: 452 4.5.3 Too many recipients\n"
+    "S: 354 go ahead\n"
+    "DATA\n"
+    "S: 250 2.0.0 queued\n"
+    "C: MAIL FROM:<me@example.org>*\n"
+    "C: RCPT TO:<carol@example.org>\n"
+    "C: DATA\n"
+    "S: 451 4.3.0 Try again later\n"
+    "S: 503 5.5.1 no sender\n"
+    "S: 503 5.5.1 no sender\n"
+    "C: QUIT\n"
+    "S: 221 bye\n"
+    "EOF\n", &error);
+  g_autoptr(EpScriptServer) second = NULL;
+  EpProfileStore *store = ep_application_get_profile_store (app);
+  g_autofree char *name = g_strdup_printf ("Split %u", ep_script_server_get_port (first));
+  EpProfile *profile = ep_profile_new (name);
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  g_autoptr(EpDraftStore) drafts = ep_draft_store_new (NULL);
+  g_autoptr(EpSentStore) sent = ep_sent_store_new (NULL);
+  g_autoptr(GPtrArray) sent_list = NULL;
+  g_autoptr(EpDraft) draft = NULL;
+  g_autofree char *draft_id = NULL;
+  g_autofree char *received = NULL;
+  EpSentInfo *partial = NULL;
+  GtkWidget *dialog;
+  const char *body;
+
+  g_assert_no_error (error);
+  ep_profile_set_host (profile, "127.0.0.1");
+  ep_profile_set_port (profile, ep_script_server_get_port (first));
+  ep_profile_set_security (profile, EP_PROFILE_SECURITY_NONE);   /* no sign-in: allowed in clear */
+  ep_profile_set_sender_address (profile, "me@example.org");
+  ep_profile_set_timeout (profile, 5);
+  g_assert_true (ep_profile_store_add (store, profile, NULL));
+  g_object_unref (profile);   /* the store keeps it */
+  ep_window_set_profile (window, profile);
+
+  gtk_window_present (GTK_WINDOW (window));
+  fill (window, "Ann <ann@example.org>, Carol <carol@example.org>", "Split", "Both of you");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  iterate_while_sending (window, NULL);
+  g_assert_true (ep_script_server_wait (first, 5000, NULL));
+  g_assert_true (ep_script_server_get_completed (first));
+
+  dialog = ep_window_get_error_dialog (window);
+  g_assert_nonnull (dialog);
+  body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
+  g_test_message ("%s", body);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Sent to Some Recipients");
+  g_assert_nonnull (strstr (body, "Delivered to:\n• ann@example.org"));
+  g_assert_nonnull (strstr (body, "Not delivered:\n• carol@example.org\n"));
+  g_assert_nonnull (strstr (body, "451 4.3.0 Try again later"));
+  g_assert_null (strstr (body, "Nothing was sent"));
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "retry"));
+  g_assert_false (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "others"));
+  screenshot_now ("partial-delivery.png", 500);
+
+  /* The fields are as typed; the composer and the draft on disk know who has the message. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "to"))), ==,
+                   "Ann <ann@example.org>, Carol <carol@example.org>");
+  draft_id = g_strdup (ep_window_get_draft_id (window));
+  g_assert_nonnull (draft_id);
+  draft = ep_draft_store_load (drafts, draft_id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (draft->delivered);
+  g_assert_cmpstr (draft->delivered[0], ==, "ann@example.org");
+  g_assert_null (draft->delivered[1]);
+
+  /* Sent keeps the copy, saying who does not have it. */
+  sent_list = ep_sent_store_list (sent, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < sent_list->len; i++)
+    if (g_strcmp0 (((EpSentInfo *) sent_list->pdata[i])->subject, "Split") == 0)
+      partial = sent_list->pdata[i];
+  g_assert_nonnull (partial);
+  g_assert_cmpint (partial->outcome, ==, EP_SENT_OUTCOME_PARTIAL);
+  g_assert_nonnull (partial->not_delivered);
+  g_assert_cmpstr (partial->not_delivered[0], ==, "carol@example.org");
+  g_assert_null (partial->not_delivered[1]);
+
+  /* Send to the Remaining: only carol is in the envelope; the header still names both. */
+  second = ep_script_server_new_for_script (
+    "S: 220 script ESMTP\n"
+    "C: EHLO *\n"
+    "S: 250-script\n"
+    "S: 250 PIPELINING\n"
+    "C: MAIL FROM:<me@example.org>*\n"
+    "C: RCPT TO:<carol@example.org>\n"
+    "C: DATA\n"
+    "S: 250 2.1.0 ok\n"
+    "S: 250 2.1.5 ok\n"
+    "S: 354 go ahead\n"
+    "DATA\n"
+    "S: 250 2.0.0 queued\n"
+    "C: QUIT\n"
+    "S: 221 bye\n"
+    "EOF\n", &error);
+  g_assert_no_error (error);
+  ep_profile_set_port (profile, ep_script_server_get_port (second));
+  /* The window in front again first: a success while it is not would notify the desktop. */
+  gtk_widget_set_visible (dialog, FALSE);
+  gtk_window_present (GTK_WINDOW (window));
+  {
+    gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+    while (!gtk_window_is_active (GTK_WINDOW (window)) && g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+    g_assert_true (gtk_window_is_active (GTK_WINDOW (window)));
+  }
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "retry");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  iterate_while_sending (window, NULL);
+  g_assert_true (ep_script_server_wait (second, 5000, NULL));
+  g_assert_true (ep_script_server_get_completed (second));
+  received = ep_script_server_dup_received_string (second);
+  g_assert_null (strstr (received, "RCPT TO:<ann@example.org>"));
+  g_assert_nonnull (strstr (received, "To: Ann <ann@example.org>, Carol <carol@example.org>"));
+  g_assert_null (ep_window_get_error_dialog (window));
+
+  /* Everyone has it now: the draft is gone and the composer starts afresh. */
+  g_clear_pointer (&draft, ep_draft_free);
+  draft = ep_draft_store_load (drafts, draft_id, NULL);
+  g_assert_null (draft);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "to"))), ==, "");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static gboolean
 cancel_cb (gpointer data)
 {
@@ -525,6 +672,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/window-send/refused-starttls", test_refused_starttls_keeps_message);
   g_test_add_func ("/window-send/cancel", test_cancel);
   g_test_add_func ("/window-send/refused-recipient-edit", test_refused_recipient_edit);
+  g_test_add_func ("/window-send/partial-delivery", test_partial_delivery);
   g_test_add_func ("/window-send/responsive-256mib", test_responsive_while_sending_256mib);
   ret = g_test_run ();
 

@@ -70,6 +70,7 @@ ep_window_to_draft (EpWindow *self)
   draft->subject = entry_text (self->subject_entry);
   g_free (draft->body);
   draft->body = body_text (self);
+  draft->delivered = g_strdupv (self->delivered);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(EpAttachment) attachment = g_list_model_get_item (G_LIST_MODEL (self->attachments), i);
@@ -218,6 +219,7 @@ ep_window_load_draft (EpWindow      *self,
   gtk_editable_set_text (GTK_EDITABLE (self->bcc_entry), draft->bcc ? draft->bcc : "");
   gtk_editable_set_text (GTK_EDITABLE (self->subject_entry), draft->subject ? draft->subject : "");
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body_view), draft->body ? draft->body : "", -1);
+  ep_window_set_delivered (self, (const char * const *) draft->delivered);
   for (guint i = 0; draft->attachments && i < draft->attachments->len; i++)
     {
       EpDraftAttachment *a = draft->attachments->pdata[i];

@@ -34,6 +34,8 @@ struct _EpWindow
   GtkLabel        *size_warning_label;
   GtkRevealer     *offer_revealer;
   GtkRevealer     *sandbox_revealer;
+  GtkRevealer     *delivered_revealer;
+  GtkLabel        *delivered_label;
   GtkLabel        *offer_label;
   GtkDropDown     *profile_dropdown;
   GtkRevealer     *progress_revealer;
@@ -53,6 +55,7 @@ struct _EpWindow
   GCancellable    *send_cancellable;
   EpProfile       *send_profile;
   EpSmtpResult    *last_result;
+  GStrv            delivered;        /* envelope addresses that already have this message */
   GtkWidget       *error_dialog;     /* weak */
   char            *auto_from;        /* what we put in From for the profile, to know it is ours */
   GPtrArray       *offered_files;
@@ -72,6 +75,8 @@ void  ep_window_fields_init           (EpWindow *self);
 void  ep_window_update_send_state     (EpWindow *self);
 char *ep_window_dup_not_ready_reason  (EpWindow *self);
 void  ep_window_sync_reveal           (EpWindow *self);
+void  ep_window_set_delivered         (EpWindow *self,
+                                       const char * const *delivered);
 gboolean ep_window_select_address     (EpWindow   *self,
                                        const char *address);
 

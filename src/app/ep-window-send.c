@@ -257,6 +257,129 @@ ep_window_show_send_error (EpWindow     *self,
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->error_dialog);
 }
 
+void
+ep_window_set_delivered (EpWindow           *self,
+                         const char * const *delivered)
+{
+  g_auto(GStrv) old = g_steal_pointer (&self->delivered);
+
+  if (delivered != NULL && delivered[0] != NULL)
+    {
+      g_autofree char *list = NULL;
+      g_autofree char *text = NULL;
+
+      self->delivered = g_strdupv ((char **) delivered);
+      list = g_strjoinv (", ", self->delivered);
+      /* Translators: %s is a list of e-mail addresses */
+      text = g_strdup_printf (_("Already sent to %s. Sending again leaves them out: only the other recipients get it."), list);
+      gtk_label_set_text (self->delivered_label, text);
+    }
+  gtk_revealer_set_reveal_child (self->delivered_revealer, self->delivered != NULL);
+}
+
+/* The recipients that have (or may have) the message now: the earlier ones and this send's. */
+static GStrv
+merge_delivered (EpWindow     *self,
+                 EpSmtpResult *result)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (self->delivered != NULL)
+    g_strv_builder_addv (builder, (const char **) self->delivered);
+  for (guint i = 0; i < result->recipients->len; i++)
+    {
+      EpSmtpRecipientResult *r = result->recipients->pdata[i];
+
+      if (r->state == EP_SMTP_RECIPIENT_DELIVERED || r->state == EP_SMTP_RECIPIENT_UNKNOWN)
+        g_strv_builder_add (builder, r->address);
+    }
+  return g_strv_builder_end (builder);
+}
+
+static void
+append_recipients (GString            *body,
+                   const char         *title,
+                   EpSmtpResult       *result,
+                   EpSmtpRecipientState state,
+                   const char        **first)
+{
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < result->recipients->len; i++)
+    {
+      EpSmtpRecipientResult *r = result->recipients->pdata[i];
+
+      if (r->state != state)
+        continue;
+      if (!any)
+        g_string_append_printf (body, "%s%s", body->len > 0 ? "\n\n" : "", title);
+      any = TRUE;
+      /* A pending recipient's last reply may be an old 452 deferral: the error below says why. */
+      if (r->code >= 400 && state != EP_SMTP_RECIPIENT_PENDING)
+        g_string_append_printf (body, "\n• %s — %u %s", r->address, r->code, r->text ? r->text : "");
+      else
+        g_string_append_printf (body, "\n• %s", r->address);
+      if (first != NULL && *first == NULL)
+        *first = r->address;
+    }
+}
+
+/* Some recipients have the message, the others not: never "not sent", and a second attempt goes
+ * only to those who do not have it (the draft keeps that list across restarts). */
+static void
+ep_window_show_partial_delivery (EpWindow     *self,
+                                 EpProfile    *profile,
+                                 const GError *error,
+                                 EpSmtpResult *result)
+{
+  g_auto(GStrv) delivered = merge_delivered (self, result);
+  g_autoptr(GString) body = g_string_new (NULL);
+  const char *first_refused = NULL;
+  gboolean unknown = ep_smtp_result_count_in_state (result, EP_SMTP_RECIPIENT_UNKNOWN) > 0;
+  g_autoptr(GError) save_error = NULL;
+  GtkWidget *dialog;
+
+  ep_window_set_delivered (self, (const char * const *) delivered);
+  /* Now, not in a few seconds: after a crash the draft must still know who has the message. */
+  if (!ep_window_save_draft_sync (self, &save_error))
+    {
+      g_autofree char *text = g_strdup_printf (_("The draft could not be saved: %s"), save_error->message);
+
+      ep_window_show_toast (self, text);
+    }
+
+  append_recipients (body, _("Delivered to:"), result, EP_SMTP_RECIPIENT_DELIVERED, NULL);
+  append_recipients (body, _("Refused:"), result, EP_SMTP_RECIPIENT_REFUSED, &first_refused);
+  append_recipients (body, _("Not delivered:"), result, EP_SMTP_RECIPIENT_DEFERRED, NULL);
+  append_recipients (body, _("Not delivered:"), result, EP_SMTP_RECIPIENT_PENDING, NULL);
+  append_recipients (body, _("May have received it (the connection was lost before the server confirmed):"),
+                     result, EP_SMTP_RECIPIENT_UNKNOWN, NULL);
+  g_string_append_printf (body, "\n\n%s", error->message);
+  if (unknown)
+    g_string_append_printf (body, "\n\n%s", _("Sending again leaves out everyone who has or may have the message."));
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Sent to Some Recipients"), body->str);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  if (first_refused != NULL)
+    {
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "edit", _("_Edit Recipients"));
+      g_object_set_data_full (G_OBJECT (dialog), "refused-address", g_strdup (first_refused), g_free);
+    }
+  if (ep_smtp_result_count_in_state (result, EP_SMTP_RECIPIENT_PENDING) > 0
+      || ep_smtp_result_count_in_state (result, EP_SMTP_RECIPIENT_DEFERRED) > 0)
+    {
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "retry", _("Send to the _Remaining"));
+      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "retry", ADW_RESPONSE_SUGGESTED);
+    }
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  if (profile != NULL)
+    g_object_set_data_full (G_OBJECT (dialog), "profile-id", g_strdup (ep_profile_get_id (profile)), g_free);
+  g_signal_connect (dialog, "response", G_CALLBACK (error_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+  self->error_dialog = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->error_dialog);
+}
+
 /* No keyring, or nothing stored: ask for the password for this send only (never written down). */
 static void
 password_response_cb (AdwMessageDialog *dialog,
@@ -354,6 +477,7 @@ ep_window_reset (EpWindow *self)
     gtk_editable_set_text (GTK_EDITABLE (entries[i]), "");
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body_view), "", -1);
   g_list_store_remove_all (self->attachments);
+  ep_window_set_delivered (self, NULL);
   self->loading_draft = FALSE;
   gtk_widget_grab_focus (GTK_WIDGET (self->to_entry));
 }
@@ -376,6 +500,11 @@ send_finished_cb (GObject      *object,
   g_clear_pointer (&self->last_result, ep_smtp_result_unref);
   self->last_result = result ? ep_smtp_result_ref (result) : NULL;
 
+  if (error != NULL && result != NULL && result->outcome == EP_SMTP_OUTCOME_PARTIAL)
+    {
+      ep_window_show_partial_delivery (self, profile, error, result);
+      return;
+    }
   if (error != NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -455,6 +584,7 @@ ep_window_start_send (EpWindow   *self,
   self->send_profile = g_object_ref (profile);
   self->send_op = ep_send_operation_new (profile, message);
   ep_send_operation_set_allow_partial (self->send_op, allow_partial);
+  ep_send_operation_set_already_delivered (self->send_op, (const char * const *) self->delivered);
   if (password != NULL)
     ep_send_operation_set_password (self->send_op, password);
   self->send_cancellable = g_cancellable_new ();

@@ -134,6 +134,7 @@ ep_window_finalize (GObject *object)
   g_clear_pointer (&self->offered_files, g_ptr_array_unref);
   g_clear_object (&self->drafts);
   g_free (self->draft_id);
+  g_strfreev (self->delivered);
   g_free (self->saving_draft_id);
   g_free (self->profile_id);
   g_free (self->auto_from);
@@ -177,6 +178,8 @@ ep_window_class_init (EpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EpWindow, size_warning_label);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, offer_revealer);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, sandbox_revealer);
+  gtk_widget_class_bind_template_child (widget_class, EpWindow, delivered_revealer);
+  gtk_widget_class_bind_template_child (widget_class, EpWindow, delivered_label);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, offer_label);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, profile_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, progress_revealer);
