@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Accessibility (issue 5): the real app, read through AT-SPI as a screen reader reads it. Every
+# Accessibility: the real app, read through AT-SPI as a screen reader reads it. Every
 # control on screen has a name, in the compose window (with Cc and Bcc revealed through their
 # accessible actions), the Sandbox Inbox with a message, the Server Profiles list and the editor
 # of a new profile. The AT-SPI bus is started here, on the test's private session bus.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
-# The whole flow from the keyboard alone (issue 5, Accessibility): the real app under Xvfb, no
+# The whole flow from the keyboard alone (accessibility): the real app under Xvfb, no
 # mouse at all. Type the recipient, reach Subject by its mnemonic and the body with Tab, open the
 # file chooser with Ctrl+Shift+A and pick a file by typing its path, send with Ctrl+Return. The
 # built-in Sandbox must receive the message with the file byte-identical.

@@ -42,7 +42,7 @@ LARGE_ATTACHMENT = 12 * 1024 * 1024 + 5
 # fields plus Postfix's own delivery headers).
 TRACE_FIELDS = {"return-path", "x-original-to", "delivered-to", "received"}
 
-# Exit statuses from the epistle-send contract (ARCHITECTURE.md).
+# Exit statuses from the epistle-send contract (docs/architecture.md).
 EXIT_OK = 0
 EXIT_SECURITY = 76
 EXIT_AUTH = 77

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ep-send-cli.h: the epistle-send command line (contract in ARCHITECTURE.md). */
+/* ep-send-cli.h: the epistle-send command line (its contract: docs/architecture.md and --help). */
 #pragma once
 
 #include <glib.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ep-send-deliver.c: epistle-send's delivery: builds the SMTP configuration from the options,
- * runs the session, maps the outcome to the exit statuses of the contract (ARCHITECTURE.md). */
+ * runs the session, maps the outcome to the exit statuses of the contract (docs/architecture.md). */
 #include "config.h"
 
 #include <string.h>
