@@ -126,6 +126,29 @@ test_sandbox_inbox (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Whether a text view under @widget holds @needle (the message view's panes). */
+static gboolean
+text_views_contain (GtkWidget  *widget,
+                    const char *needle)
+{
+  if (GTK_IS_TEXT_VIEW (widget))
+    {
+      GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (widget));
+      GtkTextIter start, end;
+      g_autofree char *text = NULL;
+
+      gtk_text_buffer_get_bounds (buffer, &start, &end);
+      text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+      if (strstr (text, needle) != NULL)
+        return TRUE;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (text_views_contain (child, needle))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 test_sent (void)
 {
@@ -154,6 +177,29 @@ test_sent (void)
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (has_n_items (window, 1));
   screenshot ("sent-messages.png");
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* A partial delivery: the entry says so, and who does not have the message. */
+  {
+    g_autoptr(EpSentInfo) partial = ep_sent_info_copy (info);
+    g_autoptr(GInputStream) again = g_memory_input_stream_new_from_data (text, strlen (text), NULL);
+
+    g_clear_pointer (&partial->id, g_free);
+    partial->outcome = EP_SENT_OUTCOME_PARTIAL;
+    g_free (partial->outcome_text);
+    partial->outcome_text = g_strdup ("The server refused the sender for now: 451 4.3.0 later");
+    partial->not_delivered = g_strsplit ("carol@example.org", ",", -1);
+    g_date_time_unref (partial->date);
+    partial->date = g_date_time_add_seconds (info->date, 60);   /* newest: listed first */
+    g_assert_true (ep_sent_store_add (store, partial, again, "C: QUIT\n", NULL, &error));
+    g_assert_no_error (error);
+  }
+  window = ep_mailbox_window_new (GTK_APPLICATION (app), EP_MAILBOX_SENT);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (has_n_items (window, 2));
+  ep_mailbox_window_select (window, 0);
+  g_assert_true (text_views_contain (GTK_WIDGET (window), "Outcome: delivered to some recipients"));
+  g_assert_true (text_views_contain (GTK_WIDGET (window), "Not delivered to: carol@example.org"));
   gtk_window_destroy (GTK_WINDOW (window));
 }
 

@@ -152,6 +152,8 @@ outcome_label (EpSentOutcome outcome)
       return _("temporary failure");
     case EP_SENT_OUTCOME_UNKNOWN:
       return _("may have been delivered");
+    case EP_SENT_OUTCOME_PARTIAL:
+      return _("delivered to some recipients");
     default:
       return ep_sent_outcome_to_string (outcome);
     }
@@ -170,6 +172,12 @@ sent_details (EpSentInfo *info)
   g_string_append_printf (s, _("Outcome: %s"), outcome_label (info->outcome));
   if (info->outcome_text != NULL)
     g_string_append_printf (s, " (%s)", info->outcome_text);
+  if (info->not_delivered != NULL && info->not_delivered[0] != NULL)
+    {
+      g_autofree char *missing = g_strjoinv (", ", info->not_delivered);
+
+      g_string_append_printf (s, _("\nNot delivered to: %s"), missing);
+    }
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
