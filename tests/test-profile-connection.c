@@ -163,12 +163,16 @@ scroll_to (GtkWidget *window,
                                                     gtk_adjustment_get_page_size (adjustment)));
 }
 
+/* As if the user had trusted @cert for @server before: a pin is for one server (host and
+ * port), so the port is set first. */
 static void
-pin (Fixture    *f,
-     const char *cert)
+pin (Fixture        *f,
+     const char     *cert,
+     EpScriptServer *server)
 {
   g_autofree char *sha = ep_test_certs_sha256 (cert);
 
+  ep_test_set_port (f->editor, ep_script_server_get_port (server));
   ep_profile_set_pinned_sha256 (ep_profile_editor_get_draft (f->editor), sha);
 }
 
@@ -187,7 +191,7 @@ test_all_steps_pass (Fixture       *f,
   EpSmtpResult *result;
 
   /* The test CA is not a system one: as if the user had trusted the certificate before. */
-  pin (f, "good");
+  pin (f, "good", server);
   window = run_test (f, server);
   g_assert_null (ep_connection_test_window_get_error (window));
   g_assert_true (ep_script_server_get_completed (server));
@@ -288,7 +292,7 @@ test_auth_refused (Fixture       *f,
                                                    "S: 221 Bye\n");
   EpConnectionTestWindow *window;
 
-  pin (f, "good");
+  pin (f, "good", server);
   window = run_test (f, server);
   g_assert_error (ep_connection_test_window_get_error (window), EP_SMTP_ERROR, EP_SMTP_ERROR_AUTH_FAILED);
   assert_step (window, EP_SMTP_TEST_STEP_TLS, EP_TEST_STEP_STATE_OK, NULL);
@@ -311,7 +315,7 @@ test_implicit_tls (Fixture       *f,
   EpConnectionTestWindow *window;
 
   ep_test_select (f->editor, "security", EP_PROFILE_SECURITY_TLS);
-  pin (f, "good");
+  pin (f, "good", server);
   window = run_test (f, server);
   g_assert_null (ep_connection_test_window_get_error (window));
   assert_step (window, EP_SMTP_TEST_STEP_TLS, EP_TEST_STEP_STATE_OK, "TLS 1.");
@@ -331,7 +335,7 @@ test_no_password_skips_auth (Fixture       *f,
 
   /* No password typed and (no keyring here) none saved: AUTH is skipped, and said so. */
   gtk_editable_set_text (GTK_EDITABLE (ep_profile_editor_get_field (f->editor, "password")), "");
-  pin (f, "good");
+  pin (f, "good", server);
   window = run_test (f, server);
   g_assert_null (ep_connection_test_window_get_error (window));
   assert_step (window, EP_SMTP_TEST_STEP_AUTH, EP_TEST_STEP_STATE_SKIPPED, "no password");
@@ -391,16 +395,30 @@ test_pin_flow (Fixture       *f,
   g_assert_null (ep_connection_test_window_get_certificate_dialog (window));
   gtk_window_destroy (GTK_WINDOW (window));
 
-  /* Saved, the pin is in profiles.ini. */
+  /* Saved, the pin is in profiles.ini, with the server it was trusted for. */
   g_assert_true (ep_profile_editor_save (f->editor));
   again = ep_profile_store_new (f->dir);
   g_assert_true (ep_profile_store_load (again, NULL));
   g_free (pinned);
   pinned = ep_test_normalize_fingerprint (ep_profile_get_pinned_sha256 (ep_profile_store_lookup_by_name (again, "Scripted")));
   g_assert_cmpstr (pinned, ==, self_signed);
+  {
+    g_autofree char *path = g_build_filename (f->dir, "profiles.ini", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *port_line = g_strdup_printf ("\npinned-port=%u\n", ep_script_server_get_port (second));
 
-  /* 3. Another certificate later (even one a CA vouches for): refused, "changed". */
+    g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+    g_assert_true (ep_test_contains (text, "\npinned-host=127.0.0.1\n"));
+    g_assert_true (ep_test_contains (text, port_line));
+  }
+
+  /* 3. Another certificate later from that same server (even one a CA vouches for): refused,
+   *    "changed". The third script server stands in for the second one: a pin is for one host
+   *    and port, so the profile is moved there with its pin, as if trusted there. */
   saved = ep_profile_store_lookup_by_name (f->store, "Scripted");
+  ep_profile_set_port (saved, ep_script_server_get_port (third));
+  ep_profile_set_pinned_sha256 (saved, self_signed);
+  g_assert_true (ep_profile_store_save (f->store, NULL));
   ep_profiles_dialog_edit (f->dialog, saved);
   f->editor = ep_profiles_dialog_get_editor (f->dialog);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (ep_profile_editor_get_field (f->editor, "pinned"))), ==,
@@ -428,6 +446,102 @@ test_pin_flow (Fixture       *f,
   g_free (pinned);
   pinned = ep_test_normalize_fingerprint (ep_profile_get_pinned_sha256 (saved));
   g_assert_cmpstr (pinned, ==, self_signed);
+}
+
+/* What the impostor (its script over) saw of a client that refuses its certificate: the
+ * cleartext part of the session and nothing after the failed handshake (no AUTH, nor anything
+ * else). */
+static void
+assert_refused_before_auth (EpScriptServer *impostor)
+{
+  g_autofree char *received = ep_script_server_dup_received_string (impostor);
+
+  g_assert_true (ep_script_server_get_completed (impostor));
+  g_assert_cmpstr (received, ==, "EHLO [127.0.0.1]\r\nSTARTTLS\r\n");
+  g_assert_false (ep_script_server_received_contains (impostor, "AUTH"));
+}
+
+/* A certificate trusted for one server is not trusted for another: a profile pinned for one
+ * server, then pointed at another port where an impostor presents that very certificate (the
+ * key of a throw-away or self-hosted certificate is easily had), is refused like any untrusted
+ * certificate, and the password typed for it never leaves. */
+static void
+test_pin_other_server (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(EpScriptServer) genuine = start_server (GREETING EHLO_PLAIN STARTTLS "TLS: self-signed\n"
+                                                    EHLO_TLS AUTH_OK QUIT);
+  g_autoptr(EpScriptServer) impostor = start_server (GREETING EHLO_PLAIN STARTTLS
+                                                     "TLS-REJECT: self-signed\n"
+                                                     "EOF\n");
+  EpConnectionTestWindow *window;
+  GtkWidget *dialog;
+  EpProfile *saved;
+
+  /* Trusted for the genuine server, and saved. */
+  pin (f, "self-signed", genuine);
+  window = run_test (f, genuine);
+  g_assert_null (ep_connection_test_window_get_error (window));
+  g_assert_true (ep_connection_test_window_get_result (window)->tls->pinned);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_true (ep_profile_editor_save (f->editor));
+  saved = ep_profile_store_lookup_by_name (f->store, "Scripted");
+  g_assert_nonnull (ep_profile_get_pinned_sha256 (saved));
+
+  /* Pointed at the other port, the password typed again (nothing else stands in the way). */
+  ep_profiles_dialog_edit (f->dialog, saved);
+  f->editor = ep_profiles_dialog_get_editor (f->dialog);
+  gtk_editable_set_text (GTK_EDITABLE (ep_profile_editor_get_field (f->editor, "password")), PASSWORD);
+  window = run_test (f, impostor);
+  g_assert_error (ep_connection_test_window_get_error (window), EP_SMTP_ERROR, EP_SMTP_ERROR_TLS_CERTIFICATE);
+  g_assert_true (ep_test_contains (ep_connection_test_window_get_error (window)->message, "is not trusted"));
+  g_assert_false (ep_connection_test_window_get_result (window)->tls->pinned);
+  assert_step (window, EP_SMTP_TEST_STEP_TLS, EP_TEST_STEP_STATE_FAILED, "not trusted");
+  assert_step (window, EP_SMTP_TEST_STEP_AUTH, EP_TEST_STEP_STATE_PENDING, NULL);
+  assert_refused_before_auth (impostor);
+  /* Offered as a new certificate to look at, not as the trusted one. */
+  dialog = ep_connection_test_window_get_certificate_dialog (window);
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "The Server’s Certificate Is Not Trusted");
+  respond (dialog, "cancel");
+}
+
+/* The same from profiles.ini: a pin recorded for another server than the profile's (the port
+ * edited by hand, or by an Epistle that kept pins across such edits) is not used. */
+static void
+test_pin_other_server_on_disk (void)
+{
+  g_autoptr(EpScriptServer) impostor = start_server (GREETING EHLO_PLAIN STARTTLS
+                                                     "TLS-REJECT: self-signed\n"
+                                                     "EOF\n");
+  g_autofree char *dir = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "moved", NULL);
+  g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
+  g_autofree char *sha = ep_test_certs_sha256 ("self-signed");
+  g_autofree char *text = NULL;
+  g_autoptr(EpProfileStore) store = ep_profile_store_new (dir);
+  g_autoptr(EpSmtpConfig) config = NULL;
+  g_autoptr(EpSmtpResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port = ep_script_server_get_port (impostor);
+  EpProfile *profile;
+
+  text = g_strdup_printf ("[Profile moved]\nname=Moved\nsender-address=me@example.org\n"
+                          "host=127.0.0.1\nport=%u\nsecurity=starttls\nusername=me@example.org\n"
+                          "timeout=5\npinned-sha256=%s\npinned-host=127.0.0.1\npinned-port=%u\n",
+                          port, sha, port > 1024 ? port - 1 : port + 1);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  g_assert_true (ep_profile_store_load (store, NULL));
+  profile = ep_profile_store_lookup_by_name (store, "Moved");
+  g_assert_nonnull (profile);
+
+  config = ep_profile_to_smtp_config (profile, PASSWORD);
+  result = ep_smtp_test_connection_sync (config, NULL, NULL, NULL, NULL, &error);
+  g_assert_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_TLS_CERTIFICATE);
+  g_assert_false (result->tls->pinned);
+  g_assert_true (ep_script_server_wait (impostor, 5000, NULL));
+  assert_refused_before_auth (impostor);
 }
 
 /* The built-in Sandbox: its own server (started on demand), account and pinned certificate. */
@@ -560,7 +674,9 @@ main (int   argc,
   ADD ("implicit-tls", test_implicit_tls);
   ADD ("no-password-skips-auth", test_no_password_skips_auth);
   ADD ("pin-flow", test_pin_flow);
+  ADD ("pin-other-server", test_pin_other_server);
 #undef ADD
+  g_test_add_func ("/profile-connection/pin-other-server-on-disk", test_pin_other_server_on_disk);
   g_test_add_func ("/profile-connection/certificate-reasons", test_certificate_dialog_reasons);
   g_test_add_func ("/profile-connection/sandbox", test_sandbox);
 

@@ -250,6 +250,9 @@ test_store_fresh (void)
   g_assert_false (g_file_test (ep_profile_store_get_path (store), G_FILE_TEST_EXISTS));
 }
 
+/* A SHA-256 fingerprint as hex digits (of nothing in particular). */
+#define PIN_HEX "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
 static EpProfile *
 make_full_profile (const char *name)
 {
@@ -350,6 +353,149 @@ test_store_round_trip (void)
   loaded = ep_profile_store_lookup_by_id (store, ep_profile_get_id (home));
   g_assert_null (ep_profile_get_pinned_sha256 (loaded));
   g_assert_cmpuint (ep_profile_get_size_limit (loaded), ==, 0);
+}
+
+/* A pin is saved with the server it was trusted for, and stays with that server only. */
+static void
+test_store_pin_round_trip (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("store");
+  g_autoptr(EpProfileStore) store = new_loaded_store (dir);
+  g_autoptr(EpProfileStore) again = NULL;
+  g_autoptr(EpProfile) work = make_full_profile ("Work");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *pinned = g_strdup (ep_profile_get_pinned_sha256 (work));
+  EpProfile *loaded;
+
+  g_assert_nonnull (pinned);
+  g_assert_true (ep_profile_store_add (store, work, &error));
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_assert_no_error (error);
+  file = ep_test_read_file (ep_profile_store_get_path (store));
+  g_assert_nonnull (strstr (file, "\npinned-host=smtp.example.org\n"));
+  g_assert_nonnull (strstr (file, "\npinned-port=465\n"));
+
+  again = new_loaded_store (dir);
+  loaded = ep_profile_store_lookup_by_id (again, ep_profile_get_id (work));
+  g_assert_cmpstr (ep_profile_get_pinned_sha256 (loaded), ==, pinned);
+
+  /* The host edited (in the dialog, or by the CLI's caller): the pin is gone, and stays gone. */
+  ep_profile_set_host (loaded, "smtp.provider.example");
+  g_assert_null (ep_profile_get_pinned_sha256 (loaded));
+  g_assert_true (ep_profile_store_save (again, &error));
+  g_assert_no_error (error);
+  g_free (file);
+  file = ep_test_read_file (ep_profile_store_get_path (again));
+  g_assert_null (strstr (file, "pinned-"));
+  g_clear_object (&again);
+  again = new_loaded_store (dir);
+  g_assert_null (ep_profile_get_pinned_sha256 (ep_profile_store_lookup_by_id (again, ep_profile_get_id (work))));
+}
+
+/* The pin follows neither a new host nor a new port; other letters for the same host, or
+ * the same values set again, keep it; a copy keeps it for the same server. */
+static void
+test_profile_pin_follows_server (void)
+{
+  g_autoptr(EpProfile) profile = make_full_profile ("Work");
+  g_autoptr(EpProfile) copy = NULL;
+  g_autofree char *pinned = g_strdup (ep_profile_get_pinned_sha256 (profile));
+
+  ep_profile_set_host (profile, "SMTP.Example.ORG");
+  ep_profile_set_port (profile, 465);
+  g_assert_cmpstr (ep_profile_get_pinned_sha256 (profile), ==, pinned);
+  copy = ep_profile_copy (profile, NULL, "Copy");
+  g_assert_cmpstr (ep_profile_get_pinned_sha256 (copy), ==, pinned);
+
+  ep_profile_set_port (profile, 587);
+  g_assert_null (ep_profile_get_pinned_sha256 (profile));
+  ep_profile_set_port (profile, 465);
+  g_assert_null (ep_profile_get_pinned_sha256 (profile));
+
+  ep_profile_set_pinned_sha256 (profile, pinned);
+  ep_profile_set_host (profile, "smtp.example.org.evil.example");
+  g_assert_null (ep_profile_get_pinned_sha256 (profile));
+}
+
+/* profiles.ini from an earlier Epistle has a pin without its server: it is bound to the server
+ * the profile names (the one that version used it for), written back with it, and from then on
+ * dropped like any other when the server changes. */
+static void
+test_store_pin_old_format (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("store");
+  g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
+  g_autoptr(EpProfileStore) store = ep_profile_store_new (dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = NULL;
+  EpProfile *bridge;
+
+  ep_test_write_file (path,
+                      "[Profile bridge]\nname=Bridge\nsender-address=me@example.org\n"
+                      "host=127.0.0.1\nport=1025\nsecurity=starttls\n"
+                      "pinned-sha256=" PIN_HEX "\n");
+  g_assert_true (ep_profile_store_load (store, &error));
+  g_assert_no_error (error);
+  bridge = ep_profile_store_lookup_by_id (store, "bridge");
+  g_assert_cmpstr (ep_profile_get_pinned_sha256 (bridge), ==, PIN_HEX);
+
+  g_assert_true (ep_profile_store_save (store, &error));
+  file = ep_test_read_file (path);
+  g_assert_nonnull (strstr (file, "\npinned-host=127.0.0.1\n"));
+  g_assert_nonnull (strstr (file, "\npinned-port=1025\n"));
+
+  ep_profile_set_port (bridge, 1026);
+  g_assert_null (ep_profile_get_pinned_sha256 (bridge));
+}
+
+/* A pin written for another server than the profile's own (the host or port edited by hand, or
+ * by an Epistle that kept pins across such edits) is not loaded; half a binding is an error,
+ * like any bad value: that profile is left out and its group kept as it was. */
+static void
+test_store_pin_other_server (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("store");
+  g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
+  g_autoptr(EpProfileStore) store = ep_profile_store_new (dir);
+  g_autoptr(GKeyFile) saved = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kept = NULL;
+#define PINNED_GROUP(id, name) \
+  "[Profile " id "]\nname=" name "\nsender-address=me@example.org\nhost=smtp.new.example\n" \
+  "port=587\npinned-sha256=" PIN_HEX "\n"
+
+  ep_test_write_file (path,
+                      PINNED_GROUP ("moved", "Moved") "pinned-host=smtp.old.example\npinned-port=587\n"
+                      PINNED_GROUP ("ported", "Ported") "pinned-host=smtp.new.example\npinned-port=465\n"
+                      PINNED_GROUP ("cased", "Cased") "pinned-host=SMTP.New.Example\npinned-port=587\n"
+                      PINNED_GROUP ("half", "Half") "pinned-host=smtp.new.example\n"
+                      PINNED_GROUP ("badport", "Bad port") "pinned-host=smtp.new.example\npinned-port=x\n");
+#undef PINNED_GROUP
+  g_assert_false (ep_profile_store_load (store, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "[Profile half]"));
+  g_assert_nonnull (strstr (error->message, "pinned-port"));
+
+  g_assert_null (ep_profile_get_pinned_sha256 (ep_profile_store_lookup_by_id (store, "moved")));
+  g_assert_null (ep_profile_get_pinned_sha256 (ep_profile_store_lookup_by_id (store, "ported")));
+  g_assert_cmpstr (ep_profile_get_pinned_sha256 (ep_profile_store_lookup_by_id (store, "cased")), ==, PIN_HEX);
+  g_assert_null (ep_profile_store_lookup_by_id (store, "half"));
+  g_assert_null (ep_profile_store_lookup_by_id (store, "badport"));
+
+  /* Saved: the dropped pins are gone for good; the groups that did not load are untouched. */
+  g_clear_error (&error);
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_key_file_load_from_file (saved, path, G_KEY_FILE_NONE, NULL));
+  g_assert_false (g_key_file_has_key (saved, "Profile moved", "pinned-sha256", NULL));
+  g_assert_false (g_key_file_has_key (saved, "Profile moved", "pinned-host", NULL));
+  g_assert_false (g_key_file_has_key (saved, "Profile ported", "pinned-port", NULL));
+  kept = g_key_file_get_value (saved, "Profile badport", "pinned-port", NULL);
+  g_assert_cmpstr (kept, ==, "x");
+  g_assert_false (g_key_file_has_key (saved, "Profile half", "pinned-port", NULL));
+  g_assert_true (g_key_file_has_key (saved, "Profile half", "pinned-host", NULL));
 }
 
 static void
@@ -1113,6 +1259,9 @@ test_profile_to_smtp_config (void)
   g_assert_null (config->oauth_token);
   g_assert_cmpint (config->auth, ==, EP_SMTP_AUTH_SCRAM_SHA_256);
   g_assert_cmpstr (config->pinned_sha256, ==, ep_profile_get_pinned_sha256 (profile));
+  g_assert_cmpstr (config->pinned_host, ==, "smtp.example.org");
+  g_assert_cmpuint (config->pinned_port, ==, 465);
+  g_assert_true (ep_smtp_config_validate (config, NULL));
   g_assert_cmpstr (config->ehlo_name, ==, "[192.0.2.7]");
   g_assert_cmpuint (config->timeout_seconds, ==, 90);
 
@@ -1130,6 +1279,7 @@ test_profile_to_smtp_config (void)
   g_assert_cmpstr (sandbox_config->username, ==, "sandbox");
   g_assert_null (sandbox_config->password);
   g_assert_null (sandbox_config->pinned_sha256);
+  g_assert_null (sandbox_config->pinned_host);
 }
 
 int
@@ -1148,9 +1298,13 @@ main (int   argc,
   g_test_add_func ("/store/profile/validate", test_profile_validate);
   g_test_add_func ("/store/profile/enums", test_profile_enums);
   g_test_add_func ("/store/profile/to-smtp-config", test_profile_to_smtp_config);
+  g_test_add_func ("/store/profile/pin-follows-server", test_profile_pin_follows_server);
   g_test_add_func ("/store/keyfile-strings", test_keyfile_strings);
   g_test_add_func ("/store/profile-store/fresh", test_store_fresh);
   g_test_add_func ("/store/profile-store/round-trip", test_store_round_trip);
+  g_test_add_func ("/store/profile-store/pin-round-trip", test_store_pin_round_trip);
+  g_test_add_func ("/store/profile-store/pin-old-format", test_store_pin_old_format);
+  g_test_add_func ("/store/profile-store/pin-other-server", test_store_pin_other_server);
   g_test_add_func ("/store/profile-store/unknown-preserved", test_store_unknown_preserved);
   g_test_add_func ("/store/profile-store/corrupt-syntax", test_store_corrupt_syntax);
   g_test_add_func ("/store/profile-store/corrupt-utf8", test_store_corrupt_utf8);

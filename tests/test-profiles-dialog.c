@@ -206,6 +206,83 @@ test_preset_edit_save_reload (Fixture       *f,
   g_assert_null (ep_profiles_dialog_get_editor (f->dialog));
 }
 
+#define PIN_SHA256 "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+static const char *
+pinned_subtitle (EpProfileEditor *editor)
+{
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (ep_profile_editor_get_field (editor, "pinned")));
+}
+
+/* A certificate trusted for one server is not kept when the profile is pointed at another: the
+ * editor says so while the fields name another host or port, and Save forgets it. Typing the
+ * old server again brings it back; Forget is not undone that way. */
+static void
+test_server_change_forgets_pin (Fixture       *f,
+                                gconstpointer  data)
+{
+  EpProfile *work = add_stored_profile (f, "Work", "smtp.old.example");
+  g_autoptr(EpProfileStore) again = NULL;
+  g_autofree char *file = NULL;
+  EpProfileEditor *editor;
+  GtkWidget *note;
+
+  ep_profile_set_pinned_sha256 (work, PIN_SHA256);
+  g_assert_true (ep_profile_store_save (f->store, NULL));
+
+  ep_profiles_dialog_edit (f->dialog, work);
+  editor = ep_profiles_dialog_get_editor (f->dialog);
+  note = ep_profile_editor_get_field (editor, "pin-note");
+  g_assert_false (gtk_widget_get_visible (note));
+  g_assert_cmpstr (pinned_subtitle (editor), ==, PIN_SHA256);
+
+  /* Another host: the note says which server the certificate was trusted for. */
+  ep_test_set_field (editor, "host", "smtp.new.example");
+  g_assert_true (gtk_widget_get_visible (note));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (note)), ==,
+                   "The trusted certificate was for smtp.old.example:465; it will be forgotten");
+  g_assert_null (ep_profile_get_pinned_sha256 (ep_profile_editor_get_draft (editor)));
+  g_assert_true (ep_test_contains (pinned_subtitle (editor), "None"));
+  ep_test_screenshot (gtk_widget_get_ancestor (GTK_WIDGET (editor), GTK_TYPE_WINDOW), "profile-editor-pin-note.png");
+
+  /* The old server again (its name in other letters too): the pin applies again. */
+  ep_test_set_field (editor, "host", "SMTP.old.example");
+  g_assert_false (gtk_widget_get_visible (note));
+  g_assert_cmpstr (ep_profile_get_pinned_sha256 (ep_profile_editor_get_draft (editor)), ==, PIN_SHA256);
+
+  /* Another port is another server as well. */
+  ep_test_set_field (editor, "port", "587");
+  g_assert_true (gtk_widget_get_visible (note));
+  g_assert_null (ep_profile_get_pinned_sha256 (ep_profile_editor_get_draft (editor)));
+  ep_test_set_field (editor, "port", "465");
+  g_assert_false (gtk_widget_get_visible (note));
+
+  /* Saved with the new host: gone, in memory and on disk. */
+  ep_test_set_field (editor, "host", "smtp.new.example");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.save", NULL));
+  g_assert_null (ep_profiles_dialog_get_editor (f->dialog));
+  g_assert_cmpstr (ep_profile_get_host (work), ==, "smtp.new.example");
+  g_assert_null (ep_profile_get_pinned_sha256 (work));
+  again = reload (f);
+  g_assert_null (ep_profile_get_pinned_sha256 (ep_profile_store_lookup_by_name (again, "Work")));
+  file = read_profiles_file (f);
+  g_assert_false (ep_test_contains (file, PIN_SHA256));
+  g_assert_false (ep_test_contains (file, "pinned-host"));
+
+  /* Forget, then another host and back: forgotten is forgotten, and no note about it. */
+  ep_profile_set_pinned_sha256 (work, PIN_SHA256);
+  ep_profiles_dialog_edit (f->dialog, work);
+  editor = ep_profiles_dialog_get_editor (f->dialog);
+  note = ep_profile_editor_get_field (editor, "pin-note");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.forget-certificate", NULL));
+  ep_test_set_field (editor, "host", "smtp.other.example");
+  g_assert_false (gtk_widget_get_visible (note));
+  ep_test_set_field (editor, "host", "smtp.new.example");
+  g_assert_null (ep_profile_get_pinned_sha256 (ep_profile_editor_get_draft (editor)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.save", NULL));
+  g_assert_null (ep_profile_get_pinned_sha256 (work));
+}
+
 static void
 test_address_offers_preset (Fixture       *f,
                             gconstpointer  data)
@@ -762,6 +839,7 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add ("/profiles-dialog/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("preset-edit-save-reload", test_preset_edit_save_reload);
+  ADD ("server-change-forgets-pin", test_server_change_forgets_pin);
   ADD ("address-offers-preset", test_address_offers_preset);
   ADD ("validation", test_validation);
   ADD ("duplicate", test_duplicate);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-profiles-keyring.c: Server Profiles with a headless GNOME Keyring (ep-keyring-env.sh
  * --with-keyring): Save puts the password in the Secret Service and nowhere else; the editor then
- * knows one is saved without showing it; the connection test signs in with it; Duplicate copies
- * it; a deletion keeps it until its Undo is no longer possible; Forget removes it. */
+ * knows one is saved without showing it; the connection test signs in with it, but never at
+ * another server than the saved one; Duplicate copies it; a deletion keeps it until its Undo is
+ * no longer possible; Forget removes it. */
 #include "config.h"
 
 #include "ep-profile-store.h"
@@ -55,9 +56,10 @@ lookup_password (const char  *id,
   return ep_secrets_lookup_sync (id, NULL, error);
 }
 
-/* A stored profile whose password is already in the keyring. */
+/* A stored profile whose password is already in the keyring, for 127.0.0.1:@port. */
 static EpProfile *
-add_profile_with_password (Fixture *f)
+add_profile_with_password_at (Fixture *f,
+                              guint16  port)
 {
   EpProfile *profile = ep_profile_new ("Kim");
   g_autoptr(GError) error = NULL;
@@ -65,6 +67,7 @@ add_profile_with_password (Fixture *f)
   ep_profile_set_sender_address (profile, "kim@fastmail.com");
   ep_profile_set_username (profile, "kim@fastmail.com");
   ep_profile_set_host (profile, "127.0.0.1");
+  ep_profile_set_port (profile, port);
   ep_profile_set_security (profile, EP_PROFILE_SECURITY_STARTTLS);
   ep_profile_set_timeout (profile, 5);
   g_assert_true (ep_profile_store_add (f->store, profile, &error));
@@ -74,6 +77,12 @@ add_profile_with_password (Fixture *f)
   g_assert_no_error (error);
   g_object_unref (profile);
   return profile;
+}
+
+static EpProfile *
+add_profile_with_password (Fixture *f)
+{
+  return add_profile_with_password_at (f, 587);
 }
 
 static gboolean
@@ -151,14 +160,15 @@ test_connection_uses_saved_password (Fixture       *f,
     "C: QUIT\n"
     "S: 221 Bye\n", &error);
   g_autofree char *sha = ep_test_certs_sha256 ("good");
-  EpProfile *profile = add_profile_with_password (f);
+  EpProfile *profile;
   EpConnectionTestWindow *window;
   EpProfileEditor *editor;
 
   g_assert_no_error (error);
+  /* Saved for this very server. */
+  profile = add_profile_with_password_at (f, ep_script_server_get_port (server));
   ep_profiles_dialog_edit (f->dialog, profile);
   editor = ep_profiles_dialog_get_editor (f->dialog);
-  ep_test_set_port (editor, ep_script_server_get_port (server));
   ep_profile_set_pinned_sha256 (ep_profile_editor_get_draft (editor), sha);
   /* Nothing typed: the test takes the keyring's password. */
   g_assert_cmpstr (ep_test_get_field (editor, "password"), ==, "");
@@ -170,6 +180,113 @@ test_connection_uses_saved_password (Fixture       *f,
                    EP_TEST_STEP_STATE_OK);
   g_assert_true (ep_script_server_wait (server, 5000, NULL));
   g_assert_true (ep_script_server_get_completed (server));
+}
+
+/* The saved password is for the saved server. Test Connection with another port (or host) in
+ * the fields must not send it there, to whoever answers: it asks for the password instead, and
+ * signs in with the one typed. */
+static void
+test_connection_other_server_asks (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  /* base64 ("\0kim@fastmail.com\0typed-for-this-one") */
+  const char *typed_response = "AGtpbUBmYXN0bWFpbC5jb20AdHlwZWQtZm9yLXRoaXMtb25l";
+  g_autofree char *script = g_strdup_printf ("S: 220 mx.test ESMTP\n"
+                                             "C: EHLO *\n"
+                                             "S: 250-mx.test\n"
+                                             "S: 250 STARTTLS\n"
+                                             "C: STARTTLS\n"
+                                             "S: 220 Go ahead\n"
+                                             "TLS: good\n"
+                                             "C: EHLO *\n"
+                                             "S: 250-mx.test\n"
+                                             "S: 250 AUTH PLAIN\n"
+                                             "C: AUTH PLAIN %s\n"
+                                             "S: 235 2.7.0 Accepted\n"
+                                             "C: QUIT\n"
+                                             "S: 221 Bye\n", typed_response);
+  g_autoptr(EpScriptServer) other = ep_script_server_new_for_script (script, &error);
+  g_autofree char *sha = ep_test_certs_sha256 ("good");
+  g_autofree char *received = NULL;
+  EpProfile *profile = add_profile_with_password (f);
+  EpConnectionTestWindow *window;
+  EpProfileEditor *editor;
+  GtkWidget *password_row;
+
+  g_assert_no_error (error);
+  ep_profiles_dialog_edit (f->dialog, profile);
+  editor = ep_profiles_dialog_get_editor (f->dialog);
+  password_row = ep_profile_editor_get_field (editor, "password");
+  g_assert_true (ep_test_wait (has_stored_password, editor, WAIT_MS));
+
+  /* Another port, nothing typed: no test runs; the password field asks. */
+  ep_test_set_port (editor, ep_script_server_get_port (other));
+  ep_profile_set_pinned_sha256 (ep_profile_editor_get_draft (editor), sha);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.test", NULL));
+  g_assert_null (ep_profile_editor_get_test_window (editor));
+  g_assert_true (ep_test_contains (ep_profile_editor_get_problem (editor),
+                                   "The saved password is for 127.0.0.1:587"));
+  g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (gtk_widget_get_root (password_row)), password_row) ||
+                 gtk_root_get_focus (gtk_widget_get_root (password_row)) == password_row);
+  ep_test_iterate (300);
+  g_assert_false (ep_script_server_get_connected (other));
+
+  /* Typed: the test signs in with that one, and the keyring's never leaves. */
+  gtk_editable_set_text (GTK_EDITABLE (password_row), "typed-for-this-one");
+  ep_profile_editor_test_connection (editor);
+  g_assert_null (ep_profile_editor_get_problem (editor));
+  window = ep_profile_editor_get_test_window (editor);
+  g_assert_nonnull (window);
+  g_assert_true (ep_test_wait (ep_test_connection_done, window, WAIT_MS));
+  g_assert_null (ep_connection_test_window_get_error (window));
+  g_assert_true (ep_script_server_wait (other, 5000, NULL));
+  g_assert_true (ep_script_server_get_completed (other));
+  received = ep_script_server_dup_received_string (other);
+  g_assert_false (ep_test_contains (received, PLAIN_RESPONSE));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* The connection test window on its own (no editor asking first) does not look the saved
+ * password up for another server either: it skips signing in, and says why. */
+static void
+test_connection_window_other_server (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EpScriptServer) other = ep_script_server_new_for_script (
+    "S: 220 mx.test ESMTP\n"
+    "C: EHLO *\n"
+    "S: 250-mx.test\n"
+    "S: 250 STARTTLS\n"
+    "C: STARTTLS\n"
+    "S: 220 Go ahead\n"
+    "TLS: good\n"
+    "C: EHLO *\n"
+    "S: 250-mx.test\n"
+    "S: 250 AUTH PLAIN\n"
+    "C: QUIT\n"
+    "S: 221 Bye\n", &error);
+  g_autofree char *sha = ep_test_certs_sha256 ("good");
+  EpProfile *profile = add_profile_with_password (f);
+  g_autoptr(EpProfile) moved = ep_profile_copy (profile, ep_profile_get_id (profile), NULL);
+  EpConnectionTestWindow *window;
+  const char *detail = NULL;
+
+  g_assert_no_error (error);
+  ep_profile_set_port (moved, ep_script_server_get_port (other));
+  ep_profile_set_pinned_sha256 (moved, sha);
+  window = ep_connection_test_window_new (NULL, f->store, moved, FALSE, NULL);
+  ep_connection_test_window_start (window);
+  g_assert_true (ep_test_wait (ep_test_connection_done, window, WAIT_MS));
+  g_assert_null (ep_connection_test_window_get_error (window));
+  g_assert_cmpint (ep_connection_test_window_get_step_state (window, EP_SMTP_TEST_STEP_AUTH, &detail), ==,
+                   EP_TEST_STEP_STATE_SKIPPED);
+  g_assert_true (ep_test_contains (detail, "the saved password is for 127.0.0.1:587"));
+  g_assert_true (ep_script_server_wait (other, 5000, NULL));
+  g_assert_true (ep_script_server_get_completed (other));
+  g_assert_false (ep_script_server_received_contains (other, "AUTH"));
+  gtk_window_destroy (GTK_WINDOW (window));
 }
 
 static void
@@ -304,6 +421,8 @@ main (int   argc,
   g_test_add ("/profiles-keyring/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("save-stores-password", test_save_stores_password);
   ADD ("connection-uses-saved-password", test_connection_uses_saved_password);
+  ADD ("connection-other-server-asks", test_connection_other_server_asks);
+  ADD ("connection-window-other-server", test_connection_window_other_server);
   ADD ("duplicate-copies-password", test_duplicate_copies_password);
   ADD ("delete-keeps-password-until-final", test_delete_keeps_password_until_final);
   ADD ("forget-password", test_forget_password);

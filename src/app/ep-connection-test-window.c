@@ -88,6 +88,7 @@ struct _EpConnectionTestWindow
   GError              *error;
   char                *suggestion;
   gboolean             auth_had_user;
+  char                *password_is_for;  /* the saved server, when its password was kept back */
 
   /* Weak */
   GtkWidget           *certificate_dialog;
@@ -301,6 +302,10 @@ skipped_text (EpConnectionTestWindow *self,
     {
       if (!self->auth_had_user)
         return g_strdup (_("Skipped: no user name is set, so Epistle does not sign in"));
+      if (self->password_is_for != NULL)
+        /* Translators: %s is the saved server, e.g. "smtp.example.org:587" */
+        return g_strdup_printf (_("Skipped: the saved password is for %s; type the password for "
+                                  "this server to test signing in"), self->password_is_for);
       return g_strdup (_("Skipped: no password was typed and none is saved in the keyring"));
     }
   return g_strdup (_("Skipped"));
@@ -768,6 +773,7 @@ ep_connection_test_window_start (EpConnectionTestWindow *self)
   g_autoptr(GTask) task = NULL;
   g_autofree char *where = NULL;
   EpProfileSecurity security;
+  EpProfile *saved;
   TestJob *job;
 
   g_return_if_fail (EP_IS_CONNECTION_TEST_WINDOW (self));
@@ -806,6 +812,16 @@ ep_connection_test_window_start (EpConnectionTestWindow *self)
     job->config->username = g_strdup (job->sender_address);
   job->lookup_password = !self->sandbox && (self->password == NULL || *self->password == '\0') &&
                          job->config->username != NULL;
+  /* The keyring keeps the password of the saved profile, for its saved server: whoever answers
+   * at another host or port (the fields being edited) must not get it. A profile not saved yet
+   * has none there. */
+  saved = self->store != NULL ? ep_profile_store_lookup_by_id (self->store, job->profile_id) : NULL;
+  g_clear_pointer (&self->password_is_for, g_free);
+  if (job->lookup_password && saved != NULL &&
+      !ep_profile_has_server (saved, ep_profile_get_host (self->profile), ep_profile_get_port (self->profile)))
+    self->password_is_for = g_strdup_printf ("%s:%u", ep_profile_get_host (saved), ep_profile_get_port (saved));
+  if (saved == NULL || self->password_is_for != NULL)
+    job->lookup_password = FALSE;
   self->auth_had_user = self->sandbox || job->config->username != NULL;
 
   if (self->run != NULL)
@@ -989,6 +1005,7 @@ ep_connection_test_window_finalize (GObject *object)
   g_clear_pointer (&self->result, ep_smtp_result_unref);
   g_clear_error (&self->error);
   g_free (self->suggestion);
+  g_free (self->password_is_for);
   for (guint i = 0; i < N_STEPS; i++)
     g_free (self->details[i]);
 

@@ -39,6 +39,7 @@ struct _EpProfileEditor
   AdwEntryRow            *port_row;
   AdwComboRow            *security_row;
   AdwActionRow           *cleartext_row;
+  AdwActionRow           *pin_note_row;
   AdwPreferencesGroup    *auth_group;
   AdwEntryRow            *username_row;
   AdwPasswordEntryRow    *password_row;
@@ -63,6 +64,7 @@ struct _EpProfileEditor
   gboolean                has_stored_password;
   gboolean                is_sandbox;
   gboolean                loading;
+  gboolean                pin_forgotten;  /* Forget pressed: the saved pin goes on Save */
   EpProfileSecurity       last_security;
   const EpPreset         *offered;
   char                   *problem;
@@ -301,6 +303,42 @@ update_pinned_row (EpProfileEditor *self)
   gtk_widget_set_visible (GTK_WIDGET (self->forget_certificate_button), pinned != NULL);
 }
 
+/* A certificate trusted for the saved server does not follow the profile to another one (the
+ * draft dropped it already): say so while the fields name another server. */
+static void
+update_pin_note (EpProfileEditor *self)
+{
+  gboolean leaving;
+
+  leaving = self->baseline != NULL && !self->is_sandbox && !self->pin_forgotten &&
+            ep_profile_get_pinned_sha256 (self->baseline) != NULL &&
+            !ep_profile_has_server (self->baseline, ep_profile_get_host (self->draft),
+                                    ep_profile_get_port (self->draft));
+  if (leaving)
+    {
+      g_autofree char *title = NULL;
+
+      /* Translators: "The trusted certificate was for smtp.example.org:587; it will be forgotten" */
+      title = g_strdup_printf (_("The trusted certificate was for %s:%u; it will be forgotten"),
+                               ep_profile_get_host (self->baseline), ep_profile_get_port (self->baseline));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->pin_note_row), title);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->pin_note_row), leaving);
+}
+
+/* Back on the server the saved certificate was trusted for (the host typed again, say): it
+ * applies again, unless the user chose to forget it. */
+static void
+restore_pin (EpProfileEditor *self)
+{
+  const char *kept = self->baseline != NULL ? ep_profile_get_pinned_sha256 (self->baseline) : NULL;
+
+  if (kept != NULL && !self->pin_forgotten && ep_profile_get_pinned_sha256 (self->draft) == NULL &&
+      ep_profile_has_server (self->baseline, ep_profile_get_host (self->draft),
+                             ep_profile_get_port (self->draft)))
+    ep_profile_set_pinned_sha256 (self->draft, kept);
+}
+
 static void
 update_title (EpProfileEditor *self)
 {
@@ -381,6 +419,8 @@ host_changed_cb (EpProfileEditor *self)
   if (self->loading)
     return;
   ep_profile_set_host (self->draft, text);
+  restore_pin (self);
+  update_pin_note (self);
   update_note (self);
   update_offer (self);
 }
@@ -395,6 +435,8 @@ port_changed_cb (EpProfileEditor *self)
   mark_error (self->port_row, port == 0 && !self->is_sandbox);
   if (port != 0)
     ep_profile_set_port (self->draft, port);
+  restore_pin (self);
+  update_pin_note (self);
   update_security_hint (self);
   update_note (self);
   update_offer (self);
@@ -495,8 +537,8 @@ static gboolean
 same_server_as_original (EpProfileEditor *self)
 {
   return self->original != NULL &&
-         g_strcmp0 (ep_profile_get_host (self->original), ep_profile_get_host (self->draft)) == 0 &&
-         ep_profile_get_port (self->original) == ep_profile_get_port (self->draft);
+         ep_profile_has_server (self->original, ep_profile_get_host (self->draft),
+                                ep_profile_get_port (self->draft));
 }
 
 static void
@@ -914,7 +956,9 @@ forget_certificate_action (GtkWidget  *widget,
   EpProfileEditor *self = EP_PROFILE_EDITOR (widget);
 
   /* Takes effect on Save, like every other field. */
+  self->pin_forgotten = TRUE;
   ep_profile_set_pinned_sha256 (self->draft, NULL);
+  update_pin_note (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->ehlo_row));
 }
 
@@ -948,9 +992,24 @@ ep_profile_editor_test_connection (EpProfileEditor *self)
       set_problem (self, _("Enter the server’s name first."), self->host_row);
       return;
     }
+  password = ep_profile_editor_dup_password (self);
+  /* The saved password is for the saved server: a test of another one (whoever answers there)
+   * must not get it. The user types the password meant for this server instead. */
+  if (password == NULL && !self->is_sandbox && self->original != NULL &&
+      !same_server_as_original (self) && *text_of (self->username_row) != '\0' &&
+      (self->has_stored_password || self->keyring == EP_KEYRING_STATE_UNKNOWN))
+    {
+      g_autofree char *problem = NULL;
+
+      /* Translators: %s:%u is the saved server, e.g. "smtp.example.org:587" */
+      problem = g_strdup_printf (_("The saved password is for %s:%u. To test this server, type "
+                                   "its password."),
+                                 ep_profile_get_host (self->original), ep_profile_get_port (self->original));
+      set_problem (self, problem, self->password_row);
+      return;
+    }
   set_problem (self, NULL, NULL);
 
-  password = ep_profile_editor_dup_password (self);
   if (self->test_window == NULL)
     {
       root = gtk_widget_get_root (GTK_WIDGET (self));
@@ -1058,6 +1117,7 @@ ep_profile_editor_class_init (EpProfileEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, port_row);
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, security_row);
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, cleartext_row);
+  gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, pin_note_row);
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, auth_group);
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, username_row);
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, password_row);
@@ -1260,7 +1320,7 @@ ep_profile_editor_get_problem (EpProfileEditor *self)
 /**
  * ep_profile_editor_get_field:
  * @name: "name", "sender-name", "address", "offer", "note", "host", "port", "security",
- *   "cleartext-warning", "username", "password", "keyring", "auth", "timeout", "ehlo",
+ *   "cleartext-warning", "pin-note", "username", "password", "keyring", "auth", "timeout", "ehlo",
  *   "pinned", "save", "test"
  *
  * For tests and accessibility tooling.
@@ -1281,6 +1341,7 @@ ep_profile_editor_get_field (EpProfileEditor *self,
     { "port", self->port_row },
     { "security", self->security_row },
     { "cleartext-warning", self->cleartext_row },
+    { "pin-note", self->pin_note_row },
     { "username", self->username_row },
     { "password", self->password_row },
     { "keyring", self->keyring_row },

@@ -283,17 +283,69 @@ raw_envelope (EpSendOptions  *opts,
   return EP_EXIT_OK;
 }
 
+/* "host:port", "[IPv6]:port" */
+static char *
+format_server (const char *host,
+               guint16     port)
+{
+  return strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)
+                                    : g_strdup_printf ("%s:%u", host, port);
+}
+
+/* --server naming another server than the profile's own: the certificate the user trusted for
+ * the profile's server and the password saved for it must not go to this one. */
+static void
+forget_profile_secrets (EpProfile    *profile,
+                        EpSmtpConfig *config,
+                        const char   *server)
+{
+  g_autofree char *message = NULL;
+  g_autofree char *own = NULL;
+  /* Said only when there was something to leave out. */
+  gboolean say = config->pinned_sha256 != NULL || (config->username != NULL && *config->username != '\0');
+
+  g_clear_pointer (&config->pinned_sha256, g_free);
+  g_clear_pointer (&config->pinned_host, g_free);
+  config->pinned_port = 0;
+  if (config->password != NULL)
+    {
+      explicit_bzero (config->password, strlen (config->password));
+      g_clear_pointer (&config->password, g_free);
+    }
+  if (config->oauth_token != NULL)
+    {
+      explicit_bzero (config->oauth_token, strlen (config->oauth_token));
+      g_clear_pointer (&config->oauth_token, g_free);
+    }
+
+  if (!say)
+    return;
+  own = format_server (config->host, config->port);
+  /* Translators: "--server smtp.other.example:587 is not the server of the profile “Work”
+   * (smtp.work.example:465): its trusted certificate and saved password are not used" */
+  message = g_strdup_printf (_("--server %s is not the server of the profile “%s” (%s): its "
+                               "trusted certificate and saved password are not used"),
+                             server, ep_profile_get_name (profile), own);
+  print_line (message);
+}
+
 /* --profile NAME: the saved profile (by name, or by id), its password from the keyring, or the
- * Sandbox started in this process. Command-line options given as well override it. */
+ * Sandbox started in this process. Command-line options given as well override it; with
+ * @server_host (from --server, and @server_port resolved) naming another server, the profile's
+ * pinned certificate and password are left out. */
 static int
 profile_config (EpSendOptions  *opts,
+                const char     *server_host,
+                guint16         server_port,
                 EpSmtpConfig  **out_config,
                 GError        **error)
 {
   g_autoptr(EpProfileStore) store = ep_profile_store_new (NULL);
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *server = NULL;
   EpProfile *profile;
   g_autofree char *password = NULL;
+  gboolean elsewhere;
 
   if (!ep_profile_store_load (store, &local_error))
     return fail (error, EP_EXIT_CONFIG, _("--profile: %s"), local_error->message);
@@ -314,16 +366,26 @@ profile_config (EpSendOptions  *opts,
                    opts->profile, names->str);
     }
 
+  if (server_host != NULL)
+    server = format_server (server_host, server_port);
+
   if (ep_profile_get_is_sandbox (profile))
     {
       *out_config = ep_profile_to_smtp_config (profile, NULL);
       if (!ep_sandbox_server_configure (ep_sandbox_server_get_default (), *out_config, NULL, &local_error))
         return fail (error, EP_EXIT_CONFIG, _("the Sandbox could not start: %s"), local_error->message);
+      /* Its server is known only now that it runs. */
+      if (server_host != NULL && (g_ascii_strcasecmp ((*out_config)->host, server_host) != 0 ||
+                                  (*out_config)->port != server_port))
+        forget_profile_secrets (profile, *out_config, server);
       return EP_EXIT_OK;
     }
 
-  /* The keyring, unless a password file is given (it is read below and wins). */
-  if (opts->password_file == NULL && ep_profile_get_username (profile) != NULL &&
+  elsewhere = server_host != NULL && !ep_profile_has_server (profile, server_host, server_port);
+
+  /* The keyring, unless a password file is given (it is read below and wins), or the password
+   * saved for the profile's server would go to another one. */
+  if (opts->password_file == NULL && !elsewhere && ep_profile_get_username (profile) != NULL &&
       *ep_profile_get_username (profile) != '\0')
     {
       password = ep_secrets_lookup_sync (ep_profile_get_id (profile), NULL, &local_error);
@@ -336,6 +398,8 @@ profile_config (EpSendOptions  *opts,
   *out_config = ep_profile_to_smtp_config (profile, password);
   if (password != NULL)
     ep_secrets_password_free (g_steal_pointer (&password));
+  if (elsewhere)
+    forget_profile_secrets (profile, *out_config, server);
   return EP_EXIT_OK;
 }
 
@@ -346,12 +410,30 @@ build_config (EpSendOptions  *opts,
               GError        **error)
 {
   EpSmtpConfig *config;
+  g_autofree char *server_host = NULL;
   guint16 port = 0;
+  EpSmtpSecurity security = EP_SMTP_SECURITY_STARTTLS;
   gboolean from_profile = opts->profile != NULL;
+
+  if (opts->server == NULL && !from_profile)
+    return fail (error, EP_EXIT_USAGE, "%s", _("no server: use --server HOST[:PORT] or --profile NAME (or --print)"));
+  if (opts->server != NULL && !ep_send_parse_server (opts->server, &server_host, &port))
+    return fail (error, EP_EXIT_USAGE, _("--server “%s”: expected HOST, HOST:PORT or [IPv6]:PORT"), opts->server);
+  if (opts->security != NULL && !ep_smtp_security_from_string (opts->security, &security))
+    return fail (error, EP_EXIT_USAGE, _("--security “%s”: expected tls, starttls or none"), opts->security);
+  /* With --server, the server is the options' alone: known before the profile is read, so
+   * that its secrets are not even looked up for another server. */
+  if (opts->server != NULL)
+    {
+      if (opts->security == NULL)
+        security = port == 465 ? EP_SMTP_SECURITY_TLS : EP_SMTP_SECURITY_STARTTLS;
+      if (port == 0)
+        port = ep_smtp_security_default_port (security);
+    }
 
   if (from_profile)
     {
-      int status = profile_config (opts, out_config, error);
+      int status = profile_config (opts, server_host, port, out_config, error);
 
       if (status != EP_EXIT_OK)
         return status;
@@ -360,25 +442,20 @@ build_config (EpSendOptions  *opts,
     *out_config = ep_smtp_config_new ();
   config = *out_config;
 
-  if (opts->server == NULL && !from_profile)
-    return fail (error, EP_EXIT_USAGE, "%s", _("no server: use --server HOST[:PORT] or --profile NAME (or --print)"));
   if (opts->server != NULL)
     {
-      g_clear_pointer (&config->host, g_free);
-      if (!ep_send_parse_server (opts->server, &config->host, &port))
-        return fail (error, EP_EXIT_USAGE, _("--server “%s”: expected HOST, HOST:PORT or [IPv6]:PORT"), opts->server);
+      g_free (config->host);
+      config->host = g_steal_pointer (&server_host);
+      config->port = port;
+      config->security = security;
     }
   else
-    port = config->port;
-
-  if (opts->security != NULL)
     {
-      if (!ep_smtp_security_from_string (opts->security, &config->security))
-        return fail (error, EP_EXIT_USAGE, _("--security “%s”: expected tls, starttls or none"), opts->security);
+      if (opts->security != NULL)
+        config->security = security;
+      if (config->port == 0)
+        config->port = ep_smtp_security_default_port (config->security);
     }
-  else if (!from_profile || opts->server != NULL)
-    config->security = port == 465 ? EP_SMTP_SECURITY_TLS : EP_SMTP_SECURITY_STARTTLS;
-  config->port = port != 0 ? port : ep_smtp_security_default_port (config->security);
 
   if (opts->timeout != EP_SEND_TIMEOUT_UNSET)
     {
@@ -394,9 +471,15 @@ build_config (EpSendOptions  *opts,
 
   if (opts->cafile != NULL)
     {
-      if (access (opts->cafile, R_OK) != 0 || !g_file_test (opts->cafile, G_FILE_TEST_IS_REGULAR))
+      /* The engine wants an absolute path (GIO's TLS file database loads nothing from a
+       * relative one); relative means relative to where the command runs, as for any file. */
+      g_autofree char *cwd = g_get_current_dir ();
+      g_autofree char *cafile = g_path_is_absolute (opts->cafile) ? g_strdup (opts->cafile)
+                                                                  : g_build_filename (cwd, opts->cafile, NULL);
+
+      if (access (cafile, R_OK) != 0 || !g_file_test (cafile, G_FILE_TEST_IS_REGULAR))
         return fail (error, EP_EXIT_NOINPUT, _("--cafile “%s”: cannot read the file"), opts->cafile);
-      config->cafile = g_strdup (opts->cafile);
+      config->cafile = g_steal_pointer (&cafile);
     }
 
   if (opts->password_file != NULL)

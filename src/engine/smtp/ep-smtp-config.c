@@ -42,6 +42,7 @@ ep_smtp_config_copy (const EpSmtpConfig *self)
   copy->oauth_token = g_strdup (self->oauth_token);
   copy->cafile = g_strdup (self->cafile);
   copy->pinned_sha256 = g_strdup (self->pinned_sha256);
+  copy->pinned_host = g_strdup (self->pinned_host);
   copy->ehlo_name = g_strdup (self->ehlo_name);
 
   return copy;
@@ -70,6 +71,7 @@ ep_smtp_config_free (EpSmtpConfig *self)
   free_secret (self->oauth_token);
   g_free (self->cafile);
   g_free (self->pinned_sha256);
+  g_free (self->pinned_host);
   g_free (self->ehlo_name);
   g_free (self);
 }
@@ -80,6 +82,15 @@ ep_smtp_config_get_port (const EpSmtpConfig *self)
   g_return_val_if_fail (self != NULL, 0);
 
   return self->port != 0 ? self->port : ep_smtp_security_default_port (self->security);
+}
+
+/* The port the pin was accepted for, 0 resolved as for the port itself. */
+guint16
+ep_smtp_config_get_pinned_port (const EpSmtpConfig *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->pinned_port != 0 ? self->pinned_port : ep_smtp_security_default_port (self->security);
 }
 
 guint
@@ -142,6 +153,13 @@ has_control_characters (const char *text)
 
 /* An EHLO argument (RFC 5321 §4.1.1.1) is a domain or an address literal: no spaces, ASCII. */
 static gboolean
+host_name_is_valid (const char *host)
+{
+  return *host != '\0' && strlen (host) <= HOST_NAME_MAX_LENGTH && !has_control_characters (host)
+         && strchr (host, ' ') == NULL;
+}
+
+static gboolean
 ehlo_name_is_valid (const char *name)
 {
   gsize len = strlen (name);
@@ -169,8 +187,7 @@ ep_smtp_config_validate (const EpSmtpConfig *self,
       return FALSE;
     }
 
-  if (strlen (self->host) > HOST_NAME_MAX_LENGTH || has_control_characters (self->host)
-      || strchr (self->host, ' ') != NULL)
+  if (!host_name_is_valid (self->host))
     {
       g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
                            _("The SMTP server name is not a valid host name"));
@@ -218,6 +235,15 @@ ep_smtp_config_validate (const EpSmtpConfig *self,
                                _("The pinned certificate fingerprint is not a SHA-256 fingerprint (64 hexadecimal digits)"));
           return FALSE;
         }
+    }
+
+  /* GIO's TLS file database takes absolute paths only: given a relative one it loads no CA at
+   * all (with a warning), and the handshake then fails with a misleading "unknown issuer". */
+  if (self->cafile != NULL && !g_path_is_absolute (self->cafile))
+    {
+      g_set_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
+                   _("The CA file “%s” must be given as an absolute path"), self->cafile);
+      return FALSE;
     }
 
   if (self->cafile != NULL && !g_file_test (self->cafile, G_FILE_TEST_IS_REGULAR))

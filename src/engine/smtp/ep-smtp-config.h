@@ -18,10 +18,13 @@ typedef struct {
   char           *password;         /* nullable; never logged */
   char           *oauth_token;      /* nullable; for XOAUTH2/OAUTHBEARER; never logged */
   EpSmtpAuthMechanism auth;
-  char           *cafile;           /* nullable: extra PEM trust anchors */
-  char           *pinned_sha256;    /* nullable: hex (colons optional) SHA-256 of the DER certificate; when set,
-                                       a certificate with this fingerprint is accepted even if otherwise
-                                       untrusted, and any other certificate is rejected */
+  char           *cafile;           /* nullable: extra PEM trust anchors; an absolute path */
+  char           *pinned_sha256;    /* nullable: hex (colons optional) SHA-256 of the DER certificate; when set
+                                       and connecting to pinned_host:pinned_port, a certificate with this
+                                       fingerprint is accepted even if otherwise untrusted, and any other
+                                       certificate is rejected; for any other server it does not apply */
+  char           *pinned_host;      /* the server the pin was accepted for; required with pinned_sha256 */
+  guint16         pinned_port;      /* its port; 0 = the default of @security, as for @port */
   char           *ehlo_name;        /* nullable: default "[a.b.c.d]", the literal of the local address */
   guint           timeout_seconds;  /* per network operation; 0 = EP_SMTP_DEFAULT_TIMEOUT_SECONDS */
   gboolean        allow_partial;    /* deliver to the accepted recipients when some are refused */
@@ -37,11 +40,13 @@ EpSmtpConfig *ep_smtp_config_copy     (const EpSmtpConfig *self);
 void          ep_smtp_config_free     (EpSmtpConfig       *self);
 
 /* Checks what can be checked without a network: host set, no control characters in host, EHLO name
- * and user name, a well-formed fingerprint, ... Error: EP_SMTP_ERROR_INVALID_CONFIG. */
+ * and user name, a well-formed fingerprint with the server it is for, an absolute cafile path, ...
+ * Error: EP_SMTP_ERROR_INVALID_CONFIG. */
 gboolean      ep_smtp_config_validate (const EpSmtpConfig *self,
                                        GError            **error);
 
 guint16       ep_smtp_config_get_port             (const EpSmtpConfig *self);
+guint16       ep_smtp_config_get_pinned_port      (const EpSmtpConfig *self);
 guint         ep_smtp_config_get_timeout          (const EpSmtpConfig *self);
 gboolean      ep_smtp_config_has_credentials      (const EpSmtpConfig *self);
 

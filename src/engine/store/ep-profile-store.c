@@ -34,6 +34,8 @@
 #define KEY_USERNAME       "username"
 #define KEY_AUTH           "auth"
 #define KEY_PINNED_SHA256  "pinned-sha256"
+#define KEY_PINNED_HOST    "pinned-host"      /* the server the pin was trusted for */
+#define KEY_PINNED_PORT    "pinned-port"
 #define KEY_TIMEOUT        "timeout"
 #define KEY_EHLO_NAME      "ehlo-name"
 #define KEY_SIZE_LIMIT     "size-limit"
@@ -194,9 +196,11 @@ read_profile (GKeyFile    *keyfile,
   g_autofree char *username = NULL;
   g_autofree char *auth = NULL;
   g_autofree char *pinned = NULL;
+  g_autofree char *pinned_host = NULL;
   g_autofree char *ehlo_name = NULL;
   gboolean is_sandbox = g_str_equal (id, EP_PROFILE_SANDBOX_ID);
   guint64 port;
+  guint64 pinned_port = 0;
   guint64 timeout = EP_PROFILE_DEFAULT_TIMEOUT;
   guint64 size_limit = 0;
   EpProfileSecurity sec;
@@ -215,8 +219,10 @@ read_profile (GKeyFile    *keyfile,
       !read_string (keyfile, group, KEY_USERNAME, &username, error) ||
       !read_string (keyfile, group, KEY_AUTH, &auth, error) ||
       !read_string (keyfile, group, KEY_PINNED_SHA256, &pinned, error) ||
+      !read_string (keyfile, group, KEY_PINNED_HOST, &pinned_host, error) ||
       !read_string (keyfile, group, KEY_EHLO_NAME, &ehlo_name, error) ||
       !read_number (keyfile, group, KEY_PORT, is_sandbox ? 0 : 1, G_MAXUINT16, &port, error) ||
+      !read_number (keyfile, group, KEY_PINNED_PORT, is_sandbox ? 0 : 1, G_MAXUINT16, &pinned_port, error) ||
       !read_number (keyfile, group, KEY_TIMEOUT, 1, EP_PROFILE_MAX_TIMEOUT, &timeout, error) ||
       !read_number (keyfile, group, KEY_SIZE_LIMIT, 0, G_MAXUINT64, &size_limit, error))
     return NULL;
@@ -231,6 +237,14 @@ read_profile (GKeyFile    *keyfile,
     {
       g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
                    _("unknown authentication mechanism “%s”"), auth);
+      return NULL;
+    }
+  /* Half a binding (a host without its port, or the other way round) is no binding. */
+  if (pinned != NULL &&
+      (pinned_host != NULL) != g_key_file_has_key (keyfile, group, KEY_PINNED_PORT, NULL))
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                   _("“%s” and “%s” go together"), KEY_PINNED_HOST, KEY_PINNED_PORT);
       return NULL;
     }
   if (name == NULL || *name == '\0')
@@ -258,7 +272,15 @@ read_profile (GKeyFile    *keyfile,
   if (username != NULL)
     ep_profile_set_username (profile, username);
   ep_profile_set_auth (profile, au);
-  ep_profile_set_pinned_sha256 (profile, pinned);
+  /* After the host and port, which the pin is for. A pin recorded for another server (the
+   * host or port edited by hand, or by an older Epistle that kept pins across such edits) is
+   * dropped. A pin without its server was written by an Epistle that did not record one, and
+   * that used it for the server the profile names now: bound to that server, it keeps exactly
+   * the trust the user gave. Dropping it instead would bring the certificate question back
+   * after an update for every self-hosted server and local bridge, and teach people to click
+   * it away. */
+  if (pinned_host == NULL || ep_profile_has_server (profile, pinned_host, (guint16) pinned_port))
+    ep_profile_set_pinned_sha256 (profile, pinned);
   ep_profile_set_timeout (profile, timeout);
   if (ehlo_name != NULL)
     ep_profile_set_ehlo_name (profile, ehlo_name);
@@ -309,6 +331,16 @@ write_profile (GKeyFile  *keyfile,
   g_key_file_set_string (keyfile, group, KEY_AUTH,
                          ep_profile_auth_to_string (ep_profile_get_auth (profile)));
   write_string (keyfile, group, KEY_PINNED_SHA256, ep_profile_get_pinned_sha256 (profile), NULL);
+  if (ep_profile_get_pinned_sha256 (profile) != NULL)
+    {
+      g_key_file_set_string (keyfile, group, KEY_PINNED_HOST, ep_profile_get_host (profile));
+      g_key_file_set_uint64 (keyfile, group, KEY_PINNED_PORT, ep_profile_get_port (profile));
+    }
+  else
+    {
+      g_key_file_remove_key (keyfile, group, KEY_PINNED_HOST, NULL);
+      g_key_file_remove_key (keyfile, group, KEY_PINNED_PORT, NULL);
+    }
   g_key_file_set_uint64 (keyfile, group, KEY_TIMEOUT, ep_profile_get_timeout (profile));
   write_string (keyfile, group, KEY_EHLO_NAME, ep_profile_get_ehlo_name (profile),
                 BUILTIN (ep_profile_get_ehlo_name));

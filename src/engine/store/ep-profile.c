@@ -349,7 +349,8 @@ ep_profile_class_init (EpProfileClass *klass)
   properties[PROP_USERNAME] = g_param_spec_string ("username", NULL, NULL, "", rw);
   properties[PROP_AUTH] =
     g_param_spec_enum ("auth", NULL, NULL, EP_TYPE_PROFILE_AUTH, EP_PROFILE_AUTH_AUTO, rw);
-  /* Set only after the user looked at a certificate and chose to trust it. */
+  /* Set only after the user looked at a certificate and chose to trust it; always for the
+   * profile's own server (host and port): changing either forgets it. */
   properties[PROP_PINNED_SHA256] = g_param_spec_string ("pinned-sha256", NULL, NULL, NULL, rw);
   properties[PROP_TIMEOUT] =
     g_param_spec_uint ("timeout", NULL, NULL, 1, EP_PROFILE_MAX_TIMEOUT,
@@ -431,10 +432,12 @@ ep_profile_copy (EpProfile  *self,
                  const char *new_id,
                  const char *new_name)
 {
+  EpProfile *copy;
+
   g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
   g_return_val_if_fail (new_id == NULL || ep_profile_id_is_valid (new_id), NULL);
 
-  return g_object_new (EP_TYPE_PROFILE,
+  copy = g_object_new (EP_TYPE_PROFILE,
                        "id", new_id,
                        "name", new_name != NULL ? new_name : self->name,
                        "sender-name", self->sender_name,
@@ -444,11 +447,13 @@ ep_profile_copy (EpProfile  *self,
                        "security", self->security,
                        "username", self->username,
                        "auth", self->auth,
-                       "pinned-sha256", self->pinned_sha256,
                        "timeout", self->timeout,
                        "ehlo-name", self->ehlo_name,
                        "size-limit", self->size_limit,
                        NULL);
+  /* After the server, for which it is pinned. */
+  ep_profile_set_pinned_sha256 (copy, self->pinned_sha256);
+  return copy;
 }
 
 /* Letters, digits, '-' and '_': ids end up in keyfile group names and keyring attributes. */
@@ -602,12 +607,31 @@ ep_profile_get_host (EpProfile *self)
   return self->host;
 }
 
+/* The certificate was trusted for one server: it must not vouch for the next one the profile is
+ * pointed at (nor hand that one the password). */
+static void
+forget_pin (EpProfile *self)
+{
+  set_string (self, &self->pinned_sha256, NULL, TRUE, PROP_PINNED_SHA256);
+}
+
+/**
+ * ep_profile_set_host:
+ *
+ * Another host (ignoring case) also forgets the pinned certificate.
+ */
 void
 ep_profile_set_host (EpProfile  *self,
                      const char *host)
 {
+  gboolean other;
+
   g_return_if_fail (EP_IS_PROFILE (self));
+
+  other = g_ascii_strcasecmp (self->host, host != NULL ? host : "") != 0;
   set_string (self, &self->host, host, FALSE, PROP_HOST);
+  if (other)
+    forget_pin (self);
 }
 
 guint16
@@ -617,6 +641,11 @@ ep_profile_get_port (EpProfile *self)
   return self->port;
 }
 
+/**
+ * ep_profile_set_port:
+ *
+ * Another port also forgets the pinned certificate: it may be another server's.
+ */
 void
 ep_profile_set_port (EpProfile *self,
                      guint16    port)
@@ -627,6 +656,23 @@ ep_profile_set_port (EpProfile *self,
     return;
   self->port = port;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+  forget_pin (self);
+}
+
+/**
+ * ep_profile_has_server:
+ *
+ * Returns: whether @host (ignoring case) and @port name this profile's server: the one its
+ *   pinned certificate and its saved password are for
+ */
+gboolean
+ep_profile_has_server (EpProfile  *self,
+                       const char *host,
+                       guint16     port)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), FALSE);
+
+  return host != NULL && g_ascii_strcasecmp (self->host, host) == 0 && self->port == port;
 }
 
 EpProfileSecurity
@@ -684,7 +730,8 @@ ep_profile_set_auth (EpProfile     *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTH]);
 }
 
-/* Returns: (nullable): hex digits (colons optional), or %NULL when nothing is pinned */
+/* Returns: (nullable): hex digits (colons optional), or %NULL when nothing is pinned; the pin
+ *   is for the profile's host and port */
 const char *
 ep_profile_get_pinned_sha256 (EpProfile *self)
 {
@@ -692,6 +739,13 @@ ep_profile_get_pinned_sha256 (EpProfile *self)
   return self->pinned_sha256;
 }
 
+/**
+ * ep_profile_set_pinned_sha256:
+ * @pinned_sha256: (nullable): the fingerprint of a certificate the user chose to trust
+ *
+ * Pins it for the profile's current host and port (and only for them: see
+ * ep_profile_set_host()); %NULL forgets it.
+ */
 void
 ep_profile_set_pinned_sha256 (EpProfile  *self,
                               const char *pinned_sha256)
@@ -831,6 +885,11 @@ ep_profile_to_smtp_config (EpProfile  *self,
   else
     config->password = dup_or_null (password);
   config->pinned_sha256 = dup_or_null (self->pinned_sha256);
+  if (config->pinned_sha256 != NULL)
+    {
+      config->pinned_host = g_strdup (self->host);
+      config->pinned_port = self->port;
+    }
   config->ehlo_name = dup_or_null (self->ehlo_name);
   config->timeout_seconds = self->timeout;
   return config;

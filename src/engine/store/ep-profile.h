@@ -86,6 +86,9 @@ void               ep_profile_set_username       (EpProfile         *self,
 EpProfileAuth      ep_profile_get_auth           (EpProfile         *self);
 void               ep_profile_set_auth           (EpProfile         *self,
                                                   EpProfileAuth      auth);
+gboolean           ep_profile_has_server         (EpProfile         *self,
+                                                  const char        *host,
+                                                  guint16            port);
 const char        *ep_profile_get_pinned_sha256  (EpProfile         *self);
 void               ep_profile_set_pinned_sha256  (EpProfile         *self,
                                                   const char        *pinned_sha256);
