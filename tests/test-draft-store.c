@@ -473,6 +473,54 @@ test_delete (void)
   g_assert_cmpuint (drafts->len, ==, 0);
 }
 
+/* What the drafts refer to, for the image cache: read without judging, one draft left out on
+ * request, nothing known (NULL) while a draft cannot be read. */
+static void
+test_attachment_uris (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("drafts");
+  g_autofree char *missing = g_build_filename (dir, "nope", NULL);
+  g_autoptr(EpDraftStore) store = ep_draft_store_new (dir);
+  g_autoptr(EpDraftStore) no_store = ep_draft_store_new (missing);
+  g_autoptr(EpDraft) first = ep_draft_new ();
+  g_autoptr(EpDraft) second = ep_draft_new ();
+  g_autoptr(GHashTable) uris = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *damaged = g_build_filename (dir, "damaged.ini", NULL);
+
+  uris = ep_draft_store_dup_attachment_uris (no_store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (uris), ==, 0);
+  g_clear_pointer (&uris, g_hash_table_unref);
+
+  ep_draft_add_attachment (first, "file:///tmp/a%20b/image.png", "image.png", "image/png", 1);
+  ep_draft_add_attachment (first, "file:///tmp/c.pdf", "c.pdf", NULL, 2);
+  ep_draft_add_attachment (second, "file:///tmp/d.png", "d.png", NULL, 3);
+  g_assert_true (ep_draft_store_save (store, first, &error));
+  g_assert_true (ep_draft_store_save (store, second, &error));
+  g_assert_no_error (error);
+
+  uris = ep_draft_store_dup_attachment_uris (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (uris), ==, 3);
+  g_assert_true (g_hash_table_contains (uris, "file:///tmp/a%20b/image.png"));
+  g_assert_true (g_hash_table_contains (uris, "file:///tmp/d.png"));
+  g_clear_pointer (&uris, g_hash_table_unref);
+
+  uris = ep_draft_store_dup_attachment_uris (store, second->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (uris), ==, 2);
+  g_assert_false (g_hash_table_contains (uris, "file:///tmp/d.png"));
+  g_clear_pointer (&uris, g_hash_table_unref);
+
+  /* A draft that is not even a keyfile could refer to anything: no answer, and it stays put
+   * (loading it is what moves it aside). */
+  ep_test_write_file (damaged, "[Attachment 1\nuri=file:///tmp/e.png\n");
+  g_assert_null (ep_draft_store_dup_attachment_uris (store, NULL, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT);
+  g_assert_true (g_file_test (damaged, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -488,6 +536,7 @@ main (int   argc,
   g_test_add_func ("/store/draft-store/enospc-async", test_enospc_async);
   g_test_add_func ("/store/draft-store/async-newest-wins", test_async_newest_wins);
   g_test_add_func ("/store/draft-store/delete", test_delete);
+  g_test_add_func ("/store/draft-store/attachment-uris", test_attachment_uris);
 
   return g_test_run ();
 }

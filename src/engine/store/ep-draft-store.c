@@ -683,3 +683,77 @@ ep_draft_store_delete (EpDraftStore  *self,
     }
   return TRUE;
 }
+
+/**
+ * ep_draft_store_dup_attachment_uris:
+ * @except_id: (nullable): a draft to leave out (the one being sent or discarded)
+ *
+ * What the saved drafts refer to, so that nothing they need is cleaned away. The drafts are only
+ * read: a damaged one is neither judged nor moved aside here (loading it does that).
+ *
+ * Returns: (transfer full) (element-type utf8 utf8): the attachments' URIs, as
+ *   g_file_get_uri() gives them; %NULL if the folder or a draft could not be read, when nothing
+ *   can be known to be unused
+ */
+GHashTable *
+ep_draft_store_dup_attachment_uris (EpDraftStore  *self,
+                                    const char    *except_id,
+                                    GError       **error)
+{
+  g_autoptr(GHashTable) uris = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  g_return_val_if_fail (EP_IS_DRAFT_STORE (self), NULL);
+
+  dir = g_dir_open (self->dir, 0, &local_error);
+  if (dir == NULL)
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return g_steal_pointer (&uris);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+      g_autofree char *id = NULL;
+      g_autofree char *path = NULL;
+      g_auto(GStrv) groups = NULL;
+
+      /* The same names as ep_draft_store_list() reads. */
+      if (name[0] == '.' || !g_str_has_suffix (name, DRAFT_SUFFIX))
+        continue;
+      id = g_strndup (name, strlen (name) - strlen (DRAFT_SUFFIX));
+      if (!ep_draft_id_is_valid (id) || g_strcmp0 (id, except_id) == 0)
+        continue;
+
+      path = g_build_filename (self->dir, name, NULL);
+      if (!ep_store_load_keyfile (keyfile, path, &local_error))
+        {
+          if (g_error_matches (local_error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND))
+            {
+              g_clear_error (&local_error);   /* deleted meanwhile */
+              continue;
+            }
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      groups = g_key_file_get_groups (keyfile, NULL);
+      for (guint i = 0; groups[i] != NULL; i++)
+        {
+          g_autofree char *uri = NULL;
+          g_autoptr(GFile) file = NULL;
+
+          if (!g_str_has_prefix (groups[i], ATTACHMENT_GROUP " ") ||
+              (uri = g_key_file_get_string (keyfile, groups[i], KEY_URI, NULL)) == NULL)
+            continue;
+          /* Compared with what GFile makes of it elsewhere. */
+          file = g_file_new_for_uri (uri);
+          g_hash_table_add (uris, g_file_get_uri (file));
+        }
+    }
+  return g_steal_pointer (&uris);
+}

@@ -37,5 +37,8 @@ GPtrArray    *ep_draft_store_list        (EpDraftStore         *self,
 gboolean      ep_draft_store_delete      (EpDraftStore         *self,
                                           const char           *id,
                                           GError              **error);
+GHashTable   *ep_draft_store_dup_attachment_uris (EpDraftStore  *self,
+                                                 const char    *except_id,
+                                                 GError       **error);
 
 G_END_DECLS
