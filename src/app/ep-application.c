@@ -8,6 +8,7 @@
 #include "ep-resources.h"
 #include "ep-draft-store.h"
 #include "ep-engine.h"
+#include "ep-image-cache.h"
 #include "ep-mailbox-window.h"
 #include "ep-profiles-dialog.h"
 #include "ep-window.h"
@@ -341,6 +342,21 @@ ep_application_activate (GApplication *app)
   gtk_window_present (window);
 }
 
+/* Pasted images that an earlier session left behind (it crashed, or a file could not be
+ * removed) and that no saved draft needs. Young ones stay: another instance may be writing one. */
+static void
+ep_application_clean_image_cache (void)
+{
+  g_autoptr(EpDraftStore) store = ep_draft_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) kept = ep_draft_store_dup_attachment_uris (store, NULL, &error);
+
+  if (kept == NULL)
+    g_debug ("cached images kept: %s", error->message);
+  else
+    ep_image_cache_clean (kept, EP_IMAGE_CACHE_STALE_AGE);
+}
+
 static void
 ep_application_startup (GApplication *app)
 {
@@ -352,6 +368,7 @@ ep_application_startup (GApplication *app)
   EpApplication *self = EP_APPLICATION (app);
 
   G_APPLICATION_CLASS (ep_application_parent_class)->startup (app);
+  ep_application_clean_image_cache ();
 
   /* A damaged profiles.ini is moved aside by the store, never overwritten; say so later. */
   ep_profile_store_load (self->profiles, &self->profiles_error);

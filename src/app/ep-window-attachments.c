@@ -7,6 +7,7 @@
 #include "ep-attachment.h"
 #include "ep-attachment-row.h"
 #include "ep-base64.h"
+#include "ep-image-cache.h"
 #include "ep-window-private.h"
 
 typedef struct {
@@ -55,6 +56,85 @@ ep_window_has_file (EpWindow *self,
         return TRUE;
     }
   return FALSE;
+}
+
+/* Images pasted or dropped as data live in the image cache (ep-image-cache.c) until the message
+ * lets go of them: removed from the list, sent or discarded. A saved draft keeps them. */
+
+/* What the cache must keep when this window lets go of an image: what the saved drafts of other
+ * messages refer to, and what the other windows have attached (perhaps not saved yet). NULL when
+ * the drafts cannot be read: then nothing is known to be unused. */
+static GHashTable *
+dup_kept_image_uris (EpWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  GHashTable *kept = ep_draft_store_dup_attachment_uris (self->drafts, self->draft_id, &error);
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (kept == NULL)
+    {
+      g_debug ("cached images kept: %s", error->message);
+      return NULL;
+    }
+  for (GList *l = app != NULL ? gtk_application_get_windows (app) : NULL; l != NULL; l = l->next)
+    {
+      GListModel *others;
+
+      if (!EP_IS_WINDOW (l->data) || l->data == self)
+        continue;
+      others = G_LIST_MODEL (EP_WINDOW (l->data)->attachments);
+      for (guint i = 0; i < g_list_model_get_n_items (others); i++)
+        {
+          g_autoptr(EpAttachment) attachment = g_list_model_get_item (others, i);
+
+          g_hash_table_add (kept, g_file_get_uri (ep_attachment_get_file (attachment)));
+        }
+    }
+  return kept;
+}
+
+/* Removes those of @files that are cached images nothing else needs; other files are the
+ * user's and never touched. */
+static void
+release_images (EpWindow  *self,
+                GPtrArray *files)
+{
+  g_autoptr(GHashTable) kept = NULL;
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < files->len && !any; i++)
+    any = ep_image_cache_contains (files->pdata[i]);
+  if (!any || (kept = dup_kept_image_uris (self)) == NULL)
+    return;
+  for (guint i = 0; i < files->len; i++)
+    ep_image_cache_remove (files->pdata[i], kept);
+}
+
+static void
+release_image (EpWindow *self,
+               GFile    *file)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new ();
+
+  g_ptr_array_add (files, file);
+  release_images (self, files);
+}
+
+/* The message is done (sent or discarded): its cached images go, unless something else keeps
+ * them. */
+void
+ep_window_release_images (EpWindow *self)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->attachments));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(EpAttachment) attachment = g_list_model_get_item (G_LIST_MODEL (self->attachments), i);
+
+      g_ptr_array_add (files, g_object_ref (ep_attachment_get_file (attachment)));
+    }
+  release_images (self, files);
 }
 
 static void
@@ -152,31 +232,29 @@ ep_window_add_file_list (EpWindow *self,
     ep_window_add_file (self, l->data, NULL);
 }
 
-/* Image data (dragged from a browser, pasted from a screenshot tool) becomes image.png in our cache:
- * each in its own directory so that every one keeps the plain name. */
+/* Image data (dragged from a browser, pasted from a screenshot tool) becomes image.png in the
+ * image cache. */
 void
 ep_window_add_texture (EpWindow   *self,
                        GdkTexture *texture)
 {
-  g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *uuid = g_uuid_string_random ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = ep_image_cache_new_path ("image.png", &error);
   g_autoptr(GFile) file = NULL;
 
-  dir = g_build_filename (g_get_user_cache_dir (), "epistle", "images", uuid, NULL);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
+  if (path == NULL)
     {
-      g_autofree char *text = g_strdup_printf (_("Could not keep the image: %s"), g_strerror (errno));
+      g_autofree char *text = g_strdup_printf (_("Could not keep the image: %s"), error->message);
       ep_window_show_toast (self, text);
       return;
     }
-  path = g_build_filename (dir, "image.png", NULL);
+  file = g_file_new_for_path (path);
   if (!gdk_texture_save_to_png (texture, path))
     {
+      release_image (self, file);
       ep_window_show_toast (self, _("Could not keep the image: saving it as PNG failed"));
       return;
     }
-  file = g_file_new_for_path (path);
   ep_window_add_file (self, file, "image.png");
 }
 
@@ -426,6 +504,7 @@ remove_attachment_action (GtkWidget  *widget,
       if (g_file_equal (ep_attachment_get_file (attachment), file))
         {
           g_list_store_remove (self->attachments, i);
+          release_image (self, file);
           break;
         }
     }

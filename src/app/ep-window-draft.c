@@ -178,9 +178,11 @@ ep_window_save_draft_sync (EpWindow  *self,
   return ep_draft_store_save (self->drafts, draft, error);
 }
 
+/* The message is done with, sent or thrown away: its draft goes, and so do its pasted images. */
 void
 ep_window_discard_draft (EpWindow *self)
 {
+  ep_window_release_images (self);
   g_clear_handle_id (&self->draft_timeout, g_source_remove);
   self->draft_dirty = FALSE;
   if (self->draft_id != NULL)
@@ -245,6 +247,22 @@ changed_cb (EpWindow *self)
   ep_window_schedule_draft_save (self);
 }
 
+static gboolean
+close_now_cb (gpointer user_data)
+{
+  gtk_window_close (GTK_WINDOW (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+/* Closed once the answer is over: closed inside it, the window would be freed while the dialog
+ * still points to it as its parent, and the dialog would crash when it goes. */
+static void
+close_after_answer (EpWindow *self)
+{
+  self->close_confirmed = TRUE;
+  g_idle_add_full (G_PRIORITY_DEFAULT, close_now_cb, g_object_ref (self), g_object_unref);
+}
+
 /* Closing with unsent content asks: Save Draft / Discard / Cancel. */
 static void
 close_response_cb (AdwMessageDialog *dialog,
@@ -261,15 +279,13 @@ close_response_cb (AdwMessageDialog *dialog,
           ep_window_show_toast (self, text);
           return;
         }
-      /* Kept on disk, but this window is done with it: a restart must not reopen it. */
-      self->close_confirmed = TRUE;
-      gtk_window_close (GTK_WINDOW (self));
+      /* Kept on disk with its images: the next start opens it again. */
+      close_after_answer (self);
     }
   else if (g_str_equal (response, "discard"))
     {
       ep_window_discard_draft (self);
-      self->close_confirmed = TRUE;
-      gtk_window_close (GTK_WINDOW (self));
+      close_after_answer (self);
     }
 }
 
@@ -278,7 +294,10 @@ ep_window_confirm_close (EpWindow *self)
 {
   GtkWidget *dialog;
 
-  if (self->close_confirmed || !ep_window_has_content (self))
+  /* Confirmed: sent or discarded (the draft is gone already), or saved (it stays). */
+  if (self->close_confirmed)
+    return FALSE;
+  if (!ep_window_has_content (self))
     {
       ep_window_discard_draft (self);
       return FALSE;

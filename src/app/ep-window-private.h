@@ -98,5 +98,6 @@ void ep_window_attachments_init        (EpWindow *self);
 void ep_window_attachments_class_init  (GtkWidgetClass *widget_class);
 void ep_window_add_texture             (EpWindow   *self,
                                         GdkTexture *texture);
+void ep_window_release_images          (EpWindow   *self);
 
 G_END_DECLS
