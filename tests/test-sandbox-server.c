@@ -10,6 +10,7 @@
 
 #include "ep-sandbox.h"
 #include "ep-sandbox-session.h"
+#include "ep-smtp.h"
 
 #define CLIENT_TIMEOUT_SECONDS 10
 
@@ -17,6 +18,7 @@ typedef struct {
   guint64 size_limit;
   guint   idle_timeout;
   guint   session_timeout;
+  guint   handshake_timeout;
 } ServerSetup;
 
 typedef struct {
@@ -35,6 +37,7 @@ static const ServerSetup default_setup = { 0, 0 };
 static const ServerSetup small_setup = { 1000, 0 };
 static const ServerSetup idle_setup = { 0, 1 };
 static const ServerSetup session_setup = { 0, 0, 2 };
+static const ServerSetup handshake_setup = { 0, 0, 0, 1 };
 
 /* Fixture */
 
@@ -54,6 +57,8 @@ fixture_set_up (Fixture       *fixture,
     ep_sandbox_server_set_idle_timeout (fixture->server, setup->idle_timeout);
   if (setup->session_timeout > 0)
     ep_sandbox_server_set_session_timeout (fixture->server, setup->session_timeout);
+  if (setup->handshake_timeout > 0)
+    ep_sandbox_server_set_handshake_timeout (fixture->server, setup->handshake_timeout);
   g_assert_true (ep_sandbox_server_start (fixture->server, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (ep_sandbox_server_get_port (fixture->server), >, 0);
@@ -1549,11 +1554,14 @@ wait_for_active (EpSandboxServer *server,
     }
 }
 
+/* Every slot taken by clients that have not authenticated: a new connection is served, and the
+ * oldest of them makes room (a 421 tells it why). Authenticated sessions keep their slots. */
 static void
 test_limit_connections (Fixture       *fixture,
                         gconstpointer  data)
 {
   Client *clients[EP_SANDBOX_MAX_CONNECTIONS];
+  g_autoptr(Client) newcomer = NULL;
   g_autoptr(Client) extra = NULL;
   g_autoptr(Client) again = NULL;
 
@@ -1561,9 +1569,33 @@ test_limit_connections (Fixture       *fixture,
     clients[i] = client_connect (fixture);
   wait_for_active (fixture->server, EP_SANDBOX_MAX_CONNECTIONS);
 
+  /* Too young to be dropped: a real client needs far less to authenticate. */
   extra = client_connect_raw (fixture);
   client_expect (extra, "421 4.3.2 localhost Too many connections, try again later");
   client_expect_eof (extra);
+  g_clear_pointer (&extra, client_free);
+
+  g_usleep ((EP_SANDBOX_EVICTION_MIN_AGE_MS + 100) * 1000);
+  newcomer = client_connect (fixture);
+  client_expect (clients[0], "421 4.3.2 localhost Too many connections, closing connection");
+  client_expect_eof (clients[0]);
+  client_command (newcomer, "NOOP", "250 2.0.0 Ok");
+  wait_for_active (fixture->server, EP_SANDBOX_MAX_CONNECTIONS);
+  for (guint i = 0; i < EP_SANDBOX_MAX_CONNECTIONS; i++)
+    client_free (clients[i]);
+  g_clear_pointer (&newcomer, client_free);
+  wait_for_active (fixture->server, 0);
+
+  /* Authenticated sessions are never dropped for a newcomer. */
+  for (guint i = 0; i < EP_SANDBOX_MAX_CONNECTIONS; i++)
+    clients[i] = client_ready (fixture);
+  wait_for_active (fixture->server, EP_SANDBOX_MAX_CONNECTIONS);
+  g_usleep ((EP_SANDBOX_EVICTION_MIN_AGE_MS + 100) * 1000);
+  extra = client_connect_raw (fixture);
+  client_expect (extra, "421 4.3.2 localhost Too many connections, try again later");
+  client_expect_eof (extra);
+  for (guint i = 0; i < EP_SANDBOX_MAX_CONNECTIONS; i++)
+    client_command (clients[i], "NOOP", "250 2.0.0 Ok");
 
   /* A session that ends frees its place. */
   client_command (clients[0], "QUIT", "221 2.0.0 Bye");
@@ -1574,6 +1606,207 @@ test_limit_connections (Fixture       *fixture,
 
   for (guint i = 0; i < EP_SANDBOX_MAX_CONNECTIONS; i++)
     client_free (clients[i]);
+}
+
+/* Tests: peers that drip TLS */
+
+/* Sends one byte every 300 ms to each of its sockets (the raw sockets, under any TLS) until
+ * stopped: each socket read of the server is short, only a deadline on the whole read or
+ * handshake ends it. */
+typedef struct {
+  GPtrArray *sockets;   /* GSocket */
+  gint       stop;
+  GThread   *thread;
+} Dripper;
+
+#define DRIP_INTERVAL_US (300 * 1000)
+
+static gpointer
+dripper_thread (gpointer data)
+{
+  Dripper *dripper = data;
+
+  while (!g_atomic_int_get (&dripper->stop))
+    {
+      for (guint i = 0; i < dripper->sockets->len; i++)
+        /* Never blocks, errors ignored: a server that hung up is what the tests wait for. */
+        g_socket_send_with_blocking (g_ptr_array_index (dripper->sockets, i), "\x42", 1, FALSE, NULL, NULL);
+      g_usleep (DRIP_INTERVAL_US);
+    }
+  return NULL;
+}
+
+static Dripper *
+dripper_new (void)
+{
+  Dripper *dripper = g_new0 (Dripper, 1);
+
+  dripper->sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  return dripper;
+}
+
+/* Writes @header on @c's raw socket (a TLS record header, so that the server's TLS layer waits
+ * for the rest of the record), then drips into it. Before dripper_start(). */
+static void
+dripper_add (Dripper    *dripper,
+             Client     *c,
+             const char *header,
+             gsize       length)
+{
+  GSocket *socket = g_socket_connection_get_socket (c->connection);
+  g_autoptr(GError) error = NULL;
+
+  g_socket_send (socket, header, length, NULL, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (dripper->sockets, g_object_ref (socket));
+}
+
+static void
+dripper_start (Dripper *dripper)
+{
+  dripper->thread = g_thread_new ("dripper", dripper_thread, dripper);
+}
+
+static void
+dripper_free (Dripper *dripper)
+{
+  g_atomic_int_set (&dripper->stop, 1);
+  if (dripper->thread != NULL)
+    g_thread_join (dripper->thread);
+  g_ptr_array_unref (dripper->sockets);
+  g_free (dripper);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Dripper, dripper_free)
+
+/* A TLS handshake record of 512 octets (a ClientHello), of which only the header came. */
+#define HANDSHAKE_RECORD_HEADER "\x16\x03\x01\x02\x00"
+/* Application data, 64 octets announced. */
+#define DATA_RECORD_HEADER "\x17\x03\x03\x00\x40"
+
+/* EHLO, STARTTLS, then the ClientHello a byte at a time. */
+static Client *
+client_drip_handshake (Fixture *fixture,
+                       Dripper *dripper)
+{
+  Client *c = client_connect (fixture);
+
+  client_command (c, "EHLO client.example", ehlo_plain);
+  client_command (c, "STARTTLS", "220 2.0.0 Ready to start TLS");
+  dripper_add (dripper, c, HANDSHAKE_RECORD_HEADER, 5);
+  return c;
+}
+
+/* Waits until the server has closed @c, and returns how long that took from @start; fails after
+ * @limit_us. What the server sent before (a 421 inside TLS) is not looked at here. */
+static gint64
+wait_for_server_close (Client *c,
+                       gint64  start,
+                       gint64  limit_us)
+{
+  GSocket *socket = g_socket_connection_get_socket (c->connection);
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      char buffer[4096];
+      gssize n;
+
+      g_assert_cmpint (g_get_monotonic_time () - start, <, limit_us);
+      if (!g_socket_condition_timed_wait (socket, G_IO_IN, start + limit_us - g_get_monotonic_time (), NULL, &error))
+        {
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+          continue;   /* the assertion above reports it */
+        }
+      n = g_socket_receive_with_blocking (socket, buffer, sizeof buffer, FALSE, NULL, &error);
+      if (n == 0 || (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)))
+        return g_get_monotonic_time () - start;
+    }
+}
+
+/* Every slot held by clients dripping their ClientHello after STARTTLS (no credentials needed):
+ * the app's own send still gets through, in its ordinary timeout. */
+static void
+test_dripping_clients_do_not_block_sends (Fixture       *fixture,
+                                          gconstpointer  data)
+{
+  static const char *rcpts[] = { "bob@example.org", NULL };
+  static const char message[] = "From: alice@example.com\r\nTo: bob@example.org\r\n"
+                                "Subject: through\r\n\r\nHello.\r\n";
+  g_autoptr(Dripper) dripper = dripper_new ();
+  Client *clients[EP_SANDBOX_MAX_CONNECTIONS];
+  g_autoptr(EpSmtpConfig) config = ep_smtp_config_new ();
+  g_autoptr(EpSmtpTranscript) transcript = ep_smtp_transcript_new ();
+  g_autoptr(GInputStream) raw = g_memory_input_stream_new_from_data (message, -1, NULL);
+  g_autoptr(EpSmtpResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+
+  for (guint i = 0; i < EP_SANDBOX_MAX_CONNECTIONS; i++)
+    clients[i] = client_drip_handshake (fixture, dripper);
+  dripper_start (dripper);
+  wait_for_active (fixture->server, EP_SANDBOX_MAX_CONNECTIONS);
+  /* Long enough that the drippers are no longer newcomers themselves. */
+  g_usleep ((EP_SANDBOX_EVICTION_MIN_AGE_MS + 100) * 1000);
+
+  g_assert_true (ep_sandbox_server_configure (fixture->server, config, NULL, &error));
+  g_assert_no_error (error);
+  config->timeout_seconds = 5;
+  start = g_get_monotonic_time ();
+  result = ep_smtp_send_sync (config, NULL, raw, "alice@example.com", rcpts, transcript,
+                              NULL, NULL, NULL, &error);
+  g_test_message ("send: %.3f s", (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC);
+  g_assert_no_error (error);
+  g_assert_cmpint (result->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpuint (count_stored (), ==, 1);
+
+  for (guint i = 0; i < EP_SANDBOX_MAX_CONNECTIONS; i++)
+    client_free (clients[i]);
+}
+
+/* A ClientHello dripped after STARTTLS is cut at the handshake limit (1 s here), far sooner than
+ * the idle timeout (5 minutes) which each dripped byte would renew. */
+static void
+test_handshake_timeout (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(Dripper) dripper = dripper_new ();
+  g_autoptr(Client) c = NULL;
+  gint64 start, elapsed;
+
+  c = client_drip_handshake (fixture, dripper);
+  start = g_get_monotonic_time ();
+  dripper_start (dripper);
+  elapsed = wait_for_server_close (c, start, 6 * G_USEC_PER_SEC);
+  g_test_message ("handshake cut after %.3f s", elapsed / (double) G_USEC_PER_SEC);
+  g_assert_cmpint (elapsed, >=, 900 * 1000);
+  g_assert_cmpint (elapsed, <, 3 * G_USEC_PER_SEC);
+  wait_for_active (fixture->server, 0);
+}
+
+/* Inside TLS, after authenticating, a record that comes a byte at a time: the session ends at its
+ * deadline (2 s here) with a 421, although no single read waited long. */
+static void
+test_session_timeout_inside_record (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  g_autoptr(Dripper) dripper = dripper_new ();
+  g_autoptr(Client) c = NULL;
+  gint64 start = g_get_monotonic_time ();
+  gint64 elapsed;
+
+  c = client_ready (fixture);
+  dripper_add (dripper, c, DATA_RECORD_HEADER, 5);
+  dripper_start (dripper);
+  /* The server's side of TLS is intact: its 421 can be read. */
+  client_expect (c, "421 4.4.2 localhost Session too long, closing connection");
+  elapsed = g_get_monotonic_time () - start;
+  g_test_message ("session cut after %.3f s", elapsed / (double) G_USEC_PER_SEC);
+  g_assert_cmpint (elapsed, >=, 1900 * 1000);
+  g_assert_cmpint (elapsed, <, 4 * G_USEC_PER_SEC);
+  wait_for_server_close (c, start, 6 * G_USEC_PER_SEC);
+  wait_for_active (fixture->server, 0);
 }
 
 /* Tests: malformed input */
@@ -1948,6 +2181,9 @@ main (int   argc,
   ADD ("limits/idle-timeout", &idle_setup, test_idle_timeout);
   ADD ("limits/session-timeout", &session_setup, test_session_timeout);
   ADD ("limits/connections", &default_setup, test_limit_connections);
+  ADD ("limits/dripping-tls-clients-do-not-block-sends", &default_setup, test_dripping_clients_do_not_block_sends);
+  ADD ("limits/handshake-timeout", &handshake_setup, test_handshake_timeout);
+  ADD ("limits/session-timeout-inside-tls-record", &session_setup, test_session_timeout_inside_record);
   ADD ("store/list-and-delete", &default_setup, test_store);
   g_test_add_func ("/sandbox/store/missing-inbox", test_store_missing_dir);
   g_test_add_func ("/sandbox/certificate/made-and-reused", test_certificate);

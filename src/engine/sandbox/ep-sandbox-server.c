@@ -17,6 +17,9 @@
 
 /* After a failed accept (out of file descriptors, say), wait before the next one. */
 #define ACCEPT_RETRY_DELAY_US (100 * 1000)
+/* Dropped sessions end within a second or so, but while they do their threads still run: never
+ * more than this many threads, however fast connections come. */
+#define MAX_SESSION_THREADS (2 * EP_SANDBOX_MAX_CONNECTIONS)
 
 struct _EpSandboxServer
 {
@@ -26,6 +29,7 @@ struct _EpSandboxServer
   guint64  size_limit;
   guint    idle_timeout;
   guint    session_timeout;   /* 0: the default */
+  guint    handshake_timeout; /* 0: the default */
   char    *username_override;
   char    *password_override;
 
@@ -38,14 +42,17 @@ struct _EpSandboxServer
   char                  *sha256;
   char                  *certificate_path;
 
-  GMutex lock;
-  GCond  sessions_done;
-  guint  active;
+  GMutex     lock;
+  GCond      sessions_done;
+  guint      active;      /* session threads running */
+  GPtrArray *jobs;        /* SessionJob, oldest first, while their threads run */
 };
 
 typedef struct {
-  EpSandboxServer   *server;   /* not a reference: stop() outlives every session */
-  GSocketConnection *connection;
+  EpSandboxServer     *server;   /* not a reference: stop() outlives every session */
+  GSocketConnection   *connection;
+  EpSandboxSessionSlot slot;
+  gint64               started;  /* monotonic */
 } SessionJob;
 
 enum {
@@ -61,21 +68,70 @@ G_DEFINE_FINAL_TYPE (EpSandboxServer, ep_sandbox_server, G_TYPE_OBJECT)
 
 static GParamSpec *properties[N_PROPS];
 
+static void
+session_job_free (SessionJob *job)
+{
+  g_object_unref (job->connection);
+  g_object_unref (job->slot.cancellable);
+  g_free (job);
+}
+
+/* Under the lock. Removes @job and lets stop() go on when it was the last. */
+static void
+session_ended (EpSandboxServer *self,
+               SessionJob      *job)
+{
+  g_ptr_array_remove (self->jobs, job);
+  self->active--;
+  g_cond_broadcast (&self->sessions_done);
+}
+
 static gpointer
 session_thread (gpointer data)
 {
   SessionJob *job = data;
   EpSandboxServer *self = job->server;
 
-  ep_sandbox_session_run (&self->config, job->connection);
-  g_object_unref (job->connection);
-  g_free (job);
+  ep_sandbox_session_run (&self->config, job->connection, &job->slot);
 
   /* The last touch of the server: stop() may free it as soon as the lock is released. */
   g_mutex_lock (&self->lock);
-  self->active--;
-  g_cond_broadcast (&self->sessions_done);
+  session_ended (self, job);
   g_mutex_unlock (&self->lock);
+  session_job_free (job);
+  return NULL;
+}
+
+/* Under the lock: the sessions that count against EP_SANDBOX_MAX_CONNECTIONS. */
+static guint
+count_slots_taken (EpSandboxServer *self)
+{
+  guint taken = 0;
+
+  for (guint i = 0; i < self->jobs->len; i++)
+    if (!g_atomic_int_get (&((SessionJob *) g_ptr_array_index (self->jobs, i))->slot.evicted))
+      taken++;
+  return taken;
+}
+
+/* Under the lock: the oldest session that has not authenticated and is old enough to have done
+ * so, marked as evicted; its cancellable (a new reference) is returned for the caller to cancel
+ * outside the lock. NULL when every slot is held by an authenticated or a new session. */
+static GCancellable *
+evict_one (EpSandboxServer *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint i = 0; i < self->jobs->len; i++)
+    {
+      SessionJob *job = g_ptr_array_index (self->jobs, i);
+
+      if (g_atomic_int_get (&job->slot.evicted) || g_atomic_int_get (&job->slot.authenticated) ||
+          now - job->started < (gint64) EP_SANDBOX_EVICTION_MIN_AGE_MS * 1000)
+        continue;
+      g_atomic_int_set (&job->slot.evicted, 1);
+      return g_object_ref (job->slot.cancellable);
+    }
   return NULL;
 }
 
@@ -84,33 +140,43 @@ start_session (EpSandboxServer   *self,
                GSocketConnection *connection)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) evicted = NULL;
   SessionJob *job;
   GThread *thread;
 
   g_mutex_lock (&self->lock);
-  if (self->active >= EP_SANDBOX_MAX_CONNECTIONS)
+  if (count_slots_taken (self) >= EP_SANDBOX_MAX_CONNECTIONS &&
+      (self->active >= MAX_SESSION_THREADS || (evicted = evict_one (self)) == NULL))
     {
       g_mutex_unlock (&self->lock);
       g_debug ("refusing a connection: %u already active", EP_SANDBOX_MAX_CONNECTIONS);
       ep_sandbox_session_refuse (connection, "421 4.3.2 localhost Too many connections, try again later");
       return;
     }
-  self->active++;
-  g_mutex_unlock (&self->lock);
-
   job = g_new0 (SessionJob, 1);
   job->server = self;
   job->connection = g_object_ref (connection);
+  job->slot.cancellable = g_cancellable_new ();
+  job->started = g_get_monotonic_time ();
+  g_ptr_array_add (self->jobs, job);
+  self->active++;
+  g_mutex_unlock (&self->lock);
+
+  if (evicted != NULL)
+    {
+      g_debug ("all %u connections taken: dropping the oldest that has not authenticated",
+               EP_SANDBOX_MAX_CONNECTIONS);
+      g_cancellable_cancel (evicted);
+    }
+
   thread = g_thread_try_new ("ep-sandbox-session", session_thread, job, &error);
   if (thread == NULL)
     {
       g_debug ("no thread for a session: %s", error->message);
-      g_object_unref (job->connection);
-      g_free (job);
       g_mutex_lock (&self->lock);
-      self->active--;
-      g_cond_broadcast (&self->sessions_done);
+      session_ended (self, job);
       g_mutex_unlock (&self->lock);
+      session_job_free (job);
       ep_sandbox_session_refuse (connection, "421 4.3.2 localhost Cannot take the connection now");
       return;
     }
@@ -147,6 +213,7 @@ ep_sandbox_server_finalize (GObject *object)
   EpSandboxServer *self = EP_SANDBOX_SERVER (object);
 
   ep_sandbox_server_stop (self);
+  g_ptr_array_unref (self->jobs);
   g_free (self->username_override);
   g_free (self->password_override);
   g_mutex_clear (&self->lock);
@@ -244,6 +311,7 @@ ep_sandbox_server_init (EpSandboxServer *self)
   self->idle_timeout = EP_SANDBOX_DEFAULT_IDLE_TIMEOUT;
   g_mutex_init (&self->lock);
   g_cond_init (&self->sessions_done);
+  self->jobs = g_ptr_array_new ();
 }
 
 EpSandboxServer *
@@ -321,6 +389,19 @@ ep_sandbox_server_set_session_timeout (EpSandboxServer *self,
 {
   g_return_if_fail (EP_IS_SANDBOX_SERVER (self));
   self->session_timeout = seconds;
+}
+
+/**
+ * ep_sandbox_server_set_handshake_timeout:
+ * @seconds: the longest a TLS handshake may take, however the client spreads its bytes; 0 for
+ *   %EP_SANDBOX_DEFAULT_HANDSHAKE_TIMEOUT. Takes effect at the next start.
+ */
+void
+ep_sandbox_server_set_handshake_timeout (EpSandboxServer *self,
+                                         guint            seconds)
+{
+  g_return_if_fail (EP_IS_SANDBOX_SERVER (self));
+  self->handshake_timeout = seconds;
 }
 
 /**
@@ -419,6 +500,7 @@ ep_sandbox_server_start (EpSandboxServer  *self,
   self->config.size_limit = self->size_limit;
   self->config.idle_timeout = self->idle_timeout;
   self->config.session_timeout = self->session_timeout;
+  self->config.handshake_timeout = self->handshake_timeout;
   self->config.cancellable = self->cancellable;
   self->sha256 = ep_sandbox_certificate_get_sha256 (self->config.certificate, TRUE);
   self->certificate_path = g_build_filename (dir, EP_SANDBOX_CERTIFICATE_FILE, NULL);
@@ -460,7 +542,11 @@ ep_sandbox_server_stop (EpSandboxServer *self)
     g_thread_join (g_steal_pointer (&self->accept_thread));
   g_socket_listener_close (self->listener);
 
+  /* No session starts any more: end those that run. Cancelling runs handlers, never this
+   * server's code, so under the lock is safe. */
   g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->jobs->len; i++)
+    g_cancellable_cancel (((SessionJob *) g_ptr_array_index (self->jobs, i))->slot.cancellable);
   while (self->active > 0)
     g_cond_wait (&self->sessions_done, &self->lock);
   g_mutex_unlock (&self->lock);
@@ -617,5 +703,9 @@ ep_sandbox_server_configure (EpSandboxServer  *self,
   config->password = g_strdup (ep_sandbox_server_get_password (self));
   g_free (config->pinned_sha256);
   config->pinned_sha256 = g_strdup (ep_sandbox_server_get_certificate_sha256 (self));
+  /* Its certificate is pinned for this server only, at the port it listens on now. */
+  g_free (config->pinned_host);
+  config->pinned_host = g_strdup (config->host);
+  config->pinned_port = config->port;
   return TRUE;
 }

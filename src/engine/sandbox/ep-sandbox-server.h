@@ -14,8 +14,14 @@ G_BEGIN_DECLS
 #define EP_SANDBOX_DEFAULT_SIZE_LIMIT G_GUINT64_CONSTANT (52428800)
 /* RFC 5321 4.5.3.2.7: a server should wait at least 5 minutes for the next command. */
 #define EP_SANDBOX_DEFAULT_IDLE_TIMEOUT 300
-/* Connections served at once; more are greeted with 421 and closed. */
+/* Connections served at once. When all are taken, a new one makes the oldest session that has
+ * not authenticated (and is at least EP_SANDBOX_EVICTION_MIN_AGE_MS old) give way; when there is
+ * none, the new one is greeted with 421 and closed. So local processes that hold connections
+ * open without credentials cannot keep the app's own sends out. */
 #define EP_SANDBOX_MAX_CONNECTIONS 8
+/* A real client over loopback authenticates in a few milliseconds: a session younger than this
+ * is not dropped, so that a burst of new connections cannot push out one about to authenticate. */
+#define EP_SANDBOX_EVICTION_MIN_AGE_MS 1000
 
 #define EP_TYPE_SANDBOX_SERVER (ep_sandbox_server_get_type ())
 G_DECLARE_FINAL_TYPE (EpSandboxServer, ep_sandbox_server, EP, SANDBOX_SERVER, GObject)
@@ -31,6 +37,8 @@ void             ep_sandbox_server_set_idle_timeout        (EpSandboxServer  *se
 guint            ep_sandbox_server_get_idle_timeout        (EpSandboxServer  *self);
 void             ep_sandbox_server_set_session_timeout     (EpSandboxServer  *self,
                                                             guint             seconds);
+void             ep_sandbox_server_set_handshake_timeout   (EpSandboxServer  *self,
+                                                            guint             seconds);
 void             ep_sandbox_server_set_credentials         (EpSandboxServer  *self,
                                                             const char       *username,
                                                             const char       *password);
@@ -40,7 +48,7 @@ gboolean         ep_sandbox_server_start                   (EpSandboxServer  *se
                                                             GError          **error);
 void             ep_sandbox_server_stop                    (EpSandboxServer  *self);
 /* Starts the server unless it runs already (safe from any thread), then points @config at it:
- * 127.0.0.1, its port, STARTTLS, its account, its certificate pinned. */
+ * 127.0.0.1, its port, STARTTLS, its account, its certificate pinned for that address and port. */
 gboolean         ep_sandbox_server_configure               (EpSandboxServer  *self,
                                                             EpSmtpConfig     *config,
                                                             GCancellable     *cancellable,

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "ep-io-deadline.h"
 #include "ep-sandbox-store.h"
 
 /* Room for the longest AUTH line plus what a pipelining client sends behind it. */
@@ -22,6 +23,11 @@
 
 /* What is kept of an overlong line: enough for the verb. */
 #define TOO_LONG_PREFIX 8
+
+/* Past the session's deadline, or once dropped for a newer connection, the last reply (the 421
+ * that says why) and TLS close_notify still get this long to leave: over loopback they take
+ * microseconds, unless the client does not read. */
+#define LAST_WORDS_US (1 * G_USEC_PER_SEC)
 
 typedef enum {
   READ_OK,
@@ -39,6 +45,8 @@ typedef enum {
 
 typedef struct {
   const EpSandboxSessionConfig *config;
+  EpSandboxSessionSlot *slot;
+  GCancellable      *cancellable;  /* the slot's; only the server's once dropped (for the last words) */
   GSocketConnection *connection;
   GTlsConnection    *tls;
   GInputStream      *input;        /* of the connection, or of the TLS layer after STARTTLS */
@@ -275,18 +283,33 @@ reply (Session    *s,
   reply_line (s, line);
 }
 
+/* A write waits for a client that does not read at most the idle timeout, and not past the
+ * session's deadline (but for the last words). */
+static gint64
+write_deadline (Session *s)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  return MIN (now + (gint64) s->config->idle_timeout * G_USEC_PER_SEC, MAX (s->deadline, now + LAST_WORDS_US));
+}
+
 static gboolean
 flush (Session  *s,
        GError  **error)
 {
+  gint64 deadline;
   gboolean ok;
 
   if (s->out->len == 0)
     return TRUE;
-  ok = g_output_stream_write_all (s->output, s->out->str, s->out->len, NULL,
-                                  s->config->cancellable, error) &&
-       g_output_stream_flush (s->output, s->config->cancellable, error);
+  /* One deadline for the whole write: inside TLS a reader that takes a byte now and then
+   * would otherwise renew a per-socket-write timeout for ever. */
+  deadline = write_deadline (s);
+  ok = ep_io_write_all (s->output, s->out->str, s->out->len, deadline, s->cancellable, error) &&
+       ep_io_flush (s->output, deadline, s->cancellable, error);
   g_string_truncate (s->out, 0);
+  if (!ok)
+    s->eof = TRUE;   /* the stream is unusable: nothing more is sent */
   return ok;
 }
 
@@ -307,21 +330,21 @@ fill (Session  *s,
   s->in_start = s->in_end = 0;
 
   /* Each wait is bounded by the idle timeout, and all of them by the session's deadline: a
-   * client that sends a byte now and then is not idle, but cannot hold a slot for ever. */
+   * client that sends a byte now and then is not idle, but cannot hold a slot for ever. The
+   * deadline is on the whole read: inside TLS one record may take any number of socket reads. */
   {
-    gint64 left = s->deadline - g_get_monotonic_time ();
-    guint wait;
+    gint64 now = g_get_monotonic_time ();
+    gint64 idle_deadline = now + (gint64) s->config->idle_timeout * G_USEC_PER_SEC;
+    gint64 deadline = MIN (idle_deadline, s->deadline);
 
-    if (left <= 0)
+    if (s->deadline <= now)
       {
         s->expired = TRUE;
         g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "session time limit");
         return READ_FAILED;
       }
-    wait = (guint) MIN ((gint64) s->config->idle_timeout, (left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
-    g_socket_set_timeout (g_socket_connection_get_socket (s->connection), wait);
-    n = g_input_stream_read (s->input, s->inbuf, sizeof s->inbuf, s->config->cancellable, error);
-    if (n < 0 && wait < s->config->idle_timeout && g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    n = ep_io_read (s->input, s->inbuf, sizeof s->inbuf, deadline, s->cancellable, error);
+    if (n < 0 && deadline < idle_deadline && g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
       s->expired = TRUE;
   }
   if (n < 0)
@@ -608,7 +631,7 @@ store_bytes (Session    *s,
   s->received += length;
   if (s->too_big || s->line_too_long || s->write_failed)
     return;
-  if (!ep_sandbox_incoming_write (s->incoming, data, length, s->config->cancellable, &error))
+  if (!ep_sandbox_incoming_write (s->incoming, data, length, s->cancellable, &error))
     {
       transcript_info (s, "storing the message failed: %s", error->message);
       s->write_failed = TRUE;
@@ -799,7 +822,7 @@ finish_message (Session    *s,
   g_string_append_printf (transcript, "S: %s\n", final_reply);
   entry->transcript = g_string_free (g_steal_pointer (&transcript), FALSE);
 
-  if (!ep_sandbox_incoming_commit (s->incoming, entry, s->config->cancellable, &error))
+  if (!ep_sandbox_incoming_commit (s->incoming, entry, s->cancellable, &error))
     {
       transcript_info (s, "storing the message failed: %s", error->message);
       reply (s, "451 4.3.0 Could not store the message");
@@ -904,13 +927,22 @@ command_starttls (Session    *s,
   tls = g_tls_server_connection_new (G_IO_STREAM (s->connection), s->config->certificate, &error);
   if (tls != NULL)
     {
+      guint limit = s->config->handshake_timeout > 0 ? s->config->handshake_timeout
+                                                     : EP_SANDBOX_DEFAULT_HANDSHAKE_TIMEOUT;
+      gint64 now = g_get_monotonic_time ();
+      gint64 deadline = MIN (now + (gint64) MIN (limit, s->config->idle_timeout) * G_USEC_PER_SEC, s->deadline);
+
       g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
-      if (!g_tls_connection_handshake (G_TLS_CONNECTION (tls), s->config->cancellable, &error))
+      /* Bounded as a whole, not per socket read: see EP_SANDBOX_DEFAULT_HANDSHAKE_TIMEOUT. */
+      if (!ep_io_handshake (G_TLS_CONNECTION (tls), deadline, s->cancellable, &error))
         g_clear_object (&tls);
     }
   if (tls == NULL)
     {
-      transcript_info (s, "TLS handshake failed: %s", error->message);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        transcript_info (s, "TLS handshake not done in time");
+      else
+        transcript_info (s, "TLS handshake failed: %s", error->message);
       s->closing = TRUE;
       s->eof = TRUE;   /* the stream is unusable: nothing more is sent */
       return;
@@ -1018,6 +1050,8 @@ check_credentials (Session    *s,
     {
       s->auth_mechanism = g_strdup (mechanism);
       s->auth_user = g_strndup (user, user_length);
+      /* From now on the session keeps its slot, whoever else wants one. */
+      g_atomic_int_set (&s->slot->authenticated, 1);
       reply (s, "235 2.7.0 Authentication successful");
     }
   else
@@ -1381,6 +1415,23 @@ timed_out (Session    *s,
     }
 }
 
+/* The server needed the slot for a newer connection (this client had not authenticated): say
+ * so, as RFC 5321 3.8 lets a server that must close. */
+static gboolean
+dropped (Session      *s,
+         const GError *error)
+{
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !g_atomic_int_get (&s->slot->evicted) ||
+      s->eof)
+    return FALSE;
+
+  transcript_info (s, "dropped to make room for a new connection");
+  /* Only the server's stop may cut the last words short now. */
+  s->cancellable = s->config->cancellable;
+  reply (s, "421 4.3.2 " SERVER_NAME " Too many connections, closing connection");
+  return TRUE;
+}
+
 static void
 transfer_failed (Session      *s,
                  const char   *verb,
@@ -1392,6 +1443,8 @@ transfer_failed (Session      *s,
     transcript_info (s, "the client closed the connection during %s", verb);
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     timed_out (s, verb);
+  else if (dropped (s, error))
+    ;
   else
     {
       transcript_info (s, "connection failed during %s: %s", verb, error->message);
@@ -1619,6 +1672,8 @@ session_loop (Session *s)
         {
           if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
             timed_out (s, NULL);
+          else if (dropped (s, error))
+            ;
           else
             {
               transcript_info (s, "connection failed: %s", error->message);
@@ -1662,12 +1717,15 @@ describe_address (GSocketConnection *connection)
  */
 void
 ep_sandbox_session_run (const EpSandboxSessionConfig *config,
-                        GSocketConnection            *connection)
+                        GSocketConnection            *connection,
+                        EpSandboxSessionSlot         *slot)
 {
   Session *s = g_new0 (Session, 1);
   GSocket *socket = g_socket_connection_get_socket (connection);
 
   s->config = config;
+  s->slot = slot;
+  s->cancellable = slot->cancellable;
   s->connection = connection;
   s->input = g_io_stream_get_input_stream (G_IO_STREAM (connection));
   s->output = g_io_stream_get_output_stream (G_IO_STREAM (connection));
@@ -1676,8 +1734,10 @@ ep_sandbox_session_run (const EpSandboxSessionConfig *config,
   s->recipients = g_ptr_array_new_with_free_func (g_free);
   s->client_address = describe_address (connection);
 
-  /* Blocking reads and writes give up after this long (RFC 5321 4.5.3.2.7: 5 minutes). */
-  g_socket_set_timeout (socket, config->idle_timeout);
+  /* Deadlines bound whole operations (ep-io-deadline.h), not a socket timeout: that would bound
+   * each socket read or write, of which one TLS record takes many, and the TLS backend takes a
+   * socket timeout inside a write for a write done. */
+  g_socket_set_timeout (socket, 0);
   s->deadline = g_get_monotonic_time () +
                 (gint64) (config->session_timeout > 0 ? config->session_timeout
                                                       : EP_SANDBOX_DEFAULT_SESSION_TIMEOUT) * G_USEC_PER_SEC;
@@ -1685,10 +1745,10 @@ ep_sandbox_session_run (const EpSandboxSessionConfig *config,
 
   session_loop (s);
 
-  /* close_notify, unless the server is stopping and a client that does not read would
-   * hold it up until the idle timeout. */
+  /* close_notify, unless the server is stopping; a client that does not read does not hold
+   * the slot for it. */
   if (s->tls != NULL)
-    g_io_stream_close (G_IO_STREAM (s->tls), config->cancellable, NULL);
+    ep_io_close (G_IO_STREAM (s->tls), g_get_monotonic_time () + LAST_WORDS_US, s->cancellable, NULL);
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
 
   reset_session (s);

@@ -27,6 +27,11 @@ G_BEGIN_DECLS
 
 /* A whole session, however busy: a 50 MB message over loopback takes about a second. */
 #define EP_SANDBOX_DEFAULT_SESSION_TIMEOUT 900
+/* The TLS handshake after STARTTLS takes a real client over loopback milliseconds. The idle
+ * timeout (RFC 5321's 5 minutes) is for a client thinking between commands, and every byte
+ * renews it: a client that sends its ClientHello a byte at a time would hold a connection slot
+ * for the whole session limit without ever saying who it is. */
+#define EP_SANDBOX_DEFAULT_HANDSHAKE_TIMEOUT 10
 
 typedef struct {
   GTlsCertificate *certificate;
@@ -35,11 +40,20 @@ typedef struct {
   guint64          size_limit;
   guint            idle_timeout;
   guint            session_timeout;   /* 0: EP_SANDBOX_DEFAULT_SESSION_TIMEOUT */
+  guint            handshake_timeout; /* 0: EP_SANDBOX_DEFAULT_HANDSHAKE_TIMEOUT */
   GCancellable    *cancellable;   /* cancelled when the server stops */
 } EpSandboxSessionConfig;
 
+/* The server's handle on one running session. */
+typedef struct {
+  GCancellable *cancellable;     /* ends this session alone; the server cancels it as well when it stops */
+  gint          authenticated;   /* atomic, set by the session once the client has authenticated */
+  gint          evicted;         /* atomic, set by the server before it cancels: the slot was needed */
+} EpSandboxSessionSlot;
+
 void ep_sandbox_session_run    (const EpSandboxSessionConfig *config,
-                                GSocketConnection            *connection);
+                                GSocketConnection            *connection,
+                                EpSandboxSessionSlot         *slot);
 void ep_sandbox_session_refuse (GSocketConnection            *connection,
                                 const char                   *reply_text);
 
