@@ -209,4 +209,31 @@ expect_says starttls-454 "454 4.7.0 TLS not available"
 expect_not_says starttls-454 "message not sent"
 expect_not_says starttls-454 "refused:"
 
+# --- implicit TLS, then the greeting record a byte every 300 ms: --timeout 3 holds ---------------
+# Every single socket read is quick; only a deadline on the whole read ends it. The script server
+# gives up dripping after 10 s: a client that waited for the drip would take that long.
+cat > "$tmp/tls-drip.script" <<END
+TLS: good
+RAW-DRIP: 300
+S: 220 mx.test ESMTP
+EOF
+END
+serve tls-drip
+ca=$(sed -n 's/^CA //p' "$tmp/tls-drip.out")
+start=$(date +%s%N)
+printf 'x\r\n' | timeout 30 "$EPISTLE_SEND" --server "127.0.0.1:$port" --security tls --cafile "$ca" \
+  --timeout 3 --from alice@example.org --raw - bob@example.net > /dev/null 2> "$tmp/tls-drip.stderr"
+status=$?
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+finish tls-drip
+expect_status tls-drip 75
+expect_says tls-drip "within 3 seconds"
+limit_ms=4500
+[ -n "${EPISTLE_TEST_SLOW:-}" ] && limit_ms=9000
+if [ "$elapsed_ms" -lt "$limit_ms" ]; then
+  ok "tls-drip: gave up after $elapsed_ms ms (under $limit_ms)"
+else
+  nok "tls-drip: gave up after $elapsed_ms ms (under $limit_ms)"; sed 's/^/# /' "$tmp/tls-drip.stderr"
+fi
+
 echo "1..$n"

@@ -232,6 +232,12 @@ config_for (const Options *opts,
   if (!opts->no_cafile)
     config->cafile = ep_test_certs_path ("ca");
   config->pinned_sha256 = g_strdup (opts->pinned);
+  /* Pinned for the server connected to: these cases are about the certificate alone. */
+  if (opts->pinned != NULL)
+    {
+      config->pinned_host = g_strdup (config->host);
+      config->pinned_port = port;
+    }
   config->timeout_seconds = opts->timeout > 0 ? opts->timeout : DEFAULT_TIMEOUT;
   config->allow_partial = opts->allow_partial;
   config->ehlo_name = g_strdup (opts->ehlo_name);
@@ -3109,6 +3115,145 @@ test_cancel (void)
   run_clear (&run);
 }
 
+/* ================================================================================================
+ * Deadlines inside TLS: a peer that drips its TLS records (or its handshake) a byte at a time
+ * keeps every single socket read short, so only a deadline on the whole operation stops it.
+ * Each case ends with EP_SMTP_ERROR_TIMEOUT within the timeout and a second at most; the server
+ * gives up dripping after 10 s, which is how long the client took when it waited for the drip.
+ * ============================================================================================= */
+
+#define DRIP_TIMEOUT 2
+
+static void
+assert_cut_at_deadline (Run *run)
+{
+  g_test_message ("cut after %.3f s", run->elapsed_us / (double) G_USEC_PER_SEC);
+  assert_failed (run, EP_SMTP_ERROR_TIMEOUT, EP_SMTP_OUTCOME_TEMPORARY);
+  g_assert_cmpint (run->elapsed_us, >=, DRIP_TIMEOUT * G_USEC_PER_SEC - 50 * 1000);
+  g_assert_cmpint (run->elapsed_us, <, slack ((DRIP_TIMEOUT + 1) * G_USEC_PER_SEC));
+}
+
+/* Implicit TLS: the handshake completes, then the greeting record comes a byte every 300 ms. */
+static void
+test_deadline_implicit_tls_dripped_greeting (void)
+{
+  Options opts = { .security = "tls", .timeout = DRIP_TIMEOUT };
+  Run run;
+
+  run_script (&run, "TLS: good\nRAW-DRIP: 300\n" GREETING "EOF\n", &opts);
+  assert_script_ok (&run);
+  assert_sent (&run, "");
+  assert_cut_at_deadline (&run);
+  run_clear (&run);
+}
+
+/* STARTTLS: the EHLO reply after the handshake is dripped, record by record. */
+static void
+test_deadline_starttls_dripped_ehlo (void)
+{
+  Options opts = { .timeout = DRIP_TIMEOUT };
+  Run run;
+
+  run_script (&run, GREETING C_EHLO EHLO_STARTTLS STARTTLS_OK C_EHLO "RAW-DRIP: 300\n" EHLO_TLS "EOF\n", &opts);
+  assert_exact (&run);
+  assert_no_auth_no_mail (&run);
+  assert_cut_at_deadline (&run);
+  run_clear (&run);
+}
+
+/* The server's handshake flight (ServerHello, certificate, ...) a byte every 300 ms. */
+static void
+test_deadline_implicit_tls_dripped_handshake (void)
+{
+  Options opts = { .security = "tls", .timeout = DRIP_TIMEOUT };
+  Run run;
+
+  run_script (&run, "TLS-DRIP 300: good\nEOF\n", &opts);
+  assert_script_ok (&run);
+  assert_sent (&run, "");
+  assert_cut_at_deadline (&run);
+  g_assert_true (strstr (run.error->message, "TLS handshake") != NULL);
+  run_clear (&run);
+}
+
+static void
+test_deadline_starttls_dripped_handshake (void)
+{
+  Options opts = { .timeout = DRIP_TIMEOUT };
+  Run run;
+
+  run_script (&run,
+              GREETING C_EHLO EHLO_STARTTLS
+              "C: STARTTLS\n"
+              "S: 220 2.0.0 Ready to start TLS\n"
+              "TLS-DRIP 300: good\n"
+              "EOF\n", &opts);
+  assert_exact (&run);
+  assert_cut_at_deadline (&run);
+  g_assert_true (strstr (run.error->message, "TLS handshake") != NULL);
+  run_clear (&run);
+}
+
+/* Inside TLS the server stops reading in the middle of the message: the write that cannot go
+ * on fails at the timeout (and then the client waits EARLY_REPLY_TIMEOUT_MS, 1 s, for a reason
+ * the server might give). Nothing is delivered, and the end of data never left. (A socket
+ * timeout in its place would not do: the TLS backend takes one inside a write for a write done,
+ * and the client went on until the server read again.) */
+static void
+test_deadline_tls_body_write_stalls (void)
+{
+  /* Bigger than any socket buffer, so that the writes must block. */
+  gsize len = 24 * 1024 * 1024;
+  g_autofree char *big = g_malloc (len + 1);
+  g_autofree char *script = NULL;
+  Options opts = { .raw = big, .raw_len = len, .timeout = DRIP_TIMEOUT };
+  Run run;
+
+  for (gsize i = 0; i < len; i++)
+    big[i] = (i % 100 == 98) ? '\r' : (i % 100 == 99) ? '\n' : 'x';
+  big[len] = '\0';
+  script = g_strdup_printf (GREETING C_EHLO EHLO_STARTTLS STARTTLS_OK C_EHLO
+                            "S: 250-mx.test\n"
+                            "S: 250-PIPELINING\n"
+                            "S: 250-SIZE\n"
+                            "S: 250 AUTH PLAIN\n"
+                            AUTH_PLAIN_OK
+                            "C: MAIL FROM:<alice@example.org> SIZE=%" G_GSIZE_FORMAT "\n"
+                            "C: RCPT TO:<bob@example.net>\n"
+                            "C: DATA\n"
+                            "S: 250 2.1.0 ok\n"
+                            "S: 250 2.1.5 ok\n"
+                            "S: 354 go ahead\n"
+                            "STALL: 7000\n"
+                            "DRAIN\n", len);
+
+  run_script (&run, script, &opts);
+  g_test_message ("cut after %.3f s", run.elapsed_us / (double) G_USEC_PER_SEC);
+  assert_failed (&run, EP_SMTP_ERROR_TIMEOUT, EP_SMTP_OUTCOME_TEMPORARY);
+  g_assert_cmpint (ep_script_server_get_n_bodies (run.server), ==, 0);
+  g_assert_false (ep_script_server_received_contains (run.server, "\r\n.\r\n"));
+  g_assert_cmpint (run.elapsed_us, <, slack ((DRIP_TIMEOUT + 2) * G_USEC_PER_SEC));
+  run_clear (&run);
+}
+
+/* The user's cancellation is still a cancellation inside a dripped TLS record, and quick. */
+static void
+test_deadline_cancel_inside_tls (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Options opts = { .security = "tls", .cancellable = cancellable, .timeout = 10 };
+  GThread *thread = g_thread_new ("cancel", cancel_thread, cancellable);
+  Run run;
+
+  run_script (&run, "TLS: good\nRAW-DRIP: 300\n" GREETING "EOF\n", &opts);
+  g_thread_join (thread);
+  assert_script_ok (&run);
+  g_assert_error (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (run.result->outcome, ==, EP_SMTP_OUTCOME_TEMPORARY);
+  g_assert_cmpint (run.elapsed_us, <, slack (900 * 1000));
+  run_clear (&run);
+}
+
 /* ================================================================================================ */
 
 /* Each case runs in a subprocess of its own, so that one failing case (an abort) is reported
@@ -3346,6 +3491,14 @@ main (int   argc,
   add_case ("/gauntlet/ehlo/name", test_ehlo_name);
   add_case ("/gauntlet/ehlo/name-injection", test_ehlo_name_injection);
   add_case ("/gauntlet/async/worker-and-main-context", test_async);
+
+  /* Deadlines inside TLS */
+  add_case ("/gauntlet/deadline/implicit-tls-dripped-greeting", test_deadline_implicit_tls_dripped_greeting);
+  add_case ("/gauntlet/deadline/starttls-dripped-ehlo", test_deadline_starttls_dripped_ehlo);
+  add_case ("/gauntlet/deadline/implicit-tls-dripped-handshake", test_deadline_implicit_tls_dripped_handshake);
+  add_case ("/gauntlet/deadline/starttls-dripped-handshake", test_deadline_starttls_dripped_handshake);
+  add_case ("/gauntlet/deadline/tls-body-write-stalls", test_deadline_tls_body_write_stalls);
+  add_case ("/gauntlet/deadline/cancel-inside-tls", test_deadline_cancel_inside_tls);
 
   ret = g_test_run ();
   g_ptr_array_unref (isolated_cases);

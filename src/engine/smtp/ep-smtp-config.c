@@ -235,6 +235,14 @@ ep_smtp_config_validate (const EpSmtpConfig *self,
                                _("The pinned certificate fingerprint is not a SHA-256 fingerprint (64 hexadecimal digits)"));
           return FALSE;
         }
+      /* A pin says "this certificate is that server": without the server it would vouch for
+       * whichever host the configuration is pointed at. */
+      if (self->pinned_host == NULL || !host_name_is_valid (self->pinned_host))
+        {
+          g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
+                               _("The pinned certificate does not name the server it was trusted for"));
+          return FALSE;
+        }
     }
 
   /* GIO's TLS file database takes absolute paths only: given a relative one it loads no CA at

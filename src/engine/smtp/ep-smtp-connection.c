@@ -10,6 +10,7 @@
 #include <gio/gnetworking.h>
 #include <glib/gi18n-lib.h>
 
+#include "ep-io-deadline.h"
 #include "ep-smtp-config.h"
 #include "ep-smtp-connection.h"
 #include "ep-smtp-error.h"
@@ -26,6 +27,7 @@ struct _EpSmtpConnection {
   GSocketConnection   *tcp;        /* owned */
   GSocket             *socket;     /* borrowed from tcp */
   GIOStream           *stream;     /* tcp, or the TLS connection over it */
+  GOutputStream       *output;     /* the stream's output, each write bounded by the timeout */
   gboolean             encrypted;
   gboolean             closed;
   gboolean             redact_challenges;
@@ -40,6 +42,7 @@ struct _EpSmtpConnection {
   GTlsDatabase        *cafile_db;
   GSocketConnectable  *identity;
   char                *pinned;     /* normalised hex, or NULL */
+  char                *pinned_elsewhere;   /* "host:port" of a pin that is for another server */
   GTlsCertificate     *peer_cert;
   GTlsCertificateFlags cert_errors;
   gboolean             pin_mismatch;
@@ -55,6 +58,7 @@ ep_smtp_connection_dispose (GObject *object)
   EpSmtpConnection *self = EP_SMTP_CONNECTION (object);
 
   ep_smtp_connection_abort (self);
+  g_clear_object (&self->output);
   g_clear_object (&self->stream);
   g_clear_object (&self->tcp);
   g_clear_object (&self->cafile_db);
@@ -72,6 +76,7 @@ ep_smtp_connection_finalize (GObject *object)
 
   g_free (self->peer);
   g_free (self->pinned);
+  g_free (self->pinned_elsewhere);
   ep_smtp_reply_parser_free (self->parser);
   ep_smtp_tls_info_free (self->tls_info);
 
@@ -141,6 +146,27 @@ ep_smtp_connection_map_io_error (EpSmtpConnection *self,
   g_error_free (e);
 }
 
+/* The whole operation gets the timeout, however the peer spreads its bytes. */
+static gint64
+deadline_in (EpSmtpConnection *self,
+             gint64            timeout_us)
+{
+  return g_get_monotonic_time () + (timeout_us > 0 ? timeout_us : (gint64) self->timeout_seconds * G_USEC_PER_SEC);
+}
+
+static void
+set_stream (EpSmtpConnection *self,
+            GIOStream        *stream)
+{
+  g_set_object (&self->stream, stream);
+  g_clear_object (&self->output);
+  /* The body goes out through filters in many writes: each piece of it must leave within the
+   * timeout (a big message on a slow link is not a stalled one, nor a peer that reads a byte
+   * now and then a live one). */
+  self->output = ep_io_deadline_output_stream_new (g_io_stream_get_output_stream (stream),
+                                                   (gint64) self->timeout_seconds * G_USEC_PER_SEC);
+}
+
 /* ---- connect ---------------------------------------------------------------------------------- */
 
 gboolean
@@ -163,7 +189,7 @@ ep_smtp_connection_connect (EpSmtpConnection *self,
   info (self, "connecting to %s", self->peer);
 
   client = g_socket_client_new ();
-  /* Applies to each connection attempt and then to every blocking I/O on the socket. */
+  /* Bounds each connection attempt. */
   g_socket_client_set_timeout (client, self->timeout_seconds);
   address = g_network_address_new (host, port);
 
@@ -183,7 +209,11 @@ ep_smtp_connection_connect (EpSmtpConnection *self,
     }
 
   self->socket = g_socket_connection_get_socket (self->tcp);
-  self->stream = g_object_ref (G_IO_STREAM (self->tcp));
+  /* From here on deadlines bound whole operations (ep-io-deadline.h). A socket timeout would
+   * bound each socket read or write instead, of which one TLS record takes many; and the TLS
+   * backend takes a socket timeout inside a write for a write done, its record still pending. */
+  g_socket_set_timeout (self->socket, 0);
+  set_stream (self, G_IO_STREAM (self->tcp));
   /* Commands are small and sent as whole groups: do not let Nagle delay them. */
   g_socket_set_option (self->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 
@@ -220,6 +250,14 @@ ep_smtp_connection_dup_address_literal (EpSmtpConnection *self)
 }
 
 /* ---- TLS -------------------------------------------------------------------------------------- */
+
+static char *
+format_server (const char *host,
+               guint16     port)
+{
+  return strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)
+                                    : g_strdup_printf ("%s:%u", host, port);
+}
 
 static gboolean
 accept_certificate_cb (GTlsConnection       *tls,
@@ -302,6 +340,17 @@ set_certificate_error (EpSmtpConnection *self,
                    _("The certificate of %s is not the pinned one (SHA-256 fingerprint %s)"),
                    host, fingerprint);
     }
+  else if (self->pinned_elsewhere != NULL)
+    {
+      g_autofree char *checks = ep_smtp_certificate_flags_to_string (self->cert_errors);
+
+      /* Translators: "The certificate of smtp.example.org is not trusted: self-signed (SHA-256 …);
+       * the certificate trusted for this profile is for another server, smtp.old.example:587" */
+      g_set_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_TLS_CERTIFICATE,
+                   _("The certificate of %s is not trusted: %s (SHA-256 fingerprint %s); the "
+                     "certificate trusted for this profile is for another server, %s"),
+                   host, checks, fingerprint, self->pinned_elsewhere);
+    }
   else
     {
       g_autofree char *checks = ep_smtp_certificate_flags_to_string (self->cert_errors);
@@ -319,6 +368,8 @@ ep_smtp_connection_start_tls (EpSmtpConnection *self,
                               guint16           port,
                               const char       *cafile,
                               const char       *pinned_sha256,
+                              const char       *pinned_host,
+                              guint16           pinned_port,
                               GCancellable     *cancellable,
                               GError          **error)
 {
@@ -332,6 +383,7 @@ ep_smtp_connection_start_tls (EpSmtpConnection *self,
   g_return_val_if_fail (self->stream != NULL && !self->encrypted, FALSE);
 
   g_clear_pointer (&self->pinned, g_free);
+  g_clear_pointer (&self->pinned_elsewhere, g_free);
   if (pinned_sha256 != NULL)
     {
       self->pinned = ep_smtp_fingerprint_normalize (pinned_sha256);
@@ -340,6 +392,16 @@ ep_smtp_connection_start_tls (EpSmtpConnection *self,
           g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
                                _("The pinned certificate fingerprint is not a SHA-256 fingerprint"));
           return FALSE;
+        }
+      /* The user trusted that certificate for one server: elsewhere the same certificate (and
+       * the password that would follow it) proves nothing, so the ordinary checks decide. */
+      if (pinned_host == NULL || g_ascii_strcasecmp (pinned_host, host) != 0 || pinned_port != port)
+        {
+          self->pinned_elsewhere = pinned_host != NULL ? format_server (pinned_host, pinned_port)
+                                                       : g_strdup ("?");
+          g_clear_pointer (&self->pinned, g_free);
+          info (self, "the pinned certificate is for %s, not for this server: not used",
+                self->pinned_elsewhere);
         }
     }
 
@@ -364,10 +426,10 @@ ep_smtp_connection_start_tls (EpSmtpConnection *self,
     }
 
   g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), self);
-  g_socket_set_timeout (self->socket, self->timeout_seconds);
 
   info (self, "TLS handshake with %s", host);
-  ok = g_tls_connection_handshake (G_TLS_CONNECTION (tls), cancellable, &local_error);
+  /* Bounded as a whole: a server that sends its handshake a byte at a time is still cut. */
+  ok = ep_io_handshake (G_TLS_CONNECTION (tls), deadline_in (self, 0), cancellable, &local_error);
   g_signal_handlers_disconnect_by_func (tls, accept_certificate_cb, self);
 
   peer = g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (tls));
@@ -441,7 +503,7 @@ ep_smtp_connection_start_tls (EpSmtpConnection *self,
         self->tls_info->sha256 != NULL ? self->tls_info->sha256 : "?",
         self->tls_info->pinned ? " (pinned)" : "");
 
-  g_set_object (&self->stream, tls);
+  set_stream (self, tls);
   self->encrypted = TRUE;
 
   return TRUE;
@@ -505,18 +567,16 @@ read_more (EpSmtpConnection *self,
       /* Plain socket: wait with microsecond precision, then read what is there. */
       if (!g_socket_condition_timed_wait (self->socket, G_IO_IN, remaining, cancellable, error))
         return FALSE;
+      n = g_input_stream_read (in, self->buf + self->buf_end, sizeof self->buf - self->buf_end,
+                               cancellable, &local_error);
     }
   else
     {
-      /* TLS may hold decrypted data the socket does not show: read blocking, bounded by the
-       * socket timeout (whole seconds, rounded up; the deadline is checked again after). */
-      g_socket_set_timeout (self->socket, (guint) ((remaining + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
+      /* TLS may hold decrypted data the socket does not show, and one record may take many
+       * socket reads: a blocking read, cut at the deadline itself. */
+      n = ep_io_read (in, self->buf + self->buf_end, sizeof self->buf - self->buf_end,
+                      deadline, cancellable, &local_error);
     }
-
-  n = g_input_stream_read (in, self->buf + self->buf_end, sizeof self->buf - self->buf_end,
-                           cancellable, &local_error);
-  if (self->encrypted)
-    g_socket_set_timeout (self->socket, self->timeout_seconds);
 
   if (n < 0)
     {
@@ -715,8 +775,7 @@ ep_smtp_connection_send_lines (EpSmtpConnection   *self,
                             log_as != NULL && log_as[i] != NULL ? log_as[i] : lines[i]);
 
   stream = g_io_stream_get_output_stream (self->stream);
-  g_socket_set_timeout (self->socket, self->timeout_seconds);
-  ok = g_output_stream_write_all (stream, out->str, out->len, NULL, cancellable, &local_error);
+  ok = ep_io_write_all (stream, out->str, out->len, deadline_in (self, 0), cancellable, &local_error);
   /* AUTH lines carry credentials: do not leave them in freed memory. */
   explicit_bzero (out->str, out->len);
   if (!ok)
@@ -747,10 +806,9 @@ GOutputStream *
 ep_smtp_connection_get_output_stream (EpSmtpConnection *self)
 {
   g_return_val_if_fail (EP_IS_SMTP_CONNECTION (self), NULL);
-  g_return_val_if_fail (self->stream != NULL, NULL);
+  g_return_val_if_fail (self->output != NULL, NULL);
 
-  g_socket_set_timeout (self->socket, self->timeout_seconds);
-  return g_io_stream_get_output_stream (self->stream);
+  return self->output;
 }
 
 /* ---- closing ---------------------------------------------------------------------------------- */
@@ -775,8 +833,7 @@ ep_smtp_connection_close (EpSmtpConnection *self)
   if (self->closed || self->stream == NULL)
     return;
 
-  g_socket_set_timeout (self->socket, CLOSE_TIMEOUT_SECONDS);
-  g_io_stream_close (self->stream, NULL, NULL);
+  ep_io_close (self->stream, deadline_in (self, (gint64) CLOSE_TIMEOUT_SECONDS * G_USEC_PER_SEC), NULL, NULL);
   self->closed = TRUE;
   g_socket_close (self->socket, NULL);
 }

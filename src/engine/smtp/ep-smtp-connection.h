@@ -29,8 +29,10 @@ gboolean          ep_smtp_connection_connect           (EpSmtpConnection  *self,
 char             *ep_smtp_connection_dup_address_literal (EpSmtpConnection *self);
 
 /* TLS handshake over the current connection (implicit TLS, or after "220" to STARTTLS). The server
- * certificate must be valid for @host and chain to the system store or to @cafile; a @pinned_sha256
- * certificate is accepted whatever else is wrong with it, and then no other is. Errors:
+ * certificate must be valid for @host and chain to the system store or to @cafile; when @host and
+ * @port are @pinned_host and @pinned_port (the server the pin was trusted for), a @pinned_sha256
+ * certificate is accepted whatever else is wrong with it, and then no other is; for another server
+ * the pin is not used (and a refusal says whose it is). Errors:
  * EP_SMTP_ERROR_TLS_CERTIFICATE (names the failed checks and the SHA-256 fingerprint),
  * EP_SMTP_ERROR_TLS, EP_SMTP_ERROR_TIMEOUT, EP_SMTP_ERROR_INVALID_CONFIG (unreadable cafile). */
 gboolean          ep_smtp_connection_start_tls         (EpSmtpConnection  *self,
@@ -38,6 +40,8 @@ gboolean          ep_smtp_connection_start_tls         (EpSmtpConnection  *self,
                                                         guint16            port,
                                                         const char        *cafile,
                                                         const char        *pinned_sha256,
+                                                        const char        *pinned_host,
+                                                        guint16            pinned_port,
                                                         GCancellable      *cancellable,
                                                         GError           **error);
 gboolean          ep_smtp_connection_is_encrypted      (EpSmtpConnection  *self);
@@ -67,8 +71,9 @@ gboolean          ep_smtp_connection_send_line         (EpSmtpConnection  *self,
                                                         const char        *log_as,
                                                         GCancellable      *cancellable,
                                                         GError           **error);
-/* Raw body bytes go here (through the data or BDAT stream). Write errors are plain GIO errors:
- * map them with ep_smtp_connection_map_io_error. */
+/* Raw body bytes go here (through the data or BDAT stream); each piece of up to
+ * EP_IO_DEADLINE_WRITE_PIECE octets must leave within the timeout (G_IO_ERROR_TIMED_OUT otherwise). Write errors are plain GIO errors: map them with
+ * ep_smtp_connection_map_io_error. Transfer none. */
 GOutputStream    *ep_smtp_connection_get_output_stream (EpSmtpConnection  *self);
 /* Turns a GIO error into EP_SMTP_ERROR_TIMEOUT / _CONNECTION_LOST (cancellation untouched). */
 void              ep_smtp_connection_map_io_error      (EpSmtpConnection  *self,

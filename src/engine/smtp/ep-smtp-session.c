@@ -433,7 +433,9 @@ session_tls (Session *s,
   step (s, EP_SMTP_TEST_STEP_TLS, EP_SMTP_TEST_STATUS_STARTED, NULL);
 
   ok = ep_smtp_connection_start_tls (s->conn, s->config->host, s->port, s->config->cafile,
-                                     s->config->pinned_sha256, s->cancellable, error);
+                                     s->config->pinned_sha256, s->config->pinned_host,
+                                     ep_smtp_config_get_pinned_port (s->config),
+                                     s->cancellable, error);
 
   g_clear_pointer (&s->result->tls, ep_smtp_tls_info_free);
   if (ep_smtp_connection_get_tls_info (s->conn) != NULL)
