@@ -205,6 +205,18 @@ write_was_late (EpIoDeadline  *self,
   return TRUE;
 }
 
+/* A call under @guard failed with @local_error (taken): a cancellation that the deadline caused
+ * becomes a timeout. Returns FALSE, for the caller to return. */
+static gboolean
+guard_failed (EpIoDeadline  *guard,
+              GError        *local_error,
+              GError       **error)
+{
+  ep_io_deadline_check (guard, &local_error);
+  g_propagate_error (error, local_error);
+  return FALSE;
+}
+
 /* ---- one call each ----------------------------------------------------------------------------- */
 
 gssize
@@ -221,10 +233,7 @@ ep_io_read (GInputStream  *stream,
 
   n = g_input_stream_read (stream, buffer, count, guard->cancellable, &local_error);
   if (n < 0)
-    {
-      ep_io_deadline_check (guard, &local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-    }
+    guard_failed (guard, g_steal_pointer (&local_error), error);
   return n;
 }
 
@@ -240,11 +249,7 @@ ep_io_write_all (GOutputStream *stream,
   g_autoptr(GError) local_error = NULL;
 
   if (!g_output_stream_write_all (stream, buffer, count, NULL, guard->cancellable, &local_error))
-    {
-      ep_io_deadline_check (guard, &local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+    return guard_failed (guard, g_steal_pointer (&local_error), error);
   return !write_was_late (guard, error);
 }
 
@@ -258,11 +263,7 @@ ep_io_flush (GOutputStream *stream,
   g_autoptr(GError) local_error = NULL;
 
   if (!g_output_stream_flush (stream, guard->cancellable, &local_error))
-    {
-      ep_io_deadline_check (guard, &local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+    return guard_failed (guard, g_steal_pointer (&local_error), error);
   return !write_was_late (guard, error);
 }
 
@@ -276,11 +277,7 @@ ep_io_handshake (GTlsConnection *connection,
   g_autoptr(GError) local_error = NULL;
 
   if (!g_tls_connection_handshake (connection, guard->cancellable, &local_error))
-    {
-      ep_io_deadline_check (guard, &local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+    return guard_failed (guard, g_steal_pointer (&local_error), error);
   return TRUE;
 }
 
@@ -294,11 +291,7 @@ ep_io_close (GIOStream    *stream,
   g_autoptr(GError) local_error = NULL;
 
   if (!g_io_stream_close (stream, guard->cancellable, &local_error))
-    {
-      ep_io_deadline_check (guard, &local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+    return guard_failed (guard, g_steal_pointer (&local_error), error);
   return TRUE;
 }
 
