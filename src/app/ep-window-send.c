@@ -191,6 +191,22 @@ error_response_cb (AdwMessageDialog *dialog,
     }
 }
 
+/* Shows @dialog (its responses added) as the window's outcome dialog: Close closes it, the
+ * other responses go to error_response_cb, which may need the profile. */
+static void
+present_outcome_dialog (EpWindow  *self,
+                        GtkWidget *dialog,
+                        EpProfile *profile)
+{
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  if (profile != NULL)
+    g_object_set_data_full (G_OBJECT (dialog), "profile-id", g_strdup (ep_profile_get_id (profile)), g_free);
+  g_signal_connect (dialog, "response", G_CALLBACK (error_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+  self->error_dialog = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->error_dialog);
+}
+
 static void
 ep_window_show_send_error (EpWindow     *self,
                            EpProfile    *profile,
@@ -248,13 +264,7 @@ ep_window_show_send_error (EpWindow     *self,
       adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "retry", _("_Try Again"));
       adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "retry", ADW_RESPONSE_SUGGESTED);
     }
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
-  if (profile != NULL)
-    g_object_set_data_full (G_OBJECT (dialog), "profile-id", g_strdup (ep_profile_get_id (profile)), g_free);
-  g_signal_connect (dialog, "response", G_CALLBACK (error_response_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
-  self->error_dialog = dialog;
-  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->error_dialog);
+  present_outcome_dialog (self, dialog, profile);
 }
 
 void
@@ -371,13 +381,7 @@ ep_window_show_partial_delivery (EpWindow     *self,
       adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "retry", _("Send to the _Remaining"));
       adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "retry", ADW_RESPONSE_SUGGESTED);
     }
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
-  if (profile != NULL)
-    g_object_set_data_full (G_OBJECT (dialog), "profile-id", g_strdup (ep_profile_get_id (profile)), g_free);
-  g_signal_connect (dialog, "response", G_CALLBACK (error_response_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
-  self->error_dialog = dialog;
-  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->error_dialog);
+  present_outcome_dialog (self, dialog, profile);
 }
 
 /* No keyring, or nothing stored: ask for the password for this send only (never written down). */
