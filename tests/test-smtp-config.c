@@ -160,6 +160,19 @@ test_pin_same_server (void)
   g_assert_true (ep_script_server_get_completed (server));
 }
 
+/* How a server is named in messages: IPv6 addresses in brackets, so the port stays readable. */
+static void
+test_format_server (void)
+{
+  g_autofree char *name = ep_smtp_format_server ("smtp.example.org", 587);
+  g_autofree char *v4 = ep_smtp_format_server ("127.0.0.1", 25);
+  g_autofree char *v6 = ep_smtp_format_server ("::1", 465);
+
+  g_assert_cmpstr (name, ==, "smtp.example.org:587");
+  g_assert_cmpstr (v4, ==, "127.0.0.1:25");
+  g_assert_cmpstr (v6, ==, "[::1]:465");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -170,6 +183,7 @@ main (int   argc,
   ep_test_certs_dir ();
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/smtp-config/format-server", test_format_server);
   g_test_add_func ("/smtp-config/relative-cafile", test_relative_cafile);
   g_test_add_func ("/smtp-config/pin-needs-server", test_pin_needs_server);
   g_test_add_func ("/smtp-config/pin-other-port", test_pin_other_port);

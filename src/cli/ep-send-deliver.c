@@ -283,15 +283,6 @@ raw_envelope (EpSendOptions  *opts,
   return EP_EXIT_OK;
 }
 
-/* "host:port", "[IPv6]:port" */
-static char *
-format_server (const char *host,
-               guint16     port)
-{
-  return strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)
-                                    : g_strdup_printf ("%s:%u", host, port);
-}
-
 /* --server naming another server than the profile's own: the certificate the user trusted for
  * the profile's server and the password saved for it must not go to this one. */
 static void
@@ -320,7 +311,7 @@ forget_profile_secrets (EpProfile    *profile,
 
   if (!say)
     return;
-  own = format_server (config->host, config->port);
+  own = ep_smtp_format_server (config->host, config->port);
   /* Translators: "--server smtp.other.example:587 is not the server of the profile “Work”
    * (smtp.work.example:465): its trusted certificate and saved password are not used" */
   message = g_strdup_printf (_("--server %s is not the server of the profile “%s” (%s): its "
@@ -367,7 +358,7 @@ profile_config (EpSendOptions  *opts,
     }
 
   if (server_host != NULL)
-    server = format_server (server_host, server_port);
+    server = ep_smtp_format_server (server_host, server_port);
 
   if (ep_profile_get_is_sandbox (profile))
     {

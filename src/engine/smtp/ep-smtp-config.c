@@ -84,6 +84,16 @@ ep_smtp_config_get_port (const EpSmtpConfig *self)
   return self->port != 0 ? self->port : ep_smtp_security_default_port (self->security);
 }
 
+char *
+ep_smtp_format_server (const char *host,
+                       guint16     port)
+{
+  g_return_val_if_fail (host != NULL, NULL);
+
+  return strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)
+                                    : g_strdup_printf ("%s:%u", host, port);
+}
+
 /* The port the pin was accepted for, 0 resolved as for the port itself. */
 guint16
 ep_smtp_config_get_pinned_port (const EpSmtpConfig *self)

@@ -50,6 +50,10 @@ guint16       ep_smtp_config_get_pinned_port      (const EpSmtpConfig *self);
 guint         ep_smtp_config_get_timeout          (const EpSmtpConfig *self);
 gboolean      ep_smtp_config_has_credentials      (const EpSmtpConfig *self);
 
+/* "host:port", or "[IPv6]:port" for an IPv6 address: how a server is named to people. */
+char         *ep_smtp_format_server               (const char         *host,
+                                                   guint16             port);
+
 /* Normalises a fingerprint "AB:cd:…" or "abcd…" to 64 lower-case hex digits; NULL if malformed. */
 char         *ep_smtp_fingerprint_normalize       (const char         *text);
 

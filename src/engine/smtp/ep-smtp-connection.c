@@ -184,8 +184,7 @@ ep_smtp_connection_connect (EpSmtpConnection *self,
   g_return_val_if_fail (EP_IS_SMTP_CONNECTION (self), FALSE);
   g_return_val_if_fail (self->tcp == NULL, FALSE);
 
-  self->peer = strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)
-                                          : g_strdup_printf ("%s:%u", host, port);
+  self->peer = ep_smtp_format_server (host, port);
   info (self, "connecting to %s", self->peer);
 
   client = g_socket_client_new ();
@@ -250,14 +249,6 @@ ep_smtp_connection_dup_address_literal (EpSmtpConnection *self)
 }
 
 /* ---- TLS -------------------------------------------------------------------------------------- */
-
-static char *
-format_server (const char *host,
-               guint16     port)
-{
-  return strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)
-                                    : g_strdup_printf ("%s:%u", host, port);
-}
 
 static gboolean
 accept_certificate_cb (GTlsConnection       *tls,
@@ -397,7 +388,7 @@ ep_smtp_connection_start_tls (EpSmtpConnection *self,
        * the password that would follow it) proves nothing, so the ordinary checks decide. */
       if (pinned_host == NULL || g_ascii_strcasecmp (pinned_host, host) != 0 || pinned_port != port)
         {
-          self->pinned_elsewhere = pinned_host != NULL ? format_server (pinned_host, pinned_port)
+          self->pinned_elsewhere = pinned_host != NULL ? ep_smtp_format_server (pinned_host, pinned_port)
                                                        : g_strdup ("?");
           g_clear_pointer (&self->pinned, g_free);
           info (self, "the pinned certificate is for %s, not for this server: not used",
