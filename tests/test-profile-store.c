@@ -1232,6 +1232,28 @@ test_profile_enums (void)
   g_assert_false (ep_profile_security_from_string ("ssl", &security));
   g_assert_cmpuint (ep_profile_security_default_port (EP_PROFILE_SECURITY_TLS), ==, 465);
   g_assert_cmpuint (ep_profile_security_default_port (EP_PROFILE_SECURITY_STARTTLS), ==, 587);
+  /* The editor, the engine and the CLI agree: unencrypted submission is still port 587. */
+  g_assert_cmpuint (ep_profile_security_default_port (EP_PROFILE_SECURITY_NONE), ==, 587);
+  g_assert_cmpuint (ep_smtp_security_default_port (EP_SMTP_SECURITY_NONE), ==, 587);
+  {
+    EpProfileSecurity all[] = { EP_PROFILE_SECURITY_TLS, EP_PROFILE_SECURITY_STARTTLS, EP_PROFILE_SECURITY_NONE };
+
+    for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+      {
+        g_autoptr(EpProfile) p = ep_profile_new ("Ports");
+        g_autoptr(EpSmtpConfig) config = NULL;
+
+        ep_profile_set_host (p, "smtp.example.org");
+        ep_profile_set_security (p, all[i]);
+        ep_profile_set_port (p, 0);
+        config = ep_profile_to_smtp_config (p, NULL);
+        g_assert_cmpuint (ep_smtp_config_get_port (config), ==, ep_profile_security_default_port (all[i]));
+      }
+  }
+  g_assert_true (ep_profile_auth_uses_token (EP_PROFILE_AUTH_XOAUTH2));
+  g_assert_true (ep_profile_auth_uses_token (EP_PROFILE_AUTH_OAUTHBEARER));
+  g_assert_false (ep_profile_auth_uses_token (EP_PROFILE_AUTH_SCRAM_SHA_256));
+  g_assert_false (ep_profile_auth_uses_token (EP_PROFILE_AUTH_AUTO));
 
   g_assert_cmpstr (ep_profile_auth_to_string (EP_PROFILE_AUTH_CRAM_MD5), ==, "cram-md5");
   g_assert_cmpstr (ep_profile_auth_to_string (EP_PROFILE_AUTH_SCRAM_SHA_1), ==, "scram-sha-1");

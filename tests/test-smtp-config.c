@@ -173,6 +173,36 @@ test_format_server (void)
   g_assert_cmpstr (v6, ==, "[::1]:465");
 }
 
+/* One rule for the port/security pairing, used by the editor, the connection test, the compose
+ * window and the CLI. */
+static void
+test_port_security (void)
+{
+  EpSmtpSecurity expected = EP_SMTP_SECURITY_NONE;
+
+  g_assert_true (ep_smtp_port_expected_security (465, &expected));
+  g_assert_cmpint (expected, ==, EP_SMTP_SECURITY_TLS);
+  g_assert_true (ep_smtp_port_expected_security (587, &expected));
+  g_assert_cmpint (expected, ==, EP_SMTP_SECURITY_STARTTLS);
+  g_assert_false (ep_smtp_port_expected_security (25, &expected));
+  g_assert_false (ep_smtp_port_expected_security (2525, &expected));
+
+  g_assert_true (ep_smtp_port_security_mismatch (465, EP_SMTP_SECURITY_STARTTLS, &expected));
+  g_assert_cmpint (expected, ==, EP_SMTP_SECURITY_TLS);
+  g_assert_true (ep_smtp_port_security_mismatch (465, EP_SMTP_SECURITY_NONE, NULL));
+  g_assert_true (ep_smtp_port_security_mismatch (587, EP_SMTP_SECURITY_TLS, &expected));
+  g_assert_cmpint (expected, ==, EP_SMTP_SECURITY_STARTTLS);
+  g_assert_false (ep_smtp_port_security_mismatch (587, EP_SMTP_SECURITY_NONE, NULL));
+  g_assert_false (ep_smtp_port_security_mismatch (465, EP_SMTP_SECURITY_TLS, NULL));
+  g_assert_false (ep_smtp_port_security_mismatch (587, EP_SMTP_SECURITY_STARTTLS, NULL));
+  g_assert_false (ep_smtp_port_security_mismatch (2525, EP_SMTP_SECURITY_TLS, NULL));
+
+  g_assert_true (ep_smtp_auth_mechanism_uses_token (EP_SMTP_AUTH_XOAUTH2));
+  g_assert_true (ep_smtp_auth_mechanism_uses_token (EP_SMTP_AUTH_OAUTHBEARER));
+  g_assert_false (ep_smtp_auth_mechanism_uses_token (EP_SMTP_AUTH_PLAIN));
+  g_assert_false (ep_smtp_auth_mechanism_uses_token (EP_SMTP_AUTH_AUTO));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -184,6 +214,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/smtp-config/format-server", test_format_server);
+  g_test_add_func ("/smtp-config/port-security", test_port_security);
   g_test_add_func ("/smtp-config/relative-cafile", test_relative_cafile);
   g_test_add_func ("/smtp-config/pin-needs-server", test_pin_needs_server);
   g_test_add_func ("/smtp-config/pin-other-port", test_pin_other_port);

@@ -202,7 +202,7 @@ static void
 set_secret (EpSmtpConfig *config,
             char         *secret)
 {
-  char **slot = (config->auth == EP_SMTP_AUTH_XOAUTH2 || config->auth == EP_SMTP_AUTH_OAUTHBEARER)
+  char **slot = ep_smtp_auth_mechanism_uses_token (config->auth)
                 ? &config->oauth_token : &config->password;
 
   if (*slot != NULL)
@@ -639,10 +639,9 @@ ep_connection_test_describe_error (const GError  *error,
           break;
         case EP_SMTP_ERROR_TLS:
           h = _("Encryption Failed");
-          if (port == 465 && security != EP_PROFILE_SECURITY_TLS)
-            s = g_strdup (_("Port 465 usually expects Implicit TLS; this profile uses STARTTLS."));
-          else if (port == 587 && security == EP_PROFILE_SECURITY_TLS)
-            s = g_strdup (_("Port 587 usually expects STARTTLS; this profile uses Implicit TLS."));
+          if (ep_profile_security_mismatch (port, security))
+            s = g_strdup (port == 465 ? _("Port 465 usually expects Implicit TLS; this profile uses STARTTLS.")
+                                      : _("Port 587 usually expects STARTTLS; this profile uses Implicit TLS."));
           else
             s = g_strdup (_("The server did not set up encryption as the profile requires. Check the port and the security setting."));
           break;
@@ -652,7 +651,7 @@ ep_connection_test_describe_error (const GError  *error,
           break;
         case EP_SMTP_ERROR_STARTTLS_UNAVAILABLE:
           h = _("The Server Does Not Offer Encryption Here");
-          if (port == 465)
+          if (ep_profile_security_mismatch (port, security))
             s = g_strdup (_("Port 465 usually expects Implicit TLS: choose Implicit TLS as the security."));
           else
             s = g_strdup (_("The server does not offer STARTTLS on this port. Try Implicit TLS on port 465, or check your provider’s settings. Epistle never falls back to an unencrypted connection."));

@@ -168,10 +168,8 @@ update_security_hint (EpProfileEditor *self)
   guint16 port = parse_port (self);
   const char *hint;
 
-  if (port == 465 && security != EP_PROFILE_SECURITY_TLS)
-    hint = _("Port 465 usually expects Implicit TLS");
-  else if (port == 587 && security == EP_PROFILE_SECURITY_TLS)
-    hint = _("Port 587 usually expects STARTTLS");
+  if (ep_profile_security_mismatch (port, security))
+    hint = port == 465 ? _("Port 465 usually expects Implicit TLS") : _("Port 587 usually expects STARTTLS");
   else if (security == EP_PROFILE_SECURITY_NONE)
     hint = _("Not encrypted");
   else
@@ -286,7 +284,7 @@ static void
 update_password_title (EpProfileEditor *self)
 {
   EpProfileAuth auth = adw_combo_row_get_selected (self->auth_row);
-  gboolean token = auth == EP_PROFILE_AUTH_XOAUTH2 || auth == EP_PROFILE_AUTH_OAUTHBEARER;
+  gboolean token = ep_profile_auth_uses_token (auth);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->password_row),
                                  token ? _("Access _Token") : _("Pass_word"));

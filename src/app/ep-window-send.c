@@ -108,10 +108,9 @@ describe_error (EpWindow    *self,
           break;
         case EP_SMTP_ERROR_TLS:
         case EP_SMTP_ERROR_STARTTLS_UNAVAILABLE:
-          if (port == 465 && security != EP_PROFILE_SECURITY_TLS)
-            *suggestion = g_strdup (_("Port 465 expects implicit TLS; this profile uses STARTTLS."));
-          else if (port == 587 && security == EP_PROFILE_SECURITY_TLS)
-            *suggestion = g_strdup (_("Port 587 expects STARTTLS; this profile uses implicit TLS."));
+          if (ep_profile_security_mismatch (port, security))
+            *suggestion = g_strdup (port == 465 ? _("Port 465 expects implicit TLS; this profile uses STARTTLS.")
+                                                : _("Port 587 expects STARTTLS; this profile uses implicit TLS."));
           else
             *suggestion = g_strdup (_("The server did not set up encryption as the profile requires. Check the port and security settings; Epistle never falls back to an unencrypted connection."));
           break;

@@ -486,7 +486,7 @@ build_config (EpSendOptions  *opts,
       secret = read_password (opts->password_file, &local_error);
       if (secret == NULL)
         return fail (error, EP_EXIT_NOINPUT, _("--password-file “%s”: %s"), opts->password_file, local_error->message);
-      if (config->auth == EP_SMTP_AUTH_XOAUTH2 || config->auth == EP_SMTP_AUTH_OAUTHBEARER)
+      if (ep_smtp_auth_mechanism_uses_token (config->auth))
         config->oauth_token = secret;
       else
         config->password = secret;

@@ -279,7 +279,7 @@ ep_smtp_config_validate (const EpSmtpConfig *self,
       return FALSE;
     }
 
-  if ((self->auth == EP_SMTP_AUTH_XOAUTH2 || self->auth == EP_SMTP_AUTH_OAUTHBEARER)
+  if (ep_smtp_auth_mechanism_uses_token (self->auth)
       && self->oauth_token == NULL && self->password == NULL)
     {
       g_set_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,

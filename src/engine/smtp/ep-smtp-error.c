@@ -17,7 +17,8 @@ static const struct {
 } security_names[] = {
   { EP_SMTP_SECURITY_TLS, "tls", 465 },           /* RFC 8314 §7.3 submissions */
   { EP_SMTP_SECURITY_STARTTLS, "starttls", 587 }, /* RFC 6409 submission */
-  { EP_SMTP_SECURITY_NONE, "none", 25 },
+  /* Still message submission (RFC 6409 §3.1), only unencrypted: 25 is for relaying. */
+  { EP_SMTP_SECURITY_NONE, "none", 587 },
 };
 
 static const struct {
@@ -74,6 +75,46 @@ ep_smtp_security_default_port (EpSmtpSecurity security)
       return security_names[i].port;
 
   g_return_val_if_reached (587);
+}
+
+gboolean
+ep_smtp_port_expected_security (guint16         port,
+                                EpSmtpSecurity *out_security)
+{
+  g_return_val_if_fail (out_security != NULL, FALSE);
+
+  /* Only the two ports whose security the RFCs fix; 25 and the rest say nothing. */
+  if (port == 465)
+    *out_security = EP_SMTP_SECURITY_TLS;
+  else if (port == 587)
+    *out_security = EP_SMTP_SECURITY_STARTTLS;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+ep_smtp_port_security_mismatch (guint16         port,
+                                EpSmtpSecurity  security,
+                                EpSmtpSecurity *out_expected)
+{
+  EpSmtpSecurity expected;
+
+  if (!ep_smtp_port_expected_security (port, &expected) || expected == security)
+    return FALSE;
+  /* 587 carries submission in clear until STARTTLS (RFC 6409): "none" there is weak, which the
+   * editor says on its own, but not the wrong mode. 465 speaks TLS from the first byte. */
+  if (port == 587 && security == EP_SMTP_SECURITY_NONE)
+    return FALSE;
+  if (out_expected != NULL)
+    *out_expected = expected;
+  return TRUE;
+}
+
+gboolean
+ep_smtp_auth_mechanism_uses_token (EpSmtpAuthMechanism mechanism)
+{
+  return mechanism == EP_SMTP_AUTH_XOAUTH2 || mechanism == EP_SMTP_AUTH_OAUTHBEARER;
 }
 
 gboolean

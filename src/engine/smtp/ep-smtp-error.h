@@ -62,6 +62,17 @@ gboolean    ep_smtp_security_from_string       (const char          *text,
                                                 EpSmtpSecurity      *out_security);
 const char *ep_smtp_security_to_string         (EpSmtpSecurity       security);
 guint16     ep_smtp_security_default_port      (EpSmtpSecurity       security);
+/* The security a submission port is meant for: 465 implicit TLS (RFC 8314 §3.3), 587 STARTTLS
+ * (RFC 6409 §3.1). FALSE for any other port. */
+gboolean    ep_smtp_port_expected_security     (guint16              port,
+                                                EpSmtpSecurity      *out_security);
+/* TRUE when @security is wrong for @port: anything but implicit TLS on 465, implicit TLS on 587
+ * (the usual mistakes); @out_expected (nullable) gets the mode the port expects. */
+gboolean    ep_smtp_port_security_mismatch     (guint16              port,
+                                                EpSmtpSecurity       security,
+                                                EpSmtpSecurity      *out_expected);
+/* XOAUTH2 and OAUTHBEARER sign in with a bearer token; the others with a password. */
+gboolean    ep_smtp_auth_mechanism_uses_token  (EpSmtpAuthMechanism  mechanism);
 
 /* "auto", "none", "PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2",
  * "OAUTHBEARER" (case-insensitive, as the server names them). */

@@ -937,7 +937,7 @@ session_auth (Session *s,
       return FALSE;
     }
 
-  secret = (mechanism == EP_SMTP_AUTH_XOAUTH2 || mechanism == EP_SMTP_AUTH_OAUTHBEARER)
+  secret = ep_smtp_auth_mechanism_uses_token (mechanism)
            ? (s->config->oauth_token != NULL ? s->config->oauth_token : s->config->password)
            : s->config->password;
   if (secret == NULL)

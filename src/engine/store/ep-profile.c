@@ -121,20 +121,6 @@ ep_profile_security_from_string (const char        *string,
   return TRUE;
 }
 
-/* The usual pairing (RFC 8314 §3.3 for 465, RFC 6409 §3.1 for 587). */
-guint16
-ep_profile_security_default_port (EpProfileSecurity security)
-{
-  switch (security)
-    {
-    case EP_PROFILE_SECURITY_TLS:
-      return 465;
-    case EP_PROFILE_SECURITY_STARTTLS:
-    case EP_PROFILE_SECURITY_NONE:
-    default:
-      return 587;
-    }
-}
 
 /* The keyfile spelling: "auto", "plain", "cram-md5", "scram-sha-256", ... */
 const char *
@@ -848,6 +834,26 @@ to_smtp_auth (EpProfileAuth auth)
     }
 }
 
+/* The engine's rules, for the profile's enums: one place decides each. */
+guint16
+ep_profile_security_default_port (EpProfileSecurity security)
+{
+  return ep_smtp_security_default_port (to_smtp_security (security));
+}
+
+gboolean
+ep_profile_security_mismatch (guint16           port,
+                              EpProfileSecurity security)
+{
+  return ep_smtp_port_security_mismatch (port, to_smtp_security (security), NULL);
+}
+
+gboolean
+ep_profile_auth_uses_token (EpProfileAuth auth)
+{
+  return ep_smtp_auth_mechanism_uses_token (to_smtp_auth (auth));
+}
+
 static char *
 dup_or_null (const char *s)
 {
@@ -880,7 +886,7 @@ ep_profile_to_smtp_config (EpProfile  *self,
   config->security = to_smtp_security (self->security);
   config->username = dup_or_null (self->username);
   config->auth = to_smtp_auth (self->auth);
-  if (self->auth == EP_PROFILE_AUTH_XOAUTH2 || self->auth == EP_PROFILE_AUTH_OAUTHBEARER)
+  if (ep_smtp_auth_mechanism_uses_token (config->auth))
     config->oauth_token = dup_or_null (password);
   else
     config->password = dup_or_null (password);

@@ -40,7 +40,13 @@ GType ep_profile_auth_get_type     (void) G_GNUC_CONST;
 const char *ep_profile_security_to_string     (EpProfileSecurity  security);
 gboolean    ep_profile_security_from_string   (const char        *string,
                                                EpProfileSecurity *out_security);
+/* The usual port for @security (as the engine's ep_smtp_security_default_port). */
 guint16     ep_profile_security_default_port  (EpProfileSecurity  security);
+/* @security is wrong for @port (as ep_smtp_port_security_mismatch): STARTTLS on 465, ... */
+gboolean    ep_profile_security_mismatch      (guint16            port,
+                                               EpProfileSecurity  security);
+/* The mechanism signs in with an access token rather than a password. */
+gboolean    ep_profile_auth_uses_token        (EpProfileAuth      auth);
 const char *ep_profile_auth_to_string         (EpProfileAuth      auth);
 gboolean    ep_profile_auth_from_string       (const char        *string,
                                                EpProfileAuth     *out_auth);
