@@ -52,6 +52,44 @@ static const char *description_text =
      "      --from me@example.com --to you@example.org --subject Report --attach report.pdf\n"
      "  epistle-send --profile Sandbox --from me@example.com --subject Test you@example.org");
 
+/* Composes (unless --raw) and delivers: the dispatcher's job, so that composing and delivering
+ * need not know each other. */
+static int
+send_run (EpSendOptions *opts)
+{
+  g_autoptr(EpMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_assert (opts != NULL);
+
+  if (opts->raw != NULL)
+    {
+      if (opts->subject != NULL || opts->body != NULL || opts->attach != NULL)
+        {
+          g_printerr ("epistle-send: %s\n", _("--raw sends the file as it is: it cannot be combined with --subject, --body or --attach"));
+          return EP_EXIT_USAGE;
+        }
+      return ep_send_deliver (opts, NULL, &error);
+    }
+
+  /* Before composing: a wrong server or option should not cost reading the attachments. */
+  if (opts->server == NULL && opts->profile == NULL)
+    {
+      g_printerr ("epistle-send: %s\n", _("no server: use --server HOST[:PORT] (or --print)"));
+      return EP_EXIT_USAGE;
+    }
+
+  status = ep_send_compose_message (opts, &message, &error);
+  if (status != EP_EXIT_OK)
+    {
+      g_printerr ("epistle-send: %s\n", error->message);
+      return status;
+    }
+
+  return ep_send_deliver (opts, message, &error);
+}
+
 static int
 parse_options (EpSendOptions  *opts,
                int            *argc,
@@ -152,5 +190,5 @@ ep_send_cli_run (int    argc,
   if (opts.print)
     return ep_send_print (&opts);
 
-  return ep_send_run (&opts);
+  return send_run (&opts);
 }

@@ -13,7 +13,7 @@
 #include "ep-mime-writer.h"
 #include "ep-send-cli.h"
 #include "ep-send-compose.h"
-#include "ep-send-deliver.h"
+#include "ep-send-exit.h"
 
 static gboolean
 add_recipients (EpMessage   *message,

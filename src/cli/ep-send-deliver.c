@@ -10,9 +10,8 @@
 
 #include "ep-address.h"
 #include "ep-mime-error.h"
-#include "ep-send-cli.h"
-#include "ep-send-compose.h"
 #include "ep-send-deliver.h"
+#include "ep-send-exit.h"
 #include "ep-profile-store.h"
 #include "ep-sandbox-server.h"
 #include "ep-secrets.h"
@@ -49,83 +48,6 @@ fail (GError    **error,
   print_line (message);
   g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, message);
   return status;
-}
-
-int
-ep_send_exit_status_for (const GError *error)
-{
-  if (error == NULL)
-    return EP_EXIT_OK;
-
-  if (error->domain == EP_SMTP_ERROR)
-    {
-      switch ((EpSmtpError) error->code)
-        {
-        case EP_SMTP_ERROR_CONNECT:
-        case EP_SMTP_ERROR_TIMEOUT:
-        case EP_SMTP_ERROR_TEMPORARY:
-        case EP_SMTP_ERROR_AUTH_TEMPORARY:
-        case EP_SMTP_ERROR_CONNECTION_LOST:
-          return EP_EXIT_TEMPFAIL;
-        case EP_SMTP_ERROR_DELIVERY_UNKNOWN:
-          /* Not 75: wrappers requeue on 75, and the message may already be there. */
-          return EP_EXIT_UNKNOWN;
-        case EP_SMTP_ERROR_TLS:
-        case EP_SMTP_ERROR_STARTTLS_UNAVAILABLE:
-        case EP_SMTP_ERROR_INJECTION:
-        case EP_SMTP_ERROR_PROTOCOL:
-          return EP_EXIT_PROTOCOL;
-        case EP_SMTP_ERROR_TLS_CERTIFICATE:
-        case EP_SMTP_ERROR_AUTH_UNSUPPORTED:
-        case EP_SMTP_ERROR_AUTH_FAILED:
-        case EP_SMTP_ERROR_AUTH_REQUIRED:
-        case EP_SMTP_ERROR_AUTH_TOO_WEAK:
-        case EP_SMTP_ERROR_AUTH_ENCRYPTION_REQUIRED:
-          return EP_EXIT_NOPERM;
-        case EP_SMTP_ERROR_SENDER_REJECTED:
-        case EP_SMTP_ERROR_RECIPIENT_REJECTED:
-        case EP_SMTP_ERROR_MESSAGE_TOO_BIG:
-        case EP_SMTP_ERROR_SMTPUTF8_UNSUPPORTED:
-        case EP_SMTP_ERROR_MESSAGE_REJECTED:
-        case EP_SMTP_ERROR_SERVICE_REFUSED:
-          return EP_EXIT_UNAVAILABLE;
-        case EP_SMTP_ERROR_INVALID_ADDRESS:
-          return EP_EXIT_DATAERR;
-        case EP_SMTP_ERROR_CLEARTEXT_AUTH:
-          /* Credentials would cross an unencrypted connection: a security violation. */
-          return EP_EXIT_PROTOCOL;
-        case EP_SMTP_ERROR_INVALID_CONFIG:
-          return EP_EXIT_CONFIG;
-        default:
-          return EP_EXIT_SOFTWARE;
-        }
-    }
-
-  if (error->domain == EP_MIME_ERROR)
-    {
-      switch ((EpMimeError) error->code)
-        {
-        case EP_MIME_ERROR_FILE:
-        case EP_MIME_ERROR_FILE_CHANGED:
-          return EP_EXIT_NOINPUT;
-        case EP_MIME_ERROR_MISSING_FIELD:
-          return EP_EXIT_USAGE;
-        case EP_MIME_ERROR_INVALID_ADDRESS:
-        case EP_MIME_ERROR_INVALID_HEADER:
-        case EP_MIME_ERROR_INVALID_UTF8:
-        default:
-          return EP_EXIT_DATAERR;
-        }
-    }
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return EP_EXIT_TEMPFAIL;
-
-  /* Reading our own input (the --raw file) failed. */
-  if (error->domain == G_IO_ERROR)
-    return EP_EXIT_NOINPUT;
-
-  return EP_EXIT_SOFTWARE;
 }
 
 gboolean
@@ -682,40 +604,4 @@ ep_send_deliver (EpSendOptions  *opts,
 
   g_propagate_error (error, g_steal_pointer (&local_error));
   return status;
-}
-
-int
-ep_send_run (EpSendOptions *opts)
-{
-  g_autoptr(EpMessage) message = NULL;
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  g_return_val_if_fail (opts != NULL, EP_EXIT_SOFTWARE);
-
-  if (opts->raw != NULL)
-    {
-      if (opts->subject != NULL || opts->body != NULL || opts->attach != NULL)
-        {
-          print_line (_("--raw sends the file as it is: it cannot be combined with --subject, --body or --attach"));
-          return EP_EXIT_USAGE;
-        }
-      return ep_send_deliver (opts, NULL, &error);
-    }
-
-  /* Before composing: a wrong server or option should not cost reading the attachments. */
-  if (opts->server == NULL && opts->profile == NULL)
-    {
-      print_line (_("no server: use --server HOST[:PORT] (or --print)"));
-      return EP_EXIT_USAGE;
-    }
-
-  status = ep_send_compose_message (opts, &message, &error);
-  if (status != EP_EXIT_OK)
-    {
-      print_line (error->message);
-      return status;
-    }
-
-  return ep_send_deliver (opts, message, &error);
 }

@@ -13,16 +13,10 @@ G_BEGIN_DECLS
  * NULL) as the options say. Prints every diagnostic itself on stderr, one line each
  * ("epistle-send: recipient <x@y> refused: 550 5.1.1 no such user"), and the transcript with
  * --transcript; @error receives the primary cause as well, for callers that want it, but must
- * not be printed again. Returns the exit status of the contract (0, 64, 65, 66, 69, 75, 76, 77, 78). */
+ * not be printed again. Returns the exit status of the contract (ep-send-exit.h), 80 for a partial delivery. */
 int ep_send_deliver           (EpSendOptions  *opts,
                                EpMessage      *message,
                                GError        **error);
-
-/* Composes (unless --raw) with ep_send_compose_message and delivers; prints, returns the status. */
-int ep_send_run               (EpSendOptions  *opts);
-
-/* Exit status for an error from the engine (EP_SMTP_ERROR, EP_MIME_ERROR, GIO). */
-int ep_send_exit_status_for   (const GError   *error);
 
 /* "host", "host:port", "[v6]", "[v6]:port" → host and port (0 when absent). */
 gboolean ep_send_parse_server (const char     *text,

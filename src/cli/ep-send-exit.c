@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-send-exit.c: one mapping from the engine's errors to epistle-send's exit statuses. */
+#include "config.h"
+
+#include <gio/gio.h>
+
+#include "ep-mime-error.h"
+#include "ep-send-exit.h"
+#include "ep-smtp-error.h"
+
+int
+ep_send_exit_status_for (const GError *error)
+{
+  if (error == NULL)
+    return EP_EXIT_OK;
+
+  if (error->domain == EP_SMTP_ERROR)
+    {
+      switch ((EpSmtpError) error->code)
+        {
+        case EP_SMTP_ERROR_CONNECT:
+        case EP_SMTP_ERROR_TIMEOUT:
+        case EP_SMTP_ERROR_TEMPORARY:
+        case EP_SMTP_ERROR_AUTH_TEMPORARY:
+        case EP_SMTP_ERROR_CONNECTION_LOST:
+          return EP_EXIT_TEMPFAIL;
+        case EP_SMTP_ERROR_DELIVERY_UNKNOWN:
+          /* Not 75: wrappers requeue on 75, and the message may already be there. */
+          return EP_EXIT_UNKNOWN;
+        case EP_SMTP_ERROR_TLS:
+        case EP_SMTP_ERROR_STARTTLS_UNAVAILABLE:
+        case EP_SMTP_ERROR_INJECTION:
+        case EP_SMTP_ERROR_PROTOCOL:
+          return EP_EXIT_PROTOCOL;
+        case EP_SMTP_ERROR_TLS_CERTIFICATE:
+        case EP_SMTP_ERROR_AUTH_UNSUPPORTED:
+        case EP_SMTP_ERROR_AUTH_FAILED:
+        case EP_SMTP_ERROR_AUTH_REQUIRED:
+        case EP_SMTP_ERROR_AUTH_TOO_WEAK:
+        case EP_SMTP_ERROR_AUTH_ENCRYPTION_REQUIRED:
+          return EP_EXIT_NOPERM;
+        case EP_SMTP_ERROR_SENDER_REJECTED:
+        case EP_SMTP_ERROR_RECIPIENT_REJECTED:
+        case EP_SMTP_ERROR_MESSAGE_TOO_BIG:
+        case EP_SMTP_ERROR_SMTPUTF8_UNSUPPORTED:
+        case EP_SMTP_ERROR_MESSAGE_REJECTED:
+        case EP_SMTP_ERROR_SERVICE_REFUSED:
+          return EP_EXIT_UNAVAILABLE;
+        case EP_SMTP_ERROR_INVALID_ADDRESS:
+          return EP_EXIT_DATAERR;
+        case EP_SMTP_ERROR_CLEARTEXT_AUTH:
+          /* Credentials would cross an unencrypted connection: a security violation. */
+          return EP_EXIT_PROTOCOL;
+        case EP_SMTP_ERROR_INVALID_CONFIG:
+          return EP_EXIT_CONFIG;
+        default:
+          return EP_EXIT_SOFTWARE;
+        }
+    }
+
+  if (error->domain == EP_MIME_ERROR)
+    {
+      switch ((EpMimeError) error->code)
+        {
+        case EP_MIME_ERROR_FILE:
+        case EP_MIME_ERROR_FILE_CHANGED:
+          return EP_EXIT_NOINPUT;
+        case EP_MIME_ERROR_MISSING_FIELD:
+          return EP_EXIT_USAGE;
+        case EP_MIME_ERROR_INVALID_ADDRESS:
+        case EP_MIME_ERROR_INVALID_HEADER:
+        case EP_MIME_ERROR_INVALID_UTF8:
+        default:
+          return EP_EXIT_DATAERR;
+        }
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return EP_EXIT_TEMPFAIL;
+
+  /* Reading our own input (the --raw file) failed. */
+  if (error->domain == G_IO_ERROR)
+    return EP_EXIT_NOINPUT;
+
+  return EP_EXIT_SOFTWARE;
+}
