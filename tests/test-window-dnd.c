@@ -162,7 +162,7 @@ stop_source (GSubprocess *source)
 static EpWindow *
 new_mapped_window (void)
 {
-  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
 
   gtk_window_present (GTK_WINDOW (window));
   iterate_until (window_mapped, window, 5000);
@@ -223,7 +223,7 @@ test_drag_image_data (void)
 static void
 test_attachment_rules (void)
 {
-  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   const char *tmp = g_getenv ("EPISTLE_TEST_TMPDIR");
   g_autofree char *png = make_png ("a.png", 8);
   g_autofree char *secret = g_build_filename (tmp, "secret.txt", NULL);

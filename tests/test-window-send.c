@@ -91,7 +91,7 @@ screenshot_now (const char *name, guint ms)
 static void
 test_send_to_sandbox (void)
 {
-  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   g_autofree char *path = make_file ("data.bin", 3 * 1024 * 1024 + 17);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) inbox = NULL;
@@ -207,7 +207,7 @@ test_notification_when_inactive (void)
   g_autofree char *ready = NULL;
   g_autofree char *logged = NULL;
   g_autoptr(GError) error = NULL;
-  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   GtkWidget *other = gtk_window_new ();
   gint64 end;
 
@@ -271,7 +271,7 @@ test_refused_starttls_keeps_message (void)
     "S: 250 SIZE 1000000\n"
     "C? QUIT\n", &error);
   g_autoptr(EpProfile) profile = NULL;
-  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   g_autofree char *path = make_file ("notes.txt", 100);
   g_autofree char *received = NULL;
   GtkWidget *dialog;
@@ -328,7 +328,7 @@ test_refused_recipient_edit (void)
   EpProfileStore *store = ep_application_get_profile_store (app);
   g_autofree char *name = g_strdup_printf ("Plain %u", ep_script_server_get_port (server));
   EpProfile *profile = ep_profile_new (name);
-  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   GtkWidget *dialog, *cc;
   g_autofree char *received = NULL;
   const char *body;
@@ -416,7 +416,7 @@ test_partial_delivery (void)
   EpProfileStore *store = ep_application_get_profile_store (app);
   g_autofree char *name = g_strdup_printf ("Split %u", ep_script_server_get_port (first));
   EpProfile *profile = ep_profile_new (name);
-  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   g_autoptr(EpDraftStore) drafts = ep_draft_store_new (NULL);
   g_autoptr(EpSentStore) sent = ep_sent_store_new (NULL);
   g_autoptr(GPtrArray) sent_list = NULL;
@@ -545,7 +545,7 @@ test_cancel (void)
     "C: EHLO *\n"
     "STALL: 8000\n", &error);
   g_autoptr(EpProfile) profile = NULL;
-  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   gint64 started;
 
   profile = add_profile (ep_script_server_get_port (server));
@@ -612,7 +612,7 @@ progress_screenshot_cb (gpointer data)
 static void
 test_responsive_while_sending_256mib (void)
 {
-  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   g_autofree char *path = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "big.bin", NULL);
   gint64 limit = g_getenv ("EPISTLE_TEST_SLOW") ? 250000 : 50000;
   FILE *f;

@@ -14,7 +14,7 @@ static EpApplication *app;
 static void
 test_window_structure (void)
 {
-  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   GtkWidget *widget = GTK_WIDGET (window);
 
   g_assert_true (ADW_IS_APPLICATION_WINDOW (window));
@@ -40,7 +40,7 @@ test_window_accels (void)
 static void
 test_window_mailto (void)
 {
-  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "report.txt", NULL);
   g_autofree char *uri = g_strdup_printf ("mailto:a@x.org?cc=b@y.org&subject=Quarterly%%20report"
@@ -67,7 +67,7 @@ test_window_mailto (void)
 static void
 test_window_mailto_ignored (void)
 {
-  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   g_autoptr(EpMailto) mailto = ep_mailto_parse ("mailto:a@x.org?attach=/etc/passwd", NULL);
 
   ep_window_apply_mailto (window, mailto);
@@ -89,7 +89,7 @@ send_enabled (EpWindow *window)
 static void
 test_window_validation (void)
 {
-  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   GtkEditable *from = GTK_EDITABLE (ep_window_get_field (window, "from"));
   GtkEditable *to = GTK_EDITABLE (ep_window_get_field (window, "to"));
   GtkEditable *bcc = GTK_EDITABLE (ep_window_get_field (window, "bcc"));
@@ -140,8 +140,8 @@ wait_for_file (const char *path, gboolean exists, guint ms)
 static void
 test_window_draft_autosave (void)
 {
-  EpWindow *window = ep_window_new (ADW_APPLICATION (app));
-  EpWindow *restored = ep_window_new (ADW_APPLICATION (app));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  EpWindow *restored = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   g_autoptr(EpDraftStore) store = ep_draft_store_new (NULL);
   g_autofree char *attachment = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "numbers.csv", NULL);
   g_autoptr(GFile) attachment_file = g_file_new_for_path (attachment);

@@ -25,6 +25,28 @@ struct _EpApplication
 
 G_DEFINE_FINAL_TYPE (EpApplication, ep_application, ADW_TYPE_APPLICATION)
 
+/* Tells the user about a damaged profiles file in @window, once. */
+static void
+ep_application_report_problems (EpApplication *self,
+                                EpWindow      *window)
+{
+  if (self->profiles_error != NULL)
+    {
+      ep_window_show_toast (window, self->profiles_error->message);
+      g_clear_error (&self->profiles_error);
+    }
+}
+
+/* Every compose window comes from here: with the profiles, and told what went wrong at start. */
+static EpWindow *
+ep_application_new_window (EpApplication *self)
+{
+  EpWindow *window = ep_window_new (ADW_APPLICATION (self), self->profiles);
+
+  ep_application_report_problems (self, window);
+  return window;
+}
+
 static void
 ep_application_new_message_action (GSimpleAction *action,
                                    GVariant      *parameter,
@@ -33,7 +55,7 @@ ep_application_new_message_action (GSimpleAction *action,
   EpApplication *self = user_data;
   EpWindow *window;
 
-  window = ep_window_new (ADW_APPLICATION (self));
+  window = ep_application_new_window (self);
   gtk_window_present (GTK_WINDOW (window));
 }
 
@@ -170,11 +192,6 @@ static const GActionEntry app_actions[] = {
   { "quit", ep_application_quit_action },
 };
 
-static EpWindow *
-ep_application_new_window (EpApplication *self)
-{
-  return ep_window_new (ADW_APPLICATION (self));
-}
 
 /* A mailto: link or a file from the command line, a launcher or D-Bus. Returns FALSE with
  * @error for a link that cannot be used. */
@@ -313,7 +330,7 @@ ep_application_restore_drafts (EpApplication *self)
     return 0;
   for (guint i = 0; i < drafts->len; i++)
     {
-      last = ep_window_new (ADW_APPLICATION (self));
+      last = ep_application_new_window (self);
       ep_window_load_draft (last, drafts->pdata[i]);
       gtk_window_present (GTK_WINDOW (last));
     }
@@ -337,7 +354,7 @@ ep_application_activate (GApplication *app)
 
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   if (window == NULL)
-    window = GTK_WINDOW (ep_window_new (ADW_APPLICATION (app)));
+    window = GTK_WINDOW (ep_application_new_window (self));
 
   gtk_window_present (window);
 }
@@ -443,18 +460,6 @@ ep_application_get_profile_store (EpApplication *self)
 {
   g_return_val_if_fail (EP_IS_APPLICATION (self), NULL);
   return self->profiles;
-}
-
-/* Tells the user about a damaged profiles file in @window, once. */
-void
-ep_application_report_problems (EpApplication *self,
-                                gpointer       window)
-{
-  if (self->profiles_error != NULL)
-    {
-      ep_window_show_toast (window, self->profiles_error->message);
-      g_clear_error (&self->profiles_error);
-    }
 }
 
 EpApplication *

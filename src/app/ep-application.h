@@ -13,7 +13,5 @@ G_DECLARE_FINAL_TYPE (EpApplication, ep_application, EP, APPLICATION, AdwApplica
 
 EpApplication  *ep_application_new               (void);
 EpProfileStore *ep_application_get_profile_store (EpApplication *self);
-void            ep_application_report_problems   (EpApplication *self,
-                                                  gpointer       window);
 
 G_END_DECLS

@@ -44,6 +44,7 @@ struct _EpWindow
   GtkButton       *cancel_button;
 
   /* Owned */
+  EpProfileStore  *store;            /* the profiles, given by whoever made the window */
   GListStore      *attachments;      /* of EpAttachment */
   GCancellable    *cancellable;      /* window-wide: cancelled on dispose */
   GSettings       *settings;

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
-#include "ep-application.h"
 #include "ep-profile-store.h"
 #include "ep-sandbox-server.h"
 #include "ep-window-private.h"
@@ -13,9 +12,7 @@
 static EpProfileStore *
 get_store (EpWindow *self)
 {
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-
-  return EP_IS_APPLICATION (app) ? ep_application_get_profile_store (EP_APPLICATION (app)) : NULL;
+  return self->store;
 }
 
 /* What From says when the user has not typed one: the profile's identity. The Sandbox has

@@ -8,7 +8,6 @@
 #include <glib/gi18n.h>
 
 #include "ep-address.h"
-#include "ep-application.h"
 #include "ep-attachment.h"
 #include "ep-certificate-dialog.h"
 #include "ep-message.h"
@@ -517,11 +516,8 @@ send_finished_cb (GObject      *object,
         ep_window_ask_password (self, profile, error);
       else if (ep_certificate_dialog_applies (error, result))
         {
-          GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-
           /* Never accepted silently: the user sees what is wrong and decides. */
-          self->error_dialog = ep_certificate_dialog_present (GTK_WINDOW (self),
-                                                              ep_application_get_profile_store (EP_APPLICATION (app)),
+          self->error_dialog = ep_certificate_dialog_present (GTK_WINDOW (self), self->store,
                                                               profile, result, certificate_trusted_cb,
                                                               g_object_ref (self), g_object_unref);
           g_object_add_weak_pointer (G_OBJECT (self->error_dialog), (gpointer *) &self->error_dialog);

@@ -4,7 +4,6 @@
 
 #include <glib/gi18n.h>
 
-#include "ep-application.h"
 #include "ep-window-private.h"
 
 G_DEFINE_FINAL_TYPE (EpWindow, ep_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -133,6 +132,7 @@ ep_window_finalize (GObject *object)
   g_clear_object (&self->attachments);
   g_clear_pointer (&self->offered_files, g_ptr_array_unref);
   g_clear_object (&self->drafts);
+  g_clear_object (&self->store);
   g_free (self->draft_id);
   g_strfreev (self->delivered);
   g_free (self->saving_draft_id);
@@ -213,17 +213,17 @@ ep_window_init (EpWindow *self)
 }
 
 EpWindow *
-ep_window_new (AdwApplication *application)
+ep_window_new (AdwApplication *application,
+               EpProfileStore *store)
 {
-  g_return_val_if_fail (ADW_IS_APPLICATION (application), NULL);
-
   EpWindow *self;
 
+  g_return_val_if_fail (ADW_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (store == NULL || EP_IS_PROFILE_STORE (store), NULL);
+
   self = g_object_new (EP_TYPE_WINDOW, "application", application, NULL);
-  /* "application" is not a construct property: the profiles can be reached only now. */
+  g_set_object (&self->store, store);
   ep_window_profile_setup (self);
-  if (EP_IS_APPLICATION (application))
-    ep_application_report_problems (EP_APPLICATION (application), self);
   return self;
 }
 

@@ -8,6 +8,7 @@
 #include "ep-mailto.h"
 #include "ep-message.h"
 #include "ep-profile.h"
+#include "ep-profile-store.h"
 #include "ep-smtp-result.h"
 
 G_BEGIN_DECLS
@@ -18,7 +19,9 @@ G_DECLARE_FINAL_TYPE (EpWindow, ep_window, EP, WINDOW, AdwApplicationWindow)
 /* Without a known server limit, warn above this (a common provider limit). */
 #define EP_WINDOW_DEFAULT_SIZE_LIMIT (25 * 1000 * 1000)
 
-EpWindow   *ep_window_new             (AdwApplication *application);
+/* @store: the profiles to choose from (the application's); the window keeps a reference. */
+EpWindow   *ep_window_new             (AdwApplication *application,
+                                       EpProfileStore *store);
 void        ep_window_add_file        (EpWindow       *self,
                                        GFile          *file,
                                        const char     *display_name);
