@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-smtp-session-envelope.c: the envelope of a submission: checked sender and recipient
+ * addresses (A-label domains, duplicates dropped) and the size of raw input. */
+#include "config.h"
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "Epistle-Smtp"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "ep-smtp-session-private.h"
+
+/* RFC 5321 §4.5.3.1.3: a reverse- or forward-path is at most 256 octets. */
+#define PATH_MAX_OCTETS            256
+
+static gboolean
+is_ascii (const char *text)
+{
+  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
+    if (*p >= 0x80)
+      return FALSE;
+  return TRUE;
+}
+
+/* Validates an envelope address and returns it with an A-label domain (RFC 5890), or NULL.
+ * Anything that could break out of "<…>" or the command line is refused (issue: command
+ * injection through every input). */
+static char *
+envelope_address (const char *address,
+                  gboolean    is_sender,
+                  gboolean   *needs_smtputf8,
+                  GError    **error)
+{
+  const char *at;
+  g_autofree char *local = NULL;
+  g_autofree char *domain = NULL;
+  g_autofree char *ascii_domain = NULL;
+  char *result;
+
+  if (address == NULL || (*address == '\0' && !is_sender))
+    goto invalid;
+
+  /* The null reverse-path "<>" (RFC 5321 §4.5.5). */
+  if (*address == '\0')
+    return g_strdup ("");
+
+  if (!g_utf8_validate (address, -1, NULL))
+    goto invalid;
+
+  for (const guchar *p = (const guchar *) address; *p != '\0'; p++)
+    if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>')
+      goto invalid;
+
+  at = strrchr (address, '@');
+  if (at == NULL || at == address || at[1] == '\0')
+    goto invalid;
+
+  local = g_strndup (address, at - address);
+  domain = g_strdup (at + 1);
+
+  if (is_ascii (domain))
+    ascii_domain = g_steal_pointer (&domain);
+  else
+    {
+      ascii_domain = g_hostname_to_ascii (domain);
+      if (ascii_domain == NULL)
+        goto invalid;
+    }
+
+  if (!is_ascii (local))
+    *needs_smtputf8 = TRUE;
+
+  result = g_strdup_printf ("%s@%s", local, ascii_domain);
+  if (strlen (result) > PATH_MAX_OCTETS - 2)
+    {
+      g_free (result);
+      g_set_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_ADDRESS,
+                   _("The address “%s” is longer than SMTP allows"), address);
+      return NULL;
+    }
+  return result;
+
+invalid:
+  {
+    g_autofree char *shown = g_strescape (address != NULL ? address : "", NULL);
+
+    g_set_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_ADDRESS,
+                 is_sender ? _("Invalid sender address “%s”") : _("Invalid recipient address “%s”"), shown);
+    return NULL;
+  }
+}
+
+/* Same mailbox: the local part is compared exactly (RFC 5321 §2.4), the domain without case. */
+static gboolean
+same_address (const char *a,
+              const char *b)
+{
+  const char *at_a = strrchr (a, '@');
+  const char *at_b = strrchr (b, '@');
+
+  if (at_a == NULL || at_b == NULL || at_a - a != at_b - b)
+    return g_strcmp0 (a, b) == 0;
+
+  return strncmp (a, b, at_a - a) == 0 && g_ascii_strcasecmp (at_a, at_b) == 0;
+}
+
+gboolean
+ep_smtp_session_prepare_envelope (Session            *s,
+                                  const char         *sender_override,
+                                  const char * const *rcpts_override,
+                                  GError            **error)
+{
+  g_auto(GStrv) message_rcpts = NULL;
+  const char * const *rcpts;
+  const char *sender;
+
+  if (s->message != NULL)
+    s->needs_smtputf8 = ep_message_needs_smtputf8 (s->message);
+
+  sender = sender_override != NULL ? sender_override
+                                   : (s->message != NULL ? ep_message_get_envelope_sender (s->message) : NULL);
+  if (sender == NULL)
+    {
+      g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_ADDRESS, _("No sender address"));
+      return FALSE;
+    }
+  s->sender = envelope_address (sender, TRUE, &s->needs_smtputf8, error);
+  if (s->sender == NULL)
+    return FALSE;
+
+  if (rcpts_override != NULL)
+    rcpts = rcpts_override;
+  else
+    {
+      if (s->message != NULL)
+        message_rcpts = ep_message_dup_envelope_recipients (s->message);
+      rcpts = (const char * const *) message_rcpts;
+    }
+
+  s->rcpts = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; rcpts != NULL && rcpts[i] != NULL; i++)
+    {
+      char *address = envelope_address (rcpts[i], FALSE, &s->needs_smtputf8, error);
+      gboolean duplicate = FALSE;
+
+      if (address == NULL)
+        return FALSE;
+      for (guint j = 0; j < s->rcpts->len && !duplicate; j++)
+        duplicate = same_address (g_ptr_array_index (s->rcpts, j), address);
+      if (duplicate)
+        g_free (address);
+      else
+        {
+          g_ptr_array_add (s->rcpts, address);
+          g_ptr_array_add (s->result->recipients, ep_smtp_recipient_result_new (address));
+        }
+    }
+
+  if (s->rcpts->len == 0)
+    {
+      g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_ADDRESS, _("No recipient address"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+guint64
+ep_smtp_session_raw_size (GInputStream *raw)
+{
+  if (G_IS_FILE_INPUT_STREAM (raw))
+    {
+      g_autoptr(GFileInfo) file_info = g_file_input_stream_query_info (G_FILE_INPUT_STREAM (raw),
+                                                                       G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                                                                       NULL, NULL);
+      if (file_info != NULL && g_file_info_has_attribute (file_info, G_FILE_ATTRIBUTE_STANDARD_SIZE))
+        return (guint64) g_file_info_get_size (file_info);
+    }
+  else if (G_IS_SEEKABLE (raw) && g_seekable_can_seek (G_SEEKABLE (raw)))
+    {
+      goffset here = g_seekable_tell (G_SEEKABLE (raw));
+      goffset end;
+
+      if (g_seekable_seek (G_SEEKABLE (raw), 0, G_SEEK_END, NULL, NULL))
+        {
+          end = g_seekable_tell (G_SEEKABLE (raw));
+          g_seekable_seek (G_SEEKABLE (raw), here, G_SEEK_SET, NULL, NULL);
+          if (end > here)
+            return (guint64) (end - here);
+        }
+    }
+
+  return 0;
+}
