@@ -269,14 +269,16 @@ void
 ep_window_set_delivered (EpWindow           *self,
                          const char * const *delivered)
 {
-  g_auto(GStrv) old = g_steal_pointer (&self->delivered);
+  /* Copied before the old list goes: @delivered may be a part of it. */
+  char **copy = delivered != NULL && delivered[0] != NULL ? g_strdupv ((char **) delivered) : NULL;
 
-  if (delivered != NULL && delivered[0] != NULL)
+  g_strfreev (self->delivered);
+  self->delivered = copy;
+  if (self->delivered != NULL)
     {
       g_autofree char *list = NULL;
       g_autofree char *text = NULL;
 
-      self->delivered = g_strdupv ((char **) delivered);
       list = g_strjoinv (", ", self->delivered);
       /* Translators: %s is a list of e-mail addresses */
       text = g_strdup_printf (_("Already sent to %s. Sending again leaves them out: only the other recipients get it."), list);

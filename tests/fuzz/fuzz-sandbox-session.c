@@ -85,8 +85,11 @@ static gpointer
 session_thread (gpointer data)
 {
   GSocketConnection *connection = data;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  EpSandboxSessionSlot slot = { .cancellable = cancellable };
 
-  ep_sandbox_session_run (&config, connection);
+  /* A slot of its own, as the server gives each session; nothing here evicts it. */
+  ep_sandbox_session_run (&config, connection, &slot);
   return NULL;
 }
 
