@@ -70,6 +70,7 @@ struct _EpScriptServer
   GPtrArray    *failures;    /* char * */
   gboolean      connected;
   gboolean      completed;
+  gint          steps_done;   /* atomic: for tests that act when the script reaches a point */
 
   /* Thread-only state. */
   GSocket           *listener;
@@ -1236,8 +1237,11 @@ server_thread (gpointer data)
       guint i;
 
       for (i = 0; i < self->steps->len; i++)
-        if (!run_step (self, g_ptr_array_index (self->steps, i), i))
-          break;
+        {
+          if (!run_step (self, g_ptr_array_index (self->steps, i), i))
+            break;
+          g_atomic_int_inc (&self->steps_done);
+        }
 
       g_mutex_lock (&self->lock);
       self->completed = i == self->steps->len;
@@ -1765,6 +1769,14 @@ ep_script_server_get_connected (EpScriptServer *self)
   connected = self->connected;
   g_mutex_unlock (&self->lock);
   return connected;
+}
+
+guint
+ep_script_server_get_n_steps_done (EpScriptServer *self)
+{
+  g_return_val_if_fail (EP_IS_SCRIPT_SERVER (self), 0);
+
+  return (guint) g_atomic_int_get (&self->steps_done);
 }
 
 gboolean

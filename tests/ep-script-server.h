@@ -121,6 +121,8 @@ gboolean        ep_script_server_wait            (EpScriptServer  *self,
 
 gboolean        ep_script_server_get_connected   (EpScriptServer  *self);
 gboolean        ep_script_server_get_completed   (EpScriptServer  *self);
+/* How many steps have passed so far (from any thread): a test can wait for a point. */
+guint           ep_script_server_get_n_steps_done (EpScriptServer *self);
 GBytes         *ep_script_server_get_received    (EpScriptServer  *self);
 char           *ep_script_server_dup_received_string (EpScriptServer *self);
 GBytes         *ep_script_server_get_received_cleartext (EpScriptServer *self);

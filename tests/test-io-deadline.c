@@ -3,7 +3,9 @@
  * caller's cancellation still reported as such. */
 #include "config.h"
 
+#include <stdio.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "ep-io-deadline.h"
 
@@ -154,6 +156,15 @@ test_handshake_deadline (void)
   gint64 start;
   gint64 elapsed;
 
+  /* In a child of its own: see the end. */
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDOUT |
+                                                         G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
   pair_init (&pair);
   tls = g_tls_client_connection_new (pair.ours, identity, &error);
   g_assert_no_error (error);
@@ -163,7 +174,14 @@ test_handshake_deadline (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   g_assert_cmpint (elapsed, >=, 300 * 1000);
   g_assert_cmpint (elapsed, <, slack (600 * 1000));
+  g_clear_object (&tls);
   pair_clear (&pair);
+
+  /* The cut handshake leaves the TLS backend's handshake thread behind with thread-local
+   * storage of GnuTLS's, and LeakSanitizer (LLVM 14) crashes on it at exit ("Tracer caught
+   * signal 11" in its DTLS scan): the child ends here, once everything above has been checked. */
+  fflush (stdout);
+  _exit (0);
 }
 
 /* Reads 32 KiB every 20 ms from the other end until told to stop: slower than the writer,
