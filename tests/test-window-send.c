@@ -305,6 +305,26 @@ test_refused_starttls_keeps_message (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A profile for a scripted server on 127.0.0.1, unencrypted and without sign-in (allowed in
+ * clear), chosen in @window; the application's store keeps it. */
+static EpProfile *
+add_plain_profile (EpWindow   *window,
+                   const char *name,
+                   guint16     port)
+{
+  EpProfile *profile = ep_profile_new (name);
+
+  ep_profile_set_host (profile, "127.0.0.1");
+  ep_profile_set_port (profile, port);
+  ep_profile_set_security (profile, EP_PROFILE_SECURITY_NONE);
+  ep_profile_set_sender_address (profile, "me@example.org");
+  ep_profile_set_timeout (profile, 5);
+  g_assert_true (ep_profile_store_add (ep_application_get_profile_store (app), profile, NULL));
+  g_object_unref (profile);   /* the store keeps it */
+  ep_window_set_profile (window, profile);
+  return profile;
+}
+
 /* A refused recipient: nothing is sent, each refusal is listed with the server's words, and
  * "Edit Recipients" returns to the message with the refused address selected. */
 static void
@@ -325,9 +345,7 @@ test_refused_recipient_edit (void)
     "S: 550 5.1.1 <Nobody@Example.org>: Recipient address rejected: User unknown\n"
     "S: 354 go ahead\n"
     "DRAIN\n", &error);
-  EpProfileStore *store = ep_application_get_profile_store (app);
   g_autofree char *name = g_strdup_printf ("Plain %u", ep_script_server_get_port (server));
-  EpProfile *profile = ep_profile_new (name);
   EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   GtkWidget *dialog, *cc;
   g_autofree char *received = NULL;
@@ -335,14 +353,7 @@ test_refused_recipient_edit (void)
   int start = -1, end = -1;
 
   g_assert_no_error (error);
-  ep_profile_set_host (profile, "127.0.0.1");
-  ep_profile_set_port (profile, ep_script_server_get_port (server));
-  ep_profile_set_security (profile, EP_PROFILE_SECURITY_NONE);   /* no sign-in: allowed in clear */
-  ep_profile_set_sender_address (profile, "me@example.org");
-  ep_profile_set_timeout (profile, 5);
-  g_assert_true (ep_profile_store_add (store, profile, NULL));
-  g_object_unref (profile);   /* the store keeps it */
-  ep_window_set_profile (window, profile);
+  add_plain_profile (window, name, ep_script_server_get_port (server));
 
   gtk_window_present (GTK_WINDOW (window));
   fill (window, "Ann <ann@example.org>", "Party", "Friday!");
@@ -413,9 +424,8 @@ test_partial_delivery (void)
     "S: 221 bye\n"
     "EOF\n", &error);
   g_autoptr(EpScriptServer) second = NULL;
-  EpProfileStore *store = ep_application_get_profile_store (app);
   g_autofree char *name = g_strdup_printf ("Split %u", ep_script_server_get_port (first));
-  EpProfile *profile = ep_profile_new (name);
+  EpProfile *profile;
   EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   g_autoptr(EpDraftStore) drafts = ep_draft_store_new (NULL);
   g_autoptr(EpSentStore) sent = ep_sent_store_new (NULL);
@@ -428,14 +438,7 @@ test_partial_delivery (void)
   const char *body;
 
   g_assert_no_error (error);
-  ep_profile_set_host (profile, "127.0.0.1");
-  ep_profile_set_port (profile, ep_script_server_get_port (first));
-  ep_profile_set_security (profile, EP_PROFILE_SECURITY_NONE);   /* no sign-in: allowed in clear */
-  ep_profile_set_sender_address (profile, "me@example.org");
-  ep_profile_set_timeout (profile, 5);
-  g_assert_true (ep_profile_store_add (store, profile, NULL));
-  g_object_unref (profile);   /* the store keeps it */
-  ep_window_set_profile (window, profile);
+  profile = add_plain_profile (window, name, ep_script_server_get_port (first));
 
   gtk_window_present (GTK_WINDOW (window));
   fill (window, "Ann <ann@example.org>, Carol <carol@example.org>", "Split", "Both of you");
