@@ -8,7 +8,7 @@
 
 G_BEGIN_DECLS
 
-/* Exit statuses, from sysexits.h, as the contract lists them. */
+/* Runs epistle-send; returns its exit status (an EpExitStatus). */
 int ep_send_cli_run (int argc, char **argv);
 
 G_END_DECLS

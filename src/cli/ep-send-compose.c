@@ -11,7 +11,6 @@
 
 #include "ep-mime-error.h"
 #include "ep-mime-writer.h"
-#include "ep-send-cli.h"
 #include "ep-send-compose.h"
 #include "ep-send-exit.h"
 

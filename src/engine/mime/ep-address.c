@@ -2,8 +2,6 @@
 /* ep-address.c: addr-spec validation (RFC 5322 §3.4.1, RFC 6531), IDN to A-labels, list parsing. */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Mime"
 
 #include <string.h>
 #include <gio/gio.h>

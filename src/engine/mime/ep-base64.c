@@ -6,8 +6,6 @@
  * else, and other CPUs, use a 12-bit lookup table. Both give the same bytes (tests/test-base64). */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Mime"
 
 #include <string.h>
 #include <glib/gi18n-lib.h>

@@ -2,8 +2,6 @@
 /* ep-content-type.c: attachment types from GIO's shared-mime-info sniffing, with a safe fallback. */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Mime"
 
 #include <string.h>
 #include <gio/gio.h>

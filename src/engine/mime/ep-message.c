@@ -2,8 +2,6 @@
 /* ep-message.c: the composed message as a model; ep-mime-writer.c turns it into bytes. */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Mime"
 
 #include <string.h>
 #include <glib/gi18n-lib.h>

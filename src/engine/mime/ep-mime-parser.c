@@ -3,8 +3,6 @@
  * length is checked and malformed structure degrades to plain text rather than failing. */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Mime"
 
 #include <string.h>
 #include <glib/gi18n-lib.h>

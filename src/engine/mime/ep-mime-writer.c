@@ -2,8 +2,6 @@
 /* ep-mime-writer.c: plans a message as literal segments and attachment data, then streams it. */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Mime"
 
 #include <string.h>
 #include <glib/gi18n-lib.h>

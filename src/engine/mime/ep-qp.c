@@ -2,8 +2,6 @@
 /* ep-qp.c: quoted-printable encoding of UTF-8 text with soft breaks between whole characters. */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Mime"
 
 #include <string.h>
 

@@ -2,8 +2,6 @@
 /* ep-rfc2047.c: encoded-words (B or Q, whichever is shorter), display-name phrases and folding. */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Mime"
 
 #include <string.h>
 #include <glib/gi18n-lib.h>

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ep-sandbox-credentials.c: the Sandbox's user name and generated password (keyring or memory). */
 #include "config.h"
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Sandbox"
 
 #include "ep-sandbox-credentials.h"
 

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ep-sandbox-session-auth.c: AUTH PLAIN and LOGIN, and AUTH lines redacted in the transcript. */
 #include "config.h"
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Sandbox"
 
 #include "ep-sandbox-session-private.h"
 

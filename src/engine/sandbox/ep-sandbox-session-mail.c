@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ep-sandbox-session-mail.c: the mail transaction (MAIL, RCPT, DATA, BDAT) and the path grammar. */
 #include "config.h"
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Sandbox"
 
 #include "ep-sandbox-session-private.h"
 

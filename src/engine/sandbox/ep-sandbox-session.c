@@ -3,8 +3,6 @@
  * with deadlines, the transcript, the command loop, STARTTLS and the limits. The AUTH exchange is
  * in ep-sandbox-session-auth.c, the mail transaction in ep-sandbox-session-mail.c. */
 #include "config.h"
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Sandbox"
 
 #include "ep-sandbox-session-private.h"
 #include "ep-smtp-tls-info.h"

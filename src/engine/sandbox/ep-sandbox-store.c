@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ep-sandbox-store.c: the Sandbox inbox on disk: exact message bytes plus an envelope record. */
 #include "config.h"
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Sandbox"
 
 #include "ep-sandbox-store.h"
 

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ep-smtp-capabilities.c: EHLO keywords to flags, the AUTH mechanism list and the SIZE limit. */
 #include "config.h"
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Smtp"
 
 #include <string.h>
 

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ep-smtp-config.c: the session configuration: defaults, copies, validation. */
 #include "config.h"
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Smtp"
 
 #include <string.h>
 #include <glib/gi18n-lib.h>

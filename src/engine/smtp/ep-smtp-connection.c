@@ -2,8 +2,6 @@
 /* ep-smtp-connection.c: the transport under a session: connect, bounded reads with deadlines,
  * one-write command groups, the TLS upgrade and precise certificate verdicts. */
 #include "config.h"
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Smtp"
 
 #include <errno.h>
 #include <string.h>

@@ -2,8 +2,6 @@
 /* ep-smtp-data-stream.c: the body on the wire: CRLF normalisation + dot-stuffing for DATA, framing for
  * BDAT. Scans with memchr and writes in large blocks; never holds more than one buffer. */
 #include "config.h"
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Smtp"
 
 #include <string.h>
 #include <glib/gi18n-lib.h>

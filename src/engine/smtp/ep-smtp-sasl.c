@@ -2,8 +2,6 @@
 /* ep-smtp-sasl.c: PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-1/-256, XOAUTH2 and OAUTHBEARER, client side.
  * Hashes, HMAC, PBKDF2 and randomness come from GnuTLS. */
 #include "config.h"
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Smtp"
 
 #include <string.h>
 #include <glib/gi18n-lib.h>

@@ -2,8 +2,6 @@
 /* ep-smtp-session-async.c: the GTask wrapper around ep_smtp_send_sync(), relaying progress to
  * the caller's main context at a bounded rate. */
 #include "config.h"
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Smtp"
 
 #include "ep-message.h"
 #include "ep-smtp-session.h"

@@ -2,8 +2,6 @@
 /* ep-smtp-session-auth.c: AUTH: the mechanism chosen from what the server offers, and the SASL
  * exchange (RFC 4954) with secrets kept out of the transcript. */
 #include "config.h"
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Smtp"
 
 #include <string.h>
 #include <glib/gi18n-lib.h>

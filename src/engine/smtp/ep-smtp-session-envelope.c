@@ -2,8 +2,6 @@
 /* ep-smtp-session-envelope.c: the envelope of a submission: checked sender and recipient
  * addresses (A-label domains, duplicates dropped) and the size of raw input. */
 #include "config.h"
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Smtp"
 
 #include <string.h>
 #include <glib/gi18n-lib.h>

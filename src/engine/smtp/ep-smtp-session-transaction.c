@@ -4,8 +4,6 @@
 #include "config.h"
 
 #include <inttypes.h>
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Smtp"
 
 #include <string.h>
 #include <glib/gi18n-lib.h>

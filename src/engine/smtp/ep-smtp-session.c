@@ -5,8 +5,6 @@
  * the sync API; the envelope, AUTH, the transactions and the async wrapper are the
  * ep-smtp-session-*.c parts. */
 #include "config.h"
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Smtp"
 
 #include <string.h>
 #include <glib/gi18n-lib.h>

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ep-smtp-tls-info.c: certificate details and fingerprints (GnuTLS) for errors and the UI. */
 #include "config.h"
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Smtp"
 
 #include <glib/gi18n-lib.h>
 #include <gnutls/gnutls.h>

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ep-smtp-transcript.c: a thread-safe, append-only log of the SMTP dialogue (already redacted). */
 #include "config.h"
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "Epistle-Smtp"
 
 #include "ep-smtp-transcript.h"
 
