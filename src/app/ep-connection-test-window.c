@@ -12,6 +12,7 @@
 
 #include "ep-certificate-dialog.h"
 #include "ep-connection-test-window.h"
+#include "ep-error-advice.h"
 #include "ep-sandbox-server.h"
 #include "ep-secrets.h"
 #include "ep-smtp-error.h"
@@ -590,136 +591,6 @@ set_outcome (EpConnectionTestWindow *self,
   adw_action_row_set_subtitle (self->outcome_row, subtitle != NULL ? subtitle : "");
 }
 
-/* ---- public helpers ------------------------------------------------------------------------ */
-
-static gboolean
-is_loopback (const char *host)
-{
-  return g_strcmp0 (host, "127.0.0.1") == 0 || g_strcmp0 (host, "::1") == 0 ||
-         g_ascii_strcasecmp (host != NULL ? host : "", "localhost") == 0;
-}
-
-/**
- * ep_connection_test_describe_error:
- * @profile: (nullable): the profile used, for advice about its port and security
- * @result: (nullable): the session's result, for what the server offered
- * @heading: (out) (transfer full): a short title
- * @suggestion: (out) (transfer full) (nullable): what to try
- */
-void
-ep_connection_test_describe_error (const GError  *error,
-                                   EpProfile     *profile,
-                                   EpSmtpResult  *result,
-                                   char         **heading,
-                                   char         **suggestion)
-{
-  guint port = profile != NULL ? ep_profile_get_port (profile) : 0;
-  EpProfileSecurity security = profile != NULL ? ep_profile_get_security (profile)
-                                               : EP_PROFILE_SECURITY_STARTTLS;
-  const char *host = profile != NULL ? ep_profile_get_host (profile) : NULL;
-  const char *h = _("The Test Failed");
-  char *s = NULL;
-
-  g_return_if_fail (error != NULL && heading != NULL && suggestion != NULL);
-
-  if (error->domain == EP_SMTP_ERROR)
-    {
-      switch ((EpSmtpError) error->code)
-        {
-        case EP_SMTP_ERROR_CONNECT:
-          h = _("Could Not Reach the Server");
-          if (is_loopback (host))
-            s = g_strdup (_("Nothing answers at this port on this computer. Is the local server (for example Proton Mail Bridge) running, and is the port right?"));
-          else
-            s = g_strdup (_("Check the server name and port, and your network connection. Some networks block outgoing mail ports."));
-          break;
-        case EP_SMTP_ERROR_TIMEOUT:
-          h = _("The Server Did Not Answer");
-          s = g_strdup (_("Check the port and the security setting: a server expecting implicit TLS stays silent when spoken to in clear. Some networks also block mail ports. You can raise the timeout under Advanced."));
-          break;
-        case EP_SMTP_ERROR_TLS:
-          h = _("Encryption Failed");
-          if (ep_profile_security_mismatch (port, security))
-            s = g_strdup (port == 465 ? _("Port 465 usually expects Implicit TLS; this profile uses STARTTLS.")
-                                      : _("Port 587 usually expects STARTTLS; this profile uses Implicit TLS."));
-          else
-            s = g_strdup (_("The server did not set up encryption as the profile requires. Check the port and the security setting."));
-          break;
-        case EP_SMTP_ERROR_TLS_CERTIFICATE:
-          h = _("The Server’s Certificate Is Not Trusted");
-          s = g_strdup (_("Review the certificate. Trust it only if you know it belongs to your server; otherwise someone may be intercepting the connection."));
-          break;
-        case EP_SMTP_ERROR_STARTTLS_UNAVAILABLE:
-          h = _("The Server Does Not Offer Encryption Here");
-          if (ep_profile_security_mismatch (port, security))
-            s = g_strdup (_("Port 465 usually expects Implicit TLS: choose Implicit TLS as the security."));
-          else
-            s = g_strdup (_("The server does not offer STARTTLS on this port. Try Implicit TLS on port 465, or check your provider’s settings. Epistle never falls back to an unencrypted connection."));
-          break;
-        case EP_SMTP_ERROR_INJECTION:
-          h = _("Possible Tampering Detected");
-          s = g_strdup (_("The server sent data it should not have while encryption was being set up, a sign that someone may be interfering with the connection. Try another network."));
-          break;
-        case EP_SMTP_ERROR_CLEARTEXT_AUTH:
-          h = _("Password Would Travel Unencrypted");
-          s = g_strdup (_("Choose Implicit TLS or STARTTLS, or leave the user name and password empty if the server needs no sign-in."));
-          break;
-        case EP_SMTP_ERROR_AUTH_FAILED:
-          h = _("The Server Refused the Password");
-          s = g_strdup (_("Check the user name and password. Gmail, iCloud, Yahoo and Fastmail need an app password rather than your usual one."));
-          break;
-        case EP_SMTP_ERROR_AUTH_UNSUPPORTED:
-        case EP_SMTP_ERROR_AUTH_TOO_WEAK:
-        case EP_SMTP_ERROR_AUTH_ENCRYPTION_REQUIRED:
-          h = _("Sign-in Method Not Accepted");
-          if (result != NULL && result->capabilities != NULL && result->capabilities->auth_mechs[0] != NULL)
-            {
-              g_autofree char *offered = g_strjoinv (", ", result->capabilities->auth_mechs);
-              s = g_strdup_printf (_("Choose Automatic or one of the methods the server offers: %s."), offered);
-            }
-          else
-            s = g_strdup (_("The server offers no sign-in method here. Check the port, or leave the user name and password empty if the server needs no sign-in."));
-          break;
-        case EP_SMTP_ERROR_AUTH_REQUIRED:
-          h = _("The Server Wants You to Sign In");
-          s = g_strdup (_("Enter a user name and password."));
-          break;
-        case EP_SMTP_ERROR_AUTH_TEMPORARY:
-        case EP_SMTP_ERROR_TEMPORARY:
-        case EP_SMTP_ERROR_CONNECTION_LOST:
-          h = _("Temporary Failure");
-          s = g_strdup (_("This is usually temporary. Try again in a few minutes."));
-          break;
-        case EP_SMTP_ERROR_SERVICE_REFUSED:
-          h = _("The Server Refused the Connection");
-          s = g_strdup (_("Check the server name and port; the provider may also block connections from your network."));
-          break;
-        case EP_SMTP_ERROR_PROTOCOL:
-          h = _("Unexpected Answer");
-          s = g_strdup (_("The server answered something an SMTP server should not. Check that this port is the provider’s mail submission port."));
-          break;
-        case EP_SMTP_ERROR_INVALID_CONFIG:
-          h = _("The Settings Are Not Usable");
-          s = g_strdup (_("Check the server name, the EHLO name and the trusted certificate under Advanced."));
-          break;
-        case EP_SMTP_ERROR_SENDER_REJECTED:
-        case EP_SMTP_ERROR_RECIPIENT_REJECTED:
-        case EP_SMTP_ERROR_MESSAGE_TOO_BIG:
-        case EP_SMTP_ERROR_SMTPUTF8_UNSUPPORTED:
-        case EP_SMTP_ERROR_MESSAGE_REJECTED:
-        case EP_SMTP_ERROR_DELIVERY_UNKNOWN:
-        case EP_SMTP_ERROR_INVALID_ADDRESS:
-        default:
-          break;
-        }
-    }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    h = _("Test Cancelled");
-
-  *heading = g_strdup (h);
-  *suggestion = s;
-}
-
 /* ---- running and finishing ----------------------------------------------------------------- */
 
 static void
@@ -900,7 +771,8 @@ ep_connection_test_window_finish (EpConnectionTestWindow *self,
     {
       g_autofree char *subtitle = NULL;
 
-      ep_connection_test_describe_error (error, self->profile, result, &heading, &self->suggestion);
+      ep_error_advice_describe (error, EP_ERROR_ADVICE_TESTING, self->profile, result, &heading,
+                                &self->suggestion);
       subtitle = self->suggestion != NULL ? g_strdup_printf ("%s\n\n%s", error->message, self->suggestion)
                                           : g_strdup (error->message);
       set_outcome (self, "dialog-error-symbolic", "error", heading, subtitle);

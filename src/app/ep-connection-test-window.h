@@ -41,11 +41,5 @@ const char      *ep_connection_test_window_get_suggestion    (EpConnectionTestWi
 char            *ep_connection_test_window_dup_summary       (EpConnectionTestWindow *self);
 GtkWidget       *ep_connection_test_window_get_certificate_dialog (EpConnectionTestWindow *self);
 
-/* Plain words for an engine error met while testing or sending, and what to try. */
-void             ep_connection_test_describe_error           (const GError           *error,
-                                                              EpProfile              *profile,
-                                                              EpSmtpResult           *result,
-                                                              char                  **heading,
-                                                              char                  **suggestion);
 
 G_END_DECLS

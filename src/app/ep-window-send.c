@@ -10,6 +10,7 @@
 #include "ep-address.h"
 #include "ep-attachment.h"
 #include "ep-certificate-dialog.h"
+#include "ep-error-advice.h"
 #include "ep-message.h"
 #include "ep-mime-error.h"
 #include "ep-send-operation.h"
@@ -80,91 +81,6 @@ ep_window_build_message (EpWindow  *self,
   return g_steal_pointer (&message);
 }
 
-/* Human sentences for what went wrong, and what to do about it. */
-static void
-describe_error (EpWindow    *self,
-                EpProfile   *profile,
-                const GError *error,
-                char       **heading,
-                char       **suggestion)
-{
-  guint port = profile ? ep_profile_get_port (profile) : 0;
-  EpProfileSecurity security = profile ? ep_profile_get_security (profile) : EP_PROFILE_SECURITY_STARTTLS;
-
-  *heading = g_strdup (_("The Message Was Not Sent"));
-  *suggestion = NULL;
-
-  if (error->domain == EP_SMTP_ERROR)
-    {
-      switch (error->code)
-        {
-        case EP_SMTP_ERROR_CONNECT:
-          *heading = (g_free (*heading), g_strdup (_("Could Not Reach the Server")));
-          *suggestion = g_strdup (_("Check the server name and port in the profile, and your network connection."));
-          break;
-        case EP_SMTP_ERROR_TIMEOUT:
-          *suggestion = g_strdup (_("The server did not answer in time. Try again later, or check that the port is right."));
-          break;
-        case EP_SMTP_ERROR_TLS:
-        case EP_SMTP_ERROR_STARTTLS_UNAVAILABLE:
-          if (ep_profile_security_mismatch (port, security))
-            *suggestion = g_strdup (port == 465 ? _("Port 465 expects implicit TLS; this profile uses STARTTLS.")
-                                                : _("Port 587 expects STARTTLS; this profile uses implicit TLS."));
-          else
-            *suggestion = g_strdup (_("The server did not set up encryption as the profile requires. Check the port and security settings; Epistle never falls back to an unencrypted connection."));
-          break;
-        case EP_SMTP_ERROR_TLS_CERTIFICATE:
-          *heading = (g_free (*heading), g_strdup (_("The Server’s Certificate Is Not Trusted")));
-          *suggestion = g_strdup (_("Someone may be intercepting the connection, or the server is misconfigured. Open the profile and test the connection to review the certificate."));
-          break;
-        case EP_SMTP_ERROR_INJECTION:
-          *suggestion = g_strdup (_("The server sent data it should not have while encryption was set up, a sign of tampering. Nothing was sent."));
-          break;
-        case EP_SMTP_ERROR_CLEARTEXT_AUTH:
-          *suggestion = g_strdup (_("This profile would send your password unencrypted. Choose Implicit TLS or STARTTLS."));
-          break;
-        case EP_SMTP_ERROR_AUTH_FAILED:
-          *heading = (g_free (*heading), g_strdup (_("The Server Refused the Password")));
-          *suggestion = g_strdup (_("Check the user name and password. Gmail, iCloud and Yahoo need an app password rather than your usual one."));
-          break;
-        case EP_SMTP_ERROR_AUTH_UNSUPPORTED:
-        case EP_SMTP_ERROR_AUTH_TOO_WEAK:
-        case EP_SMTP_ERROR_AUTH_ENCRYPTION_REQUIRED:
-          *suggestion = g_strdup (_("Choose another authentication method in the profile, or Automatic."));
-          break;
-        case EP_SMTP_ERROR_AUTH_REQUIRED:
-          *suggestion = g_strdup (_("The server wants you to sign in: set a user name and password in the profile."));
-          break;
-        case EP_SMTP_ERROR_SENDER_REJECTED:
-          *suggestion = g_strdup (_("Use the address that belongs to your account in From."));
-          break;
-        case EP_SMTP_ERROR_MESSAGE_TOO_BIG:
-          *heading = (g_free (*heading), g_strdup (_("The Message Is Too Large")));
-          *suggestion = g_strdup (_("Remove or shrink some attachments."));
-          break;
-        case EP_SMTP_ERROR_SMTPUTF8_UNSUPPORTED:
-          *suggestion = g_strdup (_("This server cannot carry addresses with non-ASCII characters before the @."));
-          break;
-        case EP_SMTP_ERROR_TEMPORARY:
-        case EP_SMTP_ERROR_CONNECTION_LOST:
-          *suggestion = g_strdup (_("This is usually temporary. Try again in a few minutes."));
-          break;
-        case EP_SMTP_ERROR_DELIVERY_UNKNOWN:
-          *heading = (g_free (*heading), g_strdup (_("The Message May Have Been Sent")));
-          *suggestion = g_strdup (_("The connection was lost after the server received the message. Check with a recipient before sending it again."));
-          break;
-        default:
-          break;
-        }
-    }
-  else if (error->domain == EP_MIME_ERROR)
-    {
-      *heading = (g_free (*heading), g_strdup (_("The Message Cannot Be Sent As It Is")));
-      if (error->code == EP_MIME_ERROR_FILE || error->code == EP_MIME_ERROR_FILE_CHANGED)
-        *suggestion = g_strdup (_("Remove the attachment or attach it again."));
-    }
-}
-
 static void
 error_response_cb (AdwMessageDialog *dialog,
                    const char       *response,
@@ -218,11 +134,9 @@ ep_window_show_send_error (EpWindow     *self,
   gboolean refused = g_error_matches (error, EP_SMTP_ERROR, EP_SMTP_ERROR_RECIPIENT_REJECTED);
   const char *first_refused = NULL;
 
-  describe_error (self, profile, error, &heading, &suggestion);
+  ep_error_advice_describe (error, EP_ERROR_ADVICE_SENDING, profile, result, &heading, &suggestion);
   if (refused && result != NULL)
     {
-      g_free (heading);
-      heading = g_strdup (_("Some Recipients Were Refused"));
       g_string_append (body, _("Nothing was sent. The server refused:"));
       for (guint i = 0; i < result->recipients->len; i++)
         {
