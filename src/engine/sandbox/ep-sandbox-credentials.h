@@ -8,11 +8,9 @@ G_BEGIN_DECLS
 
 #define EP_SANDBOX_USERNAME "sandbox"
 
-/* The Secret Service item shared with the profile store: one password per profile id. */
-#define EP_SANDBOX_SECRET_SCHEMA  "io.github.epistlemail.Epistle.Password"
-#define EP_SANDBOX_SECRET_PROFILE "sandbox"
-
-/* A Secret Service that neither answers nor fails must not stall a send for long. */
+/* The password is the Sandbox profile's item in the Secret Service (store/ep-secrets.h, profile
+ * id EP_PROFILE_SANDBOX_ID). A Secret Service that neither answers nor fails must not stall a
+ * send for long: the lookup, and the store at first use, end within this time together. */
 #define EP_SANDBOX_KEYRING_TIMEOUT_MS 5000
 
 /**
