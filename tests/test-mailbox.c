@@ -168,7 +168,7 @@ test_sent (void)
   info->recipients = g_strsplit ("you@example.org", ",", -1);
   g_free (info->server);
   info->server = g_strdup ("smtp.example.org:587");
-  info->outcome = EP_SENT_OUTCOME_DELIVERED;
+  info->outcome = EP_SMTP_OUTCOME_DELIVERED;
   info->outcome_text = g_strdup ("250 2.0.0 Ok: queued");
   g_assert_true (ep_sent_store_add (store, info, in, "C: QUIT\n", NULL, &error));
   g_assert_no_error (error);
@@ -185,7 +185,7 @@ test_sent (void)
     g_autoptr(GInputStream) again = g_memory_input_stream_new_from_data (text, strlen (text), NULL);
 
     g_clear_pointer (&partial->id, g_free);
-    partial->outcome = EP_SENT_OUTCOME_PARTIAL;
+    partial->outcome = EP_SMTP_OUTCOME_PARTIAL;
     g_free (partial->outcome_text);
     partial->outcome_text = g_strdup ("The server refused the sender for now: 451 4.3.0 later");
     partial->not_delivered = g_strsplit ("carol@example.org", ",", -1);

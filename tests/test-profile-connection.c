@@ -67,7 +67,7 @@ fixture_set_up (Fixture       *f,
   ep_test_set_field (f->editor, "name", "Scripted");
   ep_test_set_field (f->editor, "address", "me@example.org");
   ep_test_set_field (f->editor, "host", "127.0.0.1");
-  ep_test_select (f->editor, "security", EP_PROFILE_SECURITY_STARTTLS);
+  ep_test_select (f->editor, "security", EP_SMTP_SECURITY_STARTTLS);
   ep_test_set_field (f->editor, "username", "me@example.org");
   gtk_editable_set_text (GTK_EDITABLE (ep_profile_editor_get_field (f->editor, "password")), PASSWORD);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (ep_profile_editor_get_field (f->editor, "timeout")), 5);
@@ -314,7 +314,7 @@ test_implicit_tls (Fixture       *f,
                                                    AUTH_OK QUIT);
   EpConnectionTestWindow *window;
 
-  ep_test_select (f->editor, "security", EP_PROFILE_SECURITY_TLS);
+  ep_test_select (f->editor, "security", EP_SMTP_SECURITY_TLS);
   pin (f, "good", server);
   window = run_test (f, server);
   g_assert_null (ep_connection_test_window_get_error (window));

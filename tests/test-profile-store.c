@@ -241,7 +241,7 @@ test_store_fresh (void)
   g_assert_cmpstr (ep_profile_get_name (sandbox), ==, "Sandbox");
   g_assert_cmpstr (ep_profile_get_host (sandbox), ==, "127.0.0.1");
   g_assert_cmpuint (ep_profile_get_port (sandbox), ==, 0);
-  g_assert_cmpint (ep_profile_get_security (sandbox), ==, EP_PROFILE_SECURITY_STARTTLS);
+  g_assert_cmpint (ep_profile_get_security (sandbox), ==, EP_SMTP_SECURITY_STARTTLS);
   g_assert_cmpstr (ep_profile_get_username (sandbox), ==, "sandbox");
   g_assert_true (ep_profile_validate (sandbox, NULL));
   g_assert_true (ep_profile_store_lookup_by_name (store, "sandbox") == sandbox);
@@ -262,9 +262,9 @@ make_full_profile (const char *name)
   ep_profile_set_sender_address (profile, "zoe@example.org");
   ep_profile_set_host (profile, "smtp.example.org");
   ep_profile_set_port (profile, 465);
-  ep_profile_set_security (profile, EP_PROFILE_SECURITY_TLS);
+  ep_profile_set_security (profile, EP_SMTP_SECURITY_TLS);
   ep_profile_set_username (profile, "zoe@example.org");
-  ep_profile_set_auth (profile, EP_PROFILE_AUTH_SCRAM_SHA_256);
+  ep_profile_set_auth (profile, EP_SMTP_AUTH_SCRAM_SHA_256);
   ep_profile_set_pinned_sha256 (profile,
     "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89");
   ep_profile_set_timeout (profile, 90);
@@ -306,7 +306,7 @@ test_store_round_trip (void)
 
   ep_profile_set_host (home, "mail.example.net");
   ep_profile_set_sender_address (home, "me@example.net");
-  ep_profile_set_security (home, EP_PROFILE_SECURITY_NONE);
+  ep_profile_set_security (home, EP_SMTP_SECURITY_NONE);
   ep_profile_set_port (home, 25);
 
   changed_count = 0;
@@ -701,6 +701,9 @@ test_store_invalid_profiles (void)
     "[Profile badport]\nname=Bad port\nhost=smtp.example.com\nport=99999\n"
     "[Profile inject]\nname=Injected\nhost=smtp.example.com\\r\\nMAIL FROM:<x@y>\n"
     "[Profile badsec]\nname=Bad security\nsecurity=startls\n"
+    /* The engine's enums, spelled exactly as stored; "none" is the CLI's, not a profile's. */
+    "[Profile seccase]\nname=Security in capitals\nsecurity=TLS\n"
+    "[Profile authnone]\nname=No sign-in method\nusername=u\nauth=none\n"
     "[Profile bad/id]\nname=Bad id\n";
 
   ep_test_write_file (path, contents);
@@ -709,13 +712,15 @@ test_store_invalid_profiles (void)
   g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, "[Profile badport]"));
   g_assert_nonnull (strstr (error->message, "port"));
-  g_assert_nonnull (strstr (error->message, "3 more"));
+  g_assert_nonnull (strstr (error->message, "5 more"));
 
   /* The good one loaded; the bad ones did not, and the file was not moved. */
   g_assert_nonnull (ep_profile_store_lookup_by_id (store, "good"));
   g_assert_null (ep_profile_store_lookup_by_id (store, "badport"));
   g_assert_null (ep_profile_store_lookup_by_id (store, "inject"));
   g_assert_null (ep_profile_store_lookup_by_id (store, "badsec"));
+  g_assert_null (ep_profile_store_lookup_by_id (store, "seccase"));
+  g_assert_null (ep_profile_store_lookup_by_id (store, "authnone"));
   g_assert_cmpuint (g_list_model_get_n_items (ep_profile_store_list (store)), ==, 2);
   g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
 
@@ -1218,25 +1223,32 @@ test_profile_validate (void)
   g_assert_false (ep_profile_id_is_valid ("a b"));
 }
 
+/* One set of enums for the store, the engine and the CLI: profiles.ini spells them with the
+ * GType nicks, the CLI with the same words, and each mode has one default port everywhere. */
 static void
 test_profile_enums (void)
 {
-  EpProfileSecurity security;
-  EpProfileAuth auth;
+  EpSmtpSecurity security;
+  int value;
 
-  g_assert_cmpstr (ep_profile_security_to_string (EP_PROFILE_SECURITY_TLS), ==, "tls");
-  g_assert_cmpstr (ep_profile_security_to_string (EP_PROFILE_SECURITY_STARTTLS), ==, "starttls");
-  g_assert_cmpstr (ep_profile_security_to_string (EP_PROFILE_SECURITY_NONE), ==, "none");
-  g_assert_true (ep_profile_security_from_string ("none", &security));
-  g_assert_cmpint (security, ==, EP_PROFILE_SECURITY_NONE);
-  g_assert_false (ep_profile_security_from_string ("ssl", &security));
-  g_assert_cmpuint (ep_profile_security_default_port (EP_PROFILE_SECURITY_TLS), ==, 465);
-  g_assert_cmpuint (ep_profile_security_default_port (EP_PROFILE_SECURITY_STARTTLS), ==, 587);
+  g_assert_cmpstr (ep_store_enum_to_nick (EP_TYPE_SMTP_SECURITY, EP_SMTP_SECURITY_TLS), ==, "tls");
+  g_assert_cmpstr (ep_store_enum_to_nick (EP_TYPE_SMTP_SECURITY, EP_SMTP_SECURITY_STARTTLS), ==, "starttls");
+  g_assert_cmpstr (ep_store_enum_to_nick (EP_TYPE_SMTP_SECURITY, EP_SMTP_SECURITY_NONE), ==, "none");
+  for (int s = EP_SMTP_SECURITY_TLS; s <= EP_SMTP_SECURITY_NONE; s++)
+    g_assert_cmpstr (ep_smtp_security_to_string (s), ==, ep_store_enum_to_nick (EP_TYPE_SMTP_SECURITY, s));
+  g_assert_true (ep_smtp_security_from_string ("none", &security));
+  g_assert_cmpint (security, ==, EP_SMTP_SECURITY_NONE);
+  g_assert_false (ep_smtp_security_from_string ("ssl", &security));
+  /* A store reads exactly the nick; the command line forgives case. */
+  g_assert_false (ep_store_enum_from_nick (EP_TYPE_SMTP_SECURITY, "TLS", &value));
+  g_assert_true (ep_smtp_security_from_string ("TLS", &security));
+
+  g_assert_cmpuint (ep_smtp_security_default_port (EP_SMTP_SECURITY_TLS), ==, 465);
+  g_assert_cmpuint (ep_smtp_security_default_port (EP_SMTP_SECURITY_STARTTLS), ==, 587);
   /* The editor, the engine and the CLI agree: unencrypted submission is still port 587. */
-  g_assert_cmpuint (ep_profile_security_default_port (EP_PROFILE_SECURITY_NONE), ==, 587);
   g_assert_cmpuint (ep_smtp_security_default_port (EP_SMTP_SECURITY_NONE), ==, 587);
   {
-    EpProfileSecurity all[] = { EP_PROFILE_SECURITY_TLS, EP_PROFILE_SECURITY_STARTTLS, EP_PROFILE_SECURITY_NONE };
+    EpSmtpSecurity all[] = { EP_SMTP_SECURITY_TLS, EP_SMTP_SECURITY_STARTTLS, EP_SMTP_SECURITY_NONE };
 
     for (guint i = 0; i < G_N_ELEMENTS (all); i++)
       {
@@ -1247,20 +1259,32 @@ test_profile_enums (void)
         ep_profile_set_security (p, all[i]);
         ep_profile_set_port (p, 0);
         config = ep_profile_to_smtp_config (p, NULL);
-        g_assert_cmpuint (ep_smtp_config_get_port (config), ==, ep_profile_security_default_port (all[i]));
+        g_assert_cmpint (config->security, ==, all[i]);
+        g_assert_cmpuint (ep_smtp_config_get_port (config), ==, ep_smtp_security_default_port (all[i]));
       }
   }
-  g_assert_true (ep_profile_auth_uses_token (EP_PROFILE_AUTH_XOAUTH2));
-  g_assert_true (ep_profile_auth_uses_token (EP_PROFILE_AUTH_OAUTHBEARER));
-  g_assert_false (ep_profile_auth_uses_token (EP_PROFILE_AUTH_SCRAM_SHA_256));
-  g_assert_false (ep_profile_auth_uses_token (EP_PROFILE_AUTH_AUTO));
+  g_assert_true (ep_smtp_auth_mechanism_uses_token (EP_SMTP_AUTH_XOAUTH2));
+  g_assert_true (ep_smtp_auth_mechanism_uses_token (EP_SMTP_AUTH_OAUTHBEARER));
+  g_assert_false (ep_smtp_auth_mechanism_uses_token (EP_SMTP_AUTH_SCRAM_SHA_256));
+  g_assert_false (ep_smtp_auth_mechanism_uses_token (EP_SMTP_AUTH_AUTO));
 
-  g_assert_cmpstr (ep_profile_auth_to_string (EP_PROFILE_AUTH_CRAM_MD5), ==, "cram-md5");
-  g_assert_cmpstr (ep_profile_auth_to_string (EP_PROFILE_AUTH_SCRAM_SHA_1), ==, "scram-sha-1");
-  g_assert_cmpstr (ep_profile_auth_to_string (EP_PROFILE_AUTH_OAUTHBEARER), ==, "oauthbearer");
-  g_assert_true (ep_profile_auth_from_string ("xoauth2", &auth));
-  g_assert_cmpint (auth, ==, EP_PROFILE_AUTH_XOAUTH2);
-  g_assert_false (ep_profile_auth_from_string ("gssapi", &auth));
+  g_assert_cmpstr (ep_store_enum_to_nick (EP_TYPE_SMTP_AUTH_MECHANISM, EP_SMTP_AUTH_CRAM_MD5), ==, "cram-md5");
+  g_assert_cmpstr (ep_store_enum_to_nick (EP_TYPE_SMTP_AUTH_MECHANISM, EP_SMTP_AUTH_SCRAM_SHA_1), ==, "scram-sha-1");
+  g_assert_cmpstr (ep_store_enum_to_nick (EP_TYPE_SMTP_AUTH_MECHANISM, EP_SMTP_AUTH_OAUTHBEARER), ==, "oauthbearer");
+  g_assert_true (ep_store_enum_from_nick (EP_TYPE_SMTP_AUTH_MECHANISM, "xoauth2", &value));
+  g_assert_cmpint (value, ==, EP_SMTP_AUTH_XOAUTH2);
+  g_assert_false (ep_store_enum_from_nick (EP_TYPE_SMTP_AUTH_MECHANISM, "gssapi", &value));
+  /* The profile's mechanism is the session's, unchanged. */
+  for (int m = EP_SMTP_AUTH_AUTO; m <= EP_SMTP_AUTH_OAUTHBEARER; m++)
+    {
+      g_autoptr(EpProfile) p = ep_profile_new ("Auth");
+      g_autoptr(EpSmtpConfig) config = NULL;
+
+      ep_profile_set_host (p, "smtp.example.org");
+      ep_profile_set_auth (p, m);
+      config = ep_profile_to_smtp_config (p, NULL);
+      g_assert_cmpint (config->auth, ==, m);
+    }
 }
 
 static void
@@ -1287,7 +1311,7 @@ test_profile_to_smtp_config (void)
   g_assert_cmpstr (config->ehlo_name, ==, "[192.0.2.7]");
   g_assert_cmpuint (config->timeout_seconds, ==, 90);
 
-  ep_profile_set_auth (profile, EP_PROFILE_AUTH_XOAUTH2);
+  ep_profile_set_auth (profile, EP_SMTP_AUTH_XOAUTH2);
   ep_profile_set_ehlo_name (profile, "");
   oauth = ep_profile_to_smtp_config (profile, "token");
   g_assert_null (oauth->password);

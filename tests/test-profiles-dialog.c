@@ -81,7 +81,7 @@ add_stored_profile (Fixture    *f,
   ep_profile_set_sender_address (profile, "me@example.org");
   ep_profile_set_host (profile, host);
   ep_profile_set_port (profile, 465);
-  ep_profile_set_security (profile, EP_PROFILE_SECURITY_TLS);
+  ep_profile_set_security (profile, EP_SMTP_SECURITY_TLS);
   ep_profile_set_username (profile, "me");
   g_assert_true (ep_profile_store_add (f->store, profile, &error));
   g_assert_no_error (error);
@@ -146,7 +146,7 @@ test_preset_edit_save_reload (Fixture       *f,
   g_assert_cmpstr (ep_test_get_field (editor, "host"), ==, "smtp.gmail.com");
   g_assert_cmpstr (ep_test_get_field (editor, "port"), ==, "465");
   g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (ep_profile_editor_get_field (editor, "security"))),
-                    ==, EP_PROFILE_SECURITY_TLS);
+                    ==, EP_SMTP_SECURITY_TLS);
   g_assert_true (gtk_widget_get_visible (note));
   g_assert_true (ep_test_contains (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (note)), "app password"));
 
@@ -159,11 +159,11 @@ test_preset_edit_save_reload (Fixture       *f,
   ep_test_set_field (editor, "host", "smtp.example.org");
   /* Now the server differs from Gmail's: the address offers Gmail's settings back. */
   g_assert_true (gtk_widget_get_visible (offer));
-  ep_test_select (editor, "security", EP_PROFILE_SECURITY_STARTTLS);
+  ep_test_select (editor, "security", EP_SMTP_SECURITY_STARTTLS);
   ep_test_set_field (editor, "port", "2587");
   ep_test_set_field (editor, "username", "ann.login");
   gtk_editable_set_text (GTK_EDITABLE (ep_profile_editor_get_field (editor, "password")), "s3cret-Pw!");
-  ep_test_select (editor, "auth", EP_PROFILE_AUTH_SCRAM_SHA_256);
+  ep_test_select (editor, "auth", EP_SMTP_AUTH_SCRAM_SHA_256);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (ep_profile_editor_get_field (editor, "timeout")), 42);
   ep_test_set_field (editor, "ehlo", "client.example.org");
 
@@ -186,9 +186,9 @@ test_preset_edit_save_reload (Fixture       *f,
   g_assert_cmpstr (ep_profile_get_sender_address (saved), ==, "ann@gmail.com");
   g_assert_cmpstr (ep_profile_get_host (saved), ==, "smtp.example.org");
   g_assert_cmpuint (ep_profile_get_port (saved), ==, 2587);
-  g_assert_cmpint (ep_profile_get_security (saved), ==, EP_PROFILE_SECURITY_STARTTLS);
+  g_assert_cmpint (ep_profile_get_security (saved), ==, EP_SMTP_SECURITY_STARTTLS);
   g_assert_cmpstr (ep_profile_get_username (saved), ==, "ann.login");
-  g_assert_cmpint (ep_profile_get_auth (saved), ==, EP_PROFILE_AUTH_SCRAM_SHA_256);
+  g_assert_cmpint (ep_profile_get_auth (saved), ==, EP_SMTP_AUTH_SCRAM_SHA_256);
   g_assert_cmpuint (ep_profile_get_timeout (saved), ==, 42);
   g_assert_cmpstr (ep_profile_get_ehlo_name (saved), ==, "client.example.org");
   g_assert_null (ep_profile_get_pinned_sha256 (saved));
@@ -303,7 +303,7 @@ test_address_offers_preset (Fixture       *f,
   g_assert_cmpstr (ep_test_get_field (editor, "host"), ==, "smtp.gmail.com");
   g_assert_cmpstr (ep_test_get_field (editor, "port"), ==, "465");
   g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (ep_profile_editor_get_field (editor, "security"))),
-                    ==, EP_PROFILE_SECURITY_TLS);
+                    ==, EP_SMTP_SECURITY_TLS);
   g_assert_cmpstr (ep_test_get_field (editor, "name"), ==, "Gmail");
   g_assert_false (gtk_widget_get_visible (offer));
   g_assert_true (gtk_widget_get_visible (ep_profile_editor_get_field (editor, "note")));
@@ -356,11 +356,11 @@ test_validation (Fixture       *f,
 
   /* The usual pairings are hinted; a mismatch is named. */
   ep_test_set_field (editor, "port", "465");
-  ep_test_select (editor, "security", EP_PROFILE_SECURITY_STARTTLS);
+  ep_test_select (editor, "security", EP_SMTP_SECURITY_STARTTLS);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (security)), ==,
                    "Port 465 usually expects Implicit TLS");
   ep_test_set_field (editor, "port", "587");
-  ep_test_select (editor, "security", EP_PROFILE_SECURITY_TLS);
+  ep_test_select (editor, "security", EP_SMTP_SECURITY_TLS);
   /* Choosing the security moved the usual port along. */
   g_assert_cmpstr (ep_test_get_field (editor, "port"), ==, "465");
   ep_test_set_field (editor, "port", "587");
@@ -369,7 +369,7 @@ test_validation (Fixture       *f,
 
   /* None: a plain warning, and no password in clear. */
   g_assert_false (gtk_widget_get_visible (warning));
-  ep_test_select (editor, "security", EP_PROFILE_SECURITY_NONE);
+  ep_test_select (editor, "security", EP_SMTP_SECURITY_NONE);
   g_assert_true (gtk_widget_get_visible (warning));
   g_assert_true (ep_test_contains (adw_action_row_get_subtitle (ADW_ACTION_ROW (warning)), "including your password"));
   g_assert_true (ep_test_contains (adw_action_row_get_subtitle (ADW_ACTION_ROW (warning)), "refuses to send a password"));
@@ -377,7 +377,7 @@ test_validation (Fixture       *f,
   gtk_editable_set_text (GTK_EDITABLE (ep_profile_editor_get_field (editor, "password")), "pw");
   g_assert_false (ep_profile_editor_save (editor));
   g_assert_true (ep_test_contains (ep_profile_editor_get_problem (editor), "never sends a password without encryption"));
-  ep_test_select (editor, "security", EP_PROFILE_SECURITY_STARTTLS);
+  ep_test_select (editor, "security", EP_SMTP_SECURITY_STARTTLS);
   g_assert_false (gtk_widget_get_visible (warning));
 
   /* The address needs an "@"; the name must be free. */
@@ -800,7 +800,7 @@ test_screenshot (Fixture       *f,
   EpProfileEditor *editor;
 
   add_stored_profile (f, "Work", "smtp.office365.com");
-  ep_profile_set_security (ep_profile_store_lookup_by_name (f->store, "Work"), EP_PROFILE_SECURITY_STARTTLS);
+  ep_profile_set_security (ep_profile_store_lookup_by_name (f->store, "Work"), EP_SMTP_SECURITY_STARTTLS);
   ep_profile_set_port (ep_profile_store_lookup_by_name (f->store, "Work"), 587);
   ep_profile_store_set_default (f->store, gmail, NULL);
   ep_test_screenshot (GTK_WIDGET (f->dialog), "profiles-dialog.png");
@@ -819,7 +819,7 @@ test_screenshot (Fixture       *f,
   ep_test_set_field (editor, "name", "Clear");
   ep_test_set_field (editor, "address", "someone@gmail.com");
   ep_test_set_field (editor, "host", "relay.example.org");
-  ep_test_select (editor, "security", EP_PROFILE_SECURITY_NONE);
+  ep_test_select (editor, "security", EP_SMTP_SECURITY_NONE);
   ep_test_set_field (editor, "port", "70000");
   g_assert_false (ep_profile_editor_save (editor));
   ep_test_screenshot (GTK_WIDGET (f->dialog), "profile-editor-problems.png");

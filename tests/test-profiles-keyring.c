@@ -68,7 +68,7 @@ add_profile_with_password_at (Fixture *f,
   ep_profile_set_username (profile, "kim@fastmail.com");
   ep_profile_set_host (profile, "127.0.0.1");
   ep_profile_set_port (profile, port);
-  ep_profile_set_security (profile, EP_PROFILE_SECURITY_STARTTLS);
+  ep_profile_set_security (profile, EP_SMTP_SECURITY_STARTTLS);
   ep_profile_set_timeout (profile, 5);
   g_assert_true (ep_profile_store_add (f->store, profile, &error));
   g_assert_true (ep_profile_store_save (f->store, &error));

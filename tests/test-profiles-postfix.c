@@ -121,7 +121,7 @@ test_preset_to_delivery (void)
   ep_test_set_field (editor, "sender-name", "Epistle Tester");
   ep_test_set_field (editor, "address", "tester@example.org");
   ep_test_set_field (editor, "host", "127.0.0.1");
-  ep_test_select (editor, "security", EP_PROFILE_SECURITY_STARTTLS);
+  ep_test_select (editor, "security", EP_SMTP_SECURITY_STARTTLS);
   ep_test_set_field (editor, "port", port);
   ep_test_set_field (editor, "username", user);
   gtk_editable_set_text (GTK_EDITABLE (ep_profile_editor_get_field (editor, "password")), password);

@@ -54,7 +54,7 @@ make_info (const char *subject,
   info->recipients = g_strdupv ((char **) recipients);
   g_free (info->server);
   info->server = g_strdup ("smtp.example.org:587");
-  info->outcome = EP_SENT_OUTCOME_DELIVERED;
+  info->outcome = EP_SMTP_OUTCOME_DELIVERED;
   info->outcome_text = g_strdup ("250 2.0.0 Ok: queued as 4FZ1");
   info->profile_id = g_strdup ("work-1");
   if (iso_date != NULL)
@@ -128,12 +128,12 @@ test_add_round_trip (void)
   g_assert_cmpstrv (listed->recipients, info->recipients);
   g_assert_cmpuint (listed->size, ==, g_bytes_get_size (message));
   g_assert_cmpstr (listed->server, ==, "smtp.example.org:587");
-  g_assert_cmpint (listed->outcome, ==, EP_SENT_OUTCOME_DELIVERED);
+  g_assert_cmpint (listed->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
   g_assert_cmpstr (listed->outcome_text, ==, "250 2.0.0 Ok: queued as 4FZ1");
   g_assert_cmpstr (listed->profile_id, ==, "work-1");
   g_assert_cmpint (g_date_time_to_unix (listed->date), ==, g_date_time_to_unix (info->date));
 
-  g_assert_cmpstr (ep_sent_outcome_to_string (EP_SENT_OUTCOME_UNKNOWN), ==, "unknown");
+  g_assert_cmpstr (ep_smtp_outcome_to_string (EP_SMTP_OUTCOME_UNKNOWN), ==, "unknown");
   g_assert_null (listed->not_delivered);
 }
 
@@ -151,7 +151,7 @@ test_partial_round_trip (void)
   g_autoptr(EpSentInfo) copy = NULL;
   EpSentInfo *listed;
 
-  info->outcome = EP_SENT_OUTCOME_PARTIAL;
+  info->outcome = EP_SMTP_OUTCOME_PARTIAL;
   g_free (info->outcome_text);
   info->outcome_text = g_strdup ("The server refused the sender for now: 451 4.3.0 later");
   info->not_delivered = g_strsplit ("carol@example.net,dave@example.net", ",", -1);
@@ -162,8 +162,8 @@ test_partial_round_trip (void)
   g_assert_no_error (error);
   g_assert_cmpuint (entries->len, ==, 1);
   listed = entries->pdata[0];
-  g_assert_cmpint (listed->outcome, ==, EP_SENT_OUTCOME_PARTIAL);
-  g_assert_cmpstr (ep_sent_outcome_to_string (listed->outcome), ==, "partial");
+  g_assert_cmpint (listed->outcome, ==, EP_SMTP_OUTCOME_PARTIAL);
+  g_assert_cmpstr (ep_smtp_outcome_to_string (listed->outcome), ==, "partial");
   g_assert_cmpstrv (listed->not_delivered, info->not_delivered);
   g_assert_cmpstr (listed->outcome_text, ==, info->outcome_text);
   copy = ep_sent_info_copy (listed);

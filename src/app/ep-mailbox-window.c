@@ -140,22 +140,22 @@ load_sandbox (GError **error)
 }
 
 static const char *
-outcome_label (EpSentOutcome outcome)
+outcome_label (EpSmtpOutcome outcome)
 {
   switch (outcome)
     {
-    case EP_SENT_OUTCOME_DELIVERED:
+    case EP_SMTP_OUTCOME_DELIVERED:
       return _("delivered");
-    case EP_SENT_OUTCOME_REFUSED:
+    case EP_SMTP_OUTCOME_REFUSED:
       return _("refused");
-    case EP_SENT_OUTCOME_TEMPORARY:
+    case EP_SMTP_OUTCOME_TEMPORARY:
       return _("temporary failure");
-    case EP_SENT_OUTCOME_UNKNOWN:
+    case EP_SMTP_OUTCOME_UNKNOWN:
       return _("may have been delivered");
-    case EP_SENT_OUTCOME_PARTIAL:
+    case EP_SMTP_OUTCOME_PARTIAL:
       return _("delivered to some recipients");
     default:
-      return ep_sent_outcome_to_string (outcome);
+      return ep_smtp_outcome_to_string (outcome);
     }
 }
 

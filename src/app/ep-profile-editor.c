@@ -65,7 +65,7 @@ struct _EpProfileEditor
   gboolean                is_sandbox;
   gboolean                loading;
   gboolean                pin_forgotten;  /* Forget pressed: the saved pin goes on Save */
-  EpProfileSecurity       last_security;
+  EpSmtpSecurity       last_security;
   const EpPreset         *offered;
   char                   *problem;
 
@@ -130,10 +130,10 @@ parse_port (EpProfileEditor *self)
 static const char *
 security_label (const char *security)
 {
-  EpProfileSecurity value = EP_PROFILE_SECURITY_STARTTLS;
+  EpSmtpSecurity value = EP_SMTP_SECURITY_STARTTLS;
 
-  ep_profile_security_from_string (security, &value);
-  return value == EP_PROFILE_SECURITY_TLS ? _("Implicit TLS") : _("STARTTLS");
+  ep_smtp_security_from_string (security, &value);
+  return value == EP_SMTP_SECURITY_TLS ? _("Implicit TLS") : _("STARTTLS");
 }
 
 static void
@@ -164,18 +164,18 @@ set_problem (EpProfileEditor *self,
 static void
 update_security_hint (EpProfileEditor *self)
 {
-  EpProfileSecurity security = adw_combo_row_get_selected (self->security_row);
+  EpSmtpSecurity security = adw_combo_row_get_selected (self->security_row);
   guint16 port = parse_port (self);
   const char *hint;
 
-  if (ep_profile_security_mismatch (port, security))
+  if (ep_smtp_port_security_mismatch (port, security, NULL))
     hint = port == 465 ? _("Port 465 usually expects Implicit TLS") : _("Port 587 usually expects STARTTLS");
-  else if (security == EP_PROFILE_SECURITY_NONE)
+  else if (security == EP_SMTP_SECURITY_NONE)
     hint = _("Not encrypted");
   else
     hint = _("Usually Implicit TLS on port 465, STARTTLS on port 587");
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->security_row), hint);
-  gtk_widget_set_visible (GTK_WIDGET (self->cleartext_row), security == EP_PROFILE_SECURITY_NONE);
+  gtk_widget_set_visible (GTK_WIDGET (self->cleartext_row), security == EP_SMTP_SECURITY_NONE);
 }
 
 /* What the provider whose server the fields name wants the user to know (app passwords...). */
@@ -203,9 +203,9 @@ server_matches_preset (EpProfileEditor *self,
                        const EpPreset  *preset)
 {
   g_autofree char *host = dup_trimmed (self->host_row);
-  EpProfileSecurity security = EP_PROFILE_SECURITY_STARTTLS;
+  EpSmtpSecurity security = EP_SMTP_SECURITY_STARTTLS;
 
-  ep_profile_security_from_string (preset->security, &security);
+  ep_smtp_security_from_string (preset->security, &security);
   return g_ascii_strcasecmp (host, preset->host) == 0 && parse_port (self) == preset->port &&
          adw_combo_row_get_selected (self->security_row) == (guint) security;
 }
@@ -283,8 +283,8 @@ update_keyring_row (EpProfileEditor *self)
 static void
 update_password_title (EpProfileEditor *self)
 {
-  EpProfileAuth auth = adw_combo_row_get_selected (self->auth_row);
-  gboolean token = ep_profile_auth_uses_token (auth);
+  EpSmtpAuthMechanism auth = adw_combo_row_get_selected (self->auth_row);
+  gboolean token = ep_smtp_auth_mechanism_uses_token (auth);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->password_row),
                                  token ? _("Access _Token") : _("Pass_word"));
@@ -443,16 +443,16 @@ port_changed_cb (EpProfileEditor *self)
 static void
 security_changed_cb (EpProfileEditor *self)
 {
-  EpProfileSecurity security = adw_combo_row_get_selected (self->security_row);
+  EpSmtpSecurity security = adw_combo_row_get_selected (self->security_row);
   guint16 port = parse_port (self);
 
   if (self->loading)
     return;
   /* The usual port follows the security, unless the user chose another one. */
-  if (security != EP_PROFILE_SECURITY_NONE && self->last_security != EP_PROFILE_SECURITY_NONE &&
-      (port == 0 || port == ep_profile_security_default_port (self->last_security)))
+  if (security != EP_SMTP_SECURITY_NONE && self->last_security != EP_SMTP_SECURITY_NONE &&
+      (port == 0 || port == ep_smtp_security_default_port (self->last_security)))
     {
-      g_autofree char *text = g_strdup_printf ("%u", ep_profile_security_default_port (security));
+      g_autofree char *text = g_strdup_printf ("%u", ep_smtp_security_default_port (security));
       set_text (self->port_row, text);
     }
   self->last_security = security;
@@ -498,10 +498,10 @@ static void
 apply_preset (EpProfileEditor *self,
               const EpPreset  *preset)
 {
-  EpProfileSecurity security = EP_PROFILE_SECURITY_STARTTLS;
+  EpSmtpSecurity security = EP_SMTP_SECURITY_STARTTLS;
   g_autofree char *port = g_strdup_printf ("%u", preset->port);
 
-  ep_profile_security_from_string (preset->security, &security);
+  ep_smtp_security_from_string (preset->security, &security);
   /* The port is set after the security, which would otherwise move it to its usual one. */
   set_text (self->host_row, preset->host);
   adw_combo_row_set_selected (self->security_row, security);
@@ -708,7 +708,7 @@ ep_profile_editor_save (EpProfileEditor *self)
       (*text_of (self->password_row) != '\0' || self->has_stored_password))
     set_text (self->username_row, ep_profile_get_sender_address (self->draft));
 
-  if (!self->is_sandbox && ep_profile_get_security (self->draft) == EP_PROFILE_SECURITY_NONE &&
+  if (!self->is_sandbox && ep_profile_get_security (self->draft) == EP_SMTP_SECURITY_NONE &&
       has_credentials (self))
     {
       set_problem (self, _("Epistle never sends a password without encryption. Choose Implicit TLS "

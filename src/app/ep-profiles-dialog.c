@@ -89,15 +89,15 @@ profile_for_parameter (EpProfilesDialog *self,
 /* ---- rows ---------------------------------------------------------------------------------- */
 
 static const char *
-security_words (EpProfileSecurity security)
+security_words (EpSmtpSecurity security)
 {
   switch (security)
     {
-    case EP_PROFILE_SECURITY_TLS:
+    case EP_SMTP_SECURITY_TLS:
       return _("Implicit TLS");
-    case EP_PROFILE_SECURITY_STARTTLS:
+    case EP_SMTP_SECURITY_STARTTLS:
       return _("STARTTLS");
-    case EP_PROFILE_SECURITY_NONE:
+    case EP_SMTP_SECURITY_NONE:
     default:
       return _("Not encrypted");
     }

@@ -281,7 +281,7 @@ keep_sent_copy (EpSendOperation  *self,
     {
       g_autoptr(GStrvBuilder) missing = g_strv_builder_new ();
 
-      info->outcome = EP_SENT_OUTCOME_PARTIAL;
+      info->outcome = EP_SMTP_OUTCOME_PARTIAL;
       for (guint i = 0; i < result->recipients->len; i++)
         {
           EpSmtpRecipientResult *r = g_ptr_array_index (result->recipients, i);
@@ -294,7 +294,7 @@ keep_sent_copy (EpSendOperation  *self,
     }
   else
     {
-      info->outcome = EP_SENT_OUTCOME_DELIVERED;
+      info->outcome = EP_SMTP_OUTCOME_DELIVERED;
       if (result->final_text != NULL)
         info->outcome_text = g_strdup_printf ("%u %s", result->final_code, result->final_text);
     }

@@ -71,8 +71,8 @@ describe_store (EpProfileStore *store)
         g_string_append_printf (out, "%s|", fields[f] != NULL ? fields[f] : "(null)");
       g_string_append_printf (out, "%u|%s|%s|%u|%" G_GUINT64_FORMAT "\n",
                               ep_profile_get_port (profile),
-                              ep_profile_security_to_string (ep_profile_get_security (profile)),
-                              ep_profile_auth_to_string (ep_profile_get_auth (profile)),
+                              ep_smtp_security_to_string (ep_profile_get_security (profile)),
+                              ep_smtp_auth_mechanism_to_string (ep_profile_get_auth (profile)),
                               ep_profile_get_timeout (profile),
                               ep_profile_get_size_limit (profile));
     }

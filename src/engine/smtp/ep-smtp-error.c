@@ -8,15 +8,30 @@
 
 G_DEFINE_QUARK (ep-smtp-error-quark, ep_smtp_error)
 
+G_DEFINE_ENUM_TYPE (EpSmtpSecurity, ep_smtp_security,
+  G_DEFINE_ENUM_VALUE (EP_SMTP_SECURITY_TLS, "tls"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_SECURITY_STARTTLS, "starttls"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_SECURITY_NONE, "none"))
+
+G_DEFINE_ENUM_TYPE (EpSmtpAuthMechanism, ep_smtp_auth_mechanism,
+  G_DEFINE_ENUM_VALUE (EP_SMTP_AUTH_AUTO, "auto"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_AUTH_PLAIN, "plain"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_AUTH_LOGIN, "login"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_AUTH_CRAM_MD5, "cram-md5"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_AUTH_SCRAM_SHA_1, "scram-sha-1"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_AUTH_SCRAM_SHA_256, "scram-sha-256"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_AUTH_XOAUTH2, "xoauth2"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_AUTH_OAUTHBEARER, "oauthbearer"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_AUTH_NONE, "none"))
+
 static const struct {
   EpSmtpSecurity security;
-  const char *name;
   guint16 port;
-} security_names[] = {
-  { EP_SMTP_SECURITY_TLS, "tls", 465 },           /* RFC 8314 §7.3 submissions */
-  { EP_SMTP_SECURITY_STARTTLS, "starttls", 587 }, /* RFC 6409 submission */
+} security_ports[] = {
+  { EP_SMTP_SECURITY_TLS, 465 },       /* RFC 8314 §7.3 submissions */
+  { EP_SMTP_SECURITY_STARTTLS, 587 },  /* RFC 6409 submission */
   /* Still message submission (RFC 6409 §3.1), only unencrypted: 25 is for relaying. */
-  { EP_SMTP_SECURITY_NONE, "none", 587 },
+  { EP_SMTP_SECURITY_NONE, 587 },
 };
 
 static const struct {
@@ -38,39 +53,39 @@ gboolean
 ep_smtp_security_from_string (const char     *text,
                               EpSmtpSecurity *out_security)
 {
+  g_autoptr(GEnumClass) klass = g_type_class_ref (EP_TYPE_SMTP_SECURITY);
+
   g_return_val_if_fail (out_security != NULL, FALSE);
 
   if (text == NULL)
     return FALSE;
-
-  for (guint i = 0; i < G_N_ELEMENTS (security_names); i++)
+  for (guint i = 0; i < klass->n_values; i++)
     {
-      if (g_ascii_strcasecmp (text, security_names[i].name) == 0)
+      if (g_ascii_strcasecmp (text, klass->values[i].value_nick) == 0)
         {
-          *out_security = security_names[i].security;
+          *out_security = klass->values[i].value;
           return TRUE;
         }
     }
-
   return FALSE;
 }
 
 const char *
 ep_smtp_security_to_string (EpSmtpSecurity security)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (security_names); i++)
-    if (security_names[i].security == security)
-      return security_names[i].name;
+  g_autoptr(GEnumClass) klass = g_type_class_ref (EP_TYPE_SMTP_SECURITY);
+  GEnumValue *value = g_enum_get_value (klass, security);
 
-  g_return_val_if_reached ("starttls");
+  g_return_val_if_fail (value != NULL, "starttls");
+  return value->value_nick;
 }
 
 guint16
 ep_smtp_security_default_port (EpSmtpSecurity security)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (security_names); i++)
-    if (security_names[i].security == security)
-      return security_names[i].port;
+  for (guint i = 0; i < G_N_ELEMENTS (security_ports); i++)
+    if (security_ports[i].security == security)
+      return security_ports[i].port;
 
   g_return_val_if_reached (587);
 }

@@ -39,15 +39,20 @@ typedef enum {
 
 GQuark ep_smtp_error_quark (void);
 
+/* The security of a connection: the engine's, the profiles' and the CLI's one set of modes. The
+ * GType's nicks ("tls", "starttls", "none") are how profiles.ini and the command line spell them. */
 typedef enum {
   EP_SMTP_SECURITY_TLS,       /* implicit TLS, RFC 8314 */
   EP_SMTP_SECURITY_STARTTLS,  /* STARTTLS required, RFC 3207; never opportunistic */
   EP_SMTP_SECURITY_NONE,      /* only when chosen explicitly */
 } EpSmtpSecurity;
 
+/* How to sign in. The GType's nicks ("auto", "plain", "cram-md5", "scram-sha-256", ...) are how
+ * profiles.ini spells them. A profile never holds NONE (a profile without a user name does not
+ * sign in); the CLI's --auth none does. NONE is last so that the others keep the order of the
+ * profile editor's list. */
 typedef enum {
   EP_SMTP_AUTH_AUTO,          /* strongest offered; no AUTH when no credentials are configured */
-  EP_SMTP_AUTH_NONE,
   EP_SMTP_AUTH_PLAIN,
   EP_SMTP_AUTH_LOGIN,
   EP_SMTP_AUTH_CRAM_MD5,
@@ -55,7 +60,13 @@ typedef enum {
   EP_SMTP_AUTH_SCRAM_SHA_256,
   EP_SMTP_AUTH_XOAUTH2,
   EP_SMTP_AUTH_OAUTHBEARER,
+  EP_SMTP_AUTH_NONE,          /* never sign in */
 } EpSmtpAuthMechanism;
+
+#define EP_TYPE_SMTP_SECURITY       (ep_smtp_security_get_type ())
+#define EP_TYPE_SMTP_AUTH_MECHANISM (ep_smtp_auth_mechanism_get_type ())
+GType       ep_smtp_security_get_type          (void) G_GNUC_CONST;
+GType       ep_smtp_auth_mechanism_get_type    (void) G_GNUC_CONST;
 
 /* "tls", "starttls", "none" (case-insensitive). */
 gboolean    ep_smtp_security_from_string       (const char          *text,

@@ -156,24 +156,36 @@ ep_smtp_result_has_refused_recipient (EpSmtpResult *self)
   return FALSE;
 }
 
+G_DEFINE_ENUM_TYPE (EpSmtpOutcome, ep_smtp_outcome,
+  G_DEFINE_ENUM_VALUE (EP_SMTP_OUTCOME_DELIVERED, "delivered"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_OUTCOME_REFUSED, "refused"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_OUTCOME_TEMPORARY, "temporary"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_OUTCOME_UNKNOWN, "unknown"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_OUTCOME_PARTIAL, "partial"))
+
 const char *
 ep_smtp_outcome_to_string (EpSmtpOutcome outcome)
 {
-  switch (outcome)
-    {
-    case EP_SMTP_OUTCOME_DELIVERED:
-      return "delivered";
-    case EP_SMTP_OUTCOME_REFUSED:
-      return "refused";
-    case EP_SMTP_OUTCOME_TEMPORARY:
-      return "temporary";
-    case EP_SMTP_OUTCOME_UNKNOWN:
-      return "unknown";
-    case EP_SMTP_OUTCOME_PARTIAL:
-      return "partial";
-    default:
-      g_return_val_if_reached ("unknown");
-    }
+  g_autoptr(GEnumClass) klass = g_type_class_ref (EP_TYPE_SMTP_OUTCOME);
+  GEnumValue *value = g_enum_get_value (klass, outcome);
+
+  g_return_val_if_fail (value != NULL, "unknown");
+  return value->value_nick;
+}
+
+gboolean
+ep_smtp_outcome_from_string (const char    *text,
+                             EpSmtpOutcome *out_outcome)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (EP_TYPE_SMTP_OUTCOME);
+  GEnumValue *value;
+
+  g_return_val_if_fail (out_outcome != NULL, FALSE);
+
+  if (text == NULL || (value = g_enum_get_value_by_nick (klass, text)) == NULL)
+    return FALSE;
+  *out_outcome = value->value;
+  return TRUE;
 }
 
 const char *

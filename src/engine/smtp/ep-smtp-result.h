@@ -79,7 +79,14 @@ GStrv         ep_smtp_result_dup_recipients_in_state (EpSmtpResult        *self,
 /* Whether any RCPT TO got a 4xx or 5xx reply (a recipient really refused, not a session that
  * failed before or after the recipients). */
 gboolean      ep_smtp_result_has_refused_recipient (EpSmtpResult *self);
+/* The GType's nicks ("delivered", "refused", "temporary", "unknown", "partial") are how the Sent
+ * store and the CLI spell an outcome. */
+#define EP_TYPE_SMTP_OUTCOME (ep_smtp_outcome_get_type ())
+GType         ep_smtp_outcome_get_type     (void) G_GNUC_CONST;
 const char   *ep_smtp_outcome_to_string    (EpSmtpOutcome outcome);
+/* Exactly one of the nicks (case matters, as in a store). */
+gboolean      ep_smtp_outcome_from_string  (const char    *text,
+                                            EpSmtpOutcome *out_outcome);
 const char   *ep_smtp_recipient_state_to_string (EpSmtpRecipientState state);
 
 EpSmtpRecipientResult *ep_smtp_recipient_result_new  (const char *address);

@@ -203,8 +203,8 @@ read_profile (GKeyFile    *keyfile,
   guint64 pinned_port = 0;
   guint64 timeout = EP_PROFILE_DEFAULT_TIMEOUT;
   guint64 size_limit = 0;
-  EpProfileSecurity sec;
-  EpProfileAuth au;
+  int sec;
+  int au;
 
   profile = is_sandbox ? ep_profile_new_sandbox () : ep_profile_new_with_id (id, NULL);
   port = ep_profile_get_port (profile);
@@ -227,13 +227,15 @@ read_profile (GKeyFile    *keyfile,
       !read_number (keyfile, group, KEY_SIZE_LIMIT, 0, G_MAXUINT64, &size_limit, error))
     return NULL;
 
-  if (security != NULL && !ep_profile_security_from_string (security, &sec))
+  if (security != NULL && !ep_store_enum_from_nick (EP_TYPE_SMTP_SECURITY, security, &sec))
     {
       g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
                    _("unknown security “%s” (expected tls, starttls or none)"), security);
       return NULL;
     }
-  if (auth != NULL && !ep_profile_auth_from_string (auth, &au))
+  /* "none" is the CLI's --auth none; a profile without a user name does not sign in. */
+  if (auth != NULL && (!ep_store_enum_from_nick (EP_TYPE_SMTP_AUTH_MECHANISM, auth, &au) ||
+                       au == EP_SMTP_AUTH_NONE))
     {
       g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
                    _("unknown authentication mechanism “%s”"), auth);
@@ -325,11 +327,11 @@ write_profile (GKeyFile  *keyfile,
                 BUILTIN (ep_profile_get_host));
   g_key_file_set_uint64 (keyfile, group, KEY_PORT, ep_profile_get_port (profile));
   g_key_file_set_string (keyfile, group, KEY_SECURITY,
-                         ep_profile_security_to_string (ep_profile_get_security (profile)));
+                         ep_store_enum_to_nick (EP_TYPE_SMTP_SECURITY, ep_profile_get_security (profile)));
   write_string (keyfile, group, KEY_USERNAME, ep_profile_get_username (profile),
                 BUILTIN (ep_profile_get_username));
   g_key_file_set_string (keyfile, group, KEY_AUTH,
-                         ep_profile_auth_to_string (ep_profile_get_auth (profile)));
+                         ep_store_enum_to_nick (EP_TYPE_SMTP_AUTH_MECHANISM, ep_profile_get_auth (profile)));
   write_string (keyfile, group, KEY_PINNED_SHA256, ep_profile_get_pinned_sha256 (profile), NULL);
   if (ep_profile_get_pinned_sha256 (profile) != NULL)
     {

@@ -26,9 +26,9 @@ struct _EpProfile
   char              *sender_address;
   char              *host;
   guint16            port;
-  EpProfileSecurity  security;
+  EpSmtpSecurity     security;
   char              *username;
-  EpProfileAuth      auth;
+  EpSmtpAuthMechanism auth;
   char              *pinned_sha256;
   guint              timeout;
   char              *ehlo_name;
@@ -36,21 +36,6 @@ struct _EpProfile
 };
 
 G_DEFINE_FINAL_TYPE (EpProfile, ep_profile, G_TYPE_OBJECT)
-
-G_DEFINE_ENUM_TYPE (EpProfileSecurity, ep_profile_security,
-  G_DEFINE_ENUM_VALUE (EP_PROFILE_SECURITY_TLS, "tls"),
-  G_DEFINE_ENUM_VALUE (EP_PROFILE_SECURITY_STARTTLS, "starttls"),
-  G_DEFINE_ENUM_VALUE (EP_PROFILE_SECURITY_NONE, "none"))
-
-G_DEFINE_ENUM_TYPE (EpProfileAuth, ep_profile_auth,
-  G_DEFINE_ENUM_VALUE (EP_PROFILE_AUTH_AUTO, "auto"),
-  G_DEFINE_ENUM_VALUE (EP_PROFILE_AUTH_PLAIN, "plain"),
-  G_DEFINE_ENUM_VALUE (EP_PROFILE_AUTH_LOGIN, "login"),
-  G_DEFINE_ENUM_VALUE (EP_PROFILE_AUTH_CRAM_MD5, "cram-md5"),
-  G_DEFINE_ENUM_VALUE (EP_PROFILE_AUTH_SCRAM_SHA_1, "scram-sha-1"),
-  G_DEFINE_ENUM_VALUE (EP_PROFILE_AUTH_SCRAM_SHA_256, "scram-sha-256"),
-  G_DEFINE_ENUM_VALUE (EP_PROFILE_AUTH_XOAUTH2, "xoauth2"),
-  G_DEFINE_ENUM_VALUE (EP_PROFILE_AUTH_OAUTHBEARER, "oauthbearer"))
 
 enum {
   PROP_0,
@@ -72,76 +57,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-static const char *
-enum_to_nick (GType type,
-              int   value)
-{
-  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
-  GEnumValue *ev = g_enum_get_value (klass, value);
-
-  return ev != NULL ? ev->value_nick : NULL;
-}
-
-static gboolean
-enum_from_nick (GType       type,
-                const char *nick,
-                int        *out_value)
-{
-  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
-  GEnumValue *ev;
-
-  if (nick == NULL)
-    return FALSE;
-  ev = g_enum_get_value_by_nick (klass, nick);
-  if (ev == NULL)
-    return FALSE;
-  *out_value = ev->value;
-  return TRUE;
-}
-
-/* The keyfile spelling: "tls", "starttls", "none". */
-const char *
-ep_profile_security_to_string (EpProfileSecurity security)
-{
-  return enum_to_nick (EP_TYPE_PROFILE_SECURITY, security);
-}
-
-gboolean
-ep_profile_security_from_string (const char        *string,
-                                 EpProfileSecurity *out_security)
-{
-  int value;
-
-  g_return_val_if_fail (out_security != NULL, FALSE);
-
-  if (!enum_from_nick (EP_TYPE_PROFILE_SECURITY, string, &value))
-    return FALSE;
-  *out_security = value;
-  return TRUE;
-}
-
-
-/* The keyfile spelling: "auto", "plain", "cram-md5", "scram-sha-256", ... */
-const char *
-ep_profile_auth_to_string (EpProfileAuth auth)
-{
-  return enum_to_nick (EP_TYPE_PROFILE_AUTH, auth);
-}
-
-gboolean
-ep_profile_auth_from_string (const char    *string,
-                             EpProfileAuth *out_auth)
-{
-  int value;
-
-  g_return_val_if_fail (out_auth != NULL, FALSE);
-
-  if (!enum_from_nick (EP_TYPE_PROFILE_AUTH, string, &value))
-    return FALSE;
-  *out_auth = value;
-  return TRUE;
-}
 
 /* Replaces *field, notifying only on a real change; NULL is stored as "" unless nullable. */
 static void
@@ -330,11 +245,11 @@ ep_profile_class_init (EpProfileClass *klass)
   /* 0 only for the Sandbox: its port is chosen when its server starts. */
   properties[PROP_PORT] = g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 587, rw);
   properties[PROP_SECURITY] =
-    g_param_spec_enum ("security", NULL, NULL, EP_TYPE_PROFILE_SECURITY,
-                       EP_PROFILE_SECURITY_STARTTLS, rw);
+    g_param_spec_enum ("security", NULL, NULL, EP_TYPE_SMTP_SECURITY,
+                       EP_SMTP_SECURITY_STARTTLS, rw);
   properties[PROP_USERNAME] = g_param_spec_string ("username", NULL, NULL, "", rw);
   properties[PROP_AUTH] =
-    g_param_spec_enum ("auth", NULL, NULL, EP_TYPE_PROFILE_AUTH, EP_PROFILE_AUTH_AUTO, rw);
+    g_param_spec_enum ("auth", NULL, NULL, EP_TYPE_SMTP_AUTH_MECHANISM, EP_SMTP_AUTH_AUTO, rw);
   /* Set only after the user looked at a certificate and chose to trust it; always for the
    * profile's own server (host and port): changing either forgets it. */
   properties[PROP_PINNED_SHA256] = g_param_spec_string ("pinned-sha256", NULL, NULL, NULL, rw);
@@ -358,9 +273,9 @@ ep_profile_init (EpProfile *self)
   self->sender_address = g_strdup ("");
   self->host = g_strdup ("");
   self->port = 587;
-  self->security = EP_PROFILE_SECURITY_STARTTLS;
+  self->security = EP_SMTP_SECURITY_STARTTLS;
   self->username = g_strdup ("");
-  self->auth = EP_PROFILE_AUTH_AUTO;
+  self->auth = EP_SMTP_AUTH_AUTO;
   self->timeout = EP_PROFILE_DEFAULT_TIMEOUT;
   self->ehlo_name = g_strdup ("");
 }
@@ -402,7 +317,7 @@ ep_profile_new_sandbox (void)
                        "sender-address", "me@sandbox.invalid",  /* RFC 2606 §2: never routed */
                        "host", "127.0.0.1",
                        "port", 0,
-                       "security", EP_PROFILE_SECURITY_STARTTLS,
+                       "security", EP_SMTP_SECURITY_STARTTLS,
                        "username", "sandbox",
                        NULL);
 }
@@ -661,19 +576,19 @@ ep_profile_has_server (EpProfile  *self,
   return host != NULL && g_ascii_strcasecmp (self->host, host) == 0 && self->port == port;
 }
 
-EpProfileSecurity
+EpSmtpSecurity
 ep_profile_get_security (EpProfile *self)
 {
-  g_return_val_if_fail (EP_IS_PROFILE (self), EP_PROFILE_SECURITY_STARTTLS);
+  g_return_val_if_fail (EP_IS_PROFILE (self), EP_SMTP_SECURITY_STARTTLS);
   return self->security;
 }
 
 void
-ep_profile_set_security (EpProfile         *self,
-                         EpProfileSecurity  security)
+ep_profile_set_security (EpProfile      *self,
+                         EpSmtpSecurity  security)
 {
   g_return_if_fail (EP_IS_PROFILE (self));
-  g_return_if_fail (security <= EP_PROFILE_SECURITY_NONE);
+  g_return_if_fail (security <= EP_SMTP_SECURITY_NONE);
 
   if (self->security == security)
     return;
@@ -696,19 +611,20 @@ ep_profile_set_username (EpProfile  *self,
   set_string (self, &self->username, username, FALSE, PROP_USERNAME);
 }
 
-EpProfileAuth
+EpSmtpAuthMechanism
 ep_profile_get_auth (EpProfile *self)
 {
-  g_return_val_if_fail (EP_IS_PROFILE (self), EP_PROFILE_AUTH_AUTO);
+  g_return_val_if_fail (EP_IS_PROFILE (self), EP_SMTP_AUTH_AUTO);
   return self->auth;
 }
 
 void
-ep_profile_set_auth (EpProfile     *self,
-                     EpProfileAuth  auth)
+ep_profile_set_auth (EpProfile           *self,
+                     EpSmtpAuthMechanism  auth)
 {
   g_return_if_fail (EP_IS_PROFILE (self));
-  g_return_if_fail (auth <= EP_PROFILE_AUTH_OAUTHBEARER);
+  /* NONE is the CLI's: a profile without a user name already does not sign in. */
+  g_return_if_fail (auth <= EP_SMTP_AUTH_OAUTHBEARER);
 
   if (self->auth == auth)
     return;
@@ -794,66 +710,6 @@ ep_profile_set_size_limit (EpProfile *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIZE_LIMIT]);
 }
 
-static EpSmtpSecurity
-to_smtp_security (EpProfileSecurity security)
-{
-  switch (security)
-    {
-    case EP_PROFILE_SECURITY_TLS:
-      return EP_SMTP_SECURITY_TLS;
-    case EP_PROFILE_SECURITY_NONE:
-      return EP_SMTP_SECURITY_NONE;
-    case EP_PROFILE_SECURITY_STARTTLS:
-    default:
-      return EP_SMTP_SECURITY_STARTTLS;
-    }
-}
-
-static EpSmtpAuthMechanism
-to_smtp_auth (EpProfileAuth auth)
-{
-  switch (auth)
-    {
-    case EP_PROFILE_AUTH_PLAIN:
-      return EP_SMTP_AUTH_PLAIN;
-    case EP_PROFILE_AUTH_LOGIN:
-      return EP_SMTP_AUTH_LOGIN;
-    case EP_PROFILE_AUTH_CRAM_MD5:
-      return EP_SMTP_AUTH_CRAM_MD5;
-    case EP_PROFILE_AUTH_SCRAM_SHA_1:
-      return EP_SMTP_AUTH_SCRAM_SHA_1;
-    case EP_PROFILE_AUTH_SCRAM_SHA_256:
-      return EP_SMTP_AUTH_SCRAM_SHA_256;
-    case EP_PROFILE_AUTH_XOAUTH2:
-      return EP_SMTP_AUTH_XOAUTH2;
-    case EP_PROFILE_AUTH_OAUTHBEARER:
-      return EP_SMTP_AUTH_OAUTHBEARER;
-    case EP_PROFILE_AUTH_AUTO:
-    default:
-      return EP_SMTP_AUTH_AUTO;
-    }
-}
-
-/* The engine's rules, for the profile's enums: one place decides each. */
-guint16
-ep_profile_security_default_port (EpProfileSecurity security)
-{
-  return ep_smtp_security_default_port (to_smtp_security (security));
-}
-
-gboolean
-ep_profile_security_mismatch (guint16           port,
-                              EpProfileSecurity security)
-{
-  return ep_smtp_port_security_mismatch (port, to_smtp_security (security), NULL);
-}
-
-gboolean
-ep_profile_auth_uses_token (EpProfileAuth auth)
-{
-  return ep_smtp_auth_mechanism_uses_token (to_smtp_auth (auth));
-}
-
 static char *
 dup_or_null (const char *s)
 {
@@ -883,9 +739,9 @@ ep_profile_to_smtp_config (EpProfile  *self,
   g_free (config->host);
   config->host = g_strdup (self->host);
   config->port = self->port;
-  config->security = to_smtp_security (self->security);
+  config->security = self->security;
   config->username = dup_or_null (self->username);
-  config->auth = to_smtp_auth (self->auth);
+  config->auth = self->auth;
   if (ep_smtp_auth_mechanism_uses_token (config->auth))
     config->oauth_token = dup_or_null (password);
   else

@@ -8,48 +8,35 @@
 
 G_BEGIN_DECLS
 
-/* The built-in Sandbox profile's fixed id (issue: "Built-in Sandbox"). */
+/* The built-in Sandbox profile's fixed id. */
 #define EP_PROFILE_SANDBOX_ID "sandbox"
 
 /* Per network operation; the CLI's --timeout has the same default. */
 #define EP_PROFILE_DEFAULT_TIMEOUT 60
 #define EP_PROFILE_MAX_TIMEOUT     3600
 
-typedef enum {
-  EP_PROFILE_SECURITY_TLS,       /* implicit TLS (RFC 8314), usually port 465 */
-  EP_PROFILE_SECURITY_STARTTLS,  /* STARTTLS required, never opportunistic (RFC 3207) */
-  EP_PROFILE_SECURITY_NONE,      /* everything in clear */
-} EpProfileSecurity;
+/* A profile's security and sign-in method are the engine's own enums (EpSmtpSecurity,
+ * EpSmtpAuthMechanism, in ep-smtp-error.h); profiles.ini spells them with their GType nicks. */
 
-typedef enum {
-  EP_PROFILE_AUTH_AUTO,          /* the best mechanism the server offers */
-  EP_PROFILE_AUTH_PLAIN,
-  EP_PROFILE_AUTH_LOGIN,
-  EP_PROFILE_AUTH_CRAM_MD5,
-  EP_PROFILE_AUTH_SCRAM_SHA_1,
-  EP_PROFILE_AUTH_SCRAM_SHA_256,
-  EP_PROFILE_AUTH_XOAUTH2,
-  EP_PROFILE_AUTH_OAUTHBEARER,
-} EpProfileAuth;
-
-#define EP_TYPE_PROFILE_SECURITY (ep_profile_security_get_type ())
-#define EP_TYPE_PROFILE_AUTH     (ep_profile_auth_get_type ())
-GType ep_profile_security_get_type (void) G_GNUC_CONST;
-GType ep_profile_auth_get_type     (void) G_GNUC_CONST;
-
-const char *ep_profile_security_to_string     (EpProfileSecurity  security);
-gboolean    ep_profile_security_from_string   (const char        *string,
-                                               EpProfileSecurity *out_security);
-/* The usual port for @security (as the engine's ep_smtp_security_default_port). */
-guint16     ep_profile_security_default_port  (EpProfileSecurity  security);
-/* @security is wrong for @port (as ep_smtp_port_security_mismatch): STARTTLS on 465, ... */
-gboolean    ep_profile_security_mismatch      (guint16            port,
-                                               EpProfileSecurity  security);
-/* The mechanism signs in with an access token rather than a password. */
-gboolean    ep_profile_auth_uses_token        (EpProfileAuth      auth);
-const char *ep_profile_auth_to_string         (EpProfileAuth      auth);
-gboolean    ep_profile_auth_from_string       (const char        *string,
-                                               EpProfileAuth     *out_auth);
+/* Transitional spellings, for the callers not yet moved to the engine's names. */
+typedef EpSmtpSecurity EpProfileSecurity;
+typedef EpSmtpAuthMechanism EpProfileAuth;
+#define EP_PROFILE_SECURITY_TLS       EP_SMTP_SECURITY_TLS
+#define EP_PROFILE_SECURITY_STARTTLS  EP_SMTP_SECURITY_STARTTLS
+#define EP_PROFILE_SECURITY_NONE      EP_SMTP_SECURITY_NONE
+#define EP_PROFILE_AUTH_AUTO          EP_SMTP_AUTH_AUTO
+#define EP_PROFILE_AUTH_PLAIN         EP_SMTP_AUTH_PLAIN
+#define EP_PROFILE_AUTH_LOGIN         EP_SMTP_AUTH_LOGIN
+#define EP_PROFILE_AUTH_CRAM_MD5      EP_SMTP_AUTH_CRAM_MD5
+#define EP_PROFILE_AUTH_SCRAM_SHA_1   EP_SMTP_AUTH_SCRAM_SHA_1
+#define EP_PROFILE_AUTH_SCRAM_SHA_256 EP_SMTP_AUTH_SCRAM_SHA_256
+#define EP_PROFILE_AUTH_XOAUTH2       EP_SMTP_AUTH_XOAUTH2
+#define EP_PROFILE_AUTH_OAUTHBEARER   EP_SMTP_AUTH_OAUTHBEARER
+#define ep_profile_security_mismatch(port, security) \
+  ep_smtp_port_security_mismatch ((port), (security), NULL)
+#define ep_profile_security_default_port ep_smtp_security_default_port
+#define ep_profile_auth_uses_token ep_smtp_auth_mechanism_uses_token
+#define ep_profile_security_from_string ep_smtp_security_from_string
 
 #define EP_TYPE_PROFILE (ep_profile_get_type ())
 G_DECLARE_FINAL_TYPE (EpProfile, ep_profile, EP, PROFILE, GObject)
@@ -83,15 +70,15 @@ void               ep_profile_set_host           (EpProfile         *self,
 guint16            ep_profile_get_port           (EpProfile         *self);
 void               ep_profile_set_port           (EpProfile         *self,
                                                   guint16            port);
-EpProfileSecurity  ep_profile_get_security       (EpProfile         *self);
+EpSmtpSecurity     ep_profile_get_security       (EpProfile         *self);
 void               ep_profile_set_security       (EpProfile         *self,
-                                                  EpProfileSecurity  security);
+                                                  EpSmtpSecurity     security);
 const char        *ep_profile_get_username       (EpProfile         *self);
 void               ep_profile_set_username       (EpProfile         *self,
                                                   const char        *username);
-EpProfileAuth      ep_profile_get_auth           (EpProfile         *self);
+EpSmtpAuthMechanism ep_profile_get_auth          (EpProfile         *self);
 void               ep_profile_set_auth           (EpProfile         *self,
-                                                  EpProfileAuth      auth);
+                                                  EpSmtpAuthMechanism auth);
 gboolean           ep_profile_has_server         (EpProfile         *self,
                                                   const char        *host,
                                                   guint16            port);

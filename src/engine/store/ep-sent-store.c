@@ -61,38 +61,7 @@ struct _EpSentWriter
   gboolean      done;
 };
 
-G_DEFINE_ENUM_TYPE (EpSentOutcome, ep_sent_outcome,
-  G_DEFINE_ENUM_VALUE (EP_SENT_OUTCOME_DELIVERED, "delivered"),
-  G_DEFINE_ENUM_VALUE (EP_SENT_OUTCOME_REFUSED, "refused"),
-  G_DEFINE_ENUM_VALUE (EP_SENT_OUTCOME_TEMPORARY, "temporary"),
-  G_DEFINE_ENUM_VALUE (EP_SENT_OUTCOME_UNKNOWN, "unknown"),
-  G_DEFINE_ENUM_VALUE (EP_SENT_OUTCOME_PARTIAL, "partial"))
-
 G_DEFINE_BOXED_TYPE (EpSentInfo, ep_sent_info, ep_sent_info_copy, ep_sent_info_free)
-
-const char *
-ep_sent_outcome_to_string (EpSentOutcome outcome)
-{
-  g_autoptr(GEnumClass) klass = g_type_class_ref (EP_TYPE_SENT_OUTCOME);
-  GEnumValue *value = g_enum_get_value (klass, outcome);
-
-  return value != NULL ? value->value_nick : NULL;
-}
-
-gboolean
-ep_sent_outcome_from_string (const char    *string,
-                             EpSentOutcome *out_outcome)
-{
-  g_autoptr(GEnumClass) klass = g_type_class_ref (EP_TYPE_SENT_OUTCOME);
-  GEnumValue *value;
-
-  g_return_val_if_fail (out_outcome != NULL, FALSE);
-
-  if (string == NULL || (value = g_enum_get_value_by_nick (klass, string)) == NULL)
-    return FALSE;
-  *out_outcome = value->value;
-  return TRUE;
-}
 
 EpSentInfo *
 ep_sent_info_new (void)
@@ -103,7 +72,7 @@ ep_sent_info_new (void)
   info->from = g_strdup ("");
   info->recipients = g_new0 (char *, 1);
   info->server = g_strdup ("");
-  info->outcome = EP_SENT_OUTCOME_DELIVERED;
+  info->outcome = EP_SMTP_OUTCOME_DELIVERED;
   return info;
 }
 
@@ -311,7 +280,7 @@ meta_to_data (const EpSentInfo *info,
                               g_strv_length ((char **) recipients));
   g_key_file_set_uint64 (keyfile, META_GROUP, KEY_SIZE, info->size);
   g_key_file_set_string (keyfile, META_GROUP, KEY_SERVER, info->server != NULL ? info->server : "");
-  g_key_file_set_string (keyfile, META_GROUP, KEY_OUTCOME, ep_sent_outcome_to_string (info->outcome));
+  g_key_file_set_string (keyfile, META_GROUP, KEY_OUTCOME, ep_smtp_outcome_to_string (info->outcome));
   if (info->outcome_text != NULL)
     g_key_file_set_string (keyfile, META_GROUP, KEY_OUTCOME_TEXT, info->outcome_text);
   if (info->profile_id != NULL)
@@ -546,7 +515,7 @@ read_entry (const char  *entry_path,
       return NULL;
     }
   outcome = ep_store_keyfile_get_string (keyfile, META_GROUP, KEY_OUTCOME, NULL);
-  if (!ep_sent_outcome_from_string (outcome, &info->outcome))
+  if (!ep_smtp_outcome_from_string (outcome, &info->outcome))
     {
       *error = damaged (entry_path, _("its outcome is missing or unknown"));
       return NULL;

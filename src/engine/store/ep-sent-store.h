@@ -4,22 +4,13 @@
 
 #include <gio/gio.h>
 
+#include "ep-smtp-result.h"
+
 G_BEGIN_DECLS
 
-/* Mirrors the SMTP engine's outcomes; stored as "delivered", "refused", ... */
-typedef enum {
-  EP_SENT_OUTCOME_DELIVERED,
-  EP_SENT_OUTCOME_REFUSED,
-  EP_SENT_OUTCOME_TEMPORARY,
-  EP_SENT_OUTCOME_UNKNOWN,      /* connection lost after the end of data */
-  EP_SENT_OUTCOME_PARTIAL,      /* some recipients have it: see @not_delivered */
-} EpSentOutcome;
-
-#define EP_TYPE_SENT_OUTCOME (ep_sent_outcome_get_type ())
-GType       ep_sent_outcome_get_type    (void) G_GNUC_CONST;
-const char *ep_sent_outcome_to_string   (EpSentOutcome  outcome);
-gboolean    ep_sent_outcome_from_string (const char    *string,
-                                         EpSentOutcome *out_outcome);
+/* Transitional spelling, for the callers not yet moved to the engine's names. */
+#define EP_SENT_OUTCOME_DELIVERED EP_SMTP_OUTCOME_DELIVERED
+#define EP_SENT_OUTCOME_PARTIAL   EP_SMTP_OUTCOME_PARTIAL
 
 /**
  * EpSentInfo:
@@ -43,7 +34,7 @@ typedef struct
   char         **recipients;
   guint64        size;
   char          *server;
-  EpSentOutcome  outcome;
+  EpSmtpOutcome  outcome;
   char          *outcome_text;
   char          *profile_id;
   char         **not_delivered;
