@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ep-test-util.c: small file helpers shared by the store tests. */
+/* ep-test-util.c: helpers shared by the C tests. */
 #include "config.h"
 
 #include <string.h>
@@ -58,4 +58,22 @@ ep_test_list_dir (const char *path)
   g_ptr_array_sort (names, compare_names);
   g_ptr_array_add (names, NULL);
   return g_strjoinv (" ", (char **) names->pdata);
+}
+
+gboolean
+ep_test_under_valgrind (void)
+{
+  const char *preload = g_getenv ("LD_PRELOAD");
+
+  return preload != NULL && strstr (preload, "vgpreload") != NULL;
+}
+
+gint64
+ep_test_slack (gint64 us)
+{
+  if (ep_test_under_valgrind ())
+    return us * 20;
+  if (g_getenv ("EPISTLE_TEST_SLOW") != NULL)
+    return us * 3;
+  return us;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ep-test-util.h: small file helpers shared by the store tests. */
+/* ep-test-util.h: helpers shared by the C tests: files, and elapsed-time bounds that hold under
+ * valgrind and the sanitizers. */
 #pragma once
 
 #include <glib.h>
@@ -13,5 +14,13 @@ void  ep_test_write_file (const char *path,
                           const char *contents);
 /* Every name in @path, sorted, joined by spaces: catches leftover temporaries. */
 char *ep_test_list_dir   (const char *path);
+
+/* valgrind's preload library is in LD_PRELOAD: everything runs many times slower, and children
+ * of g_test_trap_subprocess() would escape it. */
+gboolean ep_test_under_valgrind (void);
+/* An upper bound on elapsed time, stretched under valgrind (×20) and where EPISTLE_TEST_SLOW is
+ * set (×3: the sanitizer setup). Lower bounds are never stretched: a deadline must not fire
+ * early anywhere. */
+gint64   ep_test_slack          (gint64 us);
 
 G_END_DECLS

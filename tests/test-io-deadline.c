@@ -9,24 +9,7 @@
 #include <unistd.h>
 
 #include "ep-io-deadline.h"
-
-/* valgrind's preload library is in LD_PRELOAD: everything runs many times slower there. */
-static gboolean
-under_valgrind (void)
-{
-  const char *preload = g_getenv ("LD_PRELOAD");
-
-  return preload != NULL && strstr (preload, "vgpreload") != NULL;
-}
-
-/* Upper bounds are stretched under sanitizers and valgrind; lower bounds never are. */
-static gint64
-slack (gint64 us)
-{
-  if (under_valgrind ())
-    return us * 20;
-  return g_getenv ("EPISTLE_TEST_SLOW") != NULL ? us * 3 : us;
-}
+#include "ep-test-util.h"
 
 typedef struct {
   GIOStream *ours;
@@ -90,7 +73,7 @@ test_read_deadline (void)
   g_assert_cmpint (n, ==, -1);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   g_assert_cmpint (elapsed, >=, 300 * 1000);
-  g_assert_cmpint (elapsed, <, slack (450 * 1000));
+  g_assert_cmpint (elapsed, <, ep_test_slack (450 * 1000));
   pair_clear (&pair);
 }
 
@@ -130,7 +113,7 @@ test_read_cancelled (void)
                                start + 5 * G_USEC_PER_SEC, cancellable, &error), ==, -1);
   g_thread_join (thread);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpint (g_get_monotonic_time () - start, <, slack (G_USEC_PER_SEC));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, ep_test_slack (G_USEC_PER_SEC));
   g_clear_error (&error);
 
   /* Already cancelled, deadline already past: still the caller's cancellation. */
@@ -153,7 +136,7 @@ test_read_past_deadline (void)
   g_assert_cmpint (ep_io_read (g_io_stream_get_input_stream (pair.ours), buffer, sizeof buffer,
                                start - 1, NULL, &error), ==, -1);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
-  g_assert_cmpint (g_get_monotonic_time () - start, <, slack (100 * 1000));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, ep_test_slack (100 * 1000));
   pair_clear (&pair);
 }
 
@@ -185,7 +168,7 @@ test_handshake_deadline (void)
   elapsed = g_get_monotonic_time () - start;
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   g_assert_cmpint (elapsed, >=, 300 * 1000);
-  g_assert_cmpint (elapsed, <, slack (600 * 1000));
+  g_assert_cmpint (elapsed, <, ep_test_slack (600 * 1000));
   g_clear_object (&tls);
   pair_clear (&pair);
 
@@ -247,7 +230,7 @@ test_output_stream (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   g_assert_cmpuint (written, <, size);
   g_assert_cmpint (elapsed, >=, 500 * 1000);
-  g_assert_cmpint (elapsed, <, slack (1500 * 1000));
+  g_assert_cmpint (elapsed, <, ep_test_slack (1500 * 1000));
   g_clear_error (&error);
 
   /* 2 MiB against a reader taking about 1.6 MB/s: longer than the timeout in all. */

@@ -18,6 +18,7 @@
 
 #include "ep-script-server.h"
 #include "ep-test-certs.h"
+#include "ep-test-util.h"
 
 /*
  * Conventions
@@ -130,28 +131,6 @@ typedef struct
 } Run;
 
 static const Options defaults = { NULL };
-
-/* valgrind runs the whole process under its own loader: children of g_test_trap_subprocess()
- * would escape it, and everything takes many times longer. */
-static gboolean
-under_valgrind (void)
-{
-  const char *preload = g_getenv ("LD_PRELOAD");
-
-  return preload != NULL && strstr (preload, "vgpreload") != NULL;
-}
-
-/* An upper bound on elapsed time, stretched for sanitizers (EPISTLE_TEST_SLOW) and valgrind.
- * Lower bounds are never stretched. */
-static gint64
-slack (gint64 us)
-{
-  if (under_valgrind ())
-    return us * 20;
-  if (g_getenv ("EPISTLE_TEST_SLOW") != NULL)
-    return us * 3;
-  return us;
-}
 
 /* --- templates ------------------------------------------------------------------------------ */
 
@@ -1847,7 +1826,7 @@ test_greeting (gconstpointer data)
   assert_no_auth_no_mail (&run);
   g_assert_false (ep_script_server_received_contains (run.server, "EHLO"));
   /* Bounded: no case waits for the (5 s) timeout. */
-  g_assert_cmpint (run.elapsed_us, <, slack (2500 * 1000));
+  g_assert_cmpint (run.elapsed_us, <, ep_test_slack (2500 * 1000));
   run_clear (&run);
 }
 
@@ -2549,7 +2528,7 @@ test_silence_after_end_of_data (void)
   assert_exact (&run);
   assert_failed (&run, EP_SMTP_ERROR_DELIVERY_UNKNOWN, EP_SMTP_OUTCOME_UNKNOWN);
   g_assert_cmpint (run.elapsed_us, >=, 900 * 1000);
-  g_assert_cmpint (run.elapsed_us, <, slack (3 * G_USEC_PER_SEC));
+  g_assert_cmpint (run.elapsed_us, <, ep_test_slack (3 * G_USEC_PER_SEC));
   run_clear (&run);
 }
 
@@ -2570,7 +2549,7 @@ test_quit_pipelined_after_data (void)
               "EOF\n", &opts);
   assert_exact (&run);
   assert_delivered (&run);
-  g_assert_cmpint (run.elapsed_us, <, slack (2 * G_USEC_PER_SEC));
+  g_assert_cmpint (run.elapsed_us, <, ep_test_slack (2 * G_USEC_PER_SEC));
   run_clear (&run);
 }
 
@@ -2834,7 +2813,7 @@ test_stage (gconstpointer data)
   assert_failed (&run, c->code, c->outcome);
   g_assert_cmpuint (ep_script_server_get_n_bodies (run.server), ==, 0);
   /* Nobody waited for the (5 s) timeout. */
-  g_assert_cmpint (run.elapsed_us, <, slack (2500 * 1000));
+  g_assert_cmpint (run.elapsed_us, <, ep_test_slack (2500 * 1000));
   run_clear (&run);
 }
 
@@ -2904,7 +2883,7 @@ test_stall (gconstpointer data)
   assert_failed (&run, EP_SMTP_ERROR_TIMEOUT, EP_SMTP_OUTCOME_TEMPORARY);
   g_assert_cmpuint (ep_script_server_get_n_bodies (run.server), ==, 0);
   g_assert_cmpint (run.elapsed_us, >=, 900 * 1000);
-  g_assert_cmpint (run.elapsed_us, <, slack (2500 * 1000));
+  g_assert_cmpint (run.elapsed_us, <, ep_test_slack (2500 * 1000));
   run_clear (&run);
 }
 
@@ -2945,7 +2924,7 @@ test_drip_beyond_timeout (void)
   assert_script_ok (&run);
   assert_sent (&run, "");
   assert_failed (&run, EP_SMTP_ERROR_TIMEOUT, EP_SMTP_OUTCOME_TEMPORARY);
-  g_assert_cmpint (run.elapsed_us, <, slack (2 * G_USEC_PER_SEC));
+  g_assert_cmpint (run.elapsed_us, <, ep_test_slack (2 * G_USEC_PER_SEC));
   run_clear (&run);
 }
 
@@ -2959,7 +2938,7 @@ test_endless_line_fast (void)
   run_script (&run, "S! 220 \nFLOOD 10000000: yyyyyyyyyyyyyyyy\nEOF\n", &opts);
   assert_exact (&run);
   assert_failed (&run, EP_SMTP_ERROR_PROTOCOL, EP_SMTP_OUTCOME_REFUSED);
-  g_assert_cmpint (run.elapsed_us, <, slack (900 * 1000));
+  g_assert_cmpint (run.elapsed_us, <, ep_test_slack (900 * 1000));
   run_clear (&run);
 }
 
@@ -3111,7 +3090,7 @@ test_cancel (void)
   assert_exact (&run);
   g_assert_error (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (run.result->outcome, ==, EP_SMTP_OUTCOME_TEMPORARY);
-  g_assert_cmpint (run.elapsed_us, <, slack (900 * 1000));
+  g_assert_cmpint (run.elapsed_us, <, ep_test_slack (900 * 1000));
   run_clear (&run);
 }
 
@@ -3130,7 +3109,7 @@ assert_cut_at_deadline (Run *run)
   g_test_message ("cut after %.3f s", run->elapsed_us / (double) G_USEC_PER_SEC);
   assert_failed (run, EP_SMTP_ERROR_TIMEOUT, EP_SMTP_OUTCOME_TEMPORARY);
   g_assert_cmpint (run->elapsed_us, >=, DRIP_TIMEOUT * G_USEC_PER_SEC - 50 * 1000);
-  g_assert_cmpint (run->elapsed_us, <, slack ((DRIP_TIMEOUT + 1) * G_USEC_PER_SEC));
+  g_assert_cmpint (run->elapsed_us, <, ep_test_slack ((DRIP_TIMEOUT + 1) * G_USEC_PER_SEC));
 }
 
 /* Implicit TLS: the handshake completes, then the greeting record comes a byte every 300 ms. */
@@ -3232,7 +3211,7 @@ test_deadline_tls_body_write_stalls (void)
   assert_failed (&run, EP_SMTP_ERROR_TIMEOUT, EP_SMTP_OUTCOME_TEMPORARY);
   g_assert_cmpint (ep_script_server_get_n_bodies (run.server), ==, 0);
   g_assert_false (ep_script_server_received_contains (run.server, "\r\n.\r\n"));
-  g_assert_cmpint (run.elapsed_us, <, slack ((DRIP_TIMEOUT + 2) * G_USEC_PER_SEC));
+  g_assert_cmpint (run.elapsed_us, <, ep_test_slack ((DRIP_TIMEOUT + 2) * G_USEC_PER_SEC));
   run_clear (&run);
 }
 
@@ -3279,7 +3258,7 @@ test_deadline_cancel_inside_tls (void)
   g_assert_cmpint (run.result->outcome, ==, EP_SMTP_OUTCOME_TEMPORARY);
   /* The session ended soon after the cancellation, inside the dripped record. */
   g_assert_cmpint (c.cancelled_at, >, 0);
-  g_assert_cmpint (start + run.elapsed_us - c.cancelled_at, <, slack (600 * 1000));
+  g_assert_cmpint (start + run.elapsed_us - c.cancelled_at, <, ep_test_slack (600 * 1000));
   run_clear (&run);
 }
 
@@ -3299,7 +3278,7 @@ run_isolated (gconstpointer user_data)
 {
   const Isolated *isolated = user_data;
 
-  if (g_test_subprocess () || under_valgrind ())
+  if (g_test_subprocess () || ep_test_under_valgrind ())
     {
       if (isolated->func != NULL)
         isolated->func ();
