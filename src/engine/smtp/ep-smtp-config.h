@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   char           *host;
-  guint16         port;             /* 0 = the default of @security (465 tls, 587 starttls, 25 none) */
+  guint16         port;             /* 0 = the default of @security (465 tls, 587 starttls and none) */
   EpSmtpSecurity  security;
   char           *username;         /* nullable */
   char           *password;         /* nullable; never logged */
