@@ -6,6 +6,8 @@
 # built-in Sandbox must receive the message with the file byte-identical.
 set -u
 . "$EPISTLE_SRCDIR/tests/ep-tap-lib.sh"
+# The window, the chooser opened and closed, sent, the message received, the app's log.
+plan 6
 shots="${EPISTLE_BUILDDIR}/screenshots"
 mkdir -p "$shots"
 tmp="$EPISTLE_TEST_TMPDIR"
@@ -40,14 +42,14 @@ xdotool key ctrl+l
 sleep 0.3
 xdotool type --delay 5 "$tmp/report.bin"
 sleep 0.3
-import -window root "$shots/keyboard-file-chooser.png" 2>/dev/null
+screenshot "$shots/keyboard-file-chooser.png"
 xdotool key Return
 if wait_gone '^Attach Files$' 10; then ok "Enter in the chooser attaches the typed path"; else nok "Enter in the chooser attaches the typed path"; fi
 sleep 0.7
-import -window root "$shots/keyboard-attached.png" 2>/dev/null && ok "screenshot: $shots/keyboard-attached.png"
+screenshot "$shots/keyboard-attached.png"
 
 xdotool key ctrl+Return
-if wait_for_inbox 10; then ok "Ctrl+Return sent the message"; else nok "Ctrl+Return sent the message"; sed 's/^/# /' "$tmp/app.log"; fi
+if wait_for_inbox 10; then ok "Ctrl+Return sent the message"; else nok "Ctrl+Return sent the message"; diag_file "$tmp/app.log"; fi
 
 eml=$(ls "$inbox"/*.eml 2>/dev/null | head -1)
 if [ -n "$eml" ] && /usr/bin/python3 - "$eml" "$tmp/report.bin" <<'PY'
@@ -66,4 +68,4 @@ else nok "the Sandbox received recipient, subject, body and the file byte-identi
 kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 kill "$notifier" 2>/dev/null; wait "$notifier" 2>/dev/null
 check_app_log "$tmp/app.log"
-echo "1..$n"
+done_testing

@@ -5,6 +5,8 @@
 # built-in Sandbox must receive the PNG byte-identical, and Sent must keep the exact same bytes.
 set -u
 . "$EPISTLE_SRCDIR/tests/ep-tap-lib.sh"
+# Five on the way to the Sandbox; the Inbox window; the app's log.
+plan 7
 shots="${EPISTLE_BUILDDIR}/screenshots"
 mkdir -p "$shots"
 tmp="$EPISTLE_TEST_TMPDIR"
@@ -46,12 +48,12 @@ xdotool type --delay 5 'Here is the picture.'
 drag "$tmp/trip photo.png"
 drag "$tmp/itinerary.txt"
 sleep 0.5
-import -window root "$shots/composer-two-attachments.png" && ok "screenshot: composer with two attachments"
+screenshot "$shots/composer-two-attachments.png"
 
 xdotool key ctrl+Return
-if wait_for_inbox 10; then ok "Ctrl+Return delivered the message to the Sandbox"; else nok "Ctrl+Return delivered the message to the Sandbox"; sed 's/^/# /' "$tmp/app.log"; fi
+if wait_for_inbox 10; then ok "Ctrl+Return delivered the message to the Sandbox"; else nok "Ctrl+Return delivered the message to the Sandbox"; diag_file "$tmp/app.log"; fi
 sleep 1
-import -window root "$shots/message-sent.png" && ok "screenshot: message sent"
+screenshot "$shots/message-sent.png"
 
 eml=$(ls "$inbox"/*.eml 2>/dev/null | head -1)
 if [ -n "$eml" ] && /usr/bin/python3 - "$eml" "$tmp/trip photo.png" "$tmp/itinerary.txt" <<'PY'
@@ -74,7 +76,7 @@ else nok "the Sandbox received the PNG byte-identical, the text file, subject an
 
 copy=$(ls "$sent"/*/message.eml 2>/dev/null | head -1)
 if [ -n "$copy" ] && cmp -s "$copy" "$eml"; then ok "Sent keeps exactly the bytes the server received"
-else nok "Sent keeps exactly the bytes the server received"; ls -R "$sent" 2>&1 | sed 's/^/# /'; fi
+else nok "Sent keeps exactly the bytes the server received"; ls -R "$sent" 2>&1 | diag_file; fi
 
 if ls "$XDG_DATA_HOME/epistle/drafts/"*.ini >/dev/null 2>&1; then nok "the draft is gone after the confirmed send"
 else ok "the draft is gone after the confirmed send"; fi
@@ -85,8 +87,8 @@ gdbus call --session --dest io.github.epistlemail.Epistle --object-path /io/gith
   --method org.gtk.Actions.Activate sandbox-inbox '[]' '{}' >/dev/null
 if wait_window '^Sandbox Inbox$' 10; then ok "the Sandbox Inbox opens"; else nok "the Sandbox Inbox opens"; fi
 sleep 1.5
-import -window root "$shots/sandbox-inbox-received.png" && ok "screenshot: $shots/sandbox-inbox-received.png"
+screenshot "$shots/sandbox-inbox-received.png"
 
 kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 check_app_log "$tmp/app.log"
-echo "1..$n"
+done_testing

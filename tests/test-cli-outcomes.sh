@@ -9,6 +9,10 @@
 set -u
 SCRIPT_SERVER=$1
 . "$EPISTLE_SRCDIR/tests/ep-tap-lib.sh"
+# Per scripted server: its verdict, the exit status, what stderr says and does not say.
+# partial-refused 5, partial-allowed 3, partial-temporary 3, partial-drop 3, unknown 3,
+# partial-unknown 3, raw-pipe 3, starttls-454 5, tls-drip 4.
+plan 32
 tmp="$EPISTLE_TEST_TMPDIR"
 server_pid=""
 
@@ -30,7 +34,7 @@ finish () {
   if [ "$(cat "$tmp/$1.rc" 2>/dev/null)" = 0 ]; then
     ok "$1: the client followed the script"
   else
-    nok "$1: the client followed the script"; sed 's/^/# /' "$tmp/$1.err"
+    nok "$1: the client followed the script"; diag_file "$tmp/$1.err"
   fi
 }
 
@@ -44,15 +48,15 @@ send () {
 }
 
 expect_status () {
-  if [ "$status" -eq "$2" ]; then ok "$1: exit status $2"; else nok "$1: exit status $2 (got $status)"; sed 's/^/# /' "$tmp/$1.stderr"; fi
+  if [ "$status" -eq "$2" ]; then ok "$1: exit status $2"; else nok "$1: exit status $2 (got $status)"; diag_file "$tmp/$1.stderr"; fi
 }
 
 expect_says () {
-  if grep -qF -- "$2" "$tmp/$1.stderr"; then ok "$1: says “$2”"; else nok "$1: says “$2”"; sed 's/^/# /' "$tmp/$1.stderr"; fi
+  if grep -qF -- "$2" "$tmp/$1.stderr"; then ok "$1: says “$2”"; else nok "$1: says “$2”"; diag_file "$tmp/$1.stderr"; fi
 }
 
 expect_not_says () {
-  if grep -qF -- "$2" "$tmp/$1.stderr"; then nok "$1: does not say “$2”"; sed 's/^/# /' "$tmp/$1.stderr"; else ok "$1: does not say “$2”"; fi
+  if grep -qF -- "$2" "$tmp/$1.stderr"; then nok "$1: does not say “$2”"; diag_file "$tmp/$1.stderr"; else ok "$1: does not say “$2”"; fi
 }
 
 OPENING='S: 220 mx.test ESMTP
@@ -233,7 +237,7 @@ limit_ms=4500
 if [ "$elapsed_ms" -lt "$limit_ms" ]; then
   ok "tls-drip: gave up after $elapsed_ms ms (under $limit_ms)"
 else
-  nok "tls-drip: gave up after $elapsed_ms ms (under $limit_ms)"; sed 's/^/# /' "$tmp/tls-drip.stderr"
+  nok "tls-drip: gave up after $elapsed_ms ms (under $limit_ms)"; diag_file "$tmp/tls-drip.stderr"
 fi
 
-echo "1..$n"
+done_testing

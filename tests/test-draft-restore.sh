@@ -3,6 +3,8 @@
 # Nothing typed is lost: type into the real app, kill it hard, start it again: the message is back.
 set -u
 . "$EPISTLE_SRCDIR/tests/ep-tap-lib.sh"
+# The window, the draft saved, kept through kill -9, reopened; the app's logs.
+plan 5
 shots="${EPISTLE_BUILDDIR}/screenshots"
 mkdir -p "$shots"
 drafts="$XDG_DATA_HOME/epistle/drafts"
@@ -33,15 +35,15 @@ if grep -qs 'ann@example.org' "$drafts"/*.ini && grep -qs 'budget.ods' "$drafts"
   ok "after kill -9 the draft holds the recipient and the attachment reference"
 else
   nok "after kill -9 the draft holds the recipient and the attachment reference"
-  cat "$drafts"/*.ini 2>/dev/null | sed 's/^/# /'
+  cat "$drafts"/*.ini 2>/dev/null | diag_file
 fi
 
 "$EPISTLE" >"$EPISTLE_TEST_TMPDIR/app2.log" 2>&1 &
 pid=$!
 if wait_window '^Budget for 2027$' 10; then ok "the next start reopens the message"; else nok "the next start reopens the message"; fi
 sleep 1
-import -window root "$shots/draft-restored.png" 2>/dev/null && ok "screenshot: $shots/draft-restored.png" || nok "screenshot"
+screenshot "$shots/draft-restored.png"
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 check_app_log "$EPISTLE_TEST_TMPDIR"/app*.log
-echo "1..$n"
+done_testing

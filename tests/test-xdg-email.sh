@@ -5,6 +5,8 @@
 # offered until the user says Attach (Alt+A); then Ctrl+Return sends it to the Sandbox.
 set -u
 . "$EPISTLE_SRCDIR/tests/ep-tap-lib.sh"
+# The handler registered, the window opened, the file sent.
+plan 3
 tmp="$EPISTLE_TEST_TMPDIR"
 apps="$XDG_DATA_HOME/applications"
 inbox="$XDG_DATA_HOME/epistle/sandbox/inbox"
@@ -27,9 +29,9 @@ printf 'quarterly figures\n' > "$tmp/figures.csv"
 # xdg-email starts Epistle itself (it becomes the running instance) and waits for it.
 xdg-email --subject 'Figures via xdg-email' --attach "$tmp/figures.csv" 'cfo@example.org' >"$tmp/xdg.log" 2>&1 &
 xdg=$!
-if wait_window '^Figures via xdg-email$' 10; then ok "xdg-email opens a prefilled compose window"; else nok "xdg-email opens a prefilled compose window"; sed 's/^/# /' "$tmp/xdg.log"; fi
+if wait_window '^Figures via xdg-email$' 10; then ok "xdg-email opens a prefilled compose window"; else nok "xdg-email opens a prefilled compose window"; diag_file "$tmp/xdg.log"; fi
 sleep 0.5
-import -window root "$EPISTLE_BUILDDIR/screenshots/mailto-offer.png" 2>/dev/null
+screenshot "$EPISTLE_BUILDDIR/screenshots/mailto-offer.png"
 
 wid=$(xdotool search --onlyvisible --name '^Figures via xdg-email$' | head -1)
 pid=$(xdotool getwindowpid "$wid")
@@ -49,4 +51,4 @@ else
 fi
 [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
 wait "$xdg" 2>/dev/null
-echo "1..$n"
+done_testing
