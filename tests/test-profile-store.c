@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "ep-atomic-file.h"
+#include "ep-enum.h"
 #include "ep-profile-store.h"
 #include "ep-smtp-config.h"
 #include "ep-store-error.h"
@@ -1231,16 +1232,16 @@ test_profile_enums (void)
   EpSmtpSecurity security;
   int value;
 
-  g_assert_cmpstr (ep_store_enum_to_nick (EP_TYPE_SMTP_SECURITY, EP_SMTP_SECURITY_TLS), ==, "tls");
-  g_assert_cmpstr (ep_store_enum_to_nick (EP_TYPE_SMTP_SECURITY, EP_SMTP_SECURITY_STARTTLS), ==, "starttls");
-  g_assert_cmpstr (ep_store_enum_to_nick (EP_TYPE_SMTP_SECURITY, EP_SMTP_SECURITY_NONE), ==, "none");
+  g_assert_cmpstr (ep_enum_to_nick (EP_TYPE_SMTP_SECURITY, EP_SMTP_SECURITY_TLS), ==, "tls");
+  g_assert_cmpstr (ep_enum_to_nick (EP_TYPE_SMTP_SECURITY, EP_SMTP_SECURITY_STARTTLS), ==, "starttls");
+  g_assert_cmpstr (ep_enum_to_nick (EP_TYPE_SMTP_SECURITY, EP_SMTP_SECURITY_NONE), ==, "none");
   for (int s = EP_SMTP_SECURITY_TLS; s <= EP_SMTP_SECURITY_NONE; s++)
-    g_assert_cmpstr (ep_smtp_security_to_string (s), ==, ep_store_enum_to_nick (EP_TYPE_SMTP_SECURITY, s));
+    g_assert_cmpstr (ep_smtp_security_to_string (s), ==, ep_enum_to_nick (EP_TYPE_SMTP_SECURITY, s));
   g_assert_true (ep_smtp_security_from_string ("none", &security));
   g_assert_cmpint (security, ==, EP_SMTP_SECURITY_NONE);
   g_assert_false (ep_smtp_security_from_string ("ssl", &security));
   /* A store reads exactly the nick; the command line forgives case. */
-  g_assert_false (ep_store_enum_from_nick (EP_TYPE_SMTP_SECURITY, "TLS", &value));
+  g_assert_false (ep_enum_from_nick (EP_TYPE_SMTP_SECURITY, "TLS", FALSE, &value));
   g_assert_true (ep_smtp_security_from_string ("TLS", &security));
 
   g_assert_cmpuint (ep_smtp_security_default_port (EP_SMTP_SECURITY_TLS), ==, 465);
@@ -1268,12 +1269,12 @@ test_profile_enums (void)
   g_assert_false (ep_smtp_auth_mechanism_uses_token (EP_SMTP_AUTH_SCRAM_SHA_256));
   g_assert_false (ep_smtp_auth_mechanism_uses_token (EP_SMTP_AUTH_AUTO));
 
-  g_assert_cmpstr (ep_store_enum_to_nick (EP_TYPE_SMTP_AUTH_MECHANISM, EP_SMTP_AUTH_CRAM_MD5), ==, "cram-md5");
-  g_assert_cmpstr (ep_store_enum_to_nick (EP_TYPE_SMTP_AUTH_MECHANISM, EP_SMTP_AUTH_SCRAM_SHA_1), ==, "scram-sha-1");
-  g_assert_cmpstr (ep_store_enum_to_nick (EP_TYPE_SMTP_AUTH_MECHANISM, EP_SMTP_AUTH_OAUTHBEARER), ==, "oauthbearer");
-  g_assert_true (ep_store_enum_from_nick (EP_TYPE_SMTP_AUTH_MECHANISM, "xoauth2", &value));
+  g_assert_cmpstr (ep_enum_to_nick (EP_TYPE_SMTP_AUTH_MECHANISM, EP_SMTP_AUTH_CRAM_MD5), ==, "cram-md5");
+  g_assert_cmpstr (ep_enum_to_nick (EP_TYPE_SMTP_AUTH_MECHANISM, EP_SMTP_AUTH_SCRAM_SHA_1), ==, "scram-sha-1");
+  g_assert_cmpstr (ep_enum_to_nick (EP_TYPE_SMTP_AUTH_MECHANISM, EP_SMTP_AUTH_OAUTHBEARER), ==, "oauthbearer");
+  g_assert_true (ep_enum_from_nick (EP_TYPE_SMTP_AUTH_MECHANISM, "xoauth2", FALSE, &value));
   g_assert_cmpint (value, ==, EP_SMTP_AUTH_XOAUTH2);
-  g_assert_false (ep_store_enum_from_nick (EP_TYPE_SMTP_AUTH_MECHANISM, "gssapi", &value));
+  g_assert_false (ep_enum_from_nick (EP_TYPE_SMTP_AUTH_MECHANISM, "gssapi", FALSE, &value));
   /* The profile's mechanism is the session's, unchanged. */
   for (int m = EP_SMTP_AUTH_AUTO; m <= EP_SMTP_AUTH_OAUTHBEARER; m++)
     {

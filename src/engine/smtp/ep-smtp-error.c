@@ -4,6 +4,7 @@
 
 #include <gio/gio.h>
 
+#include "ep-enum.h"
 #include "ep-smtp-error.h"
 
 G_DEFINE_QUARK (ep-smtp-error-quark, ep_smtp_error)
@@ -53,31 +54,23 @@ gboolean
 ep_smtp_security_from_string (const char     *text,
                               EpSmtpSecurity *out_security)
 {
-  g_autoptr(GEnumClass) klass = g_type_class_ref (EP_TYPE_SMTP_SECURITY);
+  int value;
 
   g_return_val_if_fail (out_security != NULL, FALSE);
 
-  if (text == NULL)
+  if (!ep_enum_from_nick (EP_TYPE_SMTP_SECURITY, text, TRUE, &value))
     return FALSE;
-  for (guint i = 0; i < klass->n_values; i++)
-    {
-      if (g_ascii_strcasecmp (text, klass->values[i].value_nick) == 0)
-        {
-          *out_security = klass->values[i].value;
-          return TRUE;
-        }
-    }
-  return FALSE;
+  *out_security = value;
+  return TRUE;
 }
 
 const char *
 ep_smtp_security_to_string (EpSmtpSecurity security)
 {
-  g_autoptr(GEnumClass) klass = g_type_class_ref (EP_TYPE_SMTP_SECURITY);
-  GEnumValue *value = g_enum_get_value (klass, security);
+  const char *nick = ep_enum_to_nick (EP_TYPE_SMTP_SECURITY, security);
 
-  g_return_val_if_fail (value != NULL, "starttls");
-  return value->value_nick;
+  g_return_val_if_fail (nick != NULL, "starttls");
+  return nick;
 }
 
 guint16

@@ -2,6 +2,7 @@
 /* ep-smtp-result.c: the refcounted outcome of a session. */
 #include "config.h"
 
+#include "ep-enum.h"
 #include "ep-smtp-result.h"
 
 G_DEFINE_BOXED_TYPE (EpSmtpResult, ep_smtp_result, ep_smtp_result_ref, ep_smtp_result_unref)
@@ -166,25 +167,23 @@ G_DEFINE_ENUM_TYPE (EpSmtpOutcome, ep_smtp_outcome,
 const char *
 ep_smtp_outcome_to_string (EpSmtpOutcome outcome)
 {
-  g_autoptr(GEnumClass) klass = g_type_class_ref (EP_TYPE_SMTP_OUTCOME);
-  GEnumValue *value = g_enum_get_value (klass, outcome);
+  const char *nick = ep_enum_to_nick (EP_TYPE_SMTP_OUTCOME, outcome);
 
-  g_return_val_if_fail (value != NULL, "unknown");
-  return value->value_nick;
+  g_return_val_if_fail (nick != NULL, "unknown");
+  return nick;
 }
 
 gboolean
 ep_smtp_outcome_from_string (const char    *text,
                              EpSmtpOutcome *out_outcome)
 {
-  g_autoptr(GEnumClass) klass = g_type_class_ref (EP_TYPE_SMTP_OUTCOME);
-  GEnumValue *value;
+  int value;
 
   g_return_val_if_fail (out_outcome != NULL, FALSE);
 
-  if (text == NULL || (value = g_enum_get_value_by_nick (klass, text)) == NULL)
+  if (!ep_enum_from_nick (EP_TYPE_SMTP_OUTCOME, text, FALSE, &value))
     return FALSE;
-  *out_outcome = value->value;
+  *out_outcome = value;
   return TRUE;
 }
 

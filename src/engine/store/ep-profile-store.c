@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ep-atomic-file.h"
+#include "ep-enum.h"
 #include "ep-profile-store.h"
 #include "ep-store-error.h"
 #include "ep-store-util.h"
@@ -227,14 +228,14 @@ read_profile (GKeyFile    *keyfile,
       !read_number (keyfile, group, KEY_SIZE_LIMIT, 0, G_MAXUINT64, &size_limit, error))
     return NULL;
 
-  if (security != NULL && !ep_store_enum_from_nick (EP_TYPE_SMTP_SECURITY, security, &sec))
+  if (security != NULL && !ep_enum_from_nick (EP_TYPE_SMTP_SECURITY, security, FALSE, &sec))
     {
       g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
                    _("unknown security “%s” (expected tls, starttls or none)"), security);
       return NULL;
     }
   /* "none" is the CLI's --auth none; a profile without a user name does not sign in. */
-  if (auth != NULL && (!ep_store_enum_from_nick (EP_TYPE_SMTP_AUTH_MECHANISM, auth, &au) ||
+  if (auth != NULL && (!ep_enum_from_nick (EP_TYPE_SMTP_AUTH_MECHANISM, auth, FALSE, &au) ||
                        au == EP_SMTP_AUTH_NONE))
     {
       g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
@@ -327,11 +328,11 @@ write_profile (GKeyFile  *keyfile,
                 BUILTIN (ep_profile_get_host));
   g_key_file_set_uint64 (keyfile, group, KEY_PORT, ep_profile_get_port (profile));
   g_key_file_set_string (keyfile, group, KEY_SECURITY,
-                         ep_store_enum_to_nick (EP_TYPE_SMTP_SECURITY, ep_profile_get_security (profile)));
+                         ep_enum_to_nick (EP_TYPE_SMTP_SECURITY, ep_profile_get_security (profile)));
   write_string (keyfile, group, KEY_USERNAME, ep_profile_get_username (profile),
                 BUILTIN (ep_profile_get_username));
   g_key_file_set_string (keyfile, group, KEY_AUTH,
-                         ep_store_enum_to_nick (EP_TYPE_SMTP_AUTH_MECHANISM, ep_profile_get_auth (profile)));
+                         ep_enum_to_nick (EP_TYPE_SMTP_AUTH_MECHANISM, ep_profile_get_auth (profile)));
   write_string (keyfile, group, KEY_PINNED_SHA256, ep_profile_get_pinned_sha256 (profile), NULL);
   if (ep_profile_get_pinned_sha256 (profile) != NULL)
     {

@@ -483,29 +483,3 @@ ep_store_without_period (const char *message)
     len--;
   return g_strndup (message, len);
 }
-
-const char *
-ep_store_enum_to_nick (GType type,
-                       int   value)
-{
-  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
-  GEnumValue *ev = g_enum_get_value (klass, value);
-
-  return ev != NULL ? ev->value_nick : NULL;
-}
-
-gboolean
-ep_store_enum_from_nick (GType       type,
-                         const char *nick,
-                         int        *out_value)
-{
-  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
-  GEnumValue *ev;
-
-  g_return_val_if_fail (out_value != NULL, FALSE);
-
-  if (nick == NULL || (ev = g_enum_get_value_by_nick (klass, nick)) == NULL)
-    return FALSE;
-  *out_value = ev->value;
-  return TRUE;
-}

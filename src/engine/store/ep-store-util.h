@@ -2,7 +2,7 @@
 /* ep-store-util.h: helpers shared by the stores (profiles, drafts, Sent, the Sandbox inbox). */
 #pragma once
 
-#include <glib-object.h>
+#include <glib.h>
 
 G_BEGIN_DECLS
 
@@ -27,12 +27,6 @@ char    **ep_store_keyfile_get_string_list (GKeyFile    *keyfile,
                                             const char  *key,
                                             GError     **error);
 char     *ep_store_without_period     (const char  *message);
-/* How a store spells an enum value: the nick of @type's value; exactly a nick when read back. */
-const char *ep_store_enum_to_nick     (GType        type,
-                                       int          value);
-gboolean  ep_store_enum_from_nick     (GType        type,
-                                       const char  *nick,
-                                       int         *out_value);
 char     *ep_store_format_date        (GDateTime   *date);
 GDateTime *ep_store_parse_date        (const char  *text);
 
