@@ -127,6 +127,41 @@ ep_draft_store_get_path (EpDraftStore *self,
   return g_build_filename (self->dir, name, NULL);
 }
 
+/* The file of draft @id, or an error when @id is not a draft's id (from a caller). */
+static char *
+dup_checked_path (EpDraftStore  *self,
+                  const char    *id,
+                  GError       **error)
+{
+  if (!ep_draft_id_is_valid (id))
+    {
+      g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                           _("The draft’s id is not valid"));
+      return NULL;
+    }
+  return ep_draft_store_get_path (self, id);
+}
+
+/* The id of the next draft file in the drafts folder @dir; NULL at the end. Hidden names are
+ * atomic-write temporaries, and other files are not ours. */
+static char *
+dup_next_draft_id (GDir *dir)
+{
+  const char *name;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *id = NULL;
+
+      if (name[0] == '.' || !g_str_has_suffix (name, DRAFT_SUFFIX))
+        continue;
+      id = g_strndup (name, strlen (name) - strlen (DRAFT_SUFFIX));
+      if (ep_draft_id_is_valid (id))
+        return g_steal_pointer (&id);
+    }
+  return NULL;
+}
+
 /* Must be called with the lock held. */
 static guint64
 next_generation_locked (EpDraftStore *self)
@@ -540,13 +575,9 @@ ep_draft_store_load (EpDraftStore  *self,
 
   g_return_val_if_fail (EP_IS_DRAFT_STORE (self), NULL);
 
-  if (!ep_draft_id_is_valid (id))
-    {
-      g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
-                           _("The draft’s id is not valid"));
-      return NULL;
-    }
-  path = ep_draft_store_get_path (self, id);
+  path = dup_checked_path (self, id, error);
+  if (path == NULL)
+    return NULL;
 
   if (ep_store_load_keyfile (keyfile, path, &local_error))
     draft = draft_from_keyfile (keyfile, id, path, &local_error);
@@ -591,7 +622,6 @@ ep_draft_store_list (EpDraftStore  *self,
   g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GDir) dir = NULL;
-  const char *name;
 
   g_return_val_if_fail (EP_IS_DRAFT_STORE (self), NULL);
 
@@ -614,19 +644,14 @@ ep_draft_store_list (EpDraftStore  *self,
       return NULL;
     }
 
-  while ((name = g_dir_read_name (dir)) != NULL)
+  for (;;)
     {
-      g_autofree char *id = NULL;
+      g_autofree char *id = dup_next_draft_id (dir);
       GError *draft_error = NULL;
       EpDraft *draft;
 
-      /* Hidden names are atomic-write temporaries; other files are not ours. */
-      if (name[0] == '.' || !g_str_has_suffix (name, DRAFT_SUFFIX))
-        continue;
-      id = g_strndup (name, strlen (name) - strlen (DRAFT_SUFFIX));
-      if (!ep_draft_id_is_valid (id))
-        continue;
-
+      if (id == NULL)
+        break;
       draft = ep_draft_store_load (self, id, &draft_error);
       if (draft != NULL)
         g_ptr_array_add (drafts, draft);
@@ -662,13 +687,9 @@ ep_draft_store_delete (EpDraftStore  *self,
 
   g_return_val_if_fail (EP_IS_DRAFT_STORE (self), FALSE);
 
-  if (!ep_draft_id_is_valid (id))
-    {
-      g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
-                           _("The draft’s id is not valid"));
-      return FALSE;
-    }
-  path = ep_draft_store_get_path (self, id);
+  path = dup_checked_path (self, id, error);
+  if (path == NULL)
+    return FALSE;
 
   locker = g_mutex_locker_new (&self->lock);
   record_generation_locked (self, id, next_generation_locked (self));
@@ -703,7 +724,6 @@ ep_draft_store_dup_attachment_uris (EpDraftStore  *self,
   g_autoptr(GHashTable) uris = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GDir) dir = NULL;
-  const char *name;
 
   g_return_val_if_fail (EP_IS_DRAFT_STORE (self), NULL);
 
@@ -716,21 +736,18 @@ ep_draft_store_dup_attachment_uris (EpDraftStore  *self,
       return NULL;
     }
 
-  while ((name = g_dir_read_name (dir)) != NULL)
+  for (;;)
     {
+      g_autofree char *id = dup_next_draft_id (dir);
       g_autoptr(GKeyFile) keyfile = g_key_file_new ();
-      g_autofree char *id = NULL;
       g_autofree char *path = NULL;
       g_auto(GStrv) groups = NULL;
 
-      /* The same names as ep_draft_store_list() reads. */
-      if (name[0] == '.' || !g_str_has_suffix (name, DRAFT_SUFFIX))
+      if (id == NULL)
+        break;
+      if (g_strcmp0 (id, except_id) == 0)
         continue;
-      id = g_strndup (name, strlen (name) - strlen (DRAFT_SUFFIX));
-      if (!ep_draft_id_is_valid (id) || g_strcmp0 (id, except_id) == 0)
-        continue;
-
-      path = g_build_filename (self->dir, name, NULL);
+      path = ep_draft_store_get_path (self, id);
       if (!ep_store_load_keyfile (keyfile, path, &local_error))
         {
           if (g_error_matches (local_error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND))
