@@ -208,6 +208,7 @@ test_list_with_damage (void)
   g_autofree char *bad_escape = g_build_filename (dir, "bad-escape.ini", NULL);
   g_autofree char *future = g_build_filename (dir, "future.ini", NULL);
   g_autofree char *foreign = g_build_filename (dir, "notes.txt", NULL);
+  g_autofree char *temporary = g_build_filename (dir, ".half-written.ini", NULL);
   g_autofree char *aside = NULL;
   g_autofree char *aside_contents = NULL;
   const char *utf8_contents = "[Draft]\nformat=1\nsubject=ok\nbody=caf\xe9 latin-1\n";
@@ -229,6 +230,8 @@ test_list_with_damage (void)
   ep_test_write_file (bad_escape, "[Draft]\nformat=1\nsubject=\\x\\\nbody=kept\n");
   ep_test_write_file (future, "[Draft]\nformat=7\nsubject=from the future\n");
   ep_test_write_file (foreign, "not a draft at all");
+  /* An atomic write's temporary: neither a draft nor a problem, and not moved aside. */
+  ep_test_write_file (temporary, "[Draft\n");
 
   drafts = ep_draft_store_list (store, &problems, &error);
   g_assert_no_error (error);
@@ -266,6 +269,7 @@ test_list_with_damage (void)
   g_assert_cmpstr (aside_contents, ==, utf8_contents);
   g_assert_true (g_file_test (future, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (foreign, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (temporary, G_FILE_TEST_EXISTS));
 
   /* Listing again: the moved-aside files are no longer drafts. */
   g_clear_pointer (&drafts, g_ptr_array_unref);
@@ -487,6 +491,7 @@ test_attachment_uris (void)
   g_autoptr(GHashTable) uris = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *damaged = g_build_filename (dir, "damaged.ini", NULL);
+  g_autofree char *temporary = g_build_filename (dir, ".half-written.ini", NULL);
 
   uris = ep_draft_store_dup_attachment_uris (no_store, NULL, &error);
   g_assert_no_error (error);
@@ -519,6 +524,14 @@ test_attachment_uris (void)
   g_assert_null (ep_draft_store_dup_attachment_uris (store, NULL, &error));
   g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT);
   g_assert_true (g_file_test (damaged, G_FILE_TEST_EXISTS));
+
+  /* The same names are read as by the list: a hidden temporary is not a draft. */
+  g_clear_error (&error);
+  g_assert_cmpint (g_unlink (damaged), ==, 0);
+  ep_test_write_file (temporary, "[Attachment 1\nuri=file:///tmp/e.png\n");
+  uris = ep_draft_store_dup_attachment_uris (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (uris), ==, 3);
 }
 
 int
