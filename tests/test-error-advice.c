@@ -37,9 +37,9 @@ advice_clear (Advice *advice)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Advice, advice_clear)
 
 static EpProfile *
-profile_for (const char        *host,
-             guint16            port,
-             EpProfileSecurity  security)
+profile_for (const char     *host,
+             guint16         port,
+             EpSmtpSecurity  security)
 {
   EpProfile *profile = ep_profile_new ("Test");
 
@@ -71,7 +71,7 @@ describe (Advice               *advice,
 static void
 test_every_error_has_a_heading (void)
 {
-  g_autoptr(EpProfile) profile = profile_for ("smtp.example.org", 587, EP_PROFILE_SECURITY_STARTTLS);
+  g_autoptr(EpProfile) profile = profile_for ("smtp.example.org", 587, EP_SMTP_SECURITY_STARTTLS);
   struct {
     GQuark domain;
     int    last_code;
@@ -126,23 +126,23 @@ static void
 test_port_security_mismatch (void)
 {
   struct {
-    guint16            port;
-    EpProfileSecurity  security;
-    EpSmtpError        code;
-    const char        *says;     /* NULL: the row's usual text, naming no port */
+    guint16         port;
+    EpSmtpSecurity  security;
+    EpSmtpError     code;
+    const char     *says;     /* NULL: the row's usual text, naming no port */
   } cases[] = {
-    { 465, EP_PROFILE_SECURITY_STARTTLS, EP_SMTP_ERROR_TLS, PORT_465_STARTTLS },
-    { 465, EP_PROFILE_SECURITY_STARTTLS, EP_SMTP_ERROR_STARTTLS_UNAVAILABLE, PORT_465_STARTTLS },
-    { 465, EP_PROFILE_SECURITY_STARTTLS, EP_SMTP_ERROR_TIMEOUT, PORT_465_STARTTLS },
-    { 587, EP_PROFILE_SECURITY_TLS, EP_SMTP_ERROR_TLS, PORT_587_TLS },
-    { 587, EP_PROFILE_SECURITY_TLS, EP_SMTP_ERROR_TIMEOUT, PORT_587_TLS },
-    { 465, EP_PROFILE_SECURITY_NONE, EP_SMTP_ERROR_TIMEOUT, PORT_465_NONE },
+    { 465, EP_SMTP_SECURITY_STARTTLS, EP_SMTP_ERROR_TLS, PORT_465_STARTTLS },
+    { 465, EP_SMTP_SECURITY_STARTTLS, EP_SMTP_ERROR_STARTTLS_UNAVAILABLE, PORT_465_STARTTLS },
+    { 465, EP_SMTP_SECURITY_STARTTLS, EP_SMTP_ERROR_TIMEOUT, PORT_465_STARTTLS },
+    { 587, EP_SMTP_SECURITY_TLS, EP_SMTP_ERROR_TLS, PORT_587_TLS },
+    { 587, EP_SMTP_SECURITY_TLS, EP_SMTP_ERROR_TIMEOUT, PORT_587_TLS },
+    { 465, EP_SMTP_SECURITY_NONE, EP_SMTP_ERROR_TIMEOUT, PORT_465_NONE },
     /* The right mode, or a port without a fixed one: nothing about ports. */
-    { 465, EP_PROFILE_SECURITY_TLS, EP_SMTP_ERROR_TLS, NULL },
-    { 587, EP_PROFILE_SECURITY_STARTTLS, EP_SMTP_ERROR_STARTTLS_UNAVAILABLE, NULL },
-    { 587, EP_PROFILE_SECURITY_NONE, EP_SMTP_ERROR_TIMEOUT, NULL },
-    { 25, EP_PROFILE_SECURITY_TLS, EP_SMTP_ERROR_TLS, NULL },
-    { 2525, EP_PROFILE_SECURITY_STARTTLS, EP_SMTP_ERROR_STARTTLS_UNAVAILABLE, NULL },
+    { 465, EP_SMTP_SECURITY_TLS, EP_SMTP_ERROR_TLS, NULL },
+    { 587, EP_SMTP_SECURITY_STARTTLS, EP_SMTP_ERROR_STARTTLS_UNAVAILABLE, NULL },
+    { 587, EP_SMTP_SECURITY_NONE, EP_SMTP_ERROR_TIMEOUT, NULL },
+    { 25, EP_SMTP_SECURITY_TLS, EP_SMTP_ERROR_TLS, NULL },
+    { 2525, EP_SMTP_SECURITY_STARTTLS, EP_SMTP_ERROR_STARTTLS_UNAVAILABLE, NULL },
   };
   g_auto(Advice) advice = { 0 };
 
@@ -164,7 +164,7 @@ test_port_security_mismatch (void)
   /* Without TLS on 587 or 465's mode right, the handshake advice is the general one. */
   for (guint c = 0; c < G_N_ELEMENTS (contexts); c++)
     {
-      g_autoptr(EpProfile) profile = profile_for ("smtp.example.org", 465, EP_PROFILE_SECURITY_TLS);
+      g_autoptr(EpProfile) profile = profile_for ("smtp.example.org", 465, EP_SMTP_SECURITY_TLS);
 
       describe (&advice, EP_SMTP_ERROR, EP_SMTP_ERROR_TLS, contexts[c], profile, NULL);
       g_assert_cmpstr (advice.suggestion, ==,
@@ -185,7 +185,7 @@ test_loopback_connect (void)
     {
       for (guint i = 0; i < G_N_ELEMENTS (local); i++)
         {
-          g_autoptr(EpProfile) profile = profile_for (local[i], 1025, EP_PROFILE_SECURITY_STARTTLS);
+          g_autoptr(EpProfile) profile = profile_for (local[i], 1025, EP_SMTP_SECURITY_STARTTLS);
 
           describe (&advice, EP_SMTP_ERROR, EP_SMTP_ERROR_CONNECT, contexts[c], profile, NULL);
           g_assert_cmpstr (advice.heading, ==, "Could Not Reach the Server");
@@ -193,7 +193,7 @@ test_loopback_connect (void)
         }
       for (guint i = 0; i < G_N_ELEMENTS (remote); i++)
         {
-          g_autoptr(EpProfile) profile = profile_for (remote[i], 587, EP_PROFILE_SECURITY_STARTTLS);
+          g_autoptr(EpProfile) profile = profile_for (remote[i], 587, EP_SMTP_SECURITY_STARTTLS);
 
           describe (&advice, EP_SMTP_ERROR, EP_SMTP_ERROR_CONNECT, contexts[c], profile, NULL);
           g_assert_cmpstr (advice.heading, ==, "Could Not Reach the Server");
@@ -209,7 +209,7 @@ test_loopback_connect (void)
 static void
 test_offered_mechanisms (void)
 {
-  g_autoptr(EpProfile) profile = profile_for ("smtp.example.org", 587, EP_PROFILE_SECURITY_STARTTLS);
+  g_autoptr(EpProfile) profile = profile_for ("smtp.example.org", 587, EP_SMTP_SECURITY_STARTTLS);
   g_autoptr(EpSmtpResult) offered = ep_smtp_result_new (NULL);
   g_autoptr(EpSmtpResult) none = ep_smtp_result_new (NULL);
   const char *mechs[] = { "SCRAM-SHA-256", "PLAIN", "LOGIN", NULL };
@@ -245,7 +245,7 @@ test_offered_mechanisms (void)
 static void
 test_delivery_unknown (void)
 {
-  g_autoptr(EpProfile) profile = profile_for ("smtp.example.org", 587, EP_PROFILE_SECURITY_STARTTLS);
+  g_autoptr(EpProfile) profile = profile_for ("smtp.example.org", 587, EP_SMTP_SECURITY_STARTTLS);
   g_auto(Advice) advice = { 0 };
 
   describe (&advice, EP_SMTP_ERROR, EP_SMTP_ERROR_DELIVERY_UNKNOWN, EP_ERROR_ADVICE_SENDING, profile, NULL);
@@ -268,7 +268,7 @@ test_shared_wording (void)
   EpSmtpError shared[] = { EP_SMTP_ERROR_AUTH_FAILED, EP_SMTP_ERROR_TLS, EP_SMTP_ERROR_STARTTLS_UNAVAILABLE,
                            EP_SMTP_ERROR_AUTH_TEMPORARY, EP_SMTP_ERROR_TEMPORARY, EP_SMTP_ERROR_CONNECTION_LOST,
                            EP_SMTP_ERROR_SERVICE_REFUSED, EP_SMTP_ERROR_PROTOCOL, EP_SMTP_ERROR_INVALID_CONFIG };
-  g_autoptr(EpProfile) profile = profile_for ("smtp.example.org", 587, EP_PROFILE_SECURITY_STARTTLS);
+  g_autoptr(EpProfile) profile = profile_for ("smtp.example.org", 587, EP_SMTP_SECURITY_STARTTLS);
 
   for (guint i = 0; i < G_N_ELEMENTS (shared); i++)
     {

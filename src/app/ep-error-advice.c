@@ -66,22 +66,21 @@ static char *
 mismatch_advice (EpProfile    *profile,
                  EpSmtpResult *result)
 {
-  if (profile == NULL ||
-      !ep_profile_security_mismatch (ep_profile_get_port (profile), ep_profile_get_security (profile)))
+  EpSmtpSecurity security, expected;
+
+  if (profile == NULL)
+    return NULL;
+  security = ep_profile_get_security (profile);
+  if (!ep_smtp_port_security_mismatch (ep_profile_get_port (profile), security, &expected))
     return NULL;
 
-  /* The engine's predicate holds only on 465 (anything but implicit TLS) and 587 (implicit TLS),
-   * so the security alone says which port this is. */
-  switch (ep_profile_get_security (profile))
-    {
-    case EP_PROFILE_SECURITY_STARTTLS:
-      return g_strdup (_("Port 465 usually expects Implicit TLS; this profile uses STARTTLS."));
-    case EP_PROFILE_SECURITY_TLS:
-      return g_strdup (_("Port 587 usually expects STARTTLS; this profile uses Implicit TLS."));
-    case EP_PROFILE_SECURITY_NONE:
-    default:
-      return g_strdup (_("Port 465 usually expects Implicit TLS: choose Implicit TLS as the security."));
-    }
+  /* The engine expects a mode only on 465 (implicit TLS) and 587 (STARTTLS), where "none" is
+   * weak but not the wrong mode: the port is known from what it expects. */
+  if (expected == EP_SMTP_SECURITY_STARTTLS)
+    return g_strdup (_("Port 587 usually expects STARTTLS; this profile uses Implicit TLS."));
+  if (security == EP_SMTP_SECURITY_STARTTLS)
+    return g_strdup (_("Port 465 usually expects Implicit TLS; this profile uses STARTTLS."));
+  return g_strdup (_("Port 465 usually expects Implicit TLS: choose Implicit TLS as the security."));
 }
 
 /* The mechanisms the server named are the ones worth choosing from. */
