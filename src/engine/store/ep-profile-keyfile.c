@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-profile-keyfile.c: one profile to and from its group in profiles.ini: the keys, their
+ * spelling and the checks on what is read. The store (ep-profile-store.c) owns the file. */
+#include "config.h"
+
+#include <inttypes.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "ep-enum.h"
+#include "ep-profile-keyfile.h"
+#include "ep-store-error.h"
+#include "ep-store-util.h"
+
+#define KEY_NAME           "name"
+#define KEY_SENDER_NAME    "sender-name"
+#define KEY_SENDER_ADDRESS "sender-address"
+#define KEY_HOST           "host"
+#define KEY_PORT           "port"
+#define KEY_SECURITY       "security"
+#define KEY_USERNAME       "username"
+#define KEY_AUTH           "auth"
+#define KEY_PINNED_SHA256  "pinned-sha256"
+#define KEY_PINNED_HOST    "pinned-host"      /* the server the pin was trusted for */
+#define KEY_PINNED_PORT    "pinned-port"
+#define KEY_TIMEOUT        "timeout"
+#define KEY_EHLO_NAME      "ehlo-name"
+#define KEY_SIZE_LIMIT     "size-limit"
+
+/* Reads one optional single-line string; a line break or other control character in a
+ * profile would let a hand-edited file inject protocol commands, so it is refused here. */
+static gboolean
+read_string (GKeyFile    *keyfile,
+             const char  *group,
+             const char  *key,
+             char       **out_value,
+             GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *value = NULL;
+
+  if (!g_key_file_has_key (keyfile, group, key, NULL))
+    return TRUE;
+
+  value = ep_store_keyfile_get_string (keyfile, group, key, &local_error);
+  if (value == NULL)
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                   _("“%s” is not valid text"), key);
+      return FALSE;
+    }
+  if (!ep_store_text_is_single_line (value))
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                   _("“%s” contains a line break or another control character"), key);
+      return FALSE;
+    }
+  *out_value = g_steal_pointer (&value);
+  return TRUE;
+}
+
+static gboolean
+read_number (GKeyFile    *keyfile,
+             const char  *group,
+             const char  *key,
+             guint64      min,
+             guint64      max,
+             guint64     *out_value,
+             GError     **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_key_file_has_key (keyfile, group, key, NULL))
+    return TRUE;
+
+  text = g_key_file_get_value (keyfile, group, key, NULL);
+  g_strstrip (text);
+  if (!g_ascii_string_to_unsigned (text, 10, min, max, out_value, NULL))
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                   _("“%s” must be a number from %" PRIu64 " to %" PRIu64),
+                   key, min, max);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Builds a profile from its group; on a bad value the profile is skipped, and its group is
+ * left in the keyfile exactly as it was, so the next save does not lose it. */
+EpProfile *
+ep_profile_keyfile_read (GKeyFile    *keyfile,
+                         const char  *group,
+                         const char  *id,
+                         GError     **error)
+{
+  g_autoptr(EpProfile) profile = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *sender_name = NULL;
+  g_autofree char *sender_address = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *security = NULL;
+  g_autofree char *username = NULL;
+  g_autofree char *auth = NULL;
+  g_autofree char *pinned = NULL;
+  g_autofree char *pinned_host = NULL;
+  g_autofree char *ehlo_name = NULL;
+  gboolean is_sandbox = g_str_equal (id, EP_PROFILE_SANDBOX_ID);
+  guint64 port;
+  guint64 pinned_port = 0;
+  guint64 timeout = EP_PROFILE_DEFAULT_TIMEOUT;
+  guint64 size_limit = 0;
+  int sec;
+  int au;
+
+  profile = is_sandbox ? ep_profile_new_sandbox () : ep_profile_new_with_id (id, NULL);
+  port = ep_profile_get_port (profile);
+  sec = ep_profile_get_security (profile);
+  au = ep_profile_get_auth (profile);
+
+  if (!read_string (keyfile, group, KEY_NAME, &name, error) ||
+      !read_string (keyfile, group, KEY_SENDER_NAME, &sender_name, error) ||
+      !read_string (keyfile, group, KEY_SENDER_ADDRESS, &sender_address, error) ||
+      !read_string (keyfile, group, KEY_HOST, &host, error) ||
+      !read_string (keyfile, group, KEY_SECURITY, &security, error) ||
+      !read_string (keyfile, group, KEY_USERNAME, &username, error) ||
+      !read_string (keyfile, group, KEY_AUTH, &auth, error) ||
+      !read_string (keyfile, group, KEY_PINNED_SHA256, &pinned, error) ||
+      !read_string (keyfile, group, KEY_PINNED_HOST, &pinned_host, error) ||
+      !read_string (keyfile, group, KEY_EHLO_NAME, &ehlo_name, error) ||
+      !read_number (keyfile, group, KEY_PORT, is_sandbox ? 0 : 1, G_MAXUINT16, &port, error) ||
+      !read_number (keyfile, group, KEY_PINNED_PORT, is_sandbox ? 0 : 1, G_MAXUINT16, &pinned_port, error) ||
+      !read_number (keyfile, group, KEY_TIMEOUT, 1, EP_PROFILE_MAX_TIMEOUT, &timeout, error) ||
+      !read_number (keyfile, group, KEY_SIZE_LIMIT, 0, G_MAXUINT64, &size_limit, error))
+    return NULL;
+
+  if (security != NULL && !ep_enum_from_nick (EP_TYPE_SMTP_SECURITY, security, FALSE, &sec))
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                   _("unknown security “%s” (expected tls, starttls or none)"), security);
+      return NULL;
+    }
+  /* "none" is the CLI's --auth none; a profile without a user name does not sign in. */
+  if (auth != NULL && (!ep_enum_from_nick (EP_TYPE_SMTP_AUTH_MECHANISM, auth, FALSE, &au) ||
+                       au == EP_SMTP_AUTH_NONE))
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                   _("unknown authentication mechanism “%s”"), auth);
+      return NULL;
+    }
+  /* Half a binding (a host without its port, or the other way round) is no binding. */
+  if (pinned != NULL &&
+      (pinned_host != NULL) != g_key_file_has_key (keyfile, group, KEY_PINNED_PORT, NULL))
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                   _("“%s” and “%s” go together"), KEY_PINNED_HOST, KEY_PINNED_PORT);
+      return NULL;
+    }
+  if (name == NULL || *name == '\0')
+    {
+      if (!is_sandbox)
+        {
+          g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                               _("the profile has no name"));
+          return NULL;
+        }
+      g_clear_pointer (&name, g_free);
+    }
+
+  g_object_freeze_notify (G_OBJECT (profile));
+  if (name != NULL)
+    ep_profile_set_name (profile, name);
+  if (sender_name != NULL)
+    ep_profile_set_sender_name (profile, sender_name);
+  if (sender_address != NULL)
+    ep_profile_set_sender_address (profile, sender_address);
+  if (host != NULL)
+    ep_profile_set_host (profile, host);
+  ep_profile_set_port (profile, port);
+  ep_profile_set_security (profile, sec);
+  if (username != NULL)
+    ep_profile_set_username (profile, username);
+  ep_profile_set_auth (profile, au);
+  /* After the host and port, which the pin is for. A pin recorded for another server (the
+   * host or port edited by hand, or by an older Epistle that kept pins across such edits) is
+   * dropped. A pin without its server was written by an Epistle that did not record one, and
+   * that used it for the server the profile names now: bound to that server, it keeps exactly
+   * the trust the user gave. Dropping it instead would bring the certificate question back
+   * after an update for every self-hosted server and local bridge, and teach people to click
+   * it away. */
+  if (pinned_host == NULL || ep_profile_has_server (profile, pinned_host, (guint16) pinned_port))
+    ep_profile_set_pinned_sha256 (profile, pinned);
+  ep_profile_set_timeout (profile, timeout);
+  if (ehlo_name != NULL)
+    ep_profile_set_ehlo_name (profile, ehlo_name);
+  ep_profile_set_size_limit (profile, size_limit);
+  g_object_thaw_notify (G_OBJECT (profile));
+
+  return g_steal_pointer (&profile);
+}
+
+/* An optional string: absent rather than empty, so the file stays short and readable; except
+ * where absent means a built-in value (the Sandbox's sender address), which an empty value
+ * chosen by the user must not turn back into. */
+static void
+write_string (GKeyFile   *keyfile,
+              const char *group,
+              const char *key,
+              const char *value,
+              const char *builtin)
+{
+  if (value != NULL && *value != '\0')
+    g_key_file_set_string (keyfile, group, key, value);
+  else if (builtin != NULL && *builtin != '\0')
+    g_key_file_set_string (keyfile, group, key, "");
+  else
+    g_key_file_remove_key (keyfile, group, key, NULL);
+}
+
+void
+ep_profile_keyfile_write (GKeyFile   *keyfile,
+                          const char *group,
+                          EpProfile  *profile)
+{
+  g_autoptr(EpProfile) builtin = ep_profile_get_is_sandbox (profile) ? ep_profile_new_sandbox () : NULL;
+#define BUILTIN(getter) (builtin != NULL ? getter (builtin) : NULL)
+
+  g_key_file_set_string (keyfile, group, KEY_NAME, ep_profile_get_name (profile));
+  write_string (keyfile, group, KEY_SENDER_NAME, ep_profile_get_sender_name (profile),
+                BUILTIN (ep_profile_get_sender_name));
+  write_string (keyfile, group, KEY_SENDER_ADDRESS, ep_profile_get_sender_address (profile),
+                BUILTIN (ep_profile_get_sender_address));
+  write_string (keyfile, group, KEY_HOST, ep_profile_get_host (profile),
+                BUILTIN (ep_profile_get_host));
+  g_key_file_set_uint64 (keyfile, group, KEY_PORT, ep_profile_get_port (profile));
+  g_key_file_set_string (keyfile, group, KEY_SECURITY,
+                         ep_enum_to_nick (EP_TYPE_SMTP_SECURITY, ep_profile_get_security (profile)));
+  write_string (keyfile, group, KEY_USERNAME, ep_profile_get_username (profile),
+                BUILTIN (ep_profile_get_username));
+  g_key_file_set_string (keyfile, group, KEY_AUTH,
+                         ep_enum_to_nick (EP_TYPE_SMTP_AUTH_MECHANISM, ep_profile_get_auth (profile)));
+  write_string (keyfile, group, KEY_PINNED_SHA256, ep_profile_get_pinned_sha256 (profile), NULL);
+  if (ep_profile_get_pinned_sha256 (profile) != NULL)
+    {
+      g_key_file_set_string (keyfile, group, KEY_PINNED_HOST, ep_profile_get_host (profile));
+      g_key_file_set_uint64 (keyfile, group, KEY_PINNED_PORT, ep_profile_get_port (profile));
+    }
+  else
+    {
+      g_key_file_remove_key (keyfile, group, KEY_PINNED_HOST, NULL);
+      g_key_file_remove_key (keyfile, group, KEY_PINNED_PORT, NULL);
+    }
+  g_key_file_set_uint64 (keyfile, group, KEY_TIMEOUT, ep_profile_get_timeout (profile));
+  write_string (keyfile, group, KEY_EHLO_NAME, ep_profile_get_ehlo_name (profile),
+                BUILTIN (ep_profile_get_ehlo_name));
+  if (ep_profile_get_size_limit (profile) > 0)
+    g_key_file_set_uint64 (keyfile, group, KEY_SIZE_LIMIT, ep_profile_get_size_limit (profile));
+  else
+    g_key_file_remove_key (keyfile, group, KEY_SIZE_LIMIT, NULL);
+#undef BUILTIN
+}
