@@ -15,24 +15,16 @@ import subprocess
 import sys
 import tempfile
 
+import ep_tap
+
 SEND = os.environ.get('EPISTLE_SEND')
 TMP = tempfile.mkdtemp(prefix='mime-cases.', dir=os.environ.get('EPISTLE_TEST_TMPDIR'))
 rng = random.Random(20240601)
-results = []
 
 # Python flags RFC 2047 words inside a quoted parameter (our Content-Type name= fallback for
 # readers without RFC 2231) although every mail client writes them; only these are tolerated,
 # only there.
 FALLBACK_DEFECTS = {'encoded word inside quoted string', 'missing trailing whitespace after encoded-word'}
-
-
-def tap(ok, desc, diag=None):
-    results.append(ok)
-    print(('ok' if ok else 'not ok') + ' %d %s' % (len(results), desc))
-    if not ok and diag:
-        for line in str(diag).splitlines():
-            print('# ' + line)
-    sys.stdout.flush()
 
 
 def write_file(name, data):
@@ -100,7 +92,7 @@ def check_lines(raw):
     return problems
 
 
-def run(case):
+def run(case, index):
     args = [SEND, '--print']
     if case.frm is not None:
         args += ['--from', fmt_addr(*case.frm)]
@@ -119,12 +111,12 @@ def run(case):
         if isinstance(case.body, tuple):
             args += ['--body', case.body[0]]
         else:
-            args += ['--body', write_file('body-%d.txt' % len(results),
+            args += ['--body', write_file('body-%d.txt' % index,
                                           case.body if isinstance(case.body, bytes)
                                           else case.body.encode('utf-8'))]
     for name, data in case.attachments:
         if isinstance(data, bytes):
-            path = os.path.join(TMP, 'att-%d' % len(results))
+            path = os.path.join(TMP, 'att-%d' % index)
             os.makedirs(path, exist_ok=True)
             path = os.path.join(path, name)
             with open(path, 'wb') as f:
@@ -411,28 +403,30 @@ def check_binary_exact():
         else ['unexpected tail %r' % out[-120:]]
 
 
-for desc, check in (('body from standard input (--body -)', check_stdin_body),
-                    ('write error on standard output exits 74', check_write_error),
-                    ('empty body: output ends right after the header block', check_binary_exact)):
+checks = (('body from standard input (--body -)', check_stdin_body),
+          ('write error on standard output exits 74', check_write_error),
+          ('empty body: output ends right after the header block', check_binary_exact))
+ep_tap.plan(len(checks) + len(cases))
+for desc, check in checks:
     try:
         problems = check()
     except Exception as e:
         problems = ['raised %r' % e]
-    tap(not problems, desc, '\n'.join(problems))
+    ep_tap.ok(not problems, desc, '\n'.join(problems))
 
 # --print --from A --to B positional: frm None means the option is left out.
-for case in cases:
-    if case.frm is None:
-        case.frm = ('', 'x@example.com')
-        case.extra_args = ()
-        proc = subprocess.run([SEND, '--print', '--to', 'a@example.com'], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, timeout=60)
-    else:
-        proc = run(case)
+for index, case in enumerate(cases):
     try:
+        if case.frm is None:
+            case.frm = ('', 'x@example.com')
+            case.extra_args = ()
+            proc = subprocess.run([SEND, '--print', '--to', 'a@example.com'], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, timeout=60)
+        else:
+            proc = run(case, index)
         problems = judge(case, proc)
-    except Exception as e:  # a crash of the judge is a failure of the case
-        problems = ['judge raised %r' % e]
-    tap(not problems, case.desc, '\n'.join(problems))
+    except Exception as e:  # a crash (or a timeout) of the run or the judge fails the case
+        problems = ['raised %r' % e]
+    ep_tap.ok(not problems, case.desc, '\n'.join(problems))
 
-print('1..%d' % len(results))
+sys.exit(ep_tap.finish())

@@ -27,6 +27,8 @@ import sys
 import time
 import zlib
 
+import ep_tap
+
 SRCDIR = os.environ.get("EPISTLE_SRCDIR", os.path.join(os.path.dirname(__file__), ".."))
 MAILSERVER = os.path.join(SRCDIR, "tests", "servers", "mailserver.sh")
 EPISTLE_SEND = os.environ.get("EPISTLE_SEND", "epistle-send")
@@ -47,30 +49,18 @@ EXIT_OK = 0
 EXIT_SECURITY = 76
 EXIT_AUTH = 77
 
-_count = 0
-_failed = 0
+# Every test point a run prints: the instance started and stopped, and the cases of run_cases()
+# (each check_delivery() prints delivery_points(), each refusal 4); meson reports a run that
+# prints another number.
+PLANNED = 2 + 24 + 12 + 3 * 14 + 12 + 17 + (15 + 1) + 2 * 4 + 4 + 4
 
 
 def tap(ok, desc, diag=None):
-    global _count, _failed
-    _count += 1
-    if not ok:
-        _failed += 1
-    print("%s %d %s" % ("ok" if ok else "not ok", _count, desc), flush=True)
-    if not ok and diag:
-        for line in str(diag).rstrip("\n").split("\n")[-60:]:
-            print("# " + line, flush=True)
-    return ok
+    """One test point; of a long diagnostic only the last 60 lines are shown."""
+    return ep_tap.ok(ok, desc, "\n".join(str(diag).rstrip("\n").split("\n")[-60:]) if diag else None)
 
 
-def note(text):
-    for line in text.rstrip("\n").split("\n"):
-        print("# " + line, flush=True)
-
-
-def skip_all(reason):
-    print("1..0 # SKIP " + reason, flush=True)
-    sys.exit(0)
+note = ep_tap.diag
 
 
 # --- test data ------------------------------------------------------------------------------
@@ -402,9 +392,22 @@ def server_args(env, port, security, auth=None, cafile=True, password_file=None)
     return args
 
 
+def delivery_points(case, expect_mech, check_wire):
+    """How many test points check_delivery() prints for @case."""
+    return (2 + (1 if expect_mech else 0) + (3 if check_wire else 0) + 2
+            + 3 * len(case.recipients()) + 4
+            + len(case.attach) + sum(1 for path in case.attach if path.endswith(".png")))
+
+
 def check_delivery(server, case, rc, out, err, expect_mech=None, check_wire=False):
     """Asserts for a send that must succeed: exit 0, delivery to every recipient, equality with
-    --print, and (optionally) the transcript's use of the mechanism, PIPELINING and CHUNKING."""
+    --print, and (optionally) the transcript's use of the mechanism, PIPELINING and CHUNKING.
+    Always delivery_points() test points: those it cannot reach (nothing delivered) fail."""
+    with ep_tap.block(delivery_points(case, expect_mech, check_wire), case.name):
+        check_delivery_points(server, case, rc, out, err, expect_mech, check_wire)
+
+
+def check_delivery_points(server, case, rc, out, err, expect_mech, check_wire):
     env = server.env
     tag = case.name
     if not tap(rc == EXIT_OK, "%s: epistle-send exits 0" % tag, "exit %d\n%s" % (rc, err)):
@@ -488,6 +491,7 @@ def check_delivery(server, case, rc, out, err, expect_mech=None, check_wire=Fals
 
 
 def check_refused(server, case, rc, err, expect_rc, what):
+    """Three test points; the caller adds one about the transcript it returns."""
     tag = case.name
     tap(rc == expect_rc, "%s: %s exits %d" % (tag, what, expect_rc), "exit %d\n%s" % (rc, err))
     tap(err.strip() != "" and "epistle-send:" in err, "%s: a message names the cause" % tag, err)
@@ -499,11 +503,13 @@ def check_refused(server, case, rc, err, expect_rc, what):
 # --- main -----------------------------------------------------------------------------------
 
 def main():
+    what = "epistle-send against Postfix and Dovecot"
     if os.geteuid() != 0:
-        skip_all("needs root to run Postfix and Dovecot")
+        ep_tap.skip_all(what, "needs root to run Postfix and Dovecot")
     for tool in ("/usr/sbin/postfix", "/usr/sbin/dovecot", "/usr/bin/certtool"):
         if not os.path.exists(tool):
-            skip_all("%s not installed (packages postfix, dovecot-core, gnutls-bin)" % tool)
+            ep_tap.skip_all(what, "%s not installed (packages postfix, dovecot-core, gnutls-bin)" % tool)
+    ep_tap.plan(PLANNED)
 
     tmp = os.environ.get("EPISTLE_TEST_TMPDIR")
     if not tmp:
@@ -518,18 +524,20 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
+    t0 = time.monotonic()
     try:
-        t0 = time.monotonic()
-        try:
-            server.start()
-        except Exception as e:  # the servers are a precondition: report and stop
-            tap(False, "the Postfix + Dovecot instance starts", e)
-            return
-        tap(True, "the Postfix + Dovecot instance starts (%.1f s)" % (time.monotonic() - t0))
+        server.start()
+    except BaseException as e:  # the servers are a precondition: nothing can run without them
+        server.stop()
+        if not isinstance(e, Exception):
+            raise
+        note(str(e))
+        ep_tap.bail_out("the Postfix + Dovecot instance did not start")
+    tap(True, "the Postfix + Dovecot instance starts (%.1f s)" % (time.monotonic() - t0))
+    try:
         run_cases(server, tmp)
     finally:
         tap(server.stop(), "the servers stop and every process they started is gone")
-        print("1..%d" % _count, flush=True)
 
 
 def run_cases(server, tmp):
@@ -587,28 +595,31 @@ def run_cases(server, tmp):
         case = Case("wrong-%s" % mech.lower(), tmp)
         rc, out, err = run_send(server_args(env, sub, "starttls", mech, password_file=wrong)
                                 + case.compose_args())
-        lines = check_refused(server, case, rc, err, EXIT_AUTH, "a wrong password (%s)" % mech)
-        tap(any(d == "S" and t.startswith("535") for d, t in lines),
-            "%s: the server answered 535" % case.name, err)
+        with ep_tap.block(4, case.name):
+            lines = check_refused(server, case, rc, err, EXIT_AUTH, "a wrong password (%s)" % mech)
+            tap(any(d == "S" and t.startswith("535") for d, t in lines),
+                "%s: the server answered 535" % case.name, err)
 
     # Without --cafile the test CA is unknown: certificate failure, exit 77, no AUTH sent.
     case = Case("untrusted", tmp)
     rc, out, err = run_send(server_args(env, sub, "starttls", "PLAIN", cafile=False)
                             + case.compose_args())
-    lines = check_refused(server, case, rc, err, EXIT_AUTH, "an untrusted certificate")
-    tap(not any(d == "C" and t.upper().startswith("AUTH") for d, t in lines),
-        "%s: no AUTH after a failed certificate check" % case.name, err)
+    with ep_tap.block(4, case.name):
+        lines = check_refused(server, case, rc, err, EXIT_AUTH, "an untrusted certificate")
+        tap(not any(d == "C" and t.upper().startswith("AUTH") for d, t in lines),
+            "%s: no AUTH after a failed certificate check" % case.name, err)
 
     # Credentials with security none: refused locally as a security violation (76); nothing
     # secret may cross the cleartext connection.
     case = Case("cleartext", tmp)
     rc, out, err = run_send(server_args(env, sub, "none", "PLAIN", cafile=False)
                             + case.compose_args())
-    lines = check_refused(server, case, rc, err, EXIT_SECURITY,
-                          "credentials on a cleartext connection")
-    tap(not any(d == "C" and (t.upper().startswith("AUTH") or t.upper().startswith("MAIL"))
-                for d, t in lines),
-        "%s: neither AUTH nor MAIL was sent in cleartext" % case.name, err)
+    with ep_tap.block(4, case.name):
+        lines = check_refused(server, case, rc, err, EXIT_SECURITY,
+                              "credentials on a cleartext connection")
+        tap(not any(d == "C" and (t.upper().startswith("AUTH") or t.upper().startswith("MAIL"))
+                    for d, t in lines),
+            "%s: neither AUTH nor MAIL was sent in cleartext" % case.name, err)
 
 
 if __name__ == "__main__":
@@ -616,8 +627,8 @@ if __name__ == "__main__":
         main()
     except SystemExit:
         raise
-    except BaseException:  # report a crash of the test itself as a failure, not a hang
+    except BaseException:  # a crash of the test itself: shown, and the plan is not reached
         import traceback
-        tap(False, "the test ran to the end", traceback.format_exc())
-        print("1..%d" % _count, flush=True)
-    sys.exit(1 if _failed else 0)
+        note(traceback.format_exc())
+        sys.exit(1)
+    sys.exit(ep_tap.finish())

@@ -18,25 +18,20 @@ import zlib
 import struct
 from email.message import EmailMessage
 
+import ep_tap
+
 STEP_TIMEOUT = 30          # seconds for any one client or server start
 SENDER = 'alice@example.com'
 RECIPIENTS = ['bob@example.org', 'carol@example.net']
 
-results = []
-
-
-def tap(ok, description, diagnostic=None):
-    results.append(ok)
-    print('%s %d %s' % ('ok' if ok else 'not ok', len(results), description))
-    if diagnostic and not ok:
-        for line in str(diagnostic).splitlines():
-            print('# ' + line)
-    sys.stdout.flush()
-
-
-def skip(description, reason):
-    results.append(True)
-    print('ok %d %s # SKIP %s' % (len(results), description, reason))
+# Test points: per peer client, its run, the delivery (check_delivery) and the picture; the
+# standalone server's start, storage and stop; the keyring check without and with a keyring
+# (each with its own run).
+DELIVERY_POINTS = 4
+PEER_POINTS = 1 + DELIVERY_POINTS + 1
+PEERS = ('swaks', 'curl', 'smtplib')
+KEYRING_POINTS = {'--without-keyring': 1, '--with-keyring': 3}
+tap = ep_tap.ok
 
 
 def make_png():
@@ -159,7 +154,7 @@ def run(argv, description):
 
 def peer_swaks(server, message, png, tmp):
     if shutil.which('swaks') is None:
-        skip('swaks delivers', 'swaks is not installed')
+        ep_tap.skip('swaks delivers', 'swaks is not installed', PEER_POINTS)
         return
     support = subprocess.run(['swaks', '--support'], capture_output=True, text=True,
                              timeout=STEP_TIMEOUT)
@@ -184,7 +179,7 @@ def peer_swaks(server, message, png, tmp):
 
 def peer_curl(server, message, png, tmp):
     if shutil.which('curl') is None:
-        skip('curl delivers', 'curl is not installed')
+        ep_tap.skip('curl delivers', 'curl is not installed', PEER_POINTS)
         return
     path = os.path.join(tmp, 'curl.eml')
     with open(path, 'wb') as f:
@@ -227,15 +222,21 @@ def peers(binary):
     env = dict(os.environ)
     env.pop('DBUS_SESSION_BUS_ADDRESS', None)   # no keyring here: memory storage, no waiting
     start = time.monotonic()
-    server = Server(binary, env)
+    try:
+        server = Server(binary, env)
+    except RuntimeError as e:
+        ep_tap.bail_out(str(e))
     tap(True, 'the standalone server starts (port %s, %.2f s)' % (server.info['PORT'],
                                                                   time.monotonic() - start))
     tap(server.info.get('STORAGE') == 'memory' and len(server.info.get('PASSWORD', '')) == 24,
         'without a session bus the password is generated and kept in memory', server.info)
     try:
-        peer_swaks(server, make_message('swaks', png), png, tmp)
-        peer_curl(server, make_message('curl', png), png, tmp)
-        peer_smtplib(server, make_message('smtplib', png), png)
+        with ep_tap.block(PEER_POINTS, 'swaks'):
+            peer_swaks(server, make_message('swaks', png), png, tmp)
+        with ep_tap.block(PEER_POINTS, 'curl'):
+            peer_curl(server, make_message('curl', png), png, tmp)
+        with ep_tap.block(PEER_POINTS, 'smtplib'):
+            peer_smtplib(server, make_message('smtplib', png), png)
     finally:
         rc = server.stop()
     tap(rc == 0, 'the server stops cleanly on SIGTERM', rc)
@@ -265,32 +266,32 @@ def keyring_check(binary):
 
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == '--keyring-check':
+        mode = '--with-keyring' if os.environ.get('EP_TEST_KEYRING') == 'present' else '--without-keyring'
+        ep_tap.plan(KEYRING_POINTS[mode])
         keyring_check(sys.argv[2])
-        print('1..%d' % len(results))
-        return 0 if all(results) else 1
+        return ep_tap.finish()
 
     binary = sys.argv[1]
+    ep_tap.plan(3 + len(PEERS) * PEER_POINTS + sum(n + 1 for n in KEYRING_POINTS.values()))
     peers(binary)
 
     wrapper = os.path.join(os.environ.get('EPISTLE_SRCDIR', ''), 'tests', 'ep-keyring-env.sh')
     tools = all(shutil.which(t) for t in ('dbus-run-session', 'gnome-keyring-daemon', 'secret-tool', 'gdbus'))
-    for mode in ('--without-keyring', '--with-keyring'):
+    for mode, points in KEYRING_POINTS.items():
         if not (os.path.exists(wrapper) and tools):
-            skip('keyring check %s' % mode, 'dbus-run-session, gnome-keyring or secret-tool missing')
+            ep_tap.skip('keyring check %s' % mode, 'dbus-run-session, gnome-keyring or secret-tool missing',
+                        points + 1)
             continue
-        done = subprocess.run([wrapper, mode, sys.executable, os.path.abspath(__file__),
-                               '--keyring-check', binary],
-                              capture_output=True, text=True, timeout=4 * STEP_TIMEOUT)
-        lines = [l for l in done.stdout.splitlines() if l.startswith(('ok ', 'not ok '))]
-        for line in lines:
-            ok = line.startswith('ok ')
-            description = line.split(' ', 3 if not ok else 2)[-1]
-            tap(ok, description, done.stderr[-2000:])
-        if not lines or done.returncode != 0:
-            tap(False, 'keyring check %s ran' % mode, done.stdout[-2000:] + done.stderr[-2000:])
+        try:
+            done = subprocess.run([wrapper, mode, sys.executable, os.path.abspath(__file__),
+                                   '--keyring-check', binary],
+                                  capture_output=True, text=True, timeout=4 * STEP_TIMEOUT)
+            out, status = done.stdout + done.stderr, done.returncode
+        except subprocess.TimeoutExpired as e:
+            out, status = 'timed out: %s' % e, 'timeout'
+        ep_tap.include(points, 'keyring check %s' % mode, out, status)
 
-    print('1..%d' % len(results))
-    return 0 if all(results) else 1
+    return ep_tap.finish()
 
 
 if __name__ == '__main__':
