@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-base64.c: the streaming base64 encoder and the decoder. */
+/* test-base64.c: the streaming base64 encoder and the decoder, in its MIME and strict modes. */
 #include "config.h"
 
 #include <string.h>
@@ -272,6 +272,116 @@ test_decode_invalid (void)
     }
 }
 
+/* The strict decoder (SASL, RFC 4954 §4) accepts exactly RFC 4648 §4 base64. */
+static void
+test_decode_strict (void)
+{
+  static const struct { const char *in, *out; } good[] = {
+    { "", "" }, { "Zg==", "f" }, { "Zm8=", "fo" }, { "Zm9v", "foo" }, { "Zm9vYg==", "foob" },
+    { "Zm9vYmE=", "fooba" }, { "Zm9vYmFy", "foobar" }, { "VXNlcm5hbWU6", "Username:" },
+    { "+/+/", "\xfb\xff\xbf" },
+  };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (5);
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gsize len = 1;
+      g_autofree guint8 *out = ep_base64_decode_strict (good[i].in, -1, &len, &error);
+
+      g_test_message ("decoding “%s”", good[i].in);
+      g_assert_no_error (error);
+      g_assert_nonnull (out);
+      g_assert_cmpmem (out, len, good[i].out, strlen (good[i].out));
+    }
+
+  /* Every encoding of random bytes on one line, and the length taken from the caller: what follows
+   * it in the buffer is not read. */
+  for (gsize n = 0; n < 200; n += 3)
+    {
+      g_autofree guint8 *data = random_bytes (rand, n);
+      g_autofree char *text = ep_base64_encode (data, n, 0);
+      g_autofree char *followed = g_strconcat (text, "!\n", NULL);
+      g_autofree guint8 *back = NULL;
+      gsize back_len = 0;
+      g_autoptr(GError) error = NULL;
+
+      back = ep_base64_decode_strict (followed, (gssize) strlen (text), &back_len, &error);
+      g_assert_no_error (error);
+      g_assert_cmpmem (back, back_len, data, n);
+    }
+}
+
+static void
+assert_strict_refuses (const char *in,
+                       gssize      len,
+                       const char *why)
+{
+  g_autoptr(GError) error = NULL;
+  gsize out_len = 0;
+  g_autofree guint8 *out = ep_base64_decode_strict (in, len, &out_len, &error);
+
+  g_test_message ("refusing “%s” (%s)", in, why);
+  g_assert_null (out);
+  g_assert_error (error, EP_MIME_ERROR, EP_MIME_ERROR_INVALID_ENCODING);
+}
+
+/* Each way of not being RFC 4648 §4 base64, refused. */
+static void
+test_decode_strict_rejects (void)
+{
+  /* Characters outside the alphabet, the URL-safe one (RFC 4648 §5) included. */
+  assert_strict_refuses ("Zm9v!A==", -1, "bad character");
+  assert_strict_refuses ("****", -1, "bad character");
+  assert_strict_refuses ("Zm-_", -1, "URL-safe alphabet");
+  assert_strict_refuses ("Zm9\xc3\xa9", -1, "non-ASCII");
+  /* Whitespace anywhere: MIME's decoder skips it, the strict one does not. */
+  assert_strict_refuses ("Zm9v Yg==", -1, "space");
+  assert_strict_refuses ("Zm9v\tYg==", -1, "tab");
+  assert_strict_refuses ("Zm9v\r\nYg==", -1, "line break");
+  assert_strict_refuses ("Zm9vYg==\r\n", -1, "trailing CRLF");
+  assert_strict_refuses ("Zm9vYg==\n", -1, "trailing LF");
+  assert_strict_refuses (" Zm9v", -1, "leading space");
+  assert_strict_refuses ("ab c", -1, "space");
+  assert_strict_refuses ("ab\nc", -1, "line break");
+  /* A NUL within the given length (a line that held one). */
+  assert_strict_refuses ("Zm9v\0Yg==", 9, "NUL");
+  /* Padding: missing, misplaced, too much, or pad bits that are not zero. */
+  assert_strict_refuses ("Zg", -1, "missing padding");
+  assert_strict_refuses ("Zm9", -1, "missing padding");
+  assert_strict_refuses ("Z", -1, "a lone character");
+  assert_strict_refuses ("abc", -1, "length not a multiple of 4");
+  assert_strict_refuses ("Zg=", -1, "half the padding");
+  assert_strict_refuses ("Z===", -1, "three padding characters");
+  assert_strict_refuses ("a===", -1, "three padding characters");
+  assert_strict_refuses ("====", -1, "padding only");
+  assert_strict_refuses ("=", -1, "padding only");
+  assert_strict_refuses ("=abc", -1, "padding first");
+  assert_strict_refuses ("ab=c", -1, "padding inside");
+  assert_strict_refuses ("Zg==Zg==", -1, "data after the padding");
+  assert_strict_refuses ("Zm9v====", -1, "a group of padding");
+  assert_strict_refuses ("Zh==", -1, "non-zero pad bits");
+  assert_strict_refuses ("Zm9=", -1, "non-zero pad bits");
+}
+
+/* What the MIME decoder takes from a body, whitespace and all, the strict one refuses; without
+ * whitespace the two agree. */
+static void
+test_decode_modes (void)
+{
+  static const char *inputs[] = { "Zm9v\r\nYmFy", "Zm9v YmFy", "Zm9v\tYmFy", "Zm9vYmFy\r\n" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
+    {
+      gsize mime_len = 0, strict_len = 0;
+      g_autofree guint8 *mime = ep_base64_decode (inputs[i], &mime_len, NULL);
+      g_autofree guint8 *strict = ep_base64_decode_strict (inputs[i], -1, &strict_len, NULL);
+
+      g_assert_cmpmem (mime, mime_len, "foobar", 6);
+      g_assert_null (strict);
+    }
+}
+
 static void
 test_sizes (void)
 {
@@ -301,6 +411,9 @@ main (int   argc,
   g_test_add_func ("/base64/encoder-reuse", test_encoder_reuse);
   g_test_add_func ("/base64/decode", test_decode);
   g_test_add_func ("/base64/decode-invalid", test_decode_invalid);
+  g_test_add_func ("/base64/decode-strict", test_decode_strict);
+  g_test_add_func ("/base64/decode-strict-rejects", test_decode_strict_rejects);
+  g_test_add_func ("/base64/decode-modes", test_decode_modes);
   g_test_add_func ("/base64/sizes", test_sizes);
 
   return g_test_run ();

@@ -662,6 +662,45 @@ test_auth_login (Fixture       *fixture,
   client_command (c2, password64, "235 2.7.0 Authentication successful");
 }
 
+/* Responses are strict base64 (RFC 4648 4, RFC 4954 4), decoded by the engine's one decoder:
+ * an empty line is the empty response, whitespace and non-zero pad bits are not base64. */
+static void
+test_auth_base64 (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const char *user = ep_sandbox_server_get_username (fixture->server);
+  const char *password = ep_sandbox_server_get_password (fixture->server);
+  /* user NUL user NUL password: 40 octets, so the encoding ends in "==" after 4 pad bits. */
+  g_autofree char *good = plain_response (user, user, password);
+  g_autofree char *pad_bits = g_strdup (good);
+  g_autofree char *spaced = NULL;
+  g_autofree char *command = NULL;
+  gsize length = strlen (good);
+  g_autoptr(Client) c = client_connect (fixture);
+
+  g_assert_true (g_str_has_suffix (good, "=="));
+  pad_bits[length - 3] = alphabet[(strchr (alphabet, good[length - 3]) - alphabet) | 1];
+  spaced = g_strdup_printf ("%.4s %s", good, good + 4);
+
+  client_starttls (c, fixture->server);
+  /* The empty response: PLAIN has no fields in it, LOGIN an empty user name. */
+  client_command (c, "AUTH PLAIN", "334 ");
+  client_command (c, "", "501 5.5.2 Malformed PLAIN response");
+  client_command (c, "AUTH LOGIN", "334 VXNlcm5hbWU6");
+  client_command (c, "", "334 UGFzc3dvcmQ6");
+  client_command (c, "", "535 5.7.8 Authentication credentials invalid");
+  /* The right credentials, but not canonical base64: refused before they are looked at. */
+  command = g_strconcat ("AUTH PLAIN ", pad_bits, NULL);
+  client_command (c, command, "501 5.5.2 Cannot decode the response (base64 expected)");
+  client_command (c, "AUTH PLAIN", "334 ");
+  client_command (c, pad_bits, "501 5.5.2 Cannot decode the response (base64 expected)");
+  client_command (c, "AUTH PLAIN", "334 ");
+  client_command (c, spaced, "501 5.5.2 Cannot decode the response (base64 expected)");
+  client_command (c, "AUTH PLAIN", "334 ");
+  client_command (c, good, "235 2.7.0 Authentication successful");
+}
+
 static void
 test_auth_line_too_long (Fixture       *fixture,
                          gconstpointer  data)
@@ -2160,6 +2199,7 @@ main (int   argc,
   ADD ("server/starttls-injection", &default_setup, test_starttls_injection);
   ADD ("server/auth-plain", &default_setup, test_auth_plain);
   ADD ("server/auth-login", &default_setup, test_auth_login);
+  ADD ("server/auth-base64", &default_setup, test_auth_base64);
   ADD ("server/auth-line-too-long", &default_setup, test_auth_line_too_long);
   ADD ("server/auth-redacted", &default_setup, test_auth_redacted);
   ADD ("server/data-delivery", &default_setup, test_data_delivery);

@@ -320,34 +320,6 @@ test_oauthbearer (void)
 }
 
 static void
-test_base64_strict (void)
-{
-  const char *bad[] = { "abc", "ab=c", "a===", "ab c", "ab\nc", "****", "=abc" };
-  g_autoptr(GError) error = NULL;
-  g_autofree guint8 *ok = NULL;
-  g_autofree guint8 *empty = NULL;
-  gsize len = 0;
-
-  ok = ep_smtp_base64_decode_strict ("VXNlcm5hbWU6", &len, &error);
-  g_assert_no_error (error);
-  g_assert_cmpmem (ok, len, "Username:", 9);
-
-  empty = ep_smtp_base64_decode_strict ("", &len, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (len, ==, 0);
-
-  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
-    {
-      g_autoptr(GError) bad_error = NULL;
-      g_autofree guint8 *decoded = ep_smtp_base64_decode_strict (bad[i], &len, &bad_error);
-
-      g_test_message ("input: %s", bad[i]);
-      g_assert_null (decoded);
-      g_assert_error (bad_error, EP_SMTP_ERROR, EP_SMTP_ERROR_PROTOCOL);
-    }
-}
-
-static void
 test_saslprep (void)
 {
   /* RFC 4013 §3 examples, except the bidi one we do not check. */
@@ -416,7 +388,6 @@ main (int   argc,
   g_test_add_func ("/smtp/sasl/scram/saslprep-password", test_scram_saslprep_password);
   g_test_add_func ("/smtp/sasl/xoauth2", test_xoauth2);
   g_test_add_func ("/smtp/sasl/oauthbearer", test_oauthbearer);
-  g_test_add_func ("/smtp/sasl/base64-strict", test_base64_strict);
   g_test_add_func ("/smtp/sasl/saslprep", test_saslprep);
 
   return g_test_run ();

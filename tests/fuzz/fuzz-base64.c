@@ -7,7 +7,9 @@
  * same; each feed stays inside ep_base64_encoded_max() (every output buffer is allocated to
  * exactly that size, so AddressSanitizer sees any overrun); the total is
  * ep_base64_encoded_size(); lines have the chosen length and end in CRLF. The input as text also
- * goes to ep_base64_decode(), which must agree with GLib wherever it accepts. */
+ * goes to ep_base64_decode(), which must agree with GLib wherever it accepts, and to
+ * ep_base64_decode_strict(), which must accept what the MIME mode accepts without whitespace and
+ * nothing else; one unbroken line of our encoder's output is strict base64. */
 #include "config.h"
 
 #include <string.h>
@@ -134,6 +136,35 @@ check_alphabet (const char *encoded,
   EP_FUZZ_CHECK (data_chars % 4 == 0);
 }
 
+/* The strict decoder on the raw input (a NUL included): what it takes is what the MIME decoder
+ * takes, without whitespace and with the same bytes; and the MIME decoder's canonical input
+ * without whitespace or NUL it takes too. @mime: the MIME decoder's result for the same text. */
+static void
+check_strict (const uint8_t *data,
+              size_t         size,
+              const guint8  *mime,
+              gsize          mime_len)
+{
+  g_autofree guint8 *strict = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize strict_len = 0;
+  gboolean plain = memchr (data, '\0', size) == NULL;
+
+  for (size_t i = 0; plain && i < size; i++)
+    plain = data[i] != ' ' && data[i] != '\t' && data[i] != '\r' && data[i] != '\n';
+
+  strict = ep_base64_decode_strict ((const char *) data, (gssize) size, &strict_len, &error);
+  EP_FUZZ_CHECK ((strict == NULL) == (error != NULL));
+  if (strict != NULL)
+    {
+      EP_FUZZ_CHECK (plain);
+      EP_FUZZ_CHECK (mime != NULL);
+      EP_FUZZ_CHECK_MEM (strict, strict_len, mime, mime_len);
+    }
+  else if (plain)
+    EP_FUZZ_CHECK (mime == NULL);
+}
+
 /* Our decoder on arbitrary text: where it accepts, GLib's lenient decoder reads the same. */
 static void
 check_decoder (const uint8_t *data,
@@ -146,6 +177,7 @@ check_decoder (const uint8_t *data,
   gsize ours_len = 0, glib_len = 0;
 
   ours = ep_base64_decode (text, &ours_len, &error);
+  check_strict (data, size, ours, ours_len);
   if (ours == NULL)
     {
       EP_FUZZ_CHECK (error != NULL);
@@ -192,6 +224,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   ours = ep_base64_decode (whole, &ours_len, &error);
   EP_FUZZ_CHECK_MSG (ours != NULL, "our decoder refuses our encoder: %s", error->message);
   EP_FUZZ_CHECK_MEM (ours, ours_len, in, len);
+
+  /* One unbroken line is strict base64. */
+  if (line_length == 0)
+    {
+      g_autofree guint8 *strict = NULL;
+      gsize strict_len = 0;
+
+      strict = ep_base64_decode_strict (whole, -1, &strict_len, NULL);
+      EP_FUZZ_CHECK (strict != NULL);
+      EP_FUZZ_CHECK_MEM (strict, strict_len, in, len);
+    }
 
   return 0;
 }

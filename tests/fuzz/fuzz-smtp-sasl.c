@@ -93,7 +93,7 @@ check_base64 (const uint8_t *line,
   g_autoptr(GError) error = NULL;
   gsize strict_len = 0, mime_len = 0;
 
-  strict = ep_smtp_base64_decode_strict (text, &strict_len, &error);
+  strict = ep_base64_decode_strict (text, -1, &strict_len, &error);
   EP_FUZZ_CHECK ((strict == NULL) == (error != NULL));
   mime = ep_base64_decode (text, &mime_len, NULL);
   if (strict != NULL && mime != NULL)

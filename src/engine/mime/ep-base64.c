@@ -480,11 +480,17 @@ decode_char (char c)
   return -1;
 }
 
-/* Strict about the alphabet and padding, tolerant of the whitespace MIME puts between lines. */
-guint8 *
-ep_base64_decode (const char  *in,
-                  gsize       *out_len,
-                  GError     **error)
+/* The one decoder. @strict: RFC 4648 §3.3 and §4 to the letter, as SASL (RFC 4954 §4) needs: nothing
+ * but the alphabet, the length a multiple of 4, "=" only as the final padding. Otherwise MIME's
+ * RFC 2045 §6.8 reading: the same, except that the whitespace between lines is skipped. Either
+ * way the pad bits of the last group must be zero (RFC 4648 §3.5), so that every accepted input
+ * is the one encoding of its bytes. */
+static guint8 *
+decode (const char  *in,
+        gsize        len,
+        gboolean     strict,
+        gsize       *out_len,
+        GError     **error)
 {
   g_autofree guint8 *out = NULL;
   gsize n = 0;
@@ -492,18 +498,16 @@ ep_base64_decode (const char  *in,
   guint n_acc = 0;
   guint n_pad = 0;
 
-  g_return_val_if_fail (in != NULL, NULL);
-  g_return_val_if_fail (out_len != NULL, NULL);
+  out = g_malloc (len / 4 * 3 + 3);
 
-  out = g_malloc (strlen (in) / 4 * 3 + 3);
-
-  for (const char *p = in; *p != '\0'; p++)
+  for (gsize i = 0; i < len; i++)
     {
+      char c = in[i];
       int v;
 
-      if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+      if (!strict && (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
         continue;
-      if (*p == '=')
+      if (c == '=')
         {
           if (n_acc < 2 || n_acc + n_pad >= 4)
             goto invalid;
@@ -512,7 +516,7 @@ ep_base64_decode (const char  *in,
         }
       if (n_pad > 0)
         goto invalid;
-      v = decode_char (*p);
+      v = decode_char (c);
       if (v < 0)
         goto invalid;
       acc = (acc << 6) | (guint32) v;
@@ -543,4 +547,48 @@ invalid:
   g_set_error (error, EP_MIME_ERROR, EP_MIME_ERROR_INVALID_ENCODING,
                _("Invalid base64 data"));
   return NULL;
+}
+
+/**
+ * ep_base64_decode:
+ *
+ * Decodes a MIME body part (RFC 2045 §6.8): strict about the alphabet and padding, tolerant of
+ * the whitespace (spaces, tabs, line breaks) MIME puts between lines.
+ *
+ * Returns: (transfer full): the bytes, or %NULL with %EP_MIME_ERROR_INVALID_ENCODING
+ */
+guint8 *
+ep_base64_decode (const char  *in,
+                  gsize       *out_len,
+                  GError     **error)
+{
+  g_return_val_if_fail (in != NULL, NULL);
+  g_return_val_if_fail (out_len != NULL, NULL);
+
+  return decode (in, strlen (in), FALSE, out_len, error);
+}
+
+/**
+ * ep_base64_decode_strict:
+ * @in: the text
+ * @len: its length, or -1 when it ends at a NUL (a NUL within @len is refused)
+ *
+ * Decodes base64 as RFC 4648 §4 defines it, for protocols that carry it on one line (SASL
+ * challenges and responses, RFC 4954 §4): refuses any character outside the alphabet, whitespace
+ * included; a length that is not a multiple of 4; "=" anywhere but as the last one or two
+ * characters; non-zero pad bits. "" decodes to 0 octets.
+ *
+ * Returns: (transfer full): the bytes (never %NULL on success), or %NULL with
+ *   %EP_MIME_ERROR_INVALID_ENCODING
+ */
+guint8 *
+ep_base64_decode_strict (const char  *in,
+                         gssize       len,
+                         gsize       *out_len,
+                         GError     **error)
+{
+  g_return_val_if_fail (in != NULL || len == 0, NULL);
+  g_return_val_if_fail (out_len != NULL, NULL);
+
+  return decode (in != NULL ? in : "", len < 0 ? strlen (in) : (gsize) len, TRUE, out_len, error);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ep-base64.h: a fast streaming base64 encoder (RFC 4648 alphabet, RFC 2045 line breaks) and a decoder. */
+/* ep-base64.h: a fast streaming base64 encoder (RFC 4648 alphabet, RFC 2045 line breaks) and the one
+ * decoder, in a MIME mode and a strict one (SASL). */
 #pragma once
 
 #include <glib.h>
@@ -31,7 +32,14 @@ guint64 ep_base64_encoded_size   (guint64          len,
 char   *ep_base64_encode         (const guint8    *in,
                                   gsize            len,
                                   guint            line_length);
+/* MIME bodies (RFC 2045 §6.8): whitespace between the characters is skipped. */
 guint8 *ep_base64_decode         (const char      *in,
+                                  gsize           *out_len,
+                                  GError         **error);
+/* One-line protocol data such as SASL (RFC 4648 §4, RFC 4954 §4): nothing but the alphabet and
+ * the final padding. @len -1: up to the NUL. */
+guint8 *ep_base64_decode_strict  (const char      *in,
+                                  gssize           len,
                                   gsize           *out_len,
                                   GError         **error);
 const char *ep_base64_get_implementation (void);

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "ep-base64.h"
+
 /* RFC 4422 3.1: the longest SASL mechanism name. */
 #define SASL_MECHANISM_MAX 20
 
@@ -70,33 +72,21 @@ ep_sandbox_session_transcript_add_auth (Session      *s,
   return TRUE;
 }
 
-/* Strict base64 (RFC 4648 4) as RFC 4954 4 demands; "=" alone is an empty response. */
+/* A response: strict base64 (RFC 4648 4) as RFC 4954 4 demands, @length octets that may hold a
+ * NUL (refused). "=" alone is the empty response that RFC 4954 4 asks of an initial response; it
+ * is taken on a continuation line too, where the empty line is the empty response. */
 static GBytes *
-decode_base64 (const char *text)
+decode_base64 (const char *text,
+               gsize       length)
 {
-  gsize length = strlen (text);
-  gsize padding = 0;
-  guchar *data;
+  guint8 *data;
   gsize decoded = 0;
 
-  if (g_str_equal (text, "="))
+  if (length == 1 && text[0] == '=')
     return g_bytes_new (NULL, 0);
-  if (length == 0 || length % 4 != 0)
+  data = ep_base64_decode_strict (text, (gssize) length, &decoded, NULL);
+  if (data == NULL)
     return NULL;
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = text[i];
-
-      if (c == '=')
-        {
-          if (i < length - 2)
-            return NULL;
-          padding++;
-        }
-      else if (padding > 0 || !(g_ascii_isalnum (c) || c == '+' || c == '/'))
-        return NULL;
-    }
-  data = g_base64_decode (text, &decoded);
   return g_bytes_new_take (data, decoded);
 }
 
@@ -142,7 +132,7 @@ read_auth_response (Session *s)
       ep_sandbox_session_reply (s, "501 5.7.0 Authentication cancelled");
       return NULL;
     }
-  decoded = strlen (text) == line->len ? decode_base64 (text) : NULL;
+  decoded = decode_base64 ((const char *) line->data, line->len);
   if (decoded == NULL)
     ep_sandbox_session_reply (s, "501 5.5.2 Cannot decode the response (base64 expected)");
   return decoded;
@@ -182,7 +172,7 @@ auth_plain (Session    *s,
 
   if (initial != NULL)
     {
-      response = decode_base64 (initial);
+      response = decode_base64 (initial, strlen (initial));
       if (response == NULL)
         {
           ep_sandbox_session_reply (s, "501 5.5.2 Cannot decode the response (base64 expected)");
@@ -236,7 +226,7 @@ auth_login (Session    *s,
 
   if (initial != NULL)
     {
-      user = decode_base64 (initial);
+      user = decode_base64 (initial, strlen (initial));
       if (user == NULL)
         {
           ep_sandbox_session_reply (s, "501 5.5.2 Cannot decode the response (base64 expected)");

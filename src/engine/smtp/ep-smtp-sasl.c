@@ -8,6 +8,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
 
+#include "ep-base64.h"
 #include "ep-smtp-sasl.h"
 
 /* The largest digest we use (SHA-256). */
@@ -85,47 +86,6 @@ ep_smtp_sasl_init (EpSmtpSasl *self)
 }
 
 /* ---- helpers ---------------------------------------------------------------------------------- */
-
-static gboolean
-is_base64_char (char c)
-{
-  return g_ascii_isalnum (c) || c == '+' || c == '/';
-}
-
-guint8 *
-ep_smtp_base64_decode_strict (const char *text,
-                              gsize      *out_len,
-                              GError    **error)
-{
-  gsize len, padding = 0;
-
-  g_return_val_if_fail (text != NULL, NULL);
-  g_return_val_if_fail (out_len != NULL, NULL);
-
-  len = strlen (text);
-  if (len % 4 != 0)
-    goto malformed;
-
-  while (padding < 2 && padding < len && text[len - 1 - padding] == '=')
-    padding++;
-
-  for (gsize i = 0; i < len - padding; i++)
-    if (!is_base64_char (text[i]))
-      goto malformed;
-
-  if (len == 0)
-    {
-      *out_len = 0;
-      return (guint8 *) g_strdup ("");
-    }
-
-  return g_base64_decode (text, out_len);
-
-malformed:
-  g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_PROTOCOL,
-                       _("The server's authentication challenge is not valid base64"));
-  return NULL;
-}
 
 /* Code points RFC 3454 table B.1 maps to nothing. */
 static gboolean
@@ -452,7 +412,7 @@ scram_step_server_first (EpSmtpSasl   *self,
     return cancel (error, EP_SMTP_ERROR_PROTOCOL,
                    _("The server's SCRAM nonce does not extend ours"));
 
-  salt = ep_smtp_base64_decode_strict (salt_b64, &salt_len, NULL);
+  salt = ep_base64_decode_strict (salt_b64, -1, &salt_len, NULL);
   if (salt == NULL || salt_len == 0)
     return cancel (error, EP_SMTP_ERROR_PROTOCOL, _("Malformed SCRAM salt from the server"));
 
@@ -519,7 +479,7 @@ scram_verify_server_final (EpSmtpSasl  *self,
 
   end = strchr (server_final, ',');
   value = end != NULL ? g_strndup (server_final + 2, end - server_final - 2) : g_strdup (server_final + 2);
-  signature = ep_smtp_base64_decode_strict (value, &signature_len, NULL);
+  signature = ep_base64_decode_strict (value, -1, &signature_len, NULL);
 
   if (signature == NULL || signature_len != self->digest_len
       || !constant_time_equal (signature, self->server_signature, self->digest_len))

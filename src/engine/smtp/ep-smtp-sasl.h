@@ -58,12 +58,6 @@ void             ep_smtp_sasl_set_client_nonce    (EpSmtpSasl          *self,
  * that a whole session can be checked against the RFC 7677 vector. Never call this elsewhere. */
 void             ep_smtp_sasl_set_test_client_nonce (const char        *nonce);
 
-/* Strict base64 (RFC 4648 §4: alphabet, padding only at the end, length a multiple of 4), as SMTP
- * AUTH requires for challenges and responses. Error: EP_SMTP_ERROR_PROTOCOL. "" decodes to 0 octets. */
-guint8          *ep_smtp_base64_decode_strict     (const char          *text,
-                                                   gsize               *out_len,
-                                                   GError             **error);
-
 /* The partial SASLprep (RFC 4013) we apply; see the .c file. NULL + error if prohibited. */
 char            *ep_smtp_saslprep                 (const char          *text,
                                                    GError             **error);

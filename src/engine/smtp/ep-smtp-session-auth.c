@@ -6,6 +6,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "ep-base64.h"
 #include "ep-smtp-sasl.h"
 #include "ep-smtp-session-private.h"
 
@@ -191,7 +192,7 @@ session_auth_exchange (Session    *s,
               g_autofree char *first_word = g_strndup (reply->lines[0], strcspn (reply->lines[0], " "));
 
               if (reply->enhanced == NULL)
-                data = ep_smtp_base64_decode_strict (first_word, &data_len, NULL);
+                data = ep_base64_decode_strict (first_word, -1, &data_len, NULL);
             }
           if (!ep_smtp_sasl_finish (sasl, data, data_len, error))
             return FALSE;
@@ -212,12 +213,13 @@ session_auth_exchange (Session    *s,
           return FALSE;
         }
 
-      challenge = ep_smtp_base64_decode_strict (reply->lines[0] != NULL ? reply->lines[0] : "",
-                                                &challenge_len, &sasl_error);
+      challenge = ep_base64_decode_strict (reply->lines[0] != NULL ? reply->lines[0] : "", -1,
+                                           &challenge_len, NULL);
       if (challenge == NULL)
         {
           cancel_auth (s);
-          g_propagate_error (error, g_steal_pointer (&sasl_error));
+          g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_PROTOCOL,
+                               _("The server's authentication challenge is not valid base64"));
           return FALSE;
         }
 
