@@ -19,7 +19,7 @@ static gboolean
 draft_file_exists (EpDraftStore *store,
                    const char   *id)
 {
-  g_autofree char *path = ep_draft_store_get_path (store, id);
+  g_autofree char *path = ep_draft_store_dup_path (store, id);
 
   return g_file_test (path, G_FILE_TEST_EXISTS);
 }
@@ -28,7 +28,7 @@ static char *
 read_draft_file (EpDraftStore *store,
                  const char   *id)
 {
-  g_autofree char *path = ep_draft_store_get_path (store, id);
+  g_autofree char *path = ep_draft_store_dup_path (store, id);
 
   return ep_test_read_file (path);
 }
@@ -110,7 +110,7 @@ test_round_trip (void)
   g_assert_no_error (error);
   g_assert_cmpint (g_date_time_compare (draft->modified, before), >=, 0);
 
-  path = ep_draft_store_get_path (store, draft->id);
+  path = ep_draft_store_dup_path (store, draft->id);
   g_assert_cmpint (g_stat (path, &st), ==, 0);
   g_assert_cmpuint (st.st_mode & 0777, ==, 0600);
 

@@ -931,7 +931,7 @@ test_keyfile_strings (void)
       g_key_file_set_value (keyfile, "g", "k", raw);
       glib_list = g_key_file_get_string_list (keyfile, "g", "k", NULL, &glib_error);
       g_assert_no_error (glib_error);
-      our_list = ep_store_keyfile_get_string_list (keyfile, "g", "k", &our_error);
+      our_list = ep_store_keyfile_dup_string_list (keyfile, "g", "k", &our_error);
       g_assert_no_error (our_error);
       g_assert_true (g_strv_equal ((const char * const *) glib_list, (const char * const *) our_list));
 
@@ -939,7 +939,7 @@ test_keyfile_strings (void)
         continue;
       glib_value = g_key_file_get_string (keyfile, "g", "k", &glib_error);
       g_assert_no_error (glib_error);
-      our_value = ep_store_keyfile_get_string (keyfile, "g", "k", &our_error);
+      our_value = ep_store_keyfile_dup_string (keyfile, "g", "k", &our_error);
       g_assert_no_error (our_error);
       g_assert_cmpstr (our_value, ==, glib_value);
     }
@@ -951,11 +951,11 @@ test_keyfile_strings (void)
       g_auto(GStrv) list = NULL;
 
       g_key_file_set_value (keyfile, "g", "k", invalid[i]);
-      value = ep_store_keyfile_get_string (keyfile, "g", "k", &error);
+      value = ep_store_keyfile_dup_string (keyfile, "g", "k", &error);
       g_assert_null (value);
       g_assert_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
       g_clear_error (&error);
-      list = ep_store_keyfile_get_string_list (keyfile, "g", "k", &error);
+      list = ep_store_keyfile_dup_string_list (keyfile, "g", "k", &error);
       g_assert_null (list);
       g_assert_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
     }
@@ -963,7 +963,7 @@ test_keyfile_strings (void)
     g_autoptr(GError) error = NULL;
 
     g_key_file_set_value (keyfile, "g", "k", "x\\;y");
-    g_assert_null (ep_store_keyfile_get_string (keyfile, "g", "k", &error));
+    g_assert_null (ep_store_keyfile_dup_string (keyfile, "g", "k", &error));
     g_assert_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
   }
 }

@@ -104,7 +104,7 @@ test_add_round_trip (void)
   g_assert_cmpuint (info->size, ==, g_bytes_get_size (message));
   g_assert_nonnull (info->date);
 
-  path = ep_sent_store_get_message_path (store, info->id);
+  path = ep_sent_store_dup_message_path (store, info->id);
   stored = read_bytes (path);
   g_assert_true (g_bytes_equal (stored, message));
   g_assert_cmpint (g_stat (path, &st), ==, 0);
@@ -200,7 +200,7 @@ test_writer_streaming (void)
   g_assert_no_error (error);
 
   expected_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&expected));
-  path = ep_sent_store_get_message_path (store, info->id);
+  path = ep_sent_store_dup_message_path (store, info->id);
   stored = read_bytes (path);
   g_assert_true (g_bytes_equal (stored, expected_bytes));
   g_assert_cmpuint (info->size, ==, g_bytes_get_size (expected_bytes));
@@ -338,7 +338,7 @@ check_enospc (const char *suffix,
   g_autoptr(GPtrArray) problems = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *kept = add_entry (store, "kept", NULL, message);
-  g_autofree char *kept_path = ep_sent_store_get_message_path (store, kept);
+  g_autofree char *kept_path = ep_sent_store_dup_message_path (store, kept);
   g_autofree char *names = NULL;
   FailSpec spec = { suffix, after, 0 };
 

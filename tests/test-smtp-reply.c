@@ -34,7 +34,7 @@ static void
 test_single_line (void)
 {
   g_autoptr(EpSmtpReply) reply = parse_ok ("250 OK\r\n");
-  g_autofree char *text = ep_smtp_reply_get_text (reply, " ");
+  g_autofree char *text = ep_smtp_reply_dup_text (reply, " ");
 
   g_assert_cmpuint (reply->code, ==, 250);
   g_assert_cmpuint (ep_smtp_reply_class (reply), ==, 2);
@@ -58,7 +58,7 @@ static void
 test_multiline (void)
 {
   g_autoptr(EpSmtpReply) reply = parse_ok ("220-mx.example.org ESMTP\r\n220-second line\r\n220 last\r\n");
-  g_autofree char *text = ep_smtp_reply_get_text (reply, "|");
+  g_autofree char *text = ep_smtp_reply_dup_text (reply, "|");
 
   g_assert_cmpuint (reply->code, ==, 220);
   g_assert_cmpuint (g_strv_length (reply->lines), ==, 3);
@@ -239,9 +239,9 @@ test_enhanced (void)
   g_autoptr(EpSmtpReply) too_long = parse_ok ("550 5.1.1234 odd\r\n");
   g_autoptr(EpSmtpReply) glued = parse_ok ("550 5.1.1x odd\r\n");
   g_autoptr(EpSmtpReply) alone = parse_ok ("250 2.0.0\r\n");
-  g_autofree char *text = ep_smtp_reply_get_text (reply, " ");
+  g_autofree char *text = ep_smtp_reply_dup_text (reply, " ");
   g_autofree char *str = ep_smtp_reply_to_string (reply);
-  g_autofree char *multi_text = ep_smtp_reply_get_text (multi, " ");
+  g_autofree char *multi_text = ep_smtp_reply_dup_text (multi, " ");
   g_autofree char *multi_str = ep_smtp_reply_to_string (multi);
   g_autofree char *alone_str = ep_smtp_reply_to_string (alone);
   g_autofree char *wrong_str = ep_smtp_reply_to_string (wrong_class);

@@ -501,7 +501,7 @@ test_image_cache_drafts (void)
 
   gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "subject")), "Keep this");
   id = g_strdup (ep_window_get_draft_id (window));
-  draft_path = ep_draft_store_get_path (store, id);
+  draft_path = ep_draft_store_dup_path (store, id);
   close_answering (window, "_Save Draft");
   g_assert_true (g_file_query_exists (image, NULL));
 

@@ -122,7 +122,7 @@ test_send_to_sandbox (void)
   fill (window, "Ann <ann@example.org>", "Report ✓", "Here it is.\nRegards");
   add_and_wait (window, path);
   draft_id = g_strdup (ep_window_get_draft_id (window));
-  draft_path = ep_draft_store_get_path (drafts, draft_id);
+  draft_path = ep_draft_store_dup_path (drafts, draft_id);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
   g_assert_true (ep_window_is_sending (window));
@@ -153,7 +153,7 @@ test_send_to_sandbox (void)
   sent_list = ep_sent_store_list (sent, NULL, &error);
   g_assert_cmpuint (sent_list->len, ==, 1);
   {
-    g_autofree char *p = ep_sent_store_get_message_path (sent, ((EpSentInfo *) sent_list->pdata[0])->id);
+    g_autofree char *p = ep_sent_store_dup_message_path (sent, ((EpSentInfo *) sent_list->pdata[0])->id);
     g_assert_true (g_file_get_contents (p, &sent_bytes, &sent_len, NULL));
   }
   g_assert_cmpmem (sent_bytes, sent_len, inbox_bytes, inbox_len);

@@ -167,7 +167,7 @@ test_window_draft_autosave (void)
                             "Line one\nLine two — ünïcode", -1);
   g_assert_nonnull (ep_window_get_draft_id (window));
   id = g_strdup (ep_window_get_draft_id (window));
-  path = ep_draft_store_get_path (store, id);
+  path = ep_draft_store_dup_path (store, id);
 
   /* Saved within 2 s of the change, without anything else happening. */
   g_assert_true (wait_for_file (path, TRUE, ep_test_slack (2000 * 1000) / 1000));

@@ -197,7 +197,7 @@ load_sent (GError **error)
       MailboxItem *item = g_new0 (MailboxItem, 1);
 
       item->id = g_strdup (info->id);
-      item->path = ep_sent_store_get_message_path (store, info->id);
+      item->path = ep_sent_store_dup_message_path (store, info->id);
       item->date = info->date ? g_date_time_ref (info->date) : NULL;
       item->size = info->size;
       item->from = g_strdup (info->from);

@@ -78,7 +78,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
   g_autoptr(EpDraftStore) store = ep_draft_store_new (drafts_dir);
-  g_autofree char *path = ep_draft_store_get_path (store, DRAFT_ID);
+  g_autofree char *path = ep_draft_store_dup_path (store, DRAFT_ID);
   g_autoptr(EpDraft) draft = NULL;
   g_autoptr(EpDraft) again = NULL;
   g_autoptr(GPtrArray) listed = NULL;

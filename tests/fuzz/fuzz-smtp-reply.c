@@ -55,7 +55,7 @@ check_reply (const EpSmtpReply *reply)
       EP_FUZZ_CHECK (g_str_has_prefix (reply->lines[0], reply->enhanced));
     }
 
-  text = ep_smtp_reply_get_text (reply, "\n");
+  text = ep_smtp_reply_dup_text (reply, "\n");
   line = ep_smtp_reply_to_string (reply);
   EP_FUZZ_CHECK (g_utf8_validate (text, -1, NULL));
   EP_FUZZ_CHECK (text_is_clean (line));

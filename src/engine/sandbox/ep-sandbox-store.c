@@ -256,7 +256,7 @@ get_optional_string (GKeyFile   *keyfile,
                      const char *group,
                      const char *key)
 {
-  return ep_store_keyfile_get_string (keyfile, group, key, NULL);
+  return ep_store_keyfile_dup_string (keyfile, group, key, NULL);
 }
 
 static EpSandboxEntry *
@@ -285,11 +285,11 @@ load_entry (const char  *inbox,
     }
 
   version = g_key_file_get_int64 (keyfile, EP_SANDBOX_ENVELOPE_GROUP, "Version", NULL);
-  stored_id = ep_store_keyfile_get_string (keyfile, EP_SANDBOX_ENVELOPE_GROUP, "Id", NULL);
-  entry->sender = ep_store_keyfile_get_string (keyfile, EP_SANDBOX_ENVELOPE_GROUP, "From", NULL);
-  entry->recipients = ep_store_keyfile_get_string_list (keyfile, EP_SANDBOX_ENVELOPE_GROUP,
+  stored_id = ep_store_keyfile_dup_string (keyfile, EP_SANDBOX_ENVELOPE_GROUP, "Id", NULL);
+  entry->sender = ep_store_keyfile_dup_string (keyfile, EP_SANDBOX_ENVELOPE_GROUP, "From", NULL);
+  entry->recipients = ep_store_keyfile_dup_string_list (keyfile, EP_SANDBOX_ENVELOPE_GROUP,
                                                         "Recipients", NULL);
-  received = ep_store_keyfile_get_string (keyfile, EP_SANDBOX_ENVELOPE_GROUP, "Received", NULL);
+  received = ep_store_keyfile_dup_string (keyfile, EP_SANDBOX_ENVELOPE_GROUP, "Received", NULL);
   if (received != NULL)
     entry->received = g_date_time_new_from_iso8601 (received, NULL);
 

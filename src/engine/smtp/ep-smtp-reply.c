@@ -102,7 +102,7 @@ ep_smtp_reply_free (EpSmtpReply *self)
 }
 
 char *
-ep_smtp_reply_get_text (const EpSmtpReply *self,
+ep_smtp_reply_dup_text (const EpSmtpReply *self,
                         const char        *separator)
 {
   g_autoptr(GString) text = g_string_new (NULL);
@@ -134,7 +134,7 @@ ep_smtp_reply_to_string (const EpSmtpReply *self)
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  text = ep_smtp_reply_get_text (self, " ");
+  text = ep_smtp_reply_dup_text (self, " ");
   out = g_string_new (NULL);
   g_string_append_printf (out, "%u", self->code);
   if (self->enhanced != NULL)

@@ -33,7 +33,7 @@ void         ep_smtp_reply_free     (EpSmtpReply       *self);
 static inline guint ep_smtp_reply_class (const EpSmtpReply *self) { return self->code / 100; }
 
 /* The text of all lines without the repeated enhanced code, joined by @separator. */
-char        *ep_smtp_reply_get_text (const EpSmtpReply *self,
+char        *ep_smtp_reply_dup_text (const EpSmtpReply *self,
                                      const char        *separator);
 /* One line for messages and transcripts: "550 5.1.1 no such user". */
 char        *ep_smtp_reply_to_string (const EpSmtpReply *self);

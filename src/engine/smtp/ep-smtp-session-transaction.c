@@ -46,7 +46,7 @@ record_rcpt_reply (Session           *s,
   g_free (r->enhanced);
   r->enhanced = g_strdup (reply->enhanced);
   g_free (r->text);
-  r->text = ep_smtp_reply_get_text (reply, " ");
+  r->text = ep_smtp_reply_dup_text (reply, " ");
 }
 
 static char *
@@ -301,7 +301,7 @@ handle_final_reply (Session           *s,
   g_free (s->result->final_enhanced);
   s->result->final_enhanced = g_strdup (reply->enhanced);
   g_free (s->result->final_text);
-  s->result->final_text = ep_smtp_reply_get_text (reply, " ");
+  s->result->final_text = ep_smtp_reply_dup_text (reply, " ");
 
   if (reply->code == 250)
     return TRUE;

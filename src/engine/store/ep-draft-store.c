@@ -115,7 +115,7 @@ ep_draft_store_get_dir (EpDraftStore *self)
 
 /* Returns: (transfer full): the file of draft @id (which may not exist) */
 char *
-ep_draft_store_get_path (EpDraftStore *self,
+ep_draft_store_dup_path (EpDraftStore *self,
                          const char   *id)
 {
   g_autofree char *name = NULL;
@@ -139,7 +139,7 @@ dup_checked_path (EpDraftStore  *self,
                            _("The draft’s id is not valid"));
       return NULL;
     }
-  return ep_draft_store_get_path (self, id);
+  return ep_draft_store_dup_path (self, id);
 }
 
 /* The id of the next draft file in the drafts folder @dir; NULL at the end. Hidden names are
@@ -271,7 +271,7 @@ write_draft (EpDraftStore   *self,
              guint64         generation,
              GError        **error)
 {
-  g_autofree char *path = ep_draft_store_get_path (self, draft->id);
+  g_autofree char *path = ep_draft_store_dup_path (self, draft->id);
   g_autofree char *data = NULL;
   g_autoptr(GMutexLocker) locker = NULL;
   const guint64 *newest;
@@ -428,7 +428,7 @@ read_text (GKeyFile    *keyfile,
   if (!g_key_file_has_key (keyfile, group, key, NULL))
     return TRUE;   /* keep the default */
 
-  value = ep_store_keyfile_get_string (keyfile, group, key, &local_error);
+  value = ep_store_keyfile_dup_string (keyfile, group, key, &local_error);
   if (value == NULL)
     return corrupt (error, path, local_error->message);
   g_free (*out_value);
@@ -441,7 +441,7 @@ read_date (GKeyFile    *keyfile,
            const char  *key,
            GDateTime  **date)
 {
-  g_autofree char *text = ep_store_keyfile_get_string (keyfile, DRAFT_GROUP, key, NULL);
+  g_autofree char *text = ep_store_keyfile_dup_string (keyfile, DRAFT_GROUP, key, NULL);
   GDateTime *parsed = ep_store_parse_date (text);
 
   /* A bad time is no reason to hide the text the user wrote. */
@@ -498,7 +498,7 @@ draft_from_keyfile (GKeyFile    *keyfile,
     {
       g_autoptr(GError) local_error = NULL;
 
-      draft->delivered = ep_store_keyfile_get_string_list (keyfile, DRAFT_GROUP, KEY_DELIVERED, &local_error);
+      draft->delivered = ep_store_keyfile_dup_string_list (keyfile, DRAFT_GROUP, KEY_DELIVERED, &local_error);
       if (draft->delivered == NULL)
         {
           corrupt (error, path, local_error->message);
@@ -747,7 +747,7 @@ ep_draft_store_dup_attachment_uris (EpDraftStore  *self,
         break;
       if (g_strcmp0 (id, except_id) == 0)
         continue;
-      path = ep_draft_store_get_path (self, id);
+      path = ep_draft_store_dup_path (self, id);
       if (!ep_store_load_keyfile (keyfile, path, &local_error))
         {
           if (g_error_matches (local_error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND))

@@ -13,7 +13,7 @@ G_DECLARE_FINAL_TYPE (EpDraftStore, ep_draft_store, EP, DRAFT_STORE, GObject)
 
 EpDraftStore *ep_draft_store_new         (const char           *drafts_dir);
 const char   *ep_draft_store_get_dir     (EpDraftStore         *self);
-char         *ep_draft_store_get_path    (EpDraftStore         *self,
+char         *ep_draft_store_dup_path    (EpDraftStore         *self,
                                           const char           *id);
 
 gboolean      ep_draft_store_save        (EpDraftStore         *self,

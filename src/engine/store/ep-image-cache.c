@@ -12,12 +12,12 @@
 #include "ep-image-cache.h"
 
 /**
- * ep_image_cache_get_dir:
+ * ep_image_cache_dup_dir:
  *
  * Returns: (transfer full): `$XDG_CACHE_HOME/epistle/images`
  */
 char *
-ep_image_cache_get_dir (void)
+ep_image_cache_dup_dir (void)
 {
   return g_build_filename (g_get_user_cache_dir (), "epistle", "images", NULL);
 }
@@ -34,7 +34,7 @@ char *
 ep_image_cache_new_path (const char  *name,
                          GError     **error)
 {
-  g_autofree char *images = ep_image_cache_get_dir ();
+  g_autofree char *images = ep_image_cache_dup_dir ();
   g_autofree char *uuid = g_uuid_string_random ();
   g_autofree char *dir = g_build_filename (images, uuid, NULL);
 
@@ -59,7 +59,7 @@ ep_image_cache_new_path (const char  *name,
 gboolean
 ep_image_cache_contains (GFile *file)
 {
-  g_autofree char *images_path = ep_image_cache_get_dir ();
+  g_autofree char *images_path = ep_image_cache_dup_dir ();
   g_autoptr(GFile) images = g_file_new_for_path (images_path);
   g_autoptr(GFile) parent = NULL;
   g_autoptr(GFile) grandparent = NULL;
@@ -154,7 +154,7 @@ guint
 ep_image_cache_clean (GHashTable *kept_uris,
                       GTimeSpan   min_age)
 {
-  g_autofree char *images = ep_image_cache_get_dir ();
+  g_autofree char *images = ep_image_cache_dup_dir ();
   g_autoptr(GDir) dir = NULL;
   const char *name;
   guint removed = 0;

@@ -11,7 +11,7 @@ G_BEGIN_DECLS
  * belong to a message another instance is writing and has not saved as a draft yet. */
 #define EP_IMAGE_CACHE_STALE_AGE (24 * G_TIME_SPAN_HOUR)
 
-char     *ep_image_cache_get_dir   (void);
+char     *ep_image_cache_dup_dir   (void);
 char     *ep_image_cache_new_path  (const char  *name,
                                     GError     **error);
 gboolean  ep_image_cache_contains  (GFile       *file);

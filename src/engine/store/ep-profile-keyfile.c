@@ -42,7 +42,7 @@ read_string (GKeyFile    *keyfile,
   if (!g_key_file_has_key (keyfile, group, key, NULL))
     return TRUE;
 
-  value = ep_store_keyfile_get_string (keyfile, group, key, &local_error);
+  value = ep_store_keyfile_dup_string (keyfile, group, key, &local_error);
   if (value == NULL)
     {
       g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,

@@ -714,7 +714,7 @@ ep_profile_store_take_legacy_default_id (EpProfileStore *self)
 
   g_return_val_if_fail (EP_IS_PROFILE_STORE (self), NULL);
 
-  id = ep_store_keyfile_get_string (self->keyfile, LEGACY_GROUP, LEGACY_KEY_DEFAULT, NULL);
+  id = ep_store_keyfile_dup_string (self->keyfile, LEGACY_GROUP, LEGACY_KEY_DEFAULT, NULL);
   g_key_file_remove_key (self->keyfile, LEGACY_GROUP, LEGACY_KEY_DEFAULT, NULL);
   if (g_key_file_has_group (self->keyfile, LEGACY_GROUP))
     {

@@ -458,7 +458,7 @@ static char *
 get_text (GKeyFile   *keyfile,
           const char *key)
 {
-  char *value = ep_store_keyfile_get_string (keyfile, META_GROUP, key, NULL);
+  char *value = ep_store_keyfile_dup_string (keyfile, META_GROUP, key, NULL);
 
   return value != NULL ? value : g_strdup ("");
 }
@@ -501,7 +501,7 @@ read_entry (const char  *entry_path,
       return NULL;
     }
 
-  date = ep_store_keyfile_get_string (keyfile, META_GROUP, KEY_DATE, NULL);
+  date = ep_store_keyfile_dup_string (keyfile, META_GROUP, KEY_DATE, NULL);
   info->date = ep_store_parse_date (date);
   if (info->date == NULL)
     {
@@ -514,7 +514,7 @@ read_entry (const char  *entry_path,
       *error = damaged (entry_path, _("its size is missing or not a number"));
       return NULL;
     }
-  outcome = ep_store_keyfile_get_string (keyfile, META_GROUP, KEY_OUTCOME, NULL);
+  outcome = ep_store_keyfile_dup_string (keyfile, META_GROUP, KEY_OUTCOME, NULL);
   if (!ep_smtp_outcome_from_string (outcome, &info->outcome))
     {
       *error = damaged (entry_path, _("its outcome is missing or unknown"));
@@ -542,11 +542,11 @@ read_entry (const char  *entry_path,
   info->from = get_text (keyfile, KEY_FROM);
   g_free (info->server);
   info->server = get_text (keyfile, KEY_SERVER);
-  info->outcome_text = ep_store_keyfile_get_string (keyfile, META_GROUP, KEY_OUTCOME_TEXT, NULL);
-  info->profile_id = ep_store_keyfile_get_string (keyfile, META_GROUP, KEY_PROFILE, NULL);
+  info->outcome_text = ep_store_keyfile_dup_string (keyfile, META_GROUP, KEY_OUTCOME_TEXT, NULL);
+  info->profile_id = ep_store_keyfile_dup_string (keyfile, META_GROUP, KEY_PROFILE, NULL);
   if (g_key_file_has_key (keyfile, META_GROUP, KEY_RECIPIENTS, NULL))
     {
-      char **recipients = ep_store_keyfile_get_string_list (keyfile, META_GROUP, KEY_RECIPIENTS, NULL);
+      char **recipients = ep_store_keyfile_dup_string_list (keyfile, META_GROUP, KEY_RECIPIENTS, NULL);
 
       if (recipients != NULL)
         {
@@ -555,7 +555,7 @@ read_entry (const char  *entry_path,
         }
     }
   if (g_key_file_has_key (keyfile, META_GROUP, KEY_NOT_DELIVERED, NULL))
-    info->not_delivered = ep_store_keyfile_get_string_list (keyfile, META_GROUP, KEY_NOT_DELIVERED, NULL);
+    info->not_delivered = ep_store_keyfile_dup_string_list (keyfile, META_GROUP, KEY_NOT_DELIVERED, NULL);
   info->id = g_strdup (id);
   return g_steal_pointer (&info);
 }
@@ -636,7 +636,7 @@ ep_sent_store_list (EpSentStore  *self,
 /* Returns: (transfer full): the path of the exact bytes sent for entry @id (open it with
  *   GIO; a large message is better streamed than loaded) */
 char *
-ep_sent_store_get_message_path (EpSentStore *self,
+ep_sent_store_dup_message_path (EpSentStore *self,
                                 const char  *id)
 {
   g_return_val_if_fail (EP_IS_SENT_STORE (self), NULL);

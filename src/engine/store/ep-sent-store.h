@@ -71,7 +71,7 @@ gboolean      ep_sent_store_add              (EpSentStore    *self,
 GPtrArray    *ep_sent_store_list             (EpSentStore    *self,
                                               GPtrArray     **out_problems,
                                               GError        **error);
-char         *ep_sent_store_get_message_path (EpSentStore    *self,
+char         *ep_sent_store_dup_message_path (EpSentStore    *self,
                                               const char     *id);
 char         *ep_sent_store_load_transcript  (EpSentStore    *self,
                                               const char     *id,

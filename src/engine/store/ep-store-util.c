@@ -413,7 +413,7 @@ get_unescaped (GKeyFile    *keyfile,
 }
 
 /**
- * ep_store_keyfile_get_string:
+ * ep_store_keyfile_dup_string:
  *
  * g_key_file_get_string() without its GLib 2.74 faults: for a value with an unknown escape and
  * a trailing backslash it sets one GError over another (a warning, fatal in our tests), and for
@@ -423,7 +423,7 @@ get_unescaped (GKeyFile    *keyfile,
  * Returns: (transfer full): the value, or %NULL with @error set
  */
 char *
-ep_store_keyfile_get_string (GKeyFile    *keyfile,
+ep_store_keyfile_dup_string (GKeyFile    *keyfile,
                              const char  *group,
                              const char  *key,
                              GError     **error)
@@ -434,14 +434,14 @@ ep_store_keyfile_get_string (GKeyFile    *keyfile,
 }
 
 /**
- * ep_store_keyfile_get_string_list:
+ * ep_store_keyfile_dup_string_list:
  *
- * g_key_file_get_string_list() with the same strictness as ep_store_keyfile_get_string().
+ * g_key_file_get_string_list() with the same strictness as ep_store_keyfile_dup_string().
  *
  * Returns: (transfer full): the items, or %NULL with @error set
  */
 char **
-ep_store_keyfile_get_string_list (GKeyFile    *keyfile,
+ep_store_keyfile_dup_string_list (GKeyFile    *keyfile,
                                   const char  *group,
                                   const char  *key,
                                   GError     **error)

@@ -18,11 +18,11 @@ char     *ep_store_move_aside         (const char  *path,
 
 gboolean  ep_store_id_is_valid        (const char  *id);
 gboolean  ep_store_text_is_single_line (const char *text);
-char     *ep_store_keyfile_get_string (GKeyFile    *keyfile,
+char     *ep_store_keyfile_dup_string (GKeyFile    *keyfile,
                                        const char  *group,
                                        const char  *key,
                                        GError     **error);
-char    **ep_store_keyfile_get_string_list (GKeyFile    *keyfile,
+char    **ep_store_keyfile_dup_string_list (GKeyFile    *keyfile,
                                             const char  *group,
                                             const char  *key,
                                             GError     **error);
