@@ -176,7 +176,7 @@ test_line_breaks (void)
     }
 }
 
-/* The rule: every chunk split from 1 to 100 bytes gives identical output. */
+/* The streaming rule: every chunk split from 1 to 100 bytes gives identical output. */
 static void
 test_chunk_splits (void)
 {

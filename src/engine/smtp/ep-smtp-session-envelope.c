@@ -21,8 +21,8 @@ is_ascii (const char *text)
 }
 
 /* Validates an envelope address and returns it with an A-label domain (RFC 5890), or NULL.
- * Anything that could break out of "<…>" or the command line is refused (issue: command
- * injection through every input). */
+ * Anything that could break out of "<…>" or the command line is refused: no input may inject
+ * a command. */
 static char *
 envelope_address (const char *address,
                   gboolean    is_sender,
