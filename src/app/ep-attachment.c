@@ -111,54 +111,6 @@ ep_attachment_check_thread (GTask        *task,
   g_task_return_pointer (task, attachment, g_object_unref);
 }
 
-void
-ep_attachment_new_async (GFile               *file,
-                         const char          *display_name,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  CheckData *data;
-
-  g_return_if_fail (G_IS_FILE (file));
-
-  data = g_new0 (CheckData, 1);
-  data->file = g_object_ref (file);
-  data->display_name = g_strdup (display_name);
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ep_attachment_new_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
-  g_task_run_in_thread (task, ep_attachment_check_thread);
-}
-
-EpAttachment *
-ep_attachment_new_finish (GAsyncResult  *result,
-                          GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-EpAttachment *
-ep_attachment_new_for_info (GFile      *file,
-                            const char *display_name,
-                            const char *content_type,
-                            guint64     size)
-{
-  EpAttachment *self;
-
-  g_return_val_if_fail (G_IS_FILE (file), NULL);
-
-  self = g_object_new (EP_TYPE_ATTACHMENT, NULL);
-  self->file = g_object_ref (file);
-  self->display_name = display_name ? g_strdup (display_name) : g_file_get_basename (file);
-  self->content_type = g_strdup (content_type ? content_type : "application/octet-stream");
-  self->size = size;
-  return self;
-}
-
 static void
 ep_attachment_thumbnail_thread (GTask        *task,
                                 gpointer      source_object,
@@ -200,67 +152,6 @@ ep_attachment_thumbnail_cb (GObject      *object,
 
   g_set_object (&self->thumbnail, texture);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THUMBNAIL]);
-}
-
-void
-ep_attachment_load_thumbnail (EpAttachment *self,
-                              int           size)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (EP_IS_ATTACHMENT (self));
-
-  if (self->thumbnail_requested || !ep_attachment_is_image (self) ||
-      self->size > EP_ATTACHMENT_THUMBNAIL_MAX_FILE)
-    return;
-
-  self->thumbnail_requested = TRUE;
-  task = g_task_new (self, NULL, ep_attachment_thumbnail_cb, NULL);
-  g_task_set_source_tag (task, ep_attachment_load_thumbnail);
-  g_task_set_task_data (task, GINT_TO_POINTER (size), NULL);
-  g_task_run_in_thread (task, ep_attachment_thumbnail_thread);
-}
-
-GFile *
-ep_attachment_get_file (EpAttachment *self)
-{
-  g_return_val_if_fail (EP_IS_ATTACHMENT (self), NULL);
-  return self->file;
-}
-
-const char *
-ep_attachment_get_display_name (EpAttachment *self)
-{
-  g_return_val_if_fail (EP_IS_ATTACHMENT (self), NULL);
-  return self->display_name;
-}
-
-const char *
-ep_attachment_get_content_type (EpAttachment *self)
-{
-  g_return_val_if_fail (EP_IS_ATTACHMENT (self), NULL);
-  return self->content_type;
-}
-
-guint64
-ep_attachment_get_size (EpAttachment *self)
-{
-  g_return_val_if_fail (EP_IS_ATTACHMENT (self), 0);
-  return self->size;
-}
-
-gboolean
-ep_attachment_is_image (EpAttachment *self)
-{
-  g_return_val_if_fail (EP_IS_ATTACHMENT (self), FALSE);
-  return g_str_has_prefix (self->content_type, "image/");
-}
-
-GdkTexture *
-ep_attachment_get_thumbnail (EpAttachment *self)
-{
-  g_return_val_if_fail (EP_IS_ATTACHMENT (self), NULL);
-  return self->thumbnail;
 }
 
 static void
@@ -335,4 +226,113 @@ ep_attachment_class_init (EpAttachmentClass *klass)
 static void
 ep_attachment_init (EpAttachment *self)
 {
+}
+
+void
+ep_attachment_new_async (GFile               *file,
+                         const char          *display_name,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  CheckData *data;
+
+  g_return_if_fail (G_IS_FILE (file));
+
+  data = g_new0 (CheckData, 1);
+  data->file = g_object_ref (file);
+  data->display_name = g_strdup (display_name);
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ep_attachment_new_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
+  g_task_run_in_thread (task, ep_attachment_check_thread);
+}
+
+EpAttachment *
+ep_attachment_new_finish (GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+EpAttachment *
+ep_attachment_new_for_info (GFile      *file,
+                            const char *display_name,
+                            const char *content_type,
+                            guint64     size)
+{
+  EpAttachment *self;
+
+  g_return_val_if_fail (G_IS_FILE (file), NULL);
+
+  self = g_object_new (EP_TYPE_ATTACHMENT, NULL);
+  self->file = g_object_ref (file);
+  self->display_name = display_name ? g_strdup (display_name) : g_file_get_basename (file);
+  self->content_type = g_strdup (content_type ? content_type : "application/octet-stream");
+  self->size = size;
+  return self;
+}
+
+void
+ep_attachment_load_thumbnail (EpAttachment *self,
+                              int           size)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (EP_IS_ATTACHMENT (self));
+
+  if (self->thumbnail_requested || !ep_attachment_is_image (self) ||
+      self->size > EP_ATTACHMENT_THUMBNAIL_MAX_FILE)
+    return;
+
+  self->thumbnail_requested = TRUE;
+  task = g_task_new (self, NULL, ep_attachment_thumbnail_cb, NULL);
+  g_task_set_source_tag (task, ep_attachment_load_thumbnail);
+  g_task_set_task_data (task, GINT_TO_POINTER (size), NULL);
+  g_task_run_in_thread (task, ep_attachment_thumbnail_thread);
+}
+
+GFile *
+ep_attachment_get_file (EpAttachment *self)
+{
+  g_return_val_if_fail (EP_IS_ATTACHMENT (self), NULL);
+  return self->file;
+}
+
+const char *
+ep_attachment_get_display_name (EpAttachment *self)
+{
+  g_return_val_if_fail (EP_IS_ATTACHMENT (self), NULL);
+  return self->display_name;
+}
+
+const char *
+ep_attachment_get_content_type (EpAttachment *self)
+{
+  g_return_val_if_fail (EP_IS_ATTACHMENT (self), NULL);
+  return self->content_type;
+}
+
+guint64
+ep_attachment_get_size (EpAttachment *self)
+{
+  g_return_val_if_fail (EP_IS_ATTACHMENT (self), 0);
+  return self->size;
+}
+
+gboolean
+ep_attachment_is_image (EpAttachment *self)
+{
+  g_return_val_if_fail (EP_IS_ATTACHMENT (self), FALSE);
+  return g_str_has_prefix (self->content_type, "image/");
+}
+
+GdkTexture *
+ep_attachment_get_thumbnail (EpAttachment *self)
+{
+  g_return_val_if_fail (EP_IS_ATTACHMENT (self), NULL);
+  return self->thumbnail;
 }

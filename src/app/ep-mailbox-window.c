@@ -357,19 +357,6 @@ load_cb (GObject      *object,
     ep_message_view_clear (self->view);
 }
 
-void
-ep_mailbox_window_reload (EpMailboxWindow *self)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (EP_IS_MAILBOX_WINDOW (self));
-
-  task = g_task_new (self, self->cancellable, load_cb, NULL);
-  g_task_set_source_tag (task, ep_mailbox_window_reload);
-  g_task_set_task_data (task, GINT_TO_POINTER (self->kind), NULL);
-  g_task_run_in_thread (task, load_thread);
-}
-
 static gboolean
 reload_timeout_cb (gpointer user_data)
 {
@@ -517,6 +504,19 @@ ep_mailbox_window_init (EpMailboxWindow *self)
   self->cancellable = g_cancellable_new ();
   self->items = g_ptr_array_new_with_free_func ((GDestroyNotify) mailbox_item_free);
   g_signal_connect (self->list, "row-selected", G_CALLBACK (row_selected_cb), self);
+}
+
+void
+ep_mailbox_window_reload (EpMailboxWindow *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (EP_IS_MAILBOX_WINDOW (self));
+
+  task = g_task_new (self, self->cancellable, load_cb, NULL);
+  g_task_set_source_tag (task, ep_mailbox_window_reload);
+  g_task_set_task_data (task, GINT_TO_POINTER (self->kind), NULL);
+  g_task_run_in_thread (task, load_thread);
 }
 
 EpMailboxWindow *

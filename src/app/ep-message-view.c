@@ -263,6 +263,27 @@ remove_all_children (GtkWidget *parent)
     }
 }
 
+static void
+ep_message_view_class_init (EpMessageViewClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/epistlemail/Epistle/ep-message-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, EpMessageView, subject_label);
+  gtk_widget_class_bind_template_child (widget_class, EpMessageView, header_grid);
+  gtk_widget_class_bind_template_child (widget_class, EpMessageView, body_label);
+  gtk_widget_class_bind_template_child (widget_class, EpMessageView, attachments_box);
+  gtk_widget_class_bind_template_child (widget_class, EpMessageView, source_view);
+  gtk_widget_class_bind_template_child (widget_class, EpMessageView, transcript_view);
+}
+
+static void
+ep_message_view_init (EpMessageView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
 void
 ep_message_view_clear (EpMessageView *self)
 {
@@ -367,27 +388,6 @@ ep_message_view_get_n_attachments (EpMessageView *self)
 {
   g_return_val_if_fail (EP_IS_MESSAGE_VIEW (self), 0);
   return self->n_attachments;
-}
-
-static void
-ep_message_view_class_init (EpMessageViewClass *klass)
-{
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
-
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/epistlemail/Epistle/ep-message-view.ui");
-  gtk_widget_class_bind_template_child (widget_class, EpMessageView, subject_label);
-  gtk_widget_class_bind_template_child (widget_class, EpMessageView, header_grid);
-  gtk_widget_class_bind_template_child (widget_class, EpMessageView, body_label);
-  gtk_widget_class_bind_template_child (widget_class, EpMessageView, attachments_box);
-  gtk_widget_class_bind_template_child (widget_class, EpMessageView, source_view);
-  gtk_widget_class_bind_template_child (widget_class, EpMessageView, transcript_view);
-}
-
-static void
-ep_message_view_init (EpMessageView *self)
-{
-  gtk_widget_init_template (GTK_WIDGET (self));
 }
 
 GtkWidget *

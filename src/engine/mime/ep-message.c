@@ -2,7 +2,6 @@
 /* ep-message.c: the composed message as a model; ep-mime-writer.c turns it into bytes. */
 #include "config.h"
 
-
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
@@ -20,15 +19,6 @@ ep_attachment_free (EpAttachment *att)
   g_free (att->content_type);
   g_free (att->effective_type);
   g_free (att);
-}
-
-/* The plan points into the model; any change makes it stale. */
-void
-ep_message_invalidate (EpMessage *self)
-{
-  self->prepared = FALSE;
-  g_clear_pointer (&self->segments, g_ptr_array_unref);
-  self->size = 0;
 }
 
 static void
@@ -65,6 +55,15 @@ ep_message_init (EpMessage *self)
   self->bcc = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_address_free);
   self->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_attachment_free);
   self->body = g_strdup ("");
+}
+
+/* The plan points into the model; any change makes it stale. */
+void
+ep_message_invalidate (EpMessage *self)
+{
+  self->prepared = FALSE;
+  g_clear_pointer (&self->segments, g_ptr_array_unref);
+  self->size = 0;
 }
 
 EpMessage *
