@@ -2974,91 +2974,6 @@ test_ehlo_name_injection (void)
 }
 
 /* ================================================================================================
- * The async API: a worker thread, progress and the result on the caller's main context
- * ============================================================================================= */
-
-typedef struct
-{
-  GMainLoop    *loop;
-  GThread      *caller;
-  EpSmtpResult *result;
-  GError       *error;
-  guint         progress_calls;
-  gboolean      progress_elsewhere;
-  gboolean      destroyed;
-} AsyncState;
-
-static void
-async_progress_cb (EpSmtpStage stage,
-                   guint64     sent,
-                   guint64     total,
-                   gpointer    user_data)
-{
-  AsyncState *state = user_data;
-
-  state->progress_calls++;
-  if (g_thread_self () != state->caller)
-    state->progress_elsewhere = TRUE;
-}
-
-static void
-async_destroy_cb (gpointer user_data)
-{
-  AsyncState *state = user_data;
-
-  state->destroyed = TRUE;
-}
-
-static void
-async_done_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  AsyncState *state = user_data;
-
-  g_assert_true (g_thread_self () == state->caller);
-  state->result = ep_smtp_send_finish (result, &state->error);
-  g_main_loop_quit (state->loop);
-}
-
-static void
-test_async (void)
-{
-  static const char *rcpts[] = { RECIPIENT, NULL };
-  g_autoptr(EpScriptServer) server = server_for (FULL_SESSION);
-  g_autoptr(EpSmtpConfig) config = config_for (&defaults, ep_script_server_get_port (server));
-  g_autoptr(GInputStream) raw = g_memory_input_stream_new_from_data (RAW_MESSAGE, -1, NULL);
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(GError) server_error = NULL;
-  AsyncState state = { 0 };
-
-  g_main_context_push_thread_default (context);
-  state.loop = g_main_loop_new (context, FALSE);
-  state.caller = g_thread_self ();
-
-  ep_smtp_send_async (config, NULL, raw, SENDER, rcpts, NULL, async_progress_cb, &state, async_destroy_cb,
-                      NULL, async_done_cb, &state);
-  g_main_loop_run (state.loop);
-  /* Progress events still queued run before the destroy notify. */
-  while (g_main_context_pending (context))
-    g_main_context_iteration (context, FALSE);
-
-  g_assert_no_error (state.error);
-  g_assert_nonnull (state.result);
-  g_assert_cmpint (state.result->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
-  g_assert_cmpuint (state.progress_calls, >=, 2);
-  g_assert_false (state.progress_elsewhere);
-  g_assert_true (state.destroyed);
-
-  ep_script_server_wait (server, WAIT_MS, &server_error);
-  g_assert_no_error (server_error);
-
-  ep_smtp_result_unref (state.result);
-  g_main_loop_unref (state.loop);
-  g_main_context_pop_thread_default (context);
-}
-
-/* ================================================================================================
  * Cancellation
  * ============================================================================================= */
 
@@ -3498,7 +3413,6 @@ main (int   argc,
   add_case ("/gauntlet/cancel/during-stall", test_cancel);
   add_case ("/gauntlet/ehlo/name", test_ehlo_name);
   add_case ("/gauntlet/ehlo/name-injection", test_ehlo_name_injection);
-  add_case ("/gauntlet/async/worker-and-main-context", test_async);
 
   /* Deadlines inside TLS */
   add_case ("/gauntlet/deadline/implicit-tls-dripped-greeting", test_deadline_implicit_tls_dripped_greeting);

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ep-send-operation.c: runs everything a send needs on one worker thread (keyring lookup, Sandbox
  * start-up, the SMTP session, the Sent copy) and reports progress as properties on the caller's
- * main context, coalesced so that a 256 MiB message cannot flood it. */
+ * main context through an EpRelay: a new stage as an event, bytes within a stage coalesced, so
+ * that a 256 MiB message cannot flood it. */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
 
 #include "ep-mime-writer.h"
+#include "ep-relay.h"
 #include "ep-sandbox-server.h"
 #include "ep-secrets.h"
 #include "ep-send-operation.h"
@@ -24,7 +26,7 @@ struct _EpSendOperation
   char         *sent_dir;
   gboolean      allow_partial;
   GStrv         already_delivered;
-  GMainContext *context;       /* the caller's: progress is delivered there */
+  EpRelay      *relay;         /* the current run's progress, to the caller's main context */
 
   /* Shown state (main context only) */
   EpSmtpStage   stage;
@@ -33,20 +35,11 @@ struct _EpSendOperation
   char         *status_text;
   char         *sent_id;
   GError       *sent_error;
-
-  /* Latest progress from the worker, waiting for the main context */
-  GMutex        lock;
-  EpSmtpStage   pending_stage;
-  guint64       pending_sent;
-  guint64       pending_total;
-  gboolean      pending_scheduled;
-  EpSmtpStage   scheduled_stage;
-  gint64        scheduled_time;
 };
 
 /* Progress reaches the main context at most this often within a stage: a person cannot read
- * faster, and every update costs the UI a redraw. */
-#define EP_SEND_PROGRESS_INTERVAL_US (100 * 1000)
+ * faster, and every update costs the UI a redraw. A new stage goes at once. */
+#define EP_SEND_PROGRESS_INTERVAL_MS 100
 
 G_DEFINE_FINAL_TYPE (EpSendOperation, ep_send_operation, G_TYPE_OBJECT)
 
@@ -107,20 +100,13 @@ format_status (EpSendOperation *self)
     }
 }
 
-static gboolean
-apply_progress_cb (gpointer user_data)
+/* Main context: what the worker reported becomes the properties. */
+static void
+apply_progress (EpSendOperation *self,
+                EpSmtpStage      stage,
+                guint64          sent,
+                guint64          total)
 {
-  EpSendOperation *self = user_data;
-  EpSmtpStage stage;
-  guint64 sent, total;
-
-  g_mutex_lock (&self->lock);
-  stage = self->pending_stage;
-  sent = self->pending_sent;
-  total = self->pending_total;
-  self->pending_scheduled = FALSE;
-  g_mutex_unlock (&self->lock);
-
   g_object_freeze_notify (G_OBJECT (self));
   if (stage != self->stage)
     {
@@ -139,38 +125,61 @@ apply_progress_cb (gpointer user_data)
   self->status_text = format_status (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS_TEXT]);
   g_object_thaw_notify (G_OBJECT (self));
-  return G_SOURCE_REMOVE;
 }
 
-/* Worker thread: keep only the latest values; one idle callback at a time carries them over,
- * right away for a new stage, otherwise at most every EP_SEND_PROGRESS_INTERVAL_US. */
+/* A new stage, with the byte counts at its start: an event, delivered at once and in order. */
+typedef struct {
+  EpSmtpStage stage;
+  guint64     sent;
+  guint64     total;
+} StageEvent;
+
+static void
+stage_event_cb (gpointer event,
+                gpointer user_data)
+{
+  StageEvent *e = event;
+
+  apply_progress (user_data, e->stage, e->sent, e->total);
+}
+
+static void
+bytes_progress_cb (guint64  sent,
+                   guint64  total,
+                   gpointer user_data)
+{
+  EpSendOperation *self = user_data;
+
+  apply_progress (self, self->stage, sent, total);
+}
+
+/* The worker's side of the relay; only the worker thread touches it. */
+typedef struct {
+  EpRelay     *relay;
+  EpSmtpStage  stage;   /* the last one posted */
+} Reporter;
+
+/* Worker thread: a new stage is an event; bytes within a stage are coalesced progress. */
 static void
 progress_cb (EpSmtpStage stage,
              guint64     bytes_sent,
              guint64     bytes_total,
              gpointer    user_data)
 {
-  EpSendOperation *self = user_data;
-  gint64 now = g_get_monotonic_time ();
-  gboolean schedule;
+  Reporter *reporter = user_data;
 
-  g_mutex_lock (&self->lock);
-  self->pending_stage = stage;
-  self->pending_sent = bytes_sent;
-  self->pending_total = bytes_total;
-  schedule = !self->pending_scheduled &&
-             (stage != self->scheduled_stage || now - self->scheduled_time >= EP_SEND_PROGRESS_INTERVAL_US);
-  if (schedule)
+  if (stage != reporter->stage)
     {
-      self->pending_scheduled = TRUE;
-      self->scheduled_stage = stage;
-      self->scheduled_time = now;
-    }
-  g_mutex_unlock (&self->lock);
+      StageEvent *event = g_new0 (StageEvent, 1);
 
-  if (schedule)
-    g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, apply_progress_cb,
-                                g_object_ref (self), g_object_unref);
+      event->stage = stage;
+      event->sent = bytes_sent;
+      event->total = bytes_total;
+      reporter->stage = stage;
+      ep_relay_post_event (reporter->relay, event, g_free);
+    }
+  else
+    ep_relay_post_progress (reporter->relay, bytes_sent, bytes_total);
 }
 
 /* The Sandbox: started in this process on demand; its certificate is pinned, its password its own. */
@@ -306,13 +315,13 @@ keep_sent_copy (EpSendOperation  *self,
   return TRUE;
 }
 
+/* Everything but the relay's end; returns the outcome on @task. */
 static void
-run_thread (GTask        *task,
-            gpointer      source_object,
-            gpointer      task_data,
-            GCancellable *cancellable)
+run (GTask           *task,
+     EpSendOperation *self,
+     Reporter        *reporter,
+     GCancellable    *cancellable)
 {
-  EpSendOperation *self = source_object;
   g_autoptr(EpSmtpConfig) config = NULL;
   g_autoptr(EpSmtpTranscript) transcript = ep_smtp_transcript_new ();
   g_autoptr(GError) error = NULL;
@@ -326,7 +335,7 @@ run_thread (GTask        *task,
       return;
     }
 
-  progress_cb (EP_SMTP_STAGE_CONNECTING, 0, ep_mime_writer_get_size (self->message), self);
+  progress_cb (EP_SMTP_STAGE_CONNECTING, 0, ep_mime_writer_get_size (self->message), reporter);
   if (ep_profile_get_is_sandbox (self->profile))
     config = sandbox_config (self, cancellable, &error);
   else
@@ -348,7 +357,7 @@ run_thread (GTask        *task,
 
   r = g_new0 (RunResult, 1);
   r->result = ep_smtp_send_sync (config, self->message, NULL, NULL, (const char * const *) rcpts, transcript,
-                                 progress_cb, self, cancellable, &error);
+                                 progress_cb, reporter, cancellable, &error);
   /* A partial delivery is a sent message too: its copy says who does not have it. */
   if (r->result != NULL && (r->result->outcome == EP_SMTP_OUTCOME_DELIVERED
                             || r->result->outcome == EP_SMTP_OUTCOME_PARTIAL))
@@ -367,6 +376,20 @@ run_thread (GTask        *task,
   g_task_return_pointer (task, r, (GDestroyNotify) run_result_free);
 }
 
+static void
+run_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  Reporter reporter = { task_data, (EpSmtpStage) -1 };
+
+  run (task, source_object, &reporter, cancellable);
+  /* The outcome is on its way: once the progress before it has been shown, the relay lets go
+   * of the operation, on the caller's context. */
+  ep_relay_post_end (reporter.relay);
+}
+
 void
 ep_send_operation_run_async (EpSendOperation     *self,
                              GCancellable        *cancellable,
@@ -376,11 +399,15 @@ ep_send_operation_run_async (EpSendOperation     *self,
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (EP_IS_SEND_OPERATION (self));
+  g_return_if_fail (self->relay == NULL || ep_relay_is_closed (self->relay));
 
-  g_clear_pointer (&self->context, g_main_context_unref);
-  self->context = g_main_context_ref_thread_default ();
+  /* Progress goes to the caller's thread-default context, as the outcome does. */
+  g_clear_pointer (&self->relay, ep_relay_unref);
+  self->relay = ep_relay_new (NULL, EP_SEND_PROGRESS_INTERVAL_MS, stage_event_cb, bytes_progress_cb,
+                              g_object_ref (self), g_object_unref);
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, ep_send_operation_run_async);
+  g_task_set_task_data (task, ep_relay_ref (self->relay), (GDestroyNotify) ep_relay_unref);
   g_task_run_in_thread (task, run_thread);
 }
 
@@ -394,8 +421,8 @@ ep_send_operation_run_finish (EpSendOperation  *self,
 
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
-  /* Deliver the last progress before the outcome (its idle may still be queued). */
-  apply_progress_cb (self);
+  /* The last progress is shown before the outcome; nothing comes after it. */
+  ep_relay_flush (self->relay);
 
   r = g_task_propagate_pointer (G_TASK (result), error);
   if (r == NULL)
@@ -527,11 +554,10 @@ ep_send_operation_finalize (GObject *object)
     ep_secrets_password_free (self->password);
   g_free (self->sent_dir);
   g_strfreev (self->already_delivered);
-  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_pointer (&self->relay, ep_relay_unref);
   g_free (self->status_text);
   g_free (self->sent_id);
   g_clear_error (&self->sent_error);
-  g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (ep_send_operation_parent_class)->finalize (object);
 }
@@ -595,6 +621,4 @@ ep_send_operation_class_init (EpSendOperationClass *klass)
 static void
 ep_send_operation_init (EpSendOperation *self)
 {
-  g_mutex_init (&self->lock);
-  self->context = g_main_context_ref_thread_default ();
 }

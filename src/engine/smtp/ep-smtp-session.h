@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ep-smtp-session.h: one SMTP submission, from connect to QUIT (blocking, for a worker thread), and its
- * GTask wrapper. */
+/* ep-smtp-session.h: one SMTP submission, from connect to QUIT, and the connection test (blocking
+ * calls, for a worker thread). */
 #pragma once
 
 #include <gio/gio.h>
@@ -24,8 +24,8 @@ typedef enum {
   EP_SMTP_STAGE_DONE,        /* final; sent once, after QUIT */
 } EpSmtpStage;
 
-/* @bytes_total is the message size (0 while unknown). Called on the worker thread by the sync API,
- * on the caller's thread-default main context by the async one. */
+/* @bytes_total is the message size (0 while unknown). Called on the thread that runs the session;
+ * EpSendOperation hands it on to its caller's main context. */
 typedef void (*EpSmtpProgressFunc) (EpSmtpStage stage,
                                     guint64     bytes_sent,
                                     guint64     bytes_total,
@@ -48,25 +48,6 @@ EpSmtpResult *ep_smtp_send_sync   (const EpSmtpConfig  *config,
                                    EpSmtpProgressFunc   progress,
                                    gpointer             progress_data,
                                    GCancellable        *cancellable,
-                                   GError             **error);
-
-/* Runs ep_smtp_send_sync on a GTask thread. @progress is invoked on the thread-default main context
- * of the caller (rate-limited; the last call for each stage always arrives, before @callback).
- * @message and @raw must not be touched by the caller until @callback runs. */
-void          ep_smtp_send_async  (const EpSmtpConfig  *config,
-                                   EpMessage           *message,
-                                   GInputStream        *raw,
-                                   const char          *envelope_from_override,
-                                   const char * const  *envelope_rcpts_override,
-                                   EpSmtpTranscript    *transcript,
-                                   EpSmtpProgressFunc   progress,
-                                   gpointer             progress_data,
-                                   GDestroyNotify       progress_data_destroy,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data);
-/* Like the sync call: a result always (once the task ran), @error set on non-delivery. */
-EpSmtpResult *ep_smtp_send_finish (GAsyncResult        *result,
                                    GError             **error);
 
 /* ---- Test connection: greeting → EHLO → TLS → EHLO → AUTH → QUIT, no mail sent. ---- */
