@@ -3,13 +3,15 @@
 # The app icons render at the sizes a desktop uses, are not blank, and the symbolic one is one colour.
 set -u
 root=${EPISTLE_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$root/tests/ep-tap-lib.sh"
 icons="$root/data/icons/hicolor"
 tmp=$(mktemp -d)
-n=0
-ok () { n=$((n+1)); echo "ok $n $1"; }
-nok () { n=$((n+1)); echo "not ok $n $1"; }
-for size in 16 32 64 128; do
-  for icon in scalable/apps/io.github.epistlemail.Epistle.svg symbolic/apps/io.github.epistlemail.Epistle-symbolic.svg; do
+sizes="16 32 64 128"
+app_icons="scalable/apps/io.github.epistlemail.Epistle.svg symbolic/apps/io.github.epistlemail.Epistle-symbolic.svg"
+# Each icon at each size, the symbolic icon's colours, the themed icons.
+plan $(( $(echo $sizes | wc -w) * $(echo $app_icons | wc -w) + 2 ))
+for size in $sizes; do
+  for icon in $app_icons; do
     name=$(basename "$icon" .svg)
     if rsvg-convert -w "$size" -h "$size" "$icons/$icon" -o "$tmp/$name-$size.png" 2>/dev/null; then
       # Opaque pixels: a real icon covers a good share of its square, and not all of it.
@@ -38,4 +40,4 @@ done
 if [ -z "$missing" ]; then ok "all $(echo "$names" | wc -w) themed icons the UI uses exist"
 else nok "icons missing from the theme:$missing"; fi
 rm -rf "$tmp"
-echo "1..$n"
+done_testing

@@ -12,16 +12,14 @@ if [ "${1:-}" = "--update" ]; then
   exit 0
 fi
 listed=$(grep -v '^#' po/POTFILES.in | grep -v '^$')
-echo "1..2"
+. "$root/tests/ep-tap-lib.sh"
+plan 2
 if [ "$expected" = "$(printf '%s\n' "$listed" | LC_ALL=C sort -u)" ]; then
-  echo "ok 1 POTFILES.in lists every file with translatable strings, and no other"
+  ok "POTFILES.in lists every file with translatable strings, and no other"
 else
-  echo "not ok 1 POTFILES.in differs from the files with translatable strings"
+  nok "POTFILES.in lists every file with translatable strings, and no other"
   tmp=$(mktemp -d); printf "%s\n" "$listed" | LC_ALL=C sort -u > "$tmp/listed"; printf "%s\n" "$expected" > "$tmp/expected"
-  diff "$tmp/listed" "$tmp/expected" | sed "s/^/# /"; rm -rf "$tmp"
+  diff "$tmp/listed" "$tmp/expected" | diag_file; rm -rf "$tmp"
 fi
-if [ "$listed" = "$(printf '%s\n' "$listed" | LC_ALL=C sort)" ]; then
-  echo "ok 2 POTFILES.in is sorted"
-else
-  echo "not ok 2 POTFILES.in is not sorted"
-fi
+check "POTFILES.in is sorted" [ "$listed" = "$(printf '%s\n' "$listed" | LC_ALL=C sort)" ]
+done_testing

@@ -6,9 +6,9 @@
 # again with --keyring): a profile's saved password and pinned certificate are used for its own
 # server, and neither goes to another one named with --server.
 set -u
-n=0
-ok () { n=$((n+1)); echo "ok $n $1"; }
-nok () { n=$((n+1)); echo "not ok $n $1"; }
+. "$EPISTLE_SRCDIR/tests/ep-tap-lib.sh"
+# The keyring part (this script again, with --keyring): the password stored, then six sends.
+KEYRING_POINTS=7
 inbox="$XDG_DATA_HOME/epistle/sandbox/inbox"
 tmp="$EPISTLE_TEST_TMPDIR"
 server_bin="$EPISTLE_BUILDDIR/tests/epistle-sandbox-server"
@@ -30,7 +30,8 @@ stop_server () {
 info () { sed -n "s/^$1 //p" "$tmp/server.info"; }
 
 if [ "${1:-}" = --keyring ]; then
-  if ! start_server; then nok "the Sandbox server starts"; sed 's/^/# /' "$tmp/server.err"; exit 1; fi
+  plan $KEYRING_POINTS
+  start_server || { diag_file "$tmp/server.err"; bail "the Sandbox server did not start"; }
   port=$(info PORT)
   other=$((port - 1))
   sha=$(info SHA256)
@@ -61,12 +62,12 @@ if [ "${1:-}" = --keyring ]; then
   send "pin own" > /dev/null 2> "$tmp/own.err"
   rc=$?
   if [ $rc -eq 0 ] && grep -q '^C: AUTH' "$tmp/own.err"; then ok "--profile: its own server, pinned certificate and saved password (exit 0)"
-  else nok "--profile: its own server, pinned certificate and saved password (exit $rc)"; sed 's/^/# /' "$tmp/own.err"; fi
+  else nok "--profile: its own server, pinned certificate and saved password (exit $rc)"; diag_file "$tmp/own.err"; fi
   send "pin same" --server "127.0.0.1:$port" > /dev/null 2> "$tmp/same.err"
   rc=$?
   if [ $rc -eq 0 ] && ! grep -q 'is not the server of the profile' "$tmp/same.err"; then
     ok "--server naming the profile's own server changes nothing (exit 0)"
-  else nok "--server naming the profile's own server changes nothing (exit $rc)"; sed 's/^/# /' "$tmp/same.err"; fi
+  else nok "--server naming the profile's own server changes nothing (exit $rc)"; diag_file "$tmp/same.err"; fi
 
   # The profile's server is elsewhere now; the one at --server presents the certificate pinned
   # for it (an impostor with the key of a throw-away certificate): not trusted, no AUTH.
@@ -76,10 +77,10 @@ if [ "${1:-}" = --keyring ]; then
   if [ $rc -eq 77 ] && grep -q '^epistle-send: The certificate of 127.0.0.1 is not trusted' "$tmp/impostor.err" &&
      ! grep -q '^C: AUTH' "$tmp/impostor.err"; then
     ok "--server elsewhere: the pinned certificate is not trusted there (exit 77), no AUTH"
-  else nok "--server elsewhere: the pinned certificate is not trusted there (exit $rc), no AUTH"; sed 's/^/# /' "$tmp/impostor.err"; fi
+  else nok "--server elsewhere: the pinned certificate is not trusted there (exit $rc), no AUTH"; diag_file "$tmp/impostor.err"; fi
   if [ "$(grep -c "is not the server of the profile “Work” (127.0.0.1:$other)" "$tmp/impostor.err")" = 1 ]; then
     ok "--server elsewhere: one line on stderr says the pin and the password are not used"
-  else nok "--server elsewhere: one line on stderr says the pin and the password are not used"; sed 's/^/# /' "$tmp/impostor.err"; fi
+  else nok "--server elsewhere: one line on stderr says the pin and the password are not used"; diag_file "$tmp/impostor.err"; fi
 
   # Even where the certificate is trusted (--cafile), the saved password does not go there.
   send "password elsewhere" --server "127.0.0.1:$port" --cafile "$(info CERT)" > /dev/null 2> "$tmp/elsewhere.err"
@@ -87,24 +88,33 @@ if [ "${1:-}" = --keyring ]; then
   if [ $rc -eq 77 ] && grep -q '^I: TLS established' "$tmp/elsewhere.err" &&
      grep -q 'requires authentication' "$tmp/elsewhere.err" && ! grep -q '^C: AUTH' "$tmp/elsewhere.err"; then
     ok "--server elsewhere: the saved password is not sent (no AUTH; exit $rc)"
-  else nok "--server elsewhere: the saved password is not sent (exit $rc)"; sed 's/^/# /' "$tmp/elsewhere.err"; fi
+  else nok "--server elsewhere: the saved password is not sent (exit $rc)"; diag_file "$tmp/elsewhere.err"; fi
   # ...while a password given for it is.
   info PASSWORD > "$tmp/password"
   send "password file" --server "127.0.0.1:$port" --cafile "$(info CERT)" --password-file "$tmp/password" \
     > /dev/null 2> "$tmp/file.err"
   rc=$?
   if [ $rc -eq 0 ] && grep -q '^C: AUTH' "$tmp/file.err"; then ok "--server elsewhere with --password-file signs in with that password (exit 0)"
-  else nok "--server elsewhere with --password-file signs in with that password (exit $rc)"; sed 's/^/# /' "$tmp/file.err"; fi
+  else nok "--server elsewhere with --password-file signs in with that password (exit $rc)"; diag_file "$tmp/file.err"; fi
   stop_server
-  echo "1..$n"
-  exit 0
+  done_testing
+fi
+
+# Four for --profile Sandbox, the unknown profile, the relative --cafile; then the keyring part.
+keyring_tools=""
+if command -v dbus-run-session > /dev/null && command -v gnome-keyring-daemon > /dev/null &&
+   command -v secret-tool > /dev/null && command -v gdbus > /dev/null; then
+  keyring_tools=1
+  plan $((6 + KEYRING_POINTS + 1))
+else
+  plan 7
 fi
 head -c 200000 /dev/urandom > "$tmp/blob.bin"
 
 printf 'Hello from the command line.\n' | "$EPISTLE_SEND" --profile Sandbox --from 'Me <me@example.org>' \
   --subject 'CLI to Sandbox' --body - --attach "$tmp/blob.bin" --transcript you@example.org 2> "$tmp/err"
 rc=$?
-if [ $rc -eq 0 ]; then ok "--profile Sandbox delivers (exit 0)"; else nok "--profile Sandbox delivers (exit $rc)"; sed 's/^/# /' "$tmp/err"; fi
+if [ $rc -eq 0 ]; then ok "--profile Sandbox delivers (exit 0)"; else nok "--profile Sandbox delivers (exit $rc)"; diag_file "$tmp/err"; fi
 eml=$(ls "$inbox"/*.eml 2>/dev/null | head -1)
 if [ -n "$eml" ] && grep -q 'Subject: CLI to Sandbox' "$eml"; then ok "the message is in the Sandbox inbox"; else nok "the message is in the Sandbox inbox"; fi
 if [ -n "$eml" ] && "$PYTHON" - "$eml" "$tmp/blob.bin" <<'PY'
@@ -117,13 +127,13 @@ then ok "the attachment arrived byte-identical"; else nok "the attachment arrive
 if grep -q 'STARTTLS' "$tmp/err" && grep -q 'AUTH' "$tmp/err" && ! grep -qi 'password' "$tmp/err"; then
   ok "the transcript shows STARTTLS and AUTH, without the password"
 else
-  nok "the transcript shows STARTTLS and AUTH, without the password"; sed 's/^/# /' "$tmp/err"
+  nok "the transcript shows STARTTLS and AUTH, without the password"; diag_file "$tmp/err"
 fi
 
 "$EPISTLE_SEND" --profile 'No Such Server' --from me@example.org --subject x you@example.org </dev/null 2> "$tmp/err2"
 rc=$?
 if [ $rc -eq 78 ] && grep -q 'Sandbox' "$tmp/err2"; then ok "an unknown profile exits 78 and names the profiles there are"
-else nok "an unknown profile exits 78 and names the profiles there are (exit $rc)"; sed 's/^/# /' "$tmp/err2"; fi
+else nok "an unknown profile exits 78 and names the profiles there are (exit $rc)"; diag_file "$tmp/err2"; fi
 
 # A relative --cafile: read from the working directory (GIO itself loads nothing from one).
 if start_server; then
@@ -136,28 +146,17 @@ if start_server; then
   rc=$?
   if [ $rc -eq 0 ] && grep -l 'Subject: Relative cafile' "$inbox"/*.eml > /dev/null 2>&1; then
     ok "a relative --cafile is found in the working directory and delivers (exit 0)"
-  else nok "a relative --cafile is found in the working directory and delivers (exit $rc)"; sed 's/^/# /' "$tmp/cafile.err"; fi
+  else nok "a relative --cafile is found in the working directory and delivers (exit $rc)"; diag_file "$tmp/cafile.err"; fi
   stop_server
 else
-  nok "the Sandbox server starts"; sed 's/^/# /' "$tmp/server.err"
+  nok "the Sandbox server starts"; diag_file "$tmp/server.err"
 fi
 
 # The saved password and the pinned certificate, with a headless keyring in a private bus.
-if command -v dbus-run-session > /dev/null && command -v gnome-keyring-daemon > /dev/null &&
-   command -v secret-tool > /dev/null && command -v gdbus > /dev/null; then
+if [ -n "$keyring_tools" ]; then
   "$EPISTLE_SRCDIR/tests/ep-keyring-env.sh" --with-keyring sh "$0" --keyring > "$tmp/keyring.tap" 2>&1
-  rc=$?
-  sed -n -e 's/^ok [0-9]* /ok /p' -e 's/^not ok [0-9]* /not ok /p' "$tmp/keyring.tap" > "$tmp/keyring.results"
-  while IFS= read -r line; do
-    case "$line" in
-      "ok "*) ok "${line#ok }" ;;
-      *) nok "${line#not ok }" ;;
-    esac
-  done < "$tmp/keyring.results"
-  if [ $rc -ne 0 ] || ! grep -q '^1\.\.' "$tmp/keyring.tap"; then
-    nok "the keyring part ran (exit $rc)"; sed 's/^/# /' "$tmp/keyring.tap"
-  fi
+  include_tap $KEYRING_POINTS "the keyring part" "$tmp/keyring.tap" $?
 else
-  n=$((n+1)); echo "ok $n # SKIP dbus-run-session, gnome-keyring, secret-tool or gdbus missing"
+  skip "the keyring part" "dbus-run-session, gnome-keyring, secret-tool or gdbus missing"
 fi
-echo "1..$n"
+done_testing

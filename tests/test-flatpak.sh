@@ -31,16 +31,8 @@ python=${PYTHON:-/usr/bin/python3}
 shots="$build/screenshots"
 mkdir -p "$shots"
 
-n=0
-failed=0
-ok () { n=$((n+1)); echo "ok $n $1"; }
-nok () { n=$((n+1)); failed=$((failed+1)); echo "not ok $n $1"; }
-skip () { n=$((n+1)); echo "ok $n $1 # SKIP $2"; }
-check () { desc=$1; shift; if "$@"; then ok "$desc"; else nok "$desc"; fi; }
-diag () { sed 's/^/# /' "$@"; }
+. "$top/tests/ep-tap-lib.sh"
 now () { date +%s; }
-finish () { echo "1..$n"; [ "$failed" -eq 0 ]; exit $?; }
-bail () { echo "Bail out! $*"; exit 1; }
 
 app_pid=""
 mail_started=""
@@ -63,9 +55,11 @@ for tool in flatpak flatpak-builder mmdebstrap ostree eu-strip xdotool import co
 done
 if [ -n "$missing" ]; then
   if [ "${EPISTLE_FLATPAK_REQUIRED:-0}" = 1 ]; then bail "missing:$missing"; fi
-  echo "1..0 # SKIP missing:$missing"
-  exit 0
+  skip_all "the Flatpak built, installed and run" "missing:$missing"
 fi
+# The manifest 2, the runtime and the build 2, the installation 3, epistle-send 2, the send to
+# Postfix 1, the window 4.
+plan 14
 
 # The runtime cache outlives the per-test HOME: default to the invoking user's real cache.
 if [ -z "${EPISTLE_FLATPAK_CACHE:-}" ]; then
@@ -79,7 +73,7 @@ manifest="$top/flatpak/$MANIFEST_NAME"
 if flatpak-builder --show-manifest "$manifest" >"$tmp/shown.json" 2>"$tmp/show.err"; then
   ok "flatpak-builder --show-manifest accepts the manifest"
 else
-  nok "flatpak-builder --show-manifest accepts the manifest"; diag "$tmp/show.err"
+  nok "flatpak-builder --show-manifest accepts the manifest"; diag_file "$tmp/show.err"
 fi
 
 # Exactly the minimal permissions; no filesystem, no D-Bus holes, on the GNOME runtime.
@@ -105,7 +99,7 @@ then
   ok "the manifest asks for network, ipc, wayland, fallback-x11 and dri only, on org.gnome.Platform"
 else
   nok "the manifest asks for network, ipc, wayland, fallback-x11 and dri only, on org.gnome.Platform"
-  diag "$tmp/perm.err"
+  diag_file "$tmp/perm.err"
 fi
 
 # --- Local runtime ------------------------------------------------------------------------
@@ -113,7 +107,7 @@ t0=$(now)
 if "$top/build-aux/flatpak-local-runtime.sh" install >"$tmp/runtime.log" 2>&1; then
   ok "local runtime and SDK built and installed ($(( $(now) - t0 ))s)"
 else
-  nok "local runtime and SDK built and installed"; tail -n 40 "$tmp/runtime.log" | diag
+  nok "local runtime and SDK built and installed"; tail -n 40 "$tmp/runtime.log" | diag_file
   bail "no runtime"
 fi
 refs=$("$top/build-aux/flatpak-local-runtime.sh" refs)
@@ -146,7 +140,7 @@ if (cd "$tmp" && flatpak-builder --user --disable-rofiles-fuse --disable-downloa
       --force-clean --state-dir="$tmp/state" "$tmp/app" "$variant") >"$tmp/build.log" 2>&1; then
   ok "flatpak-builder builds and installs the app ($(( $(now) - t0 ))s)"
 else
-  nok "flatpak-builder builds and installs the app"; tail -n 60 "$tmp/build.log" | diag
+  nok "flatpak-builder builds and installs the app"; tail -n 60 "$tmp/build.log" | diag_file
   bail "no app"
 fi
 rm -rf "$tmp/app" "$tmp/state"
@@ -167,7 +161,7 @@ EOF
 then
   ok "the installed app has exactly the manifest's permissions"
 else
-  nok "the installed app has exactly the manifest's permissions"; diag "$tmp/perms.txt"
+  nok "the installed app has exactly the manifest's permissions"; diag_file "$tmp/perms.txt"
 fi
 
 run () { timeout "$RUN_TIMEOUT" flatpak run --user "$@"; }
@@ -187,7 +181,7 @@ if [ -n "$got_version" ] && [ "$got_version" = "$want_version" ]; then
   ok "epistle-send --version in the sandbox: $got_version"
 else
   nok "epistle-send --version in the sandbox (got '$got_version', want '$want_version')"
-  diag "$tmp/version.err"
+  diag_file "$tmp/version.err"
 fi
 
 printf 'Grüße aus der Sandbox.\nZweite Zeile.\n' >"$tmp/body.txt"
@@ -220,7 +214,7 @@ then
   ok "epistle-send --print in the sandbox composes the message (checked by Python's email parser)"
 else
   nok "epistle-send --print in the sandbox composes the message (exit $status)"
-  diag "$tmp/print.err"; diag "$tmp/print.check" 2>/dev/null
+  diag_file "$tmp/print.err"; diag_file "$tmp/print.check" 2>/dev/null
 fi
 
 # --- A real send to a local Postfix -------------------------------------------------------
@@ -251,7 +245,7 @@ else
   mail_status=$?
 fi
 if [ -n "$mail_started" ] && [ "$mail_status" -ne 0 ]; then
-  nok "the local Postfix starts"; diag "$tmp/mailserver.log"
+  nok "the local Postfix starts"; diag_file "$tmp/mailserver.log"
 elif [ -n "$mail_started" ]; then
   # shellcheck disable=SC1091
   . "$tmp/mail/ports.env"
@@ -269,7 +263,7 @@ elif [ -n "$mail_started" ]; then
     skip "send to a local Postfix from the sandbox" \
       "the host epistle-send cannot send either (exit $host_status: $(head -n 1 "$tmp/host-send.log"))"
   else
-    wait_delivered "$subject" || echo "# the host epistle-send's message did not arrive"
+    wait_delivered "$subject" || diag "the host epistle-send's message did not arrive"
     cafile="$appdir/ca.pem" body="$appdir/body.txt" subject="flatpak send $$"
     send_message flatpak run --user --command=epistle-send "$APP_ID" >"$tmp/flatpak-send.log" 2>&1
     status=$?
@@ -277,13 +271,13 @@ elif [ -n "$mail_started" ]; then
       ok "epistle-send in the sandbox delivers through the local Postfix (STARTTLS, AUTH)"
     else
       nok "epistle-send in the sandbox delivers through the local Postfix (exit $status)"
-      diag "$tmp/flatpak-send.log"
+      diag_file "$tmp/flatpak-send.log"
     fi
   fi
   if MAILSERVER_QUIET=1 "$mailserver" stop "$tmp/mail" >>"$tmp/mailserver.log" 2>&1; then
     mail_started=""
   else
-    echo "# mailserver stop failed"; diag "$tmp/mailserver.log"
+    diag "mailserver stop failed"; diag_file "$tmp/mailserver.log"
   fi
 fi
 
@@ -301,32 +295,33 @@ done
 if [ -n "$found" ]; then
   ok "the compose window appears ($(( $(now) - t0 ))s after flatpak run)"
 else
-  nok "the compose window appears"; diag "$tmp/app.log"
+  nok "the compose window appears"; diag_file "$tmp/app.log"
 fi
 
 flatpak ps --columns=application >"$tmp/ps.txt" 2>&1
 check "flatpak ps shows the app running in its sandbox" grep -qx "$APP_ID" "$tmp/ps.txt"
 
 sleep 1
-if import -window root "$shots/flatpak.png" 2>"$tmp/import.err"; then
+# The one screenshot this test judges: a window drew something.
+if screenshot "$shots/flatpak.png"; then
   # A blank screen is one colour; a window makes many.
   colours=$(convert "$shots/flatpak.png" -format %k info:)
-  if [ "$colours" -gt 50 ]; then ok "screenshot shows a window ($colours colours): $shots/flatpak.png"
+  if [ "$colours" -gt 50 ]; then ok "the screenshot shows a window ($colours colours)"
   else nok "screenshot looks blank ($colours colours)"; fi
 else
-  nok "screenshot taken"; diag "$tmp/import.err"
+  nok "screenshot taken"
 fi
 
 flatpak kill "$APP_ID" >/dev/null 2>&1 || kill "$app_pid" 2>/dev/null
 i=0
 while kill -0 "$app_pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
-kill -0 "$app_pid" 2>/dev/null && { kill -9 "$app_pid" 2>/dev/null; echo "# app did not exit"; }
+kill -0 "$app_pid" 2>/dev/null && { kill -9 "$app_pid" 2>/dev/null; diag "app did not exit"; }
 wait "$app_pid" 2>/dev/null
 app_pid=""
 if grep -E 'CRITICAL|WARNING' "$tmp/app.log" >/dev/null; then
-  nok "no warnings on the app's stderr"; diag "$tmp/app.log"
+  nok "no warnings on the app's stderr"; diag_file "$tmp/app.log"
 else
   ok "no warnings on the app's stderr"
 fi
 
-finish
+done_testing

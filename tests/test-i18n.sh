@@ -11,15 +11,12 @@
 # for C.UTF-8, so LANGUAGE alone selects the language; the last check also runs the way a user
 # would (LANG=de_DE.UTF-8, no LANGUAGE) with a locale generated into a temporary LOCPATH.
 set -u
-n=0
-ok () { n=$((n+1)); echo "ok $n $1"; }
-nok () { n=$((n+1)); echo "not ok $n $1"; }
-skip () { n=$((n+1)); echo "ok $n # SKIP $1"; }
-wait_window () {
-  timeout "$2" sh -c "until xdotool search --onlyvisible --name '$1' >/dev/null 2>&1; do sleep 0.1; done"
-}
-check () {  # check DESCRIPTION FILE PATTERN: FILE contains the fixed string PATTERN
-  if grep -qF -- "$3" "$2"; then ok "$1"; else nok "$1"; sed 's/^/# /' "$2" | head -20; fi
+. "$EPISTLE_SRCDIR/tests/ep-tap-lib.sh"
+# Two per catalog; the desktop file 3; epistle-send 5; the app in German 5 (with the screenshot
+# judged) and in French 4; LANG=de_DE.UTF-8 1.
+plan $((2 * 2 + 3 + 5 + 5 + 4 + 1))
+check_has () {  # check_has DESCRIPTION FILE PATTERN: FILE contains the fixed string PATTERN
+  if grep -qF -- "$3" "$2"; then ok "$1"; else nok "$1"; head -20 "$2" | diag_file; fi
 }
 tmp="$EPISTLE_TEST_TMPDIR"
 shots="$EPISTLE_BUILDDIR/screenshots"
@@ -41,8 +38,8 @@ for lang in de fr; do
 done
 
 desktop="$EPISTLE_BUILDDIR/data/io.github.epistlemail.Epistle.desktop"
-check "the desktop file carries the German generic name" "$desktop" "GenericName[de]=E-Mail-Editor"
-check "the desktop file carries the French generic name" "$desktop" "GenericName[fr]=Éditeur de courriel"
+check_has "the desktop file carries the German generic name" "$desktop" "GenericName[de]=E-Mail-Editor"
+check_has "the desktop file carries the French generic name" "$desktop" "GenericName[fr]=Éditeur de courriel"
 if grep -E '^Keywords\[(de|fr)\]=' "$desktop" | grep -qv ';$'; then
   nok "translated Keywords end with a semicolon"
 else
@@ -51,19 +48,19 @@ fi
 
 # --- epistle-send ------------------------------------------------------------------------------
 LANGUAGE=de "$EPISTLE_SEND" --help >"$tmp/help-de.txt" 2>&1
-check "de: epistle-send --help shows the German summary" "$tmp/help-de.txt" \
+check_has "de: epistle-send --help shows the German summary" "$tmp/help-de.txt" \
   "Eine Nachricht verfassen und über SMTP senden oder ausgeben."
-check "de: epistle-send --help shows German option descriptions" "$tmp/help-de.txt" \
+check_has "de: epistle-send --help shows German option descriptions" "$tmp/help-de.txt" \
   "Ein gespeichertes Profil verwenden (Passwort aus dem Schlüsselbund)"
 LANGUAGE=de "$EPISTLE_SEND" --no-such-option >"$tmp/usage-de.txt" 2>&1
-check "de: a usage error from epistle-send is German" "$tmp/usage-de.txt" \
+check_has "de: a usage error from epistle-send is German" "$tmp/usage-de.txt" \
   "Versuchen Sie »epistle-send --help« für weitere Informationen."
 LANGUAGE=fr "$EPISTLE_SEND" --help >"$tmp/help-fr.txt" 2>&1
-check "fr: epistle-send --help shows the French summary" "$tmp/help-fr.txt" \
+check_has "fr: epistle-send --help shows the French summary" "$tmp/help-fr.txt" \
   "Composer un message et l’envoyer par SMTP, ou l’afficher."
 # The control: the same run without LANGUAGE stays English, so the checks above can fail.
 "$EPISTLE_SEND" --help >"$tmp/help-en.txt" 2>&1
-check "without LANGUAGE epistle-send --help stays English" "$tmp/help-en.txt" \
+check_has "without LANGUAGE epistle-send --help stays English" "$tmp/help-en.txt" \
   "Compose a message and send it over SMTP, or print it."
 
 # --- The application ---------------------------------------------------------------------------
@@ -81,7 +78,7 @@ run_app () {
   if [ "$1" = de ]; then
     wid=$(xdotool search --onlyvisible --name "^$2\$" | head -1)
     eval "$(xdotool getwindowgeometry --shell "$wid" 2>/dev/null)"
-    if import -window root -crop "${WIDTH:-1280}x${HEIGHT:-800}+${X:-0}+${Y:-0}" +repage "$shots/compose-de.png" 2>/dev/null; then
+    if screenshot "$shots/compose-de.png" -crop "${WIDTH:-1280}x${HEIGHT:-800}+${X:-0}+${Y:-0}" +repage; then
       colours=$(convert "$shots/compose-de.png" -format %k info:)
       if [ "$colours" -gt 50 ]; then ok "de: screenshot of the compose window ($colours colours): $shots/compose-de.png"
       else nok "de: the screenshot looks blank ($colours colours)"; fi
@@ -95,11 +92,11 @@ run_app () {
   # ... and one whose title is set from C.
   activate sandbox-inbox
   if wait_window "^$4\$" 10; then ok "$1: the Sandbox Inbox (C) is titled “$4”"; else nok "$1: the Sandbox Inbox (C) is titled “$4”"; fi
-  if [ "$1" = de ]; then sleep 0.5; import -window root "$shots/windows-de.png" 2>/dev/null; fi
+  if [ "$1" = de ]; then sleep 0.5; screenshot "$shots/windows-de.png"; fi
   kill "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
   if grep -E 'CRITICAL|WARNING' "$tmp/app-$1.log" >/dev/null; then
-    nok "$1: no warnings on the app's stderr"; sed 's/^/# /' "$tmp/app-$1.log"
+    nok "$1: no warnings on the app's stderr"; diag_file "$tmp/app-$1.log"
   else
     ok "$1: no warnings on the app's stderr"
   fi
@@ -114,10 +111,10 @@ mkdir -p "$tmp/locale"
 if command -v localedef >/dev/null 2>&1 && [ -e /usr/share/i18n/locales/de_DE ] &&
    localedef -i de_DE -f UTF-8 "$tmp/locale/de_DE.UTF-8" >"$tmp/localedef.log" 2>&1; then
   env -u LC_ALL -u LANGUAGE LOCPATH="$tmp/locale" LANG=de_DE.UTF-8 "$EPISTLE_SEND" --help >"$tmp/help-lang.txt" 2>&1
-  check "LANG=de_DE.UTF-8 alone gives German --help" "$tmp/help-lang.txt" \
+  check_has "LANG=de_DE.UTF-8 alone gives German --help" "$tmp/help-lang.txt" \
     "Eine Nachricht verfassen und über SMTP senden oder ausgeben."
 else
-  skip "LANG=de_DE.UTF-8: no de_DE locale sources (install the locales package)"
+  skip "LANG=de_DE.UTF-8 alone gives German --help" "no de_DE locale sources (install the locales package)"
 fi
 
-echo "1..$n"
+done_testing

@@ -8,15 +8,15 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 mailserver="$here/servers/mailserver.sh"
+. "$here/ep-tap-lib.sh"
 
 if [ "$(id -u)" != 0 ]; then
-  echo "1..0 # SKIP needs root to run Postfix and Dovecot"
-  exit 0
+  skip_all "Server Profiles against Postfix and Dovecot" "needs root to run Postfix and Dovecot"
 fi
 for tool in /usr/sbin/postfix /usr/sbin/dovecot /usr/bin/certtool; do
   if [ ! -x "$tool" ]; then
-    echo "1..0 # SKIP $tool not installed (packages postfix, dovecot-core, gnutls-bin)"
-    exit 0
+    skip_all "Server Profiles against Postfix and Dovecot" \
+      "$tool not installed (packages postfix, dovecot-core, gnutls-bin)"
   fi
 done
 
@@ -27,16 +27,15 @@ dir="$tmp/mailserver"
 log="$tmp/mailserver.log"
 
 stop_servers () {
-  "$mailserver" stop "$dir" >>"$log" 2>&1 || { echo "# mailserver stop failed:"; sed 's/^/# /' "$log"; }
+  "$mailserver" stop "$dir" >>"$log" 2>&1 || { diag "mailserver stop failed:"; diag_file "$log"; }
 }
 trap stop_servers EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 
 if ! MAILSERVER_QUIET=1 "$mailserver" start "$dir" >"$log" 2>&1; then
-  echo "Bail out! the Postfix + Dovecot instance did not start"
-  sed 's/^/# /' "$log"
-  exit 99
+  diag_file "$log"
+  bail "the Postfix + Dovecot instance did not start"
 fi
 # shellcheck disable=SC1091
 . "$dir/ports.env"
