@@ -15,6 +15,8 @@ import shutil
 import sys
 import tempfile
 
+import ep_tap
+
 # Lowest first; a file may include headers of its own layer and of the layers before it.
 # The CLI and the app sit on the whole engine and never on each other.
 LAYERS = ["src/engine/base", "src/engine/mime", "src/engine/smtp", "src/engine/store",
@@ -165,24 +167,19 @@ def main(argv):
     root = argv[1]
     results = run(root)
     if "--tap" in argv:
-        print(f"1..{2 * len(CHECKS)}")
-        n = 0
+        ep_tap.plan(2 * len(CHECKS))
         for title, bad in results:
-            n += 1
-            print(("not ok" if bad else "ok") + f" {n} {title}")
-            for line in bad:
-                print("# " + line)
+            ep_tap.ok(not bad, title, "\n".join(bad))
         for how, (title, check) in enumerate(CHECKS):
-            n += 1
             fake = plant(root, how)
             try:
                 caught = [line for line in check(fake, list(sources(fake))) if "ep-planted" in line]
             finally:
                 shutil.rmtree(fake)
-            print(("ok" if caught else "not ok") + f" {n} the check catches a planted violation: {title}")
-            for line in caught:
-                print("# " + line)
-        return 0
+            ep_tap.ok(caught, "the check catches a planted violation: " + title)
+            if caught:
+                ep_tap.diag("\n".join(caught))
+        return ep_tap.finish()
     failed = False
     for title, bad in results:
         for line in bad:
