@@ -1,0 +1,858 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-send-cli.c: the epistle-send library in process: every mistake in the options (parsing,
+ * composing, the options turned into a server configuration) with its exit status and its words
+ * on stderr, and nothing sent for any of them; then the ways through: --version, --print, a
+ * delivery with and without a password file over STARTTLS, --raw from standard input, --timeout
+ * and the hints, refused recipients, --allow-partial, a partial delivery, --profile, and a
+ * --server that is not the profile's. ep_send_compose_message() and ep_send_deliver() are also
+ * called directly for the errors they hand back. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "ep-engine.h"
+#include "ep-mime-error.h"
+#include "ep-profile-store.h"
+#include "ep-script-server.h"
+#include "ep-send-cli.h"
+#include "ep-send-compose.h"
+#include "ep-send-deliver.h"
+#include "ep-test-certs.h"
+#include "ep-test-util.h"
+
+#define WAIT_MS 5000
+
+#define GREETING "S: 220 mx.test ESMTP\n"
+#define EHLO_OK  "C: EHLO *\n"         \
+                 "S: 250-mx.test\n"    \
+                 "S: 250 PIPELINING\n"
+#define QUIT_OK  "C: QUIT\n"           \
+                 "S: 221 2.0.0 Bye\n"  \
+                 "EOF\n"
+
+/* Files every case may name, in a fresh directory: {DIR} in arguments. */
+static char *dir;
+
+/* --- running the command line in process ---------------------------------------------------- */
+
+typedef struct
+{
+  int   status;
+  char *out;   /* g_print() and file descriptor 1 */
+  char *err;   /* g_printerr() */
+} Outcome;
+
+static void
+outcome_clear (Outcome *outcome)
+{
+  g_clear_pointer (&outcome->out, g_free);
+  g_clear_pointer (&outcome->err, g_free);
+}
+
+static GString *printed, *printed_err;
+
+static void
+print_cb (const char *text)
+{
+  g_string_append (printed, text);
+}
+
+static void
+printerr_cb (const char *text)
+{
+  g_string_append (printed_err, text);
+}
+
+/* "{DIR}" and "{PORT}" filled in. */
+static char *
+expand_arg (const char *arg,
+            guint16     port)
+{
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  GString *out = g_string_new (arg);
+
+  g_string_replace (out, "{DIR}", dir, 0);
+  g_string_replace (out, "{PORT}", port_text, 0);
+  return g_string_free (out, FALSE);
+}
+
+/* Runs ep_send_cli_run() with @args (NULL-terminated, after the program name), @stdin_text on
+ * standard input (empty when NULL), and collects what it prints. Standard output is a file
+ * meanwhile: the TAP stream must not get the message. */
+static Outcome
+run_cli (const char * const *args,
+         guint16             port,
+         const char         *stdin_text)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char **argv_copy = NULL;
+  g_autofree char *in_path = g_build_filename (dir, ".stdin", NULL);
+  g_autofree char *out_path = g_build_filename (dir, ".stdout", NULL);
+  GPrintFunc old_print, old_printerr;
+  Outcome outcome = { 0 };
+  g_autofree char *fd_out = NULL;
+  int saved_in, saved_out, fd;
+
+  g_ptr_array_add (argv, g_strdup ("epistle-send"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, expand_arg (args[i], port));
+  g_ptr_array_add (argv, NULL);
+  /* GOption moves the pointers it consumes: the array it gets is a copy. */
+  argv_copy = g_memdup2 (argv->pdata, argv->len * sizeof (char *));
+
+  ep_test_write_file (in_path, stdin_text != NULL ? stdin_text : "");
+  fflush (stdout);
+  saved_in = dup (STDIN_FILENO);
+  saved_out = dup (STDOUT_FILENO);
+  fd = open (in_path, O_RDONLY);
+  g_assert_cmpint (dup2 (fd, STDIN_FILENO), ==, STDIN_FILENO);
+  close (fd);
+  fd = open (out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  g_assert_cmpint (dup2 (fd, STDOUT_FILENO), ==, STDOUT_FILENO);
+  close (fd);
+
+  printed = g_string_new (NULL);
+  printed_err = g_string_new (NULL);
+  old_print = g_set_print_handler (print_cb);
+  old_printerr = g_set_printerr_handler (printerr_cb);
+
+  outcome.status = ep_send_cli_run ((int) argv->len - 1, argv_copy);
+
+  g_set_print_handler (old_print);
+  g_set_printerr_handler (old_printerr);
+  g_assert_cmpint (dup2 (saved_in, STDIN_FILENO), ==, STDIN_FILENO);
+  g_assert_cmpint (dup2 (saved_out, STDOUT_FILENO), ==, STDOUT_FILENO);
+  close (saved_in);
+  close (saved_out);
+
+  fd_out = ep_test_read_file (out_path);
+  g_string_append (printed, fd_out);
+  outcome.out = g_string_free (g_steal_pointer (&printed), FALSE);
+  outcome.err = g_string_free (g_steal_pointer (&printed_err), FALSE);
+  g_test_message ("exit %d; stderr: %s", outcome.status, outcome.err);
+  return outcome;
+}
+
+static EpScriptServer *
+start_server (const char *script)
+{
+  g_autoptr(GError) error = NULL;
+  EpScriptServer *server = ep_script_server_new_for_script (script, &error);
+
+  g_assert_no_error (error);
+  return server;
+}
+
+static void
+assert_server_done (EpScriptServer *server)
+{
+  g_autoptr(GError) error = NULL;
+
+  ep_script_server_wait (server, WAIT_MS, &error);
+  g_assert_no_error (error);
+  g_assert_true (ep_script_server_get_completed (server));
+}
+
+static void
+assert_contains (const char *haystack,
+                 const char *needle)
+{
+  if (strstr (haystack, needle) == NULL)
+    g_error ("“%s” not found in “%s”", needle, haystack);
+}
+
+/* --- mistakes ------------------------------------------------------------------------------- */
+
+#define MAX_ARGS 14
+#define SERVER "--server", "127.0.0.1:{PORT}", "--security", "none"
+#define FROM   "--from", "me@example.org"
+
+typedef struct
+{
+  const char *name;
+  const char *args[MAX_ARGS];
+  int         status;
+  const char *words;       /* on stderr, after "epistle-send: "; {DIR} filled in */
+} Mistake;
+
+static const Mistake mistakes[] = {
+  /* Parsing */
+  { "unknown option", { "--frobnicate", NULL }, EP_EXIT_USAGE, "Unknown option --frobnicate" },
+  { "timeout not a number", { "--timeout", "soon", NULL }, EP_EXIT_USAGE,
+    "Cannot parse integer value “soon” for --timeout" },
+  { "raw with subject", { SERVER, FROM, "--raw", "{DIR}/raw.eml", "--subject", "x", "you@example.org", NULL },
+    EP_EXIT_USAGE, "--raw sends the file as it is: it cannot be combined with --subject, --body or --attach" },
+  { "no server", { FROM, "you@example.org", NULL }, EP_EXIT_USAGE, "no server: use --server HOST[:PORT] (or --print)" },
+  /* Composing */
+  { "no sender", { SERVER, "you@example.org", NULL }, EP_EXIT_USAGE, "the sender is missing (--from ADDR)" },
+  { "two senders", { SERVER, "--from", "a@example.org, b@example.org", "you@example.org", NULL },
+    EP_EXIT_DATAERR, "From: exactly one sender address is needed" },
+  { "bad sender", { SERVER, "--from", "me@@example.org", "you@example.org", NULL }, EP_EXIT_DATAERR, "From: invalid address “me@@example.org”" },
+  { "no recipient", { SERVER, FROM, NULL }, EP_EXIT_USAGE, "there is no recipient (--to, --cc, --bcc or RECIPIENT)" },
+  { "bad Cc", { SERVER, FROM, "--cc", "ann@@example.org", "you@example.org", NULL }, EP_EXIT_DATAERR, "Cc: invalid address “ann@@example.org”" },
+  { "subject with CRLF", { SERVER, FROM, "--subject", "Hi\r\nBcc: x@example.org", "you@example.org", NULL },
+    EP_EXIT_DATAERR, "Subject: control character U+000D is not allowed" },
+  { "body missing", { SERVER, FROM, "--body", "{DIR}/nothing.txt", "you@example.org", NULL },
+    EP_EXIT_NOINPUT, "--body “{DIR}/nothing.txt”: " },
+  { "body a directory", { SERVER, FROM, "--body", "{DIR}", "you@example.org", NULL },
+    EP_EXIT_NOINPUT, "--body “{DIR}”: is a directory" },
+  { "body not UTF-8", { SERVER, FROM, "--body", "{DIR}/latin1.txt", "you@example.org", NULL },
+    EP_EXIT_DATAERR, "--body “{DIR}/latin1.txt”: " },
+  { "attachment missing", { SERVER, FROM, "--attach", "{DIR}/gone.pdf", "you@example.org", NULL },
+    EP_EXIT_NOINPUT, "Attachment “{DIR}/gone.pdf”: " },
+  /* The options turned into a configuration */
+  { "bad server", { "--server", "host:0", FROM, "you@example.org", NULL },
+    EP_EXIT_USAGE, "--server “host:0”: expected HOST, HOST:PORT or [IPv6]:PORT" },
+  { "bad security", { "--server", "127.0.0.1:{PORT}", "--security", "ssl", FROM, "you@example.org", NULL },
+    EP_EXIT_USAGE, "--security “ssl”: expected tls, starttls or none" },
+  { "timeout zero", { SERVER, "--timeout", "0", FROM, "you@example.org", NULL },
+    EP_EXIT_USAGE, "--timeout must be a positive number of seconds" },
+  { "timeout negative", { SERVER, "--timeout", "-5", FROM, "you@example.org", NULL },
+    EP_EXIT_USAGE, "--timeout must be a positive number of seconds" },
+  { "bad auth", { SERVER, "--auth", "gssapi", FROM, "you@example.org", NULL },
+    EP_EXIT_USAGE, "--auth “gssapi”: expected auto, none, plain, login, cram-md5, scram-sha-1, scram-sha-256, xoauth2 or oauthbearer" },
+  { "CA file missing", { SERVER, "--cafile", "{DIR}/ca.pem", FROM, "you@example.org", NULL },
+    EP_EXIT_NOINPUT, "--cafile “{DIR}/ca.pem”: cannot read the file" },
+  { "CA file a directory", { SERVER, "--cafile", "{DIR}", FROM, "you@example.org", NULL },
+    EP_EXIT_NOINPUT, "--cafile “{DIR}”: cannot read the file" },
+  { "password file without user", { SERVER, "--password-file", "{DIR}/pw", FROM, "you@example.org", NULL },
+    EP_EXIT_CONFIG, "--password-file needs --user NAME" },
+  { "standard input twice", { SERVER, "--user", "me", "--password-file", "-", "--body", "-", FROM, "you@example.org", NULL },
+    EP_EXIT_USAGE, "standard input cannot be both the password and the message" },
+  { "password file missing", { SERVER, "--user", "me", "--password-file", "{DIR}/nopw", FROM, "you@example.org", NULL },
+    EP_EXIT_NOINPUT, "--password-file “{DIR}/nopw”: " },
+  { "password file too big", { SERVER, "--user", "me", "--password-file", "{DIR}/bigpw", FROM, "you@example.org", NULL },
+    EP_EXIT_NOINPUT, "--password-file “{DIR}/bigpw”: the file is too big for a password" },
+  { "user without password", { SERVER, "--user", "me", FROM, "you@example.org", NULL },
+    EP_EXIT_CONFIG, "--user needs --password-file FILE (or --auth none)" },
+  { "no such profile", { "--profile", "Nope", FROM, "you@example.org", NULL },
+    EP_EXIT_CONFIG, "--profile “Nope”: no such profile (there are: " },
+  { "invalid configuration", { SERVER, "--user", "me\x01", "--password-file", "{DIR}/pw", FROM, "you@example.org", NULL },
+    EP_EXIT_CONFIG, "The user name or password contains control characters" },
+  /* --raw: its envelope and its file */
+  { "raw without sender", { SERVER, "--raw", "{DIR}/raw.eml", "you@example.org", NULL },
+    EP_EXIT_USAGE, "--raw needs the envelope sender (--from ADDR)" },
+  { "raw, two senders", { SERVER, "--raw", "{DIR}/raw.eml", "--from", "a@example.org, b@example.org", "you@example.org", NULL },
+    EP_EXIT_DATAERR, "From: exactly one sender address is needed" },
+  { "raw, bad recipient", { SERVER, "--raw", "{DIR}/raw.eml", FROM, "--bcc", "x@@example.org", NULL },
+    EP_EXIT_DATAERR, "Bcc: invalid address “x@@example.org”" },
+  { "raw, no recipient", { SERVER, "--raw", "{DIR}/raw.eml", FROM, NULL },
+    EP_EXIT_USAGE, "there is no recipient (--to, --cc, --bcc or RECIPIENT)" },
+  { "raw, a directory", { SERVER, "--raw", "{DIR}", FROM, "you@example.org", NULL },
+    EP_EXIT_NOINPUT, "--raw “{DIR}”: not a regular file" },
+  { "raw missing", { SERVER, "--raw", "{DIR}/gone.eml", FROM, "you@example.org", NULL },
+    EP_EXIT_NOINPUT, "--raw “{DIR}/gone.eml”: " },
+};
+
+/* Each mistake: its status, one line saying what is wrong, and no connection (the server, on
+ * the port the mistakes name, never sees one). */
+static void
+test_mistake (gconstpointer data)
+{
+  const Mistake *mistake = data;
+  g_autoptr(EpScriptServer) idle = start_server (GREETING);
+  g_autofree char *words = expand_arg (mistake->words, ep_script_server_get_port (idle));
+  g_autofree char *line = g_strconcat ("epistle-send: ", words, NULL);
+  Outcome outcome;
+
+  outcome = run_cli (mistake->args, ep_script_server_get_port (idle), NULL);
+  g_assert_cmpint (outcome.status, ==, mistake->status);
+  g_assert_true (g_str_has_prefix (outcome.err, "epistle-send: "));
+  assert_contains (outcome.err, line);
+  g_assert_cmpstr (outcome.out, ==, "");
+  g_assert_false (ep_script_server_get_connected (idle));
+  outcome_clear (&outcome);
+  g_assert_finalize_object (g_steal_pointer (&idle));
+}
+
+/* A parsing error also says where help is. */
+static void
+test_usage_hint (void)
+{
+  static const char *args[] = { "--frobnicate", NULL };
+  Outcome outcome = run_cli (args, 0, NULL);
+
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_USAGE);
+  assert_contains (outcome.err, "Try “epistle-send --help” for more information.\n");
+  outcome_clear (&outcome);
+}
+
+/* --- the ways through ----------------------------------------------------------------------- */
+
+static void
+test_version (void)
+{
+  static const char *args[] = { "--version", NULL };
+  g_autofree char *expected = g_strdup_printf ("epistle-send %s\n", ep_engine_version ());
+  Outcome outcome = run_cli (args, 0, NULL);
+
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
+  g_assert_cmpstr (outcome.out, ==, expected);
+  g_assert_cmpstr (outcome.err, ==, "");
+  outcome_clear (&outcome);
+}
+
+/* --print: the message on standard output, CRLF, Bcc in no header; nothing else printed. */
+static void
+test_print (void)
+{
+  static const char *args[] = { "--print", "--from", "Me <me@example.org>", "--to", "you@example.org",
+                                "--bcc", "hidden@example.org", "--subject", "Hi", "--body", "{DIR}/body.txt",
+                                NULL };
+  Outcome outcome = run_cli (args, 0, NULL);
+
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
+  g_assert_cmpstr (outcome.err, ==, "");
+  assert_contains (outcome.out, "From: Me <me@example.org>\r\n");
+  assert_contains (outcome.out, "To: you@example.org\r\n");
+  assert_contains (outcome.out, "Subject: Hi\r\n");
+  assert_contains (outcome.out, "Dear you,\r\n");
+  g_assert_null (strstr (outcome.out, "hidden"));
+  outcome_clear (&outcome);
+
+  /* The same mistakes as when sending, with the same words. */
+  {
+    static const char *no_from[] = { "--print", "you@example.org", NULL };
+
+    outcome = run_cli (no_from, 0, NULL);
+    g_assert_cmpint (outcome.status, ==, EP_EXIT_USAGE);
+    g_assert_cmpstr (outcome.err, ==, "epistle-send: the sender is missing (--from ADDR)\n");
+    g_assert_cmpstr (outcome.out, ==, "");
+    outcome_clear (&outcome);
+  }
+}
+
+/* Delivered unencrypted where asked for: every recipient in the envelope, Bcc only there, the
+ * body from standard input, and not a word on stderr. */
+static void
+test_deliver (void)
+{
+  static const char *args[] = { SERVER, FROM, "--subject", "Hi", "--body", "-", "--cc", "Ann <ann@example.org>",
+                                "--bcc", "hidden@example.org", "you@example.org", NULL };
+  g_autoptr(EpScriptServer) server = start_server (GREETING EHLO_OK
+                                                   "C: MAIL FROM:<me@example.org>*\n"
+                                                   "C: RCPT TO:<you@example.org>\n"
+                                                   "C: RCPT TO:<ann@example.org>\n"
+                                                   "C: RCPT TO:<hidden@example.org>\n"
+                                                   "C: DATA\n"
+                                                   "S: 250 2.1.0 ok\n"
+                                                   "S: 250 2.1.5 ok\n"
+                                                   "S: 250 2.1.5 ok\n"
+                                                   "S: 250 2.1.5 ok\n"
+                                                   "S: 354 go ahead\n"
+                                                   "DATA\n"
+                                                   "S: 250 2.0.0 queued\n"
+                                                   QUIT_OK);
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *text = NULL;
+  Outcome outcome;
+
+  outcome = run_cli (args, ep_script_server_get_port (server), "Hello from standard input.\n");
+  assert_server_done (server);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
+  g_assert_cmpstr (outcome.err, ==, "");
+  body = ep_script_server_get_body (server, 0);
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  assert_contains (text, "Hello from standard input.\r\n");
+  assert_contains (text, "Cc: Ann <ann@example.org>\r\n");
+  g_assert_null (strstr (text, "hidden"));
+  outcome_clear (&outcome);
+  g_assert_finalize_object (g_steal_pointer (&server));
+}
+
+/* Over STARTTLS (the default for a port other than 465), a relative --cafile taken from where
+ * the command runs, and the password from a file without its line ending. */
+static void
+test_deliver_password (void)
+{
+  static const char *args[] = { "--server", "127.0.0.1:{PORT}", "--cafile", "ca.pem", "--user", "me@example.org",
+                                "--password-file", "{DIR}/pw", FROM, "--subject", "Hi", "you@example.org", NULL };
+  g_autofree char *plain = g_base64_encode ((const guchar *) "\0me@example.org\0S3cret", 22);
+  g_autofree char *script = g_strdup_printf (GREETING
+                                             "C: EHLO *\n"
+                                             "S: 250-mx.test\n"
+                                             "S: 250 STARTTLS\n"
+                                             "C: STARTTLS\n"
+                                             "S: 220 2.0.0 Go ahead\n"
+                                             "TLS: good\n"
+                                             "C: EHLO *\n"
+                                             "S: 250-mx.test\n"
+                                             "S: 250-PIPELINING\n"
+                                             "S: 250 AUTH PLAIN\n"
+                                             "C: AUTH PLAIN %s\n"
+                                             "S: 235 2.7.0 Accepted\n"
+                                             "C: MAIL FROM:<me@example.org>*\n"
+                                             "C: RCPT TO:<you@example.org>\n"
+                                             "C: DATA\n"
+                                             "S: 250 2.1.0 ok\n"
+                                             "S: 250 2.1.5 ok\n"
+                                             "S: 354 go ahead\n"
+                                             "DATA\n"
+                                             "S: 250 2.0.0 queued\n"
+                                             QUIT_OK, plain);
+  g_autoptr(EpScriptServer) server = start_server (script);
+  g_autofree char *cwd = g_get_current_dir ();
+  g_autofree char *ca = ep_test_certs_path ("ca");
+  g_autofree char *ca_dir = g_path_get_dirname (ca);
+  g_autofree char *ca_name = g_path_get_basename (ca);
+  Outcome outcome;
+
+  g_assert_cmpstr (ca_name, ==, "ca.pem");
+  g_assert_cmpint (g_chdir (ca_dir), ==, 0);
+  outcome = run_cli (args, ep_script_server_get_port (server), NULL);
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+  assert_server_done (server);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
+  g_assert_cmpstr (outcome.err, ==, "");
+  outcome_clear (&outcome);
+  g_assert_finalize_object (g_steal_pointer (&server));
+}
+
+/* --raw -: the bytes from standard input as they are, the envelope from the options. */
+static void
+test_deliver_raw (void)
+{
+  static const char raw[] = "From: Me <me@example.org>\r\nTo: you@example.org\r\nSubject: raw\r\n\r\nAs is.\r\n";
+  static const char *args[] = { SERVER, FROM, "--raw", "-", "--to", "you@example.org", NULL };
+  g_autoptr(EpScriptServer) server = start_server (GREETING EHLO_OK
+                                                   "C: MAIL FROM:<me@example.org>*\n"
+                                                   "C: RCPT TO:<you@example.org>\n"
+                                                   "C: DATA\n"
+                                                   "S: 250 2.1.0 ok\n"
+                                                   "S: 250 2.1.5 ok\n"
+                                                   "S: 354 go ahead\n"
+                                                   "DATA\n"
+                                                   "S: 250 2.0.0 queued\n"
+                                                   QUIT_OK);
+  g_autoptr(GBytes) body = NULL;
+  Outcome outcome;
+
+  outcome = run_cli (args, ep_script_server_get_port (server), raw);
+  assert_server_done (server);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
+  g_assert_cmpstr (outcome.err, ==, "");
+  body = ep_script_server_get_body (server, 0);
+  g_assert_cmpmem (g_bytes_get_data (body, NULL), g_bytes_get_size (body), raw, strlen (raw));
+  outcome_clear (&outcome);
+  g_assert_finalize_object (g_steal_pointer (&server));
+}
+
+/* --timeout is the limit, not the default 60 s; a server that never greets gets a hint about
+ * implicit TLS. */
+static void
+test_timeout_hint (void)
+{
+  static const char *args[] = { SERVER, "--timeout", "1", FROM, "you@example.org", NULL };
+  g_autoptr(EpScriptServer) server = start_server ("STALL: 5000\nDRAIN\n");
+  gint64 start = g_get_monotonic_time ();
+  gint64 elapsed;
+  Outcome outcome;
+
+  outcome = run_cli (args, ep_script_server_get_port (server), NULL);
+  elapsed = g_get_monotonic_time () - start;
+  assert_server_done (server);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_TEMPFAIL);
+  g_assert_cmpint (elapsed, >=, 900 * 1000);
+  g_assert_cmpint (elapsed, <, ep_test_slack (3 * G_USEC_PER_SEC));
+  assert_contains (outcome.err, "epistle-send: hint: the server never greeted; if it expects TLS from the first byte (usually port 465), use --security tls\n");
+  outcome_clear (&outcome);
+  g_assert_finalize_object (g_steal_pointer (&server));
+}
+
+/* --security tls against a server that speaks plain text first: a hint about STARTTLS. */
+static void
+test_tls_hint (void)
+{
+  static const char *args[] = { "--server", "127.0.0.1:{PORT}", "--security", "tls", "--timeout", "5", FROM,
+                                "you@example.org", NULL };
+  g_autoptr(EpScriptServer) server = start_server (GREETING "DRAIN\n");
+  Outcome outcome;
+
+  outcome = run_cli (args, ep_script_server_get_port (server), NULL);
+  assert_server_done (server);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_PROTOCOL);
+  assert_contains (outcome.err, "epistle-send: hint: if the server uses STARTTLS on this port (usually 587 or 25), use --security starttls\n");
+  outcome_clear (&outcome);
+  g_assert_finalize_object (g_steal_pointer (&server));
+}
+
+/* A certificate from a CA the system does not know, without --cafile: refused, with a hint. */
+static void
+test_unknown_ca_hint (void)
+{
+  static const char *args[] = { "--server", "127.0.0.1:{PORT}", "--timeout", "5", FROM, "you@example.org", NULL };
+  g_autoptr(EpScriptServer) server = start_server (GREETING
+                                                   "C: EHLO *\n"
+                                                   "S: 250-mx.test\n"
+                                                   "S: 250 STARTTLS\n"
+                                                   "C: STARTTLS\n"
+                                                   "S: 220 2.0.0 Go ahead\n"
+                                                   "TLS-REJECT: good\n"
+                                                   "EOF\n");
+  Outcome outcome;
+
+  outcome = run_cli (args, ep_script_server_get_port (server), NULL);
+  assert_server_done (server);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_NOPERM);
+  assert_contains (outcome.err, "epistle-send: hint: if the server uses a private CA, pass its certificate with --cafile FILE\n");
+  outcome_clear (&outcome);
+  g_assert_finalize_object (g_steal_pointer (&server));
+}
+
+#define REFUSING_SERVER GREETING EHLO_OK                                   \
+                        "C: MAIL FROM:<me@example.org>*\n"                 \
+                        "C: RCPT TO:<you@example.org>\n"                   \
+                        "C: RCPT TO:<nobody@example.org>\n"                \
+                        "C: DATA\n"                                        \
+                        "S: 250 2.1.0 ok\n"                                \
+                        "S: 250 2.1.5 ok\n"                                \
+                        "S: 550 5.1.1 User unknown\n"                      \
+                        "S: 354 go ahead\n"
+
+/* A refused recipient: nothing sent, the refusal in the server's words, and what to do. */
+static void
+test_refused (void)
+{
+  static const char *args[] = { SERVER, FROM, "you@example.org", "nobody@example.org", NULL };
+  g_autoptr(EpScriptServer) server = start_server (REFUSING_SERVER "DRAIN\n");
+  Outcome outcome;
+
+  outcome = run_cli (args, ep_script_server_get_port (server), NULL);
+  assert_server_done (server);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_UNAVAILABLE);
+  g_assert_cmpstr (outcome.err, ==,
+                   "epistle-send: recipient <nobody@example.org> refused: 550 5.1.1 User unknown\n"
+                   "epistle-send: message not sent (use --allow-partial to deliver to the accepted recipients)\n");
+  g_assert_cmpuint (ep_script_server_get_n_bodies (server), ==, 0);
+  outcome_clear (&outcome);
+  g_assert_finalize_object (g_steal_pointer (&server));
+}
+
+/* --allow-partial: delivered to the accepted recipient, exit 0, the refusal still said. */
+static void
+test_allow_partial (void)
+{
+  static const char *args[] = { SERVER, FROM, "--allow-partial", "you@example.org", "nobody@example.org", NULL };
+  g_autoptr(EpScriptServer) server = start_server (REFUSING_SERVER
+                                                   "DATA\n"
+                                                   "S: 250 2.0.0 queued\n"
+                                                   QUIT_OK);
+  Outcome outcome;
+
+  outcome = run_cli (args, ep_script_server_get_port (server), NULL);
+  assert_server_done (server);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
+  g_assert_cmpstr (outcome.err, ==,
+                   "epistle-send: recipient <nobody@example.org> refused: 550 5.1.1 User unknown\n"
+                   "epistle-send: delivered to 1 of 2 recipients\n");
+  outcome_clear (&outcome);
+  g_assert_finalize_object (g_steal_pointer (&server));
+}
+
+/* Delivered to one recipient, then the other refused in a second transaction: 80, who has the
+ * message, who does not and why, and never "send it again to everyone". */
+static void
+test_partial (void)
+{
+  static const char *args[] = { SERVER, FROM, "ann@example.org", "carol@example.org", NULL };
+  g_autoptr(EpScriptServer) server = start_server (GREETING EHLO_OK
+                                                   "C: MAIL FROM:<me@example.org>*\n"
+                                                   "C: RCPT TO:<ann@example.org>\n"
+                                                   "C: RCPT TO:<carol@example.org>\n"
+                                                   "C: DATA\n"
+                                                   "S: 250 2.1.0 ok\n"
+                                                   "S: 250 2.1.5 ok\n"
+                                                   "S: 452 4.5.3 Too many recipients\n"
+                                                   "S: 354 go ahead\n"
+                                                   "DATA\n"
+                                                   "S: 250 2.0.0 queued\n"
+                                                   "C: MAIL FROM:<me@example.org>*\n"
+                                                   "C: RCPT TO:<carol@example.org>\n"
+                                                   "C: DATA\n"
+                                                   "S: 250 2.1.0 ok\n"
+                                                   "S: 550 5.1.1 User unknown\n"
+                                                   "S: 554 5.5.1 No valid recipients\n"
+                                                   "DRAIN\n");
+  Outcome outcome;
+
+  outcome = run_cli (args, ep_script_server_get_port (server), NULL);
+  assert_server_done (server);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_PARTIAL);
+  assert_contains (outcome.err, "epistle-send: partial delivery: delivered to 1 of 2 recipients: <ann@example.org>\n");
+  assert_contains (outcome.err, "epistle-send: not delivered to <carol@example.org>: 550 5.1.1 User unknown\n");
+  assert_contains (outcome.err, "epistle-send: send it again only to the recipients not delivered, never to all of them\n");
+  outcome_clear (&outcome);
+  g_assert_finalize_object (g_steal_pointer (&server));
+}
+
+static void
+save_profile (EpProfile *profile)
+{
+  g_autoptr(EpProfileStore) store = ep_profile_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ep_profile_store_load (store, &error));
+  g_assert_no_error (error);
+  g_assert_true (ep_profile_store_add (store, profile, &error));
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_assert_no_error (error);
+  g_assert_finalize_object (g_steal_pointer (&store));
+}
+
+/* --profile NAME: its server, security and timeout; then the same profile with --server naming
+ * another server: its pinned certificate and user name are not carried there, and it says so. */
+static void
+test_profile (void)
+{
+  g_autoptr(EpScriptServer) server = start_server (GREETING EHLO_OK
+                                                   "C: MAIL FROM:<me@example.org>*\n"
+                                                   "C: RCPT TO:<you@example.org>\n"
+                                                   "C: DATA\n"
+                                                   "S: 250 2.1.0 ok\n"
+                                                   "S: 250 2.1.5 ok\n"
+                                                   "S: 354 go ahead\n"
+                                                   "DATA\n"
+                                                   "S: 250 2.0.0 queued\n"
+                                                   QUIT_OK);
+  g_autoptr(EpScriptServer) other = start_server (GREETING EHLO_OK
+                                                  "C: MAIL FROM:<me@example.org>*\n"
+                                                  "C: RCPT TO:<you@example.org>\n"
+                                                  "C: DATA\n"
+                                                  "S: 250 2.1.0 ok\n"
+                                                  "S: 250 2.1.5 ok\n"
+                                                  "S: 354 go ahead\n"
+                                                  "DATA\n"
+                                                  "S: 250 2.0.0 queued\n"
+                                                  QUIT_OK);
+  g_autoptr(EpProfile) plain = ep_profile_new ("Scripted");
+  g_autoptr(EpProfile) pinned = ep_profile_new ("Pinned");
+  g_autofree char *sha = ep_test_certs_sha256 ("self-signed");
+  g_autofree char *expected = NULL;
+  static const char *by_profile[] = { "--profile", "Scripted", FROM, "you@example.org", NULL };
+  static const char *elsewhere[] = { "--profile", "Pinned", "--server", "127.0.0.1:{PORT}", "--security", "none",
+                                     FROM, "you@example.org", NULL };
+  Outcome outcome;
+
+  ep_profile_set_host (plain, "127.0.0.1");
+  ep_profile_set_port (plain, ep_script_server_get_port (server));
+  ep_profile_set_security (plain, EP_PROFILE_SECURITY_NONE);
+  ep_profile_set_timeout (plain, 5);
+  save_profile (plain);
+  ep_profile_set_host (pinned, "smtp.example.org");
+  ep_profile_set_port (pinned, 465);
+  ep_profile_set_security (pinned, EP_PROFILE_SECURITY_TLS);
+  ep_profile_set_username (pinned, "me@example.org");
+  ep_profile_set_pinned_sha256 (pinned, sha);
+  save_profile (pinned);
+
+  outcome = run_cli (by_profile, 0, NULL);
+  assert_server_done (server);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
+  g_assert_cmpstr (outcome.err, ==, "");
+  outcome_clear (&outcome);
+
+  /* No password is looked up for the profile's server, and none is sent to this one. */
+  outcome = run_cli (elsewhere, ep_script_server_get_port (other), NULL);
+  assert_server_done (other);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
+  expected = g_strdup_printf ("epistle-send: --server 127.0.0.1:%u is not the server of the profile “Pinned” "
+                              "(smtp.example.org:465): its trusted certificate and saved password are not used\n",
+                              ep_script_server_get_port (other));
+  g_assert_cmpstr (outcome.err, ==, expected);
+  outcome_clear (&outcome);
+
+  g_assert_finalize_object (g_steal_pointer (&server));
+  g_assert_finalize_object (g_steal_pointer (&other));
+}
+
+/* --- the library's functions directly ------------------------------------------------------- */
+
+static void
+options_clear (EpSendOptions *opts)
+{
+  g_free (opts->server);
+  g_free (opts->security);
+  g_free (opts->from);
+  g_free (opts->body);
+  g_free (opts->user);
+  g_strfreev (opts->to);
+  g_strfreev (opts->cc);
+  g_strfreev (opts->bcc);
+  g_strfreev (opts->positional);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EpSendOptions, options_clear)
+
+static char **
+strv_of (const char *text)
+{
+  return g_strsplit (text, "|", -1);
+}
+
+/* Composing hands back the error that explains the status, in the MIME error domain. */
+static void
+test_compose_errors (void)
+{
+  static const struct {
+    const char *from, *to, *cc, *body;
+    int status;
+    GQuark (*domain) (void);
+    int code;
+  } cases[] = {
+    { NULL, "you@example.org", NULL, NULL, EP_EXIT_USAGE, ep_mime_error_quark, EP_MIME_ERROR_MISSING_FIELD },
+    { "me@@example.org", "you@example.org", NULL, NULL, EP_EXIT_DATAERR, ep_mime_error_quark, EP_MIME_ERROR_INVALID_ADDRESS },
+    { "me@example.org", NULL, NULL, NULL, EP_EXIT_USAGE, ep_mime_error_quark, EP_MIME_ERROR_MISSING_FIELD },
+    { "me@example.org", NULL, "ann@@example.org", NULL, EP_EXIT_DATAERR, ep_mime_error_quark, EP_MIME_ERROR_INVALID_ADDRESS },
+    { "me@example.org", "you@example.org", NULL, "{DIR}/nothing.txt", EP_EXIT_NOINPUT, ep_mime_error_quark, EP_MIME_ERROR_FILE },
+    { "me@example.org", "you@example.org", NULL, "{DIR}/latin1.txt", EP_EXIT_DATAERR, ep_mime_error_quark, EP_MIME_ERROR_INVALID_UTF8 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(EpSendOptions) opts = { 0 };
+      g_autoptr(EpMessage) message = NULL;
+      g_autoptr(GError) error = NULL;
+
+      opts.timeout = EP_SEND_TIMEOUT_UNSET;
+      opts.from = g_strdup (cases[i].from);
+      opts.to = cases[i].to != NULL ? strv_of (cases[i].to) : NULL;
+      opts.cc = cases[i].cc != NULL ? strv_of (cases[i].cc) : NULL;
+      opts.body = cases[i].body != NULL ? expand_arg (cases[i].body, 0) : NULL;
+      g_assert_cmpint (ep_send_compose_message (&opts, &message, &error), ==, cases[i].status);
+      g_assert_error (error, cases[i].domain (), cases[i].code);
+      g_assert_null (message);
+    }
+}
+
+/* A composed message: every kind of recipient in the envelope, Bcc in no header. */
+static void
+test_compose_message (void)
+{
+  g_auto(EpSendOptions) opts = { 0 };
+  g_autoptr(EpMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) envelope = NULL;
+
+  opts.timeout = EP_SEND_TIMEOUT_UNSET;
+  opts.from = g_strdup ("Me <me@example.org>");
+  opts.to = strv_of ("you@example.org");
+  opts.positional = strv_of ("Ann <ann@example.org>, bob@example.org");
+  opts.cc = strv_of ("carol@example.org");
+  opts.bcc = strv_of ("hidden@example.org");
+  opts.body = expand_arg ("{DIR}/body.txt", 0);
+  g_assert_cmpint (ep_send_compose_message (&opts, &message, &error), ==, EP_EXIT_OK);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ep_message_get_to (message)->len, ==, 3);
+  g_assert_cmpuint (ep_message_get_cc (message)->len, ==, 1);
+  g_assert_cmpuint (ep_message_get_bcc (message)->len, ==, 1);
+  envelope = ep_message_dup_envelope_recipients (message);
+  g_assert_cmpuint (g_strv_length (envelope), ==, 5);
+  g_assert_true (g_strv_contains ((const char * const *) envelope, "hidden@example.org"));
+  g_assert_cmpstr (ep_message_get_envelope_sender (message), ==, "me@example.org");
+  g_assert_finalize_object (g_steal_pointer (&message));
+}
+
+/* ep_send_deliver() prints, and hands back the same cause: for a mistake in the options, and for
+ * the server's refusal. */
+static void
+test_deliver_errors (void)
+{
+  g_autoptr(EpScriptServer) server = start_server (REFUSING_SERVER "DRAIN\n");
+  g_autoptr(EpMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+  GPrintFunc old_printerr;
+
+  {
+    g_auto(EpSendOptions) opts = { 0 };
+
+    opts.timeout = EP_SEND_TIMEOUT_UNSET;
+    opts.from = g_strdup ("me@example.org");
+    opts.positional = strv_of ("you@example.org|nobody@example.org");
+    g_assert_cmpint (ep_send_compose_message (&opts, &message, &error), ==, EP_EXIT_OK);
+    g_assert_no_error (error);
+
+    printed_err = g_string_new (NULL);
+    old_printerr = g_set_printerr_handler (printerr_cb);
+    opts.server = g_strdup ("host:0");
+    g_assert_cmpint (ep_send_deliver (&opts, message, &error), ==, EP_EXIT_USAGE);
+    g_assert_nonnull (error);
+    g_assert_cmpstr (printed_err->str, ==, "epistle-send: --server “host:0”: expected HOST, HOST:PORT or [IPv6]:PORT\n");
+    g_assert_cmpstr (error->message, ==, "--server “host:0”: expected HOST, HOST:PORT or [IPv6]:PORT");
+    g_clear_error (&error);
+
+    g_string_truncate (printed_err, 0);
+    g_free (opts.server);
+    opts.server = g_strdup_printf ("127.0.0.1:%u", ep_script_server_get_port (server));
+    opts.security = g_strdup ("none");
+    g_assert_cmpint (ep_send_deliver (&opts, message, &error), ==, EP_EXIT_UNAVAILABLE);
+    g_assert_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_RECIPIENT_REJECTED);
+    g_set_printerr_handler (old_printerr);
+    assert_contains (printed_err->str, "epistle-send: recipient <nobody@example.org> refused: 550 5.1.1 User unknown\n");
+    g_string_free (g_steal_pointer (&printed_err), TRUE);
+  }
+
+  assert_server_done (server);
+  g_assert_finalize_object (g_steal_pointer (&message));
+  g_assert_finalize_object (g_steal_pointer (&server));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *big = NULL;
+  int ret;
+
+  /* Generated before any thread exists. */
+  ep_test_certs_dir ();
+  g_test_init (&argc, &argv, NULL);
+
+  dir = ep_test_make_dir ("send-cli");
+  {
+    g_autofree char *body = g_build_filename (dir, "body.txt", NULL);
+    g_autofree char *latin1 = g_build_filename (dir, "latin1.txt", NULL);
+    g_autofree char *raw = g_build_filename (dir, "raw.eml", NULL);
+    g_autofree char *pw = g_build_filename (dir, "pw", NULL);
+    g_autofree char *bigpw = g_build_filename (dir, "bigpw", NULL);
+
+    ep_test_write_file (body, "Dear you,\nthe report.\n");
+    ep_test_write_file (latin1, "caf\xe9\n");
+    ep_test_write_file (raw, "Subject: raw\r\n\r\nraw\r\n");
+    ep_test_write_file (pw, "S3cret\r\n");
+    big = g_strnfill (70 * 1024, 'p');
+    ep_test_write_file (bigpw, big);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (mistakes); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/send-cli/mistake/%s", mistakes[i].name);
+
+      g_strdelimit (path, " ,", '-');
+      g_test_add_data_func (path, &mistakes[i], test_mistake);
+    }
+  g_test_add_func ("/send-cli/usage-hint", test_usage_hint);
+  g_test_add_func ("/send-cli/version", test_version);
+  g_test_add_func ("/send-cli/print", test_print);
+  g_test_add_func ("/send-cli/deliver", test_deliver);
+  g_test_add_func ("/send-cli/deliver-password", test_deliver_password);
+  g_test_add_func ("/send-cli/deliver-raw", test_deliver_raw);
+  g_test_add_func ("/send-cli/timeout-hint", test_timeout_hint);
+  g_test_add_func ("/send-cli/tls-hint", test_tls_hint);
+  g_test_add_func ("/send-cli/unknown-ca-hint", test_unknown_ca_hint);
+  g_test_add_func ("/send-cli/refused", test_refused);
+  g_test_add_func ("/send-cli/allow-partial", test_allow_partial);
+  g_test_add_func ("/send-cli/partial", test_partial);
+  g_test_add_func ("/send-cli/profile", test_profile);
+  g_test_add_func ("/send-cli/compose-errors", test_compose_errors);
+  g_test_add_func ("/send-cli/compose-message", test_compose_message);
+  g_test_add_func ("/send-cli/deliver-errors", test_deliver_errors);
+
+  ret = g_test_run ();
+  ep_test_certs_cleanup ();
+  g_free (dir);
+  return ret;
+}
