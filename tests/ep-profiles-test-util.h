@@ -11,7 +11,7 @@
 
 #include "ep-connection-test-window.h"
 #include "ep-profile-editor.h"
-#include "ep-profiles-dialog.h"
+#include "ep-profiles-dialog-private.h"
 
 typedef gboolean (*EpTestCondition) (gpointer data);
 

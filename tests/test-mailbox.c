@@ -7,7 +7,7 @@
 #include <adwaita.h>
 
 #include "ep-application.h"
-#include "ep-mailbox-window.h"
+#include "ep-mailbox-window-private.h"
 #include "ep-sandbox-store.h"
 #include "ep-sent-store.h"
 

@@ -8,7 +8,7 @@
  * send flow's entry point): what it says for each kind of bad certificate, and saving the pin. */
 #include "config.h"
 
-#include "ep-certificate-dialog.h"
+#include "ep-certificate-dialog-private.h"
 #include "ep-profile-store.h"
 #include "ep-profiles-test-util.h"
 #include "ep-resources.h"

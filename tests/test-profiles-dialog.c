@@ -8,7 +8,7 @@
 
 #include <glib/gstdio.h>
 
-#include "ep-application.h"
+#include "ep-application-private.h"
 #include "ep-presets.h"
 #include "ep-profile-store.h"
 #include "ep-profiles-test-util.h"

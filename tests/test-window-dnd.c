@@ -9,10 +9,10 @@
 #include <time.h>
 #include <utime.h>
 
-#include "ep-application.h"
+#include "ep-application-private.h"
 #include "ep-attachment.h"
 #include "ep-draft-store.h"
-#include "ep-window.h"
+#include "ep-window-private.h"
 
 static EpApplication *app;
 

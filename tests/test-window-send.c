@@ -10,7 +10,7 @@
 #include <glib/gstdio.h>
 #include <adwaita.h>
 
-#include "ep-application.h"
+#include "ep-application-private.h"
 #include "ep-draft-store.h"
 #include "ep-mime-parser.h"
 #include "ep-profile-store.h"
@@ -21,7 +21,7 @@
 #include "ep-smtp-error.h"
 #include "ep-smtp-transcript.h"
 #include "ep-test-util.h"
-#include "ep-window.h"
+#include "ep-window-private.h"
 
 static EpApplication *app;
 

@@ -5,10 +5,10 @@
 #include <string.h>
 #include <adwaita.h>
 
-#include "ep-application.h"
+#include "ep-application-private.h"
 #include "ep-draft-store.h"
 #include "ep-test-util.h"
-#include "ep-window.h"
+#include "ep-window-private.h"
 
 static EpApplication *app;
 

@@ -4,7 +4,7 @@
 
 #include <glib/gi18n.h>
 
-#include "ep-application.h"
+#include "ep-application-private.h"
 #include "ep-resources.h"
 #include "ep-draft-store.h"
 #include "ep-engine.h"

@@ -12,6 +12,5 @@ G_DECLARE_FINAL_TYPE (EpApplication, ep_application, EP, APPLICATION, AdwApplica
 #include "ep-profile-store.h"
 
 EpApplication  *ep_application_new               (void);
-EpProfileStore *ep_application_get_profile_store (EpApplication *self);
 
 G_END_DECLS

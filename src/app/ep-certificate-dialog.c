@@ -8,7 +8,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
-#include "ep-certificate-dialog.h"
+#include "ep-certificate-dialog-private.h"
 #include "ep-smtp-config.h"
 #include "ep-smtp-error.h"
 

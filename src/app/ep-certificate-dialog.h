@@ -17,10 +17,6 @@ typedef void (*EpCertificateTrustedFunc) (EpProfile *profile,
 
 gboolean   ep_certificate_dialog_applies          (const GError        *error,
                                                    EpSmtpResult        *result);
-gboolean   ep_certificate_dialog_is_change        (EpProfile           *profile,
-                                                   const EpSmtpTlsInfo *tls);
-char      *ep_certificate_dialog_describe_problem (EpProfile           *profile,
-                                                   const EpSmtpTlsInfo *tls);
 char      *ep_certificate_format_date             (GDateTime           *date_time);
 char      *ep_certificate_format_fingerprint      (const char          *fingerprint);
 GtkWidget *ep_certificate_dialog_present          (GtkWindow                *parent,

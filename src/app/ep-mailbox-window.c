@@ -6,7 +6,7 @@
 
 #include <glib/gi18n.h>
 
-#include "ep-mailbox-window.h"
+#include "ep-mailbox-window-private.h"
 #include "ep-message-view.h"
 #include "ep-mime-parser.h"
 #include "ep-sandbox-store.h"

@@ -17,9 +17,6 @@ G_DECLARE_FINAL_TYPE (EpMailboxWindow, ep_mailbox_window, EP, MAILBOX_WINDOW, Ad
 EpMailboxWindow *ep_mailbox_window_new          (GtkApplication  *application,
                                                  EpMailboxKind    kind);
 EpMailboxKind    ep_mailbox_window_get_kind     (EpMailboxWindow *self);
-guint            ep_mailbox_window_get_n_items  (EpMailboxWindow *self);
-void             ep_mailbox_window_select       (EpMailboxWindow *self,
-                                                 guint            index);
 void             ep_mailbox_window_reload       (EpMailboxWindow *self);
 
 G_END_DECLS

@@ -9,7 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "ep-presets.h"
-#include "ep-profiles-dialog.h"
+#include "ep-profiles-dialog-private.h"
 #include "ep-secrets.h"
 #include "ep-store-error.h"
 

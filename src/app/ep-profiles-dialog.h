@@ -22,14 +22,6 @@ EpProfilesDialog *ep_profiles_dialog_present_new   (GtkWindow        *parent,
                                                     EpProfileStore   *store);
 void              ep_profiles_dialog_add           (EpProfilesDialog *self,
                                                     const char       *preset_id);
-void              ep_profiles_dialog_edit          (EpProfilesDialog *self,
-                                                    EpProfile        *profile);
-EpProfileEditor  *ep_profiles_dialog_get_editor    (EpProfilesDialog *self);
-GtkWidget        *ep_profiles_dialog_get_row       (EpProfilesDialog *self,
-                                                    EpProfile        *profile);
-GMenuModel       *ep_profiles_dialog_get_row_menu  (EpProfilesDialog *self,
-                                                    EpProfile        *profile);
 gboolean          ep_profiles_dialog_is_busy       (EpProfilesDialog *self);
-AdwToast         *ep_profiles_dialog_get_last_toast (EpProfilesDialog *self);
 
 G_END_DECLS

@@ -101,4 +101,16 @@ void ep_window_add_texture             (EpWindow   *self,
                                         GdkTexture *texture);
 void ep_window_release_images          (EpWindow   *self);
 
+/* For the tests: lookups of state the app's own code does not need. */
+GListModel *ep_window_get_attachments (EpWindow       *self);
+const char *ep_window_get_draft_id    (EpWindow       *self);
+GtkWidget  *ep_window_get_error_dialog (EpWindow      *self);
+GtkWidget  *ep_window_get_field       (EpWindow       *self,
+                                       const char     *name);
+EpSmtpResult *ep_window_get_last_result (EpWindow     *self);
+double      ep_window_get_progress    (EpWindow       *self,
+                                       const char    **status);
+gboolean    ep_window_is_busy         (EpWindow       *self);
+gboolean    ep_window_is_sending      (EpWindow       *self);
+
 G_END_DECLS

@@ -25,21 +25,16 @@ EpWindow   *ep_window_new             (AdwApplication *application,
 void        ep_window_add_file        (EpWindow       *self,
                                        GFile          *file,
                                        const char     *display_name);
-GListModel *ep_window_get_attachments (EpWindow       *self);
 void        ep_window_set_size_limit  (EpWindow       *self,
                                        guint64         size_limit);
 guint64     ep_window_get_encoded_size(EpWindow       *self);
-gboolean    ep_window_is_busy         (EpWindow       *self);
 void        ep_window_apply_mailto    (EpWindow       *self,
                                        const EpMailto *mailto);
-GtkWidget  *ep_window_get_field       (EpWindow       *self,
-                                       const char     *name);
 char       *ep_window_dup_send_blocker(EpWindow       *self);
 gboolean    ep_window_has_content     (EpWindow       *self);
 EpDraft    *ep_window_to_draft        (EpWindow       *self);
 void        ep_window_load_draft      (EpWindow       *self,
                                        const EpDraft  *draft);
-const char *ep_window_get_draft_id    (EpWindow       *self);
 gboolean    ep_window_save_draft_sync (EpWindow       *self,
                                        GError        **error);
 void        ep_window_discard_draft   (EpWindow       *self);
@@ -48,11 +43,6 @@ void        ep_window_set_profile     (EpWindow       *self,
                                        EpProfile      *profile);
 EpMessage  *ep_window_build_message   (EpWindow       *self,
                                        GError        **error);
-gboolean    ep_window_is_sending      (EpWindow       *self);
-double      ep_window_get_progress    (EpWindow       *self,
-                                       const char    **status);
-EpSmtpResult *ep_window_get_last_result (EpWindow     *self);
-GtkWidget  *ep_window_get_error_dialog (EpWindow      *self);
 void        ep_window_show_toast      (EpWindow       *self,
                                        const char     *text);
 

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-application-private.h: the application's profile store, for the tests; windows are handed the store instead. */
+#pragma once
+
+#include "ep-application.h"
+
+G_BEGIN_DECLS
+
+EpProfileStore *ep_application_get_profile_store (EpApplication *self);
+
+G_END_DECLS
