@@ -12,8 +12,8 @@
 #include "ep-mime-error.h"
 #include "ep-send-deliver.h"
 #include "ep-send-exit.h"
+#include "ep-profile-config.h"
 #include "ep-profile-store.h"
-#include "ep-sandbox-server.h"
 #include "ep-secrets.h"
 
 /* A password file is a secret, not a document: anything bigger is a mistake. */
@@ -205,60 +205,15 @@ raw_envelope (EpSendOptions  *opts,
   return EP_EXIT_OK;
 }
 
-/* --server naming another server than the profile's own: the certificate the user trusted for
- * the profile's server and the password saved for it must not go to this one. */
-static void
-forget_profile_secrets (EpProfile    *profile,
-                        EpSmtpConfig *config,
-                        const char   *server)
-{
-  g_autofree char *message = NULL;
-  g_autofree char *own = NULL;
-  /* Said only when there was something to leave out. */
-  gboolean say = config->pinned_sha256 != NULL || (config->username != NULL && *config->username != '\0');
-
-  g_clear_pointer (&config->pinned_sha256, g_free);
-  g_clear_pointer (&config->pinned_host, g_free);
-  config->pinned_port = 0;
-  if (config->password != NULL)
-    {
-      explicit_bzero (config->password, strlen (config->password));
-      g_clear_pointer (&config->password, g_free);
-    }
-  if (config->oauth_token != NULL)
-    {
-      explicit_bzero (config->oauth_token, strlen (config->oauth_token));
-      g_clear_pointer (&config->oauth_token, g_free);
-    }
-
-  if (!say)
-    return;
-  own = ep_smtp_format_server (config->host, config->port);
-  /* Translators: "--server smtp.other.example:587 is not the server of the profile “Work”
-   * (smtp.work.example:465): its trusted certificate and saved password are not used" */
-  message = g_strdup_printf (_("--server %s is not the server of the profile “%s” (%s): its "
-                               "trusted certificate and saved password are not used"),
-                             server, ep_profile_get_name (profile), own);
-  print_line (message);
-}
-
-/* --profile NAME: the saved profile (by name, or by id), its password from the keyring, or the
- * Sandbox started in this process. Command-line options given as well override it; with
- * @server_host (from --server, and @server_port resolved) naming another server, the profile's
- * pinned certificate and password are left out. */
+/* --profile NAME: the saved profile, by name or else by id. */
 static int
-profile_config (EpSendOptions  *opts,
-                const char     *server_host,
-                guint16         server_port,
-                EpSmtpConfig  **out_config,
-                GError        **error)
+find_profile (EpSendOptions   *opts,
+              EpProfileStore  *store,
+              EpProfile      **out_profile,
+              GError         **error)
 {
-  g_autoptr(EpProfileStore) store = ep_profile_store_new (NULL);
   g_autoptr(GError) local_error = NULL;
-  g_autofree char *server = NULL;
   EpProfile *profile;
-  g_autofree char *password = NULL;
-  gboolean elsewhere;
 
   if (!ep_profile_store_load (store, &local_error))
     return fail (error, EP_EXIT_CONFIG, _("--profile: %s"), local_error->message);
@@ -278,41 +233,79 @@ profile_config (EpSendOptions  *opts,
       return fail (error, EP_EXIT_CONFIG, _("--profile “%s”: no such profile (there are: %s)"),
                    opts->profile, names->str);
     }
+  *out_profile = profile;
+  return EP_EXIT_OK;
+}
 
-  if (server_host != NULL)
-    server = ep_smtp_format_server (server_host, server_port);
+/* --password-file: read before the configuration is built, because it wins over the keyring,
+ * which is then not asked at all. */
+static int
+password_file_secret (EpSendOptions  *opts,
+                      EpProfile      *profile,
+                      char          **out_secret,
+                      GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  /* The Sandbox's account is its own. */
+  gboolean profile_user = profile != NULL &&
+                          (ep_profile_get_is_sandbox (profile) ||
+                           (ep_profile_get_username (profile) != NULL && *ep_profile_get_username (profile) != '\0'));
 
-  if (ep_profile_get_is_sandbox (profile))
+  if (opts->password_file == NULL)
+    return EP_EXIT_OK;
+  if (opts->user == NULL && !profile_user)
+    return fail (error, EP_EXIT_CONFIG, "%s", _("--password-file needs --user NAME"));
+  if (g_strcmp0 (opts->password_file, "-") == 0 && (g_strcmp0 (opts->body, "-") == 0 || g_strcmp0 (opts->raw, "-") == 0))
+    return fail (error, EP_EXIT_USAGE, "%s", _("standard input cannot be both the password and the message"));
+
+  *out_secret = read_password (opts->password_file, &local_error);
+  if (*out_secret == NULL)
+    return fail (error, EP_EXIT_NOINPUT, _("--password-file “%s”: %s"), opts->password_file, local_error->message);
+  return EP_EXIT_OK;
+}
+
+/* The profile's configuration, built as the app builds it (ep-profile-config.h): the password
+ * file's secret, or the keyring's, or the Sandbox started in this process. With @server_host
+ * (from --server, and @server_port resolved) naming another server, the profile's pinned
+ * certificate and saved password are left out, and one line on stderr says so. */
+static int
+profile_config (EpProfile      *profile,
+                const char     *secret,
+                const char     *server_host,
+                guint16         server_port,
+                EpSmtpConfig  **out_config,
+                GError        **error)
+{
+  g_autoptr(EpProfileConfig) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  EpProfileConfigRequest request = {
+    .saved = profile,
+    .secret = secret,
+    .server_host = server_host,
+    .server_port = server_port,
+  };
+
+  result = ep_profile_config_build (profile, &request, NULL, &local_error);
+  if (result == NULL && ep_profile_get_is_sandbox (profile))
+    return fail (error, EP_EXIT_CONFIG, _("the Sandbox could not start: %s"), local_error->message);
+  if (result == NULL)
+    return fail (error, EP_EXIT_CONFIG,
+                 _("--profile “%s”: no password: %s (give one with --password-file)"),
+                 ep_profile_get_name (profile), local_error->message);
+
+  if (result->left_out != EP_PROFILE_LEFT_OUT_NOTHING)
     {
-      *out_config = ep_profile_to_smtp_config (profile, NULL);
-      if (!ep_sandbox_server_configure (ep_sandbox_server_get_default (), *out_config, NULL, &local_error))
-        return fail (error, EP_EXIT_CONFIG, _("the Sandbox could not start: %s"), local_error->message);
-      /* Its server is known only now that it runs. */
-      if (server_host != NULL && (g_ascii_strcasecmp ((*out_config)->host, server_host) != 0 ||
-                                  (*out_config)->port != server_port))
-        forget_profile_secrets (profile, *out_config, server);
-      return EP_EXIT_OK;
-    }
+      g_autofree char *server = ep_smtp_format_server (server_host, server_port);
+      g_autofree char *message = NULL;
 
-  elsewhere = server_host != NULL && !ep_profile_has_server (profile, server_host, server_port);
-
-  /* The keyring, unless a password file is given (it is read below and wins), or the password
-   * saved for the profile's server would go to another one. */
-  if (opts->password_file == NULL && !elsewhere && ep_profile_get_username (profile) != NULL &&
-      *ep_profile_get_username (profile) != '\0')
-    {
-      password = ep_secrets_lookup_sync (ep_profile_get_id (profile), NULL, &local_error);
-      if (password == NULL)
-        return fail (error, EP_EXIT_CONFIG,
-                     _("--profile “%s”: no password: %s (give one with --password-file)"),
-                     ep_profile_get_name (profile),
-                     local_error ? local_error->message : _("none is stored in the keyring"));
+      /* Translators: "--server smtp.other.example:587 is not the server of the profile “Work”
+       * (smtp.work.example:465): its trusted certificate and saved password are not used" */
+      message = g_strdup_printf (_("--server %s is not the server of the profile “%s” (%s): its "
+                                   "trusted certificate and saved password are not used"),
+                                 server, ep_profile_get_name (profile), result->saved_server);
+      print_line (message);
     }
-  *out_config = ep_profile_to_smtp_config (profile, password);
-  if (password != NULL)
-    ep_secrets_password_free (g_steal_pointer (&password));
-  if (elsewhere)
-    forget_profile_secrets (profile, *out_config, server);
+  *out_config = g_steal_pointer (&result->config);
   return EP_EXIT_OK;
 }
 
@@ -323,10 +316,14 @@ build_config (EpSendOptions  *opts,
               GError        **error)
 {
   EpSmtpConfig *config;
+  g_autoptr(EpProfileStore) store = NULL;
+  EpProfile *profile = NULL;
   g_autofree char *server_host = NULL;
+  char *secret = NULL;
   guint16 port = 0;
   EpSmtpSecurity security = EP_SMTP_SECURITY_STARTTLS;
   gboolean from_profile = opts->profile != NULL;
+  int status;
 
   if (opts->server == NULL && !from_profile)
     return fail (error, EP_EXIT_USAGE, "%s", _("no server: use --server HOST[:PORT] or --profile NAME (or --print)"));
@@ -346,13 +343,21 @@ build_config (EpSendOptions  *opts,
 
   if (from_profile)
     {
-      int status = profile_config (opts, server_host, port, out_config, error);
-
+      store = ep_profile_store_new (NULL);
+      status = find_profile (opts, store, &profile, error);
       if (status != EP_EXIT_OK)
         return status;
     }
-  else
+  status = password_file_secret (opts, profile, &secret, error);
+  if (status == EP_EXIT_OK && from_profile)
+    status = profile_config (profile, secret, server_host, port, out_config, error);
+  else if (status == EP_EXIT_OK)
     *out_config = ep_smtp_config_new ();
+  if (status != EP_EXIT_OK)
+    {
+      g_clear_pointer (&secret, ep_secrets_password_free);
+      return status;
+    }
   config = *out_config;
 
   if (opts->server != NULL)
@@ -370,19 +375,17 @@ build_config (EpSendOptions  *opts,
         config->port = ep_smtp_security_default_port (config->security);
     }
 
-  if (opts->timeout != EP_SEND_TIMEOUT_UNSET)
-    {
-      if (opts->timeout <= 0)
-        return fail (error, EP_EXIT_USAGE, "%s", _("--timeout must be a positive number of seconds"));
-      config->timeout_seconds = opts->timeout;
-    }
+  if (opts->timeout != EP_SEND_TIMEOUT_UNSET && opts->timeout <= 0)
+    status = fail (error, EP_EXIT_USAGE, "%s", _("--timeout must be a positive number of seconds"));
+  else if (opts->timeout != EP_SEND_TIMEOUT_UNSET)
+    config->timeout_seconds = opts->timeout;
 
-  if (opts->auth != NULL && !ep_smtp_auth_mechanism_from_string (opts->auth, &config->auth))
-    return fail (error, EP_EXIT_USAGE,
-                 _("--auth “%s”: expected auto, none, plain, login, cram-md5, scram-sha-1, scram-sha-256, xoauth2 or oauthbearer"),
-                 opts->auth);
+  if (status == EP_EXIT_OK && opts->auth != NULL && !ep_smtp_auth_mechanism_from_string (opts->auth, &config->auth))
+    status = fail (error, EP_EXIT_USAGE,
+                   _("--auth “%s”: expected auto, none, plain, login, cram-md5, scram-sha-1, scram-sha-256, xoauth2 or oauthbearer"),
+                   opts->auth);
 
-  if (opts->cafile != NULL)
+  if (status == EP_EXIT_OK && opts->cafile != NULL)
     {
       /* The engine wants an absolute path (GIO's TLS file database loads nothing from a
        * relative one); relative means relative to where the command runs, as for any file. */
@@ -391,29 +394,21 @@ build_config (EpSendOptions  *opts,
                                                                   : g_build_filename (cwd, opts->cafile, NULL);
 
       if (access (cafile, R_OK) != 0 || !g_file_test (cafile, G_FILE_TEST_IS_REGULAR))
-        return fail (error, EP_EXIT_NOINPUT, _("--cafile “%s”: cannot read the file"), opts->cafile);
-      config->cafile = g_steal_pointer (&cafile);
-    }
-
-  if (opts->password_file != NULL)
-    {
-      g_autoptr(GError) local_error = NULL;
-      char *secret;
-
-      if (opts->user == NULL && (config->username == NULL || *config->username == '\0'))
-        return fail (error, EP_EXIT_CONFIG, "%s", _("--password-file needs --user NAME"));
-      if (g_strcmp0 (opts->password_file, "-") == 0 && (g_strcmp0 (opts->body, "-") == 0 || g_strcmp0 (opts->raw, "-") == 0))
-        return fail (error, EP_EXIT_USAGE, "%s", _("standard input cannot be both the password and the message"));
-
-      secret = read_password (opts->password_file, &local_error);
-      if (secret == NULL)
-        return fail (error, EP_EXIT_NOINPUT, _("--password-file “%s”: %s"), opts->password_file, local_error->message);
-      if (ep_smtp_auth_mechanism_uses_token (config->auth))
-        config->oauth_token = secret;
+        status = fail (error, EP_EXIT_NOINPUT, _("--cafile “%s”: cannot read the file"), opts->cafile);
       else
-        config->password = secret;
+        config->cafile = g_steal_pointer (&cafile);
     }
-  else if (opts->user != NULL && config->auth != EP_SMTP_AUTH_NONE)
+
+  /* Where the mechanism wants it, now that --auth has had its say: a password or a token. */
+  if (secret != NULL)
+    {
+      ep_profile_config_set_secret (config, secret);
+      g_clear_pointer (&secret, ep_secrets_password_free);
+    }
+  if (status != EP_EXIT_OK)
+    return status;
+
+  if (opts->password_file == NULL && opts->user != NULL && config->auth != EP_SMTP_AUTH_NONE)
     return fail (error, EP_EXIT_CONFIG, "%s", _("--user needs --password-file FILE (or --auth none)"));
   if (opts->user != NULL || !from_profile)
     {

@@ -8,13 +8,12 @@
 #include <glib/gi18n-lib.h>
 
 #include "ep-mime-writer.h"
+#include "ep-profile-config.h"
 #include "ep-relay.h"
-#include "ep-sandbox-server.h"
 #include "ep-secrets.h"
 #include "ep-send-operation.h"
 #include "ep-sent-store.h"
 #include "ep-smtp-transcript.h"
-#include "ep-store-error.h"
 
 struct _EpSendOperation
 {
@@ -182,51 +181,6 @@ progress_cb (EpSmtpStage stage,
     ep_relay_post_progress (reporter->relay, bytes_sent, bytes_total);
 }
 
-/* The Sandbox: started in this process on demand; its certificate is pinned, its password its own. */
-static EpSmtpConfig *
-sandbox_config (EpSendOperation  *self,
-                GCancellable     *cancellable,
-                GError          **error)
-{
-  g_autoptr(EpSmtpConfig) config = ep_profile_to_smtp_config (self->profile, NULL);
-
-  if (!ep_sandbox_server_configure (ep_sandbox_server_get_default (), config, cancellable, error))
-    return NULL;
-  return g_steal_pointer (&config);
-}
-
-static EpSmtpConfig *
-profile_config (EpSendOperation  *self,
-                GCancellable     *cancellable,
-                GError          **error)
-{
-  g_autofree char *password = NULL;
-  const char *username = ep_profile_get_username (self->profile);
-
-  if (self->password != NULL)
-    password = g_strdup (self->password);
-  else if (username != NULL && *username != '\0')
-    {
-      password = ep_secrets_lookup_sync (ep_profile_get_id (self->profile), cancellable, error);
-      if (password == NULL)
-        {
-          /* NO_KEYRING, or nothing stored: the caller asks for the password and tries again. */
-          if (error != NULL && *error == NULL)
-            g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND,
-                         _("No password is stored for the profile “%s”"),
-                         ep_profile_get_name (self->profile));
-          return NULL;
-        }
-    }
-  {
-    EpSmtpConfig *config = ep_profile_to_smtp_config (self->profile, password);
-
-    if (password != NULL)
-      ep_secrets_password_free (g_steal_pointer (&password));
-    return config;
-  }
-}
-
 static gboolean
 in_list (const char * const *list,
          const char         *address)
@@ -322,7 +276,8 @@ run (GTask           *task,
      Reporter        *reporter,
      GCancellable    *cancellable)
 {
-  g_autoptr(EpSmtpConfig) config = NULL;
+  g_autoptr(EpProfileConfig) profile_config = NULL;
+  EpSmtpConfig *config;
   g_autoptr(EpSmtpTranscript) transcript = ep_smtp_transcript_new ();
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) rcpts = NULL;
@@ -336,15 +291,18 @@ run (GTask           *task,
     }
 
   progress_cb (EP_SMTP_STAGE_CONNECTING, 0, ep_mime_writer_get_size (self->message), reporter);
-  if (ep_profile_get_is_sandbox (self->profile))
-    config = sandbox_config (self, cancellable, &error);
-  else
-    config = profile_config (self, cancellable, &error);
-  if (config == NULL)
+  /* The password typed for this send, or the keyring's; none is an error (the caller asks for
+   * it and tries again). The Sandbox starts here if it does not run yet. */
+  profile_config = ep_profile_config_build (self->profile,
+                                            &(EpProfileConfigRequest) { .saved = self->profile,
+                                                                        .secret = self->password },
+                                            cancellable, &error);
+  if (profile_config == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  config = profile_config->config;
   config->allow_partial = self->allow_partial;
 
   rcpts = envelope_recipients (self);

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-profile-config.c: the profile's values, then the secret: the one given, or the Sandbox's
+ * own once it runs, or the keyring's when the session goes to the server it was saved for. A
+ * session to another server than the saved one gets neither the saved secret nor the pin, and
+ * the result says so, so that each caller can tell the user in its own words. */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "ep-profile-config.h"
+#include "ep-sandbox-server.h"
+#include "ep-secrets.h"
+#include "ep-store-error.h"
+
+static void
+wipe (char **secret)
+{
+  if (*secret != NULL)
+    {
+      explicit_bzero (*secret, strlen (*secret));
+      g_clear_pointer (secret, g_free);
+    }
+}
+
+void
+ep_profile_config_set_secret (EpSmtpConfig *config,
+                              const char   *secret)
+{
+  g_return_if_fail (config != NULL);
+
+  wipe (&config->password);
+  wipe (&config->oauth_token);
+  if (ep_smtp_auth_mechanism_uses_token (config->auth))
+    config->oauth_token = g_strdup (secret);
+  else
+    config->password = g_strdup (secret);
+}
+
+static void
+leave_out_pin (EpProfileConfig *self)
+{
+  if (self->config->pinned_sha256 != NULL)
+    self->left_out |= EP_PROFILE_LEFT_OUT_PIN;
+  g_clear_pointer (&self->config->pinned_sha256, g_free);
+  g_clear_pointer (&self->config->pinned_host, g_free);
+  self->config->pinned_port = 0;
+}
+
+static gboolean
+has_user (EpProfile *profile)
+{
+  const char *username = ep_profile_get_username (profile);
+
+  return username != NULL && *username != '\0';
+}
+
+/* The Sandbox: started in this process on demand; its server, account and pinned certificate
+ * are its own, known only once it runs. */
+static gboolean
+sandbox_config (EpProfileConfig              *self,
+                EpProfile                    *profile,
+                const EpProfileConfigRequest *request,
+                GCancellable                 *cancellable,
+                GError                      **error)
+{
+  EpSmtpConfig *config;
+
+  self->config = config = ep_profile_to_smtp_config (profile, NULL);
+  if (!ep_sandbox_server_configure (ep_sandbox_server_get_default (), config, cancellable, error))
+    return FALSE;
+  self->secret = EP_PROFILE_SECRET_SANDBOX;
+
+  if (request->server_host != NULL &&
+      (g_ascii_strcasecmp (config->host, request->server_host) != 0 || config->port != request->server_port))
+    {
+      self->saved_server = ep_smtp_format_server (config->host, config->port);
+      leave_out_pin (self);
+      self->left_out |= EP_PROFILE_LEFT_OUT_SECRET;
+      ep_profile_config_set_secret (config, NULL);
+      self->secret = EP_PROFILE_SECRET_OTHER_SERVER;
+    }
+  if (request->secret != NULL)
+    {
+      ep_profile_config_set_secret (config, request->secret);
+      self->secret = EP_PROFILE_SECRET_GIVEN;
+    }
+  return TRUE;
+}
+
+/* Any other profile: the secret given, or the keyring's for the saved server. */
+static gboolean
+account_config (EpProfileConfig              *self,
+                EpProfile                    *profile,
+                const EpProfileConfigRequest *request,
+                GCancellable                 *cancellable,
+                GError                      **error)
+{
+  const char *host = request->server_host != NULL ? request->server_host : ep_profile_get_host (profile);
+  guint16 port = request->server_host != NULL ? request->server_port : ep_profile_get_port (profile);
+  EpProfile *saved = request->saved;
+  gboolean saved_here = saved != NULL && ep_profile_has_server (saved, host, port);
+  char *secret = NULL;
+
+  if (has_user (profile) && saved != NULL && !saved_here)
+    {
+      self->left_out |= EP_PROFILE_LEFT_OUT_SECRET;
+      self->saved_server = ep_smtp_format_server (ep_profile_get_host (saved), ep_profile_get_port (saved));
+    }
+
+  if (request->secret != NULL)
+    self->secret = EP_PROFILE_SECRET_GIVEN;
+  else if (!has_user (profile))
+    self->secret = EP_PROFILE_SECRET_NONE;
+  else if (saved != NULL && !saved_here)
+    self->secret = EP_PROFILE_SECRET_OTHER_SERVER;
+  else
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (saved != NULL)
+        secret = ep_secrets_lookup_sync (ep_profile_get_id (saved), cancellable, &local_error);
+      if (secret != NULL)
+        self->secret = EP_PROFILE_SECRET_KEYRING;
+      else if ((request->flags & EP_PROFILE_CONFIG_SECRET_OPTIONAL) != 0 &&
+               !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        /* No keyring, or nothing in it: AUTH is skipped, and the caller says why. */
+        self->secret = EP_PROFILE_SECRET_MISSING;
+      else if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      else
+        {
+          g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND,
+                       _("No password is stored for the profile “%s”"), ep_profile_get_name (profile));
+          return FALSE;
+        }
+    }
+
+  self->config = ep_profile_to_smtp_config (profile, request->secret != NULL ? request->secret : secret);
+  if (secret != NULL)
+    ep_secrets_password_free (secret);
+  /* The pin is for the profile's own server. */
+  if (request->server_host != NULL && !ep_profile_has_server (profile, host, port))
+    {
+      leave_out_pin (self);
+      if (self->saved_server == NULL && (self->left_out & EP_PROFILE_LEFT_OUT_PIN) != 0)
+        self->saved_server = ep_smtp_format_server (ep_profile_get_host (profile), ep_profile_get_port (profile));
+    }
+  return TRUE;
+}
+
+/**
+ * ep_profile_config_build:
+ * @profile: the values to connect with
+ * @request: what differs between callers (see #EpProfileConfigRequest)
+ *
+ * The session configuration for @profile, with its secret. With a server override, the
+ * configuration's host and port are the override's.
+ *
+ * Returns: (transfer full) (nullable): the configuration and where its secret came from
+ */
+EpProfileConfig *
+ep_profile_config_build (EpProfile                    *profile,
+                         const EpProfileConfigRequest *request,
+                         GCancellable                 *cancellable,
+                         GError                      **error)
+{
+  g_autoptr(EpProfileConfig) self = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (EP_IS_PROFILE (profile), NULL);
+  g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (request->saved == NULL || EP_IS_PROFILE (request->saved), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_new0 (EpProfileConfig, 1);
+  if (ep_profile_get_is_sandbox (profile) || (request->flags & EP_PROFILE_CONFIG_SANDBOX) != 0)
+    ok = sandbox_config (self, profile, request, cancellable, error);
+  else
+    ok = account_config (self, profile, request, cancellable, error);
+  if (!ok)
+    return NULL;
+
+  if (request->server_host != NULL)
+    {
+      g_free (self->config->host);
+      self->config->host = g_strdup (request->server_host);
+      self->config->port = request->server_port;
+    }
+  return g_steal_pointer (&self);
+}
+
+void
+ep_profile_config_free (EpProfileConfig *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->config, ep_smtp_config_free);
+  g_free (self->saved_server);
+  g_free (self);
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-profile-config.h: a profile's SMTP configuration, secret included (typed, from the keyring,
+ * or the Sandbox's own, the Sandbox started on demand): one way for a send, a connection test
+ * and epistle-send, their differences given as parameters. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ep-profile.h"
+#include "ep-smtp-config.h"
+
+G_BEGIN_DECLS
+
+/* Where the configuration's secret (a password, or an OAuth token) came from. */
+typedef enum {
+  EP_PROFILE_SECRET_NONE,          /* no user name: the session does not sign in */
+  EP_PROFILE_SECRET_GIVEN,         /* the caller's: typed, or read from a password file */
+  EP_PROFILE_SECRET_KEYRING,       /* saved in the keyring for this profile and this server */
+  EP_PROFILE_SECRET_SANDBOX,       /* the Sandbox's own account */
+  EP_PROFILE_SECRET_MISSING,       /* a user name, but nothing given or saved (with
+                                      EP_PROFILE_CONFIG_SECRET_OPTIONAL; an error otherwise) */
+  EP_PROFILE_SECRET_OTHER_SERVER,  /* the saved one is for another server: left out */
+} EpProfileSecret;
+
+typedef enum {
+  EP_PROFILE_CONFIG_DEFAULT         = 0,
+  /* A missing secret is not an error: the session skips AUTH and the result says why (the
+   * connection test). Without it, it is (a send, epistle-send), so that the caller can ask. */
+  EP_PROFILE_CONFIG_SECRET_OPTIONAL = 1 << 0,
+  /* @profile stands for the built-in Sandbox (an edited copy of it is not marked as such). */
+  EP_PROFILE_CONFIG_SANDBOX         = 1 << 1,
+} EpProfileConfigFlags;
+
+/* What was left out because the session goes to another server than the saved one. */
+typedef enum {
+  EP_PROFILE_LEFT_OUT_NOTHING = 0,
+  EP_PROFILE_LEFT_OUT_PIN     = 1 << 0,   /* the certificate trusted for the saved server */
+  EP_PROFILE_LEFT_OUT_SECRET  = 1 << 1,   /* the secret saved for it (whether or not one was given) */
+} EpProfileLeftOut;
+
+typedef struct {
+  /* The profile as saved, whose keyring entry may be used, for its server only: @profile
+   * itself for a send; for a test of values being edited, the stored profile (NULL when it is
+   * not saved yet: then there is no saved secret). */
+  EpProfile            *saved;
+  /* Typed (or read from a file) for this session: used as it is, the keyring is not asked. */
+  const char           *secret;
+  /* Connect here rather than to @profile's server (NULL: no override). The pin and the saved
+   * secret are for the saved server, so another one gets neither. */
+  const char           *server_host;
+  guint16               server_port;
+  EpProfileConfigFlags  flags;
+} EpProfileConfigRequest;
+
+typedef struct {
+  EpSmtpConfig     *config;
+  EpProfileSecret   secret;
+  EpProfileLeftOut  left_out;
+  char             *saved_server;   /* "host:port" of the saved server, when something was left out */
+} EpProfileConfig;
+
+/* Blocking (the keyring, the Sandbox's start): for a worker thread, or a command-line tool.
+ * Errors: the Sandbox's, when it cannot start; without EP_PROFILE_CONFIG_SECRET_OPTIONAL, a
+ * missing secret: the keyring's own error (EP_STORE_ERROR_NO_KEYRING, …) or
+ * EP_STORE_ERROR_NOT_FOUND, naming the profile. G_IO_ERROR_CANCELLED always. */
+EpProfileConfig *ep_profile_config_build      (EpProfile                    *profile,
+                                               const EpProfileConfigRequest *request,
+                                               GCancellable                 *cancellable,
+                                               GError                      **error);
+void             ep_profile_config_free       (EpProfileConfig              *self);
+
+/* Puts @secret where @config's mechanism wants it: the OAuth token for XOAUTH2 and OAUTHBEARER
+ * (ep_smtp_auth_mechanism_uses_token()), the password otherwise; the other slot is wiped. */
+void             ep_profile_config_set_secret (EpSmtpConfig                 *config,
+                                               const char                   *secret);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EpProfileConfig, ep_profile_config_free)
+
+G_END_DECLS
