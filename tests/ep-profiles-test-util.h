@@ -140,12 +140,14 @@ ep_test_screenshot (GtkWidget  *window,
   {
     const char *argv[] = { "import", "-window", xid, path, NULL };
 
-    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH |
-                                 G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err, &status, NULL));
+    /* For people to look at, not a check: a missing picture is said, not failed. */
+    if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                       NULL, NULL, NULL, &err, &status, NULL) || status != 0)
+      {
+        g_test_message ("screenshot not taken: %s: %s", path, err != NULL ? err : "");
+        return;
+      }
   }
-  if (status != 0)
-    g_test_message ("import failed: %s", err);
-  g_assert_cmpint (status, ==, 0);
   g_test_message ("screenshot: %s", path);
 #else
   g_test_message ("screenshot %s skipped: GTK without X11", name);

@@ -86,7 +86,11 @@ screenshot_now (const char *name, guint ms)
   while (g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, FALSE), g_usleep (1000);
   g_mkdir_with_parents (dir, 0755);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL));
+  /* For people to look at, not a check: a missing picture is said, not failed. */
+  if (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL))
+    g_test_message ("screenshot: %s", path);
+  else
+    g_test_message ("screenshot not taken: %s", path);
 }
 
 static void
