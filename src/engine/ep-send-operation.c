@@ -205,6 +205,24 @@ envelope_recipients (EpSendOperation *self)
   return g_strv_builder_end (builder);
 }
 
+/* The recipients the session did not deliver to; NULL when it delivered to every one. */
+static GStrv
+dup_not_delivered (EpSmtpResult *result)
+{
+  g_autoptr(GStrvBuilder) missing = g_strv_builder_new ();
+  g_auto(GStrv) list = NULL;
+
+  for (guint i = 0; i < result->recipients->len; i++)
+    {
+      EpSmtpRecipientResult *r = g_ptr_array_index (result->recipients, i);
+
+      if (r->state != EP_SMTP_RECIPIENT_DELIVERED)
+        g_strv_builder_add (missing, r->address);
+    }
+  list = g_strv_builder_end (missing);
+  return list[0] != NULL ? g_steal_pointer (&list) : NULL;
+}
+
 /* The exact bytes again, from the same prepared message: identical to what the server got. */
 static gboolean
 keep_sent_copy (EpSendOperation  *self,
@@ -240,19 +258,12 @@ keep_sent_copy (EpSendOperation  *self,
                                       ep_profile_get_port (self->profile));
   g_strfreev (info->recipients);
   info->recipients = envelope_recipients (self);
+  /* Whoever does not have the message is named, also after a delivery to the accepted
+   * recipients alone (allow-partial): the copy must not say that everyone has it. */
+  info->not_delivered = dup_not_delivered (result);
   if (result->outcome == EP_SMTP_OUTCOME_PARTIAL)
     {
-      g_autoptr(GStrvBuilder) missing = g_strv_builder_new ();
-
       info->outcome = EP_SMTP_OUTCOME_PARTIAL;
-      for (guint i = 0; i < result->recipients->len; i++)
-        {
-          EpSmtpRecipientResult *r = g_ptr_array_index (result->recipients, i);
-
-          if (r->state != EP_SMTP_RECIPIENT_DELIVERED)
-            g_strv_builder_add (missing, r->address);
-        }
-      info->not_delivered = g_strv_builder_end (missing);
       info->outcome_text = g_strdup (failure != NULL ? failure->message : NULL);
     }
   else
@@ -323,11 +334,9 @@ run (GTask           *task,
 
   if (error != NULL)
     {
-      /* The result (transcript, refused recipients) travels with the error. */
-      g_object_set_data_full (G_OBJECT (task), "ep-result",
-                              r->result ? ep_smtp_result_ref (r->result) : NULL,
-                              (GDestroyNotify) ep_smtp_result_unref);
-      run_result_free (r);
+      /* The result (transcript, refused recipients) travels with the error, and so does the
+       * Sent copy of a partial delivery. */
+      g_object_set_data_full (G_OBJECT (task), "ep-run", r, (GDestroyNotify) run_result_free);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -369,6 +378,17 @@ ep_send_operation_run_async (EpSendOperation     *self,
   g_task_run_in_thread (task, run_thread);
 }
 
+/* Where the Sent copy of this run is, or why there is none. */
+static void
+take_sent_copy (EpSendOperation *self,
+                RunResult       *r)
+{
+  g_free (self->sent_id);
+  self->sent_id = g_steal_pointer (&r->sent_id);
+  g_clear_error (&self->sent_error);
+  self->sent_error = g_steal_pointer (&r->sent_error);
+}
+
 EpSmtpResult *
 ep_send_operation_run_finish (EpSendOperation  *self,
                               GAsyncResult     *result,
@@ -385,14 +405,16 @@ ep_send_operation_run_finish (EpSendOperation  *self,
   r = g_task_propagate_pointer (G_TASK (result), error);
   if (r == NULL)
     {
-      EpSmtpResult *partial = g_object_get_data (G_OBJECT (result), "ep-result");
-      return partial ? ep_smtp_result_ref (partial) : NULL;
+      /* Still the task's; NULL when no session started. */
+      RunResult *failed = g_object_get_data (G_OBJECT (result), "ep-run");
+
+      if (failed == NULL)
+        return NULL;
+      take_sent_copy (self, failed);
+      return failed->result != NULL ? ep_smtp_result_ref (failed->result) : NULL;
     }
 
-  g_free (self->sent_id);
-  self->sent_id = g_steal_pointer (&r->sent_id);
-  g_clear_error (&self->sent_error);
-  self->sent_error = g_steal_pointer (&r->sent_error);
+  take_sent_copy (self, r);
   smtp = g_steal_pointer (&r->result);
   run_result_free (r);
   return smtp;

@@ -44,9 +44,11 @@ double           ep_send_operation_get_fraction      (EpSendOperation  *self);
 guint64          ep_send_operation_get_bytes_sent    (EpSendOperation  *self);
 guint64          ep_send_operation_get_bytes_total   (EpSendOperation  *self);
 const char      *ep_send_operation_get_status_text   (EpSendOperation  *self);
-/* After a delivery: the Sent store entry (NULL when keeping the copy failed, see below). */
+/* After a delivery, a partial one included: the Sent store entry (NULL when keeping the copy
+ * failed, see below). */
 const char      *ep_send_operation_get_sent_id       (EpSendOperation  *self);
-/* After a delivery: why no Sent copy could be kept (the delivery itself succeeded). */
+/* After a delivery, a partial one included: why no Sent copy could be kept (the delivery
+ * itself happened). */
 const GError    *ep_send_operation_get_sent_error    (EpSendOperation  *self);
 
 G_END_DECLS
