@@ -77,6 +77,9 @@ test_refused (void)
     "mailto:a@x.org?attach=https://evil.example/x",          /* not a local file */
     "mailto:a@x.org?attach=relative/path",
     "mailto:a@x.org?cc=%07bell@x.org",                       /* other control characters */
+    "mailto:a@x.org?subject=a%09b",                          /* a tab outside the body */
+    "mailto:a@x.org?subject=%C2%9B31m",                      /* a C1 control (CSI), as in headers */
+    "mailto:a@x.org?body=one%C2%85two",                      /* a C1 control in the body (NEL) */
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)

@@ -7,6 +7,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ep-mailto.h"
+#include "ep-text.h"
 
 /* Far above any real link; bounds the work a hostile URI can cause. */
 #define EP_MAILTO_MAX_LENGTH (256 * 1024)
@@ -61,18 +62,14 @@ ep_mailto_decode (const char  *text,
                    _("The link’s %s is not valid UTF-8"), field);
       return NULL;
     }
-  for (const char *p = decoded; *p; p++)
+  /* Text people read: C1 controls (U+0080–U+009F) count as well as C0 and DEL, as for every
+   * header value of a message; a body may have tabs and line breaks. */
+  if (ep_text_find_control (decoded, multiline ? EP_TEXT_ALLOW_TAB | EP_TEXT_ALLOW_LINE_BREAKS
+                                               : EP_TEXT_ALLOW_NONE) != NULL)
     {
-      guchar c = (guchar) *p;
-
-      if (multiline && (c == '\r' || c == '\n' || c == '\t'))
-        continue;
-      if (c < 0x20 || c == 0x7f)
-        {
-          g_set_error (error, G_URI_ERROR, G_URI_ERROR_FAILED,
-                       _("The link’s %s contains a control character"), field);
-          return NULL;
-        }
+      g_set_error (error, G_URI_ERROR, G_URI_ERROR_FAILED,
+                   _("The link’s %s contains a control character"), field);
+      return NULL;
     }
   return g_steal_pointer (&decoded);
 }

@@ -10,6 +10,7 @@
 #include "ep-address.h"
 #include "ep-mime-error.h"
 #include "ep-rfc2047.h"
+#include "ep-text.h"
 
 struct _EpAddress {
   char     *name;         /* nullable, UTF-8, trimmed */
@@ -161,28 +162,6 @@ normalise_domain (const char  *domain,
   return g_steal_pointer (&ascii);
 }
 
-static gboolean
-has_control (const char *s)
-{
-  for (const char *p = s; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static gboolean
-is_ascii (const char *s)
-{
-  for (; *s != '\0'; s++)
-    if ((guchar) *s >= 0x80)
-      return FALSE;
-  return TRUE;
-}
-
 EpAddress *
 ep_address_new (const char  *display_name,
                 const char  *addr_spec,
@@ -206,7 +185,7 @@ ep_address_new (const char  *display_name,
                    _("%s: the address is not valid UTF-8"), field);
       return NULL;
     }
-  if (has_control (addr_spec))
+  if (ep_text_find_control (addr_spec, EP_TEXT_ALLOW_NONE) != NULL)
     {
       g_autofree char *shown = g_strescape (addr_spec, NULL);
       return invalid (error, field, shown, _("it contains a line break or control character"));
@@ -262,7 +241,7 @@ ep_address_new (const char  *display_name,
     return invalid (error, field, spec, reason);
 
   self->domain = g_steal_pointer (&domain);
-  self->smtputf8 = !is_ascii (local);
+  self->smtputf8 = !ep_text_is_ascii (local, -1);
   self->envelope = g_strconcat (local, "@", self->domain, NULL);
   if (strlen (self->envelope) > EP_ADDRESS_MAX)
     return invalid (error, field, spec, _("the address is longer than 254 octets"));
@@ -472,15 +451,10 @@ ep_address_list_parse (const char  *text,
                    _("%s: the addresses are not valid UTF-8"), field);
       return NULL;
     }
-  for (p = text; *p != '\0'; p = g_utf8_next_char (p))
+  if (ep_text_find_control (text, EP_TEXT_ALLOW_TAB) != NULL)
     {
-      gunichar c = g_utf8_get_char (p);
-
-      if ((c < 0x20 && c != '\t') || c == 0x7f || (c >= 0x80 && c < 0xa0))
-        {
-          g_autofree char *shown = g_strescape (text, NULL);
-          return invalid (error, field, shown, _("it contains a line break or control character"));
-        }
+      g_autofree char *shown = g_strescape (text, NULL);
+      return invalid (error, field, shown, _("it contains a line break or control character"));
     }
 
   list = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_address_free);

@@ -7,21 +7,18 @@
 #include <gio/gio.h>
 
 #include "ep-content-type.h"
+#include "ep-text.h"
 
 /* RFC 2045 §5.1: type "/" subtype, both tokens. Parameters are ours to add, not the caller's. */
 static gboolean
 is_token (const char *s,
           gsize       len)
 {
-  if (len == 0 || len > 127)
+  if (len == 0 || len > 127 || !ep_text_is_visible_ascii (s, (gssize) len))
     return FALSE;
   for (gsize i = 0; i < len; i++)
-    {
-      guchar c = (guchar) s[i];
-
-      if (c <= 0x20 || c >= 0x7f || strchr ("()<>@,;:\\\"/[]?=", c) != NULL)
-        return FALSE;
-    }
+    if (strchr ("()<>@,;:\\\"/[]?=", s[i]) != NULL)
+      return FALSE;
   return TRUE;
 }
 

@@ -8,6 +8,7 @@
 #include "ep-message-private.h"
 #include "ep-mime-error.h"
 #include "ep-rfc2047.h"
+#include "ep-text.h"
 
 G_DEFINE_FINAL_TYPE (EpMessage, ep_message, G_TYPE_OBJECT)
 
@@ -279,7 +280,7 @@ sanitise_display_name (GFile      *file,
     {
       gunichar c = g_utf8_get_char (p);
 
-      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
+      if (ep_text_unichar_is_control (c))
         g_string_append_c (clean, '_');
       else
         g_string_append_unichar (clean, c);

@@ -15,6 +15,7 @@
 #include "ep-mime-writer.h"
 #include "ep-qp.h"
 #include "ep-rfc2047.h"
+#include "ep-text.h"
 
 /* Output is handed to the stream in blocks of about this size. */
 #define OUT_BLOCK (256 * 1024)
@@ -160,10 +161,7 @@ is_plain_param (const char *value)
 
   if (len == 0 || len > MAX_PLAIN_PARAM)
     return FALSE;
-  for (gsize i = 0; i < len; i++)
-    if ((guchar) value[i] < 0x20 || (guchar) value[i] > 0x7e)
-      return FALSE;
-  return strstr (value, "=?") == NULL;
+  return ep_text_is_printable_ascii (value, (gssize) len) && strstr (value, "=?") == NULL;
 }
 
 static char *
@@ -317,7 +315,7 @@ body_is_7bit (const char *body)
           line = 0;
           continue;
         }
-      if ((c < 0x20 && c != '\t') || c >= 0x7f || ++line > EP_LINE_LENGTH_MAX)
+      if (c >= 0x80 || (ep_text_octet_is_control (c) && c != '\t') || ++line > EP_LINE_LENGTH_MAX)
         return FALSE;
     }
   return TRUE;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ep-qp.h"
+#include "ep-text.h"
 
 static const char hex_digits[] = "0123456789ABCDEF";
 
@@ -67,7 +68,7 @@ make_token (const char *p,
       out[0] = (char) c;
       return 1;
     }
-  if (c == '=' || c < 0x20 || c == 0x7f)
+  if (c == '=' || ep_text_octet_is_control (c))
     return put_hex (out, c);
   if (at_line_start && (c == '.' ||
                         (c == 'F' && line_end - p >= 5 && memcmp (p, "From ", 5) == 0)))

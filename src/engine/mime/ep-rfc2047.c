@@ -9,6 +9,7 @@
 #include "ep-base64.h"
 #include "ep-mime-error.h"
 #include "ep-rfc2047.h"
+#include "ep-text.h"
 
 /* "=?UTF-8?X?" + "?=" around the encoded text. */
 #define WORD_OVERHEAD 12
@@ -145,10 +146,7 @@ unstructured_word_is_plain (const char *word,
 {
   if (len == 0 || len > MAX_PLAIN_WORD)
     return FALSE;
-  for (gsize i = 0; i < len; i++)
-    if ((guchar) word[i] < 0x21 || (guchar) word[i] > 0x7e)
-      return FALSE;
-  return !has_encoded_word_marker (word, len);
+  return ep_text_is_visible_ascii (word, (gssize) len) && !has_encoded_word_marker (word, len);
 }
 
 /* RFC 5322 §3.2.3 atext: what a phrase word may hold without quoting. */
@@ -245,17 +243,11 @@ ep_rfc2047_encode_phrase (const char *text)
 
   len = strlen (text);
   if (len == 0 || text[0] == ' ' || text[len - 1] == ' ' || strstr (text, "  ") != NULL ||
-      has_encoded_word_marker (text, len))
+      has_encoded_word_marker (text, len) || !ep_text_is_printable_ascii (text, (gssize) len))
     quotable = FALSE;
-  for (gsize i = 0; i < len && quotable; i++)
-    {
-      guchar c = (guchar) text[i];
-
-      if (c < 0x20 || c > 0x7e)
-        quotable = FALSE;
-      else if (c != ' ' && !is_atext (c))
-        all_atoms = FALSE;
-    }
+  for (gsize i = 0; i < len && quotable && all_atoms; i++)
+    if (text[i] != ' ' && !is_atext ((guchar) text[i]))
+      all_atoms = FALSE;
 
   if (quotable && all_atoms)
     {
@@ -457,6 +449,7 @@ ep_header_text_check (const char  *text,
                       GError     **error)
 {
   const char *end;
+  const char *control;
 
   g_return_val_if_fail (text != NULL, FALSE);
   g_return_val_if_fail (field != NULL, FALSE);
@@ -469,18 +462,14 @@ ep_header_text_check (const char  *text,
       return FALSE;
     }
 
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+  control = ep_text_find_control (text, EP_TEXT_ALLOW_TAB);
+  if (control != NULL)
     {
-      gunichar c = g_utf8_get_char (p);
-
-      if ((c < 0x20 && c != '\t') || c == 0x7f || (c >= 0x80 && c < 0xa0))
-        {
-          g_set_error (error, EP_MIME_ERROR, EP_MIME_ERROR_INVALID_HEADER,
-                       /* Translators: %s is a header name, U+%04X the offending character */
-                       _("%s: control character U+%04X is not allowed (line breaks cannot be "
-                         "part of a header)"), field, c);
-          return FALSE;
-        }
+      g_set_error (error, EP_MIME_ERROR, EP_MIME_ERROR_INVALID_HEADER,
+                   /* Translators: %s is a header name, U+%04X the offending character */
+                   _("%s: control character U+%04X is not allowed (line breaks cannot be "
+                     "part of a header)"), field, g_utf8_get_char (control));
+      return FALSE;
     }
 
   return TRUE;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ep-base64.h"
+#include "ep-text.h"
 
 /* RFC 4422 3.1: the longest SASL mechanism name. */
 #define SASL_MECHANISM_MAX 20
@@ -16,7 +17,7 @@
 static gboolean
 is_auth_separator (guint8 c)
 {
-  return c == ' ' || c < 0x20 || c == 0x7f;
+  return c == ' ' || ep_text_octet_is_control (c);
 }
 
 /* A word shown as the mechanism. RFC 4422 3.1 names are upper case, at most 20 characters

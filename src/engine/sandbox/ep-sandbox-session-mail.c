@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "ep-text.h"
+
 typedef enum {
   DATA_LINE_START,
   DATA_MIDLINE,
@@ -29,15 +31,6 @@ ep_sandbox_session_reset_transaction (Session *s)
   s->too_big = FALSE;
   s->line_too_long = FALSE;
   s->write_failed = FALSE;
-}
-
-static gboolean
-is_ascii (const char *text)
-{
-  for (const char *p = text; *p != '\0'; p++)
-    if ((guchar) *p >= 0x80)
-      return FALSE;
-  return TRUE;
 }
 
 /* Addresses (RFC 5321 4.1.2, with RFC 6531's UTF-8 where SMTPUTF8 allows it) */
@@ -522,7 +515,7 @@ ep_sandbox_session_command_mail (Session    *s,
       ep_sandbox_session_reply (s, "501 5.1.7 Bad sender address syntax");
       return;
     }
-  if (!seen_utf8 && !is_ascii (path))
+  if (!seen_utf8 && !ep_text_is_ascii (path, -1))
     {
       ep_sandbox_session_reply (s, "553 5.6.7 Non-ASCII address requires SMTPUTF8");
       return;
@@ -564,7 +557,7 @@ ep_sandbox_session_command_rcpt (Session    *s,
       ep_sandbox_session_reply (s, "501 5.1.3 Bad recipient address syntax");
       return;
     }
-  if (!s->smtputf8 && !is_ascii (path))
+  if (!s->smtputf8 && !ep_text_is_ascii (path, -1))
     {
       ep_sandbox_session_reply (s, "553 5.6.7 Non-ASCII address requires SMTPUTF8");
       return;

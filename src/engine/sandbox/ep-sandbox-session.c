@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ep-io-deadline.h"
+#include "ep-text.h"
 
 #define SERVER_NAME "localhost"
 
@@ -63,25 +64,6 @@ static const struct {
 
 /* Transcript */
 
-/* Client bytes in the transcript: valid UTF-8 kept, control characters and stray bytes as \xNN. */
-static void
-append_printable (GString    *out,
-                  const char *text,
-                  gsize       length)
-{
-  gboolean utf8 = g_utf8_validate_len (text, length, NULL);
-
-  for (gsize i = 0; i < length; i++)
-    {
-      guchar c = (guchar) text[i];
-
-      if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
-        g_string_append_printf (out, "\\x%02X", c);
-      else
-        g_string_append_c (out, (char) c);
-    }
-}
-
 void
 ep_sandbox_session_transcript_add (Session    *s,
                                    char        direction,
@@ -100,7 +82,8 @@ ep_sandbox_session_transcript_add (Session    *s,
     }
   g_string_append_c (s->transcript, direction);
   g_string_append (s->transcript, ": ");
-  append_printable (s->transcript, text, length);
+  /* Client bytes: valid UTF-8 kept, control characters and stray bytes as \xNN. */
+  ep_text_append_escaped (s->transcript, text, length);
   g_string_append_c (s->transcript, '\n');
   g_debug ("%.*s", (int) (s->transcript->len - before - 1), s->transcript->str + before);
 }
@@ -289,17 +272,6 @@ reset_session (Session *s)
   g_clear_pointer (&s->client_name, g_free);
   g_clear_pointer (&s->auth_mechanism, g_free);
   g_clear_pointer (&s->auth_user, g_free);
-}
-
-static gboolean
-is_printable_utf8 (const char *text)
-{
-  if (!g_utf8_validate (text, -1, NULL))
-    return FALSE;
-  for (const char *p = text; *p != '\0'; p++)
-    if ((guchar) *p < 0x20 || *p == 0x7f)
-      return FALSE;
-  return TRUE;
 }
 
 /* Commands */
@@ -571,7 +543,9 @@ handle_line (Session    *s,
       ep_sandbox_session_reply (s, "500 5.5.2 Syntax error: lines must end with CRLF");
       return;
     }
-  if (strlen (text) != line->len || !is_printable_utf8 (text) || line->len == 0)
+  /* A NUL in the line is a control octet too. */
+  if (line->len == 0 || ep_text_has_control ((const char *) line->data, (gssize) line->len) ||
+      !g_utf8_validate (text, -1, NULL))
     {
       ep_sandbox_session_reply (s, "500 5.5.2 Syntax error");
       return;

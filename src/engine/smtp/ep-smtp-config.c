@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ep-smtp-config.h"
+#include "ep-text.h"
 
 /* A SHA-256 digest is 32 octets (FIPS 180-4). */
 #define SHA256_HEX_LENGTH 64
@@ -148,38 +149,22 @@ ep_smtp_fingerprint_normalize (const char *text)
   return g_string_free (g_steal_pointer (&hex), FALSE);
 }
 
-/* Anything that could end a command line early or hide in a terminal. */
-static gboolean
-has_control_characters (const char *text)
-{
-  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
-    if (*p < 0x20 || *p == 0x7f)
-      return TRUE;
-
-  return FALSE;
-}
-
-/* An EHLO argument (RFC 5321 §4.1.1.1) is a domain or an address literal: no spaces, ASCII. */
+/* The server's name (it may be an IDN, made ASCII when connecting): nothing that could end a
+ * command line early or hide in a terminal, no spaces. */
 static gboolean
 host_name_is_valid (const char *host)
 {
-  return *host != '\0' && strlen (host) <= HOST_NAME_MAX_LENGTH && !has_control_characters (host)
+  return *host != '\0' && strlen (host) <= HOST_NAME_MAX_LENGTH && !ep_text_has_control (host, -1)
          && strchr (host, ' ') == NULL;
 }
 
+/* An EHLO argument (RFC 5321 §4.1.1.1) is a domain or an address literal: no spaces, ASCII. */
 static gboolean
 ehlo_name_is_valid (const char *name)
 {
   gsize len = strlen (name);
 
-  if (len == 0 || len > HOST_NAME_MAX_LENGTH)
-    return FALSE;
-
-  for (const guchar *p = (const guchar *) name; *p != '\0'; p++)
-    if (*p <= 0x20 || *p >= 0x7f)
-      return FALSE;
-
-  return TRUE;
+  return len > 0 && len <= HOST_NAME_MAX_LENGTH && ep_text_is_visible_ascii (name, (gssize) len);
 }
 
 gboolean
@@ -217,15 +202,15 @@ ep_smtp_config_validate (const EpSmtpConfig *self,
       return FALSE;
     }
 
-  if ((self->username != NULL && has_control_characters (self->username))
-      || (self->password != NULL && has_control_characters (self->password)))
+  if ((self->username != NULL && ep_text_has_control (self->username, -1))
+      || (self->password != NULL && ep_text_has_control (self->password, -1)))
     {
       g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
                            _("The user name or password contains control characters"));
       return FALSE;
     }
 
-  if (self->oauth_token != NULL && (has_control_characters (self->oauth_token)
+  if (self->oauth_token != NULL && (ep_text_has_control (self->oauth_token, -1)
                                     || strchr (self->oauth_token, ' ') != NULL))
     {
       g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,

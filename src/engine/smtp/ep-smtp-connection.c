@@ -12,6 +12,7 @@
 #include "ep-smtp-config.h"
 #include "ep-smtp-connection.h"
 #include "ep-smtp-error.h"
+#include "ep-text.h"
 
 /* The orderly close after QUIT must not hold the user up: TLS close_notify gets this long. */
 #define CLOSE_TIMEOUT_SECONDS 2
@@ -717,16 +718,6 @@ ep_smtp_connection_reply_ready (EpSmtpConnection *self)
 
 /* ---- writing ---------------------------------------------------------------------------------- */
 
-static gboolean
-line_is_safe (const char *line)
-{
-  for (const char *p = line; *p != '\0'; p++)
-    if (*p == '\r' || *p == '\n')
-      return FALSE;
-
-  return TRUE;
-}
-
 gboolean
 ep_smtp_connection_send_lines (EpSmtpConnection   *self,
                                const char * const *lines,
@@ -749,7 +740,7 @@ ep_smtp_connection_send_lines (EpSmtpConnection   *self,
     {
       /* The last line of defence against command injection: nothing we send may end a line
        * early (RFC 5321 §2.3.8). */
-      if (!line_is_safe (lines[i]))
+      if (ep_text_has_line_break (lines[i], -1))
         {
           g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_ADDRESS,
                                _("Refusing to send a command that contains a line break"));

@@ -7,6 +7,7 @@
 
 #include "ep-smtp-error.h"
 #include "ep-smtp-reply.h"
+#include "ep-text.h"
 
 /* RFC 5321 §4.2: "NNN" then SP (last line), "-" (more lines follow) or nothing. */
 #define REPLY_CODE_LENGTH 3
@@ -182,27 +183,6 @@ ep_smtp_reply_parser_reset (EpSmtpReplyParser *self)
 
 /* The server's text ends up in terminals and dialogs: control characters (escape sequences, NUL,
  * stray CR) become '?', invalid UTF-8 the replacement character. */
-static char *
-sanitize_text (const char *text,
-               gsize       len)
-{
-  g_autofree char *copy = g_malloc (len + 1);
-
-  /* Not g_strndup: it would stop at a NUL the server sent. */
-  memcpy (copy, text, len);
-  copy[len] = '\0';
-
-  for (gsize i = 0; i < len; i++)
-    {
-      guchar c = (guchar) text[i];
-
-      if (c < 0x20 || c == 0x7f)
-        copy[i] = '?';
-    }
-
-  return g_utf8_make_valid (copy, len);
-}
-
 static gboolean
 fail (GError    **error,
       const char *message)
@@ -244,7 +224,8 @@ parser_take_line (EpSmtpReplyParser *self,
     return fail (error, _("The server's reply has too many lines"));
 
   if (len > REPLY_CODE_LENGTH)
-    g_ptr_array_add (self->lines, sanitize_text (line + REPLY_CODE_LENGTH + 1, len - REPLY_CODE_LENGTH - 1));
+    g_ptr_array_add (self->lines, ep_text_make_printable (line + REPLY_CODE_LENGTH + 1,
+                                                          len - REPLY_CODE_LENGTH - 1));
   else
     g_ptr_array_add (self->lines, g_strdup (""));
 

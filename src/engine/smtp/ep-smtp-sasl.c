@@ -10,6 +10,7 @@
 
 #include "ep-base64.h"
 #include "ep-smtp-sasl.h"
+#include "ep-text.h"
 
 /* The largest digest we use (SHA-256). */
 #define MAX_DIGEST_OCTETS 32
@@ -118,22 +119,15 @@ ep_smtp_saslprep (const char *text,
 {
   g_autoptr(GString) mapped = NULL;
   g_autofree char *normalized = NULL;
-  gboolean ascii = TRUE;
 
   g_return_val_if_fail (text != NULL, NULL);
 
   if (!g_utf8_validate (text, -1, NULL))
     goto prohibited;
 
-  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
-    {
-      if (*p < 0x20 || *p == 0x7f)
-        goto prohibited;
-      if (*p >= 0x80)
-        ascii = FALSE;
-    }
-
-  if (ascii)
+  if (ep_text_has_control (text, -1))
+    goto prohibited;
+  if (ep_text_is_ascii (text, -1))
     return g_strdup (text);
 
   mapped = g_string_new (NULL);
@@ -374,11 +368,7 @@ static gboolean
 printable_nonce (const char *nonce)
 {
   /* RFC 5802 §7: printable = %x21-2B / %x2D-7E (no ','). */
-  for (const char *p = nonce; *p != '\0'; p++)
-    if (*p < 0x21 || *p > 0x7e || *p == ',')
-      return FALSE;
-
-  return TRUE;
+  return ep_text_is_visible_ascii (nonce, -1) && strchr (nonce, ',') == NULL;
 }
 
 static EpSmtpSaslStatus
@@ -657,10 +647,7 @@ ep_smtp_sasl_step (EpSmtpSasl   *self,
         return cancel (error, EP_SMTP_ERROR_PROTOCOL, _("Unexpected OAuth challenge from the server"));
       self->state = STATE_SENT_SECOND;
       g_free (self->server_error);
-      self->server_error = g_utf8_make_valid ((const char *) challenge, len);
-      for (char *p = self->server_error; *p != '\0'; p++)
-        if ((guchar) *p < 0x20 || *p == 0x7f)
-          *p = '?';
+      self->server_error = ep_text_make_printable ((const char *) challenge, len);
       *response = self->mechanism == EP_SMTP_AUTH_OAUTHBEARER ? g_bytes_new ("\001", 1) : g_bytes_new (NULL, 0);
       return EP_SMTP_SASL_CONTINUE;
 

@@ -7,18 +7,10 @@
 #include <glib/gi18n-lib.h>
 
 #include "ep-smtp-session-private.h"
+#include "ep-text.h"
 
 /* RFC 5321 §4.5.3.1.3: a reverse- or forward-path is at most 256 octets. */
 #define PATH_MAX_OCTETS            256
-
-static gboolean
-is_ascii (const char *text)
-{
-  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
-    if (*p >= 0x80)
-      return FALSE;
-  return TRUE;
-}
 
 /* Validates an envelope address and returns it with an A-label domain (RFC 5890), or NULL.
  * Anything that could break out of "<…>" or the command line is refused: no input may inject
@@ -56,7 +48,7 @@ envelope_address (const char *address,
   local = g_strndup (address, at - address);
   domain = g_strdup (at + 1);
 
-  if (is_ascii (domain))
+  if (ep_text_is_ascii (domain, -1))
     ascii_domain = g_steal_pointer (&domain);
   else
     {
@@ -65,7 +57,7 @@ envelope_address (const char *address,
         goto invalid;
     }
 
-  if (!is_ascii (local))
+  if (!ep_text_is_ascii (local, -1))
     *needs_smtputf8 = TRUE;
 
   result = g_strdup_printf ("%s@%s", local, ascii_domain);

@@ -11,6 +11,7 @@
 #include "ep-profile-keyfile.h"
 #include "ep-store-error.h"
 #include "ep-store-util.h"
+#include "ep-text.h"
 
 #define KEY_NAME           "name"
 #define KEY_SENDER_NAME    "sender-name"
@@ -49,7 +50,7 @@ read_string (GKeyFile    *keyfile,
                    _("“%s” is not valid text"), key);
       return FALSE;
     }
-  if (!ep_store_text_is_single_line (value))
+  if (!ep_text_is_single_line (value))
     {
       g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
                    _("“%s” contains a line break or another control character"), key);

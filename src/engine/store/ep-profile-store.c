@@ -18,6 +18,7 @@
 #include "ep-profile-store.h"
 #include "ep-store-error.h"
 #include "ep-store-util.h"
+#include "ep-text.h"
 
 #define PROFILES_FILE_NAME     "profiles.ini"
 #define PROFILE_GROUP_PREFIX   "Profile "
@@ -522,7 +523,7 @@ ep_profile_store_check_name (EpProfileStore  *self,
                            _("A profile needs a name"));
       return FALSE;
     }
-  if (!g_utf8_validate (name, -1, NULL) || !ep_store_text_is_single_line (name))
+  if (!ep_text_is_single_line (name))
     {
       g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
                            _("A profile name must be one line of text"));

@@ -8,6 +8,7 @@
 #include "ep-profile.h"
 #include "ep-store-util.h"
 #include "ep-store-error.h"
+#include "ep-text.h"
 
 /* RFC 1035 §2.3.4: a domain name is at most 255 octets. */
 #define EP_PROFILE_MAX_HOST_LENGTH 255
@@ -420,7 +421,7 @@ ep_profile_validate (EpProfile  *self,
   const char *texts[] = { self->name, self->sender_name, self->sender_address, self->host,
                           self->username, self->ehlo_name, self->pinned_sha256 };
   for (gsize i = 0; i < G_N_ELEMENTS (texts); i++)
-    if (!ep_store_text_is_single_line (texts[i]))
+    if (texts[i] != NULL && ep_text_find_control (texts[i], EP_TEXT_ALLOW_NONE) != NULL)
       return invalid (error, self, _("a setting contains a line break or another control character"));
   if (*self->sender_address == '\0')
     return invalid (error, self, _("no sender address is set"));

@@ -324,15 +324,6 @@ ep_store_id_is_valid (const char *id)
   return TRUE;
 }
 
-gboolean
-ep_store_text_is_single_line (const char *text)
-{
-  for (const char *p = text; p != NULL && *p != '\0'; p = g_utf8_next_char (p))
-    if (g_unichar_iscntrl (g_utf8_get_char (p)))
-      return FALSE;
-  return TRUE;
-}
-
 /* Undoes the escapes GKeyFile writes (\s \n \t \r \\, and \; inside a list). With @items,
  * the value is a list: unescaped ';' ends an item, and a last empty item (the trailing ';'
  * GKeyFile writes) is not one. Anything else after a backslash, a backslash at the end, or

@@ -17,7 +17,6 @@ char     *ep_store_move_aside         (const char  *path,
 #define EP_STORE_MAX_ID_LENGTH 64
 
 gboolean  ep_store_id_is_valid        (const char  *id);
-gboolean  ep_store_text_is_single_line (const char *text);
 char     *ep_store_keyfile_dup_string (GKeyFile    *keyfile,
                                        const char  *group,
                                        const char  *key,
