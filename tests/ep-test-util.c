@@ -77,3 +77,19 @@ ep_test_slack (gint64 us)
     return us * 3;
   return us;
 }
+
+void
+ep_test_wait_sole_owner (gpointer      object,
+                         GMainContext *context)
+{
+  gint64 end = g_get_monotonic_time () + ep_test_slack (2 * G_USEC_PER_SEC);
+
+  g_assert_true (G_IS_OBJECT (object));
+  while (g_atomic_int_get (&G_OBJECT (object)->ref_count) > 1 && g_get_monotonic_time () < end)
+    {
+      while (g_main_context_iteration (context, FALSE))
+        ;
+      g_usleep (1000);
+    }
+  g_assert_cmpuint (g_atomic_int_get (&G_OBJECT (object)->ref_count), ==, 1);
+}

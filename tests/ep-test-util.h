@@ -3,7 +3,7 @@
  * valgrind and the sanitizers. */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 G_BEGIN_DECLS
 
@@ -22,5 +22,11 @@ gboolean ep_test_under_valgrind (void);
  * set (×3: the sanitizer setup). Lower bounds are never stretched: a deadline must not fire
  * early anywhere. */
 gint64   ep_test_slack          (gint64 us);
+
+/* Iterates @context until the caller holds the only reference to @object, for a bounded time
+ * (2 s, stretched as ep_test_slack()), and fails if it does not: what a worker thread or a
+ * queued callback held is let go of within moments of the work's end, not never. */
+void     ep_test_wait_sole_owner (gpointer      object,
+                                  GMainContext *context);
 
 G_END_DECLS

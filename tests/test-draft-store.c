@@ -127,6 +127,7 @@ test_round_trip (void)
   copy = ep_draft_store_load (store, draft->id, &error);
   g_assert_no_error (error);
   assert_drafts_equal (copy, loaded);
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static void
@@ -144,6 +145,7 @@ test_empty_draft (void)
   g_assert_null (loaded->profile_id);
   g_assert_cmpstr (loaded->body, ==, "");
   g_assert_cmpuint (loaded->attachments->len, ==, 0);
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static void
@@ -177,6 +179,7 @@ test_invalid_input (void)
 
   names = ep_test_list_dir (dir);
   g_assert_cmpstr (names, ==, "");
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static char *
@@ -277,6 +280,7 @@ test_list_with_damage (void)
   drafts = ep_draft_store_list (store, &problems, &error);
   g_assert_cmpuint (drafts->len, ==, 2);
   g_assert_cmpuint (problems->len, ==, 1);
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static void
@@ -293,6 +297,7 @@ test_list_missing_dir (void)
   g_assert_no_error (error);
   g_assert_cmpuint (drafts->len, ==, 0);
   g_assert_cmpuint (problems->len, ==, 0);
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static int
@@ -343,6 +348,7 @@ test_enospc (void)
   expected_names = g_strconcat (draft->id, ".ini", NULL);
   g_assert_cmpstr (names, ==, expected_names);
 
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 typedef struct
@@ -424,6 +430,9 @@ test_async_newest_wins (void)
   wait_for (&state);
   g_assert_true (draft_file_exists (store, draft->id));
   g_main_context_pop_thread_default (context);
+  /* The saves' tasks let go of the store on their worker threads, just after their callbacks. */
+  ep_test_wait_sole_owner (store, context);
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static void
@@ -455,6 +464,8 @@ test_enospc_async (void)
   loaded = ep_draft_store_load (store, draft->id, &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (loaded->body, "Hello,"));
+  ep_test_wait_sole_owner (store, context);
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static void
@@ -475,6 +486,7 @@ test_delete (void)
   g_assert_no_error (error);
   drafts = ep_draft_store_list (store, NULL, &error);
   g_assert_cmpuint (drafts->len, ==, 0);
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 /* What the drafts refer to, for the image cache: read without judging, one draft left out on
@@ -532,6 +544,8 @@ test_attachment_uris (void)
   uris = ep_draft_store_dup_attachment_uris (store, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_hash_table_size (uris), ==, 3);
+  g_assert_finalize_object (g_steal_pointer (&no_store));
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 int

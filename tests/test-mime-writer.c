@@ -204,6 +204,7 @@ test_headers (Fixture       *f,
   g_assert_null (strstr (text, "Bcc"));
   g_assert_null (strstr (text, "secret@"));
   g_assert_cmpstr (ep_message_get_message_id (message), !=, NULL);
+  g_assert_finalize_object (g_steal_pointer (&message));
 }
 
 static void
@@ -288,6 +289,7 @@ test_prepare_is_stable (Fixture       *f,
                                   "Content-Type: application/x-custom;"));
   g_assert_nonnull (g_strstr_len (g_bytes_get_data (first, NULL), g_bytes_get_size (first),
                                   "filename*=UTF-8''R%C3%A9named.bin"));
+  g_assert_finalize_object (g_steal_pointer (&message));
 }
 
 static void
@@ -322,6 +324,7 @@ test_sniffing (Fixture       *f,
   g_assert_nonnull (strstr (text, "Content-Type: text/plain; name=\"old.txt\""));
   g_assert_nonnull (strstr (text, "Content-Type: image/png; name=\"image-without-extension\""));
   g_assert_nonnull (strstr (text, "Content-Type: application/octet-stream; name=\"unknown.zzqq\""));
+  g_assert_finalize_object (g_steal_pointer (&message));
 }
 
 static void
@@ -337,6 +340,7 @@ test_missing_fields (void)
   ep_message_set_from (message, from);
   g_assert_false (ep_mime_writer_prepare (message, &error));
   g_assert_error (error, EP_MIME_ERROR, EP_MIME_ERROR_MISSING_FIELD);
+  g_assert_finalize_object (g_steal_pointer (&message));
 }
 
 static void
@@ -356,6 +360,7 @@ check_file_error (GFile      *file,
   g_assert_false (ep_mime_writer_write (message, out, NULL, NULL, NULL, &error));
   g_assert_error (error, EP_MIME_ERROR, EP_MIME_ERROR_FILE);
   g_assert_cmpuint (g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)), ==, 0);
+  g_assert_finalize_object (g_steal_pointer (&message));
 }
 
 static void
@@ -408,6 +413,7 @@ check_changed (Fixture  *f,
   g_assert_false (ep_mime_writer_write (message, out, NULL, NULL, NULL, &error));
   g_assert_error (error, EP_MIME_ERROR, EP_MIME_ERROR_FILE_CHANGED);
   g_assert_nonnull (strstr (error->message, "changing.bin"));
+  g_assert_finalize_object (g_steal_pointer (&message));
 }
 
 static void
@@ -461,6 +467,7 @@ test_long_line_body (void)
   bytes = write_message (message);
   text = bytes_to_string (bytes);
   g_assert_nonnull (strstr (text, "Content-Transfer-Encoding: quoted-printable"));
+  g_assert_finalize_object (g_steal_pointer (&message));
 }
 
 static void
@@ -480,6 +487,7 @@ test_invalid_input (void)
   g_assert_true (g_str_has_prefix (error->message, "Subject: "));
   g_assert_null (ep_message_get_subject (message));
   g_assert_cmpstr (ep_message_get_body (message), ==, "");
+  g_assert_finalize_object (g_steal_pointer (&message));
 }
 
 static void
@@ -518,6 +526,7 @@ test_envelope (void)
   g_assert_false (ep_message_needs_8bitmime (message));
   ep_message_add_bcc (message, utf8);
   g_assert_true (ep_message_needs_smtputf8 (message));
+  g_assert_finalize_object (g_steal_pointer (&message));
 }
 
 static void
@@ -535,6 +544,7 @@ test_cancel (Fixture       *f,
   g_cancellable_cancel (cancellable);
   g_assert_false (ep_mime_writer_write (message, out, NULL, NULL, cancellable, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_finalize_object (g_steal_pointer (&message));
 }
 
 static void

@@ -249,6 +249,8 @@ test_store_fresh (void)
 
   /* Nothing is written until asked. */
   g_assert_false (g_file_test (ep_profile_store_get_path (store), G_FILE_TEST_EXISTS));
+  g_assert_finalize_object (g_steal_pointer (&store));
+  g_assert_finalize_object (g_steal_pointer (&first));
 }
 
 /* A SHA-256 fingerprint as hex digits (of nothing in particular). */
@@ -354,6 +356,9 @@ test_store_round_trip (void)
   loaded = ep_profile_store_lookup_by_id (store, ep_profile_get_id (home));
   g_assert_null (ep_profile_get_pinned_sha256 (loaded));
   g_assert_cmpuint (ep_profile_get_size_limit (loaded), ==, 0);
+  g_assert_finalize_object (g_steal_pointer (&again));
+  g_assert_finalize_object (g_steal_pointer (&home));
+  g_assert_finalize_object (g_steal_pointer (&work));
 }
 
 /* A pin is saved with the server it was trusted for, and stays with that server only. */
@@ -392,6 +397,8 @@ test_store_pin_round_trip (void)
   g_clear_object (&again);
   again = new_loaded_store (dir);
   g_assert_null (ep_profile_get_pinned_sha256 (ep_profile_store_lookup_by_id (again, ep_profile_get_id (work))));
+  g_assert_finalize_object (g_steal_pointer (&store));
+  g_assert_finalize_object (g_steal_pointer (&work));
 }
 
 /* The pin follows neither a new host nor a new port; other letters for the same host, or
@@ -417,6 +424,8 @@ test_profile_pin_follows_server (void)
   ep_profile_set_pinned_sha256 (profile, pinned);
   ep_profile_set_host (profile, "smtp.example.org.evil.example");
   g_assert_null (ep_profile_get_pinned_sha256 (profile));
+  g_assert_finalize_object (g_steal_pointer (&copy));
+  g_assert_finalize_object (g_steal_pointer (&profile));
 }
 
 /* profiles.ini from an earlier Epistle has a pin without its server: it is bound to the server
@@ -448,6 +457,7 @@ test_store_pin_old_format (void)
 
   ep_profile_set_port (bridge, 1026);
   g_assert_null (ep_profile_get_pinned_sha256 (bridge));
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 /* A pin written for another server than the profile's own (the host or port edited by hand, or
@@ -497,6 +507,7 @@ test_store_pin_other_server (void)
   g_assert_cmpstr (kept, ==, "x");
   g_assert_false (g_key_file_has_key (saved, "Profile half", "pinned-port", NULL));
   g_assert_true (g_key_file_has_key (saved, "Profile half", "pinned-host", NULL));
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static void
@@ -583,6 +594,7 @@ test_store_unknown_preserved (void)
   g_assert_true (strstr (saved, "future-setting=42") < strstr (saved, "# My work account\n"));
   after_keys = g_key_file_get_keys (after, "Future Group", NULL, NULL);
   g_assert_cmpuint (g_strv_length (after_keys), ==, 2);
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static char *
@@ -641,6 +653,8 @@ check_corrupt (const char *contents,
   g_clear_pointer (&aside_contents, g_free);
   aside_contents = ep_test_read_file (aside);
   g_assert_cmpstr (aside_contents, ==, contents);
+  g_assert_finalize_object (g_steal_pointer (&store));
+  g_assert_finalize_object (g_steal_pointer (&profile));
 }
 
 static void
@@ -735,6 +749,7 @@ test_store_invalid_profiles (void)
   host = g_key_file_get_value (saved, "Profile inject", "host", NULL);
   g_assert_cmpstr (host, ==, "smtp.example.com\\r\\nMAIL FROM:<x@y>");
   g_assert_true (g_key_file_has_group (saved, "Profile bad/id"));
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static void
@@ -757,6 +772,7 @@ test_store_unreadable (void)
   g_assert_false (ep_profile_store_save (store, &error));
   g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_IO);
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_DIR));
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static void
@@ -799,6 +815,8 @@ test_store_enospc (void)
   g_assert_nonnull (ep_profile_store_lookup_by_name (store, "Extra"));
   g_assert_cmpstr (ep_profile_get_host (ep_profile_store_lookup_by_name (store, "work")), ==,
                    "changed.example.org");
+  g_assert_finalize_object (g_steal_pointer (&extra));
+  g_assert_finalize_object (g_steal_pointer (&work));
 }
 
 static void
@@ -850,6 +868,7 @@ test_store_sandbox (void)
   /* A default naming a profile that is gone falls back to the Sandbox. */
   ep_profile_store_set_default_id (store, "gone");
   g_assert_true (ep_profile_get_is_sandbox (ep_profile_store_get_default (store)));
+  g_assert_finalize_object (g_steal_pointer (&other_ref));
 }
 
 static void
@@ -898,6 +917,7 @@ test_store_default_id (void)
   ep_profile_store_set_default_id (store, NULL);
   ep_profile_store_set_default_id (store, "");
   g_assert_cmpuint (notified, ==, 2);
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 /* Our strict reader agrees with GKeyFile on everything GKeyFile writes and reads without
@@ -1116,6 +1136,10 @@ test_store_insert (void)
 
       g_assert_cmpstr (ep_profile_get_name (item), ==, expected[i]);
     }
+  g_assert_finalize_object (g_steal_pointer (&store));
+  g_assert_finalize_object (g_steal_pointer (&c));
+  g_assert_finalize_object (g_steal_pointer (&b));
+  g_assert_finalize_object (g_steal_pointer (&a));
 }
 
 static void
@@ -1170,6 +1194,11 @@ test_store_names (void)
   g_assert_false (ep_profile_get_is_sandbox (copy1));
   g_assert_true (ep_profile_store_remove (store, copy1, &error));
   g_assert_no_error (error);
+  g_assert_finalize_object (g_steal_pointer (&store));
+  g_assert_finalize_object (g_steal_pointer (&sandbox_clash));
+  g_assert_finalize_object (g_steal_pointer (&empty));
+  g_assert_finalize_object (g_steal_pointer (&clash));
+  g_assert_finalize_object (g_steal_pointer (&work));
 }
 
 static void
@@ -1222,6 +1251,7 @@ test_profile_validate (void)
   g_assert_false (ep_profile_id_is_valid ("../x"));
   g_assert_false (ep_profile_id_is_valid (""));
   g_assert_false (ep_profile_id_is_valid ("a b"));
+  g_assert_finalize_object (g_steal_pointer (&profile));
 }
 
 /* One set of enums for the store, the engine and the CLI: profiles.ini spells them with the
@@ -1327,6 +1357,8 @@ test_profile_to_smtp_config (void)
   g_assert_null (sandbox_config->password);
   g_assert_null (sandbox_config->pinned_sha256);
   g_assert_null (sandbox_config->pinned_host);
+  g_assert_finalize_object (g_steal_pointer (&sandbox));
+  g_assert_finalize_object (g_steal_pointer (&profile));
 }
 
 int

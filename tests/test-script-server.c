@@ -192,6 +192,7 @@ test_exchange (void)
   g_assert_cmpstr (received, ==, "EHLO [127.0.0.1]\r\nQUIT\r\n");
   g_assert_cmpuint (ep_script_server_get_n_reads (server), ==, 2);
   g_assert_false (ep_script_server_get_read_is_tls (server, 0));
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 static void
@@ -209,6 +210,7 @@ test_glob (void)
   client_write (&client, "EHLO anything at all\r\nMAIL FROM:<a@b> SIZE=123\r\n");
   client_clear (&client);
   wait_success (server);
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 /* "C=" takes the line literally, so that "*" (SASL cancel) is not a pattern. */
@@ -231,6 +233,8 @@ test_exact_star (void)
   client_clear (&client);
   message = wait_failure (other);
   g_assert_nonnull (strstr (message, "expected \"*\\r\\n\", client sent \"AUTH PLAIN x\\r\\n\""));
+  g_assert_finalize_object (g_steal_pointer (&other));
+  g_assert_finalize_object (g_steal_pointer (&literal));
 }
 
 static void
@@ -254,6 +258,7 @@ test_mismatch (void)
   g_assert_nonnull (strstr (message, "step 2 (expect, script line 2)"));
   g_assert_nonnull (strstr (message, "expected \"EHLO [127.0.0.1]\\r\\n\", client sent \"HELO x\\r\\n\""));
   g_assert_false (ep_script_server_get_completed (server));
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 /* A line ended by a bare LF is not the line the script expects. */
@@ -273,6 +278,7 @@ test_bare_lf (void)
 
   message = wait_failure (server);
   g_assert_nonnull (strstr (message, "client sent \"EHLO x\\n\""));
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 static void
@@ -290,6 +296,7 @@ test_raw_send_and_escapes (void)
   g_assert_cmpmem (got, 32, "220 partially\r\n250-a\r\n250 b\0\t\\\r\n", 32);
   client_clear (&client);
   wait_success (server);
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 static void
@@ -322,6 +329,9 @@ test_optional (void)
   client_clear (&client);
   message = wait_failure (other);
   g_assert_nonnull (strstr (message, "client sent \"RSET\\r\\n\""));
+  g_assert_finalize_object (g_steal_pointer (&other));
+  g_assert_finalize_object (g_steal_pointer (&without_quit));
+  g_assert_finalize_object (g_steal_pointer (&with_quit));
 }
 
 /* --- bodies ----------------------------------------------------------------------------------- */
@@ -363,6 +373,7 @@ test_data (void)
   second = ep_script_server_get_body (server, 1);
   assert_bytes (first, "Subject: x\r\n\r\n..leading dot\r\nlast\r\n");
   g_assert_cmpuint (g_bytes_get_size (second), ==, 0);
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 static void
@@ -387,6 +398,7 @@ test_bdat (void)
 
   body = ep_script_server_get_body (server, 0);
   assert_bytes (body, "hello\r\n.\r\nQUIT\r\n");
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 /* --- reads, timing, closing ----------------------------------------------------------------- */
@@ -417,6 +429,7 @@ test_reads_recorded_separately (void)
   assert_bytes (first, "A\r\nB\r\n");
   assert_bytes (second, "C\r\nD\r\n");
   g_assert_null (ep_script_server_get_read (server, 2));
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 static void
@@ -461,6 +474,7 @@ test_stall_and_drip (void)
 
   client_clear (&client);
   wait_success (server);
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 /* A stall ends as soon as the client hangs up: timeout cases do not sit out the whole pause. */
@@ -477,6 +491,7 @@ test_stall_ends_on_hangup (void)
   client_clear (&client);
   wait_success (server);
   g_assert_cmpint (g_get_monotonic_time () - start, <, ep_test_slack (2 * G_USEC_PER_SEC));
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 static void
@@ -497,6 +512,7 @@ test_flood (void)
   g_assert_true (g_str_has_suffix (all, "250-x\r\n250 end\r\n"));
   client_clear (&client);
   wait_success (server);
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 /* A flood the client walks away from is not a failure of the script. */
@@ -513,6 +529,7 @@ test_flood_client_leaves (void)
   some = client_read (&client, 4096);
   client_clear (&client);
   wait_success (server);
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 static void
@@ -528,6 +545,7 @@ test_close (void)
   client_expect_eof (&client);
   client_clear (&client);
   wait_success (server);
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 static void
@@ -551,6 +569,7 @@ test_reset (void)
   g_assert_cmpint (n, ==, -1);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
   client_clear (&client);
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 static void
@@ -571,6 +590,7 @@ test_eof_with_extra_bytes (void)
   g_assert_nonnull (strstr (message, "expected the client to close, it sent \"AUTH PLAIN secret\\r\\n\""));
   g_assert_true (ep_script_server_received_contains (server, "AUTH"));
   g_assert_false (ep_script_server_received_contains (server, "MAIL"));
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 static void
@@ -590,6 +610,7 @@ test_drain (void)
 
   received = ep_script_server_dup_received_string (server);
   g_assert_cmpstr (received, ==, "\x16\x03\x01 anything at all");
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 /* The server gives up on a silent client after its I/O timeout, as a failure. */
@@ -615,6 +636,7 @@ test_io_timeout (void)
   g_assert_nonnull (strstr (error->message, "expected \"EHLO x\""));
   g_assert_cmpint (g_get_monotonic_time () - start, <, ep_test_slack (3 * G_USEC_PER_SEC));
   client_clear (&client);
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 static void
@@ -630,6 +652,7 @@ test_wait_timeout (void)
   g_assert_nonnull (strstr (error->message, "timed out after 300 ms"));
   g_assert_cmpint (g_get_monotonic_time () - start, <, ep_test_slack (2 * G_USEC_PER_SEC));
   g_assert_false (ep_script_server_get_connected (server));
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 static void
@@ -649,6 +672,8 @@ test_no_connection_expected (void)
   g_assert_false (ep_script_server_wait (visited, WAIT_MS, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "a client connected although the script expected none"));
+  g_assert_finalize_object (g_steal_pointer (&visited));
+  g_assert_finalize_object (g_steal_pointer (&quiet));
 }
 
 static void
@@ -693,6 +718,7 @@ test_api_steps (void)
   client_write (&client, "X\\r\r\n");
   client_clear (&client);
   wait_success (server);
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 static void
@@ -733,6 +759,9 @@ test_quiet (void)
   client_clear (&client);
   message2 = wait_failure (late);
   g_assert_nonnull (strstr (message2, "the client should wait for a reply, it sent \"body\\r\\n\""));
+  g_assert_finalize_object (g_steal_pointer (&late));
+  g_assert_finalize_object (g_steal_pointer (&eager));
+  g_assert_finalize_object (g_steal_pointer (&patient));
 }
 
 typedef struct
@@ -795,6 +824,8 @@ test_responder (void)
   client_clear (&client);
   message = wait_failure (failing);
   g_assert_nonnull (strstr (message, "step 1 (respond): told to fail"));
+  g_assert_finalize_object (g_steal_pointer (&failing));
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 /* --- TLS ------------------------------------------------------------------------------------ */
@@ -833,6 +864,7 @@ test_starttls (void)
   g_assert_cmpuint (n_reads, ==, 2);
   g_assert_false (ep_script_server_get_read_is_tls (server, 0));
   g_assert_true (ep_script_server_get_read_is_tls (server, 1));
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 static void
@@ -857,6 +889,7 @@ test_implicit_tls_timeout (void)
   g_assert_nonnull (strstr (error->message, "expected \"EHLO x\""));
   g_assert_cmpint (g_get_monotonic_time () - start, <, ep_test_slack (3 * G_USEC_PER_SEC));
   client_clear (&client);
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 static void
@@ -872,6 +905,7 @@ test_tls_rejected (void)
   client_clear (&client);
   wait_success (server);
   g_assert_cmpuint (ep_script_server_get_n_reads (server), ==, 0);
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 /* A client that accepts a certificate it was told to reject is caught by the step itself. */
@@ -890,6 +924,7 @@ test_tls_reject_accepted (void)
   client_clear (&client);
   message = wait_failure (server);
   g_assert_nonnull (strstr (message, "expected the client to close, it sent \"EHLO x\\r\\n\""));
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 /* Bytes a client sends after STARTTLS but before its handshake travel in clear: a failure. */
@@ -908,6 +943,7 @@ test_bytes_before_handshake (void)
   client_clear (&client);
   message = wait_failure (server);
   g_assert_nonnull (strstr (message, "client sent \"MAIL FROM:<a@b>\\r\\n\" before the TLS handshake"));
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 /* --- certificates --------------------------------------------------------------------------- */

@@ -180,7 +180,6 @@ static void
 run_operation (Run *run)
 {
   g_autoptr(GSource) guard = g_timeout_source_new (ep_test_slack (30 * G_USEC_PER_SEC) / 1000);
-  gint64 end;
 
   g_main_context_push_thread_default (run->context);
   g_source_set_callback (guard, give_up_cb, NULL, NULL);
@@ -191,14 +190,7 @@ run_operation (Run *run)
     g_main_context_iteration (run->context, TRUE);
   g_source_destroy (guard);
 
-  end = g_get_monotonic_time () + ep_test_slack (2 * G_USEC_PER_SEC);
-  while (g_atomic_int_get (&G_OBJECT (run->operation)->ref_count) > 1 && g_get_monotonic_time () < end)
-    {
-      while (g_main_context_iteration (run->context, FALSE))
-        ;
-      g_usleep (1000);
-    }
-  g_assert_cmpuint (g_atomic_int_get (&G_OBJECT (run->operation)->ref_count), ==, 1);
+  ep_test_wait_sole_owner (run->operation, run->context);
 
   g_main_context_pop_thread_default (run->context);
   g_signal_handlers_disconnect_by_data (run->operation, run);

@@ -135,6 +135,7 @@ test_add_round_trip (void)
 
   g_assert_cmpstr (ep_smtp_outcome_to_string (EP_SMTP_OUTCOME_UNKNOWN), ==, "unknown");
   g_assert_null (listed->not_delivered);
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 /* A partial delivery is kept with the recipients that do not have the message. */
@@ -168,6 +169,7 @@ test_partial_round_trip (void)
   g_assert_cmpstr (listed->outcome_text, ==, info->outcome_text);
   copy = ep_sent_info_copy (listed);
   g_assert_cmpstrv (copy->not_delivered, info->not_delivered);
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static void
@@ -204,6 +206,9 @@ test_writer_streaming (void)
   stored = read_bytes (path);
   g_assert_true (g_bytes_equal (stored, expected_bytes));
   g_assert_cmpuint (info->size, ==, g_bytes_get_size (expected_bytes));
+  /* A writer keeps its store. */
+  g_clear_pointer (&writer, ep_sent_writer_free);
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static void
@@ -226,6 +231,7 @@ test_abandoned_writer (void)
   g_assert_cmpstr (names, ==, "");
   entries = ep_sent_store_list (store, NULL, &error);
   g_assert_cmpuint (entries->len, ==, 0);
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static void
@@ -249,6 +255,7 @@ test_list_order (void)
   g_assert_cmpstr (((EpSentInfo *) entries->pdata[0])->id, ==, b);
   g_assert_cmpstr (((EpSentInfo *) entries->pdata[1])->id, ==, a);
   g_assert_cmpstr (((EpSentInfo *) entries->pdata[2])->id, ==, c);
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static void
@@ -300,6 +307,7 @@ test_damaged_entries (void)
   g_assert_true (g_file_test (empty_dir, G_FILE_TEST_IS_DIR));
   p = g_build_filename (dir, truncated, "message.eml", NULL);
   g_assert_true (g_file_test (p, G_FILE_TEST_EXISTS));
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 typedef struct
@@ -358,6 +366,7 @@ check_enospc (const char *suffix,
   g_assert_cmpuint (problems->len, ==, 0);
   after_bytes = read_bytes (kept_path);
   g_assert_true (g_bytes_equal (before, after_bytes));
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static void
@@ -412,6 +421,7 @@ test_enospc_teeing_writer (void)
   g_clear_pointer (&writer, ep_sent_writer_free);
   names = ep_test_list_dir (dir);
   g_assert_cmpstr (names, ==, "");
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static void
@@ -431,6 +441,7 @@ test_cancelled (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   names = ep_test_list_dir (dir);
   g_assert_cmpstr (names, ==, "");
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 static void
@@ -460,6 +471,7 @@ test_delete (void)
   g_clear_error (&error);
   entries = ep_sent_store_list (store, NULL, &error);
   g_assert_cmpuint (entries->len, ==, 1);
+  g_assert_finalize_object (g_steal_pointer (&store));
 }
 
 int

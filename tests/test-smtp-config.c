@@ -373,6 +373,7 @@ test_pin_other_port (void)
   g_assert_true (ep_script_server_get_completed (impostor));
   received = ep_script_server_dup_received_string (impostor);
   g_assert_cmpstr (received, ==, "EHLO [127.0.0.1]\r\nSTARTTLS\r\n");
+  g_assert_finalize_object (g_steal_pointer (&impostor));
 }
 
 /* The same certificate at the server it was pinned for: accepted, and the session goes on. */
@@ -396,6 +397,7 @@ test_pin_same_server (void)
   g_assert_no_error (error);
   g_assert_true (result->tls->pinned);
   g_assert_true (ep_script_server_get_completed (server));
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 /* How a server is named in messages: IPv6 addresses in brackets, so the port stays readable. */

@@ -64,6 +64,7 @@ run_filter (const void            *in,
   g_autoptr(GError) error = NULL;
   const guint8 *p = in;
   gsize done = 0;
+  GBytes *out;
 
   while (done < len)
     {
@@ -80,7 +81,11 @@ run_filter (const void            *in,
   g_assert_false (g_output_stream_is_closed (sink));
   g_assert_true (g_output_stream_close (sink, NULL, NULL));
 
-  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (sink));
+  /* Nothing else keeps either stream. */
+  g_assert_finalize_object (g_steal_pointer (&filter));
+  out = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (sink));
+  g_assert_finalize_object (g_steal_pointer (&sink));
+  return out;
 }
 
 static void
@@ -234,6 +239,8 @@ test_counts_and_abort (void)
   g_assert_cmpmem (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (sink)),
                    g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (sink)),
                    "..x\r\n", 5);
+  g_assert_finalize_object (g_steal_pointer (&filter));
+  g_assert_finalize_object (g_steal_pointer (&sink));
 }
 
 static void
@@ -259,6 +266,8 @@ test_large_writes_pass_through (void)
   g_assert_cmpuint (size_after_first, <=, EP_SMTP_DATA_BUFFER_SIZE);
   g_assert_true (g_output_stream_close (filter, NULL, NULL));
   g_assert_cmpuint (g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (sink)), ==, block->len * 3 + 3);
+  g_assert_finalize_object (g_steal_pointer (&filter));
+  g_assert_finalize_object (g_steal_pointer (&sink));
 }
 
 /* ---- BDAT ---- */
@@ -298,6 +307,7 @@ run_bdat (const char *in,
   g_autoptr(GOutputStream) sink = g_memory_output_stream_new_resizable ();
   g_autoptr(GOutputStream) bdat = ep_smtp_bdat_stream_new (sink, chunk_size, chunk_cb, log);
   gsize done = 0;
+  GBytes *out;
 
   while (done < len)
     {
@@ -312,7 +322,11 @@ run_bdat (const char *in,
   g_assert_false (g_output_stream_is_closed (sink));
   g_output_stream_close (sink, NULL, NULL);
 
-  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (sink));
+  /* Nothing else keeps either stream. */
+  g_assert_finalize_object (g_steal_pointer (&bdat));
+  out = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (sink));
+  g_assert_finalize_object (g_steal_pointer (&sink));
+  return out;
 }
 
 static void
@@ -386,6 +400,8 @@ test_bdat_callback_stops (void)
                    g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (sink)),
                    "BDAT 8\r\nabcdefgh", 16);
   g_array_unref (log.sizes);
+  g_assert_finalize_object (g_steal_pointer (&bdat));
+  g_assert_finalize_object (g_steal_pointer (&sink));
 }
 
 static void
@@ -401,6 +417,8 @@ test_bdat_abort (void)
   g_assert_cmpuint (g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (sink)), ==, 0);
   g_assert_cmpuint (log.sizes->len, ==, 0);
   g_array_unref (log.sizes);
+  g_assert_finalize_object (g_steal_pointer (&bdat));
+  g_assert_finalize_object (g_steal_pointer (&sink));
 }
 
 static void
@@ -435,6 +453,8 @@ test_throughput (void)
                   elapsed / 1e6, (done / 1048576.0) / (elapsed / 1e6));
   g_assert_cmpuint (ep_smtp_data_stream_get_bytes_out (EP_SMTP_DATA_STREAM (filter)), ==, done + 3);
   g_assert_cmpint (elapsed, <, ep_test_slack (10 * G_USEC_PER_SEC));
+  g_assert_finalize_object (g_steal_pointer (&filter));
+  g_assert_finalize_object (g_steal_pointer (&sink));
 }
 
 int

@@ -301,13 +301,17 @@ run_script (Run           *run,
   run->script = expand (template);
 }
 
+/* The case is the last owner of its server and, once the result (which holds the transcript)
+ * is gone, of the transcript: a session that kept either would fail here. */
 static void
 run_clear (Run *run)
 {
-  g_clear_object (&run->server);
   g_clear_pointer (&run->progress, g_array_unref);
   g_clear_pointer (&run->result, ep_smtp_result_unref);
-  g_clear_object (&run->transcript);
+  if (run->transcript != NULL)
+    g_assert_finalize_object (g_steal_pointer (&run->transcript));
+  if (run->server != NULL)
+    g_assert_finalize_object (g_steal_pointer (&run->server));
   g_clear_error (&run->error);
   g_clear_error (&run->server_error);
   g_clear_pointer (&run->script, g_free);

@@ -84,6 +84,8 @@ test_plain (void)
   asked = step_ok (late, "");
   assert_bytes (asked, "\0tim\0tanstaaf", 13);
   g_assert_true (ep_smtp_sasl_is_server_verified (late));
+  g_assert_finalize_object (g_steal_pointer (&late));
+  g_assert_finalize_object (g_steal_pointer (&sasl));
 }
 
 static void
@@ -101,6 +103,7 @@ test_login (void)
   password = step_ok (sasl, "Password:");
   assert_string_bytes (password, "secret");
   step_cancel (sasl, "Again:", EP_SMTP_ERROR_PROTOCOL);
+  g_assert_finalize_object (g_steal_pointer (&sasl));
 }
 
 static void
@@ -117,6 +120,8 @@ test_cram_md5 (void)
   assert_string_bytes (response, "tim b913a602c7eda7a495b4e6e7334d3890");
   step_cancel (sasl, "<again@x>", EP_SMTP_ERROR_PROTOCOL);
   step_cancel (empty, "", EP_SMTP_ERROR_PROTOCOL);
+  g_assert_finalize_object (g_steal_pointer (&empty));
+  g_assert_finalize_object (g_steal_pointer (&sasl));
 }
 
 typedef struct {
@@ -176,6 +181,7 @@ test_scram_vector (gconstpointer data)
   g_assert_true (ep_smtp_sasl_is_server_verified (sasl));
   g_assert_true (ep_smtp_sasl_finish (sasl, NULL, 0, &error));
   g_assert_no_error (error);
+  g_assert_finalize_object (g_steal_pointer (&sasl));
 }
 
 static void
@@ -189,6 +195,7 @@ test_scram_final_with_235 (gconstpointer data)
   g_assert_true (ep_smtp_sasl_finish (sasl, (const guint8 *) v->server_final, strlen (v->server_final), &error));
   g_assert_no_error (error);
   g_assert_true (ep_smtp_sasl_is_server_verified (sasl));
+  g_assert_finalize_object (g_steal_pointer (&sasl));
 }
 
 static void
@@ -212,6 +219,9 @@ test_scram_bad_signature (gconstpointer data)
 
   /* e= is the server's refusal. */
   step_cancel (sasl3, "e=invalid-proof", EP_SMTP_ERROR_AUTH_FAILED);
+  g_assert_finalize_object (g_steal_pointer (&sasl3));
+  g_assert_finalize_object (g_steal_pointer (&sasl2));
+  g_assert_finalize_object (g_steal_pointer (&sasl));
 }
 
 static void
@@ -277,6 +287,8 @@ test_scram_random_nonce (void)
   g_assert_true (len > strlen ("n,,n=user,r=") + 20);
   g_assert_cmpmem (text, strlen ("n,,n=user,r="), "n,,n=user,r=", strlen ("n,,n=user,r="));
   g_assert_null (memchr (text + strlen ("n,,n=user,r="), ',', len - strlen ("n,,n=user,r=")));
+  g_assert_finalize_object (g_steal_pointer (&b));
+  g_assert_finalize_object (g_steal_pointer (&a));
 }
 
 static void
@@ -288,6 +300,7 @@ test_scram_escaped_name (void)
   ep_smtp_sasl_set_client_nonce (sasl, "abc");
   g_assert_true (ep_smtp_sasl_get_initial_response (sasl, &first));
   assert_string_bytes (first, "n,,n=a=2Cb=3Dc,r=abc");
+  g_assert_finalize_object (g_steal_pointer (&sasl));
 }
 
 static void
@@ -303,6 +316,7 @@ test_xoauth2 (void)
   g_assert_cmpuint (g_bytes_get_size (ack), ==, 0);
   g_assert_cmpstr (ep_smtp_sasl_get_server_error (sasl), ==, "{\"status\":\"401\",\"schemes\":\"bearer\"}");
   step_cancel (sasl, "{}", EP_SMTP_ERROR_PROTOCOL);
+  g_assert_finalize_object (g_steal_pointer (&sasl));
 }
 
 static void
@@ -317,6 +331,7 @@ test_oauthbearer (void)
   assert_string_bytes (initial, "n,a=user=3Dx=2Cy@example.com,\001auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHR\001\001");
   ack = step_ok (sasl, "{\"status\":\"invalid_token\"}");
   assert_string_bytes (ack, "\001");
+  g_assert_finalize_object (g_steal_pointer (&sasl));
 }
 
 static void
@@ -365,6 +380,7 @@ test_scram_saslprep_password (void)
   g_assert_true (ep_smtp_sasl_get_initial_response (a, &first));
   final = step_ok (a, scram_sha256.server_first);
   assert_string_bytes (final, scram_sha256.client_final);
+  g_assert_finalize_object (g_steal_pointer (&a));
 }
 
 int
