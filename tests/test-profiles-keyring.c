@@ -338,6 +338,25 @@ test_delete_keeps_password_until_final (Fixture       *f,
   g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND);
 }
 
+/* The button labelled @label in @widget, as the user sees it. */
+static GtkWidget *
+find_button (GtkWidget  *widget,
+             const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
+        return child;
+      if ((found = find_button (child, label)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The Forget button of the keyring row removes the saved password at once. */
 static void
 test_forget_password (Fixture       *f,
                       gconstpointer  data)
@@ -346,11 +365,15 @@ test_forget_password (Fixture       *f,
   g_autofree char *gone = NULL;
   g_autoptr(GError) error = NULL;
   EpProfileEditor *editor;
+  GtkWidget *forget;
 
   ep_profiles_dialog_edit (f->dialog, profile);
   editor = ep_profiles_dialog_get_editor (f->dialog);
   g_assert_true (ep_test_wait (has_stored_password, editor, WAIT_MS));
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.forget-password", NULL));
+  forget = find_button (ep_profile_editor_get_field (editor, "keyring"), "_Forget");
+  g_assert_nonnull (forget);
+  g_assert_true (gtk_widget_get_visible (forget) && gtk_widget_is_sensitive (forget));
+  g_assert_true (gtk_widget_activate (forget));
   g_assert_true (ep_test_wait (has_no_stored_password, editor, WAIT_MS));
   gone = lookup_password (ep_profile_get_id (profile), &error);
   g_assert_null (gone);

@@ -5,16 +5,10 @@
 #include <adwaita.h>
 
 #include "ep-connection-test-window.h"
+#include "ep-keyring-row.h"
 #include "ep-profile-store.h"
 
 G_BEGIN_DECLS
-
-/* Whether passwords can be kept: learnt shortly after the editor opens. */
-typedef enum {
-  EP_KEYRING_STATE_UNKNOWN,
-  EP_KEYRING_STATE_AVAILABLE,
-  EP_KEYRING_STATE_ABSENT,
-} EpKeyringState;
 
 #define EP_TYPE_PROFILE_EDITOR (ep_profile_editor_get_type ())
 G_DECLARE_FINAL_TYPE (EpProfileEditor, ep_profile_editor, EP, PROFILE_EDITOR, AdwBin)
