@@ -5,18 +5,11 @@
 
 #include <adwaita.h>
 
+#include "ep-connection-test.h"
 #include "ep-profile-store.h"
 #include "ep-smtp-session.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  EP_TEST_STEP_STATE_PENDING,   /* not reached (yet) */
-  EP_TEST_STEP_STATE_RUNNING,
-  EP_TEST_STEP_STATE_OK,
-  EP_TEST_STEP_STATE_SKIPPED,
-  EP_TEST_STEP_STATE_FAILED,
-} EpTestStepState;
 
 #define EP_TYPE_CONNECTION_TEST_WINDOW (ep_connection_test_window_get_type ())
 G_DECLARE_FINAL_TYPE (EpConnectionTestWindow, ep_connection_test_window, EP, CONNECTION_TEST_WINDOW, AdwWindow)

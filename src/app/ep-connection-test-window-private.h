@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-connection-test-window-private.h: the connection test window's state, shared by its
+ * ep-connection-test-window-*.c parts. */
+#pragma once
+
+#include "ep-connection-test-window.h"
+
+G_BEGIN_DECLS
+
+#define N_STEPS EP_CONNECTION_TEST_N_STEPS
+
+struct _EpConnectionTestWindow
+{
+  AdwWindow            parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay     *toast_overlay;
+  AdwWindowTitle      *window_title;
+  GtkButton           *again_button;
+  AdwPreferencesGroup *steps_group;
+  AdwPreferencesGroup *outcome_group;
+  AdwPreferencesGroup *caps_group;
+  AdwPreferencesGroup *tls_group;
+  AdwPreferencesGroup *cert_group;
+  AdwPreferencesGroup *transcript_group;
+  AdwActionRow        *outcome_row;
+  GtkImage            *outcome_icon;
+  GtkTextView         *transcript_view;
+
+  /* Owned */
+  EpProfileStore      *store;
+  EpProfile           *profile;
+  char                *password;       /* typed, not saved; wiped when replaced or freed */
+  gboolean             sandbox;
+  EpConnectionTest    *test;           /* the latest run */
+  GCancellable        *cancellable;    /* while it runs */
+  gboolean             finished;
+  AdwActionRow        *step_rows[N_STEPS];
+  GtkStack            *step_icons[N_STEPS];
+  GPtrArray           *result_rows;    /* rows added to caps/tls/cert groups, to remove them */
+  EpSmtpResult        *result;
+  GError              *error;
+  char                *suggestion;
+
+  /* Weak */
+  GtkWidget           *certificate_dialog;
+};
+
+/* ep-connection-test-window-results.c */
+void ep_connection_test_window_clear_results (EpConnectionTestWindow *self);
+void ep_connection_test_window_show_result   (EpConnectionTestWindow *self,
+                                              EpSmtpResult           *result);
+
+G_END_DECLS
