@@ -205,7 +205,7 @@ raw_envelope (EpSendOptions  *opts,
   return EP_EXIT_OK;
 }
 
-/* --profile NAME: the saved profile, by name or else by id. */
+/* The saved profile that --profile names, by name or else by id. */
 static int
 find_profile (EpSendOptions   *opts,
               EpProfileStore  *store,
@@ -237,8 +237,8 @@ find_profile (EpSendOptions   *opts,
   return EP_EXIT_OK;
 }
 
-/* --password-file: read before the configuration is built, because it wins over the keyring,
- * which is then not asked at all. */
+/* The secret from --password-file, read before the configuration is built: it wins over the
+ * keyring, which is then not asked at all. */
 static int
 password_file_secret (EpSendOptions  *opts,
                       EpProfile      *profile,
