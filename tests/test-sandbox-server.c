@@ -11,6 +11,7 @@
 #include "ep-sandbox.h"
 #include "ep-sandbox-session.h"
 #include "ep-smtp.h"
+#include "ep-smtp-path-cases.h"
 #include "ep-test-util.h"
 
 #define CLIENT_TIMEOUT_SECONDS 10
@@ -717,13 +718,13 @@ test_auth_line_too_long (Fixture       *fixture,
   client_command (c, line->str, "501 5.5.2 Malformed PLAIN response");
 
   g_string_truncate (line, strlen ("AUTH PLAIN "));
-  while (line->len < EP_SANDBOX_AUTH_LINE_MAX)
+  while (line->len < EP_SMTP_AUTH_LINE_MAX)
     g_string_append (line, "AAAA");
   client_command (c, line->str, "500 5.5.6 Authentication Exchange line is too long");
 
   client_command (c, "AUTH LOGIN", "334 VXNlcm5hbWU6");
   /* 12288 octets plus CRLF: two too many. */
-  response = g_strnfill (EP_SANDBOX_AUTH_LINE_MAX, 'A');
+  response = g_strnfill (EP_SMTP_AUTH_LINE_MAX, 'A');
   client_command (c, response, "500 5.5.6 Authentication Exchange line is too long");
   client_command (c, "NOOP", "250 2.0.0 Ok");
 }
@@ -1291,6 +1292,117 @@ test_smtputf8 (Fixture       *fixture,
   assert_stored (id, S ("Subject: gr\xc3\xbc\xc3\x9f" "e\r\n\r\n"));
 }
 
+/* Tests: the path grammar, the client's and the server's */
+
+/* The Sandbox's verdict on @mailbox, as MAIL's reverse-path and as RCPT's forward-path, which
+ * must be the same. */
+static gboolean
+sandbox_takes (Fixture    *fixture,
+               const char *mailbox)
+{
+  g_autoptr(Client) c = client_ready (fixture);
+  const char *utf8 = g_str_is_ascii (mailbox) ? "" : " SMTPUTF8";
+  g_autofree char *mail = g_strdup_printf ("MAIL FROM:<%s>%s\r\n", mailbox, utf8);
+  g_autofree char *rcpt = g_strdup_printf ("RCPT TO:<%s>\r\n", mailbox);
+  g_autofree char *mail_reply = NULL;
+  g_autofree char *rcpt_reply = NULL;
+  gboolean taken;
+
+  client_send (c, mail);
+  mail_reply = client_read_reply (c);
+  taken = g_str_equal (mail_reply, "250 2.1.0 Sender OK");
+  if (taken)
+    client_command (c, "RSET", "250 2.0.0 Ok");
+  else
+    g_assert_cmpint (mail_reply[0], ==, '5');
+
+  client_command (c, "MAIL FROM:<alice@example.com> SMTPUTF8", "250 2.1.0 Sender OK");
+  client_send (c, rcpt);
+  rcpt_reply = client_read_reply (c);
+  g_test_message ("Sandbox: MAIL %s, RCPT %s", mail_reply, rcpt_reply);
+  if (taken)
+    g_assert_cmpstr (rcpt_reply, ==, "250 2.1.5 Recipient OK");
+  else
+    g_assert_cmpint (rcpt_reply[0], ==, '5');
+  return taken;
+}
+
+/* The client's verdict on @mailbox as the sender or as the recipient: refused before it
+ * connects, or delivered to the Sandbox under exactly that path. */
+static gboolean
+client_takes (Fixture    *fixture,
+              const char *mailbox,
+              gboolean    as_sender)
+{
+  static const char message[] = "Subject: paths\r\n\r\nHello.\r\n";
+  const char *rcpts[] = { as_sender ? "bob@example.org" : mailbox, NULL };
+  g_autoptr(EpSmtpConfig) config = ep_smtp_config_new ();
+  g_autoptr(GInputStream) raw = g_memory_input_stream_new_from_data (message, -1, NULL);
+  g_autoptr(EpSmtpResult) result = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  EpSandboxEntry *entry;
+
+  g_assert_true (ep_sandbox_store_delete_all (&error));
+  g_assert_no_error (error);
+  g_assert_true (ep_sandbox_server_configure (fixture->server, config, NULL, &error));
+  g_assert_no_error (error);
+  result = ep_smtp_send_sync (config, NULL, raw, as_sender ? mailbox : "alice@example.com", rcpts,
+                              NULL, NULL, NULL, NULL, &error);
+  if (error != NULL)
+    {
+      g_test_message ("client: %s", error->message);
+      g_assert_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_ADDRESS);
+      g_assert_cmpuint (count_stored (), ==, 0);
+      return FALSE;
+    }
+  g_assert_cmpint (result->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+  entries = ep_sandbox_store_list (&error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 1);
+  entry = g_ptr_array_index (entries, 0);
+  if (as_sender)
+    g_assert_cmpstr (entry->sender, ==, mailbox);
+  else
+    g_assert_cmpstr (entry->recipients[0], ==, mailbox);
+  return TRUE;
+}
+
+static void
+assert_all_agree (Fixture    *fixture,
+                  const char *mailbox,
+                  gboolean    valid)
+{
+  g_test_message ("%s: %s", valid ? "valid" : "invalid", mailbox);
+  g_assert_cmpint (ep_smtp_mailbox_is_valid (mailbox), ==, valid);
+  g_assert_cmpint (sandbox_takes (fixture, mailbox), ==, valid);
+  g_assert_cmpint (client_takes (fixture, mailbox, TRUE), ==, valid);
+  g_assert_cmpint (client_takes (fixture, mailbox, FALSE), ==, valid);
+}
+
+/* Every mailbox of the shared table: the client sends it if and only if the Sandbox takes it. */
+static void
+test_paths_agree (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GPtrArray) limits = ep_smtp_path_limit_cases ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (ep_smtp_path_cases); i++)
+    assert_all_agree (fixture, ep_smtp_path_cases[i].mailbox, ep_smtp_path_cases[i].valid);
+  for (guint i = 0; i < limits->len; i++)
+    {
+      const char *text = g_ptr_array_index (limits, i);
+
+      assert_all_agree (fixture, text + 1, text[0] == '+');
+    }
+
+  /* The two paths that are no Mailbox: the null reverse-path, and <Postmaster> as a recipient. */
+  g_assert_true (client_takes (fixture, "", TRUE));
+  g_assert_false (client_takes (fixture, "", FALSE));
+  g_assert_true (client_takes (fixture, "Postmaster", FALSE));
+  g_assert_false (client_takes (fixture, "Postmaster", TRUE));
+}
+
 /* Tests: limits */
 
 static void
@@ -1302,7 +1414,7 @@ test_limit_command_line (Fixture       *fixture,
   g_autofree char *huge = g_strnfill (100000, 'x');
 
   /* 510 octets plus CRLF: at the limit. */
-  while (line->len < EP_SANDBOX_COMMAND_LINE_MAX - 2)
+  while (line->len < EP_SMTP_COMMAND_LINE_MAX - 2)
     g_string_append_c (line, 'x');
   client_command (c, line->str, "250 2.0.0 Ok");
   g_string_append_c (line, 'x');
@@ -2210,6 +2322,7 @@ main (int   argc,
   ADD ("server/pipelining", &default_setup, test_pipelining);
   ADD ("server/mail-rcpt-parameters", &default_setup, test_mail_rcpt_parameters);
   ADD ("server/smtputf8", &default_setup, test_smtputf8);
+  ADD ("server/paths-agree", &default_setup, test_paths_agree);
   ADD ("server/malformed-input", &default_setup, test_malformed_input);
   ADD ("server/concurrent-deliveries", &default_setup, test_concurrent_deliveries);
   ADD ("server/stop-and-restart", &default_setup, test_stop_and_restart);

@@ -43,7 +43,7 @@ check_address (const EpAddress *address)
 
   EP_FUZZ_CHECK (envelope != NULL && domain != NULL);
   EP_FUZZ_CHECK (!has_control (envelope) && g_utf8_validate (envelope, -1, NULL));
-  EP_FUZZ_CHECK (strlen (envelope) <= EP_ADDRESS_MAX);
+  EP_FUZZ_CHECK (strlen (envelope) <= EP_SMTP_MAILBOX_MAX);
   EP_FUZZ_CHECK (g_str_has_suffix (envelope, domain));
   EP_FUZZ_CHECK (name == NULL || (*name != '\0' && !has_control (name)));
   /* An ASCII local part means an ASCII envelope (the domain as A-labels). */

@@ -90,7 +90,7 @@ static gboolean
 check_label (const char *label,
              gsize       len)
 {
-  if (len == 0 || len > EP_ADDRESS_LABEL_MAX || label[0] == '-' || label[len - 1] == '-')
+  if (len == 0 || len > EP_DNS_LABEL_MAX || label[0] == '-' || label[len - 1] == '-')
     return FALSE;
   for (gsize i = 0; i < len; i++)
     if (!g_ascii_isalnum (label[i]) && label[i] != '-')
@@ -138,7 +138,7 @@ normalise_domain (const char  *domain,
       *reason = _("the domain is not a valid host name");
       return NULL;
     }
-  if (strlen (ascii) > EP_ADDRESS_DOMAIN_MAX)
+  if (strlen (ascii) > EP_DNS_NAME_MAX)
     {
       *reason = _("the domain is too long");
       return NULL;
@@ -231,7 +231,7 @@ ep_address_new (const char  *display_name,
     }
 
   local = g_strndup (spec, at - spec);
-  if (strlen (local) > EP_ADDRESS_LOCAL_PART_MAX)
+  if (strlen (local) > EP_SMTP_LOCAL_PART_MAX)
     return invalid (error, field, spec, _("the part before the “@” is longer than 64 octets"));
   if (strchr (at + 1, '@') != NULL)
     return invalid (error, field, spec, _("it contains more than one “@”"));
@@ -243,7 +243,7 @@ ep_address_new (const char  *display_name,
   self->domain = g_steal_pointer (&domain);
   self->smtputf8 = !ep_text_is_ascii (local, -1);
   self->envelope = g_strconcat (local, "@", self->domain, NULL);
-  if (strlen (self->envelope) > EP_ADDRESS_MAX)
+  if (strlen (self->envelope) > EP_SMTP_MAILBOX_MAX)
     return invalid (error, field, spec, _("the address is longer than 254 octets"));
   /* With a non-ASCII local part the header carries the address in UTF-8 (RFC 6532) and the
    * message needs SMTPUTF8 anyway; otherwise the header stays ASCII with the A-label domain. */

@@ -4,14 +4,13 @@
 
 #include <glib-object.h>
 
+#include "ep-smtp-limits.h"
+
 G_BEGIN_DECLS
 
-/* RFC 5321 §4.5.3.1: size limits of a local part and of a whole path. */
-#define EP_ADDRESS_LOCAL_PART_MAX 64
-#define EP_ADDRESS_MAX 254
-/* RFC 1035 §2.3.4 / RFC 5321 §4.5.3.1.2: labels and domains. */
-#define EP_ADDRESS_LABEL_MAX 63
-#define EP_ADDRESS_DOMAIN_MAX 253
+/* Addresses are sent in SMTP envelopes: the size limits are RFC 5321's and DNS's
+ * (ep-smtp-limits.h): EP_SMTP_LOCAL_PART_MAX, EP_SMTP_MAILBOX_MAX, EP_DNS_LABEL_MAX and
+ * EP_DNS_NAME_MAX for a host name. */
 
 #define EP_TYPE_ADDRESS (ep_address_get_type ())
 

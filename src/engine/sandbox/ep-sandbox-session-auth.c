@@ -115,7 +115,7 @@ read_auth_response (Session *s)
   g_autofree char *text = NULL;
   GBytes *decoded;
 
-  if (ep_sandbox_session_read_line (s, EP_SANDBOX_AUTH_LINE_MAX, line, &too_long, &bare_lf,
+  if (ep_sandbox_session_read_line (s, EP_SMTP_AUTH_LINE_MAX, line, &too_long, &bare_lf,
                                     &error) != READ_OK)
     {
       s->closing = TRUE;

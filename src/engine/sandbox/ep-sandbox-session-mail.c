@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ep-sandbox-session-mail.c: the mail transaction (MAIL, RCPT, DATA, BDAT) and the path grammar. */
+/* ep-sandbox-session-mail.c: the mail transaction (MAIL, RCPT, DATA, BDAT); paths are read with
+ * the client's own grammar (smtp/ep-smtp-path.h). */
 #include "config.h"
 
 #include "ep-sandbox-session-private.h"
 
 #include <string.h>
 
+#include "ep-smtp-path.h"
 #include "ep-text.h"
 
 typedef enum {
@@ -31,153 +33,6 @@ ep_sandbox_session_reset_transaction (Session *s)
   s->too_big = FALSE;
   s->line_too_long = FALSE;
   s->write_failed = FALSE;
-}
-
-/* Addresses (RFC 5321 4.1.2, with RFC 6531's UTF-8 where SMTPUTF8 allows it) */
-
-static gboolean
-is_atext (guchar c)
-{
-  return g_ascii_isalnum (c) || c >= 0x80 || strchr ("!#$%&'*+-/=?^_`{|}~", c) != NULL;
-}
-
-static gboolean
-domain_is_valid (const char *domain,
-                 gsize       length)
-{
-  gsize label = 0;
-
-  if (length == 0 || length > EP_SANDBOX_DOMAIN_MAX)
-    return FALSE;
-
-  if (domain[0] == '[')
-    {
-      g_autofree char *literal = NULL;
-      g_autoptr(GInetAddress) address = NULL;
-
-      if (length < 3 || domain[length - 1] != ']')
-        return FALSE;
-      literal = g_strndup (domain + 1, length - 2);
-      if (g_ascii_strncasecmp (literal, "IPv6:", 5) == 0)
-        {
-          address = g_inet_address_new_from_string (literal + 5);
-          return address != NULL && g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6;
-        }
-      address = g_inet_address_new_from_string (literal);
-      return address != NULL && g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4;
-    }
-
-  for (gsize i = 0; i < length; i++)
-    {
-      guchar c = (guchar) domain[i];
-
-      if (c == '.')
-        {
-          if (label == 0 || domain[i - 1] == '-')
-            return FALSE;
-          label = 0;
-        }
-      else if (g_ascii_isalnum (c) || c >= 0x80 || (c == '-' && label > 0))
-        {
-          if (++label > 63)   /* RFC 1035 2.3.4 */
-            return FALSE;
-        }
-      else
-        return FALSE;
-    }
-  return label > 0 && domain[length - 1] != '-';
-}
-
-/* Mailbox = Local-part "@" ( Domain / address-literal ) */
-static gboolean
-mailbox_is_valid (const char *mailbox)
-{
-  gsize length = strlen (mailbox);
-  gsize i = 0;
-
-  if (!g_utf8_validate (mailbox, -1, NULL))
-    return FALSE;
-
-  if (mailbox[0] == '"')
-    {
-      for (i = 1; i < length && mailbox[i] != '"'; i++)
-        {
-          guchar c = (guchar) mailbox[i];
-
-          if (c == '\\')
-            {
-              i++;
-              if (i >= length || (guchar) mailbox[i] < 0x20 || (guchar) mailbox[i] == 0x7f)
-                return FALSE;
-            }
-          else if (c < 0x20 || c == 0x7f)
-            return FALSE;
-        }
-      if (i >= length)
-        return FALSE;
-      i++;   /* the closing quote */
-    }
-  else
-    {
-      for (; i < length && mailbox[i] != '@'; i++)
-        {
-          if (mailbox[i] == '.')
-            {
-              if (i == 0 || mailbox[i - 1] == '.' || mailbox[i + 1] == '@' || mailbox[i + 1] == '\0')
-                return FALSE;
-            }
-          else if (!is_atext ((guchar) mailbox[i]))
-            return FALSE;
-        }
-      if (i == 0)
-        return FALSE;
-    }
-
-  if (i > EP_SANDBOX_LOCAL_PART_MAX || i >= length || mailbox[i] != '@')
-    return FALSE;
-  return domain_is_valid (mailbox + i + 1, length - i - 1);
-}
-
-/* Splits "<path> params" as found after "FROM:" or "TO:". Returns the path without its
- * brackets (a source route dropped, RFC 5321 4.1.1.3) and the parameters after it. */
-static gboolean
-split_path (const char  *text,
-            char       **out_path,
-            const char **out_params)
-{
-  const char *p = text;
-  const char *end;
-  gboolean quoted = FALSE;
-
-  if (*p != '<')
-    return FALSE;
-  for (end = p + 1; *end != '\0'; end++)
-    {
-      if (quoted && *end == '\\' && end[1] != '\0')
-        end++;
-      else if (*end == '"')
-        quoted = !quoted;
-      else if (!quoted && *end == '>')
-        break;
-    }
-  if (*end != '>' || (gsize) (end - p + 1) > EP_SANDBOX_PATH_MAX)
-    return FALSE;
-  /* One space, then parameters: nothing else may follow the path. */
-  if (end[1] != '\0' && (end[1] != ' ' || end[2] == '\0'))
-    return FALSE;
-
-  p++;
-  if (*p == '@')
-    {
-      const char *colon = memchr (p, ':', (gsize) (end - p));
-
-      if (colon == NULL)
-        return FALSE;
-      p = colon + 1;
-    }
-  *out_path = g_strndup (p, (gsize) (end - p));
-  *out_params = end[1] == ' ' ? end + 2 : end + 1;
-  return TRUE;
 }
 
 /* Text lines of DATA */
@@ -442,7 +297,7 @@ ep_sandbox_session_command_mail (Session    *s,
       return;
     }
   if (args == NULL || g_ascii_strncasecmp (args, "FROM:", 5) != 0 ||
-      !split_path (args + 5, &path, &rest))
+      !ep_smtp_path_split (args + 5, &path, &rest))
     {
       ep_sandbox_session_reply (s, "501 5.5.4 Syntax: MAIL FROM:<address> [parameters]");
       return;
@@ -510,7 +365,7 @@ ep_sandbox_session_command_mail (Session    *s,
         }
     }
 
-  if (*path != '\0' && !mailbox_is_valid (path))
+  if (!ep_smtp_reverse_path_is_valid (path))
     {
       ep_sandbox_session_reply (s, "501 5.1.7 Bad sender address syntax");
       return;
@@ -541,7 +396,7 @@ ep_sandbox_session_command_rcpt (Session    *s,
       return;
     }
   if (args == NULL || g_ascii_strncasecmp (args, "TO:", 3) != 0 ||
-      !split_path (args + 3, &path, &rest))
+      !ep_smtp_path_split (args + 3, &path, &rest))
     {
       ep_sandbox_session_reply (s, "501 5.5.4 Syntax: RCPT TO:<address>");
       return;
@@ -551,8 +406,8 @@ ep_sandbox_session_command_rcpt (Session    *s,
       ep_sandbox_session_reply (s, "555 5.5.4 Unsupported parameter");
       return;
     }
-  /* RFC 5321 4.1.1.3: <Postmaster> without a domain must be accepted. */
-  if (g_ascii_strcasecmp (path, "postmaster") != 0 && !mailbox_is_valid (path))
+  /* RFC 5321 4.1.1.3: <Postmaster> without a domain is accepted. */
+  if (!ep_smtp_forward_path_is_valid (path))
     {
       ep_sandbox_session_reply (s, "501 5.1.3 Bad recipient address syntax");
       return;

@@ -283,7 +283,7 @@ command_ehlo (Session    *s,
   g_autofree char *size_line = NULL;
 
   if (args == NULL || *args == '\0' || strchr (args, ' ') != NULL ||
-      strlen (args) > EP_SANDBOX_DOMAIN_MAX)
+      strlen (args) > EP_SMTP_DOMAIN_MAX)
     {
       ep_sandbox_session_reply (s, "501 5.5.4 Syntax: EHLO domain-or-address-literal");
       return;
@@ -315,7 +315,7 @@ command_helo (Session    *s,
               const char *args)
 {
   if (args == NULL || *args == '\0' || strchr (args, ' ') != NULL ||
-      strlen (args) > EP_SANDBOX_DOMAIN_MAX)
+      strlen (args) > EP_SMTP_DOMAIN_MAX)
     {
       ep_sandbox_session_reply (s, "501 5.5.4 Syntax: HELO domain");
       return;
@@ -518,7 +518,7 @@ handle_line (Session    *s,
         ep_sandbox_session_reply (s, "500 5.5.6 Authentication Exchange line is too long");
       else
         ep_sandbox_session_reply (s, "500 5.5.2 Line too long (limit %d octets)",
-                                  EP_SANDBOX_COMMAND_LINE_MAX);
+                                  EP_SMTP_COMMAND_LINE_MAX);
       return;
     }
 
@@ -531,11 +531,11 @@ handle_line (Session    *s,
   verb_length = space != NULL ? (gsize) (space - text) : strlen (text);
 
   /* Only AUTH may use the longer line of RFC 4954 4. */
-  if (line->len + 2 > EP_SANDBOX_COMMAND_LINE_MAX &&
+  if (line->len + 2 > EP_SMTP_COMMAND_LINE_MAX &&
       !(verb_length == 4 && g_ascii_strncasecmp (text, "AUTH", 4) == 0))
     {
       ep_sandbox_session_reply (s, "500 5.5.2 Line too long (limit %d octets)",
-                                EP_SANDBOX_COMMAND_LINE_MAX);
+                                EP_SMTP_COMMAND_LINE_MAX);
       return;
     }
   if (bare_lf)
@@ -577,7 +577,7 @@ session_loop (Session *s)
       gboolean too_long, bare_lf;
       ReadStatus status;
 
-      status = ep_sandbox_session_read_line (s, EP_SANDBOX_AUTH_LINE_MAX, line, &too_long, &bare_lf,
+      status = ep_sandbox_session_read_line (s, EP_SMTP_AUTH_LINE_MAX, line, &too_long, &bare_lf,
                                              &error);
       if (status == READ_EOF)
         {

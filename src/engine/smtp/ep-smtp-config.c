@@ -6,12 +6,11 @@
 #include <glib/gi18n-lib.h>
 
 #include "ep-smtp-config.h"
+#include "ep-smtp-limits.h"
 #include "ep-text.h"
 
 /* A SHA-256 digest is 32 octets (FIPS 180-4). */
 #define SHA256_HEX_LENGTH 64
-/* RFC 1035 §2.3.4: a domain name is at most 255 octets; an address literal is shorter still. */
-#define HOST_NAME_MAX_LENGTH 255
 
 G_DEFINE_BOXED_TYPE (EpSmtpConfig, ep_smtp_config, ep_smtp_config_copy, ep_smtp_config_free)
 
@@ -154,7 +153,7 @@ ep_smtp_fingerprint_normalize (const char *text)
 static gboolean
 host_name_is_valid (const char *host)
 {
-  return *host != '\0' && strlen (host) <= HOST_NAME_MAX_LENGTH && !ep_text_has_control (host, -1)
+  return *host != '\0' && strlen (host) <= EP_SMTP_DOMAIN_MAX && !ep_text_has_control (host, -1)
          && strchr (host, ' ') == NULL;
 }
 
@@ -164,7 +163,7 @@ ehlo_name_is_valid (const char *name)
 {
   gsize len = strlen (name);
 
-  return len > 0 && len <= HOST_NAME_MAX_LENGTH && ep_text_is_visible_ascii (name, (gssize) len);
+  return len > 0 && len <= EP_SMTP_DOMAIN_MAX && ep_text_is_visible_ascii (name, (gssize) len);
 }
 
 gboolean

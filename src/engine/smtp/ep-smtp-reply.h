@@ -4,11 +4,14 @@
 
 #include <glib-object.h>
 
+#include "ep-smtp-limits.h"
+
 G_BEGIN_DECLS
 
-/* RFC 5321 §4.5.3.1.5 limits a reply line to 512 octets including CRLF. Real servers overshoot it
- * (long 250-AUTH lines, verbose policy texts), so we allow four times as much, but no more. */
-#define EP_SMTP_REPLY_LINE_MAX      2048
+/* RFC 5321 §4.5.3.1.5 limits a reply line to EP_SMTP_REPLY_LINE_RFC_MAX (512) octets including
+ * CRLF. Real servers overshoot it (long 250-AUTH lines, verbose policy texts), so we allow four
+ * times as much, but no more. */
+#define EP_SMTP_REPLY_LINE_MAX      (4 * EP_SMTP_REPLY_LINE_RFC_MAX)
 /* RFC 5321 sets no limit on the number of lines of a multiline reply; an EHLO reply has a line per
  * extension (a dozen or two in practice). Anything beyond this is a server trying to exhaust us. */
 #define EP_SMTP_REPLY_MAX_LINES     100

@@ -7,11 +7,9 @@
 #include <glib/gi18n-lib.h>
 
 #include "ep-base64.h"
+#include "ep-smtp-limits.h"
 #include "ep-smtp-sasl.h"
 #include "ep-smtp-session-private.h"
-
-/* RFC 4954 §4: an AUTH command line, initial response included, is at most 12288 octets. */
-#define AUTH_COMMAND_MAX           12288
 
 static EpSmtpAuthMechanism
 choose_mechanism (Session *s,
@@ -153,7 +151,7 @@ session_auth_exchange (Session    *s,
 
       /* RFC 4954 §4: "=" is an empty initial response; one that would make the line too long
        * waits for the server's empty challenge instead. */
-      if (strlen ("AUTH ") + strlen (mech) + 1 + strlen (b64) + 2 > AUTH_COMMAND_MAX)
+      if (strlen ("AUTH ") + strlen (mech) + 1 + strlen (b64) + 2 > EP_SMTP_AUTH_LINE_MAX)
         held_initial = g_steal_pointer (&initial);
       else
         command = g_strdup_printf ("AUTH %s %s", mech, *b64 != '\0' ? b64 : "=");

@@ -6,15 +6,15 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "ep-smtp-limits.h"
+#include "ep-smtp-path.h"
 #include "ep-smtp-session-private.h"
 #include "ep-text.h"
 
-/* RFC 5321 §4.5.3.1.3: a reverse- or forward-path is at most 256 octets. */
-#define PATH_MAX_OCTETS            256
-
-/* Validates an envelope address and returns it with an A-label domain (RFC 5890), or NULL.
- * Anything that could break out of "<…>" or the command line is refused: no input may inject
- * a command. */
+/* Validates an envelope address against the RFC 5321 path grammar (ep-smtp-path.h, the one the
+ * Sandbox uses for MAIL and RCPT) and returns it with an A-label domain (RFC 5890), or NULL. The
+ * grammar has no room for anything that could break out of "<…>" or the command line, so no
+ * input can inject a command. */
 static char *
 envelope_address (const char *address,
                   gboolean    is_sender,
@@ -25,50 +25,48 @@ envelope_address (const char *address,
   g_autofree char *local = NULL;
   g_autofree char *domain = NULL;
   g_autofree char *ascii_domain = NULL;
-  char *result;
+  g_autofree char *result = NULL;
 
-  if (address == NULL || (*address == '\0' && !is_sender))
+  if (address == NULL)
     goto invalid;
 
   /* The null reverse-path "<>" (RFC 5321 §4.5.5). */
-  if (*address == '\0')
+  if (is_sender && *address == '\0')
     return g_strdup ("");
-
-  if (!g_utf8_validate (address, -1, NULL))
+  if (!g_utf8_validate (address, -1, NULL) || ep_text_has_control (address, -1))
     goto invalid;
 
-  for (const guchar *p = (const guchar *) address; *p != '\0'; p++)
-    if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>')
-      goto invalid;
-
+  /* The last "@": a quoted local part may hold one. Without one, the grammar below takes only
+   * <Postmaster> as a recipient (RFC 5321 §4.1.1.3). */
   at = strrchr (address, '@');
-  if (at == NULL || at == address || at[1] == '\0')
-    goto invalid;
-
-  local = g_strndup (address, at - address);
-  domain = g_strdup (at + 1);
-
-  if (ep_text_is_ascii (domain, -1))
-    ascii_domain = g_steal_pointer (&domain);
+  if (at == NULL)
+    result = g_strdup (address);
   else
     {
-      ascii_domain = g_hostname_to_ascii (domain);
-      if (ascii_domain == NULL)
-        goto invalid;
+      local = g_strndup (address, at - address);
+      domain = g_strdup (at + 1);
+      if (ep_text_is_ascii (domain, -1))
+        ascii_domain = g_steal_pointer (&domain);
+      else
+        {
+          ascii_domain = g_hostname_to_ascii (domain);
+          if (ascii_domain == NULL)
+            goto invalid;
+        }
+      result = g_strconcat (local, "@", ascii_domain, NULL);
     }
-
-  if (!ep_text_is_ascii (local, -1))
-    *needs_smtputf8 = TRUE;
-
-  result = g_strdup_printf ("%s@%s", local, ascii_domain);
-  if (strlen (result) > PATH_MAX_OCTETS - 2)
+  if (strlen (result) > EP_SMTP_MAILBOX_MAX)
     {
-      g_free (result);
       g_set_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_ADDRESS,
                    _("The address “%s” is longer than SMTP allows"), address);
       return NULL;
     }
-  return result;
+  if (!(is_sender ? ep_smtp_reverse_path_is_valid (result) : ep_smtp_forward_path_is_valid (result)))
+    goto invalid;
+
+  if (local != NULL && !ep_text_is_ascii (local, -1))
+    *needs_smtputf8 = TRUE;
+  return g_steal_pointer (&result);
 
 invalid:
   {

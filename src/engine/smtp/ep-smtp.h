@@ -5,6 +5,7 @@
 #include "ep-smtp-capabilities.h"
 #include "ep-smtp-config.h"
 #include "ep-smtp-error.h"
+#include "ep-smtp-path.h"
 #include "ep-smtp-reply.h"
 #include "ep-smtp-result.h"
 #include "ep-smtp-session.h"

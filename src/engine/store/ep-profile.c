@@ -7,11 +7,10 @@
 
 #include "ep-profile.h"
 #include "ep-store-util.h"
+#include "ep-smtp-limits.h"
 #include "ep-store-error.h"
 #include "ep-text.h"
 
-/* RFC 1035 §2.3.4: a domain name is at most 255 octets. */
-#define EP_PROFILE_MAX_HOST_LENGTH 255
 /* A SHA-256 digest is 32 octets, i.e. 64 hexadecimal digits. */
 #define EP_PROFILE_SHA256_HEX_DIGITS 64
 /* Ids become file-name and keyfile-group parts: keep them short and boring. */
@@ -431,7 +430,7 @@ ep_profile_validate (EpProfile  *self,
     {
       if (*self->host == '\0')
         return invalid (error, self, _("no server is set"));
-      if (strlen (self->host) > EP_PROFILE_MAX_HOST_LENGTH || strpbrk (self->host, " \t") != NULL)
+      if (strlen (self->host) > EP_SMTP_DOMAIN_MAX || strpbrk (self->host, " \t") != NULL)
         return invalid (error, self, _("the server name is not valid"));
       if (self->port == 0)
         return invalid (error, self, _("no server port is set"));
