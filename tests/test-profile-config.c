@@ -53,7 +53,7 @@ work_profile (const char *password)
 
   ep_profile_set_host (profile, "127.0.0.1");
   ep_profile_set_port (profile, 587);
-  ep_profile_set_security (profile, EP_PROFILE_SECURITY_STARTTLS);
+  ep_profile_set_security (profile, EP_SMTP_SECURITY_STARTTLS);
   ep_profile_set_sender_address (profile, "me@example.org");
   ep_profile_set_username (profile, "me@example.org");
   ep_profile_set_pinned_sha256 (profile, "ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:"
@@ -114,7 +114,7 @@ test_send_keyring_token (void)
   if (!require (TRUE))
     return;
   profile = work_profile (PASSWORD);
-  ep_profile_set_auth (profile, EP_PROFILE_AUTH_XOAUTH2);
+  ep_profile_set_auth (profile, EP_SMTP_AUTH_XOAUTH2);
   result = build (profile, &(EpProfileConfigRequest) { .saved = profile });
   g_assert_cmpint (result->secret, ==, EP_PROFILE_SECRET_KEYRING);
   g_assert_cmpstr (result->config->oauth_token, ==, PASSWORD);

@@ -639,12 +639,12 @@ test_profile (void)
 
   ep_profile_set_host (plain, "127.0.0.1");
   ep_profile_set_port (plain, ep_script_server_get_port (server));
-  ep_profile_set_security (plain, EP_PROFILE_SECURITY_NONE);
+  ep_profile_set_security (plain, EP_SMTP_SECURITY_NONE);
   ep_profile_set_timeout (plain, 5);
   save_profile (plain);
   ep_profile_set_host (pinned, "smtp.example.org");
   ep_profile_set_port (pinned, 465);
-  ep_profile_set_security (pinned, EP_PROFILE_SECURITY_TLS);
+  ep_profile_set_security (pinned, EP_SMTP_SECURITY_TLS);
   ep_profile_set_username (pinned, "me@example.org");
   ep_profile_set_pinned_sha256 (pinned, sha);
   save_profile (pinned);

@@ -51,7 +51,7 @@ plain_profile (EpScriptServer *server)
 
   ep_profile_set_host (profile, "127.0.0.1");
   ep_profile_set_port (profile, ep_script_server_get_port (server));
-  ep_profile_set_security (profile, EP_PROFILE_SECURITY_NONE);
+  ep_profile_set_security (profile, EP_SMTP_SECURITY_NONE);
   ep_profile_set_sender_address (profile, SENDER);
   ep_profile_set_timeout (profile, 5);
   return profile;
@@ -434,7 +434,7 @@ test_typed_password (void)
                             QUIT_OK, plain);
   server = start_server (script);
   profile = plain_profile (server);
-  ep_profile_set_security (profile, EP_PROFILE_SECURITY_STARTTLS);
+  ep_profile_set_security (profile, EP_SMTP_SECURITY_STARTTLS);
   ep_profile_set_pinned_sha256 (profile, sha);
   ep_profile_set_username (profile, "me@example.org");
   operation = ep_send_operation_new (profile, message);

@@ -125,7 +125,7 @@ plain_profile (guint16 port)
 
   ep_profile_set_host (profile, "127.0.0.1");
   ep_profile_set_port (profile, port);
-  ep_profile_set_security (profile, EP_PROFILE_SECURITY_NONE);
+  ep_profile_set_security (profile, EP_SMTP_SECURITY_NONE);
   ep_profile_set_sender_address (profile, "me@example.org");
   ep_profile_set_timeout (profile, 10);
   return profile;

@@ -180,7 +180,7 @@ add_profile (guint16 port)
 
   ep_profile_set_host (profile, "127.0.0.1");
   ep_profile_set_port (profile, port);
-  ep_profile_set_security (profile, EP_PROFILE_SECURITY_STARTTLS);
+  ep_profile_set_security (profile, EP_SMTP_SECURITY_STARTTLS);
   ep_profile_set_sender_address (profile, "me@example.org");
   ep_profile_set_timeout (profile, 5);
   g_assert_true (ep_profile_store_add (store, profile, &error));
@@ -321,7 +321,7 @@ add_plain_profile (EpWindow   *window,
 
   ep_profile_set_host (profile, "127.0.0.1");
   ep_profile_set_port (profile, port);
-  ep_profile_set_security (profile, EP_PROFILE_SECURITY_NONE);
+  ep_profile_set_security (profile, EP_SMTP_SECURITY_NONE);
   ep_profile_set_sender_address (profile, "me@example.org");
   ep_profile_set_timeout (profile, 5);
   g_assert_true (ep_profile_store_add (ep_application_get_profile_store (app), profile, NULL));
@@ -483,7 +483,7 @@ test_partial_delivery (void)
     if (g_strcmp0 (((EpSentInfo *) sent_list->pdata[i])->subject, "Split") == 0)
       partial = sent_list->pdata[i];
   g_assert_nonnull (partial);
-  g_assert_cmpint (partial->outcome, ==, EP_SENT_OUTCOME_PARTIAL);
+  g_assert_cmpint (partial->outcome, ==, EP_SMTP_OUTCOME_PARTIAL);
   g_assert_nonnull (partial->not_delivered);
   g_assert_cmpstr (partial->not_delivered[0], ==, "carol@example.org");
   g_assert_null (partial->not_delivered[1]);

@@ -37,7 +37,7 @@ step_state (EpConnectionTestWindow *self,
 
 static const char *
 step_title (EpSmtpTestStep    step,
-            EpProfileSecurity security)
+            EpSmtpSecurity security)
 {
   switch (step)
     {
@@ -48,9 +48,9 @@ step_title (EpSmtpTestStep    step,
     case EP_SMTP_TEST_STEP_EHLO:
       return _("Introduce Epistle (EHLO)");
     case EP_SMTP_TEST_STEP_TLS:
-      if (security == EP_PROFILE_SECURITY_TLS)
+      if (security == EP_SMTP_SECURITY_TLS)
         return _("Encrypt the connection (implicit TLS)");
-      if (security == EP_PROFILE_SECURITY_STARTTLS)
+      if (security == EP_SMTP_SECURITY_STARTTLS)
         return _("Encrypt the connection (STARTTLS)");
       return _("Encryption");
     case EP_SMTP_TEST_STEP_EHLO_TLS:
@@ -173,7 +173,7 @@ set_outcome (EpConnectionTestWindow *self,
 
 static void
 show_steps_for_security (EpConnectionTestWindow *self,
-                         EpProfileSecurity       security)
+                         EpSmtpSecurity       security)
 {
   /* Implicit TLS encrypts before the greeting; the rows follow the order on the wire. */
   static const EpSmtpTestStep starttls_order[] = {
@@ -184,7 +184,7 @@ show_steps_for_security (EpConnectionTestWindow *self,
     EP_SMTP_TEST_STEP_CONNECT, EP_SMTP_TEST_STEP_TLS, EP_SMTP_TEST_STEP_GREETING,
     EP_SMTP_TEST_STEP_EHLO, EP_SMTP_TEST_STEP_EHLO_TLS, EP_SMTP_TEST_STEP_AUTH, EP_SMTP_TEST_STEP_QUIT,
   };
-  const EpSmtpTestStep *order = security == EP_PROFILE_SECURITY_TLS ? tls_order : starttls_order;
+  const EpSmtpTestStep *order = security == EP_SMTP_SECURITY_TLS ? tls_order : starttls_order;
 
   for (guint i = 0; i < N_STEPS; i++)
     {
@@ -195,7 +195,7 @@ show_steps_for_security (EpConnectionTestWindow *self,
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), step_title (order[i], security));
       /* A second EHLO follows STARTTLS only. */
       gtk_widget_set_visible (row, order[i] != EP_SMTP_TEST_STEP_EHLO_TLS ||
-                                   security == EP_PROFILE_SECURITY_STARTTLS);
+                                   security == EP_SMTP_SECURITY_STARTTLS);
     }
 }
 
@@ -392,7 +392,7 @@ ep_connection_test_window_init (EpConnectionTestWindow *self)
       GtkWidget *icons = make_step_icons ();
 
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), step_title (i, EP_PROFILE_SECURITY_STARTTLS));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), step_title (i, EP_SMTP_SECURITY_STARTTLS));
       adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), icons);
       adw_preferences_group_add (self->steps_group, row);

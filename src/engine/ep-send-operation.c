@@ -357,6 +357,97 @@ run_thread (GTask        *task,
   ep_relay_post_end (reporter.relay);
 }
 
+/* Where the Sent copy of this run is, or why there is none. */
+static void
+take_sent_copy (EpSendOperation *self,
+                RunResult       *r)
+{
+  g_free (self->sent_id);
+  self->sent_id = g_steal_pointer (&r->sent_id);
+  g_clear_error (&self->sent_error);
+  self->sent_error = g_steal_pointer (&r->sent_error);
+}
+
+static void
+ep_send_operation_finalize (GObject *object)
+{
+  EpSendOperation *self = EP_SEND_OPERATION (object);
+
+  g_clear_object (&self->profile);
+  g_clear_object (&self->message);
+  if (self->password != NULL)
+    ep_secrets_password_free (self->password);
+  g_free (self->sent_dir);
+  g_strfreev (self->already_delivered);
+  g_clear_pointer (&self->relay, ep_relay_unref);
+  g_free (self->status_text);
+  g_free (self->sent_id);
+  g_clear_error (&self->sent_error);
+
+  G_OBJECT_CLASS (ep_send_operation_parent_class)->finalize (object);
+}
+
+static void
+ep_send_operation_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  EpSendOperation *self = EP_SEND_OPERATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_STAGE:
+      g_value_set_int (value, self->stage);
+      break;
+    case PROP_FRACTION:
+      g_value_set_double (value, ep_send_operation_get_fraction (self));
+      break;
+    case PROP_BYTES_SENT:
+      g_value_set_uint64 (value, self->bytes_sent);
+      break;
+    case PROP_BYTES_TOTAL:
+      g_value_set_uint64 (value, self->bytes_total);
+      break;
+    case PROP_STATUS_TEXT:
+      g_value_set_string (value, ep_send_operation_get_status_text (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ep_send_operation_class_init (EpSendOperationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = ep_send_operation_finalize;
+  object_class->get_property = ep_send_operation_get_property;
+
+  properties[PROP_STAGE] =
+    g_param_spec_int ("stage", NULL, NULL, 0, G_MAXINT, 0,
+                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_FRACTION] =
+    g_param_spec_double ("fraction", NULL, NULL, 0.0, 1.0, 0.0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_BYTES_SENT] =
+    g_param_spec_uint64 ("bytes-sent", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_BYTES_TOTAL] =
+    g_param_spec_uint64 ("bytes-total", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_STATUS_TEXT] =
+    g_param_spec_string ("status-text", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ep_send_operation_init (EpSendOperation *self)
+{
+}
+
 void
 ep_send_operation_run_async (EpSendOperation     *self,
                              GCancellable        *cancellable,
@@ -376,17 +467,6 @@ ep_send_operation_run_async (EpSendOperation     *self,
   g_task_set_source_tag (task, ep_send_operation_run_async);
   g_task_set_task_data (task, ep_relay_ref (self->relay), (GDestroyNotify) ep_relay_unref);
   g_task_run_in_thread (task, run_thread);
-}
-
-/* Where the Sent copy of this run is, or why there is none. */
-static void
-take_sent_copy (EpSendOperation *self,
-                RunResult       *r)
-{
-  g_free (self->sent_id);
-  self->sent_id = g_steal_pointer (&r->sent_id);
-  g_clear_error (&self->sent_error);
-  self->sent_error = g_steal_pointer (&r->sent_error);
 }
 
 EpSmtpResult *
@@ -521,84 +601,4 @@ ep_send_operation_get_sent_error (EpSendOperation *self)
 {
   g_return_val_if_fail (EP_IS_SEND_OPERATION (self), NULL);
   return self->sent_error;
-}
-
-static void
-ep_send_operation_finalize (GObject *object)
-{
-  EpSendOperation *self = EP_SEND_OPERATION (object);
-
-  g_clear_object (&self->profile);
-  g_clear_object (&self->message);
-  if (self->password != NULL)
-    ep_secrets_password_free (self->password);
-  g_free (self->sent_dir);
-  g_strfreev (self->already_delivered);
-  g_clear_pointer (&self->relay, ep_relay_unref);
-  g_free (self->status_text);
-  g_free (self->sent_id);
-  g_clear_error (&self->sent_error);
-
-  G_OBJECT_CLASS (ep_send_operation_parent_class)->finalize (object);
-}
-
-static void
-ep_send_operation_get_property (GObject    *object,
-                                guint       prop_id,
-                                GValue     *value,
-                                GParamSpec *pspec)
-{
-  EpSendOperation *self = EP_SEND_OPERATION (object);
-
-  switch (prop_id)
-    {
-    case PROP_STAGE:
-      g_value_set_int (value, self->stage);
-      break;
-    case PROP_FRACTION:
-      g_value_set_double (value, ep_send_operation_get_fraction (self));
-      break;
-    case PROP_BYTES_SENT:
-      g_value_set_uint64 (value, self->bytes_sent);
-      break;
-    case PROP_BYTES_TOTAL:
-      g_value_set_uint64 (value, self->bytes_total);
-      break;
-    case PROP_STATUS_TEXT:
-      g_value_set_string (value, ep_send_operation_get_status_text (self));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-ep_send_operation_class_init (EpSendOperationClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->finalize = ep_send_operation_finalize;
-  object_class->get_property = ep_send_operation_get_property;
-
-  properties[PROP_STAGE] =
-    g_param_spec_int ("stage", NULL, NULL, 0, G_MAXINT, 0,
-                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_FRACTION] =
-    g_param_spec_double ("fraction", NULL, NULL, 0.0, 1.0, 0.0,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_BYTES_SENT] =
-    g_param_spec_uint64 ("bytes-sent", NULL, NULL, 0, G_MAXUINT64, 0,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_BYTES_TOTAL] =
-    g_param_spec_uint64 ("bytes-total", NULL, NULL, 0, G_MAXUINT64, 0,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_STATUS_TEXT] =
-    g_param_spec_string ("status-text", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
-}
-
-static void
-ep_send_operation_init (EpSendOperation *self)
-{
 }

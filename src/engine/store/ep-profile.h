@@ -18,26 +18,6 @@ G_BEGIN_DECLS
 /* A profile's security and sign-in method are the engine's own enums (EpSmtpSecurity,
  * EpSmtpAuthMechanism, in ep-smtp-error.h); profiles.ini spells them with their GType nicks. */
 
-/* Transitional spellings, for the callers not yet moved to the engine's names. */
-typedef EpSmtpSecurity EpProfileSecurity;
-typedef EpSmtpAuthMechanism EpProfileAuth;
-#define EP_PROFILE_SECURITY_TLS       EP_SMTP_SECURITY_TLS
-#define EP_PROFILE_SECURITY_STARTTLS  EP_SMTP_SECURITY_STARTTLS
-#define EP_PROFILE_SECURITY_NONE      EP_SMTP_SECURITY_NONE
-#define EP_PROFILE_AUTH_AUTO          EP_SMTP_AUTH_AUTO
-#define EP_PROFILE_AUTH_PLAIN         EP_SMTP_AUTH_PLAIN
-#define EP_PROFILE_AUTH_LOGIN         EP_SMTP_AUTH_LOGIN
-#define EP_PROFILE_AUTH_CRAM_MD5      EP_SMTP_AUTH_CRAM_MD5
-#define EP_PROFILE_AUTH_SCRAM_SHA_1   EP_SMTP_AUTH_SCRAM_SHA_1
-#define EP_PROFILE_AUTH_SCRAM_SHA_256 EP_SMTP_AUTH_SCRAM_SHA_256
-#define EP_PROFILE_AUTH_XOAUTH2       EP_SMTP_AUTH_XOAUTH2
-#define EP_PROFILE_AUTH_OAUTHBEARER   EP_SMTP_AUTH_OAUTHBEARER
-#define ep_profile_security_mismatch(port, security) \
-  ep_smtp_port_security_mismatch ((port), (security), NULL)
-#define ep_profile_security_default_port ep_smtp_security_default_port
-#define ep_profile_auth_uses_token ep_smtp_auth_mechanism_uses_token
-#define ep_profile_security_from_string ep_smtp_security_from_string
-
 #define EP_TYPE_PROFILE (ep_profile_get_type ())
 G_DECLARE_FINAL_TYPE (EpProfile, ep_profile, EP, PROFILE, GObject)
 

@@ -8,10 +8,6 @@
 
 G_BEGIN_DECLS
 
-/* Transitional spelling, for the callers not yet moved to the engine's names. */
-#define EP_SENT_OUTCOME_DELIVERED EP_SMTP_OUTCOME_DELIVERED
-#define EP_SENT_OUTCOME_PARTIAL   EP_SMTP_OUTCOME_PARTIAL
-
 /**
  * EpSentInfo:
  * @id: set by the store when the entry is committed
