@@ -36,7 +36,7 @@ step_state (EpConnectionTestWindow *self,
 /* ---- Helpers --------------------------------------------------------------------------------- */
 
 static const char *
-step_title (EpSmtpTestStep    step,
+step_title (EpSmtpTestStep step,
             EpSmtpSecurity security)
 {
   switch (step)
@@ -173,7 +173,7 @@ set_outcome (EpConnectionTestWindow *self,
 
 static void
 show_steps_for_security (EpConnectionTestWindow *self,
-                         EpSmtpSecurity       security)
+                         EpSmtpSecurity          security)
 {
   /* Implicit TLS encrypts before the greeting; the rows follow the order on the wire. */
   static const EpSmtpTestStep starttls_order[] = {
