@@ -86,7 +86,7 @@ profile_for_parameter (EpProfilesDialog *self,
   return ep_profile_store_lookup_by_id (self->store, g_variant_get_string (parameter, NULL));
 }
 
-/* ---- rows ---------------------------------------------------------------------------------- */
+/* ---- rows ------------------------------------------------------------------------------------ */
 
 static const char *
 security_words (EpSmtpSecurity security)
@@ -222,7 +222,7 @@ row_activated_cb (EpProfilesDialog *self,
     ep_profiles_dialog_edit (self, profile);
 }
 
-/* ---- keyring ------------------------------------------------------------------------------- */
+/* ---- keyring --------------------------------------------------------------------------------- */
 
 typedef struct
 {
@@ -335,7 +335,7 @@ original_password_cb (GObject      *source,
   keyring_op_free (op);
 }
 
-/* ---- editor subpage ------------------------------------------------------------------------ */
+/* ---- editor subpage -------------------------------------------------------------------------- */
 
 static void
 close_editor (EpProfilesDialog *self)
@@ -395,7 +395,7 @@ show_editor (EpProfilesDialog *self,
   adw_preferences_window_present_subpage (ADW_PREFERENCES_WINDOW (self), GTK_WIDGET (editor));
 }
 
-/* ---- actions ------------------------------------------------------------------------------- */
+/* ---- actions --------------------------------------------------------------------------------- */
 
 static void
 add_action (GtkWidget  *widget,
@@ -551,7 +551,7 @@ undo_delete_action (GtkWidget  *widget,
   save_store (self);
 }
 
-/* ---- GObject ------------------------------------------------------------------------------- */
+/* ---- GObject --------------------------------------------------------------------------------- */
 
 static void
 build_add_menu (EpProfilesDialog *self)

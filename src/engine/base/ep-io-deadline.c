@@ -217,7 +217,7 @@ guard_failed (EpIoDeadline  *guard,
   return FALSE;
 }
 
-/* ---- one call each ----------------------------------------------------------------------------- */
+/* ---- one call each --------------------------------------------------------------------------- */
 
 gssize
 ep_io_read (GInputStream  *stream,
@@ -295,7 +295,7 @@ ep_io_close (GIOStream    *stream,
   return TRUE;
 }
 
-/* ---- the output stream filter ------------------------------------------------------------------ */
+/* ---- the output stream filter ---------------------------------------------------------------- */
 
 struct _EpIoDeadlineOutputStream
 {

@@ -11,7 +11,7 @@
 /* RFC 3030 §2: "BDAT" SP chunk-size [SP "LAST"] CRLF; chunk-size is 1*DIGIT. */
 #define BDAT_HEADER_MAX 48
 
-/* ==== DATA: CRLF + dot-stuffing ================================================================ */
+/* ---- DATA: CRLF + dot-stuffing --------------------------------------------------------------- */
 
 struct _EpSmtpDataStream {
   GFilterOutputStream   parent_instance;
@@ -285,7 +285,7 @@ ep_smtp_data_stream_get_bytes_out (EpSmtpDataStream *self)
   return self->bytes_out;
 }
 
-/* ==== BDAT framing ============================================================================= */
+/* ---- BDAT framing ---------------------------------------------------------------------------- */
 
 struct _EpSmtpBdatStream {
   GFilterOutputStream  parent_instance;

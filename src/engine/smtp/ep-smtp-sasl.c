@@ -86,7 +86,7 @@ ep_smtp_sasl_init (EpSmtpSasl *self)
 {
 }
 
-/* ---- helpers ---------------------------------------------------------------------------------- */
+/* ---- helpers --------------------------------------------------------------------------------- */
 
 /* Code points RFC 3454 table B.1 maps to nothing. */
 static gboolean
@@ -226,7 +226,7 @@ constant_time_equal (const guint8 *a,
   return diff == 0;
 }
 
-/* ---- construction ----------------------------------------------------------------------------- */
+/* ---- construction ---------------------------------------------------------------------------- */
 
 EpSmtpSasl *
 ep_smtp_sasl_new (EpSmtpAuthMechanism  mechanism,
@@ -312,7 +312,7 @@ ep_smtp_sasl_get_server_error (EpSmtpSasl *self)
   return self->server_error;
 }
 
-/* ---- SCRAM (RFC 5802, RFC 7677) --------------------------------------------------------------- */
+/* ---- SCRAM (RFC 5802, RFC 7677) -------------------------------------------------------------- */
 
 static char *
 scram_client_first (EpSmtpSasl *self)
@@ -483,7 +483,7 @@ scram_verify_server_final (EpSmtpSasl  *self,
   return TRUE;
 }
 
-/* ---- public stepping -------------------------------------------------------------------------- */
+/* ---- public stepping ------------------------------------------------------------------------- */
 
 static char *
 build_initial (EpSmtpSasl *self,

@@ -102,7 +102,7 @@ end_session (Session      *s,
   info (s, "connection closed");
 }
 
-/* ---- connect, greeting, EHLO, TLS --------------------------------------------------------- */
+/* ---- connect, greeting, EHLO, TLS ------------------------------------------------------------ */
 
 static gboolean
 session_tls (Session *s,
@@ -357,7 +357,7 @@ session_open (Session *s,
   return TRUE;
 }
 
-/* ---- public API ------------------------------------------------------------------------------- */
+/* ---- public API ------------------------------------------------------------------------------ */
 
 static void
 session_init (Session            *s,

@@ -50,7 +50,7 @@ EpSmtpResult *ep_smtp_send_sync   (const EpSmtpConfig  *config,
                                    GCancellable        *cancellable,
                                    GError             **error);
 
-/* ---- Test connection: greeting → EHLO → TLS → EHLO → AUTH → QUIT, no mail sent. ---- */
+/* ---- Test connection: greeting → EHLO → TLS → EHLO → AUTH → QUIT, no mail sent. -------------- */
 
 typedef enum {
   EP_SMTP_TEST_STEP_CONNECT,
