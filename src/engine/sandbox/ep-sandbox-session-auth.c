@@ -39,7 +39,8 @@ is_shown_mechanism (const guint8 *word,
 }
 
 /* A client line that starts with AUTH goes to the transcript as the verb and the mechanism, as
- * sent, and "[redacted]" for whatever follows, however it is separated; FALSE for other lines. */
+ * sent, and EP_SMTP_TRANSCRIPT_REDACTED for whatever follows, however it is separated; FALSE for
+ * other lines. */
 gboolean
 ep_sandbox_session_transcript_add_auth (Session      *s,
                                         const guint8 *data,
@@ -68,8 +69,9 @@ ep_sandbox_session_transcript_add_auth (Session      *s,
 
   shown = g_string_new_len ((const char *) data, (gssize) end);
   if (end < length)
-    g_string_append (shown, is_auth_separator (data[end - 1]) ? "[redacted]" : " [redacted]");
-  ep_sandbox_session_transcript_add (s, 'C', shown->str, shown->len);
+    g_string_append (shown, is_auth_separator (data[end - 1]) ? EP_SMTP_TRANSCRIPT_REDACTED
+                                                              : " " EP_SMTP_TRANSCRIPT_REDACTED);
+  ep_smtp_transcript_add_len (s->transcript, EP_SMTP_TRANSCRIPT_CLIENT, shown->str, shown->len);
   return TRUE;
 }
 
@@ -121,7 +123,7 @@ read_auth_response (Session *s)
       s->closing = TRUE;
       return NULL;
     }
-  ep_sandbox_session_transcript_add (s, 'C', "[redacted]", strlen ("[redacted]"));
+  ep_smtp_transcript_add (s->transcript, EP_SMTP_TRANSCRIPT_CLIENT, EP_SMTP_TRANSCRIPT_REDACTED);
   if (too_long)
     {
       ep_sandbox_session_reply (s, "500 5.5.6 Authentication Exchange line is too long");

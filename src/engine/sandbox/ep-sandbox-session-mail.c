@@ -58,7 +58,7 @@ store_bytes (Session    *s,
     return;
   if (!ep_sandbox_incoming_write (s->incoming, data, length, s->cancellable, &error))
     {
-      ep_sandbox_session_transcript_info (s, "storing the message failed: %s", error->message);
+      ep_smtp_transcript_add_printf (s->transcript, EP_SMTP_TRANSCRIPT_INFO, "storing the message failed: %s", error->message);
       s->write_failed = TRUE;
     }
 }
@@ -199,7 +199,7 @@ finish_message (Session    *s,
   g_autoptr(EpSandboxEntry) entry = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *final_reply = NULL;
-  g_autoptr(GString) transcript = NULL;
+  g_autofree char *transcript = NULL;
 
   if (s->too_big)
     {
@@ -244,13 +244,12 @@ finish_message (Session    *s,
   /* The record shows the whole dialogue, the reply about to be sent included. */
   final_reply = g_strdup_printf ("250 2.0.0 Ok: queued as %s",
                                  ep_sandbox_incoming_get_id (s->incoming));
-  transcript = g_string_new (s->transcript->str);
-  g_string_append_printf (transcript, "S: %s\n", final_reply);
-  entry->transcript = g_string_free (g_steal_pointer (&transcript), FALSE);
+  transcript = ep_smtp_transcript_to_string (s->transcript);
+  entry->transcript = g_strdup_printf ("%s%c: %s\n", transcript, EP_SMTP_TRANSCRIPT_SERVER, final_reply);
 
   if (!ep_sandbox_incoming_commit (s->incoming, entry, s->cancellable, &error))
     {
-      ep_sandbox_session_transcript_info (s, "storing the message failed: %s", error->message);
+      ep_smtp_transcript_add_printf (s->transcript, EP_SMTP_TRANSCRIPT_INFO, "storing the message failed: %s", error->message);
       ep_sandbox_session_reply (s, "451 4.3.0 Could not store the message");
     }
   else
@@ -453,7 +452,7 @@ start_message (Session *s)
   s->incoming = ep_sandbox_incoming_new (&error);
   if (s->incoming == NULL)
     {
-      ep_sandbox_session_transcript_info (s, "storing the message failed: %s", error->message);
+      ep_smtp_transcript_add_printf (s->transcript, EP_SMTP_TRANSCRIPT_INFO, "storing the message failed: %s", error->message);
       ep_sandbox_session_reply (s, "451 4.3.0 Could not store the message");
       return FALSE;
     }
@@ -469,14 +468,14 @@ transfer_failed (Session      *s,
   ep_sandbox_session_reset_transaction (s);
   s->closing = TRUE;
   if (error == NULL)
-    ep_sandbox_session_transcript_info (s, "the client closed the connection during %s", verb);
+    ep_smtp_transcript_add_printf (s->transcript, EP_SMTP_TRANSCRIPT_INFO, "the client closed the connection during %s", verb);
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     ep_sandbox_session_timed_out (s, verb);
   else if (ep_sandbox_session_dropped (s, error))
     ;
   else
     {
-      ep_sandbox_session_transcript_info (s, "connection failed during %s: %s", verb,
+      ep_smtp_transcript_add_printf (s->transcript, EP_SMTP_TRANSCRIPT_INFO, "connection failed during %s: %s", verb,
                                           error->message);
       s->eof = TRUE;
     }
@@ -509,7 +508,7 @@ ep_sandbox_session_command_data (Session    *s,
       return;
     }
   summary = g_strdup_printf ("[message text: %" G_GUINT64_FORMAT " octets]", s->received);
-  ep_sandbox_session_transcript_add (s, 'C', summary, strlen (summary));
+  ep_smtp_transcript_add (s->transcript, EP_SMTP_TRANSCRIPT_CLIENT, summary);
   finish_message (s, "DATA");
 }
 
@@ -545,7 +544,7 @@ ep_sandbox_session_command_bdat (Session    *s,
       return;
     }
   summary = g_strdup_printf ("[chunk: %" G_GUINT64_FORMAT " octets]", size);
-  ep_sandbox_session_transcript_add (s, 'C', summary, strlen (summary));
+  ep_smtp_transcript_add (s->transcript, EP_SMTP_TRANSCRIPT_CLIENT, summary);
   if (!ready)
     return;
 

@@ -4,6 +4,7 @@
 
 #include "ep-sandbox-session.h"
 #include "ep-sandbox-store.h"
+#include "ep-smtp-transcript.h"
 
 G_BEGIN_DECLS
 
@@ -34,8 +35,7 @@ typedef struct {
   GString *out;                    /* replies not yet sent: flushed before every wait */
   gboolean closing;
 
-  GString *transcript;
-  gboolean transcript_full;
+  EpSmtpTranscript *transcript;   /* the server's side, in the client's format */
 
   guint commands;
   guint errors;
@@ -65,13 +65,6 @@ typedef struct {
 } Session;
 
 /* ep-sandbox-session.c */
-void       ep_sandbox_session_transcript_add      (Session      *s,
-                                                   char          direction,
-                                                   const char   *text,
-                                                   gsize         length);
-void       ep_sandbox_session_transcript_info     (Session      *s,
-                                                   const char   *format,
-                                                   ...) G_GNUC_PRINTF (2, 3);
 void       ep_sandbox_session_reply               (Session      *s,
                                                    const char   *format,
                                                    ...) G_GNUC_PRINTF (2, 3);

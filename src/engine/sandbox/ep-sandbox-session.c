@@ -62,46 +62,6 @@ static const struct {
   { "SAML", command_not_implemented },
 };
 
-/* Transcript */
-
-void
-ep_sandbox_session_transcript_add (Session    *s,
-                                   char        direction,
-                                   const char *text,
-                                   gsize       length)
-{
-  gsize before = s->transcript->len;
-
-  if (s->transcript_full)
-    return;
-  if (s->transcript->len + length > EP_SANDBOX_TRANSCRIPT_MAX)
-    {
-      g_string_append (s->transcript, "I: [transcript truncated]\n");
-      s->transcript_full = TRUE;
-      return;
-    }
-  g_string_append_c (s->transcript, direction);
-  g_string_append (s->transcript, ": ");
-  /* Client bytes: valid UTF-8 kept, control characters and stray bytes as \xNN. */
-  ep_text_append_escaped (s->transcript, text, length);
-  g_string_append_c (s->transcript, '\n');
-  g_debug ("%.*s", (int) (s->transcript->len - before - 1), s->transcript->str + before);
-}
-
-void G_GNUC_PRINTF (2, 3)
-ep_sandbox_session_transcript_info (Session    *s,
-                                    const char *format,
-                                    ...)
-{
-  g_autofree char *text = NULL;
-  va_list args;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  ep_sandbox_session_transcript_add (s, 'I', text, strlen (text));
-}
-
 /* Replies */
 
 static void
@@ -110,7 +70,7 @@ reply_line (Session    *s,
 {
   g_string_append (s->out, line);
   g_string_append (s->out, "\r\n");
-  ep_sandbox_session_transcript_add (s, 'S', line, strlen (line));
+  ep_smtp_transcript_add (s->transcript, EP_SMTP_TRANSCRIPT_SERVER, line);
 }
 
 /* "250 2.0.0 Ok": every 5xx counts towards EP_SANDBOX_MAX_ERRORS. */
@@ -361,7 +321,7 @@ command_starttls (Session    *s,
   /* Commands sent behind STARTTLS in the clear must not run inside TLS (CVE-2011-0411). */
   if (s->in_end > s->in_start)
     {
-      ep_sandbox_session_transcript_info (s, "discarded %" G_GSIZE_FORMAT " octets sent after STARTTLS before the handshake",
+      ep_smtp_transcript_add_printf (s->transcript, EP_SMTP_TRANSCRIPT_INFO, "discarded %" G_GSIZE_FORMAT " octets sent after STARTTLS before the handshake",
                                           s->in_end - s->in_start);
       s->in_start = s->in_end = 0;
     }
@@ -382,9 +342,9 @@ command_starttls (Session    *s,
   if (tls == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-        ep_sandbox_session_transcript_info (s, "TLS handshake not done in time");
+        ep_smtp_transcript_add_printf (s->transcript, EP_SMTP_TRANSCRIPT_INFO, "TLS handshake not done in time");
       else
-        ep_sandbox_session_transcript_info (s, "TLS handshake failed: %s", error->message);
+        ep_smtp_transcript_add_printf (s->transcript, EP_SMTP_TRANSCRIPT_INFO, "TLS handshake failed: %s", error->message);
       s->closing = TRUE;
       s->eof = TRUE;   /* the stream is unusable: nothing more is sent */
       return;
@@ -396,7 +356,7 @@ command_starttls (Session    *s,
   s->output = g_io_stream_get_output_stream (G_IO_STREAM (s->tls));
   s->tls_protocol = g_strdup (ep_smtp_tls_protocol_name (g_tls_connection_get_protocol_version (s->tls)));
   s->tls_cipher = g_tls_connection_get_ciphersuite_name (s->tls);
-  ep_sandbox_session_transcript_info (s, "TLS established: %s, %s", s->tls_protocol,
+  ep_smtp_transcript_add_printf (s->transcript, EP_SMTP_TRANSCRIPT_INFO, "TLS established: %s, %s", s->tls_protocol,
                                       s->tls_cipher != NULL ? s->tls_cipher : "unknown cipher");
 }
 
@@ -408,14 +368,14 @@ ep_sandbox_session_timed_out (Session    *s,
 {
   if (s->expired)
     {
-      ep_sandbox_session_transcript_info (s, "session longer than %u seconds%s%s", s->config->session_timeout > 0 ?
+      ep_smtp_transcript_add_printf (s->transcript, EP_SMTP_TRANSCRIPT_INFO, "session longer than %u seconds%s%s", s->config->session_timeout > 0 ?
                                           s->config->session_timeout : EP_SANDBOX_DEFAULT_SESSION_TIMEOUT,
                                           verb != NULL ? " during " : "", verb != NULL ? verb : "");
       ep_sandbox_session_reply (s, "421 4.4.2 " SERVER_NAME " Session too long, closing connection");
     }
   else
     {
-      ep_sandbox_session_transcript_info (s, "idle for %u seconds%s%s", s->config->idle_timeout,
+      ep_smtp_transcript_add_printf (s->transcript, EP_SMTP_TRANSCRIPT_INFO, "idle for %u seconds%s%s", s->config->idle_timeout,
                                           verb != NULL ? " during " : "", verb != NULL ? verb : "");
       ep_sandbox_session_reply (s, "421 4.4.2 " SERVER_NAME " Idle timeout, closing connection");
     }
@@ -431,7 +391,7 @@ ep_sandbox_session_dropped (Session      *s,
       s->eof)
     return FALSE;
 
-  ep_sandbox_session_transcript_info (s, "dropped to make room for a new connection");
+  ep_smtp_transcript_add_printf (s->transcript, EP_SMTP_TRANSCRIPT_INFO, "dropped to make room for a new connection");
   /* Only the server's stop may cut the last words short now. */
   s->cancellable = s->config->cancellable;
   ep_sandbox_session_reply (s, "421 4.3.2 " SERVER_NAME " Too many connections, closing connection");
@@ -513,7 +473,7 @@ handle_line (Session    *s,
 
   if (too_long)
     {
-      ep_sandbox_session_transcript_add (s, 'C', "[line too long]", strlen ("[line too long]"));
+      ep_smtp_transcript_add (s->transcript, EP_SMTP_TRANSCRIPT_CLIENT, "[line too long]");
       if (line->len >= 5 && g_ascii_strncasecmp ((const char *) line->data, "AUTH ", 5) == 0)
         ep_sandbox_session_reply (s, "500 5.5.6 Authentication Exchange line is too long");
       else
@@ -524,7 +484,8 @@ handle_line (Session    *s,
 
   /* Logged before anything is checked: a malformed AUTH line still carries its secret. */
   if (!ep_sandbox_session_transcript_add_auth (s, line->data, line->len))
-    ep_sandbox_session_transcript_add (s, 'C', (const char *) line->data, line->len);
+    ep_smtp_transcript_add_len (s->transcript, EP_SMTP_TRANSCRIPT_CLIENT, (const char *) line->data,
+                                line->len);
 
   text = g_strndup ((const char *) line->data, line->len);
   space = strchr (text, ' ');
@@ -581,7 +542,7 @@ session_loop (Session *s)
                                              &error);
       if (status == READ_EOF)
         {
-          ep_sandbox_session_transcript_info (s, "the client closed the connection");
+          ep_smtp_transcript_add_printf (s->transcript, EP_SMTP_TRANSCRIPT_INFO, "the client closed the connection");
           break;
         }
       if (status == READ_FAILED)
@@ -592,7 +553,7 @@ session_loop (Session *s)
             ;
           else
             {
-              ep_sandbox_session_transcript_info (s, "connection failed: %s", error->message);
+              ep_smtp_transcript_add_printf (s->transcript, EP_SMTP_TRANSCRIPT_INFO, "connection failed: %s", error->message);
               s->eof = TRUE;
             }
           break;
@@ -646,7 +607,10 @@ ep_sandbox_session_run (const EpSandboxSessionConfig *config,
   s->input = g_io_stream_get_input_stream (G_IO_STREAM (connection));
   s->output = g_io_stream_get_output_stream (G_IO_STREAM (connection));
   s->out = g_string_new (NULL);
-  s->transcript = g_string_new (NULL);
+  /* The server's side of the dialogue, in the client's format; kept with each message. */
+  s->transcript = ep_smtp_transcript_new ();
+  ep_smtp_transcript_set_max_size (s->transcript, EP_SANDBOX_TRANSCRIPT_MAX);
+  ep_smtp_transcript_set_log_domain (s->transcript, G_LOG_DOMAIN);
   s->recipients = g_ptr_array_new_with_free_func (g_free);
   s->client_address = describe_address (connection);
 
@@ -657,8 +621,8 @@ ep_sandbox_session_run (const EpSandboxSessionConfig *config,
   s->deadline = g_get_monotonic_time () +
                 (gint64) (config->session_timeout > 0 ? config->session_timeout
                                                       : EP_SANDBOX_DEFAULT_SESSION_TIMEOUT) * G_USEC_PER_SEC;
-  ep_sandbox_session_transcript_info (s, "connection from %s",
-                                      s->client_address != NULL ? s->client_address : "?");
+  ep_smtp_transcript_add_printf (s->transcript, EP_SMTP_TRANSCRIPT_INFO, "connection from %s",
+                                 s->client_address != NULL ? s->client_address : "?");
 
   session_loop (s);
 
@@ -674,7 +638,7 @@ ep_sandbox_session_run (const EpSandboxSessionConfig *config,
   g_free (s->tls_protocol);
   g_free (s->tls_cipher);
   g_ptr_array_unref (s->recipients);
-  g_string_free (s->transcript, TRUE);
+  g_object_unref (s->transcript);
   g_string_free (s->out, TRUE);
   g_free (s);
 }

@@ -599,7 +599,8 @@ log_reply (EpSmtpConnection  *self,
 {
   if (self->redact_challenges && reply->code == 334)
     {
-      ep_smtp_transcript_add (self->transcript, EP_SMTP_TRANSCRIPT_SERVER, "334 ********");
+      ep_smtp_transcript_add (self->transcript, EP_SMTP_TRANSCRIPT_SERVER,
+                              "334 " EP_SMTP_TRANSCRIPT_REDACTED);
       return;
     }
 

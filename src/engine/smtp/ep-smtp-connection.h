@@ -55,7 +55,7 @@ EpSmtpReply      *ep_smtp_connection_read_reply        (EpSmtpConnection  *self,
                                                         guint              timeout_ms,
                                                         GCancellable      *cancellable,
                                                         GError           **error);
-/* While TRUE, 334 replies are logged as "334 ********" (SASL challenges can carry secrets). */
+/* While TRUE, 334 replies are logged as "334 [redacted]" (SASL challenges can carry secrets). */
 void              ep_smtp_connection_set_redact_challenges (EpSmtpConnection *self,
                                                             gboolean          redact);
 /* Writes @lines, each followed by CRLF, in ONE write (a PIPELINING group, RFC 2920 §3.1). Each line

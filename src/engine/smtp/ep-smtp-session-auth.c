@@ -143,7 +143,7 @@ session_auth_exchange (Session    *s,
   g_autoptr(GBytes) initial = NULL;
   g_autoptr(GBytes) held_initial = NULL;
   g_autofree char *command = NULL;
-  g_autofree char *logged = g_strdup_printf ("AUTH %s ********", mech);
+  g_autofree char *logged = g_strdup_printf ("AUTH %s " EP_SMTP_TRANSCRIPT_REDACTED, mech);
 
   if (ep_smtp_sasl_get_initial_response (sasl, &initial))
     {
@@ -231,7 +231,7 @@ session_auth_exchange (Session    *s,
         }
 
       b64 = encode_response (response);
-      if (!send_line (s, b64, *b64 != '\0' ? "********" : NULL, error))
+      if (!send_line (s, b64, *b64 != '\0' ? EP_SMTP_TRANSCRIPT_REDACTED : NULL, error))
         return FALSE;
       explicit_bzero (b64, strlen (b64));
     }

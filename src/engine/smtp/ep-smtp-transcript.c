@@ -4,6 +4,13 @@
 
 #include "ep-smtp-transcript.h"
 
+#include <string.h>
+
+#include "ep-text.h"
+
+/* "C: " and "\n" around each line in ep_smtp_transcript_to_string(). */
+#define LINE_OVERHEAD 4
+
 struct _EpSmtpTranscript {
   GObject                  parent_instance;
 
@@ -12,6 +19,10 @@ struct _EpSmtpTranscript {
   EpSmtpTranscriptLineFunc line_func;
   gpointer                 line_data;
   GDestroyNotify           line_destroy;
+  const char              *log_domain;
+  gsize                    max_size;    /* 0: no limit */
+  gsize                    size;        /* of the text so far */
+  gboolean                 truncated;
 };
 
 G_DEFINE_FINAL_TYPE (EpSmtpTranscript, ep_smtp_transcript, G_TYPE_OBJECT)
@@ -59,6 +70,7 @@ ep_smtp_transcript_init (EpSmtpTranscript *self)
 {
   g_mutex_init (&self->lock);
   self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_smtp_transcript_entry_free);
+  self->log_domain = G_LOG_DOMAIN;
 }
 
 EpSmtpTranscript *
@@ -68,32 +80,92 @@ ep_smtp_transcript_new (void)
 }
 
 void
+ep_smtp_transcript_set_max_size (EpSmtpTranscript *self,
+                                 gsize             max_size)
+{
+  g_return_if_fail (EP_IS_SMTP_TRANSCRIPT (self));
+
+  g_mutex_lock (&self->lock);
+  self->max_size = max_size;
+  g_mutex_unlock (&self->lock);
+}
+
+void
+ep_smtp_transcript_set_log_domain (EpSmtpTranscript *self,
+                                   const char       *log_domain)
+{
+  g_return_if_fail (EP_IS_SMTP_TRANSCRIPT (self));
+  g_return_if_fail (log_domain != NULL);
+
+  g_mutex_lock (&self->lock);
+  self->log_domain = log_domain;
+  g_mutex_unlock (&self->lock);
+}
+
+static EpSmtpTranscriptEntry *
+entry_new (EpSmtpTranscriptDirection  direction,
+           char                      *line)
+{
+  EpSmtpTranscriptEntry *entry = g_new0 (EpSmtpTranscriptEntry, 1);
+
+  entry->direction = direction;
+  entry->time = g_get_monotonic_time ();
+  entry->line = line;
+  return entry;
+}
+
+void
+ep_smtp_transcript_add_len (EpSmtpTranscript          *self,
+                            EpSmtpTranscriptDirection  direction,
+                            const char                *line,
+                            gsize                      length)
+{
+  g_autoptr(GString) escaped = NULL;
+  EpSmtpTranscriptEntry *entry;
+  EpSmtpTranscriptLineFunc func;
+  gpointer func_data;
+  const char *log_domain;
+
+  g_return_if_fail (EP_IS_SMTP_TRANSCRIPT (self));
+  g_return_if_fail (line != NULL || length == 0);
+
+  escaped = g_string_sized_new (length);
+  ep_text_append_escaped (escaped, line, length);
+
+  g_mutex_lock (&self->lock);
+  if (self->truncated)
+    {
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  if (self->max_size > 0 && self->size + escaped->len + LINE_OVERHEAD > self->max_size)
+    {
+      self->truncated = TRUE;
+      direction = EP_SMTP_TRANSCRIPT_INFO;
+      g_string_assign (escaped, EP_SMTP_TRANSCRIPT_TRUNCATED);
+    }
+  self->size += escaped->len + LINE_OVERHEAD;
+  entry = entry_new (direction, g_string_free (g_steal_pointer (&escaped), FALSE));
+  g_ptr_array_add (self->entries, entry);
+  func = self->line_func;
+  func_data = self->line_data;
+  log_domain = self->log_domain;
+  g_mutex_unlock (&self->lock);
+
+  /* The entry stays in the array (append-only) for as long as the transcript lives. */
+  g_log_structured (log_domain, G_LOG_LEVEL_DEBUG, "MESSAGE", "%c: %s", (char) entry->direction, entry->line);
+  if (func != NULL)
+    func (entry->direction, entry->line, func_data);
+}
+
+void
 ep_smtp_transcript_add (EpSmtpTranscript          *self,
                         EpSmtpTranscriptDirection  direction,
                         const char                *line)
 {
-  EpSmtpTranscriptEntry *entry;
-  EpSmtpTranscriptLineFunc func;
-  gpointer func_data;
-
-  g_return_if_fail (EP_IS_SMTP_TRANSCRIPT (self));
   g_return_if_fail (line != NULL);
 
-  entry = g_new0 (EpSmtpTranscriptEntry, 1);
-  entry->direction = direction;
-  entry->time = g_get_monotonic_time ();
-  entry->line = g_strdup (line);
-
-  g_debug ("%c: %s", (char) direction, line);
-
-  g_mutex_lock (&self->lock);
-  g_ptr_array_add (self->entries, entry);
-  func = self->line_func;
-  func_data = self->line_data;
-  g_mutex_unlock (&self->lock);
-
-  if (func != NULL)
-    func (direction, line, func_data);
+  ep_smtp_transcript_add_len (self, direction, line, strlen (line));
 }
 
 void
