@@ -17,7 +17,9 @@ Usage: check-conventions.py SRCROOT [--tap] [--fix-banners]"""
 
 import os
 import re
+import shutil
 import sys
+import tempfile
 import unicodedata
 
 import ep_tap
@@ -141,6 +143,30 @@ CHECKS = [
 ]
 
 
+PLANTED = [
+    # (file, text): one violation of each check, in the order of CHECKS
+    ("src/engine/base/ep-planted.c", "/* ==== Planted ==== */\n"),
+    ("src/engine/base/ep-planted.h", "char *ep_planted_get_name (void);\n"),
+    ("src/engine/base/ep-planted.c",
+     "void\nep_planted_frob (void)\n{\n}\n\nstatic void\nep_planted_class_init (void *klass)\n{\n}\n"),
+    ("src/engine/base/ep-planted.c", "/* As issue #12 asked. */\n"),
+]
+
+
+def caught_when_planted(root, index):
+    """Whether check @index reports a violation planted in a scratch copy of src/."""
+    fake = tempfile.mkdtemp(prefix="ep-conventions-")
+    try:
+        shutil.copytree(os.path.join(root, "src"), os.path.join(fake, "src"))
+        path, text = PLANTED[index]
+        with open(os.path.join(fake, path), "w", encoding="utf-8") as f:
+            f.write(text)
+        _title, check = CHECKS[index]
+        return [line for line in check(fake, list(sources(fake))) if "ep-planted" in line]
+    finally:
+        shutil.rmtree(fake)
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -152,9 +178,12 @@ def main(argv):
         return 0
     results = [(title, check(root, files)) for title, check in CHECKS]
     if "--tap" in argv:
-        ep_tap.plan(len(results))
+        ep_tap.plan(2 * len(results))
         for title, bad in results:
             ep_tap.ok(not bad, title, "\n".join(bad))
+        for index, (title, _check) in enumerate(CHECKS):
+            caught = caught_when_planted(root, index)
+            ep_tap.ok(bool(caught), "the check catches a planted violation: " + title, "\n".join(caught))
         return ep_tap.finish()
     failed = False
     for _title, bad in results:

@@ -51,7 +51,7 @@ main (int   argc,
       return 1;
     }
 
-  inbox = ep_sandbox_get_inbox_dir ();
+  inbox = ep_sandbox_dup_inbox_dir ();
   printf ("PORT %u\n", ep_sandbox_server_get_port (server));
   printf ("USER %s\n", ep_sandbox_server_get_username (server));
   printf ("PASSWORD %s\n", ep_sandbox_server_get_password (server));

@@ -110,7 +110,7 @@ test_existing_item (void)
                                                  "profile", "sandbox", NULL));
       g_assert_no_error (error);
 
-      password = ep_sandbox_credentials_get_password (NULL);
+      password = ep_sandbox_credentials_dup_password (NULL);
       g_assert_cmpstr (password, ==, "kept-from-before");
       g_assert_cmpint (ep_sandbox_credentials_get_storage (), ==, EP_SANDBOX_SECRET_STORAGE_KEYRING);
       assert_item_as_before ("kept-from-before");
@@ -144,7 +144,7 @@ test_new_item (void)
       g_autofree char *again = NULL;
       char *legacy;
 
-      password = ep_sandbox_credentials_get_password (NULL);
+      password = ep_sandbox_credentials_dup_password (NULL);
       g_assert_cmpuint (strlen (password), ==, 24);
       g_assert_cmpint (ep_sandbox_credentials_get_storage (), ==, EP_SANDBOX_SECRET_STORAGE_KEYRING);
       assert_item_as_before (password);
@@ -154,7 +154,7 @@ test_new_item (void)
       g_assert_cmpstr (legacy, ==, password);
       secret_password_free (legacy);
 
-      again = ep_sandbox_credentials_get_password (NULL);
+      again = ep_sandbox_credentials_dup_password (NULL);
       g_assert_cmpstr (again, ==, password);
 
       g_assert_true (ep_secrets_clear_sync (EP_PROFILE_SANDBOX_ID, NULL, &error));
@@ -175,8 +175,8 @@ test_no_keyring (void)
   if (g_test_subprocess ())
     {
       gint64 started = g_get_monotonic_time ();
-      g_autofree char *password = ep_sandbox_credentials_get_password (NULL);
-      g_autofree char *again = ep_sandbox_credentials_get_password (NULL);
+      g_autofree char *password = ep_sandbox_credentials_dup_password (NULL);
+      g_autofree char *again = ep_sandbox_credentials_dup_password (NULL);
 
       g_assert_cmpint (g_get_monotonic_time () - started, <, ep_test_slack (QUICK_USEC));
       g_assert_cmpuint (strlen (password), ==, 24);
@@ -238,7 +238,7 @@ test_silent_keyring (void)
       g_assert_cmpuint (result, ==, 1);   /* DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER */
 
       started = g_get_monotonic_time ();
-      password = ep_sandbox_credentials_get_password (NULL);
+      password = ep_sandbox_credentials_dup_password (NULL);
       elapsed = g_get_monotonic_time () - started;
       g_test_message ("gave up after %" G_GINT64_FORMAT " µs", elapsed);
 
@@ -267,7 +267,7 @@ test_cancelled (void)
 
       g_cancellable_cancel (cancellable);
       started = g_get_monotonic_time ();
-      password = ep_sandbox_credentials_get_password (cancellable);
+      password = ep_sandbox_credentials_dup_password (cancellable);
       g_assert_cmpint (g_get_monotonic_time () - started, <, ep_test_slack (QUICK_USEC));
       g_assert_cmpuint (strlen (password), ==, 24);
       g_assert_cmpint (ep_sandbox_credentials_get_storage (), ==, EP_SANDBOX_SECRET_STORAGE_MEMORY);

@@ -371,7 +371,7 @@ count_stored (void)
 static guint
 count_inbox_files (const char *prefix)
 {
-  g_autofree char *inbox = ep_sandbox_get_inbox_dir ();
+  g_autofree char *inbox = ep_sandbox_dup_inbox_dir ();
   g_autoptr(GDir) dir = g_dir_open (inbox, 0, NULL);
   const char *name;
   guint n = 0;
@@ -522,7 +522,7 @@ test_starttls (Fixture       *fixture,
   /* The certificate the client saw is the one whose fingerprint the profile pins. */
   peer = g_tls_connection_get_peer_certificate (tls);
   g_assert_nonnull (peer);
-  peer_sha256 = ep_sandbox_certificate_get_sha256 (peer, TRUE);
+  peer_sha256 = ep_sandbox_certificate_dup_sha256 (peer, TRUE);
   g_assert_cmpstr (peer_sha256, ==, ep_sandbox_server_get_certificate_sha256 (fixture->server));
   g_assert_cmpint (g_tls_connection_get_peer_certificate_errors (tls), ==, 0);
 
@@ -2103,8 +2103,8 @@ test_certificate (void)
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 
   /* Fingerprint forms. */
-  sha_first = ep_sandbox_certificate_get_sha256 (first, TRUE);
-  plain = ep_sandbox_certificate_get_sha256 (first, FALSE);
+  sha_first = ep_sandbox_certificate_dup_sha256 (first, TRUE);
+  plain = ep_sandbox_certificate_dup_sha256 (first, FALSE);
   g_assert_cmpuint (strlen (sha_first), ==, 32 * 3 - 1);
   g_assert_cmpuint (strlen (plain), ==, 64);
   for (guint i = 0; i < 32; i++)
@@ -2134,7 +2134,7 @@ test_certificate (void)
   second = ep_sandbox_certificate_load_or_create (dir, &created, &error);
   g_assert_no_error (error);
   g_assert_false (created);
-  sha_second = ep_sandbox_certificate_get_sha256 (second, TRUE);
+  sha_second = ep_sandbox_certificate_dup_sha256 (second, TRUE);
   g_assert_cmpstr (sha_first, ==, sha_second);
 
   /* A broken file is replaced, not trusted. */
@@ -2142,7 +2142,7 @@ test_certificate (void)
   third = ep_sandbox_certificate_load_or_create (dir, &created, &error);
   g_assert_no_error (error);
   g_assert_true (created);
-  sha_third = ep_sandbox_certificate_get_sha256 (third, TRUE);
+  sha_third = ep_sandbox_certificate_dup_sha256 (third, TRUE);
   g_assert_cmpstr (sha_first, !=, sha_third);
 
   g_unlink (cert_path);
@@ -2174,8 +2174,8 @@ test_credentials_alphabet (void)
 static void
 test_credentials_memory (void)
 {
-  g_autofree char *first = ep_sandbox_credentials_get_password (NULL);
-  g_autofree char *second = ep_sandbox_credentials_get_password (NULL);
+  g_autofree char *first = ep_sandbox_credentials_dup_password (NULL);
+  g_autofree char *second = ep_sandbox_credentials_dup_password (NULL);
   g_autofree char *other = ep_sandbox_credentials_generate_password ();
   g_autoptr(EpSandboxServer) server = ep_sandbox_server_new ();
   g_autoptr(GError) error = NULL;
@@ -2205,7 +2205,7 @@ test_store (Fixture       *fixture,
   g_autoptr(Client) c = client_ready (fixture);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) entries = NULL;
-  g_autofree char *inbox = ep_sandbox_get_inbox_dir ();
+  g_autofree char *inbox = ep_sandbox_dup_inbox_dir ();
   g_autofree char *stray_eml = NULL;
   g_autofree char *broken = NULL;
   g_autofree char *incoming = NULL;
@@ -2277,7 +2277,7 @@ test_store_missing_dir (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) entries = NULL;
-  g_autofree char *inbox = ep_sandbox_get_inbox_dir ();
+  g_autofree char *inbox = ep_sandbox_dup_inbox_dir ();
 
   g_assert_true (ep_sandbox_store_delete_all (&error));
   g_assert_no_error (error);

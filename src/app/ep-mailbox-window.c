@@ -537,7 +537,7 @@ ep_mailbox_window_new (GtkApplication *application,
       adw_status_page_set_description (self->empty_page,
                                        _("Messages sent with the Sandbox profile arrive here. Nothing leaves this computer."));
       ep_sandbox_ensure_dirs (NULL);
-      dir = ep_sandbox_get_inbox_dir ();
+      dir = ep_sandbox_dup_inbox_dir ();
     }
   else
     {

@@ -234,14 +234,14 @@ ep_sandbox_certificate_load_or_create (const char  *dir,
 }
 
 /**
- * ep_sandbox_certificate_get_sha256:
+ * ep_sandbox_certificate_dup_sha256:
  * @colons: %TRUE for "AB:CD:…" (upper case, as certificate viewers show it), %FALSE for
  *   plain lower-case hex
  *
  * Returns: the SHA-256 fingerprint of the DER form of @certificate.
  */
 char *
-ep_sandbox_certificate_get_sha256 (GTlsCertificate *certificate,
+ep_sandbox_certificate_dup_sha256 (GTlsCertificate *certificate,
                                    gboolean         colons)
 {
   g_autoptr(GByteArray) der = NULL;

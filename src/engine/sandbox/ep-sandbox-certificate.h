@@ -16,7 +16,7 @@ G_BEGIN_DECLS
 GTlsCertificate *ep_sandbox_certificate_load_or_create (const char       *dir,
                                                         gboolean         *out_created,
                                                         GError          **error);
-char            *ep_sandbox_certificate_get_sha256     (GTlsCertificate  *certificate,
+char            *ep_sandbox_certificate_dup_sha256     (GTlsCertificate  *certificate,
                                                         gboolean          colons);
 
 G_END_DECLS

@@ -97,7 +97,7 @@ ep_sandbox_credentials_generate_password (void)
 }
 
 /**
- * ep_sandbox_credentials_get_password:
+ * ep_sandbox_credentials_dup_password:
  * @cancellable: (nullable): cancels a slow keyring lookup
  *
  * The Sandbox password: looked up in the Secret Service (profile "sandbox"), made and
@@ -109,7 +109,7 @@ ep_sandbox_credentials_generate_password (void)
  * Returns: (transfer full): the password.
  */
 char *
-ep_sandbox_credentials_get_password (GCancellable *cancellable)
+ep_sandbox_credentials_dup_password (GCancellable *cancellable)
 {
   char *password;
 
@@ -124,7 +124,7 @@ ep_sandbox_credentials_get_password (GCancellable *cancellable)
 /**
  * ep_sandbox_credentials_get_storage:
  *
- * Returns: where the password obtained by ep_sandbox_credentials_get_password() is kept.
+ * Returns: where the password obtained by ep_sandbox_credentials_dup_password() is kept.
  */
 EpSandboxSecretStorage
 ep_sandbox_credentials_get_storage (void)

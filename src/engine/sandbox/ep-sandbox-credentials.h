@@ -26,7 +26,7 @@ typedef enum {
 } EpSandboxSecretStorage;
 
 const char             *ep_sandbox_credentials_get_username (void);
-char                   *ep_sandbox_credentials_get_password (GCancellable *cancellable);
+char                   *ep_sandbox_credentials_dup_password (GCancellable *cancellable);
 EpSandboxSecretStorage  ep_sandbox_credentials_get_storage  (void);
 char                   *ep_sandbox_credentials_generate_password (void);
 

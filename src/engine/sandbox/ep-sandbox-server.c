@@ -476,7 +476,7 @@ ep_sandbox_server_start (EpSandboxServer  *self,
     }
   if (!ep_sandbox_ensure_dirs (error))
     return FALSE;
-  dir = ep_sandbox_get_dir ();
+  dir = ep_sandbox_dup_dir ();
   certificate = ep_sandbox_certificate_load_or_create (dir, NULL, error);
   if (certificate == NULL)
     return FALSE;
@@ -493,14 +493,14 @@ ep_sandbox_server_start (EpSandboxServer  *self,
   else
     {
       self->config.username = g_strdup (ep_sandbox_credentials_get_username ());
-      self->config.password = ep_sandbox_credentials_get_password (cancellable);
+      self->config.password = ep_sandbox_credentials_dup_password (cancellable);
     }
   self->config.size_limit = self->size_limit;
   self->config.idle_timeout = self->idle_timeout;
   self->config.session_timeout = self->session_timeout;
   self->config.handshake_timeout = self->handshake_timeout;
   self->config.cancellable = self->cancellable;
-  self->sha256 = ep_sandbox_certificate_get_sha256 (self->config.certificate, TRUE);
+  self->sha256 = ep_sandbox_certificate_dup_sha256 (self->config.certificate, TRUE);
   self->certificate_path = g_build_filename (dir, EP_SANDBOX_CERTIFICATE_FILE, NULL);
 
   self->accept_thread = g_thread_try_new ("ep-sandbox-accept", accept_thread, self, &thread_error);
@@ -627,7 +627,7 @@ ep_sandbox_server_get_certificate (EpSandboxServer *self)
  * ep_sandbox_server_get_certificate_sha256:
  *
  * Returns: (nullable): the SHA-256 fingerprint of the certificate ("AB:CD:…", upper case)
- *   while running; the Sandbox profile pins it. ep_sandbox_certificate_get_sha256() gives
+ *   while running; the Sandbox profile pins it. ep_sandbox_certificate_dup_sha256() gives
  *   the plain form.
  */
 const char *

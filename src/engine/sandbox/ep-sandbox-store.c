@@ -106,23 +106,23 @@ set_errno_error (GError    **error,
 }
 
 /**
- * ep_sandbox_get_dir:
+ * ep_sandbox_dup_dir:
  *
  * Returns: $XDG_DATA_HOME/epistle/sandbox (certificate, key, inbox)
  */
 char *
-ep_sandbox_get_dir (void)
+ep_sandbox_dup_dir (void)
 {
   return g_build_filename (g_get_user_data_dir (), "epistle", "sandbox", NULL);
 }
 
 /**
- * ep_sandbox_get_inbox_dir:
+ * ep_sandbox_dup_inbox_dir:
  *
  * Returns: $XDG_DATA_HOME/epistle/sandbox/inbox, the directory the UI monitors
  */
 char *
-ep_sandbox_get_inbox_dir (void)
+ep_sandbox_dup_inbox_dir (void)
 {
   return g_build_filename (g_get_user_data_dir (), "epistle", "sandbox", "inbox", NULL);
 }
@@ -135,7 +135,7 @@ ep_sandbox_get_inbox_dir (void)
 gboolean
 ep_sandbox_ensure_dirs (GError **error)
 {
-  g_autofree char *inbox = ep_sandbox_get_inbox_dir ();
+  g_autofree char *inbox = ep_sandbox_dup_inbox_dir ();
 
   if (g_mkdir_with_parents (inbox, 0700) != 0)
     return set_errno_error (error, errno, FILE_OP_CREATE, inbox);
@@ -389,7 +389,7 @@ list_ids (const char  *inbox,
 GPtrArray *
 ep_sandbox_store_list (GError **error)
 {
-  g_autofree char *inbox = ep_sandbox_get_inbox_dir ();
+  g_autofree char *inbox = ep_sandbox_dup_inbox_dir ();
   g_autoptr(GPtrArray) ids = NULL;
   g_autoptr(GPtrArray) entries = NULL;
 
@@ -423,7 +423,7 @@ EpSandboxEntry *
 ep_sandbox_store_lookup (const char  *id,
                          GError     **error)
 {
-  g_autofree char *inbox = ep_sandbox_get_inbox_dir ();
+  g_autofree char *inbox = ep_sandbox_dup_inbox_dir ();
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
@@ -460,7 +460,7 @@ gboolean
 ep_sandbox_store_delete (const char  *id,
                          GError     **error)
 {
-  g_autofree char *inbox = ep_sandbox_get_inbox_dir ();
+  g_autofree char *inbox = ep_sandbox_dup_inbox_dir ();
   g_autofree char *record = NULL;
   g_autofree char *message = NULL;
   gboolean removed = FALSE;
@@ -496,7 +496,7 @@ ep_sandbox_store_delete (const char  *id,
 gboolean
 ep_sandbox_store_delete_all (GError **error)
 {
-  g_autofree char *inbox = ep_sandbox_get_inbox_dir ();
+  g_autofree char *inbox = ep_sandbox_dup_inbox_dir ();
   g_autoptr(GPtrArray) ids = NULL;
 
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -527,7 +527,7 @@ ep_sandbox_store_delete_all (GError **error)
 EpSandboxIncoming *
 ep_sandbox_incoming_new (GError **error)
 {
-  g_autofree char *inbox = ep_sandbox_get_inbox_dir ();
+  g_autofree char *inbox = ep_sandbox_dup_inbox_dir ();
   g_autoptr(EpSandboxIncoming) self = g_new0 (EpSandboxIncoming, 1);
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -603,7 +603,7 @@ ep_sandbox_incoming_commit (EpSandboxIncoming  *self,
                             GCancellable       *cancellable,
                             GError            **error)
 {
-  g_autofree char *inbox = ep_sandbox_get_inbox_dir ();
+  g_autofree char *inbox = ep_sandbox_dup_inbox_dir ();
   g_autofree char *record_path = NULL;
   g_autofree char *data = NULL;
   gsize length = 0;

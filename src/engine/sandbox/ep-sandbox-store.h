@@ -69,8 +69,8 @@ EpSandboxEntry *ep_sandbox_entry_new      (void);
 EpSandboxEntry *ep_sandbox_entry_ref      (EpSandboxEntry *self);
 void            ep_sandbox_entry_unref    (EpSandboxEntry *self);
 
-char      *ep_sandbox_get_dir          (void);
-char      *ep_sandbox_get_inbox_dir    (void);
+char      *ep_sandbox_dup_dir          (void);
+char      *ep_sandbox_dup_inbox_dir    (void);
 gboolean   ep_sandbox_ensure_dirs      (GError        **error);
 gboolean   ep_sandbox_id_is_valid      (const char     *id);
 

@@ -166,7 +166,7 @@ set_stream (EpSmtpConnection *self,
                                                    (gint64) self->timeout_seconds * G_USEC_PER_SEC);
 }
 
-/* ---- connect ---------------------------------------------------------------------------------- */
+/* ---- connect --------------------------------------------------------------------------------- */
 
 gboolean
 ep_smtp_connection_connect (EpSmtpConnection *self,
@@ -247,7 +247,7 @@ ep_smtp_connection_dup_address_literal (EpSmtpConnection *self)
   return g_strdup_printf ("[%s]", text);
 }
 
-/* ---- TLS -------------------------------------------------------------------------------------- */
+/* ---- TLS ------------------------------------------------------------------------------------- */
 
 static gboolean
 accept_certificate_cb (GTlsConnection       *tls,
@@ -515,7 +515,7 @@ ep_smtp_connection_get_tls_info (EpSmtpConnection *self)
   return self->tls_info;
 }
 
-/* ---- reading ---------------------------------------------------------------------------------- */
+/* ---- reading --------------------------------------------------------------------------------- */
 
 static gboolean
 fail_closed (EpSmtpConnection *self,
@@ -717,7 +717,7 @@ ep_smtp_connection_reply_ready (EpSmtpConnection *self)
   return g_socket_condition_check (self->socket, G_IO_IN) != 0;
 }
 
-/* ---- writing ---------------------------------------------------------------------------------- */
+/* ---- writing --------------------------------------------------------------------------------- */
 
 gboolean
 ep_smtp_connection_send_lines (EpSmtpConnection   *self,
@@ -792,7 +792,7 @@ ep_smtp_connection_get_output_stream (EpSmtpConnection *self)
   return self->output;
 }
 
-/* ---- closing ---------------------------------------------------------------------------------- */
+/* ---- closing --------------------------------------------------------------------------------- */
 
 void
 ep_smtp_connection_abort (EpSmtpConnection *self)

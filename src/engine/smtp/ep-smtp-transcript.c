@@ -27,16 +27,6 @@ struct _EpSmtpTranscript {
 
 G_DEFINE_FINAL_TYPE (EpSmtpTranscript, ep_smtp_transcript, G_TYPE_OBJECT)
 
-void
-ep_smtp_transcript_entry_free (EpSmtpTranscriptEntry *entry)
-{
-  if (entry == NULL)
-    return;
-
-  g_free (entry->line);
-  g_free (entry);
-}
-
 static EpSmtpTranscriptEntry *
 entry_copy (const EpSmtpTranscriptEntry *entry)
 {
@@ -71,6 +61,16 @@ ep_smtp_transcript_init (EpSmtpTranscript *self)
   g_mutex_init (&self->lock);
   self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_smtp_transcript_entry_free);
   self->log_domain = G_LOG_DOMAIN;
+}
+
+void
+ep_smtp_transcript_entry_free (EpSmtpTranscriptEntry *entry)
+{
+  if (entry == NULL)
+    return;
+
+  g_free (entry->line);
+  g_free (entry);
 }
 
 EpSmtpTranscript *
