@@ -2194,6 +2194,7 @@ test_credentials_memory (void)
   g_assert_cmpstr (ep_sandbox_server_get_password (server), ==, first);
   g_assert_cmpstr (ep_sandbox_server_get_username (server), ==, "sandbox");
   ep_sandbox_server_stop (server);
+  g_assert_finalize_object (g_steal_pointer (&server));
 }
 
 /* Tests: the store */
