@@ -203,7 +203,7 @@ test_client_and_sandbox_agree (void)
   const char *same[] = {
     "C: STARTTLS",
     "S: 220 2.0.0 Ready to start TLS",
-    "C: AUTH PLAIN " EP_SMTP_TRANSCRIPT_REDACTED,
+    ("C: AUTH PLAIN " EP_SMTP_TRANSCRIPT_REDACTED),
     "S: 235 2.7.0 Authentication successful",
     "S: 250 2.1.0 Sender OK",
     "C: RCPT TO:<bob@example.org>",
