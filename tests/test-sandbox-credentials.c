@@ -142,17 +142,15 @@ test_new_item (void)
       g_autoptr(GError) error = NULL;
       g_autofree char *password = NULL;
       g_autofree char *again = NULL;
-      char *legacy;
 
       password = ep_sandbox_credentials_dup_password (NULL);
       g_assert_cmpuint (strlen (password), ==, 24);
       g_assert_cmpint (ep_sandbox_credentials_get_storage (), ==, EP_SANDBOX_SECRET_STORAGE_KEYRING);
+      /* Found through the earlier versions' schema, secret included: what they look up. (Not
+       * with secret_password_lookup_sync() itself: in libsecret 0.20.5 it leaks the D-Bus
+       * reply, which LeakSanitizer sees on GDBus's own thread, where no suppression can name
+       * it.) */
       assert_item_as_before (password);
-
-      legacy = secret_password_lookup_sync (&legacy_schema, NULL, &error, "profile", "sandbox", NULL);
-      g_assert_no_error (error);
-      g_assert_cmpstr (legacy, ==, password);
-      secret_password_free (legacy);
 
       again = ep_sandbox_credentials_dup_password (NULL);
       g_assert_cmpstr (again, ==, password);
