@@ -4,6 +4,7 @@
  * errors are shown and the message stays exactly as it was. */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <adwaita.h>
 
 #include "ep-application-private.h"
+#include "ep-atomic-file.h"
 #include "ep-draft-store.h"
 #include "ep-mime-parser.h"
 #include "ep-profile-store.h"
@@ -397,6 +399,32 @@ test_refused_recipient_edit (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A 452 splits ann and carol into two transactions: ann's is delivered, carol's refused for now. */
+#define SPLIT_SCRIPT \
+  "S: 220 script ESMTP\n" \
+  "C: EHLO *\n" \
+  "S: 250-script\n" \
+  "S: 250 PIPELINING\n" \
+  "C: MAIL FROM:<me@example.org>*\n" \
+  "C: RCPT TO:<ann@example.org>\n" \
+  "C: RCPT TO:<carol@example.org>\n" \
+  "C: DATA\n" \
+  "S: 250 2.1.0 ok\n" \
+  "S: 250 2.1.5 ok\n" \
+  "S: 452 4.5.3 Too many recipients\n" \
+  "S: 354 go ahead\n" \
+  "DATA\n" \
+  "S: 250 2.0.0 queued\n" \
+  "C: MAIL FROM:<me@example.org>*\n" \
+  "C: RCPT TO:<carol@example.org>\n" \
+  "C: DATA\n" \
+  "S: 451 4.3.0 Try again later\n" \
+  "S: 503 5.5.1 no sender\n" \
+  "S: 503 5.5.1 no sender\n" \
+  "C: QUIT\n" \
+  "S: 221 bye\n" \
+  "EOF\n"
+
 /* A 452 splits the recipients; the first transaction is delivered, the second fails: the window
  * says who has the message, keeps that list in the draft, and "Send to the Remaining" goes only
  * to the recipient who does not have it. */
@@ -404,30 +432,7 @@ static void
 test_partial_delivery (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(EpScriptServer) first = ep_script_server_new_for_script (
-    "S: 220 script ESMTP\n"
-    "C: EHLO *\n"
-    "S: 250-script\n"
-    "S: 250 PIPELINING\n"
-    "C: MAIL FROM:<me@example.org>*\n"
-    "C: RCPT TO:<ann@example.org>\n"
-    "C: RCPT TO:<carol@example.org>\n"
-    "C: DATA\n"
-    "S: 250 2.1.0 ok\n"
-    "S: 250 2.1.5 ok\n"
-    "S: 452 4.5.3 Too many recipients\n"
-    "S: 354 go ahead\n"
-    "DATA\n"
-    "S: 250 2.0.0 queued\n"
-    "C: MAIL FROM:<me@example.org>*\n"
-    "C: RCPT TO:<carol@example.org>\n"
-    "C: DATA\n"
-    "S: 451 4.3.0 Try again later\n"
-    "S: 503 5.5.1 no sender\n"
-    "S: 503 5.5.1 no sender\n"
-    "C: QUIT\n"
-    "S: 221 bye\n"
-    "EOF\n", &error);
+  g_autoptr(EpScriptServer) first = ep_script_server_new_for_script (SPLIT_SCRIPT, &error);
   g_autoptr(EpScriptServer) second = NULL;
   g_autofree char *name = g_strdup_printf ("Split %u", ep_script_server_get_port (first));
   EpProfile *profile;
@@ -533,6 +538,48 @@ test_partial_delivery (void)
   g_assert_null (draft);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "to"))), ==, "");
 
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static int
+fail_sent_copies (const char        *path,
+                  EpAtomicFileStage  stage,
+                  guint64            offset,
+                  gpointer           user_data)
+{
+  return strstr (path, G_DIR_SEPARATOR_S "sent" G_DIR_SEPARATOR_S) != NULL ? ENOSPC : 0;
+}
+
+/* A partial delivery whose Sent copy cannot be written: the dialog says so, beside who has the
+ * message (the draft, written at once, still knows). */
+static void
+test_partial_delivery_without_copy (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_script (SPLIT_SCRIPT, &error);
+  g_autofree char *name = g_strdup_printf ("No copy %u", ep_script_server_get_port (server));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  GtkWidget *dialog;
+  const char *body;
+
+  g_assert_no_error (error);
+  add_plain_profile (window, name, ep_script_server_get_port (server));
+  gtk_window_present (GTK_WINDOW (window));
+  fill (window, "Ann <ann@example.org>, Carol <carol@example.org>", "No copy", "Both of you");
+  ep_atomic_file_set_fail_hook (fail_sent_copies, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  iterate_while_sending (window, NULL);
+  ep_atomic_file_set_fail_hook (NULL, NULL);
+  g_assert_true (ep_script_server_wait (server, 5000, NULL));
+
+  dialog = ep_window_get_error_dialog (window);
+  g_assert_nonnull (dialog);
+  body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
+  g_test_message ("%s", body);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Sent to Some Recipients");
+  g_assert_nonnull (strstr (body, "Delivered to:\n• ann@example.org"));
+  g_assert_nonnull (strstr (body, "No copy could be kept in Sent: "));
+  gtk_window_destroy (GTK_WINDOW (dialog));
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -681,6 +728,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/window-send/cancel", test_cancel);
   g_test_add_func ("/window-send/refused-recipient-edit", test_refused_recipient_edit);
   g_test_add_func ("/window-send/partial-delivery", test_partial_delivery);
+  g_test_add_func ("/window-send/partial-delivery-without-copy", test_partial_delivery_without_copy);
   g_test_add_func ("/window-send/responsive-256mib", test_responsive_while_sending_256mib);
   ret = g_test_run ();
 

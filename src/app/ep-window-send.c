@@ -254,6 +254,7 @@ static void
 ep_window_show_partial_delivery (EpWindow     *self,
                                  EpProfile    *profile,
                                  const GError *error,
+                                 const GError *sent_error,
                                  EpSmtpResult *result)
 {
   g_auto(GStrv) delivered = merge_delivered (self, result);
@@ -281,6 +282,12 @@ ep_window_show_partial_delivery (EpWindow     *self,
   g_string_append_printf (body, "\n\n%s", error->message);
   if (unknown)
     g_string_append_printf (body, "\n\n%s", _("Sending again leaves out everyone who has or may have the message."));
+  /* Some have it, so Sent should have it too: say so when it does not. */
+  if (sent_error != NULL)
+    {
+      g_string_append (body, "\n\n");
+      g_string_append_printf (body, _("No copy could be kept in Sent: %s"), sent_error->message);
+    }
 
   dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Sent to Some Recipients"), body->str);
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
@@ -420,7 +427,7 @@ send_finished_cb (GObject      *object,
 
   if (error != NULL && result != NULL && result->outcome == EP_SMTP_OUTCOME_PARTIAL)
     {
-      ep_window_show_partial_delivery (self, profile, error, result);
+      ep_window_show_partial_delivery (self, profile, error, ep_send_operation_get_sent_error (op), result);
       return;
     }
   if (error != NULL)
