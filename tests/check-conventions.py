@@ -17,12 +17,11 @@ Usage: check-conventions.py SRCROOT [--tap] [--fix-banners]"""
 
 import os
 import re
-import shutil
 import sys
-import tempfile
 import unicodedata
 
 import ep_tap
+from ep_source_tree import planted_findings, sources
 
 WIDTH = 100
 BANNER_LIKE = re.compile(r"^/\* ?(-{2,}|={2,}|\*{3,})( |$)")
@@ -42,14 +41,6 @@ def canonical_banner(title):
     head = f"/* ---- {title} "
     dashes = max(4, WIDTH - columns(head) - len(" */"))
     return head + "-" * dashes + " */"
-
-
-def sources(root):
-    for folder, _dirs, files in os.walk(os.path.join(root, "src")):
-        for name in sorted(files):
-            if name.endswith((".c", ".h")):
-                path = os.path.join(folder, name)
-                yield os.path.relpath(path, root), path
 
 
 def read(path):
@@ -143,28 +134,14 @@ CHECKS = [
 ]
 
 
-PLANTED = [
-    # (file, text): one violation of each check, in the order of CHECKS
-    ("src/engine/base/ep-planted.c", "/* ==== Planted ==== */\n"),
-    ("src/engine/base/ep-planted.h", "char *ep_planted_get_name (void);\n"),
-    ("src/engine/base/ep-planted.c",
-     "void\nep_planted_frob (void)\n{\n}\n\nstatic void\nep_planted_class_init (void *klass)\n{\n}\n"),
-    ("src/engine/base/ep-planted.c", "/* As issue #12 asked. */\n"),
+# One violation of each check, in the order of CHECKS: (path, mode, text) written into a copy.
+PLANTS = [
+    [("src/engine/base/ep-planted.c", "w", "/* ==== Planted ==== */\n")],
+    [("src/engine/base/ep-planted.h", "w", "char *ep_planted_get_name (void);\n")],
+    [("src/engine/base/ep-planted.c", "w",
+      "void\nep_planted_frob (void)\n{\n}\n\nstatic void\nep_planted_class_init (void *klass)\n{\n}\n")],
+    [("src/engine/base/ep-planted.c", "w", "/* As issue #12 asked. */\n")],
 ]
-
-
-def caught_when_planted(root, index):
-    """Whether check @index reports a violation planted in a scratch copy of src/."""
-    fake = tempfile.mkdtemp(prefix="ep-conventions-")
-    try:
-        shutil.copytree(os.path.join(root, "src"), os.path.join(fake, "src"))
-        path, text = PLANTED[index]
-        with open(os.path.join(fake, path), "w", encoding="utf-8") as f:
-            f.write(text)
-        _title, check = CHECKS[index]
-        return [line for line in check(fake, list(sources(fake))) if "ep-planted" in line]
-    finally:
-        shutil.rmtree(fake)
 
 
 def main(argv):
@@ -181,8 +158,8 @@ def main(argv):
         ep_tap.plan(2 * len(results))
         for title, bad in results:
             ep_tap.ok(not bad, title, "\n".join(bad))
-        for index, (title, _check) in enumerate(CHECKS):
-            caught = caught_when_planted(root, index)
+        for plants, (title, check) in zip(PLANTS, CHECKS):
+            caught = planted_findings(root, check, plants)
             ep_tap.ok(bool(caught), "the check catches a planted violation: " + title, "\n".join(caught))
         return ep_tap.finish()
     failed = False
