@@ -1574,6 +1574,19 @@ ep_script_server_new_for_script (const char  *script,
   return g_steal_pointer (&self);
 }
 
+/* ep_script_server_new_for_script() where the test has nothing to check about starting it: a
+ * script that does not parse, or no port to listen on, fails the test there. */
+EpScriptServer *
+ep_script_server_new_for_test (const char *script)
+{
+  g_autoptr(GError) error = NULL;
+  EpScriptServer *self = ep_script_server_new_for_script (script, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (self);
+  return self;
+}
+
 /**
  * ep_script_server_add_step:
  * @arg: (nullable): bytes to send or expect, certificate name, BDAT reply
@@ -1756,6 +1769,19 @@ ep_script_server_wait (EpScriptServer  *self,
 
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, message->str);
   return FALSE;
+}
+
+/* Waits up to @timeout_ms for the script's end; the test fails unless the script ran to its end
+ * without a failure (the message lists what went wrong). */
+void
+ep_script_server_assert_done (EpScriptServer *self,
+                              guint           timeout_ms)
+{
+  g_autoptr(GError) error = NULL;
+
+  ep_script_server_wait (self, timeout_ms, &error);
+  g_assert_no_error (error);
+  g_assert_true (ep_script_server_get_completed (self));
 }
 
 gboolean

@@ -15,7 +15,10 @@ G_BEGIN_DECLS
  *
  * Usage: ep_script_server_new_for_script() (parses and starts listening on 127.0.0.1, port 0),
  * point the client at ep_script_server_get_port(), run it, then ep_script_server_wait() and
- * check ep_script_server_dup_received_string() / _get_body() / _get_read().
+ * check ep_script_server_dup_received_string() / _get_body() / _get_read(). In a test,
+ * ep_script_server_new_for_test() and ep_script_server_assert_done() fail the test instead of
+ * handing back an error. The fragments of an ordinary SMTP session that several tests play are
+ * in ep-smtp-scripts.h.
  *
  * Text scripts: one step per line; leading blanks, empty lines and lines starting with '#' are
  * ignored. In TEXT, the escapes \r \n \t \\ and \xHH stand for those bytes.
@@ -99,6 +102,7 @@ G_DECLARE_FINAL_TYPE (EpScriptServer, ep_script_server, EP, SCRIPT_SERVER, GObje
 EpScriptServer *ep_script_server_new             (void);
 EpScriptServer *ep_script_server_new_for_script  (const char      *script,
                                                   GError         **error);
+EpScriptServer *ep_script_server_new_for_test    (const char      *script);
 void            ep_script_server_add_step        (EpScriptServer  *self,
                                                   EpScriptStepKind kind,
                                                   const char      *arg,
@@ -118,6 +122,8 @@ guint16         ep_script_server_get_port        (EpScriptServer  *self);
 gboolean        ep_script_server_wait            (EpScriptServer  *self,
                                                   guint            timeout_ms,
                                                   GError         **error);
+void            ep_script_server_assert_done     (EpScriptServer  *self,
+                                                  guint            timeout_ms);
 
 gboolean        ep_script_server_get_connected   (EpScriptServer  *self);
 gboolean        ep_script_server_get_completed   (EpScriptServer  *self);

@@ -15,46 +15,25 @@
 #include "ep-send-operation.h"
 #include "ep-sent-store.h"
 #include "ep-smtp.h"
+#include "ep-smtp-scripts.h"
 #include "ep-test-certs.h"
 #include "ep-test-util.h"
 
-#define SENDER   "me@example.org"
 #define PASSWORD "typed-S3cret"
 #define WAIT_MS  5000
 
-#define GREETING "S: 220 mx.test ESMTP\n"
-#define EHLO_OK  "C: EHLO *\n"          \
-                 "S: 250-mx.test\n"     \
-                 "S: 250 PIPELINING\n"
-#define QUIT_OK  "C: QUIT\n"            \
-                 "S: 221 2.0.0 Bye\n"   \
-                 "EOF\n"
+/* Two recipients, nobody@example.org refused in the server's words. */
+#define REFUSING_NOBODY EP_SCRIPT_GREETING EP_SCRIPT_EHLO_PIPELINING                \
+                        EP_SCRIPT_REFUSE_SECOND ("ann@example.org", "nobody@example.org", \
+                                                 "550 5.1.1 <nobody@example.org>: User unknown")
 
 /* --- fixtures ------------------------------------------------------------------------------- */
 
-static EpScriptServer *
-start_server (const char *script)
-{
-  g_autoptr(GError) error = NULL;
-  EpScriptServer *server = ep_script_server_new_for_script (script, &error);
-
-  g_assert_no_error (error);
-  return server;
-}
-
-/* A profile for a scripted server on 127.0.0.1: unencrypted and without sign-in (allowed in
- * clear). */
+/* The scripted server's profile (ep-smtp-scripts.h), 5 s for each reply. */
 static EpProfile *
 plain_profile (EpScriptServer *server)
 {
-  EpProfile *profile = ep_profile_new ("Scripted");
-
-  ep_profile_set_host (profile, "127.0.0.1");
-  ep_profile_set_port (profile, ep_script_server_get_port (server));
-  ep_profile_set_security (profile, EP_SMTP_SECURITY_NONE);
-  ep_profile_set_sender_address (profile, SENDER);
-  ep_profile_set_timeout (profile, 5);
-  return profile;
+  return ep_test_scripted_profile ("Scripted", ep_script_server_get_port (server), 5);
 }
 
 static void
@@ -80,7 +59,7 @@ new_message (const char *to,
              const char *cc)
 {
   EpMessage *message = ep_message_new ();
-  g_autoptr(EpAddress) from = ep_address_new ("Me", SENDER, "From", NULL);
+  g_autoptr(EpAddress) from = ep_address_new ("Me", EP_SCRIPT_SENDER, "From", NULL);
   g_autoptr(GError) error = NULL;
 
   ep_message_set_from (message, from);
@@ -286,16 +265,6 @@ body_received (EpScriptServer *server,
   return g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
 }
 
-static void
-assert_server_done (EpScriptServer *server)
-{
-  g_autoptr(GError) error = NULL;
-
-  ep_script_server_wait (server, WAIT_MS, &error);
-  g_assert_no_error (error);
-  g_assert_true (ep_script_server_get_completed (server));
-}
-
 /* The operation holds the profile and the message; once it is gone, the test is their last
  * owner, as it is the server's. */
 static void
@@ -317,24 +286,24 @@ assert_all_finalized (EpSendOperation **operation,
 static void
 test_delivered (void)
 {
-  g_autoptr(EpScriptServer) server = start_server (GREETING
-                                                   "C: EHLO *\n"
-                                                   /* Still connecting here: its progress has
-                                                    * time to reach the caller. */
-                                                   "STALL: 300\n"
-                                                   "S: 250-mx.test\n"
-                                                   "S: 250 PIPELINING\n"
-                                                   "C: MAIL FROM:<me@example.org>*\n"
-                                                   "C: RCPT TO:<ann@example.org>\n"
-                                                   "C: RCPT TO:<bob@example.org>\n"
-                                                   "C: DATA\n"
-                                                   "S: 250 2.1.0 ok\n"
-                                                   "S: 250 2.1.5 ok\n"
-                                                   "S: 250 2.1.5 ok\n"
-                                                   "S: 354 go ahead\n"
-                                                   "DATA\n"
-                                                   "S: 250 2.0.0 Ok: queued as 4711\n"
-                                                   QUIT_OK);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
+    EP_SCRIPT_GREETING
+    "C: EHLO *\n"
+    /* Still connecting here: its progress has time to reach the caller. */
+    "STALL: 300\n"
+    "S: 250-mx.test\n"
+    "S: 250 PIPELINING\n"
+    "C: MAIL FROM:<me@example.org>*\n"
+    "C: RCPT TO:<ann@example.org>\n"
+    "C: RCPT TO:<bob@example.org>\n"
+    "C: DATA\n"
+    "S: 250 2.1.0 ok\n"
+    "S: 250 2.1.5 ok\n"
+    "S: 250 2.1.5 ok\n"
+    "S: 354 go ahead\n"
+    "DATA\n"
+    "S: 250 2.0.0 Ok: queued as 4711\n"
+    EP_SCRIPT_QUIT_EOF);
   g_autoptr(EpProfile) profile = plain_profile (server);
   g_autoptr(EpMessage) message = new_message ("Ann <ann@example.org>", "bob@example.org");
   g_autofree char *sent_dir = ep_test_make_dir ("sent");
@@ -349,7 +318,7 @@ test_delivered (void)
   ep_send_operation_set_sent_dir (operation, sent_dir);
   run_init (&run, operation);
   run_operation (&run);
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
 
   g_assert_no_error (run.error);
   g_assert_nonnull (run.result);
@@ -410,29 +379,16 @@ test_typed_password (void)
   g_string_append_c (payload, '\0');
   g_string_append (payload, PASSWORD);
   plain = g_base64_encode ((const guchar *) payload->str, payload->len);
-  script = g_strdup_printf (GREETING
-                            "C: EHLO *\n"
-                            "S: 250-mx.test\n"
-                            "S: 250 STARTTLS\n"
-                            "C: STARTTLS\n"
-                            "S: 220 2.0.0 Go ahead\n"
+  script = g_strdup_printf (EP_SCRIPT_GREETING
+                            EP_SCRIPT_EHLO_STARTTLS
+                            EP_SCRIPT_STARTTLS
                             "TLS: self-signed\n"
-                            "C: EHLO *\n"
-                            "S: 250-mx.test\n"
-                            "S: 250-PIPELINING\n"
-                            "S: 250 AUTH PLAIN\n"
+                            EP_SCRIPT_EHLO_AUTH_PLAIN
                             "C: AUTH PLAIN %s\n"
                             "S: 235 2.7.0 Accepted\n"
-                            "C: MAIL FROM:<me@example.org>*\n"
-                            "C: RCPT TO:<ann@example.org>\n"
-                            "C: DATA\n"
-                            "S: 250 2.1.0 ok\n"
-                            "S: 250 2.1.5 ok\n"
-                            "S: 354 go ahead\n"
-                            "DATA\n"
-                            "S: 250 2.0.0 queued\n"
-                            QUIT_OK, plain);
-  server = start_server (script);
+                            EP_SCRIPT_DELIVER_TO ("ann@example.org")
+                            EP_SCRIPT_QUIT_EOF, plain);
+  server = ep_script_server_new_for_test (script);
   profile = plain_profile (server);
   ep_profile_set_security (profile, EP_SMTP_SECURITY_STARTTLS);
   ep_profile_set_pinned_sha256 (profile, sha);
@@ -443,7 +399,7 @@ test_typed_password (void)
 
   run_init (&run, operation);
   run_operation (&run);
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
 
   g_assert_no_error (run.error);
   g_assert_cmpint (run.result->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
@@ -467,16 +423,7 @@ test_typed_password (void)
 static void
 test_refused_recipient (void)
 {
-  g_autoptr(EpScriptServer) server = start_server (GREETING EHLO_OK
-                                                   "C: MAIL FROM:<me@example.org>*\n"
-                                                   "C: RCPT TO:<ann@example.org>\n"
-                                                   "C: RCPT TO:<nobody@example.org>\n"
-                                                   "C: DATA\n"
-                                                   "S: 250 2.1.0 ok\n"
-                                                   "S: 250 2.1.5 ok\n"
-                                                   "S: 550 5.1.1 <nobody@example.org>: User unknown\n"
-                                                   "S: 354 go ahead\n"
-                                                   "DRAIN\n");
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (REFUSING_NOBODY "DRAIN\n");
   g_autoptr(EpProfile) profile = plain_profile (server);
   g_autoptr(EpMessage) message = new_message ("ann@example.org, nobody@example.org", NULL);
   g_autofree char *sent_dir = ep_test_make_dir ("sent");
@@ -487,7 +434,7 @@ test_refused_recipient (void)
   ep_send_operation_set_sent_dir (operation, sent_dir);
   run_init (&run, operation);
   run_operation (&run);
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
 
   g_assert_error (run.error, EP_SMTP_ERROR, EP_SMTP_ERROR_RECIPIENT_REJECTED);
   g_assert_nonnull (run.result);
@@ -508,18 +455,10 @@ test_refused_recipient (void)
 static void
 test_refused_recipient_allow_partial (void)
 {
-  g_autoptr(EpScriptServer) server = start_server (GREETING EHLO_OK
-                                                   "C: MAIL FROM:<me@example.org>*\n"
-                                                   "C: RCPT TO:<ann@example.org>\n"
-                                                   "C: RCPT TO:<nobody@example.org>\n"
-                                                   "C: DATA\n"
-                                                   "S: 250 2.1.0 ok\n"
-                                                   "S: 250 2.1.5 ok\n"
-                                                   "S: 550 5.1.1 <nobody@example.org>: User unknown\n"
-                                                   "S: 354 go ahead\n"
-                                                   "DATA\n"
-                                                   "S: 250 2.0.0 queued\n"
-                                                   QUIT_OK);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (REFUSING_NOBODY
+                                                                    "DATA\n"
+                                                                    "S: 250 2.0.0 queued\n"
+                                                                    EP_SCRIPT_QUIT_EOF);
   g_autoptr(EpProfile) profile = plain_profile (server);
   g_autoptr(EpMessage) message = new_message ("ann@example.org, nobody@example.org", NULL);
   g_autofree char *sent_dir = ep_test_make_dir ("sent");
@@ -531,7 +470,7 @@ test_refused_recipient_allow_partial (void)
   ep_send_operation_set_allow_partial (operation, TRUE);
   run_init (&run, operation);
   run_operation (&run);
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
 
   g_assert_no_error (run.error);
   g_assert_cmpint (run.result->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
@@ -554,24 +493,14 @@ test_refused_recipient_allow_partial (void)
 static void
 test_partial (void)
 {
-  g_autoptr(EpScriptServer) server = start_server (GREETING EHLO_OK
-                                                   "C: MAIL FROM:<me@example.org>*\n"
-                                                   "C: RCPT TO:<ann@example.org>\n"
-                                                   "C: RCPT TO:<carol@example.org>\n"
-                                                   "C: DATA\n"
-                                                   "S: 250 2.1.0 ok\n"
-                                                   "S: 250 2.1.5 ok\n"
-                                                   "S: 452 4.5.3 Too many recipients\n"
-                                                   "S: 354 go ahead\n"
-                                                   "DATA\n"
-                                                   "S: 250 2.0.0 queued\n"
-                                                   "C: MAIL FROM:<me@example.org>*\n"
-                                                   "C: RCPT TO:<carol@example.org>\n"
-                                                   "C: DATA\n"
-                                                   "S: 250 2.1.0 ok\n"
-                                                   "S: 550 5.1.1 <carol@example.org>: User unknown\n"
-                                                   "S: 554 5.5.1 No valid recipients\n"
-                                                   "DRAIN\n");
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
+    EP_SCRIPT_GREETING
+    EP_SCRIPT_EHLO_PIPELINING
+    EP_SCRIPT_SPLIT_452 ("ann@example.org", "carol@example.org")
+    "S: 250 2.1.0 ok\n"
+    "S: 550 5.1.1 <carol@example.org>: User unknown\n"
+    "S: 554 5.5.1 No valid recipients\n"
+    "DRAIN\n");
   g_autoptr(EpProfile) profile = plain_profile (server);
   g_autoptr(EpMessage) message = new_message ("ann@example.org, carol@example.org", NULL);
   g_autofree char *sent_dir = ep_test_make_dir ("sent");
@@ -584,7 +513,7 @@ test_partial (void)
   ep_send_operation_set_sent_dir (operation, sent_dir);
   run_init (&run, operation);
   run_operation (&run);
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
 
   g_assert_nonnull (run.error);
   g_assert_nonnull (run.result);
@@ -625,10 +554,10 @@ cancel_when_stalled_cb (gpointer user_data)
 static void
 test_cancel (void)
 {
-  g_autoptr(EpScriptServer) server = start_server (GREETING
-                                                   "C: EHLO *\n"
-                                                   "STALL: 4000\n"
-                                                   "DRAIN\n");
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING
+                                                                    "C: EHLO *\n"
+                                                                    "STALL: 4000\n"
+                                                                    "DRAIN\n");
   g_autoptr(EpProfile) profile = plain_profile (server);
   g_autoptr(EpMessage) message = new_message ("ann@example.org", NULL);
   g_autofree char *sent_dir = ep_test_make_dir ("sent");
@@ -651,7 +580,7 @@ test_cancel (void)
   g_assert_error (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (ended - run.cancelled_at, <, ep_test_slack (G_USEC_PER_SEC));
   /* The server saw the connection close, long before the end of its stall. */
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
   g_assert_cmpuint (ep_script_server_get_n_bodies (server), ==, 0);
   g_assert_null (ep_send_operation_get_sent_id (operation));
   listing = ep_test_list_dir (sent_dir);
@@ -666,17 +595,10 @@ test_cancel (void)
 static void
 test_already_delivered (void)
 {
-  g_autoptr(EpScriptServer) server = start_server (GREETING EHLO_OK
-                                                   "C: MAIL FROM:<me@example.org>*\n"
-                                                   "C: RCPT TO:<bob@example.org>\n"
-                                                   "C: DATA\n"
-                                                   "S: 250 2.1.0 ok\n"
-                                                   "S: 250 2.1.5 ok\n"
-                                                   "S: 354 go ahead\n"
-                                                   "DATA\n"
-                                                   "S: 250 2.0.0 queued\n"
-                                                   QUIT_OK);
-  g_autoptr(EpScriptServer) idle = start_server (GREETING);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
+    EP_SCRIPT_GREETING EP_SCRIPT_EHLO_PIPELINING
+    EP_SCRIPT_DELIVER_TO ("bob@example.org") EP_SCRIPT_QUIT_EOF);
+  g_autoptr(EpScriptServer) idle = ep_script_server_new_for_test (EP_SCRIPT_GREETING);
   g_autoptr(EpProfile) profile = plain_profile (server);
   g_autoptr(EpProfile) idle_profile = plain_profile (idle);
   g_autoptr(EpMessage) message = new_message ("ann@example.org, bob@example.org", NULL);
@@ -692,7 +614,7 @@ test_already_delivered (void)
   ep_send_operation_set_already_delivered (operation, ann);
   run_init (&run, operation);
   run_operation (&run);
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
   g_assert_no_error (run.error);
   info = only_sent_copy (sent_dir, ep_send_operation_get_sent_id (operation));
   g_assert_cmpuint (g_strv_length (info->recipients), ==, 1);
@@ -720,7 +642,7 @@ test_already_delivered (void)
 static void
 test_missing_attachment (void)
 {
-  g_autoptr(EpScriptServer) idle = start_server (GREETING);
+  g_autoptr(EpScriptServer) idle = ep_script_server_new_for_test (EP_SCRIPT_GREETING);
   g_autoptr(EpProfile) profile = plain_profile (idle);
   g_autoptr(EpMessage) message = new_message ("ann@example.org", NULL);
   g_autofree char *dir = ep_test_make_dir ("attach");
@@ -749,16 +671,9 @@ test_missing_attachment (void)
 static void
 test_sent_copy_fails (void)
 {
-  g_autoptr(EpScriptServer) server = start_server (GREETING EHLO_OK
-                                                   "C: MAIL FROM:<me@example.org>*\n"
-                                                   "C: RCPT TO:<ann@example.org>\n"
-                                                   "C: DATA\n"
-                                                   "S: 250 2.1.0 ok\n"
-                                                   "S: 250 2.1.5 ok\n"
-                                                   "S: 354 go ahead\n"
-                                                   "DATA\n"
-                                                   "S: 250 2.0.0 queued\n"
-                                                   QUIT_OK);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
+    EP_SCRIPT_GREETING EP_SCRIPT_EHLO_PIPELINING
+    EP_SCRIPT_DELIVER_TO ("ann@example.org") EP_SCRIPT_QUIT_EOF);
   g_autoptr(EpProfile) profile = plain_profile (server);
   g_autoptr(EpMessage) message = new_message ("ann@example.org", NULL);
   g_autofree char *dir = ep_test_make_dir ("sent-parent");
@@ -770,7 +685,7 @@ test_sent_copy_fails (void)
   ep_send_operation_set_sent_dir (operation, not_a_dir);
   run_init (&run, operation);
   run_operation (&run);
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
 
   g_assert_no_error (run.error);
   g_assert_cmpint (run.result->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
