@@ -21,18 +21,19 @@
 #include "ep-send-cli.h"
 #include "ep-send-compose.h"
 #include "ep-send-deliver.h"
+#include "ep-smtp-scripts.h"
 #include "ep-test-certs.h"
 #include "ep-test-util.h"
 
 #define WAIT_MS 5000
 
-#define GREETING "S: 220 mx.test ESMTP\n"
-#define EHLO_OK  "C: EHLO *\n"         \
-                 "S: 250-mx.test\n"    \
-                 "S: 250 PIPELINING\n"
-#define QUIT_OK  "C: QUIT\n"           \
-                 "S: 221 2.0.0 Bye\n"  \
-                 "EOF\n"
+/* A whole session delivering to you@example.org. */
+#define DELIVERING_TO_YOU EP_SCRIPT_GREETING EP_SCRIPT_EHLO_PIPELINING \
+                          EP_SCRIPT_DELIVER_TO ("you@example.org") EP_SCRIPT_QUIT_EOF
+/* Two recipients, nobody@example.org refused; the server's 354 is the last step. */
+#define REFUSING_SERVER EP_SCRIPT_GREETING EP_SCRIPT_EHLO_PIPELINING                 \
+                        EP_SCRIPT_REFUSE_SECOND ("you@example.org", "nobody@example.org", \
+                                                 "550 5.1.1 User unknown")
 
 /* Files every case may name, in a fresh directory: {DIR} in arguments. */
 static char *dir;
@@ -137,26 +138,6 @@ run_cli (const char * const *args,
   return outcome;
 }
 
-static EpScriptServer *
-start_server (const char *script)
-{
-  g_autoptr(GError) error = NULL;
-  EpScriptServer *server = ep_script_server_new_for_script (script, &error);
-
-  g_assert_no_error (error);
-  return server;
-}
-
-static void
-assert_server_done (EpScriptServer *server)
-{
-  g_autoptr(GError) error = NULL;
-
-  ep_script_server_wait (server, WAIT_MS, &error);
-  g_assert_no_error (error);
-  g_assert_true (ep_script_server_get_completed (server));
-}
-
 static void
 assert_contains (const char *haystack,
                  const char *needle)
@@ -254,7 +235,7 @@ static void
 test_mistake (gconstpointer data)
 {
   const Mistake *mistake = data;
-  g_autoptr(EpScriptServer) idle = start_server (GREETING);
+  g_autoptr(EpScriptServer) idle = ep_script_server_new_for_test (EP_SCRIPT_GREETING);
   g_autofree char *words = expand_arg (mistake->words, ep_script_server_get_port (idle));
   g_autofree char *line = g_strconcat ("epistle-send: ", words, NULL);
   Outcome outcome;
@@ -333,26 +314,28 @@ test_deliver (void)
 {
   static const char *args[] = { SERVER, FROM, "--subject", "Hi", "--body", "-", "--cc", "Ann <ann@example.org>",
                                 "--bcc", "hidden@example.org", "you@example.org", NULL };
-  g_autoptr(EpScriptServer) server = start_server (GREETING EHLO_OK
-                                                   "C: MAIL FROM:<me@example.org>*\n"
-                                                   "C: RCPT TO:<you@example.org>\n"
-                                                   "C: RCPT TO:<ann@example.org>\n"
-                                                   "C: RCPT TO:<hidden@example.org>\n"
-                                                   "C: DATA\n"
-                                                   "S: 250 2.1.0 ok\n"
-                                                   "S: 250 2.1.5 ok\n"
-                                                   "S: 250 2.1.5 ok\n"
-                                                   "S: 250 2.1.5 ok\n"
-                                                   "S: 354 go ahead\n"
-                                                   "DATA\n"
-                                                   "S: 250 2.0.0 queued\n"
-                                                   QUIT_OK);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
+    EP_SCRIPT_GREETING
+    EP_SCRIPT_EHLO_PIPELINING
+    "C: MAIL FROM:<me@example.org>*\n"
+    "C: RCPT TO:<you@example.org>\n"
+    "C: RCPT TO:<ann@example.org>\n"
+    "C: RCPT TO:<hidden@example.org>\n"
+    "C: DATA\n"
+    "S: 250 2.1.0 ok\n"
+    "S: 250 2.1.5 ok\n"
+    "S: 250 2.1.5 ok\n"
+    "S: 250 2.1.5 ok\n"
+    "S: 354 go ahead\n"
+    "DATA\n"
+    "S: 250 2.0.0 queued\n"
+    EP_SCRIPT_QUIT_EOF);
   g_autoptr(GBytes) body = NULL;
   g_autofree char *text = NULL;
   Outcome outcome;
 
   outcome = run_cli (args, ep_script_server_get_port (server), "Hello from standard input.\n");
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
   g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
   g_assert_cmpstr (outcome.err, ==, "");
   body = ep_script_server_get_body (server, 0);
@@ -372,29 +355,16 @@ test_deliver_password (void)
   static const char *args[] = { "--server", "127.0.0.1:{PORT}", "--cafile", "ca.pem", "--user", "me@example.org",
                                 "--password-file", "{DIR}/pw", FROM, "--subject", "Hi", "you@example.org", NULL };
   g_autofree char *plain = g_base64_encode ((const guchar *) "\0me@example.org\0S3cret", 22);
-  g_autofree char *script = g_strdup_printf (GREETING
-                                             "C: EHLO *\n"
-                                             "S: 250-mx.test\n"
-                                             "S: 250 STARTTLS\n"
-                                             "C: STARTTLS\n"
-                                             "S: 220 2.0.0 Go ahead\n"
+  g_autofree char *script = g_strdup_printf (EP_SCRIPT_GREETING
+                                             EP_SCRIPT_EHLO_STARTTLS
+                                             EP_SCRIPT_STARTTLS
                                              "TLS: good\n"
-                                             "C: EHLO *\n"
-                                             "S: 250-mx.test\n"
-                                             "S: 250-PIPELINING\n"
-                                             "S: 250 AUTH PLAIN\n"
+                                             EP_SCRIPT_EHLO_AUTH_PLAIN
                                              "C: AUTH PLAIN %s\n"
                                              "S: 235 2.7.0 Accepted\n"
-                                             "C: MAIL FROM:<me@example.org>*\n"
-                                             "C: RCPT TO:<you@example.org>\n"
-                                             "C: DATA\n"
-                                             "S: 250 2.1.0 ok\n"
-                                             "S: 250 2.1.5 ok\n"
-                                             "S: 354 go ahead\n"
-                                             "DATA\n"
-                                             "S: 250 2.0.0 queued\n"
-                                             QUIT_OK, plain);
-  g_autoptr(EpScriptServer) server = start_server (script);
+                                             EP_SCRIPT_DELIVER_TO ("you@example.org")
+                                             EP_SCRIPT_QUIT_EOF, plain);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (script);
   g_autofree char *cwd = g_get_current_dir ();
   g_autofree char *ca = ep_test_certs_path ("ca");
   g_autofree char *ca_dir = g_path_get_dirname (ca);
@@ -405,7 +375,7 @@ test_deliver_password (void)
   g_assert_cmpint (g_chdir (ca_dir), ==, 0);
   outcome = run_cli (args, ep_script_server_get_port (server), NULL);
   g_assert_cmpint (g_chdir (cwd), ==, 0);
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
   g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
   g_assert_cmpstr (outcome.err, ==, "");
   outcome_clear (&outcome);
@@ -418,21 +388,12 @@ test_deliver_raw (void)
 {
   static const char raw[] = "From: Me <me@example.org>\r\nTo: you@example.org\r\nSubject: raw\r\n\r\nAs is.\r\n";
   static const char *args[] = { SERVER, FROM, "--raw", "-", "--to", "you@example.org", NULL };
-  g_autoptr(EpScriptServer) server = start_server (GREETING EHLO_OK
-                                                   "C: MAIL FROM:<me@example.org>*\n"
-                                                   "C: RCPT TO:<you@example.org>\n"
-                                                   "C: DATA\n"
-                                                   "S: 250 2.1.0 ok\n"
-                                                   "S: 250 2.1.5 ok\n"
-                                                   "S: 354 go ahead\n"
-                                                   "DATA\n"
-                                                   "S: 250 2.0.0 queued\n"
-                                                   QUIT_OK);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (DELIVERING_TO_YOU);
   g_autoptr(GBytes) body = NULL;
   Outcome outcome;
 
   outcome = run_cli (args, ep_script_server_get_port (server), raw);
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
   g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
   g_assert_cmpstr (outcome.err, ==, "");
   body = ep_script_server_get_body (server, 0);
@@ -447,14 +408,14 @@ static void
 test_timeout_hint (void)
 {
   static const char *args[] = { SERVER, "--timeout", "1", FROM, "you@example.org", NULL };
-  g_autoptr(EpScriptServer) server = start_server ("STALL: 5000\nDRAIN\n");
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test ("STALL: 5000\nDRAIN\n");
   gint64 start = g_get_monotonic_time ();
   gint64 elapsed;
   Outcome outcome;
 
   outcome = run_cli (args, ep_script_server_get_port (server), NULL);
   elapsed = g_get_monotonic_time () - start;
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
   g_assert_cmpint (outcome.status, ==, EP_EXIT_TEMPFAIL);
   g_assert_cmpint (elapsed, >=, 900 * 1000);
   g_assert_cmpint (elapsed, <, ep_test_slack (3 * G_USEC_PER_SEC));
@@ -469,11 +430,11 @@ test_tls_hint (void)
 {
   static const char *args[] = { "--server", "127.0.0.1:{PORT}", "--security", "tls", "--timeout", "5", FROM,
                                 "you@example.org", NULL };
-  g_autoptr(EpScriptServer) server = start_server (GREETING "DRAIN\n");
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING "DRAIN\n");
   Outcome outcome;
 
   outcome = run_cli (args, ep_script_server_get_port (server), NULL);
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
   g_assert_cmpint (outcome.status, ==, EP_EXIT_PROTOCOL);
   assert_contains (outcome.err, "epistle-send: hint: if the server uses STARTTLS on this port (usually 587 or 25), use --security starttls\n");
   outcome_clear (&outcome);
@@ -485,44 +446,31 @@ static void
 test_unknown_ca_hint (void)
 {
   static const char *args[] = { "--server", "127.0.0.1:{PORT}", "--timeout", "5", FROM, "you@example.org", NULL };
-  g_autoptr(EpScriptServer) server = start_server (GREETING
-                                                   "C: EHLO *\n"
-                                                   "S: 250-mx.test\n"
-                                                   "S: 250 STARTTLS\n"
-                                                   "C: STARTTLS\n"
-                                                   "S: 220 2.0.0 Go ahead\n"
-                                                   "TLS-REJECT: good\n"
-                                                   "EOF\n");
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING
+                                                                    EP_SCRIPT_EHLO_STARTTLS
+                                                                    EP_SCRIPT_STARTTLS
+                                                                    "TLS-REJECT: good\n"
+                                                                    "EOF\n");
   Outcome outcome;
 
   outcome = run_cli (args, ep_script_server_get_port (server), NULL);
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
   g_assert_cmpint (outcome.status, ==, EP_EXIT_NOPERM);
   assert_contains (outcome.err, "epistle-send: hint: if the server uses a private CA, pass its certificate with --cafile FILE\n");
   outcome_clear (&outcome);
   g_assert_finalize_object (g_steal_pointer (&server));
 }
 
-#define REFUSING_SERVER GREETING EHLO_OK                                   \
-                        "C: MAIL FROM:<me@example.org>*\n"                 \
-                        "C: RCPT TO:<you@example.org>\n"                   \
-                        "C: RCPT TO:<nobody@example.org>\n"                \
-                        "C: DATA\n"                                        \
-                        "S: 250 2.1.0 ok\n"                                \
-                        "S: 250 2.1.5 ok\n"                                \
-                        "S: 550 5.1.1 User unknown\n"                      \
-                        "S: 354 go ahead\n"
-
 /* A refused recipient: nothing sent, the refusal in the server's words, and what to do. */
 static void
 test_refused (void)
 {
   static const char *args[] = { SERVER, FROM, "you@example.org", "nobody@example.org", NULL };
-  g_autoptr(EpScriptServer) server = start_server (REFUSING_SERVER "DRAIN\n");
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (REFUSING_SERVER "DRAIN\n");
   Outcome outcome;
 
   outcome = run_cli (args, ep_script_server_get_port (server), NULL);
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
   g_assert_cmpint (outcome.status, ==, EP_EXIT_UNAVAILABLE);
   g_assert_cmpstr (outcome.err, ==,
                    "epistle-send: recipient <nobody@example.org> refused: 550 5.1.1 User unknown\n"
@@ -537,14 +485,14 @@ static void
 test_allow_partial (void)
 {
   static const char *args[] = { SERVER, FROM, "--allow-partial", "you@example.org", "nobody@example.org", NULL };
-  g_autoptr(EpScriptServer) server = start_server (REFUSING_SERVER
-                                                   "DATA\n"
-                                                   "S: 250 2.0.0 queued\n"
-                                                   QUIT_OK);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (REFUSING_SERVER
+                                                                    "DATA\n"
+                                                                    "S: 250 2.0.0 queued\n"
+                                                                    EP_SCRIPT_QUIT_EOF);
   Outcome outcome;
 
   outcome = run_cli (args, ep_script_server_get_port (server), NULL);
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
   g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
   g_assert_cmpstr (outcome.err, ==,
                    "epistle-send: recipient <nobody@example.org> refused: 550 5.1.1 User unknown\n"
@@ -559,28 +507,18 @@ static void
 test_partial (void)
 {
   static const char *args[] = { SERVER, FROM, "ann@example.org", "carol@example.org", NULL };
-  g_autoptr(EpScriptServer) server = start_server (GREETING EHLO_OK
-                                                   "C: MAIL FROM:<me@example.org>*\n"
-                                                   "C: RCPT TO:<ann@example.org>\n"
-                                                   "C: RCPT TO:<carol@example.org>\n"
-                                                   "C: DATA\n"
-                                                   "S: 250 2.1.0 ok\n"
-                                                   "S: 250 2.1.5 ok\n"
-                                                   "S: 452 4.5.3 Too many recipients\n"
-                                                   "S: 354 go ahead\n"
-                                                   "DATA\n"
-                                                   "S: 250 2.0.0 queued\n"
-                                                   "C: MAIL FROM:<me@example.org>*\n"
-                                                   "C: RCPT TO:<carol@example.org>\n"
-                                                   "C: DATA\n"
-                                                   "S: 250 2.1.0 ok\n"
-                                                   "S: 550 5.1.1 User unknown\n"
-                                                   "S: 554 5.5.1 No valid recipients\n"
-                                                   "DRAIN\n");
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
+    EP_SCRIPT_GREETING
+    EP_SCRIPT_EHLO_PIPELINING
+    EP_SCRIPT_SPLIT_452 ("ann@example.org", "carol@example.org")
+    "S: 250 2.1.0 ok\n"
+    "S: 550 5.1.1 User unknown\n"
+    "S: 554 5.5.1 No valid recipients\n"
+    "DRAIN\n");
   Outcome outcome;
 
   outcome = run_cli (args, ep_script_server_get_port (server), NULL);
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
   g_assert_cmpint (outcome.status, ==, EP_EXIT_PARTIAL);
   assert_contains (outcome.err, "epistle-send: partial delivery: delivered to 1 of 2 recipients: <ann@example.org>\n");
   assert_contains (outcome.err, "epistle-send: not delivered to <carol@example.org>: 550 5.1.1 User unknown\n");
@@ -608,26 +546,8 @@ save_profile (EpProfile *profile)
 static void
 test_profile (void)
 {
-  g_autoptr(EpScriptServer) server = start_server (GREETING EHLO_OK
-                                                   "C: MAIL FROM:<me@example.org>*\n"
-                                                   "C: RCPT TO:<you@example.org>\n"
-                                                   "C: DATA\n"
-                                                   "S: 250 2.1.0 ok\n"
-                                                   "S: 250 2.1.5 ok\n"
-                                                   "S: 354 go ahead\n"
-                                                   "DATA\n"
-                                                   "S: 250 2.0.0 queued\n"
-                                                   QUIT_OK);
-  g_autoptr(EpScriptServer) other = start_server (GREETING EHLO_OK
-                                                  "C: MAIL FROM:<me@example.org>*\n"
-                                                  "C: RCPT TO:<you@example.org>\n"
-                                                  "C: DATA\n"
-                                                  "S: 250 2.1.0 ok\n"
-                                                  "S: 250 2.1.5 ok\n"
-                                                  "S: 354 go ahead\n"
-                                                  "DATA\n"
-                                                  "S: 250 2.0.0 queued\n"
-                                                  QUIT_OK);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (DELIVERING_TO_YOU);
+  g_autoptr(EpScriptServer) other = ep_script_server_new_for_test (DELIVERING_TO_YOU);
   g_autoptr(EpProfile) plain = ep_profile_new ("Scripted");
   g_autoptr(EpProfile) pinned = ep_profile_new ("Pinned");
   g_autofree char *sha = ep_test_certs_sha256 ("self-signed");
@@ -650,14 +570,14 @@ test_profile (void)
   save_profile (pinned);
 
   outcome = run_cli (by_profile, 0, NULL);
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
   g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
   g_assert_cmpstr (outcome.err, ==, "");
   outcome_clear (&outcome);
 
   /* No password is looked up for the profile's server, and none is sent to this one. */
   outcome = run_cli (elsewhere, ep_script_server_get_port (other), NULL);
-  assert_server_done (other);
+  ep_script_server_assert_done (other, WAIT_MS);
   g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
   expected = g_strdup_printf ("epistle-send: --server 127.0.0.1:%u is not the server of the profile “Pinned” "
                               "(smtp.example.org:465): its trusted certificate and saved password are not used\n",
@@ -761,7 +681,7 @@ test_compose_message (void)
 static void
 test_deliver_errors (void)
 {
-  g_autoptr(EpScriptServer) server = start_server (REFUSING_SERVER "DRAIN\n");
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (REFUSING_SERVER "DRAIN\n");
   g_autoptr(EpMessage) message = NULL;
   g_autoptr(GError) error = NULL;
   GPrintFunc old_printerr;
@@ -795,7 +715,7 @@ test_deliver_errors (void)
     g_string_free (g_steal_pointer (&printed_err), TRUE);
   }
 
-  assert_server_done (server);
+  ep_script_server_assert_done (server, WAIT_MS);
   g_assert_finalize_object (g_steal_pointer (&message));
   g_assert_finalize_object (g_steal_pointer (&server));
 }
