@@ -13,13 +13,14 @@
 #include "ep-script-server.h"
 #include "ep-secrets.h"
 #include "ep-smtp-error.h"
+#include "ep-smtp-scripts.h"
 
 #define WAIT_US (20 * G_USEC_PER_SEC)
 
 /* In clear, so that no certificate is needed; sign-in is offered but never tried without a
  * password (and would be refused in clear anyway). */
 static const char *PLAIN_NO_AUTH =
-  "S: 220 mx.test ESMTP\n"
+  EP_SCRIPT_GREETING
   "C: EHLO *\n"
   "S: 250-mx.test\n"
   "S: 250-SIZE 35882577\n"
@@ -138,27 +139,11 @@ run (Watch            *watch,
   g_object_unref (test);
 }
 
+/* The scripted server's profile (ep-smtp-scripts.h), 10 s for each reply. */
 static EpProfile *
 plain_profile (guint16 port)
 {
-  EpProfile *profile = ep_profile_new ("Scripted");
-
-  ep_profile_set_host (profile, "127.0.0.1");
-  ep_profile_set_port (profile, port);
-  ep_profile_set_security (profile, EP_SMTP_SECURITY_NONE);
-  ep_profile_set_sender_address (profile, "me@example.org");
-  ep_profile_set_timeout (profile, 10);
-  return profile;
-}
-
-static EpScriptServer *
-start_server (const char *script)
-{
-  g_autoptr(GError) error = NULL;
-  EpScriptServer *server = ep_script_server_new_for_script (script, &error);
-
-  g_assert_no_error (error);
-  return server;
+  return ep_test_scripted_profile ("Scripted", port, 10);
 }
 
 /* Each step's first report is RUNNING, then its end; steps start in the order on the wire. */
@@ -198,7 +183,7 @@ assert_state (EpConnectionTest *test,
 static void
 test_missing_password (void)
 {
-  g_autoptr(EpScriptServer) server = start_server (PLAIN_NO_AUTH);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (PLAIN_NO_AUTH);
   g_autoptr(EpProfile) profile = plain_profile (ep_script_server_get_port (server));
   EpConnectionTest *test;
   Watch watch;
@@ -230,7 +215,7 @@ test_missing_password (void)
 static void
 test_no_user (void)
 {
-  g_autoptr(EpScriptServer) server = start_server (PLAIN_NO_AUTH);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (PLAIN_NO_AUTH);
   g_autoptr(EpProfile) profile = plain_profile (ep_script_server_get_port (server));
   g_autoptr(EpConnectionTest) test = ep_connection_test_new (profile);
   Watch watch;
@@ -250,7 +235,7 @@ test_no_user (void)
 static void
 test_saved_for_other_server (void)
 {
-  g_autoptr(EpScriptServer) server = start_server (PLAIN_NO_AUTH);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (PLAIN_NO_AUTH);
   g_autoptr(EpProfile) saved = plain_profile (587);
   g_autoptr(EpProfile) edited = NULL;
   g_autoptr(EpConnectionTest) test = NULL;
@@ -279,12 +264,12 @@ test_saved_for_other_server (void)
 static void
 test_failed_step (void)
 {
-  g_autoptr(EpScriptServer) server = start_server ("S: 220 mx.test ESMTP\n"
-                                                   "C: EHLO *\n"
-                                                   "S: 250-mx.test\n"
-                                                   "S: 250 AUTH PLAIN\n"
-                                                   "C? QUIT\n"
-                                                   "S: 221 2.0.0 bye\n");
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING
+                                                                    "C: EHLO *\n"
+                                                                    "S: 250-mx.test\n"
+                                                                    "S: 250 AUTH PLAIN\n"
+                                                                    "C? QUIT\n"
+                                                                    "S: 221 2.0.0 bye\n");
   g_autoptr(EpProfile) profile = plain_profile (ep_script_server_get_port (server));
   g_autoptr(EpConnectionTest) test = NULL;
   const char *detail = NULL;
@@ -316,7 +301,7 @@ test_failed_step (void)
 static void
 test_unreachable (void)
 {
-  g_autoptr(EpScriptServer) server = start_server ("CLOSE\n");
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test ("CLOSE\n");
   g_autoptr(EpProfile) profile = plain_profile (ep_script_server_get_port (server));
   g_autoptr(EpConnectionTest) test = ep_connection_test_new (profile);
   Watch watch;
@@ -347,7 +332,7 @@ cancel_cb (gpointer data)
 static void
 test_cancel (void)
 {
-  g_autoptr(EpScriptServer) server = start_server ("STALL: 5000\n");
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test ("STALL: 5000\n");
   g_autoptr(EpProfile) profile = plain_profile (ep_script_server_get_port (server));
   g_autoptr(EpConnectionTest) test = ep_connection_test_new (profile);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
