@@ -10,6 +10,7 @@
 #include "ep-profile.h"
 #include "ep-script-server.h"
 #include "ep-send-operation.h"
+#include "ep-smtp-scripts.h"
 #include "ep-test-util.h"
 
 #define WAIT_US (20 * G_USEC_PER_SEC)
@@ -18,18 +19,9 @@
 #define BODY_LINES 40000
 
 static const char *PLAIN_SESSION =
-  "S: 220 mx.test ESMTP\n"
-  "C: EHLO *\n"
-  "S: 250-mx.test\n"
-  "S: 250 PIPELINING\n"
-  "C: MAIL FROM:<me@example.org>*\n"
-  "C: RCPT TO:<you@example.org>\n"
-  "C: DATA\n"
-  "S: 250 2.1.0 ok\n"
-  "S: 250 2.1.5 ok\n"
-  "S: 354 go ahead\n"
-  "DATA\n"
-  "S: 250 2.0.0 queued\n"
+  EP_SCRIPT_GREETING
+  EP_SCRIPT_EHLO_PIPELINING
+  EP_SCRIPT_DELIVER_TO ("you@example.org")
   "C: QUIT\n"
   "S: 221 2.0.0 bye\n";
 
@@ -118,26 +110,12 @@ big_message (void)
   return g_steal_pointer (&message);
 }
 
-static EpProfile *
-plain_profile (guint16 port)
-{
-  EpProfile *profile = ep_profile_new ("Scripted");
-
-  ep_profile_set_host (profile, "127.0.0.1");
-  ep_profile_set_port (profile, port);
-  ep_profile_set_security (profile, EP_SMTP_SECURITY_NONE);
-  ep_profile_set_sender_address (profile, "me@example.org");
-  ep_profile_set_timeout (profile, 10);
-  return profile;
-}
-
 /* The session on a worker thread; what it reports, and the outcome, on the caller's main
  * context (its own here, not the global default one). */
 static void
 test_worker_and_main_context (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_script (PLAIN_SESSION, &error);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (PLAIN_SESSION);
   g_autoptr(EpProfile) profile = NULL;
   g_autoptr(EpMessage) message = big_message ();
   g_autofree char *sent_dir = ep_test_make_dir ("sent");
@@ -145,8 +123,7 @@ test_worker_and_main_context (void)
   Watch watch = { 0 };
   gint64 start, elapsed, end;
 
-  g_assert_no_error (error);
-  profile = plain_profile (ep_script_server_get_port (server));
+  profile = ep_test_scripted_profile ("Scripted", ep_script_server_get_port (server), 10);
   watch.context = g_main_context_new ();
   watch.caller = g_thread_self ();
   watch.stages = g_array_new (FALSE, FALSE, sizeof (EpSmtpStage));
