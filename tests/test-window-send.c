@@ -21,9 +21,19 @@
 #include "ep-script-server.h"
 #include "ep-sent-store.h"
 #include "ep-smtp-error.h"
+#include "ep-smtp-scripts.h"
 #include "ep-smtp-transcript.h"
 #include "ep-test-util.h"
 #include "ep-window-private.h"
+
+/* This file's scripted server greets in its own words, and says a short goodbye. */
+#define OPENING "S: 220 script ESMTP\n"    \
+                "C: EHLO *\n"              \
+                "S: 250-script\n"          \
+                "S: 250 PIPELINING\n"
+#define QUIT_BYE "C: QUIT\n"               \
+                 "S: 221 bye\n"            \
+                 "EOF\n"
 
 static EpApplication *app;
 
@@ -172,19 +182,16 @@ test_send_to_sandbox (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The scripted server's profile (ep-smtp-scripts.h) over STARTTLS, in the application's store. */
 static EpProfile *
 add_profile (guint16 port)
 {
   EpProfileStore *store = ep_application_get_profile_store (app);
   g_autofree char *name = g_strdup_printf ("Scripted %u", port);
-  EpProfile *profile = ep_profile_new (name);
+  EpProfile *profile = ep_test_scripted_profile (name, port, 5);
   g_autoptr(GError) error = NULL;
 
-  ep_profile_set_host (profile, "127.0.0.1");
-  ep_profile_set_port (profile, port);
   ep_profile_set_security (profile, EP_SMTP_SECURITY_STARTTLS);
-  ep_profile_set_sender_address (profile, "me@example.org");
-  ep_profile_set_timeout (profile, 5);
   g_assert_true (ep_profile_store_add (store, profile, &error));
   g_assert_no_error (error);
   return profile;
@@ -270,20 +277,18 @@ test_notification_when_inactive (void)
 static void
 test_refused_starttls_keeps_message (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_script (
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
     "S: 220 script ESMTP\n"
     "C: EHLO *\n"
     "S: 250-script\n"
     "S: 250 SIZE 1000000\n"
-    "C? QUIT\n", &error);
+    "C? QUIT\n");
   g_autoptr(EpProfile) profile = NULL;
   EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   g_autofree char *path = make_file ("notes.txt", 100);
   g_autofree char *received = NULL;
   GtkWidget *dialog;
 
-  g_assert_no_error (error);
   profile = add_profile (ep_script_server_get_port (server));
   ep_window_set_profile (window, profile);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "from"))), ==, "me@example.org");
@@ -312,20 +317,15 @@ test_refused_starttls_keeps_message (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-/* A profile for a scripted server on 127.0.0.1, unencrypted and without sign-in (allowed in
- * clear), chosen in @window; the application's store keeps it. */
+/* The scripted server's profile (ep-smtp-scripts.h: unencrypted, without sign-in), chosen in
+ * @window; the application's store keeps it. */
 static EpProfile *
 add_plain_profile (EpWindow   *window,
                    const char *name,
                    guint16     port)
 {
-  EpProfile *profile = ep_profile_new (name);
+  EpProfile *profile = ep_test_scripted_profile (name, port, 5);
 
-  ep_profile_set_host (profile, "127.0.0.1");
-  ep_profile_set_port (profile, port);
-  ep_profile_set_security (profile, EP_SMTP_SECURITY_NONE);
-  ep_profile_set_sender_address (profile, "me@example.org");
-  ep_profile_set_timeout (profile, 5);
   g_assert_true (ep_profile_store_add (ep_application_get_profile_store (app), profile, NULL));
   g_object_unref (profile);   /* the store keeps it */
   ep_window_set_profile (window, profile);
@@ -337,21 +337,12 @@ add_plain_profile (EpWindow   *window,
 static void
 test_refused_recipient_edit (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_script (
-    "S: 220 script ESMTP\n"
-    "C: EHLO *\n"
-    "S: 250-script\n"
-    "S: 250 PIPELINING\n"
-    "C: MAIL FROM:<me@example.org>*\n"
-    "C: RCPT TO:<ann@example.org>\n"
-    "C: RCPT TO:<Nobody@*>\n"
-    "C: DATA\n"
-    "S: 250 2.1.0 ok\n"
-    "S: 250 2.1.5 ok\n"
-    "S: 550 5.1.1 <Nobody@Example.org>: Recipient address rejected: User unknown\n"
-    "S: 354 go ahead\n"
-    "DRAIN\n", &error);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
+    OPENING
+    EP_SCRIPT_REFUSE_SECOND ("ann@example.org", "Nobody@*",
+                             "550 5.1.1 <Nobody@Example.org>: "
+                             "Recipient address rejected: User unknown")
+    "DRAIN\n");
   g_autofree char *name = g_strdup_printf ("Plain %u", ep_script_server_get_port (server));
   EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   GtkWidget *dialog, *cc;
@@ -359,7 +350,6 @@ test_refused_recipient_edit (void)
   const char *body;
   int start = -1, end = -1;
 
-  g_assert_no_error (error);
   add_plain_profile (window, name, ep_script_server_get_port (server));
 
   gtk_window_present (GTK_WINDOW (window));
@@ -400,30 +390,29 @@ test_refused_recipient_edit (void)
 }
 
 /* A 452 splits ann and carol into two transactions: ann's is delivered, carol's refused for now. */
-#define SPLIT_SCRIPT \
-  "S: 220 script ESMTP\n" \
-  "C: EHLO *\n" \
-  "S: 250-script\n" \
-  "S: 250 PIPELINING\n" \
-  "C: MAIL FROM:<me@example.org>*\n" \
-  "C: RCPT TO:<ann@example.org>\n" \
-  "C: RCPT TO:<carol@example.org>\n" \
-  "C: DATA\n" \
-  "S: 250 2.1.0 ok\n" \
-  "S: 250 2.1.5 ok\n" \
-  "S: 452 4.5.3 Too many recipients\n" \
-  "S: 354 go ahead\n" \
-  "DATA\n" \
-  "S: 250 2.0.0 queued\n" \
-  "C: MAIL FROM:<me@example.org>*\n" \
-  "C: RCPT TO:<carol@example.org>\n" \
-  "C: DATA\n" \
-  "S: 451 4.3.0 Try again later\n" \
-  "S: 503 5.5.1 no sender\n" \
-  "S: 503 5.5.1 no sender\n" \
-  "C: QUIT\n" \
-  "S: 221 bye\n" \
-  "EOF\n"
+#define SPLIT_SCRIPT                                           \
+  OPENING                                                      \
+  EP_SCRIPT_SPLIT_452 ("ann@example.org", "carol@example.org") \
+  "S: 451 4.3.0 Try again later\n"                             \
+  "S: 503 5.5.1 no sender\n"                                   \
+  "S: 503 5.5.1 no sender\n"                                   \
+  QUIT_BYE
+
+/* The dialog after a delivery to ann only: its heading, and ann among those who have the
+ * message; @body gets its text. */
+static GtkWidget *
+partial_delivery_dialog (EpWindow    *window,
+                         const char **body)
+{
+  GtkWidget *dialog = ep_window_get_error_dialog (window);
+
+  g_assert_nonnull (dialog);
+  *body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
+  g_test_message ("%s", *body);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Sent to Some Recipients");
+  g_assert_nonnull (strstr (*body, "Delivered to:\n• ann@example.org"));
+  return dialog;
+}
 
 /* A 452 splits the recipients; the first transaction is delivered, the second fails: the window
  * says who has the message, keeps that list in the draft, and "Send to the Remaining" goes only
@@ -432,7 +421,7 @@ static void
 test_partial_delivery (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(EpScriptServer) first = ep_script_server_new_for_script (SPLIT_SCRIPT, &error);
+  g_autoptr(EpScriptServer) first = ep_script_server_new_for_test (SPLIT_SCRIPT);
   g_autoptr(EpScriptServer) second = NULL;
   g_autofree char *name = g_strdup_printf ("Split %u", ep_script_server_get_port (first));
   EpProfile *profile;
@@ -447,7 +436,6 @@ test_partial_delivery (void)
   GtkWidget *dialog;
   const char *body;
 
-  g_assert_no_error (error);
   profile = add_plain_profile (window, name, ep_script_server_get_port (first));
 
   gtk_window_present (GTK_WINDOW (window));
@@ -457,12 +445,7 @@ test_partial_delivery (void)
   g_assert_true (ep_script_server_wait (first, 5000, NULL));
   g_assert_true (ep_script_server_get_completed (first));
 
-  dialog = ep_window_get_error_dialog (window);
-  g_assert_nonnull (dialog);
-  body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
-  g_test_message ("%s", body);
-  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Sent to Some Recipients");
-  g_assert_nonnull (strstr (body, "Delivered to:\n• ann@example.org"));
+  dialog = partial_delivery_dialog (window, &body);
   g_assert_nonnull (strstr (body, "Not delivered:\n• carol@example.org\n"));
   g_assert_nonnull (strstr (body, "451 4.3.0 Try again later"));
   g_assert_null (strstr (body, "Nothing was sent"));
@@ -494,23 +477,9 @@ test_partial_delivery (void)
   g_assert_null (partial->not_delivered[1]);
 
   /* Send to the Remaining: only carol is in the envelope; the header still names both. */
-  second = ep_script_server_new_for_script (
-    "S: 220 script ESMTP\n"
-    "C: EHLO *\n"
-    "S: 250-script\n"
-    "S: 250 PIPELINING\n"
-    "C: MAIL FROM:<me@example.org>*\n"
-    "C: RCPT TO:<carol@example.org>\n"
-    "C: DATA\n"
-    "S: 250 2.1.0 ok\n"
-    "S: 250 2.1.5 ok\n"
-    "S: 354 go ahead\n"
-    "DATA\n"
-    "S: 250 2.0.0 queued\n"
-    "C: QUIT\n"
-    "S: 221 bye\n"
-    "EOF\n", &error);
-  g_assert_no_error (error);
+  second = ep_script_server_new_for_test (OPENING
+                                          EP_SCRIPT_DELIVER_TO ("carol@example.org")
+                                          QUIT_BYE);
   ep_profile_set_port (profile, ep_script_server_get_port (second));
   /* The window in front again first: a success while it is not would notify the desktop. */
   gtk_widget_set_visible (dialog, FALSE);
@@ -555,14 +524,12 @@ fail_sent_copies (const char        *path,
 static void
 test_partial_delivery_without_copy (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_script (SPLIT_SCRIPT, &error);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (SPLIT_SCRIPT);
   g_autofree char *name = g_strdup_printf ("No copy %u", ep_script_server_get_port (server));
   EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   GtkWidget *dialog;
   const char *body;
 
-  g_assert_no_error (error);
   add_plain_profile (window, name, ep_script_server_get_port (server));
   gtk_window_present (GTK_WINDOW (window));
   fill (window, "Ann <ann@example.org>, Carol <carol@example.org>", "No copy", "Both of you");
@@ -572,12 +539,7 @@ test_partial_delivery_without_copy (void)
   ep_atomic_file_set_fail_hook (NULL, NULL);
   g_assert_true (ep_script_server_wait (server, 5000, NULL));
 
-  dialog = ep_window_get_error_dialog (window);
-  g_assert_nonnull (dialog);
-  body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
-  g_test_message ("%s", body);
-  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Sent to Some Recipients");
-  g_assert_nonnull (strstr (body, "Delivered to:\n• ann@example.org"));
+  dialog = partial_delivery_dialog (window, &body);
   g_assert_nonnull (strstr (body, "No copy could be kept in Sent: "));
   gtk_window_destroy (GTK_WINDOW (dialog));
   gtk_window_destroy (GTK_WINDOW (window));
@@ -593,12 +555,11 @@ cancel_cb (gpointer data)
 static void
 test_cancel (void)
 {
-  g_autoptr(GError) error = NULL;
   /* The server greets, then says nothing for longer than the test waits. */
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_script (
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
     "S: 220 slow\n"
     "C: EHLO *\n"
-    "STALL: 8000\n", &error);
+    "STALL: 8000\n");
   g_autoptr(EpProfile) profile = NULL;
   EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   gint64 started;
