@@ -14,20 +14,21 @@
 #include "ep-resources.h"
 #include "ep-script-server.h"
 #include "ep-smtp-error.h"
+#include "ep-smtp-scripts.h"
 #include "ep-test-certs.h"
 
 #define WAIT_MS 20000
 
 #define PASSWORD "pw-Conn3ct!"
 
-/* An ordinary submission server: STARTTLS, then AUTH PLAIN and LOGIN. */
-#define GREETING    "S: 220 mx.test ESMTP ready\n"
+/* An ordinary submission server: STARTTLS, then AUTH PLAIN and LOGIN (the greeting, STARTTLS
+ * and QUIT are the shared ones of ep-smtp-scripts.h). */
+#define GREETING    EP_SCRIPT_GREETING_READY
 #define EHLO_PLAIN  "C: EHLO *\n"                 \
                     "S: 250-mx.test greets you\n" \
                     "S: 250-SIZE 35882577\n"      \
                     "S: 250 STARTTLS\n"
-#define STARTTLS    "C: STARTTLS\n"             \
-                    "S: 220 2.0.0 Go ahead\n"
+#define STARTTLS    EP_SCRIPT_STARTTLS
 #define EHLO_TLS    "C: EHLO *\n"                 \
                     "S: 250-mx.test greets you\n" \
                     "S: 250-PIPELINING\n"         \
@@ -37,8 +38,7 @@
                     "S: 250 AUTH PLAIN LOGIN\n"
 #define AUTH_OK     "C: AUTH PLAIN *\n"           \
                     "S: 235 2.7.0 Accepted\n"
-#define QUIT        "C: QUIT\n"                   \
-                    "S: 221 2.0.0 Bye\n"
+#define QUIT        EP_SCRIPT_QUIT
 
 typedef struct
 {
@@ -81,17 +81,6 @@ fixture_tear_down (Fixture       *f,
   ep_test_iterate (200);
   g_clear_object (&f->store);
   g_free (f->dir);
-}
-
-static EpScriptServer *
-start_server (const char *script)
-{
-  g_autoptr(GError) error = NULL;
-  EpScriptServer *server = ep_script_server_new_for_script (script, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (server);
-  return server;
 }
 
 /* Runs the editor's Test Connection against @server and waits for the outcome. */
@@ -180,8 +169,9 @@ static void
 test_all_steps_pass (Fixture       *f,
                      gconstpointer  data)
 {
-  g_autoptr(EpScriptServer) server = start_server (GREETING EHLO_PLAIN STARTTLS "TLS: good\n"
-                                                   EHLO_TLS AUTH_OK QUIT);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
+    GREETING EHLO_PLAIN STARTTLS "TLS: good\n"
+    EHLO_TLS AUTH_OK QUIT);
   g_autoptr(EpProfileStore) again = NULL;
   EpConnectionTestWindow *window;
   g_autofree char *summary = NULL;
@@ -255,12 +245,13 @@ static void
 test_starttls_missing (Fixture       *f,
                        gconstpointer  data)
 {
-  g_autoptr(EpScriptServer) server = start_server (GREETING
-                                                   "C: EHLO *\n"
-                                                   "S: 250-mx.test\n"
-                                                   "S: 250 SIZE 1000000\n"
-                                                   "C? QUIT\n"
-                                                   "S: 221 Bye\n");
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
+    GREETING
+    "C: EHLO *\n"
+    "S: 250-mx.test\n"
+    "S: 250 SIZE 1000000\n"
+    "C? QUIT\n"
+    "S: 221 Bye\n");
   EpConnectionTestWindow *window = run_test (f, server);
   const GError *error = ep_connection_test_window_get_error (window);
   g_autofree char *received = ep_script_server_dup_received_string (server);
@@ -285,11 +276,12 @@ static void
 test_auth_refused (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(EpScriptServer) server = start_server (GREETING EHLO_PLAIN STARTTLS "TLS: good\n" EHLO_TLS
-                                                   "C: AUTH PLAIN *\n"
-                                                   "S: 535 5.7.8 Authentication credentials invalid\n"
-                                                   "C? QUIT\n"
-                                                   "S: 221 Bye\n");
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
+    GREETING EHLO_PLAIN STARTTLS "TLS: good\n" EHLO_TLS
+    "C: AUTH PLAIN *\n"
+    "S: 535 5.7.8 Authentication credentials invalid\n"
+    "C? QUIT\n"
+    "S: 221 Bye\n");
   EpConnectionTestWindow *window;
 
   pin (f, "good", server);
@@ -306,12 +298,13 @@ static void
 test_implicit_tls (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(EpScriptServer) server = start_server ("TLS: good\n"
-                                                   GREETING
-                                                   "C: EHLO *\n"
-                                                   "S: 250-mx.test\n"
-                                                   "S: 250 AUTH PLAIN\n"
-                                                   AUTH_OK QUIT);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
+    "TLS: good\n"
+    GREETING
+    "C: EHLO *\n"
+    "S: 250-mx.test\n"
+    "S: 250 AUTH PLAIN\n"
+    AUTH_OK QUIT);
   EpConnectionTestWindow *window;
 
   ep_test_select (f->editor, "security", EP_SMTP_SECURITY_TLS);
@@ -328,8 +321,9 @@ static void
 test_no_password_skips_auth (Fixture       *f,
                              gconstpointer  data)
 {
-  g_autoptr(EpScriptServer) server = start_server (GREETING EHLO_PLAIN STARTTLS "TLS: good\n"
-                                                   EHLO_TLS QUIT);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
+    GREETING EHLO_PLAIN STARTTLS "TLS: good\n"
+    EHLO_TLS QUIT);
   EpConnectionTestWindow *window;
   g_autofree char *summary = NULL;
 
@@ -347,14 +341,17 @@ static void
 test_pin_flow (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(EpScriptServer) first = start_server (GREETING EHLO_PLAIN STARTTLS
-                                                  "TLS-REJECT: self-signed\n"
-                                                  "EOF\n");
-  g_autoptr(EpScriptServer) second = start_server (GREETING EHLO_PLAIN STARTTLS "TLS: self-signed\n"
-                                                   EHLO_TLS AUTH_OK QUIT);
-  g_autoptr(EpScriptServer) third = start_server (GREETING EHLO_PLAIN STARTTLS
-                                                  "TLS-REJECT: good\n"
-                                                  "EOF\n");
+  g_autoptr(EpScriptServer) first = ep_script_server_new_for_test (
+    GREETING EHLO_PLAIN STARTTLS
+    "TLS-REJECT: self-signed\n"
+    "EOF\n");
+  g_autoptr(EpScriptServer) second = ep_script_server_new_for_test (
+    GREETING EHLO_PLAIN STARTTLS "TLS: self-signed\n"
+    EHLO_TLS AUTH_OK QUIT);
+  g_autoptr(EpScriptServer) third = ep_script_server_new_for_test (
+    GREETING EHLO_PLAIN STARTTLS
+    "TLS-REJECT: good\n"
+    "EOF\n");
   g_autofree char *self_signed = ep_test_certs_sha256 ("self-signed");
   g_autofree char *pinned = NULL;
   g_autoptr(EpProfileStore) again = NULL;
@@ -469,11 +466,13 @@ static void
 test_pin_other_server (Fixture       *f,
                        gconstpointer  data)
 {
-  g_autoptr(EpScriptServer) genuine = start_server (GREETING EHLO_PLAIN STARTTLS "TLS: self-signed\n"
-                                                    EHLO_TLS AUTH_OK QUIT);
-  g_autoptr(EpScriptServer) impostor = start_server (GREETING EHLO_PLAIN STARTTLS
-                                                     "TLS-REJECT: self-signed\n"
-                                                     "EOF\n");
+  g_autoptr(EpScriptServer) genuine = ep_script_server_new_for_test (
+    GREETING EHLO_PLAIN STARTTLS "TLS: self-signed\n"
+    EHLO_TLS AUTH_OK QUIT);
+  g_autoptr(EpScriptServer) impostor = ep_script_server_new_for_test (
+    GREETING EHLO_PLAIN STARTTLS
+    "TLS-REJECT: self-signed\n"
+    "EOF\n");
   EpConnectionTestWindow *window;
   GtkWidget *dialog;
   EpProfile *saved;
@@ -512,9 +511,10 @@ test_pin_other_server (Fixture       *f,
 static void
 test_pin_other_server_on_disk (void)
 {
-  g_autoptr(EpScriptServer) impostor = start_server (GREETING EHLO_PLAIN STARTTLS
-                                                     "TLS-REJECT: self-signed\n"
-                                                     "EOF\n");
+  g_autoptr(EpScriptServer) impostor = ep_script_server_new_for_test (
+    GREETING EHLO_PLAIN STARTTLS
+    "TLS-REJECT: self-signed\n"
+    "EOF\n");
   g_autofree char *dir = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "moved", NULL);
   g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
   g_autofree char *sha = ep_test_certs_sha256 ("self-signed");
@@ -576,7 +576,7 @@ refused_result (const char  *cert,
                 GError     **error)
 {
   g_autofree char *script = g_strdup_printf (GREETING EHLO_PLAIN STARTTLS "TLS-REJECT: %s\nEOF\n", cert);
-  g_autoptr(EpScriptServer) server = start_server (script);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (script);
   g_autoptr(EpSmtpConfig) config = ep_smtp_config_new ();
   EpSmtpResult *result;
 
