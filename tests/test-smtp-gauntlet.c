@@ -17,6 +17,7 @@
 #include "ep-smtp-sasl.h"
 
 #include "ep-script-server.h"
+#include "ep-smtp-scripts.h"
 #include "ep-test-certs.h"
 #include "ep-test-util.h"
 
@@ -51,8 +52,9 @@
 #define WAIT_MS          8000
 #define DEFAULT_TIMEOUT  2
 
-/* Script fragments of an ordinary submission with STARTTLS, AUTH PLAIN and PIPELINING. */
-#define GREETING        "S: 220 mx.test ESMTP ready\n"
+/* Script fragments of an ordinary submission with STARTTLS, AUTH PLAIN and PIPELINING (the
+ * greeting and QUIT are the shared ones of ep-smtp-scripts.h). */
+#define GREETING        EP_SCRIPT_GREETING_READY
 #define C_EHLO          "C: EHLO [127.0.0.1]\n"
 #define EHLO_STARTTLS   "S: 250-mx.test greets [127.0.0.1]\n" \
                         "S: 250-PIPELINING\n"                 \
@@ -78,9 +80,7 @@
                         "S: 354 End data with <CR><LF>.<CR><LF>\n"
 #define BODY_OK         "DATA\n" \
                         "S: 250 2.0.0 Ok: queued as 4711\n"
-#define QUIT_OK         "C: QUIT\n" \
-                        "S: 221 2.0.0 Bye\n" \
-                        "EOF\n"
+#define QUIT_OK         EP_SCRIPT_QUIT_EOF
 #define FULL_SESSION    TO_MAIL ENVELOPE_OK BODY_OK QUIT_OK
 
 /* Plain (security "none") and implicit TLS openings. */
@@ -179,12 +179,9 @@ expand (const char *template)
 static EpScriptServer *
 server_for (const char *template)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *script = expand (template);
-  EpScriptServer *server = ep_script_server_new_for_script (script, &error);
 
-  g_assert_no_error (error);
-  return server;
+  return ep_script_server_new_for_test (script);
 }
 
 static EpSmtpConfig *
