@@ -39,6 +39,9 @@
 #define AUTH_OK     "C: AUTH PLAIN *\n"           \
                     "S: 235 2.7.0 Accepted\n"
 #define QUIT        EP_SCRIPT_QUIT
+/* The whole session, signed in over TLS with @cert; and a session whose @cert the client refuses. */
+#define SIGNS_IN_WITH(cert) GREETING EHLO_PLAIN STARTTLS "TLS: " cert "\n" EHLO_TLS AUTH_OK QUIT
+#define REFUSES(cert)       GREETING EHLO_PLAIN STARTTLS "TLS-REJECT: " cert "\nEOF\n"
 
 typedef struct
 {
@@ -169,9 +172,7 @@ static void
 test_all_steps_pass (Fixture       *f,
                      gconstpointer  data)
 {
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
-    GREETING EHLO_PLAIN STARTTLS "TLS: good\n"
-    EHLO_TLS AUTH_OK QUIT);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (SIGNS_IN_WITH ("good"));
   g_autoptr(EpProfileStore) again = NULL;
   EpConnectionTestWindow *window;
   g_autofree char *summary = NULL;
@@ -341,17 +342,9 @@ static void
 test_pin_flow (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(EpScriptServer) first = ep_script_server_new_for_test (
-    GREETING EHLO_PLAIN STARTTLS
-    "TLS-REJECT: self-signed\n"
-    "EOF\n");
-  g_autoptr(EpScriptServer) second = ep_script_server_new_for_test (
-    GREETING EHLO_PLAIN STARTTLS "TLS: self-signed\n"
-    EHLO_TLS AUTH_OK QUIT);
-  g_autoptr(EpScriptServer) third = ep_script_server_new_for_test (
-    GREETING EHLO_PLAIN STARTTLS
-    "TLS-REJECT: good\n"
-    "EOF\n");
+  g_autoptr(EpScriptServer) first = ep_script_server_new_for_test (REFUSES ("self-signed"));
+  g_autoptr(EpScriptServer) second = ep_script_server_new_for_test (SIGNS_IN_WITH ("self-signed"));
+  g_autoptr(EpScriptServer) third = ep_script_server_new_for_test (REFUSES ("good"));
   g_autofree char *self_signed = ep_test_certs_sha256 ("self-signed");
   g_autofree char *pinned = NULL;
   g_autoptr(EpProfileStore) again = NULL;
@@ -466,13 +459,8 @@ static void
 test_pin_other_server (Fixture       *f,
                        gconstpointer  data)
 {
-  g_autoptr(EpScriptServer) genuine = ep_script_server_new_for_test (
-    GREETING EHLO_PLAIN STARTTLS "TLS: self-signed\n"
-    EHLO_TLS AUTH_OK QUIT);
-  g_autoptr(EpScriptServer) impostor = ep_script_server_new_for_test (
-    GREETING EHLO_PLAIN STARTTLS
-    "TLS-REJECT: self-signed\n"
-    "EOF\n");
+  g_autoptr(EpScriptServer) genuine = ep_script_server_new_for_test (SIGNS_IN_WITH ("self-signed"));
+  g_autoptr(EpScriptServer) impostor = ep_script_server_new_for_test (REFUSES ("self-signed"));
   EpConnectionTestWindow *window;
   GtkWidget *dialog;
   EpProfile *saved;
@@ -511,10 +499,7 @@ test_pin_other_server (Fixture       *f,
 static void
 test_pin_other_server_on_disk (void)
 {
-  g_autoptr(EpScriptServer) impostor = ep_script_server_new_for_test (
-    GREETING EHLO_PLAIN STARTTLS
-    "TLS-REJECT: self-signed\n"
-    "EOF\n");
+  g_autoptr(EpScriptServer) impostor = ep_script_server_new_for_test (REFUSES ("self-signed"));
   g_autofree char *dir = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "moved", NULL);
   g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
   g_autofree char *sha = ep_test_certs_sha256 ("self-signed");
@@ -575,7 +560,7 @@ static EpSmtpResult *
 refused_result (const char  *cert,
                 GError     **error)
 {
-  g_autofree char *script = g_strdup_printf (GREETING EHLO_PLAIN STARTTLS "TLS-REJECT: %s\nEOF\n", cert);
+  g_autofree char *script = g_strdup_printf (REFUSES ("%s"), cert);
   g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (script);
   g_autoptr(EpSmtpConfig) config = ep_smtp_config_new ();
   EpSmtpResult *result;
