@@ -7,6 +7,13 @@
 
 #include "ep-text.h"
 
+/* Octets (NUL among them, hence the length) and the text a function makes of them. */
+typedef struct {
+  const char *in;
+  gsize       len;
+  const char *out;
+} OctetsCase;
+
 static void
 test_octet_is_control (void)
 {
@@ -136,11 +143,7 @@ test_single_line_and_header_value (void)
 static void
 test_make_printable (void)
 {
-  static const struct {
-    const char *in;
-    gsize       len;
-    const char *out;
-  } cases[] = {
+  static const OctetsCase cases[] = {
     { "", 0, "" },
     { "250 OK", 6, "250 OK" },
     { "a\0b", 3, "a?b" },
@@ -163,11 +166,7 @@ test_make_printable (void)
 static void
 test_append_escaped (void)
 {
-  static const struct {
-    const char *in;
-    gsize       len;
-    const char *out;
-  } cases[] = {
+  static const OctetsCase cases[] = {
     { "", 0, "" },
     { "MAIL FROM:<a@b>", 15, "MAIL FROM:<a@b>" },
     { "AUTH\tPLAIN", 10, "AUTH\\x09PLAIN" },
