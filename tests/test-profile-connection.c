@@ -39,7 +39,7 @@
 #define AUTH_OK     "C: AUTH PLAIN *\n"           \
                     "S: 235 2.7.0 Accepted\n"
 #define QUIT        EP_SCRIPT_QUIT
-/* The whole session, signed in over TLS with @cert; and a session whose @cert the client refuses. */
+/* A whole session, signed in over TLS with @cert; and one whose @cert the client refuses. */
 #define SIGNS_IN_WITH(cert) GREETING EHLO_PLAIN STARTTLS "TLS: " cert "\n" EHLO_TLS AUTH_OK QUIT
 #define REFUSES(cert)       GREETING EHLO_PLAIN STARTTLS "TLS-REJECT: " cert "\nEOF\n"
 
