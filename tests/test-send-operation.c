@@ -279,6 +279,64 @@ assert_all_finalized (EpSendOperation **operation,
   g_assert_finalize_object (g_steal_pointer (server));
 }
 
+/* --- one operation against one server ------------------------------------------------------- */
+
+/* What a case sends with: a server playing its script, the profile for it, the message, a fresh
+ * Sent directory, and the operation that sends the message (its copy kept there). */
+typedef struct
+{
+  EpScriptServer  *server;
+  EpProfile       *profile;
+  EpMessage       *message;
+  char            *sent_dir;
+  EpSendOperation *operation;
+  Run              run;
+} Case;
+
+static void
+case_init (Case       *c,
+           const char *script,
+           const char *to,
+           const char *cc)
+{
+  *c = (Case) { 0 };
+  c->server = ep_script_server_new_for_test (script);
+  c->profile = plain_profile (c->server);
+  c->message = new_message (to, cc);
+  c->sent_dir = ep_test_make_dir ("sent");
+  c->operation = ep_send_operation_new (c->profile, c->message);
+  ep_send_operation_set_sent_dir (c->operation, c->sent_dir);
+}
+
+/* Runs the operation, set up as the case wants it, and waits for the server's script to end. */
+static void
+case_run (Case *c)
+{
+  run_init (&c->run, c->operation);
+  run_operation (&c->run);
+  ep_script_server_assert_done (c->server, WAIT_MS);
+}
+
+/* Nothing of the message reached the server, and no Sent copy was kept. */
+static void
+assert_nothing_sent (Case *c)
+{
+  g_autofree char *listing = NULL;
+
+  g_assert_cmpuint (ep_script_server_get_n_bodies (c->server), ==, 0);
+  g_assert_null (ep_send_operation_get_sent_id (c->operation));
+  listing = ep_test_list_dir (c->sent_dir);
+  g_assert_cmpstr (listing, ==, "");
+}
+
+static void
+case_clear (Case *c)
+{
+  run_clear (&c->run);
+  assert_all_finalized (&c->operation, &c->message, &c->profile, &c->server);
+  g_free (c->sent_dir);
+}
+
 /* --- cases ---------------------------------------------------------------------------------- */
 
 /* Delivered: the outcome, progress in order on the caller's context, and a Sent copy holding the
@@ -286,52 +344,46 @@ assert_all_finalized (EpSendOperation **operation,
 static void
 test_delivered (void)
 {
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
-    EP_SCRIPT_GREETING
-    "C: EHLO *\n"
-    /* Still connecting here: its progress has time to reach the caller. */
-    "STALL: 300\n"
-    "S: 250-mx.test\n"
-    "S: 250 PIPELINING\n"
-    "C: MAIL FROM:<me@example.org>*\n"
-    "C: RCPT TO:<ann@example.org>\n"
-    "C: RCPT TO:<bob@example.org>\n"
-    "C: DATA\n"
-    "S: 250 2.1.0 ok\n"
-    "S: 250 2.1.5 ok\n"
-    "S: 250 2.1.5 ok\n"
-    "S: 354 go ahead\n"
-    "DATA\n"
-    "S: 250 2.0.0 Ok: queued as 4711\n"
-    EP_SCRIPT_QUIT_EOF);
-  g_autoptr(EpProfile) profile = plain_profile (server);
-  g_autoptr(EpMessage) message = new_message ("Ann <ann@example.org>", "bob@example.org");
-  g_autofree char *sent_dir = ep_test_make_dir ("sent");
-  g_autoptr(EpSendOperation) operation = ep_send_operation_new (profile, message);
   g_autoptr(EpSentInfo) info = NULL;
   g_autofree char *stored = NULL;
   g_autofree char *received = NULL;
   g_autofree char *transcript = NULL;
   g_autofree char *server_name = NULL;
-  Run run;
+  Case c;
 
-  ep_send_operation_set_sent_dir (operation, sent_dir);
-  run_init (&run, operation);
-  run_operation (&run);
-  ep_script_server_assert_done (server, WAIT_MS);
+  case_init (&c,
+             EP_SCRIPT_GREETING
+             "C: EHLO *\n"
+             /* Still connecting here: its progress has time to reach the caller. */
+             "STALL: 300\n"
+             "S: 250-mx.test\n"
+             "S: 250 PIPELINING\n"
+             "C: MAIL FROM:<me@example.org>*\n"
+             "C: RCPT TO:<ann@example.org>\n"
+             "C: RCPT TO:<bob@example.org>\n"
+             "C: DATA\n"
+             "S: 250 2.1.0 ok\n"
+             "S: 250 2.1.5 ok\n"
+             "S: 250 2.1.5 ok\n"
+             "S: 354 go ahead\n"
+             "DATA\n"
+             "S: 250 2.0.0 Ok: queued as 4711\n"
+             EP_SCRIPT_QUIT_EOF,
+             "Ann <ann@example.org>", "bob@example.org");
+  case_run (&c);
 
-  g_assert_no_error (run.error);
-  g_assert_nonnull (run.result);
-  g_assert_cmpint (run.result->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
-  g_assert_cmpuint (run.result->final_code, ==, 250);
-  assert_progress_in_order (&run);
-  g_assert_cmpuint (ep_send_operation_get_bytes_total (operation), >, 0);
-  g_assert_cmpuint (ep_send_operation_get_bytes_sent (operation), ==, ep_send_operation_get_bytes_total (operation));
-  g_assert_cmpfloat (ep_send_operation_get_fraction (operation), ==, 1.0);
+  g_assert_no_error (c.run.error);
+  g_assert_nonnull (c.run.result);
+  g_assert_cmpint (c.run.result->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+  g_assert_cmpuint (c.run.result->final_code, ==, 250);
+  assert_progress_in_order (&c.run);
+  g_assert_cmpuint (ep_send_operation_get_bytes_total (c.operation), >, 0);
+  g_assert_cmpuint (ep_send_operation_get_bytes_sent (c.operation), ==, ep_send_operation_get_bytes_total (c.operation));
+  g_assert_cmpfloat (ep_send_operation_get_fraction (c.operation), ==, 1.0);
 
-  g_assert_nonnull (ep_send_operation_get_sent_id (operation));
-  g_assert_null (ep_send_operation_get_sent_error (operation));
-  info = only_sent_copy (sent_dir, ep_send_operation_get_sent_id (operation));
+  g_assert_nonnull (ep_send_operation_get_sent_id (c.operation));
+  g_assert_null (ep_send_operation_get_sent_error (c.operation));
+  info = only_sent_copy (c.sent_dir, ep_send_operation_get_sent_id (c.operation));
   g_assert_cmpint (info->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
   g_assert_cmpstr (info->outcome_text, ==, "250 Ok: queued as 4711");
   g_assert_cmpstr (info->subject, ==, "Operation");
@@ -340,20 +392,19 @@ test_delivered (void)
   g_assert_cmpstr (info->recipients[0], ==, "ann@example.org");
   g_assert_cmpstr (info->recipients[1], ==, "bob@example.org");
   g_assert_true (info->not_delivered == NULL || info->not_delivered[0] == NULL);
-  server_name = g_strdup_printf ("127.0.0.1:%u", ep_script_server_get_port (server));
+  server_name = g_strdup_printf ("127.0.0.1:%u", ep_script_server_get_port (c.server));
   g_assert_cmpstr (info->server, ==, server_name);
-  g_assert_cmpstr (info->profile_id, ==, ep_profile_get_id (profile));
+  g_assert_cmpstr (info->profile_id, ==, ep_profile_get_id (c.profile));
 
-  stored = sent_copy_bytes (sent_dir, info->id);
-  received = body_received (server, 0);
+  stored = sent_copy_bytes (c.sent_dir, info->id);
+  received = body_received (c.server, 0);
   g_assert_cmpstr (stored, ==, received);
   g_assert_cmpuint (info->size, ==, strlen (received));
-  transcript = sent_copy_transcript (sent_dir, info->id);
+  transcript = sent_copy_transcript (c.sent_dir, info->id);
   g_assert_nonnull (strstr (transcript, "RCPT TO:<bob@example.org>"));
   g_assert_nonnull (strstr (transcript, "250 2.0.0 Ok: queued as 4711"));
 
-  run_clear (&run);
-  assert_all_finalized (&operation, &message, &profile, &server);
+  case_clear (&c);
 }
 
 /* Over STARTTLS to a pinned certificate, with a password typed at send time (no keyring): it
@@ -361,18 +412,13 @@ test_delivered (void)
 static void
 test_typed_password (void)
 {
-  g_autoptr(EpScriptServer) server = NULL;
-  g_autoptr(EpProfile) profile = NULL;
-  g_autoptr(EpMessage) message = new_message ("ann@example.org", NULL);
-  g_autofree char *sent_dir = ep_test_make_dir ("sent");
-  g_autoptr(EpSendOperation) operation = NULL;
   g_autofree char *sha = ep_test_certs_sha256 ("self-signed");
   g_autofree char *plain = NULL;
   g_autofree char *script = NULL;
   g_autofree char *transcript = NULL;
   g_autofree char *stored = NULL;
   g_autoptr(GString) payload = g_string_new (NULL);
-  Run run;
+  Case c;
 
   g_string_append_c (payload, '\0');
   g_string_append (payload, "me@example.org");
@@ -388,34 +434,27 @@ test_typed_password (void)
                             "S: 235 2.7.0 Accepted\n"
                             EP_SCRIPT_DELIVER_TO ("ann@example.org")
                             EP_SCRIPT_QUIT_EOF, plain);
-  server = ep_script_server_new_for_test (script);
-  profile = plain_profile (server);
-  ep_profile_set_security (profile, EP_SMTP_SECURITY_STARTTLS);
-  ep_profile_set_pinned_sha256 (profile, sha);
-  ep_profile_set_username (profile, "me@example.org");
-  operation = ep_send_operation_new (profile, message);
-  ep_send_operation_set_sent_dir (operation, sent_dir);
-  ep_send_operation_set_password (operation, PASSWORD);
+  case_init (&c, script, "ann@example.org", NULL);
+  ep_profile_set_security (c.profile, EP_SMTP_SECURITY_STARTTLS);
+  ep_profile_set_pinned_sha256 (c.profile, sha);
+  ep_profile_set_username (c.profile, "me@example.org");
+  ep_send_operation_set_password (c.operation, PASSWORD);
+  case_run (&c);
 
-  run_init (&run, operation);
-  run_operation (&run);
-  ep_script_server_assert_done (server, WAIT_MS);
+  g_assert_no_error (c.run.error);
+  g_assert_cmpint (c.run.result->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+  g_assert_true (c.run.result->tls->pinned);
+  assert_progress_in_order (&c.run);
 
-  g_assert_no_error (run.error);
-  g_assert_cmpint (run.result->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
-  g_assert_true (run.result->tls->pinned);
-  assert_progress_in_order (&run);
-
-  g_assert_nonnull (ep_send_operation_get_sent_id (operation));
-  transcript = sent_copy_transcript (sent_dir, ep_send_operation_get_sent_id (operation));
+  g_assert_nonnull (ep_send_operation_get_sent_id (c.operation));
+  transcript = sent_copy_transcript (c.sent_dir, ep_send_operation_get_sent_id (c.operation));
   g_assert_nonnull (strstr (transcript, "AUTH PLAIN"));
   g_assert_null (strstr (transcript, plain));
   g_assert_null (strstr (transcript, PASSWORD));
-  stored = sent_copy_bytes (sent_dir, ep_send_operation_get_sent_id (operation));
+  stored = sent_copy_bytes (c.sent_dir, ep_send_operation_get_sent_id (c.operation));
   g_assert_null (strstr (stored, PASSWORD));
 
-  run_clear (&run);
-  assert_all_finalized (&operation, &message, &profile, &server);
+  case_clear (&c);
 }
 
 /* A refused recipient without allow-partial: nothing is sent, the result names the refusal, and
@@ -423,31 +462,19 @@ test_typed_password (void)
 static void
 test_refused_recipient (void)
 {
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (REFUSING_NOBODY "DRAIN\n");
-  g_autoptr(EpProfile) profile = plain_profile (server);
-  g_autoptr(EpMessage) message = new_message ("ann@example.org, nobody@example.org", NULL);
-  g_autofree char *sent_dir = ep_test_make_dir ("sent");
-  g_autoptr(EpSendOperation) operation = ep_send_operation_new (profile, message);
-  g_autofree char *listing = NULL;
-  Run run;
+  Case c;
 
-  ep_send_operation_set_sent_dir (operation, sent_dir);
-  run_init (&run, operation);
-  run_operation (&run);
-  ep_script_server_assert_done (server, WAIT_MS);
+  case_init (&c, REFUSING_NOBODY "DRAIN\n", "ann@example.org, nobody@example.org", NULL);
+  case_run (&c);
 
-  g_assert_error (run.error, EP_SMTP_ERROR, EP_SMTP_ERROR_RECIPIENT_REJECTED);
-  g_assert_nonnull (run.result);
-  g_assert_cmpint (run.result->outcome, ==, EP_SMTP_OUTCOME_REFUSED);
-  g_assert_cmpuint (ep_smtp_result_count_in_state (run.result, EP_SMTP_RECIPIENT_REFUSED), ==, 1);
-  g_assert_cmpuint (ep_smtp_result_count_in_state (run.result, EP_SMTP_RECIPIENT_DELIVERED), ==, 0);
-  g_assert_cmpuint (ep_script_server_get_n_bodies (server), ==, 0);
-  g_assert_null (ep_send_operation_get_sent_id (operation));
-  listing = ep_test_list_dir (sent_dir);
-  g_assert_cmpstr (listing, ==, "");
+  g_assert_error (c.run.error, EP_SMTP_ERROR, EP_SMTP_ERROR_RECIPIENT_REJECTED);
+  g_assert_nonnull (c.run.result);
+  g_assert_cmpint (c.run.result->outcome, ==, EP_SMTP_OUTCOME_REFUSED);
+  g_assert_cmpuint (ep_smtp_result_count_in_state (c.run.result, EP_SMTP_RECIPIENT_REFUSED), ==, 1);
+  g_assert_cmpuint (ep_smtp_result_count_in_state (c.run.result, EP_SMTP_RECIPIENT_DELIVERED), ==, 0);
+  assert_nothing_sent (&c);
 
-  run_clear (&run);
-  assert_all_finalized (&operation, &message, &profile, &server);
+  case_clear (&c);
 }
 
 /* With allow-partial, the accepted recipient gets the message and the refused one does not: the
@@ -455,36 +482,26 @@ test_refused_recipient (void)
 static void
 test_refused_recipient_allow_partial (void)
 {
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (REFUSING_NOBODY
-                                                                    "DATA\n"
-                                                                    "S: 250 2.0.0 queued\n"
-                                                                    EP_SCRIPT_QUIT_EOF);
-  g_autoptr(EpProfile) profile = plain_profile (server);
-  g_autoptr(EpMessage) message = new_message ("ann@example.org, nobody@example.org", NULL);
-  g_autofree char *sent_dir = ep_test_make_dir ("sent");
-  g_autoptr(EpSendOperation) operation = ep_send_operation_new (profile, message);
   g_autoptr(EpSentInfo) info = NULL;
-  Run run;
+  Case c;
 
-  ep_send_operation_set_sent_dir (operation, sent_dir);
-  ep_send_operation_set_allow_partial (operation, TRUE);
-  run_init (&run, operation);
-  run_operation (&run);
-  ep_script_server_assert_done (server, WAIT_MS);
+  case_init (&c, REFUSING_NOBODY "DATA\n" "S: 250 2.0.0 queued\n" EP_SCRIPT_QUIT_EOF,
+             "ann@example.org, nobody@example.org", NULL);
+  ep_send_operation_set_allow_partial (c.operation, TRUE);
+  case_run (&c);
 
-  g_assert_no_error (run.error);
-  g_assert_cmpint (run.result->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
-  g_assert_cmpuint (ep_smtp_result_count_refused (run.result), ==, 1);
-  g_assert_cmpuint (ep_script_server_get_n_bodies (server), ==, 1);
+  g_assert_no_error (c.run.error);
+  g_assert_cmpint (c.run.result->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+  g_assert_cmpuint (ep_smtp_result_count_refused (c.run.result), ==, 1);
+  g_assert_cmpuint (ep_script_server_get_n_bodies (c.server), ==, 1);
 
-  g_assert_nonnull (ep_send_operation_get_sent_id (operation));
-  info = only_sent_copy (sent_dir, ep_send_operation_get_sent_id (operation));
+  g_assert_nonnull (ep_send_operation_get_sent_id (c.operation));
+  info = only_sent_copy (c.sent_dir, ep_send_operation_get_sent_id (c.operation));
   g_assert_nonnull (info->not_delivered);
   g_assert_cmpuint (g_strv_length (info->not_delivered), ==, 1);
   g_assert_cmpstr (info->not_delivered[0], ==, "nobody@example.org");
 
-  run_clear (&run);
-  assert_all_finalized (&operation, &message, &profile, &server);
+  case_clear (&c);
 }
 
 /* "Too many recipients" splits the envelope; the first transaction is delivered, then the
@@ -493,47 +510,40 @@ test_refused_recipient_allow_partial (void)
 static void
 test_partial (void)
 {
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
-    EP_SCRIPT_GREETING
-    EP_SCRIPT_EHLO_PIPELINING
-    EP_SCRIPT_SPLIT_452 ("ann@example.org", "carol@example.org")
-    "S: 250 2.1.0 ok\n"
-    "S: 550 5.1.1 <carol@example.org>: User unknown\n"
-    "S: 554 5.5.1 No valid recipients\n"
-    "DRAIN\n");
-  g_autoptr(EpProfile) profile = plain_profile (server);
-  g_autoptr(EpMessage) message = new_message ("ann@example.org, carol@example.org", NULL);
-  g_autofree char *sent_dir = ep_test_make_dir ("sent");
-  g_autoptr(EpSendOperation) operation = ep_send_operation_new (profile, message);
   g_autoptr(EpSentInfo) info = NULL;
   g_autofree char *stored = NULL;
   g_autofree char *received = NULL;
-  Run run;
+  Case c;
 
-  ep_send_operation_set_sent_dir (operation, sent_dir);
-  run_init (&run, operation);
-  run_operation (&run);
-  ep_script_server_assert_done (server, WAIT_MS);
+  case_init (&c,
+             EP_SCRIPT_GREETING
+             EP_SCRIPT_EHLO_PIPELINING
+             EP_SCRIPT_SPLIT_452 ("ann@example.org", "carol@example.org")
+             "S: 250 2.1.0 ok\n"
+             "S: 550 5.1.1 <carol@example.org>: User unknown\n"
+             "S: 554 5.5.1 No valid recipients\n"
+             "DRAIN\n",
+             "ann@example.org, carol@example.org", NULL);
+  case_run (&c);
 
-  g_assert_nonnull (run.error);
-  g_assert_nonnull (run.result);
-  g_assert_cmpint (run.result->outcome, ==, EP_SMTP_OUTCOME_PARTIAL);
-  g_assert_cmpuint (ep_smtp_result_count_in_state (run.result, EP_SMTP_RECIPIENT_DELIVERED), ==, 1);
-  g_assert_cmpuint (ep_smtp_result_count_in_state (run.result, EP_SMTP_RECIPIENT_REFUSED), ==, 1);
+  g_assert_nonnull (c.run.error);
+  g_assert_nonnull (c.run.result);
+  g_assert_cmpint (c.run.result->outcome, ==, EP_SMTP_OUTCOME_PARTIAL);
+  g_assert_cmpuint (ep_smtp_result_count_in_state (c.run.result, EP_SMTP_RECIPIENT_DELIVERED), ==, 1);
+  g_assert_cmpuint (ep_smtp_result_count_in_state (c.run.result, EP_SMTP_RECIPIENT_REFUSED), ==, 1);
 
-  g_assert_nonnull (ep_send_operation_get_sent_id (operation));
-  info = only_sent_copy (sent_dir, ep_send_operation_get_sent_id (operation));
+  g_assert_nonnull (ep_send_operation_get_sent_id (c.operation));
+  info = only_sent_copy (c.sent_dir, ep_send_operation_get_sent_id (c.operation));
   g_assert_cmpint (info->outcome, ==, EP_SMTP_OUTCOME_PARTIAL);
   g_assert_nonnull (info->not_delivered);
   g_assert_cmpuint (g_strv_length (info->not_delivered), ==, 1);
   g_assert_cmpstr (info->not_delivered[0], ==, "carol@example.org");
-  g_assert_cmpstr (info->outcome_text, ==, run.error->message);
-  stored = sent_copy_bytes (sent_dir, info->id);
-  received = body_received (server, 0);
+  g_assert_cmpstr (info->outcome_text, ==, c.run.error->message);
+  stored = sent_copy_bytes (c.sent_dir, info->id);
+  received = body_received (c.server, 0);
   g_assert_cmpstr (stored, ==, received);
 
-  run_clear (&run);
-  assert_all_finalized (&operation, &message, &profile, &server);
+  case_clear (&c);
 }
 
 static gboolean
@@ -554,40 +564,32 @@ cancel_when_stalled_cb (gpointer user_data)
 static void
 test_cancel (void)
 {
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING
-                                                                    "C: EHLO *\n"
-                                                                    "STALL: 4000\n"
-                                                                    "DRAIN\n");
-  g_autoptr(EpProfile) profile = plain_profile (server);
-  g_autoptr(EpMessage) message = new_message ("ann@example.org", NULL);
-  g_autofree char *sent_dir = ep_test_make_dir ("sent");
-  g_autoptr(EpSendOperation) operation = ep_send_operation_new (profile, message);
   g_autoptr(GSource) poll = g_timeout_source_new (10);
-  g_autofree char *listing = NULL;
   gint64 ended;
-  Run run;
+  Case c;
 
-  ep_send_operation_set_sent_dir (operation, sent_dir);
-  run_init (&run, operation);
-  run.server = server;
-  g_source_set_callback (poll, cancel_when_stalled_cb, &run, NULL);
-  g_source_attach (poll, run.context);
-  run_operation (&run);
+  case_init (&c,
+             EP_SCRIPT_GREETING
+             "C: EHLO *\n"
+             "STALL: 4000\n"
+             "DRAIN\n",
+             "ann@example.org", NULL);
+  run_init (&c.run, c.operation);
+  c.run.server = c.server;
+  g_source_set_callback (poll, cancel_when_stalled_cb, &c.run, NULL);
+  g_source_attach (poll, c.run.context);
+  run_operation (&c.run);
   ended = g_get_monotonic_time ();
   g_source_destroy (poll);
 
-  g_assert_cmpint (run.cancelled_at, >, 0);
-  g_assert_error (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpint (ended - run.cancelled_at, <, ep_test_slack (G_USEC_PER_SEC));
+  g_assert_cmpint (c.run.cancelled_at, >, 0);
+  g_assert_error (c.run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (ended - c.run.cancelled_at, <, ep_test_slack (G_USEC_PER_SEC));
   /* The server saw the connection close, long before the end of its stall. */
-  ep_script_server_assert_done (server, WAIT_MS);
-  g_assert_cmpuint (ep_script_server_get_n_bodies (server), ==, 0);
-  g_assert_null (ep_send_operation_get_sent_id (operation));
-  listing = ep_test_list_dir (sent_dir);
-  g_assert_cmpstr (listing, ==, "");
+  ep_script_server_assert_done (c.server, WAIT_MS);
+  assert_nothing_sent (&c);
 
-  run_clear (&run);
-  assert_all_finalized (&operation, &message, &profile, &server);
+  case_clear (&c);
 }
 
 /* Recipients that have the message from an earlier partial delivery are left out of the
@@ -595,34 +597,32 @@ test_cancel (void)
 static void
 test_already_delivered (void)
 {
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
-    EP_SCRIPT_GREETING EP_SCRIPT_EHLO_PIPELINING
-    EP_SCRIPT_DELIVER_TO ("bob@example.org") EP_SCRIPT_QUIT_EOF);
-  g_autoptr(EpScriptServer) idle = ep_script_server_new_for_test (EP_SCRIPT_GREETING);
-  g_autoptr(EpProfile) profile = plain_profile (server);
-  g_autoptr(EpProfile) idle_profile = plain_profile (idle);
-  g_autoptr(EpMessage) message = new_message ("ann@example.org, bob@example.org", NULL);
-  g_autofree char *sent_dir = ep_test_make_dir ("sent");
-  g_autoptr(EpSendOperation) operation = ep_send_operation_new (profile, message);
+  g_autoptr(EpScriptServer) idle = NULL;
+  g_autoptr(EpProfile) idle_profile = NULL;
   g_autoptr(EpSendOperation) nobody_left = NULL;
   g_autoptr(EpSentInfo) info = NULL;
   static const char *ann[] = { "ANN@example.org", NULL };
   static const char *both[] = { "ann@example.org", "Bob@Example.org", NULL };
   Run run;
+  Case c;
 
-  ep_send_operation_set_sent_dir (operation, sent_dir);
-  ep_send_operation_set_already_delivered (operation, ann);
-  run_init (&run, operation);
-  run_operation (&run);
-  ep_script_server_assert_done (server, WAIT_MS);
-  g_assert_no_error (run.error);
-  info = only_sent_copy (sent_dir, ep_send_operation_get_sent_id (operation));
+  case_init (&c,
+             EP_SCRIPT_GREETING EP_SCRIPT_EHLO_PIPELINING
+             EP_SCRIPT_DELIVER_TO ("bob@example.org") EP_SCRIPT_QUIT_EOF,
+             "ann@example.org, bob@example.org", NULL);
+  idle = ep_script_server_new_for_test (EP_SCRIPT_GREETING);
+  idle_profile = plain_profile (idle);
+
+  ep_send_operation_set_already_delivered (c.operation, ann);
+  case_run (&c);
+  g_assert_no_error (c.run.error);
+  info = only_sent_copy (c.sent_dir, ep_send_operation_get_sent_id (c.operation));
   g_assert_cmpuint (g_strv_length (info->recipients), ==, 1);
   g_assert_cmpstr (info->recipients[0], ==, "bob@example.org");
-  run_clear (&run);
+  run_clear (&c.run);
 
-  nobody_left = ep_send_operation_new (idle_profile, message);
-  ep_send_operation_set_sent_dir (nobody_left, sent_dir);
+  nobody_left = ep_send_operation_new (idle_profile, c.message);
+  ep_send_operation_set_sent_dir (nobody_left, c.sent_dir);
   ep_send_operation_set_already_delivered (nobody_left, both);
   run_init (&run, nobody_left);
   run_operation (&run);
@@ -635,7 +635,7 @@ test_already_delivered (void)
   g_assert_finalize_object (g_steal_pointer (&nobody_left));
   g_assert_finalize_object (g_steal_pointer (&idle_profile));
   g_assert_finalize_object (g_steal_pointer (&idle));
-  assert_all_finalized (&operation, &message, &profile, &server);
+  case_clear (&c);
 }
 
 /* A missing attachment is found before anything touches the network: no result, no connection. */
