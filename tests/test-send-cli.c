@@ -146,6 +146,34 @@ assert_contains (const char *haystack,
     g_error ("“%s” not found in “%s”", needle, haystack);
 }
 
+/* The command line run against a server playing a script, as the cases through the server run
+ * it: what is left to check, and to let go of. */
+typedef struct
+{
+  EpScriptServer *server;
+  Outcome         outcome;
+} Exchange;
+
+/* Starts the server playing @script, runs the command line with @args ({PORT}: the server's) and
+ * @stdin_text, and waits for the script's end. */
+static void
+exchange_run (Exchange           *x,
+              const char         *script,
+              const char * const *args,
+              const char         *stdin_text)
+{
+  x->server = ep_script_server_new_for_test (script);
+  x->outcome = run_cli (args, ep_script_server_get_port (x->server), stdin_text);
+  ep_script_server_assert_done (x->server, WAIT_MS);
+}
+
+static void
+exchange_clear (Exchange *x)
+{
+  outcome_clear (&x->outcome);
+  g_assert_finalize_object (g_steal_pointer (&x->server));
+}
+
 /* --- mistakes ------------------------------------------------------------------------------- */
 
 #define MAX_ARGS 14
@@ -314,37 +342,35 @@ test_deliver (void)
 {
   static const char *args[] = { SERVER, FROM, "--subject", "Hi", "--body", "-", "--cc", "Ann <ann@example.org>",
                                 "--bcc", "hidden@example.org", "you@example.org", NULL };
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
-    EP_SCRIPT_GREETING
-    EP_SCRIPT_EHLO_PIPELINING
-    "C: MAIL FROM:<me@example.org>*\n"
-    "C: RCPT TO:<you@example.org>\n"
-    "C: RCPT TO:<ann@example.org>\n"
-    "C: RCPT TO:<hidden@example.org>\n"
-    "C: DATA\n"
-    "S: 250 2.1.0 ok\n"
-    "S: 250 2.1.5 ok\n"
-    "S: 250 2.1.5 ok\n"
-    "S: 250 2.1.5 ok\n"
-    "S: 354 go ahead\n"
-    "DATA\n"
-    "S: 250 2.0.0 queued\n"
-    EP_SCRIPT_QUIT_EOF);
   g_autoptr(GBytes) body = NULL;
   g_autofree char *text = NULL;
-  Outcome outcome;
+  Exchange x;
 
-  outcome = run_cli (args, ep_script_server_get_port (server), "Hello from standard input.\n");
-  ep_script_server_assert_done (server, WAIT_MS);
-  g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
-  g_assert_cmpstr (outcome.err, ==, "");
-  body = ep_script_server_get_body (server, 0);
+  exchange_run (&x,
+                EP_SCRIPT_GREETING
+                EP_SCRIPT_EHLO_PIPELINING
+                "C: MAIL FROM:<me@example.org>*\n"
+                "C: RCPT TO:<you@example.org>\n"
+                "C: RCPT TO:<ann@example.org>\n"
+                "C: RCPT TO:<hidden@example.org>\n"
+                "C: DATA\n"
+                "S: 250 2.1.0 ok\n"
+                "S: 250 2.1.5 ok\n"
+                "S: 250 2.1.5 ok\n"
+                "S: 250 2.1.5 ok\n"
+                "S: 354 go ahead\n"
+                "DATA\n"
+                "S: 250 2.0.0 queued\n"
+                EP_SCRIPT_QUIT_EOF,
+                args, "Hello from standard input.\n");
+  g_assert_cmpint (x.outcome.status, ==, EP_EXIT_OK);
+  g_assert_cmpstr (x.outcome.err, ==, "");
+  body = ep_script_server_get_body (x.server, 0);
   text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
   assert_contains (text, "Hello from standard input.\r\n");
   assert_contains (text, "Cc: Ann <ann@example.org>\r\n");
   g_assert_null (strstr (text, "hidden"));
-  outcome_clear (&outcome);
-  g_assert_finalize_object (g_steal_pointer (&server));
+  exchange_clear (&x);
 }
 
 /* Over STARTTLS (the default for a port other than 465), a relative --cafile taken from where
@@ -388,18 +414,15 @@ test_deliver_raw (void)
 {
   static const char raw[] = "From: Me <me@example.org>\r\nTo: you@example.org\r\nSubject: raw\r\n\r\nAs is.\r\n";
   static const char *args[] = { SERVER, FROM, "--raw", "-", "--to", "you@example.org", NULL };
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (DELIVERING_TO_YOU);
   g_autoptr(GBytes) body = NULL;
-  Outcome outcome;
+  Exchange x;
 
-  outcome = run_cli (args, ep_script_server_get_port (server), raw);
-  ep_script_server_assert_done (server, WAIT_MS);
-  g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
-  g_assert_cmpstr (outcome.err, ==, "");
-  body = ep_script_server_get_body (server, 0);
+  exchange_run (&x, DELIVERING_TO_YOU, args, raw);
+  g_assert_cmpint (x.outcome.status, ==, EP_EXIT_OK);
+  g_assert_cmpstr (x.outcome.err, ==, "");
+  body = ep_script_server_get_body (x.server, 0);
   g_assert_cmpmem (g_bytes_get_data (body, NULL), g_bytes_get_size (body), raw, strlen (raw));
-  outcome_clear (&outcome);
-  g_assert_finalize_object (g_steal_pointer (&server));
+  exchange_clear (&x);
 }
 
 /* --timeout is the limit, not the default 60 s; a server that never greets gets a hint about
@@ -430,15 +453,12 @@ test_tls_hint (void)
 {
   static const char *args[] = { "--server", "127.0.0.1:{PORT}", "--security", "tls", "--timeout", "5", FROM,
                                 "you@example.org", NULL };
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING "DRAIN\n");
-  Outcome outcome;
+  Exchange x;
 
-  outcome = run_cli (args, ep_script_server_get_port (server), NULL);
-  ep_script_server_assert_done (server, WAIT_MS);
-  g_assert_cmpint (outcome.status, ==, EP_EXIT_PROTOCOL);
-  assert_contains (outcome.err, "epistle-send: hint: if the server uses STARTTLS on this port (usually 587 or 25), use --security starttls\n");
-  outcome_clear (&outcome);
-  g_assert_finalize_object (g_steal_pointer (&server));
+  exchange_run (&x, EP_SCRIPT_GREETING "DRAIN\n", args, NULL);
+  g_assert_cmpint (x.outcome.status, ==, EP_EXIT_PROTOCOL);
+  assert_contains (x.outcome.err, "epistle-send: hint: if the server uses STARTTLS on this port (usually 587 or 25), use --security starttls\n");
+  exchange_clear (&x);
 }
 
 /* A certificate from a CA the system does not know, without --cafile: refused, with a hint. */
@@ -446,19 +466,18 @@ static void
 test_unknown_ca_hint (void)
 {
   static const char *args[] = { "--server", "127.0.0.1:{PORT}", "--timeout", "5", FROM, "you@example.org", NULL };
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING
-                                                                    EP_SCRIPT_EHLO_STARTTLS
-                                                                    EP_SCRIPT_STARTTLS
-                                                                    "TLS-REJECT: good\n"
-                                                                    "EOF\n");
-  Outcome outcome;
+  Exchange x;
 
-  outcome = run_cli (args, ep_script_server_get_port (server), NULL);
-  ep_script_server_assert_done (server, WAIT_MS);
-  g_assert_cmpint (outcome.status, ==, EP_EXIT_NOPERM);
-  assert_contains (outcome.err, "epistle-send: hint: if the server uses a private CA, pass its certificate with --cafile FILE\n");
-  outcome_clear (&outcome);
-  g_assert_finalize_object (g_steal_pointer (&server));
+  exchange_run (&x,
+                EP_SCRIPT_GREETING
+                EP_SCRIPT_EHLO_STARTTLS
+                EP_SCRIPT_STARTTLS
+                "TLS-REJECT: good\n"
+                "EOF\n",
+                args, NULL);
+  g_assert_cmpint (x.outcome.status, ==, EP_EXIT_NOPERM);
+  assert_contains (x.outcome.err, "epistle-send: hint: if the server uses a private CA, pass its certificate with --cafile FILE\n");
+  exchange_clear (&x);
 }
 
 /* A refused recipient: nothing sent, the refusal in the server's words, and what to do. */
@@ -466,18 +485,15 @@ static void
 test_refused (void)
 {
   static const char *args[] = { SERVER, FROM, "you@example.org", "nobody@example.org", NULL };
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (REFUSING_SERVER "DRAIN\n");
-  Outcome outcome;
+  Exchange x;
 
-  outcome = run_cli (args, ep_script_server_get_port (server), NULL);
-  ep_script_server_assert_done (server, WAIT_MS);
-  g_assert_cmpint (outcome.status, ==, EP_EXIT_UNAVAILABLE);
-  g_assert_cmpstr (outcome.err, ==,
-                   "epistle-send: recipient <nobody@example.org> refused: 550 5.1.1 User unknown\n"
-                   "epistle-send: message not sent (use --allow-partial to deliver to the accepted recipients)\n");
-  g_assert_cmpuint (ep_script_server_get_n_bodies (server), ==, 0);
-  outcome_clear (&outcome);
-  g_assert_finalize_object (g_steal_pointer (&server));
+  exchange_run (&x, REFUSING_SERVER "DRAIN\n", args, NULL);
+  g_assert_cmpint (x.outcome.status, ==, EP_EXIT_UNAVAILABLE);
+  g_assert_cmpstr (x.outcome.err, ==,
+                     "epistle-send: recipient <nobody@example.org> refused: 550 5.1.1 User unknown\n"
+                     "epistle-send: message not sent (use --allow-partial to deliver to the accepted recipients)\n");
+  g_assert_cmpuint (ep_script_server_get_n_bodies (x.server), ==, 0);
+  exchange_clear (&x);
 }
 
 /* --allow-partial: delivered to the accepted recipient, exit 0, the refusal still said. */
@@ -485,20 +501,19 @@ static void
 test_allow_partial (void)
 {
   static const char *args[] = { SERVER, FROM, "--allow-partial", "you@example.org", "nobody@example.org", NULL };
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (REFUSING_SERVER
-                                                                    "DATA\n"
-                                                                    "S: 250 2.0.0 queued\n"
-                                                                    EP_SCRIPT_QUIT_EOF);
-  Outcome outcome;
+  Exchange x;
 
-  outcome = run_cli (args, ep_script_server_get_port (server), NULL);
-  ep_script_server_assert_done (server, WAIT_MS);
-  g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
-  g_assert_cmpstr (outcome.err, ==,
-                   "epistle-send: recipient <nobody@example.org> refused: 550 5.1.1 User unknown\n"
-                   "epistle-send: delivered to 1 of 2 recipients\n");
-  outcome_clear (&outcome);
-  g_assert_finalize_object (g_steal_pointer (&server));
+  exchange_run (&x,
+                REFUSING_SERVER
+                "DATA\n"
+                "S: 250 2.0.0 queued\n"
+                EP_SCRIPT_QUIT_EOF,
+                args, NULL);
+  g_assert_cmpint (x.outcome.status, ==, EP_EXIT_OK);
+  g_assert_cmpstr (x.outcome.err, ==,
+                     "epistle-send: recipient <nobody@example.org> refused: 550 5.1.1 User unknown\n"
+                     "epistle-send: delivered to 1 of 2 recipients\n");
+  exchange_clear (&x);
 }
 
 /* Delivered to one recipient, then the other refused in a second transaction: 80, who has the
@@ -507,24 +522,22 @@ static void
 test_partial (void)
 {
   static const char *args[] = { SERVER, FROM, "ann@example.org", "carol@example.org", NULL };
-  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
-    EP_SCRIPT_GREETING
-    EP_SCRIPT_EHLO_PIPELINING
-    EP_SCRIPT_SPLIT_452 ("ann@example.org", "carol@example.org")
-    "S: 250 2.1.0 ok\n"
-    "S: 550 5.1.1 User unknown\n"
-    "S: 554 5.5.1 No valid recipients\n"
-    "DRAIN\n");
-  Outcome outcome;
+  Exchange x;
 
-  outcome = run_cli (args, ep_script_server_get_port (server), NULL);
-  ep_script_server_assert_done (server, WAIT_MS);
-  g_assert_cmpint (outcome.status, ==, EP_EXIT_PARTIAL);
-  assert_contains (outcome.err, "epistle-send: partial delivery: delivered to 1 of 2 recipients: <ann@example.org>\n");
-  assert_contains (outcome.err, "epistle-send: not delivered to <carol@example.org>: 550 5.1.1 User unknown\n");
-  assert_contains (outcome.err, "epistle-send: send it again only to the recipients not delivered, never to all of them\n");
-  outcome_clear (&outcome);
-  g_assert_finalize_object (g_steal_pointer (&server));
+  exchange_run (&x,
+                EP_SCRIPT_GREETING
+                EP_SCRIPT_EHLO_PIPELINING
+                EP_SCRIPT_SPLIT_452 ("ann@example.org", "carol@example.org")
+                "S: 250 2.1.0 ok\n"
+                "S: 550 5.1.1 User unknown\n"
+                "S: 554 5.5.1 No valid recipients\n"
+                "DRAIN\n",
+                args, NULL);
+  g_assert_cmpint (x.outcome.status, ==, EP_EXIT_PARTIAL);
+  assert_contains (x.outcome.err, "epistle-send: partial delivery: delivered to 1 of 2 recipients: <ann@example.org>\n");
+  assert_contains (x.outcome.err, "epistle-send: not delivered to <carol@example.org>: 550 5.1.1 User unknown\n");
+  assert_contains (x.outcome.err, "epistle-send: send it again only to the recipients not delivered, never to all of them\n");
+  exchange_clear (&x);
 }
 
 static void
