@@ -93,3 +93,39 @@ ep_test_wait_sole_owner (gpointer      object,
     }
   g_assert_cmpuint (g_atomic_int_get (&G_OBJECT (object)->ref_count), ==, 1);
 }
+
+void
+ep_test_caller_init (EpTestCaller *caller)
+{
+  *caller = (EpTestCaller) { 0 };
+  caller->context = g_main_context_new ();
+  caller->thread = g_thread_self ();
+  g_main_context_push_thread_default (caller->context);
+}
+
+void
+ep_test_caller_check (EpTestCaller *caller)
+{
+  if (g_thread_self () != caller->thread || !g_main_context_is_owner (caller->context))
+    caller->elsewhere++;
+  if (caller->finished)
+    caller->after_outcome++;
+}
+
+void
+ep_test_caller_assert_quiet (EpTestCaller *caller,
+                             guint         ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (caller->context, FALSE), g_usleep (1000);
+  g_assert_cmpuint (caller->after_outcome, ==, 0);
+}
+
+void
+ep_test_caller_clear (EpTestCaller *caller)
+{
+  g_main_context_pop_thread_default (caller->context);
+  g_clear_pointer (&caller->context, g_main_context_unref);
+}

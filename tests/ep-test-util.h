@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ep-test-util.h: helpers shared by the C tests: files, and elapsed-time bounds that hold under
- * valgrind and the sanitizers. */
+/* ep-test-util.h: helpers shared by the C tests: files, elapsed-time bounds that hold under
+ * valgrind and the sanitizers, and where an asynchronous operation's reports arrive. */
 #pragma once
 
 #include <glib-object.h>
@@ -28,5 +28,27 @@ gint64   ep_test_slack          (gint64 us);
  * queued callback held is let go of within moments of the work's end, not never. */
 void     ep_test_wait_sole_owner (gpointer      object,
                                   GMainContext *context);
+
+/* Where an asynchronous operation's reports arrive: each on the thread and main context that
+ * started it, and none once its outcome is in. ep_test_caller_init() makes that context and
+ * pushes it as the thread default; each report's handler calls ep_test_caller_check(), and the
+ * outcome's sets @finished after its own check. */
+typedef struct
+{
+  GMainContext *context;
+  GThread      *thread;
+  guint         elsewhere;       /* reports off that thread or context */
+  guint         after_outcome;   /* reports once @finished was set */
+  gboolean      finished;
+} EpTestCaller;
+
+void     ep_test_caller_init   (EpTestCaller *caller);
+void     ep_test_caller_check  (EpTestCaller *caller);
+/* Iterates the context for @ms more milliseconds, then fails if anything was reported after the
+ * outcome meanwhile (or before). */
+void     ep_test_caller_assert_quiet (EpTestCaller *caller,
+                                      guint         ms);
+/* Pops the context and lets go of it. */
+void     ep_test_caller_clear  (EpTestCaller *caller);
 
 G_END_DECLS

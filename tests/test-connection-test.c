@@ -14,6 +14,7 @@
 #include "ep-secrets.h"
 #include "ep-smtp-error.h"
 #include "ep-smtp-scripts.h"
+#include "ep-test-util.h"
 
 #define WAIT_US (20 * G_USEC_PER_SEC)
 
@@ -38,24 +39,11 @@ typedef struct {
 } Seen;
 
 typedef struct {
-  GMainContext *context;
-  GThread      *caller;
+  EpTestCaller  caller;
   GArray       *seen;
-  guint         elsewhere;
-  guint         after_outcome;
-  gboolean      finished;
   EpSmtpResult *result;
   GError       *error;
 } Watch;
-
-static void
-check_caller (Watch *watch)
-{
-  if (g_thread_self () != watch->caller || !g_main_context_is_owner (watch->context))
-    watch->elsewhere++;
-  if (watch->finished)
-    watch->after_outcome++;
-}
 
 static void
 step_changed_cb (EpConnectionTest *test,
@@ -64,7 +52,7 @@ step_changed_cb (EpConnectionTest *test,
 {
   Seen seen = { (int) step, ep_connection_test_get_step_state (test, step, NULL) };
 
-  check_caller (watch);
+  ep_test_caller_check (&watch->caller);
   g_array_append_val (watch->seen, seen);
 }
 
@@ -75,7 +63,7 @@ secret_source_cb (EpConnectionTest *test,
 {
   Seen seen = { SEEN_SECRET_SOURCE, 0 };
 
-  check_caller (watch);
+  ep_test_caller_check (&watch->caller);
   g_array_append_val (watch->seen, seen);
 }
 
@@ -86,19 +74,17 @@ done_cb (GObject      *source,
 {
   Watch *watch = user_data;
 
-  check_caller (watch);
+  ep_test_caller_check (&watch->caller);
   watch->result = ep_connection_test_run_finish (EP_CONNECTION_TEST (source), res, &watch->error);
-  watch->finished = TRUE;
+  watch->caller.finished = TRUE;
 }
 
 static void
 watch_init (Watch *watch)
 {
   *watch = (Watch) { 0 };
-  watch->context = g_main_context_new ();
-  watch->caller = g_thread_self ();
+  ep_test_caller_init (&watch->caller);
   watch->seen = g_array_new (FALSE, FALSE, sizeof (Seen));
-  g_main_context_push_thread_default (watch->context);
 }
 
 static void
@@ -107,8 +93,7 @@ watch_clear (Watch *watch)
   g_clear_pointer (&watch->result, ep_smtp_result_unref);
   g_clear_error (&watch->error);
   g_array_unref (watch->seen);
-  g_main_context_pop_thread_default (watch->context);
-  g_main_context_unref (watch->context);
+  ep_test_caller_clear (&watch->caller);
 }
 
 /* Runs @test (taking the reference given) on the watch's own context until the outcome is in,
@@ -124,16 +109,13 @@ run (Watch            *watch,
   g_signal_connect (test, "step-changed", G_CALLBACK (step_changed_cb), watch);
   g_signal_connect (test, "notify::secret-source", G_CALLBACK (secret_source_cb), watch);
   ep_connection_test_run_async (test, cancellable, done_cb, watch);
-  while (!watch->finished && g_get_monotonic_time () < end)
-    g_main_context_iteration (watch->context, TRUE);
-  g_assert_true (watch->finished);
+  while (!watch->caller.finished && g_get_monotonic_time () < end)
+    g_main_context_iteration (watch->caller.context, TRUE);
+  g_assert_true (watch->caller.finished);
   g_assert_true (ep_connection_test_is_finished (test));
 
-  end = g_get_monotonic_time () + 200 * 1000;
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (watch->context, FALSE), g_usleep (1000);
-  g_assert_cmpuint (watch->after_outcome, ==, 0);
-  g_assert_cmpuint (watch->elsewhere, ==, 0);
+  ep_test_caller_assert_quiet (&watch->caller, 200);
+  g_assert_cmpuint (watch->caller.elsewhere, ==, 0);
   g_assert_cmpuint (G_OBJECT (test)->ref_count, ==, 2);
   g_signal_handlers_disconnect_by_data (test, watch);
   g_object_unref (test);
@@ -341,7 +323,7 @@ test_cancel (void)
 
   watch_init (&watch);
   g_source_set_callback (timeout, cancel_cb, cancellable, NULL);
-  g_source_attach (timeout, watch.context);
+  g_source_attach (timeout, watch.caller.context);
   run (&watch, g_object_ref (test), cancellable);
   g_assert_error (watch.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_source_destroy (timeout);

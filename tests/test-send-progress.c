@@ -26,13 +26,9 @@ static const char *PLAIN_SESSION =
   "S: 221 2.0.0 bye\n";
 
 typedef struct {
-  GMainContext *context;
-  GThread      *caller;
+  EpTestCaller  caller;            /* notifications off its context, and after the outcome */
   GArray       *stages;            /* EpSmtpStage, as notified */
-  guint         elsewhere;         /* notifications off the caller's thread or context */
   guint         bytes_notified;
-  guint         after_outcome;     /* notifications once the outcome was in */
-  gboolean      finished;
   EpSmtpStage   stage_at_outcome;
   guint64       sent_at_outcome;
   guint64       total_at_outcome;
@@ -41,22 +37,13 @@ typedef struct {
 } Watch;
 
 static void
-check_caller (Watch *watch)
-{
-  if (g_thread_self () != watch->caller || !g_main_context_is_owner (watch->context))
-    watch->elsewhere++;
-  if (watch->finished)
-    watch->after_outcome++;
-}
-
-static void
 stage_cb (EpSendOperation *op,
           GParamSpec      *pspec,
           Watch           *watch)
 {
   EpSmtpStage stage = ep_send_operation_get_stage (op);
 
-  check_caller (watch);
+  ep_test_caller_check (&watch->caller);
   g_array_append_val (watch->stages, stage);
 }
 
@@ -65,7 +52,7 @@ bytes_cb (EpSendOperation *op,
           GParamSpec      *pspec,
           Watch           *watch)
 {
-  check_caller (watch);
+  ep_test_caller_check (&watch->caller);
   watch->bytes_notified++;
 }
 
@@ -74,7 +61,7 @@ status_cb (EpSendOperation *op,
            GParamSpec      *pspec,
            Watch           *watch)
 {
-  check_caller (watch);
+  ep_test_caller_check (&watch->caller);
 }
 
 static void
@@ -85,12 +72,12 @@ done_cb (GObject      *source,
   EpSendOperation *op = EP_SEND_OPERATION (source);
   Watch *watch = user_data;
 
-  check_caller (watch);
+  ep_test_caller_check (&watch->caller);
   watch->result = ep_send_operation_run_finish (op, result, &watch->error);
   watch->stage_at_outcome = ep_send_operation_get_stage (op);
   watch->sent_at_outcome = ep_send_operation_get_bytes_sent (op);
   watch->total_at_outcome = ep_send_operation_get_bytes_total (op);
-  watch->finished = TRUE;
+  watch->caller.finished = TRUE;
 }
 
 static EpMessage *
@@ -124,10 +111,8 @@ test_worker_and_main_context (void)
   gint64 start, elapsed, end;
 
   profile = ep_test_scripted_profile ("Scripted", ep_script_server_get_port (server), 10);
-  watch.context = g_main_context_new ();
-  watch.caller = g_thread_self ();
+  ep_test_caller_init (&watch.caller);
   watch.stages = g_array_new (FALSE, FALSE, sizeof (EpSmtpStage));
-  g_main_context_push_thread_default (watch.context);
 
   op = ep_send_operation_new (profile, message);
   g_assert_cmpint (ep_send_operation_get_stage (op), ==, EP_SMTP_STAGE_CONNECTING);
@@ -139,10 +124,10 @@ test_worker_and_main_context (void)
   start = g_get_monotonic_time ();
   ep_send_operation_run_async (op, NULL, done_cb, &watch);
   end = start + WAIT_US;
-  while (!watch.finished && g_get_monotonic_time () < end)
-    g_main_context_iteration (watch.context, TRUE);
+  while (!watch.caller.finished && g_get_monotonic_time () < end)
+    g_main_context_iteration (watch.caller.context, TRUE);
   elapsed = g_get_monotonic_time () - start;
-  g_assert_true (watch.finished);
+  g_assert_true (watch.caller.finished);
 
   g_assert_no_error (watch.error);
   g_assert_nonnull (watch.result);
@@ -152,7 +137,7 @@ test_worker_and_main_context (void)
   g_assert_true (ep_script_server_get_completed (server));
 
   /* Only ever on the caller's thread and context: nothing ran on the global default one. */
-  g_assert_cmpuint (watch.elsewhere, ==, 0);
+  g_assert_cmpuint (watch.caller.elsewhere, ==, 0);
   /* Stages rising from CONNECTING (where it starts) through SENDING to DONE, all of them
    * before the outcome, with the last byte count. */
   g_assert_cmpuint (watch.stages->len, >=, 3);
@@ -167,17 +152,13 @@ test_worker_and_main_context (void)
   g_assert_cmpuint (watch.bytes_notified, <=, elapsed / (100 * 1000) + 1 + watch.stages->len);
 
   /* Nothing after the outcome; then the operation is let go of (the relay held it). */
-  end = g_get_monotonic_time () + 300 * 1000;
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (watch.context, FALSE), g_usleep (1000);
-  g_assert_cmpuint (watch.after_outcome, ==, 0);
+  ep_test_caller_assert_quiet (&watch.caller, 300);
   g_object_unref (op);
   g_assert_null (op);
 
   ep_smtp_result_unref (watch.result);
   g_array_unref (watch.stages);
-  g_main_context_pop_thread_default (watch.context);
-  g_main_context_unref (watch.context);
+  ep_test_caller_clear (&watch.caller);
 }
 
 int
