@@ -128,6 +128,19 @@ plain_profile (guint16 port)
   return ep_test_scripted_profile ("Scripted", port, 10);
 }
 
+/* Test Connection of @server's profile as it is, run on @watch (see run()). */
+static EpConnectionTest *
+run_plain (Watch          *watch,
+           EpScriptServer *server,
+           GCancellable   *cancellable)
+{
+  g_autoptr(EpProfile) profile = plain_profile (ep_script_server_get_port (server));
+  EpConnectionTest *test = ep_connection_test_new (profile);
+
+  run (watch, g_object_ref (test), cancellable);
+  return test;
+}
+
 /* Each step's first report is RUNNING, then its end; steps start in the order on the wire. */
 static void
 assert_order (Watch *watch)
@@ -198,12 +211,11 @@ static void
 test_no_user (void)
 {
   g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (PLAIN_NO_AUTH);
-  g_autoptr(EpProfile) profile = plain_profile (ep_script_server_get_port (server));
-  g_autoptr(EpConnectionTest) test = ep_connection_test_new (profile);
+  g_autoptr(EpConnectionTest) test = NULL;
   Watch watch;
 
   watch_init (&watch);
-  run (&watch, g_object_ref (test), NULL);
+  test = run_plain (&watch, server, NULL);
   g_assert_no_error (watch.error);
   g_assert_cmpint (ep_connection_test_get_secret_source (test), ==, EP_PROFILE_SECRET_NONE);
   g_assert_false (ep_connection_test_get_signs_in (test));
@@ -284,12 +296,11 @@ static void
 test_unreachable (void)
 {
   g_autoptr(EpScriptServer) server = ep_script_server_new_for_test ("CLOSE\n");
-  g_autoptr(EpProfile) profile = plain_profile (ep_script_server_get_port (server));
-  g_autoptr(EpConnectionTest) test = ep_connection_test_new (profile);
+  g_autoptr(EpConnectionTest) test = NULL;
   Watch watch;
 
   watch_init (&watch);
-  run (&watch, g_object_ref (test), NULL);
+  test = run_plain (&watch, server, NULL);
   g_assert_nonnull (watch.error);
   g_assert_cmpint (ep_connection_test_get_step_state (test, EP_SMTP_TEST_STEP_QUIT, NULL), ==,
                    EP_TEST_STEP_STATE_PENDING);
@@ -315,8 +326,7 @@ static void
 test_cancel (void)
 {
   g_autoptr(EpScriptServer) server = ep_script_server_new_for_test ("STALL: 5000\n");
-  g_autoptr(EpProfile) profile = plain_profile (ep_script_server_get_port (server));
-  g_autoptr(EpConnectionTest) test = ep_connection_test_new (profile);
+  g_autoptr(EpConnectionTest) test = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GSource) timeout = g_timeout_source_new (300);
   Watch watch;
@@ -324,7 +334,7 @@ test_cancel (void)
   watch_init (&watch);
   g_source_set_callback (timeout, cancel_cb, cancellable, NULL);
   g_source_attach (timeout, watch.caller.context);
-  run (&watch, g_object_ref (test), cancellable);
+  test = run_plain (&watch, server, cancellable);
   g_assert_error (watch.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_source_destroy (timeout);
   watch_clear (&watch);
