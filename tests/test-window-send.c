@@ -630,7 +630,10 @@ test_responsive_while_sending_256mib (void)
 {
   EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   g_autofree char *path = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "big.bin", NULL);
-  gint64 limit = ep_test_slack (50 * 1000);
+  /* The main loop never busy for more than 50 ms; under the sanitizers 250 ms, as this test
+   * always allowed: their bookkeeping of 256 MiB of buffers lands partly on the main thread
+   * (104 ms measured on an idle machine, 181 ms on a loaded one). */
+  gint64 limit = g_getenv ("EPISTLE_TEST_SLOW") != NULL ? 250 * 1000 : ep_test_slack (50 * 1000);
   FILE *f;
   gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
