@@ -13,49 +13,46 @@ length_of (const char *text,
   return length < 0 ? strlen (text) : (gsize) length;
 }
 
+/* Whether every octet of @text is within @lo..@hi. */
+static gboolean
+all_octets_between (const char *text,
+                    gssize      length,
+                    guchar      lo,
+                    guchar      hi)
+{
+  gsize n = length_of (text, length);
+
+  for (gsize i = 0; i < n; i++)
+    if ((guchar) text[i] < lo || (guchar) text[i] > hi)
+      return FALSE;
+  return TRUE;
+}
+
 gboolean
 ep_text_is_ascii (const char *text,
                   gssize      length)
 {
-  gsize n;
-
   g_return_val_if_fail (text != NULL || length == 0, FALSE);
 
-  n = length_of (text, length);
-  for (gsize i = 0; i < n; i++)
-    if ((guchar) text[i] >= 0x80)
-      return FALSE;
-  return TRUE;
+  return all_octets_between (text, length, 0x00, 0x7f);
 }
 
 gboolean
 ep_text_is_printable_ascii (const char *text,
                             gssize      length)
 {
-  gsize n;
-
   g_return_val_if_fail (text != NULL || length == 0, FALSE);
 
-  n = length_of (text, length);
-  for (gsize i = 0; i < n; i++)
-    if ((guchar) text[i] < 0x20 || (guchar) text[i] > 0x7e)
-      return FALSE;
-  return TRUE;
+  return all_octets_between (text, length, 0x20, 0x7e);
 }
 
 gboolean
 ep_text_is_visible_ascii (const char *text,
                           gssize      length)
 {
-  gsize n;
-
   g_return_val_if_fail (text != NULL || length == 0, FALSE);
 
-  n = length_of (text, length);
-  for (gsize i = 0; i < n; i++)
-    if ((guchar) text[i] <= 0x20 || (guchar) text[i] > 0x7e)
-      return FALSE;
-  return TRUE;
+  return all_octets_between (text, length, 0x21, 0x7e);
 }
 
 gboolean
