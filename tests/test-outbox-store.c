@@ -113,6 +113,20 @@ load (EpOutboxStore *store,
   return entry;
 }
 
+static EpSmtpRecipientState
+recipient_state (const EpOutboxEntry *entry,
+                 guint                index)
+{
+  return ((const EpOutboxRecipient *) entry->recipients->pdata[index])->state;
+}
+
+static EpSmtpOutcome
+attempt_outcome (const EpOutboxEntry *entry,
+                 guint                index)
+{
+  return ((const EpOutboxAttempt *) entry->attempts->pdata[index])->outcome;
+}
+
 static EpOutboxState
 state_of (EpOutboxStore *store,
           const char    *id)
@@ -199,8 +213,10 @@ add_in_state (EpOutboxStore *store,
     case EP_OUTBOX_STATE_PARTIAL:
       held = claim (store, id);
       g_assert_true (ep_outbox_claim_mark_data_sent (held, NULL));
-      g_assert_true (ep_outbox_claim_set_recipient_state (held, first, EP_SMTP_RECIPIENT_DELIVERED, NULL));
-      g_assert_true (ep_outbox_claim_set_recipient_state (held, second, EP_SMTP_RECIPIENT_DEFERRED, NULL));
+      g_assert_true (ep_outbox_claim_set_recipient_state (held, first, EP_SMTP_RECIPIENT_DELIVERED,
+                                                          NULL));
+      g_assert_true (ep_outbox_claim_set_recipient_state (held, second, EP_SMTP_RECIPIENT_DEFERRED,
+                                                          NULL));
       g_assert_true (finish (held, EP_OUTBOX_STATE_PARTIAL, EP_SMTP_OUTCOME_PARTIAL, NULL, &error));
       break;
     case EP_OUTBOX_STATE_FAILED:
@@ -341,7 +357,8 @@ test_round_trip (void)
   g_assert_cmpint (listed->state, ==, EP_OUTBOX_STATE_QUEUED);
   g_assert_cmpuint (listed->size, ==, g_bytes_get_size (message));
   g_assert_cmpint (g_date_time_to_unix (listed->created), ==, g_date_time_to_unix (entry->created));
-  g_assert_cmpint (g_date_time_to_unix (listed->not_before), ==, g_date_time_to_unix (entry->not_before));
+  g_assert_cmpint (g_date_time_to_unix (listed->not_before), ==,
+                   g_date_time_to_unix (entry->not_before));
   g_assert_cmpuint (listed->recipients->len, ==, 3);
   for (guint i = 0; i < 3; i++)
     {
@@ -688,7 +705,8 @@ test_finish_by_state (void)
           g_assert_cmpstr (after, ==, before);
           g_clear_error (&error);
           /* The claim is still good. */
-          g_assert_true (finish (held, EP_OUTBOX_STATE_QUEUED, EP_SMTP_OUTCOME_TEMPORARY, NULL, &error));
+          g_assert_true (finish (held, EP_OUTBOX_STATE_QUEUED, EP_SMTP_OUTCOME_TEMPORARY, NULL,
+                                 &error));
           g_assert_no_error (error);
           g_assert_cmpint (ep_outbox_claim_get_entry (held)->state, ==, EP_OUTBOX_STATE_QUEUED);
         }
@@ -759,8 +777,8 @@ test_recipients_and_time (void)
   g_assert_no_error (error);
   entry = load (store, unknown);
   g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_PARTIAL);
-  g_assert_cmpint (((EpOutboxRecipient *) entry->recipients->pdata[0])->state, ==, EP_SMTP_RECIPIENT_DELIVERED);
-  g_assert_cmpint (((EpOutboxRecipient *) entry->recipients->pdata[2])->state, ==, EP_SMTP_RECIPIENT_PENDING);
+  g_assert_cmpint (recipient_state (entry, 0), ==, EP_SMTP_RECIPIENT_DELIVERED);
+  g_assert_cmpint (recipient_state (entry, 2), ==, EP_SMTP_RECIPIENT_PENDING);
   g_assert_finalize_object (g_steal_pointer (&store));
 }
 
@@ -821,7 +839,7 @@ test_attempt_history (void)
   listed = entry->attempts->pdata[1];
   g_assert_cmpint (listed->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
   g_assert_false (listed->has_transcript);
-  g_assert_cmpint (((EpOutboxRecipient *) entry->recipients->pdata[1])->state, ==,
+  g_assert_cmpint (recipient_state (entry, 1), ==,
                    EP_SMTP_RECIPIENT_REFUSED);
 
   transcript = ep_outbox_store_load_transcript (store, id, 1, &error);
@@ -864,7 +882,7 @@ test_claim_released_unfinished (void)
   entry = load (store, before_data);
   g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_QUEUED);
   g_assert_cmpuint (entry->attempts->len, ==, 1);
-  g_assert_cmpint (((EpOutboxAttempt *) entry->attempts->pdata[0])->outcome, ==, EP_SMTP_OUTCOME_TEMPORARY);
+  g_assert_cmpint (attempt_outcome (entry, 0), ==, EP_SMTP_OUTCOME_TEMPORARY);
   g_assert_nonnull (entry->last_error);
   g_clear_pointer (&entry, ep_outbox_entry_free);
 
@@ -873,8 +891,8 @@ test_claim_released_unfinished (void)
   ep_outbox_claim_free (held);
   entry = load (store, after_data);
   g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_UNKNOWN);
-  g_assert_cmpint (((EpOutboxAttempt *) entry->attempts->pdata[0])->outcome, ==, EP_SMTP_OUTCOME_UNKNOWN);
-  g_assert_cmpint (((EpOutboxRecipient *) entry->recipients->pdata[0])->state, ==, EP_SMTP_RECIPIENT_UNKNOWN);
+  g_assert_cmpint (attempt_outcome (entry, 0), ==, EP_SMTP_OUTCOME_UNKNOWN);
+  g_assert_cmpint (recipient_state (entry, 0), ==, EP_SMTP_RECIPIENT_UNKNOWN);
   g_test_message ("%s", entry->last_error);
   g_assert_finalize_object (g_steal_pointer (&store));
 }
@@ -1118,7 +1136,8 @@ test_free_space_check (void)
 
   ep_atomic_file_set_fail_hook (fail_hook, &plan);
   /* Far beyond any disk (1 EiB), and the largest number there is. */
-  g_assert_false (ep_outbox_store_add (store, entry, input, G_GUINT64_CONSTANT (1) << 60, NULL, &error));
+  g_assert_false (ep_outbox_store_add (store, entry, input, G_GUINT64_CONSTANT (1) << 60, NULL,
+                                       &error));
   g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NO_SPACE);
   g_test_message ("%s", error->message);
   g_clear_error (&error);
@@ -1537,12 +1556,13 @@ test_crash_at_every_step (void)
       g_assert_cmpuint (entries->len, ==, k <= add_calls ? 0 : 1);
       if (entries->len == 1)
         {
+          const char *id = ((EpOutboxEntry *) entries->pdata[0])->id;
           g_autoptr(GBytes) expected = make_message (200 * 1024);
-          g_autofree char *path = ep_outbox_store_dup_message_path (store, ((EpOutboxEntry *) entries->pdata[0])->id);
+          g_autofree char *path = ep_outbox_store_dup_message_path (store, id);
           g_autoptr(GBytes) stored = read_bytes (path);
 
           g_assert_true (g_bytes_equal (stored, expected));
-          g_assert_true (ep_outbox_store_delete (store, ((EpOutboxEntry *) entries->pdata[0])->id, NULL));
+          g_assert_true (ep_outbox_store_delete (store, id, NULL));
         }
     }
 

@@ -172,7 +172,8 @@ ep_outbox_entry_copy (const EpOutboxEntry *entry)
     {
       const EpOutboxRecipient *recipient = entry->recipients->pdata[i];
 
-      g_ptr_array_add (copy->recipients, ep_outbox_recipient_new (recipient->address, recipient->state));
+      g_ptr_array_add (copy->recipients,
+                       ep_outbox_recipient_new (recipient->address, recipient->state));
     }
   for (guint i = 0; i < entry->attempts->len; i++)
     {

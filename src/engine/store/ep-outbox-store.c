@@ -271,9 +271,11 @@ numbered_groups (GKeyFile    *keyfile,
 
       if (!g_str_has_prefix (groups[i], spaced))
         continue;
-      if (!g_ascii_string_to_unsigned (groups[i] + strlen (spaced), 10, 1, G_MAXUINT, &number, NULL))
+      if (!g_ascii_string_to_unsigned (groups[i] + strlen (spaced), 10, 1, G_MAXUINT, &number,
+                                       NULL))
         {
-          g_autofree char *reason = g_strdup_printf (_("the group [%s] is not numbered"), groups[i]);
+          g_autofree char *reason =
+            g_strdup_printf (_("the group [%s] is not numbered"), groups[i]);
 
           *error = damaged (entry_path, reason);
           return FALSE;
@@ -490,8 +492,10 @@ entry_from_keyfile (GKeyFile       *keyfile,
       *error = damaged (entry_path, _("its sender is not a valid address"));
       return NULL;
     }
-  if (!read_optional_string (keyfile, OUTBOX_GROUP, KEY_PROFILE, &entry->profile_id, entry_path, error) ||
-      !read_optional_string (keyfile, OUTBOX_GROUP, KEY_LAST_ERROR, &entry->last_error, entry_path, error))
+  if (!read_optional_string (keyfile, OUTBOX_GROUP, KEY_PROFILE, &entry->profile_id,
+                             entry_path, error) ||
+      !read_optional_string (keyfile, OUTBOX_GROUP, KEY_LAST_ERROR, &entry->last_error,
+                             entry_path, error))
     return NULL;
   if (entry->profile_id != NULL && !ep_store_id_is_valid (entry->profile_id))
     {
@@ -606,7 +610,8 @@ entry_to_data (const char          *base,
   set_date (keyfile, OUTBOX_GROUP, KEY_CREATED, entry->created);
   set_or_remove (keyfile, OUTBOX_GROUP, KEY_PROFILE, entry->profile_id);
   g_key_file_set_string (keyfile, OUTBOX_GROUP, KEY_SENDER, entry->sender);
-  g_key_file_set_string (keyfile, OUTBOX_GROUP, KEY_STATE, ep_outbox_state_to_string (entry->state));
+  g_key_file_set_string (keyfile, OUTBOX_GROUP, KEY_STATE,
+                         ep_outbox_state_to_string (entry->state));
   set_date (keyfile, OUTBOX_GROUP, KEY_NOT_BEFORE, entry->not_before);
   g_key_file_set_uint64 (keyfile, OUTBOX_GROUP, KEY_SIZE, entry->size);
   set_or_remove (keyfile, OUTBOX_GROUP, KEY_LAST_ERROR, entry->last_error);
@@ -642,7 +647,8 @@ entry_to_data (const char          *base,
       g_autofree char *group = g_strdup_printf (ATTEMPT_GROUP " %u", i + 1);
 
       set_date (keyfile, group, KEY_TIME, attempt->time);
-      g_key_file_set_string (keyfile, group, KEY_OUTCOME, ep_smtp_outcome_to_string (attempt->outcome));
+      g_key_file_set_string (keyfile, group, KEY_OUTCOME,
+                             ep_smtp_outcome_to_string (attempt->outcome));
       set_or_remove (keyfile, group, KEY_REPLY, attempt->reply);
       g_key_file_set_boolean (keyfile, group, KEY_TRANSCRIPT, attempt->has_transcript);
     }
@@ -1287,7 +1293,8 @@ remove_leftover (const char *dir,
 
   if (g_str_has_prefix (name, DELETED_PREFIX))
     remove_entry_dir (path);
-  else if (g_str_has_prefix (name, TMP_PREFIX) && g_lstat (path, &st) == 0 && S_ISDIR (st.st_mode) &&
+  else if (g_str_has_prefix (name, TMP_PREFIX) &&
+           g_lstat (path, &st) == 0 && S_ISDIR (st.st_mode) &&
            g_get_real_time () / G_USEC_PER_SEC - st.st_mtime > STALE_TMP_AGE_SECONDS)
     remove_entry_dir (path);
 }
@@ -1308,7 +1315,8 @@ ep_outbox_store_list (EpOutboxStore  *self,
                       GPtrArray     **out_problems,
                       GError        **error)
 {
-  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_outbox_entry_free);
+  g_autoptr(GPtrArray) entries =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) ep_outbox_entry_free);
   g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GDir) dir = NULL;
@@ -1324,7 +1332,8 @@ ep_outbox_store_list (EpOutboxStore  *self,
       g_set_error (error, EP_STORE_ERROR,
                    g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_ACCES)
                      ? EP_STORE_ERROR_PERMISSION_DENIED : EP_STORE_ERROR_IO,
-                   _("Could not read the outbox folder “%s”: %s"), display, local_error->message);
+                   _("Could not read the outbox folder “%s”: %s"),
+                   display, local_error->message);
       return NULL;
     }
 
