@@ -187,22 +187,32 @@ ep_smtp_outcome_from_string (const char    *text,
   return TRUE;
 }
 
+G_DEFINE_ENUM_TYPE (EpSmtpRecipientState, ep_smtp_recipient_state,
+  G_DEFINE_ENUM_VALUE (EP_SMTP_RECIPIENT_PENDING, "pending"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_RECIPIENT_DELIVERED, "delivered"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_RECIPIENT_REFUSED, "refused"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_RECIPIENT_DEFERRED, "deferred"),
+  G_DEFINE_ENUM_VALUE (EP_SMTP_RECIPIENT_UNKNOWN, "unknown"))
+
 const char *
 ep_smtp_recipient_state_to_string (EpSmtpRecipientState state)
 {
-  switch (state)
-    {
-    case EP_SMTP_RECIPIENT_PENDING:
-      return "pending";
-    case EP_SMTP_RECIPIENT_DELIVERED:
-      return "delivered";
-    case EP_SMTP_RECIPIENT_REFUSED:
-      return "refused";
-    case EP_SMTP_RECIPIENT_DEFERRED:
-      return "deferred";
-    case EP_SMTP_RECIPIENT_UNKNOWN:
-      return "unknown";
-    default:
-      g_return_val_if_reached ("pending");
-    }
+  const char *nick = ep_enum_to_nick (EP_TYPE_SMTP_RECIPIENT_STATE, state);
+
+  g_return_val_if_fail (nick != NULL, "pending");
+  return nick;
+}
+
+gboolean
+ep_smtp_recipient_state_from_string (const char           *text,
+                                     EpSmtpRecipientState *out_state)
+{
+  int value;
+
+  g_return_val_if_fail (out_state != NULL, FALSE);
+
+  if (!ep_enum_from_nick (EP_TYPE_SMTP_RECIPIENT_STATE, text, FALSE, &value))
+    return FALSE;
+  *out_state = value;
+  return TRUE;
 }

@@ -87,7 +87,14 @@ const char   *ep_smtp_outcome_to_string    (EpSmtpOutcome outcome);
 /* Exactly one of the nicks (case matters, as in a store). */
 gboolean      ep_smtp_outcome_from_string  (const char    *text,
                                             EpSmtpOutcome *out_outcome);
-const char   *ep_smtp_recipient_state_to_string (EpSmtpRecipientState state);
+/* The nicks ("pending", "delivered", "refused", "deferred", "unknown") are how the outbox store
+ * spells a recipient's state. */
+#define EP_TYPE_SMTP_RECIPIENT_STATE (ep_smtp_recipient_state_get_type ())
+GType         ep_smtp_recipient_state_get_type    (void) G_GNUC_CONST;
+const char   *ep_smtp_recipient_state_to_string   (EpSmtpRecipientState  state);
+/* Exactly one of the nicks (case matters, as in a store). */
+gboolean      ep_smtp_recipient_state_from_string (const char            *text,
+                                                   EpSmtpRecipientState  *out_state);
 
 EpSmtpRecipientResult *ep_smtp_recipient_result_new  (const char *address);
 void                   ep_smtp_recipient_result_free (EpSmtpRecipientResult *self);

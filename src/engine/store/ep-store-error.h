@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ep-store-error.h: the storage layer's error domain (profiles, secrets, drafts, Sent copies). */
+/* ep-store-error.h: the storage layer's error domain (profiles, secrets, drafts, Sent, outbox). */
 #pragma once
 
 #include <glib.h>
@@ -21,6 +21,9 @@ G_BEGIN_DECLS
  * @EP_STORE_ERROR_NEWER_FORMAT: written by a newer Epistle; left alone
  * @EP_STORE_ERROR_NO_KEYRING: no Secret Service is running or activatable on the session bus
  * @EP_STORE_ERROR_KEYRING: the Secret Service answered with an error (locked, dismissed prompt, ...)
+ * @EP_STORE_ERROR_BUSY: another process (or another claim in this one) holds the outbox entry
+ * @EP_STORE_ERROR_WRONG_STATE: the outbox entry's state does not allow this (a state change that
+ *   is not allowed, or a claim of an entry that is not due)
  */
 typedef enum {
   EP_STORE_ERROR_CORRUPT,
@@ -34,6 +37,8 @@ typedef enum {
   EP_STORE_ERROR_NEWER_FORMAT,
   EP_STORE_ERROR_NO_KEYRING,
   EP_STORE_ERROR_KEYRING,
+  EP_STORE_ERROR_BUSY,
+  EP_STORE_ERROR_WRONG_STATE,
 } EpStoreError;
 
 GQuark       ep_store_error_quark     (void);
