@@ -23,6 +23,9 @@ typedef struct {
   gpointer            progress_data;
   EpSmtpTestStepFunc  step_func;
   gpointer            step_data;
+  EpSmtpDataEndFunc   before_data_end;
+  gpointer            before_data_end_data;
+  GDateTime          *hold_until;
 
   EpSmtpTranscript   *transcript;
   EpSmtpResult       *result;

@@ -62,6 +62,14 @@ mail_from_command (Session *s)
     g_string_append (command, " BODY=8BITMIME");
   if (s->needs_smtputf8)
     g_string_append (command, " SMTPUTF8");
+  /* RFC 4865 §4: the release time in UTC (RFC 3339), whole seconds. */
+  if (s->hold_until != NULL)
+    {
+      g_autoptr(GDateTime) utc = g_date_time_to_utc (s->hold_until);
+      g_autofree char *when = g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
+
+      g_string_append_printf (command, " HOLDUNTIL=%s", when);
+    }
 
   return g_string_free (command, FALSE);
 }
@@ -88,6 +96,30 @@ check_before_mail (Session *s,
       g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_SMTPUTF8_UNSUPPORTED,
                            _("An address has a non-ASCII local part, but the server does not support SMTPUTF8"));
       return FALSE;
+    }
+
+  if (s->hold_until != NULL)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+      GTimeSpan ahead = g_date_time_difference (s->hold_until, now);
+
+      if (!ep_smtp_capabilities_has (s->caps, EP_SMTP_CAP_FUTURERELEASE))
+        {
+          g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
+                               _("The server cannot hold the message until a later time (it does not offer FUTURERELEASE)"));
+          return FALSE;
+        }
+      /* RFC 4865 §3: neither further ahead than the interval nor after the date it announced. */
+      if ((s->caps->future_release_max_interval > 0
+           && ahead > (GTimeSpan) MIN (s->caps->future_release_max_interval, (guint64) G_MAXINT64 / G_TIME_SPAN_SECOND)
+                        * G_TIME_SPAN_SECOND)
+          || (s->caps->future_release_max_date > 0
+              && g_date_time_to_unix (s->hold_until) > s->caps->future_release_max_date))
+        {
+          g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
+                               _("The server cannot hold the message that long"));
+          return FALSE;
+        }
     }
 
   return TRUE;
@@ -369,6 +401,33 @@ body_failed (Session          *s,
   ep_smtp_connection_abort (s->conn);
 }
 
+/* The caller's last word before the end of the data (ep-smtp-session.h): a refusal keeps the
+ * message unfinished, so the outcome is temporary, never unknown. Cancellation passes through. */
+static gboolean
+before_data_end (Session *s,
+                 GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (s->before_data_end == NULL)
+    return TRUE;
+  if (s->before_data_end (s->before_data_end_data, &local_error))
+    return TRUE;
+
+  if (local_error == NULL)
+    {
+      g_warn_if_reached ();
+      g_set_error_literal (&local_error, EP_SMTP_ERROR, EP_SMTP_ERROR_TEMPORARY,
+                           _("The message was not finished"));
+    }
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else
+    g_set_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_TEMPORARY,
+                 _("The message was not finished: %s"), local_error->message);
+  return FALSE;
+}
+
 static gboolean
 send_body_data (Session *s,
                 GError **error)
@@ -381,7 +440,22 @@ send_body_data (Session *s,
   data = ep_smtp_data_stream_new (ep_smtp_connection_get_output_stream (s->conn), EP_SMTP_DATA_STREAM_DATA);
   progress (s, EP_SMTP_STAGE_SENDING, 0);
 
-  if (!write_body (s, data, &local_error) || !g_output_stream_close (data, s->cancellable, &local_error))
+  if (!write_body (s, data, &local_error))
+    {
+      body_failed (s, EP_SMTP_DATA_STREAM (data), &local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (!before_data_end (s, error))
+    {
+      /* Hanging up in DATA aborts the transaction (RFC 5321 §4.1.1.4). */
+      ep_smtp_data_stream_abort (EP_SMTP_DATA_STREAM (data));
+      s->no_quit = TRUE;
+      info (s, "the end of the message was held back: %s", (*error)->message);
+      ep_smtp_connection_abort (s->conn);
+      return FALSE;
+    }
+  if (!g_output_stream_close (data, s->cancellable, &local_error))
     {
       body_failed (s, EP_SMTP_DATA_STREAM (data), &local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -458,8 +532,23 @@ send_body_bdat (Session *s,
   progress (s, EP_SMTP_STAGE_SENDING, 0);
 
   if (!write_body (s, normalize, &local_error)
-      || !g_output_stream_close (normalize, s->cancellable, &local_error)
-      || !g_output_stream_close (bdat, s->cancellable, &local_error))
+      || !g_output_stream_close (normalize, s->cancellable, &local_error))
+    {
+      ep_smtp_bdat_stream_abort (EP_SMTP_BDAT_STREAM (bdat));
+      body_failed (s, EP_SMTP_DATA_STREAM (normalize), &local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (!before_data_end (s, error))
+    {
+      /* Without its LAST chunk the message is incomplete: hanging up discards it. */
+      ep_smtp_bdat_stream_abort (EP_SMTP_BDAT_STREAM (bdat));
+      s->no_quit = TRUE;
+      info (s, "the end of the message was held back: %s", (*error)->message);
+      ep_smtp_connection_abort (s->conn);
+      return FALSE;
+    }
+  if (!g_output_stream_close (bdat, s->cancellable, &local_error))
     {
       ep_smtp_bdat_stream_abort (EP_SMTP_BDAT_STREAM (bdat));
       body_failed (s, EP_SMTP_DATA_STREAM (normalize), &local_error);

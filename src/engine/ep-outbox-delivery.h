@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-outbox-delivery.h: one outbox entry sent once: claimed, its stored bytes sent to the
+ * recipients that do not have it yet, the outcome recorded, a delivered entry moved to Sent; and
+ * when to try again after a temporary failure. Blocking: for a worker thread or epistle-send. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ep-message.h"
+#include "ep-outbox-store.h"
+#include "ep-profile.h"
+#include "ep-smtp-result.h"
+#include "ep-smtp-session.h"
+
+G_BEGIN_DECLS
+
+/* ---- Retry policy ---------------------------------------------------------------------------- */
+
+/**
+ * EpOutboxRetryPolicy:
+ * @first_delay: seconds before the first retry; each next one waits twice as long
+ * @max_delay: seconds the wait grows to at most
+ * @jitter: the fraction (0 … 1) by which a wait is shortened or lengthened at random, so that
+ *   many entries failing together do not come back together
+ * @max_attempts: attempts after which a temporary failure becomes permanent (0: no limit)
+ * @max_age: seconds after the entry was queued after which it does (0: no limit)
+ */
+typedef struct
+{
+  guint  first_delay;
+  guint  max_delay;
+  double jitter;
+  guint  max_attempts;
+  guint  max_age;
+} EpOutboxRetryPolicy;
+
+void        ep_outbox_retry_policy_init_default (EpOutboxRetryPolicy       *policy);
+
+/* When @entry (whose attempts include the one that just failed) is tried again, @random in
+ * [0, 1) choosing the jitter; NULL when the policy gives up. */
+GDateTime  *ep_outbox_retry_policy_next_attempt (const EpOutboxRetryPolicy *policy,
+                                                 const EpOutboxEntry       *entry,
+                                                 GDateTime                 *now,
+                                                 double                     random);
+
+/* ---- Adding a message ------------------------------------------------------------------------ */
+
+/* Writes @message as it goes on the wire (attachments encoded now: the files may change or go
+ * afterwards) into @store, with its envelope (the Bcc recipients included, @already_delivered
+ * left out), @profile_id, @state (%EP_OUTBOX_STATE_QUEUED or %EP_OUTBOX_STATE_HELD) and
+ * @not_before (NULL: now). The free disk space is checked first. Returns the new entry's id. */
+char                   *ep_outbox_add_message_sync   (EpOutboxStore                 *store,
+                                                      EpMessage                     *message,
+                                                      const char                    *profile_id,
+                                                      EpOutboxState                  state,
+                                                      GDateTime                     *not_before,
+                                                      const char * const            *already_delivered,
+                                                      GCancellable                  *cancellable,
+                                                      GError                       **error);
+
+/* ---- One delivery attempt -------------------------------------------------------------------- */
+
+typedef struct
+{
+  /* Where delivered messages are copied (NULL: the default Sent store). */
+  const char          *sent_dir;
+  /* A secret given for this attempt (typed, or read from a file); NULL: the keyring's. */
+  const char          *secret;
+  /* Whether recipients refused at RCPT TO let the others have it (else none gets it, and the
+   * entry fails so that the person can correct the address). */
+  gboolean             allow_partial;
+  const EpOutboxRetryPolicy *policy;
+  /* NULL: the real time. Tests pass their own clock. */
+  GDateTime         *(*now) (gpointer clock_data);
+  gpointer             clock_data;
+  /* NULL: g_random_double(). */
+  double             (*random) (gpointer clock_data);
+  EpSmtpProgressFunc   progress;
+  gpointer             progress_data;
+} EpOutboxDeliveryOptions;
+
+/**
+ * EpOutboxDeliveryReport:
+ * @state: the entry's state after the attempt (%EP_OUTBOX_STATE_DELIVERED: it is in Sent now and
+ *   gone from the outbox, unless @sent_error says why no copy could be kept: then it stays in the
+ *   outbox, delivered, so that the message is not lost)
+ * @result: (nullable): the SMTP session's result (NULL when no session started)
+ * @error: (nullable): why it was not delivered to everyone
+ * @next_attempt: (nullable): when it is tried again (queued or partial)
+ * @sent_id: (nullable): the Sent store entry, once delivered (partially included)
+ * @sent_error: (nullable): why no Sent copy could be kept (the delivery itself happened)
+ */
+typedef struct
+{
+  EpOutboxState  state;
+  EpSmtpResult  *result;
+  GError        *error;
+  GDateTime     *next_attempt;
+  char          *sent_id;
+  GError        *sent_error;
+} EpOutboxDeliveryReport;
+
+/* Claims @id and sends it with @profile. Returns NULL (with @error) only when nothing was tried:
+ * the entry is claimed elsewhere (EP_STORE_ERROR_BUSY), not due or gone, or the profile's secret
+ * is missing (the entry is left as it was, so that the caller can ask for it and try again).
+ * Otherwise a report, whatever the outcome. */
+EpOutboxDeliveryReport *ep_outbox_deliver_sync       (EpOutboxStore                 *store,
+                                                      const char                    *id,
+                                                      EpProfile                     *profile,
+                                                      const EpOutboxDeliveryOptions *options,
+                                                      GCancellable                  *cancellable,
+                                                      GError                       **error);
+void                    ep_outbox_delivery_report_free (EpOutboxDeliveryReport      *report);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EpOutboxDeliveryReport, ep_outbox_delivery_report_free)
+
+G_END_DECLS
