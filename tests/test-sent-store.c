@@ -474,6 +474,51 @@ test_delete (void)
   g_assert_finalize_object (g_steal_pointer (&store));
 }
 
+/* A finished file (a delivered outbox entry's) goes in by a hard link: the same bytes, not copied,
+ * and still there when the original goes. A file that cannot be read is an error that leaves
+ * nothing behind. */
+static void
+test_add_file (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("sent");
+  g_autofree char *source_dir = ep_test_make_dir ("outbox-entry");
+  g_autofree char *source = g_build_filename (source_dir, "message.eml", NULL);
+  g_autofree char *missing = g_build_filename (source_dir, "gone.eml", NULL);
+  g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
+  g_autoptr(GBytes) message = make_message (64 * 1024 + 1);
+  g_autoptr(EpSentInfo) info = make_info ("Moved", NULL);
+  g_autoptr(EpSentInfo) again = make_info ("Gone", NULL);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) stored = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *names = NULL;
+  GStatBuf source_st, stored_st;
+
+  g_file_set_contents (source, g_bytes_get_data (message, NULL), g_bytes_get_size (message), &error);
+  g_assert_no_error (error);
+  g_assert_true (ep_sent_store_add_file (store, info, source, "S: 250 ok\n", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (info->size, ==, g_bytes_get_size (message));
+
+  path = ep_sent_store_dup_message_path (store, info->id);
+  g_assert_cmpint (g_stat (source, &source_st), ==, 0);
+  g_assert_cmpint (g_stat (path, &stored_st), ==, 0);
+  g_assert_cmpuint (stored_st.st_ino, ==, source_st.st_ino);
+  g_assert_cmpint (g_unlink (source), ==, 0);
+  stored = read_bytes (path);
+  g_assert_true (g_bytes_equal (stored, message));
+
+  g_assert_false (ep_sent_store_add_file (store, again, missing, NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  names = ep_test_list_dir (dir);
+  g_assert_cmpstr (names, ==, info->id);
+  entries = ep_sent_store_list (store, NULL, NULL);
+  g_assert_cmpuint (entries->len, ==, 1);
+  g_assert_cmpuint (((EpSentInfo *) entries->pdata[0])->size, ==, g_bytes_get_size (message));
+  g_assert_finalize_object (g_steal_pointer (&store));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -493,6 +538,7 @@ main (int   argc,
   g_test_add_func ("/store/sent-store/enospc-teeing-writer", test_enospc_teeing_writer);
   g_test_add_func ("/store/sent-store/cancelled", test_cancelled);
   g_test_add_func ("/store/sent-store/delete", test_delete);
+  g_test_add_func ("/store/sent-store/add-file", test_add_file);
 
   return g_test_run ();
 }

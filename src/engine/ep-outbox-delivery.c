@@ -310,14 +310,10 @@ keep_sent_copy (EpOutboxStore       *store,
 {
   g_autoptr(EpSentStore) sent = ep_sent_store_new (sent_dir);
   g_autoptr(EpSentInfo) info = ep_sent_info_new ();
-  g_autoptr(GInputStream) message = NULL;
+  g_autofree char *message_path = ep_outbox_store_dup_message_path (store, entry->id);
   g_autoptr(GStrvBuilder) recipients = g_strv_builder_new ();
   g_autoptr(GStrvBuilder) missing = g_strv_builder_new ();
   g_auto(GStrv) not_delivered = NULL;
-
-  message = ep_outbox_store_open_message (store, entry->id, cancellable, error);
-  if (message == NULL)
-    return NULL;
 
   /* ep_sent_info_new() fills empty defaults: replace them, do not leak them. */
   g_clear_pointer (&info->date, g_date_time_unref);
@@ -347,7 +343,8 @@ keep_sent_copy (EpOutboxStore       *store,
   info->outcome_text = attempt_reply (result, NULL);
   info->profile_id = g_strdup (entry->profile_id != NULL ? entry->profile_id : ep_profile_get_id (profile));
 
-  if (!ep_sent_store_add (sent, info, message, transcript, cancellable, error))
+  /* Moved, not copied, where it can be: the outbox's file is never written again. */
+  if (!ep_sent_store_add_file (sent, info, message_path, transcript, cancellable, error))
     return NULL;
   return g_strdup (info->id);
 }

@@ -57,7 +57,8 @@ struct _EpSentWriter
   EpSentStore  *store;
   char         *id;
   char         *tmp_dir;
-  EpAtomicFile *message;
+  EpAtomicFile *message;       /* NULL when the message was linked in (linked_size says its size) */
+  guint64       linked_size;
   gboolean      done;
 };
 
@@ -210,22 +211,13 @@ new_entry_id (void)
                           g_random_int ());
 }
 
-/**
- * ep_sent_store_begin:
- *
- * Starts a new entry. Write the message's exact bytes into
- * ep_sent_writer_get_output_stream() (for example by teeing what goes to the server), then
- * ep_sent_writer_commit(). Freeing the writer without a commit leaves nothing behind.
- */
-EpSentWriter *
-ep_sent_store_begin (EpSentStore  *self,
-                     GError      **error)
+/* A new entry's temporary folder, still empty. */
+static EpSentWriter *
+begin_entry (EpSentStore  *self,
+             GError      **error)
 {
   g_autoptr(EpSentWriter) writer = NULL;
   g_autofree char *template = NULL;
-  g_autofree char *message_path = NULL;
-
-  g_return_val_if_fail (EP_IS_SENT_STORE (self), NULL);
 
   if (!ep_store_ensure_private_dir (self->dir, error))
     return NULL;
@@ -245,7 +237,28 @@ ep_sent_store_begin (EpSentStore  *self,
       return NULL;
     }
   writer->tmp_dir = g_steal_pointer (&template);
+  return g_steal_pointer (&writer);
+}
 
+/**
+ * ep_sent_store_begin:
+ *
+ * Starts a new entry. Write the message's exact bytes into
+ * ep_sent_writer_get_output_stream() (for example by teeing what goes to the server), then
+ * ep_sent_writer_commit(). Freeing the writer without a commit leaves nothing behind.
+ */
+EpSentWriter *
+ep_sent_store_begin (EpSentStore  *self,
+                     GError      **error)
+{
+  g_autoptr(EpSentWriter) writer = NULL;
+  g_autofree char *message_path = NULL;
+
+  g_return_val_if_fail (EP_IS_SENT_STORE (self), NULL);
+
+  writer = begin_entry (self, error);
+  if (writer == NULL)
+    return NULL;
   message_path = g_build_filename (writer->tmp_dir, MESSAGE_FILE, NULL);
   writer->message = ep_atomic_file_new (message_path, EP_ATOMIC_FILE_PRIVATE_MODE, error);
   if (writer->message == NULL)
@@ -365,12 +378,12 @@ ep_sent_writer_commit (EpSentWriter  *self,
 
   if (!check_info_text (info, error))
     return FALSE;
-  if (!ep_atomic_file_commit (self->message, &local_error))
+  if (self->message != NULL && !ep_atomic_file_commit (self->message, &local_error))
     return sent_save_failed (self, error, local_error);
 
   if (info->date == NULL)
     info->date = g_date_time_new_now_utc ();
-  info->size = ep_atomic_file_get_size (self->message);
+  info->size = self->message != NULL ? ep_atomic_file_get_size (self->message) : self->linked_size;
   g_free (info->id);
   info->id = g_strdup (self->id);
 
@@ -704,4 +717,53 @@ ep_sent_store_delete (EpSentStore  *self,
     }
   remove_entry_dir (doomed);
   return TRUE;
+}
+
+/**
+ * ep_sent_store_add_file:
+ * @message_path: a finished file that is never written again (an outbox entry's message)
+ * @info: as for ep_sent_writer_commit()
+ *
+ * Stores the message at @message_path without copying it when it can: a hard link on the same
+ * file system, so that a delivered outbox entry moves to Sent without its bytes being read and
+ * written again. Elsewhere it is copied, as ep_sent_store_add() does.
+ */
+gboolean
+ep_sent_store_add_file (EpSentStore   *self,
+                        EpSentInfo    *info,
+                        const char    *message_path,
+                        const char    *transcript,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  g_autoptr(EpSentWriter) writer = NULL;
+  g_autofree char *target = NULL;
+  GStatBuf st;
+
+  g_return_val_if_fail (EP_IS_SENT_STORE (self), FALSE);
+  g_return_val_if_fail (info != NULL, FALSE);
+  g_return_val_if_fail (message_path != NULL, FALSE);
+
+  writer = begin_entry (self, error);
+  if (writer == NULL)
+    return FALSE;
+  target = g_build_filename (writer->tmp_dir, MESSAGE_FILE, NULL);
+  if (link (message_path, target) == 0 && g_stat (target, &st) == 0)
+    {
+      writer->linked_size = (guint64) st.st_size;
+      return ep_sent_writer_commit (writer, info, transcript, error);
+    }
+  else
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (message_path);
+      g_autoptr(GFileInputStream) message = NULL;
+
+      /* Another file system, or one without hard links: a copy. */
+      (void) g_unlink (target);
+      g_clear_pointer (&writer, ep_sent_writer_free);
+      message = g_file_read (file, cancellable, error);
+      if (message == NULL)
+        return FALSE;
+      return ep_sent_store_add (self, info, G_INPUT_STREAM (message), transcript, cancellable, error);
+    }
 }

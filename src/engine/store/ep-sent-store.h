@@ -64,6 +64,12 @@ gboolean      ep_sent_store_add              (EpSentStore    *self,
                                               const char     *transcript,
                                               GCancellable   *cancellable,
                                               GError        **error);
+gboolean      ep_sent_store_add_file         (EpSentStore    *self,
+                                              EpSentInfo     *info,
+                                              const char     *message_path,
+                                              const char     *transcript,
+                                              GCancellable   *cancellable,
+                                              GError        **error);
 GPtrArray    *ep_sent_store_list             (EpSentStore    *self,
                                               GPtrArray     **out_problems,
                                               GError        **error);
