@@ -10,6 +10,7 @@
 #include "ep-engine.h"
 #include "ep-image-cache.h"
 #include "ep-mailbox-window.h"
+#include "ep-outbox-store.h"
 #include "ep-profiles-dialog.h"
 #include "ep-window.h"
 
@@ -20,6 +21,7 @@ struct _EpApplication
   gboolean        drafts_restored;
   GSettings      *settings;
   EpProfileStore *profiles;
+  EpOutboxWorker *outbox_worker;
   GError         *profiles_error;   /* shown once a window exists */
 };
 
@@ -402,6 +404,15 @@ ep_application_startup (GApplication *app)
   g_settings_bind (self->settings, "default-profile", self->profiles, "default-id",
                    G_SETTINGS_BIND_DEFAULT);
 
+  /* Messages left in the Outbox by an earlier run (a crash during the undo time included) go
+   * out now, without a window. */
+  {
+    g_autoptr(EpOutboxStore) outbox = ep_outbox_store_new (NULL);
+
+    self->outbox_worker = ep_outbox_worker_new (outbox, self->profiles);
+    ep_outbox_worker_start (self->outbox_worker);
+  }
+
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
                                    G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.new-message", new_accels);
@@ -416,6 +427,7 @@ ep_application_finalize (GObject *object)
 {
   EpApplication *self = EP_APPLICATION (object);
 
+  g_clear_object (&self->outbox_worker);
   g_clear_object (&self->settings);
   g_clear_object (&self->profiles);
   g_clear_error (&self->profiles_error);
@@ -460,6 +472,13 @@ ep_application_get_profile_store (EpApplication *self)
 {
   g_return_val_if_fail (EP_IS_APPLICATION (self), NULL);
   return self->profiles;
+}
+
+EpOutboxWorker *
+ep_application_get_outbox_worker (EpApplication *self)
+{
+  g_return_val_if_fail (EP_IS_APPLICATION (self), NULL);
+  return self->outbox_worker;
 }
 
 EpApplication *

@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "ep-outbox-delivery.h"
 #include "ep-outbox-store.h"
 #include "ep-profile-store.h"
 
@@ -33,7 +34,10 @@ void            ep_outbox_worker_adopt          (EpOutboxWorker *self,
                                                  const char     *id);
 void            ep_outbox_worker_release        (EpOutboxWorker *self,
                                                  const char     *id);
-/* Queued, partial and held entries. */
+/* The retry policy of the preferences, for an attempt a window makes itself. */
+void            ep_outbox_worker_get_retry_policy (EpOutboxWorker      *self,
+                                                   EpOutboxRetryPolicy *policy);
+/* Queued, partial and held entries (and one being sent). */
 guint           ep_outbox_worker_get_n_waiting  (EpOutboxWorker *self);
 /* Failed and unknown entries: they need the person. */
 guint           ep_outbox_worker_get_n_failing  (EpOutboxWorker *self);
