@@ -374,6 +374,47 @@ test_round_trip (void)
   g_assert_finalize_object (g_steal_pointer (&store));
 }
 
+/* The subject and From kept for display go through meta.ini, also past an attempt and a
+ * copy; an entry without them reads back without them. */
+static void
+test_subject_and_from (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("outbox");
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (dir);
+  g_autoptr(EpOutboxEntry) entry = make_entry (EP_OUTBOX_STATE_QUEUED);
+  g_autoptr(EpOutboxEntry) plain = make_entry (EP_OUTBOX_STATE_QUEUED);
+  g_autoptr(EpOutboxEntry) loaded = NULL;
+  g_autoptr(EpOutboxEntry) copy = NULL;
+  g_autoptr(GInputStream) input = g_memory_input_stream_new_from_data ("x\r\n", 3, NULL);
+  g_autoptr(GInputStream) input2 = g_memory_input_stream_new_from_data ("y\r\n", 3, NULL);
+  g_autoptr(EpOutboxClaim) held = NULL;
+  g_autoptr(GError) error = NULL;
+
+  entry->subject = g_strdup ("Café = \"naïve\"\nsecond line");
+  entry->from = g_strdup ("Zoë Example <a@example.org>");
+  g_assert_true (ep_outbox_store_add (store, entry, input, 3, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (ep_outbox_store_add (store, plain, input2, 3, NULL, &error));
+  g_assert_no_error (error);
+
+  held = claim (store, entry->id);
+  g_assert_true (finish (held, EP_OUTBOX_STATE_QUEUED, EP_SMTP_OUTCOME_TEMPORARY, NULL, &error));
+  g_assert_no_error (error);
+  loaded = ep_outbox_store_load (store, entry->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded->subject, ==, "Café = \"naïve\"\nsecond line");
+  g_assert_cmpstr (loaded->from, ==, "Zoë Example <a@example.org>");
+  copy = ep_outbox_entry_copy (loaded);
+  g_assert_cmpstr (copy->subject, ==, loaded->subject);
+  g_assert_cmpstr (copy->from, ==, loaded->from);
+
+  g_clear_pointer (&loaded, ep_outbox_entry_free);
+  loaded = ep_outbox_store_load (store, plain->id, &error);
+  g_assert_no_error (error);
+  g_assert_null (loaded->subject);
+  g_assert_null (loaded->from);
+}
+
 /* As the MIME writer would: many small writes into the writer's stream; held for later. */
 static void
 test_writer_streaming (void)
@@ -1717,6 +1758,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/store/outbox/round-trip", test_round_trip);
+  g_test_add_func ("/store/outbox/subject-and-from", test_subject_and_from);
   g_test_add_func ("/store/outbox/writer-streaming", test_writer_streaming);
   g_test_add_func ("/store/outbox/abandoned-writer", test_abandoned_writer);
   g_test_add_func ("/store/outbox/invalid-entries", test_invalid_entries);
