@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ep-draft-store.h"
+#include "ep-outbox-worker.h"
 #include "ep-profile.h"
 #include "ep-send-operation.h"
 #include "ep-window.h"
@@ -15,7 +16,7 @@ struct _EpWindow
 
   /* Template widgets */
   AdwToastOverlay *toast_overlay;
-  GtkButton       *send_button;
+  GtkWidget       *send_button;      /* an AdwSplitButton: Send, and Send Later in its menu */
   GtkLabel        *cc_label;
   GtkLabel        *bcc_label;
   GtkToggleButton *cc_button;
@@ -69,6 +70,14 @@ struct _EpWindow
   gboolean         draft_saving;
   gboolean         loading_draft;
   gboolean         close_confirmed;    /* of GFile: from a link, waiting for the user's yes */
+
+  /* Send Later and the Outbox strip (ep-window-send-later.c, ep-window-waiting.c) */
+  GtkRevealer     *waiting_revealer;
+  GtkImage        *waiting_icon;
+  GtkLabel        *waiting_label;
+  EpOutboxWorker  *waiting_worker;
+  GtkWidget       *schedule_dialog;    /* weak */
+  gboolean         scheduling;
 };
 
 /* ep-window-fields.c */
@@ -93,6 +102,17 @@ void       ep_window_profile_setup   (EpWindow *self);
 void       ep_window_send_class_init (GtkWidgetClass *widget_class);
 void       ep_window_send_init       (EpWindow *self);
 void       ep_window_send_dispose    (EpWindow *self);
+
+/* ep-window-send-later.c */
+void       ep_window_send_later_class_init (GtkWidgetClass *widget_class);
+void       ep_window_send_later_dispose    (EpWindow       *self);
+GtkWidget *ep_window_get_schedule_dialog   (EpWindow       *self);
+gboolean   ep_window_is_scheduling         (EpWindow       *self);
+
+/* ep-window-waiting.c */
+void       ep_window_waiting_class_init    (GtkWidgetClass *widget_class);
+void       ep_window_waiting_setup         (EpWindow       *self);
+void       ep_window_waiting_dispose       (EpWindow       *self);
 
 /* ep-window-attachments.c */
 void ep_window_attachments_init        (EpWindow *self);

@@ -104,6 +104,8 @@ ep_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   ep_window_send_dispose (self);
+  ep_window_send_later_dispose (self);
+  ep_window_waiting_dispose (self);
   /* Widgets emit "changed" while they are torn down; nothing must react to that. */
   if (self->to_entry != NULL)
     {
@@ -188,6 +190,8 @@ ep_window_class_init (EpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EpWindow, cancel_button);
 
   ep_window_send_class_init (widget_class);
+  ep_window_send_later_class_init (widget_class);
+  ep_window_waiting_class_init (widget_class);
   ep_window_attachments_class_init (widget_class);
   gtk_widget_class_install_action (widget_class, "win.attach-offered", NULL, attach_offered_action);
   gtk_widget_class_install_action (widget_class, "win.ignore-offered", NULL, ignore_offered_action);
@@ -224,6 +228,7 @@ ep_window_new (AdwApplication *application,
   self = g_object_new (EP_TYPE_WINDOW, "application", application, NULL);
   g_set_object (&self->store, store);
   ep_window_profile_setup (self);
+  ep_window_waiting_setup (self);
   return self;
 }
 
