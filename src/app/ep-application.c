@@ -410,6 +410,7 @@ ep_application_startup (GApplication *app)
     g_autoptr(EpOutboxStore) outbox = ep_outbox_store_new (NULL);
 
     self->outbox_worker = ep_outbox_worker_new (outbox, self->profiles);
+    ep_outbox_worker_attach (self->outbox_worker, app);
     ep_outbox_worker_start (self->outbox_worker);
   }
 
