@@ -15,6 +15,7 @@
 #include "ep-atomic-file.h"
 #include "ep-draft-store.h"
 #include "ep-mime-parser.h"
+#include "ep-outbox-store.h"
 #include "ep-profile-store.h"
 #include "ep-sandbox-server.h"
 #include "ep-sandbox-store.h"
@@ -671,6 +672,223 @@ test_responsive_while_sending_256mib (void)
   g_unlink (path);
 }
 
+/* ---- Through the Outbox ---------------------------------------------------------------------- */
+
+static GSettings *settings;
+
+/* The outbox entries on disk, whatever their state. */
+static GPtrArray *
+list_outbox (void)
+{
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+  GPtrArray *entries = ep_outbox_store_list (store, NULL, &error);
+
+  g_assert_no_error (error);
+  return entries;
+}
+
+/* Iterates until the window has written its entry (Send is on a worker thread). */
+static void
+wait_for_entry (EpWindow *window)
+{
+  gint64 end = g_get_monotonic_time () + ep_test_slack (10 * G_USEC_PER_SEC);
+
+  while (ep_window_get_outbox_id (window) == NULL && ep_window_is_sending (window) &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  g_assert_nonnull (ep_window_get_outbox_id (window));
+}
+
+/* Send, then Undo within the undo time: the entry goes, the composer is exactly as it was
+ * (attachment included) and editable, the draft is saved again, and the server never sees a
+ * connection, not even after the undo time. */
+static void
+test_undo (void)
+{
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING "EOF\n");
+  g_autofree char *name = g_strdup_printf ("Undo %u", ep_script_server_get_port (server));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  g_autofree char *path = make_file ("undo.bin", 2000);
+  g_autoptr(EpDraftStore) drafts = ep_draft_store_new (NULL);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(EpDraft) draft = NULL;
+  g_autoptr(GDateTime) sent_at = NULL;
+  g_autofree char *draft_id = NULL;
+  EpOutboxEntry *entry;
+  GTimeSpan wait;
+
+  g_settings_set_uint (settings, "undo-send-seconds", 3);
+  add_plain_profile (window, name, ep_script_server_get_port (server));
+  gtk_window_present (GTK_WINDOW (window));
+  fill (window, "Ann <ann@example.org>", "Second thoughts", "Maybe not.");
+  add_and_wait (window, path);
+  g_assert_true (ep_window_save_draft_sync (window, NULL));
+  draft_id = g_strdup (ep_window_get_draft_id (window));
+
+  sent_at = g_date_time_new_now_utc ();
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  wait_for_entry (window);
+  g_assert_true (ep_window_is_undo_pending (window));
+
+  /* Queued, due at the end of the undo time; the draft went; the fields are locked. */
+  entries = list_outbox ();
+  g_assert_cmpuint (entries->len, ==, 1);
+  entry = entries->pdata[0];
+  g_assert_cmpstr (entry->id, ==, ep_window_get_outbox_id (window));
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_QUEUED);
+  wait = g_date_time_difference (entry->not_before, sent_at);
+  g_assert_cmpint (wait, >=, 2 * G_TIME_SPAN_SECOND);
+  g_assert_cmpint (wait, <=, 4 * G_TIME_SPAN_SECOND);
+  g_assert_null (ep_draft_store_load (drafts, draft_id, NULL));
+  g_assert_false (gtk_widget_get_sensitive (ep_window_get_field (window, "subject")));
+  screenshot_now ("undo-send-toast.png", 300);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-send", NULL));
+  g_assert_false (ep_window_is_undo_pending (window));
+  g_assert_false (ep_window_is_sending (window));
+  g_assert_null (ep_window_get_outbox_id (window));
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = list_outbox ();
+  g_assert_cmpuint (entries->len, ==, 0);
+
+  g_assert_true (gtk_widget_get_sensitive (ep_window_get_field (window, "subject")));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "to"))), ==, "Ann <ann@example.org>");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "subject"))), ==, "Second thoughts");
+  g_assert_cmpuint (g_list_model_get_n_items (ep_window_get_attachments (window)), ==, 1);
+  g_assert_nonnull (ep_window_get_draft_id (window));
+  draft = ep_draft_store_load (drafts, ep_window_get_draft_id (window), NULL);
+  g_assert_nonnull (draft);
+  g_assert_cmpstr (draft->subject, ==, "Second thoughts");
+  g_assert_cmpuint (draft->attachments->len, ==, 1);
+
+  /* Past the undo time: still nothing reached the server. */
+  screenshot_now ("undo-send-undone.png", 3500);
+  g_assert_false (ep_script_server_get_connected (server));
+
+  g_settings_set_uint (settings, "undo-send-seconds", 0);
+  ep_window_discard_draft (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Without Undo, nothing reaches the server before the undo time is over; then the window sends
+ * its entry itself and the Outbox is empty again. */
+static void
+test_undo_time_then_sent (void)
+{
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (OPENING
+                                                                    EP_SCRIPT_DELIVER_TO ("ann@example.org")
+                                                                    QUIT_BYE);
+  g_autofree char *name = g_strdup_printf ("Later %u", ep_script_server_get_port (server));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  g_autoptr(GPtrArray) entries = NULL;
+  gint64 started, end;
+
+  g_settings_set_uint (settings, "undo-send-seconds", 2);
+  add_plain_profile (window, name, ep_script_server_get_port (server));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for_activity (GTK_WINDOW (window), TRUE));
+  fill (window, "ann@example.org", "In two seconds", "Hello");
+  started = g_get_monotonic_time ();
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  end = started + 1500 * 1000;
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  g_assert_false (ep_script_server_get_connected (server));
+  iterate_while_sending (window, NULL);
+  g_assert_cmpint (g_get_monotonic_time () - started, >=, 2 * G_USEC_PER_SEC);
+  ep_script_server_assert_done (server, 5000);
+  g_assert_cmpint (ep_window_get_last_result (window)->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+  entries = list_outbox ();
+  g_assert_cmpuint (entries->len, ==, 0);
+
+  g_settings_set_uint (settings, "undo-send-seconds", 0);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A port on 127.0.0.1 where nothing listens (bound, then closed). */
+static guint16
+closed_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  guint16 port;
+
+  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (socket, NULL);
+  return port;
+}
+
+/* The server is down: the window says when Epistle tries again and lets go (after-send: the
+ * composer resets); the worker retries by itself on its backoff (a few connections, no storm)
+ * and, once the server is up, delivers without a click. */
+static void
+test_server_down_then_up (void)
+{
+  g_autoptr(EpScriptServer) server = NULL;
+  EpOutboxWorker *worker = ep_application_get_outbox_worker (app);
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(EpSentStore) sent = ep_sent_store_new (NULL);
+  g_autofree char *id = NULL;
+  EpProfile *profile;
+  guint attempts_before, attempts_down;
+  gint64 end;
+
+  /* Retries at most two seconds apart, so that the test waits little. */
+  g_settings_set_uint (settings, "outbox-retry-max-delay", 2);
+  profile = add_plain_profile (window, "Down", closed_port ());
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for_activity (GTK_WINDOW (window), TRUE));
+  fill (window, "ann@example.org", "Whenever it is up", "Hello");
+  attempts_before = ep_outbox_worker_get_n_attempts (worker);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  wait_for_entry (window);
+  id = g_strdup (ep_window_get_outbox_id (window));
+  iterate_while_sending (window, NULL);
+  screenshot_now ("outbox-try-again.png", 300);
+
+  /* Handed over: the composer is empty again, the entry queued with one attempt. */
+  g_assert_null (ep_window_get_outbox_id (window));
+  g_assert_null (ep_window_get_error_dialog (window));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "to"))), ==, "");
+  entries = list_outbox ();
+  g_assert_cmpuint (entries->len, ==, 1);
+  g_assert_cmpstr (((EpOutboxEntry *) entries->pdata[0])->id, ==, id);
+  g_assert_cmpint (((EpOutboxEntry *) entries->pdata[0])->state, ==, EP_OUTBOX_STATE_QUEUED);
+  g_assert_cmpuint (ep_outbox_worker_get_n_waiting (worker), ==, 1);
+
+  /* Five seconds down: the worker tries on its backoff, a handful of times at most. */
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  attempts_down = ep_outbox_worker_get_n_attempts (worker) - attempts_before;
+  g_test_message ("worker attempts while the server was down for 5 s: %u", attempts_down);
+  g_assert_cmpuint (attempts_down, >=, 1);
+  g_assert_cmpuint (attempts_down, <=, 5);
+
+  /* Up: delivered within the next retry, no click. */
+  server = ep_script_server_new_for_test (OPENING
+                                          EP_SCRIPT_DELIVER_TO ("ann@example.org")
+                                          QUIT_BYE);
+  ep_profile_set_port (profile, ep_script_server_get_port (server));
+  end = g_get_monotonic_time () + ep_test_slack (10 * G_USEC_PER_SEC);
+  while (ep_outbox_worker_get_n_waiting (worker) > 0 && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  g_assert_cmpuint (ep_outbox_worker_get_n_waiting (worker), ==, 0);
+  ep_script_server_assert_done (server, 5000);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = list_outbox ();
+  g_assert_cmpuint (entries->len, ==, 0);
+
+  g_settings_reset (settings, "outbox-retry-max-delay");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -681,6 +899,9 @@ main (int argc, char *argv[])
   app = ep_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  /* The cases before the outbox's own send at once, as before the undo time existed. */
+  settings = g_settings_new (APP_ID);
+  g_settings_set_uint (settings, "undo-send-seconds", 0);
 
   /* The Sandbox's default limit is 50 MB, like many providers; the 256 MiB test needs more
    * (set before the server first starts: it advertises the limit it started with). */
@@ -694,8 +915,12 @@ main (int argc, char *argv[])
   g_test_add_func ("/window-send/partial-delivery", test_partial_delivery);
   g_test_add_func ("/window-send/partial-delivery-without-copy", test_partial_delivery_without_copy);
   g_test_add_func ("/window-send/responsive-256mib", test_responsive_while_sending_256mib);
+  g_test_add_func ("/window-send/outbox/undo", test_undo);
+  g_test_add_func ("/window-send/outbox/undo-time-then-sent", test_undo_time_then_sent);
+  g_test_add_func ("/window-send/outbox/server-down-then-up", test_server_down_then_up);
   ret = g_test_run ();
 
+  g_clear_object (&settings);
   g_clear_object (&app);
   return ret;
 }

@@ -482,6 +482,7 @@ ep_application_startup (GApplication *app)
     g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
 
     self->outbox_worker = ep_outbox_worker_new (outbox, self->profiles);
+    ep_outbox_worker_attach (self->outbox_worker, app);
     ep_outbox_worker_start (self->outbox_worker);
     /* Send Later times that passed while Epistle was not running: the worker leaves them held,
      * and the person is asked once the first window is up. */

@@ -776,6 +776,22 @@ ep_outbox_worker_get_store (EpOutboxWorker *self)
 }
 
 void
+ep_outbox_worker_attach (EpOutboxWorker *self,
+                         GApplication   *application)
+{
+  g_return_if_fail (EP_IS_OUTBOX_WORKER (self));
+  g_return_if_fail (G_IS_APPLICATION (application));
+  g_object_set_data_full (G_OBJECT (application), "ep-outbox-worker", g_object_ref (self), g_object_unref);
+}
+
+EpOutboxWorker *
+ep_outbox_worker_get_for_application (GApplication *application)
+{
+  g_return_val_if_fail (application == NULL || G_IS_APPLICATION (application), NULL);
+  return application != NULL ? g_object_get_data (G_OBJECT (application), "ep-outbox-worker") : NULL;
+}
+
+void
 ep_outbox_worker_start (EpOutboxWorker *self)
 {
   g_return_if_fail (EP_IS_OUTBOX_WORKER (self));

@@ -21,6 +21,11 @@ G_DECLARE_FINAL_TYPE (EpOutboxWorker, ep_outbox_worker, EP, OUTBOX_WORKER, GObje
 EpOutboxWorker *ep_outbox_worker_new            (EpOutboxStore  *store,
                                                  EpProfileStore *profiles);
 EpOutboxStore  *ep_outbox_worker_get_store      (EpOutboxWorker *self);
+/* The application that owns the worker makes it findable from the application, for its windows
+ * (they know it as a GtkApplication). */
+void            ep_outbox_worker_attach         (EpOutboxWorker *self,
+                                                 GApplication   *application);
+EpOutboxWorker *ep_outbox_worker_get_for_application (GApplication *application);
 /* The first scan, the timer and the network monitor. */
 void            ep_outbox_worker_start          (EpOutboxWorker *self);
 /* The store changed (an entry added, held, queued or deleted by someone else): scan again. */

@@ -58,6 +58,15 @@ struct _EpWindow
   EpProfile       *send_profile;
   EpSmtpResult    *last_result;
   GStrv            delivered;        /* envelope addresses that already have this message */
+  EpOutboxWorker  *outbox_worker;    /* the application's, when it has one */
+  EpOutboxStore   *outbox;
+  char            *outbox_id;        /* the entry this window sends (the worker leaves it alone) */
+  gboolean         outbox_failed;    /* it failed for good: the window has the message back */
+  gboolean         send_allow_partial;
+  gboolean         cancel_requested; /* Cancel, as opposed to the window going away */
+  gboolean         send_disposed;
+  guint            undo_timeout;     /* the undo time runs: nothing was sent yet */
+  AdwToast        *undo_toast;       /* weak */
   GtkWidget       *error_dialog;     /* weak */
   char            *auto_from;        /* what we put in From for the profile, to know it is ours */
   GPtrArray       *offered_files;
@@ -102,6 +111,7 @@ void       ep_window_profile_setup   (EpWindow *self);
 void       ep_window_send_class_init (GtkWidgetClass *widget_class);
 void       ep_window_send_init       (EpWindow *self);
 void       ep_window_send_dispose    (EpWindow *self);
+gboolean   ep_window_is_handed_over  (EpWindow *self);
 
 /* ep-window-send-later.c */
 void       ep_window_send_later_class_init (GtkWidgetClass *widget_class);
@@ -132,5 +142,7 @@ double      ep_window_get_progress    (EpWindow       *self,
                                        const char    **status);
 gboolean    ep_window_is_busy         (EpWindow       *self);
 gboolean    ep_window_is_sending      (EpWindow       *self);
+const char *ep_window_get_outbox_id   (EpWindow       *self);
+gboolean    ep_window_is_undo_pending (EpWindow       *self);
 
 G_END_DECLS

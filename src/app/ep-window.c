@@ -135,6 +135,9 @@ ep_window_finalize (GObject *object)
   g_clear_pointer (&self->offered_files, g_ptr_array_unref);
   g_clear_object (&self->drafts);
   g_clear_object (&self->store);
+  g_clear_object (&self->outbox_worker);
+  g_clear_object (&self->outbox);
+  g_free (self->outbox_id);
   g_free (self->draft_id);
   g_strfreev (self->delivered);
   g_free (self->saving_draft_id);

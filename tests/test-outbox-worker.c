@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-outbox-worker.c: the application's outbox worker on a clock of the test's own: its one
+ * timer armed for the earliest not-before time (and re-armed for the backoff after a temporary
+ * failure, with one connection per attempt), the application held only while work is running or
+ * due soon, adopted entries left alone until released, and held entries queued when their time
+ * comes while it runs but left alone when they were overdue at start. Against the scripted
+ * server on 127.0.0.1. */
+#include "config.h"
+
+#include <string.h>
+
+#include "ep-outbox-worker-private.h"
+#include "ep-profile-store.h"
+#include "ep-script-server.h"
+#include "ep-smtp-scripts.h"
+#include "ep-test-util.h"
+
+#define MESSAGE "From: me@example.org\r\nTo: bob@example.org\r\nSubject: Outbox\r\n\r\nHello\r\n"
+
+/* The test's clock: the worker reads it on its delivery threads too, so it only changes while
+ * nothing runs. */
+static GDateTime *fake_now;
+
+static GDateTime *
+fake_clock (gpointer clock_data)
+{
+  return g_date_time_ref (fake_now);
+}
+
+static void
+set_clock (GDateTime *time)
+{
+  g_clear_pointer (&fake_now, g_date_time_unref);
+  fake_now = g_date_time_ref (time);
+}
+
+typedef struct
+{
+  char           *dir;
+  EpOutboxStore  *store;
+  EpProfileStore *profiles;
+  EpProfile      *profile;
+  EpOutboxWorker *worker;
+  GApplication   *app;
+  guint           n_changed;
+} Fixture;
+
+static void
+changed_cb (EpOutboxWorker *worker,
+            Fixture        *f)
+{
+  f->n_changed++;
+}
+
+static void
+fixture_init (Fixture *f,
+              guint16  port)
+{
+  g_autoptr(GDateTime) start = g_date_time_new_utc (2026, 12, 7, 9, 0, 0);
+  g_autofree char *outbox = NULL;
+  g_autoptr(GError) error = NULL;
+
+  memset (f, 0, sizeof *f);
+  set_clock (start);
+  f->dir = g_dir_make_tmp ("outbox-worker-XXXXXX", &error);
+  g_assert_no_error (error);
+  outbox = g_build_filename (f->dir, "outbox", NULL);
+  f->store = ep_outbox_store_new (outbox);
+  f->profiles = ep_profile_store_new (f->dir);
+  f->profile = ep_test_scripted_profile ("Scripted", port, 5);
+  g_assert_true (ep_profile_store_add (f->profiles, f->profile, &error));
+  g_assert_no_error (error);
+  f->app = g_application_new ("io.github.epistlemail.Epistle.TestWorker", G_APPLICATION_NON_UNIQUE);
+  g_application_set_default (f->app);
+  f->worker = ep_outbox_worker_new (f->store, f->profiles);
+  ep_outbox_worker_set_clock (f->worker, fake_clock, NULL);
+  g_signal_connect (f->worker, "changed", G_CALLBACK (changed_cb), f);
+}
+
+static void
+fixture_clear (Fixture *f)
+{
+  g_assert_finalize_object (g_steal_pointer (&f->worker));
+  g_application_set_default (NULL);
+  g_clear_object (&f->app);
+  g_clear_object (&f->profile);
+  g_clear_object (&f->profiles);
+  g_clear_object (&f->store);
+  g_free (f->dir);
+}
+
+/* An entry for the scripted profile, @seconds after the test's clock. */
+static char *
+add_entry (Fixture       *f,
+           EpOutboxState  state,
+           int            seconds)
+{
+  const char *recipients[] = { "bob@example.org", NULL };
+  g_autoptr(EpOutboxEntry) entry = ep_outbox_entry_new (EP_SCRIPT_SENDER, recipients);
+  g_autoptr(GInputStream) message = g_memory_input_stream_new_from_data (MESSAGE, strlen (MESSAGE), NULL);
+  g_autoptr(GError) error = NULL;
+
+  entry->profile_id = g_strdup (ep_profile_get_id (f->profile));
+  entry->state = state;
+  g_clear_pointer (&entry->not_before, g_date_time_unref);
+  entry->not_before = g_date_time_add_seconds (fake_now, seconds);
+  g_assert_true (ep_outbox_store_add (f->store, entry, message, strlen (MESSAGE), NULL, &error));
+  g_assert_no_error (error);
+  return g_strdup (entry->id);
+}
+
+static void
+assert_wakeup (Fixture *f,
+               int      seconds)
+{
+  g_autoptr(GDateTime) expected = g_date_time_add_seconds (fake_now, seconds);
+  GDateTime *wakeup = ep_outbox_worker_get_wakeup (f->worker);
+
+  g_assert_nonnull (wakeup);
+  g_assert_cmpint (g_date_time_difference (wakeup, expected), ==, 0);
+}
+
+/* Iterates until no attempt runs (bounded). */
+static void
+wait_idle (Fixture *f)
+{
+  gint64 end = g_get_monotonic_time () + ep_test_slack (10 * G_USEC_PER_SEC);
+
+  while (ep_outbox_worker_get_n_running (f->worker) > 0 && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (ep_outbox_worker_get_n_running (f->worker), ==, 0);
+}
+
+/* Lets the main loop run for @ms: whatever the worker would do by itself, it does now. */
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+}
+
+static void
+test_timer (void)
+{
+  Fixture f;
+  g_autofree char *later = NULL;
+  g_autofree char *sooner = NULL;
+  guint changed;
+
+  fixture_init (&f, 1);
+  later = add_entry (&f, EP_OUTBOX_STATE_QUEUED, 600);
+  ep_outbox_worker_start (f.worker);
+
+  /* One timer, for the one time something becomes due; ten minutes away, nothing holds the
+   * application. */
+  assert_wakeup (&f, 600);
+  g_assert_false (ep_outbox_worker_is_holding (f.worker));
+  g_assert_cmpuint (ep_outbox_worker_get_n_waiting (f.worker), ==, 1);
+  g_assert_cmpuint (f.n_changed, ==, 1);
+
+  /* An earlier one: the timer moves to it, and a minute away the application stays. */
+  sooner = add_entry (&f, EP_OUTBOX_STATE_QUEUED, 60);
+  ep_outbox_worker_reload (f.worker);
+  assert_wakeup (&f, 60);
+  g_assert_true (ep_outbox_worker_is_holding (f.worker));
+  g_assert_cmpuint (ep_outbox_worker_get_n_waiting (f.worker), ==, 2);
+  g_assert_cmpuint (f.n_changed, ==, 2);
+
+  /* Reloading what did not change says nothing. */
+  changed = f.n_changed;
+  ep_outbox_worker_reload (f.worker);
+  g_assert_cmpuint (f.n_changed, ==, changed);
+
+  /* Both gone: no timer, nothing held. No attempt was ever made. */
+  g_assert_true (ep_outbox_store_delete (f.store, sooner, NULL));
+  g_assert_true (ep_outbox_store_delete (f.store, later, NULL));
+  ep_outbox_worker_reload (f.worker);
+  g_assert_null (ep_outbox_worker_get_wakeup (f.worker));
+  g_assert_false (ep_outbox_worker_is_holding (f.worker));
+  g_assert_cmpuint (ep_outbox_worker_get_n_waiting (f.worker), ==, 0);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 0);
+  fixture_clear (&f);
+}
+
+/* A temporary failure: the engine records the attempt and the next time; the worker sleeps until
+ * exactly then (one connection, no second one by itself), and sends when the time comes. */
+static void
+test_backoff (void)
+{
+  g_autoptr(EpScriptServer) busy = ep_script_server_new_for_test (
+    "S: 421 4.3.2 Too busy, try later\n"
+    "C? QUIT\n");
+  g_autoptr(EpScriptServer) ready = NULL;
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  EpOutboxRetryPolicy policy;
+  GTimeSpan wait;
+  Fixture f;
+
+  g_settings_set_uint (settings, "outbox-retry-max-delay", 90);
+  fixture_init (&f, ep_script_server_get_port (busy));
+  ep_outbox_worker_get_retry_policy (f.worker, &policy);
+  g_assert_cmpuint (policy.max_delay, ==, 90);
+  g_assert_cmpuint (policy.max_age, ==, 48 * 3600);
+
+  id = add_entry (&f, EP_OUTBOX_STATE_QUEUED, 0);
+  ep_outbox_worker_start (f.worker);
+  /* Running: the application is held. */
+  g_assert_cmpuint (ep_outbox_worker_get_n_running (f.worker), ==, 1);
+  g_assert_true (ep_outbox_worker_is_holding (f.worker));
+  wait_idle (&f);
+  ep_script_server_assert_done (busy, 5000);
+
+  entry = ep_outbox_store_load (f.store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_QUEUED);
+  g_assert_cmpuint (entry->attempts->len, ==, 1);
+  /* The next attempt by the policy, on the worker's clock; the timer armed for exactly it. */
+  wait = g_date_time_difference (entry->not_before, fake_now);
+  g_test_message ("next attempt after %" G_GINT64_FORMAT " s", wait / G_TIME_SPAN_SECOND);
+  g_assert_cmpint (wait, >, 0);
+  g_assert_cmpint (wait, <=, (GTimeSpan) (policy.max_delay * (1 + policy.jitter) + 1) * G_TIME_SPAN_SECOND);
+  g_assert_nonnull (ep_outbox_worker_get_wakeup (f.worker));
+  g_assert_cmpint (g_date_time_difference (ep_outbox_worker_get_wakeup (f.worker), entry->not_before), ==, 0);
+  /* Within two minutes: the application stays for it. */
+  g_assert_true (ep_outbox_worker_is_holding (f.worker));
+
+  /* Nothing more by itself before that time: one connection so far. */
+  spin (500);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 1);
+
+  /* The time comes (the timer would fire; the clock is the test's): delivered, and then nothing
+   * is left to wait for. */
+  ready = ep_script_server_new_for_test (EP_SCRIPT_GREETING
+                                         EP_SCRIPT_EHLO_PIPELINING
+                                         EP_SCRIPT_DELIVER_TO ("bob@example.org")
+                                         EP_SCRIPT_QUIT_EOF);
+  ep_profile_set_port (f.profile, ep_script_server_get_port (ready));
+  set_clock (entry->not_before);
+  ep_outbox_worker_reload (f.worker);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 2);
+  wait_idle (&f);
+  ep_script_server_assert_done (ready, 5000);
+  g_clear_pointer (&entry, ep_outbox_entry_free);
+  entry = ep_outbox_store_load (f.store, id, NULL);
+  g_assert_null (entry);
+  g_assert_null (ep_outbox_worker_get_wakeup (f.worker));
+  g_assert_false (ep_outbox_worker_is_holding (f.worker));
+  g_assert_cmpuint (ep_outbox_worker_get_n_waiting (f.worker), ==, 0);
+  fixture_clear (&f);
+  g_settings_reset (settings, "outbox-retry-max-delay");
+}
+
+/* A window sends its entry itself: the worker leaves it alone, due or not, until released. */
+static void
+test_adopted (void)
+{
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING
+                                                                    EP_SCRIPT_EHLO_PIPELINING
+                                                                    EP_SCRIPT_DELIVER_TO ("bob@example.org")
+                                                                    EP_SCRIPT_QUIT_EOF);
+  g_autofree char *id = NULL;
+  Fixture f;
+
+  fixture_init (&f, ep_script_server_get_port (server));
+  id = add_entry (&f, EP_OUTBOX_STATE_QUEUED, 0);
+  ep_outbox_worker_adopt (f.worker, id);
+  ep_outbox_worker_start (f.worker);
+  spin (300);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 0);
+  g_assert_false (ep_script_server_get_connected (server));
+  /* Adopted work is the window's: it does not hold the application. */
+  g_assert_false (ep_outbox_worker_is_holding (f.worker));
+
+  /* Released (a temporary failure in the window): the worker sends it. */
+  ep_outbox_worker_release (f.worker, id);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 1);
+  wait_idle (&f);
+  ep_script_server_assert_done (server, 5000);
+  g_assert_cmpuint (ep_outbox_worker_get_n_waiting (f.worker), ==, 0);
+  fixture_clear (&f);
+}
+
+/* Send Later: a held entry whose time comes while the app runs is queued and sent; one whose
+ * time had passed before the start is overdue and left for the person to decide. */
+static void
+test_held (void)
+{
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING
+                                                                    EP_SCRIPT_EHLO_PIPELINING
+                                                                    EP_SCRIPT_DELIVER_TO ("bob@example.org")
+                                                                    EP_SCRIPT_QUIT_EOF);
+  g_autoptr(EpOutboxEntry) overdue_entry = NULL;
+  g_autoptr(GDateTime) later = NULL;
+  g_autofree char *overdue = NULL;
+  g_autofree char *coming = NULL;
+  Fixture f;
+
+  fixture_init (&f, ep_script_server_get_port (server));
+  overdue = add_entry (&f, EP_OUTBOX_STATE_HELD, -3600);
+  coming = add_entry (&f, EP_OUTBOX_STATE_HELD, 30);
+  ep_outbox_worker_start (f.worker);
+  assert_wakeup (&f, 30);
+  g_assert_cmpuint (ep_outbox_worker_get_n_waiting (f.worker), ==, 2);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 0);
+
+  later = g_date_time_add_seconds (fake_now, 31);
+  set_clock (later);
+  ep_outbox_worker_reload (f.worker);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 1);
+  wait_idle (&f);
+  ep_script_server_assert_done (server, 5000);
+  g_assert_null (ep_outbox_store_load (f.store, coming, NULL));
+
+  overdue_entry = ep_outbox_store_load (f.store, overdue, NULL);
+  g_assert_nonnull (overdue_entry);
+  g_assert_cmpint (overdue_entry->state, ==, EP_OUTBOX_STATE_HELD);
+  g_assert_cmpuint (overdue_entry->attempts->len, ==, 0);
+  g_assert_cmpuint (ep_outbox_worker_get_n_waiting (f.worker), ==, 1);
+  g_assert_null (ep_outbox_worker_get_wakeup (f.worker));
+  g_assert_false (ep_outbox_worker_is_holding (f.worker));
+  fixture_clear (&f);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/outbox-worker/timer", test_timer);
+  g_test_add_func ("/outbox-worker/backoff", test_backoff);
+  g_test_add_func ("/outbox-worker/adopted", test_adopted);
+  g_test_add_func ("/outbox-worker/held", test_held);
+  return g_test_run ();
+}
