@@ -3,7 +3,8 @@
  * own XDG_DATA_HOME. A Send Later time that passed before the application started is asked
  * about once a window is up, and Send Now queues it; the window lists an entry in each state
  * with the words for it; Delete asks first; Edit gives a compose window with the fields and the
- * attachment back and takes the entry out; Send Later through the picker refuses a past time,
+ * attachment back and takes the entry out; Reschedule moves a held entry; the compose window's
+ * strip says what could not be sent; Send Later through the picker refuses a past time,
  * writes a held entry for the chosen time, and the profile's server sees no connection. */
 #include "config.h"
 
@@ -468,6 +469,82 @@ test_edit (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Reschedule on a held entry: the picker's time becomes its not-before, and it stays held. */
+static void
+test_reschedule (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) tomorrow = g_date_time_add_days (now, 1);
+  g_autoptr(GDateTime) day = g_date_time_add_days (now, 3);
+  g_autoptr(GDateTime) chosen = g_date_time_new_local (g_date_time_get_year (day), g_date_time_get_month (day),
+                                                       g_date_time_get_day_of_month (day), 17, 45, 0);
+  g_autofree char *id = add_entry ("Moved", EP_OUTBOX_STATE_HELD, tomorrow, "sandbox");
+  EpOutboxWindow *window = open_outbox ();
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *when = ep_schedule_format_time (chosen);
+  GtkWidget *dialog;
+
+  reload_and_settle (window);
+  ep_outbox_window_select (window, id);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "outbox.reschedule", NULL));
+  dialog = ep_outbox_window_get_dialog (window);
+  g_assert_true (EP_IS_SCHEDULE_DIALOG (dialog));
+  ep_schedule_dialog_set_time (EP_SCHEDULE_DIALOG (dialog), chosen);
+  g_assert_true (ep_schedule_dialog_accept (EP_SCHEDULE_DIALOG (dialog)));
+
+  entry = ep_outbox_store_load (store (), id, NULL);
+  g_assert_nonnull (entry);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_HELD);
+  g_assert_true (g_date_time_equal (entry->not_before, chosen));
+  g_assert_true (wait_for (window_settled, window));
+  expected = g_strdup_printf ("Scheduled for %s", when);
+  g_assert_cmpstr (ep_outbox_window_get_state_text (window, id), ==, expected);
+
+  g_assert_true (ep_outbox_store_delete (store (), id, NULL));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static gboolean
+strip_says (gpointer data)
+{
+  EpWindow *window = data;
+
+  return gtk_revealer_get_reveal_child (window->waiting_revealer) &&
+         g_strcmp0 (gtk_label_get_text (window->waiting_label), "1 message could not be sent") == 0;
+}
+
+static gboolean
+strip_hidden (gpointer data)
+{
+  return !gtk_revealer_get_reveal_child (((EpWindow *) data)->waiting_revealer);
+}
+
+/* The compose window's strip: what could not be sent comes first, and it goes with the entry. */
+static void
+test_strip (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) tomorrow = g_date_time_add_days (now, 1);
+  g_autoptr(GDateTime) past = g_date_time_add_seconds (now, -1);
+  g_autofree char *held = add_entry ("Later", EP_OUTBOX_STATE_HELD, tomorrow, "sandbox");
+  g_autofree char *failed = add_entry ("Refused", EP_OUTBOX_STATE_QUEUED, past, "nowhere");
+  EpWindow *window;
+
+  attempt (failed, EP_OUTBOX_STATE_FAILED, EP_SMTP_OUTCOME_REFUSED, "550 5.1.1 No such user", NULL);
+  window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  gtk_window_present (GTK_WINDOW (window));
+  ep_outbox_worker_reload (ep_application_get_outbox_worker (app));
+  g_assert_true (wait_for (strip_says, window));
+  screenshot ("outbox-strip.png");
+
+  g_assert_true (ep_outbox_store_delete (store (), failed, NULL));
+  g_assert_true (ep_outbox_store_delete (store (), held, NULL));
+  ep_outbox_worker_reload (ep_application_get_outbox_worker (app));
+  g_assert_true (wait_for (strip_hidden, window));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 incoming_cb (GSocketService    *service,
              GSocketConnection *connection,
@@ -603,6 +680,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/outbox/states", test_states);
   g_test_add_func ("/outbox/delete", test_delete);
   g_test_add_func ("/outbox/edit", test_edit);
+  g_test_add_func ("/outbox/reschedule", test_reschedule);
+  g_test_add_func ("/outbox/strip", test_strip);
   g_test_add_func ("/outbox/send-later", test_send_later);
   ret = g_test_run ();
 
