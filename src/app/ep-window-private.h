@@ -115,6 +115,7 @@ gboolean   ep_window_is_handed_over  (EpWindow *self);
 
 /* ep-window-send-later.c */
 void       ep_window_send_later_class_init (GtkWidgetClass *widget_class);
+void       ep_window_send_later_init       (EpWindow       *self);
 void       ep_window_send_later_dispose    (EpWindow       *self);
 GtkWidget *ep_window_get_schedule_dialog   (EpWindow       *self);
 gboolean   ep_window_is_scheduling         (EpWindow       *self);

@@ -226,6 +226,28 @@ ep_window_send_later_class_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.send-later-pick", NULL, send_later_pick_action);
 }
 
+/* The split button's two halves get names of their own: the arrow has no label to be read. */
+static void
+name_split_parts (GtkWidget  *widget,
+                  const char *menu_name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_MENU_BUTTON (child) || GTK_IS_TOGGLE_BUTTON (child))
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, menu_name, -1);
+      name_split_parts (child, menu_name);
+    }
+}
+
+void
+ep_window_send_later_init (EpWindow *self)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->send_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Send"), -1);
+  name_split_parts (self->send_button, _("Send Later"));
+}
+
 void
 ep_window_send_later_dispose (EpWindow *self)
 {

@@ -215,6 +215,7 @@ ep_window_init (EpWindow *self)
   ep_window_fields_init (self);
   ep_window_draft_init (self);
   ep_window_send_init (self);
+  ep_window_send_later_init (self);
   g_signal_connect_swapped (self->subject_entry, "changed", G_CALLBACK (subject_changed_cb), self);
   gtk_widget_grab_focus (GTK_WIDGET (self->to_entry));
 }
