@@ -13,6 +13,7 @@
 
 #include "ep-application-private.h"
 #include "ep-attachment.h"
+#include "ep-outbox-overdue.h"
 #include "ep-outbox-window-private.h"
 #include "ep-outbox-worker-private.h"
 #include "ep-store-error.h"
@@ -545,6 +546,93 @@ test_strip (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The Send Later menu's times, from a Monday at 10:15 and a Sunday at 23:30 (local time). */
+static void
+test_presets (void)
+{
+  g_autoptr(GTimeZone) local = g_time_zone_new_local ();
+  g_autoptr(GDateTime) monday = g_date_time_new (local, 2026, 12, 7, 10, 15, 0);
+  g_autoptr(GDateTime) sunday = g_date_time_new (local, 2026, 12, 13, 23, 30, 0);
+  struct { GDateTime *now; const char *preset; int day; int hour; int minute; } cases[] = {
+    { monday, "hour", 7, 11, 15 },
+    { monday, "tomorrow", 8, 8, 0 },
+    { monday, "monday", 14, 8, 0 },   /* on a Monday: the next one */
+    { sunday, "hour", 14, 0, 30 },
+    { sunday, "tomorrow", 14, 8, 0 },
+    { sunday, "monday", 14, 8, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      EpSchedulePreset preset;
+      g_autoptr(GDateTime) when = NULL;
+
+      g_assert_true (ep_schedule_preset_from_string (cases[i].preset, &preset));
+      when = ep_schedule_preset_time (preset, cases[i].now);
+      g_assert_cmpint (g_date_time_get_day_of_month (when), ==, cases[i].day);
+      g_assert_cmpint (g_date_time_get_hour (when), ==, cases[i].hour);
+      g_assert_cmpint (g_date_time_get_minute (when), ==, cases[i].minute);
+    }
+  g_assert_false (ep_schedule_preset_from_string ("yesterday", &(EpSchedulePreset) { 0 }));
+}
+
+/* Keep as Draft, the third answer to the question at start-up: a compose window with the
+ * message, and the entry out of the Outbox. */
+static void
+test_overdue_keep_as_draft (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) past = g_date_time_add_minutes (now, -5);
+  g_autofree char *id = add_entry ("Kept back", EP_OUTBOX_STATE_HELD, past, "sandbox");
+  g_autoptr(GPtrArray) overdue = ep_outbox_overdue_list (store (), now);
+  GtkWidget *dialog;
+  EpWindow *compose;
+  gboolean gone;
+
+  g_assert_cmpuint (overdue->len, ==, 1);
+  g_assert_cmpstr (((EpOutboxEntry *) overdue->pdata[0])->id, ==, id);
+  dialog = ep_outbox_overdue_present (NULL, ep_application_get_outbox_worker (app), overdue);
+  respond (dialog, "draft");
+  g_assert_true (wait_for (compose_window_opened, NULL));
+  compose = find_compose_window (NULL);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (compose, "subject"))), ==,
+                   "Kept back");
+  state_of (id, &gone);
+  g_assert_true (gone);
+
+  ep_window_discard_draft (compose);
+  gtk_window_destroy (GTK_WINDOW (compose));
+}
+
+static gboolean
+listed (gpointer data)
+{
+  EpOutboxWindow *window = g_object_get_data (data, "window");
+
+  return ep_outbox_window_get_state_text (window, g_object_get_data (data, "id")) != NULL;
+}
+
+/* Someone else changed the store (epistle-send, another window): once the worker has looked
+ * again, the window shows it without being asked. */
+static void
+test_follows_worker (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) tomorrow = g_date_time_add_days (now, 1);
+  EpOutboxWindow *window = open_outbox ();
+  g_autofree char *id = add_entry ("Arrived later", EP_OUTBOX_STATE_HELD, tomorrow, "sandbox");
+  g_autoptr(GObject) probe = g_object_new (G_TYPE_OBJECT, NULL);
+
+  g_object_set_data (probe, "window", window);
+  g_object_set_data (probe, "id", id);
+  g_assert_null (ep_outbox_window_get_state_text (window, id));
+  ep_outbox_worker_reload (ep_application_get_outbox_worker (app));
+  g_assert_true (wait_for (listed, probe));
+
+  g_assert_true (ep_outbox_store_delete (store (), id, NULL));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 incoming_cb (GSocketService    *service,
              GSocketConnection *connection,
@@ -680,6 +768,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/outbox/states", test_states);
   g_test_add_func ("/outbox/delete", test_delete);
   g_test_add_func ("/outbox/edit", test_edit);
+  g_test_add_func ("/outbox/presets", test_presets);
+  g_test_add_func ("/outbox/overdue-keep-as-draft", test_overdue_keep_as_draft);
+  g_test_add_func ("/outbox/follows-worker", test_follows_worker);
   g_test_add_func ("/outbox/reschedule", test_reschedule);
   g_test_add_func ("/outbox/strip", test_strip);
   g_test_add_func ("/outbox/send-later", test_send_later);
