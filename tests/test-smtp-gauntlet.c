@@ -109,6 +109,8 @@ typedef struct
   EpMessage           *message;       /* instead of the raw message */
   gboolean             raw_pipe;      /* the raw message through a pipe: it cannot be read twice */
   GCancellable        *cancellable;
+  EpSmtpDataEndFunc    before_data_end;
+  gpointer             before_data_end_data;
 } Options;
 
 typedef struct
@@ -273,10 +275,26 @@ run_with_server (Run            *run,
     }
 
   start = g_get_monotonic_time ();
-  run->result = ep_smtp_send_sync (config, opts->message, raw,
-                                   opts->message == NULL ? SENDER : NULL,
-                                   opts->message == NULL ? (opts->rcpts != NULL ? opts->rcpts : default_rcpts) : NULL,
-                                   run->transcript, progress_cb, run->progress, opts->cancellable, &run->error);
+  if (opts->before_data_end != NULL)
+    {
+      EpSmtpSendOptions send_options = {
+        .envelope_from = opts->message == NULL ? SENDER : NULL,
+        .envelope_rcpts = opts->message == NULL ? (opts->rcpts != NULL ? opts->rcpts : default_rcpts) : NULL,
+        .transcript = run->transcript,
+        .progress = progress_cb,
+        .progress_data = run->progress,
+        .before_data_end = opts->before_data_end,
+        .before_data_end_data = opts->before_data_end_data,
+      };
+
+      run->result = ep_smtp_send_with_options_sync (config, opts->message, raw, &send_options,
+                                                    opts->cancellable, &run->error);
+    }
+  else
+    run->result = ep_smtp_send_sync (config, opts->message, raw,
+                                     opts->message == NULL ? SENDER : NULL,
+                                     opts->message == NULL ? (opts->rcpts != NULL ? opts->rcpts : default_rcpts) : NULL,
+                                     run->transcript, progress_cb, run->progress, opts->cancellable, &run->error);
   run->elapsed_us = g_get_monotonic_time () - start;
   g_assert_nonnull (run->result);
 
@@ -2104,6 +2122,124 @@ test_bdat_refused (void)
   run_clear (&run);
 }
 
+/* ---- The hook before the end of the data ----------------------------------------------------- */
+
+typedef struct
+{
+  EpScriptServer *server;
+  guint           calls;
+  gboolean        fail;
+  const char     *end;           /* what ends the data on the wire */
+  gboolean        end_seen;      /* the server had it when the hook ran */
+} DataEndHook;
+
+/* The server reads what arrives at once: after a short wait anything already sent is there. */
+static gboolean
+data_end_hook_cb (gpointer   user_data,
+                  GError   **error)
+{
+  DataEndHook *hook = user_data;
+
+  hook->calls++;
+  g_usleep (100 * 1000);
+  hook->end_seen = ep_script_server_received_contains (hook->server, hook->end);
+  if (hook->fail)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "disk full");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* DATA: the hook runs once, before the final "CRLF.CRLF"; the message is delivered. */
+static void
+test_data_end_hook (void)
+{
+  DataEndHook hook = { server_for (FULL_SESSION), 0, FALSE, "\r\n.\r\n", FALSE };
+  Options opts = { .before_data_end = data_end_hook_cb, .before_data_end_data = &hook };
+  Run run;
+
+  run_with_server (&run, hook.server, &opts);
+  run.script = expand (FULL_SESSION);
+  assert_exact (&run);
+  assert_delivered (&run);
+  g_assert_cmpuint (hook.calls, ==, 1);
+  g_assert_false (hook.end_seen);
+  run_clear (&run);
+}
+
+/* DATA: a hook that fails keeps the data unfinished: no terminator on the wire, the outcome
+ * temporary (the message cannot have been delivered), no recipient left "unknown". */
+static void
+test_data_end_hook_fails (void)
+{
+  DataEndHook hook = { server_for (TO_MAIL ENVELOPE_OK "DRAIN\n"), 0, TRUE, "\r\n.\r\n", FALSE };
+  Options opts = { .before_data_end = data_end_hook_cb, .before_data_end_data = &hook };
+  g_autofree char *sent = NULL;
+  Run run;
+
+  run_with_server (&run, hook.server, &opts);
+  assert_script_ok (&run);
+  assert_failed (&run, EP_SMTP_ERROR_TEMPORARY, EP_SMTP_OUTCOME_TEMPORARY);
+  g_assert_nonnull (strstr (run.error->message, "disk full"));
+  g_assert_cmpuint (hook.calls, ==, 1);
+  sent = received (&run);
+  g_assert_null (strstr (sent, "\r\n.\r\n"));
+  g_assert_null (strstr (sent, "QUIT"));
+  g_assert_cmpuint (ep_smtp_result_count_in_state (run.result, EP_SMTP_RECIPIENT_UNKNOWN), ==, 0);
+  g_assert_cmpuint (ep_smtp_result_count_in_state (run.result, EP_SMTP_RECIPIENT_DELIVERED), ==, 0);
+  run_clear (&run);
+}
+
+#define CHUNKING_TO_RCPT GREETING C_EHLO EHLO_STARTTLS STARTTLS_OK C_EHLO \
+                         "S: 250-mx.test\n"                              \
+                         "S: 250-PIPELINING\n"                           \
+                         "S: 250-CHUNKING\n"                             \
+                         "S: 250 AUTH PLAIN\n"                           \
+                         AUTH_PLAIN_OK                                   \
+                         "C: MAIL FROM:<alice@example.org>\n"            \
+                         "C: RCPT TO:<bob@example.net>\n"                \
+                         "S: 250 2.1.0 ok\n"                             \
+                         "S: 250 2.1.5 ok\n"
+
+/* BDAT: the hook runs once, before the LAST chunk. */
+static void
+test_bdat_end_hook (void)
+{
+  DataEndHook hook = { server_for (CHUNKING_TO_RCPT "BDAT: 250 2.0.0 Ok: queued\n" QUIT_OK),
+                       0, FALSE, "LAST", FALSE };
+  Options opts = { .before_data_end = data_end_hook_cb, .before_data_end_data = &hook };
+  Run run;
+
+  run_with_server (&run, hook.server, &opts);
+  run.script = expand (CHUNKING_TO_RCPT "BDAT: 250 2.0.0 Ok: queued\n" QUIT_OK);
+  assert_exact (&run);
+  assert_delivered (&run);
+  assert_body (&run, 0, RAW_MESSAGE);
+  g_assert_cmpuint (hook.calls, ==, 1);
+  g_assert_false (hook.end_seen);
+  run_clear (&run);
+}
+
+/* BDAT: a failing hook: no "BDAT n LAST" goes out, the outcome is temporary. */
+static void
+test_bdat_end_hook_fails (void)
+{
+  DataEndHook hook = { server_for (CHUNKING_TO_RCPT "DRAIN\n"), 0, TRUE, "LAST", FALSE };
+  Options opts = { .before_data_end = data_end_hook_cb, .before_data_end_data = &hook };
+  g_autofree char *sent = NULL;
+  Run run;
+
+  run_with_server (&run, hook.server, &opts);
+  assert_script_ok (&run);
+  assert_failed (&run, EP_SMTP_ERROR_TEMPORARY, EP_SMTP_OUTCOME_TEMPORARY);
+  g_assert_cmpuint (hook.calls, ==, 1);
+  sent = received (&run);
+  g_assert_null (strstr (sent, "BDAT"));
+  g_assert_cmpuint (ep_smtp_result_count_in_state (run.result, EP_SMTP_RECIPIENT_UNKNOWN), ==, 0);
+  run_clear (&run);
+}
+
 static void
 test_sender_refused (void)
 {
@@ -3346,6 +3482,10 @@ main (int   argc,
   add_case ("/gauntlet/tx/bdat", test_bdat);
   add_case ("/gauntlet/tx/bdat-no-pipelining", test_bdat_no_pipelining);
   add_case ("/gauntlet/tx/bdat-refused", test_bdat_refused);
+  add_case ("/gauntlet/tx/data-end-hook", test_data_end_hook);
+  add_case ("/gauntlet/tx/data-end-hook-fails", test_data_end_hook_fails);
+  add_case ("/gauntlet/tx/bdat-end-hook", test_bdat_end_hook);
+  add_case ("/gauntlet/tx/bdat-end-hook-fails", test_bdat_end_hook_fails);
   add_case ("/gauntlet/tx/sender-refused", test_sender_refused);
   add_case ("/gauntlet/tx/sender-refused-but-354", test_sender_refused_but_354);
   add_case ("/gauntlet/tx/mixed-recipients-default", test_mixed_recipients_default);

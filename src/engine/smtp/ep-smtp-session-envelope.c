@@ -93,12 +93,65 @@ same_address (const char *a,
 }
 
 gboolean
+ep_smtp_envelope_build (const char          *sender,
+                        const char * const  *rcpts,
+                        char               **out_sender,
+                        GStrv               *out_rcpts,
+                        gboolean            *out_needs_smtputf8,
+                        GError             **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *checked_sender = NULL;
+  gboolean needs_smtputf8 = out_needs_smtputf8 != NULL && *out_needs_smtputf8;
+
+  g_return_val_if_fail (out_sender != NULL && out_rcpts != NULL, FALSE);
+
+  if (sender == NULL)
+    {
+      g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_ADDRESS, _("No sender address"));
+      return FALSE;
+    }
+  checked_sender = envelope_address (sender, TRUE, &needs_smtputf8, error);
+  if (checked_sender == NULL)
+    return FALSE;
+
+  for (guint i = 0; rcpts != NULL && rcpts[i] != NULL; i++)
+    {
+      char *address = envelope_address (rcpts[i], FALSE, &needs_smtputf8, error);
+      gboolean duplicate = FALSE;
+
+      if (address == NULL)
+        return FALSE;
+      for (guint j = 0; j < list->len && !duplicate; j++)
+        duplicate = same_address (g_ptr_array_index (list, j), address);
+      if (duplicate)
+        g_free (address);
+      else
+        g_ptr_array_add (list, address);
+    }
+
+  if (list->len == 0)
+    {
+      g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_ADDRESS, _("No recipient address"));
+      return FALSE;
+    }
+
+  g_ptr_array_add (list, NULL);
+  *out_sender = g_steal_pointer (&checked_sender);
+  *out_rcpts = (GStrv) g_ptr_array_steal (list, NULL);
+  if (out_needs_smtputf8 != NULL)
+    *out_needs_smtputf8 = needs_smtputf8;
+  return TRUE;
+}
+
+gboolean
 ep_smtp_session_prepare_envelope (Session            *s,
                                   const char         *sender_override,
                                   const char * const *rcpts_override,
                                   GError            **error)
 {
   g_auto(GStrv) message_rcpts = NULL;
+  g_auto(GStrv) checked = NULL;
   const char * const *rcpts;
   const char *sender;
 
@@ -107,15 +160,6 @@ ep_smtp_session_prepare_envelope (Session            *s,
 
   sender = sender_override != NULL ? sender_override
                                    : (s->message != NULL ? ep_message_get_envelope_sender (s->message) : NULL);
-  if (sender == NULL)
-    {
-      g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_ADDRESS, _("No sender address"));
-      return FALSE;
-    }
-  s->sender = envelope_address (sender, TRUE, &s->needs_smtputf8, error);
-  if (s->sender == NULL)
-    return FALSE;
-
   if (rcpts_override != NULL)
     rcpts = rcpts_override;
   else
@@ -125,29 +169,14 @@ ep_smtp_session_prepare_envelope (Session            *s,
       rcpts = (const char * const *) message_rcpts;
     }
 
+  if (!ep_smtp_envelope_build (sender, rcpts, &s->sender, &checked, &s->needs_smtputf8, error))
+    return FALSE;
+
   s->rcpts = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; rcpts != NULL && rcpts[i] != NULL; i++)
+  for (guint i = 0; checked[i] != NULL; i++)
     {
-      char *address = envelope_address (rcpts[i], FALSE, &s->needs_smtputf8, error);
-      gboolean duplicate = FALSE;
-
-      if (address == NULL)
-        return FALSE;
-      for (guint j = 0; j < s->rcpts->len && !duplicate; j++)
-        duplicate = same_address (g_ptr_array_index (s->rcpts, j), address);
-      if (duplicate)
-        g_free (address);
-      else
-        {
-          g_ptr_array_add (s->rcpts, address);
-          g_ptr_array_add (s->result->recipients, ep_smtp_recipient_result_new (address));
-        }
-    }
-
-  if (s->rcpts->len == 0)
-    {
-      g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_ADDRESS, _("No recipient address"));
-      return FALSE;
+      g_ptr_array_add (s->rcpts, g_strdup (checked[i]));
+      g_ptr_array_add (s->result->recipients, ep_smtp_recipient_result_new (checked[i]));
     }
 
   return TRUE;

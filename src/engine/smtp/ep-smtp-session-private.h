@@ -23,6 +23,8 @@ typedef struct {
   gpointer            progress_data;
   EpSmtpTestStepFunc  step_func;
   gpointer            step_data;
+  EpSmtpDataEndFunc   before_data_end;
+  gpointer            before_data_end_data;
 
   EpSmtpTranscript   *transcript;
   EpSmtpResult       *result;

@@ -369,6 +369,33 @@ body_failed (Session          *s,
   ep_smtp_connection_abort (s->conn);
 }
 
+/* The caller's last word before the end of the data (ep-smtp-session.h): a refusal keeps the
+ * message unfinished, so the outcome is temporary, never unknown. Cancellation passes through. */
+static gboolean
+before_data_end (Session *s,
+                 GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (s->before_data_end == NULL)
+    return TRUE;
+  if (s->before_data_end (s->before_data_end_data, &local_error))
+    return TRUE;
+
+  if (local_error == NULL)
+    {
+      g_warn_if_reached ();
+      g_set_error_literal (&local_error, EP_SMTP_ERROR, EP_SMTP_ERROR_TEMPORARY,
+                           _("The message was not finished"));
+    }
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else
+    g_set_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_TEMPORARY,
+                 _("The message was not finished: %s"), local_error->message);
+  return FALSE;
+}
+
 static gboolean
 send_body_data (Session *s,
                 GError **error)
@@ -381,7 +408,22 @@ send_body_data (Session *s,
   data = ep_smtp_data_stream_new (ep_smtp_connection_get_output_stream (s->conn), EP_SMTP_DATA_STREAM_DATA);
   progress (s, EP_SMTP_STAGE_SENDING, 0);
 
-  if (!write_body (s, data, &local_error) || !g_output_stream_close (data, s->cancellable, &local_error))
+  if (!write_body (s, data, &local_error))
+    {
+      body_failed (s, EP_SMTP_DATA_STREAM (data), &local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (!before_data_end (s, error))
+    {
+      /* Hanging up in DATA aborts the transaction (RFC 5321 §4.1.1.4). */
+      ep_smtp_data_stream_abort (EP_SMTP_DATA_STREAM (data));
+      s->no_quit = TRUE;
+      info (s, "the end of the message was held back: %s", (*error)->message);
+      ep_smtp_connection_abort (s->conn);
+      return FALSE;
+    }
+  if (!g_output_stream_close (data, s->cancellable, &local_error))
     {
       body_failed (s, EP_SMTP_DATA_STREAM (data), &local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -458,8 +500,23 @@ send_body_bdat (Session *s,
   progress (s, EP_SMTP_STAGE_SENDING, 0);
 
   if (!write_body (s, normalize, &local_error)
-      || !g_output_stream_close (normalize, s->cancellable, &local_error)
-      || !g_output_stream_close (bdat, s->cancellable, &local_error))
+      || !g_output_stream_close (normalize, s->cancellable, &local_error))
+    {
+      ep_smtp_bdat_stream_abort (EP_SMTP_BDAT_STREAM (bdat));
+      body_failed (s, EP_SMTP_DATA_STREAM (normalize), &local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (!before_data_end (s, error))
+    {
+      /* Without its LAST chunk the message is incomplete: hanging up discards it. */
+      ep_smtp_bdat_stream_abort (EP_SMTP_BDAT_STREAM (bdat));
+      s->no_quit = TRUE;
+      info (s, "the end of the message was held back: %s", (*error)->message);
+      ep_smtp_connection_abort (s->conn);
+      return FALSE;
+    }
+  if (!g_output_stream_close (bdat, s->cancellable, &local_error))
     {
       ep_smtp_bdat_stream_abort (EP_SMTP_BDAT_STREAM (bdat));
       body_failed (s, EP_SMTP_DATA_STREAM (normalize), &local_error);

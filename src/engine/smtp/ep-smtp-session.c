@@ -398,17 +398,14 @@ session_finish (Session *s,
 }
 
 EpSmtpResult *
-ep_smtp_send_sync (const EpSmtpConfig  *config,
-                   EpMessage           *message,
-                   GInputStream        *raw,
-                   const char          *envelope_from_override,
-                   const char * const  *envelope_rcpts_override,
-                   EpSmtpTranscript    *transcript,
-                   EpSmtpProgressFunc   progress_func,
-                   gpointer             progress_data,
-                   GCancellable        *cancellable,
-                   GError             **error)
+ep_smtp_send_with_options_sync (const EpSmtpConfig      *config,
+                                EpMessage               *message,
+                                GInputStream            *raw,
+                                const EpSmtpSendOptions *options,
+                                GCancellable            *cancellable,
+                                GError                 **error)
 {
+  static const EpSmtpSendOptions no_options = { 0 };
   Session s;
   GError *local_error = NULL;
 
@@ -416,19 +413,25 @@ ep_smtp_send_sync (const EpSmtpConfig  *config,
   g_return_val_if_fail (message == NULL || EP_IS_MESSAGE (message), NULL);
   g_return_val_if_fail (raw == NULL || G_IS_INPUT_STREAM (raw), NULL);
   g_return_val_if_fail (message != NULL || raw != NULL, NULL);
-  g_return_val_if_fail (transcript == NULL || EP_IS_SMTP_TRANSCRIPT (transcript), NULL);
+  g_return_val_if_fail (options == NULL || options->transcript == NULL
+                        || EP_IS_SMTP_TRANSCRIPT (options->transcript), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  session_init (&s, config, transcript, cancellable);
+  if (options == NULL)
+    options = &no_options;
+
+  session_init (&s, config, options->transcript, cancellable);
   s.message = raw == NULL ? message : NULL;
   s.raw = raw;
-  s.progress = progress_func;
-  s.progress_data = progress_data;
+  s.progress = options->progress;
+  s.progress_data = options->progress_data;
+  s.before_data_end = options->before_data_end;
+  s.before_data_end_data = options->before_data_end_data;
 
   if (!ep_smtp_config_validate (config, &local_error))
     return session_finish (&s, local_error, error);
 
-  if (!ep_smtp_session_prepare_envelope (&s, envelope_from_override, envelope_rcpts_override, &local_error))
+  if (!ep_smtp_session_prepare_envelope (&s, options->envelope_from, options->envelope_rcpts, &local_error))
     return session_finish (&s, local_error, error);
 
   /* Before any network traffic: credentials never cross an unencrypted connection. */
@@ -468,6 +471,29 @@ ep_smtp_send_sync (const EpSmtpConfig  *config,
   step (&s, EP_SMTP_TEST_STEP_QUIT, EP_SMTP_TEST_STATUS_STARTED, NULL);
   info (&s, "delivered");
   return session_finish (&s, NULL, error);
+}
+
+EpSmtpResult *
+ep_smtp_send_sync (const EpSmtpConfig  *config,
+                   EpMessage           *message,
+                   GInputStream        *raw,
+                   const char          *envelope_from_override,
+                   const char * const  *envelope_rcpts_override,
+                   EpSmtpTranscript    *transcript,
+                   EpSmtpProgressFunc   progress_func,
+                   gpointer             progress_data,
+                   GCancellable        *cancellable,
+                   GError             **error)
+{
+  EpSmtpSendOptions options = {
+    .envelope_from = envelope_from_override,
+    .envelope_rcpts = envelope_rcpts_override,
+    .transcript = transcript,
+    .progress = progress_func,
+    .progress_data = progress_data,
+  };
+
+  return ep_smtp_send_with_options_sync (config, message, raw, &options, cancellable, error);
 }
 
 EpSmtpResult *

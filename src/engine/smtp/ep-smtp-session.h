@@ -50,6 +50,46 @@ EpSmtpResult *ep_smtp_send_sync   (const EpSmtpConfig  *config,
                                    GCancellable        *cancellable,
                                    GError             **error);
 
+/* ---- Sending with options -------------------------------------------------------------------- */
+
+/* Called on the session's thread just before the end of a message's data goes out (the final
+ * "CRLF.CRLF" after DATA, or the BDAT LAST chunk), once per transaction: from then on the server
+ * may have the message. Returning FALSE (with @error) aborts the session without ending the
+ * data, so that nothing is delivered; the outcome is then EP_SMTP_OUTCOME_TEMPORARY. */
+typedef gboolean (*EpSmtpDataEndFunc) (gpointer   user_data,
+                                       GError   **error);
+
+/* What ep_smtp_send_sync() takes beyond the message, plus what only some callers need. */
+typedef struct {
+  /* The envelope (NULL: the message's; both required with raw input). */
+  const char          *envelope_from;
+  const char * const  *envelope_rcpts;
+  EpSmtpTranscript    *transcript;
+  EpSmtpProgressFunc   progress;
+  gpointer             progress_data;
+  EpSmtpDataEndFunc    before_data_end;
+  gpointer             before_data_end_data;
+} EpSmtpSendOptions;
+
+/* As ep_smtp_send_sync(), with @options (NULL: none). */
+EpSmtpResult *ep_smtp_send_with_options_sync (const EpSmtpConfig      *config,
+                                              EpMessage               *message,
+                                              GInputStream            *raw,
+                                              const EpSmtpSendOptions *options,
+                                              GCancellable            *cancellable,
+                                              GError                 **error);
+
+/* The envelope a send computes from @sender and @rcpts: every address checked against the RFC
+ * 5321 path grammar, domains as A-labels, duplicate recipients dropped (the first kept). An
+ * empty @sender is the null reverse-path. @out_needs_smtputf8 (nullable): whether a local part
+ * is not ASCII. */
+gboolean      ep_smtp_envelope_build         (const char              *sender,
+                                              const char * const      *rcpts,
+                                              char                   **out_sender,
+                                              GStrv                   *out_rcpts,
+                                              gboolean                *out_needs_smtputf8,
+                                              GError                 **error);
+
 /* ---- Test connection: greeting → EHLO → TLS → EHLO → AUTH → QUIT, no mail sent. -------------- */
 
 typedef enum {

@@ -168,6 +168,8 @@ ep_outbox_entry_copy (const EpOutboxEntry *entry)
   copy->last_error = g_strdup (entry->last_error);
   copy->size = entry->size;
   copy->data_sent = ref_or_null (entry->data_sent);
+  copy->subject = g_strdup (entry->subject);
+  copy->from = g_strdup (entry->from);
   for (guint i = 0; i < entry->recipients->len; i++)
     {
       const EpOutboxRecipient *recipient = entry->recipients->pdata[i];
@@ -201,6 +203,8 @@ ep_outbox_entry_free (EpOutboxEntry *entry)
   g_ptr_array_unref (entry->attempts);
   g_free (entry->last_error);
   g_clear_pointer (&entry->data_sent, g_date_time_unref);
+  g_free (entry->subject);
+  g_free (entry->from);
   g_free (entry);
 }
 

@@ -88,6 +88,8 @@ typedef struct
  * @size: set by the store: the octets of the stored message
  * @data_sent: (nullable): while %EP_OUTBOX_STATE_SENDING: when the sender recorded that the end
  *   of the data was going out (ep_outbox_claim_mark_data_sent())
+ * @subject: (nullable): the message's subject, decoded, for lists and the Sent copy
+ * @from: (nullable): the message's From field as a person reads it ("Name <address>")
  */
 typedef struct
 {
@@ -102,6 +104,8 @@ typedef struct
   char          *last_error;
   guint64        size;
   GDateTime     *data_sent;
+  char          *subject;
+  char          *from;
 } EpOutboxEntry;
 
 #define EP_TYPE_OUTBOX_ENTRY (ep_outbox_entry_get_type ())

@@ -59,6 +59,8 @@
 #define KEY_CLAIMED       "claimed"
 #define KEY_CLAIMED_FROM  "claimed-from"
 #define KEY_DATA_SENT     "data-sent"
+#define KEY_SUBJECT       "subject"
+#define KEY_FROM          "from"
 #define KEY_ADDRESS       "address"
 #define KEY_TIME          "time"
 #define KEY_OUTCOME       "outcome"
@@ -495,6 +497,10 @@ entry_from_keyfile (GKeyFile       *keyfile,
   if (!read_optional_string (keyfile, OUTBOX_GROUP, KEY_PROFILE, &entry->profile_id,
                              entry_path, error) ||
       !read_optional_string (keyfile, OUTBOX_GROUP, KEY_LAST_ERROR, &entry->last_error,
+                             entry_path, error) ||
+      !read_optional_string (keyfile, OUTBOX_GROUP, KEY_SUBJECT, &entry->subject,
+                             entry_path, error) ||
+      !read_optional_string (keyfile, OUTBOX_GROUP, KEY_FROM, &entry->from,
                              entry_path, error))
     return NULL;
   if (entry->profile_id != NULL && !ep_store_id_is_valid (entry->profile_id))
@@ -615,6 +621,8 @@ entry_to_data (const char          *base,
   set_date (keyfile, OUTBOX_GROUP, KEY_NOT_BEFORE, entry->not_before);
   g_key_file_set_uint64 (keyfile, OUTBOX_GROUP, KEY_SIZE, entry->size);
   set_or_remove (keyfile, OUTBOX_GROUP, KEY_LAST_ERROR, entry->last_error);
+  set_or_remove (keyfile, OUTBOX_GROUP, KEY_SUBJECT, entry->subject);
+  set_or_remove (keyfile, OUTBOX_GROUP, KEY_FROM, entry->from);
   if (entry->state == EP_OUTBOX_STATE_SENDING)
     {
       set_date (keyfile, OUTBOX_GROUP, KEY_CLAIMED, claimed);
@@ -1034,6 +1042,9 @@ check_new_entry (const EpOutboxEntry  *entry,
     problem = _("the profile id is not valid");
   else if (entry->last_error != NULL && !g_utf8_validate (entry->last_error, -1, NULL))
     problem = _("the last error is not valid UTF-8 text");
+  else if ((entry->subject != NULL && !g_utf8_validate (entry->subject, -1, NULL)) ||
+           (entry->from != NULL && !g_utf8_validate (entry->from, -1, NULL)))
+    problem = _("its subject or sender’s name is not valid UTF-8 text");
   else if (entry->attempts->len > 0)
     problem = _("a new message has no attempts");
   for (guint i = 0; problem == NULL && i < entry->recipients->len; i++)
@@ -1827,6 +1838,40 @@ ep_outbox_claim_mark_data_sent (EpOutboxClaim  *self,
   g_clear_pointer (&changed->data_sent, g_date_time_unref);
   changed->data_sent = g_date_time_new_now_utc ();
   return claim_write (self, g_steal_pointer (&changed), self->claimed, self->claimed_from, error);
+}
+
+/**
+ * ep_outbox_claim_release:
+ *
+ * Gives the entry back in the state it was claimed in, without counting an attempt: for an
+ * attempt that stopped before anything could have reached the server (cancelled). Once
+ * ep_outbox_claim_mark_data_sent() was called it cannot (%EP_STORE_ERROR_WRONG_STATE): the
+ * server may have the message, so the attempt has to be finished. The recipients' states set
+ * on the claim are dropped.
+ */
+gboolean
+ep_outbox_claim_release (EpOutboxClaim  *self,
+                         GError        **error)
+{
+  g_autoptr(EpOutboxEntry) changed = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (!check_claimed (self, error))
+    return FALSE;
+  if (self->entry->data_sent != NULL)
+    {
+      g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_WRONG_STATE,
+                           _("The outbox message may have reached the server already"));
+      return FALSE;
+    }
+  changed = ep_outbox_entry_copy (self->entry);
+  changed->state = self->claimed_from;
+  if (!claim_write (self, g_steal_pointer (&changed), NULL, EP_OUTBOX_STATE_QUEUED, error))
+    return FALSE;
+  self->finished = TRUE;
+  g_hash_table_remove_all (self->recipient_updates);
+  return TRUE;
 }
 
 /* What the states promise about the recipients. */
