@@ -1148,7 +1148,7 @@ listen_locally (EpScriptServer  *self,
                 GError         **error)
 {
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, self->port);
   g_autoptr(GSocketAddress) bound = NULL;
 
   self->listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
@@ -1681,6 +1681,18 @@ ep_script_server_set_io_timeout (EpScriptServer *self,
   g_return_if_fail (seconds > 0);
 
   self->io_timeout = seconds;
+}
+
+/* Before the start: listen on @port rather than on one the system picks (0), e.g. where a
+ * client already failed to connect. */
+void
+ep_script_server_set_port (EpScriptServer *self,
+                           guint16         port)
+{
+  g_return_if_fail (EP_IS_SCRIPT_SERVER (self));
+  g_return_if_fail (self->thread == NULL);
+
+  self->port = port;
 }
 
 /* Starts the thread and returns once the server listens (its port is known). */

@@ -116,6 +116,8 @@ gboolean        ep_script_server_add_script      (EpScriptServer  *self,
                                                   GError         **error);
 void            ep_script_server_set_io_timeout  (EpScriptServer  *self,
                                                   guint            seconds);
+void            ep_script_server_set_port        (EpScriptServer  *self,
+                                                  guint16          port);
 gboolean        ep_script_server_start           (EpScriptServer  *self,
                                                   GError         **error);
 guint16         ep_script_server_get_port        (EpScriptServer  *self);

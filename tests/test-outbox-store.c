@@ -415,6 +415,44 @@ test_subject_and_from (void)
   g_assert_null (loaded->from);
 }
 
+/* A claim given back before the end of the data: as it was claimed, no attempt counted, and
+ * claimable again; after the data-sent mark the release is refused. */
+static void
+test_claim_release (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("outbox");
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (dir);
+  g_autofree char *id = add_entry (store, EP_OUTBOX_STATE_QUEUED, 10);
+  g_autoptr(EpOutboxClaim) held = claim (store, id);
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ep_outbox_claim_set_recipient_state (held, default_recipients[0],
+                                                      EP_SMTP_RECIPIENT_DELIVERED, NULL));
+  g_assert_true (ep_outbox_claim_release (held, &error));
+  g_assert_no_error (error);
+  /* Released: finishing or releasing again is refused. */
+  g_assert_false (ep_outbox_claim_release (held, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_WRONG_STATE);
+  g_clear_error (&error);
+  g_clear_pointer (&held, ep_outbox_claim_free);
+
+  entry = ep_outbox_store_load (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_QUEUED);
+  g_assert_cmpuint (entry->attempts->len, ==, 0);
+  g_assert_null (entry->last_error);
+  g_assert_cmpint (((EpOutboxRecipient *) entry->recipients->pdata[0])->state, ==,
+                   EP_SMTP_RECIPIENT_PENDING);
+
+  held = claim (store, id);
+  g_assert_true (ep_outbox_claim_mark_data_sent (held, NULL));
+  g_assert_false (ep_outbox_claim_release (held, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_WRONG_STATE);
+  g_clear_pointer (&held, ep_outbox_claim_free);
+  g_assert_cmpint (state_of (store, id), ==, EP_OUTBOX_STATE_UNKNOWN);
+}
+
 /* As the MIME writer would: many small writes into the writer's stream; held for later. */
 static void
 test_writer_streaming (void)
@@ -1759,6 +1797,7 @@ main (int   argc,
 
   g_test_add_func ("/store/outbox/round-trip", test_round_trip);
   g_test_add_func ("/store/outbox/subject-and-from", test_subject_and_from);
+  g_test_add_func ("/store/outbox/claim-release", test_claim_release);
   g_test_add_func ("/store/outbox/writer-streaming", test_writer_streaming);
   g_test_add_func ("/store/outbox/abandoned-writer", test_abandoned_writer);
   g_test_add_func ("/store/outbox/invalid-entries", test_invalid_entries);

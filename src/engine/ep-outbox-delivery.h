@@ -82,7 +82,8 @@ typedef struct
 /**
  * EpOutboxDeliveryReport:
  * @state: the entry's state after the attempt (%EP_OUTBOX_STATE_DELIVERED: it is in Sent now and
- *   gone from the outbox)
+ *   gone from the outbox, unless @sent_error says why no copy could be kept: then it stays in the
+ *   outbox, delivered, so that the message is not lost)
  * @result: (nullable): the SMTP session's result (NULL when no session started)
  * @error: (nullable): why it was not delivered to everyone
  * @next_attempt: (nullable): when it is tried again (queued or partial)

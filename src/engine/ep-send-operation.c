@@ -25,6 +25,11 @@ struct _EpSendOperation
   char         *sent_dir;
   gboolean      allow_partial;
   GStrv         already_delivered;
+  /* An outbox attempt instead of @message */
+  EpOutboxStore *outbox;
+  char          *outbox_id;
+  EpOutboxRetryPolicy retry_policy;
+  EpOutboxDeliveryReport *outbox_report;
   EpRelay      *relay;         /* the current run's progress, to the caller's main context */
 
   /* Shown state (main context only) */
@@ -58,12 +63,14 @@ typedef struct {
   EpSmtpResult *result;
   char         *sent_id;
   GError       *sent_error;
+  EpOutboxDeliveryReport *report;
 } RunResult;
 
 static void
 run_result_free (RunResult *r)
 {
   g_clear_pointer (&r->result, ep_smtp_result_unref);
+  g_clear_pointer (&r->report, ep_outbox_delivery_report_free);
   g_free (r->sent_id);
   g_clear_error (&r->sent_error);
   g_free (r);
@@ -280,6 +287,51 @@ keep_sent_copy (EpSendOperation  *self,
   return TRUE;
 }
 
+/* An outbox attempt: the store does the claim, the session and the Sent copy; the report
+ * travels with the outcome. */
+static void
+run_outbox (GTask           *task,
+            EpSendOperation *self,
+            Reporter        *reporter,
+            GCancellable    *cancellable)
+{
+  EpOutboxDeliveryOptions options = {
+    .sent_dir = self->sent_dir,
+    .secret = self->password,
+    .allow_partial = self->allow_partial,
+    .policy = &self->retry_policy,
+    .progress = progress_cb,
+    .progress_data = reporter,
+  };
+  g_autoptr(GError) error = NULL;
+  RunResult *r;
+
+  r = g_new0 (RunResult, 1);
+  r->report = ep_outbox_deliver_sync (self->outbox, self->outbox_id, self->profile, &options,
+                                      cancellable, &error);
+  if (r->report == NULL)
+    {
+      run_result_free (r);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (r->report->result != NULL)
+    r->result = ep_smtp_result_ref (r->report->result);
+  r->sent_id = g_strdup (r->report->sent_id);
+  if (r->report->sent_error != NULL)
+    r->sent_error = g_error_copy (r->report->sent_error);
+
+  if (r->report->error != NULL)
+    {
+      g_autoptr(GError) failure = g_error_copy (r->report->error);
+
+      g_object_set_data_full (G_OBJECT (task), "ep-run", r, (GDestroyNotify) run_result_free);
+      g_task_return_error (task, g_steal_pointer (&failure));
+      return;
+    }
+  g_task_return_pointer (task, r, (GDestroyNotify) run_result_free);
+}
+
 /* Everything but the relay's end; returns the outcome on @task. */
 static void
 run (GTask           *task,
@@ -350,8 +402,12 @@ run_thread (GTask        *task,
             GCancellable *cancellable)
 {
   Reporter reporter = { task_data, (EpSmtpStage) -1 };
+  EpSendOperation *self = source_object;
 
-  run (task, source_object, &reporter, cancellable);
+  if (self->outbox != NULL)
+    run_outbox (task, self, &reporter, cancellable);
+  else
+    run (task, self, &reporter, cancellable);
   /* The outcome is on its way: once the progress before it has been shown, the relay lets go
    * of the operation, on the caller's context. */
   ep_relay_post_end (reporter.relay);
@@ -362,6 +418,8 @@ static void
 take_sent_copy (EpSendOperation *self,
                 RunResult       *r)
 {
+  g_clear_pointer (&self->outbox_report, ep_outbox_delivery_report_free);
+  self->outbox_report = g_steal_pointer (&r->report);
   g_free (self->sent_id);
   self->sent_id = g_steal_pointer (&r->sent_id);
   g_clear_error (&self->sent_error);
@@ -379,6 +437,9 @@ ep_send_operation_finalize (GObject *object)
     ep_secrets_password_free (self->password);
   g_free (self->sent_dir);
   g_strfreev (self->already_delivered);
+  g_clear_object (&self->outbox);
+  g_free (self->outbox_id);
+  g_clear_pointer (&self->outbox_report, ep_outbox_delivery_report_free);
   g_clear_pointer (&self->relay, ep_relay_unref);
   g_free (self->status_text);
   g_free (self->sent_id);
@@ -446,6 +507,7 @@ ep_send_operation_class_init (EpSendOperationClass *klass)
 static void
 ep_send_operation_init (EpSendOperation *self)
 {
+  ep_outbox_retry_policy_init_default (&self->retry_policy);
 }
 
 void
@@ -482,6 +544,8 @@ ep_send_operation_run_finish (EpSendOperation  *self,
   /* The last progress is shown before the outcome; nothing comes after it. */
   ep_relay_flush (self->relay);
 
+  /* A new run's report replaces the last one, also when this run tried nothing. */
+  g_clear_pointer (&self->outbox_report, ep_outbox_delivery_report_free);
   r = g_task_propagate_pointer (G_TASK (result), error);
   if (r == NULL)
     {
@@ -513,6 +577,43 @@ ep_send_operation_new (EpProfile *profile,
   self->profile = g_object_ref (profile);
   self->message = g_object_ref (message);
   return self;
+}
+
+EpSendOperation *
+ep_send_operation_new_for_outbox (EpProfile     *profile,
+                                  EpOutboxStore *store,
+                                  const char    *id)
+{
+  EpSendOperation *self;
+
+  g_return_val_if_fail (EP_IS_PROFILE (profile), NULL);
+  g_return_val_if_fail (EP_IS_OUTBOX_STORE (store), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  self = g_object_new (EP_TYPE_SEND_OPERATION, NULL);
+  self->profile = g_object_ref (profile);
+  self->outbox = g_object_ref (store);
+  self->outbox_id = g_strdup (id);
+  return self;
+}
+
+void
+ep_send_operation_set_retry_policy (EpSendOperation           *self,
+                                    const EpOutboxRetryPolicy *policy)
+{
+  g_return_if_fail (EP_IS_SEND_OPERATION (self));
+
+  if (policy != NULL)
+    self->retry_policy = *policy;
+  else
+    ep_outbox_retry_policy_init_default (&self->retry_policy);
+}
+
+const EpOutboxDeliveryReport *
+ep_send_operation_get_outbox_report (EpSendOperation *self)
+{
+  g_return_val_if_fail (EP_IS_SEND_OPERATION (self), NULL);
+  return self->outbox_report;
 }
 
 void

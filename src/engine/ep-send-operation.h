@@ -5,6 +5,8 @@
 #include <gio/gio.h>
 
 #include "ep-message.h"
+#include "ep-outbox-delivery.h"
+#include "ep-outbox-store.h"
 #include "ep-profile.h"
 #include "ep-smtp-result.h"
 #include "ep-smtp-session.h"
@@ -16,6 +18,17 @@ G_DECLARE_FINAL_TYPE (EpSendOperation, ep_send_operation, EP, SEND_OPERATION, GO
 
 EpSendOperation *ep_send_operation_new               (EpProfile        *profile,
                                                       EpMessage        *message);
+/* One attempt at outbox entry @id (ep_outbox_deliver_sync()): the same progress, and
+ * run_finish() returns the session's result and error the same way. */
+EpSendOperation *ep_send_operation_new_for_outbox    (EpProfile        *profile,
+                                                      EpOutboxStore    *store,
+                                                      const char       *id);
+/* For an outbox attempt: when to try again after a temporary failure (the defaults otherwise). */
+void             ep_send_operation_set_retry_policy  (EpSendOperation           *self,
+                                                      const EpOutboxRetryPolicy *policy);
+/* After run_finish() of an outbox attempt: what happened to the entry; NULL when nothing was
+ * tried (claimed elsewhere, not due, gone, or the secret is missing: the entry is untouched). */
+const EpOutboxDeliveryReport *ep_send_operation_get_outbox_report (EpSendOperation *self);
 /* A password typed at send time (no keyring); otherwise it comes from the Secret Service. */
 void             ep_send_operation_set_password      (EpSendOperation  *self,
                                                       const char       *password);

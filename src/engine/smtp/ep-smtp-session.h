@@ -50,7 +50,7 @@ EpSmtpResult *ep_smtp_send_sync   (const EpSmtpConfig  *config,
                                    GCancellable        *cancellable,
                                    GError             **error);
 
-/* ---- Sending with options ---------------------------------------------------------------------- */
+/* ---- Sending with options -------------------------------------------------------------------- */
 
 /* Called on the session's thread just before the end of a message's data goes out (the final
  * "CRLF.CRLF" after DATA, or the BDAT LAST chunk), once per transaction: from then on the server

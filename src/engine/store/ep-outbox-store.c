@@ -1840,6 +1840,40 @@ ep_outbox_claim_mark_data_sent (EpOutboxClaim  *self,
   return claim_write (self, g_steal_pointer (&changed), self->claimed, self->claimed_from, error);
 }
 
+/**
+ * ep_outbox_claim_release:
+ *
+ * Gives the entry back in the state it was claimed in, without counting an attempt: for an
+ * attempt that stopped before anything could have reached the server (cancelled). Once
+ * ep_outbox_claim_mark_data_sent() was called it cannot (%EP_STORE_ERROR_WRONG_STATE): the
+ * server may have the message, so the attempt has to be finished. The recipients' states set
+ * on the claim are dropped.
+ */
+gboolean
+ep_outbox_claim_release (EpOutboxClaim  *self,
+                         GError        **error)
+{
+  g_autoptr(EpOutboxEntry) changed = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (!check_claimed (self, error))
+    return FALSE;
+  if (self->entry->data_sent != NULL)
+    {
+      g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_WRONG_STATE,
+                           _("The outbox message may have reached the server already"));
+      return FALSE;
+    }
+  changed = ep_outbox_entry_copy (self->entry);
+  changed->state = self->claimed_from;
+  if (!claim_write (self, g_steal_pointer (&changed), NULL, EP_OUTBOX_STATE_QUEUED, error))
+    return FALSE;
+  self->finished = TRUE;
+  g_hash_table_remove_all (self->recipient_updates);
+  return TRUE;
+}
+
 /* What the states promise about the recipients. */
 static gboolean
 check_finished_recipients (const EpOutboxEntry  *entry,

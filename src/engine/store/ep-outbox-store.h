@@ -38,6 +38,8 @@ gboolean             ep_outbox_claim_finish              (EpOutboxClaim        *
                                                           const char           *transcript,
                                                           const char           *last_error,
                                                           GError              **error);
+gboolean             ep_outbox_claim_release             (EpOutboxClaim        *self,
+                                                          GError              **error);
 void                 ep_outbox_claim_free                (EpOutboxClaim        *self);
 
 #define EP_TYPE_OUTBOX_STORE (ep_outbox_store_get_type ())

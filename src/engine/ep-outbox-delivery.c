@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-outbox-delivery.c: a message into the outbox (its bytes fixed now, streamed to disk), one
+ * attempt at an outbox entry (claim, send the stored bytes to whoever does not have them yet,
+ * record the outcome, move a delivered entry to Sent), and the backoff between attempts. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "ep-mime-writer.h"
+#include "ep-outbox-delivery.h"
+#include "ep-profile-config.h"
+#include "ep-sent-store.h"
+#include "ep-smtp-error.h"
+#include "ep-store-error.h"
+
+/* Defaults of EpOutboxRetryPolicy: the first retry soon (a server restarting, a network coming
+ * back), then exponentially rarer up to once an hour, for two days: the time a mail server
+ * keeps trying before it bounces a message (RFC 5321 §4.5.4.1 suggests at least 4–5 days for a
+ * relay; a person waiting to know needs an answer sooner). */
+#define RETRY_FIRST_DELAY_S  30
+#define RETRY_MAX_DELAY_S    (60 * 60)
+#define RETRY_JITTER         0.2
+#define RETRY_MAX_AGE_S      (2 * 24 * 60 * 60)
+
+/* The MIME writer makes many small writes (header lines); the outbox's stream goes straight to
+ * disk. */
+#define ADD_BUFFER_SIZE      (64 * 1024)
+
+/* ---- Retry policy ---------------------------------------------------------------------------- */
+
+void
+ep_outbox_retry_policy_init_default (EpOutboxRetryPolicy *policy)
+{
+  g_return_if_fail (policy != NULL);
+
+  policy->first_delay = RETRY_FIRST_DELAY_S;
+  policy->max_delay = RETRY_MAX_DELAY_S;
+  policy->jitter = RETRY_JITTER;
+  policy->max_attempts = 0;
+  policy->max_age = RETRY_MAX_AGE_S;
+}
+
+GDateTime *
+ep_outbox_retry_policy_next_attempt (const EpOutboxRetryPolicy *policy,
+                                     const EpOutboxEntry       *entry,
+                                     GDateTime                 *now,
+                                     double                     random)
+{
+  guint attempts;
+  double delay;
+  double jitter;
+  GDateTime *next;
+
+  g_return_val_if_fail (policy != NULL, NULL);
+  g_return_val_if_fail (entry != NULL, NULL);
+  g_return_val_if_fail (now != NULL, NULL);
+
+  attempts = MAX (entry->attempts->len, 1);
+  if (policy->max_attempts > 0 && attempts >= policy->max_attempts)
+    return NULL;
+  if (policy->max_age > 0 && entry->created != NULL
+      && g_date_time_difference (now, entry->created) >= (GTimeSpan) policy->max_age * G_TIME_SPAN_SECOND)
+    return NULL;
+
+  /* first_delay × 2^(attempts − 1), capped (doubling stops at the cap, so it cannot overflow). */
+  delay = MAX (policy->first_delay, 1);
+  for (guint i = 1; i < attempts && (policy->max_delay == 0 || delay < policy->max_delay) && delay < G_MAXUINT32; i++)
+    delay *= 2.0;
+  if (policy->max_delay > 0)
+    delay = MIN (delay, (double) policy->max_delay);
+  jitter = CLAMP (policy->jitter, 0.0, 1.0);
+  delay *= 1.0 + jitter * (2.0 * CLAMP (random, 0.0, 1.0) - 1.0);
+  if (policy->max_delay > 0)
+    delay = MIN (delay, (double) policy->max_delay);
+  delay = MAX (delay, 1.0);
+
+  next = g_date_time_add (now, (GTimeSpan) (delay * G_TIME_SPAN_SECOND));
+  /* One last attempt when the age runs out, rather than none after it. */
+  if (policy->max_age > 0 && entry->created != NULL)
+    {
+      g_autoptr(GDateTime) deadline = g_date_time_add_seconds (entry->created, policy->max_age);
+
+      if (g_date_time_compare (next, deadline) > 0)
+        {
+          g_date_time_unref (next);
+          next = g_steal_pointer (&deadline);
+        }
+    }
+  return next;
+}
+
+/* ---- Adding a message ------------------------------------------------------------------------ */
+
+static gboolean
+in_list (const char * const *list,
+         const char         *address)
+{
+  for (guint i = 0; list != NULL && list[i] != NULL; i++)
+    if (g_ascii_strcasecmp (list[i], address) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+char *
+ep_outbox_add_message_sync (EpOutboxStore       *store,
+                            EpMessage           *message,
+                            const char          *profile_id,
+                            EpOutboxState        state,
+                            GDateTime           *not_before,
+                            const char * const  *already_delivered,
+                            GCancellable        *cancellable,
+                            GError             **error)
+{
+  g_auto(GStrv) all = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) wanted = NULL;
+  g_autofree char *sender = NULL;
+  g_auto(GStrv) rcpts = NULL;
+  g_autoptr(EpOutboxWriter) writer = NULL;
+  g_autoptr(GOutputStream) buffered = NULL;
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  const EpAddress *from;
+
+  g_return_val_if_fail (EP_IS_OUTBOX_STORE (store), NULL);
+  g_return_val_if_fail (EP_IS_MESSAGE (message), NULL);
+  g_return_val_if_fail (state == EP_OUTBOX_STATE_QUEUED || state == EP_OUTBOX_STATE_HELD, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* Date, Message-ID and boundaries are fixed here, and the attachments checked: every attempt
+   * sends these very bytes. */
+  if (!ep_mime_writer_prepare (message, error))
+    return NULL;
+
+  /* The envelope exactly as a direct send computes it (ep-send-operation.c). */
+  all = ep_message_dup_envelope_recipients (message);
+  for (guint i = 0; all != NULL && all[i] != NULL; i++)
+    if (!in_list (already_delivered, all[i]))
+      g_strv_builder_add (builder, all[i]);
+  wanted = g_strv_builder_end (builder);
+  if (wanted[0] == NULL && all != NULL && all[0] != NULL)
+    {
+      g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_ADDRESS,
+                           _("Every recipient already has this message"));
+      return NULL;
+    }
+  if (!ep_smtp_envelope_build (ep_message_get_envelope_sender (message), (const char * const *) wanted,
+                               &sender, &rcpts, NULL, error))
+    return NULL;
+
+  writer = ep_outbox_store_begin (store, ep_mime_writer_get_size (message), error);
+  if (writer == NULL)
+    return NULL;
+  buffered = g_buffered_output_stream_new_sized (ep_outbox_writer_get_output_stream (writer),
+                                                 ADD_BUFFER_SIZE);
+  g_filter_output_stream_set_close_base_stream (G_FILTER_OUTPUT_STREAM (buffered), FALSE);
+  if (!ep_mime_writer_write (message, buffered, NULL, NULL, cancellable, error)
+      || !g_output_stream_close (buffered, cancellable, error))
+    return NULL;
+
+  entry = ep_outbox_entry_new (sender, (const char * const *) rcpts);
+  entry->state = state;
+  entry->profile_id = g_strdup (profile_id);
+  entry->not_before = not_before != NULL ? g_date_time_ref (not_before) : NULL;
+  entry->subject = g_strdup (ep_message_get_subject (message));
+  from = ep_message_get_from (message);
+  entry->from = from != NULL ? ep_address_to_header (from) : NULL;
+  if (!ep_outbox_writer_commit (writer, entry, error))
+    return NULL;
+
+  return g_strdup (entry->id);
+}
+
+/* ---- One delivery attempt -------------------------------------------------------------------- */
+
+static GDateTime *
+options_now (const EpOutboxDeliveryOptions *options)
+{
+  if (options->now != NULL)
+    return options->now (options->clock_data);
+  return g_date_time_new_now_utc ();
+}
+
+static double
+options_random (const EpOutboxDeliveryOptions *options)
+{
+  if (options->random != NULL)
+    return options->random (options->clock_data);
+  return g_random_double ();
+}
+
+static gboolean
+mark_data_sent_cb (gpointer   user_data,
+                   GError   **error)
+{
+  return ep_outbox_claim_mark_data_sent (user_data, error);
+}
+
+/* Nothing was tried (or the attempt was cancelled before the end of its data): the entry goes
+ * back as it was claimed, no attempt counted. */
+static void
+give_back (EpOutboxClaim *claim,
+           const char    *id)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!ep_outbox_claim_release (claim, &local_error))
+    g_debug ("Outbox %s: %s", id, local_error->message);
+}
+
+void
+ep_outbox_delivery_report_free (EpOutboxDeliveryReport *report)
+{
+  if (report == NULL)
+    return;
+  g_clear_pointer (&report->result, ep_smtp_result_unref);
+  g_clear_error (&report->error);
+  g_clear_pointer (&report->next_attempt, g_date_time_unref);
+  g_free (report->sent_id);
+  g_clear_error (&report->sent_error);
+  g_free (report);
+}
+
+/* "3 hours", "2 days": how long the entry was tried, for the person. */
+static char *
+format_span (GTimeSpan span)
+{
+  gint64 seconds = MAX (span / G_TIME_SPAN_SECOND, 0);
+
+  if (seconds < 2 * 60)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u second", "%u seconds", (gulong) seconds),
+                            (guint) seconds);
+  if (seconds < 2 * 60 * 60)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u minute", "%u minutes", (gulong) (seconds / 60)),
+                            (guint) (seconds / 60));
+  if (seconds < 2 * 24 * 60 * 60)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u hour", "%u hours", (gulong) (seconds / 3600)),
+                            (guint) (seconds / 3600));
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u day", "%u days", (gulong) (seconds / 86400)),
+                          (guint) (seconds / 86400));
+}
+
+/* The server's final reply, or why the attempt ended without one. */
+static char *
+attempt_reply (EpSmtpResult *result,
+               const GError *error)
+{
+  if (error != NULL)
+    return g_strdup (error->message);
+  if (result->final_code != 0)
+    return g_strdup_printf ("%u%s%s%s%s", result->final_code,
+                            result->final_enhanced != NULL ? " " : "",
+                            result->final_enhanced != NULL ? result->final_enhanced : "",
+                            result->final_text != NULL ? " " : "",
+                            result->final_text != NULL ? result->final_text : "");
+  return NULL;
+}
+
+/* Where each recipient of this attempt stands, into the claim. The entry's addresses went
+ * through the same envelope code as the session's, so they match exactly. */
+static void
+record_recipients (EpOutboxClaim *claim,
+                   EpSmtpResult  *result)
+{
+  for (guint i = 0; i < result->recipients->len; i++)
+    {
+      EpSmtpRecipientResult *r = g_ptr_array_index (result->recipients, i);
+      g_autoptr(GError) local_error = NULL;
+
+      if (!ep_outbox_claim_set_recipient_state (claim, r->address, r->state, &local_error))
+        g_warning ("Outbox: %s: %s", r->address, local_error->message);
+    }
+}
+
+/* The entry's recipients after this attempt: how many wait, how many may have it. */
+static void
+count_recipients (const EpOutboxEntry *entry,
+                  EpSmtpResult        *result,
+                  guint               *out_waiting,
+                  guint               *out_unknown,
+                  guint               *out_delivered)
+{
+  guint waiting = 0, unknown = 0, delivered = 0;
+
+  for (guint i = 0; i < entry->recipients->len; i++)
+    {
+      const EpOutboxRecipient *recipient = entry->recipients->pdata[i];
+      EpSmtpRecipientResult *r = ep_smtp_result_find_recipient (result, recipient->address);
+      EpSmtpRecipientState state = r != NULL ? r->state : recipient->state;
+
+      waiting += state == EP_SMTP_RECIPIENT_PENDING || state == EP_SMTP_RECIPIENT_DEFERRED;
+      unknown += state == EP_SMTP_RECIPIENT_UNKNOWN;
+      delivered += state == EP_SMTP_RECIPIENT_DELIVERED;
+    }
+  *out_waiting = waiting;
+  *out_unknown = unknown;
+  *out_delivered = delivered;
+}
+
+/* The Sent copy of a delivered entry: its stored bytes, as the server got them. */
+static char *
+keep_sent_copy (EpOutboxStore       *store,
+                const EpOutboxEntry *entry,
+                EpProfile           *profile,
+                EpSmtpResult        *result,
+                GDateTime           *now,
+                const char          *sent_dir,
+                const char          *transcript,
+                GCancellable        *cancellable,
+                GError             **error)
+{
+  g_autoptr(EpSentStore) sent = ep_sent_store_new (sent_dir);
+  g_autoptr(EpSentInfo) info = ep_sent_info_new ();
+  g_autoptr(GInputStream) message = NULL;
+  g_autoptr(GStrvBuilder) recipients = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) missing = g_strv_builder_new ();
+  g_auto(GStrv) not_delivered = NULL;
+
+  message = ep_outbox_store_open_message (store, entry->id, cancellable, error);
+  if (message == NULL)
+    return NULL;
+
+  /* ep_sent_info_new() fills empty defaults: replace them, do not leak them. */
+  g_clear_pointer (&info->date, g_date_time_unref);
+  info->date = g_date_time_ref (now);
+  g_free (info->subject);
+  info->subject = g_strdup (entry->subject != NULL ? entry->subject : "");
+  g_free (info->from);
+  info->from = g_strdup (entry->from != NULL ? entry->from : entry->sender);
+  g_free (info->server);
+  info->server = ep_profile_get_is_sandbox (profile)
+                   ? g_strdup (_("Sandbox"))
+                   : g_strdup_printf ("%s:%u", ep_profile_get_host (profile), ep_profile_get_port (profile));
+  for (guint i = 0; i < entry->recipients->len; i++)
+    {
+      const EpOutboxRecipient *recipient = entry->recipients->pdata[i];
+
+      g_strv_builder_add (recipients, recipient->address);
+      /* Refused for good: the copy must not say that everyone has it. */
+      if (recipient->state != EP_SMTP_RECIPIENT_DELIVERED)
+        g_strv_builder_add (missing, recipient->address);
+    }
+  g_strfreev (info->recipients);
+  info->recipients = g_strv_builder_end (recipients);
+  not_delivered = g_strv_builder_end (missing);
+  info->not_delivered = not_delivered[0] != NULL ? g_steal_pointer (&not_delivered) : NULL;
+  info->outcome = EP_SMTP_OUTCOME_DELIVERED;
+  info->outcome_text = attempt_reply (result, NULL);
+  info->profile_id = g_strdup (entry->profile_id != NULL ? entry->profile_id : ep_profile_get_id (profile));
+
+  if (!ep_sent_store_add (sent, info, message, transcript, cancellable, error))
+    return NULL;
+  return g_strdup (info->id);
+}
+
+/* The state an attempt leaves the entry in, with the next time and the words for the person. */
+typedef struct {
+  EpOutboxState  state;
+  GDateTime     *next;
+  char          *last_error;
+} NextState;
+
+static void
+next_state_clear (NextState *n)
+{
+  g_clear_pointer (&n->next, g_date_time_unref);
+  g_clear_pointer (&n->last_error, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (NextState, next_state_clear)
+
+/* Another attempt later (@waiting_state: queued, or partial when some have it), or failed when
+ * the policy gives up. */
+static void
+retry_or_give_up (NextState                     *n,
+                  EpOutboxState                  waiting_state,
+                  const EpOutboxEntry           *entry,
+                  const EpOutboxRetryPolicy     *policy,
+                  const EpOutboxDeliveryOptions *options,
+                  GDateTime                     *now,
+                  const char                    *why)
+{
+  g_autoptr(EpOutboxEntry) counted = ep_outbox_entry_copy (entry);
+
+  /* The policy counts the attempt that just failed. */
+  g_ptr_array_add (counted->attempts, ep_outbox_attempt_new (now, EP_SMTP_OUTCOME_TEMPORARY, NULL));
+  n->next = ep_outbox_retry_policy_next_attempt (policy, counted, now, options_random (options));
+  if (n->next != NULL)
+    {
+      n->state = waiting_state;
+      n->last_error = g_strdup (why);
+    }
+  else
+    {
+      guint attempts = counted->attempts->len;
+      g_autofree char *span = format_span (entry->created != NULL
+                                             ? g_date_time_difference (now, entry->created) : 0);
+
+      n->state = EP_OUTBOX_STATE_FAILED;
+      n->last_error = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                    "Gave up after %u attempt over %s: %s",
+                                                    "Gave up after %u attempts over %s: %s",
+                                                    attempts),
+                                       attempts, span, why != NULL ? why : "");
+    }
+}
+
+EpOutboxDeliveryReport *
+ep_outbox_deliver_sync (EpOutboxStore                 *store,
+                        const char                    *id,
+                        EpProfile                     *profile,
+                        const EpOutboxDeliveryOptions *options,
+                        GCancellable                  *cancellable,
+                        GError                       **error)
+{
+  static const EpOutboxDeliveryOptions no_options = { 0 };
+  EpOutboxRetryPolicy default_policy;
+  const EpOutboxRetryPolicy *policy;
+  g_autoptr(EpProfileConfig) profile_config = NULL;
+  g_autoptr(EpOutboxClaim) claim = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  g_autoptr(GInputStream) raw = NULL;
+  g_autoptr(EpSmtpTranscript) transcript = NULL;
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(EpOutboxAttempt) attempt = NULL;
+  g_autoptr(GError) smtp_error = NULL;
+  g_autoptr(GError) finish_error = NULL;
+  g_autofree char *transcript_text = NULL;
+  g_autofree char *reply = NULL;
+  g_auto(GStrv) rcpts = NULL;
+  g_auto(NextState) next = { EP_OUTBOX_STATE_FAILED, NULL, NULL };
+  EpOutboxDeliveryReport *report;
+  EpSmtpSendOptions send_options = { 0 };
+  guint waiting, unknown, delivered;
+
+  g_return_val_if_fail (EP_IS_OUTBOX_STORE (store), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (EP_IS_PROFILE (profile), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (options == NULL)
+    options = &no_options;
+  policy = options->policy;
+  if (policy == NULL)
+    {
+      ep_outbox_retry_policy_init_default (&default_policy);
+      policy = &default_policy;
+    }
+
+  /* Before the claim: without its secret the entry is left exactly as it was, so that the
+   * caller can ask for it and try again. The Sandbox starts here if it does not run yet. */
+  profile_config = ep_profile_config_build (profile,
+                                            &(EpProfileConfigRequest) { .saved = profile,
+                                                                        .secret = options->secret },
+                                            cancellable, error);
+  if (profile_config == NULL)
+    return NULL;
+  profile_config->config->allow_partial = options->allow_partial;
+
+  now = options_now (options);
+  claim = ep_outbox_store_claim (store, id, now, error);
+  if (claim == NULL)
+    return NULL;
+  entry = ep_outbox_entry_copy (ep_outbox_claim_get_entry (claim));
+  rcpts = ep_outbox_entry_dup_undelivered (entry);
+  if (rcpts[0] == NULL)
+    {
+      g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_WRONG_STATE,
+                           _("Every recipient already has this message"));
+      give_back (claim, id);
+      return NULL;
+    }
+  raw = ep_outbox_claim_open_message (claim, cancellable, error);
+  if (raw == NULL)
+    {
+      give_back (claim, id);
+      return NULL;
+    }
+
+  transcript = ep_smtp_transcript_new ();
+  send_options.envelope_from = entry->sender;
+  send_options.envelope_rcpts = (const char * const *) rcpts;
+  send_options.transcript = transcript;
+  send_options.progress = options->progress;
+  send_options.progress_data = options->progress_data;
+  /* Durably "the server may have it" before the end of the data: a crash after that point
+   * leaves the entry unknown, never sent twice. */
+  send_options.before_data_end = mark_data_sent_cb;
+  send_options.before_data_end_data = claim;
+
+  report = g_new0 (EpOutboxDeliveryReport, 1);
+  report->result = ep_smtp_send_with_options_sync (profile_config->config, NULL, raw, &send_options,
+                                                   cancellable, &smtp_error);
+  g_clear_object (&raw);
+
+  if (g_error_matches (smtp_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autoptr(EpOutboxEntry) recovered = NULL;
+
+      /* No attempt counted: back as it was claimed. Unless the end of the data may have gone
+       * out: then the claim's recovery makes it unknown. */
+      give_back (claim, id);
+      g_clear_pointer (&claim, ep_outbox_claim_free);
+      recovered = ep_outbox_store_load (store, id, NULL);
+      report->state = recovered != NULL ? recovered->state : entry->state;
+      report->error = g_steal_pointer (&smtp_error);
+      return report;
+    }
+
+  record_recipients (claim, report->result);
+  count_recipients (entry, report->result, &waiting, &unknown, &delivered);
+
+  switch (report->result->outcome)
+    {
+    case EP_SMTP_OUTCOME_DELIVERED:
+      if (waiting > 0)
+        retry_or_give_up (&next, EP_OUTBOX_STATE_PARTIAL, entry, policy, options, now,
+                          _("Some recipients could not be reached yet"));
+      else
+        next.state = EP_OUTBOX_STATE_DELIVERED;
+      break;
+    case EP_SMTP_OUTCOME_PARTIAL:
+      if (unknown > 0)
+        {
+          next.state = EP_OUTBOX_STATE_UNKNOWN;
+          next.last_error = g_strdup (smtp_error->message);
+        }
+      else if (waiting > 0 && ep_smtp_error_is_temporary (smtp_error))
+        retry_or_give_up (&next, EP_OUTBOX_STATE_PARTIAL, entry, policy, options, now, smtp_error->message);
+      else if (waiting > 0)
+        {
+          next.state = EP_OUTBOX_STATE_FAILED;
+          next.last_error = g_strdup (smtp_error->message);
+        }
+      else
+        next.state = EP_OUTBOX_STATE_DELIVERED;
+      break;
+    case EP_SMTP_OUTCOME_TEMPORARY:
+      retry_or_give_up (&next, delivered > 0 ? EP_OUTBOX_STATE_PARTIAL : EP_OUTBOX_STATE_QUEUED,
+                        entry, policy, options, now, smtp_error->message);
+      break;
+    case EP_SMTP_OUTCOME_UNKNOWN:
+      next.state = EP_OUTBOX_STATE_UNKNOWN;
+      next.last_error = g_strdup (smtp_error->message);
+      break;
+    case EP_SMTP_OUTCOME_REFUSED:
+    default:
+      /* A 5xx, or what only the person can mend: the credentials, the certificate, the
+       * security settings. */
+      next.state = EP_OUTBOX_STATE_FAILED;
+      next.last_error = g_strdup (smtp_error != NULL ? smtp_error->message : NULL);
+      break;
+    }
+  /* Nobody waits for a partial entry whose recipients all have it or refused it. */
+  if (next.state == EP_OUTBOX_STATE_PARTIAL && waiting == 0)
+    next.state = EP_OUTBOX_STATE_DELIVERED;
+
+  reply = attempt_reply (report->result, smtp_error);
+  attempt = ep_outbox_attempt_new (now, report->result->outcome, reply);
+  transcript_text = ep_smtp_transcript_to_string (transcript);
+  if (!ep_outbox_claim_finish (claim, next.state, next.next, attempt, transcript_text, next.last_error,
+                               &finish_error))
+    {
+      g_autoptr(EpOutboxEntry) recovered = NULL;
+
+      /* Left to recovery: unknown once the end of the data went out, else as it was. */
+      g_clear_pointer (&claim, ep_outbox_claim_free);
+      recovered = ep_outbox_store_load (store, id, NULL);
+      report->state = recovered != NULL ? recovered->state : EP_OUTBOX_STATE_UNKNOWN;
+      report->error = g_steal_pointer (&finish_error);
+      return report;
+    }
+  g_clear_pointer (&entry, ep_outbox_entry_free);
+  entry = ep_outbox_entry_copy (ep_outbox_claim_get_entry (claim));
+  g_clear_pointer (&claim, ep_outbox_claim_free);
+
+  report->state = next.state;
+  report->error = g_steal_pointer (&smtp_error);
+  report->next_attempt = g_steal_pointer (&next.next);
+
+  if (next.state == EP_OUTBOX_STATE_DELIVERED)
+    {
+      report->sent_id = keep_sent_copy (store, entry, profile, report->result, now, options->sent_dir,
+                                        transcript_text, NULL, &report->sent_error);
+      /* Without a copy in Sent the entry stays, delivered, so that the message is not lost. */
+      if (report->sent_id != NULL)
+        {
+          g_autoptr(GError) delete_error = NULL;
+
+          if (!ep_outbox_store_delete (store, id, &delete_error))
+            g_warning ("Outbox %s: %s", id, delete_error->message);
+        }
+    }
+
+  return report;
+}

@@ -1,0 +1,949 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-outbox-delivery.c: the outbox's sending side against the scripted server: the backoff
+ * (a pure function, on a fake clock and fixed randoms), a message added with the envelope of a
+ * direct send, temporary failures retried at the policy's times and then delivered once with the
+ * same bytes, a server that starts later, an answer lost after the end of the data (never sent
+ * again), recipients deferred at RCPT retried alone, a refusal kept with the server's words, a
+ * cancelled attempt that counts for nothing, and the policy giving up. */
+#include "config.h"
+
+#include <string.h>
+
+#include "ep-address.h"
+#include "ep-mime-writer.h"
+#include "ep-outbox-delivery.h"
+#include "ep-script-server.h"
+#include "ep-send-operation.h"
+#include "ep-sent-store.h"
+#include "ep-smtp.h"
+#include "ep-smtp-scripts.h"
+#include "ep-store-error.h"
+#include "ep-test-util.h"
+
+#define WAIT_MS 5000
+
+/* ---- Fixtures -------------------------------------------------------------------------------- */
+
+/* The clock and the dice the delivery sees: moved by the test. */
+typedef struct
+{
+  GDateTime *now;
+  double     random;
+} FakeClock;
+
+static GDateTime *
+fake_now (gpointer clock_data)
+{
+  FakeClock *clock = clock_data;
+
+  return g_date_time_ref (clock->now);
+}
+
+static double
+fake_random (gpointer clock_data)
+{
+  FakeClock *clock = clock_data;
+
+  return clock->random;
+}
+
+static void
+clock_set (FakeClock *clock,
+           GDateTime *when)
+{
+  g_clear_pointer (&clock->now, g_date_time_unref);
+  clock->now = g_date_time_ref (when);
+}
+
+static void
+add_addresses (EpMessage   *message,
+               const char  *text,
+               const char  *field,
+               void       (*add) (EpMessage *, const EpAddress *))
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+
+  if (text == NULL)
+    return;
+  list = ep_address_list_parse (text, field, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < list->len; i++)
+    add (message, g_ptr_array_index (list, i));
+}
+
+static EpMessage *
+new_message (const char *to,
+             const char *cc,
+             const char *bcc)
+{
+  EpMessage *message = ep_message_new ();
+  g_autoptr(EpAddress) from = ep_address_new ("Me", EP_SCRIPT_SENDER, "From", NULL);
+  g_autoptr(GError) error = NULL;
+
+  ep_message_set_from (message, from);
+  add_addresses (message, to, "To", ep_message_add_to);
+  add_addresses (message, cc, "Cc", ep_message_add_cc);
+  add_addresses (message, bcc, "Bcc", ep_message_add_bcc);
+  g_assert_true (ep_message_set_subject (message, "Outbox test", &error));
+  g_assert_true (ep_message_set_body (message, "Hello from the outbox.\n", -1, &error));
+  g_assert_no_error (error);
+  return message;
+}
+
+/* A store in a fresh folder, with a Sent folder beside it. */
+typedef struct
+{
+  char          *dir;
+  char          *sent_dir;
+  EpOutboxStore *store;
+  FakeClock      clock;
+  EpOutboxRetryPolicy policy;
+  EpOutboxDeliveryOptions options;
+} Fixture;
+
+static void
+fixture_init (Fixture *f)
+{
+  /* The store stamps an entry's creation with the real time, and the policy's age counts from
+   * there: the fake clock starts at the real time, in whole seconds as the store keeps them. */
+  g_autoptr(GDateTime) start = g_date_time_new_from_unix_utc (g_get_real_time () / G_USEC_PER_SEC);
+
+  *f = (Fixture) { 0 };
+  f->dir = ep_test_make_dir ("outbox-delivery");
+  f->sent_dir = g_build_filename (f->dir, "sent", NULL);
+  {
+    g_autofree char *outbox = g_build_filename (f->dir, "outbox", NULL);
+    f->store = ep_outbox_store_new (outbox);
+  }
+  clock_set (&f->clock, start);
+  f->clock.random = 0.5;
+  ep_outbox_retry_policy_init_default (&f->policy);
+  f->options.sent_dir = f->sent_dir;
+  f->options.policy = &f->policy;
+  f->options.now = fake_now;
+  f->options.random = fake_random;
+  f->options.clock_data = &f->clock;
+}
+
+static void
+fixture_clear (Fixture *f)
+{
+  g_assert_finalize_object (g_steal_pointer (&f->store));
+  g_clear_pointer (&f->clock.now, g_date_time_unref);
+  g_free (f->sent_dir);
+  g_free (f->dir);
+}
+
+/* A message for @to (and @cc), added queued at the fake clock's time. */
+static char *
+add (Fixture    *f,
+     const char *to,
+     const char *cc)
+{
+  g_autoptr(EpMessage) message = new_message (to, cc, NULL);
+  g_autoptr(GError) error = NULL;
+  char *id = ep_outbox_add_message_sync (f->store, message, NULL, EP_OUTBOX_STATE_QUEUED,
+                                         f->clock.now, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (id);
+  return id;
+}
+
+static EpOutboxEntry *
+load (Fixture    *f,
+      const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  EpOutboxEntry *entry = ep_outbox_store_load (f->store, id, &error);
+
+  g_assert_no_error (error);
+  return entry;
+}
+
+static gboolean
+is_gone (Fixture    *f,
+         const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EpOutboxEntry) entry = ep_outbox_store_load (f->store, id, &error);
+
+  return entry == NULL && g_error_matches (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND);
+}
+
+/* One attempt against @server (playing its script to the end). */
+static EpOutboxDeliveryReport *
+deliver (Fixture        *f,
+         const char     *id,
+         EpScriptServer *server,
+         guint16         port)
+{
+  g_autoptr(EpProfile) profile = ep_test_scripted_profile ("Scripted",
+                                                           server != NULL ? ep_script_server_get_port (server) : port,
+                                                           5);
+  g_autoptr(GError) error = NULL;
+  EpOutboxDeliveryReport *report = ep_outbox_deliver_sync (f->store, id, profile, &f->options, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (report);
+  if (report->error != NULL)
+    g_test_message ("attempt: %s", report->error->message);
+  if (server != NULL)
+    ep_script_server_assert_done (server, WAIT_MS);
+  return report;
+}
+
+static char *
+stored_message (Fixture    *f,
+                const char *id)
+{
+  g_autofree char *path = ep_outbox_store_dup_message_path (f->store, id);
+
+  return ep_test_read_file (path);
+}
+
+static char *
+body_received (EpScriptServer *server)
+{
+  g_autoptr(GBytes) body = ep_script_server_get_body (server, 0);
+
+  g_assert_nonnull (body);
+  return g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+}
+
+static EpSentInfo *
+only_sent_copy (Fixture *f)
+{
+  g_autoptr(EpSentStore) sent = ep_sent_store_new (f->sent_dir);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  list = ep_sent_store_list (sent, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  return ep_sent_info_copy (g_ptr_array_index (list, 0));
+}
+
+static void
+assert_seconds_after (GDateTime *later,
+                      GDateTime *earlier,
+                      gint64     seconds)
+{
+  g_assert_nonnull (later);
+  g_assert_cmpint (g_date_time_difference (later, earlier), ==, seconds * G_TIME_SPAN_SECOND);
+}
+
+#define OPENING EP_SCRIPT_GREETING EP_SCRIPT_EHLO_PIPELINING
+
+/* ---- Retry policy ---------------------------------------------------------------------------- */
+
+static EpOutboxEntry *
+entry_with_attempts (GDateTime *created,
+                     guint      attempts)
+{
+  static const char *rcpts[] = { "ann@example.org", NULL };
+  EpOutboxEntry *entry = ep_outbox_entry_new (EP_SCRIPT_SENDER, rcpts);
+
+  entry->created = g_date_time_ref (created);
+  for (guint i = 0; i < attempts; i++)
+    g_ptr_array_add (entry->attempts, ep_outbox_attempt_new (created, EP_SMTP_OUTCOME_TEMPORARY, NULL));
+  return entry;
+}
+
+static gint64
+delay_after (const EpOutboxRetryPolicy *policy,
+             GDateTime                 *created,
+             GDateTime                 *now,
+             guint                      attempts,
+             double                     random)
+{
+  g_autoptr(EpOutboxEntry) entry = entry_with_attempts (created, attempts);
+  g_autoptr(GDateTime) next = ep_outbox_retry_policy_next_attempt (policy, entry, now, random);
+
+  if (next == NULL)
+    return -1;
+  return g_date_time_difference (next, now) / G_TIME_SPAN_SECOND;
+}
+
+static void
+test_policy (void)
+{
+  g_autoptr(GDateTime) created = g_date_time_new_utc (2026, 3, 1, 12, 0, 0);
+  g_autoptr(GDateTime) soon = g_date_time_add_minutes (created, 10);
+  EpOutboxRetryPolicy policy;
+
+  ep_outbox_retry_policy_init_default (&policy);
+  g_assert_cmpuint (policy.first_delay, ==, 30);
+  g_assert_cmpuint (policy.max_delay, ==, 3600);
+  g_assert_cmpfloat (policy.jitter, ==, 0.2);
+  g_assert_cmpuint (policy.max_attempts, ==, 0);
+  g_assert_cmpuint (policy.max_age, ==, 2 * 24 * 3600);
+
+  /* Doubling from 30 s, up to an hour; 0.5 is no jitter. */
+  g_assert_cmpint (delay_after (&policy, created, soon, 1, 0.5), ==, 30);
+  g_assert_cmpint (delay_after (&policy, created, soon, 2, 0.5), ==, 60);
+  g_assert_cmpint (delay_after (&policy, created, soon, 3, 0.5), ==, 120);
+  g_assert_cmpint (delay_after (&policy, created, soon, 7, 0.5), ==, 1920);
+  g_assert_cmpint (delay_after (&policy, created, soon, 8, 0.5), ==, 3600);
+  g_assert_cmpint (delay_after (&policy, created, soon, 500, 0.5), ==, 3600);
+  /* The jitter: 20 % either way, never beyond the maximum. */
+  g_assert_cmpint (delay_after (&policy, created, soon, 1, 0.0), ==, 24);
+  g_assert_cmpint (delay_after (&policy, created, soon, 1, 0.75), ==, 33);
+  g_assert_cmpint (delay_after (&policy, created, soon, 3, 0.0), ==, 96);
+  g_assert_cmpint (delay_after (&policy, created, soon, 9, 0.0), ==, 2880);
+  g_assert_cmpint (delay_after (&policy, created, soon, 9, 0.999), ==, 3600);
+
+  /* Two days after it was queued the policy gives up; just before, the last attempt is at the
+   * deadline itself rather than beyond it. */
+  {
+    g_autoptr(GDateTime) late = g_date_time_add_seconds (created, 2 * 24 * 3600 - 100);
+    g_autoptr(GDateTime) over = g_date_time_add_seconds (created, 2 * 24 * 3600);
+
+    g_assert_cmpint (delay_after (&policy, created, late, 20, 0.5), ==, 100);
+    g_assert_cmpint (delay_after (&policy, created, over, 20, 0.5), ==, -1);
+  }
+
+  /* A limit on attempts counts the one that just failed. */
+  policy.max_attempts = 3;
+  g_assert_cmpint (delay_after (&policy, created, soon, 2, 0.5), ==, 60);
+  g_assert_cmpint (delay_after (&policy, created, soon, 3, 0.5), ==, -1);
+  /* No age limit. */
+  policy.max_attempts = 0;
+  policy.max_age = 0;
+  {
+    g_autoptr(GDateTime) much_later = g_date_time_add_days (created, 30);
+
+    g_assert_cmpint (delay_after (&policy, created, much_later, 200, 0.5), ==, 3600);
+  }
+}
+
+/* ---- Adding ---------------------------------------------------------------------------------- */
+
+/* The envelope of a direct send (sender, To + Cc + Bcc without duplicates, Bcc in no header),
+ * minus those who have it already; the bytes exactly what the MIME writer makes. */
+static void
+test_add_message (void)
+{
+  Fixture f;
+  g_autoptr(EpMessage) message = new_message ("Ann <ann@example.org>, bob@example.org",
+                                              "ann@example.org, cy@example.org",
+                                              "dee@example.org, bob@example.org");
+  g_autoptr(GOutputStream) expected = g_memory_output_stream_new_resizable ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *expected_text = NULL;
+  static const char *delivered[] = { "CY@example.org", NULL };
+  g_autoptr(GDateTime) later = NULL;
+
+  fixture_init (&f);
+  later = g_date_time_add_hours (f.clock.now, 3);
+  id = ep_outbox_add_message_sync (f.store, message, "work-1", EP_OUTBOX_STATE_HELD, later,
+                                   delivered, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (id);
+
+  entry = load (&f, id);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_HELD);
+  g_assert_cmpstr (entry->profile_id, ==, "work-1");
+  g_assert_cmpstr (entry->sender, ==, EP_SCRIPT_SENDER);
+  g_assert_cmpint (g_date_time_compare (entry->not_before, later), ==, 0);
+  g_assert_cmpuint (entry->recipients->len, ==, 3);
+  g_assert_cmpstr (((EpOutboxRecipient *) entry->recipients->pdata[0])->address, ==, "ann@example.org");
+  g_assert_cmpstr (((EpOutboxRecipient *) entry->recipients->pdata[1])->address, ==, "bob@example.org");
+  g_assert_cmpstr (((EpOutboxRecipient *) entry->recipients->pdata[2])->address, ==, "dee@example.org");
+  g_assert_cmpstr (entry->subject, ==, "Outbox test");
+  g_assert_cmpstr (entry->from, ==, "Me <me@example.org>");
+
+  /* The same prepared message written again: the very bytes (Date, Message-ID fixed). */
+  g_assert_true (ep_mime_writer_write (message, expected, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_close (expected, NULL, &error));
+  expected_text = g_strndup (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (expected)),
+                             g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (expected)));
+  stored = stored_message (&f, id);
+  g_assert_cmpstr (stored, ==, expected_text);
+  g_assert_cmpuint (entry->size, ==, strlen (expected_text));
+  g_assert_null (strstr (stored, "dee@example.org"));
+  g_assert_null (strstr (stored, "Bcc:"));
+  g_assert_nonnull (strstr (stored, ep_message_get_message_id (message)));
+
+  /* Everyone has it already: nothing to add. */
+  {
+    static const char *everyone[] = { "ann@example.org", "bob@example.org", "cy@example.org",
+                                      "dee@example.org", NULL };
+    g_autofree char *none = ep_outbox_add_message_sync (f.store, message, NULL, EP_OUTBOX_STATE_QUEUED,
+                                                        NULL, everyone, NULL, &error);
+
+    g_assert_null (none);
+    g_assert_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_ADDRESS);
+  }
+
+  fixture_clear (&f);
+}
+
+/* ---- Delivering ------------------------------------------------------------------------------ */
+
+/* 421 at the greeting, then 451 to MAIL: queued again each time, at 30 s and then 60 s on the
+ * injected clock (and not claimable before); the third attempt delivers it once, with the bytes
+ * stored at the start (the same Message-ID), into Sent, and the entry is gone. */
+static void
+test_temporary_then_delivered (void)
+{
+  Fixture f;
+  g_autofree char *id = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *received = NULL;
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(EpSentInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) start = NULL;
+
+  fixture_init (&f);
+  start = g_date_time_ref (f.clock.now);
+  id = add (&f, "ann@example.org", NULL);
+  stored = stored_message (&f, id);
+
+  {
+    g_autoptr(EpScriptServer) server = ep_script_server_new_for_test ("S: 421 4.3.2 mx.test busy\n"
+                                                                      "EOF\n");
+    g_autoptr(EpOutboxDeliveryReport) report = deliver (&f, id, server, 0);
+
+    g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_QUEUED);
+    g_assert_error (report->error, EP_SMTP_ERROR, EP_SMTP_ERROR_TEMPORARY);
+    assert_seconds_after (report->next_attempt, start, 30);
+    entry = load (&f, id);
+    g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_QUEUED);
+    assert_seconds_after (entry->not_before, start, 30);
+    g_assert_cmpuint (entry->attempts->len, ==, 1);
+    g_assert_cmpint (((EpOutboxAttempt *) entry->attempts->pdata[0])->outcome, ==, EP_SMTP_OUTCOME_TEMPORARY);
+    g_assert_nonnull (strstr (entry->last_error, "421 4.3.2 mx.test busy"));
+    g_clear_pointer (&entry, ep_outbox_entry_free);
+  }
+
+  /* Not before its time. */
+  {
+    g_autoptr(GDateTime) early = g_date_time_add_seconds (start, 29);
+    g_autoptr(EpProfile) profile = ep_test_scripted_profile ("Scripted", 9, 5);
+    g_autoptr(EpOutboxDeliveryReport) report = NULL;
+
+    clock_set (&f.clock, early);
+    report = ep_outbox_deliver_sync (f.store, id, profile, &f.options, NULL, &error);
+    g_assert_null (report);
+    g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_WRONG_STATE);
+    g_clear_error (&error);
+  }
+
+  {
+    g_autoptr(GDateTime) second = g_date_time_add_seconds (start, 30);
+    g_autoptr(EpScriptServer) server =
+      ep_script_server_new_for_test (OPENING
+                                     "C: MAIL FROM:<" EP_SCRIPT_SENDER ">*\n"
+                                     "C: RCPT TO:<ann@example.org>\n"
+                                     "C: DATA\n"
+                                     "S: 451 4.3.0 Try again later\n"
+                                     "S: 503 5.5.1 Sender first\n"
+                                     "S: 503 5.5.1 Sender first\n"
+                                     EP_SCRIPT_QUIT_EOF);
+    g_autoptr(EpOutboxDeliveryReport) report = NULL;
+
+    clock_set (&f.clock, second);
+    report = deliver (&f, id, server, 0);
+    g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_QUEUED);
+    assert_seconds_after (report->next_attempt, second, 60);
+    entry = load (&f, id);
+    assert_seconds_after (entry->not_before, second, 60);
+    g_assert_cmpuint (entry->attempts->len, ==, 2);
+    g_clear_pointer (&entry, ep_outbox_entry_free);
+  }
+
+  {
+    g_autoptr(GDateTime) third = g_date_time_add_seconds (start, 90);
+    g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (OPENING
+                                                                      EP_SCRIPT_DELIVER_TO ("ann@example.org")
+                                                                      EP_SCRIPT_QUIT_EOF);
+    g_autoptr(EpOutboxDeliveryReport) report = NULL;
+
+    clock_set (&f.clock, third);
+    report = deliver (&f, id, server, 0);
+    g_assert_no_error (report->error);
+    g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_DELIVERED);
+    g_assert_null (report->next_attempt);
+    g_assert_no_error (report->sent_error);
+    g_assert_nonnull (report->sent_id);
+    received = body_received (server);
+    g_assert_cmpstr (received, ==, stored);
+  }
+
+  g_assert_true (is_gone (&f, id));
+  info = only_sent_copy (&f);
+  g_assert_cmpstr (info->subject, ==, "Outbox test");
+  g_assert_cmpstr (info->from, ==, "Me <me@example.org>");
+  g_assert_cmpstr (info->recipients[0], ==, "ann@example.org");
+  g_assert_null (info->recipients[1]);
+  g_assert_true (info->not_delivered == NULL || info->not_delivered[0] == NULL);
+  g_assert_cmpint (info->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+  g_assert_cmpstr (info->outcome_text, ==, "250 2.0.0 queued");
+  {
+    g_autofree char *path = g_build_filename (f.sent_dir, info->id, "message.eml", NULL);
+    g_autofree char *copy = ep_test_read_file (path);
+
+    g_assert_cmpstr (copy, ==, stored);
+  }
+  fixture_clear (&f);
+}
+
+/* Nothing listens at first (refused: queued again); then a server starts on that very port and
+ * the next attempt delivers it. */
+static void
+test_connection_refused_then_server (void)
+{
+  Fixture f;
+  g_autofree char *id = NULL;
+  g_autoptr(GSocket) probe = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port;
+
+  fixture_init (&f);
+  id = add (&f, "ann@example.org", NULL);
+
+  /* A port that was free a moment ago, and is closed now. */
+  probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (probe, any, TRUE, &error));
+  bound = g_socket_get_local_address (probe, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (probe, NULL);
+
+  {
+    g_autoptr(EpOutboxDeliveryReport) report = deliver (&f, id, NULL, port);
+
+    g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_QUEUED);
+    g_assert_error (report->error, EP_SMTP_ERROR, EP_SMTP_ERROR_CONNECT);
+    g_assert_nonnull (report->next_attempt);
+  }
+
+  {
+    g_autoptr(GDateTime) later = g_date_time_add_seconds (f.clock.now, 30);
+    g_autoptr(EpScriptServer) server = ep_script_server_new ();
+    g_autoptr(EpOutboxDeliveryReport) report = NULL;
+
+    ep_script_server_set_port (server, port);
+    g_assert_true (ep_script_server_add_script (server, OPENING EP_SCRIPT_DELIVER_TO ("ann@example.org")
+                                                        EP_SCRIPT_QUIT_EOF, &error));
+    g_assert_true (ep_script_server_start (server, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (ep_script_server_get_port (server), ==, port);
+    clock_set (&f.clock, later);
+    report = deliver (&f, id, server, 0);
+    g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_DELIVERED);
+  }
+  g_assert_true (is_gone (&f, id));
+  fixture_clear (&f);
+}
+
+/* The connection drops after the end of the data: the server may have it. Unknown, with the
+ * recipient unknown; never due again, so neither a listing of due entries nor another attempt
+ * sends it a second time. */
+static void
+test_lost_after_end_of_data (void)
+{
+  Fixture f;
+  g_autofree char *id = NULL;
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(GPtrArray) due = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fixture_init (&f);
+  id = add (&f, "ann@example.org", NULL);
+
+  {
+    g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (OPENING
+                                                                      "C: MAIL FROM:<" EP_SCRIPT_SENDER ">*\n"
+                                                                      "C: RCPT TO:<ann@example.org>\n"
+                                                                      "C: DATA\n"
+                                                                      "S: 250 2.1.0 ok\n"
+                                                                      "S: 250 2.1.5 ok\n"
+                                                                      "S: 354 go ahead\n"
+                                                                      "DATA\n"
+                                                                      "CLOSE\n");
+    g_autoptr(EpOutboxDeliveryReport) report = deliver (&f, id, server, 0);
+
+    g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_UNKNOWN);
+    g_assert_error (report->error, EP_SMTP_ERROR, EP_SMTP_ERROR_DELIVERY_UNKNOWN);
+    g_assert_null (report->next_attempt);
+    g_assert_null (report->sent_id);
+  }
+
+  entry = load (&f, id);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_UNKNOWN);
+  g_assert_cmpint (((EpOutboxRecipient *) entry->recipients->pdata[0])->state, ==, EP_SMTP_RECIPIENT_UNKNOWN);
+  g_assert_cmpuint (entry->attempts->len, ==, 1);
+  g_assert_cmpint (((EpOutboxAttempt *) entry->attempts->pdata[0])->outcome, ==, EP_SMTP_OUTCOME_UNKNOWN);
+  g_assert_nonnull (entry->last_error);
+
+  {
+    g_autoptr(GDateTime) much_later = g_date_time_add_days (f.clock.now, 1);
+    g_autoptr(EpProfile) profile = ep_test_scripted_profile ("Scripted", 9, 5);
+    g_autoptr(EpOutboxDeliveryReport) again = NULL;
+
+    due = ep_outbox_store_list_due (f.store, much_later, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (due->len, ==, 0);
+    clock_set (&f.clock, much_later);
+    again = ep_outbox_deliver_sync (f.store, id, profile, &f.options, NULL, &error);
+    g_assert_null (again);
+    g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_WRONG_STATE);
+  }
+  fixture_clear (&f);
+}
+
+typedef struct
+{
+  Fixture                *f;
+  const char             *id;
+  EpProfile              *profile;
+  EpOutboxDeliveryReport *report;
+} DeliverThread;
+
+static gpointer
+deliver_thread (gpointer data)
+{
+  DeliverThread *d = data;
+
+  d->report = ep_outbox_deliver_sync (d->f->store, d->id, d->profile, &d->f->options, NULL, NULL);
+  return NULL;
+}
+
+/* While the server has read the whole message, end of data included, and not answered yet, the
+ * entry on disk already says that the data was sent: a sender killed there leaves it unknown,
+ * never sent twice. */
+static void
+test_data_sent_before_end (void)
+{
+  Fixture f;
+  g_autofree char *id = NULL;
+  g_autofree char *meta_path = NULL;
+  g_autofree char *meta = NULL;
+  g_autoptr(EpScriptServer) server =
+    ep_script_server_new_for_test (OPENING
+                                   "C: MAIL FROM:<" EP_SCRIPT_SENDER ">*\n"
+                                   "C: RCPT TO:<ann@example.org>\n"
+                                   "C: DATA\n"
+                                   "S: 250 2.1.0 ok\n"
+                                   "S: 250 2.1.5 ok\n"
+                                   "S: 354 go ahead\n"
+                                   "DATA\n"
+                                   "STALL: 2000\n"
+                                   "S: 250 2.0.0 queued\n"
+                                   EP_SCRIPT_QUIT_EOF);
+  g_autoptr(EpProfile) profile = ep_test_scripted_profile ("Scripted", ep_script_server_get_port (server), 5);
+  DeliverThread d = { &f, NULL, profile, NULL };
+  GThread *thread;
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  fixture_init (&f);
+  id = add (&f, "ann@example.org", NULL);
+  d.id = id;
+  thread = g_thread_new ("deliver", deliver_thread, &d);
+  /* Greeting, EHLO and its two lines, the envelope's three and their three replies: the next
+   * step, DATA, ends with the end of the data. */
+  while (ep_script_server_get_n_steps_done (server) < 11 && g_get_monotonic_time () < deadline)
+    g_usleep (10 * 1000);
+  g_assert_cmpuint (ep_script_server_get_n_steps_done (server), >=, 11);
+  meta_path = g_build_filename (ep_outbox_store_get_dir (f.store), id, "meta.ini", NULL);
+  meta = ep_test_read_file (meta_path);
+  g_assert_nonnull (strstr (meta, "state=sending"));
+  g_assert_nonnull (strstr (meta, "data-sent="));
+  g_thread_join (thread);
+  ep_script_server_assert_done (server, WAIT_MS);
+
+  g_assert_nonnull (d.report);
+  g_assert_cmpint (d.report->state, ==, EP_OUTBOX_STATE_DELIVERED);
+  ep_outbox_delivery_report_free (d.report);
+  g_assert_true (is_gone (&f, id));
+  fixture_clear (&f);
+}
+
+/* Allow-partial, bob deferred at RCPT (451): ann has it, the entry is partial and retried at the
+ * policy's time with bob alone in RCPT TO; then delivered, and the Sent copy names both. */
+static void
+test_partial_retry (void)
+{
+  Fixture f;
+  g_autofree char *id = NULL;
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(EpSentInfo) info = NULL;
+  g_autoptr(GDateTime) start = NULL;
+
+  fixture_init (&f);
+  f.options.allow_partial = TRUE;
+  start = g_date_time_ref (f.clock.now);
+  id = add (&f, "ann@example.org, bob@example.org", NULL);
+
+  {
+    g_autoptr(EpScriptServer) server =
+      ep_script_server_new_for_test (OPENING
+                                     "C: MAIL FROM:<" EP_SCRIPT_SENDER ">*\n"
+                                     "C: RCPT TO:<ann@example.org>\n"
+                                     "C: RCPT TO:<bob@example.org>\n"
+                                     "C: DATA\n"
+                                     "S: 250 2.1.0 ok\n"
+                                     "S: 250 2.1.5 ok\n"
+                                     "S: 451 4.2.1 Mailbox busy, try later\n"
+                                     "S: 354 go ahead\n"
+                                     "DATA\n"
+                                     "S: 250 2.0.0 queued\n"
+                                     EP_SCRIPT_QUIT_EOF);
+    g_autoptr(EpOutboxDeliveryReport) report = deliver (&f, id, server, 0);
+
+    g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_PARTIAL);
+    assert_seconds_after (report->next_attempt, start, 30);
+    g_assert_null (report->sent_id);
+  }
+  entry = load (&f, id);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_PARTIAL);
+  g_assert_cmpint (((EpOutboxRecipient *) entry->recipients->pdata[0])->state, ==, EP_SMTP_RECIPIENT_DELIVERED);
+  g_assert_cmpint (((EpOutboxRecipient *) entry->recipients->pdata[1])->state, ==, EP_SMTP_RECIPIENT_DEFERRED);
+
+  {
+    g_autoptr(GDateTime) later = g_date_time_add_seconds (start, 30);
+    g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (OPENING
+                                                                      EP_SCRIPT_DELIVER_TO ("bob@example.org")
+                                                                      EP_SCRIPT_QUIT_EOF);
+    g_autoptr(EpOutboxDeliveryReport) report = NULL;
+
+    clock_set (&f.clock, later);
+    report = deliver (&f, id, server, 0);
+    g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_DELIVERED);
+    g_assert_false (ep_script_server_received_contains (server, "ann@example.org>\r\n"));
+  }
+  g_assert_true (is_gone (&f, id));
+  info = only_sent_copy (&f);
+  g_assert_cmpuint (g_strv_length (info->recipients), ==, 2);
+  g_assert_true (info->not_delivered == NULL || info->not_delivered[0] == NULL);
+  fixture_clear (&f);
+}
+
+/* A 5xx after the end of the data: failed for good, the server's reply kept for the person. */
+static void
+test_refused (void)
+{
+  Fixture f;
+  g_autofree char *id = NULL;
+  g_autoptr(EpOutboxEntry) entry = NULL;
+
+  fixture_init (&f);
+  id = add (&f, "ann@example.org", NULL);
+  {
+    g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (OPENING
+                                                                      "C: MAIL FROM:<" EP_SCRIPT_SENDER ">*\n"
+                                                                      "C: RCPT TO:<ann@example.org>\n"
+                                                                      "C: DATA\n"
+                                                                      "S: 250 2.1.0 ok\n"
+                                                                      "S: 250 2.1.5 ok\n"
+                                                                      "S: 354 go ahead\n"
+                                                                      "DATA\n"
+                                                                      "S: 554 5.7.1 Message rejected as spam\n"
+                                                                      EP_SCRIPT_QUIT_EOF);
+    g_autoptr(EpOutboxDeliveryReport) report = deliver (&f, id, server, 0);
+
+    g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_FAILED);
+    g_assert_error (report->error, EP_SMTP_ERROR, EP_SMTP_ERROR_MESSAGE_REJECTED);
+    g_assert_null (report->next_attempt);
+  }
+  entry = load (&f, id);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_FAILED);
+  g_assert_nonnull (strstr (entry->last_error, "554 5.7.1 Message rejected as spam"));
+  g_assert_cmpstr (((EpOutboxAttempt *) entry->attempts->pdata[0])->reply, ==, entry->last_error);
+  g_assert_true (((EpOutboxAttempt *) entry->attempts->pdata[0])->has_transcript);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *transcript = ep_outbox_store_load_transcript (f.store, id, 1, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (transcript, "554 5.7.1 Message rejected as spam"));
+  }
+  fixture_clear (&f);
+}
+
+/* With at most two attempts, the second temporary failure is the last: failed, in words that
+ * say so. */
+static void
+test_gives_up (void)
+{
+  Fixture f;
+  g_autofree char *id = NULL;
+  g_autoptr(EpOutboxEntry) entry = NULL;
+
+  fixture_init (&f);
+  f.policy.max_attempts = 2;
+  id = add (&f, "ann@example.org", NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(EpScriptServer) server = ep_script_server_new_for_test ("S: 421 4.3.2 mx.test busy\n"
+                                                                        "EOF\n");
+      g_autoptr(GDateTime) later = g_date_time_add_seconds (f.clock.now, 90 * 60 + 30);
+      g_autoptr(EpOutboxDeliveryReport) report = deliver (&f, id, server, 0);
+
+      g_assert_cmpint (report->state, ==, i == 0 ? EP_OUTBOX_STATE_QUEUED : EP_OUTBOX_STATE_FAILED);
+      clock_set (&f.clock, later);
+    }
+  entry = load (&f, id);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_FAILED);
+  g_assert_true (g_str_has_prefix (entry->last_error, "Gave up after 2 attempts over 90 minutes: "));
+  g_assert_nonnull (strstr (entry->last_error, "421 4.3.2 mx.test busy"));
+  fixture_clear (&f);
+}
+
+/* Cancelled before it reached the server: back to queued, no attempt counted. */
+static void
+test_cancelled (void)
+{
+  Fixture f;
+  g_autofree char *id = NULL;
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(EpProfile) profile = ep_test_scripted_profile ("Scripted", 9, 5);
+  g_autoptr(EpOutboxDeliveryReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fixture_init (&f);
+  id = add (&f, "ann@example.org", NULL);
+  g_cancellable_cancel (cancellable);
+  report = ep_outbox_deliver_sync (f.store, id, profile, &f.options, cancellable, &error);
+  if (report == NULL)
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  else
+    {
+      g_assert_error (report->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_QUEUED);
+    }
+  entry = load (&f, id);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_QUEUED);
+  g_assert_cmpuint (entry->attempts->len, ==, 0);
+  g_assert_null (entry->last_error);
+  fixture_clear (&f);
+}
+
+/* ---- Through EpSendOperation ----------------------------------------------------------------- */
+
+typedef struct
+{
+  gboolean      done;
+  EpSmtpResult *result;
+  GError       *error;
+  guint         stages;
+} OpRun;
+
+static void
+op_done_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  OpRun *run = user_data;
+
+  run->result = ep_send_operation_run_finish (EP_SEND_OPERATION (object), result, &run->error);
+  run->done = TRUE;
+}
+
+static void
+op_stage_cb (GObject    *object,
+             GParamSpec *pspec,
+             gpointer    user_data)
+{
+  ((OpRun *) user_data)->stages++;
+}
+
+/* The operation's outbox mode: progress as for a direct send, the report after run_finish, the
+ * retry policy it was given; a report of NULL when nothing could be tried. */
+static void
+test_send_operation (void)
+{
+  Fixture f;
+  g_autofree char *id = NULL;
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test ("S: 421 4.3.2 mx.test busy\n"
+                                                                    "EOF\n");
+  g_autoptr(EpProfile) profile = NULL;
+  g_autoptr(EpSendOperation) operation = NULL;
+  const EpOutboxDeliveryReport *report;
+  g_autoptr(GDateTime) before = NULL;
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  OpRun run = { 0 };
+  EpOutboxRetryPolicy policy;
+
+  fixture_init (&f);
+  id = add (&f, "ann@example.org", NULL);
+  profile = ep_test_scripted_profile ("Scripted", ep_script_server_get_port (server), 5);
+  operation = ep_send_operation_new_for_outbox (profile, f.store, id);
+  ep_send_operation_set_sent_dir (operation, f.sent_dir);
+  ep_outbox_retry_policy_init_default (&policy);
+  policy.first_delay = 600;
+  policy.jitter = 0;
+  ep_send_operation_set_retry_policy (operation, &policy);
+  g_signal_connect (operation, "notify::stage", G_CALLBACK (op_stage_cb), &run);
+
+  before = g_date_time_new_now_utc ();
+  ep_send_operation_run_async (operation, NULL, op_done_cb, &run);
+  while (!run.done)
+    g_main_context_iteration (NULL, TRUE);
+  ep_script_server_assert_done (server, WAIT_MS);
+
+  g_assert_error (run.error, EP_SMTP_ERROR, EP_SMTP_ERROR_TEMPORARY);
+  g_assert_nonnull (run.result);
+  g_assert_cmpint (run.result->outcome, ==, EP_SMTP_OUTCOME_TEMPORARY);
+  g_assert_cmpuint (run.stages, >, 0);
+  g_assert_cmpint (ep_send_operation_get_stage (operation), ==, EP_SMTP_STAGE_DONE);
+  report = ep_send_operation_get_outbox_report (operation);
+  g_assert_nonnull (report);
+  g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_QUEUED);
+  g_assert_cmpint (g_date_time_difference (report->next_attempt, before), >=, 600 * G_TIME_SPAN_SECOND);
+  g_assert_cmpint (g_date_time_difference (report->next_attempt, before), <, 660 * G_TIME_SPAN_SECOND);
+  entry = load (&f, id);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_QUEUED);
+  g_assert_cmpuint (entry->attempts->len, ==, 1);
+
+  /* Not due now: nothing tried, no report. */
+  g_clear_pointer (&run.result, ep_smtp_result_unref);
+  g_clear_error (&run.error);
+  run.done = FALSE;
+  ep_send_operation_run_async (operation, NULL, op_done_cb, &run);
+  while (!run.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (run.error, EP_STORE_ERROR, EP_STORE_ERROR_WRONG_STATE);
+  g_assert_null (run.result);
+  g_assert_null (ep_send_operation_get_outbox_report (operation));
+  g_clear_error (&run.error);
+
+  g_signal_handlers_disconnect_by_data (operation, &run);
+  ep_test_wait_sole_owner (operation, NULL);
+  g_assert_finalize_object (g_steal_pointer (&operation));
+  fixture_clear (&f);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/outbox-delivery/policy", test_policy);
+  g_test_add_func ("/outbox-delivery/add-message", test_add_message);
+  g_test_add_func ("/outbox-delivery/temporary-then-delivered", test_temporary_then_delivered);
+  g_test_add_func ("/outbox-delivery/connection-refused-then-server", test_connection_refused_then_server);
+  g_test_add_func ("/outbox-delivery/lost-after-end-of-data", test_lost_after_end_of_data);
+  g_test_add_func ("/outbox-delivery/data-sent-before-end", test_data_sent_before_end);
+  g_test_add_func ("/outbox-delivery/partial-retry", test_partial_retry);
+  g_test_add_func ("/outbox-delivery/refused", test_refused);
+  g_test_add_func ("/outbox-delivery/gives-up", test_gives_up);
+  g_test_add_func ("/outbox-delivery/cancelled", test_cancelled);
+  g_test_add_func ("/outbox-delivery/send-operation", test_send_operation);
+
+  return g_test_run ();
+}
