@@ -187,6 +187,21 @@ worker_idle (gpointer data)
 
 /* ---- Windows --------------------------------------------------------------------------------- */
 
+/* Whether a drawable label under @widget holds @needle. */
+static gboolean
+shows_text (GtkWidget  *widget,
+            const char *needle)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_is_drawable (widget) &&
+      strstr (gtk_label_get_text (GTK_LABEL (widget)), needle) != NULL)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (shows_text (child, needle))
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 window_settled (gpointer data)
 {
@@ -340,6 +355,12 @@ test_states (void)
   g_assert_cmpstr (ep_outbox_window_get_state_text (window, failed), ==, "Could not be sent");
   g_assert_cmpstr (ep_outbox_window_get_state_text (window, unknown), ==,
                    "May have been sent: the server did not confirm it");
+
+  /* The list itself says what the server answered last (the held entry is the one shown in
+   * the details now, so this is the failed entry's row). */
+  ep_outbox_window_select (window, held);
+  spin (200);
+  g_assert_true (shows_text (GTK_WIDGET (window), "550 5.1.1 No such user"));
 
   /* The actions follow the state: an unknown one is sent again only after a question, never
    * retried or edited as if nothing had reached the server. */

@@ -224,13 +224,20 @@ create_row (OutboxItem *item)
   g_autofree char *title = g_markup_escape_text (item->subject && *item->subject ? item->subject
                                                                                    : _("(No subject)"), -1);
   g_autofree char *recipients = dup_recipients (item->entry);
-  g_autofree char *subtitle_text = g_strdup_printf ("%s\n%s", recipients, item->state_text);
-  g_autofree char *subtitle = g_markup_escape_text (subtitle_text, -1);
+  const char *reply = last_reply (item->entry);
+  g_autofree char *subtitle_text = NULL;
+  g_autofree char *subtitle = NULL;
   const char *icon = NULL;
 
+  /* What the server said last, on a line of its own: often all the person needs to know. */
+  if (reply != NULL)
+    subtitle_text = g_strdup_printf ("%s\n%s\n%s", recipients, item->state_text, reply);
+  else
+    subtitle_text = g_strdup_printf ("%s\n%s", recipients, item->state_text);
+  subtitle = g_markup_escape_text (subtitle_text, -1);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), reply != NULL ? 3 : 2);
   if (item->entry->state == EP_OUTBOX_STATE_FAILED || item->entry->state == EP_OUTBOX_STATE_UNKNOWN)
     icon = "dialog-warning-symbolic";
   else if (item->entry->state == EP_OUTBOX_STATE_HELD)
