@@ -625,6 +625,56 @@ test_overdue_keep_as_draft (void)
   gtk_window_destroy (GTK_WINDOW (compose));
 }
 
+static GtkWidget *
+find_schedule_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (EP_IS_SCHEDULE_DIALOG (window))
+        return GTK_WIDGET (window);
+    }
+  return NULL;
+}
+
+/* Reschedule, the second answer: one new time for the messages asked about, still held. */
+static void
+test_overdue_reschedule (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) past = g_date_time_add_minutes (now, -5);
+  g_autoptr(GDateTime) day = g_date_time_add_days (now, 1);
+  g_autoptr(GDateTime) chosen = g_date_time_new_local (g_date_time_get_year (day), g_date_time_get_month (day),
+                                                       g_date_time_get_day_of_month (day), 8, 5, 0);
+  g_autofree char *first = add_entry ("Missed one", EP_OUTBOX_STATE_HELD, past, "sandbox");
+  g_autofree char *second = add_entry ("Missed two", EP_OUTBOX_STATE_HELD, past, "sandbox");
+  g_autoptr(GPtrArray) overdue = ep_outbox_overdue_list (store (), now);
+  GtkWidget *dialog, *picker;
+
+  g_assert_cmpuint (overdue->len, ==, 2);
+  dialog = ep_outbox_overdue_present (NULL, ep_application_get_outbox_worker (app), overdue);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Scheduled Messages Were Not Sent");
+  respond (dialog, "reschedule");
+  picker = find_schedule_dialog ();
+  g_assert_nonnull (picker);
+  ep_schedule_dialog_set_time (EP_SCHEDULE_DIALOG (picker), chosen);
+  g_assert_true (ep_schedule_dialog_accept (EP_SCHEDULE_DIALOG (picker)));
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(EpOutboxEntry) entry = ep_outbox_store_load (store (), i == 0 ? first : second, NULL);
+
+      g_assert_nonnull (entry);
+      g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_HELD);
+      g_assert_true (g_date_time_equal (entry->not_before, chosen));
+      g_assert_true (ep_outbox_store_delete (store (), entry->id, NULL));
+    }
+}
+
 static gboolean
 listed (gpointer data)
 {
@@ -791,6 +841,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/outbox/edit", test_edit);
   g_test_add_func ("/outbox/presets", test_presets);
   g_test_add_func ("/outbox/overdue-keep-as-draft", test_overdue_keep_as_draft);
+  g_test_add_func ("/outbox/overdue-reschedule", test_overdue_reschedule);
   g_test_add_func ("/outbox/follows-worker", test_follows_worker);
   g_test_add_func ("/outbox/reschedule", test_reschedule);
   g_test_add_func ("/outbox/strip", test_strip);
