@@ -56,7 +56,8 @@ static void
 fixture_init (Fixture *f,
               guint16  port)
 {
-  g_autoptr(GDateTime) start = g_date_time_new_utc (2026, 12, 7, 9, 0, 0);
+  /* Starts at the real time: the retry policy measures an entry's age from when it was added. */
+  g_autoptr(GDateTime) start = g_date_time_new_now_utc ();
   g_autofree char *outbox = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -80,6 +81,8 @@ fixture_init (Fixture *f,
 static void
 fixture_clear (Fixture *f)
 {
+  /* An attempt's thread lets go of the worker moments after its result arrived. */
+  ep_test_wait_sole_owner (f->worker, NULL);
   g_assert_finalize_object (g_steal_pointer (&f->worker));
   g_application_set_default (NULL);
   g_clear_object (&f->app);
@@ -326,6 +329,41 @@ test_held (void)
   fixture_clear (&f);
 }
 
+/* The profile signs in and its password is nowhere (no keyring on the test bus): the entry is
+ * left exactly as it was, and not tried again by itself (a reload, the timer), only when the
+ * person retries. */
+static void
+test_missing_secret (void)
+{
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING "EOF\n");
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autofree char *id = NULL;
+  Fixture f;
+
+  fixture_init (&f, ep_script_server_get_port (server));
+  ep_profile_set_username (f.profile, "me");
+  id = add_entry (&f, EP_OUTBOX_STATE_QUEUED, 0);
+  ep_outbox_worker_start (f.worker);
+  wait_idle (&f);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 1);
+  entry = ep_outbox_store_load (f.store, id, NULL);
+  g_assert_nonnull (entry);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_QUEUED);
+  g_assert_cmpuint (entry->attempts->len, ==, 0);
+  g_assert_false (ep_script_server_get_connected (server));
+
+  ep_outbox_worker_reload (f.worker);
+  spin (300);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 1);
+  g_assert_false (ep_outbox_worker_is_holding (f.worker));
+
+  ep_outbox_worker_retry_now (f.worker, id);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 2);
+  wait_idle (&f);
+  g_assert_false (ep_script_server_get_connected (server));
+  fixture_clear (&f);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -335,5 +373,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/outbox-worker/backoff", test_backoff);
   g_test_add_func ("/outbox-worker/adopted", test_adopted);
   g_test_add_func ("/outbox-worker/held", test_held);
+  g_test_add_func ("/outbox-worker/missing-secret", test_missing_secret);
   return g_test_run ();
 }

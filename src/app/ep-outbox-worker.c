@@ -115,10 +115,14 @@ static void
 ep_outbox_worker_request_background (EpOutboxWorker *self,
                                      GApplication   *app)
 {
-  GDBusConnection *bus = g_application_get_dbus_connection (app);
+  GDBusConnection *bus;
   GVariantBuilder options;
 
-  if (self->background_requested || bus == NULL || !g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+  if (self->background_requested || !g_application_get_is_registered (app) ||
+      !g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    return;
+  bus = g_application_get_dbus_connection (app);
+  if (bus == NULL)
     return;
   self->background_requested = TRUE;
   g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
