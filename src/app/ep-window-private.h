@@ -68,6 +68,7 @@ struct _EpWindow
   gboolean         send_disposed;
   guint            undo_timeout;     /* the undo time runs: nothing was sent yet */
   guint            undo_left;        /* its seconds left */
+  GDateTime       *undo_until;       /* the entry's not-before time */
   AdwToast        *undo_toast;       /* weak */
   GtkWidget       *error_dialog;     /* weak */
   char            *auto_from;        /* what we put in From for the profile, to know it is ours */

@@ -307,6 +307,9 @@ ep_window_show_partial_delivery (EpWindow     *self,
 
 /* ---- The entry in the Outbox ----------------------------------------------------------------- */
 
+/* How often the undo time's countdown looks at the clock. */
+#define EP_WINDOW_UNDO_TICK_MS 200
+
 static void ep_window_run_attempt (EpWindow *self, const char *password);
 static void ep_window_set_sending (EpWindow *self, gboolean sending);
 
@@ -731,12 +734,23 @@ undo_tick_cb (gpointer user_data)
 {
   EpWindow *self = user_data;
 
-  if (--self->undo_left > 0)
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  GTimeSpan left = g_date_time_difference (self->undo_until, now);
+
+  /* Measured against the entry's own time: the attempt must not come before the entry is due. */
+  if (left > 0)
     {
-      ep_window_show_undo_left (self);
+      guint seconds = (guint) ((left + G_TIME_SPAN_SECOND - 1) / G_TIME_SPAN_SECOND);
+
+      if (seconds != self->undo_left)
+        {
+          self->undo_left = seconds;
+          ep_window_show_undo_left (self);
+        }
       return G_SOURCE_CONTINUE;
     }
   self->undo_timeout = 0;
+  g_clear_pointer (&self->undo_until, g_date_time_unref);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-send", FALSE);
   if (self->undo_toast != NULL)
     adw_toast_dismiss (self->undo_toast);
@@ -751,6 +765,7 @@ ep_window_undo_send (EpWindow *self)
   if (self->undo_timeout == 0)
     return;
   g_clear_handle_id (&self->undo_timeout, g_source_remove);
+  g_clear_pointer (&self->undo_until, g_date_time_unref);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-send", FALSE);
   if (self->undo_toast != NULL)
     adw_toast_dismiss (self->undo_toast);
@@ -856,8 +871,9 @@ added_cb (GObject      *object,
   ep_window_show_undo_left (self);
   adw_toast_overlay_add_toast (self->toast_overlay, self->undo_toast);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-send", TRUE);
-  self->undo_timeout = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, 1, undo_tick_cb,
-                                                   g_object_ref (self), g_object_unref);
+  self->undo_until = g_date_time_ref (((AddData *) g_task_get_task_data (G_TASK (result)))->not_before);
+  self->undo_timeout = g_timeout_add_full (G_PRIORITY_DEFAULT, EP_WINDOW_UNDO_TICK_MS, undo_tick_cb,
+                                           g_object_ref (self), g_object_unref);
 }
 
 /* Send: the message goes into the Outbox (on a worker thread: attachments are encoded now),
