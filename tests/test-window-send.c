@@ -637,6 +637,7 @@ test_cancel (void)
     "STALL: 8000\n");
   g_autoptr(EpProfile) profile = NULL;
   EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  g_autoptr(GPtrArray) entries = NULL;
   gint64 started;
 
   profile = add_profile (ep_script_server_get_port (server));
@@ -651,6 +652,10 @@ test_cancel (void)
   g_assert_cmpint (g_get_monotonic_time () - started, <, ep_test_slack (2 * G_USEC_PER_SEC));
   g_assert_null (ep_window_get_error_dialog (window));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "subject"))), ==, "Cancel me");
+  /* Its Outbox entry went with the attempt: nothing sends it later. */
+  g_assert_null (ep_window_get_outbox_id (window));
+  entries = list_outbox ();
+  g_assert_cmpuint (entries->len, ==, 0);
 
   ep_window_discard_draft (window);
   gtk_window_destroy (GTK_WINDOW (window));

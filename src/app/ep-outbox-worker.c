@@ -188,8 +188,12 @@ ep_outbox_worker_notify_person (EpOutboxWorker      *self,
   {
     g_autofree char *list = g_strjoinv (", ", recipients);
 
-    /* Translators: the first %s is a list of e-mail addresses, the second why it was not sent */
-    body = g_strdup_printf (_("To %s: %s"), list, text);
+    if (entry->subject != NULL && *entry->subject != '\0')
+      /* Translators: “subject” to addresses: why it was not sent */
+      body = g_strdup_printf (_("“%s” to %s: %s"), entry->subject, list, text);
+    else
+      /* Translators: the first %s is a list of e-mail addresses, the second why it was not sent */
+      body = g_strdup_printf (_("To %s: %s"), list, text);
   }
   notification = g_notification_new (title);
   g_notification_set_body (notification, body);
