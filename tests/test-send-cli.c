@@ -3,8 +3,9 @@
  * composing, the options turned into a server configuration) with its exit status and its words
  * on stderr, and nothing sent for any of them; then the ways through: --version, --print, a
  * delivery with and without a password file over STARTTLS, --raw from standard input, --timeout
- * and the hints, refused recipients, --allow-partial, a partial delivery, --profile, and a
- * --server that is not the profile's. ep_send_compose_message() and ep_send_deliver() are also
+ * and the hints, refused recipients, --allow-partial, a partial delivery, --profile, a
+ * --server that is not the profile's, and the outbox (--queue, --at, --outbox, --flush and its
+ * exit statuses). ep_send_compose_message() and ep_send_deliver() are also
  * called directly for the errors they hand back. */
 #include "config.h"
 
@@ -21,6 +22,8 @@
 #include "ep-send-cli.h"
 #include "ep-send-compose.h"
 #include "ep-send-deliver.h"
+#include "ep-send-outbox.h"
+#include "ep-outbox-store.h"
 #include "ep-smtp-scripts.h"
 #include "ep-test-certs.h"
 #include "ep-test-util.h"
@@ -602,6 +605,259 @@ test_profile (void)
   g_assert_finalize_object (g_steal_pointer (&other));
 }
 
+/* The profile named @name (saved) now points at @port. */
+static void
+move_profile (const char *name,
+              guint16     port)
+{
+  g_autoptr(EpProfileStore) store = ep_profile_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+  EpProfile *profile;
+
+  g_assert_true (ep_profile_store_load (store, &error));
+  profile = ep_profile_store_lookup_by_name (store, name);
+  g_assert_nonnull (profile);
+  ep_profile_set_port (profile, port);
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_assert_no_error (error);
+}
+
+/* The id --queue printed. */
+static char *
+queued_id (Outcome *outcome)
+{
+  g_assert_cmpint (outcome->status, ==, EP_EXIT_OK);
+  g_assert_true (g_str_has_suffix (outcome->out, "\n"));
+  g_assert_null (strchr (outcome->out, '\t'));
+  return g_strndup (outcome->out, strlen (outcome->out) - 1);
+}
+
+/* --queue: the id on stdout and the entry in --outbox's list; --flush against a server that
+ * delivers (exit 0, the entry gone), one that says 421 (exit 75, still queued with its
+ * attempt), one that refuses with 554 (exit 69, failed with the server's words); --at and the
+ * modes' mistakes. */
+static void
+test_outbox (void)
+{
+  g_autoptr(EpProfile) profile = ep_profile_new ("Queued");
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (NULL);
+  static const char *queue[] = { "--profile", "Queued", "--queue", FROM, "--subject", "First\tline",
+                                 "you@example.org", NULL };
+  static const char *list[] = { "--outbox", NULL };
+  static const char *flush[] = { "--flush", NULL };
+  g_autofree char *id = NULL;
+  g_autofree char *held_id = NULL;
+  g_autofree char *expected = NULL;
+  g_auto(GStrv) fields = NULL;
+  Outcome outcome;
+
+  ep_profile_set_host (profile, "127.0.0.1");
+  ep_profile_set_port (profile, 9);
+  ep_profile_set_security (profile, EP_SMTP_SECURITY_NONE);
+  ep_profile_set_timeout (profile, 5);
+  save_profile (profile);
+
+  outcome = run_cli (queue, 0, NULL);
+  id = queued_id (&outcome);
+  g_assert_cmpstr (outcome.err, ==, "");
+  outcome_clear (&outcome);
+
+  outcome = run_cli (list, 0, NULL);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
+  fields = g_strsplit (outcome.out, "\t", -1);
+  g_assert_cmpuint (g_strv_length (fields), ==, 7);
+  g_assert_cmpstr (fields[0], ==, id);
+  g_assert_cmpstr (fields[1], ==, "queued");
+  g_assert_true (g_str_has_suffix (fields[2], "Z"));
+  g_assert_cmpstr (fields[3], ==, "0");
+  g_assert_cmpstr (fields[4], ==, "me@example.org → you@example.org");
+  g_assert_cmpstr (fields[5], ==, "First line");
+  g_assert_cmpstr (fields[6], ==, "-\n");
+  outcome_clear (&outcome);
+
+  /* A held entry (the app's Send Later), its time come: no flush sends it, nor waits for it. */
+  {
+    static const char *rcpts[] = { "held@example.org", NULL };
+    static const char text[] = "Subject: held\r\n\r\nx\r\n";
+    g_autoptr(EpOutboxEntry) held = ep_outbox_entry_new ("me@example.org", rcpts);
+    g_autoptr(GInputStream) bytes = g_memory_input_stream_new_from_data (text, strlen (text), NULL);
+    g_autoptr(GError) error = NULL;
+
+    held->state = EP_OUTBOX_STATE_HELD;
+    held->profile_id = g_strdup (ep_profile_get_id (profile));
+    g_assert_true (ep_outbox_store_add (store, held, bytes, strlen (text), NULL, &error));
+    g_assert_no_error (error);
+    held_id = g_strdup (held->id);
+  }
+
+  /* Delivered: exit 0, gone from the outbox; the held one is still there. */
+  {
+    g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (DELIVERING_TO_YOU);
+    g_autoptr(GError) error = NULL;
+
+    move_profile ("Queued", ep_script_server_get_port (server));
+    outcome = run_cli (flush, 0, NULL);
+    ep_script_server_assert_done (server, WAIT_MS);
+    g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
+    expected = g_strdup_printf ("epistle-send: %s: delivered\n", id);
+    g_assert_cmpstr (outcome.err, ==, expected);
+    outcome_clear (&outcome);
+    outcome = run_cli (list, 0, NULL);
+    g_assert_true (g_str_has_prefix (outcome.out, held_id));
+    g_assert_nonnull (strstr (outcome.out, "\theld\t"));
+    /* One line: the held entry alone. */
+    g_assert_cmpstr (strchr (outcome.out, '\n'), ==, "\n");
+    outcome_clear (&outcome);
+    g_assert_true (ep_outbox_store_delete (store, held_id, &error));
+    g_assert_no_error (error);
+  }
+
+  /* 421: still waiting, exit 75. */
+  g_clear_pointer (&id, g_free);
+  outcome = run_cli (queue, 0, NULL);
+  id = queued_id (&outcome);
+  outcome_clear (&outcome);
+  {
+    g_autoptr(EpScriptServer) server = ep_script_server_new_for_test ("S: 421 4.3.2 busy\nEOF\n");
+    g_autoptr(EpOutboxEntry) entry = NULL;
+    g_autoptr(GError) error = NULL;
+
+    move_profile ("Queued", ep_script_server_get_port (server));
+    outcome = run_cli (flush, 0, NULL);
+    ep_script_server_assert_done (server, WAIT_MS);
+    g_assert_cmpint (outcome.status, ==, EP_EXIT_TEMPFAIL);
+    g_assert_nonnull (strstr (outcome.err, ": queued, next attempt at "));
+    g_assert_nonnull (strstr (outcome.err, "421 4.3.2 busy"));
+    outcome_clear (&outcome);
+    entry = ep_outbox_store_load (store, id, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_QUEUED);
+    g_assert_cmpuint (entry->attempts->len, ==, 1);
+
+    /* Not due again yet: nothing tried, still waiting. */
+    outcome = run_cli (flush, 0, NULL);
+    g_assert_cmpint (outcome.status, ==, EP_EXIT_TEMPFAIL);
+    g_assert_cmpstr (outcome.err, ==, "");
+    outcome_clear (&outcome);
+    g_assert_true (ep_outbox_store_delete (store, id, &error));
+    g_assert_no_error (error);
+  }
+
+  /* 554: failed for good, exit 69, the server's words kept. */
+  g_clear_pointer (&id, g_free);
+  outcome = run_cli (queue, 0, NULL);
+  id = queued_id (&outcome);
+  outcome_clear (&outcome);
+  {
+    g_autoptr(EpScriptServer) server =
+      ep_script_server_new_for_test (EP_SCRIPT_GREETING EP_SCRIPT_EHLO_PIPELINING
+                                     "C: MAIL FROM:<me@example.org>*\n"
+                                     "C: RCPT TO:<you@example.org>\n"
+                                     "C: DATA\n"
+                                     "S: 250 2.1.0 ok\n"
+                                     "S: 250 2.1.5 ok\n"
+                                     "S: 354 go ahead\n"
+                                     "DATA\n"
+                                     "S: 554 5.7.1 Rejected as spam\n"
+                                     EP_SCRIPT_QUIT_EOF);
+
+    move_profile ("Queued", ep_script_server_get_port (server));
+    outcome = run_cli (flush, 0, NULL);
+    ep_script_server_assert_done (server, WAIT_MS);
+    g_assert_cmpint (outcome.status, ==, EP_EXIT_UNAVAILABLE);
+    g_clear_pointer (&expected, g_free);
+    expected = g_strdup_printf ("epistle-send: %s: failed: The server refused the message: 554 5.7.1 Rejected as spam\n", id);
+    g_assert_cmpstr (outcome.err, ==, expected);
+    outcome_clear (&outcome);
+    outcome = run_cli (list, 0, NULL);
+    g_assert_nonnull (strstr (outcome.out, "\tfailed\t"));
+    g_assert_nonnull (strstr (outcome.out, "\tThe server refused the message: 554 5.7.1 Rejected as spam\n"));
+    outcome_clear (&outcome);
+  }
+
+  /* --at: a time to come is queued for then; the modes' mistakes. */
+  {
+    static const char *later[] = { "--profile", "Queued", "--at", "2100-01-01T08:00:00+01:00", FROM,
+                                   "you@example.org", NULL };
+    static const char *past[] = { "--profile", "Queued", "--at", "2001-01-01T08:00", FROM, "you@example.org", NULL };
+    static const char *no_profile[] = { "--queue", FROM, "you@example.org", NULL };
+    static const char *two_modes[] = { "--flush", "--outbox", NULL };
+    g_autofree char *later_id = NULL;
+    g_autoptr(EpOutboxEntry) entry = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *when = NULL;
+
+    outcome = run_cli (later, 0, NULL);
+    later_id = queued_id (&outcome);
+    outcome_clear (&outcome);
+    entry = ep_outbox_store_load (store, later_id, &error);
+    g_assert_no_error (error);
+    when = g_date_time_format_iso8601 (entry->not_before);
+    g_assert_cmpstr (when, ==, "2100-01-01T07:00:00Z");
+
+    outcome = run_cli (past, 0, NULL);
+    g_assert_cmpint (outcome.status, ==, EP_EXIT_USAGE);
+    g_assert_cmpstr (outcome.err, ==, "epistle-send: --at “2001-01-01T08:00”: that time has passed\n");
+    outcome_clear (&outcome);
+    outcome = run_cli (no_profile, 0, NULL);
+    g_assert_cmpint (outcome.status, ==, EP_EXIT_USAGE);
+    outcome_clear (&outcome);
+    outcome = run_cli (two_modes, 0, NULL);
+    g_assert_cmpint (outcome.status, ==, EP_EXIT_USAGE);
+    outcome_clear (&outcome);
+  }
+}
+
+/* --at: ISO 8601 with an offset or local, seconds optional; HH:MM the next such local time. */
+static void
+test_parse_at (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_from_iso8601 ("2026-06-15T12:00:00Z", NULL);
+  static const struct { const char *text, *expected; } cases[] = {
+    { "2026-06-15T14:30:00+02:00", "2026-06-15T12:30:00Z" },
+    { "2026-06-16T09:00Z", "2026-06-16T09:00:00Z" },
+    { "2026-06-16 09:00:30-01:00", "2026-06-16T10:00:30Z" },
+  };
+  static const char *errors[] = { "2026-06-15T11:59:59Z", "2026-06-15T12:00:00Z", "tomorrow", "24:00", "7:5",
+                                  "12:60", "" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GDateTime) when = ep_send_parse_at (cases[i].text, now, &error);
+      g_autofree char *text = NULL;
+
+      g_assert_no_error (error);
+      text = g_date_time_format_iso8601 (when);
+      g_assert_cmpstr (text, ==, cases[i].expected);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (errors); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GDateTime) when = ep_send_parse_at (errors[i], now, &error);
+
+      g_test_message ("%s", errors[i]);
+      g_assert_null (when);
+      g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+    }
+
+  /* HH:MM in the local zone: later today, or tomorrow once it has passed. */
+  {
+    g_autoptr(GDateTime) local_now = g_date_time_to_local (now);
+    g_autoptr(GDateTime) in_one_hour = g_date_time_add_hours (local_now, 1);
+    g_autoptr(GDateTime) an_hour_ago = g_date_time_add_hours (local_now, -1);
+    g_autofree char *soon = g_date_time_format (in_one_hour, "%H:%M");
+    g_autofree char *past = g_date_time_format (an_hour_ago, "%H:%M");
+    g_autoptr(GDateTime) a = ep_send_parse_at (soon, now, NULL);
+    g_autoptr(GDateTime) b = ep_send_parse_at (past, now, NULL);
+
+    g_assert_nonnull (a);
+    g_assert_nonnull (b);
+    g_assert_cmpint (g_date_time_difference (a, now), ==, G_TIME_SPAN_HOUR);
+    g_assert_cmpint (g_date_time_difference (b, now), ==, 23 * G_TIME_SPAN_HOUR);
+  }
+}
+
 /* --- the library's functions directly ------------------------------------------------------- */
 
 static void
@@ -780,6 +1036,8 @@ main (int   argc,
   g_test_add_func ("/send-cli/allow-partial", test_allow_partial);
   g_test_add_func ("/send-cli/partial", test_partial);
   g_test_add_func ("/send-cli/profile", test_profile);
+  g_test_add_func ("/send-cli/outbox", test_outbox);
+  g_test_add_func ("/send-cli/parse-at", test_parse_at);
   g_test_add_func ("/send-cli/compose-errors", test_compose_errors);
   g_test_add_func ("/send-cli/compose-message", test_compose_message);
   g_test_add_func ("/send-cli/deliver-errors", test_deliver_errors);

@@ -11,6 +11,7 @@
 #include "ep-send-compose.h"
 #include "ep-send-deliver.h"
 #include "ep-send-options.h"
+#include "ep-send-outbox.h"
 
 static void
 ep_send_options_clear (EpSendOptions *opts)
@@ -31,6 +32,7 @@ ep_send_options_clear (EpSendOptions *opts)
   g_strfreev (opts->attach);
   g_free (opts->raw);
   g_strfreev (opts->positional);
+  g_free (opts->at);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EpSendOptions, ep_send_options_clear)
@@ -46,11 +48,44 @@ static const char *description_text =
      "81 delivery unknown: the connection was lost after the end of the message,\n"
      "which may have been delivered; do not send it again automatically.\n"
      "\n"
+     "The outbox ($XDG_DATA_HOME/epistle/outbox): --queue (or --at TIME) stores the\n"
+     "message for --profile and prints its id (exit 0). --flush tries every due\n"
+     "message once, one at a time, each outcome on stderr: exit 0 all delivered,\n"
+     "75 something is still waiting (tried again later), 69 something failed for\n"
+     "good or may have been delivered (see --outbox). --outbox prints one line per\n"
+     "message, tab-separated: id, state, not before (UTC), attempts,\n"
+     "sender → recipients, subject, last error (\"-\" when empty).\n"
+     "\n"
      "Examples:\n"
      "  epistle-send --print --from me@example.com --subject Hi --body note.txt you@example.org\n"
      "  epistle-send --server smtp.example.com:587 --user me@example.com --password-file pw \\\n"
      "      --from me@example.com --to you@example.org --subject Report --attach report.pdf\n"
-     "  epistle-send --profile Sandbox --from me@example.com --subject Test you@example.org");
+     "  epistle-send --profile Sandbox --from me@example.com --subject Test you@example.org\n"
+     "  epistle-send --profile Work --at 07:30 --from me@example.com --subject Hi you@example.org\n"
+     "  epistle-send --flush");
+
+/* --queue / --at: composed into the outbox of a saved profile, not sent. */
+static int
+queue_run (EpSendOptions *opts)
+{
+  g_autoptr(EpMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  if (opts->profile == NULL || opts->server != NULL || opts->raw != NULL)
+    {
+      g_printerr ("epistle-send: %s\n", _("--queue and --at need --profile NAME (the message is sent later with it), and cannot be combined with --server or --raw"));
+      return EP_EXIT_USAGE;
+    }
+
+  status = ep_send_compose_message (opts, &message, &error);
+  if (status != EP_EXIT_OK)
+    {
+      g_printerr ("epistle-send: %s\n", error->message);
+      return status;
+    }
+  return ep_send_queue (opts, message);
+}
 
 /* Composes (unless --raw) and delivers: the dispatcher's job, so that composing and delivering
  * need not know each other. */
@@ -137,6 +172,15 @@ parse_options (EpSendOptions  *opts,
       N_("Deliver to the accepted recipients when some are refused"), NULL },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &opts->timeout,
       N_("Timeout per network operation (default 60)"), N_("SECONDS") },
+    { "queue", 0, 0, G_OPTION_ARG_NONE, &opts->queue,
+      N_("Put the message in the outbox (with --profile) and print its id; --flush sends it"), NULL },
+    { "at", 0, 0, G_OPTION_ARG_STRING, &opts->at,
+      N_("Queue the message, not to be sent before TIME (ISO 8601, or HH:MM: the next such time)"),
+      N_("TIME") },
+    { "flush", 0, 0, G_OPTION_ARG_NONE, &opts->flush,
+      N_("Send every message in the outbox that is due, once (only --profile's with it)"), NULL },
+    { "outbox", 0, 0, G_OPTION_ARG_NONE, &opts->outbox,
+      N_("List the messages in the outbox, one tab-separated line each"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opts->version,
       N_("Print the version and exit"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->positional,
@@ -187,8 +231,20 @@ ep_send_cli_run (int    argc,
       return EP_EXIT_OK;
     }
 
+  if ((opts.print ? 1 : 0) + (opts.queue || opts.at != NULL ? 1 : 0) + (opts.flush ? 1 : 0) + (opts.outbox ? 1 : 0) > 1)
+    {
+      g_printerr ("epistle-send: %s\n", _("--print, --queue (or --at), --flush and --outbox are different modes: use one"));
+      return EP_EXIT_USAGE;
+    }
+
   if (opts.print)
     return ep_send_print (&opts);
+  if (opts.outbox)
+    return ep_send_list_outbox (&opts);
+  if (opts.flush)
+    return ep_send_flush (&opts);
+  if (opts.queue || opts.at != NULL)
+    return queue_run (&opts);
 
   return send_run (&opts);
 }

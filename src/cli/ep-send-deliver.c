@@ -206,8 +206,8 @@ raw_envelope (EpSendOptions  *opts,
 }
 
 /* The saved profile that --profile names, by name or else by id. */
-static int
-find_profile (EpSendOptions   *opts,
+int
+ep_send_find_profile (EpSendOptions   *opts,
               EpProfileStore  *store,
               EpProfile      **out_profile,
               GError         **error)
@@ -239,8 +239,8 @@ find_profile (EpSendOptions   *opts,
 
 /* The secret from --password-file, read before the configuration is built: it wins over the
  * keyring, which is then not asked at all. */
-static int
-password_file_secret (EpSendOptions  *opts,
+int
+ep_send_password_file_secret (EpSendOptions  *opts,
                       EpProfile      *profile,
                       char          **out_secret,
                       GError        **error)
@@ -344,11 +344,11 @@ build_config (EpSendOptions  *opts,
   if (from_profile)
     {
       store = ep_profile_store_new (NULL);
-      status = find_profile (opts, store, &profile, error);
+      status = ep_send_find_profile (opts, store, &profile, error);
       if (status != EP_EXIT_OK)
         return status;
     }
-  status = password_file_secret (opts, profile, &secret, error);
+  status = ep_send_password_file_secret (opts, profile, &secret, error);
   if (status == EP_EXIT_OK && from_profile)
     status = profile_config (profile, secret, server_host, port, out_config, error);
   else if (status == EP_EXIT_OK)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "ep-message.h"
+#include "ep-profile-store.h"
 #include "ep-smtp.h"
 #include "ep-send-options.h"
 
@@ -17,6 +18,19 @@ G_BEGIN_DECLS
 int ep_send_deliver           (EpSendOptions  *opts,
                                EpMessage      *message,
                                GError        **error);
+
+/* The saved profile that opts->profile names (by name, else by id), borrowed from @store
+ * (loaded here); prints why not and returns the exit status (78) when there is none. */
+int      ep_send_find_profile (EpSendOptions   *opts,
+                               EpProfileStore  *store,
+                               EpProfile      **out_profile,
+                               GError         **error);
+/* The secret read from --password-file (NULL without one); prints why not and returns the exit
+ * status on a mistake. Free it with ep_secrets_password_free(). */
+int      ep_send_password_file_secret (EpSendOptions  *opts,
+                                       EpProfile      *profile,
+                                       char          **out_secret,
+                                       GError        **error);
 
 /* "host", "host:port", "[v6]", "[v6]:port" → host and port (0 when absent). */
 gboolean ep_send_parse_server (const char     *text,

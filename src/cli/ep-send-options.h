@@ -31,6 +31,10 @@ typedef struct {
   gboolean allow_partial;
   gboolean version;
   int      timeout;
+  gboolean queue;
+  char    *at;
+  gboolean flush;
+  gboolean outbox;
 } EpSendOptions;
 
 G_END_DECLS

@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ep-send-outbox.c: epistle-send's outbox modes. --queue and --at store the composed message
+ * with its profile (the bytes fixed now); --flush makes one attempt at each due entry through
+ * ep_outbox_deliver_sync(), whose claims keep two flushes from sending one message twice;
+ * --outbox lists the entries in a stable, tab-separated form for scripts. */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "ep-outbox-delivery.h"
+#include "ep-secrets.h"
+#include "ep-send-deliver.h"
+#include "ep-send-exit.h"
+#include "ep-send-outbox.h"
+#include "ep-store-error.h"
+
+static void
+print_line (const char *message)
+{
+  g_printerr ("epistle-send: %s\n", message);
+}
+
+/* ---- --at ------------------------------------------------------------------------------------ */
+
+/* "HH:MM": the next such local time after @now. */
+static GDateTime *
+next_clock_time (const char *text,
+                 GDateTime  *now)
+{
+  g_autoptr(GDateTime) local_now = g_date_time_to_local (now);
+  g_autoptr(GDateTime) today = NULL;
+  guint64 hour, minute;
+  g_auto(GStrv) parts = g_strsplit (text, ":", -1);
+
+  if (g_strv_length (parts) != 2 || strlen (parts[0]) < 1 || strlen (parts[0]) > 2 || strlen (parts[1]) != 2
+      || !g_ascii_string_to_unsigned (parts[0], 10, 0, 23, &hour, NULL)
+      || !g_ascii_string_to_unsigned (parts[1], 10, 0, 59, &minute, NULL))
+    return NULL;
+
+  today = g_date_time_new_local (g_date_time_get_year (local_now), g_date_time_get_month (local_now),
+                                 g_date_time_get_day_of_month (local_now), (int) hour, (int) minute, 0);
+  if (today == NULL)
+    return NULL;
+  if (g_date_time_compare (today, local_now) > 0)
+    return g_date_time_to_utc (today);
+  {
+    g_autoptr(GDateTime) tomorrow = g_date_time_add_days (today, 1);
+
+    return g_date_time_to_utc (tomorrow);
+  }
+}
+
+GDateTime *
+ep_send_parse_at (const char  *text,
+                  GDateTime   *now,
+                  GError     **error)
+{
+  g_autoptr(GDateTime) real_now = NULL;
+  g_autoptr(GDateTime) when = NULL;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  if (now == NULL)
+    now = real_now = g_date_time_new_now_utc ();
+
+  when = next_clock_time (text, now);
+  if (when == NULL && strchr (text, ':') != NULL && strchr (text, 'T') == NULL && strchr (text, 't') == NULL
+      && strlen (text) <= 5)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--at “%s”: not a time of day (HH:MM)"), text);
+      return NULL;
+    }
+  if (when == NULL)
+    {
+      g_autoptr(GTimeZone) local = g_time_zone_new_local ();
+      g_autoptr(GDateTime) parsed = g_date_time_new_from_iso8601 (text, local);
+
+      /* GLib wants the seconds; people leave them out (2026-12-24T18:00). */
+      if (parsed == NULL)
+        {
+          const char *t = strpbrk (text, "Tt ");
+
+          if (t != NULL && strlen (t) >= 6 && g_ascii_isdigit (t[1]) && g_ascii_isdigit (t[2]) && t[3] == ':'
+              && g_ascii_isdigit (t[4]) && g_ascii_isdigit (t[5]) && (t[6] == '\0' || strchr ("Zz+-", t[6]) != NULL))
+            {
+              g_autofree char *with_seconds = g_strdup_printf ("%.*sT%.5s:00%s", (int) (t - text), text, t + 1, t + 6);
+
+              parsed = g_date_time_new_from_iso8601 (with_seconds, local);
+            }
+        }
+
+      if (parsed == NULL)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _("--at “%s”: expected an ISO 8601 date and time (2026-12-24T18:00, local or "
+                         "with an offset such as +01:00) or HH:MM"), text);
+          return NULL;
+        }
+      when = g_date_time_to_utc (parsed);
+      if (g_date_time_compare (when, now) <= 0)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _("--at “%s”: that time has passed"), text);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&when);
+}
+
+/* ---- --queue --------------------------------------------------------------------------------- */
+
+int
+ep_send_queue (EpSendOptions *opts,
+               EpMessage     *message)
+{
+  g_autoptr(EpProfileStore) profiles = ep_profile_store_new (NULL);
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (NULL);
+  g_autoptr(GDateTime) at = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  EpProfile *profile = NULL;
+  int status;
+
+  g_return_val_if_fail (opts != NULL && EP_IS_MESSAGE (message), EP_EXIT_SOFTWARE);
+
+  status = ep_send_find_profile (opts, profiles, &profile, &error);
+  if (status != EP_EXIT_OK)
+    return status;
+  if (opts->at != NULL)
+    {
+      at = ep_send_parse_at (opts->at, NULL, &error);
+      if (at == NULL)
+        {
+          print_line (error->message);
+          return EP_EXIT_USAGE;
+        }
+    }
+
+  id = ep_outbox_add_message_sync (store, message, ep_profile_get_id (profile), EP_OUTBOX_STATE_QUEUED,
+                                   at, NULL, NULL, &error);
+  if (id == NULL)
+    {
+      print_line (error->message);
+      if (error->domain == EP_STORE_ERROR)
+        return EP_EXIT_IOERR;
+      return ep_send_exit_status_for (error);
+    }
+  g_print ("%s\n", id);
+  return EP_EXIT_OK;
+}
+
+/* ---- --flush --------------------------------------------------------------------------------- */
+
+static char *
+format_time (GDateTime *time)
+{
+  g_autoptr(GDateTime) utc = NULL;
+
+  if (time == NULL)
+    return g_strdup ("-");
+  utc = g_date_time_to_utc (time);
+  return g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+/* Another sender has it, or had it and is done: not this flush's business. */
+static gboolean
+taken_elsewhere (const GError *error)
+{
+  return g_error_matches (error, EP_STORE_ERROR, EP_STORE_ERROR_BUSY)
+         || g_error_matches (error, EP_STORE_ERROR, EP_STORE_ERROR_WRONG_STATE)
+         || g_error_matches (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND);
+}
+
+typedef struct {
+  gboolean waiting;   /* something is still to be sent */
+  gboolean failed;    /* something needs the person: failed, or delivery unknown */
+} FlushTally;
+
+/* One attempt at @entry; its outcome on stderr. */
+static void
+flush_one (EpOutboxStore       *store,
+           const EpOutboxEntry *entry,
+           EpProfile           *profile,
+           const char          *secret,
+           gboolean             allow_partial,
+           FlushTally          *tally)
+{
+  EpOutboxDeliveryOptions options = { .secret = secret, .allow_partial = allow_partial };
+  g_autoptr(EpOutboxDeliveryReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  report = ep_outbox_deliver_sync (store, entry->id, profile, &options, NULL, &error);
+  if (report == NULL)
+    {
+      if (taken_elsewhere (error))
+        return;
+      /* Translators: %s is an outbox entry's id, then why it was not sent */
+      line = g_strdup_printf (_("%s: not sent: %s"), entry->id, error->message);
+      tally->waiting = TRUE;
+    }
+  else switch (report->state)
+    {
+    case EP_OUTBOX_STATE_DELIVERED:
+      if (report->sent_error != NULL)
+        line = g_strdup_printf (_("%s: delivered (no copy kept in Sent: %s)"), entry->id,
+                                report->sent_error->message);
+      else
+        line = g_strdup_printf (_("%s: delivered"), entry->id);
+      break;
+    case EP_OUTBOX_STATE_QUEUED:
+    case EP_OUTBOX_STATE_PARTIAL:
+      {
+        g_autofree char *next = format_time (report->next_attempt);
+
+        tally->waiting = TRUE;
+        /* Translators: an outbox entry's id, the state ("queued", "partial"), the next time,
+         * then why it was not sent now */
+        line = g_strdup_printf (_("%s: %s, next attempt at %s: %s"), entry->id,
+                                ep_outbox_state_to_string (report->state), next,
+                                report->error != NULL ? report->error->message
+                                                      : _("some recipients could not be reached yet"));
+        break;
+      }
+    case EP_OUTBOX_STATE_UNKNOWN:
+      tally->failed = TRUE;
+      line = g_strdup_printf (_("%s: delivery unknown: %s"), entry->id,
+                              report->error != NULL ? report->error->message : "");
+      break;
+    case EP_OUTBOX_STATE_FAILED:
+    case EP_OUTBOX_STATE_HELD:
+    case EP_OUTBOX_STATE_SENDING:
+    default:
+      {
+        g_autoptr(EpOutboxEntry) now = ep_outbox_store_load (store, entry->id, NULL);
+
+        tally->failed = TRUE;
+        line = g_strdup_printf (_("%s: failed: %s"), entry->id,
+                                now != NULL && now->last_error != NULL ? now->last_error
+                                : report->error != NULL ? report->error->message : "");
+        break;
+      }
+    }
+  print_line (line);
+}
+
+int
+ep_send_flush (EpSendOptions *opts)
+{
+  g_autoptr(EpProfileStore) profiles = ep_profile_store_new (NULL);
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (NULL);
+  g_autoptr(GPtrArray) due = NULL;
+  g_autoptr(GPtrArray) remaining = NULL;
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  EpProfile *only = NULL;
+  char *secret = NULL;
+  FlushTally tally = { FALSE, FALSE };
+  int status;
+
+  g_return_val_if_fail (opts != NULL, EP_EXIT_SOFTWARE);
+
+  if (opts->profile != NULL)
+    {
+      status = ep_send_find_profile (opts, profiles, &only, &error);
+      if (status == EP_EXIT_OK)
+        status = ep_send_password_file_secret (opts, only, &secret, &error);
+      if (status != EP_EXIT_OK)
+        return status;
+    }
+  else if (!ep_profile_store_load (profiles, &error))
+    {
+      g_autofree char *line = g_strdup_printf (_("the profiles cannot be read: %s"), error->message);
+
+      print_line (line);
+      return EP_EXIT_CONFIG;
+    }
+
+  due = ep_outbox_store_list_due (store, now, &problems, &error);
+  if (due == NULL)
+    {
+      print_line (error->message);
+      g_clear_pointer (&secret, ep_secrets_password_free);
+      return EP_EXIT_IOERR;
+    }
+  for (guint i = 0; problems != NULL && i < problems->len; i++)
+    print_line (((GError *) problems->pdata[i])->message);
+
+  /* One entry after the other: one connection at a time, for any profile. */
+  for (guint i = 0; i < due->len; i++)
+    {
+      const EpOutboxEntry *entry = due->pdata[i];
+      EpProfile *profile;
+
+      if (only != NULL && g_strcmp0 (entry->profile_id, ep_profile_get_id (only)) != 0)
+        continue;
+      profile = only != NULL ? only
+                             : entry->profile_id != NULL ? ep_profile_store_lookup_by_id (profiles, entry->profile_id)
+                                                         : NULL;
+      if (profile == NULL)
+        {
+          g_autofree char *line = g_strdup_printf (_("%s: not sent: its profile “%s” does not exist"),
+                                                   entry->id, entry->profile_id != NULL ? entry->profile_id : "");
+
+          print_line (line);
+          tally.waiting = TRUE;
+          continue;
+        }
+      flush_one (store, entry, profile, only != NULL ? secret : NULL, opts->allow_partial, &tally);
+    }
+  g_clear_pointer (&secret, ep_secrets_password_free);
+
+  /* Also waiting: what was not due yet, or was being sent by another flush. */
+  remaining = ep_outbox_store_list (store, NULL, NULL);
+  for (guint i = 0; remaining != NULL && i < remaining->len; i++)
+    {
+      const EpOutboxEntry *entry = remaining->pdata[i];
+
+      if (only != NULL && g_strcmp0 (entry->profile_id, ep_profile_get_id (only)) != 0)
+        continue;
+      if (entry->state == EP_OUTBOX_STATE_QUEUED || entry->state == EP_OUTBOX_STATE_PARTIAL
+          || entry->state == EP_OUTBOX_STATE_SENDING)
+        tally.waiting = TRUE;
+    }
+
+  if (tally.failed)
+    return EP_EXIT_UNAVAILABLE;
+  if (tally.waiting)
+    return EP_EXIT_TEMPFAIL;
+  return EP_EXIT_OK;
+}
+
+/* ---- --outbox -------------------------------------------------------------------------------- */
+
+/* One field of a tab-separated line: tabs, line breaks and other controls become spaces. */
+static void
+append_field (GString    *line,
+              const char *text)
+{
+  if (line->len > 0)
+    g_string_append_c (line, '\t');
+  if (text == NULL || *text == '\0')
+    {
+      g_string_append_c (line, '-');
+      return;
+    }
+  for (const char *p = text; *p != '\0'; p++)
+    g_string_append_c (line, (guchar) *p < 0x20 || *p == 0x7f ? ' ' : *p);
+}
+
+int
+ep_send_list_outbox (EpSendOptions *opts)
+{
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (NULL);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (opts != NULL, EP_EXIT_SOFTWARE);
+
+  entries = ep_outbox_store_list (store, &problems, &error);
+  if (entries == NULL)
+    {
+      print_line (error->message);
+      return EP_EXIT_IOERR;
+    }
+  for (guint i = 0; problems != NULL && i < problems->len; i++)
+    print_line (((GError *) problems->pdata[i])->message);
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const EpOutboxEntry *entry = entries->pdata[i];
+      g_autoptr(GString) line = g_string_new (NULL);
+      g_autoptr(GString) envelope = g_string_new (NULL);
+      g_autofree char *not_before = format_time (entry->not_before);
+      g_autofree char *attempts = g_strdup_printf ("%u", entry->attempts->len);
+
+      g_string_append_printf (envelope, "%s →", *entry->sender != '\0' ? entry->sender : "<>");
+      for (guint j = 0; j < entry->recipients->len; j++)
+        g_string_append_printf (envelope, "%s %s", j > 0 ? "," : "",
+                                ((EpOutboxRecipient *) entry->recipients->pdata[j])->address);
+
+      append_field (line, entry->id);
+      append_field (line, ep_outbox_state_to_string (entry->state));
+      append_field (line, not_before);
+      append_field (line, attempts);
+      append_field (line, envelope->str);
+      append_field (line, entry->subject);
+      append_field (line, entry->last_error);
+      g_print ("%s\n", line->str);
+    }
+  return EP_EXIT_OK;
+}
