@@ -832,6 +832,37 @@ test_cancelled (void)
   fixture_clear (&f);
 }
 
+/* A profile that signs in, with no secret given and none to be found: nothing tried, no report,
+ * the entry exactly as it was (the caller asks for the secret and tries again). */
+static void
+test_missing_secret (void)
+{
+  Fixture f;
+  g_autofree char *id = NULL;
+  g_autofree char *meta_path = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr(EpProfile) profile = ep_test_scripted_profile ("Scripted", 9, 5);
+  g_autoptr(EpOutboxDeliveryReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fixture_init (&f);
+  id = add (&f, "ann@example.org", NULL);
+  meta_path = g_build_filename (ep_outbox_store_get_dir (f.store), id, "meta.ini", NULL);
+  before = ep_test_read_file (meta_path);
+  ep_profile_set_security (profile, EP_SMTP_SECURITY_STARTTLS);
+  ep_profile_set_username (profile, "me@example.org");
+
+  report = ep_outbox_deliver_sync (f.store, id, profile, &f.options, NULL, &error);
+  g_assert_null (report);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_true (error->domain == EP_STORE_ERROR);
+  after = ep_test_read_file (meta_path);
+  g_assert_cmpstr (after, ==, before);
+  fixture_clear (&f);
+}
+
 /* ---- Through EpSendOperation ----------------------------------------------------------------- */
 
 typedef struct
@@ -943,6 +974,7 @@ main (int   argc,
   g_test_add_func ("/outbox-delivery/refused", test_refused);
   g_test_add_func ("/outbox-delivery/gives-up", test_gives_up);
   g_test_add_func ("/outbox-delivery/cancelled", test_cancelled);
+  g_test_add_func ("/outbox-delivery/missing-secret", test_missing_secret);
   g_test_add_func ("/outbox-delivery/send-operation", test_send_operation);
 
   return g_test_run ();

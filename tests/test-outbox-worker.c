@@ -56,7 +56,8 @@ static void
 fixture_init (Fixture *f,
               guint16  port)
 {
-  g_autoptr(GDateTime) start = g_date_time_new_utc (2026, 12, 7, 9, 0, 0);
+  /* Starts at the real time: the retry policy measures an entry's age from when it was added. */
+  g_autoptr(GDateTime) start = g_date_time_new_now_utc ();
   g_autofree char *outbox = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -80,6 +81,8 @@ fixture_init (Fixture *f,
 static void
 fixture_clear (Fixture *f)
 {
+  /* An attempt's thread lets go of the worker moments after its result arrived. */
+  ep_test_wait_sole_owner (f->worker, NULL);
   g_assert_finalize_object (g_steal_pointer (&f->worker));
   g_application_set_default (NULL);
   g_clear_object (&f->app);
@@ -326,6 +329,124 @@ test_held (void)
   fixture_clear (&f);
 }
 
+/* The profile signs in and its password is nowhere (no keyring on the test bus): the entry is
+ * left exactly as it was, and not tried again by itself (a reload, the timer), only when the
+ * person retries. */
+static void
+test_missing_secret (void)
+{
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING "EOF\n");
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autofree char *id = NULL;
+  Fixture f;
+
+  fixture_init (&f, ep_script_server_get_port (server));
+  ep_profile_set_username (f.profile, "me");
+  id = add_entry (&f, EP_OUTBOX_STATE_QUEUED, 0);
+  ep_outbox_worker_start (f.worker);
+  wait_idle (&f);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 1);
+  entry = ep_outbox_store_load (f.store, id, NULL);
+  g_assert_nonnull (entry);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_QUEUED);
+  g_assert_cmpuint (entry->attempts->len, ==, 0);
+  g_assert_false (ep_script_server_get_connected (server));
+
+  ep_outbox_worker_reload (f.worker);
+  spin (300);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 1);
+  g_assert_false (ep_outbox_worker_is_holding (f.worker));
+
+  ep_outbox_worker_retry_now (f.worker, id);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 2);
+  wait_idle (&f);
+  g_assert_false (ep_script_server_get_connected (server));
+  fixture_clear (&f);
+}
+
+/* Lines the stand-in notification daemon logged so far. */
+static guint
+count_lines (const char *path)
+{
+  g_autofree char *text = NULL;
+  guint n = 0;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return 0;
+  for (const char *p = text; *p != '\0'; p++)
+    n += *p == '\n';
+  return n;
+}
+
+/* What needs the person is told once per entry, on the desktop; a temporary failure (a retry to
+ * come) never. tests/notification-server.py stands in for the notification daemon. */
+static void
+test_notifications (void)
+{
+  g_autofree char *log = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "worker-notifications.log", NULL);
+  g_autofree char *script = g_build_filename (g_getenv ("EPISTLE_SRCDIR"), "tests", "notification-server.py", NULL);
+  g_autoptr(EpScriptServer) busy = ep_script_server_new_for_test ("S: 421 4.3.2 Too busy\n"
+                                                                  "C? QUIT\n");
+  g_autoptr(EpScriptServer) refusing = NULL;
+  g_autoptr(GSubprocess) daemon = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ready = NULL;
+  g_autofree char *logged = NULL;
+  g_autofree char *id = NULL;
+  gint64 end;
+  Fixture f;
+
+  daemon = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "/usr/bin/python3", script, log, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (daemon));
+  ready = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ready, ==, "READY");
+
+  fixture_init (&f, ep_script_server_get_port (busy));
+  g_assert_true (g_application_register (f.app, NULL, &error));
+  g_assert_no_error (error);
+  id = add_entry (&f, EP_OUTBOX_STATE_QUEUED, 0);
+  ep_outbox_worker_start (f.worker);
+  wait_idle (&f);
+  ep_script_server_assert_done (busy, 5000);
+
+  /* Refused for good on the retry: told once, however often the worker looks again. */
+  refusing = ep_script_server_new_for_test (EP_SCRIPT_GREETING
+                                            EP_SCRIPT_EHLO_PIPELINING
+                                            "C: MAIL FROM:<" EP_SCRIPT_SENDER ">*\n"
+                                            "C: RCPT TO:<bob@example.org>\n"
+                                            "C: DATA\n"
+                                            "S: 550 5.7.1 Sender not allowed\n"
+                                            "S: 554 5.5.1 No valid recipients\n"
+                                            "S: 554 5.5.1 No valid recipients\n"
+                                            "C? QUIT\n");
+  ep_profile_set_port (f.profile, ep_script_server_get_port (refusing));
+  spin (300);
+  g_assert_cmpuint (count_lines (log), ==, 0);
+  set_clock (ep_outbox_worker_get_wakeup (f.worker));
+  ep_outbox_worker_reload (f.worker);
+  wait_idle (&f);
+  ep_script_server_assert_done (refusing, 5000);
+  ep_outbox_worker_reload (f.worker);
+  ep_outbox_worker_reload (f.worker);
+  end = g_get_monotonic_time () + ep_test_slack (5 * G_USEC_PER_SEC);
+  while (count_lines (log) < 1 && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  spin (300);
+  g_assert_true (g_file_get_contents (log, &logged, NULL, NULL));
+  g_test_message ("%s", logged);
+  g_assert_cmpuint (count_lines (log), ==, 1);
+  g_assert_nonnull (strstr (logged, "\"summary\": \"Message Not Sent\""));
+  g_assert_nonnull (strstr (logged, "bob@example.org"));
+  g_assert_cmpuint (ep_outbox_worker_get_n_failing (f.worker), ==, 1);
+
+  g_subprocess_force_exit (daemon);
+  g_subprocess_wait (daemon, NULL, NULL);
+  fixture_clear (&f);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -335,5 +456,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/outbox-worker/backoff", test_backoff);
   g_test_add_func ("/outbox-worker/adopted", test_adopted);
   g_test_add_func ("/outbox-worker/held", test_held);
+  g_test_add_func ("/outbox-worker/missing-secret", test_missing_secret);
+  g_test_add_func ("/outbox-worker/notifications", test_notifications);
   return g_test_run ();
 }

@@ -646,6 +646,7 @@ test_outbox (void)
   static const char *list[] = { "--outbox", NULL };
   static const char *flush[] = { "--flush", NULL };
   g_autofree char *id = NULL;
+  g_autofree char *held_id = NULL;
   g_autofree char *expected = NULL;
   g_auto(GStrv) fields = NULL;
   Outcome outcome;
@@ -674,9 +675,25 @@ test_outbox (void)
   g_assert_cmpstr (fields[6], ==, "-\n");
   outcome_clear (&outcome);
 
-  /* Delivered: exit 0, gone from the outbox. */
+  /* A held entry (the app's Send Later), its time come: no flush sends it, nor waits for it. */
+  {
+    static const char *rcpts[] = { "held@example.org", NULL };
+    static const char text[] = "Subject: held\r\n\r\nx\r\n";
+    g_autoptr(EpOutboxEntry) held = ep_outbox_entry_new ("me@example.org", rcpts);
+    g_autoptr(GInputStream) bytes = g_memory_input_stream_new_from_data (text, strlen (text), NULL);
+    g_autoptr(GError) error = NULL;
+
+    held->state = EP_OUTBOX_STATE_HELD;
+    held->profile_id = g_strdup (ep_profile_get_id (profile));
+    g_assert_true (ep_outbox_store_add (store, held, bytes, strlen (text), NULL, &error));
+    g_assert_no_error (error);
+    held_id = g_strdup (held->id);
+  }
+
+  /* Delivered: exit 0, gone from the outbox; the held one is still there. */
   {
     g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (DELIVERING_TO_YOU);
+    g_autoptr(GError) error = NULL;
 
     move_profile ("Queued", ep_script_server_get_port (server));
     outcome = run_cli (flush, 0, NULL);
@@ -686,8 +703,13 @@ test_outbox (void)
     g_assert_cmpstr (outcome.err, ==, expected);
     outcome_clear (&outcome);
     outcome = run_cli (list, 0, NULL);
-    g_assert_cmpstr (outcome.out, ==, "");
+    g_assert_true (g_str_has_prefix (outcome.out, held_id));
+    g_assert_nonnull (strstr (outcome.out, "\theld\t"));
+    /* One line: the held entry alone. */
+    g_assert_cmpstr (strchr (outcome.out, '\n'), ==, "\n");
     outcome_clear (&outcome);
+    g_assert_true (ep_outbox_store_delete (store, held_id, &error));
+    g_assert_no_error (error);
   }
 
   /* 421: still waiting, exit 75. */

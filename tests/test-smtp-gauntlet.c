@@ -111,6 +111,7 @@ typedef struct
   GCancellable        *cancellable;
   EpSmtpDataEndFunc    before_data_end;
   gpointer             before_data_end_data;
+  GDateTime           *hold_until;
 } Options;
 
 typedef struct
@@ -275,7 +276,7 @@ run_with_server (Run            *run,
     }
 
   start = g_get_monotonic_time ();
-  if (opts->before_data_end != NULL)
+  if (opts->before_data_end != NULL || opts->hold_until != NULL)
     {
       EpSmtpSendOptions send_options = {
         .envelope_from = opts->message == NULL ? SENDER : NULL,
@@ -285,6 +286,7 @@ run_with_server (Run            *run,
         .progress_data = run->progress,
         .before_data_end = opts->before_data_end,
         .before_data_end_data = opts->before_data_end_data,
+        .hold_until = opts->hold_until,
       };
 
       run->result = ep_smtp_send_with_options_sync (config, opts->message, raw, &send_options,
@@ -2240,6 +2242,68 @@ test_bdat_end_hook_fails (void)
   run_clear (&run);
 }
 
+/* ---- FUTURERELEASE (RFC 4865) ----------------------------------------------------------------- */
+
+#define FUTURE_OPENING(limits) GREETING C_EHLO               \
+                               "S: 250-mx.test\n"            \
+                               "S: 250-PIPELINING\n"         \
+                               "S: 250 FUTURERELEASE " limits "\n"
+
+/* Within the server's limits: HOLDUNTIL= on MAIL, in UTC, and the message goes as usual. */
+static void
+test_future_release (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) later = g_date_time_add_hours (now, 2);
+  g_autoptr(GTimeZone) plus_one = g_time_zone_new_offset (3600);
+  g_autoptr(GDateTime) local_later = g_date_time_to_timezone (later, plus_one);
+  g_autofree char *when = g_date_time_format (later, "%Y-%m-%dT%H:%M:%SZ");
+  g_autofree char *script = g_strdup_printf (FUTURE_OPENING ("604800 2100-01-01T00:00:00Z")
+                                             "C: MAIL FROM:<alice@example.org> HOLDUNTIL=%s\n"
+                                             "C: RCPT TO:<bob@example.net>\n"
+                                             "C: DATA\n"
+                                             "S: 250 2.1.0 ok\n"
+                                             "S: 250 2.1.5 ok\n"
+                                             "S: 354 go ahead\n"
+                                             BODY_OK QUIT_OK, when);
+  Options opts = { .security = "none", .anonymous = TRUE, .hold_until = local_later };
+  Run run;
+
+  run_script (&run, script, &opts);
+  assert_exact (&run);
+  assert_delivered (&run);
+  g_assert_true (ep_smtp_capabilities_has (run.result->capabilities, EP_SMTP_CAP_FUTURERELEASE));
+  g_assert_cmpuint (run.result->capabilities->future_release_max_interval, ==, 604800);
+  run_clear (&run);
+}
+
+/* Not offered, further ahead than its interval, or after its latest date: nothing is sent but
+ * QUIT, and the caller hears why. */
+static void
+test_future_release_refused (void)
+{
+  static const char *openings[] = {
+    PLAIN_OPENING,
+    FUTURE_OPENING ("3600 2100-01-01T00:00:00Z"),
+    FUTURE_OPENING ("604800 2001-01-01T00:00:00Z"),
+  };
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) later = g_date_time_add_hours (now, 2);
+
+  for (guint i = 0; i < G_N_ELEMENTS (openings); i++)
+    {
+      g_autofree char *script = g_strconcat (openings[i], QUIT_OK, NULL);
+      Options opts = { .security = "none", .anonymous = TRUE, .hold_until = later };
+      Run run;
+
+      run_script (&run, script, &opts);
+      assert_exact (&run);
+      assert_failed (&run, EP_SMTP_ERROR_INVALID_CONFIG, EP_SMTP_OUTCOME_REFUSED);
+      g_assert_false (ep_script_server_received_contains (run.server, "MAIL"));
+      run_clear (&run);
+    }
+}
+
 static void
 test_sender_refused (void)
 {
@@ -3482,6 +3546,8 @@ main (int   argc,
   add_case ("/gauntlet/tx/bdat", test_bdat);
   add_case ("/gauntlet/tx/bdat-no-pipelining", test_bdat_no_pipelining);
   add_case ("/gauntlet/tx/bdat-refused", test_bdat_refused);
+  add_case ("/gauntlet/tx/future-release", test_future_release);
+  add_case ("/gauntlet/tx/future-release-refused", test_future_release_refused);
   add_case ("/gauntlet/tx/data-end-hook", test_data_end_hook);
   add_case ("/gauntlet/tx/data-end-hook-fails", test_data_end_hook_fails);
   add_case ("/gauntlet/tx/bdat-end-hook", test_bdat_end_hook);

@@ -331,6 +331,33 @@ test_capabilities (void)
                             "8BITMIME SMTPUTF8 ENHANCEDSTATUSCODES DSN");
 }
 
+/* RFC 4865 FUTURERELEASE: its interval and latest date; missing or malformed ones are 0 (no
+ * limit announced), the keyword still counts. */
+static void
+test_capabilities_future_release (void)
+{
+  g_autoptr(EpSmtpCapabilities) both = caps_for ("250-mx.example\r\n"
+                                                 "250 FUTURERELEASE 604800 2030-01-02T03:04:05Z\r\n");
+  g_autoptr(EpSmtpCapabilities) bare = caps_for ("250-mx.example\r\n"
+                                                 "250 futurerelease\r\n");
+  g_autoptr(EpSmtpCapabilities) bad = caps_for ("250-mx.example\r\n"
+                                                "250 FUTURERELEASE soon tomorrow\r\n");
+  g_autoptr(EpSmtpCapabilities) copy = NULL;
+  g_autoptr(GDateTime) latest = g_date_time_new_utc (2030, 1, 2, 3, 4, 5);
+
+  g_assert_true (ep_smtp_capabilities_has (both, EP_SMTP_CAP_FUTURERELEASE));
+  g_assert_cmpuint (both->future_release_max_interval, ==, 604800);
+  g_assert_cmpint (both->future_release_max_date, ==, g_date_time_to_unix (latest));
+  copy = ep_smtp_capabilities_copy (both);
+  g_assert_cmpuint (copy->future_release_max_interval, ==, 604800);
+  g_assert_true (ep_smtp_capabilities_has (bare, EP_SMTP_CAP_FUTURERELEASE));
+  g_assert_cmpuint (bare->future_release_max_interval, ==, 0);
+  g_assert_cmpint (bare->future_release_max_date, ==, 0);
+  g_assert_true (ep_smtp_capabilities_has (bad, EP_SMTP_CAP_FUTURERELEASE));
+  g_assert_cmpuint (bad->future_release_max_interval, ==, 0);
+  g_assert_cmpint (bad->future_release_max_date, ==, 0);
+}
+
 static void
 test_capabilities_minimal (void)
 {
@@ -403,6 +430,7 @@ main (int   argc,
   g_test_add_func ("/smtp/reply/enhanced", test_enhanced);
   g_test_add_func ("/smtp/reply/parser-reuse", test_parser_reuse);
   g_test_add_func ("/smtp/capabilities/full", test_capabilities);
+  g_test_add_func ("/smtp/capabilities/future-release", test_capabilities_future_release);
   g_test_add_func ("/smtp/capabilities/minimal", test_capabilities_minimal);
   g_test_add_func ("/smtp/capabilities/odd", test_capabilities_odd);
   g_test_add_func ("/smtp/capabilities/copy", test_capabilities_copy);

@@ -115,10 +115,14 @@ static void
 ep_outbox_worker_request_background (EpOutboxWorker *self,
                                      GApplication   *app)
 {
-  GDBusConnection *bus = g_application_get_dbus_connection (app);
+  GDBusConnection *bus;
   GVariantBuilder options;
 
-  if (self->background_requested || bus == NULL || !g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+  if (self->background_requested || !g_application_get_is_registered (app) ||
+      !g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    return;
+  bus = g_application_get_dbus_connection (app);
+  if (bus == NULL)
     return;
   self->background_requested = TRUE;
   g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
@@ -184,8 +188,12 @@ ep_outbox_worker_notify_person (EpOutboxWorker      *self,
   {
     g_autofree char *list = g_strjoinv (", ", recipients);
 
-    /* Translators: the first %s is a list of e-mail addresses, the second why it was not sent */
-    body = g_strdup_printf (_("To %s: %s"), list, text);
+    if (entry->subject != NULL && *entry->subject != '\0')
+      /* Translators: “subject” to addresses: why it was not sent */
+      body = g_strdup_printf (_("“%s” to %s: %s"), entry->subject, list, text);
+    else
+      /* Translators: the first %s is a list of e-mail addresses, the second why it was not sent */
+      body = g_strdup_printf (_("To %s: %s"), list, text);
   }
   notification = g_notification_new (title);
   g_notification_set_body (notification, body);

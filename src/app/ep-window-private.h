@@ -62,10 +62,13 @@ struct _EpWindow
   EpOutboxStore   *outbox;
   char            *outbox_id;        /* the entry this window sends (the worker leaves it alone) */
   gboolean         outbox_failed;    /* it failed for good: the window has the message back */
+  gboolean         outbox_partial;   /* some have it, the others wait: the window asks what next */
   gboolean         send_allow_partial;
   gboolean         cancel_requested; /* Cancel, as opposed to the window going away */
   gboolean         send_disposed;
   guint            undo_timeout;     /* the undo time runs: nothing was sent yet */
+  guint            undo_left;        /* its seconds left */
+  GDateTime       *undo_until;       /* the entry's not-before time */
   AdwToast        *undo_toast;       /* weak */
   GtkWidget       *error_dialog;     /* weak */
   char            *auto_from;        /* what we put in From for the profile, to know it is ours */

@@ -20,6 +20,8 @@
 #include "ep-window-private.h"
 
 static void ep_window_start_send (EpWindow *self, gboolean allow_partial, gboolean immediate);
+static void ep_window_send_remaining (EpWindow *self);
+static void ep_window_hand_over_partial (EpWindow *self);
 
 static char *
 dup_body (EpWindow *self)
@@ -87,7 +89,11 @@ error_response_cb (AdwMessageDialog *dialog,
                    const char       *response,
                    EpWindow         *self)
 {
-  if (g_str_equal (response, "retry"))
+  if (self->outbox_partial && g_str_equal (response, "retry"))
+    ep_window_send_remaining (self);
+  else if (self->outbox_partial && g_str_equal (response, "close"))
+    ep_window_hand_over_partial (self);
+  else if (g_str_equal (response, "retry"))
     ep_window_start_send (self, FALSE, TRUE);
   else if (g_str_equal (response, "others"))
     ep_window_start_send (self, TRUE, TRUE);
@@ -262,17 +268,10 @@ ep_window_show_partial_delivery (EpWindow     *self,
   g_autoptr(GString) body = g_string_new (NULL);
   const char *first_refused = NULL;
   gboolean unknown = ep_smtp_result_count_in_state (result, EP_SMTP_RECIPIENT_UNKNOWN) > 0;
-  g_autoptr(GError) save_error = NULL;
   GtkWidget *dialog;
 
+  /* The Outbox entry knows who has the message (after a crash too); the window says so. */
   ep_window_set_delivered (self, (const char * const *) delivered);
-  /* Now, not in a few seconds: after a crash the draft must still know who has the message. */
-  if (!ep_window_save_draft_sync (self, &save_error))
-    {
-      g_autofree char *text = g_strdup_printf (_("The draft could not be saved: %s"), save_error->message);
-
-      ep_window_show_toast (self, text);
-    }
 
   append_recipients (body, _("Delivered to:"), result, EP_SMTP_RECIPIENT_DELIVERED, NULL);
   append_recipients (body, _("Refused:"), result, EP_SMTP_RECIPIENT_REFUSED, &first_refused);
@@ -308,6 +307,9 @@ ep_window_show_partial_delivery (EpWindow     *self,
 
 /* ---- The entry in the Outbox ----------------------------------------------------------------- */
 
+/* How often the undo time's countdown looks at the clock. */
+#define EP_WINDOW_UNDO_TICK_MS 200
+
 static void ep_window_run_attempt (EpWindow *self, const char *password);
 static void ep_window_set_sending (EpWindow *self, gboolean sending);
 
@@ -335,6 +337,7 @@ ep_window_let_go_of_entry (EpWindow *self)
   g_autofree char *id = g_steal_pointer (&self->outbox_id);
 
   self->outbox_failed = FALSE;
+  self->outbox_partial = FALSE;
   if (id != NULL && self->outbox_worker != NULL)
     ep_outbox_worker_release (self->outbox_worker, id);
 }
@@ -631,9 +634,10 @@ attempt_finished_cb (GObject      *object,
       break;
 
     case EP_OUTBOX_STATE_PARTIAL:
-      /* Some have it: the window says who, and "Send to the Remaining" sends a new entry to the
-       * others only (the draft keeps who has it). */
-      ep_window_delete_entry (self);
+      /* Some have it, the others failed for now: the window says who; "Send to the Remaining"
+       * tries the same entry again at once, Close leaves it to the worker. The entry knows who
+       * has it, and Sent gets its copy once everyone has it. */
+      self->outbox_partial = TRUE;
       ep_window_show_partial_delivery (self, profile, error != NULL ? error : report->error,
                                        report->sent_error, result != NULL ? result : report->result);
       break;
@@ -647,6 +651,35 @@ attempt_finished_cb (GObject      *object,
                               result != NULL ? result : report->result);
       break;
     }
+}
+
+/* "Send to the Remaining" after a partial delivery: the same entry, now. */
+static void
+ep_window_send_remaining (EpWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->outbox_partial = FALSE;
+  if (self->outbox_id == NULL || !ep_outbox_store_queue (ep_window_get_outbox (self), self->outbox_id, NULL, &error))
+    {
+      if (error != NULL)
+        ep_window_show_toast (self, error->message);
+      return;
+    }
+  ep_window_set_sending (self, TRUE);
+  ep_window_run_attempt (self, NULL);
+}
+
+/* Closed the partial delivery's dialog: the worker tries the others again by itself. */
+static void
+ep_window_hand_over_partial (EpWindow *self)
+{
+  g_autoptr(EpOutboxEntry) entry = NULL;
+
+  if (self->outbox_id == NULL)
+    return;
+  entry = ep_outbox_store_load (ep_window_get_outbox (self), self->outbox_id, NULL);
+  ep_window_hand_over (self, entry != NULL ? entry->not_before : NULL);
 }
 
 /* One attempt at the window's entry, with the window's dialogs for what goes wrong. */
@@ -682,12 +715,42 @@ ep_window_run_attempt (EpWindow   *self,
   ep_send_operation_run_async (self->send_op, self->send_cancellable, attempt_finished_cb, g_object_ref (self));
 }
 
+/* The seconds left, in the progress line and the toast. */
+static void
+ep_window_show_undo_left (EpWindow *self)
+{
+  g_autofree char *text = g_strdup_printf (ngettext ("Sending in %u second",
+                                                     "Sending in %u seconds", self->undo_left),
+                                           self->undo_left);
+
+  gtk_label_set_text (self->progress_label, text);
+  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
+  if (self->undo_toast != NULL)
+    adw_toast_set_title (self->undo_toast, text);
+}
+
 static gboolean
-undo_time_over_cb (gpointer user_data)
+undo_tick_cb (gpointer user_data)
 {
   EpWindow *self = user_data;
 
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  GTimeSpan left = g_date_time_difference (self->undo_until, now);
+
+  /* Measured against the entry's own time: the attempt must not come before the entry is due. */
+  if (left > 0)
+    {
+      guint seconds = (guint) ((left + G_TIME_SPAN_SECOND - 1) / G_TIME_SPAN_SECOND);
+
+      if (seconds != self->undo_left)
+        {
+          self->undo_left = seconds;
+          ep_window_show_undo_left (self);
+        }
+      return G_SOURCE_CONTINUE;
+    }
   self->undo_timeout = 0;
+  g_clear_pointer (&self->undo_until, g_date_time_unref);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-send", FALSE);
   if (self->undo_toast != NULL)
     adw_toast_dismiss (self->undo_toast);
@@ -702,6 +765,7 @@ ep_window_undo_send (EpWindow *self)
   if (self->undo_timeout == 0)
     return;
   g_clear_handle_id (&self->undo_timeout, g_source_remove);
+  g_clear_pointer (&self->undo_until, g_date_time_unref);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-send", FALSE);
   if (self->undo_toast != NULL)
     adw_toast_dismiss (self->undo_toast);
@@ -769,11 +833,14 @@ added_cb (GObject      *object,
     }
   if (id == NULL)
     {
-      g_autofree char *text = g_strdup_printf (_("The message could not be put in the Outbox, and is kept as a draft: %s"),
+      /* A full disk, most likely: nothing was sent and the draft was never touched. */
+      g_autofree char *body = g_strdup_printf (_("%s\n\nNothing was sent. The message stays here and in its draft."),
                                                error->message);
+      GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("The Outbox Cannot Take the Message"), body);
 
       ep_window_set_sending (self, FALSE);
-      ep_window_show_toast (self, text);
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+      present_outcome_dialog (self, dialog, NULL);
       return;
     }
 
@@ -795,21 +862,18 @@ added_cb (GObject      *object,
       ep_window_run_attempt (self, NULL);
       return;
     }
-  {
-    g_autofree char *text = g_strdup_printf (ngettext ("Sending in %u second",
-                                                       "Sending in %u seconds", seconds), seconds);
-
-    gtk_label_set_text (self->progress_label, text);
-    self->undo_toast = adw_toast_new (text);
-    adw_toast_set_timeout (self->undo_toast, seconds);
-    adw_toast_set_button_label (self->undo_toast, _("_Undo"));
-    adw_toast_set_action_name (self->undo_toast, "win.undo-send");
-    g_object_add_weak_pointer (G_OBJECT (self->undo_toast), (gpointer *) &self->undo_toast);
-    adw_toast_overlay_add_toast (self->toast_overlay, self->undo_toast);
-  }
+  self->undo_toast = adw_toast_new ("");
+  adw_toast_set_timeout (self->undo_toast, 0);
+  adw_toast_set_button_label (self->undo_toast, _("_Undo"));
+  adw_toast_set_action_name (self->undo_toast, "win.undo-send");
+  g_object_add_weak_pointer (G_OBJECT (self->undo_toast), (gpointer *) &self->undo_toast);
+  self->undo_left = seconds;
+  ep_window_show_undo_left (self);
+  adw_toast_overlay_add_toast (self->toast_overlay, self->undo_toast);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-send", TRUE);
-  self->undo_timeout = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, seconds, undo_time_over_cb,
-                                                   g_object_ref (self), g_object_unref);
+  self->undo_until = g_date_time_ref (((AddData *) g_task_get_task_data (G_TASK (result)))->not_before);
+  self->undo_timeout = g_timeout_add_full (G_PRIORITY_DEFAULT, EP_WINDOW_UNDO_TICK_MS, undo_tick_cb,
+                                           g_object_ref (self), g_object_unref);
 }
 
 /* Send: the message goes into the Outbox (on a worker thread: attachments are encoded now),

@@ -23,6 +23,7 @@ static const struct {
   { "SMTPUTF8", EP_SMTP_CAP_SMTPUTF8 },
   { "ENHANCEDSTATUSCODES", EP_SMTP_CAP_ENHANCEDSTATUSCODES },
   { "DSN", EP_SMTP_CAP_DSN },
+  { "FUTURERELEASE", EP_SMTP_CAP_FUTURERELEASE },
 };
 
 G_DEFINE_BOXED_TYPE (EpSmtpCapabilities, ep_smtp_capabilities,
@@ -145,6 +146,15 @@ ep_smtp_capabilities_new_from_ehlo (const EpSmtpReply *reply)
             add_auth_mechanisms (mechs, words + 1);
           else if (keyword_flags[k].flag == EP_SMTP_CAP_SIZE)
             self->size_max = parse_size (words[1]);
+          else if (keyword_flags[k].flag == EP_SMTP_CAP_FUTURERELEASE && words[1] != NULL)
+            {
+              g_autoptr(GDateTime) latest = NULL;
+
+              /* RFC 4865 §3: "FUTURERELEASE max-interval max-date-time". */
+              self->future_release_max_interval = parse_size (words[1]);
+              latest = words[2] != NULL ? g_date_time_new_from_iso8601 (words[2], NULL) : NULL;
+              self->future_release_max_date = latest != NULL ? g_date_time_to_unix (latest) : 0;
+            }
           break;
         }
     }

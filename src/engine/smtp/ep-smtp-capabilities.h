@@ -20,6 +20,7 @@ typedef enum {
   EP_SMTP_CAP_SMTPUTF8            = 1 << 6,  /* RFC 6531 */
   EP_SMTP_CAP_ENHANCEDSTATUSCODES = 1 << 7,  /* RFC 2034 */
   EP_SMTP_CAP_DSN                 = 1 << 8,  /* RFC 3461 */
+  EP_SMTP_CAP_FUTURERELEASE       = 1 << 9,  /* RFC 4865 */
 } EpSmtpCapFlags;
 
 typedef struct {
@@ -28,6 +29,10 @@ typedef struct {
   GStrv          auth_mechs;    /* mechanism names as offered, upper-case; never NULL */
   char          *domain;        /* the server's name from the first line of the EHLO reply */
   gboolean       esmtp;         /* FALSE after a HELO fallback (no extensions at all) */
+  /* FUTURERELEASE's parameters (RFC 4865 §3): how far ahead a message may be held, in seconds
+   * and as a latest time (Unix seconds); 0 when not announced. */
+  guint64        future_release_max_interval;
+  gint64         future_release_max_date;
 } EpSmtpCapabilities;
 
 #define EP_TYPE_SMTP_CAPABILITIES (ep_smtp_capabilities_get_type ())

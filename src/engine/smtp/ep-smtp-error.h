@@ -34,7 +34,8 @@ typedef enum {
   EP_SMTP_ERROR_DELIVERY_UNKNOWN,         /* lost after the end of data: "may have been delivered" */
   EP_SMTP_ERROR_SERVICE_REFUSED,          /* 5xx greeting (e.g. 554 no SMTP service here) */
   EP_SMTP_ERROR_INVALID_ADDRESS,          /* envelope address with CR/LF/NUL/<>/space or no '@' */
-  EP_SMTP_ERROR_INVALID_CONFIG,           /* no host, CR/LF in the EHLO name, bad fingerprint, … */
+  EP_SMTP_ERROR_INVALID_CONFIG,           /* no host, CR/LF in the EHLO name, bad fingerprint, a hold
+                                             time the server cannot honour (FUTURERELEASE), … */
 } EpSmtpError;
 
 GQuark ep_smtp_error_quark (void);

@@ -25,6 +25,7 @@ typedef struct {
   gpointer            step_data;
   EpSmtpDataEndFunc   before_data_end;
   gpointer            before_data_end_data;
+  GDateTime          *hold_until;
 
   EpSmtpTranscript   *transcript;
   EpSmtpResult       *result;

@@ -62,6 +62,14 @@ mail_from_command (Session *s)
     g_string_append (command, " BODY=8BITMIME");
   if (s->needs_smtputf8)
     g_string_append (command, " SMTPUTF8");
+  /* RFC 4865 §4: the release time in UTC (RFC 3339), whole seconds. */
+  if (s->hold_until != NULL)
+    {
+      g_autoptr(GDateTime) utc = g_date_time_to_utc (s->hold_until);
+      g_autofree char *when = g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
+
+      g_string_append_printf (command, " HOLDUNTIL=%s", when);
+    }
 
   return g_string_free (command, FALSE);
 }
@@ -88,6 +96,30 @@ check_before_mail (Session *s,
       g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_SMTPUTF8_UNSUPPORTED,
                            _("An address has a non-ASCII local part, but the server does not support SMTPUTF8"));
       return FALSE;
+    }
+
+  if (s->hold_until != NULL)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+      GTimeSpan ahead = g_date_time_difference (s->hold_until, now);
+
+      if (!ep_smtp_capabilities_has (s->caps, EP_SMTP_CAP_FUTURERELEASE))
+        {
+          g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
+                               _("The server cannot hold the message until a later time (it does not offer FUTURERELEASE)"));
+          return FALSE;
+        }
+      /* RFC 4865 §3: neither further ahead than the interval nor after the date it announced. */
+      if ((s->caps->future_release_max_interval > 0
+           && ahead > (GTimeSpan) MIN (s->caps->future_release_max_interval, (guint64) G_MAXINT64 / G_TIME_SPAN_SECOND)
+                        * G_TIME_SPAN_SECOND)
+          || (s->caps->future_release_max_date > 0
+              && g_date_time_to_unix (s->hold_until) > s->caps->future_release_max_date))
+        {
+          g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
+                               _("The server cannot hold the message that long"));
+          return FALSE;
+        }
     }
 
   return TRUE;

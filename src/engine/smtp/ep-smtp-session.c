@@ -427,6 +427,7 @@ ep_smtp_send_with_options_sync (const EpSmtpConfig      *config,
   s.progress_data = options->progress_data;
   s.before_data_end = options->before_data_end;
   s.before_data_end_data = options->before_data_end_data;
+  s.hold_until = options->hold_until;
 
   if (!ep_smtp_config_validate (config, &local_error))
     return session_finish (&s, local_error, error);

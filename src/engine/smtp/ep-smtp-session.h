@@ -69,6 +69,11 @@ typedef struct {
   gpointer             progress_data;
   EpSmtpDataEndFunc    before_data_end;
   gpointer             before_data_end_data;
+  /* Ask the server to keep the message until then (RFC 4865 FUTURERELEASE: HOLDUNTIL= on MAIL).
+   * A server that does not offer it, or not that far ahead, gets nothing: the session fails
+   * before MAIL with EP_SMTP_ERROR_INVALID_CONFIG, so that the caller can keep the message and
+   * send it at that time itself. NULL: released at once. */
+  GDateTime           *hold_until;
 } EpSmtpSendOptions;
 
 /* As ep_smtp_send_sync(), with @options (NULL: none). */
