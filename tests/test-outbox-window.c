@@ -345,7 +345,10 @@ test_states (void)
 
   expected = g_strdup_printf ("Scheduled for %s", when);
   g_assert_cmpstr (ep_outbox_window_get_state_text (window, held), ==, expected);
-  g_assert_cmpstr (ep_outbox_window_get_state_text (window, queued), ==, "Waiting to be sent");
+  g_free (expected);
+  /* Queued for a time of its own (epistle-send --at): that time, not "waiting". */
+  expected = g_strdup_printf ("To be sent %s", when);
+  g_assert_cmpstr (ep_outbox_window_get_state_text (window, queued), ==, expected);
   g_free (expected);
   expected = g_strdup_printf ("Not sent yet; next attempt %s", when);
   g_assert_cmpstr (ep_outbox_window_get_state_text (window, retry), ==, expected);

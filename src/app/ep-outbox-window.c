@@ -92,8 +92,12 @@ dup_state_text (const EpOutboxEntry *entry,
       /* Translators: %s is a day and a time, such as "Tuesday 8 December at 08:00" */
       return g_strdup_printf (_("Scheduled for %s"), when);
     case EP_OUTBOX_STATE_QUEUED:
-      if (entry->attempts->len == 0 || !later)
+      if (!later)
         return g_strdup (_("Waiting to be sent"));
+      if (entry->attempts->len == 0)
+        /* Translators: %s is a day and a time, such as "Tuesday 8 December at 08:00"; a message
+         * queued for a time (the undo time, epistle-send --at) */
+        return g_strdup_printf (_("To be sent %s"), when);
       /* Translators: %s is a day and a time, such as "Tuesday 8 December at 08:00" */
       return g_strdup_printf (_("Not sent yet; next attempt %s"), when);
     case EP_OUTBOX_STATE_SENDING:
