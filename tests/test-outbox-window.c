@@ -13,6 +13,8 @@
 
 #include "ep-application-private.h"
 #include "ep-attachment.h"
+#include "ep-image-cache.h"
+#include "ep-outbox-draft.h"
 #include "ep-outbox-overdue.h"
 #include "ep-outbox-window-private.h"
 #include "ep-outbox-worker-private.h"
@@ -707,6 +709,50 @@ test_follows_worker (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static guint
+count_files (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      n += g_file_test (path, G_FILE_TEST_IS_DIR) ? count_files (path) : 1;
+    }
+  return n;
+}
+
+/* Edit on a message that a sender holds: nothing changes, no draft and no decoded file stays. */
+static void
+test_edit_while_sending (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) past = g_date_time_add_seconds (now, -1);
+  g_autofree char *id = add_entry ("Going now", EP_OUTBOX_STATE_QUEUED, past, "nowhere");
+  g_autoptr(EpDraftStore) drafts = ep_draft_store_new (NULL);
+  g_autofree char *images = ep_image_cache_dup_dir ();
+  g_autoptr(GPtrArray) before = ep_draft_store_list (drafts, NULL, NULL);
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EpOutboxClaim) claim = ep_outbox_store_claim (store (), id, now, &error);
+  guint files = count_files (images);
+  g_autofree char *draft_id = NULL;
+
+  g_assert_no_error (error);
+  draft_id = ep_outbox_draft_take (store (), drafts, id, &error);
+  g_assert_null (draft_id);
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_BUSY);
+  after = ep_draft_store_list (drafts, NULL, NULL);
+  g_assert_cmpuint (after->len, ==, before->len);
+  g_assert_cmpuint (count_files (images), ==, files);
+
+  g_clear_pointer (&claim, ep_outbox_claim_free);
+  g_assert_true (ep_outbox_store_delete (store (), id, NULL));
+}
+
 static void
 incoming_cb (GSocketService    *service,
              GSocketConnection *connection,
@@ -846,6 +892,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/outbox/overdue-keep-as-draft", test_overdue_keep_as_draft);
   g_test_add_func ("/outbox/overdue-reschedule", test_overdue_reschedule);
   g_test_add_func ("/outbox/follows-worker", test_follows_worker);
+  g_test_add_func ("/outbox/edit-while-sending", test_edit_while_sending);
   g_test_add_func ("/outbox/reschedule", test_reschedule);
   g_test_add_func ("/outbox/strip", test_strip);
   g_test_add_func ("/outbox/send-later", test_send_later);
