@@ -526,7 +526,8 @@ ask (EpOutboxWindow *self,
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_object_set_data_full (G_OBJECT (dialog), "entry-id", g_strdup (self->selected_id), g_free);
-  g_signal_connect (dialog, "response", callback, self);
+  /* The question may outlive the window: its answer then goes nowhere. */
+  g_signal_connect_object (dialog, "response", callback, self, 0);
   set_dialog (self, dialog);
   gtk_window_present (GTK_WINDOW (dialog));
 }
