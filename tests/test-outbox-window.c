@@ -67,10 +67,28 @@ screenshot (const char *name)
   spin (500);
   g_mkdir_with_parents (dir, 0755);
   /* For people to look at, not a check: a missing picture is said, not failed. */
-  if (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL))
+  if (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
+                    NULL))
     g_test_message ("screenshot: %s", path);
   else
     g_test_message ("screenshot not taken: %s", path);
+}
+
+/* @day's date at @hour:@minute, local time. */
+static GDateTime *
+local_time_on (GDateTime *day,
+               int        hour,
+               int        minute)
+{
+  return g_date_time_new_local (g_date_time_get_year (day), g_date_time_get_month (day),
+                                g_date_time_get_day_of_month (day), hour, minute, 0);
+}
+
+static const char *
+field_text (EpWindow   *window,
+            const char *name)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, name)));
 }
 
 /* ---- Entries in the store -------------------------------------------------------------------- */
@@ -115,7 +133,8 @@ add_entry (const char    *subject,
   const char *recipients[] = { "bob@example.org", "carol@example.org", "dave@example.org", NULL };
   g_autoptr(EpOutboxEntry) entry = ep_outbox_entry_new ("me@example.org", recipients);
   g_autofree char *text = make_message (subject);
-  g_autoptr(GInputStream) in = g_memory_input_stream_new_from_data (g_strdup (text), strlen (text), g_free);
+  g_autoptr(GInputStream) in = g_memory_input_stream_new_from_data (g_strdup (text), strlen (text),
+                                                                    g_free);
   g_autoptr(GError) error = NULL;
 
   entry->state = state;
@@ -138,7 +157,8 @@ attempt (const char    *id,
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr(GError) error = NULL;
   g_autoptr(EpOutboxClaim) claim = ep_outbox_store_claim (store (), id, now, &error);
-  g_autofree char *transcript = g_strdup_printf ("S: 220 mx.test ESMTP\nC: EHLO client\nS: %s\n", reply);
+  g_autofree char *transcript = g_strdup_printf ("S: 220 mx.test ESMTP\nC: EHLO client\nS: %s\n",
+                                                 reply);
   EpOutboxAttempt *a;
 
   g_assert_no_error (error);
@@ -336,10 +356,13 @@ test_states (void)
   g_autofree char *expected = NULL;
   EpOutboxWindow *window;
 
-  attempt (retry, EP_OUTBOX_STATE_QUEUED, EP_SMTP_OUTCOME_TEMPORARY, "451 4.3.0 Try again later", tomorrow);
-  attempt (partial, EP_OUTBOX_STATE_PARTIAL, EP_SMTP_OUTCOME_PARTIAL, "250 2.0.0 Ok: queued", tomorrow);
+  attempt (retry, EP_OUTBOX_STATE_QUEUED, EP_SMTP_OUTCOME_TEMPORARY, "451 4.3.0 Try again later",
+           tomorrow);
+  attempt (partial, EP_OUTBOX_STATE_PARTIAL, EP_SMTP_OUTCOME_PARTIAL, "250 2.0.0 Ok: queued",
+           tomorrow);
   attempt (failed, EP_OUTBOX_STATE_FAILED, EP_SMTP_OUTCOME_REFUSED, "550 5.1.1 No such user", NULL);
-  attempt (unknown, EP_OUTBOX_STATE_UNKNOWN, EP_SMTP_OUTCOME_UNKNOWN, "The connection was lost", NULL);
+  attempt (unknown, EP_OUTBOX_STATE_UNKNOWN, EP_SMTP_OUTCOME_UNKNOWN, "The connection was lost",
+           NULL);
 
   window = open_outbox ();
   gtk_window_present (GTK_WINDOW (window));
@@ -417,7 +440,8 @@ test_delete (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "outbox.delete", NULL));
   dialog = ep_outbox_window_get_dialog (window);
   g_assert_true (ADW_IS_MESSAGE_DIALOG (dialog));
-  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Delete This Message?");
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Delete This Message?");
   respond (dialog, "cancel");
   g_assert_cmpint (state_of (id, &gone), ==, EP_OUTBOX_STATE_FAILED);
   g_assert_false (gone);
@@ -459,16 +483,16 @@ test_edit (void)
   while (ep_window_is_busy (compose))
     g_main_context_iteration (NULL, TRUE);
 
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (compose, "from"))), ==,
+  g_assert_cmpstr (field_text (compose, "from"), ==,
                    "Tester <me@example.org>");
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (compose, "to"))), ==,
+  g_assert_cmpstr (field_text (compose, "to"), ==,
                    "Bob <bob@example.org>");
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (compose, "cc"))), ==,
+  g_assert_cmpstr (field_text (compose, "cc"), ==,
                    "carol@example.org");
   /* Not in the headers, but in the envelope: it was a Bcc. */
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (compose, "bcc"))), ==,
+  g_assert_cmpstr (field_text (compose, "bcc"), ==,
                    "dave@example.org");
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (compose, "subject"))), ==,
+  g_assert_cmpstr (field_text (compose, "subject"), ==,
                    "Lunch on Friday");
   buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (ep_window_get_field (compose, "body")));
   gtk_text_buffer_get_bounds (buffer, &start, &end);
@@ -503,8 +527,7 @@ test_reschedule (void)
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autoptr(GDateTime) tomorrow = g_date_time_add_days (now, 1);
   g_autoptr(GDateTime) day = g_date_time_add_days (now, 3);
-  g_autoptr(GDateTime) chosen = g_date_time_new_local (g_date_time_get_year (day), g_date_time_get_month (day),
-                                                       g_date_time_get_day_of_month (day), 17, 45, 0);
+  g_autoptr(GDateTime) chosen = local_time_on (day, 17, 45);
   g_autofree char *id = add_entry ("Moved", EP_OUTBOX_STATE_HELD, tomorrow, "sandbox");
   EpOutboxWindow *window = open_outbox ();
   g_autoptr(EpOutboxEntry) entry = NULL;
@@ -621,7 +644,7 @@ test_overdue_keep_as_draft (void)
   respond (dialog, "draft");
   g_assert_true (wait_for (compose_window_opened, NULL));
   compose = find_compose_window (NULL);
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (compose, "subject"))), ==,
+  g_assert_cmpstr (field_text (compose, "subject"), ==,
                    "Kept back");
   state_of (id, &gone);
   g_assert_true (gone);
@@ -652,8 +675,7 @@ test_overdue_reschedule (void)
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autoptr(GDateTime) past = g_date_time_add_minutes (now, -5);
   g_autoptr(GDateTime) day = g_date_time_add_days (now, 1);
-  g_autoptr(GDateTime) chosen = g_date_time_new_local (g_date_time_get_year (day), g_date_time_get_month (day),
-                                                       g_date_time_get_day_of_month (day), 8, 5, 0);
+  g_autoptr(GDateTime) chosen = local_time_on (day, 8, 5);
   g_autofree char *first = add_entry ("Missed one", EP_OUTBOX_STATE_HELD, past, "sandbox");
   g_autofree char *second = add_entry ("Missed two", EP_OUTBOX_STATE_HELD, past, "sandbox");
   g_autoptr(GPtrArray) overdue = ep_outbox_overdue_list (store (), now);
@@ -671,7 +693,8 @@ test_overdue_reschedule (void)
 
   for (guint i = 0; i < 2; i++)
     {
-      g_autoptr(EpOutboxEntry) entry = ep_outbox_store_load (store (), i == 0 ? first : second, NULL);
+      const char *id = i == 0 ? first : second;
+      g_autoptr(EpOutboxEntry) entry = ep_outbox_store_load (store (), id, NULL);
 
       g_assert_nonnull (entry);
       g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_HELD);
@@ -784,19 +807,21 @@ test_send_later (void)
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autoptr(GDateTime) yesterday = g_date_time_add_days (now, -1);
   g_autoptr(GDateTime) day = g_date_time_add_days (now, 2);
-  g_autoptr(GDateTime) chosen = g_date_time_new_local (g_date_time_get_year (day), g_date_time_get_month (day),
-                                                       g_date_time_get_day_of_month (day), 9, 30, 0);
+  g_autoptr(GDateTime) chosen = local_time_on (day, 9, 30);
   EpOutboxEntry *held = NULL;
   EpWindow *window;
   GtkWidget *dialog;
   guint connections = 0;
+  guint16 port;
+  GtkTextBuffer *body;
 
-  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (service), address, G_SOCKET_TYPE_STREAM,
-                                                G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error));
+  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (service), address,
+                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+                                                &bound, &error));
   g_assert_no_error (error);
   g_signal_connect (service, "incoming", G_CALLBACK (incoming_cb), &connections);
-  profile = ep_test_scripted_profile ("Later Server",
-                                      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)), 5);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  profile = ep_test_scripted_profile ("Later Server", port, 5);
   g_assert_true (ep_profile_store_add (ep_application_get_profile_store (app), profile, &error));
   g_assert_no_error (error);
 
@@ -805,8 +830,8 @@ test_send_later (void)
   gtk_window_present (GTK_WINDOW (window));
   gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "to")), "bob@example.org");
   gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "subject")), "See you Tuesday");
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (ep_window_get_field (window, "body"))),
-                            "Tuesday at ten.", -1);
+  body = gtk_text_view_get_buffer (GTK_TEXT_VIEW (ep_window_get_field (window, "body")));
+  gtk_text_buffer_set_text (body, "Tuesday at ten.", -1);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send-later-pick", NULL));
   dialog = ep_window_get_schedule_dialog (window);
@@ -835,9 +860,10 @@ test_send_later (void)
   g_assert_true (g_date_time_equal (held->not_before, chosen));
   g_assert_cmpstr (held->profile_id, ==, ep_profile_get_id (profile));
   g_assert_cmpuint (held->recipients->len, ==, 1);
-  g_assert_cmpstr (((EpOutboxRecipient *) held->recipients->pdata[0])->address, ==, "bob@example.org");
+  g_assert_cmpstr (((EpOutboxRecipient *) held->recipients->pdata[0])->address, ==,
+                   "bob@example.org");
   /* As after Send: the window is ready for the next message, and no draft is left. */
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "subject"))), ==, "");
+  g_assert_cmpstr (field_text (window, "subject"), ==, "");
   g_assert_null (ep_window_get_draft_id (window));
 
   /* The worker knows of it and waits: the server sees nothing. */
@@ -868,7 +894,8 @@ main (int argc, char *argv[])
   hour_ago = g_date_time_add_hours (now, -1);
   {
     g_autoptr(EpOutboxEntry) entry = ep_outbox_entry_new ("me@example.org", recipients);
-    const char *text = "From: me@example.org\r\nTo: bob@example.org\r\nSubject: Missed\r\n\r\nHi\r\n";
+    const char *text = "From: me@example.org\r\nTo: bob@example.org\r\nSubject: Missed\r\n"
+                       "\r\nHi\r\n";
     g_autoptr(GInputStream) in = g_memory_input_stream_new_from_data (text, strlen (text), NULL);
 
     entry->state = EP_OUTBOX_STATE_HELD;

@@ -282,8 +282,8 @@ ep_outbox_draft_dup_subject (EpOutboxStore *store,
 
   in = ep_outbox_store_open_message (store, id, NULL, NULL);
   buffer = g_malloc (EP_OUTBOX_DRAFT_HEAD_SIZE);
-  if (in == NULL || !g_input_stream_read_all (in, buffer, EP_OUTBOX_DRAFT_HEAD_SIZE, &n, NULL, NULL) ||
-      n == 0)
+  if (in == NULL ||
+      !g_input_stream_read_all (in, buffer, EP_OUTBOX_DRAFT_HEAD_SIZE, &n, NULL, NULL) || n == 0)
     return NULL;
   head = g_bytes_new (buffer, n);
   part = ep_mime_parse (head, NULL);

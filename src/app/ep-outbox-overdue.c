@@ -66,7 +66,8 @@ response_cb (AdwMessageDialog *dialog,
     }
   else if (g_str_equal (response, "reschedule"))
     {
-      EpScheduleDialog *picker = ep_schedule_dialog_new (parent, _("Reschedule"), _("_Reschedule"), NULL);
+      EpScheduleDialog *picker = ep_schedule_dialog_new (parent, _("Reschedule"), _("_Reschedule"),
+                                                         NULL);
       Overdue *copy = g_new0 (Overdue, 1);
 
       copy->worker = g_object_ref (overdue->worker);
@@ -102,7 +103,8 @@ entry_row (EpOutboxStore       *store,
   g_autofree char *subject = entry->subject ? g_strdup (entry->subject)
                                             : ep_outbox_draft_dup_subject (store, entry->id);
   g_autofree char *when = ep_schedule_format_time (entry->not_before);
-  g_autofree char *title = g_markup_escape_text (subject && *subject ? subject : _("(No subject)"), -1);
+  g_autofree char *title = g_markup_escape_text (subject && *subject ? subject : _("(No subject)"),
+                                                 -1);
   g_autofree char *subtitle = NULL;
   g_autofree char *text = NULL;
 
@@ -159,9 +161,11 @@ ep_outbox_overdue_present (GtkWindow      *parent,
                                    ngettext ("A Scheduled Message Was Not Sent",
                                              "Scheduled Messages Were Not Sent", n),
                                    ngettext ("Its time came while Epistle was not running. "
-                                             "Send it now, choose another time, or keep it as a draft?",
+                                             "Send it now, choose another time, "
+                                             "or keep it as a draft?",
                                              "Their time came while Epistle was not running. "
-                                             "Send them now, choose another time, or keep them as drafts?", n));
+                                             "Send them now, choose another time, "
+                                             "or keep them as drafts?", n));
   list = gtk_list_box_new ();
   gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
   gtk_widget_add_css_class (list, "boxed-list");

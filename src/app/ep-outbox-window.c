@@ -55,6 +55,8 @@ struct _EpOutboxWindow
   GtkWidget       *dialog;        /* weak: the question or the schedule dialog */
 };
 
+#define EP_OUTBOX_WINDOW_UI "/io/github/epistlemail/Epistle/ep-outbox-window.ui"
+
 G_DEFINE_FINAL_TYPE (EpOutboxWindow, ep_outbox_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void
@@ -164,7 +166,11 @@ last_reply (const EpOutboxEntry *entry)
   if (entry->last_error != NULL)
     return entry->last_error;
   if (entry->attempts->len > 0)
-    return ((EpOutboxAttempt *) g_ptr_array_index (entry->attempts, entry->attempts->len - 1))->reply;
+    {
+      EpOutboxAttempt *attempt = g_ptr_array_index (entry->attempts, entry->attempts->len - 1);
+
+      return attempt->reply;
+    }
   return NULL;
 }
 
@@ -225,8 +231,8 @@ static GtkWidget *
 create_row (OutboxItem *item)
 {
   GtkWidget *row = adw_action_row_new ();
-  g_autofree char *title = g_markup_escape_text (item->subject && *item->subject ? item->subject
-                                                                                   : _("(No subject)"), -1);
+  const char *subject = item->subject && *item->subject ? item->subject : _("(No subject)");
+  g_autofree char *title = g_markup_escape_text (subject, -1);
   g_autofree char *recipients = dup_recipients (item->entry);
   const char *reply = last_reply (item->entry);
   g_autofree char *subtitle_text = NULL;
@@ -305,7 +311,8 @@ attempt_row (EpOutboxWindow *self,
   g_autoptr(GError) error = NULL;
 
   /* Translators: "Attempt 2, Tuesday 8 December at 08:00: temporary failure" */
-  title = g_strdup_printf (_("Attempt %u, %s: %s"), index + 1, when, outcome_text (attempt->outcome));
+  title = g_strdup_printf (_("Attempt %u, %s: %s"), index + 1, when,
+                           outcome_text (attempt->outcome));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
@@ -691,8 +698,7 @@ ep_outbox_window_class_init (EpOutboxWindowClass *klass)
   object_class->dispose = ep_outbox_window_dispose;
   object_class->finalize = ep_outbox_window_finalize;
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/epistlemail/Epistle/ep-outbox-window.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, EP_OUTBOX_WINDOW_UI);
   gtk_widget_class_bind_template_child (widget_class, EpOutboxWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, EpOutboxWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, EpOutboxWindow, list);
@@ -761,7 +767,8 @@ ep_outbox_window_reload (EpOutboxWindow *self)
   self->cancellable = g_cancellable_new ();
   task = g_task_new (self, self->cancellable, load_cb, NULL);
   g_task_set_source_tag (task, ep_outbox_window_reload);
-  g_task_set_task_data (task, g_object_ref (ep_outbox_worker_get_store (self->worker)), g_object_unref);
+  g_task_set_task_data (task, g_object_ref (ep_outbox_worker_get_store (self->worker)),
+                        g_object_unref);
   g_task_run_in_thread (task, load_thread);
 }
 

@@ -26,6 +26,8 @@ struct _EpScheduleDialog
   guint          recheck_source;
 };
 
+#define EP_SCHEDULE_DIALOG_UI "/io/github/epistlemail/Epistle/ep-schedule-dialog.ui"
+
 G_DEFINE_FINAL_TYPE (EpScheduleDialog, ep_schedule_dialog, ADW_TYPE_WINDOW)
 
 enum {
@@ -109,8 +111,7 @@ ep_schedule_dialog_class_init (EpScheduleDialogClass *klass)
   signals[SIGNAL_CHOSEN] = g_signal_new ("chosen", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_DATE_TIME);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/epistlemail/Epistle/ep-schedule-dialog.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, EP_SCHEDULE_DIALOG_UI);
   gtk_widget_class_bind_template_child (widget_class, EpScheduleDialog, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, EpScheduleDialog, accept_button);
   gtk_widget_class_bind_template_child (widget_class, EpScheduleDialog, calendar);

@@ -50,7 +50,8 @@ schedule_thread (GTask        *task,
   g_autoptr(GDateTime) utc = g_date_time_to_utc (data->when);
   char *id = ep_outbox_add_message_sync (data->store, data->message, data->profile_id,
                                          EP_OUTBOX_STATE_HELD, utc,
-                                         (const char * const *) data->delivered, cancellable, &error);
+                                         (const char * const *) data->delivered, cancellable,
+                                         &error);
 
   if (id == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
@@ -223,7 +224,8 @@ void
 ep_window_send_later_class_init (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.send-later", "s", send_later_action);
-  gtk_widget_class_install_action (widget_class, "win.send-later-pick", NULL, send_later_pick_action);
+  gtk_widget_class_install_action (widget_class, "win.send-later-pick", NULL,
+                                   send_later_pick_action);
 }
 
 /* The split button's two halves get names of their own: the arrow has no label to be read. */
@@ -235,7 +237,8 @@ name_split_parts (GtkWidget  *widget,
        child = gtk_widget_get_next_sibling (child))
     {
       if (GTK_IS_MENU_BUTTON (child) || GTK_IS_TOGGLE_BUTTON (child))
-        gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, menu_name, -1);
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        menu_name, -1);
       name_split_parts (child, menu_name);
     }
 }
@@ -253,7 +256,8 @@ ep_window_send_later_dispose (EpWindow *self)
 {
   if (self->schedule_dialog != NULL)
     {
-      g_object_remove_weak_pointer (G_OBJECT (self->schedule_dialog), (gpointer *) &self->schedule_dialog);
+      g_object_remove_weak_pointer (G_OBJECT (self->schedule_dialog),
+                                    (gpointer *) &self->schedule_dialog);
       gtk_window_destroy (GTK_WINDOW (self->schedule_dialog));
       self->schedule_dialog = NULL;
     }
