@@ -4,12 +4,14 @@
 # Outbox for the undo time and Ctrl+Z takes it back (nothing reaches the built-in Sandbox, the
 # draft is back); sent again and the app killed with SIGKILL within the undo time, the message
 # waits in the Outbox and the next start delivers it by itself, exactly once (the Sandbox's
-# inbox counts), and Sent keeps it.
+# inbox counts), and Sent keeps it. A window closed within the undo time does not stop the
+# message: the app keeps running until it is out, then ends.
 set -u
 . "$EPISTLE_SRCDIR/tests/ep-tap-lib.sh"
 # The window; in the Outbox; undone; the draft back; nothing delivered; kept through kill -9;
-# delivered after the restart; once only; the Outbox empty; Sent; the app's logs.
-plan 11
+# delivered after the restart; once only; the Outbox empty; Sent; a window closed within the
+# undo time: no question, still delivered, then the app ends; the app's logs.
+plan 14
 shots="${EPISTLE_BUILDDIR}/screenshots"
 mkdir -p "$shots"
 tmp="$EPISTLE_TEST_TMPDIR"
@@ -71,6 +73,27 @@ if [ "$(count "$inbox"/*.eml)" -eq 1 ] && grep -q 'Second thoughts.' "$inbox"/*.
 check "the Outbox is empty" [ "$(count "$outbox"/*/)" -eq 0 ]
 check "Sent keeps it" [ "$(count "$sent"/*/message.eml)" -eq 1 ]
 screenshot "$shots/outbox-delivered-after-restart.png"
+
+# The window closed within the undo time: Send was pressed, so the app stays until the message
+# is out, and then ends by itself.
+sleep 0.5
+xdotool type --delay 5 'bob@example.org'
+xdotool key alt+u
+xdotool type --delay 5 'After the window'
+xdotool key ctrl+Return
+wait_outbox 1 5
+xdotool key ctrl+w
+if wait_gone '^After the window$' 3; then ok "closing the window within the undo time asks nothing"; else nok "closing the window within the undo time asks nothing"; fi
+if timeout 20 sh -c "until [ \$(ls '$inbox'/*.eml 2>/dev/null | wc -l) -eq 2 ]; do sleep 0.1; done"; then
+  ok "the app sends it after its last window closed"
+else
+  nok "the app sends it after its last window closed"
+fi
+if timeout 10 sh -c "while kill -0 $pid 2>/dev/null; do sleep 0.1; done"; then
+  ok "then the app ends by itself"
+else
+  nok "then the app ends by itself"
+fi
 
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null

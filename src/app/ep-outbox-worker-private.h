@@ -14,6 +14,9 @@ typedef GDateTime *(*EpOutboxWorkerClock) (gpointer clock_data);
 void        ep_outbox_worker_set_clock     (EpOutboxWorker      *self,
                                             EpOutboxWorkerClock  clock,
                                             gpointer             clock_data);
+/* Before ep_outbox_worker_start(): a monitor of the test's own instead of the system's. */
+void        ep_outbox_worker_set_network_monitor (EpOutboxWorker  *self,
+                                                  GNetworkMonitor *monitor);
 /* When the timer fires next (NULL: no timer). */
 GDateTime  *ep_outbox_worker_get_wakeup    (EpOutboxWorker      *self);
 gboolean    ep_outbox_worker_is_holding    (EpOutboxWorker      *self);

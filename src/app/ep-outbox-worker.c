@@ -808,7 +808,8 @@ ep_outbox_worker_start (EpOutboxWorker *self)
     return;
   self->started = TRUE;
   self->started_at = worker_now (self);
-  self->monitor = g_object_ref (g_network_monitor_get_default ());
+  if (self->monitor == NULL)
+    self->monitor = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect (self->monitor, "network-changed", G_CALLBACK (network_changed_cb), self);
   ep_outbox_worker_scan (self);
 }
@@ -896,6 +897,16 @@ ep_outbox_worker_set_clock (EpOutboxWorker      *self,
   g_return_if_fail (EP_IS_OUTBOX_WORKER (self));
   self->clock = clock != NULL ? clock : real_clock;
   self->clock_data = clock_data;
+}
+
+void
+ep_outbox_worker_set_network_monitor (EpOutboxWorker  *self,
+                                      GNetworkMonitor *monitor)
+{
+  g_return_if_fail (EP_IS_OUTBOX_WORKER (self));
+  g_return_if_fail (G_IS_NETWORK_MONITOR (monitor));
+  g_return_if_fail (!self->started);
+  g_set_object (&self->monitor, monitor);
 }
 
 GDateTime *

@@ -299,7 +299,10 @@ ep_window_confirm_close (EpWindow *self)
     return FALSE;
   /* Sent (the undo time runs, or it is being sent): the Outbox has it, the worker finishes. */
   if (ep_window_is_handed_over (self))
-    return FALSE;
+    {
+      ep_window_send_close (self);
+      return FALSE;
+    }
   if (!ep_window_has_content (self))
     {
       ep_window_discard_draft (self);

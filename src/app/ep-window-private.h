@@ -65,7 +65,8 @@ struct _EpWindow
   gboolean         outbox_partial;   /* some have it, the others wait: the window asks what next */
   gboolean         send_allow_partial;
   gboolean         cancel_requested; /* Cancel, as opposed to the window going away */
-  gboolean         send_disposed;
+  gboolean         send_disposed;    /* closed: what the window sends goes to the worker */
+  GApplication    *close_hold;       /* held while an attempt of a closed window ends */
   guint            undo_timeout;     /* the undo time runs: nothing was sent yet */
   guint            undo_left;        /* its seconds left */
   GDateTime       *undo_until;       /* the entry's not-before time */
@@ -115,6 +116,7 @@ void       ep_window_send_class_init (GtkWidgetClass *widget_class);
 void       ep_window_send_init       (EpWindow *self);
 void       ep_window_send_dispose    (EpWindow *self);
 gboolean   ep_window_is_handed_over  (EpWindow *self);
+void       ep_window_send_close      (EpWindow *self);
 
 /* ep-window-send-later.c */
 void       ep_window_send_later_class_init (GtkWidgetClass *widget_class);

@@ -583,6 +583,11 @@ attempt_finished_cb (GObject      *object,
   if (self->send_disposed)
     {
       ep_window_let_go_of_entry (self);
+      if (self->close_hold != NULL)
+        {
+          g_application_release (self->close_hold);
+          g_clear_object (&self->close_hold);
+        }
       return;
     }
 
@@ -1080,6 +1085,27 @@ ep_window_send_dispose (EpWindow *self)
   if (self->send_op != NULL)
     g_signal_handlers_disconnect_by_data (self->send_op, self);
   g_clear_pointer (&self->last_result, ep_smtp_result_unref);
+}
+
+/* Closed while the Outbox has the message (the undo time, an attempt under way): Send was
+ * pressed, so it goes anyway. The window's own references keep it alive for a while after it
+ * left the application: the worker is told now, and an attempt under way holds the application
+ * until it ends, so that the process does not end with it. */
+void
+ep_window_send_close (EpWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  self->send_disposed = TRUE;
+  g_clear_handle_id (&self->undo_timeout, g_source_remove);
+  g_clear_pointer (&self->undo_until, g_date_time_unref);
+  if (self->send_op == NULL)
+    ep_window_let_go_of_entry (self);
+  else if (app != NULL && self->close_hold == NULL)
+    {
+      self->close_hold = G_APPLICATION (g_object_ref (app));
+      g_application_hold (self->close_hold);
+    }
 }
 
 gboolean

@@ -139,6 +139,7 @@ ep_window_finalize (GObject *object)
   g_clear_object (&self->outbox);
   g_free (self->outbox_id);
   g_clear_pointer (&self->undo_until, g_date_time_unref);
+  g_clear_object (&self->close_hold);
   g_free (self->draft_id);
   g_strfreev (self->delivered);
   g_free (self->saving_draft_id);
