@@ -49,7 +49,8 @@ sleep 0.7
 screenshot "$shots/keyboard-attached.png"
 
 xdotool key ctrl+Return
-if wait_for_inbox 10; then ok "Ctrl+Return sent the message"; else nok "Ctrl+Return sent the message"; diag_file "$tmp/app.log"; fi
+# The message waits out the undo time (5 s by default) in the Outbox first.
+if wait_for_inbox 20; then ok "Ctrl+Return sent the message"; else nok "Ctrl+Return sent the message"; diag_file "$tmp/app.log"; fi
 
 eml=$(ls "$inbox"/*.eml 2>/dev/null | head -1)
 if [ -n "$eml" ] && /usr/bin/python3 - "$eml" "$tmp/report.bin" <<'PY'

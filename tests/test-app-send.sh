@@ -56,7 +56,8 @@ sleep 0.5
 screenshot "$shots/composer-two-attachments.png"
 
 xdotool key ctrl+Return
-if wait_for_inbox 10; then ok "Ctrl+Return delivered the message to the Sandbox"; else nok "Ctrl+Return delivered the message to the Sandbox"; diag_file "$tmp/app.log"; fi
+# The message waits out the undo time (5 s by default) in the Outbox first.
+if wait_for_inbox 20; then ok "Ctrl+Return delivered the message to the Sandbox"; else nok "Ctrl+Return delivered the message to the Sandbox"; diag_file "$tmp/app.log"; fi
 sleep 1
 screenshot "$shots/message-sent.png"
 

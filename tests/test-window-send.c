@@ -15,6 +15,8 @@
 #include "ep-atomic-file.h"
 #include "ep-draft-store.h"
 #include "ep-mime-parser.h"
+#include "ep-outbox-store.h"
+#include "ep-outbox-worker-private.h"
 #include "ep-profile-store.h"
 #include "ep-sandbox-server.h"
 #include "ep-sandbox-store.h"
@@ -317,6 +319,32 @@ test_refused_starttls_keeps_message (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static GSettings *settings;
+
+/* The outbox entries on disk, whatever their state. */
+static GPtrArray *
+list_outbox (void)
+{
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+  GPtrArray *entries = ep_outbox_store_list (store, NULL, &error);
+
+  g_assert_no_error (error);
+  return entries;
+}
+
+/* Deletes every outbox entry and tells the worker, so that no case leaves work behind. */
+static void
+clear_outbox (void)
+{
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (NULL);
+  g_autoptr(GPtrArray) entries = list_outbox ();
+
+  for (guint i = 0; i < entries->len; i++)
+    g_assert_true (ep_outbox_store_delete (store, ((EpOutboxEntry *) entries->pdata[i])->id, NULL));
+  ep_outbox_worker_reload (ep_application_get_outbox_worker (app));
+}
+
 /* The scripted server's profile (ep-smtp-scripts.h: unencrypted, without sign-in), chosen in
  * @window; the application's store keeps it. */
 static EpProfile *
@@ -414,9 +442,9 @@ partial_delivery_dialog (EpWindow    *window,
   return dialog;
 }
 
-/* A 452 splits the recipients; the first transaction is delivered, the second fails: the window
- * says who has the message, keeps that list in the draft, and "Send to the Remaining" goes only
- * to the recipient who does not have it. */
+/* A 452 splits the recipients; the first transaction is delivered, the second fails for now: the
+ * window says who has the message, the Outbox entry keeps that list, and "Send to the
+ * Remaining" tries the entry again at once, only for the recipient who does not have it. */
 static void
 test_partial_delivery (void)
 {
@@ -426,13 +454,12 @@ test_partial_delivery (void)
   g_autofree char *name = g_strdup_printf ("Split %u", ep_script_server_get_port (first));
   EpProfile *profile;
   EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
-  g_autoptr(EpDraftStore) drafts = ep_draft_store_new (NULL);
   g_autoptr(EpSentStore) sent = ep_sent_store_new (NULL);
   g_autoptr(GPtrArray) sent_list = NULL;
-  g_autoptr(EpDraft) draft = NULL;
-  g_autofree char *draft_id = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
   g_autofree char *received = NULL;
-  EpSentInfo *partial = NULL;
+  EpOutboxEntry *entry;
+  EpSentInfo *copy = NULL;
   GtkWidget *dialog;
   const char *body;
 
@@ -456,25 +483,21 @@ test_partial_delivery (void)
   /* The fields are as typed; the composer and the draft on disk know who has the message. */
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "to"))), ==,
                    "Ann <ann@example.org>, Carol <carol@example.org>");
-  draft_id = g_strdup (ep_window_get_draft_id (window));
-  g_assert_nonnull (draft_id);
-  draft = ep_draft_store_load (drafts, draft_id, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (draft->delivered);
-  g_assert_cmpstr (draft->delivered[0], ==, "ann@example.org");
-  g_assert_null (draft->delivered[1]);
-
-  /* Sent keeps the copy, saying who does not have it. */
+  /* The Outbox entry knows who has the message (after a crash too): it waits, partial, for
+   * carol; no draft could send it to ann again. Sent gets its copy once everyone has it. */
+  g_assert_null (ep_window_get_draft_id (window));
+  entries = list_outbox ();
+  g_assert_cmpuint (entries->len, ==, 1);
+  entry = entries->pdata[0];
+  g_assert_cmpstr (entry->id, ==, ep_window_get_outbox_id (window));
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_PARTIAL);
+  g_assert_cmpint (ep_outbox_entry_find_recipient (entry, "ann@example.org")->state, ==, EP_SMTP_RECIPIENT_DELIVERED);
+  g_assert_cmpint (ep_outbox_entry_find_recipient (entry, "carol@example.org")->state, !=, EP_SMTP_RECIPIENT_DELIVERED);
   sent_list = ep_sent_store_list (sent, NULL, &error);
   g_assert_no_error (error);
   for (guint i = 0; i < sent_list->len; i++)
-    if (g_strcmp0 (((EpSentInfo *) sent_list->pdata[i])->subject, "Split") == 0)
-      partial = sent_list->pdata[i];
-  g_assert_nonnull (partial);
-  g_assert_cmpint (partial->outcome, ==, EP_SMTP_OUTCOME_PARTIAL);
-  g_assert_nonnull (partial->not_delivered);
-  g_assert_cmpstr (partial->not_delivered[0], ==, "carol@example.org");
-  g_assert_null (partial->not_delivered[1]);
+    g_assert_cmpstr (((EpSentInfo *) sent_list->pdata[i])->subject, !=, "Split");
+  g_clear_pointer (&sent_list, g_ptr_array_unref);
 
   /* Send to the Remaining: only carol is in the envelope; the header still names both. */
   second = ep_script_server_new_for_test (OPENING
@@ -501,10 +524,20 @@ test_partial_delivery (void)
   g_assert_nonnull (strstr (received, "To: Ann <ann@example.org>, Carol <carol@example.org>"));
   g_assert_null (ep_window_get_error_dialog (window));
 
-  /* Everyone has it now: the draft is gone and the composer starts afresh. */
-  g_clear_pointer (&draft, ep_draft_free);
-  draft = ep_draft_store_load (drafts, draft_id, NULL);
-  g_assert_null (draft);
+  /* Everyone has it now: one copy in Sent, the entry gone, the composer afresh. */
+  sent_list = ep_sent_store_list (sent, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < sent_list->len; i++)
+    if (g_strcmp0 (((EpSentInfo *) sent_list->pdata[i])->subject, "Split") == 0)
+      {
+        g_assert_null (copy);
+        copy = sent_list->pdata[i];
+      }
+  g_assert_nonnull (copy);
+  g_assert_cmpint (copy->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = list_outbox ();
+  g_assert_cmpuint (entries->len, ==, 0);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "to"))), ==, "");
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -519,29 +552,71 @@ fail_sent_copies (const char        *path,
   return strstr (path, G_DIR_SEPARATOR_S "sent" G_DIR_SEPARATOR_S) != NULL ? ENOSPC : 0;
 }
 
-/* A partial delivery whose Sent copy cannot be written: the dialog says so, beside who has the
- * message (the draft, written at once, still knows). */
+/* Closing the dialog of a partial delivery leaves the others to the Outbox: the window lets go of
+ * the entry and starts afresh; the worker sends to carol on its own. */
 static void
-test_partial_delivery_without_copy (void)
+test_partial_delivery_closed (void)
 {
   g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (SPLIT_SCRIPT);
-  g_autofree char *name = g_strdup_printf ("No copy %u", ep_script_server_get_port (server));
+  g_autofree char *name = g_strdup_printf ("Closed %u", ep_script_server_get_port (server));
   EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  EpOutboxWorker *worker = ep_application_get_outbox_worker (app);
+  g_autoptr(GPtrArray) entries = NULL;
   GtkWidget *dialog;
   const char *body;
 
   add_plain_profile (window, name, ep_script_server_get_port (server));
   gtk_window_present (GTK_WINDOW (window));
-  fill (window, "Ann <ann@example.org>, Carol <carol@example.org>", "No copy", "Both of you");
+  fill (window, "Ann <ann@example.org>, Carol <carol@example.org>", "Closed", "Both of you");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  iterate_while_sending (window, NULL);
+  g_assert_true (ep_script_server_wait (server, 5000, NULL));
+
+  dialog = partial_delivery_dialog (window, &body);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_null (ep_window_get_outbox_id (window));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "to"))), ==, "");
+  entries = list_outbox ();
+  g_assert_cmpuint (entries->len, ==, 1);
+  g_assert_cmpint (((EpOutboxEntry *) entries->pdata[0])->state, ==, EP_OUTBOX_STATE_PARTIAL);
+  g_assert_cmpuint (ep_outbox_worker_get_n_waiting (worker), ==, 1);
+
+  clear_outbox ();
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Delivered, but no copy could be written to Sent: the Outbox keeps the message (delivered), so
+ * that it is not lost, and the window starts afresh. */
+static void
+test_delivered_without_copy (void)
+{
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (OPENING
+                                                                    EP_SCRIPT_DELIVER_TO ("ann@example.org")
+                                                                    QUIT_BYE);
+  g_autofree char *name = g_strdup_printf ("No copy %u", ep_script_server_get_port (server));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  g_autoptr(GPtrArray) entries = NULL;
+
+  add_plain_profile (window, name, ep_script_server_get_port (server));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for_activity (GTK_WINDOW (window), TRUE));
+  fill (window, "ann@example.org", "No copy", "Hello");
   ep_atomic_file_set_fail_hook (fail_sent_copies, NULL);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
   iterate_while_sending (window, NULL);
   ep_atomic_file_set_fail_hook (NULL, NULL);
-  g_assert_true (ep_script_server_wait (server, 5000, NULL));
+  ep_script_server_assert_done (server, 5000);
+  screenshot_now ("delivered-without-copy.png", 300);
 
-  dialog = partial_delivery_dialog (window, &body);
-  g_assert_nonnull (strstr (body, "No copy could be kept in Sent: "));
-  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_cmpint (ep_window_get_last_result (window)->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+  g_assert_null (ep_window_get_error_dialog (window));
+  entries = list_outbox ();
+  g_assert_cmpuint (entries->len, ==, 1);
+  g_assert_cmpint (((EpOutboxEntry *) entries->pdata[0])->state, ==, EP_OUTBOX_STATE_DELIVERED);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "to"))), ==, "");
+
+  clear_outbox ();
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -562,6 +637,7 @@ test_cancel (void)
     "STALL: 8000\n");
   g_autoptr(EpProfile) profile = NULL;
   EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  g_autoptr(GPtrArray) entries = NULL;
   gint64 started;
 
   profile = add_profile (ep_script_server_get_port (server));
@@ -576,6 +652,10 @@ test_cancel (void)
   g_assert_cmpint (g_get_monotonic_time () - started, <, ep_test_slack (2 * G_USEC_PER_SEC));
   g_assert_null (ep_window_get_error_dialog (window));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "subject"))), ==, "Cancel me");
+  /* Its Outbox entry went with the attempt: nothing sends it later. */
+  g_assert_null (ep_window_get_outbox_id (window));
+  entries = list_outbox ();
+  g_assert_cmpuint (entries->len, ==, 0);
 
   ep_window_discard_draft (window);
   gtk_window_destroy (GTK_WINDOW (window));
@@ -671,6 +751,266 @@ test_responsive_while_sending_256mib (void)
   g_unlink (path);
 }
 
+/* ---- Through the Outbox ---------------------------------------------------------------------- */
+
+/* Iterates until the window has written its entry (Send is on a worker thread). */
+static void
+wait_for_entry (EpWindow *window)
+{
+  gint64 end = g_get_monotonic_time () + ep_test_slack (10 * G_USEC_PER_SEC);
+
+  while (ep_window_get_outbox_id (window) == NULL && ep_window_is_sending (window) &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  g_assert_nonnull (ep_window_get_outbox_id (window));
+}
+
+/* Send, then Undo within the undo time: the entry goes, the composer is exactly as it was
+ * (attachment included) and editable, the draft is saved again, and the server never sees a
+ * connection, not even after the undo time. */
+static void
+test_undo (void)
+{
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING "EOF\n");
+  g_autofree char *name = g_strdup_printf ("Undo %u", ep_script_server_get_port (server));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  g_autofree char *path = make_file ("undo.bin", 2000);
+  g_autoptr(EpDraftStore) drafts = ep_draft_store_new (NULL);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(EpDraft) draft = NULL;
+  g_autoptr(GDateTime) sent_at = NULL;
+  g_autofree char *draft_id = NULL;
+  EpOutboxEntry *entry;
+  GTimeSpan wait;
+
+  clear_outbox ();
+  g_settings_set_uint (settings, "undo-send-seconds", 3);
+  add_plain_profile (window, name, ep_script_server_get_port (server));
+  gtk_window_present (GTK_WINDOW (window));
+  fill (window, "Ann <ann@example.org>", "Second thoughts", "Maybe not.");
+  add_and_wait (window, path);
+  g_assert_true (ep_window_save_draft_sync (window, NULL));
+  draft_id = g_strdup (ep_window_get_draft_id (window));
+
+  sent_at = g_date_time_new_now_utc ();
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  wait_for_entry (window);
+  g_assert_true (ep_window_is_undo_pending (window));
+
+  /* Queued, due at the end of the undo time; the draft went; the fields are locked. */
+  entries = list_outbox ();
+  g_assert_cmpuint (entries->len, ==, 1);
+  entry = entries->pdata[0];
+  g_assert_cmpstr (entry->id, ==, ep_window_get_outbox_id (window));
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_QUEUED);
+  wait = g_date_time_difference (entry->not_before, sent_at);
+  g_assert_cmpint (wait, >=, 2 * G_TIME_SPAN_SECOND);
+  g_assert_cmpint (wait, <=, 4 * G_TIME_SPAN_SECOND);
+  g_assert_null (ep_draft_store_load (drafts, draft_id, NULL));
+  g_assert_false (gtk_widget_get_sensitive (ep_window_get_field (window, "subject")));
+  screenshot_now ("undo-send-toast.png", 300);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-send", NULL));
+  g_assert_false (ep_window_is_undo_pending (window));
+  g_assert_false (ep_window_is_sending (window));
+  g_assert_null (ep_window_get_outbox_id (window));
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = list_outbox ();
+  g_assert_cmpuint (entries->len, ==, 0);
+
+  g_assert_true (gtk_widget_get_sensitive (ep_window_get_field (window, "subject")));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "to"))), ==, "Ann <ann@example.org>");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "subject"))), ==, "Second thoughts");
+  g_assert_cmpuint (g_list_model_get_n_items (ep_window_get_attachments (window)), ==, 1);
+  g_assert_nonnull (ep_window_get_draft_id (window));
+  draft = ep_draft_store_load (drafts, ep_window_get_draft_id (window), NULL);
+  g_assert_nonnull (draft);
+  g_assert_cmpstr (draft->subject, ==, "Second thoughts");
+  g_assert_cmpuint (draft->attachments->len, ==, 1);
+
+  /* Past the undo time: still nothing reached the server. */
+  screenshot_now ("undo-send-undone.png", 3500);
+  g_assert_false (ep_script_server_get_connected (server));
+
+  g_settings_set_uint (settings, "undo-send-seconds", 0);
+  ep_window_discard_draft (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Without Undo, nothing reaches the server before the undo time is over; then the window sends
+ * its entry itself and the Outbox is empty again. */
+static void
+test_undo_time_then_sent (void)
+{
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (OPENING
+                                                                    EP_SCRIPT_DELIVER_TO ("ann@example.org")
+                                                                    QUIT_BYE);
+  g_autofree char *name = g_strdup_printf ("Later %u", ep_script_server_get_port (server));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  g_autoptr(GPtrArray) entries = NULL;
+  gint64 started, end;
+
+  clear_outbox ();
+  g_settings_set_uint (settings, "undo-send-seconds", 2);
+  add_plain_profile (window, name, ep_script_server_get_port (server));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for_activity (GTK_WINDOW (window), TRUE));
+  fill (window, "ann@example.org", "In two seconds", "Hello");
+  started = g_get_monotonic_time ();
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  end = started + 1500 * 1000;
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  g_assert_false (ep_script_server_get_connected (server));
+  iterate_while_sending (window, NULL);
+  g_assert_cmpint (g_get_monotonic_time () - started, >=, 2 * G_USEC_PER_SEC);
+  ep_script_server_assert_done (server, 5000);
+  g_assert_cmpint (ep_window_get_last_result (window)->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+  entries = list_outbox ();
+  g_assert_cmpuint (entries->len, ==, 0);
+
+  g_settings_set_uint (settings, "undo-send-seconds", 0);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A port on 127.0.0.1 where nothing listens (bound, then closed). */
+static guint16
+closed_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  guint16 port;
+
+  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (socket, NULL);
+  return port;
+}
+
+/* The server is down: the window says when Epistle tries again and lets go (after-send: the
+ * composer resets); the worker retries by itself on its backoff (a few connections, no storm)
+ * and, once the server is up, delivers without a click. */
+static void
+test_server_down_then_up (void)
+{
+  g_autoptr(EpScriptServer) server = NULL;
+  EpOutboxWorker *worker = ep_application_get_outbox_worker (app);
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(EpSentStore) sent = ep_sent_store_new (NULL);
+  g_autofree char *id = NULL;
+  EpProfile *profile;
+  guint attempts_before, attempts_down;
+  gint64 end;
+
+  /* Retries at most two seconds apart, so that the test waits little. */
+  clear_outbox ();
+  g_settings_set_uint (settings, "outbox-retry-max-delay", 2);
+  profile = add_plain_profile (window, "Down", closed_port ());
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for_activity (GTK_WINDOW (window), TRUE));
+  fill (window, "ann@example.org", "Whenever it is up", "Hello");
+  attempts_before = ep_outbox_worker_get_n_attempts (worker);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  wait_for_entry (window);
+  id = g_strdup (ep_window_get_outbox_id (window));
+  iterate_while_sending (window, NULL);
+  screenshot_now ("outbox-try-again.png", 300);
+
+  /* Handed over: the composer is empty again, the entry queued with one attempt. */
+  g_assert_null (ep_window_get_outbox_id (window));
+  g_assert_null (ep_window_get_error_dialog (window));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "to"))), ==, "");
+  entries = list_outbox ();
+  g_assert_cmpuint (entries->len, ==, 1);
+  g_assert_cmpstr (((EpOutboxEntry *) entries->pdata[0])->id, ==, id);
+  g_assert_cmpint (((EpOutboxEntry *) entries->pdata[0])->state, ==, EP_OUTBOX_STATE_QUEUED);
+  g_assert_cmpuint (ep_outbox_worker_get_n_waiting (worker), ==, 1);
+
+  /* Five seconds down: the worker tries on its backoff, a handful of times at most. */
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  attempts_down = ep_outbox_worker_get_n_attempts (worker) - attempts_before;
+  g_test_message ("worker attempts while the server was down for 5 s: %u", attempts_down);
+  g_assert_cmpuint (attempts_down, >=, 1);
+  g_assert_cmpuint (attempts_down, <=, 5);
+
+  /* Up: delivered within the next retry, no click. */
+  server = ep_script_server_new_for_test (OPENING
+                                          EP_SCRIPT_DELIVER_TO ("ann@example.org")
+                                          QUIT_BYE);
+  ep_profile_set_port (profile, ep_script_server_get_port (server));
+  end = g_get_monotonic_time () + ep_test_slack (10 * G_USEC_PER_SEC);
+  while (ep_outbox_worker_get_n_waiting (worker) > 0 && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  g_assert_cmpuint (ep_outbox_worker_get_n_waiting (worker), ==, 0);
+  ep_script_server_assert_done (server, 5000);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = list_outbox ();
+  g_assert_cmpuint (entries->len, ==, 0);
+
+  g_settings_reset (settings, "outbox-retry-max-delay");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static int
+fail_outbox (const char        *path,
+             EpAtomicFileStage  stage,
+             guint64            offset,
+             gpointer           user_data)
+{
+  return strstr (path, G_DIR_SEPARATOR_S "outbox" G_DIR_SEPARATOR_S) != NULL ? ENOSPC : 0;
+}
+
+/* The Outbox cannot take the message (a full disk): the window says so, and the message stays,
+ * editable, with its draft. */
+static void
+test_outbox_full (void)
+{
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  g_autoptr(EpDraftStore) drafts = ep_draft_store_new (NULL);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(EpDraft) draft = NULL;
+  g_autofree char *draft_id = NULL;
+  gint64 end = g_get_monotonic_time () + ep_test_slack (10 * G_USEC_PER_SEC);
+  GtkWidget *dialog;
+
+  clear_outbox ();
+  gtk_window_present (GTK_WINDOW (window));
+  fill (window, "ann@example.org", "No room", "Hello");
+  g_assert_true (ep_window_save_draft_sync (window, NULL));
+  draft_id = g_strdup (ep_window_get_draft_id (window));
+  ep_atomic_file_set_fail_hook (fail_outbox, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  while (ep_window_is_sending (window) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  ep_atomic_file_set_fail_hook (NULL, NULL);
+  screenshot_now ("outbox-full.png", 500);
+
+  g_assert_false (ep_window_is_sending (window));
+  g_assert_null (ep_window_get_outbox_id (window));
+  dialog = ep_window_get_error_dialog (window);
+  g_assert_nonnull (dialog);
+  g_test_message ("%s", adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)));
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "The Outbox Cannot Take the Message");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "Nothing was sent."));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_true (gtk_widget_get_sensitive (ep_window_get_field (window, "subject")));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "subject"))), ==, "No room");
+  g_assert_cmpstr (ep_window_get_draft_id (window), ==, draft_id);
+  draft = ep_draft_store_load (drafts, draft_id, NULL);
+  g_assert_nonnull (draft);
+  entries = list_outbox ();
+  g_assert_cmpuint (entries->len, ==, 0);
+
+  ep_window_discard_draft (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -681,6 +1021,9 @@ main (int argc, char *argv[])
   app = ep_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  /* The cases before the outbox's own send at once, as before the undo time existed. */
+  settings = g_settings_new (APP_ID);
+  g_settings_set_uint (settings, "undo-send-seconds", 0);
 
   /* The Sandbox's default limit is 50 MB, like many providers; the 256 MiB test needs more
    * (set before the server first starts: it advertises the limit it started with). */
@@ -692,10 +1035,16 @@ main (int argc, char *argv[])
   g_test_add_func ("/window-send/cancel", test_cancel);
   g_test_add_func ("/window-send/refused-recipient-edit", test_refused_recipient_edit);
   g_test_add_func ("/window-send/partial-delivery", test_partial_delivery);
-  g_test_add_func ("/window-send/partial-delivery-without-copy", test_partial_delivery_without_copy);
+  g_test_add_func ("/window-send/partial-delivery-closed", test_partial_delivery_closed);
+  g_test_add_func ("/window-send/delivered-without-copy", test_delivered_without_copy);
   g_test_add_func ("/window-send/responsive-256mib", test_responsive_while_sending_256mib);
+  g_test_add_func ("/window-send/outbox/undo", test_undo);
+  g_test_add_func ("/window-send/outbox/undo-time-then-sent", test_undo_time_then_sent);
+  g_test_add_func ("/window-send/outbox/server-down-then-up", test_server_down_then_up);
+  g_test_add_func ("/window-send/outbox/full", test_outbox_full);
   ret = g_test_run ();
 
+  g_clear_object (&settings);
   g_clear_object (&app);
   return ret;
 }

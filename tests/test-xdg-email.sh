@@ -42,7 +42,8 @@ xdotool key alt+a
 sleep 0.8
 xdotool key ctrl+Return
 found=""
-wait_for_inbox 10 && found=1
+# The message waits out the undo time (5 s by default) in the Outbox first.
+wait_for_inbox 20 && found=1
 eml=$(ls "$inbox"/*.eml 2>/dev/null | head -1)
 if [ -n "$found" ] && grep -q 'figures.csv' "$eml" && grep -q 'cfo@example.org' "$eml"; then
   ok "after Attach, the file went out with the message"

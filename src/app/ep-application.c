@@ -10,6 +10,9 @@
 #include "ep-engine.h"
 #include "ep-image-cache.h"
 #include "ep-mailbox-window.h"
+#include "ep-outbox-overdue.h"
+#include "ep-outbox-window.h"
+#include "ep-outbox-store.h"
 #include "ep-profiles-dialog.h"
 #include "ep-window.h"
 
@@ -20,6 +23,9 @@ struct _EpApplication
   gboolean        drafts_restored;
   GSettings      *settings;
   EpProfileStore *profiles;
+  EpOutboxWorker *outbox_worker;
+  GPtrArray      *overdue;          /* of EpOutboxEntry: asked about once a window exists */
+  guint           overdue_source;
   GError         *profiles_error;   /* shown once a window exists */
 };
 
@@ -181,6 +187,43 @@ ep_application_setup_server_action (GSimpleAction *action,
                                   self->profiles);
 }
 
+static void
+ep_application_outbox_action (GSimpleAction *action,
+                              GVariant      *parameter,
+                              gpointer       user_data)
+{
+  EpApplication *self = user_data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+  EpOutboxWindow *window = NULL;
+
+  /* One Outbox window. */
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (EP_IS_OUTBOX_WINDOW (l->data))
+      window = l->data;
+  if (window == NULL)
+    window = ep_outbox_window_new (GTK_APPLICATION (self), self->outbox_worker);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+/* A saved draft in a compose window of its own: Edit in the Outbox, Keep as Draft. */
+static void
+ep_application_open_draft_action (GSimpleAction *action,
+                                  GVariant      *parameter,
+                                  gpointer       user_data)
+{
+  EpApplication *self = user_data;
+  g_autoptr(EpDraftStore) store = ep_draft_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EpDraft) draft = ep_draft_store_load (store, g_variant_get_string (parameter, NULL), &error);
+  EpWindow *window = ep_application_new_window (self);
+
+  if (draft != NULL)
+    ep_window_load_draft (window, draft);
+  else
+    ep_window_show_toast (window, error->message);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static const GActionEntry app_actions[] = {
   { "new-message", ep_application_new_message_action },
   { "about", ep_application_about_action },
@@ -189,6 +232,8 @@ static const GActionEntry app_actions[] = {
   { "profiles", ep_application_profiles_action },
   { "edit-profile", ep_application_profiles_action, "s" },
   { "setup-server", ep_application_setup_server_action },
+  { "outbox", ep_application_outbox_action },
+  { "open-draft", ep_application_open_draft_action, "s" },
   { "quit", ep_application_quit_action },
 };
 
@@ -374,6 +419,33 @@ ep_application_clean_image_cache (void)
     ep_image_cache_clean (kept, EP_IMAGE_CACHE_STALE_AGE);
 }
 
+static gboolean
+ep_application_ask_overdue_cb (gpointer user_data)
+{
+  EpApplication *self = user_data;
+  g_autoptr(GPtrArray) overdue = g_steal_pointer (&self->overdue);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  self->overdue_source = 0;
+  if (parent == NULL && gtk_application_get_windows (GTK_APPLICATION (self)) != NULL)
+    parent = gtk_application_get_windows (GTK_APPLICATION (self))->data;
+  ep_outbox_overdue_present (parent, self->outbox_worker, overdue);
+  return G_SOURCE_REMOVE;
+}
+
+/* The question waits for a window to stand on; asked once, after the window is shown. */
+static void
+ep_application_window_added_cb (GtkApplication *app,
+                                GtkWindow      *window,
+                                gpointer        user_data)
+{
+  EpApplication *self = EP_APPLICATION (app);
+
+  g_signal_handlers_disconnect_by_func (app, ep_application_window_added_cb, user_data);
+  if (self->overdue != NULL && self->overdue_source == 0)
+    self->overdue_source = g_idle_add (ep_application_ask_overdue_cb, self);
+}
+
 static void
 ep_application_startup (GApplication *app)
 {
@@ -402,6 +474,25 @@ ep_application_startup (GApplication *app)
   g_settings_bind (self->settings, "default-profile", self->profiles, "default-id",
                    G_SETTINGS_BIND_DEFAULT);
 
+  /* Messages left in the Outbox by an earlier run (a crash during the undo time included) go
+   * out now, without a window. */
+  {
+    g_autoptr(EpOutboxStore) outbox = ep_outbox_store_new (NULL);
+
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+    self->outbox_worker = ep_outbox_worker_new (outbox, self->profiles);
+    ep_outbox_worker_attach (self->outbox_worker, app);
+    ep_outbox_worker_start (self->outbox_worker);
+    /* Send Later times that passed while Epistle was not running: the worker leaves them held,
+     * and the person is asked once the first window is up. */
+    self->overdue = ep_outbox_overdue_list (outbox, now);
+    if (self->overdue->len > 0)
+      g_signal_connect (app, "window-added", G_CALLBACK (ep_application_window_added_cb), NULL);
+    else
+      g_clear_pointer (&self->overdue, g_ptr_array_unref);
+  }
+
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
                                    G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.new-message", new_accels);
@@ -416,6 +507,9 @@ ep_application_finalize (GObject *object)
 {
   EpApplication *self = EP_APPLICATION (object);
 
+  g_clear_handle_id (&self->overdue_source, g_source_remove);
+  g_clear_pointer (&self->overdue, g_ptr_array_unref);
+  g_clear_object (&self->outbox_worker);
   g_clear_object (&self->settings);
   g_clear_object (&self->profiles);
   g_clear_error (&self->profiles_error);
@@ -460,6 +554,13 @@ ep_application_get_profile_store (EpApplication *self)
 {
   g_return_val_if_fail (EP_IS_APPLICATION (self), NULL);
   return self->profiles;
+}
+
+EpOutboxWorker *
+ep_application_get_outbox_worker (EpApplication *self)
+{
+  g_return_val_if_fail (EP_IS_APPLICATION (self), NULL);
+  return self->outbox_worker;
 }
 
 EpApplication *

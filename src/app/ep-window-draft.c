@@ -297,6 +297,12 @@ ep_window_confirm_close (EpWindow *self)
   /* Confirmed: sent or discarded (the draft is gone already), or saved (it stays). */
   if (self->close_confirmed)
     return FALSE;
+  /* Sent (the undo time runs, or it is being sent): the Outbox has it, the worker finishes. */
+  if (ep_window_is_handed_over (self))
+    {
+      ep_window_send_close (self);
+      return FALSE;
+    }
   if (!ep_window_has_content (self))
     {
       ep_window_discard_draft (self);

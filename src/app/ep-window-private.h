@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ep-draft-store.h"
+#include "ep-outbox-worker.h"
 #include "ep-profile.h"
 #include "ep-send-operation.h"
 #include "ep-window.h"
@@ -15,7 +16,7 @@ struct _EpWindow
 
   /* Template widgets */
   AdwToastOverlay *toast_overlay;
-  GtkButton       *send_button;
+  GtkWidget       *send_button;      /* an AdwSplitButton: Send, and Send Later in its menu */
   GtkLabel        *cc_label;
   GtkLabel        *bcc_label;
   GtkToggleButton *cc_button;
@@ -57,6 +58,19 @@ struct _EpWindow
   EpProfile       *send_profile;
   EpSmtpResult    *last_result;
   GStrv            delivered;        /* envelope addresses that already have this message */
+  EpOutboxWorker  *outbox_worker;    /* the application's, when it has one */
+  EpOutboxStore   *outbox;
+  char            *outbox_id;        /* the entry this window sends (the worker leaves it alone) */
+  gboolean         outbox_failed;    /* it failed for good: the window has the message back */
+  gboolean         outbox_partial;   /* some have it, the others wait: the window asks what next */
+  gboolean         send_allow_partial;
+  gboolean         cancel_requested; /* Cancel, as opposed to the window going away */
+  gboolean         send_disposed;    /* closed: what the window sends goes to the worker */
+  GApplication    *close_hold;       /* held while an attempt of a closed window ends */
+  guint            undo_timeout;     /* the undo time runs: nothing was sent yet */
+  guint            undo_left;        /* its seconds left */
+  GDateTime       *undo_until;       /* the entry's not-before time */
+  AdwToast        *undo_toast;       /* weak */
   GtkWidget       *error_dialog;     /* weak */
   char            *auto_from;        /* what we put in From for the profile, to know it is ours */
   GPtrArray       *offered_files;
@@ -69,6 +83,14 @@ struct _EpWindow
   gboolean         draft_saving;
   gboolean         loading_draft;
   gboolean         close_confirmed;    /* of GFile: from a link, waiting for the user's yes */
+
+  /* Send Later and the Outbox strip (ep-window-send-later.c, ep-window-waiting.c) */
+  GtkRevealer     *waiting_revealer;
+  GtkImage        *waiting_icon;
+  GtkLabel        *waiting_label;
+  EpOutboxWorker  *waiting_worker;
+  GtkWidget       *schedule_dialog;    /* weak */
+  gboolean         scheduling;
 };
 
 /* ep-window-fields.c */
@@ -93,6 +115,20 @@ void       ep_window_profile_setup   (EpWindow *self);
 void       ep_window_send_class_init (GtkWidgetClass *widget_class);
 void       ep_window_send_init       (EpWindow *self);
 void       ep_window_send_dispose    (EpWindow *self);
+gboolean   ep_window_is_handed_over  (EpWindow *self);
+void       ep_window_send_close      (EpWindow *self);
+
+/* ep-window-send-later.c */
+void       ep_window_send_later_class_init (GtkWidgetClass *widget_class);
+void       ep_window_send_later_init       (EpWindow       *self);
+void       ep_window_send_later_dispose    (EpWindow       *self);
+GtkWidget *ep_window_get_schedule_dialog   (EpWindow       *self);
+gboolean   ep_window_is_scheduling         (EpWindow       *self);
+
+/* ep-window-waiting.c */
+void       ep_window_waiting_class_init    (GtkWidgetClass *widget_class);
+void       ep_window_waiting_setup         (EpWindow       *self);
+void       ep_window_waiting_dispose       (EpWindow       *self);
 
 /* ep-window-attachments.c */
 void ep_window_attachments_init        (EpWindow *self);
@@ -112,5 +148,7 @@ double      ep_window_get_progress    (EpWindow       *self,
                                        const char    **status);
 gboolean    ep_window_is_busy         (EpWindow       *self);
 gboolean    ep_window_is_sending      (EpWindow       *self);
+const char *ep_window_get_outbox_id   (EpWindow       *self);
+gboolean    ep_window_is_undo_pending (EpWindow       *self);
 
 G_END_DECLS

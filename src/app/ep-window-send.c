@@ -13,12 +13,15 @@
 #include "ep-error-advice.h"
 #include "ep-message.h"
 #include "ep-mime-error.h"
+#include "ep-outbox-delivery.h"
 #include "ep-send-operation.h"
 #include "ep-smtp-error.h"
 #include "ep-store-error.h"
 #include "ep-window-private.h"
 
-static void ep_window_start_send (EpWindow *self, gboolean allow_partial, const char *password);
+static void ep_window_start_send (EpWindow *self, gboolean allow_partial, gboolean immediate);
+static void ep_window_send_remaining (EpWindow *self);
+static void ep_window_hand_over_partial (EpWindow *self);
 
 static char *
 dup_body (EpWindow *self)
@@ -86,10 +89,14 @@ error_response_cb (AdwMessageDialog *dialog,
                    const char       *response,
                    EpWindow         *self)
 {
-  if (g_str_equal (response, "retry"))
-    ep_window_start_send (self, FALSE, NULL);
+  if (self->outbox_partial && g_str_equal (response, "retry"))
+    ep_window_send_remaining (self);
+  else if (self->outbox_partial && g_str_equal (response, "close"))
+    ep_window_hand_over_partial (self);
+  else if (g_str_equal (response, "retry"))
+    ep_window_start_send (self, FALSE, TRUE);
   else if (g_str_equal (response, "others"))
-    ep_window_start_send (self, TRUE, NULL);
+    ep_window_start_send (self, TRUE, TRUE);
   else if (g_str_equal (response, "edit"))
     {
       const char *address = g_object_get_data (G_OBJECT (dialog), "refused-address");
@@ -261,17 +268,10 @@ ep_window_show_partial_delivery (EpWindow     *self,
   g_autoptr(GString) body = g_string_new (NULL);
   const char *first_refused = NULL;
   gboolean unknown = ep_smtp_result_count_in_state (result, EP_SMTP_RECIPIENT_UNKNOWN) > 0;
-  g_autoptr(GError) save_error = NULL;
   GtkWidget *dialog;
 
+  /* The Outbox entry knows who has the message (after a crash too); the window says so. */
   ep_window_set_delivered (self, (const char * const *) delivered);
-  /* Now, not in a few seconds: after a crash the draft must still know who has the message. */
-  if (!ep_window_save_draft_sync (self, &save_error))
-    {
-      g_autofree char *text = g_strdup_printf (_("The draft could not be saved: %s"), save_error->message);
-
-      ep_window_show_toast (self, text);
-    }
 
   append_recipients (body, _("Delivered to:"), result, EP_SMTP_RECIPIENT_DELIVERED, NULL);
   append_recipients (body, _("Refused:"), result, EP_SMTP_RECIPIENT_REFUSED, &first_refused);
@@ -305,6 +305,72 @@ ep_window_show_partial_delivery (EpWindow     *self,
   present_outcome_dialog (self, dialog, profile);
 }
 
+/* ---- The entry in the Outbox ----------------------------------------------------------------- */
+
+/* How often the undo time's countdown looks at the clock. */
+#define EP_WINDOW_UNDO_TICK_MS 200
+
+static void ep_window_run_attempt (EpWindow *self, const char *password);
+static void ep_window_set_sending (EpWindow *self, gboolean sending);
+
+/* The application's worker and its store, or a store of the window's own in an application
+ * without one. */
+static EpOutboxStore *
+ep_window_get_outbox (EpWindow *self)
+{
+  if (self->outbox == NULL)
+    {
+      GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+      EpOutboxWorker *worker = ep_outbox_worker_get_for_application (G_APPLICATION (app));
+
+      g_set_object (&self->outbox_worker, worker);
+      self->outbox = worker != NULL ? g_object_ref (ep_outbox_worker_get_store (worker))
+                                    : ep_outbox_store_new (NULL);
+    }
+  return self->outbox;
+}
+
+/* The window is done with its entry: the worker may take it (or it is gone already). */
+static void
+ep_window_let_go_of_entry (EpWindow *self)
+{
+  g_autofree char *id = g_steal_pointer (&self->outbox_id);
+
+  self->outbox_failed = FALSE;
+  self->outbox_partial = FALSE;
+  if (id != NULL && self->outbox_worker != NULL)
+    ep_outbox_worker_release (self->outbox_worker, id);
+}
+
+/* The message is back in the window (Undo, Cancel, a failure): its entry goes, so that it is
+ * never sent twice. */
+static void
+ep_window_delete_entry (EpWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->outbox_id == NULL)
+    return;
+  if (!ep_outbox_store_delete (ep_window_get_outbox (self), self->outbox_id, &error) &&
+      !g_error_matches (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND))
+    g_debug ("outbox entry %s kept: %s", self->outbox_id, error->message);
+  ep_window_let_go_of_entry (self);
+}
+
+/* The draft went when the Outbox took the message; the message is the window's again. */
+static void
+ep_window_keep_as_draft (EpWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!ep_window_save_draft_sync (self, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("The draft could not be saved: %s"), error->message);
+
+      ep_window_show_toast (self, text);
+    }
+}
+
 /* No keyring, or nothing stored: ask for the password for this send only (never written down). */
 static void
 password_response_cb (AdwMessageDialog *dialog,
@@ -314,7 +380,14 @@ password_response_cb (AdwMessageDialog *dialog,
   GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
 
   if (g_str_equal (response, "send"))
-    ep_window_start_send (self, FALSE, gtk_editable_get_text (entry));
+    ep_window_run_attempt (self, gtk_editable_get_text (entry));
+  else
+    {
+      /* Not sent: the message is back for editing, and nothing waits in the Outbox. */
+      ep_window_delete_entry (self);
+      ep_window_set_sending (self, FALSE);
+      ep_window_keep_as_draft (self);
+    }
   gtk_editable_set_text (entry, "");
 }
 
@@ -347,7 +420,7 @@ static void
 certificate_trusted_cb (EpProfile *profile,
                         gpointer   user_data)
 {
-  ep_window_start_send (EP_WINDOW (user_data), FALSE, NULL);
+  ep_window_start_send (EP_WINDOW (user_data), FALSE, TRUE);
 }
 
 static void
@@ -407,55 +480,29 @@ ep_window_reset (EpWindow *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->to_entry));
 }
 
+/* Sent, or the Outbox has it and tries again by itself: the draft and its images go, and the
+ * window resets or closes as the preferences say. */
 static void
-send_finished_cb (GObject      *object,
-                  GAsyncResult *res,
-                  gpointer      user_data)
+ep_window_after_send (EpWindow *self)
 {
-  EpSendOperation *op = EP_SEND_OPERATION (object);
-  g_autoptr(EpWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EpSmtpResult) result = ep_send_operation_run_finish (op, res, &error);
-  g_autoptr(EpProfile) profile = g_steal_pointer (&self->send_profile);
-
-  g_signal_handlers_disconnect_by_data (op, self);
-  g_clear_object (&self->send_op);
-  g_clear_object (&self->send_cancellable);
-  ep_window_set_sending (self, FALSE);
-  g_clear_pointer (&self->last_result, ep_smtp_result_unref);
-  self->last_result = result ? ep_smtp_result_ref (result) : NULL;
-
-  if (error != NULL && result != NULL && result->outcome == EP_SMTP_OUTCOME_PARTIAL)
-    {
-      ep_window_show_partial_delivery (self, profile, error, ep_send_operation_get_sent_error (op), result);
-      return;
-    }
-  if (error != NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        ep_window_show_toast (self, _("Sending cancelled; the message was not sent"));
-      else if (g_error_matches (error, EP_STORE_ERROR, EP_STORE_ERROR_NO_KEYRING) ||
-               g_error_matches (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND))
-        ep_window_ask_password (self, profile, error);
-      else if (ep_certificate_dialog_applies (error, result))
-        {
-          /* Never accepted silently: the user sees what is wrong and decides. */
-          self->error_dialog = ep_certificate_dialog_present (GTK_WINDOW (self), self->store,
-                                                              profile, result, certificate_trusted_cb,
-                                                              g_object_ref (self), g_object_unref);
-          g_object_add_weak_pointer (G_OBJECT (self->error_dialog), (gpointer *) &self->error_dialog);
-        }
-      else
-        ep_window_show_send_error (self, profile, error, result);
-      return;
-    }
-
-  /* Sent: the draft goes, a copy of the exact bytes stays in Sent. */
   ep_window_discard_draft (self);
-  if (ep_send_operation_get_sent_error (op) != NULL)
+  if (g_settings_get_enum (self->settings, "after-send") == 1)
+    {
+      self->close_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+  else
+    ep_window_reset (self);
+}
+
+static void
+ep_window_show_delivered (EpWindow     *self,
+                          const GError *sent_error)
+{
+  if (sent_error != NULL)
     {
       g_autofree char *text = g_strdup_printf (_("Message sent, but no copy could be kept: %s"),
-                                               ep_send_operation_get_sent_error (op)->message);
+                                               sent_error->message);
       ep_window_show_toast (self, text);
     }
   else
@@ -469,24 +516,386 @@ send_finished_cb (GObject      *object,
       g_notification_set_body (notification, *subject ? subject : _("(No subject)"));
       g_application_send_notification (g_application_get_default (), "message-sent", notification);
     }
+}
 
-  if (g_settings_get_enum (self->settings, "after-send") == 1)
+/* A temporary failure: the Outbox keeps the message and the worker tries again. */
+static void
+ep_window_hand_over (EpWindow   *self,
+                     GDateTime  *next_attempt)
+{
+  g_autofree char *text = NULL;
+
+  if (next_attempt != NULL)
     {
-      self->close_confirmed = TRUE;
-      gtk_window_close (GTK_WINDOW (self));
+      g_autoptr(GDateTime) local = g_date_time_to_local (next_attempt);
+      g_autofree char *time = g_date_time_format (local, "%H:%M");
+
+      /* Translators: %s is a time of day, e.g. 14:30 */
+      text = g_strdup_printf (_("Saved in the Outbox; Epistle will try again at %s"), time);
     }
   else
-    ep_window_reset (self);
+    text = g_strdup (_("Saved in the Outbox; Epistle will send it"));
+  ep_window_let_go_of_entry (self);
+  ep_window_show_toast (self, text);
+  ep_window_after_send (self);
+}
+
+/* The attempt failed for good, or needs the person: the window shows why and has the message
+ * back; the failed entry stays until the message is sent again or the window goes. */
+static void
+ep_window_show_failure (EpWindow     *self,
+                        EpProfile    *profile,
+                        const GError *error,
+                        EpSmtpResult *result)
+{
+  self->outbox_failed = TRUE;
+  ep_window_keep_as_draft (self);
+  if (ep_certificate_dialog_applies (error, result))
+    {
+      /* Never accepted silently: the user sees what is wrong and decides. */
+      self->error_dialog = ep_certificate_dialog_present (GTK_WINDOW (self), self->store,
+                                                          profile, result, certificate_trusted_cb,
+                                                          g_object_ref (self), g_object_unref);
+      g_object_add_weak_pointer (G_OBJECT (self->error_dialog), (gpointer *) &self->error_dialog);
+    }
+  else
+    ep_window_show_send_error (self, profile, error, result);
 }
 
 static void
+attempt_finished_cb (GObject      *object,
+                     GAsyncResult *res,
+                     gpointer      user_data)
+{
+  EpSendOperation *op = EP_SEND_OPERATION (object);
+  g_autoptr(EpWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EpSmtpResult) result = ep_send_operation_run_finish (op, res, &error);
+  g_autoptr(EpSendOperation) keep = g_object_ref (op);
+  const EpOutboxDeliveryReport *report = ep_send_operation_get_outbox_report (op);
+  g_autoptr(EpProfile) profile = g_steal_pointer (&self->send_profile);
+
+  g_signal_handlers_disconnect_by_data (op, self);
+  g_clear_object (&self->send_op);
+  g_clear_object (&self->send_cancellable);
+
+  /* The window went meanwhile: whatever the entry's state, the worker carries on. */
+  if (self->send_disposed)
+    {
+      ep_window_let_go_of_entry (self);
+      if (self->close_hold != NULL)
+        {
+          g_application_release (self->close_hold);
+          g_clear_object (&self->close_hold);
+        }
+      return;
+    }
+
+  g_clear_pointer (&self->last_result, ep_smtp_result_unref);
+  self->last_result = result ? ep_smtp_result_ref (result) : NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* Cancel: nothing was sent (the entry is back as it was), so it goes and the message
+       * stays here. */
+      ep_window_delete_entry (self);
+      ep_window_set_sending (self, FALSE);
+      ep_window_keep_as_draft (self);
+      ep_window_show_toast (self, _("Sending cancelled; the message was not sent"));
+      return;
+    }
+
+  if (report == NULL)
+    {
+      if (error != NULL &&
+          (g_error_matches (error, EP_STORE_ERROR, EP_STORE_ERROR_NO_KEYRING) ||
+           g_error_matches (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND)) &&
+          profile != NULL)
+        {
+          /* The fields stay locked: the entry is the message as it was when Send was pressed. */
+          ep_window_ask_password (self, profile, error);
+          return;
+        }
+      if (g_error_matches (error, EP_STORE_ERROR, EP_STORE_ERROR_BUSY))
+        {
+          /* Another sender has it (the Outbox window's Retry, epistle-send --flush). */
+          ep_window_set_sending (self, FALSE);
+          ep_window_hand_over (self, NULL);
+          return;
+        }
+      ep_window_set_sending (self, FALSE);
+      ep_window_show_failure (self, profile, error, result);
+      return;
+    }
+
+  ep_window_set_sending (self, FALSE);
+  switch (report->state)
+    {
+    case EP_OUTBOX_STATE_DELIVERED:
+      /* Sent: the draft goes, a copy of the exact bytes stays in Sent. */
+      ep_window_let_go_of_entry (self);
+      ep_window_show_delivered (self, report->sent_error);
+      ep_window_after_send (self);
+      break;
+
+    case EP_OUTBOX_STATE_PARTIAL:
+      /* Some have it, the others failed for now: the window says who; "Send to the Remaining"
+       * tries the same entry again at once, Close leaves it to the worker. The entry knows who
+       * has it, and Sent gets its copy once everyone has it. */
+      self->outbox_partial = TRUE;
+      ep_window_show_partial_delivery (self, profile, error != NULL ? error : report->error,
+                                       report->sent_error, result != NULL ? result : report->result);
+      break;
+
+    case EP_OUTBOX_STATE_QUEUED:
+      ep_window_hand_over (self, report->next_attempt);
+      break;
+
+    default:
+      ep_window_show_failure (self, profile, error != NULL ? error : report->error,
+                              result != NULL ? result : report->result);
+      break;
+    }
+}
+
+/* "Send to the Remaining" after a partial delivery: the same entry, now. */
+static void
+ep_window_send_remaining (EpWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->outbox_partial = FALSE;
+  if (self->outbox_id == NULL || !ep_outbox_store_queue (ep_window_get_outbox (self), self->outbox_id, NULL, &error))
+    {
+      if (error != NULL)
+        ep_window_show_toast (self, error->message);
+      return;
+    }
+  ep_window_set_sending (self, TRUE);
+  ep_window_run_attempt (self, NULL);
+}
+
+/* Closed the partial delivery's dialog: the worker tries the others again by itself. */
+static void
+ep_window_hand_over_partial (EpWindow *self)
+{
+  g_autoptr(EpOutboxEntry) entry = NULL;
+
+  if (self->outbox_id == NULL)
+    return;
+  entry = ep_outbox_store_load (ep_window_get_outbox (self), self->outbox_id, NULL);
+  ep_window_hand_over (self, entry != NULL ? entry->not_before : NULL);
+}
+
+/* One attempt at the window's entry, with the window's dialogs for what goes wrong. */
+static void
+ep_window_run_attempt (EpWindow   *self,
+                       const char *password)
+{
+  EpProfile *profile = ep_window_get_profile (self);
+  EpOutboxRetryPolicy policy;
+
+  if (profile == NULL || self->outbox_id == NULL)
+    {
+      ep_window_delete_entry (self);
+      ep_window_set_sending (self, FALSE);
+      ep_window_keep_as_draft (self);
+      return;
+    }
+  g_set_object (&self->send_profile, profile);
+  self->send_op = ep_send_operation_new_for_outbox (profile, ep_window_get_outbox (self), self->outbox_id);
+  ep_send_operation_set_allow_partial (self->send_op, self->send_allow_partial);
+  if (self->outbox_worker != NULL)
+    {
+      ep_outbox_worker_get_retry_policy (self->outbox_worker, &policy);
+      ep_send_operation_set_retry_policy (self->send_op, &policy);
+    }
+  if (password != NULL)
+    ep_send_operation_set_password (self->send_op, password);
+  self->cancel_requested = FALSE;
+  self->send_cancellable = g_cancellable_new ();
+  g_signal_connect (self->send_op, "notify::status-text", G_CALLBACK (progress_notify_cb), self);
+  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
+  gtk_label_set_text (self->progress_label, _("Preparing the message…"));
+  ep_send_operation_run_async (self->send_op, self->send_cancellable, attempt_finished_cb, g_object_ref (self));
+}
+
+/* The seconds left, in the progress line and the toast. */
+static void
+ep_window_show_undo_left (EpWindow *self)
+{
+  g_autofree char *text = g_strdup_printf (ngettext ("Sending in %u second",
+                                                     "Sending in %u seconds", self->undo_left),
+                                           self->undo_left);
+
+  gtk_label_set_text (self->progress_label, text);
+  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
+  if (self->undo_toast != NULL)
+    adw_toast_set_title (self->undo_toast, text);
+}
+
+static gboolean
+undo_tick_cb (gpointer user_data)
+{
+  EpWindow *self = user_data;
+
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  GTimeSpan left = g_date_time_difference (self->undo_until, now);
+
+  /* Measured against the entry's own time: the attempt must not come before the entry is due. */
+  if (left > 0)
+    {
+      guint seconds = (guint) ((left + G_TIME_SPAN_SECOND - 1) / G_TIME_SPAN_SECOND);
+
+      if (seconds != self->undo_left)
+        {
+          self->undo_left = seconds;
+          ep_window_show_undo_left (self);
+        }
+      return G_SOURCE_CONTINUE;
+    }
+  self->undo_timeout = 0;
+  g_clear_pointer (&self->undo_until, g_date_time_unref);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-send", FALSE);
+  if (self->undo_toast != NULL)
+    adw_toast_dismiss (self->undo_toast);
+  ep_window_run_attempt (self, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Undo: the entry was not claimed yet (nothing takes it before its time), so it simply goes. */
+static void
+ep_window_undo_send (EpWindow *self)
+{
+  if (self->undo_timeout == 0)
+    return;
+  g_clear_handle_id (&self->undo_timeout, g_source_remove);
+  g_clear_pointer (&self->undo_until, g_date_time_unref);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-send", FALSE);
+  if (self->undo_toast != NULL)
+    adw_toast_dismiss (self->undo_toast);
+  ep_window_delete_entry (self);
+  ep_window_set_sending (self, FALSE);
+  ep_window_keep_as_draft (self);
+}
+
+typedef struct
+{
+  EpOutboxStore *store;
+  EpMessage     *message;
+  char          *profile_id;
+  GDateTime     *not_before;
+  GStrv          delivered;
+} AddData;
+
+static void
+add_data_free (gpointer data)
+{
+  AddData *add = data;
+
+  g_object_unref (add->store);
+  g_object_unref (add->message);
+  g_free (add->profile_id);
+  g_date_time_unref (add->not_before);
+  g_strfreev (add->delivered);
+  g_free (add);
+}
+
+static void
+add_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  AddData *add = task_data;
+  GError *error = NULL;
+  char *id = ep_outbox_add_message_sync (add->store, add->message, add->profile_id,
+                                         EP_OUTBOX_STATE_QUEUED, add->not_before,
+                                         (const char * const *) add->delivered, cancellable, &error);
+
+  if (id == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, id, g_free);
+}
+
+static void
+added_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  EpWindow *self = EP_WINDOW (object);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = g_task_propagate_pointer (G_TASK (result), &error);
+  guint seconds = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (result), "undo-seconds"));
+
+  if (self->send_disposed)
+    {
+      /* Send was pressed: the worker sends it. */
+      if (id != NULL && self->outbox_worker != NULL)
+        ep_outbox_worker_reload (self->outbox_worker);
+      return;
+    }
+  if (id == NULL)
+    {
+      /* A full disk, most likely: nothing was sent and the draft was never touched. */
+      g_autofree char *body = g_strdup_printf (_("%s\n\nNothing was sent. The message stays here and in its draft."),
+                                               error->message);
+      GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("The Outbox Cannot Take the Message"), body);
+
+      ep_window_set_sending (self, FALSE);
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+      present_outcome_dialog (self, dialog, NULL);
+      return;
+    }
+
+  self->outbox_id = g_steal_pointer (&id);
+  if (self->outbox_worker != NULL)
+    ep_outbox_worker_adopt (self->outbox_worker, self->outbox_id);
+  /* The Outbox holds the message now: the draft file goes (its pasted images stay until the
+   * message is sent, for Undo). */
+  g_clear_handle_id (&self->draft_timeout, g_source_remove);
+  self->draft_dirty = FALSE;
+  if (self->draft_id != NULL)
+    {
+      ep_draft_store_delete (self->drafts, self->draft_id, NULL);
+      g_clear_pointer (&self->draft_id, g_free);
+    }
+
+  if (seconds == 0)
+    {
+      ep_window_run_attempt (self, NULL);
+      return;
+    }
+  self->undo_toast = adw_toast_new ("");
+  adw_toast_set_timeout (self->undo_toast, 0);
+  adw_toast_set_button_label (self->undo_toast, _("_Undo"));
+  adw_toast_set_action_name (self->undo_toast, "win.undo-send");
+  g_object_add_weak_pointer (G_OBJECT (self->undo_toast), (gpointer *) &self->undo_toast);
+  self->undo_left = seconds;
+  ep_window_show_undo_left (self);
+  adw_toast_overlay_add_toast (self->toast_overlay, self->undo_toast);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-send", TRUE);
+  self->undo_until = g_date_time_ref (((AddData *) g_task_get_task_data (G_TASK (result)))->not_before);
+  self->undo_timeout = g_timeout_add_full (G_PRIORITY_DEFAULT, EP_WINDOW_UNDO_TICK_MS, undo_tick_cb,
+                                           g_object_ref (self), g_object_unref);
+}
+
+/* Send: the message goes into the Outbox (on a worker thread: attachments are encoded now),
+ * waits the undo time there, then this window makes the first attempt. @immediate: no undo time
+ * (sent again from a dialog, the person just said so). */
+static void
 ep_window_start_send (EpWindow   *self,
                       gboolean    allow_partial,
-                      const char *password)
+                      gboolean    immediate)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(EpMessage) message = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GDateTime) now = NULL;
   EpProfile *profile = ep_window_get_profile (self);
+  AddData *add;
+  guint seconds = immediate ? 0 : g_settings_get_uint (self->settings, "undo-send-seconds");
 
   if (self->sending)
     return;
@@ -503,16 +912,21 @@ ep_window_start_send (EpWindow   *self,
       return;
     }
 
-  self->send_profile = g_object_ref (profile);
-  self->send_op = ep_send_operation_new (profile, message);
-  ep_send_operation_set_allow_partial (self->send_op, allow_partial);
-  ep_send_operation_set_already_delivered (self->send_op, (const char * const *) self->delivered);
-  if (password != NULL)
-    ep_send_operation_set_password (self->send_op, password);
-  self->send_cancellable = g_cancellable_new ();
-  g_signal_connect (self->send_op, "notify::status-text", G_CALLBACK (progress_notify_cb), self);
+  /* Sent again after a failure: the failed entry goes, so that the message is there once. */
+  ep_window_delete_entry (self);
+  self->send_allow_partial = allow_partial;
   ep_window_set_sending (self, TRUE);
-  ep_send_operation_run_async (self->send_op, self->send_cancellable, send_finished_cb, g_object_ref (self));
+  now = g_date_time_new_now_utc ();
+  add = g_new0 (AddData, 1);
+  add->store = g_object_ref (ep_window_get_outbox (self));
+  add->message = g_steal_pointer (&message);
+  add->profile_id = g_strdup (ep_profile_get_id (profile));
+  add->not_before = g_date_time_add_seconds (now, seconds);
+  add->delivered = g_strdupv (self->delivered);
+  task = g_task_new (self, NULL, added_cb, NULL);
+  g_object_set_data (G_OBJECT (task), "undo-seconds", GUINT_TO_POINTER (seconds));
+  g_task_set_task_data (task, add, add_data_free);
+  g_task_run_in_thread (task, add_thread);
 }
 
 /* Pre-send questions: a missing subject, or a mention of an attachment without one. */
@@ -601,7 +1015,7 @@ ep_window_check_and_send (EpWindow *self,
            skip | EP_CHECK_ATTACHMENT, TRUE);
       return;
     }
-  ep_window_start_send (self, FALSE, NULL);
+  ep_window_start_send (self, FALSE, FALSE);
 }
 
 static void
@@ -619,8 +1033,23 @@ cancel_send_action (GtkWidget  *widget,
 {
   EpWindow *self = EP_WINDOW (widget);
 
+  /* Within the undo time, Cancel is Undo. */
+  if (self->undo_timeout != 0)
+    {
+      ep_window_undo_send (self);
+      return;
+    }
+  self->cancel_requested = TRUE;
   if (self->send_cancellable != NULL)
     g_cancellable_cancel (self->send_cancellable);
+}
+
+static void
+undo_send_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  ep_window_undo_send (EP_WINDOW (widget));
 }
 
 void
@@ -628,22 +1057,61 @@ ep_window_send_class_init (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.send", NULL, send_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-send", NULL, cancel_send_action);
+  gtk_widget_class_install_action (widget_class, "win.undo-send", NULL, undo_send_action);
+  /* Enabled only within the undo time; otherwise Ctrl+Z stays the text's own undo. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo-send", NULL);
 }
 
 void
 ep_window_send_init (EpWindow *self)
 {
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-send", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-send", FALSE);
 }
 
 void
 ep_window_send_dispose (EpWindow *self)
 {
+  self->send_disposed = TRUE;
+  /* Closed within the undo time: Send was pressed, so the worker sends it when the time is
+   * over. A message the window had back after a failure is in its draft: its entry goes. */
+  g_clear_handle_id (&self->undo_timeout, g_source_remove);
+  if (self->outbox_failed)
+    ep_window_delete_entry (self);
+  else if (self->send_op == NULL)
+    ep_window_let_go_of_entry (self);
   if (self->send_cancellable != NULL)
     g_cancellable_cancel (self->send_cancellable);
   if (self->send_op != NULL)
     g_signal_handlers_disconnect_by_data (self->send_op, self);
   g_clear_pointer (&self->last_result, ep_smtp_result_unref);
+}
+
+/* Closed while the Outbox has the message (the undo time, an attempt under way): Send was
+ * pressed, so it goes anyway. The window's own references keep it alive for a while after it
+ * left the application: the worker is told now, and an attempt under way holds the application
+ * until it ends, so that the process does not end with it. */
+void
+ep_window_send_close (EpWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  self->send_disposed = TRUE;
+  g_clear_handle_id (&self->undo_timeout, g_source_remove);
+  g_clear_pointer (&self->undo_until, g_date_time_unref);
+  if (self->send_op == NULL)
+    ep_window_let_go_of_entry (self);
+  else if (app != NULL && self->close_hold == NULL)
+    {
+      self->close_hold = G_APPLICATION (g_object_ref (app));
+      g_application_hold (self->close_hold);
+    }
+}
+
+gboolean
+ep_window_is_handed_over (EpWindow *self)
+{
+  return self->outbox_id != NULL && !self->outbox_failed;
 }
 
 EpSmtpResult *
@@ -665,6 +1133,20 @@ ep_window_is_sending (EpWindow *self)
 {
   g_return_val_if_fail (EP_IS_WINDOW (self), FALSE);
   return self->sending;
+}
+
+const char *
+ep_window_get_outbox_id (EpWindow *self)
+{
+  g_return_val_if_fail (EP_IS_WINDOW (self), NULL);
+  return self->outbox_id;
+}
+
+gboolean
+ep_window_is_undo_pending (EpWindow *self)
+{
+  g_return_val_if_fail (EP_IS_WINDOW (self), FALSE);
+  return self->undo_timeout != 0;
 }
 
 double

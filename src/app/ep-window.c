@@ -104,6 +104,8 @@ ep_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   ep_window_send_dispose (self);
+  ep_window_send_later_dispose (self);
+  ep_window_waiting_dispose (self);
   /* Widgets emit "changed" while they are torn down; nothing must react to that. */
   if (self->to_entry != NULL)
     {
@@ -133,6 +135,11 @@ ep_window_finalize (GObject *object)
   g_clear_pointer (&self->offered_files, g_ptr_array_unref);
   g_clear_object (&self->drafts);
   g_clear_object (&self->store);
+  g_clear_object (&self->outbox_worker);
+  g_clear_object (&self->outbox);
+  g_free (self->outbox_id);
+  g_clear_pointer (&self->undo_until, g_date_time_unref);
+  g_clear_object (&self->close_hold);
   g_free (self->draft_id);
   g_strfreev (self->delivered);
   g_free (self->saving_draft_id);
@@ -188,6 +195,8 @@ ep_window_class_init (EpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EpWindow, cancel_button);
 
   ep_window_send_class_init (widget_class);
+  ep_window_send_later_class_init (widget_class);
+  ep_window_waiting_class_init (widget_class);
   ep_window_attachments_class_init (widget_class);
   gtk_widget_class_install_action (widget_class, "win.attach-offered", NULL, attach_offered_action);
   gtk_widget_class_install_action (widget_class, "win.ignore-offered", NULL, ignore_offered_action);
@@ -208,6 +217,7 @@ ep_window_init (EpWindow *self)
   ep_window_fields_init (self);
   ep_window_draft_init (self);
   ep_window_send_init (self);
+  ep_window_send_later_init (self);
   g_signal_connect_swapped (self->subject_entry, "changed", G_CALLBACK (subject_changed_cb), self);
   gtk_widget_grab_focus (GTK_WIDGET (self->to_entry));
 }
@@ -224,6 +234,7 @@ ep_window_new (AdwApplication *application,
   self = g_object_new (EP_TYPE_WINDOW, "application", application, NULL);
   g_set_object (&self->store, store);
   ep_window_profile_setup (self);
+  ep_window_waiting_setup (self);
   return self;
 }
 
