@@ -725,7 +725,6 @@ ep_window_run_attempt (EpWindow   *self,
     }
   if (password != NULL)
     ep_send_operation_set_password (self->send_op, password);
-  self->cancel_requested = FALSE;
   self->send_cancellable = g_cancellable_new ();
   g_signal_connect (self->send_op, "notify::status-text", G_CALLBACK (progress_notify_cb), self);
   gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
@@ -1052,7 +1051,6 @@ cancel_send_action (GtkWidget  *widget,
       ep_window_undo_send (self);
       return;
     }
-  self->cancel_requested = TRUE;
   if (self->send_cancellable != NULL)
     g_cancellable_cancel (self->send_cancellable);
 }
