@@ -565,6 +565,33 @@ test_network_down (void)
   fixture_clear (&f);
 }
 
+/* Another process (epistle-send --at) adds an entry: the worker sees the store's folder change
+ * and sends it, without a reload. */
+static void
+test_store_watched (void)
+{
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING
+                                                                    EP_SCRIPT_EHLO_PIPELINING
+                                                                    EP_SCRIPT_DELIVER_TO ("bob@example.org")
+                                                                    EP_SCRIPT_QUIT_EOF);
+  g_autofree char *id = NULL;
+  gint64 end;
+  Fixture f;
+
+  fixture_init (&f, ep_script_server_get_port (server));
+  ep_outbox_worker_start (f.worker);
+  g_assert_cmpuint (ep_outbox_worker_get_n_waiting (f.worker), ==, 0);
+  id = add_entry (&f, EP_OUTBOX_STATE_QUEUED, 0);
+  end = g_get_monotonic_time () + ep_test_slack (5 * G_USEC_PER_SEC);
+  while (ep_outbox_worker_get_n_attempts (f.worker) == 0 && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 1);
+  wait_idle (&f);
+  ep_script_server_assert_done (server, 5000);
+  g_assert_null (ep_outbox_store_load (f.store, id, NULL));
+  fixture_clear (&f);
+}
+
 /* Lines the stand-in notification daemon logged so far. */
 static guint
 count_lines (const char *path)
@@ -659,6 +686,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/outbox-worker/held", test_held);
   g_test_add_func ("/outbox-worker/missing-secret", test_missing_secret);
   g_test_add_func ("/outbox-worker/network-down", test_network_down);
+  g_test_add_func ("/outbox-worker/store-watched", test_store_watched);
   /* Last: it registers an application on the bus, and GIO's clean-up of one registered and then
    * freed within the process has been seen to overflow the stack in a case run after it. */
   g_test_add_func ("/outbox-worker/notifications", test_notifications);
