@@ -64,6 +64,7 @@ struct _EpOutboxWorker
   GDateTime           *wakeup;
   GApplication        *held;             /* weak: the application kept running */
   gboolean             background_requested;
+  int                  sandboxed;         /* -1: look for /.flatpak-info */
   guint                n_waiting;
   guint                n_failing;
   guint                n_attempts;
@@ -123,11 +124,11 @@ static void
 ep_outbox_worker_request_background (EpOutboxWorker *self,
                                      GApplication   *app)
 {
+  gboolean sandboxed = self->sandboxed >= 0 ? self->sandboxed : g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS);
   GDBusConnection *bus;
   GVariantBuilder options;
 
-  if (self->background_requested || !g_application_get_is_registered (app) ||
-      !g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+  if (self->background_requested || !sandboxed || !g_application_get_is_registered (app))
     return;
   bus = g_application_get_dbus_connection (app);
   if (bus == NULL)
@@ -804,6 +805,7 @@ static void
 ep_outbox_worker_init (EpOutboxWorker *self)
 {
   self->clock = real_clock;
+  self->sandboxed = -1;
   self->cancellable = g_cancellable_new ();
   self->settings = g_settings_new (APP_ID);
   self->adopted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -963,6 +965,14 @@ ep_outbox_worker_set_network_monitor (EpOutboxWorker  *self,
   g_return_if_fail (G_IS_NETWORK_MONITOR (monitor));
   g_return_if_fail (!self->started);
   g_set_object (&self->monitor, monitor);
+}
+
+void
+ep_outbox_worker_set_sandboxed (EpOutboxWorker *self,
+                                gboolean        sandboxed)
+{
+  g_return_if_fail (EP_IS_OUTBOX_WORKER (self));
+  self->sandboxed = sandboxed ? 1 : 0;
 }
 
 GDateTime *
