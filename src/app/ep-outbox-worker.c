@@ -339,14 +339,15 @@ ep_outbox_worker_report (EpOutboxWorker               *self,
   entry = ep_outbox_store_load (self->store, delivery->id, NULL);
   if (entry == NULL)
     return;
-  if (report->state == EP_OUTBOX_STATE_FAILED)
+  /* A refused sign-in first: what the person mends is the profile, not the message. */
+  if (report->error != NULL && error_is_authentication (report->error))
+    ep_outbox_worker_notify_person (self, entry, _("Sign-In Failed"), report->error->message);
+  else if (report->state == EP_OUTBOX_STATE_FAILED)
     ep_outbox_worker_notify_person (self, entry, _("Message Not Sent"),
                                     report->error != NULL ? report->error->message : "");
   else if (report->state == EP_OUTBOX_STATE_UNKNOWN)
     ep_outbox_worker_notify_person (self, entry, _("Message May Not Have Arrived"),
                                     report->error != NULL ? report->error->message : "");
-  else if (report->error != NULL && error_is_authentication (report->error))
-    ep_outbox_worker_notify_person (self, entry, _("Sign-In Failed"), report->error->message);
 }
 
 static void
