@@ -565,6 +565,33 @@ test_network_down (void)
   fixture_clear (&f);
 }
 
+/* Another process (epistle-send --at) adds an entry: the worker sees the store's folder change
+ * and sends it, without a reload. */
+static void
+test_store_watched (void)
+{
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING
+                                                                    EP_SCRIPT_EHLO_PIPELINING
+                                                                    EP_SCRIPT_DELIVER_TO ("bob@example.org")
+                                                                    EP_SCRIPT_QUIT_EOF);
+  g_autofree char *id = NULL;
+  gint64 end;
+  Fixture f;
+
+  fixture_init (&f, ep_script_server_get_port (server));
+  ep_outbox_worker_start (f.worker);
+  g_assert_cmpuint (ep_outbox_worker_get_n_waiting (f.worker), ==, 0);
+  id = add_entry (&f, EP_OUTBOX_STATE_QUEUED, 0);
+  end = g_get_monotonic_time () + ep_test_slack (5 * G_USEC_PER_SEC);
+  while (ep_outbox_worker_get_n_attempts (f.worker) == 0 && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 1);
+  wait_idle (&f);
+  ep_script_server_assert_done (server, 5000);
+  g_assert_null (ep_outbox_store_load (f.store, id, NULL));
+  fixture_clear (&f);
+}
+
 /* Lines the stand-in notification daemon logged so far. */
 static guint
 count_lines (const char *path)
@@ -580,7 +607,9 @@ count_lines (const char *path)
 }
 
 /* What needs the person is told once per entry, on the desktop; a temporary failure (a retry to
- * come) never. tests/notification-server.py stands in for the notification daemon. */
+ * come) never. tests/notification-server.py stands in for the notification daemon. As in a
+ * Flatpak, the Background portal (tests/background-portal.py) is asked once to let the app run
+ * without windows. */
 static void
 test_notifications (void)
 {
@@ -595,6 +624,12 @@ test_notifications (void)
   g_autofree char *ready = NULL;
   g_autofree char *logged = NULL;
   g_autofree char *id = NULL;
+  g_autofree char *portal_log = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "portal.log", NULL);
+  g_autofree char *portal_script = g_build_filename (g_getenv ("EPISTLE_SRCDIR"), "tests", "background-portal.py", NULL);
+  g_autoptr(GSubprocess) portal = NULL;
+  g_autoptr(GDataInputStream) portal_out = NULL;
+  g_autofree char *portal_ready = NULL;
+  g_autofree char *portal_logged = NULL;
   gint64 end;
   Fixture f;
 
@@ -605,9 +640,19 @@ test_notifications (void)
   g_assert_no_error (error);
   g_assert_cmpstr (ready, ==, "READY");
 
+  portal = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "/usr/bin/python3", portal_script,
+                             portal_log, NULL);
+  g_assert_no_error (error);
+  portal_out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (portal));
+  portal_ready = g_data_input_stream_read_line (portal_out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (portal_ready, ==, "READY");
+
   fixture_init (&f, ep_script_server_get_port (busy));
   g_assert_true (g_application_register (f.app, NULL, &error));
   g_assert_no_error (error);
+  /* As in a Flatpak: holding the application asks the Background portal, once. */
+  ep_outbox_worker_set_sandboxed (f.worker, TRUE);
   id = add_entry (&f, EP_OUTBOX_STATE_QUEUED, 0);
   ep_outbox_worker_start (f.worker);
   wait_idle (&f);
@@ -643,8 +688,17 @@ test_notifications (void)
   g_assert_nonnull (strstr (logged, "bob@example.org"));
   g_assert_cmpuint (ep_outbox_worker_get_n_failing (f.worker), ==, 1);
 
+  /* Asked once, however long and often the application was held. */
+  g_assert_true (g_file_get_contents (portal_log, &portal_logged, NULL, NULL));
+  g_test_message ("%s", portal_logged);
+  g_assert_cmpuint (count_lines (portal_log), ==, 1);
+  g_assert_nonnull (strstr (portal_logged, "\"reason\": \"Sending the messages in the Outbox\""));
+  g_assert_nonnull (strstr (portal_logged, "\"autostart\": false"));
+
   g_subprocess_force_exit (daemon);
   g_subprocess_wait (daemon, NULL, NULL);
+  g_subprocess_force_exit (portal);
+  g_subprocess_wait (portal, NULL, NULL);
   fixture_clear (&f);
 }
 
@@ -659,6 +713,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/outbox-worker/held", test_held);
   g_test_add_func ("/outbox-worker/missing-secret", test_missing_secret);
   g_test_add_func ("/outbox-worker/network-down", test_network_down);
+  g_test_add_func ("/outbox-worker/store-watched", test_store_watched);
   /* Last: it registers an application on the bus, and GIO's clean-up of one registered and then
    * freed within the process has been seen to overflow the stack in a case run after it. */
   g_test_add_func ("/outbox-worker/notifications", test_notifications);

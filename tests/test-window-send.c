@@ -837,6 +837,38 @@ test_undo (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The entry is deleted from elsewhere (the Outbox window) within the undo time: when the time
+ * is over nothing is sent, and the message is back in the window, editable, with its draft. */
+static void
+test_entry_deleted_meanwhile (void)
+{
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING "EOF\n");
+  g_autofree char *name = g_strdup_printf ("Deleted %u", ep_script_server_get_port (server));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (NULL);
+
+  clear_outbox ();
+  g_settings_set_uint (settings, "undo-send-seconds", 1);
+  add_plain_profile (window, name, ep_script_server_get_port (server));
+  gtk_window_present (GTK_WINDOW (window));
+  fill (window, "ann@example.org", "Taken out", "Hello");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  wait_for_entry (window);
+  g_assert_true (ep_outbox_store_delete (store, ep_window_get_outbox_id (window), NULL));
+  iterate_while_sending (window, NULL);
+
+  g_assert_null (ep_window_get_outbox_id (window));
+  g_assert_null (ep_window_get_error_dialog (window));
+  g_assert_true (gtk_widget_get_sensitive (ep_window_get_field (window, "subject")));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "subject"))), ==, "Taken out");
+  g_assert_nonnull (ep_window_get_draft_id (window));
+  g_assert_false (ep_script_server_get_connected (server));
+
+  g_settings_set_uint (settings, "undo-send-seconds", 0);
+  ep_window_discard_draft (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* Without Undo, nothing reaches the server before the undo time is over; then the window sends
  * its entry itself and the Outbox is empty again. */
 static void
@@ -1040,6 +1072,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/window-send/responsive-256mib", test_responsive_while_sending_256mib);
   g_test_add_func ("/window-send/outbox/undo", test_undo);
   g_test_add_func ("/window-send/outbox/undo-time-then-sent", test_undo_time_then_sent);
+  g_test_add_func ("/window-send/outbox/entry-deleted-meanwhile", test_entry_deleted_meanwhile);
   g_test_add_func ("/window-send/outbox/server-down-then-up", test_server_down_then_up);
   g_test_add_func ("/window-send/outbox/full", test_outbox_full);
   ret = g_test_run ();

@@ -17,6 +17,10 @@ void        ep_outbox_worker_set_clock     (EpOutboxWorker      *self,
 /* Before ep_outbox_worker_start(): a monitor of the test's own instead of the system's. */
 void        ep_outbox_worker_set_network_monitor (EpOutboxWorker  *self,
                                                   GNetworkMonitor *monitor);
+/* Whether the worker runs in a Flatpak (and asks the Background portal), whatever the file
+ * system says. */
+void        ep_outbox_worker_set_sandboxed (EpOutboxWorker      *self,
+                                            gboolean             sandboxed);
 /* When the timer fires next (NULL: no timer). */
 GDateTime  *ep_outbox_worker_get_wakeup    (EpOutboxWorker      *self);
 gboolean    ep_outbox_worker_is_holding    (EpOutboxWorker      *self);

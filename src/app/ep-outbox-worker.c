@@ -7,7 +7,9 @@
  * network that is down costs no connection at all. */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "ep-outbox-delivery.h"
 #include "ep-outbox-worker-private.h"
@@ -25,6 +27,10 @@
 #define EP_OUTBOX_WORKER_UNREACHABLE_RETRY_S 60
 /* A network that comes and goes brings waiting entries forward at most this often. */
 #define EP_OUTBOX_WORKER_NETWORK_FORWARD_S 30
+/* Changes to the store's folder (another process added or changed an entry) are looked at this
+ * long after the first of them: a burst of writes is one look, and a window that just wrote its
+ * entry has adopted it by then. */
+#define EP_OUTBOX_WORKER_STORE_SETTLE_MS 500
 /* The timer never sleeps longer than this: a wall clock changed meanwhile is seen within it. */
 #define EP_OUTBOX_WORKER_MAX_SLEEP_S 3600
 
@@ -36,6 +42,8 @@ struct _EpOutboxWorker
   EpProfileStore      *profiles;
   GSettings           *settings;
   GNetworkMonitor     *monitor;
+  GFileMonitor        *store_monitor;
+  guint                store_settle;
   GCancellable        *cancellable;
 
   EpOutboxWorkerClock  clock;
@@ -56,6 +64,7 @@ struct _EpOutboxWorker
   GDateTime           *wakeup;
   GApplication        *held;             /* weak: the application kept running */
   gboolean             background_requested;
+  int                  sandboxed;         /* -1: look for /.flatpak-info */
   guint                n_waiting;
   guint                n_failing;
   guint                n_attempts;
@@ -115,11 +124,11 @@ static void
 ep_outbox_worker_request_background (EpOutboxWorker *self,
                                      GApplication   *app)
 {
+  gboolean sandboxed = self->sandboxed >= 0 ? self->sandboxed : g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS);
   GDBusConnection *bus;
   GVariantBuilder options;
 
-  if (self->background_requested || !g_application_get_is_registered (app) ||
-      !g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+  if (self->background_requested || !sandboxed || !g_application_get_is_registered (app))
     return;
   bus = g_application_get_dbus_connection (app);
   if (bus == NULL)
@@ -330,14 +339,15 @@ ep_outbox_worker_report (EpOutboxWorker               *self,
   entry = ep_outbox_store_load (self->store, delivery->id, NULL);
   if (entry == NULL)
     return;
-  if (report->state == EP_OUTBOX_STATE_FAILED)
+  /* A refused sign-in first: what the person mends is the profile, not the message. */
+  if (report->error != NULL && error_is_authentication (report->error))
+    ep_outbox_worker_notify_person (self, entry, _("Sign-In Failed"), report->error->message);
+  else if (report->state == EP_OUTBOX_STATE_FAILED)
     ep_outbox_worker_notify_person (self, entry, _("Message Not Sent"),
                                     report->error != NULL ? report->error->message : "");
   else if (report->state == EP_OUTBOX_STATE_UNKNOWN)
     ep_outbox_worker_notify_person (self, entry, _("Message May Not Have Arrived"),
                                     report->error != NULL ? report->error->message : "");
-  else if (report->error != NULL && error_is_authentication (report->error))
-    ep_outbox_worker_notify_person (self, entry, _("Sign-In Failed"), report->error->message);
 }
 
 static void
@@ -470,6 +480,46 @@ network_changed_cb (GNetworkMonitor *monitor,
 }
 
 /* ---- Looking at the store -------------------------------------------------------------------- */
+
+static gboolean
+store_settled_cb (gpointer user_data)
+{
+  EpOutboxWorker *self = user_data;
+
+  self->store_settle = 0;
+  ep_outbox_worker_scan (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+store_changed_cb (GFileMonitor      *monitor,
+                  GFile             *file,
+                  GFile             *other_file,
+                  GFileMonitorEvent  event,
+                  EpOutboxWorker    *self)
+{
+  if (self->store_settle == 0)
+    self->store_settle = g_timeout_add (EP_OUTBOX_WORKER_STORE_SETTLE_MS, store_settled_cb, self);
+}
+
+/* epistle-send --at, or another Epistle, adds entries too: the folder is watched (no polling). */
+static void
+ep_outbox_worker_watch_store (EpOutboxWorker *self)
+{
+  const char *dir = ep_outbox_store_get_dir (self->store);
+  g_autoptr(GFile) file = g_file_new_for_path (dir);
+  g_autoptr(GError) error = NULL;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    g_debug ("outbox: %s: %s", dir, g_strerror (errno));
+  self->store_monitor = g_file_monitor_directory (file, G_FILE_MONITOR_NONE, self->cancellable, &error);
+  if (self->store_monitor == NULL)
+    {
+      g_debug ("outbox: %s not watched: %s", dir, error->message);
+      return;
+    }
+  g_signal_connect (self->store_monitor, "changed", G_CALLBACK (store_changed_cb), self);
+}
 
 static gboolean
 timer_cb (gpointer user_data)
@@ -691,6 +741,13 @@ ep_outbox_worker_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->timer, g_source_remove);
+  g_clear_handle_id (&self->store_settle, g_source_remove);
+  if (self->store_monitor != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->store_monitor, self);
+      g_file_monitor_cancel (self->store_monitor);
+    }
+  g_clear_object (&self->store_monitor);
   if (self->monitor != NULL)
     g_signal_handlers_disconnect_by_data (self->monitor, self);
   g_clear_object (&self->monitor);
@@ -749,6 +806,7 @@ static void
 ep_outbox_worker_init (EpOutboxWorker *self)
 {
   self->clock = real_clock;
+  self->sandboxed = -1;
   self->cancellable = g_cancellable_new ();
   self->settings = g_settings_new (APP_ID);
   self->adopted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -811,6 +869,7 @@ ep_outbox_worker_start (EpOutboxWorker *self)
   if (self->monitor == NULL)
     self->monitor = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect (self->monitor, "network-changed", G_CALLBACK (network_changed_cb), self);
+  ep_outbox_worker_watch_store (self);
   ep_outbox_worker_scan (self);
 }
 
@@ -907,6 +966,14 @@ ep_outbox_worker_set_network_monitor (EpOutboxWorker  *self,
   g_return_if_fail (G_IS_NETWORK_MONITOR (monitor));
   g_return_if_fail (!self->started);
   g_set_object (&self->monitor, monitor);
+}
+
+void
+ep_outbox_worker_set_sandboxed (EpOutboxWorker *self,
+                                gboolean        sandboxed)
+{
+  g_return_if_fail (EP_IS_OUTBOX_WORKER (self));
+  self->sandboxed = sandboxed ? 1 : 0;
 }
 
 GDateTime *

@@ -64,7 +64,6 @@ struct _EpWindow
   gboolean         outbox_failed;    /* it failed for good: the window has the message back */
   gboolean         outbox_partial;   /* some have it, the others wait: the window asks what next */
   gboolean         send_allow_partial;
-  gboolean         cancel_requested; /* Cancel, as opposed to the window going away */
   gboolean         send_disposed;    /* closed: what the window sends goes to the worker */
   GApplication    *close_hold;       /* held while an attempt of a closed window ends */
   guint            undo_timeout;     /* the undo time runs: nothing was sent yet */

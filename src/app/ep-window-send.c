@@ -607,6 +607,19 @@ attempt_finished_cb (GObject      *object,
 
   if (report == NULL)
     {
+      g_autoptr(EpOutboxEntry) entry = self->outbox_id != NULL
+                                       ? ep_outbox_store_load (ep_window_get_outbox (self), self->outbox_id, NULL)
+                                       : NULL;
+
+      if (entry == NULL)
+        {
+          /* Deleted meanwhile (from the Outbox window): nothing was sent, the message is here. */
+          ep_window_let_go_of_entry (self);
+          ep_window_set_sending (self, FALSE);
+          ep_window_keep_as_draft (self);
+          ep_window_show_toast (self, _("The message was taken out of the Outbox and not sent"));
+          return;
+        }
       if (error != NULL &&
           (g_error_matches (error, EP_STORE_ERROR, EP_STORE_ERROR_NO_KEYRING) ||
            g_error_matches (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND)) &&
@@ -712,7 +725,6 @@ ep_window_run_attempt (EpWindow   *self,
     }
   if (password != NULL)
     ep_send_operation_set_password (self->send_op, password);
-  self->cancel_requested = FALSE;
   self->send_cancellable = g_cancellable_new ();
   g_signal_connect (self->send_op, "notify::status-text", G_CALLBACK (progress_notify_cb), self);
   gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
@@ -1039,7 +1051,6 @@ cancel_send_action (GtkWidget  *widget,
       ep_window_undo_send (self);
       return;
     }
-  self->cancel_requested = TRUE;
   if (self->send_cancellable != NULL)
     g_cancellable_cancel (self->send_cancellable);
 }
