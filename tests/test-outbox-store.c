@@ -453,6 +453,47 @@ test_claim_release (void)
   g_assert_cmpint (state_of (store, id), ==, EP_OUTBOX_STATE_UNKNOWN);
 }
 
+/* A delivered entry goes under its sender's own claim, which holds the lock until then: another
+ * sender that takes the lock for a moment (a claim that finds the entry not due) could make a
+ * later plain delete fail, but cannot come between the claim and this one. */
+static void
+test_claim_delete (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("outbox");
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (dir);
+  g_autofree char *id = add_entry (store, EP_OUTBOX_STATE_QUEUED, 10);
+  g_autofree char *lock_path = g_build_filename (dir, id, "lock", NULL);
+  g_autofree char *names = NULL;
+  g_autoptr(EpOutboxClaim) held = claim (store, id);
+  g_autoptr(GError) error = NULL;
+  int probe;
+
+  g_assert_false (ep_outbox_claim_delete (held, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_WRONG_STATE);
+  g_clear_error (&error);
+
+  g_assert_true (ep_outbox_claim_mark_data_sent (held, &error));
+  set_all_recipients (held, EP_SMTP_RECIPIENT_DELIVERED);
+  g_assert_true (finish (held, EP_OUTBOX_STATE_DELIVERED, EP_SMTP_OUTCOME_DELIVERED, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Finished, the claim still holds the lock: another open file (as another process's would
+   * be) cannot take it, so nobody can stand in the way of the deletion. */
+  probe = open (lock_path, O_RDWR | O_CLOEXEC);
+  g_assert_cmpint (probe, >=, 0);
+  g_assert_cmpint (flock (probe, LOCK_EX | LOCK_NB), ==, -1);
+  g_assert_cmpint (errno, ==, EWOULDBLOCK);
+  close (probe);
+
+  g_assert_true (ep_outbox_claim_delete (held, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&held, ep_outbox_claim_free);
+  g_assert_null (ep_outbox_store_load (store, id, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND);
+  names = ep_test_list_dir (dir);
+  g_assert_cmpstr (names, ==, "");
+}
+
 /* As the MIME writer would: many small writes into the writer's stream; held for later. */
 static void
 test_writer_streaming (void)
@@ -1798,6 +1839,7 @@ main (int   argc,
   g_test_add_func ("/store/outbox/round-trip", test_round_trip);
   g_test_add_func ("/store/outbox/subject-and-from", test_subject_and_from);
   g_test_add_func ("/store/outbox/claim-release", test_claim_release);
+  g_test_add_func ("/store/outbox/claim-delete", test_claim_delete);
   g_test_add_func ("/store/outbox/writer-streaming", test_writer_streaming);
   g_test_add_func ("/store/outbox/abandoned-writer", test_abandoned_writer);
   g_test_add_func ("/store/outbox/invalid-entries", test_invalid_entries);

@@ -568,7 +568,6 @@ ep_outbox_deliver_sync (EpOutboxStore                 *store,
     }
   g_clear_pointer (&entry, ep_outbox_entry_free);
   entry = ep_outbox_entry_copy (ep_outbox_claim_get_entry (claim));
-  g_clear_pointer (&claim, ep_outbox_claim_free);
 
   report->state = next.state;
   report->error = g_steal_pointer (&smtp_error);
@@ -578,12 +577,14 @@ ep_outbox_deliver_sync (EpOutboxStore                 *store,
     {
       report->sent_id = keep_sent_copy (store, entry, profile, report->result, now, options->sent_dir,
                                         transcript_text, NULL, &report->sent_error);
-      /* Without a copy in Sent the entry stays, delivered, so that the message is not lost. */
+      /* Without a copy in Sent the entry stays, delivered, so that the message is not lost.
+       * With one it goes while the claim still holds it: a sender merely looking at it now
+       * cannot keep it from going. */
       if (report->sent_id != NULL)
         {
           g_autoptr(GError) delete_error = NULL;
 
-          if (!ep_outbox_store_delete (store, id, &delete_error))
+          if (!ep_outbox_claim_delete (claim, &delete_error))
             g_warning ("Outbox %s: %s", id, delete_error->message);
         }
     }

@@ -1716,6 +1716,27 @@ ep_outbox_store_mark_delivered (EpOutboxStore  *self,
   return change_entry (self, id, change_to_delivered, NULL, error);
 }
 
+/* Removes entry @id, whose lock the caller holds: renamed first, so that it is gone at once for
+ * everyone, then emptied. */
+static gboolean
+delete_locked (EpOutboxStore  *self,
+               const char     *id,
+               GError        **error)
+{
+  g_autofree char *path = g_build_filename (self->dir, id, NULL);
+  g_autofree char *doomed_name = g_strconcat (DELETED_PREFIX, id, NULL);
+  g_autofree char *doomed = g_build_filename (self->dir, doomed_name, NULL);
+
+  if (g_rename (path, doomed) != 0)
+    {
+      set_errno_error (error, errno, _("Could not delete the outbox message “%s”: %s"), path);
+      return FALSE;
+    }
+  sync_dir (self->dir);
+  remove_entry_dir (doomed);
+  return TRUE;
+}
+
 /**
  * ep_outbox_store_delete:
  *
@@ -1727,10 +1748,7 @@ ep_outbox_store_delete (EpOutboxStore  *self,
                         const char     *id,
                         GError        **error)
 {
-  g_autofree char *path = NULL;
-  g_autofree char *doomed = NULL;
-  g_autofree char *doomed_name = NULL;
-  g_autoptr(GError) local_error = NULL;
+  gboolean ok;
   int fd;
 
   g_return_val_if_fail (EP_IS_OUTBOX_STORE (self), FALSE);
@@ -1741,19 +1759,9 @@ ep_outbox_store_delete (EpOutboxStore  *self,
   fd = lock_entry (self, id, error);
   if (fd < 0)
     return FALSE;
-  path = g_build_filename (self->dir, id, NULL);
-  doomed_name = g_strconcat (DELETED_PREFIX, id, NULL);
-  doomed = g_build_filename (self->dir, doomed_name, NULL);
-  if (g_rename (path, doomed) != 0)
-    {
-      set_errno_error (error, errno, _("Could not delete the outbox message “%s”: %s"), path);
-      close (fd);
-      return FALSE;
-    }
-  sync_dir (self->dir);
-  remove_entry_dir (doomed);
+  ok = delete_locked (self, id, error);
   close (fd);
-  return TRUE;
+  return ok;
 }
 
 /* ---- A claim --------------------------------------------------------------------------------- */
@@ -1872,6 +1880,24 @@ ep_outbox_claim_release (EpOutboxClaim  *self,
   self->finished = TRUE;
   g_hash_table_remove_all (self->recipient_updates);
   return TRUE;
+}
+
+/**
+ * ep_outbox_claim_delete:
+ *
+ * Deletes the entry of a claim finished as %EP_OUTBOX_STATE_DELIVERED (its message is in the
+ * Sent store now), under the claim's own lock: another process that merely looks at the entry
+ * at that moment cannot make the deletion fail, as it could a later ep_outbox_store_delete().
+ */
+gboolean
+ep_outbox_claim_delete (EpOutboxClaim  *self,
+                        GError        **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (!self->finished || self->entry->state != EP_OUTBOX_STATE_DELIVERED)
+    return wrong_state (error, self->entry->state);
+  return delete_locked (self->store, self->id, error);
 }
 
 /* What the states promise about the recipients. */

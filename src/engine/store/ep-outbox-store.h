@@ -40,6 +40,8 @@ gboolean             ep_outbox_claim_finish              (EpOutboxClaim        *
                                                           GError              **error);
 gboolean             ep_outbox_claim_release             (EpOutboxClaim        *self,
                                                           GError              **error);
+gboolean             ep_outbox_claim_delete              (EpOutboxClaim        *self,
+                                                          GError              **error);
 void                 ep_outbox_claim_free                (EpOutboxClaim        *self);
 
 #define EP_TYPE_OUTBOX_STORE (ep_outbox_store_get_type ())
