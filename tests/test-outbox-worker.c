@@ -434,6 +434,39 @@ test_adopted (void)
   fixture_clear (&f);
 }
 
+/* A window adding an entry it will send itself keeps the worker from looking at the store until
+ * it has adopted the entry: the worker, woken by the new folder, would otherwise take it first. */
+static void
+test_inhibited (void)
+{
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING
+                                                                    EP_SCRIPT_EHLO_PIPELINING
+                                                                    EP_SCRIPT_DELIVER_TO ("bob@example.org")
+                                                                    EP_SCRIPT_QUIT_EOF);
+  g_autofree char *adopted = NULL;
+  Fixture f;
+
+  fixture_init (&f, ep_script_server_get_port (server));
+  ep_outbox_worker_start (f.worker);
+  ep_outbox_worker_inhibit (f.worker);
+  adopted = add_entry (&f, EP_OUTBOX_STATE_QUEUED, 0);
+  ep_outbox_worker_reload (f.worker);
+  spin (300);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 0);
+  ep_outbox_worker_adopt (f.worker, adopted);
+  ep_outbox_worker_uninhibit (f.worker);
+  spin (300);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 0);
+  g_assert_false (ep_script_server_get_connected (server));
+
+  /* The scan that waited runs when the last window lets go: an entry nobody adopted goes. */
+  ep_outbox_worker_release (f.worker, adopted);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 1);
+  wait_idle (&f);
+  ep_script_server_assert_done (server, 5000);
+  fixture_clear (&f);
+}
+
 /* Send Later: a held entry whose time comes while the app runs is queued and sent; one whose
  * time had passed before the start is overdue and left for the person to decide. */
 static void
@@ -710,6 +743,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/outbox-worker/timer", test_timer);
   g_test_add_func ("/outbox-worker/backoff", test_backoff);
   g_test_add_func ("/outbox-worker/adopted", test_adopted);
+  g_test_add_func ("/outbox-worker/inhibited", test_inhibited);
   g_test_add_func ("/outbox-worker/held", test_held);
   g_test_add_func ("/outbox-worker/missing-secret", test_missing_secret);
   g_test_add_func ("/outbox-worker/network-down", test_network_down);

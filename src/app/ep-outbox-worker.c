@@ -52,6 +52,8 @@ struct _EpOutboxWorker
   gboolean             started;
   GDateTime           *started_at;       /* held entries due before it are overdue: the app asks */
   GHashTable          *adopted;          /* ids a window sends itself */
+  guint                inhibited;        /* windows adding an entry they will adopt */
+  gboolean             scan_pending;     /* a scan was wanted while inhibited */
   GHashTable          *running;          /* profile id → entry id being sent */
   GHashTable          *checking;         /* profile ids whose reachability is being asked */
   GHashTable          *unreachable;      /* profile ids whose last attempt could not connect */
@@ -635,6 +637,11 @@ ep_outbox_worker_scan (EpOutboxWorker *self)
 
   if (!self->started)
     return;
+  if (self->inhibited > 0)
+    {
+      self->scan_pending = TRUE;
+      return;
+    }
   now = worker_now (self);
   horizon = g_date_time_add_seconds (now, EP_OUTBOX_WORKER_HOLD_AHEAD_S);
   entries = ep_outbox_store_list (self->store, NULL, &error);
@@ -906,6 +913,27 @@ ep_outbox_worker_adopt (EpOutboxWorker *self,
   g_return_if_fail (EP_IS_OUTBOX_WORKER (self));
   g_return_if_fail (id != NULL);
   g_hash_table_add (self->adopted, g_strdup (id));
+}
+
+/* A window is adding an entry that it will send itself: until it adopts it, the worker does not
+ * look at the store, where it would find the new entry due and take it first. */
+void
+ep_outbox_worker_inhibit (EpOutboxWorker *self)
+{
+  g_return_if_fail (EP_IS_OUTBOX_WORKER (self));
+  self->inhibited++;
+}
+
+void
+ep_outbox_worker_uninhibit (EpOutboxWorker *self)
+{
+  g_return_if_fail (EP_IS_OUTBOX_WORKER (self));
+  g_return_if_fail (self->inhibited > 0);
+  if (--self->inhibited == 0 && self->scan_pending)
+    {
+      self->scan_pending = FALSE;
+      ep_outbox_worker_scan (self);
+    }
 }
 
 void

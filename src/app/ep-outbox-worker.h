@@ -39,6 +39,8 @@ void            ep_outbox_worker_adopt          (EpOutboxWorker *self,
                                                  const char     *id);
 void            ep_outbox_worker_release        (EpOutboxWorker *self,
                                                  const char     *id);
+void            ep_outbox_worker_inhibit        (EpOutboxWorker *self);
+void            ep_outbox_worker_uninhibit      (EpOutboxWorker *self);
 /* The retry policy of the preferences, for an attempt a window makes itself. */
 void            ep_outbox_worker_get_retry_policy (EpOutboxWorker      *self,
                                                    EpOutboxRetryPolicy *policy);

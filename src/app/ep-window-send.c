@@ -798,6 +798,7 @@ typedef struct
   char          *profile_id;
   GDateTime     *not_before;
   GStrv          delivered;
+  EpOutboxWorker *inhibited;    /* kept from looking at the store until the entry is adopted */
 } AddData;
 
 static void
@@ -810,6 +811,9 @@ add_data_free (gpointer data)
   g_free (add->profile_id);
   g_date_time_unref (add->not_before);
   g_strfreev (add->delivered);
+  if (add->inhibited != NULL)
+    ep_outbox_worker_uninhibit (add->inhibited);
+  g_clear_object (&add->inhibited);
   g_free (add);
 }
 
@@ -840,6 +844,16 @@ added_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autofree char *id = g_task_propagate_pointer (G_TASK (result), &error);
   guint seconds = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (result), "undo-seconds"));
+  AddData *add = g_task_get_task_data (G_TASK (result));
+
+  /* Adopted before the worker may look at the store again. */
+  if (id != NULL && !self->send_disposed && self->outbox_worker != NULL)
+    ep_outbox_worker_adopt (self->outbox_worker, id);
+  if (add->inhibited != NULL)
+    {
+      ep_outbox_worker_uninhibit (add->inhibited);
+      g_clear_object (&add->inhibited);
+    }
 
   if (self->send_disposed)
     {
@@ -862,8 +876,6 @@ added_cb (GObject      *object,
     }
 
   self->outbox_id = g_steal_pointer (&id);
-  if (self->outbox_worker != NULL)
-    ep_outbox_worker_adopt (self->outbox_worker, self->outbox_id);
   /* The Outbox holds the message now: the draft file goes (its pasted images stay until the
    * message is sent, for Undo). */
   g_clear_handle_id (&self->draft_timeout, g_source_remove);
@@ -935,6 +947,11 @@ ep_window_start_send (EpWindow   *self,
   add->profile_id = g_strdup (ep_profile_get_id (profile));
   add->not_before = g_date_time_add_seconds (now, seconds);
   add->delivered = g_strdupv (self->delivered);
+  if (self->outbox_worker != NULL)
+    {
+      add->inhibited = g_object_ref (self->outbox_worker);
+      ep_outbox_worker_inhibit (add->inhibited);
+    }
   task = g_task_new (self, NULL, added_cb, NULL);
   g_object_set_data (G_OBJECT (task), "undo-seconds", GUINT_TO_POINTER (seconds));
   g_task_set_task_data (task, add, add_data_free);
