@@ -159,7 +159,7 @@ attempt (const char    *id,
   g_autoptr(EpOutboxClaim) claim = ep_outbox_store_claim (store (), id, now, &error);
   g_autofree char *transcript = g_strdup_printf ("S: 220 mx.test ESMTP\nC: EHLO client\nS: %s\n",
                                                  reply);
-  EpOutboxAttempt *a;
+  g_autoptr(EpOutboxAttempt) a = NULL;
 
   g_assert_no_error (error);
   if (state == EP_OUTBOX_STATE_PARTIAL)

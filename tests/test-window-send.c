@@ -1043,6 +1043,56 @@ test_outbox_full (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Closed right after Send, while the message is still being written into the Outbox: nothing is
+ * asked (Send was pressed), the draft goes once the entry is written, and the worker sends it. */
+static void
+test_closed_while_adding (void)
+{
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (OPENING
+                                                                    EP_SCRIPT_DELIVER_TO ("ann@example.org")
+                                                                    QUIT_BYE);
+  g_autofree char *name = g_strdup_printf ("Closed %u", ep_script_server_get_port (server));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  g_autoptr(EpDraftStore) drafts = ep_draft_store_new (NULL);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autofree char *draft_id = NULL;
+  gint64 end;
+
+  clear_outbox ();
+  add_plain_profile (window, name, ep_script_server_get_port (server));
+  gtk_window_present (GTK_WINDOW (window));
+  fill (window, "ann@example.org", "Closed at once", "Hello");
+  g_assert_true (ep_window_save_draft_sync (window, NULL));
+  draft_id = g_strdup (ep_window_get_draft_id (window));
+  g_object_ref (window);
+
+  /* The entry is written on a worker thread: its result cannot arrive before the main loop
+   * runs again, so the window is closed in the middle of it. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  g_assert_true (ep_window_is_sending (window));
+  g_assert_null (ep_window_get_outbox_id (window));
+  gtk_window_close (GTK_WINDOW (window));
+  /* Gone at once, with no question (a question would keep it on screen). */
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_null (gtk_window_get_application (GTK_WINDOW (window)));
+  g_object_unref (window);
+
+  /* The worker sends it: delivered, the entry goes to Sent. */
+  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  do
+    {
+      g_clear_pointer (&entries, g_ptr_array_unref);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+      entries = list_outbox ();
+    }
+  while ((entries->len > 0 || !ep_script_server_get_completed (server)) &&
+         g_get_monotonic_time () < end);
+  ep_script_server_assert_done (server, 1000);
+  g_assert_cmpuint (entries->len, ==, 0);
+  g_assert_null (ep_draft_store_load (drafts, draft_id, NULL));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1075,6 +1125,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/window-send/outbox/entry-deleted-meanwhile", test_entry_deleted_meanwhile);
   g_test_add_func ("/window-send/outbox/server-down-then-up", test_server_down_then_up);
   g_test_add_func ("/window-send/outbox/full", test_outbox_full);
+  g_test_add_func ("/window-send/outbox/closed-while-adding", test_closed_while_adding);
   ret = g_test_run ();
 
   g_clear_object (&settings);

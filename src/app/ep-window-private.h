@@ -65,6 +65,8 @@ struct _EpWindow
   gboolean         outbox_partial;   /* some have it, the others wait: the window asks what next */
   gboolean         send_allow_partial;
   gboolean         send_disposed;    /* closed: what the window sends goes to the worker */
+  gboolean         adding;           /* Send was pressed: the message is being written into the
+                                        Outbox (attachments encoded) */
   GApplication    *close_hold;       /* held while an attempt of a closed window ends */
   guint            undo_timeout;     /* the undo time runs: nothing was sent yet */
   guint            undo_left;        /* its seconds left */

@@ -855,11 +855,23 @@ added_cb (GObject      *object,
       g_clear_object (&add->inhibited);
     }
 
+  self->adding = FALSE;
   if (self->send_disposed)
     {
-      /* Send was pressed: the worker sends it. */
+      /* Send was pressed, then the window closed: the worker sends it, and the draft goes as
+       * it would have here (the Outbox has the message). A failure leaves the draft. */
+      if (id != NULL && self->draft_id != NULL)
+        {
+          ep_draft_store_delete (self->drafts, self->draft_id, NULL);
+          g_clear_pointer (&self->draft_id, g_free);
+        }
       if (id != NULL && self->outbox_worker != NULL)
         ep_outbox_worker_reload (self->outbox_worker);
+      if (self->close_hold != NULL)
+        {
+          g_application_release (self->close_hold);
+          g_clear_object (&self->close_hold);
+        }
       return;
     }
   if (id == NULL)
@@ -952,6 +964,7 @@ ep_window_start_send (EpWindow   *self,
       add->inhibited = g_object_ref (self->outbox_worker);
       ep_outbox_worker_inhibit (add->inhibited);
     }
+  self->adding = TRUE;
   task = g_task_new (self, NULL, added_cb, NULL);
   g_object_set_data (G_OBJECT (task), "undo-seconds", GUINT_TO_POINTER (seconds));
   g_task_set_task_data (task, add, add_data_free);
@@ -1115,10 +1128,11 @@ ep_window_send_dispose (EpWindow *self)
   g_clear_pointer (&self->last_result, ep_smtp_result_unref);
 }
 
-/* Closed while the Outbox has the message (the undo time, an attempt under way): Send was
- * pressed, so it goes anyway. The window's own references keep it alive for a while after it
- * left the application: the worker is told now, and an attempt under way holds the application
- * until it ends, so that the process does not end with it. */
+/* Closed while the Outbox has the message (being written into it, the undo time, an attempt
+ * under way): Send was pressed, so it goes anyway. The window's own references keep it alive
+ * for a while after it left the application: the worker is told now, and writing the entry or
+ * an attempt under way holds the application until it ends, so that the process does not end
+ * with it. */
 void
 ep_window_send_close (EpWindow *self)
 {
@@ -1127,7 +1141,7 @@ ep_window_send_close (EpWindow *self)
   self->send_disposed = TRUE;
   g_clear_handle_id (&self->undo_timeout, g_source_remove);
   g_clear_pointer (&self->undo_until, g_date_time_unref);
-  if (self->send_op == NULL)
+  if (self->send_op == NULL && !self->adding)
     ep_window_let_go_of_entry (self);
   else if (app != NULL && self->close_hold == NULL)
     {
@@ -1139,7 +1153,7 @@ ep_window_send_close (EpWindow *self)
 gboolean
 ep_window_is_handed_over (EpWindow *self)
 {
-  return self->outbox_id != NULL && !self->outbox_failed;
+  return (self->outbox_id != NULL && !self->outbox_failed) || self->adding;
 }
 
 EpSmtpResult *
