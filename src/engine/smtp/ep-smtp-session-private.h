@@ -54,6 +54,7 @@ typedef struct {
   gboolean            mail_answered;  /* the server answered this message's MAIL (not with 421) */
   EpSmtpTranscript   *conn_transcript;/* the opening's lines (greeting, EHLO, TLS, AUTH) */
   guint               n_opening;      /* how many of its lines the opening took */
+  gboolean            needs_rset;     /* the last transaction ended midway */
 
   /* BDAT replies still to read, and whether to look for them early (PIPELINING). */
   guint               bdat_pending;

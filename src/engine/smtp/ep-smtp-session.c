@@ -667,19 +667,22 @@ copy_opening (Session          *s,
 }
 
 /* RFC 5321 §4.1.1.5: after a transaction that ended midway, RSET clears whatever the server
- * kept of it before the next one. A server that will not has the connection ended. */
-static void
-session_reset (Session *s)
+ * kept of it before the next one starts (not before QUIT, which drops it anyway). */
+static gboolean
+session_reset (Session *s,
+               GError **error)
 {
   g_autoptr(EpSmtpReply) reply = NULL;
 
-  if (send_line (s, "RSET", NULL, NULL) && (reply = read_reply (s, NULL)) != NULL && reply->code == 250)
-    return;
-
-  if (reply != NULL && reply->code == 421)
-    s->no_quit = TRUE;
-  info (s, "RSET failed: no more messages on this connection");
-  end_session (s, NULL);
+  s->needs_rset = FALSE;
+  if (!send_line (s, "RSET", NULL, error) || (reply = read_reply (s, error)) == NULL)
+    return FALSE;
+  if (reply->code == 250)
+    return TRUE;
+  if (!check_421 (s, reply, _("The server is not available"), error))
+    return FALSE;
+  set_reply_error (error, EP_SMTP_ERROR_PROTOCOL, _("Unexpected reply after the message"), reply);
+  return FALSE;
 }
 
 EpSmtpResult *
@@ -737,6 +740,14 @@ ep_smtp_session_send_sync (EpSmtpSession           *self,
   ep_smtp_result_unref (opened);
   s->n_messages++;
 
+  if (s->needs_rset && !session_reset (s, &local_error))
+    {
+      info (s, "the server ended the session before this message");
+      end_session (s, local_error);
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+
   if (session_load_message (s, message, raw, options, &local_error)
       && session_prepare_body (s, &local_error))
     {
@@ -762,10 +773,7 @@ ep_smtp_session_send_sync (EpSmtpSession           *self,
     }
 
   if (session_in_step (s, local_error))
-    {
-      if (started)
-        session_reset (s);
-    }
+    s->needs_rset = started;
   else
     end_session (s, local_error);
 
