@@ -997,10 +997,11 @@ batch_run_clear (BatchRun *run)
 
 static void
 batch_delivered_cb (const char             *id,
-                    EpOutboxDeliveryReport *report,
+                    EpOutboxDeliveryReport *report_in,
                     const GError           *error,
                     gpointer                user_data)
 {
+  g_autoptr(EpOutboxDeliveryReport) report = report_in;
   BatchRun *run = user_data;
 
   g_assert_true ((report == NULL) == (error != NULL));

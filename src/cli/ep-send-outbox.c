@@ -187,10 +187,11 @@ typedef struct {
 /* The outcome of one attempt, on stderr. */
 static void
 flush_report_cb (const char             *id,
-                 EpOutboxDeliveryReport *report,
+                 EpOutboxDeliveryReport *report_in,
                  const GError           *error,
                  gpointer                user_data)
 {
+  g_autoptr(EpOutboxDeliveryReport) report = report_in;
   FlushBatch *batch = user_data;
   EpOutboxStore *store = batch->store;
   FlushTally *tally = batch->tally;

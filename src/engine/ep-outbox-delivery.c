@@ -730,14 +730,14 @@ ep_outbox_deliver_batch_sync (EpOutboxStore                 *store,
   ready = batch_init (&b, store, profile, options, cancellable, &init_error);
   for (guint i = 0; ids[i] != NULL; i++)
     {
-      g_autoptr(EpOutboxDeliveryReport) report = NULL;
+      EpOutboxDeliveryReport *report = NULL;
       g_autoptr(GError) local_error = NULL;
 
       if (ready)
         report = batch_deliver_one (&b, ids[i], &local_error);
       else
         local_error = g_error_copy (init_error);
-      func (ids[i], report, local_error, user_data);
+      func (ids[i], g_steal_pointer (&report), local_error, user_data);
     }
   batch_clear (&b);
 }

@@ -114,7 +114,7 @@ void                    ep_outbox_delivery_report_free (EpOutboxDeliveryReport  
 
 /* ---- Several entries over one connection ----------------------------------------------------- */
 
-/* Called once for each entry of a batch, in order: @report (borrowed) as
+/* Called once for each entry of a batch, in order: @report (transfer full) as
  * ep_outbox_deliver_sync() returns it, or NULL with @error when the entry was not tried. */
 typedef void (*EpOutboxDeliveredFunc) (const char              *id,
                                        EpOutboxDeliveryReport  *report,
