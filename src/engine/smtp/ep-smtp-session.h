@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ep-smtp-session.h: one SMTP submission, from connect to QUIT, and the connection test (blocking
- * calls, for a worker thread). */
+/* ep-smtp-session.h: one SMTP submission, from connect to QUIT, several over one connection
+ * (EpSmtpSession), and the connection test (blocking calls, for a worker thread). */
 #pragma once
 
 #include <gio/gio.h>
@@ -21,7 +21,8 @@ typedef enum {
   EP_SMTP_STAGE_AUTH,
   EP_SMTP_STAGE_SENDING,     /* envelope and body; bytes count up to total */
   EP_SMTP_STAGE_WAITING,     /* for the reply after the end of data */
-  EP_SMTP_STAGE_DONE,        /* final; sent once, after QUIT */
+  EP_SMTP_STAGE_DONE,        /* final; sent once per message: after QUIT for a single send,
+                              * after its transaction in an EpSmtpSession */
 } EpSmtpStage;
 
 /* @bytes_total is the message size (0 while unknown). Called on the thread that runs the session;
