@@ -5,7 +5,8 @@
  * same bytes, a server that starts later, an answer lost after the end of the data (never sent
  * again), recipients deferred at RCPT retried alone, a refusal kept with the server's words, a
  * cancelled attempt that counts for nothing, the policy giving up, and several entries over
- * one connection (a refusal in the middle, a server leaving between messages). */
+ * one connection (a refusal in the middle, a server leaving between messages with a 421 or
+ * without a word). */
 #include "config.h"
 
 #include <string.h>
@@ -1189,11 +1190,13 @@ test_batch_refused_middle (void)
   fixture_clear (&f);
 }
 
-/* The server says 421 right after the first message: that one is delivered; the other two
- * are not tried (still queued, due, no attempt counted), and nothing more is said. */
+/* The server says 421 right after the first message (in the segment of its 250, or hangs up
+ * without a word): that one is delivered; the other two are not tried (still queued, due, no
+ * attempt counted). */
 static void
-test_batch_421_between (void)
+test_batch_ended_between (gconstpointer data)
 {
+  const char *ending = data;
   static const char * const rcpts[] = { "ann@example.org", "bob@example.org", "cat@example.org", NULL };
   Fixture f;
   BatchRun run;
@@ -1204,18 +1207,16 @@ test_batch_421_between (void)
     ids[i] = add (&f, rcpts[i], NULL);
 
   {
-    /* The 421 comes in the same segment as the 250: the client has it before it goes on. */
-    g_autoptr(EpScriptServer) server =
-      ep_script_server_new_for_test (OPENING
-                                     "C: MAIL FROM:<" EP_SCRIPT_SENDER ">*\n"
-                                     "C: RCPT TO:<ann@example.org>\n"
-                                     "C: DATA\n"
-                                     "S: 250 2.1.0 ok\n"
-                                     "S: 250 2.1.5 ok\n"
-                                     "S: 354 go ahead\n"
-                                     "DATA\n"
-                                     "S! 250 2.0.0 queued\\r\\n421 4.3.2 mx.test closing\\r\\n\n"
-                                     "EOF\n");
+    g_autofree char *script = g_strconcat (OPENING
+                                           "C: MAIL FROM:<" EP_SCRIPT_SENDER ">*\n"
+                                           "C: RCPT TO:<ann@example.org>\n"
+                                           "C: DATA\n"
+                                           "S: 250 2.1.0 ok\n"
+                                           "S: 250 2.1.5 ok\n"
+                                           "S: 354 go ahead\n"
+                                           "DATA\n",
+                                           ending, NULL);
+    g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (script);
 
     deliver_batch (&f, (const char * const *) ids, server, &run);
   }
@@ -1259,7 +1260,16 @@ main (int   argc,
   g_test_add_func ("/outbox-delivery/send-operation", test_send_operation);
   g_test_add_func ("/outbox-delivery/batch/one-connection", test_batch_one_connection);
   g_test_add_func ("/outbox-delivery/batch/refused-middle", test_batch_refused_middle);
-  g_test_add_func ("/outbox-delivery/batch/421-between", test_batch_421_between);
+  /* The 421 in the same segment as the 250: the client has it before it goes on; after it
+   * the client must close without a word. */
+  g_test_add_data_func ("/outbox-delivery/batch/421-between",
+                        "S! 250 2.0.0 queued\\r\\n421 4.3.2 mx.test closing\\r\\n\n"
+                        "EOF\n",
+                        test_batch_ended_between);
+  g_test_add_data_func ("/outbox-delivery/batch/closed-between",
+                        "S: 250 2.0.0 queued\n"
+                        "CLOSE\n",
+                        test_batch_ended_between);
 
   return g_test_run ();
 }
