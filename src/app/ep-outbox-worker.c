@@ -323,11 +323,14 @@ deliver_thread (GTask        *task,
   g_task_return_pointer (task, outcomes, (GDestroyNotify) g_ptr_array_unref);
 }
 
-/* Nothing was tried: the entry went, another process holds it, or the password is missing. */
+/* Nothing was tried: the entry went, another process holds it, the password is missing, or
+ * (@after_attempt: an entry before it in the batch was tried) the server ended the connection
+ * before it. */
 static void
 ep_outbox_worker_nothing_tried (EpOutboxWorker *self,
                                 const char     *id,
-                                const GError   *error)
+                                const GError   *error,
+                                gboolean        after_attempt)
 {
   g_autoptr(EpOutboxEntry) entry = ep_outbox_store_load (self->store, id, NULL);
   g_autoptr(GDateTime) now = worker_now (self);
@@ -340,9 +343,9 @@ ep_outbox_worker_nothing_tried (EpOutboxWorker *self,
                             g_date_time_add_seconds (now, EP_OUTBOX_WORKER_BUSY_RETRY_S));
       return;
     }
-  /* The server ended the connection before this entry (or the batch was cancelled): it is as
-   * it was, and the next look sends it over a new connection. */
-  if (error->domain == EP_SMTP_ERROR || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* The server ended the connection before this entry: it is as it was, and the next look
+   * sends it over a new connection. */
+  if (after_attempt && error->domain == EP_SMTP_ERROR)
     return;
   /* Left as it is until the person does something (Retry in the Outbox): asking again by
    * itself would only fail again. */
@@ -396,6 +399,7 @@ delivered_cb (GObject      *object,
   EpOutboxWorker *self = EP_OUTBOX_WORKER (object);
   Delivery *delivery = g_task_get_task_data (G_TASK (result));
   g_autoptr(GPtrArray) outcomes = g_task_propagate_pointer (G_TASK (result), NULL);
+  gboolean tried = FALSE;
 
   g_hash_table_remove (self->running, delivery->profile_id);
   /* Cancelled: the worker is going away; the entries are back as they were claimed. */
@@ -406,9 +410,12 @@ delivered_cb (GObject      *object,
       Outcome *outcome = outcomes->pdata[i];
 
       if (outcome->report == NULL)
-        ep_outbox_worker_nothing_tried (self, outcome->id, outcome->error);
+        ep_outbox_worker_nothing_tried (self, outcome->id, outcome->error, tried);
       else
-        ep_outbox_worker_report (self, delivery, outcome->id, outcome->report);
+        {
+          tried = TRUE;
+          ep_outbox_worker_report (self, delivery, outcome->id, outcome->report);
+        }
     }
   ep_outbox_worker_scan (self);
 }
