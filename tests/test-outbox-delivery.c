@@ -1190,6 +1190,52 @@ test_batch_refused_middle (void)
   fixture_clear (&f);
 }
 
+/* RSET after the refused entry is answered with 421: the third entry is not tried. */
+static void
+test_batch_rset_refused (void)
+{
+  static const char * const rcpts[] = { "ann@example.org", "bob@example.org", NULL };
+  Fixture f;
+  BatchRun run;
+  char *ids[3] = { NULL };
+  g_autoptr(EpOutboxEntry) refused = NULL;
+  g_autoptr(EpOutboxEntry) left = NULL;
+
+  fixture_init (&f);
+  for (guint i = 0; i < 2; i++)
+    ids[i] = add (&f, rcpts[i], NULL);
+
+  {
+    g_autoptr(EpScriptServer) server =
+      ep_script_server_new_for_test (OPENING
+                                     "C: MAIL FROM:<" EP_SCRIPT_SENDER ">*\n"
+                                     "C: RCPT TO:<ann@example.org>\n"
+                                     "C: DATA\n"
+                                     "S: 250 2.1.0 ok\n"
+                                     "S: 550 5.1.1 No such user ann\n"
+                                     "S: 554 5.5.1 No valid recipients\n"
+                                     "C: RSET\n"
+                                     "S: 421 4.3.2 mx.test closing\n"
+                                     "EOF\n");
+
+    deliver_batch (&f, (const char * const *) ids, server, &run);
+  }
+
+  g_assert_cmpint (batch_state (&run, 0), ==, EP_OUTBOX_STATE_FAILED);
+  refused = load (&f, ids[0]);
+  g_assert_cmpuint (refused->attempts->len, ==, 1);
+  g_assert_cmpint (batch_state (&run, 1), ==, -1);
+  g_assert_error ((GError *) run.errors->pdata[1], EP_SMTP_ERROR, EP_SMTP_ERROR_TEMPORARY);
+  left = load (&f, ids[1]);
+  g_assert_cmpint (left->state, ==, EP_OUTBOX_STATE_QUEUED);
+  g_assert_cmpuint (left->attempts->len, ==, 0);
+
+  batch_run_clear (&run);
+  for (guint i = 0; i < 2; i++)
+    g_free (ids[i]);
+  fixture_clear (&f);
+}
+
 /* The server says 421 right after the first message (in the segment of its 250, or hangs up
  * without a word): that one is delivered; the other two are not tried (still queued, due, no
  * attempt counted). */
@@ -1260,6 +1306,7 @@ main (int   argc,
   g_test_add_func ("/outbox-delivery/send-operation", test_send_operation);
   g_test_add_func ("/outbox-delivery/batch/one-connection", test_batch_one_connection);
   g_test_add_func ("/outbox-delivery/batch/refused-middle", test_batch_refused_middle);
+  g_test_add_func ("/outbox-delivery/batch/rset-refused", test_batch_rset_refused);
   /* The 421 in the same segment as the 250: the client has it before it goes on; after it
    * the client must close without a word. */
   g_test_add_data_func ("/outbox-delivery/batch/421-between",

@@ -489,12 +489,15 @@ batch_send (Batch             *b,
   return ep_smtp_session_send_sync (b->session, NULL, raw, send_options, error);
 }
 
-/* Whether the batch may still try an entry; @error says why not. */
+/* Whether the batch may still try an entry; @error says why not. The first entry goes as a
+ * single attempt would, whatever happens (a cancellation included). */
 static gboolean
 batch_can_go_on (Batch   *b,
                  GError **error)
 {
-  if (g_cancellable_set_error_if_cancelled (b->cancellable, error))
+  gboolean started = b->session != NULL || b->open_result != NULL;
+
+  if (started && g_cancellable_set_error_if_cancelled (b->cancellable, error))
     return FALSE;
   if (b->end_error == NULL && b->session != NULL && !ep_smtp_session_is_open (b->session))
     g_set_error_literal (&b->end_error, EP_SMTP_ERROR, EP_SMTP_ERROR_CONNECTION_LOST,
