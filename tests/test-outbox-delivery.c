@@ -4,7 +4,9 @@
  * direct send, temporary failures retried at the policy's times and then delivered once with the
  * same bytes, a server that starts later, an answer lost after the end of the data (never sent
  * again), recipients deferred at RCPT retried alone, a refusal kept with the server's words, a
- * cancelled attempt that counts for nothing, and the policy giving up. */
+ * cancelled attempt that counts for nothing, the policy giving up, and several entries over
+ * one connection (a refusal in the middle, a server leaving between messages with a 421 or
+ * without a word). */
 #include "config.h"
 
 #include <string.h>
@@ -958,6 +960,332 @@ test_send_operation (void)
   fixture_clear (&f);
 }
 
+/* ---- Several entries over one connection --------------------------------------------------- */
+
+/* What a batch reported for each entry, in order. */
+typedef struct
+{
+  GPtrArray *ids;
+  GPtrArray *states;    /* GINT_TO_POINTER (state), or -1 when not tried */
+  GPtrArray *sent_ids;  /* nullable strings */
+  GPtrArray *errors;    /* why not tried (GError), nullable */
+} BatchRun;
+
+static void
+error_free_nullable (gpointer error)
+{
+  if (error != NULL)
+    g_error_free (error);
+}
+
+static void
+batch_run_init (BatchRun *run)
+{
+  run->ids = g_ptr_array_new_with_free_func (g_free);
+  run->states = g_ptr_array_new ();
+  run->sent_ids = g_ptr_array_new_with_free_func (g_free);
+  run->errors = g_ptr_array_new_with_free_func (error_free_nullable);
+}
+
+static void
+batch_run_clear (BatchRun *run)
+{
+  g_ptr_array_unref (run->ids);
+  g_ptr_array_unref (run->states);
+  g_ptr_array_unref (run->sent_ids);
+  g_ptr_array_unref (run->errors);
+}
+
+static void
+batch_delivered_cb (const char             *id,
+                    EpOutboxDeliveryReport *report_in,
+                    const GError           *error,
+                    gpointer                user_data)
+{
+  g_autoptr(EpOutboxDeliveryReport) report = report_in;
+  BatchRun *run = user_data;
+
+  g_assert_true ((report == NULL) == (error != NULL));
+  if (report != NULL && report->error != NULL)
+    g_test_message ("%s: %s", id, report->error->message);
+  g_ptr_array_add (run->ids, g_strdup (id));
+  g_ptr_array_add (run->states, GINT_TO_POINTER (report != NULL ? (int) report->state : -1));
+  g_ptr_array_add (run->sent_ids, report != NULL ? g_strdup (report->sent_id) : NULL);
+  g_ptr_array_add (run->errors, error != NULL ? g_error_copy (error) : NULL);
+}
+
+/* @ids as one batch against @server (playing its one connection's script to the end). */
+static void
+deliver_batch (Fixture            *f,
+               const char * const *ids,
+               EpScriptServer     *server,
+               BatchRun           *run)
+{
+  g_autoptr(EpProfile) profile = ep_test_scripted_profile ("Scripted", ep_script_server_get_port (server), 5);
+
+  batch_run_init (run);
+  ep_outbox_deliver_batch_sync (f->store, ids, profile, &f->options, batch_delivered_cb, run, NULL);
+  g_assert_cmpuint (run->ids->len, ==, g_strv_length ((char **) ids));
+  for (guint i = 0; ids[i] != NULL; i++)
+    g_assert_cmpstr (run->ids->pdata[i], ==, ids[i]);
+  ep_script_server_assert_done (server, WAIT_MS);
+}
+
+static int
+batch_state (BatchRun *run,
+             guint     i)
+{
+  return GPOINTER_TO_INT (run->states->pdata[i]);
+}
+
+/* Whether @text holds the connection's opening and @rcpt's transaction, and no other's. */
+static void
+assert_own_transcript (const char         *text,
+                       const char         *rcpt,
+                       const char * const *others)
+{
+  g_autofree char *mine = g_strdup_printf ("C: RCPT TO:<%s>", rcpt);
+
+  g_assert_nonnull (text);
+  g_assert_nonnull (strstr (text, "S: 220 mx.test ESMTP"));
+  g_assert_nonnull (strstr (text, "C: EHLO "));
+  g_assert_nonnull (strstr (text, mine));
+  for (guint i = 0; others[i] != NULL; i++)
+    {
+      g_autofree char *other = g_strdup_printf ("C: RCPT TO:<%s>", others[i]);
+
+      if (g_strcmp0 (others[i], rcpt) != 0)
+        g_assert_null (strstr (text, other));
+    }
+}
+
+static char *
+sent_transcript (Fixture    *f,
+                 const char *sent_id)
+{
+  g_autoptr(EpSentStore) sent = ep_sent_store_new (f->sent_dir);
+  g_autoptr(GError) error = NULL;
+  char *text = ep_sent_store_load_transcript (sent, sent_id, &error);
+
+  g_assert_no_error (error);
+  return text;
+}
+
+/* Three entries, one connection: one greeting, one EHLO, three transactions, one QUIT; each
+ * delivered with its own Sent copy (its own bytes) and its own transcript. */
+static void
+test_batch_one_connection (void)
+{
+  static const char * const rcpts[] = { "ann@example.org", "bob@example.org", "cat@example.org", NULL };
+  Fixture f;
+  BatchRun run;
+  char *ids[4] = { NULL };
+  char *stored[3] = { NULL };
+
+  fixture_init (&f);
+  for (guint i = 0; i < 3; i++)
+    {
+      ids[i] = add (&f, rcpts[i], NULL);
+      stored[i] = stored_message (&f, ids[i]);
+    }
+
+  {
+    g_autoptr(EpScriptServer) server =
+      ep_script_server_new_for_test (OPENING
+                                     EP_SCRIPT_DELIVER_TO ("ann@example.org")
+                                     EP_SCRIPT_DELIVER_TO ("bob@example.org")
+                                     EP_SCRIPT_DELIVER_TO ("cat@example.org")
+                                     EP_SCRIPT_QUIT_EOF);
+
+    deliver_batch (&f, (const char * const *) ids, server, &run);
+    g_assert_cmpuint (ep_script_server_get_n_bodies (server), ==, 3);
+    for (guint i = 0; i < 3; i++)
+      {
+        g_autoptr(GBytes) body = ep_script_server_get_body (server, i);
+        g_autofree char *received = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+
+        g_assert_cmpstr (received, ==, stored[i]);
+      }
+  }
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *transcript = NULL;
+      g_autoptr(EpSentStore) sent = ep_sent_store_new (f.sent_dir);
+      g_autofree char *path = NULL;
+      g_autofree char *copy = NULL;
+
+      g_assert_cmpint (batch_state (&run, i), ==, EP_OUTBOX_STATE_DELIVERED);
+      g_assert_nonnull (run.sent_ids->pdata[i]);
+      g_assert_true (is_gone (&f, ids[i]));
+      path = ep_sent_store_dup_message_path (sent, run.sent_ids->pdata[i]);
+      copy = ep_test_read_file (path);
+      g_assert_cmpstr (copy, ==, stored[i]);
+      transcript = sent_transcript (&f, run.sent_ids->pdata[i]);
+      assert_own_transcript (transcript, rcpts[i], rcpts);
+    }
+
+  batch_run_clear (&run);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_free (ids[i]);
+      g_free (stored[i]);
+    }
+  fixture_clear (&f);
+}
+
+/* The second entry's recipient is refused: that entry fails with the server's words, RSET
+ * clears the transaction, and the third still goes over the same connection. */
+static void
+test_batch_refused_middle (void)
+{
+  static const char * const rcpts[] = { "ann@example.org", "bob@example.org", "cat@example.org", NULL };
+  Fixture f;
+  BatchRun run;
+  char *ids[4] = { NULL };
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autofree char *transcript = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fixture_init (&f);
+  for (guint i = 0; i < 3; i++)
+    ids[i] = add (&f, rcpts[i], NULL);
+
+  {
+    g_autoptr(EpScriptServer) server =
+      ep_script_server_new_for_test (OPENING
+                                     EP_SCRIPT_DELIVER_TO ("ann@example.org")
+                                     "C: MAIL FROM:<" EP_SCRIPT_SENDER ">*\n"
+                                     "C: RCPT TO:<bob@example.org>\n"
+                                     "C: DATA\n"
+                                     "S: 250 2.1.0 ok\n"
+                                     "S: 550 5.1.1 No such user bob\n"
+                                     "S: 554 5.5.1 No valid recipients\n"
+                                     "C: RSET\n"
+                                     "S: 250 2.0.0 Reset\n"
+                                     EP_SCRIPT_DELIVER_TO ("cat@example.org")
+                                     EP_SCRIPT_QUIT_EOF);
+
+    deliver_batch (&f, (const char * const *) ids, server, &run);
+    g_assert_cmpuint (ep_script_server_get_n_bodies (server), ==, 2);
+  }
+
+  g_assert_cmpint (batch_state (&run, 0), ==, EP_OUTBOX_STATE_DELIVERED);
+  g_assert_true (is_gone (&f, ids[0]));
+  g_assert_cmpint (batch_state (&run, 1), ==, EP_OUTBOX_STATE_FAILED);
+  g_assert_null (run.sent_ids->pdata[1]);
+  entry = load (&f, ids[1]);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_FAILED);
+  g_assert_cmpuint (entry->attempts->len, ==, 1);
+  g_assert_nonnull (strstr (entry->last_error, "550 5.1.1 No such user bob"));
+  transcript = ep_outbox_store_load_transcript (f.store, ids[1], 1, &error);
+  g_assert_no_error (error);
+  assert_own_transcript (transcript, "bob@example.org", rcpts);
+  g_assert_cmpint (batch_state (&run, 2), ==, EP_OUTBOX_STATE_DELIVERED);
+  g_assert_true (is_gone (&f, ids[2]));
+
+  batch_run_clear (&run);
+  for (guint i = 0; i < 3; i++)
+    g_free (ids[i]);
+  fixture_clear (&f);
+}
+
+/* RSET after the refused entry is answered with 421: the third entry is not tried. */
+static void
+test_batch_rset_refused (void)
+{
+  static const char * const rcpts[] = { "ann@example.org", "bob@example.org", NULL };
+  Fixture f;
+  BatchRun run;
+  char *ids[3] = { NULL };
+  g_autoptr(EpOutboxEntry) refused = NULL;
+  g_autoptr(EpOutboxEntry) left = NULL;
+
+  fixture_init (&f);
+  for (guint i = 0; i < 2; i++)
+    ids[i] = add (&f, rcpts[i], NULL);
+
+  {
+    g_autoptr(EpScriptServer) server =
+      ep_script_server_new_for_test (OPENING
+                                     "C: MAIL FROM:<" EP_SCRIPT_SENDER ">*\n"
+                                     "C: RCPT TO:<ann@example.org>\n"
+                                     "C: DATA\n"
+                                     "S: 250 2.1.0 ok\n"
+                                     "S: 550 5.1.1 No such user ann\n"
+                                     "S: 554 5.5.1 No valid recipients\n"
+                                     "C: RSET\n"
+                                     "S: 421 4.3.2 mx.test closing\n"
+                                     "EOF\n");
+
+    deliver_batch (&f, (const char * const *) ids, server, &run);
+  }
+
+  g_assert_cmpint (batch_state (&run, 0), ==, EP_OUTBOX_STATE_FAILED);
+  refused = load (&f, ids[0]);
+  g_assert_cmpuint (refused->attempts->len, ==, 1);
+  g_assert_cmpint (batch_state (&run, 1), ==, -1);
+  g_assert_error ((GError *) run.errors->pdata[1], EP_SMTP_ERROR, EP_SMTP_ERROR_TEMPORARY);
+  left = load (&f, ids[1]);
+  g_assert_cmpint (left->state, ==, EP_OUTBOX_STATE_QUEUED);
+  g_assert_cmpuint (left->attempts->len, ==, 0);
+
+  batch_run_clear (&run);
+  for (guint i = 0; i < 2; i++)
+    g_free (ids[i]);
+  fixture_clear (&f);
+}
+
+/* The server says 421 right after the first message (in the segment of its 250, or hangs up
+ * without a word): that one is delivered; the other two are not tried (still queued, due, no
+ * attempt counted). */
+static void
+test_batch_ended_between (gconstpointer data)
+{
+  const char *ending = data;
+  static const char * const rcpts[] = { "ann@example.org", "bob@example.org", "cat@example.org", NULL };
+  Fixture f;
+  BatchRun run;
+  char *ids[4] = { NULL };
+
+  fixture_init (&f);
+  for (guint i = 0; i < 3; i++)
+    ids[i] = add (&f, rcpts[i], NULL);
+
+  {
+    g_autofree char *script = g_strconcat (OPENING
+                                           "C: MAIL FROM:<" EP_SCRIPT_SENDER ">*\n"
+                                           "C: RCPT TO:<ann@example.org>\n"
+                                           "C: DATA\n"
+                                           "S: 250 2.1.0 ok\n"
+                                           "S: 250 2.1.5 ok\n"
+                                           "S: 354 go ahead\n"
+                                           "DATA\n",
+                                           ending, NULL);
+    g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (script);
+
+    deliver_batch (&f, (const char * const *) ids, server, &run);
+  }
+
+  g_assert_cmpint (batch_state (&run, 0), ==, EP_OUTBOX_STATE_DELIVERED);
+  g_assert_true (is_gone (&f, ids[0]));
+  for (guint i = 1; i < 3; i++)
+    {
+      g_autoptr(EpOutboxEntry) entry = load (&f, ids[i]);
+
+      g_assert_cmpint (batch_state (&run, i), ==, -1);
+      g_assert_nonnull (run.errors->pdata[i]);
+      g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_QUEUED);
+      g_assert_cmpuint (entry->attempts->len, ==, 0);
+      g_assert_null (entry->last_error);
+    }
+
+  batch_run_clear (&run);
+  for (guint i = 0; i < 3; i++)
+    g_free (ids[i]);
+  fixture_clear (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -976,6 +1304,19 @@ main (int   argc,
   g_test_add_func ("/outbox-delivery/cancelled", test_cancelled);
   g_test_add_func ("/outbox-delivery/missing-secret", test_missing_secret);
   g_test_add_func ("/outbox-delivery/send-operation", test_send_operation);
+  g_test_add_func ("/outbox-delivery/batch/one-connection", test_batch_one_connection);
+  g_test_add_func ("/outbox-delivery/batch/refused-middle", test_batch_refused_middle);
+  g_test_add_func ("/outbox-delivery/batch/rset-refused", test_batch_rset_refused);
+  /* The 421 in the same segment as the 250: the client has it before it goes on; after it
+   * the client must close without a word. */
+  g_test_add_data_func ("/outbox-delivery/batch/421-between",
+                        "S! 250 2.0.0 queued\\r\\n421 4.3.2 mx.test closing\\r\\n\n"
+                        "EOF\n",
+                        test_batch_ended_between);
+  g_test_add_data_func ("/outbox-delivery/batch/closed-between",
+                        "S: 250 2.0.0 queued\n"
+                        "CLOSE\n",
+                        test_batch_ended_between);
 
   return g_test_run ();
 }

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-outbox-worker.c: the application's outbox worker on a clock of the test's own: its one
  * timer armed for the earliest not-before time (and re-armed for the backoff after a temporary
- * failure, with one connection per attempt), the application held only while work is running or
- * due soon, adopted entries left alone until released, and held entries queued when their time
- * comes while it runs but left alone when they were overdue at start. Against the scripted
- * server on 127.0.0.1. */
+ * failure, with one connection per attempt), the due entries of one profile sent over one
+ * connection, the application held only while work is running or due soon, adopted entries
+ * left alone until released, and held entries queued when their time comes while it runs but
+ * left alone when they were overdue at start. Against the scripted server on 127.0.0.1. */
 #include "config.h"
 
 #include <string.h>
@@ -404,6 +404,40 @@ test_backoff (void)
   g_settings_reset (settings, "outbox-retry-max-delay");
 }
 
+/* Three entries of one profile due at once: one connection takes them all, each delivered. */
+static void
+test_batch (void)
+{
+  g_autoptr(EpScriptServer) server =
+    ep_script_server_new_for_test (EP_SCRIPT_GREETING
+                                   EP_SCRIPT_EHLO_PIPELINING
+                                   EP_SCRIPT_DELIVER_TO ("bob@example.org")
+                                   EP_SCRIPT_DELIVER_TO ("bob@example.org")
+                                   EP_SCRIPT_DELIVER_TO ("bob@example.org")
+                                   EP_SCRIPT_QUIT_EOF);
+  char *ids[3];
+  Fixture f;
+
+  fixture_init (&f, ep_script_server_get_port (server));
+  for (guint i = 0; i < 3; i++)
+    ids[i] = add_entry (&f, EP_OUTBOX_STATE_QUEUED, 0);
+  ep_outbox_worker_start (f.worker);
+  g_assert_cmpuint (ep_outbox_worker_get_n_running (f.worker), ==, 1);
+  wait_idle (&f);
+  ep_script_server_assert_done (server, 5000);
+  g_assert_cmpuint (ep_script_server_get_n_bodies (server), ==, 3);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 1);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(EpOutboxEntry) entry = ep_outbox_store_load (f.store, ids[i], NULL);
+
+      g_assert_null (entry);
+      g_free (ids[i]);
+    }
+  g_assert_cmpuint (ep_outbox_worker_get_n_waiting (f.worker), ==, 0);
+  fixture_clear (&f);
+}
+
 /* A window sends its entry itself: the worker leaves it alone, due or not, until released. */
 static void
 test_adopted (void)
@@ -742,6 +776,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/outbox-worker/timer", test_timer);
   g_test_add_func ("/outbox-worker/backoff", test_backoff);
+  g_test_add_func ("/outbox-worker/batch", test_batch);
   g_test_add_func ("/outbox-worker/adopted", test_adopted);
   g_test_add_func ("/outbox-worker/inhibited", test_inhibited);
   g_test_add_func ("/outbox-worker/held", test_held);

@@ -5,7 +5,7 @@
  * delivery with and without a password file over STARTTLS, --raw from standard input, --timeout
  * and the hints, refused recipients, --allow-partial, a partial delivery, --profile, a
  * --server that is not the profile's, and the outbox (--queue, --at, --outbox, --flush and its
- * exit statuses). ep_send_compose_message() and ep_send_deliver() are also
+ * exit statuses, three entries flushed over one connection). ep_send_compose_message() and ep_send_deliver() are also
  * called directly for the errors they hand back. */
 #include "config.h"
 
@@ -25,6 +25,7 @@
 #include "ep-send-outbox.h"
 #include "ep-outbox-store.h"
 #include "ep-smtp-scripts.h"
+#include "ep-store-error.h"
 #include "ep-test-certs.h"
 #include "ep-test-util.h"
 
@@ -632,6 +633,60 @@ queued_id (Outcome *outcome)
   return g_strndup (outcome->out, strlen (outcome->out) - 1);
 }
 
+/* --flush of three entries of one profile: one connection (one greeting, one EHLO, three
+ * transactions, one QUIT: the script server takes a single connection), each delivered. */
+static void
+test_flush_one_connection (void)
+{
+  g_autoptr(EpProfile) profile = ep_profile_new ("Batched");
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (NULL);
+  static const char *queue[] = { "--profile", "Batched", "--queue", FROM, "you@example.org", NULL };
+  static const char *flush[] = { "--profile", "Batched", "--flush", NULL };
+  char *ids[3] = { NULL };
+  Outcome outcome;
+
+  ep_profile_set_host (profile, "127.0.0.1");
+  ep_profile_set_port (profile, 9);
+  ep_profile_set_security (profile, EP_SMTP_SECURITY_NONE);
+  ep_profile_set_timeout (profile, 5);
+  save_profile (profile);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      outcome = run_cli (queue, 0, NULL);
+      ids[i] = queued_id (&outcome);
+      outcome_clear (&outcome);
+    }
+
+  {
+    g_autoptr(EpScriptServer) server =
+      ep_script_server_new_for_test (EP_SCRIPT_GREETING EP_SCRIPT_EHLO_PIPELINING
+                                     EP_SCRIPT_DELIVER_TO ("you@example.org")
+                                     EP_SCRIPT_DELIVER_TO ("you@example.org")
+                                     EP_SCRIPT_DELIVER_TO ("you@example.org")
+                                     EP_SCRIPT_QUIT_EOF);
+
+    move_profile ("Batched", ep_script_server_get_port (server));
+    outcome = run_cli (flush, 0, NULL);
+    ep_script_server_assert_done (server, WAIT_MS);
+    g_assert_cmpuint (ep_script_server_get_n_bodies (server), ==, 3);
+  }
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("epistle-send: %s: delivered\n", ids[i]);
+      g_autoptr(EpOutboxEntry) entry = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_assert_nonnull (strstr (outcome.err, line));
+      entry = ep_outbox_store_load (store, ids[i], &error);
+      g_assert_null (entry);
+      g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND);
+      g_free (ids[i]);
+    }
+  outcome_clear (&outcome);
+}
+
 /* --queue: the id on stdout and the entry in --outbox's list; --flush against a server that
  * delivers (exit 0, the entry gone), one that says 421 (exit 75, still queued with its
  * attempt), one that refuses with 554 (exit 69, failed with the server's words); --at and the
@@ -1037,6 +1092,7 @@ main (int   argc,
   g_test_add_func ("/send-cli/partial", test_partial);
   g_test_add_func ("/send-cli/profile", test_profile);
   g_test_add_func ("/send-cli/outbox", test_outbox);
+  g_test_add_func ("/send-cli/flush-one-connection", test_flush_one_connection);
   g_test_add_func ("/send-cli/parse-at", test_parse_at);
   g_test_add_func ("/send-cli/compose-errors", test_compose_errors);
   g_test_add_func ("/send-cli/compose-message", test_compose_message);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ep-outbox-worker.c: the application's sender of outbox entries. It never polls: one timer is
  * armed for the earliest time something becomes due, and the store, the network monitor and
- * the end of each attempt make it look again. One attempt per profile at a time, so that the
- * entries of one server go one after another; a profile whose server could not be reached is
+ * the end of each attempt make it look again. One connection per profile at a time, which
+ * takes every entry of that profile that is due (ep_outbox_deliver_batch_sync()); a profile whose server could not be reached is
  * asked about (g_network_monitor_can_reach_async()) before the next connection, so that a
  * network that is down costs no connection at all. */
 #include "config.h"
@@ -242,7 +242,7 @@ error_is_unreachable (const GError *error)
 typedef struct
 {
   EpOutboxStore       *store;
-  char                *id;
+  GStrv                ids;
   char                *profile_id;
   EpProfile           *profile;
   EpOutboxRetryPolicy  policy;
@@ -257,7 +257,7 @@ delivery_free (gpointer data)
 
   g_object_unref (delivery->store);
   g_object_unref (delivery->profile);
-  g_free (delivery->id);
+  g_strfreev (delivery->ids);
   g_free (delivery->profile_id);
   g_free (delivery);
 }
@@ -270,6 +270,41 @@ delivery_now (gpointer clock_data)
   return delivery->clock (delivery->clock_data);
 }
 
+/* What the batch said about one entry: a report, or why it was not tried. */
+typedef struct
+{
+  char                   *id;
+  EpOutboxDeliveryReport *report;
+  GError                 *error;
+} Outcome;
+
+static void
+outcome_free (gpointer data)
+{
+  Outcome *outcome = data;
+
+  g_free (outcome->id);
+  g_clear_pointer (&outcome->report, ep_outbox_delivery_report_free);
+  g_clear_error (&outcome->error);
+  g_free (outcome);
+}
+
+static void
+delivered_one_cb (const char             *id,
+                  EpOutboxDeliveryReport *report,
+                  const GError           *error,
+                  gpointer                user_data)
+{
+  GPtrArray *outcomes = user_data;
+  Outcome *outcome = g_new0 (Outcome, 1);
+
+  outcome->id = g_strdup (id);
+  outcome->report = report;
+  if (report == NULL)
+    outcome->error = g_error_copy (error);
+  g_ptr_array_add (outcomes, outcome);
+}
+
 static void
 deliver_thread (GTask        *task,
                 gpointer      source_object,
@@ -278,45 +313,48 @@ deliver_thread (GTask        *task,
 {
   Delivery *delivery = task_data;
   EpOutboxDeliveryOptions options = { 0 };
-  EpOutboxDeliveryReport *report;
-  GError *error = NULL;
+  GPtrArray *outcomes = g_ptr_array_new_with_free_func (outcome_free);
 
   options.policy = &delivery->policy;
   options.now = delivery_now;
   options.clock_data = delivery;
-  report = ep_outbox_deliver_sync (delivery->store, delivery->id, delivery->profile, &options,
-                                   cancellable, &error);
-  if (report == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, report, (GDestroyNotify) ep_outbox_delivery_report_free);
+  ep_outbox_deliver_batch_sync (delivery->store, (const char * const *) delivery->ids, delivery->profile,
+                                &options, delivered_one_cb, outcomes, cancellable);
+  g_task_return_pointer (task, outcomes, (GDestroyNotify) g_ptr_array_unref);
 }
 
-/* Nothing was tried: the entry went, another process holds it, or the password is missing. */
+/* Nothing was tried: the entry went, another process holds it, the password is missing, or
+ * (@after_attempt: an entry before it in the batch was tried) the server ended the connection
+ * before it. */
 static void
 ep_outbox_worker_nothing_tried (EpOutboxWorker *self,
-                                Delivery       *delivery,
-                                const GError   *error)
+                                const char     *id,
+                                const GError   *error,
+                                gboolean        after_attempt)
 {
-  g_autoptr(EpOutboxEntry) entry = ep_outbox_store_load (self->store, delivery->id, NULL);
+  g_autoptr(EpOutboxEntry) entry = ep_outbox_store_load (self->store, id, NULL);
   g_autoptr(GDateTime) now = worker_now (self);
 
   if (entry == NULL)
     return;
   if (g_error_matches (error, EP_STORE_ERROR, EP_STORE_ERROR_BUSY))
     {
-      g_hash_table_replace (self->busy_until, g_strdup (delivery->id),
+      g_hash_table_replace (self->busy_until, g_strdup (id),
                             g_date_time_add_seconds (now, EP_OUTBOX_WORKER_BUSY_RETRY_S));
       return;
     }
+  /* The server ended the connection before this entry: it is as it was, and the next look
+   * sends it over a new connection. */
+  if (after_attempt && error->domain == EP_SMTP_ERROR)
+    return;
   /* Left as it is until the person does something (Retry in the Outbox): asking again by
    * itself would only fail again. */
-  g_hash_table_add (self->blocked, g_strdup (delivery->id));
+  g_hash_table_add (self->blocked, g_strdup (id));
   if (error_is_missing_secret (error))
     ep_outbox_worker_notify_person (self, entry, _("Password Needed to Send a Message"), error->message);
   else
     {
-      g_debug ("outbox entry %s not sent: %s", delivery->id, error->message);
+      g_debug ("outbox entry %s not sent: %s", id, error->message);
       ep_outbox_worker_notify_person (self, entry, _("Message Not Sent"), error->message);
     }
 }
@@ -324,6 +362,7 @@ ep_outbox_worker_nothing_tried (EpOutboxWorker *self,
 static void
 ep_outbox_worker_report (EpOutboxWorker               *self,
                          Delivery                     *delivery,
+                         const char                   *id,
                          const EpOutboxDeliveryReport *report)
 {
   g_autoptr(EpOutboxEntry) entry = NULL;
@@ -338,7 +377,7 @@ ep_outbox_worker_report (EpOutboxWorker               *self,
   else
     g_hash_table_remove (self->unreachable, delivery->profile_id);
 
-  entry = ep_outbox_store_load (self->store, delivery->id, NULL);
+  entry = ep_outbox_store_load (self->store, id, NULL);
   if (entry == NULL)
     return;
   /* A refused sign-in first: what the person mends is the profile, not the message. */
@@ -359,36 +398,45 @@ delivered_cb (GObject      *object,
 {
   EpOutboxWorker *self = EP_OUTBOX_WORKER (object);
   Delivery *delivery = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EpOutboxDeliveryReport) report = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GPtrArray) outcomes = g_task_propagate_pointer (G_TASK (result), NULL);
+  gboolean tried = FALSE;
 
   g_hash_table_remove (self->running, delivery->profile_id);
-  /* Cancelled: the worker is going away; the entry is back as it was claimed. */
-  if (g_cancellable_is_cancelled (self->cancellable))
+  /* Cancelled: the worker is going away; the entries are back as they were claimed. */
+  if (g_cancellable_is_cancelled (self->cancellable) || outcomes == NULL)
     return;
-  if (report == NULL)
-    ep_outbox_worker_nothing_tried (self, delivery, error);
-  else
-    ep_outbox_worker_report (self, delivery, report);
+  for (guint i = 0; i < outcomes->len; i++)
+    {
+      Outcome *outcome = outcomes->pdata[i];
+
+      if (outcome->report == NULL)
+        ep_outbox_worker_nothing_tried (self, outcome->id, outcome->error, tried);
+      else
+        {
+          tried = TRUE;
+          ep_outbox_worker_report (self, delivery, outcome->id, outcome->report);
+        }
+    }
   ep_outbox_worker_scan (self);
 }
 
+/* One connection for @ids (all @profile's), one after the other. */
 static void
 ep_outbox_worker_deliver (EpOutboxWorker *self,
                           EpProfile      *profile,
-                          const char     *id)
+                          GStrv           ids)
 {
   Delivery *delivery = g_new0 (Delivery, 1);
   g_autoptr(GTask) task = g_task_new (self, self->cancellable, delivered_cb, NULL);
 
   delivery->store = g_object_ref (self->store);
-  delivery->id = g_strdup (id);
+  delivery->ids = ids;
   delivery->profile_id = g_strdup (ep_profile_get_id (profile));
   delivery->profile = g_object_ref (profile);
   delivery->clock = self->clock;
   delivery->clock_data = self->clock_data;
   ep_outbox_worker_get_retry_policy (self, &delivery->policy);
-  g_hash_table_insert (self->running, g_strdup (delivery->profile_id), g_strdup (id));
+  g_hash_table_insert (self->running, g_strdup (delivery->profile_id), g_strdup (ids[0]));
   self->n_attempts++;
   g_task_set_task_data (task, delivery, delivery_free);
   g_task_set_source_tag (task, ep_outbox_worker_deliver);
@@ -570,16 +618,19 @@ ep_outbox_worker_find_profile (EpOutboxWorker      *self,
   return ep_profile_store_lookup_by_id (self->profiles, entry->profile_id);
 }
 
-/* A due entry: sent now if its profile is free and its server may be reached. */
+/* A due entry: sent now if its profile is free and its server may be reached, together with
+ * the other entries of @due that go through the same profile. */
 static void
 ep_outbox_worker_try (EpOutboxWorker  *self,
                       EpOutboxEntry   *entry,
+                      GPtrArray       *due,
                       GDateTime       *now,
                       GDateTime      **next)
 {
   EpProfile *profile = ep_outbox_worker_find_profile (self, entry);
   const char *profile_id;
   GDateTime *offline;
+  g_autoptr(GStrvBuilder) ids = NULL;
 
   if (profile == NULL)
     {
@@ -603,7 +654,15 @@ ep_outbox_worker_try (EpOutboxWorker  *self,
       ep_outbox_worker_check_reach (self, profile);
       return;
     }
-  ep_outbox_worker_deliver (self, profile, entry->id);
+  ids = g_strv_builder_new ();
+  for (guint i = 0; i < due->len; i++)
+    {
+      EpOutboxEntry *other = due->pdata[i];
+
+      if (other == entry || ep_outbox_worker_find_profile (self, other) == profile)
+        g_strv_builder_add (ids, other->id);
+    }
+  ep_outbox_worker_deliver (self, profile, g_strv_builder_end (ids));
 }
 
 static void
@@ -632,6 +691,7 @@ ep_outbox_worker_scan (EpOutboxWorker *self)
   g_autoptr(GPtrArray) entries = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) signature = g_string_new (NULL);
+  g_autoptr(GPtrArray) due = g_ptr_array_new ();
   guint n_waiting = 0, n_failing = 0;
   gboolean soon = FALSE;
 
@@ -703,8 +763,11 @@ ep_outbox_worker_scan (EpOutboxWorker *self)
           continue;
         }
       soon = TRUE;
-      ep_outbox_worker_try (self, entry, now, &next);
+      g_ptr_array_add (due, entry);
     }
+  /* After the whole list: each connection takes every due entry of its profile. */
+  for (guint i = 0; i < due->len; i++)
+    ep_outbox_worker_try (self, due->pdata[i], due, now, &next);
 
   ep_outbox_worker_arm (self, next, now);
   ep_outbox_worker_set_holding (self, soon || g_hash_table_size (self->running) > 0 ||

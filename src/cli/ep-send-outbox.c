@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ep-send-outbox.c: epistle-send's outbox modes. --queue and --at store the composed message
  * with its profile (the bytes fixed now); --flush makes one attempt at each due entry through
- * ep_outbox_deliver_sync(), whose claims keep two flushes from sending one message twice;
+ * ep_outbox_deliver_batch_sync(), one connection per profile, whose claims keep two flushes
+ * from sending one message twice;
  * --outbox lists the entries in a stable, tab-separated form for scripts. */
 #include "config.h"
 
@@ -178,37 +179,40 @@ typedef struct {
   gboolean failed;    /* something needs the person: failed, or delivery unknown */
 } FlushTally;
 
-/* One attempt at @entry; its outcome on stderr. */
+typedef struct {
+  EpOutboxStore *store;
+  FlushTally    *tally;
+} FlushBatch;
+
+/* The outcome of one attempt, on stderr. */
 static void
-flush_one (EpOutboxStore       *store,
-           const EpOutboxEntry *entry,
-           EpProfile           *profile,
-           const char          *secret,
-           gboolean             allow_partial,
-           FlushTally          *tally)
+flush_report_cb (const char             *id,
+                 EpOutboxDeliveryReport *report_in,
+                 const GError           *error,
+                 gpointer                user_data)
 {
-  EpOutboxDeliveryOptions options = { .secret = secret, .allow_partial = allow_partial };
-  g_autoptr(EpOutboxDeliveryReport) report = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(EpOutboxDeliveryReport) report = report_in;
+  FlushBatch *batch = user_data;
+  EpOutboxStore *store = batch->store;
+  FlushTally *tally = batch->tally;
   g_autofree char *line = NULL;
 
-  report = ep_outbox_deliver_sync (store, entry->id, profile, &options, NULL, &error);
   if (report == NULL)
     {
       if (taken_elsewhere (error))
         return;
       /* Translators: %s is an outbox entry's id, then why it was not sent */
-      line = g_strdup_printf (_("%s: not sent: %s"), entry->id, error->message);
+      line = g_strdup_printf (_("%s: not sent: %s"), id, error->message);
       tally->waiting = TRUE;
     }
   else switch (report->state)
     {
     case EP_OUTBOX_STATE_DELIVERED:
       if (report->sent_error != NULL)
-        line = g_strdup_printf (_("%s: delivered (no copy kept in Sent: %s)"), entry->id,
+        line = g_strdup_printf (_("%s: delivered (no copy kept in Sent: %s)"), id,
                                 report->sent_error->message);
       else
-        line = g_strdup_printf (_("%s: delivered"), entry->id);
+        line = g_strdup_printf (_("%s: delivered"), id);
       break;
     case EP_OUTBOX_STATE_QUEUED:
     case EP_OUTBOX_STATE_PARTIAL:
@@ -218,7 +222,7 @@ flush_one (EpOutboxStore       *store,
         tally->waiting = TRUE;
         /* Translators: an outbox entry's id, the state ("queued", "partial"), the next time,
          * then why it was not sent now */
-        line = g_strdup_printf (_("%s: %s, next attempt at %s: %s"), entry->id,
+        line = g_strdup_printf (_("%s: %s, next attempt at %s: %s"), id,
                                 ep_outbox_state_to_string (report->state), next,
                                 report->error != NULL ? report->error->message
                                                       : _("some recipients could not be reached yet"));
@@ -226,7 +230,7 @@ flush_one (EpOutboxStore       *store,
       }
     case EP_OUTBOX_STATE_UNKNOWN:
       tally->failed = TRUE;
-      line = g_strdup_printf (_("%s: delivery unknown: %s"), entry->id,
+      line = g_strdup_printf (_("%s: delivery unknown: %s"), id,
                               report->error != NULL ? report->error->message : "");
       break;
     case EP_OUTBOX_STATE_FAILED:
@@ -234,10 +238,10 @@ flush_one (EpOutboxStore       *store,
     case EP_OUTBOX_STATE_SENDING:
     default:
       {
-        g_autoptr(EpOutboxEntry) now = ep_outbox_store_load (store, entry->id, NULL);
+        g_autoptr(EpOutboxEntry) now = ep_outbox_store_load (store, id, NULL);
 
         tally->failed = TRUE;
-        line = g_strdup_printf (_("%s: failed: %s"), entry->id,
+        line = g_strdup_printf (_("%s: failed: %s"), id,
                                 now != NULL && now->last_error != NULL ? now->last_error
                                 : report->error != NULL ? report->error->message : "");
         break;
@@ -254,6 +258,8 @@ ep_send_flush (EpSendOptions *opts)
   g_autoptr(GPtrArray) due = NULL;
   g_autoptr(GPtrArray) remaining = NULL;
   g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GHashTable) batches = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+  g_autoptr(GPtrArray) profile_order = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   EpProfile *only = NULL;
@@ -289,11 +295,13 @@ ep_send_flush (EpSendOptions *opts)
   for (guint i = 0; problems != NULL && i < problems->len; i++)
     print_line (((GError *) problems->pdata[i])->message);
 
-  /* One entry after the other: one connection at a time, for any profile. */
+  /* The due entries by profile, in the order they come: one connection per profile, one at a
+   * time. */
   for (guint i = 0; i < due->len; i++)
     {
       const EpOutboxEntry *entry = due->pdata[i];
       EpProfile *profile;
+      GPtrArray *ids;
 
       if (only != NULL && g_strcmp0 (entry->profile_id, ep_profile_get_id (only)) != 0)
         continue;
@@ -309,7 +317,26 @@ ep_send_flush (EpSendOptions *opts)
           tally.waiting = TRUE;
           continue;
         }
-      flush_one (store, entry, profile, only != NULL ? secret : NULL, opts->allow_partial, &tally);
+      ids = g_hash_table_lookup (batches, profile);
+      if (ids == NULL)
+        {
+          ids = g_ptr_array_new ();
+          g_hash_table_insert (batches, profile, ids);
+          g_ptr_array_add (profile_order, profile);
+        }
+      g_ptr_array_add (ids, entry->id);
+    }
+  for (guint i = 0; i < profile_order->len; i++)
+    {
+      EpProfile *profile = profile_order->pdata[i];
+      GPtrArray *ids = g_hash_table_lookup (batches, profile);
+      EpOutboxDeliveryOptions options = { .secret = only != NULL ? secret : NULL,
+                                          .allow_partial = opts->allow_partial };
+      FlushBatch batch = { store, &tally };
+
+      g_ptr_array_add (ids, NULL);
+      ep_outbox_deliver_batch_sync (store, (const char * const *) ids->pdata, profile, &options,
+                                    flush_report_cb, &batch, NULL);
     }
   g_clear_pointer (&secret, ep_secrets_password_free);
 

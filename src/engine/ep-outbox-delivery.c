@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ep-outbox-delivery.c: a message into the outbox (its bytes fixed now, streamed to disk), one
  * attempt at an outbox entry (claim, send the stored bytes to whoever does not have them yet,
- * record the outcome, move a delivered entry to Sent), and the backoff between attempts. */
+ * record the outcome, move a delivered entry to Sent), several such attempts over one SMTP
+ * session (a single attempt is a batch of one), and the backoff between attempts. */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "ep-mime-writer.h"
@@ -401,18 +403,122 @@ retry_or_give_up (NextState                     *n,
     }
 }
 
-EpOutboxDeliveryReport *
-ep_outbox_deliver_sync (EpOutboxStore                 *store,
-                        const char                    *id,
-                        EpProfile                     *profile,
-                        const EpOutboxDeliveryOptions *options,
-                        GCancellable                  *cancellable,
-                        GError                       **error)
+/* What the attempts of one batch share: the profile's settings and one SMTP session. */
+typedef struct {
+  EpOutboxStore                 *store;
+  EpProfile                     *profile;
+  const EpOutboxDeliveryOptions *options;
+  EpOutboxRetryPolicy            default_policy;
+  const EpOutboxRetryPolicy     *policy;
+  GCancellable                  *cancellable;
+  EpProfileConfig               *profile_config;
+  EpSmtpSession                 *session;
+  /* A session that could not be opened: every entry of the batch gets its outcome, as each
+   * would have had it with a connection of its own. */
+  EpSmtpResult                  *open_result;
+  GError                        *open_error;
+  /* The server ended the session: the entries after that point are not tried. */
+  GError                        *end_error;
+} Batch;
+
+static void
+batch_clear (Batch *b)
+{
+  g_clear_pointer (&b->session, ep_smtp_session_close);
+  g_clear_pointer (&b->profile_config, ep_profile_config_free);
+  g_clear_pointer (&b->open_result, ep_smtp_result_unref);
+  g_clear_error (&b->open_error);
+  g_clear_error (&b->end_error);
+}
+
+static gboolean
+batch_init (Batch                         *b,
+            EpOutboxStore                 *store,
+            EpProfile                     *profile,
+            const EpOutboxDeliveryOptions *options,
+            GCancellable                  *cancellable,
+            GError                       **error)
 {
   static const EpOutboxDeliveryOptions no_options = { 0 };
-  EpOutboxRetryPolicy default_policy;
-  const EpOutboxRetryPolicy *policy;
-  g_autoptr(EpProfileConfig) profile_config = NULL;
+
+  memset (b, 0, sizeof *b);
+  b->store = store;
+  b->profile = profile;
+  b->options = options != NULL ? options : &no_options;
+  b->cancellable = cancellable;
+  b->policy = b->options->policy;
+  if (b->policy == NULL)
+    {
+      ep_outbox_retry_policy_init_default (&b->default_policy);
+      b->policy = &b->default_policy;
+    }
+
+  /* Before any claim: without its secret every entry is left exactly as it was, so that the
+   * caller can ask for it and try again. The Sandbox starts here if it does not run yet. */
+  b->profile_config = ep_profile_config_build (profile,
+                                               &(EpProfileConfigRequest) { .saved = profile,
+                                                                           .secret = b->options->secret },
+                                               cancellable, error);
+  if (b->profile_config == NULL)
+    return FALSE;
+  b->profile_config->config->allow_partial = b->options->allow_partial;
+  return TRUE;
+}
+
+/* Sends @raw over the batch's session, opened at the first entry that is really sent. NULL
+ * (with @error) when the server ended the session before this message: it was not tried. */
+static EpSmtpResult *
+batch_send (Batch             *b,
+            GInputStream      *raw,
+            EpSmtpSendOptions *send_options,
+            GError           **error)
+{
+  const EpOutboxDeliveryOptions *options = b->options;
+
+  if (b->session == NULL && b->open_result == NULL)
+    b->session = ep_smtp_session_open_sync (b->profile_config->config, NULL, options->progress,
+                                            options->progress_data, b->cancellable,
+                                            &b->open_result, &b->open_error);
+  if (b->session == NULL)
+    {
+      g_propagate_error (error, g_error_copy (b->open_error));
+      return ep_smtp_result_ref (b->open_result);
+    }
+  g_clear_pointer (&b->open_result, ep_smtp_result_unref);
+
+  return ep_smtp_session_send_sync (b->session, NULL, raw, send_options, error);
+}
+
+/* Whether the batch may still try an entry; @error says why not. The first entry goes as a
+ * single attempt would, whatever happens (a cancellation included). */
+static gboolean
+batch_can_go_on (Batch   *b,
+                 GError **error)
+{
+  gboolean started = b->session != NULL || b->open_result != NULL;
+
+  if (started && g_cancellable_set_error_if_cancelled (b->cancellable, error))
+    return FALSE;
+  if (b->end_error == NULL && b->session != NULL && !ep_smtp_session_is_open (b->session))
+    g_set_error_literal (&b->end_error, EP_SMTP_ERROR, EP_SMTP_ERROR_CONNECTION_LOST,
+                         _("The connection is already closed"));
+  if (b->end_error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (b->end_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* One entry of the batch: claimed just now (so that two senders take turns fairly), sent,
+ * its outcome recorded. NULL (with @error) when it was not tried. */
+static EpOutboxDeliveryReport *
+batch_deliver_one (Batch       *b,
+                   const char  *id,
+                   GError     **error)
+{
+  EpOutboxStore *store = b->store;
+  const EpOutboxDeliveryOptions *options = b->options;
   g_autoptr(EpOutboxClaim) claim = NULL;
   g_autoptr(GDateTime) now = NULL;
   g_autoptr(GInputStream) raw = NULL;
@@ -427,31 +533,11 @@ ep_outbox_deliver_sync (EpOutboxStore                 *store,
   g_auto(NextState) next = { EP_OUTBOX_STATE_FAILED, NULL, NULL };
   EpOutboxDeliveryReport *report;
   EpSmtpSendOptions send_options = { 0 };
+  EpSmtpResult *result;
   guint waiting, unknown, delivered;
 
-  g_return_val_if_fail (EP_IS_OUTBOX_STORE (store), NULL);
-  g_return_val_if_fail (id != NULL, NULL);
-  g_return_val_if_fail (EP_IS_PROFILE (profile), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (options == NULL)
-    options = &no_options;
-  policy = options->policy;
-  if (policy == NULL)
-    {
-      ep_outbox_retry_policy_init_default (&default_policy);
-      policy = &default_policy;
-    }
-
-  /* Before the claim: without its secret the entry is left exactly as it was, so that the
-   * caller can ask for it and try again. The Sandbox starts here if it does not run yet. */
-  profile_config = ep_profile_config_build (profile,
-                                            &(EpProfileConfigRequest) { .saved = profile,
-                                                                        .secret = options->secret },
-                                            cancellable, error);
-  if (profile_config == NULL)
+  if (!batch_can_go_on (b, error))
     return NULL;
-  profile_config->config->allow_partial = options->allow_partial;
 
   now = options_now (options);
   claim = ep_outbox_store_claim (store, id, now, error);
@@ -466,7 +552,7 @@ ep_outbox_deliver_sync (EpOutboxStore                 *store,
       give_back (claim, id);
       return NULL;
     }
-  raw = ep_outbox_claim_open_message (claim, cancellable, error);
+  raw = ep_outbox_claim_open_message (claim, b->cancellable, error);
   if (raw == NULL)
     {
       give_back (claim, id);
@@ -484,10 +570,19 @@ ep_outbox_deliver_sync (EpOutboxStore                 *store,
   send_options.before_data_end = mark_data_sent_cb;
   send_options.before_data_end_data = claim;
 
-  report = g_new0 (EpOutboxDeliveryReport, 1);
-  report->result = ep_smtp_send_with_options_sync (profile_config->config, NULL, raw, &send_options,
-                                                   cancellable, &smtp_error);
+  result = batch_send (b, raw, &send_options, &smtp_error);
   g_clear_object (&raw);
+  if (result == NULL)
+    {
+      /* The server went away between messages: this one is as it was, no attempt counted. */
+      give_back (claim, id);
+      b->end_error = g_error_copy (smtp_error);
+      g_propagate_error (error, g_steal_pointer (&smtp_error));
+      return NULL;
+    }
+
+  report = g_new0 (EpOutboxDeliveryReport, 1);
+  report->result = result;
 
   if (g_error_matches (smtp_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -505,12 +600,11 @@ ep_outbox_deliver_sync (EpOutboxStore                 *store,
 
   record_recipients (claim, report->result);
   count_recipients (entry, report->result, &waiting, &unknown, &delivered);
-
   switch (report->result->outcome)
     {
     case EP_SMTP_OUTCOME_DELIVERED:
       if (waiting > 0)
-        retry_or_give_up (&next, EP_OUTBOX_STATE_PARTIAL, entry, policy, options, now,
+        retry_or_give_up (&next, EP_OUTBOX_STATE_PARTIAL, entry, b->policy, options, now,
                           _("Some recipients could not be reached yet"));
       else
         next.state = EP_OUTBOX_STATE_DELIVERED;
@@ -522,7 +616,7 @@ ep_outbox_deliver_sync (EpOutboxStore                 *store,
           next.last_error = g_strdup (smtp_error->message);
         }
       else if (waiting > 0 && ep_smtp_error_is_temporary (smtp_error))
-        retry_or_give_up (&next, EP_OUTBOX_STATE_PARTIAL, entry, policy, options, now, smtp_error->message);
+        retry_or_give_up (&next, EP_OUTBOX_STATE_PARTIAL, entry, b->policy, options, now, smtp_error->message);
       else if (waiting > 0)
         {
           next.state = EP_OUTBOX_STATE_FAILED;
@@ -533,7 +627,7 @@ ep_outbox_deliver_sync (EpOutboxStore                 *store,
       break;
     case EP_SMTP_OUTCOME_TEMPORARY:
       retry_or_give_up (&next, delivered > 0 ? EP_OUTBOX_STATE_PARTIAL : EP_OUTBOX_STATE_QUEUED,
-                        entry, policy, options, now, smtp_error->message);
+                        entry, b->policy, options, now, smtp_error->message);
       break;
     case EP_SMTP_OUTCOME_UNKNOWN:
       next.state = EP_OUTBOX_STATE_UNKNOWN;
@@ -553,7 +647,7 @@ ep_outbox_deliver_sync (EpOutboxStore                 *store,
 
   reply = attempt_reply (report->result, smtp_error);
   attempt = ep_outbox_attempt_new (now, report->result->outcome, reply);
-  transcript_text = ep_smtp_transcript_to_string (transcript);
+  transcript_text = ep_smtp_transcript_to_string (report->result->transcript);
   if (!ep_outbox_claim_finish (claim, next.state, next.next, attempt, transcript_text, next.last_error,
                                &finish_error))
     {
@@ -575,7 +669,7 @@ ep_outbox_deliver_sync (EpOutboxStore                 *store,
 
   if (next.state == EP_OUTBOX_STATE_DELIVERED)
     {
-      report->sent_id = keep_sent_copy (store, entry, profile, report->result, now, options->sent_dir,
+      report->sent_id = keep_sent_copy (store, entry, b->profile, report->result, now, options->sent_dir,
                                         transcript_text, NULL, &report->sent_error);
       /* Without a copy in Sent the entry stays, delivered, so that the message is not lost.
        * With one it goes while the claim still holds it: a sender merely looking at it now
@@ -590,4 +684,63 @@ ep_outbox_deliver_sync (EpOutboxStore                 *store,
     }
 
   return report;
+}
+
+EpOutboxDeliveryReport *
+ep_outbox_deliver_sync (EpOutboxStore                 *store,
+                        const char                    *id,
+                        EpProfile                     *profile,
+                        const EpOutboxDeliveryOptions *options,
+                        GCancellable                  *cancellable,
+                        GError                       **error)
+{
+  Batch b;
+  EpOutboxDeliveryReport *report;
+
+  g_return_val_if_fail (EP_IS_OUTBOX_STORE (store), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (EP_IS_PROFILE (profile), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!batch_init (&b, store, profile, options, cancellable, error))
+    {
+      batch_clear (&b);
+      return NULL;
+    }
+  report = batch_deliver_one (&b, id, error);
+  batch_clear (&b);
+  return report;
+}
+
+void
+ep_outbox_deliver_batch_sync (EpOutboxStore                 *store,
+                              const char * const            *ids,
+                              EpProfile                     *profile,
+                              const EpOutboxDeliveryOptions *options,
+                              EpOutboxDeliveredFunc          func,
+                              gpointer                       user_data,
+                              GCancellable                  *cancellable)
+{
+  Batch b;
+  g_autoptr(GError) init_error = NULL;
+  gboolean ready;
+
+  g_return_if_fail (EP_IS_OUTBOX_STORE (store));
+  g_return_if_fail (ids != NULL);
+  g_return_if_fail (EP_IS_PROFILE (profile));
+  g_return_if_fail (func != NULL);
+
+  ready = batch_init (&b, store, profile, options, cancellable, &init_error);
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      EpOutboxDeliveryReport *report = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (ready)
+        report = batch_deliver_one (&b, ids[i], &local_error);
+      else
+        local_error = g_error_copy (init_error);
+      func (ids[i], g_steal_pointer (&report), local_error, user_data);
+    }
+  batch_clear (&b);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ep-outbox-delivery.h: one outbox entry sent once: claimed, its stored bytes sent to the
+/* ep-outbox-delivery.h: one outbox entry (or several over one connection) sent once: claimed, its stored bytes sent to the
  * recipients that do not have it yet, the outcome recorded, a delivered entry moved to Sent; and
  * when to try again after a temporary failure. Blocking: for a worker thread or epistle-send. */
 #pragma once
@@ -111,6 +111,30 @@ EpOutboxDeliveryReport *ep_outbox_deliver_sync       (EpOutboxStore             
                                                       GCancellable                  *cancellable,
                                                       GError                       **error);
 void                    ep_outbox_delivery_report_free (EpOutboxDeliveryReport      *report);
+
+/* ---- Several entries over one connection ----------------------------------------------------- */
+
+/* Called once for each entry of a batch, in order: @report (transfer full) as
+ * ep_outbox_deliver_sync() returns it, or NULL with @error when the entry was not tried. */
+typedef void (*EpOutboxDeliveredFunc) (const char              *id,
+                                       EpOutboxDeliveryReport  *report,
+                                       const GError            *error,
+                                       gpointer                 user_data);
+
+/* ep_outbox_deliver_sync() for each of @ids (all to be sent with @profile), over one SMTP
+ * connection while the server keeps it open. Each entry is claimed just before its own
+ * transaction, so that an entry claimed elsewhere, or no longer due, is skipped (and two
+ * senders working through one outbox take turns). Each gets its own report, transcript (the
+ * connection's opening, then its transaction) and Sent copy. When the server ends the
+ * connection between messages (421, or hanging up), the entries left are not tried: they stay
+ * as they were, without an attempt counted. */
+void                    ep_outbox_deliver_batch_sync (EpOutboxStore                 *store,
+                                                      const char * const            *ids,
+                                                      EpProfile                     *profile,
+                                                      const EpOutboxDeliveryOptions *options,
+                                                      EpOutboxDeliveredFunc          func,
+                                                      gpointer                       user_data,
+                                                      GCancellable                  *cancellable);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EpOutboxDeliveryReport, ep_outbox_delivery_report_free)
 

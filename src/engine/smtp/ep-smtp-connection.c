@@ -112,6 +112,16 @@ ep_smtp_connection_new (EpSmtpTranscript *transcript,
   return self;
 }
 
+void
+ep_smtp_connection_set_transcript (EpSmtpConnection *self,
+                                   EpSmtpTranscript *transcript)
+{
+  g_return_if_fail (EP_IS_SMTP_CONNECTION (self));
+  g_return_if_fail (EP_IS_SMTP_TRANSCRIPT (transcript));
+
+  g_set_object (&self->transcript, transcript);
+}
+
 /* A line of our own in the transcript ("I: …"). */
 #define info(owner, ...) \
   ep_smtp_transcript_add_printf ((owner)->transcript, EP_SMTP_TRANSCRIPT_INFO, __VA_ARGS__)

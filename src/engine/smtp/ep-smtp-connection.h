@@ -20,6 +20,9 @@ G_DECLARE_FINAL_TYPE (EpSmtpConnection, ep_smtp_connection, EP, SMTP_CONNECTION,
 
 EpSmtpConnection *ep_smtp_connection_new               (EpSmtpTranscript  *transcript,
                                                         guint              timeout_seconds);
+/* Where the lines go from now on: a session sending several messages gives each its own. */
+void              ep_smtp_connection_set_transcript    (EpSmtpConnection  *self,
+                                                        EpSmtpTranscript  *transcript);
 gboolean          ep_smtp_connection_connect           (EpSmtpConnection  *self,
                                                         const char        *host,
                                                         guint16            port,

@@ -47,6 +47,15 @@ typedef struct {
                                        * end of the message without waiting for its reply */
   gboolean            quit_sent;
 
+  /* A session kept open for several messages (EpSmtpSession): no early QUIT, each message
+   * with its own transcript and result. */
+  gboolean            batch;
+  guint               n_messages;     /* messages started on this connection */
+  gboolean            mail_answered;  /* the server answered this message's MAIL (not with 421) */
+  EpSmtpTranscript   *conn_transcript;/* the opening's lines (greeting, EHLO, TLS, AUTH) */
+  guint               n_opening;      /* how many of its lines the opening took */
+  gboolean            needs_rset;     /* the last transaction ended midway */
+
   /* BDAT replies still to read, and whether to look for them early (PIPELINING). */
   guint               bdat_pending;
   gboolean            bdat_pipelined;

@@ -693,6 +693,7 @@ session_transaction (Session    *s,
       mail_reply = read_reply (s, error);
       if (mail_reply == NULL)
         return FALSE;
+      s->mail_answered = mail_reply->code != 421;
       if (!handle_mail_reply (s, mail_reply, &mail_error) && s->no_quit)
         {
           g_propagate_error (error, g_steal_pointer (&mail_error));
@@ -753,6 +754,7 @@ session_transaction (Session    *s,
       g_ptr_array_add (lines, NULL);
       if (!send_line (s, g_ptr_array_index (lines, 0), NULL, error) || (mail_reply = read_reply (s, error)) == NULL)
         return FALSE;
+      s->mail_answered = mail_reply->code != 421;
       if (!handle_mail_reply (s, mail_reply, error))
         return FALSE;
 
@@ -811,8 +813,8 @@ session_transaction (Session    *s,
   if (!ep_smtp_session_check_in_step (s, chunking ? "the recipients" : "354", error))
     return FALSE;
 
-  /* No deferred recipient: no transaction follows this one. */
-  s->quit_early = pipelining && o.deferred->len == 0;
+  /* No deferred recipient and no other message on this connection: no transaction follows. */
+  s->quit_early = pipelining && o.deferred->len == 0 && !s->batch;
 
   if (o.deferred->len > 0)
     start_spool (s);

@@ -25,6 +25,7 @@ session_clear (Session *s)
   g_clear_pointer (&s->sender, g_free);
   g_clear_pointer (&s->rcpts, g_ptr_array_unref);
   g_clear_object (&s->transcript);
+  g_clear_object (&s->conn_transcript);
 }
 
 static void
@@ -67,16 +68,14 @@ ep_smtp_session_check_in_step (Session    *s,
   return FALSE;
 }
 
-/* Ends the connection: QUIT (with a short wait for its reply) when the dialogue is still in
- * step, otherwise just close. */
-static void
-end_session (Session      *s,
-             const GError *error)
+/* Whether the dialogue is still in step after @error (nullable): the server may hear another
+ * command, QUIT or the next message's. */
+static gboolean
+session_in_step (Session      *s,
+                 const GError *error)
 {
-  gboolean polite = !s->no_quit;
-
-  if (s->conn == NULL || ep_smtp_connection_is_closed (s->conn))
-    return;
+  if (s->conn == NULL || ep_smtp_connection_is_closed (s->conn) || s->no_quit)
+    return FALSE;
 
   if (error != NULL && (error->domain != EP_SMTP_ERROR
                         || error->code == EP_SMTP_ERROR_TIMEOUT
@@ -85,7 +84,23 @@ end_session (Session      *s,
                         || error->code == EP_SMTP_ERROR_INJECTION
                         || error->code == EP_SMTP_ERROR_TLS
                         || error->code == EP_SMTP_ERROR_TLS_CERTIFICATE))
-    polite = FALSE;
+    return FALSE;
+
+  return TRUE;
+}
+
+/* Ends the connection: QUIT (with a short wait for its reply) when the dialogue is still in
+ * step, otherwise just close. */
+static void
+end_session (Session      *s,
+             const GError *error)
+{
+  gboolean polite;
+
+  if (s->conn == NULL || ep_smtp_connection_is_closed (s->conn))
+    return;
+
+  polite = session_in_step (s, error);
 
   if (polite && (s->quit_sent || ep_smtp_connection_send_line (s->conn, "QUIT", NULL, NULL, NULL)))
     {
@@ -373,13 +388,12 @@ session_init (Session            *s,
   s->port = ep_smtp_config_get_port (config);
 }
 
-/* Finishes a session: ends the connection, sets the outcome, fills @error. */
-static EpSmtpResult *
-session_finish (Session *s,
-                GError  *local_error,
-                GError **error)
+/* Sets the message's outcome from @local_error (taken) and fills @error. */
+static void
+message_outcome (Session *s,
+                 GError  *local_error,
+                 GError **error)
 {
-  end_session (s, local_error);
   s->result->outcome = outcome_for_error (local_error);
   /* Whatever went wrong after a completed transaction, some recipients have the message: a
    * plain "not sent" would invite a retry that gives them a second copy. */
@@ -391,10 +405,96 @@ session_finish (Session *s,
       info (s, "failed: %s", local_error->message);
       g_propagate_error (error, local_error);
     }
+}
 
+/* Finishes a session: ends the connection, sets the outcome, fills @error. */
+static EpSmtpResult *
+session_finish (Session *s,
+                GError  *local_error,
+                GError **error)
+{
+  end_session (s, local_error);
+  message_outcome (s, local_error, error);
   progress (s, EP_SMTP_STAGE_DONE, s->sent);
   session_clear (s);
   return s->result;
+}
+
+/* Before any network traffic: credentials never cross an unencrypted connection. */
+static gboolean
+session_check_cleartext (Session *s,
+                         GError **error)
+{
+  if (s->config->security != EP_SMTP_SECURITY_NONE || !ep_smtp_config_has_credentials (s->config))
+    return TRUE;
+
+  g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_CLEARTEXT_AUTH,
+                       _("Credentials are configured but the connection would not be encrypted; refusing to send them in clear (choose tls or starttls)"));
+  return FALSE;
+}
+
+/* A message's source and envelope, checked before anything of it goes out; what the previous
+ * message of the session left is forgotten. */
+static gboolean
+session_load_message (Session                 *s,
+                      EpMessage               *message,
+                      GInputStream            *raw,
+                      const EpSmtpSendOptions *options,
+                      GError                 **error)
+{
+  g_clear_object (&s->spool);
+  s->spooling = FALSE;
+  g_clear_pointer (&s->sender, g_free);
+  g_clear_pointer (&s->rcpts, g_ptr_array_unref);
+  s->needs_smtputf8 = FALSE;
+  s->needs_8bitmime = FALSE;
+  s->size = 0;
+  s->sent = 0;
+  s->quit_early = FALSE;
+  s->bdat_pending = 0;
+  s->bdat_pipelined = FALSE;
+  s->mail_answered = FALSE;
+
+  s->message = raw == NULL ? message : NULL;
+  s->raw = raw;
+  s->progress = options->progress;
+  s->progress_data = options->progress_data;
+  s->before_data_end = options->before_data_end;
+  s->before_data_end_data = options->before_data_end_data;
+  s->hold_until = options->hold_until;
+
+  return ep_smtp_session_prepare_envelope (s, options->envelope_from, options->envelope_rcpts, error);
+}
+
+/* The message's bytes fixed and measured (for SIZE and progress). */
+static gboolean
+session_prepare_body (Session *s,
+                      GError **error)
+{
+  if (s->message != NULL)
+    {
+      if (!ep_mime_writer_prepare (s->message, error))
+        return FALSE;
+      s->size = ep_mime_writer_get_size (s->message);
+      s->needs_8bitmime = ep_message_needs_8bitmime (s->message);
+    }
+  else
+    s->size = ep_smtp_session_raw_size (s->raw);
+  s->result->message_size = s->size;
+  return TRUE;
+}
+
+/* Never report a delivery that did not happen because a path forgot its error. */
+static void
+ensure_error (Session *s,
+              GError **local_error)
+{
+  if (*local_error != NULL)
+    return;
+  g_warn_if_reached ();
+  s->no_quit = TRUE;
+  g_set_error_literal (local_error, EP_SMTP_ERROR, EP_SMTP_ERROR_PROTOCOL,
+                       _("The SMTP session failed"));
 }
 
 EpSmtpResult *
@@ -420,52 +520,18 @@ ep_smtp_send_with_options_sync (const EpSmtpConfig      *config,
   if (options == NULL)
     options = &no_options;
 
+  /* The steps of EpSmtpSession's open and send, with the message checked before the
+   * connection: a bad address or a missing attachment costs no connection. */
   session_init (&s, config, options->transcript, cancellable);
-  s.message = raw == NULL ? message : NULL;
-  s.raw = raw;
-  s.progress = options->progress;
-  s.progress_data = options->progress_data;
-  s.before_data_end = options->before_data_end;
-  s.before_data_end_data = options->before_data_end_data;
-  s.hold_until = options->hold_until;
-
-  if (!ep_smtp_config_validate (config, &local_error))
-    return session_finish (&s, local_error, error);
-
-  if (!ep_smtp_session_prepare_envelope (&s, options->envelope_from, options->envelope_rcpts, &local_error))
-    return session_finish (&s, local_error, error);
-
-  /* Before any network traffic: credentials never cross an unencrypted connection. */
-  if (config->security == EP_SMTP_SECURITY_NONE && ep_smtp_config_has_credentials (config))
-    {
-      g_set_error_literal (&local_error, EP_SMTP_ERROR, EP_SMTP_ERROR_CLEARTEXT_AUTH,
-                           _("Credentials are configured but the connection would not be encrypted; refusing to send them in clear (choose tls or starttls)"));
-      return session_finish (&s, local_error, error);
-    }
-
-  if (s.message != NULL)
-    {
-      if (!ep_mime_writer_prepare (s.message, &local_error))
-        return session_finish (&s, local_error, error);
-      s.size = ep_mime_writer_get_size (s.message);
-      s.needs_8bitmime = ep_message_needs_8bitmime (s.message);
-    }
-  else
-    s.size = ep_smtp_session_raw_size (raw);
-  s.result->message_size = s.size;
-
-  if (!session_open (&s, &local_error)
+  if (!ep_smtp_config_validate (config, &local_error)
+      || !session_load_message (&s, message, raw, options, &local_error)
+      || !session_check_cleartext (&s, &local_error)
+      || !session_prepare_body (&s, &local_error)
+      || !session_open (&s, &local_error)
       || !ep_smtp_session_auth (&s, &local_error)
       || !ep_smtp_session_deliver (&s, &local_error))
     {
-      /* Never report a delivery that did not happen because a path forgot its error. */
-      if (local_error == NULL)
-        {
-          g_warn_if_reached ();
-          s.no_quit = TRUE;
-          g_set_error_literal (&local_error, EP_SMTP_ERROR, EP_SMTP_ERROR_PROTOCOL,
-                               _("The SMTP session failed"));
-        }
+      ensure_error (&s, &local_error);
       return session_finish (&s, local_error, error);
     }
 
@@ -497,6 +563,237 @@ ep_smtp_send_sync (const EpSmtpConfig  *config,
   return ep_smtp_send_with_options_sync (config, message, raw, &options, cancellable, error);
 }
 
+/* ---- a session for several messages ---------------------------------------------------------- */
+
+struct _EpSmtpSession
+{
+  Session s;
+};
+
+EpSmtpSession *
+ep_smtp_session_open_sync (const EpSmtpConfig  *config,
+                           EpSmtpTranscript    *transcript,
+                           EpSmtpProgressFunc   progress_func,
+                           gpointer             progress_data,
+                           GCancellable        *cancellable,
+                           EpSmtpResult       **out_result,
+                           GError             **error)
+{
+  g_autofree EpSmtpSession *self = NULL;
+  Session *s;
+  GError *local_error = NULL;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (transcript == NULL || EP_IS_SMTP_TRANSCRIPT (transcript), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_new0 (EpSmtpSession, 1);
+  s = &self->s;
+  session_init (s, config, transcript, cancellable);
+  s->batch = TRUE;
+  s->progress = progress_func;
+  s->progress_data = progress_data;
+
+  if (!ep_smtp_config_validate (config, &local_error)
+      || !session_check_cleartext (s, &local_error)
+      || !session_open (s, &local_error)
+      || !ep_smtp_session_auth (s, &local_error))
+    {
+      EpSmtpResult *result;
+
+      ensure_error (s, &local_error);
+      result = session_finish (s, local_error, error);
+      if (out_result != NULL)
+        *out_result = result;
+      else
+        ep_smtp_result_unref (result);
+      return NULL;
+    }
+
+  s->conn_transcript = g_object_ref (s->transcript);
+  s->n_opening = ep_smtp_transcript_get_n_entries (s->transcript);
+  if (out_result != NULL)
+    *out_result = ep_smtp_result_ref (s->result);
+  return g_steal_pointer (&self);
+}
+
+gboolean
+ep_smtp_session_is_open (EpSmtpSession *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return session_in_step (&self->s, NULL);
+}
+
+/* Between messages the server may have said goodbye (421, RFC 5321 §3.8) or said something
+ * nobody asked for: either way the next message is not started. */
+static gboolean
+session_still_there (Session *s,
+                     GError **error)
+{
+  g_autoptr(EpSmtpReply) reply = NULL;
+
+  if (!ep_smtp_connection_has_pending_input (s->conn))
+    return TRUE;
+
+  reply = read_reply (s, error);
+  if (reply == NULL)
+    return FALSE;
+  if (!check_421 (s, reply, _("The server is not available"), error))
+    return FALSE;
+  s->no_quit = TRUE;
+  set_reply_error (error, EP_SMTP_ERROR_PROTOCOL, _("Unexpected reply after the message"), reply);
+  return FALSE;
+}
+
+/* The opening's lines at the head of @transcript, so that each message's transcript reads as a
+ * whole session. */
+static void
+copy_opening (Session          *s,
+              EpSmtpTranscript *transcript)
+{
+  g_autoptr(GPtrArray) entries = NULL;
+
+  if (transcript == s->conn_transcript)
+    return;
+
+  entries = ep_smtp_transcript_dup_entries (s->conn_transcript);
+  for (guint i = 0; i < entries->len && i < s->n_opening; i++)
+    {
+      EpSmtpTranscriptEntry *entry = g_ptr_array_index (entries, i);
+
+      ep_smtp_transcript_add (transcript, entry->direction, entry->line);
+    }
+}
+
+/* RFC 5321 §4.1.1.5: after a transaction that ended midway, RSET clears whatever the server
+ * kept of it before the next one starts (not before QUIT, which drops it anyway). */
+static gboolean
+session_reset (Session *s,
+               GError **error)
+{
+  g_autoptr(EpSmtpReply) reply = NULL;
+
+  s->needs_rset = FALSE;
+  if (!send_line (s, "RSET", NULL, error) || (reply = read_reply (s, error)) == NULL)
+    return FALSE;
+  if (reply->code == 250)
+    return TRUE;
+  if (!check_421 (s, reply, _("The server is not available"), error))
+    return FALSE;
+  set_reply_error (error, EP_SMTP_ERROR_PROTOCOL, _("Unexpected reply after the message"), reply);
+  return FALSE;
+}
+
+EpSmtpResult *
+ep_smtp_session_send_sync (EpSmtpSession           *self,
+                           EpMessage               *message,
+                           GInputStream            *raw,
+                           const EpSmtpSendOptions *options,
+                           GError                 **error)
+{
+  static const EpSmtpSendOptions no_options = { 0 };
+  Session *s;
+  g_autoptr(EpSmtpTranscript) transcript = NULL;
+  EpSmtpResult *opened;
+  GError *local_error = NULL;
+  gboolean started = FALSE;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (message == NULL || EP_IS_MESSAGE (message), NULL);
+  g_return_val_if_fail (raw == NULL || G_IS_INPUT_STREAM (raw), NULL);
+  g_return_val_if_fail (message != NULL || raw != NULL, NULL);
+  g_return_val_if_fail (options == NULL || options->transcript == NULL
+                        || EP_IS_SMTP_TRANSCRIPT (options->transcript), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  s = &self->s;
+  if (options == NULL)
+    options = &no_options;
+
+  if (!session_in_step (s, NULL))
+    {
+      g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_CONNECTION_LOST,
+                           _("The connection is already closed"));
+      return NULL;
+    }
+  if (s->n_messages > 0 && !session_still_there (s, &local_error))
+    {
+      end_session (s, local_error);
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+
+  transcript = options->transcript != NULL ? g_object_ref (options->transcript) : ep_smtp_transcript_new ();
+  copy_opening (s, transcript);
+  g_set_object (&s->transcript, transcript);
+  ep_smtp_connection_set_transcript (s->conn, transcript);
+
+  /* What the opening learnt holds for every message. */
+  opened = s->result;
+  s->result = ep_smtp_result_new (transcript);
+  if (opened->capabilities != NULL)
+    s->result->capabilities = ep_smtp_capabilities_copy (opened->capabilities);
+  if (opened->tls != NULL)
+    s->result->tls = ep_smtp_tls_info_copy (opened->tls);
+  s->result->auth_mechanism = g_strdup (opened->auth_mechanism);
+  ep_smtp_result_unref (opened);
+  s->n_messages++;
+
+  if (s->needs_rset && !session_reset (s, &local_error))
+    {
+      info (s, "the server ended the session before this message");
+      end_session (s, local_error);
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+
+  if (session_load_message (s, message, raw, options, &local_error)
+      && session_prepare_body (s, &local_error))
+    {
+      started = TRUE;
+      if (ep_smtp_session_deliver (s, &local_error))
+        {
+          info (s, "delivered");
+          message_outcome (s, NULL, error);
+          progress (s, EP_SMTP_STAGE_DONE, s->sent);
+          return ep_smtp_result_ref (s->result);
+        }
+      ensure_error (s, &local_error);
+    }
+
+  /* The server went away before it answered this message's MAIL (a 421 or a closed connection
+   * between messages): nothing of it was taken, so it was not tried at all. */
+  if (started && s->n_messages > 1 && !s->mail_answered && !session_in_step (s, local_error))
+    {
+      info (s, "the server ended the session before this message");
+      end_session (s, local_error);
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+
+  if (session_in_step (s, local_error))
+    s->needs_rset = started;
+  else
+    end_session (s, local_error);
+
+  message_outcome (s, local_error, error);
+  progress (s, EP_SMTP_STAGE_DONE, s->sent);
+  return ep_smtp_result_ref (s->result);
+}
+
+void
+ep_smtp_session_close (EpSmtpSession *self)
+{
+  if (self == NULL)
+    return;
+
+  end_session (&self->s, NULL);
+  g_clear_pointer (&self->s.result, ep_smtp_result_unref);
+  session_clear (&self->s);
+  g_free (self);
+}
+
 EpSmtpResult *
 ep_smtp_test_connection_sync (const EpSmtpConfig *config,
                               EpSmtpTranscript   *transcript,
@@ -520,10 +817,8 @@ ep_smtp_test_connection_sync (const EpSmtpConfig *config,
   if (!ep_smtp_config_validate (config, &local_error))
     return session_finish (&s, local_error, error);
 
-  if (config->security == EP_SMTP_SECURITY_NONE && ep_smtp_config_has_credentials (config))
+  if (!session_check_cleartext (&s, &local_error))
     {
-      g_set_error_literal (&local_error, EP_SMTP_ERROR, EP_SMTP_ERROR_CLEARTEXT_AUTH,
-                           _("Credentials are configured but the connection would not be encrypted; refusing to send them in clear (choose tls or starttls)"));
       step (&s, EP_SMTP_TEST_STEP_AUTH, EP_SMTP_TEST_STATUS_FAILED, local_error->message);
       return session_finish (&s, local_error, error);
     }

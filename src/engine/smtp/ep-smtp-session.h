@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ep-smtp-session.h: one SMTP submission, from connect to QUIT, and the connection test (blocking
- * calls, for a worker thread). */
+/* ep-smtp-session.h: one SMTP submission, from connect to QUIT, several over one connection
+ * (EpSmtpSession), and the connection test (blocking calls, for a worker thread). */
 #pragma once
 
 #include <gio/gio.h>
@@ -21,7 +21,8 @@ typedef enum {
   EP_SMTP_STAGE_AUTH,
   EP_SMTP_STAGE_SENDING,     /* envelope and body; bytes count up to total */
   EP_SMTP_STAGE_WAITING,     /* for the reply after the end of data */
-  EP_SMTP_STAGE_DONE,        /* final; sent once, after QUIT */
+  EP_SMTP_STAGE_DONE,        /* final; sent once per message: after QUIT for a single send,
+                              * after its transaction in an EpSmtpSession */
 } EpSmtpStage;
 
 /* @bytes_total is the message size (0 while unknown). Called on the thread that runs the session;
@@ -83,6 +84,47 @@ EpSmtpResult *ep_smtp_send_with_options_sync (const EpSmtpConfig      *config,
                                               const EpSmtpSendOptions *options,
                                               GCancellable            *cancellable,
                                               GError                 **error);
+
+/* ---- A session for several messages ---------------------------------------------------------- */
+
+/* One connection that sends several messages, each in its own MAIL transaction (RFC 5321 §3.3),
+ * opened exactly as ep_smtp_send_with_options_sync() opens its own: the same checks, TLS and
+ * AUTH. Blocking, for one thread at a time. */
+typedef struct _EpSmtpSession EpSmtpSession;
+
+/* Connects, reads the greeting, says EHLO, starts TLS and authenticates. @config must outlive
+ * the session. @transcript (nullable) receives the opening; each message's transcript starts
+ * with a copy of it. Returns NULL on failure (@error set); @out_result (nullable) receives the
+ * opening's result, on failure too (its outcome says whether trying later may help). */
+EpSmtpSession *ep_smtp_session_open_sync  (const EpSmtpConfig       *config,
+                                           EpSmtpTranscript         *transcript,
+                                           EpSmtpProgressFunc        progress,
+                                           gpointer                  progress_data,
+                                           GCancellable             *cancellable,
+                                           EpSmtpResult            **out_result,
+                                           GError                  **error);
+
+/* Sends one message as ep_smtp_send_with_options_sync() would (same arguments; @options'
+ * transcript, nullable, gets the opening and then this transaction). After a transaction that
+ * failed midway RSET follows; a failure that leaves the dialogue out of step ends the session.
+ *
+ * Returns: (transfer full) (nullable): the message's result, with @error set unless delivered;
+ * NULL (with @error) when the message was not tried at all: the session had ended, or the
+ * server closed it or answered 421 before taking this message's MAIL. Then nothing of it
+ * reached the server and no attempt should be counted. */
+EpSmtpResult  *ep_smtp_session_send_sync  (EpSmtpSession            *session,
+                                           EpMessage                *message,
+                                           GInputStream             *raw,
+                                           const EpSmtpSendOptions  *options,
+                                           GError                  **error);
+
+/* Whether the session can still take a message. */
+gboolean       ep_smtp_session_is_open    (EpSmtpSession            *session);
+
+/* QUIT (when the dialogue is in step) and frees @session. */
+void           ep_smtp_session_close      (EpSmtpSession            *session);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EpSmtpSession, ep_smtp_session_close)
 
 /* The envelope a send computes from @sender and @rcpts: every address checked against the RFC
  * 5321 path grammar, domains as A-labels, duplicate recipients dropped (the first kept). An
