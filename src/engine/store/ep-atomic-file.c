@@ -14,6 +14,7 @@
 
 #include "ep-atomic-file.h"
 #include "ep-store-error.h"
+#include "ep-store-util.h"
 
 /* Big enough to make syscalls cheap for multi-megabyte messages, small enough for a stack. */
 #define EP_ATOMIC_FILE_COPY_CHUNK (64 * 1024)
@@ -272,25 +273,11 @@ ep_atomic_file_get_size (EpAtomicFile *self)
   return self->stream->written;
 }
 
-static void
-sync_directory (const char *path)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-  /* Makes the rename itself durable; not every file system supports it, and the data is
-   * already safe, so failure here is not an error. */
-  if (fd >= 0)
-    {
-      fsync (fd);
-      close (fd);
-    }
-}
-
 gboolean
 ep_atomic_file_commit (EpAtomicFile  *self,
                        GError       **error)
 {
+  g_autofree char *dir = NULL;
   int errsv;
   int fd;
 
@@ -326,7 +313,9 @@ ep_atomic_file_commit (EpAtomicFile  *self,
     }
 
   self->done = TRUE;
-  sync_directory (self->path);
+  /* The rename itself made durable. */
+  dir = g_path_get_dirname (self->path);
+  ep_store_sync_dir (dir);
   return TRUE;
 }
 

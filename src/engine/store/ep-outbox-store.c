@@ -125,49 +125,10 @@ check_id (const char  *id,
                  display_, g_strerror (errsv_));                                          \
   } G_STMT_END
 
-static void
-sync_dir (const char *path)
-{
-  int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-  /* Best effort: the rename is what matters, its durability is a bonus. */
-  if (fd >= 0)
-    {
-      fsync (fd);
-      close (fd);
-    }
-}
-
-/* Removes one of our entry folders: it only ever holds plain files we wrote. */
-static void
-remove_entry_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 static char *
 transcript_name (guint attempt)
 {
   return g_strdup_printf ("attempt-%u.txt", attempt);
-}
-
-/* Sorts by time, and is readable in a file manager; ids are never reused. */
-static char *
-new_entry_id (void)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%S");
-
-  return g_strdup_printf ("%s-%06d-%08x", stamp, g_date_time_get_microsecond (now),
-                          g_random_int ());
 }
 
 static GDateTime *
@@ -1125,7 +1086,7 @@ ep_outbox_writer_commit (EpOutboxWriter  *self,
 
   stored = ep_outbox_entry_copy (entry);
   g_free (stored->id);
-  stored->id = new_entry_id ();
+  stored->id = ep_store_new_entry_id ();
   g_clear_pointer (&stored->created, g_date_time_unref);
   stored->created = g_date_time_new_now_utc ();
   if (stored->not_before == NULL)
@@ -1159,7 +1120,7 @@ ep_outbox_writer_commit (EpOutboxWriter  *self,
       return FALSE;
     }
   self->done = TRUE;
-  sync_dir (self->store->dir);
+  ep_store_sync_dir (self->store->dir);
 
   g_free (entry->id);
   entry->id = g_strdup (stored->id);
@@ -1181,7 +1142,7 @@ ep_outbox_writer_free (EpOutboxWriter *self)
   /* The message file's temporary goes first, then the folder. */
   g_clear_pointer (&self->message, ep_atomic_file_free);
   if (!self->done && self->tmp_dir != NULL)
-    remove_entry_dir (self->tmp_dir);
+    ep_store_remove_entry_dir (self->tmp_dir);
   g_clear_object (&self->store);
   g_free (self->tmp_dir);
   g_free (self);
@@ -1303,11 +1264,11 @@ remove_leftover (const char *dir,
   GStatBuf st;
 
   if (g_str_has_prefix (name, DELETED_PREFIX))
-    remove_entry_dir (path);
+    ep_store_remove_entry_dir (path);
   else if (g_str_has_prefix (name, TMP_PREFIX) &&
            g_lstat (path, &st) == 0 && S_ISDIR (st.st_mode) &&
            g_get_real_time () / G_USEC_PER_SEC - st.st_mtime > STALE_TMP_AGE_SECONDS)
-    remove_entry_dir (path);
+    ep_store_remove_entry_dir (path);
 }
 
 /**
@@ -1732,8 +1693,8 @@ delete_locked (EpOutboxStore  *self,
       set_errno_error (error, errno, _("Could not delete the outbox message “%s”: %s"), path);
       return FALSE;
     }
-  sync_dir (self->dir);
-  remove_entry_dir (doomed);
+  ep_store_sync_dir (self->dir);
+  ep_store_remove_entry_dir (doomed);
   return TRUE;
 }
 

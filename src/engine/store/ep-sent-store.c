@@ -127,34 +127,6 @@ check_id (const char  *id,
   return FALSE;
 }
 
-/* Removes one of our entry folders: it only ever holds plain files we wrote. */
-static void
-remove_entry_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
-sync_dir (const char *path)
-{
-  int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-  /* Best effort: the rename is what matters, durability of it is a bonus. */
-  if (fd >= 0)
-    {
-      fsync (fd);
-      close (fd);
-    }
-}
-
 static void
 ep_sent_store_finalize (GObject *object)
 {
@@ -200,17 +172,6 @@ ep_sent_store_get_dir (EpSentStore *self)
   return self->dir;
 }
 
-/* Sorts by time even where dates tie or are missing, and is readable in a file manager. */
-static char *
-new_entry_id (void)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%S");
-
-  return g_strdup_printf ("%s-%06d-%08x", stamp, g_date_time_get_microsecond (now),
-                          g_random_int ());
-}
-
 /* A new entry's temporary folder, still empty. */
 static EpSentWriter *
 begin_entry (EpSentStore  *self,
@@ -224,7 +185,7 @@ begin_entry (EpSentStore  *self,
 
   writer = g_new0 (EpSentWriter, 1);
   writer->store = g_object_ref (self);
-  writer->id = new_entry_id ();
+  writer->id = ep_store_new_entry_id ();
   template = g_build_filename (self->dir, TMP_PREFIX "XXXXXX", NULL);
   if (g_mkdtemp_full (template, 0700) == NULL)
     {
@@ -408,7 +369,7 @@ ep_sent_writer_commit (EpSentWriter  *self,
       return FALSE;
     }
   self->done = TRUE;
-  sync_dir (self->store->dir);
+  ep_store_sync_dir (self->store->dir);
   return TRUE;
 }
 
@@ -421,7 +382,7 @@ ep_sent_writer_free (EpSentWriter *self)
   /* The message file's temporary goes first, then the folder. */
   g_clear_pointer (&self->message, ep_atomic_file_free);
   if (!self->done && self->tmp_dir != NULL)
-    remove_entry_dir (self->tmp_dir);
+    ep_store_remove_entry_dir (self->tmp_dir);
   g_clear_object (&self->store);
   g_free (self->id);
   g_free (self->tmp_dir);
@@ -715,7 +676,7 @@ ep_sent_store_delete (EpSentStore  *self,
                    _("Could not delete the sent message “%s”: %s"), display, g_strerror (errsv));
       return FALSE;
     }
-  remove_entry_dir (doomed);
+  ep_store_remove_entry_dir (doomed);
   return TRUE;
 }
 

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -473,4 +474,43 @@ ep_store_without_period (const char *message)
   while (len > 0 && message[len - 1] == '.')
     len--;
   return g_strndup (message, len);
+}
+
+char *
+ep_store_new_entry_id (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%S");
+
+  return g_strdup_printf ("%s-%06d-%08x", stamp, g_date_time_get_microsecond (now),
+                          g_random_int ());
+}
+
+void
+ep_store_sync_dir (const char *path)
+{
+  int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  /* The rename is what matters; not every file system can make it durable, and the data is
+   * already safe, so failing here is not an error. */
+  if (fd >= 0)
+    {
+      fsync (fd);
+      close (fd);
+    }
+}
+
+void
+ep_store_remove_entry_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      g_unlink (child);
+    }
+  g_rmdir (path);
 }

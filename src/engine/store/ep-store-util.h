@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ep-store-util.h: helpers shared by the stores (profiles, drafts, Sent, the Sandbox inbox). */
+/* ep-store-util.h: helpers shared by the stores (profiles, drafts, Sent, the outbox, the Sandbox
+ * inbox). */
 #pragma once
 
 #include <glib.h>
@@ -28,5 +29,13 @@ char    **ep_store_keyfile_dup_string_list (GKeyFile    *keyfile,
 char     *ep_store_without_period     (const char  *message);
 char     *ep_store_format_date        (GDateTime   *date);
 GDateTime *ep_store_parse_date        (const char  *text);
+
+/* A new id for a folder entry (Sent, the outbox): it sorts by time, reads well in a file
+ * manager, and is never reused. */
+char     *ep_store_new_entry_id       (void);
+/* Makes the renames in folder @path durable, as far as the file system allows (best effort). */
+void      ep_store_sync_dir           (const char  *path);
+/* Removes an entry folder of ours: it only ever holds plain files we wrote. */
+void      ep_store_remove_entry_dir   (const char  *path);
 
 G_END_DECLS
