@@ -533,29 +533,6 @@ draft_from_keyfile (GKeyFile    *keyfile,
   return g_steal_pointer (&draft);
 }
 
-/* A damaged draft is renamed, never deleted: the user's words may still be in it. */
-static void
-move_aside_and_report (const char  *path,
-                       GError     **error)
-{
-  g_autoptr(GError) move_error = NULL;
-  g_autofree char *aside = ep_store_move_aside (path, &move_error);
-  GError *reported = *error;
-  g_autofree char *first = ep_store_without_period (reported->message);
-
-  if (aside != NULL)
-    {
-      g_autofree char *display = g_filename_display_name (aside);
-
-      *error = g_error_new (EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT,
-                            _("%s. It was moved to “%s”."), first, display);
-    }
-  else
-    *error = g_error_new (EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT, "%s. %s",
-                          first, move_error->message);
-  g_error_free (reported);
-}
-
 /**
  * ep_draft_store_load:
  *
@@ -587,7 +564,7 @@ ep_draft_store_load (EpDraftStore  *self,
   if (draft == NULL)
     {
       if (g_error_matches (local_error, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT))
-        move_aside_and_report (path, &local_error);
+        ep_store_move_aside_and_report (path, &local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
     }
   return draft;

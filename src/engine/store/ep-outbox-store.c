@@ -776,29 +776,6 @@ claim_recover (EpOutboxClaim  *self,
   return claim_write (self, g_steal_pointer (&changed), NULL, EP_OUTBOX_STATE_QUEUED, error);
 }
 
-/* A damaged entry is renamed, with its lock held, never deleted: the message may be in it. */
-static void
-move_aside_and_report (const char  *path,
-                       GError     **error)
-{
-  g_autoptr(GError) move_error = NULL;
-  g_autofree char *aside = ep_store_move_aside (path, &move_error);
-  GError *reported = *error;
-  g_autofree char *first = ep_store_without_period (reported->message);
-
-  if (aside != NULL)
-    {
-      g_autofree char *display = g_filename_display_name (aside);
-
-      *error = g_error_new (EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT,
-                            _("%s. It was moved to “%s”."), first, display);
-    }
-  else
-    *error = g_error_new (EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT, "%s. %s",
-                          first, move_error->message);
-  g_error_free (reported);
-}
-
 /* Locks entry @id and reads it again: what it says now is what counts. A damaged entry is moved
  * aside and reported; an abandoned claim is recovered first. */
 static EpOutboxClaim *
@@ -828,7 +805,7 @@ claim_lock (EpOutboxStore  *self,
   if (claim->entry == NULL)
     {
       if (g_error_matches (local_error, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT))
-        move_aside_and_report (claim->path, &local_error);
+        ep_store_move_aside_and_report (claim->path, &local_error);
       g_propagate_error (error, local_error);
       claim_free_data (claim);
       return NULL;

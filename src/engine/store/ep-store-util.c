@@ -307,6 +307,28 @@ ep_store_move_aside (const char  *path,
   return NULL;
 }
 
+void
+ep_store_move_aside_and_report (const char  *path,
+                                GError     **error)
+{
+  g_autoptr(GError) move_error = NULL;
+  g_autofree char *aside = ep_store_move_aside (path, &move_error);
+  GError *reported = *error;
+  g_autofree char *first = ep_store_without_period (reported->message);
+
+  if (aside != NULL)
+    {
+      g_autofree char *display = g_filename_display_name (aside);
+
+      *error = g_error_new (EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT,
+                            _("%s. It was moved to “%s”."), first, display);
+    }
+  else
+    *error = g_error_new (EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT, "%s. %s",
+                          first, move_error->message);
+  g_error_free (reported);
+}
+
 /* Letters, digits, '-' and '_', at most EP_STORE_MAX_ID_LENGTH: the ids of profiles, drafts and
  * Sent entries end up in file names, keyfile group names and keyring attributes. */
 gboolean

@@ -15,6 +15,11 @@ gboolean  ep_store_load_keyfile       (GKeyFile    *keyfile,
                                        GError     **error);
 char     *ep_store_move_aside         (const char  *path,
                                        GError     **error);
+/* Moves the damaged file or folder @path aside (never deleting it: what the person wrote may be
+ * in it) and replaces *@error, which says what is wrong with it, by EP_STORE_ERROR_CORRUPT
+ * saying that and where it went. */
+void      ep_store_move_aside_and_report (const char  *path,
+                                          GError     **error);
 #define EP_STORE_MAX_ID_LENGTH 64
 
 gboolean  ep_store_id_is_valid        (const char  *id);
