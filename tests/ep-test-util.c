@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <gio/gio.h>
 
 #include "ep-test-util.h"
 
@@ -128,4 +129,21 @@ ep_test_caller_clear (EpTestCaller *caller)
 {
   g_main_context_pop_thread_default (caller->context);
   g_clear_pointer (&caller->context, g_main_context_unref);
+}
+
+guint16
+ep_test_closed_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  guint16 port;
+
+  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (socket, NULL);
+  return port;
 }

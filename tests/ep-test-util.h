@@ -15,6 +15,9 @@ void  ep_test_write_file (const char *path,
 /* Every name in @path, sorted, joined by spaces: catches leftover temporaries. */
 char *ep_test_list_dir   (const char *path);
 
+/* A port on 127.0.0.1 where nothing listens (bound, then closed): a server that is down. */
+guint16 ep_test_closed_port (void);
+
 /* valgrind's preload library is in LD_PRELOAD: everything runs many times slower, and children
  * of g_test_trap_subprocess() would escape it. */
 gboolean ep_test_under_valgrind (void);

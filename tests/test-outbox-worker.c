@@ -271,23 +271,6 @@ test_monitor_init (TestMonitor *self)
   self->reachable = TRUE;
 }
 
-/* A port on 127.0.0.1 where nothing listens (bound, then closed). */
-static guint16
-closed_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  guint16 port;
-
-  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  g_socket_close (socket, NULL);
-  return port;
-}
-
 /* ---- Cases ------------------------------------------------------------------------------------ */
 
 static void
@@ -590,7 +573,7 @@ test_network_down (void)
   g_autofree char *id = NULL;
   Fixture f;
 
-  fixture_init (&f, closed_port ());
+  fixture_init (&f, ep_test_closed_port ());
   ep_outbox_worker_set_network_monitor (f.worker, G_NETWORK_MONITOR (monitor));
   id = add_entry (&f, EP_OUTBOX_STATE_QUEUED, 0);
   ep_outbox_worker_start (f.worker);

@@ -905,23 +905,6 @@ test_undo_time_then_sent (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-/* A port on 127.0.0.1 where nothing listens (bound, then closed). */
-static guint16
-closed_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  guint16 port;
-
-  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  g_socket_close (socket, NULL);
-  return port;
-}
-
 /* The server is down: the window says when Epistle tries again and lets go (after-send: the
  * composer resets); the worker retries by itself on its backoff (a few connections, no storm)
  * and, once the server is up, delivers without a click. */
@@ -941,7 +924,7 @@ test_server_down_then_up (void)
   /* Retries at most two seconds apart, so that the test waits little. */
   clear_outbox ();
   g_settings_set_uint (settings, "outbox-retry-max-delay", 2);
-  profile = add_plain_profile (window, "Down", closed_port ());
+  profile = add_plain_profile (window, "Down", ep_test_closed_port ());
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (wait_for_activity (GTK_WINDOW (window), TRUE));
   fill (window, "ann@example.org", "Whenever it is up", "Hello");
