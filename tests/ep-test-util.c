@@ -147,3 +147,27 @@ ep_test_closed_port (void)
   g_socket_close (socket, NULL);
   return port;
 }
+
+GBytes *
+ep_test_read_bytes (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+  gsize length = 0;
+
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+  return g_bytes_new_take (contents, length);
+}
+
+GBytes *
+ep_test_make_message (gsize size)
+{
+  guint8 *data = g_malloc (size);
+  const char *head = "From: a@example.org\r\nTo: b@example.org\r\nSubject: Test\r\n\r\n";
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8) ((i * 131) ^ (i >> 7));
+  memcpy (data, head, MIN (size, strlen (head)));
+  return g_bytes_new_take (data, size);
+}

@@ -15,6 +15,12 @@ void  ep_test_write_file (const char *path,
 /* Every name in @path, sorted, joined by spaces: catches leftover temporaries. */
 char *ep_test_list_dir   (const char *path);
 
+/* The whole of @path. */
+GBytes *ep_test_read_bytes   (const char *path);
+/* A stored message of @size octets with every byte value, bare CR and LF, and a NUL after its
+ * header: what a store keeps must come back as it was, never interpreted. */
+GBytes *ep_test_make_message (gsize       size);
+
 /* A port on 127.0.0.1 where nothing listens (bound, then closed): a server that is down. */
 guint16 ep_test_closed_port (void);
 

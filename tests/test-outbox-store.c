@@ -35,31 +35,6 @@ static const char * const default_recipients[] = {
 
 /* ---- Helpers --------------------------------------------------------------------------------- */
 
-static GBytes *
-read_bytes (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-  gsize length = 0;
-
-  g_file_get_contents (path, &contents, &length, &error);
-  g_assert_no_error (error);
-  return g_bytes_new_take (contents, length);
-}
-
-/* A message with every byte value, bare CR and LF, and a NUL: stored, not interpreted. */
-static GBytes *
-make_message (gsize size)
-{
-  guint8 *data = g_malloc (size);
-  const char *head = "From: a@example.org\r\nTo: b@example.org\r\nSubject: Test\r\n\r\n";
-
-  for (gsize i = 0; i < size; i++)
-    data[i] = (guint8) ((i * 131) ^ (i >> 7));
-  memcpy (data, head, MIN (size, strlen (head)));
-  return g_bytes_new_take (data, size);
-}
-
 static EpOutboxEntry *
 make_entry (EpOutboxState state)
 {
@@ -76,7 +51,7 @@ add_entry (EpOutboxStore *store,
            gsize          size)
 {
   g_autoptr(EpOutboxEntry) entry = make_entry (state);
-  g_autoptr(GBytes) message = make_message (size);
+  g_autoptr(GBytes) message = ep_test_make_message (size);
   g_autoptr(GInputStream) input = g_memory_input_stream_new_from_bytes (message);
   g_autoptr(GError) error = NULL;
 
@@ -292,7 +267,7 @@ test_round_trip (void)
   g_autofree char *dir = ep_test_make_dir ("outbox");
   g_autofree char *outbox = g_build_filename (dir, "epistle", "outbox", NULL);
   g_autoptr(EpOutboxStore) store = ep_outbox_store_new (outbox);
-  g_autoptr(GBytes) message = make_message (300 * 1024 + 3);
+  g_autoptr(GBytes) message = ep_test_make_message (300 * 1024 + 3);
   g_autoptr(EpOutboxEntry) entry = make_entry (EP_OUTBOX_STATE_QUEUED);
   g_autoptr(GInputStream) input = g_memory_input_stream_new_from_bytes (message);
   g_autoptr(GInputStream) reopened = NULL;
@@ -335,7 +310,7 @@ test_round_trip (void)
       g_assert_cmpint (g_stat (file, &st), ==, 0);
       g_assert_cmpuint (st.st_mode & 0777, ==, 0600);
     }
-  stored = read_bytes (path);
+  stored = ep_test_read_bytes (path);
   g_assert_true (g_bytes_equal (stored, message));
 
   /* The bytes again, for the Sent store or a draft. */
@@ -530,7 +505,7 @@ test_writer_streaming (void)
 
   expected_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&expected));
   path = ep_outbox_store_dup_message_path (store, entry->id);
-  stored = read_bytes (path);
+  stored = ep_test_read_bytes (path);
   g_assert_true (g_bytes_equal (stored, expected_bytes));
 
   loaded = load (store, entry->id);
@@ -1192,7 +1167,7 @@ test_enospc_add (void)
   g_autoptr(EpOutboxStore) store = ep_outbox_store_new (dir);
   g_autofree char *kept = add_entry (store, EP_OUTBOX_STATE_QUEUED, 100);
   g_autofree char *kept_meta = read_meta (store, kept);
-  g_autoptr(GBytes) message = make_message (200 * 1024);
+  g_autoptr(GBytes) message = ep_test_make_message (200 * 1024);
   FailPlan plan = { 0 };
   guint total;
 
@@ -1677,9 +1652,9 @@ test_crash_at_every_step (void)
       if (entries->len == 1)
         {
           const char *id = ((EpOutboxEntry *) entries->pdata[0])->id;
-          g_autoptr(GBytes) expected = make_message (200 * 1024);
+          g_autoptr(GBytes) expected = ep_test_make_message (200 * 1024);
           g_autofree char *path = ep_outbox_store_dup_message_path (store, id);
-          g_autoptr(GBytes) stored = read_bytes (path);
+          g_autoptr(GBytes) stored = ep_test_read_bytes (path);
 
           g_assert_true (g_bytes_equal (stored, expected));
           g_assert_true (ep_outbox_store_delete (store, id, NULL));

@@ -14,31 +14,6 @@
 #include "ep-sent-store.h"
 #include "ep-store-error.h"
 
-static GBytes *
-read_bytes (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-  gsize length = 0;
-
-  g_file_get_contents (path, &contents, &length, &error);
-  g_assert_no_error (error);
-  return g_bytes_new_take (contents, length);
-}
-
-/* A message with every byte value, bare CR and LF, and a NUL: stored, not interpreted. */
-static GBytes *
-make_message (gsize size)
-{
-  guint8 *data = g_malloc (size);
-  const char *head = "From: a@example.org\r\nTo: b@example.org\r\nSubject: Test\r\n\r\n";
-
-  for (gsize i = 0; i < size; i++)
-    data[i] = (guint8) ((i * 131) ^ (i >> 7));
-  memcpy (data, head, MIN (size, strlen (head)));
-  return g_bytes_new_take (data, size);
-}
-
 static EpSentInfo *
 make_info (const char *subject,
            const char *iso_date)
@@ -83,7 +58,7 @@ test_add_round_trip (void)
 {
   g_autofree char *dir = ep_test_make_dir ("sent");
   g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
-  g_autoptr(GBytes) message = make_message (300 * 1024 + 3);
+  g_autoptr(GBytes) message = ep_test_make_message (300 * 1024 + 3);
   g_autoptr(EpSentInfo) info = make_info ("Réport 📎", NULL);
   g_autoptr(GInputStream) input = g_memory_input_stream_new_from_bytes (message);
   g_autoptr(GPtrArray) entries = NULL;
@@ -105,7 +80,7 @@ test_add_round_trip (void)
   g_assert_nonnull (info->date);
 
   path = ep_sent_store_dup_message_path (store, info->id);
-  stored = read_bytes (path);
+  stored = ep_test_read_bytes (path);
   g_assert_true (g_bytes_equal (stored, message));
   g_assert_cmpint (g_stat (path, &st), ==, 0);
   g_assert_cmpuint (st.st_mode & 0777, ==, 0600);
@@ -144,7 +119,7 @@ test_partial_round_trip (void)
 {
   g_autofree char *dir = ep_test_make_dir ("sent-partial");
   g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
-  g_autoptr(GBytes) message = make_message (1000);
+  g_autoptr(GBytes) message = ep_test_make_message (1000);
   g_autoptr(EpSentInfo) info = make_info ("Split", NULL);
   g_autoptr(GInputStream) input = g_memory_input_stream_new_from_bytes (message);
   g_autoptr(GPtrArray) entries = NULL;
@@ -203,7 +178,7 @@ test_writer_streaming (void)
 
   expected_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&expected));
   path = ep_sent_store_dup_message_path (store, info->id);
-  stored = read_bytes (path);
+  stored = ep_test_read_bytes (path);
   g_assert_true (g_bytes_equal (stored, expected_bytes));
   g_assert_cmpuint (info->size, ==, g_bytes_get_size (expected_bytes));
   /* A writer keeps its store. */
@@ -239,7 +214,7 @@ test_list_order (void)
 {
   g_autofree char *dir = ep_test_make_dir ("sent");
   g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
-  g_autoptr(GBytes) message = make_message (100);
+  g_autoptr(GBytes) message = ep_test_make_message (100);
   g_autoptr(GPtrArray) entries = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *a = add_entry (store, "middle", "2024-05-02T10:00:00Z", message);
@@ -263,7 +238,7 @@ test_damaged_entries (void)
 {
   g_autofree char *dir = ep_test_make_dir ("sent");
   g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
-  g_autoptr(GBytes) message = make_message (1000);
+  g_autoptr(GBytes) message = ep_test_make_message (1000);
   g_autoptr(GPtrArray) entries = NULL;
   g_autoptr(GPtrArray) problems = NULL;
   g_autoptr(GError) error = NULL;
@@ -337,7 +312,7 @@ check_enospc (const char *suffix,
 {
   g_autofree char *dir = ep_test_make_dir ("sent");
   g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
-  g_autoptr(GBytes) message = make_message (1024 * 1024);
+  g_autoptr(GBytes) message = ep_test_make_message (1024 * 1024);
   g_autoptr(GBytes) before = NULL;
   g_autoptr(GBytes) after_bytes = NULL;
   g_autoptr(EpSentInfo) info = make_info ("doomed", NULL);
@@ -350,7 +325,7 @@ check_enospc (const char *suffix,
   g_autofree char *names = NULL;
   FailSpec spec = { suffix, after, 0 };
 
-  before = read_bytes (kept_path);
+  before = ep_test_read_bytes (kept_path);
   ep_atomic_file_set_fail_hook (fail_hook, &spec);
   g_assert_false (ep_sent_store_add (store, info, input, "transcript", NULL, &error));
   ep_atomic_file_set_fail_hook (NULL, NULL);
@@ -364,7 +339,7 @@ check_enospc (const char *suffix,
   entries = ep_sent_store_list (store, &problems, NULL);
   g_assert_cmpuint (entries->len, ==, 1);
   g_assert_cmpuint (problems->len, ==, 0);
-  after_bytes = read_bytes (kept_path);
+  after_bytes = ep_test_read_bytes (kept_path);
   g_assert_true (g_bytes_equal (before, after_bytes));
   g_assert_finalize_object (g_steal_pointer (&store));
 }
@@ -429,7 +404,7 @@ test_cancelled (void)
 {
   g_autofree char *dir = ep_test_make_dir ("sent");
   g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
-  g_autoptr(GBytes) message = make_message (1000);
+  g_autoptr(GBytes) message = ep_test_make_message (1000);
   g_autoptr(EpSentInfo) info = make_info ("cancelled", NULL);
   g_autoptr(GInputStream) input = g_memory_input_stream_new_from_bytes (message);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
@@ -449,7 +424,7 @@ test_delete (void)
 {
   g_autofree char *dir = ep_test_make_dir ("sent");
   g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
-  g_autoptr(GBytes) message = make_message (10);
+  g_autoptr(GBytes) message = ep_test_make_message (10);
   g_autoptr(GPtrArray) entries = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *a = add_entry (store, "a", NULL, message);
@@ -485,7 +460,7 @@ test_add_file (void)
   g_autofree char *source = g_build_filename (source_dir, "message.eml", NULL);
   g_autofree char *missing = g_build_filename (source_dir, "gone.eml", NULL);
   g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
-  g_autoptr(GBytes) message = make_message (64 * 1024 + 1);
+  g_autoptr(GBytes) message = ep_test_make_message (64 * 1024 + 1);
   g_autoptr(EpSentInfo) info = make_info ("Moved", NULL);
   g_autoptr(EpSentInfo) again = make_info ("Gone", NULL);
   g_autoptr(GPtrArray) entries = NULL;
@@ -506,7 +481,7 @@ test_add_file (void)
   g_assert_cmpint (g_stat (path, &stored_st), ==, 0);
   g_assert_cmpuint (stored_st.st_ino, ==, source_st.st_ino);
   g_assert_cmpint (g_unlink (source), ==, 0);
-  stored = read_bytes (path);
+  stored = ep_test_read_bytes (path);
   g_assert_true (g_bytes_equal (stored, message));
 
   g_assert_false (ep_sent_store_add_file (store, again, missing, NULL, NULL, &error));
