@@ -281,16 +281,27 @@ test_timer (void)
   g_autofree char *sooner = NULL;
   guint changed;
 
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
   fixture_init (&f, 1);
+  g_settings_set_boolean (settings, "outbox-keep-running", FALSE);
   later = add_entry (&f, EP_OUTBOX_STATE_QUEUED, 600);
   ep_outbox_worker_start (f.worker);
 
-  /* One timer, for the one time something becomes due; ten minutes away, nothing holds the
-   * application. */
+  /* One timer, for the one time something becomes due; ten minutes away, and the person does
+   * not want Epistle to keep running for the Outbox: nothing holds the application. */
   assert_wakeup (&f, 600);
   g_assert_false (ep_outbox_worker_is_holding (f.worker));
   g_assert_cmpuint (ep_outbox_worker_get_n_waiting (f.worker), ==, 1);
   g_assert_cmpuint (f.n_changed, ==, 1);
+
+  /* By default it does: the same entry now keeps the application running until its time, and
+   * turning the preference off again lets it go at once. */
+  g_settings_reset (settings, "outbox-keep-running");
+  g_assert_true (ep_outbox_worker_is_holding (f.worker));
+  assert_wakeup (&f, 600);
+  g_settings_set_boolean (settings, "outbox-keep-running", FALSE);
+  g_assert_false (ep_outbox_worker_is_holding (f.worker));
 
   /* An earlier one: the timer moves to it, and a minute away the application stays. */
   sooner = add_entry (&f, EP_OUTBOX_STATE_QUEUED, 60);
@@ -314,6 +325,7 @@ test_timer (void)
   g_assert_cmpuint (ep_outbox_worker_get_n_waiting (f.worker), ==, 0);
   g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 0);
   fixture_clear (&f);
+  g_settings_reset (settings, "outbox-keep-running");
 }
 
 /* A temporary failure: the engine records the attempt and the next time; the worker sleeps until

@@ -17,8 +17,9 @@
 #include "ep-store-error.h"
 
 /* Work due within this time keeps the application running after its last window closed (the
- * undo time of a message sent just before, a quick retry); a retry further away waits for the
- * next start instead of keeping a process alive for hours. */
+ * undo time of a message sent just before, a quick retry). Work further away keeps it running
+ * only while the "outbox-keep-running" preference says so (the default: a message scheduled for
+ * tomorrow morning leaves then, not at the next start); otherwise it waits for the next start. */
 #define EP_OUTBOX_WORKER_HOLD_AHEAD_S 120
 /* An entry another process holds (epistle-send --flush) is looked at again after this. */
 #define EP_OUTBOX_WORKER_BUSY_RETRY_S 30
@@ -694,6 +695,7 @@ ep_outbox_worker_scan (EpOutboxWorker *self)
   g_autoptr(GPtrArray) due = g_ptr_array_new ();
   guint n_waiting = 0, n_failing = 0;
   gboolean soon = FALSE;
+  gboolean later = FALSE;
 
   if (!self->started)
     return;
@@ -734,6 +736,7 @@ ep_outbox_worker_scan (EpOutboxWorker *self)
             {
               earliest (&next, entry->not_before);
               soon |= g_date_time_compare (entry->not_before, horizon) <= 0;
+              later = TRUE;
               continue;
             }
           if (g_date_time_compare (entry->not_before, self->started_at) < 0)
@@ -753,6 +756,7 @@ ep_outbox_worker_scan (EpOutboxWorker *self)
       if (busy != NULL && g_date_time_compare (busy, now) > 0)
         {
           earliest (&next, busy);
+          later = TRUE;
           continue;
         }
       g_hash_table_remove (self->busy_until, entry->id);
@@ -760,6 +764,7 @@ ep_outbox_worker_scan (EpOutboxWorker *self)
         {
           earliest (&next, entry->not_before);
           soon |= g_date_time_compare (entry->not_before, horizon) <= 0;
+          later = TRUE;
           continue;
         }
       soon = TRUE;
@@ -770,6 +775,8 @@ ep_outbox_worker_scan (EpOutboxWorker *self)
     ep_outbox_worker_try (self, due->pdata[i], due, now, &next);
 
   ep_outbox_worker_arm (self, next, now);
+  if (later && g_settings_get_boolean (self->settings, "outbox-keep-running"))
+    soon = TRUE;
   ep_outbox_worker_set_holding (self, soon || g_hash_table_size (self->running) > 0 ||
                                       g_hash_table_size (self->checking) > 0);
   ep_outbox_worker_set_counts (self, n_waiting, n_failing);
@@ -939,6 +946,8 @@ ep_outbox_worker_start (EpOutboxWorker *self)
   if (self->monitor == NULL)
     self->monitor = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect (self->monitor, "network-changed", G_CALLBACK (network_changed_cb), self);
+  g_signal_connect_swapped (self->settings, "changed::outbox-keep-running",
+                            G_CALLBACK (ep_outbox_worker_scan), self);
   ep_outbox_worker_watch_store (self);
   ep_outbox_worker_scan (self);
 }
