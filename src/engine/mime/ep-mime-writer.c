@@ -24,8 +24,10 @@
  * "filename*12*=" + piece + ";" stays within 78 columns. */
 #define RFC2231_PIECE 50
 
-/* Quoted parameter values up to this length go plain (ASCII names). */
-#define MAX_PLAIN_PARAM 60
+/* A printable ASCII name goes as one plain quoted string up to this length: with the
+ * parameter's name, the quotes and the escapes its line stays within RFC 5322's 998 octets
+ * (§2.1.1). Longer ones take RFC 2231 continuations. */
+#define MAX_PLAIN_PARAM 900
 
 typedef struct {
   GBytes       *literal;     /* header text, the text part, delimiters */
@@ -154,6 +156,22 @@ append_address_list (GString    *out,
   append_folded (out, name, value->str, TRUE);
 }
 
+/* Attachment names: which form every reader gets right.
+ *
+ * A printable ASCII name is a plain quoted string in both Content-Type name= and
+ * Content-Disposition filename=, even when that makes its line longer than the 78 columns RFC
+ * 5322 §2.1.1 recommends (it is within the 998 it requires). A quoted string cannot be folded
+ * without changing its value (§3.2.2: unfolding keeps the space), and RFC 2231 continuations
+ * are not read by every extractor: mpack's munpack, for one, reads only the plain parameters
+ * and falls back to a made-up name, while Python's email, GMime and reformime read both.
+ *
+ * Any other name (non-ASCII, or with "=?" that a lenient reader could take for an encoded-word)
+ * is exact in Content-Disposition filename*= with RFC 2231 (§3 continuations, §4 charset), the
+ * parameter RFC 2183 §2.3 defines for it and every reader above prefers. Content-Type name= is
+ * then a plain ASCII rendering of it: RFC 2047 encoded-words are not allowed inside a quoted
+ * string (RFC 2047 §5), and a reader that knows only the plain parameters (munpack does not even
+ * look at an RFC 2231 name=, and skips a text part without a name) still gets a readable name
+ * and the file rather than nothing. */
 static gboolean
 is_plain_param (const char *value)
 {
@@ -162,6 +180,25 @@ is_plain_param (const char *value)
   if (len == 0 || len > MAX_PLAIN_PARAM)
     return FALSE;
   return ep_text_is_printable_ascii (value, (gssize) len) && strstr (value, "=?") == NULL;
+}
+
+/* The plain ASCII rendering of a name for Content-Type name=: transliterated, with what a quoted
+ * string or a lenient reader would trip on replaced, shortened in the middle when too long. */
+static char *
+ascii_fallback_name (const char *name)
+{
+  g_autofree char *ascii = g_str_to_ascii (name, "C");
+  GString *s = g_string_new (NULL);
+  gsize len;
+
+  for (const char *p = ascii; *p != '\0'; p++)
+    g_string_append_c (s, g_ascii_isprint (*p) && strchr ("\"\\?", *p) == NULL ? *p : '_');
+  len = s->len;
+  if (len > MAX_PLAIN_PARAM)
+    g_string_erase (s, MAX_PLAIN_PARAM / 2, len - MAX_PLAIN_PARAM);
+  if (s->len == 0)
+    g_string_append_c (s, '_');
+  return g_string_free (s, FALSE);
 }
 
 static char *
@@ -239,32 +276,6 @@ append_rfc2231 (GString    *out,
     }
 }
 
-/* The Content-Type name= fallback for readers without RFC 2231: RFC 2047 words in a quoted
- * string. Not standard, but what mail clients have read and written for decades. */
-static void
-append_rfc2047_param (GString    *out,
-                      gsize      *column,
-                      const char *attribute,
-                      const char *value)
-{
-  g_autoptr(GString) encoded = g_string_new (NULL);
-  g_auto(GStrv) words = NULL;
-  guint n;
-
-  ep_rfc2047_append_encoded (encoded, value, strlen (value), EP_RFC2047_WORD_LENGTH);
-  words = g_strsplit (encoded->str, " ", -1);
-  n = g_strv_length (words);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *token = g_strdup_printf ("%s%s%s%s",
-                                                i == 0 ? attribute : "",
-                                                i == 0 ? "=\"" : "",
-                                                words[i],
-                                                i + 1 == n ? "\"" : "");
-      append_token (out, column, token);
-    }
-}
-
 static void
 append_attachment_headers (GString      *out,
                            EpAttachment *att)
@@ -281,7 +292,11 @@ append_attachment_headers (GString      *out,
       append_token (out, &column, param);
     }
   else
-    append_rfc2047_param (out, &column, "name", att->display_name);
+    {
+      g_autofree char *fallback = ascii_fallback_name (att->display_name);
+      g_autofree char *param = quote_param ("name", fallback);
+      append_token (out, &column, param);
+    }
   g_string_append (out, "\r\n");
 
   g_string_append (out, "Content-Disposition:");
