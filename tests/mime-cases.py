@@ -475,7 +475,99 @@ def check_binary_exact():
         else ['unexpected tail %r' % out[-120:]]
 
 
+def print_with(name, data):
+    path = os.path.join(tempfile.mkdtemp(dir=TMP), name)
+    with open(path, 'wb') as f:
+        f.write(data)
+    return subprocess.run([SEND, '--print', '--from', 'a@example.com', '--to', 'b@example.com',
+                           '--subject', 's', '--attach', path], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=60)
+
+
+def crlf(data):
+    data = data.replace(b'\r\n', b'\n').replace(b'\r', b'\n').replace(b'\n', b'\r\n')
+    return data if data.endswith(b'\r\n') else data + b'\r\n'
+
+
+INNER = (b'From: Ana <ana@example.org>\nTo: bob@example.com\nSubject: Inner\n'
+         b'Message-ID: <inner@example.org>\nMIME-Version: 1.0\n'
+         b'Content-Type: text/plain; charset=utf-8\n\nFirst line\n.leading dot\nlast line')
+
+
+def check_attached_message(data, cte):
+    """An attached message: message/rfc822 with @cte, its lines CRLF, read the same by all."""
+    proc = print_with('forwarded.eml', data)
+    if proc.returncode != 0:
+        return ['exit %d: %r' % (proc.returncode, proc.stderr)]
+    raw, want = proc.stdout, crlf(data)
+    problems = check_lines(raw)
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    part = [p for p in msg.iter_parts()][1]
+    if part.get_content_type() != 'message/rfc822' or part['Content-Transfer-Encoding'] != cte:
+        return problems + ['attached as %s, %s' % (part.get_content_type(), part['Content-Transfer-Encoding'])]
+    # The octets between the part's header and the next delimiter are the file, CRLF.
+    head = raw.index(b'Content-Transfer-Encoding: ' + cte.encode() + b'\r\n\r\n',
+                     raw.index(b'Content-Type: message/rfc822'))
+    start = raw.index(b'\r\n\r\n', head) + 4
+    end = raw.index(b'\r\n--' + msg.get_boundary().encode(), start)
+    if raw[start:end] != want:
+        problems.append('the attached octets differ from the file')
+    inner_want = email.message_from_bytes(want, policy=email.policy.default)
+    inner = part.get_content()
+    for field in ('From', 'Subject', 'Message-ID'):
+        if str(inner[field]) != str(inner_want[field]):
+            problems.append('Python: inner %s %r' % (field, str(inner[field])))
+    if inner.get_content() != inner_want.get_content():
+        problems.append('Python: inner body %r' % inner.get_content())
+    gm = GMime.Parser.new_with_stream(GMime.StreamMem.new_with_buffer(raw)).construct_message(None)
+    gpart = gm.get_mime_part().get_part(1)
+    if not isinstance(gpart, GMime.MessagePart):
+        problems.append('GMime: part is %r' % gpart)
+    else:
+        gin = gpart.get_message()
+        if gin.get_subject() != str(inner_want['Subject']) or gin.get_message_id() != 'inner@example.org':
+            problems.append('GMime: inner %r %r' % (gin.get_subject(), gin.get_message_id()))
+    info = subprocess.run(['reformime', '-i'], input=raw, stdout=subprocess.PIPE, check=True,
+                          timeout=60).stdout.decode('utf-8', 'replace')
+    if 'section: 1.2\ncontent-type: message/rfc822' not in info:
+        problems.append('reformime: no message/rfc822 section 1.2')
+    extracted = subprocess.run(['reformime', '-s', '1.2', '-e'], input=raw, stdout=subprocess.PIPE,
+                               check=True, timeout=60).stdout
+    # reformime hands out the section up to the delimiter, the CRLF that belongs to the
+    # delimiter (RFC 2046 §5.1.1) included: that one line break more is its way, not ours.
+    if extracted not in (want, want + b'\r\n'):
+        problems.append('reformime extracts %r' % extracted[:120])
+    return problems
+
+
+def check_message_as_file(data, why):
+    """Not something that can go as message/rfc822 (@why): a file, in base64, intact."""
+    proc = print_with('not-really.eml', data)
+    if proc.returncode != 0:
+        return ['exit %d: %r' % (proc.returncode, proc.stderr)]
+    msg = email.message_from_bytes(proc.stdout, policy=email.policy.default)
+    part = [p for p in msg.iter_parts()][1]
+    if part.get_content_type() != 'application/octet-stream' or part['Content-Transfer-Encoding'] != 'base64':
+        return ['%s: attached as %s, %s' % (why, part.get_content_type(), part['Content-Transfer-Encoding'])]
+    return [] if part.get_payload(decode=True) == data else ['%s: the bytes differ' % why]
+
+
 checks = (('body from standard input (--body -)', check_stdin_body),
+          ('an attached message (LF line ends) is message/rfc822 7bit, read alike by all',
+           lambda: check_attached_message(INNER, '7bit')),
+          ('an attached message with CRLF, lone CRs and no final line break is made CRLF',
+           lambda: check_attached_message(INNER.replace(b'\n', b'\r\n', 3).replace(b'dot\n', b'dot\r'), '7bit')),
+          ('an attached message with 8-bit text goes as 8bit',
+           lambda: check_attached_message(INNER.replace(b'last line', 'Grüße, Zoë'.encode()), '8bit')),
+          ('an "attached message" with a NUL goes as a file',
+           lambda: check_message_as_file(INNER + b'\0', 'NUL')),
+          ('an "attached message" with a line over 998 octets goes as a file',
+           lambda: check_message_as_file(INNER + b'\n' + b'x' * 999, 'long line')),
+          ('an "attached message" that is an mbox (a From_ line first) goes as a file',
+           lambda: check_message_as_file(b'From ana@example.org Sat Jan  3 01:05:34 2026\n' + INNER, 'mbox')),
+          ('an "attached message" without a header goes as a file',
+           lambda: check_message_as_file(b'\njust text\n', 'no header')),
+
           ('write error on standard output exits 74', check_write_error),
           ('empty body: output ends right after the header block', check_binary_exact))
 ep_tap.plan(len(checks) + len(cases))

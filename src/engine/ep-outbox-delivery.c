@@ -129,7 +129,9 @@ ep_outbox_add_message_sync (EpOutboxStore       *store,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   /* Date, Message-ID and boundaries are fixed here, and the attachments checked: every attempt
-   * sends these very bytes. */
+   * sends these very bytes. The server is not known yet, so nothing may need 8BITMIME: an
+   * attached message with 8-bit octets goes as a file in base64. */
+  ep_message_set_allow_8bit (message, FALSE);
   if (!ep_mime_writer_prepare (message, error))
     return NULL;
 

@@ -29,6 +29,9 @@
  * (§2.1.1). Longer ones take RFC 2231 continuations. */
 #define MAX_PLAIN_PARAM 900
 
+/* RFC 5322 §2.1.1: a line is at most 998 octets, without its CRLF. */
+#define MESSAGE_MAX_LINE 998
+
 typedef struct {
   GBytes       *literal;     /* header text, the text part, delimiters */
   EpAttachment *attachment;  /* or: this attachment's data, base64-encoded (borrowed) */
@@ -311,7 +314,19 @@ append_attachment_headers (GString      *out,
     append_rfc2231 (out, &column, "filename", att->display_name);
   g_string_append (out, "\r\n");
 
-  g_string_append (out, "Content-Transfer-Encoding: base64\r\n\r\n");
+  switch (att->encoding)
+    {
+    case EP_ATTACHMENT_MESSAGE_7BIT:
+      g_string_append (out, "Content-Transfer-Encoding: 7bit\r\n\r\n");
+      break;
+    case EP_ATTACHMENT_MESSAGE_8BIT:
+      g_string_append (out, "Content-Transfer-Encoding: 8bit\r\n\r\n");
+      break;
+    case EP_ATTACHMENT_BASE64:
+    default:
+      g_string_append (out, "Content-Transfer-Encoding: base64\r\n\r\n");
+      break;
+    }
 }
 
 /* 7bit is kept for plain ASCII text whose lines fit SMTP (RFC 5322 §2.1.1: 998 octets); anything
@@ -386,10 +401,133 @@ file_error (GError     **error,
   return FALSE;
 }
 
+/* An attached message (RFC 2046 §5.2.1) may only be 7bit, 8bit or binary, never base64 or
+ * quoted-printable, so it goes as it is, with its line ends made CRLF. That needs a file that is
+ * a message: header fields first (RFC 5322 §2.2: a name of printable ASCII up to a colon, or a
+ * folded continuation), no NUL, no line over 998 octets, and 8-bit octets only where the server
+ * takes them. Anything else is attached as application/octet-stream in base64, where it arrives
+ * intact. Reads the whole file once; records the size on the wire. */
+typedef struct {
+  gboolean in_header;
+  gboolean in_name;      /* in a header line, before its colon */
+  gboolean seen_field;
+  gboolean after_cr;     /* the last octet was a CR (its line already counted) */
+  gboolean valid;
+  gboolean eight_bit;
+  gsize    line;         /* octets in the current line */
+  guint64  wire;         /* octets on the wire so far */
+} MessageScan;
+
+static void
+message_scan_line_end (MessageScan *scan)
+{
+  if (scan->in_header && scan->line == 0)
+    {
+      /* The empty line that ends the header section: a field must have come first. */
+      scan->valid &= scan->seen_field;
+      scan->in_header = FALSE;
+    }
+  else if (scan->in_header && scan->in_name)
+    scan->valid = FALSE;   /* a header line without a colon */
+  scan->wire += 2;
+  scan->line = 0;
+  scan->in_name = scan->in_header;
+}
+
+static void
+message_scan_feed (MessageScan  *scan,
+                   const guint8 *data,
+                   gsize         len)
+{
+  for (gsize i = 0; i < len && scan->valid; i++)
+    {
+      guint8 c = data[i];
+
+      if (c == '\n')
+        {
+          /* CRLF: the CR ended the line already. */
+          if (!scan->after_cr)
+            message_scan_line_end (scan);
+          scan->after_cr = FALSE;
+          continue;
+        }
+      scan->after_cr = FALSE;
+      if (c == '\r')
+        {
+          message_scan_line_end (scan);
+          scan->after_cr = TRUE;
+          continue;
+        }
+      if (c == '\0' || ++scan->line > MESSAGE_MAX_LINE)
+        {
+          scan->valid = FALSE;
+          break;
+        }
+      scan->wire++;
+      if (c >= 0x80)
+        scan->eight_bit = TRUE;
+      if (scan->in_name)
+        {
+          if (scan->line == 1 && (c == ' ' || c == '\t'))
+            scan->valid = scan->seen_field;    /* folded: continues the field before */
+          else if (c == ':')
+            {
+              scan->valid = scan->line > 1;   /* a field has a name */
+              scan->seen_field = TRUE;
+            }
+          else if (c <= ' ' || c >= 0x7f)
+            scan->valid = FALSE;
+          if (c == ':' || c == ' ' || c == '\t')
+            scan->in_name = FALSE;
+        }
+    }
+}
+
+static gboolean
+scan_message (EpAttachment  *att,
+              gboolean       allow_8bit,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  g_autoptr(GFileInputStream) in = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree guint8 *chunk = g_malloc (EP_MIME_READ_CHUNK);
+  MessageScan scan = { .in_header = TRUE, .in_name = TRUE, .valid = TRUE };
+
+  att->encoding = EP_ATTACHMENT_BASE64;
+  in = g_file_read (att->file, cancellable, &local_error);
+  if (in == NULL)
+    return file_error (error, att->file, local_error->message);
+  while (scan.valid)
+    {
+      gsize n = 0;
+
+      if (!g_input_stream_read_all (G_INPUT_STREAM (in), chunk, EP_MIME_READ_CHUNK, &n,
+                                    cancellable, &local_error))
+        return file_error (error, att->file, local_error->message);
+      if (n == 0)
+        break;
+      message_scan_feed (&scan, chunk, n);
+    }
+  /* The last line gets its CRLF on the wire. */
+  if (scan.valid && scan.line > 0)
+    message_scan_line_end (&scan);
+  if (!scan.valid || !scan.seen_field || (scan.eight_bit && !allow_8bit))
+    {
+      g_free (att->effective_type);
+      att->effective_type = g_strdup (EP_CONTENT_TYPE_DEFAULT);
+      return TRUE;
+    }
+  att->encoding = scan.eight_bit ? EP_ATTACHMENT_MESSAGE_8BIT : EP_ATTACHMENT_MESSAGE_7BIT;
+  att->message_size = scan.wire;
+  return TRUE;
+}
+
 /* Exists, is a regular file (never a FIFO or a device, whose reading would block or never end),
  * can be opened and read; records its size and sniffs its type. */
 static gboolean
 check_attachment (EpAttachment  *att,
+                  gboolean       allow_8bit,
                   GCancellable  *cancellable,
                   GError       **error)
 {
@@ -438,6 +576,9 @@ check_attachment (EpAttachment  *att,
         }
     }
 
+  att->encoding = EP_ATTACHMENT_BASE64;
+  if (g_str_equal (att->effective_type, "message/rfc822"))
+    return scan_message (att, allow_8bit, cancellable, error);
   return TRUE;
 }
 
@@ -510,7 +651,9 @@ build_plan (EpMessage *self)
       seg->attachment = att;
       g_ptr_array_add (self->segments, seg);
 
-      if (att->size == 0)
+      /* An attached message ends with its own line break, which is part of it: the delimiter
+       * brings its CRLF (RFC 2046 §5.1.1). */
+      if (att->size == 0 || att->encoding != EP_ATTACHMENT_BASE64)
         g_string_append (out, "\r\n");
       g_string_append_printf (out, "--%s%s\r\n", self->boundary,
                               i + 1 < self->attachments->len ? "" : "--");
@@ -544,7 +687,8 @@ ep_mime_writer_prepare (EpMessage  *message,
     }
 
   for (guint i = 0; i < message->attachments->len; i++)
-    if (!check_attachment (g_ptr_array_index (message->attachments, i), NULL, error))
+    if (!check_attachment (g_ptr_array_index (message->attachments, i), !message->no_8bit,
+                           NULL, error))
       return FALSE;
 
   if (message->date == NULL)
@@ -568,6 +712,8 @@ ep_mime_writer_prepare (EpMessage  *message,
 
       if (seg->literal != NULL)
         message->size += g_bytes_get_size (seg->literal);
+      else if (seg->attachment->encoding != EP_ATTACHMENT_BASE64)
+        message->size += seg->attachment->message_size;
       else
         message->size += ep_base64_encoded_size (seg->attachment->size,
                                                  EP_BASE64_MIME_LINE_LENGTH);
@@ -700,6 +846,76 @@ write_attachment (Sink          *sink,
   return TRUE;
 }
 
+/* An attached message as it is, each line end made CRLF, the last line ended; the same octets
+ * the scan counted, or the file changed since. */
+static gboolean
+write_message (Sink          *sink,
+               EpAttachment  *att,
+               guint8        *chunk,
+               GError       **error)
+{
+  g_autoptr(GFileInputStream) in = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint64 total = 0, start = sink->written + sink->len;
+  gboolean after_cr = FALSE, line_open = FALSE;
+
+  in = g_file_read (att->file, sink->cancellable, &local_error);
+  if (in == NULL)
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      return file_error (error, att->file, local_error->message);
+    }
+
+  for (;;)
+    {
+      gsize want = MIN ((guint64) EP_MIME_READ_CHUNK, att->size - MIN (total, att->size) + 1);
+      gsize n = 0;
+
+      if (!g_input_stream_read_all (G_INPUT_STREAM (in), chunk, want, &n,
+                                    sink->cancellable, error))
+        return FALSE;
+      total += n;
+      if (total > att->size)
+        return changed_error (error, att, _("it grew"));
+      if (n == 0)
+        break;
+      /* Each octet becomes at most two (a lone CR or LF becomes CRLF). */
+      if (sink->len + 2 * n > sink->cap && !sink_flush (sink, error))
+        return FALSE;
+      for (gsize i = 0; i < n; i++)
+        {
+          guint8 c = chunk[i];
+
+          if (c == '\n' && after_cr)
+            {
+              after_cr = FALSE;
+              continue;
+            }
+          after_cr = c == '\r';
+          if (c == '\r' || c == '\n')
+            {
+              sink->buf[sink->len++] = '\r';
+              sink->buf[sink->len++] = '\n';
+              line_open = FALSE;
+              continue;
+            }
+          sink->buf[sink->len++] = (char) c;
+          line_open = TRUE;
+        }
+    }
+  if (total < att->size)
+    return changed_error (error, att, _("it shrank"));
+  if (line_open && !sink_append (sink, "\r\n", 2, error))
+    return FALSE;
+  if (sink->written + sink->len - start != att->message_size)
+    return changed_error (error, att, _("its lines changed"));
+  return TRUE;
+}
+
 gboolean
 ep_mime_writer_write (EpMessage           *message,
                       GOutputStream       *stream,
@@ -739,6 +955,11 @@ ep_mime_writer_write (EpMessage           *message,
           const void *data = g_bytes_get_data (seg->literal, &len);
 
           if (!sink_append (&sink, data, len, error))
+            return FALSE;
+        }
+      else if (seg->attachment->encoding != EP_ATTACHMENT_BASE64)
+        {
+          if (!write_message (&sink, seg->attachment, chunk, error))
             return FALSE;
         }
       else if (!write_attachment (&sink, seg->attachment, chunk, error))

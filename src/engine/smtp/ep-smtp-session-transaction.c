@@ -79,6 +79,19 @@ static gboolean
 check_before_mail (Session *s,
                    GError **error)
 {
+  /* An attached message with 8-bit octets goes as it is only to a server with 8BITMIME; for any
+   * other it is attached as a file in base64 (7-bit clean), and the message measured again. */
+  if (s->needs_8bitmime && s->message != NULL
+      && !ep_smtp_capabilities_has (s->caps, EP_SMTP_CAP_8BITMIME))
+    {
+      ep_message_set_allow_8bit (s->message, FALSE);
+      if (!ep_mime_writer_prepare (s->message, error))
+        return FALSE;
+      s->size = ep_mime_writer_get_size (s->message);
+      s->result->message_size = s->size;
+      s->needs_8bitmime = ep_message_needs_8bitmime (s->message);
+    }
+
   if (ep_smtp_capabilities_has (s->caps, EP_SMTP_CAP_SIZE) && s->caps->size_max > 0
       && s->size > s->caps->size_max)
     {
