@@ -17,6 +17,7 @@ import sys
 import tempfile
 
 import ep_tap
+from ep_flowed import unflow
 
 SEND = os.environ.get('EPISTLE_SEND')
 TMP = tempfile.mkdtemp(prefix='mime-cases.', dir=os.environ.get('EPISTLE_TEST_TMPDIR'))
@@ -55,7 +56,7 @@ def normalise_body(text):
 class Case:
     def __init__(self, desc, frm=('', 'sender@example.com'), to=(('', 'rcpt@example.org'),),
                  cc=(), bcc=(), subject='Test', body=None, attachments=(), extra_args=(),
-                 expect=0, stderr_has=None, to_args=None, utf8_headers=False):
+                 expect=0, stderr_has=None, to_args=None, utf8_headers=False, flowed=None):
         self.__dict__.update(locals())
         del self.__dict__['self']
 
@@ -232,6 +233,15 @@ def judge(case, proc):
         if text.get_content_charset() != 'utf-8':
             problems.append('charset %r' % text.get_content_charset())
         got = text.get_content().replace('\r\n', '\n')
+        if case.flowed is not None and (text.get_param('format') == 'flowed') != case.flowed:
+            problems.append('format=flowed is %r, expected %r' % (text.get_param('format'), case.flowed))
+        if text.get_param('format') == 'flowed':
+            if text.get_param('delsp') != 'no':
+                problems.append('format=flowed without delsp=no')
+            problems += check_flowed_lines(got)
+            got = unflow(got)
+            # A fixed line cannot end with a space: those are the writer's to drop.
+            want_body = '\n'.join(l if l == '-- ' else l.rstrip(' ') for l in want_body.split('\n'))
         if got != want_body:
             problems.append('body differs: %r... != %r...' % (got[:200], want_body[:200]))
         cte = text['Content-Transfer-Encoding']
@@ -337,6 +347,16 @@ def judge_munpack(raw, want):
     return problems
 
 
+def check_flowed_lines(text):
+    problems = []
+    for line in text.split('\n'):
+        if line.startswith('From '):
+            problems.append('flowed line starts with "From " unstuffed: %r' % line[:40])
+        if len(line) > 78 and ' ' in line.strip(' ')[:72]:
+            problems.append('flowed line of %d characters could have been broken: %r' % (len(line), line[:40]))
+    return problems
+
+
 def png_bytes():
     import struct
     import zlib
@@ -397,6 +417,14 @@ cases = [
     Case('trailing whitespace encoded', body='trailing spaces   \ntab\t\n \n\t\nend é\n'),
     Case('CRLF and lone CR normalised', body=b'one\r\ntwo\rthree\nfour\r\n'),
     Case('body without final newline', body='no newline at end'),
+    Case('long paragraphs soft-wrapped as format=flowed, quotes and signature intact',
+         body=('Dear Ana, ' + 'this sentence keeps going so that the paragraph is long. ' * 6 + '\n'
+               '> a quote that is long too, and is left exactly as the person typed it, see?\n'
+               'From here on, a line that begins with From, and one that ends with spaces   \n'
+               '\n-- \nAna Lima, with a signature line long enough to wrap as well, yes indeed\n'),
+         flowed=True),
+    Case('long lines sent as they are with --no-flowed',
+         body='word ' * 40 + '\n', extra_args=('--no-flowed',), flowed=False),
     Case('empty body file', body=''),
     Case('no body at all', body=None),
     Case('control characters in body (tab, escape)', body='a\tb\x1bc\x7fd\n'),

@@ -27,6 +27,7 @@ typedef struct {
   char    *raw;
   char   **positional;
   gboolean print;
+  gboolean no_flowed;
   gboolean transcript;
   gboolean allow_partial;
   gboolean version;

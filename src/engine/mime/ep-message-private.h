@@ -41,6 +41,8 @@ struct _EpMessage {
   char       *boundary;
   /* An attached message with 8-bit octets may go as 8bit (the server has 8BITMIME). */
   gboolean    no_8bit;
+  /* Long lines of the text soft-wrapped as format=flowed. */
+  gboolean    flowed;
 
   /* The plan of the writer: literal segments and attachment data, valid while prepared. */
   GPtrArray  *segments;

@@ -472,3 +472,22 @@ ep_message_set_allow_8bit (EpMessage *self,
   self->no_8bit = !allow;
   ep_message_invalidate (self);
 }
+
+/**
+ * ep_message_set_format_flowed:
+ *
+ * Whether a text with lines longer than EP_FLOWED_MAX_LINE characters goes as format=flowed
+ * (RFC 3676: soft-wrapped, readers that know it join the lines again) rather than with its long
+ * lines as they are (quoted-printable then keeps them within SMTP's limits). Off by default.
+ */
+void
+ep_message_set_format_flowed (EpMessage *self,
+                              gboolean   flowed)
+{
+  g_return_if_fail (EP_IS_MESSAGE (self));
+
+  if (self->flowed == !!flowed)
+    return;
+  self->flowed = !!flowed;
+  ep_message_invalidate (self);
+}

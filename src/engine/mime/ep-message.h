@@ -66,5 +66,7 @@ gboolean         ep_message_needs_smtputf8          (EpMessage        *self);
 gboolean         ep_message_needs_8bitmime          (EpMessage        *self);
 void             ep_message_set_allow_8bit          (EpMessage        *self,
                                                      gboolean          allow);
+void             ep_message_set_format_flowed       (EpMessage        *self,
+                                                     gboolean          flowed);
 
 G_END_DECLS

@@ -12,6 +12,7 @@
 #include "ep-engine.h"
 #include "ep-message-private.h"
 #include "ep-mime-error.h"
+#include "ep-flowed.h"
 #include "ep-mime-writer.h"
 #include "ep-qp.h"
 #include "ep-rfc2047.h"
@@ -354,17 +355,28 @@ body_is_7bit (const char *body)
 /* The text part's headers and body; the text always ends with a line break. */
 static void
 append_text_part (GString    *out,
-                  const char *body)
+                  const char *body,
+                  gboolean    flowed)
 {
   gsize len = strlen (body);
   g_autofree char *text = NULL;
+  char *wrapped;
 
   if (len > 0 && body[len - 1] != '\n')
     text = g_strconcat (body, "\n", NULL);
   else
     text = g_strdup (body);
 
-  g_string_append (out, "Content-Type: text/plain; charset=utf-8\r\n");
+  /* Long lines soft-wrapped (RFC 3676); DelSp=no: the break is after a space that stays. */
+  wrapped = flowed ? ep_flowed_encode (text) : NULL;
+  if (wrapped != NULL)
+    {
+      g_free (text);
+      text = wrapped;
+      g_string_append (out, "Content-Type: text/plain; charset=utf-8; format=flowed; delsp=no\r\n");
+    }
+  else
+    g_string_append (out, "Content-Type: text/plain; charset=utf-8\r\n");
   if (body_is_7bit (text))
     {
       g_string_append (out, "Content-Transfer-Encoding: 7bit\r\n\r\n");
@@ -627,7 +639,7 @@ build_plan (EpMessage *self)
 
   if (!multipart)
     {
-      append_text_part (out, self->body);
+      append_text_part (out, self->body, self->flowed);
       push_literal (self->segments, out);
       return;
     }
@@ -635,7 +647,7 @@ build_plan (EpMessage *self)
   g_string_append_printf (out, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\n",
                           self->boundary);
   g_string_append_printf (out, "--%s\r\n", self->boundary);
-  append_text_part (out, self->body);
+  append_text_part (out, self->body, self->flowed);
   /* The CRLF before a delimiter belongs to it (RFC 2046 §5.1.1): the text ends with a line
    * break of its own, so one more; base64 data already ends with one, empty data does not. */
   g_string_append_printf (out, "\r\n--%s\r\n", self->boundary);
