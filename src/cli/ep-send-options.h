@@ -33,6 +33,7 @@ typedef struct {
   int      timeout;
   gboolean queue;
   char    *at;
+  gboolean server_hold;
   gboolean flush;
   gboolean outbox;
 } EpSendOptions;

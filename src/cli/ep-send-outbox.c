@@ -139,8 +139,12 @@ ep_send_queue (EpSendOptions *opts,
         }
     }
 
-  id = ep_outbox_add_message_sync (store, message, ep_profile_get_id (profile), EP_OUTBOX_STATE_QUEUED,
-                                   at, NULL, NULL, &error);
+  if (opts->server_hold)
+    id = ep_outbox_add_server_held_message_sync (store, message, ep_profile_get_id (profile), at,
+                                                 NULL, NULL, &error);
+  else
+    id = ep_outbox_add_message_sync (store, message, ep_profile_get_id (profile),
+                                     EP_OUTBOX_STATE_QUEUED, at, NULL, NULL, &error);
   if (id == NULL)
     {
       print_line (error->message);
@@ -182,6 +186,8 @@ typedef struct {
 typedef struct {
   EpOutboxStore *store;
   FlushTally    *tally;
+  EpProfile     *profile;
+  gboolean      *learned;   /* the profile learned what its server offers: save profiles.ini */
 } FlushBatch;
 
 /* The outcome of one attempt, on stderr. */
@@ -196,6 +202,13 @@ flush_report_cb (const char             *id,
   EpOutboxStore *store = batch->store;
   FlushTally *tally = batch->tally;
   g_autofree char *line = NULL;
+
+  /* What the server offered, for the app's Send Later (FUTURERELEASE), as the app keeps it. */
+  if (report != NULL && report->result != NULL && report->result->capabilities != NULL)
+    {
+      ep_profile_learn_capabilities (batch->profile, report->result->capabilities, NULL);
+      *batch->learned = TRUE;
+    }
 
   if (report == NULL)
     {
@@ -218,14 +231,16 @@ flush_report_cb (const char             *id,
     case EP_OUTBOX_STATE_PARTIAL:
       {
         g_autofree char *next = format_time (report->next_attempt);
+        g_autoptr(EpOutboxEntry) now = ep_outbox_store_load (store, id, NULL);
 
         tally->waiting = TRUE;
         /* Translators: an outbox entry's id, the state ("queued", "partial"), the next time,
          * then why it was not sent now */
         line = g_strdup_printf (_("%s: %s, next attempt at %s: %s"), id,
                                 ep_outbox_state_to_string (report->state), next,
-                                report->error != NULL ? report->error->message
-                                                      : _("some recipients could not be reached yet"));
+                                now != NULL && now->last_error != NULL ? now->last_error
+                                : report->error != NULL ? report->error->message
+                                : _("some recipients could not be reached yet"));
         break;
       }
     case EP_OUTBOX_STATE_UNKNOWN:
@@ -265,6 +280,7 @@ ep_send_flush (EpSendOptions *opts)
   EpProfile *only = NULL;
   char *secret = NULL;
   FlushTally tally = { FALSE, FALSE };
+  gboolean learned = FALSE;
   int status;
 
   g_return_val_if_fail (opts != NULL, EP_EXIT_SOFTWARE);
@@ -332,13 +348,20 @@ ep_send_flush (EpSendOptions *opts)
       GPtrArray *ids = g_hash_table_lookup (batches, profile);
       EpOutboxDeliveryOptions options = { .secret = only != NULL ? secret : NULL,
                                           .allow_partial = opts->allow_partial };
-      FlushBatch batch = { store, &tally };
+      FlushBatch batch = { store, &tally, profile, &learned };
 
       g_ptr_array_add (ids, NULL);
       ep_outbox_deliver_batch_sync (store, (const char * const *) ids->pdata, profile, &options,
                                     flush_report_cb, &batch, NULL);
     }
   g_clear_pointer (&secret, ep_secrets_password_free);
+  if (learned && !ep_profile_store_save (profiles, &error))
+    {
+      g_autofree char *line = g_strdup_printf (_("the profiles cannot be saved: %s"), error->message);
+
+      print_line (line);
+      g_clear_error (&error);
+    }
 
   /* Also waiting: what was not due yet, or was being sent by another flush. */
   remaining = ep_outbox_store_list (store, NULL, NULL);
