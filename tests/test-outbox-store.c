@@ -1876,6 +1876,25 @@ test_hold_until (void)
   g_assert_nonnull (strstr (meta, "format=1\n"));
   g_assert_null (strstr (meta, "hold-until"));
 
+  /* Rescheduled by the person: Epistle holds it until then, the server is no longer asked to. */
+  {
+    g_autoptr(EpOutboxEntry) second = make_entry (EP_OUTBOX_STATE_QUEUED);
+    g_autoptr(GInputStream) input2 = g_memory_input_stream_new_from_data ("y\r\n", 3, NULL);
+    g_autoptr(GDateTime) earlier = g_date_time_add_days (hold, -1);
+    g_autoptr(EpOutboxEntry) rescheduled = NULL;
+
+    second->hold_until = g_date_time_ref (hold);
+    g_assert_true (ep_outbox_store_add (store, second, input2, 3, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_true (ep_outbox_store_hold (store, second->id, earlier, &error));
+    g_assert_no_error (error);
+    rescheduled = ep_outbox_store_load (store, second->id, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (rescheduled->state, ==, EP_OUTBOX_STATE_HELD);
+    g_assert_null (rescheduled->hold_until);
+    g_assert_true (g_date_time_equal (rescheduled->not_before, earlier));
+  }
+
   /* A time that is not one: damaged, never sent without it. */
   other = add_entry (store, EP_OUTBOX_STATE_QUEUED, 10);
   edit_meta (store, other, "format=1\n", "format=2\nhold-until=at three\n");

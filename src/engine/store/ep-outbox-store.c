@@ -1609,6 +1609,8 @@ change_to_held (EpOutboxEntry  *entry,
     {
       g_date_time_unref (entry->not_before);
       entry->not_before = g_date_time_ref (when);
+      /* A time of the person's own: Epistle holds it until then, not the server until another. */
+      g_clear_pointer (&entry->hold_until, g_date_time_unref);
     }
   return TRUE;
 }
@@ -1617,7 +1619,8 @@ change_to_held (EpOutboxEntry  *entry,
  * ep_outbox_store_hold:
  * @until: (nullable): the time it is meant for (Send Later); %NULL keeps the one it has
  *
- * Holds a queued entry back, or gives a held one a new time. A held entry is never due.
+ * Holds a queued entry back, or gives a held one a new time. A held entry is never due. With a
+ * new time, the server is no longer asked to hold it (its hold-until goes).
  */
 gboolean
 ep_outbox_store_hold (EpOutboxStore  *self,
