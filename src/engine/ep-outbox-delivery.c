@@ -402,8 +402,8 @@ format_send_time (GDateTime *when,
 
 /* Whether the attempt ended because the server would not hold the message until @hold: its
  * EHLO reply no longer offers FUTURERELEASE or not that far ahead (the engine refused before
- * MAIL), or it refused MAIL FROM with HOLDUNTIL (RFC 4865 §4: how a server turns down a time it
- * will not honour). Nobody got the message. */
+ * MAIL), or it refused MAIL FROM with HOLDUNTIL= for good (where a server turns down a release
+ * time it will not honour). Nobody got the message. */
 static gboolean
 hold_was_refused (EpSmtpResult *result,
                   const GError *error,
