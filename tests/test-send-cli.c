@@ -501,6 +501,65 @@ test_refused (void)
   exchange_clear (&x);
 }
 
+/* --hold-until TIME on a direct send: HOLDUNTIL= on MAIL FROM, in UTC; a server that does not
+ * offer FUTURERELEASE gets nothing but QUIT (exit 78, why on stderr); a time that has passed or
+ * is not one, and --hold-until with the outbox's modes, are mistakes. */
+static void
+test_hold_until (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (g_get_real_time () / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) later = g_date_time_add_hours (now, 5);
+  g_autoptr(GTimeZone) plus_two = g_time_zone_new_offset (2 * 3600);
+  g_autoptr(GDateTime) later_there = g_date_time_to_timezone (later, plus_two);
+  g_autofree char *when = g_date_time_format (later, "%Y-%m-%dT%H:%M:%SZ");
+  g_autofree char *given = g_date_time_format (later_there, "%Y-%m-%dT%H:%M:%S+02:00");
+  const char *args[] = { SERVER, FROM, "--subject", "Later", "--hold-until", given,
+                         "you@example.org", NULL };
+  static const char *past[] = { SERVER, FROM, "--hold-until", "2001-01-01T08:00:00Z",
+                                "you@example.org", NULL };
+  static const char *with_queue[] = { "--profile", "Sandbox", "--queue", "--hold-until",
+                                      "2100-01-01T08:00:00Z", FROM, "you@example.org", NULL };
+  g_autofree char *script = g_strdup_printf (EP_SCRIPT_GREETING
+                                             "C: EHLO *\n"
+                                             "S: 250-mx.test\n"
+                                             "S: 250-PIPELINING\n"
+                                             "S: 250 FUTURERELEASE 604800 2100-01-01T00:00:00Z\n"
+                                             "C: MAIL FROM:<me@example.org> HOLDUNTIL=%s\n"
+                                             "C: RCPT TO:<you@example.org>\n"
+                                             "C: DATA\n"
+                                             "S: 250 2.1.0 ok\n"
+                                             "S: 250 2.1.5 ok\n"
+                                             "S: 354 go ahead\n"
+                                             "DATA\n"
+                                             "S: 250 2.0.0 held\n"
+                                             EP_SCRIPT_QUIT_EOF, when);
+  Exchange x;
+  Outcome outcome;
+
+  exchange_run (&x, script, args, NULL);
+  g_assert_cmpint (x.outcome.status, ==, EP_EXIT_OK);
+  g_assert_cmpuint (ep_script_server_get_n_bodies (x.server), ==, 1);
+  exchange_clear (&x);
+
+  exchange_run (&x, EP_SCRIPT_GREETING EP_SCRIPT_EHLO_PIPELINING EP_SCRIPT_QUIT_EOF, args, NULL);
+  g_assert_cmpint (x.outcome.status, ==, EP_EXIT_CONFIG);
+  g_assert_nonnull (strstr (x.outcome.err, "it does not offer FUTURERELEASE"));
+  g_assert_false (ep_script_server_received_contains (x.server, "MAIL"));
+  exchange_clear (&x);
+
+  outcome = run_cli (past, 9, NULL);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_USAGE);
+  g_assert_cmpstr (outcome.err, ==, "epistle-send: --hold-until “2001-01-01T08:00:00Z”: expected an "
+                                    "ISO 8601 date and time to come (2026-12-24T18:00:00, local or "
+                                    "with an offset such as +01:00)\n");
+  outcome_clear (&outcome);
+  outcome = run_cli (with_queue, 9, NULL);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_USAGE);
+  g_assert_cmpstr (outcome.err, ==, "epistle-send: --hold-until is for a message sent now; with the "
+                                    "outbox use --at TIME --server-hold\n");
+  outcome_clear (&outcome);
+}
+
 /* --allow-partial: delivered to the accepted recipient, exit 0, the refusal still said. */
 static void
 test_allow_partial (void)
@@ -1219,6 +1278,7 @@ main (int   argc,
   g_test_add_func ("/send-cli/tls-hint", test_tls_hint);
   g_test_add_func ("/send-cli/unknown-ca-hint", test_unknown_ca_hint);
   g_test_add_func ("/send-cli/refused", test_refused);
+  g_test_add_func ("/send-cli/hold-until", test_hold_until);
   g_test_add_func ("/send-cli/allow-partial", test_allow_partial);
   g_test_add_func ("/send-cli/partial", test_partial);
   g_test_add_func ("/send-cli/profile", test_profile);

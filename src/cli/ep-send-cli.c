@@ -33,6 +33,7 @@ ep_send_options_clear (EpSendOptions *opts)
   g_free (opts->raw);
   g_strfreev (opts->positional);
   g_free (opts->at);
+  g_free (opts->hold_until);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EpSendOptions, ep_send_options_clear)
@@ -183,6 +184,9 @@ parse_options (EpSendOptions  *opts,
       N_("TIME") },
     { "server-hold", 0, 0, G_OPTION_ARG_NONE, &opts->server_hold,
       N_("With --at: the message leaves at once and the server holds it until TIME"), NULL },
+    { "hold-until", 0, 0, G_OPTION_ARG_STRING, &opts->hold_until,
+      N_("Send now and ask the server to hold the message until TIME (ISO 8601; FUTURERELEASE)"),
+      N_("TIME") },
     { "flush", 0, 0, G_OPTION_ARG_NONE, &opts->flush,
       N_("Send every message in the outbox that is due, once (only --profile's with it)"), NULL },
     { "outbox", 0, 0, G_OPTION_ARG_NONE, &opts->outbox,
@@ -246,6 +250,13 @@ ep_send_cli_run (int    argc,
   if (opts.server_hold && opts.at == NULL)
     {
       g_printerr ("epistle-send: %s\n", _("--server-hold needs --at TIME (when the server is to deliver the message)"));
+      return EP_EXIT_USAGE;
+    }
+
+  if (opts.hold_until != NULL &&
+      (opts.print || opts.queue || opts.at != NULL || opts.flush || opts.outbox))
+    {
+      g_printerr ("epistle-send: %s\n", _("--hold-until is for a message sent now; with the outbox use --at TIME --server-hold"));
       return EP_EXIT_USAGE;
     }
 

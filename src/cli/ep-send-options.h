@@ -34,6 +34,7 @@ typedef struct {
   gboolean queue;
   char    *at;
   gboolean server_hold;
+  char    *hold_until;
   gboolean flush;
   gboolean outbox;
 } EpSendOptions;
