@@ -993,6 +993,7 @@ test_send_later_server_hold (void)
   g_assert_true (g_str_has_prefix (row_subtitle (dialog), "The server holds messages until "));
   g_assert_true (g_str_has_suffix (row_subtitle (dialog), " at the latest"));
   g_assert_false (ep_schedule_dialog_get_server_hold (dialog));
+  screenshot ("send-later-server-hold-too-far.png");
   ep_schedule_dialog_set_time (dialog, chosen);
   g_assert_true (row_sensitive (dialog));
   g_assert_cmpstr (row_subtitle (dialog), ==,
