@@ -425,6 +425,38 @@ test_states (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* An entry the server is to hold, not sent yet: the list says until when the server holds it. */
+static void
+test_state_server_hold (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) past = g_date_time_add_seconds (now, -1);
+  g_autoptr(GDateTime) hold = g_date_time_add_days (now, 2);
+  const char *recipients[] = { "bob@example.org", NULL };
+  g_autoptr(EpOutboxEntry) entry = ep_outbox_entry_new ("me@example.org", recipients);
+  g_autofree char *text = make_message ("For the server to hold");
+  g_autoptr(GInputStream) in = g_memory_input_stream_new_from_data (text, strlen (text), NULL);
+  g_autofree char *when = ep_schedule_format_time (hold);
+  g_autofree char *expected = g_strdup_printf ("Waiting to be sent; the server is to hold it "
+                                               "until %s", when);
+  g_autoptr(GError) error = NULL;
+  EpOutboxWindow *window;
+
+  entry->state = EP_OUTBOX_STATE_QUEUED;
+  entry->not_before = g_date_time_ref (past);
+  entry->profile_id = g_strdup ("nowhere");
+  entry->subject = g_strdup ("For the server to hold");
+  entry->hold_until = g_date_time_ref (hold);
+  g_assert_true (ep_outbox_store_add (store (), entry, in, strlen (text), NULL, &error));
+  g_assert_no_error (error);
+
+  window = open_outbox ();
+  reload_and_settle (window);
+  g_assert_cmpstr (ep_outbox_window_get_state_text (window, entry->id), ==, expected);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_true (ep_outbox_store_delete (store (), entry->id, NULL));
+}
+
 static void
 test_delete (void)
 {
@@ -1126,6 +1158,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/outbox/overdue", test_overdue);
   g_test_add_func ("/outbox/states", test_states);
+  g_test_add_func ("/outbox/state-server-hold", test_state_server_hold);
   g_test_add_func ("/outbox/delete", test_delete);
   g_test_add_func ("/outbox/edit", test_edit);
   g_test_add_func ("/outbox/presets", test_presets);
