@@ -78,6 +78,19 @@ load_result_free (LoadResult *result)
 
 /* ---- What an entry is, in words -------------------------------------------------------------- */
 
+/* Whether the last attempt was refused: a queued entry then waits for the time it was meant
+ * for, the server having refused to hold it. */
+static gboolean
+last_attempt_refused (const EpOutboxEntry *entry)
+{
+  const EpOutboxAttempt *last;
+
+  if (entry->attempts->len == 0)
+    return FALSE;
+  last = g_ptr_array_index (entry->attempts, entry->attempts->len - 1);
+  return last->outcome == EP_SMTP_OUTCOME_REFUSED;
+}
+
 static char *
 dup_state_text (const EpOutboxEntry *entry,
                 GDateTime           *now)
@@ -106,9 +119,7 @@ dup_state_text (const EpOutboxEntry *entry,
         return g_strdup (_("Waiting to be sent"));
       /* Refused and still queued: the server would not hold it, and Epistle sends it at the
        * time it was meant for (its last reply says so). */
-      if (entry->attempts->len == 0 ||
-          ((EpOutboxAttempt *) g_ptr_array_index (entry->attempts, entry->attempts->len - 1))->outcome
-            == EP_SMTP_OUTCOME_REFUSED)
+      if (entry->attempts->len == 0 || last_attempt_refused (entry))
         /* Translators: %s is a day and a time, such as "Tuesday 8 December at 08:00"; a message
          * queued for a time (the undo time, epistle-send --at) */
         return g_strdup_printf (_("To be sent %s"), when);

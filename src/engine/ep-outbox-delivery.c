@@ -412,7 +412,8 @@ hold_was_refused (EpSmtpResult *result,
   const EpSmtpCapabilities *caps = result->capabilities;
   g_autoptr(GDateTime) now = NULL;
 
-  if (hold == NULL || error == NULL || ep_smtp_result_count_in_state (result, EP_SMTP_RECIPIENT_DELIVERED) > 0)
+  if (hold == NULL || error == NULL ||
+      ep_smtp_result_count_in_state (result, EP_SMTP_RECIPIENT_DELIVERED) > 0)
     return FALSE;
   if (g_error_matches (error, EP_SMTP_ERROR, EP_SMTP_ERROR_SENDER_REJECTED))
     return TRUE;
