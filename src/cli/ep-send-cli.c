@@ -33,6 +33,7 @@ ep_send_options_clear (EpSendOptions *opts)
   g_free (opts->raw);
   g_strfreev (opts->positional);
   g_free (opts->at);
+  g_free (opts->hold_until);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EpSendOptions, ep_send_options_clear)
@@ -49,12 +50,14 @@ static const char *description_text =
      "which may have been delivered; do not send it again automatically.\n"
      "\n"
      "The outbox ($XDG_DATA_HOME/epistle/outbox): --queue (or --at TIME) stores the\n"
-     "message for --profile and prints its id (exit 0). --flush tries every due\n"
-     "message once, one at a time, each outcome on stderr: exit 0 all delivered,\n"
-     "75 something is still waiting (tried again later), 69 something failed for\n"
-     "good or may have been delivered (see --outbox). --outbox prints one line per\n"
-     "message, tab-separated: id, state, not before (UTC), attempts,\n"
-     "sender → recipients, subject, last error (\"-\" when empty).\n"
+     "message for --profile and prints its id (exit 0); with --server-hold it\n"
+     "leaves at the next flush and the server delivers it at TIME (RFC 4865\n"
+     "FUTURERELEASE); a server that will not hold it leaves it waiting for TIME.\n"
+     "--flush tries every due message once, one at a time, each outcome on stderr:\n"
+     "exit 0 all delivered, 75 something is still waiting (tried again later),\n"
+     "69 something failed for good or may have been delivered (see --outbox).\n"
+     "--outbox prints one line per message, tab-separated: id, state, not before\n"
+     "(UTC), attempts, sender → recipients, subject, last error (\"-\" when empty).\n"
      "\n"
      "Examples:\n"
      "  epistle-send --print --from me@example.com --subject Hi --body note.txt you@example.org\n"
@@ -62,6 +65,8 @@ static const char *description_text =
      "      --from me@example.com --to you@example.org --subject Report --attach report.pdf\n"
      "  epistle-send --profile Sandbox --from me@example.com --subject Test you@example.org\n"
      "  epistle-send --profile Work --at 07:30 --from me@example.com --subject Hi you@example.org\n"
+     "  epistle-send --profile Work --at 2026-12-24T18:00 --server-hold --from me@example.com \\\n"
+     "      --subject Greetings you@example.org\n"
      "  epistle-send --flush");
 
 /* --queue / --at: composed into the outbox of a saved profile, not sent. */
@@ -179,6 +184,11 @@ parse_options (EpSendOptions  *opts,
     { "at", 0, 0, G_OPTION_ARG_STRING, &opts->at,
       N_("Queue the message, not to be sent before TIME (ISO 8601, or HH:MM: the next such time)"),
       N_("TIME") },
+    { "server-hold", 0, 0, G_OPTION_ARG_NONE, &opts->server_hold,
+      N_("With --at: the message leaves at once and the server holds it until TIME"), NULL },
+    { "hold-until", 0, 0, G_OPTION_ARG_STRING, &opts->hold_until,
+      N_("Send now and ask the server to hold the message until TIME (ISO 8601; FUTURERELEASE)"),
+      N_("TIME") },
     { "flush", 0, 0, G_OPTION_ARG_NONE, &opts->flush,
       N_("Send every message in the outbox that is due, once (only --profile's with it)"), NULL },
     { "outbox", 0, 0, G_OPTION_ARG_NONE, &opts->outbox,
@@ -236,6 +246,19 @@ ep_send_cli_run (int    argc,
   if ((opts.print ? 1 : 0) + (opts.queue || opts.at != NULL ? 1 : 0) + (opts.flush ? 1 : 0) + (opts.outbox ? 1 : 0) > 1)
     {
       g_printerr ("epistle-send: %s\n", _("--print, --queue (or --at), --flush and --outbox are different modes: use one"));
+      return EP_EXIT_USAGE;
+    }
+
+  if (opts.server_hold && opts.at == NULL)
+    {
+      g_printerr ("epistle-send: %s\n", _("--server-hold needs --at TIME (when the server is to deliver the message)"));
+      return EP_EXIT_USAGE;
+    }
+
+  if (opts.hold_until != NULL &&
+      (opts.print || opts.queue || opts.at != NULL || opts.flush || opts.outbox))
+    {
+      g_printerr ("epistle-send: %s\n", _("--hold-until is for a message sent now; with the outbox use --at TIME --server-hold"));
       return EP_EXIT_USAGE;
     }
 

@@ -34,6 +34,8 @@ typedef struct {
   int      timeout;
   gboolean queue;
   char    *at;
+  gboolean server_hold;
+  char    *hold_until;
   gboolean flush;
   gboolean outbox;
 } EpSendOptions;

@@ -114,7 +114,6 @@ check_before_mail (Session *s,
   if (s->hold_until != NULL)
     {
       g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-      GTimeSpan ahead = g_date_time_difference (s->hold_until, now);
 
       if (!ep_smtp_capabilities_has (s->caps, EP_SMTP_CAP_FUTURERELEASE))
         {
@@ -122,12 +121,8 @@ check_before_mail (Session *s,
                                _("The server cannot hold the message until a later time (it does not offer FUTURERELEASE)"));
           return FALSE;
         }
-      /* RFC 4865 §3: neither further ahead than the interval nor after the date it announced. */
-      if ((s->caps->future_release_max_interval > 0
-           && ahead > (GTimeSpan) MIN (s->caps->future_release_max_interval, (guint64) G_MAXINT64 / G_TIME_SPAN_SECOND)
-                        * G_TIME_SPAN_SECOND)
-          || (s->caps->future_release_max_date > 0
-              && g_date_time_to_unix (s->hold_until) > s->caps->future_release_max_date))
+      if (!ep_smtp_future_release_allows (s->caps->future_release_max_interval,
+                                          s->caps->future_release_max_date, s->hold_until, now))
         {
           g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
                                _("The server cannot hold the message that long"));
