@@ -59,6 +59,19 @@ accept_certificate (SoupMessage          *message,
 
 /* ---- Reading the body ------------------------------------------------------------------------ */
 
+static void read_done (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* Takes over the caller's reference to @task. */
+static void
+read_more (GTask *task)
+{
+  Fetch *fetch = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  g_input_stream_read_bytes_async (fetch->stream, READ_CHUNK, G_PRIORITY_DEFAULT, cancellable,
+                                   read_done, task);
+}
+
 static void
 read_done (GObject      *source,
            GAsyncResult *result,
@@ -88,8 +101,7 @@ read_done (GObject      *source,
       return;
     }
   g_byte_array_append (fetch->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
-  g_input_stream_read_bytes_async (fetch->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), read_done, g_steal_pointer (&task));
+  read_more (g_steal_pointer (&task));
 }
 
 /* ---- Requests and redirects ------------------------------------------------------------------ */
@@ -142,7 +154,7 @@ sent (GObject      *source,
           return;
         }
       fetch->redirects++;
-      send_message (task, next);
+      send_message (g_steal_pointer (&task), next);
       return;
     }
 
@@ -169,8 +181,7 @@ sent (GObject      *source,
 
   fetch->stream = g_steal_pointer (&stream);
   fetch->body = g_byte_array_new ();
-  g_input_stream_read_bytes_async (fetch->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), read_done, g_steal_pointer (&task));
+  read_more (g_steal_pointer (&task));
 }
 
 /* Takes over the caller's reference to @task. */
@@ -180,6 +191,7 @@ send_message (GTask *task,
 {
   Fetch *fetch = g_task_get_task_data (task);
   const char *scheme = g_uri_get_scheme (uri);
+  GCancellable *cancellable;
 
   if (g_ascii_strcasecmp (scheme, "https") != 0)
     {
@@ -202,8 +214,9 @@ send_message (GTask *task,
   if (fetch->extra_ca != NULL)
     g_signal_connect_object (fetch->message, "accept-certificate",
                              G_CALLBACK (accept_certificate), fetch->extra_ca, 0);
-  soup_session_send_async (fetch->session, fetch->message, G_PRIORITY_DEFAULT,
-                           g_task_get_cancellable (task), sent, task);
+  cancellable = g_task_get_cancellable (task);
+  soup_session_send_async (fetch->session, fetch->message, G_PRIORITY_DEFAULT, cancellable,
+                           sent, task);
 }
 
 /* ---- Public API ------------------------------------------------------------------------------ */

@@ -152,9 +152,21 @@ registrable_domain (const char *host)
   if (g_hostname_is_ip_address (host))
     return NULL;
   base = soup_tld_get_base_domain (host, &error);
-  if (base == NULL)
-    return g_ascii_strdown (host, -1);
-  return g_ascii_strdown (base, -1);
+  if (base != NULL)
+    return g_ascii_strdown (base, -1);
+  /* A top-level domain the list does not know: its default rule ("*") makes the last label the
+   * public suffix, and the last two the registrable domain. */
+  if (g_error_matches (error, SOUP_TLD_ERROR, SOUP_TLD_ERROR_NO_BASE_DOMAIN))
+    {
+      const char *dot = strrchr (host, '.');
+
+      while (dot != NULL && dot > host && dot[-1] != '.')
+        dot--;
+      if (dot != NULL && dot != host)
+        return g_ascii_strdown (dot, -1);
+      return dot == host ? g_ascii_strdown (host, -1) : NULL;
+    }
+  return NULL;
 }
 
 /* Whether @host belongs to the address's registrable domain (example.co.uk for
