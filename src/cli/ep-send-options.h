@@ -35,6 +35,10 @@ typedef struct {
   char    *at;
   gboolean flush;
   gboolean outbox;
+  char    *configure;
+  char    *save;
+  gboolean ispdb;
+  gboolean confirm;
 } EpSendOptions;
 
 G_END_DECLS
