@@ -313,6 +313,9 @@ test_malformed (void)
     "<clientConfig></emailProvider>",
     "<clientConfig>\xff\xfe</clientConfig>",
     "<clientConfig a=\"1\" a=\"2\"/>",
+    "<clientConfig><emailProvider id=\"x\"><outgoingServer type=\"smtp\"><socketType>TLS-may\xfb" "be"
+    "</socketType></outgoingServer></emailProvider></clientConfig>",
+    "<clientConfig\xc3><x/></clientConfig>",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
@@ -323,6 +326,8 @@ test_malformed (void)
       g_assert_null (list);
       g_assert_nonnull (error);
       g_assert_true (error->domain == EP_DISCOVER_ERROR);
+      /* The message may be shown: never the input's invalid bytes. */
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
     }
 }
 

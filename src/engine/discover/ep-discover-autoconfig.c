@@ -323,6 +323,14 @@ ep_autoconfig_parse (const char  *data,
       return NULL;
     }
 
+  /* GMarkup would refuse it too, but quoting the invalid bytes in its message. */
+  if (!g_utf8_validate_len (data != NULL ? data : "", length, NULL))
+    {
+      g_set_error (error, EP_DISCOVER_ERROR, EP_DISCOVER_ERROR_PARSE,
+                   _("The configuration file is not valid UTF-8"));
+      return NULL;
+    }
+
   p.servers = g_ptr_array_new_with_free_func ((GDestroyNotify) server_free);
   p.text = g_string_new (NULL);
   context = g_markup_parse_context_new (&parser, G_MARKUP_TREAT_CDATA_AS_TEXT, &p, NULL);
@@ -338,7 +346,7 @@ ep_autoconfig_parse (const char  *data,
       /* GMarkup's own errors (not well-formed, unknown entity) are parse errors here. */
       if (error != NULL && *error != NULL && (*error)->domain == G_MARKUP_ERROR)
         {
-          g_autofree char *message = g_strdup ((*error)->message);
+          g_autofree char *message = g_utf8_make_valid ((*error)->message, -1);
 
           g_clear_error (error);
           g_set_error (error, EP_DISCOVER_ERROR, EP_DISCOVER_ERROR_PARSE,
