@@ -309,6 +309,8 @@ run (Fixture      *f,
     g_main_context_iteration (f->context, TRUE);
   g_assert_true (f->done);
   f->elapsed_us = g_get_monotonic_time () - start;
+  /* Whatever was still running lets go of the discovery within moments of the result. */
+  ep_test_wait_sole_owner (f->discover, f->context);
   g_test_message ("time to result: %" G_GINT64_FORMAT " ms", f->elapsed_us / 1000);
   if (f->result != NULL)
     for (guint i = 0; i < f->result->attempts->len; i++)
