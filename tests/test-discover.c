@@ -552,6 +552,63 @@ test_probe (Fixture       *f,
 }
 
 static void
+test_probe_starttls (Fixture       *f,
+                     gconstpointer  data)
+{
+  /* Nothing on 465 anywhere; smtp.example.test speaks STARTTLS on "587". */
+  g_autoptr(EpScriptServer) smtp = ep_script_server_new_for_test (
+    "S: 220 smtp.example.test ESMTP\n"
+    "C: EHLO *\n"
+    "S: 250-smtp.example.test\n"
+    "S: 250 STARTTLS\n"
+    "C: STARTTLS\n"
+    "S: 220 go ahead\n"
+    "TLS: discover\n"
+    "C: EHLO *\n"
+    "S: 250-smtp.example.test\n"
+    "S: 250 AUTH XOAUTH2 OAUTHBEARER\n"
+    "C? QUIT\n"
+    "S: 221 bye\n");
+  EpDiscoverCandidate *c;
+
+  make_discover (f, ADDRESS);
+  ep_discover_set_test_ports (f->discover, f->https_port, f->http_port,
+                              ep_test_closed_port (), ep_script_server_get_port (smtp));
+  run (f, NULL);
+  c = best (f);
+  g_assert_cmpint (c->source, ==, EP_DISCOVER_SOURCE_PROBE);
+  g_assert_cmpint (c->security, ==, EP_SMTP_SECURITY_STARTTLS);
+  g_assert_cmpint (c->auth, ==, EP_DISCOVER_AUTH_OAUTH2);
+  g_assert_cmpint (ep_discover_candidate_get_auth_mechanism (c), ==, EP_SMTP_AUTH_XOAUTH2);
+  ep_script_server_assert_done (smtp, 5000);
+}
+
+static void
+test_probe_no_starttls (Fixture       *f,
+                        gconstpointer  data)
+{
+  /* A server without STARTTLS is never proposed, and is told nothing but QUIT. */
+  g_autoptr(EpScriptServer) smtp = ep_script_server_new_for_test (
+    "S: 220 smtp.example.test ESMTP\n"
+    "C: EHLO *\n"
+    "S: 250-smtp.example.test\n"
+    "S: 250 AUTH PLAIN LOGIN\n"
+    "C? QUIT\n"
+    "S: 221 bye\n"
+    "EOF\n");
+
+  make_discover (f, ADDRESS);
+  ep_discover_set_test_ports (f->discover, f->https_port, f->http_port,
+                              ep_test_closed_port (), ep_script_server_get_port (smtp));
+  run (f, NULL);
+  g_assert_no_error (f->error);
+  g_assert_cmpuint (f->result->candidates->len, ==, 0);
+  g_assert_cmpint (find_attempt (f, EP_DISCOVER_SOURCE_PROBE, "smtp.example.test:")->state, ==,
+                   EP_DISCOVER_STATE_FAILED);
+  ep_script_server_assert_done (smtp, 5000);
+}
+
+static void
 test_probe_bad_certificate (Fixture       *f,
                             gconstpointer  data)
 {
@@ -798,6 +855,8 @@ main (int argc, char *argv[])
   ADD ("srv", test_srv);
   ADD ("srv-starttls-elsewhere", test_srv_starttls_elsewhere);
   ADD ("probe", test_probe);
+  ADD ("probe-starttls", test_probe_starttls);
+  ADD ("probe-no-starttls", test_probe_no_starttls);
   ADD ("probe-bad-certificate", test_probe_bad_certificate);
   ADD ("priority", test_priority);
   ADD ("slow-source-bound", test_slow_source_bound);
