@@ -750,6 +750,19 @@ test_http_errors (Fixture       *f,
   a = find_attempt (f, EP_DISCOVER_SOURCE_AUTOCONFIG, "well-known");
   g_assert_cmpint (a->state, ==, EP_DISCOVER_STATE_FAILED);
   g_assert_nonnull (strstr (a->detail, "256 KiB"));
+  /* A server error may pass: nothing found, for now. */
+  g_assert_true (f->result->temporary);
+
+  /* Only 404s and a file naming no usable server: nothing found, for good. */
+  g_clear_pointer (&f->result, ep_discover_result_unref);
+  f->done = FALSE;
+  add_route (f, "https://autoconfig.example.test/mail/config-v1.1.xml", 200,
+             "<clientConfig><emailProvider id=\"x\"/></clientConfig>", NULL);
+  add_route (f, "https://example.test/.well-known/autoconfig/mail/config-v1.1.xml", 403, "no", NULL);
+  make_discover (f, ADDRESS);
+  run (f, NULL);
+  g_assert_cmpuint (f->result->candidates->len, ==, 0);
+  g_assert_false (f->result->temporary);
 }
 
 static void

@@ -9,6 +9,8 @@
 #include "ep-discover-fetch.h"
 
 #define READ_CHUNK 16384
+/* RFC 6585 §4 (libsoup 3.2 has no name for it). */
+#define HTTP_TOO_MANY_REQUESTS 429
 
 typedef struct {
   SoupSession  *session;
@@ -162,6 +164,12 @@ sent (GObject      *source,
     {
       g_task_return_new_error (task, EP_DISCOVER_ERROR, EP_DISCOVER_ERROR_NOT_FOUND,
                                _("Not found (HTTP %u)"), status);
+      return;
+    }
+  if (SOUP_STATUS_IS_SERVER_ERROR (status) || status == HTTP_TOO_MANY_REQUESTS)
+    {
+      g_task_return_new_error (task, EP_DISCOVER_ERROR, EP_DISCOVER_ERROR_HTTP_TEMPORARY,
+                               _("The web server answered HTTP %u"), status);
       return;
     }
   if (status != SOUP_STATUS_OK)

@@ -25,8 +25,9 @@ void    ep_discover_fetch_async  (SoupSession         *session,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data);
 /* @out_url: (out) (optional): the URL finally answered (after redirects); @out_https: whether
- * every hop was HTTPS. Errors: EP_DISCOVER_ERROR_NOT_FOUND (404, 410), _HTTP, _REDIRECT,
- * _TOO_LARGE, and GIO/TLS/resolver errors as they came. */
+ * every hop was HTTPS. Errors: EP_DISCOVER_ERROR_NOT_FOUND (404, 410), _HTTP_TEMPORARY (5xx,
+ * 429), _HTTP (other statuses), _REDIRECT, _TOO_LARGE, and GIO/TLS/resolver errors as they
+ * came. */
 GBytes *ep_discover_fetch_finish (GAsyncResult        *result,
                                   char               **out_url,
                                   gboolean            *out_https,

@@ -132,6 +132,7 @@ error_is_temporary (const GError *error)
          || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)
          || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)
          || g_error_matches (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_TEMPORARY_FAILURE)
+         || g_error_matches (error, EP_DISCOVER_ERROR, EP_DISCOVER_ERROR_HTTP_TEMPORARY)
          || (error != NULL && error->domain == EP_SMTP_ERROR && ep_smtp_error_is_temporary (error));
 }
 
