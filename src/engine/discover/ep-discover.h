@@ -22,8 +22,9 @@ G_BEGIN_DECLS
  * @domain: its domain, lower-case, as an A-label
  * @candidates: (element-type EpDiscoverCandidate): best first: by source priority, then in the
  *   order the source gave; empty when nothing was found
- * @attempts: (element-type EpDiscoverAttempt): every question asked, in the order they ended
- *   (sources that were not asked or were stopped included): the transcript
+ * @attempts: (element-type EpDiscoverAttempt): every question asked, in the order reported
+ *   (a probe reports its servers together, when it ends; sources that were not asked or were
+ *   stopped included): the transcript
  * @temporary: nothing was found and some source failed in a way that trying again later may
  *   cure (a timeout, a network or server error)
  * @elapsed_ms: from the start to the result
