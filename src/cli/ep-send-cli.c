@@ -9,6 +9,7 @@
 #include "ep-engine.h"
 #include "ep-send-cli.h"
 #include "ep-send-compose.h"
+#include "ep-send-configure.h"
 #include "ep-send-deliver.h"
 #include "ep-send-options.h"
 #include "ep-send-outbox.h"
@@ -34,6 +35,8 @@ ep_send_options_clear (EpSendOptions *opts)
   g_strfreev (opts->positional);
   g_free (opts->at);
   g_free (opts->hold_until);
+  g_free (opts->configure);
+  g_free (opts->save);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EpSendOptions, ep_send_options_clear)
@@ -59,6 +62,15 @@ static const char *description_text =
      "--outbox prints one line per message, tab-separated: id, state, not before\n"
      "(UTC), attempts, sender → recipients, subject, last error (\"-\" when empty).\n"
      "\n"
+     "--configure ADDRESS finds the settings for an address (built-in presets, the\n"
+     "provider's autoconfig file over HTTPS, with --ispdb the Thunderbird ISP\n"
+     "database, MX and SRV records, then trying smtp./mail. on 465 and 587) within\n"
+     "--timeout seconds (default 10) and prints them as a profiles.ini group; with\n"
+     "--transcript every source and its answer go to stderr; --save NAME stores the\n"
+     "profile (settings that need confirmation also need --confirm). Exit status:\n"
+     "0 found, 69 nothing found, 75 nothing found for now (try again later),\n"
+     "78 not an e-mail address.\n"
+     "\n"
      "Examples:\n"
      "  epistle-send --print --from me@example.com --subject Hi --body note.txt you@example.org\n"
      "  epistle-send --server smtp.example.com:587 --user me@example.com --password-file pw \\\n"
@@ -67,7 +79,8 @@ static const char *description_text =
      "  epistle-send --profile Work --at 07:30 --from me@example.com --subject Hi you@example.org\n"
      "  epistle-send --profile Work --at 2026-12-24T18:00 --server-hold --from me@example.com \\\n"
      "      --subject Greetings you@example.org\n"
-     "  epistle-send --flush");
+     "  epistle-send --flush\n"
+     "  epistle-send --configure me@example.com --transcript --save Work");
 
 /* --queue / --at: composed into the outbox of a saved profile, not sent. */
 static int
@@ -193,6 +206,14 @@ parse_options (EpSendOptions  *opts,
       N_("Send every message in the outbox that is due, once (only --profile's with it)"), NULL },
     { "outbox", 0, 0, G_OPTION_ARG_NONE, &opts->outbox,
       N_("List the messages in the outbox, one tab-separated line each"), NULL },
+    { "configure", 0, 0, G_OPTION_ARG_STRING, &opts->configure,
+      N_("Find the server settings for ADDRESS and print them as a profile"), N_("ADDRESS") },
+    { "save", 0, 0, G_OPTION_ARG_STRING, &opts->save,
+      N_("With --configure: save the settings found as the profile NAME"), N_("NAME") },
+    { "ispdb", 0, 0, G_OPTION_ARG_NONE, &opts->ispdb,
+      N_("With --configure: also ask the Thunderbird ISP database (sends it the domain)"), NULL },
+    { "confirm", 0, 0, G_OPTION_ARG_NONE, &opts->confirm,
+      N_("With --save: accept settings that need confirmation (unsigned DNS, plain HTTP)"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opts->version,
       N_("Print the version and exit"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->positional,
@@ -243,10 +264,26 @@ ep_send_cli_run (int    argc,
       return EP_EXIT_OK;
     }
 
-  if ((opts.print ? 1 : 0) + (opts.queue || opts.at != NULL ? 1 : 0) + (opts.flush ? 1 : 0) + (opts.outbox ? 1 : 0) > 1)
+  if ((opts.print ? 1 : 0) + (opts.queue || opts.at != NULL ? 1 : 0) + (opts.flush ? 1 : 0) + (opts.outbox ? 1 : 0)
+      + (opts.configure != NULL ? 1 : 0) > 1)
     {
-      g_printerr ("epistle-send: %s\n", _("--print, --queue (or --at), --flush and --outbox are different modes: use one"));
+      g_printerr ("epistle-send: %s\n", _("--print, --queue (or --at), --flush, --outbox and --configure are different modes: use one"));
       return EP_EXIT_USAGE;
+    }
+  if (opts.configure == NULL && (opts.save != NULL || opts.ispdb || opts.confirm))
+    {
+      g_printerr ("epistle-send: %s\n", _("--save, --ispdb and --confirm go with --configure ADDRESS"));
+      return EP_EXIT_USAGE;
+    }
+
+  if (opts.configure != NULL)
+    {
+      if (opts.positional != NULL || opts.server != NULL || opts.profile != NULL)
+        {
+          g_printerr ("epistle-send: %s\n", _("--configure takes one address and no recipients, --server or --profile"));
+          return EP_EXIT_USAGE;
+        }
+      return ep_send_configure (&opts);
     }
 
   if (opts.server_hold && opts.at == NULL)

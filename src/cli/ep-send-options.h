@@ -38,6 +38,10 @@ typedef struct {
   char    *hold_until;
   gboolean flush;
   gboolean outbox;
+  char    *configure;
+  char    *save;
+  gboolean ispdb;
+  gboolean confirm;
 } EpSendOptions;
 
 G_END_DECLS
