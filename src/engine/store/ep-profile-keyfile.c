@@ -194,6 +194,17 @@ ep_profile_keyfile_read (GKeyFile    *keyfile,
   if (ehlo_name != NULL)
     ep_profile_set_ehlo_name (profile, ehlo_name);
   ep_profile_set_size_limit (profile, size_limit);
+  for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
+    {
+      g_autofree char *value = NULL;
+
+      if (!read_string (keyfile, group, ep_profile_oauth_setting_name (i), &value, error))
+        {
+          g_object_thaw_notify (G_OBJECT (profile));
+          return NULL;
+        }
+      ep_profile_set_oauth_setting (profile, i, value);
+    }
   g_object_thaw_notify (G_OBJECT (profile));
 
   return g_steal_pointer (&profile);
@@ -257,5 +268,8 @@ ep_profile_keyfile_write (GKeyFile   *keyfile,
     g_key_file_set_uint64 (keyfile, group, KEY_SIZE_LIMIT, ep_profile_get_size_limit (profile));
   else
     g_key_file_remove_key (keyfile, group, KEY_SIZE_LIMIT, NULL);
+  for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
+    write_string (keyfile, group, ep_profile_oauth_setting_name (i),
+                  ep_profile_get_oauth_setting (profile, i), NULL);
 #undef BUILTIN
 }
