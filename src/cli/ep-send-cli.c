@@ -10,6 +10,7 @@
 #include "ep-send-cli.h"
 #include "ep-send-compose.h"
 #include "ep-send-deliver.h"
+#include "ep-send-login.h"
 #include "ep-send-options.h"
 #include "ep-send-outbox.h"
 
@@ -33,6 +34,7 @@ ep_send_options_clear (EpSendOptions *opts)
   g_free (opts->raw);
   g_strfreev (opts->positional);
   g_free (opts->at);
+  g_free (opts->login);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EpSendOptions, ep_send_options_clear)
@@ -56,13 +58,19 @@ static const char *description_text =
      "message, tab-separated: id, state, not before (UTC), attempts,\n"
      "sender → recipients, subject, last error (\"-\" when empty).\n"
      "\n"
+     "Built-in sign-in (OAuth 2.0): --login PROFILE signs a profile that uses it in\n"
+     "(with a code to enter on any device, or an address to open in a browser on this\n"
+     "computer) and keeps the sign-in in the keyring; --profile then refreshes its\n"
+     "token as needed.\n"
+     "\n"
      "Examples:\n"
      "  epistle-send --print --from me@example.com --subject Hi --body note.txt you@example.org\n"
      "  epistle-send --server smtp.example.com:587 --user me@example.com --password-file pw \\\n"
      "      --from me@example.com --to you@example.org --subject Report --attach report.pdf\n"
      "  epistle-send --profile Sandbox --from me@example.com --subject Test you@example.org\n"
      "  epistle-send --profile Work --at 07:30 --from me@example.com --subject Hi you@example.org\n"
-     "  epistle-send --flush");
+     "  epistle-send --flush\n"
+     "  epistle-send --login Work");
 
 /* --queue / --at: composed into the outbox of a saved profile, not sent. */
 static int
@@ -181,6 +189,9 @@ parse_options (EpSendOptions  *opts,
       N_("Send every message in the outbox that is due, once (only --profile's with it)"), NULL },
     { "outbox", 0, 0, G_OPTION_ARG_NONE, &opts->outbox,
       N_("List the messages in the outbox, one tab-separated line each"), NULL },
+    { "login", 0, 0, G_OPTION_ARG_STRING, &opts->login,
+      N_("Sign a profile in with its provider (OAuth 2.0) and keep the sign-in in the keyring"),
+      N_("PROFILE") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opts->version,
       N_("Print the version and exit"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->positional,
@@ -235,6 +246,16 @@ ep_send_cli_run (int    argc,
     {
       g_printerr ("epistle-send: %s\n", _("--print, --queue (or --at), --flush and --outbox are different modes: use one"));
       return EP_EXIT_USAGE;
+    }
+  if (opts.login != NULL)
+    {
+      if (opts.print || opts.queue || opts.at != NULL || opts.flush || opts.outbox || opts.profile != NULL ||
+          opts.server != NULL || opts.positional != NULL || opts.to != NULL)
+        {
+          g_printerr ("epistle-send: %s\n", _("--login PROFILE only signs in: it takes no message, server or other mode"));
+          return EP_EXIT_USAGE;
+        }
+      return ep_send_login (&opts);
     }
 
   if (opts.print)

@@ -35,6 +35,7 @@ typedef struct {
   char    *at;
   gboolean flush;
   gboolean outbox;
+  char    *login;
 } EpSendOptions;
 
 G_END_DECLS
