@@ -21,11 +21,14 @@ show_code (const char *user_code,
            gpointer    user_data)
 {
   const EpOAuthProvider *provider = user_data;
+  guint minutes = MAX (expires_in / 60, 1);
 
   /* Translators: "To sign in to Microsoft 365, open https://… on any device and enter the code
    * ABCD-EFGH (within 15 minutes)." */
-  g_print (_("To sign in to %s, open %s on any device and enter the code %s (within %u minutes)."),
-           provider->name, verification_uri, user_code, MAX (expires_in / 60, 1));
+  g_print (ngettext ("To sign in to %s, open %s on any device and enter the code %s (within %u minute).",
+                     "To sign in to %s, open %s on any device and enter the code %s (within %u minutes).",
+                     minutes),
+           provider->name, verification_uri, user_code, minutes);
   g_print ("\n");
   if (verification_uri_complete != NULL)
     {

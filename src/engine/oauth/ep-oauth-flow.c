@@ -426,9 +426,12 @@ ep_oauth_sign_in_browser_sync (const EpOAuthProvider  *provider,
     }
   if (redirect.code == NULL)
     {
+      guint minutes = (timeout + 59) / 60;
+
       g_set_error (error, EP_OAUTH_ERROR, EP_OAUTH_ERROR_TIMEOUT,
-                   _("The browser did not come back from %s within %u minutes"),
-                   provider->name, (timeout + 59) / 60);
+                   g_dngettext (GETTEXT_PACKAGE, "The browser did not come back from %s within %u minute",
+                                "The browser did not come back from %s within %u minutes", minutes),
+                   provider->name, minutes);
       return NULL;
     }
 
