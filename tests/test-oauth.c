@@ -5,8 +5,8 @@
  * the device flow through authorization_pending, slow_down, expired_token and access_denied;
  * refresh with rotation, and a revoked refresh token; the profile's tokens (keyring and memory)
  * as a send builds its configuration; a send whose token the scripted SMTP server refuses (one
- * refresh and one retry, never a loop); epistle-send --login and --profile; and no token in any
- * store, transcript or log. Run through ep-keyring-env.sh --with-keyring. */
+ * refresh and one retry, never a loop), for the app's send and the outbox alike; epistle-send
+ * --login and --profile; and no token in any store, transcript or log. Run through ep-keyring-env.sh --with-keyring. */
 #include "config.h"
 
 #include <string.h>
@@ -18,6 +18,7 @@
 #include "ep-oauth-error.h"
 #include "ep-oauth-flow.h"
 #include "ep-oauth-server.h"
+#include "ep-outbox-delivery.h"
 #include "ep-profile-config.h"
 #include "ep-profile-store.h"
 #include "ep-script-server.h"
@@ -943,6 +944,50 @@ test_send_refused_then_revoked (void)
   outcome_clear (&outcome);
 }
 
+/* The outbox: the same single renewal before its session, the entry delivered and in Sent with
+ * the token nowhere in either. */
+static void
+test_outbox_token_refused_once (void)
+{
+  g_autoptr(EpOAuthServer) oauth = ep_oauth_server_new ();
+  g_autofree char *first_script = refusing_script (1);
+  g_autofree char *dir = ep_test_make_dir ("oauth-outbox");
+  g_autofree char *outbox_dir = g_build_filename (dir, "outbox", NULL);
+  g_autofree char *sent_dir = g_build_filename (dir, "sent", NULL);
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (outbox_dir);
+  g_autoptr(EpMessage) message = new_message ();
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(EpOutboxDeliveryReport) report = NULL;
+  g_autoptr(EpProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  EpOutboxDeliveryOptions options = { .sent_dir = sent_dir };
+  Relay relay = { 0 };
+
+  if (!require_keyring ())
+    return;
+  relay.first = start_server (first_script, 0);
+  relay.port = ep_script_server_get_port (relay.first);
+  relay.second_script = accepting_script (2);
+  profile = oauth_profile (oauth, "Outbox", relay.port);
+  sign_in_profile (oauth, profile);
+  ep_oauth_server_set_refresh_hook (oauth, second_server_hook, &relay);
+
+  id = ep_outbox_add_message_sync (store, message, ep_profile_get_id (profile), EP_OUTBOX_STATE_QUEUED,
+                                   now, NULL, NULL, &error);
+  g_assert_no_error (error);
+  report = ep_outbox_deliver_sync (store, id, profile, &options, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (report);
+  g_assert_no_error (report->error);
+  g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_DELIVERED);
+  g_assert_nonnull (report->sent_id);
+  ep_script_server_assert_done (relay.second, WAIT_MS);
+  g_assert_cmpuint (ep_oauth_server_count (oauth, "refresh"), ==, 1);
+  ep_oauth_server_set_refresh_hook (oauth, NULL, NULL);
+  relay_clear (&relay);
+}
+
 /* ---- epistle-send ----------------------------------------------------------------------------- */
 
 static GString *cli_out;
@@ -1174,6 +1219,7 @@ main (int    argc,
   g_test_add_func ("/oauth/send/refused-once", test_send_token_refused_once);
   g_test_add_func ("/oauth/send/refused-twice", test_send_token_refused_twice);
   g_test_add_func ("/oauth/send/refused-then-revoked", test_send_refused_then_revoked);
+  g_test_add_func ("/oauth/send/outbox-refused-once", test_outbox_token_refused_once);
   g_test_add_func ("/oauth/cli/login-and-send", test_cli_login_and_send);
   /* Last (a suite added last runs last). */
   g_test_add_func ("/oauth/stores/no-token-anywhere", test_no_token_anywhere);
