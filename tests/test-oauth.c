@@ -278,6 +278,64 @@ test_browser_cancel (void)
   g_assert_null (tokens);
 }
 
+/* The app's way: the flow on a worker thread, the browser opened from the caller's context. */
+typedef struct {
+  Browser        browser;
+  GThread       *caller;
+  GMainContext  *context;
+  gboolean       opened_on_caller;
+  gboolean       done;
+  EpOAuthTokens *tokens;
+  GError        *error;
+} AsyncSignIn;
+
+static void
+async_open_cb (const char *uri,
+               gpointer    user_data)
+{
+  AsyncSignIn *sign_in = user_data;
+
+  sign_in->opened_on_caller = g_thread_self () == sign_in->caller && g_main_context_is_owner (sign_in->context);
+  browser_open_cb (uri, &sign_in->browser);
+}
+
+static void
+async_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AsyncSignIn *sign_in = user_data;
+
+  sign_in->tokens = ep_oauth_sign_in_finish (result, &sign_in->error);
+  sign_in->done = TRUE;
+}
+
+static void
+test_browser_async (void)
+{
+  g_autoptr(EpOAuthServer) server = ep_oauth_server_new ();
+  g_autoptr(EpOAuthProvider) provider = ep_oauth_server_dup_provider (server);
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  gint64 deadline = g_get_monotonic_time () + ep_test_slack (20 * G_USEC_PER_SEC);
+  AsyncSignIn sign_in = { .caller = g_thread_self (), .context = context };
+
+  g_main_context_push_thread_default (context);
+  ep_oauth_sign_in_async (provider, EP_OAUTH_FLOW_BROWSER, NULL, async_open_cb, NULL, &sign_in, NULL,
+                          async_done_cb, &sign_in);
+  while (!sign_in.done)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (context, TRUE);
+    }
+  g_main_context_pop_thread_default (context);
+
+  g_assert_no_error (sign_in.error);
+  g_assert_true (sign_in.opened_on_caller);
+  g_assert_cmpstr (sign_in.tokens->account, ==, EP_OAUTH_SERVER_ACCOUNT);
+  ep_oauth_tokens_free (sign_in.tokens);
+  browser_clear (&sign_in.browser);
+}
+
 /* No client ID in the build: said plainly, with how to set one, before anything happens. */
 static void
 test_no_client_id (void)
@@ -1206,6 +1264,7 @@ main (int    argc,
   g_test_add_func ("/oauth/browser/flow", test_browser_flow);
   g_test_add_func ("/oauth/browser/wrong-state", test_browser_wrong_state);
   g_test_add_func ("/oauth/browser/denied", test_browser_denied);
+  g_test_add_func ("/oauth/browser/async", test_browser_async);
   g_test_add_func ("/oauth/browser/timeout", test_browser_timeout);
   g_test_add_func ("/oauth/browser/cancel", test_browser_cancel);
   g_test_add_func ("/oauth/device/flow", test_device_flow);
