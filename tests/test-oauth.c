@@ -14,9 +14,7 @@
 #include <libsoup/soup.h>
 
 #include "ep-address.h"
-#include "ep-oauth-account.h"
-#include "ep-oauth-error.h"
-#include "ep-oauth-flow.h"
+#include "ep-oauth.h"
 #include "ep-oauth-server.h"
 #include "ep-outbox-delivery.h"
 #include "ep-profile-config.h"
