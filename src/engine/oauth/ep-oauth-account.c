@@ -107,8 +107,12 @@ refresh_locked (EpProfile              *profile,
                                                 cancellable, &local_error);
   if (refresh_token == NULL)
     {
-      if (g_error_matches (local_error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND) ||
-          g_error_matches (local_error, EP_STORE_ERROR, EP_STORE_ERROR_NO_KEYRING))
+      if (g_error_matches (local_error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND))
+        g_set_error (error, EP_OAUTH_ERROR, EP_OAUTH_ERROR_NOT_SIGNED_IN,
+                     _("The profile “%s” is not signed in to %s"),
+                     ep_profile_get_name (profile), provider->name);
+      /* Without a keyring there is nowhere a sign-in could have been kept. */
+      else if (g_error_matches (local_error, EP_STORE_ERROR, EP_STORE_ERROR_NO_KEYRING))
         g_set_error (error, EP_OAUTH_ERROR, EP_OAUTH_ERROR_NOT_SIGNED_IN,
                      _("The profile “%s” is not signed in to %s (%s)"),
                      ep_profile_get_name (profile), provider->name, local_error->message);
