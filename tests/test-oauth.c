@@ -6,7 +6,8 @@
  * refresh with rotation, and a revoked refresh token; the profile's tokens (keyring and memory)
  * as a send builds its configuration; a send whose token the scripted SMTP server refuses (one
  * refresh and one retry, never a loop), for the app's send and the outbox alike; epistle-send
- * --login and --profile; and no token in any store, transcript or log. Run through ep-keyring-env.sh --with-keyring. */
+ * --login and --profile; and no token in any store, transcript or log. Run through
+ * ep-keyring-env.sh --with-keyring (and --without-keyring for /oauth/account/no-keyring). */
 #include "config.h"
 
 #include <string.h>
@@ -726,6 +727,45 @@ test_account_tokens (void)
   g_assert_false (ep_oauth_account_is_signed_in_sync (ep_profile_get_id (profile), NULL));
 }
 
+/* Without a Secret Service nothing can be kept: not signed in (AUTH skipped where that is
+ * allowed), and saving a sign-in says why it cannot. */
+static void
+test_account_no_keyring (void)
+{
+  g_autoptr(EpOAuthServer) server = NULL;
+  g_autoptr(EpProfile) profile = NULL;
+  g_autoptr(EpOAuthProvider) provider = NULL;
+  g_autoptr(GError) error = NULL;
+  EpOAuthTokens tokens = { .access_token = (char *) "unused", .refresh_token = (char *) "unused" };
+
+  if (g_strcmp0 (g_getenv ("EP_TEST_KEYRING"), "absent") != 0)
+    {
+      g_test_skip ("needs ep-keyring-env.sh --without-keyring");
+      return;
+    }
+  server = ep_oauth_server_new ();
+  profile = oauth_profile (server, "No keyring", 587);
+  {
+    g_autoptr(EpProfileConfig) config = build_config (profile, EP_PROFILE_CONFIG_DEFAULT, &error);
+
+    g_assert_error (error, EP_OAUTH_ERROR, EP_OAUTH_ERROR_NOT_SIGNED_IN);
+    g_assert_nonnull (strstr (error->message, "keyring"));
+    g_assert_null (config);
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr(EpProfileConfig) config = build_config (profile, EP_PROFILE_CONFIG_SECRET_OPTIONAL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (config->secret, ==, EP_PROFILE_SECRET_MISSING);
+  }
+  provider = ep_oauth_provider_for_profile (profile, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (ep_oauth_account_save_sync (profile, provider, &tokens, NULL, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NO_KEYRING);
+  g_assert_cmpuint (ep_oauth_server_count (server, "refresh"), ==, 0);
+}
+
 /* ---- Sending with the token ------------------------------------------------------------------- */
 
 /* STARTTLS with the test certificate, then AUTH XOAUTH2 only. */
@@ -1272,6 +1312,7 @@ main (int    argc,
   g_test_add_func ("/oauth/refresh/rotated", test_refresh);
   g_test_add_func ("/oauth/refresh/revoked", test_refresh_revoked);
   g_test_add_func ("/oauth/account/tokens", test_account_tokens);
+  g_test_add_func ("/oauth/account/no-keyring", test_account_no_keyring);
   g_test_add_func ("/oauth/send/with-token", test_send_with_token);
   g_test_add_func ("/oauth/send/refused-once", test_send_token_refused_once);
   g_test_add_func ("/oauth/send/refused-twice", test_send_token_refused_twice);
