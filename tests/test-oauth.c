@@ -1089,10 +1089,21 @@ test_outbox_token_refused_once (void)
 static GString *cli_out;
 static GString *cli_err;
 
+/* When set, the address --login prints is opened with this scripted browser. */
+static Browser *cli_browser;
+
 static void
 cli_print_cb (const char *text)
 {
+  const char *url = strstr (text, "https://127.0.0.1:");
+
   g_string_append (cli_out, text);
+  if (cli_browser != NULL && url != NULL && strstr (url, "/authorize?") != NULL)
+    {
+      g_autofree char *line = g_strndup (url, strcspn (url, "\n"));
+
+      browser_open_cb (line, cli_browser);
+    }
 }
 
 static void
@@ -1203,6 +1214,35 @@ test_cli_login_and_send (void)
     g_assert_cmpint (status, ==, 77);
     g_assert_nonnull (strstr (cli_err->str, "epistle-send --login “OAuth CLI”"));
   }
+}
+
+/* --login for a provider without a device flow: the address to open, the redirect awaited on
+ * 127.0.0.1, the sign-in kept. */
+static void
+test_cli_login_browser (void)
+{
+  g_autoptr(EpOAuthServer) oauth = ep_oauth_server_new ();
+  g_autoptr(EpProfile) profile = oauth_profile (oauth, "OAuth Browser", 587);
+  const char *args[] = { "--login", "OAuth Browser", NULL };
+  Browser browser = { 0 };
+  int status;
+
+  if (!require_keyring ())
+    return;
+  ep_profile_set_oauth_setting (profile, EP_PROFILE_OAUTH_DEVICE_URL, "");
+  save_profile (profile);
+
+  cli_browser = &browser;
+  status = run_cli (args);
+  cli_browser = NULL;
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (cli_out->str, "open this address in a web browser on this computer"));
+  g_assert_nonnull (browser.url);
+  g_assert_nonnull (strstr (cli_err->str, "Signed in as " EP_OAUTH_SERVER_ACCOUNT));
+  g_assert_cmpuint (ep_oauth_server_count (oauth, "device"), ==, 0);
+  g_assert_cmpuint (ep_oauth_server_count (oauth, "code"), ==, 1);
+  g_assert_true (ep_oauth_account_is_signed_in_sync (ep_profile_get_id (profile), NULL));
+  browser_clear (&browser);
 }
 
 /* ---- Nothing leaks -------------------------------------------------------------------------- */
@@ -1319,6 +1359,7 @@ main (int    argc,
   g_test_add_func ("/oauth/send/refused-then-revoked", test_send_refused_then_revoked);
   g_test_add_func ("/oauth/send/outbox-refused-once", test_outbox_token_refused_once);
   g_test_add_func ("/oauth/cli/login-and-send", test_cli_login_and_send);
+  g_test_add_func ("/oauth/cli/login-browser", test_cli_login_browser);
   /* Last (a suite added last runs last). */
   g_test_add_func ("/oauth/stores/no-token-anywhere", test_no_token_anywhere);
 
