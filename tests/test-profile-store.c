@@ -1476,6 +1476,69 @@ test_profile_to_smtp_config (void)
   g_assert_finalize_object (g_steal_pointer (&profile));
 }
 
+/* The sign-in settings: saved under their own keys, read back, copied, absent when empty, and a
+ * line break refused as in any other setting. */
+static void
+test_store_oauth_settings (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("store");
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) parts = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *values[EP_PROFILE_N_OAUTH_SETTINGS] = {
+    "custom", "my-client", "not-so-secret", "https://id.example/authorize",
+    "https://id.example/token", "https://id.example/device", "smtp offline_access",
+  };
+
+  {
+    g_autoptr(EpProfileStore) store = new_loaded_store (dir);
+    g_autoptr(EpProfile) profile = ep_profile_new ("Signed");
+    g_autoptr(EpProfile) plain = ep_profile_new ("Plain");
+    g_autoptr(EpProfile) copy = NULL;
+
+    ep_profile_set_host (profile, "smtp.example.org");
+    ep_profile_set_sender_address (profile, "me@example.org");
+    ep_profile_set_host (plain, "smtp.example.org");
+    ep_profile_set_sender_address (plain, "me@example.org");
+    for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
+      ep_profile_set_oauth_setting (profile, i, values[i]);
+    copy = ep_profile_copy (profile, NULL, "Copy");
+    for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
+      g_assert_cmpstr (ep_profile_get_oauth_setting (copy, i), ==, values[i]);
+    g_assert_true (ep_profile_store_add (store, profile, &error));
+    g_assert_true (ep_profile_store_add (store, plain, &error));
+    g_assert_true (ep_profile_store_save (store, &error));
+    g_assert_no_error (error);
+    path = g_strdup (ep_profile_store_get_path (store));
+
+    g_assert_true (ep_profile_validate (copy, NULL));
+    ep_profile_set_oauth_setting (copy, EP_PROFILE_OAUTH_SCOPE, "smtp\r\nMAIL FROM:<x>");
+    g_assert_false (ep_profile_validate (copy, &error));
+    g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID);
+  }
+
+  text = ep_test_read_file (path);
+  g_assert_nonnull (strstr (text, "oauth-provider=custom\n"));
+  g_assert_nonnull (strstr (text, "oauth-token-url=https://id.example/token\n"));
+  /* Only the profile that uses sign-in has the keys. */
+  parts = g_strsplit (text, "oauth-provider=", -1);
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+
+  {
+    g_autoptr(EpProfileStore) store = new_loaded_store (dir);
+    EpProfile *profile = ep_profile_store_lookup_by_name (store, "Signed");
+    EpProfile *plain = ep_profile_store_lookup_by_name (store, "Plain");
+
+    g_assert_nonnull (profile);
+    for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
+      {
+        g_assert_cmpstr (ep_profile_get_oauth_setting (profile, i), ==, values[i]);
+        g_assert_cmpstr (ep_profile_get_oauth_setting (plain, i), ==, "");
+      }
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1512,6 +1575,7 @@ main (int   argc,
   g_test_add_func ("/store/profile-store/hand-edits", test_store_hand_edits);
   g_test_add_func ("/store/profile-store/insert", test_store_insert);
   g_test_add_func ("/store/profile-store/names", test_store_names);
+  g_test_add_func ("/store/profile-store/oauth-settings", test_store_oauth_settings);
 
   return g_test_run ();
 }

@@ -11,6 +11,7 @@
 #include "ep-send-compose.h"
 #include "ep-send-configure.h"
 #include "ep-send-deliver.h"
+#include "ep-send-login.h"
 #include "ep-send-options.h"
 #include "ep-send-outbox.h"
 
@@ -37,6 +38,7 @@ ep_send_options_clear (EpSendOptions *opts)
   g_free (opts->hold_until);
   g_free (opts->configure);
   g_free (opts->save);
+  g_free (opts->login);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EpSendOptions, ep_send_options_clear)
@@ -71,6 +73,11 @@ static const char *description_text =
      "0 found, 69 nothing found, 75 nothing found for now (try again later),\n"
      "78 not an e-mail address.\n"
      "\n"
+     "Built-in sign-in (OAuth 2.0): --login PROFILE signs a profile that uses it in\n"
+     "(with a code to enter on any device, or an address to open in a browser on this\n"
+     "computer) and keeps the sign-in in the keyring; --profile then refreshes its\n"
+     "token as needed.\n"
+     "\n"
      "Examples:\n"
      "  epistle-send --print --from me@example.com --subject Hi --body note.txt you@example.org\n"
      "  epistle-send --server smtp.example.com:587 --user me@example.com --password-file pw \\\n"
@@ -80,7 +87,8 @@ static const char *description_text =
      "  epistle-send --profile Work --at 2026-12-24T18:00 --server-hold --from me@example.com \\\n"
      "      --subject Greetings you@example.org\n"
      "  epistle-send --flush\n"
-     "  epistle-send --configure me@example.com --transcript --save Work");
+     "  epistle-send --configure me@example.com --transcript --save Work\n"
+     "  epistle-send --login Work");
 
 /* --queue / --at: composed into the outbox of a saved profile, not sent. */
 static int
@@ -214,6 +222,9 @@ parse_options (EpSendOptions  *opts,
       N_("With --configure: also ask the Thunderbird ISP database (sends it the domain)"), NULL },
     { "confirm", 0, 0, G_OPTION_ARG_NONE, &opts->confirm,
       N_("With --save: accept settings that need confirmation (unsigned DNS, plain HTTP)"), NULL },
+    { "login", 0, 0, G_OPTION_ARG_STRING, &opts->login,
+      N_("Sign a profile in with its provider (OAuth 2.0) and keep the sign-in in the keyring"),
+      N_("PROFILE") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opts->version,
       N_("Print the version and exit"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->positional,
@@ -297,6 +308,16 @@ ep_send_cli_run (int    argc,
     {
       g_printerr ("epistle-send: %s\n", _("--hold-until is for a message sent now; with the outbox use --at TIME --server-hold"));
       return EP_EXIT_USAGE;
+    }
+  if (opts.login != NULL)
+    {
+      if (opts.print || opts.queue || opts.at != NULL || opts.flush || opts.outbox || opts.profile != NULL ||
+          opts.server != NULL || opts.positional != NULL || opts.to != NULL)
+        {
+          g_printerr ("epistle-send: %s\n", _("--login PROFILE only signs in: it takes no message, server or other mode"));
+          return EP_EXIT_USAGE;
+        }
+      return ep_send_login (&opts);
     }
 
   if (opts.print)

@@ -10,6 +10,7 @@
 
 #include "ep-address.h"
 #include "ep-mime-error.h"
+#include "ep-oauth-error.h"
 #include "ep-send-deliver.h"
 #include "ep-send-exit.h"
 #include "ep-profile-config.h"
@@ -269,12 +270,14 @@ ep_send_password_file_secret (EpSendOptions  *opts,
  * (from --server, and @server_port resolved) naming another server, the profile's pinned
  * certificate and saved password are left out, and one line on stderr says so. */
 static int
-profile_config (EpProfile      *profile,
-                const char     *secret,
-                const char     *server_host,
-                guint16         server_port,
-                EpSmtpConfig  **out_config,
-                GError        **error)
+profile_config (EpProfile         *profile,
+                const char        *secret,
+                const char        *server_host,
+                guint16            server_port,
+                EpSmtpTranscript  *transcript,
+                EpSmtpConfig     **out_config,
+                EpProfileConfig  **out_profile_config,
+                GError           **error)
 {
   g_autoptr(EpProfileConfig) result = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -283,11 +286,17 @@ profile_config (EpProfile      *profile,
     .secret = secret,
     .server_host = server_host,
     .server_port = server_port,
+    .transcript = transcript,
   };
 
   result = ep_profile_config_build (profile, &request, NULL, &local_error);
   if (result == NULL && ep_profile_get_is_sandbox (profile))
     return fail (error, EP_EXIT_CONFIG, _("the Sandbox could not start: %s"), local_error->message);
+  if (result == NULL && local_error->domain == EP_OAUTH_ERROR)
+    return fail (error, ep_send_exit_status_for (local_error),
+                 /* Translators: "--profile “Work”: <why> (sign in with: epistle-send --login “Work”)" */
+                 _("--profile “%s”: %s (sign in with: epistle-send --login “%s”)"),
+                 ep_profile_get_name (profile), local_error->message, ep_profile_get_name (profile));
   if (result == NULL)
     return fail (error, EP_EXIT_CONFIG,
                  _("--profile “%s”: no password: %s (give one with --password-file)"),
@@ -305,15 +314,20 @@ profile_config (EpProfile      *profile,
                                  server, ep_profile_get_name (profile), result->saved_server);
       print_line (message);
     }
-  *out_config = g_steal_pointer (&result->config);
+  /* A copy: the options may still change it (--auth, --timeout); the original stays with
+   * @out_profile_config, which can renew its OAuth token once. */
+  *out_config = ep_smtp_config_copy (result->config);
+  *out_profile_config = g_steal_pointer (&result);
   return EP_EXIT_OK;
 }
 
 /* Options to configuration; prints and returns a non-zero status on a mistake. */
 static int
-build_config (EpSendOptions  *opts,
-              EpSmtpConfig  **out_config,
-              GError        **error)
+build_config (EpSendOptions     *opts,
+              EpSmtpTranscript  *transcript,
+              EpSmtpConfig     **out_config,
+              EpProfileConfig  **out_profile_config,
+              GError           **error)
 {
   EpSmtpConfig *config;
   g_autoptr(EpProfileStore) store = NULL;
@@ -350,7 +364,8 @@ build_config (EpSendOptions  *opts,
     }
   status = ep_send_password_file_secret (opts, profile, &secret, error);
   if (status == EP_EXIT_OK && from_profile)
-    status = profile_config (profile, secret, server_host, port, out_config, error);
+    status = profile_config (profile, secret, server_host, port, transcript, out_config,
+                             out_profile_config, error);
   else if (status == EP_EXIT_OK)
     *out_config = ep_smtp_config_new ();
   if (status != EP_EXIT_OK)
@@ -512,6 +527,7 @@ ep_send_deliver (EpSendOptions  *opts,
                  GError        **error)
 {
   g_autoptr(EpSmtpConfig) config = NULL;
+  g_autoptr(EpProfileConfig) profile_config = NULL;
   g_autoptr(EpSmtpTranscript) transcript = ep_smtp_transcript_new ();
   g_autoptr(EpSmtpResult) result = NULL;
   g_autoptr(GInputStream) raw = NULL;
@@ -538,7 +554,11 @@ ep_send_deliver (EpSendOptions  *opts,
                      opts->hold_until);
     }
 
-  status = build_config (opts, &config, error);
+  /* Before the configuration, which may already refresh a sign-in's token. */
+  if (opts->transcript)
+    ep_smtp_transcript_set_line_func (transcript, transcript_line_cb, NULL, NULL);
+
+  status = build_config (opts, transcript, &config, &profile_config, error);
   if (status != EP_EXIT_OK)
     return status;
 
@@ -566,9 +586,6 @@ ep_send_deliver (EpSendOptions  *opts,
         }
     }
 
-  if (opts->transcript)
-    ep_smtp_transcript_set_line_func (transcript, transcript_line_cb, NULL, NULL);
-
   send_options.envelope_from = sender;
   send_options.envelope_rcpts = rcpts != NULL ? (const char * const *) rcpts->pdata : NULL;
   send_options.transcript = transcript;
@@ -576,6 +593,33 @@ ep_send_deliver (EpSendOptions  *opts,
   send_options.hold_until = hold_until;
   result = ep_smtp_send_with_options_sync (config, raw != NULL ? NULL : message, raw,
                                            &send_options, NULL, &local_error);
+  if (local_error != NULL && profile_config != NULL)
+    {
+      g_autoptr(GError) renew_error = NULL;
+
+      /* A refused OAuth token: one new token and one more session. AUTH comes before the
+       * message, so a --raw file has not been read yet; standard input, which cannot be
+       * rewound, is not tried again. */
+      if ((raw == NULL || (G_IS_SEEKABLE (raw) && g_seekable_can_seek (G_SEEKABLE (raw)) &&
+                           g_seekable_seek (G_SEEKABLE (raw), 0, G_SEEK_SET, NULL, NULL))) &&
+          ep_profile_config_renew_token (profile_config, local_error, NULL, &renew_error))
+        {
+          ep_profile_config_set_secret (config, profile_config->config->oauth_token);
+          g_clear_error (&local_error);
+          g_clear_pointer (&result, ep_smtp_result_unref);
+          result = ep_smtp_send_with_options_sync (config, raw != NULL ? NULL : message, raw,
+                                                   &send_options, NULL, &local_error);
+        }
+      else if (renew_error != NULL)
+        {
+          g_autofree char *line = g_strdup_printf (_("%s (sign in with: epistle-send --login “%s”)"),
+                                                   renew_error->message, opts->profile);
+
+          print_line (line);
+          g_propagate_error (error, g_steal_pointer (&renew_error));
+          return EP_EXIT_NOPERM;
+        }
+    }
 
   if (local_error == NULL)
     {

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 
 #include "ep-mime-error.h"
+#include "ep-oauth-error.h"
 #include "ep-send-exit.h"
 #include "ep-smtp-error.h"
 
@@ -72,6 +73,32 @@ ep_send_exit_status_for (const GError *error)
         case EP_MIME_ERROR_INVALID_UTF8:
         default:
           return EP_EXIT_DATAERR;
+        }
+    }
+
+  /* Built-in sign-in: a sign-in to do (again) is an authentication failure; a server out of
+   * reach may answer later; the rest is the configuration's. */
+  if (error->domain == EP_OAUTH_ERROR)
+    {
+      switch ((EpOAuthError) error->code)
+        {
+        case EP_OAUTH_ERROR_NOT_SIGNED_IN:
+        case EP_OAUTH_ERROR_SIGN_IN_AGAIN:
+        case EP_OAUTH_ERROR_ACCESS_DENIED:
+        case EP_OAUTH_ERROR_STATE_MISMATCH:
+        case EP_OAUTH_ERROR_EXPIRED:
+          return EP_EXIT_NOPERM;
+        case EP_OAUTH_ERROR_NETWORK:
+        case EP_OAUTH_ERROR_TIMEOUT:
+          return EP_EXIT_TEMPFAIL;
+        case EP_OAUTH_ERROR_SERVER:
+        case EP_OAUTH_ERROR_PROTOCOL:
+          return EP_EXIT_PROTOCOL;
+        case EP_OAUTH_ERROR_NO_CLIENT_ID:
+        case EP_OAUTH_ERROR_UNKNOWN_PROVIDER:
+        case EP_OAUTH_ERROR_NO_DEVICE_FLOW:
+        default:
+          return EP_EXIT_CONFIG;
         }
     }
 

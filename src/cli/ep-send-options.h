@@ -42,6 +42,7 @@ typedef struct {
   char    *save;
   gboolean ispdb;
   gboolean confirm;
+  char    *login;
 } EpSendOptions;
 
 G_END_DECLS

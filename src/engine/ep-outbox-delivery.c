@@ -552,9 +552,28 @@ batch_send (Batch             *b,
   const EpOutboxDeliveryOptions *options = b->options;
 
   if (b->session == NULL && b->open_result == NULL)
-    b->session = ep_smtp_session_open_sync (b->profile_config->config, NULL, options->progress,
-                                            options->progress_data, b->cancellable,
-                                            &b->open_result, &b->open_error);
+    {
+      g_autoptr(GError) renew_error = NULL;
+
+      b->session = ep_smtp_session_open_sync (b->profile_config->config, NULL, options->progress,
+                                              options->progress_data, b->cancellable,
+                                              &b->open_result, &b->open_error);
+      /* A refused OAuth token: one new token and one more session, before any message. */
+      if (b->session == NULL &&
+          ep_profile_config_renew_token (b->profile_config, b->open_error, b->cancellable, &renew_error))
+        {
+          g_clear_pointer (&b->open_result, ep_smtp_result_unref);
+          g_clear_error (&b->open_error);
+          b->session = ep_smtp_session_open_sync (b->profile_config->config, NULL, options->progress,
+                                                  options->progress_data, b->cancellable,
+                                                  &b->open_result, &b->open_error);
+        }
+      else if (renew_error != NULL)
+        {
+          g_clear_error (&b->open_error);
+          b->open_error = g_steal_pointer (&renew_error);
+        }
+    }
   if (b->session == NULL)
     {
       g_propagate_error (error, g_error_copy (b->open_error));

@@ -9,10 +9,21 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ep-oauth-account.h"
+#include "ep-oauth-error.h"
 #include "ep-profile-config.h"
 #include "ep-sandbox-server.h"
 #include "ep-secrets.h"
 #include "ep-store-error.h"
+
+/* What a token renewal needs, behind the public part. */
+typedef struct {
+  EpProfileConfig   pub;
+  EpProfile        *account;     /* the saved profile whose sign-in the token is from */
+  EpOAuthProvider  *provider;
+  EpSmtpTranscript *transcript;
+  gboolean          renewed;
+} ProfileConfig;
 
 static void
 wipe (char **secret)
@@ -89,6 +100,66 @@ sandbox_config (EpProfileConfig              *self,
   return TRUE;
 }
 
+static gboolean
+oauth_token (ProfileConfig      *self,
+             EpOAuthTokenFlags   flags,
+             GCancellable       *cancellable,
+             GError            **error)
+{
+  EpOAuthOptions options = { .transcript = self->transcript };
+  char *token;
+
+  token = ep_oauth_account_dup_access_token_sync (self->account, self->provider, flags, &options,
+                                                  cancellable, error);
+  if (token == NULL)
+    return FALSE;
+  ep_profile_config_set_secret (self->pub.config, token);
+  ep_secrets_password_free (token);
+  return TRUE;
+}
+
+/* Built-in sign-in: a fresh access token of the saved profile's sign-in, for the mechanism of
+ * its provider unless the profile names a token mechanism itself. */
+static gboolean
+oauth_config (ProfileConfig                *self,
+              EpProfile                    *profile,
+              const EpProfileConfigRequest *request,
+              GCancellable                 *cancellable,
+              GError                      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  self->provider = ep_oauth_provider_for_profile (profile, request->oauth_client_id,
+                                                  request->oauth_client_secret, error);
+  if (self->provider == NULL)
+    return FALSE;
+  self->transcript = request->transcript != NULL ? g_object_ref (request->transcript) : NULL;
+  self->pub.config = ep_profile_to_smtp_config (profile, NULL);
+  if (!ep_smtp_auth_mechanism_uses_token (self->pub.config->auth))
+    self->pub.config->auth = self->provider->mechanism;
+
+  /* A profile not saved yet has not signed in yet. */
+  if (request->saved == NULL)
+    g_set_error (&local_error, EP_OAUTH_ERROR, EP_OAUTH_ERROR_NOT_SIGNED_IN,
+                 _("The profile “%s” is not signed in to %s"), ep_profile_get_name (profile),
+                 self->provider->name);
+  else
+    self->account = g_object_ref (request->saved);
+
+  if (self->account != NULL && oauth_token (self, EP_OAUTH_TOKEN_DEFAULT, cancellable, &local_error))
+    self->pub.secret = EP_PROFILE_SECRET_OAUTH;
+  else if ((request->flags & EP_PROFILE_CONFIG_SECRET_OPTIONAL) != 0 &&
+           g_error_matches (local_error, EP_OAUTH_ERROR, EP_OAUTH_ERROR_NOT_SIGNED_IN))
+    /* Not signed in yet: the connection test skips AUTH and says why. */
+    self->pub.secret = EP_PROFILE_SECRET_MISSING;
+  else
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Any other profile: the secret given, or the keyring's for the saved server. */
 static gboolean
 account_config (EpProfileConfig              *self,
@@ -115,6 +186,8 @@ account_config (EpProfileConfig              *self,
     self->secret = EP_PROFILE_SECRET_NONE;
   else if (saved != NULL && !saved_here)
     self->secret = EP_PROFILE_SECRET_OTHER_SERVER;
+  else if (ep_oauth_provider_profile_uses (profile))
+    return oauth_config ((ProfileConfig *) self, profile, request, cancellable, error);
   else
     {
       g_autoptr(GError) local_error = NULL;
@@ -177,7 +250,7 @@ ep_profile_config_build (EpProfile                    *profile,
   g_return_val_if_fail (request->saved == NULL || EP_IS_PROFILE (request->saved), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  self = g_new0 (EpProfileConfig, 1);
+  self = (EpProfileConfig *) g_new0 (ProfileConfig, 1);
   if (ep_profile_get_is_sandbox (profile) || (request->flags & EP_PROFILE_CONFIG_SANDBOX) != 0)
     ok = sandbox_config (self, profile, request, cancellable, error);
   else
@@ -197,9 +270,36 @@ ep_profile_config_build (EpProfile                    *profile,
 void
 ep_profile_config_free (EpProfileConfig *self)
 {
+  ProfileConfig *priv = (ProfileConfig *) self;
+
   if (self == NULL)
     return;
   g_clear_pointer (&self->config, ep_smtp_config_free);
   g_free (self->saved_server);
-  g_free (self);
+  g_clear_object (&priv->account);
+  g_clear_pointer (&priv->provider, ep_oauth_provider_free);
+  g_clear_object (&priv->transcript);
+  g_free (priv);
+}
+
+gboolean
+ep_profile_config_renew_token (EpProfileConfig  *self,
+                               const GError     *failure,
+                               GCancellable     *cancellable,
+                               GError          **error)
+{
+  ProfileConfig *priv = (ProfileConfig *) self;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  /* 535 is what XOAUTH2 and OAUTHBEARER end with when the server refused the token (after the
+   * 334 failure challenge); any other failure is not the token's. */
+  if (self->secret != EP_PROFILE_SECRET_OAUTH || priv->renewed ||
+      !g_error_matches (failure, EP_SMTP_ERROR, EP_SMTP_ERROR_AUTH_FAILED))
+    return FALSE;
+  priv->renewed = TRUE;
+  if (priv->transcript != NULL)
+    ep_smtp_transcript_add (priv->transcript, EP_SMTP_TRANSCRIPT_INFO,
+                            "OAuth 2.0: the server refused the access token; asking for a new one, once");
+  return oauth_token (priv, EP_OAUTH_TOKEN_FORCE_REFRESH, cancellable, error);
 }

@@ -8,6 +8,7 @@
 
 #include "ep-profile.h"
 #include "ep-smtp-config.h"
+#include "ep-smtp-transcript.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,8 @@ typedef enum {
   EP_PROFILE_SECRET_MISSING,       /* a user name, but nothing given or saved (with
                                       EP_PROFILE_CONFIG_SECRET_OPTIONAL; an error otherwise) */
   EP_PROFILE_SECRET_OTHER_SERVER,  /* the saved one is for another server: left out */
+  EP_PROFILE_SECRET_OAUTH,         /* an access token of the profile's built-in sign-in, fresh
+                                      (refreshed with the keyring's refresh token if need be) */
 } EpProfileSecret;
 
 typedef enum {
@@ -50,6 +53,12 @@ typedef struct {
   const char           *server_host;
   guint16               server_port;
   EpProfileConfigFlags  flags;
+  /* Built-in sign-in: the application's client ID for the profile's provider (its setting;
+   * NULL: the build's), used unless the profile has its own, and its secret if any. */
+  const char           *oauth_client_id;
+  const char           *oauth_client_secret;
+  /* Gets the token endpoint's steps (never a token) when a token is refreshed. */
+  EpSmtpTranscript     *transcript;
 } EpProfileConfigRequest;
 
 typedef struct {
@@ -59,15 +68,29 @@ typedef struct {
   char             *saved_server;   /* "host:port" of the saved server, when something was left out */
 } EpProfileConfig;
 
-/* Blocking (the keyring, the Sandbox's start): for a worker thread, or a command-line tool.
- * Errors: the Sandbox's, when it cannot start; without EP_PROFILE_CONFIG_SECRET_OPTIONAL, a
- * missing secret: the keyring's own error (EP_STORE_ERROR_NO_KEYRING, …) or
- * EP_STORE_ERROR_NOT_FOUND, naming the profile. G_IO_ERROR_CANCELLED always. */
+/* Blocking (the keyring, the Sandbox's start, a token refresh): for a worker thread, or a
+ * command-line tool. Errors: the Sandbox's, when it cannot start; without
+ * EP_PROFILE_CONFIG_SECRET_OPTIONAL, a missing secret: the keyring's own error
+ * (EP_STORE_ERROR_NO_KEYRING, …) or EP_STORE_ERROR_NOT_FOUND, naming the profile, or for a
+ * profile with built-in sign-in EP_OAUTH_ERROR_NOT_SIGNED_IN. With built-in sign-in, whatever
+ * the flags: EP_OAUTH_ERROR_SIGN_IN_AGAIN (the provider refused the saved sign-in),
+ * EP_OAUTH_ERROR_NO_CLIENT_ID and the token endpoint's errors. G_IO_ERROR_CANCELLED always. */
 EpProfileConfig *ep_profile_config_build      (EpProfile                    *profile,
                                                const EpProfileConfigRequest *request,
                                                GCancellable                 *cancellable,
                                                GError                      **error);
 void             ep_profile_config_free       (EpProfileConfig              *self);
+
+/* After a session failed with @failure: when the server refused the configuration's OAuth
+ * access token (535 after the failure challenge), fetches a new one from the token endpoint
+ * into the configuration and returns TRUE: the caller tries once more. At most once per
+ * configuration, so a server that refuses every token is never asked in a loop. FALSE
+ * otherwise; with @error set when the refresh itself failed (EP_OAUTH_ERROR_SIGN_IN_AGAIN
+ * above all), which then says more than @failure. */
+gboolean         ep_profile_config_renew_token (EpProfileConfig             *self,
+                                                const GError                *failure,
+                                                GCancellable                *cancellable,
+                                                GError                     **error);
 
 /* Puts @secret where @config's mechanism wants it: the OAuth token for XOAUTH2 and OAUTHBEARER
  * (ep_smtp_auth_mechanism_uses_token()), the password otherwise; the other slot is wiped. */

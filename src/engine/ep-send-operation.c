@@ -358,7 +358,8 @@ run (GTask           *task,
    * it and tries again). The Sandbox starts here if it does not run yet. */
   profile_config = ep_profile_config_build (self->profile,
                                             &(EpProfileConfigRequest) { .saved = self->profile,
-                                                                        .secret = self->password },
+                                                                        .secret = self->password,
+                                                                        .transcript = transcript },
                                             cancellable, &error);
   if (profile_config == NULL)
     {
@@ -379,6 +380,25 @@ run (GTask           *task,
   r = g_new0 (RunResult, 1);
   r->result = ep_smtp_send_sync (config, self->message, NULL, NULL, (const char * const *) rcpts, transcript,
                                  progress_cb, reporter, cancellable, &error);
+  if (error != NULL)
+    {
+      g_autoptr(GError) renew_error = NULL;
+
+      /* A refused OAuth token: one new token and one more session (nothing was sent: AUTH
+       * comes before the envelope). */
+      if (ep_profile_config_renew_token (profile_config, error, cancellable, &renew_error))
+        {
+          g_clear_error (&error);
+          g_clear_pointer (&r->result, ep_smtp_result_unref);
+          r->result = ep_smtp_send_sync (config, self->message, NULL, NULL, (const char * const *) rcpts,
+                                         transcript, progress_cb, reporter, cancellable, &error);
+        }
+      else if (renew_error != NULL)
+        {
+          g_clear_error (&error);
+          error = g_steal_pointer (&renew_error);
+        }
+    }
   /* A partial delivery is a sent message too: its copy says who does not have it. */
   if (r->result != NULL && (r->result->outcome == EP_SMTP_OUTCOME_DELIVERED
                             || r->result->outcome == EP_SMTP_OUTCOME_PARTIAL))

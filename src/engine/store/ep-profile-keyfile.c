@@ -261,6 +261,17 @@ ep_profile_keyfile_read (GKeyFile    *keyfile,
   /* Without the time it was learned, what the server offered is not known. */
   ep_profile_set_future_release (profile, future_learned, future_release, future_interval,
                                  future_date != NULL ? g_date_time_to_unix (future_date) : 0);
+  for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
+    {
+      g_autofree char *value = NULL;
+
+      if (!read_string (keyfile, group, ep_profile_oauth_setting_name (i), &value, error))
+        {
+          g_object_thaw_notify (G_OBJECT (profile));
+          return NULL;
+        }
+      ep_profile_set_oauth_setting (profile, i, value);
+    }
   g_object_thaw_notify (G_OBJECT (profile));
 
   return g_steal_pointer (&profile);
@@ -359,5 +370,8 @@ ep_profile_keyfile_write (GKeyFile   *keyfile,
   else
     g_key_file_remove_key (keyfile, group, KEY_SIZE_LIMIT, NULL);
   write_future_release (keyfile, group, profile);
+  for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
+    write_string (keyfile, group, ep_profile_oauth_setting_name (i),
+                  ep_profile_get_oauth_setting (profile, i), NULL);
 #undef BUILTIN
 }

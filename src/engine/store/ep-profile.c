@@ -37,6 +37,7 @@ struct _EpProfile
   gboolean           future_release;
   guint64            future_release_max_interval;
   gint64             future_release_max_date;
+  char              *oauth[EP_PROFILE_N_OAUTH_SETTINGS];
 };
 
 G_DEFINE_FINAL_TYPE (EpProfile, ep_profile, G_TYPE_OBJECT)
@@ -58,7 +59,19 @@ enum {
   PROP_EHLO_NAME,
   PROP_SIZE_LIMIT,
   PROP_FUTURE_RELEASE_LEARNED,
-  N_PROPS
+  PROP_OAUTH_FIRST,
+  N_PROPS = PROP_OAUTH_FIRST + EP_PROFILE_N_OAUTH_SETTINGS
+};
+
+/* The property (and profiles.ini key) of each sign-in setting, in EpProfileOAuthSetting order. */
+static const char * const oauth_setting_names[EP_PROFILE_N_OAUTH_SETTINGS] = {
+  "oauth-provider",
+  "oauth-client-id",
+  "oauth-client-secret",
+  "oauth-authorization-url",
+  "oauth-token-url",
+  "oauth-device-url",
+  "oauth-scope",
 };
 
 static GParamSpec *properties[N_PROPS];
@@ -97,6 +110,8 @@ ep_profile_finalize (GObject *object)
   g_free (self->pinned_sha256);
   g_free (self->ehlo_name);
   g_clear_pointer (&self->future_release_learned, g_date_time_unref);
+  for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
+    g_free (self->oauth[i]);
 
   G_OBJECT_CLASS (ep_profile_parent_class)->finalize (object);
 }
@@ -168,6 +183,11 @@ ep_profile_get_property (GObject    *object,
       g_value_set_boxed (value, self->future_release_learned);
       break;
     default:
+      if (prop_id >= PROP_OAUTH_FIRST && prop_id < N_PROPS)
+        {
+          g_value_set_string (value, self->oauth[prop_id - PROP_OAUTH_FIRST]);
+          break;
+        }
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -225,6 +245,11 @@ ep_profile_set_property (GObject      *object,
       ep_profile_set_size_limit (self, g_value_get_uint64 (value));
       break;
     default:
+      if (prop_id >= PROP_OAUTH_FIRST && prop_id < N_PROPS)
+        {
+          ep_profile_set_oauth_setting (self, prop_id - PROP_OAUTH_FIRST, g_value_get_string (value));
+          break;
+        }
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -275,6 +300,9 @@ ep_profile_class_init (EpProfileClass *klass)
   properties[PROP_FUTURE_RELEASE_LEARNED] =
     g_param_spec_boxed ("future-release-learned", NULL, NULL, G_TYPE_DATE_TIME,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* Built-in sign-in (OAuth 2.0): "" when the profile does not use it. */
+  for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
+    properties[PROP_OAUTH_FIRST + i] = g_param_spec_string (oauth_setting_names[i], NULL, NULL, "", rw);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -292,6 +320,8 @@ ep_profile_init (EpProfile *self)
   self->auth = EP_SMTP_AUTH_AUTO;
   self->timeout = EP_PROFILE_DEFAULT_TIMEOUT;
   self->ehlo_name = g_strdup ("");
+  for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
+    self->oauth[i] = g_strdup ("");
 }
 
 /**
@@ -366,6 +396,8 @@ ep_profile_copy (EpProfile  *self,
                        "ehlo-name", self->ehlo_name,
                        "size-limit", self->size_limit,
                        NULL);
+  for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
+    ep_profile_set_oauth_setting (copy, i, self->oauth[i]);
   /* After the server, for which it is pinned. */
   ep_profile_set_pinned_sha256 (copy, self->pinned_sha256);
   ep_profile_set_future_release (copy, self->future_release_learned, self->future_release,
@@ -438,6 +470,9 @@ ep_profile_validate (EpProfile  *self,
                           self->username, self->ehlo_name, self->pinned_sha256 };
   for (gsize i = 0; i < G_N_ELEMENTS (texts); i++)
     if (texts[i] != NULL && ep_text_find_control (texts[i], EP_TEXT_ALLOW_NONE) != NULL)
+      return invalid (error, self, _("a setting contains a line break or another control character"));
+  for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
+    if (ep_text_find_control (self->oauth[i], EP_TEXT_ALLOW_NONE) != NULL)
       return invalid (error, self, _("a setting contains a line break or another control character"));
   if (*self->sender_address == '\0')
     return invalid (error, self, _("no sender address is set"));
@@ -818,6 +853,38 @@ ep_profile_learn_capabilities (EpProfile                *self,
                                  caps->future_release_max_interval,
                                  caps->future_release_max_date);
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* The name of a sign-in setting: its property and its profiles.ini key. */
+const char *
+ep_profile_oauth_setting_name (EpProfileOAuthSetting setting)
+{
+  g_return_val_if_fail (setting < EP_PROFILE_N_OAUTH_SETTINGS, NULL);
+  return oauth_setting_names[setting];
+}
+
+/**
+ * ep_profile_get_oauth_setting:
+ *
+ * Returns: one of the profile's sign-in settings; "" when not set (never %NULL)
+ */
+const char *
+ep_profile_get_oauth_setting (EpProfile             *self,
+                              EpProfileOAuthSetting  setting)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+  g_return_val_if_fail (setting < EP_PROFILE_N_OAUTH_SETTINGS, NULL);
+  return self->oauth[setting];
+}
+
+void
+ep_profile_set_oauth_setting (EpProfile             *self,
+                              EpProfileOAuthSetting  setting,
+                              const char            *value)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+  g_return_if_fail (setting < EP_PROFILE_N_OAUTH_SETTINGS);
+  set_string (self, &self->oauth[setting], value, FALSE, PROP_OAUTH_FIRST + setting);
 }
 
 static char *

@@ -19,6 +19,21 @@ G_BEGIN_DECLS
 /* A profile's security and sign-in method are the engine's own enums (EpSmtpSecurity,
  * EpSmtpAuthMechanism, in ep-smtp-error.h); profiles.ini spells them with their GType nicks. */
 
+/* Built-in sign-in (OAuth 2.0): which provider, and the "Use my own client ID" values; the
+ * endpoints and scope are read only for the custom provider (the others are the engine's
+ * provider table). Each is a string property and a profiles.ini key of the same name
+ * (ep_profile_oauth_setting_name()); "" when not set. */
+typedef enum {
+  EP_PROFILE_OAUTH_PROVIDER,          /* "oauth-provider": a provider id; "" = no built-in sign-in */
+  EP_PROFILE_OAUTH_CLIENT_ID,         /* "oauth-client-id": wins over the build's client ID */
+  EP_PROFILE_OAUTH_CLIENT_SECRET,     /* "oauth-client-secret": for providers that want one */
+  EP_PROFILE_OAUTH_AUTHORIZATION_URL, /* "oauth-authorization-url" */
+  EP_PROFILE_OAUTH_TOKEN_URL,         /* "oauth-token-url" */
+  EP_PROFILE_OAUTH_DEVICE_URL,        /* "oauth-device-url" (RFC 8628 §3.1) */
+  EP_PROFILE_OAUTH_SCOPE,             /* "oauth-scope": space-separated */
+  EP_PROFILE_N_OAUTH_SETTINGS,
+} EpProfileOAuthSetting;
+
 #define EP_TYPE_PROFILE (ep_profile_get_type ())
 G_DECLARE_FINAL_TYPE (EpProfile, ep_profile, EP, PROFILE, GObject)
 
@@ -96,6 +111,13 @@ gboolean           ep_profile_can_hold_until     (EpProfile         *self,
 void               ep_profile_learn_capabilities (EpProfile                *self,
                                                   const EpSmtpCapabilities *caps,
                                                   GDateTime                *when);
+
+const char        *ep_profile_oauth_setting_name (EpProfileOAuthSetting setting);
+const char        *ep_profile_get_oauth_setting (EpProfile             *self,
+                                                 EpProfileOAuthSetting  setting);
+void               ep_profile_set_oauth_setting (EpProfile             *self,
+                                                 EpProfileOAuthSetting  setting,
+                                                 const char            *value);
 
 EpSmtpConfig      *ep_profile_to_smtp_config     (EpProfile         *self,
                                                   const char        *password);

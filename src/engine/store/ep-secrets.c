@@ -32,6 +32,24 @@ get_schema (void)
   return &schema;
 }
 
+/* Tokens live beside the passwords, under a schema of their own so that a password lookup
+ * (which matches on the profile alone) never finds a token, and with the kind of token as a
+ * second attribute. */
+static const SecretSchema *
+get_token_schema (void)
+{
+  static const SecretSchema schema = {
+    EP_SECRETS_TOKEN_SCHEMA_NAME, SECRET_SCHEMA_NONE,
+    {
+      { EP_SECRETS_ATTRIBUTE_PROFILE, SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { EP_SECRETS_ATTRIBUTE_KIND, SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { NULL, 0 },
+    },
+    0, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+  };
+  return &schema;
+}
+
 static void
 set_no_keyring (GError     **error,
                 const char  *detail)
@@ -179,6 +197,137 @@ propagate_secret_error (GError **error,
     }
 }
 
+/* The attributes of an item: the profile, and for a token its kind. */
+static GHashTable *
+item_attributes (const SecretSchema *schema,
+                 const char         *profile_id,
+                 const char         *kind)
+{
+  if (kind != NULL)
+    return secret_attributes_build (schema, EP_SECRETS_ATTRIBUTE_PROFILE, profile_id,
+                                    EP_SECRETS_ATTRIBUTE_KIND, kind, NULL);
+  return secret_attributes_build (schema, EP_SECRETS_ATTRIBUTE_PROFILE, profile_id, NULL);
+}
+
+static gboolean
+store_item (const SecretSchema  *schema,
+            const char          *profile_id,
+            const char          *kind,
+            const char          *label,
+            const char          *secret,
+            GCancellable        *cancellable,
+            GError             **error)
+{
+  g_autoptr(SecretService) service = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr(SecretValue) value = NULL;
+  GError *local_error = NULL;
+
+  if (!ep_secrets_check_available (cancellable, error))
+    return FALSE;
+  service = get_service (cancellable, &local_error);
+  if (service == NULL)
+    {
+      propagate_secret_error (error, local_error);
+      return FALSE;
+    }
+
+  attributes = item_attributes (schema, profile_id, kind);
+  value = secret_value_new (secret, -1, "text/plain");
+  if (!secret_service_store_sync (service, schema, attributes, SECRET_COLLECTION_DEFAULT, label,
+                                  value, cancellable, &local_error))
+    {
+      propagate_secret_error (error, local_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+lookup_item (const SecretSchema  *schema,
+             const char          *profile_id,
+             const char          *kind,
+             const char          *not_found,
+             GCancellable        *cancellable,
+             GError             **error)
+{
+  g_autoptr(SecretService) service = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr(SecretValue) value = NULL;
+  GError *local_error = NULL;
+  GList *items;
+  const char *text;
+
+  if (!ep_secrets_check_available (cancellable, error))
+    return NULL;
+  service = get_service (cancellable, &local_error);
+  if (service == NULL)
+    {
+      propagate_secret_error (error, local_error);
+      return NULL;
+    }
+
+  /* A search that loads the secret, rather than secret_password_lookup_sync(): libsecret
+   * 0.20.5 leaks the decoded reply of every successful lookup (seen with LeakSanitizer),
+   * and this path does not. */
+  attributes = item_attributes (schema, profile_id, kind);
+  items = secret_service_search_sync (service, schema, attributes,
+                                      SECRET_SEARCH_LOAD_SECRETS | SECRET_SEARCH_UNLOCK,
+                                      cancellable, &local_error);
+  if (local_error != NULL)
+    {
+      propagate_secret_error (error, local_error);
+      return NULL;
+    }
+  if (items != NULL)
+    value = secret_item_get_secret (items->data);
+  g_list_free_full (items, g_object_unref);
+
+  if (value == NULL)
+    {
+      g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND, not_found);
+      return NULL;
+    }
+  text = secret_value_get_text (value);
+  if (text == NULL)
+    {
+      g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_KEYRING,
+                           _("The saved secret is not text"));
+      return NULL;
+    }
+  return g_strdup (text);
+}
+
+static gboolean
+clear_item (const SecretSchema  *schema,
+            const char          *profile_id,
+            const char          *kind,
+            GCancellable        *cancellable,
+            GError             **error)
+{
+  g_autoptr(SecretService) service = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  GError *local_error = NULL;
+
+  if (!ep_secrets_check_available (cancellable, error))
+    return FALSE;
+  service = get_service (cancellable, &local_error);
+  if (service == NULL)
+    {
+      propagate_secret_error (error, local_error);
+      return FALSE;
+    }
+
+  attributes = item_attributes (schema, profile_id, kind);
+  secret_service_clear_sync (service, schema, attributes, cancellable, &local_error);
+  if (local_error != NULL)
+    {
+      propagate_secret_error (error, local_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /**
  * ep_secrets_store_sync:
  * @label: (nullable): what the keyring shows, e.g. "Epistle: Work"
@@ -193,32 +342,11 @@ ep_secrets_store_sync (const char    *profile_id,
                        GCancellable  *cancellable,
                        GError       **error)
 {
-  g_autoptr(SecretService) service = NULL;
-  GError *local_error = NULL;
-
   g_return_val_if_fail (profile_id != NULL && *profile_id != '\0', FALSE);
   g_return_val_if_fail (password != NULL, FALSE);
 
-  if (!ep_secrets_check_available (cancellable, error))
-    return FALSE;
-  service = get_service (cancellable, &local_error);
-  if (service == NULL)
-    {
-      propagate_secret_error (error, local_error);
-      return FALSE;
-    }
-  if (label == NULL)
-    label = _("Epistle password");
-
-  if (!secret_password_store_sync (get_schema (), SECRET_COLLECTION_DEFAULT, label, password,
-                                   cancellable, &local_error,
-                                   EP_SECRETS_ATTRIBUTE_PROFILE, profile_id,
-                                   NULL))
-    {
-      propagate_secret_error (error, local_error);
-      return FALSE;
-    }
-  return TRUE;
+  return store_item (get_schema (), profile_id, NULL, label != NULL ? label : _("Epistle password"),
+                     password, cancellable, error);
 }
 
 /**
@@ -232,54 +360,10 @@ ep_secrets_lookup_sync (const char    *profile_id,
                         GCancellable  *cancellable,
                         GError       **error)
 {
-  g_autoptr(SecretService) service = NULL;
-  g_autoptr(GHashTable) attributes = NULL;
-  g_autoptr(SecretValue) value = NULL;
-  GError *local_error = NULL;
-  GList *items;
-  const char *text;
-
   g_return_val_if_fail (profile_id != NULL && *profile_id != '\0', NULL);
 
-  if (!ep_secrets_check_available (cancellable, error))
-    return NULL;
-  service = get_service (cancellable, &local_error);
-  if (service == NULL)
-    {
-      propagate_secret_error (error, local_error);
-      return NULL;
-    }
-
-  /* A search that loads the secret, rather than secret_password_lookup_sync(): libsecret
-   * 0.20.5 leaks the decoded reply of every successful lookup (seen with LeakSanitizer),
-   * and this path does not. */
-  attributes = secret_attributes_build (get_schema (), EP_SECRETS_ATTRIBUTE_PROFILE, profile_id, NULL);
-  items = secret_service_search_sync (service, get_schema (), attributes,
-                                      SECRET_SEARCH_LOAD_SECRETS | SECRET_SEARCH_UNLOCK,
-                                      cancellable, &local_error);
-  if (local_error != NULL)
-    {
-      propagate_secret_error (error, local_error);
-      return NULL;
-    }
-  if (items != NULL)
-    value = secret_item_get_secret (items->data);
-  g_list_free_full (items, g_object_unref);
-
-  if (value == NULL)
-    {
-      g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND,
-                           _("No password is saved for this profile"));
-      return NULL;
-    }
-  text = secret_value_get_text (value);
-  if (text == NULL)
-    {
-      g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_KEYRING,
-                           _("The saved password is not text"));
-      return NULL;
-    }
-  return g_strdup (text);
+  return lookup_item (get_schema (), profile_id, NULL, _("No password is saved for this profile"),
+                      cancellable, error);
 }
 
 /**
@@ -292,29 +376,64 @@ ep_secrets_clear_sync (const char    *profile_id,
                        GCancellable  *cancellable,
                        GError       **error)
 {
-  g_autoptr(SecretService) service = NULL;
-  GError *local_error = NULL;
-
   g_return_val_if_fail (profile_id != NULL && *profile_id != '\0', FALSE);
 
-  if (!ep_secrets_check_available (cancellable, error))
-    return FALSE;
-  service = get_service (cancellable, &local_error);
-  if (service == NULL)
-    {
-      propagate_secret_error (error, local_error);
-      return FALSE;
-    }
+  return clear_item (get_schema (), profile_id, NULL, cancellable, error);
+}
 
-  secret_password_clear_sync (get_schema (), cancellable, &local_error,
-                              EP_SECRETS_ATTRIBUTE_PROFILE, profile_id,
-                              NULL);
-  if (local_error != NULL)
-    {
-      propagate_secret_error (error, local_error);
-      return FALSE;
-    }
-  return TRUE;
+/**
+ * ep_secrets_store_token_sync:
+ * @kind: what the token is, e.g. %EP_SECRETS_KIND_OAUTH2_REFRESH_TOKEN
+ * @label: (nullable): what the keyring shows
+ *
+ * Saves (or replaces) a token of @kind for a profile, beside its password. Blocks.
+ */
+gboolean
+ep_secrets_store_token_sync (const char    *profile_id,
+                             const char    *kind,
+                             const char    *label,
+                             const char    *token,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  g_return_val_if_fail (profile_id != NULL && *profile_id != '\0', FALSE);
+  g_return_val_if_fail (kind != NULL && *kind != '\0', FALSE);
+  g_return_val_if_fail (token != NULL, FALSE);
+
+  return store_item (get_token_schema (), profile_id, kind,
+                     label != NULL ? label : _("Epistle sign-in"), token, cancellable, error);
+}
+
+/**
+ * ep_secrets_lookup_token_sync:
+ *
+ * Returns: (transfer full): the token, to be freed with ep_secrets_password_free(), or %NULL
+ *   with %EP_STORE_ERROR_NOT_FOUND when none of @kind is stored for @profile_id
+ */
+char *
+ep_secrets_lookup_token_sync (const char    *profile_id,
+                              const char    *kind,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  g_return_val_if_fail (profile_id != NULL && *profile_id != '\0', NULL);
+  g_return_val_if_fail (kind != NULL && *kind != '\0', NULL);
+
+  return lookup_item (get_token_schema (), profile_id, kind,
+                      _("This profile is not signed in"), cancellable, error);
+}
+
+/* Forgets the token of @kind of @profile_id. Succeeds when none was stored. */
+gboolean
+ep_secrets_clear_token_sync (const char    *profile_id,
+                             const char    *kind,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  g_return_val_if_fail (profile_id != NULL && *profile_id != '\0', FALSE);
+  g_return_val_if_fail (kind != NULL && *kind != '\0', FALSE);
+
+  return clear_item (get_token_schema (), profile_id, kind, cancellable, error);
 }
 
 /* Overwrites the password's bytes before freeing them. */

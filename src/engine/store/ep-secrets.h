@@ -10,6 +10,12 @@ G_BEGIN_DECLS
 #define EP_SECRETS_SCHEMA_NAME "io.github.epistlemail.Epistle.Password"
 #define EP_SECRETS_ATTRIBUTE_PROFILE "profile"
 
+/* Tokens (a sign-in's refresh token) are kept by the same profile attribute under a sibling
+ * schema, with one more attribute, "kind", saying what the token is. */
+#define EP_SECRETS_TOKEN_SCHEMA_NAME "io.github.epistlemail.Epistle.Token"
+#define EP_SECRETS_ATTRIBUTE_KIND "kind"
+#define EP_SECRETS_KIND_OAUTH2_REFRESH_TOKEN "oauth2-refresh-token"
+
 gboolean ep_secrets_check_available (GCancellable        *cancellable,
                                      GError             **error);
 
@@ -24,6 +30,21 @@ char    *ep_secrets_lookup_sync     (const char          *profile_id,
 gboolean ep_secrets_clear_sync      (const char          *profile_id,
                                      GCancellable        *cancellable,
                                      GError             **error);
+
+gboolean ep_secrets_store_token_sync  (const char        *profile_id,
+                                       const char        *kind,
+                                       const char        *label,
+                                       const char        *token,
+                                       GCancellable      *cancellable,
+                                       GError           **error);
+char    *ep_secrets_lookup_token_sync (const char        *profile_id,
+                                       const char        *kind,
+                                       GCancellable      *cancellable,
+                                       GError           **error);
+gboolean ep_secrets_clear_token_sync  (const char        *profile_id,
+                                       const char        *kind,
+                                       GCancellable      *cancellable,
+                                       GError           **error);
 
 void     ep_secrets_store_async     (const char          *profile_id,
                                      const char          *label,
