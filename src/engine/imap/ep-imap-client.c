@@ -89,6 +89,7 @@ typedef struct {
   char               *bye;           /* the text of the server's BYE */
   gboolean            authenticated;
   guint32             uidvalidity;   /* of the mailbox last examined */
+  guint               caps_updates;  /* how often the server told us its capabilities */
   GPtrArray          *search;        /* UIDs of the last SEARCH */
   char                buf[READ_CHUNK];
   gsize               buf_start;
@@ -239,11 +240,17 @@ read_response (Session *s,
                       s->bye = g_strdup (response->text);
                     }
                   else if (ep_imap_response_is (response, "CAPABILITY"))
-                    set_caps_from_items (s, response->items, 1);
+                    {
+                      set_caps_from_items (s, response->items, 1);
+                      s->caps_updates++;
+                    }
                 }
               if (response->code != NULL && g_str_equal (response->code, "CAPABILITY")
                   && response->kind != EP_IMAP_RESPONSE_CONTINUATION)
-                set_caps_from_code (s, response->code_args);
+                {
+                  set_caps_from_code (s, response->code_args);
+                  s->caps_updates++;
+                }
               return response;
             }
         }
@@ -790,6 +797,7 @@ authenticate (Session *s,
   g_autoptr(GError) local_error = NULL;
   EpSmtpAuthMechanism mechanism;
   const char *secret;
+  guint caps_updates = s->caps_updates;
   gboolean ok;
 
   if (s->authenticated || !ep_imap_config_has_credentials (c))
@@ -841,6 +849,11 @@ authenticate (Session *s,
 
   /* Capabilities may change with the sign-in (RFC 3501 §6.2.2); a [CAPABILITY] code with the
    * OK has already told us, otherwise ask. */
+  if (s->caps_updates != caps_updates)
+    {
+      store_caps (s);
+      return TRUE;
+    }
   return capability (s, error);
 }
 
