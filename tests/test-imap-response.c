@@ -272,6 +272,39 @@ test_incremental (void)
   }
 }
 
+/* A NUL in a literal is an error at the NUL itself, however the bytes arrive: the parser's
+ * outcome must not depend on how the network cut them. */
+static void
+test_nul_in_literal_position (void)
+{
+  const char wire[] = "* LIST () \"/\" {5}\r\nab\0cd\r\n";
+  gsize nul = strlen ("* LIST () \"/\" {5}\r\nab");
+
+  for (gsize chunk = 1; chunk <= sizeof wire - 1; chunk++)
+    {
+      g_autoptr(EpImapParser) parser = ep_imap_parser_new ();
+      gsize pos = 0;
+
+      for (;;)
+        {
+          g_autoptr(GError) error = NULL;
+          gsize consumed = 0;
+          gsize n = MIN (chunk, sizeof wire - 1 - pos);
+          EpImapParserStatus status = ep_imap_parser_feed (parser, wire + pos, n, &consumed, &error);
+
+          pos += consumed;
+          if (status == EP_IMAP_PARSER_ERROR)
+            {
+              g_assert_error (error, EP_IMAP_ERROR, EP_IMAP_ERROR_PROTOCOL);
+              g_assert_cmpuint (pos, ==, nul + 1);
+              break;
+            }
+          g_assert_cmpint (status, ==, EP_IMAP_PARSER_NEED_MORE);
+          g_assert_cmpuint (pos, <, sizeof wire - 1);
+        }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -284,6 +317,7 @@ main (int   argc,
   g_test_add_func ("/imap-response/malformed", test_malformed);
   g_test_add_func ("/imap-response/limits", test_limits);
   g_test_add_func ("/imap-response/incremental", test_incremental);
+  g_test_add_func ("/imap-response/nul-in-literal-position", test_nul_in_literal_position);
 
   return g_test_run ();
 }

@@ -625,9 +625,12 @@ ep_imap_parser_feed (EpImapParser *self,
           gsize n = (gsize) MIN ((guint64) (len - i), self->literal_left);
 
           /* Literals are CHAR8 (RFC 3501 §9): no NUL. */
-          if (memchr (data + i, '\0', n) != NULL)
+          const char *nul = memchr (data + i, '\0', n);
+
+          if (nul != NULL)
             {
-              *consumed = i;
+              /* Consumed up to and including the NUL, however the input was cut. */
+              *consumed = (gsize) (nul - data) + 1;
               return framing_error (self, error, _("a NUL octet in a literal"));
             }
           g_byte_array_append (self->buf, (const guint8 *) data + i, n);
