@@ -52,6 +52,7 @@ typedef struct {
   GError           *error;
   gboolean          ok;
   char             *transcript;
+  GString          *steps;
 } Outcome;
 
 static void
@@ -61,6 +62,23 @@ outcome_clear (Outcome *o)
   g_clear_pointer (&o->result, ep_imap_result_free);
   g_clear_error (&o->error);
   g_clear_pointer (&o->transcript, g_free);
+  if (o->steps != NULL)
+    g_string_free (g_steal_pointer (&o->steps), TRUE);
+}
+
+/* "connect+ connect= greeting+ ...": + started, = ok, - skipped, ! failed. */
+static void
+record_step (EpImapCheckStep   step,
+             EpSmtpTestStatus  status,
+             const char       *detail,
+             gpointer          user_data)
+{
+  static const char * const names[] = { "connect", "greeting", "tls", "auth", "sent", "logout" };
+  static const char marks[] = { '+', '=', '-', '!' };
+  GString *out = user_data;
+
+  g_assert_cmpint (step, <, EP_IMAP_CHECK_N_STEPS);
+  g_string_append_printf (out, "%s%c ", names[step], marks[status]);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Outcome, outcome_clear)
@@ -320,7 +338,7 @@ test_login_plain_refused (void)
   g_assert_false (ep_imap_upload_sent (config, message, strlen (MESSAGE), NULL, NULL, NULL, &result, NULL, &error));
   g_assert_error (error, EP_IMAP_ERROR, EP_IMAP_ERROR_CLEARTEXT_AUTH);
   g_clear_error (&error);
-  g_assert_false (ep_imap_check (config, NULL, NULL, NULL, &error));
+  g_assert_false (ep_imap_check (config, NULL, NULL, NULL, NULL, NULL, &error));
   g_assert_error (error, EP_IMAP_ERROR, EP_IMAP_ERROR_CLEARTEXT_AUTH);
 }
 
@@ -583,7 +601,8 @@ run_list (const char *caps,
   config->timeout_seconds = 2;
   config->username = g_strdup (USER);
   config->password = g_strdup (PASS);
-  o->ok = ep_imap_check (config, NULL, &o->result, NULL, &o->error);
+  o->steps = g_string_new (NULL);
+  o->ok = ep_imap_check (config, NULL, record_step, o->steps, &o->result, NULL, &o->error);
   ep_script_server_assert_done (o->server, WAIT_MS);
 }
 
@@ -600,6 +619,8 @@ test_sent_folder (void)
               "S: * LIST (\\\\Sent) \"/\" \"Gesendete Objekte\"\n", &o);
     g_assert_no_error (o.error);
     g_assert_cmpstr (o.result->mailbox, ==, "Gesendete Objekte");
+    g_assert_cmpstr (o.steps->str, ==, "connect+ connect= tls+ tls= greeting+ greeting= auth+ auth= "
+                                       "sent+ sent= logout+ logout= ");
   }
   {
     g_auto(Outcome) o = { 0 };
@@ -622,6 +643,7 @@ test_sent_folder (void)
               "S: * LIST () \".\" INBOX.Sent\n", &o);
     g_assert_error (o.error, EP_IMAP_ERROR, EP_IMAP_ERROR_SENT_FOLDER_AMBIGUOUS);
     g_assert_false (ep_imap_error_is_temporary (o.error));
+    g_assert_true (g_str_has_suffix (o.steps->str, "sent+ sent! "));
     g_assert_true (g_strv_equal ((const char * const *) o.result->candidates, expected));
   }
   {

@@ -86,11 +86,15 @@ typedef struct {
   GHashTable         *caps;          /* upper-case capability atoms */
   guint               next_tag;
   gboolean            redact_continuations;
+  char               *tls_detail;    /* "TLS 1.3, TLS_AES_256_GCM_SHA384" once encrypted */
   char               *bye;           /* the text of the server's BYE */
   gboolean            authenticated;
   guint32             uidvalidity;   /* of the mailbox last examined */
   guint               caps_updates;  /* how often the server told us its capabilities */
   GPtrArray          *search;        /* UIDs of the last SEARCH */
+  EpImapCheckStepFunc step_func;
+  gpointer            step_data;
+  gint                step;          /* the step started last and not yet ended, or -1 */
   char                buf[READ_CHUNK];
   gsize               buf_start;
   gsize               buf_end;
@@ -109,7 +113,34 @@ session_clear (Session *s)
   g_clear_pointer (&s->parser, ep_imap_parser_free);
   g_clear_pointer (&s->caps, g_hash_table_unref);
   g_clear_pointer (&s->bye, g_free);
+  g_clear_pointer (&s->tls_detail, g_free);
   g_clear_pointer (&s->search, g_ptr_array_unref);
+}
+
+/* Ends the step in progress (OK, or FAILED with @error's message) and starts @next (-1: none). */
+static void
+step_to (Session         *s,
+         gint             next,
+         EpSmtpTestStatus status,
+         const char      *detail)
+{
+  if (s->step_func == NULL)
+    return;
+  if (s->step >= 0)
+    s->step_func ((EpImapCheckStep) s->step, status, detail, s->step_data);
+  s->step = next;
+  if (next >= 0)
+    s->step_func ((EpImapCheckStep) next, EP_SMTP_TEST_STATUS_STARTED, NULL, s->step_data);
+}
+
+static void
+step_skip (Session        *s,
+           EpImapCheckStep skipped)
+{
+  if (s->step_func == NULL)
+    return;
+  s->step_func (skipped, EP_SMTP_TEST_STATUS_STARTED, NULL, s->step_data);
+  s->step_func (skipped, EP_SMTP_TEST_STATUS_SKIPPED, NULL, s->step_data);
 }
 
 static gboolean
@@ -445,6 +476,7 @@ start_tls (Session *s,
 {
   const EpImapConfig *c = s->config;
   g_autoptr(GError) local_error = NULL;
+  EpSmtpTlsInfo *info;
   gboolean ok;
 
   ok = ep_smtp_connection_start_tls (s->conn, c->host, ep_imap_config_get_port (c), c->cafile,
@@ -461,6 +493,9 @@ start_tls (Session *s,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  info = ep_smtp_connection_get_tls_info (s->conn);
+  g_free (s->tls_detail);
+  s->tls_detail = g_strdup_printf ("%s, %s", info->protocol_version, info->ciphersuite);
   return TRUE;
 }
 
@@ -867,6 +902,7 @@ session_open (Session *s,
   if (!ep_imap_config_validate (c, error))
     return FALSE;
 
+  step_to (s, EP_IMAP_CHECK_STEP_CONNECT, EP_SMTP_TEST_STATUS_OK, NULL);
   s->conn = ep_smtp_connection_new (s->transcript, ep_imap_config_get_timeout (c));
   if (!ep_smtp_connection_connect (s->conn, c->host, ep_imap_config_get_port (c), s->cancellable, &local_error))
     {
@@ -874,8 +910,15 @@ session_open (Session *s,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-  if (c->security == EP_SMTP_SECURITY_TLS && !start_tls (s, error))
-    return FALSE;
+  if (c->security == EP_SMTP_SECURITY_TLS)
+    {
+      step_to (s, EP_IMAP_CHECK_STEP_TLS, EP_SMTP_TEST_STATUS_OK, NULL);
+      if (!start_tls (s, error))
+        return FALSE;
+      step_to (s, EP_IMAP_CHECK_STEP_GREETING, EP_SMTP_TEST_STATUS_OK, s->tls_detail);
+    }
+  else
+    step_to (s, EP_IMAP_CHECK_STEP_GREETING, EP_SMTP_TEST_STATUS_OK, NULL);
   if (!greeting (s, error))
     return FALSE;
   if (g_hash_table_size (s->caps) == 0 || c->security == EP_SMTP_SECURITY_STARTTLS)
@@ -886,9 +929,28 @@ session_open (Session *s,
     }
   else
     store_caps (s);
-  if (c->security == EP_SMTP_SECURITY_STARTTLS && !starttls (s, error))
+  if (c->security == EP_SMTP_SECURITY_STARTTLS)
+    {
+      step_to (s, EP_IMAP_CHECK_STEP_TLS, EP_SMTP_TEST_STATUS_OK, NULL);
+      if (!starttls (s, error))
+        return FALSE;
+    }
+  else if (c->security == EP_SMTP_SECURITY_NONE)
+    {
+      step_to (s, -1, EP_SMTP_TEST_STATUS_OK, NULL);
+      step_skip (s, EP_IMAP_CHECK_STEP_TLS);
+    }
+  if (s->authenticated || !ep_imap_config_has_credentials (c))
+    {
+      step_to (s, -1, EP_SMTP_TEST_STATUS_OK, s->tls_detail);
+      step_skip (s, EP_IMAP_CHECK_STEP_AUTH);
+      return TRUE;
+    }
+  step_to (s, EP_IMAP_CHECK_STEP_AUTH, EP_SMTP_TEST_STATUS_OK, s->tls_detail);
+  if (!authenticate (s, error))
     return FALSE;
-  return authenticate (s, error);
+  step_to (s, -1, EP_SMTP_TEST_STATUS_OK, s->result->auth_mechanism);
+  return TRUE;
 }
 
 static void
@@ -1357,15 +1419,24 @@ session_init (Session            *s,
   s->cancellable = cancellable;
   s->result = g_new0 (EpImapResult, 1);
   s->caps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  s->step = -1;
 }
 
 static gboolean
 session_finish (Session       *s,
                 gboolean       ok,
+                GError       **error,
                 EpImapResult **out_result)
 {
+  if (!ok && s->step >= 0)
+    step_to (s, -1, EP_SMTP_TEST_STATUS_FAILED,
+             error != NULL && *error != NULL ? (*error)->message : NULL);
   if (ok)
-    session_logout (s);
+    {
+      step_to (s, EP_IMAP_CHECK_STEP_LOGOUT, EP_SMTP_TEST_STATUS_OK, NULL);
+      session_logout (s);
+      step_to (s, -1, EP_SMTP_TEST_STATUS_OK, NULL);
+    }
   if (out_result != NULL)
     *out_result = g_steal_pointer (&s->result);
   g_clear_pointer (&s->result, ep_imap_result_free);
@@ -1376,10 +1447,13 @@ session_finish (Session       *s,
 gboolean
 ep_imap_check (const EpImapConfig *config,
                EpSmtpTranscript   *transcript,
+               EpImapCheckStepFunc step_func,
+               gpointer            step_data,
                EpImapResult      **out_result,
                GCancellable       *cancellable,
                GError            **error)
 {
+  g_autoptr(GError) local_error = NULL;
   Session s;
   gboolean ok;
 
@@ -1387,8 +1461,20 @@ ep_imap_check (const EpImapConfig *config,
   g_return_val_if_fail (transcript == NULL || EP_IS_SMTP_TRANSCRIPT (transcript), FALSE);
 
   session_init (&s, config, transcript, cancellable);
-  ok = session_open (&s, error) && find_sent (&s, error);
-  return session_finish (&s, ok, out_result);
+  s.step_func = step_func;
+  s.step_data = step_data;
+  ok = session_open (&s, &local_error);
+  if (ok)
+    {
+      step_to (&s, EP_IMAP_CHECK_STEP_SENT_FOLDER, EP_SMTP_TEST_STATUS_OK, NULL);
+      ok = find_sent (&s, &local_error);
+      if (ok)
+        step_to (&s, -1, EP_SMTP_TEST_STATUS_OK, s.result->mailbox);
+    }
+  ok = session_finish (&s, ok, &local_error, out_result);
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return ok;
 }
 
 gboolean
@@ -1422,7 +1508,7 @@ ep_imap_upload_sent (const EpImapConfig *config,
     ok = find_duplicate (&s, message_id, error);
   if (ok && !s.result->duplicate)
     ok = append (&s, message, (guint64) size, date, error);
-  return session_finish (&s, ok, out_result);
+  return session_finish (&s, ok, error, out_result);
 }
 
 gboolean

@@ -26,6 +26,7 @@
 #include <gio/gio.h>
 
 #include "ep-imap-config.h"
+#include "ep-smtp-session.h"
 #include "ep-smtp-tls-info.h"
 #include "ep-smtp-transcript.h"
 
@@ -61,12 +62,35 @@ GType         ep_imap_result_get_type (void) G_GNUC_CONST;
 EpImapResult *ep_imap_result_copy     (const EpImapResult *self);
 void          ep_imap_result_free     (EpImapResult       *self);
 
+/* The steps of ep_imap_check(), reported live as Test Connection shows the SMTP side's (with
+ * the SMTP side's statuses: STARTED, then OK, SKIPPED or FAILED). */
+typedef enum {
+  EP_IMAP_CHECK_STEP_CONNECT,
+  EP_IMAP_CHECK_STEP_GREETING,
+  EP_IMAP_CHECK_STEP_TLS,          /* the handshake: implicit, or after STARTTLS */
+  EP_IMAP_CHECK_STEP_AUTH,
+  EP_IMAP_CHECK_STEP_SENT_FOLDER,  /* the configured one, or found by LIST */
+  EP_IMAP_CHECK_STEP_LOGOUT,
+} EpImapCheckStep;
+
+#define EP_IMAP_CHECK_N_STEPS (EP_IMAP_CHECK_STEP_LOGOUT + 1)
+
+/* @detail: what was found ("TLS 1.3, …", "SCRAM-SHA-256", the folder) or the error; nullable.
+ * Called on the thread that runs the check. */
+typedef void (*EpImapCheckStepFunc) (EpImapCheckStep   step,
+                                     EpSmtpTestStatus  status,
+                                     const char       *detail,
+                                     gpointer          user_data);
+
 /* Test Connection: connect, TLS, sign in, find the Sent folder, LOGOUT. @transcript (nullable)
- * gets the dialogue, redacted. *@out_result (nullable) is set whether or not the check passed
- * (what was learnt before a failure: TLS details, the candidates of an ambiguous Sent folder).
- * Errors: EP_IMAP_ERROR_*; cancellation passes through as G_IO_ERROR_CANCELLED. */
+ * gets the dialogue, redacted; @step_func (nullable) each step as it starts and ends.
+ * *@out_result (nullable) is set whether or not the check passed (what was learnt before a
+ * failure: TLS details, the candidates of an ambiguous Sent folder). Errors: EP_IMAP_ERROR_*;
+ * cancellation passes through as G_IO_ERROR_CANCELLED. */
 gboolean      ep_imap_check           (const EpImapConfig *config,
                                        EpSmtpTranscript   *transcript,
+                                       EpImapCheckStepFunc step_func,
+                                       gpointer            step_data,
                                        EpImapResult      **out_result,
                                        GCancellable       *cancellable,
                                        GError            **error);
