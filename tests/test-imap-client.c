@@ -423,6 +423,25 @@ test_hostile_sizes (void)
   run_hostile_greeting ("S: A1 OK not a greeting\n");
 }
 
+/* A greeting dripped a byte at a time: the whole response gets the timeout, not each byte. */
+static void
+test_drip_timeout (void)
+{
+  g_auto(Outcome) o = { 0 };
+  const char *script =
+    "TLS: good\n"
+    "DRIP 300: * OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\n"
+    "DRAIN\n";
+  Options opts = { .security = EP_SMTP_SECURITY_TLS };
+  gint64 start = g_get_monotonic_time ();
+
+  run (script, &opts, &o);
+  g_assert_error (o.error, EP_IMAP_ERROR, EP_IMAP_ERROR_TIMEOUT);
+  g_assert_true (ep_imap_error_is_temporary (o.error));
+  /* 2 s of timeout; the drip alone would take about 15 s. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 8 * G_USEC_PER_SEC);
+}
+
 /* BYE after the APPEND line, before the "+": nothing was sent; temporary, no doubt. */
 static void
 test_bye_before_literal (void)
@@ -715,6 +734,7 @@ main (int   argc,
   g_test_add_func ("/imap-client/auth/login-command", test_login_command);
   g_test_add_func ("/imap-client/auth/xoauth2-failure", test_xoauth2_failure);
   g_test_add_func ("/imap-client/hostile/sizes", test_hostile_sizes);
+  g_test_add_func ("/imap-client/hostile/drip-timeout", test_drip_timeout);
   g_test_add_func ("/imap-client/bye/before-literal", test_bye_before_literal);
   g_test_add_func ("/imap-client/bye/after-literal", test_bye_after_literal);
   g_test_add_func ("/imap-client/retry/duplicate", test_retry_finds_duplicate);

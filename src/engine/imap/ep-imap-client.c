@@ -290,6 +290,16 @@ read_response (Session *s,
       n = ep_smtp_connection_read_raw (s->conn, s->buf, sizeof s->buf, deadline, s->cancellable, &local_error);
       if (n < 0)
         {
+          if (g_error_matches (local_error, EP_SMTP_ERROR, EP_SMTP_ERROR_TIMEOUT))
+            {
+              /* The whole response had that long, however many reads it took. */
+              info (s, "no complete response within the timeout");
+              g_set_error (error, EP_IMAP_ERROR, EP_IMAP_ERROR_TIMEOUT,
+                           _("No complete answer from the IMAP server %s within %.3g seconds"),
+                           s->config->host,
+                           timeout_ms > 0 ? timeout_ms / 1000.0 : (double) ep_imap_config_get_timeout (s->config));
+              return NULL;
+            }
           set_lost_error (s, error, g_steal_pointer (&local_error));
           return NULL;
         }

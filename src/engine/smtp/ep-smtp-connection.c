@@ -696,6 +696,7 @@ ep_smtp_connection_read_raw (EpSmtpConnection *self,
                              GError          **error)
 {
   g_autoptr(GError) local_error = NULL;
+  gint64 start = g_get_monotonic_time ();
   gsize n;
 
   g_return_val_if_fail (EP_IS_SMTP_CONNECTION (self), -1);
@@ -708,9 +709,10 @@ ep_smtp_connection_read_raw (EpSmtpConnection *self,
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
         {
+          /* The caller's deadline may be earlier than the timeout: name the time it gave. */
           g_set_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_TIMEOUT,
                        _("No reply from %s within %.3g seconds"), self->peer,
-                       (double) self->timeout_seconds);
+                       MAX (deadline - start, 0) / (double) G_USEC_PER_SEC);
           return -1;
         }
       ep_smtp_connection_map_io_error (self, &local_error, _("waiting for a reply"));
