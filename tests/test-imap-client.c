@@ -671,9 +671,13 @@ test_sent_folder (void)
     run_list ("SPECIAL-USE LIST-EXTENDED", "LIST \"\" \"*\" RETURN (SPECIAL-USE)",
               "S: * LIST (\\\\Sent) \"/\" Sent\n"
               "S: * LIST (\\\\Sent) \"/\" {13}\n"
-              "S: Sent Messages\n", &o);
+              "S: Sent Messages\n"
+              "S: * LIST (\\\\Sent) \"/\" Envoy&AOk-s\n", &o);
     g_assert_error (o.error, EP_IMAP_ERROR, EP_IMAP_ERROR_SENT_FOLDER_AMBIGUOUS);
-    g_assert_cmpuint (g_strv_length (o.result->candidates), ==, 2);
+    /* The person reads the names decoded; the result keeps them as the server spells them. */
+    g_assert_nonnull (strstr (o.error->message, "“Envoy\xc3\xa9s”"));
+    g_assert_cmpstr (o.result->candidates[2], ==, "Envoy&AOk-s");
+    g_assert_cmpuint (g_strv_length (o.result->candidates), ==, 3);
     g_assert_cmpstr (o.result->candidates[1], ==, "Sent Messages");
   }
   {
@@ -712,6 +716,33 @@ test_date_format (void)
   g_assert_cmpstr (text, ==, "01-Mar-2027 23:59:07 -0430");
 }
 
+static void
+test_display_name (void)
+{
+  static const struct { const char *wire; const char *shown; } cases[] = {
+    { "Sent", "Sent" },
+    { "Envoy&AOk-s", "Envoy\xc3\xa9s" },
+    { "&ZeVnLIqe-", "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e" },
+    { "Tom &- Jerry", "Tom & Jerry" },
+    { "INBOX/&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-", "INBOX/\xd0\x9e\xd1\x82\xd0\xbf\xd1\x80\xd0\xb0\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xbd\xd1\x8b\xd0\xb5" },
+    /* Not modified UTF-7: shown as sent. */
+    { "&AOk", "&AOk" },
+    { "&-&", "&-&" },
+    { "&AOkA-", "&AOkA-" },
+    { "&A*k-", "&A*k-" },
+    { "&-", "&" },
+    /* A decoded control character would hide what the name is. */
+    { "&AAo-", "&AAo-" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *shown = ep_imap_mailbox_dup_display_name (cases[i].wire);
+
+      g_assert_cmpstr (shown, ==, cases[i].shown);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -742,6 +773,7 @@ main (int   argc,
   g_test_add_func ("/imap-client/refusals", test_refusals);
   g_test_add_func ("/imap-client/sent-folder", test_sent_folder);
   g_test_add_func ("/imap-client/date-format", test_date_format);
+  g_test_add_func ("/imap-client/display-name", test_display_name);
 
   status = g_test_run ();
   ep_test_certs_cleanup ();

@@ -74,6 +74,79 @@ ep_imap_format_date_time (GDateTime *date)
                           sign, (int) (offset / 3600), (int) (offset % 3600 / 60));
 }
 
+/* Modified base64 (RFC 3501 §5.1.3): ',' stands for '/', and there is no padding. */
+static gboolean
+decode_utf7_run (const char *run,
+                 gsize       len,
+                 GString    *out)
+{
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+  g_autoptr(GArray) units = g_array_new (FALSE, FALSE, sizeof (gunichar2));
+  g_autofree char *utf8 = NULL;
+  guint32 bits = 0;
+  guint n_bits = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      const char *at = memchr (alphabet, run[i], sizeof alphabet - 1);
+
+      if (at == NULL)
+        return FALSE;
+      bits = (bits << 6) | (guint32) (at - alphabet);
+      n_bits += 6;
+      if (n_bits >= 16)
+        {
+          gunichar2 unit;
+
+          n_bits -= 16;
+          unit = (gunichar2) ((bits >> n_bits) & 0xffff);
+          g_array_append_val (units, unit);
+        }
+      bits &= (1u << n_bits) - 1;
+    }
+  /* What is left must be padding: fewer than 6 bits, all zero; and the run not empty. */
+  if (units->len == 0 || n_bits >= 6 || bits != 0)
+    return FALSE;
+  utf8 = g_utf16_to_utf8 ((const gunichar2 *) units->data, units->len, NULL, NULL, NULL);
+  if (utf8 == NULL)
+    return FALSE;
+  g_string_append (out, utf8);
+  return TRUE;
+}
+
+char *
+ep_imap_mailbox_dup_display_name (const char *name)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  for (const char *p = name; *p != '\0'; )
+    {
+      const char *end;
+
+      if (*p != '&')
+        {
+          g_string_append_c (out, *p++);
+          continue;
+        }
+      if (p[1] == '-')
+        {
+          g_string_append_c (out, '&');
+          p += 2;
+          continue;
+        }
+      end = strchr (p + 1, '-');
+      if (end == NULL || !decode_utf7_run (p + 1, end - p - 1, out))
+        return g_strdup (name);
+      p = end + 1;
+    }
+
+  if (!ep_text_is_single_line (out->str))
+    return g_strdup (name);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 /* ---- the session ----------------------------------------------------------------------------- */
 
 typedef struct {
@@ -1089,10 +1162,16 @@ choose_from (Session   *s,
   for (guint i = 0; i < candidates->len; i++)
     s->result->candidates[i] = g_strdup (g_ptr_array_index (candidates, i));
   {
-    g_autofree char *names = g_strjoinv (", ", s->result->candidates);
+    g_autoptr(GString) names = g_string_new (NULL);
 
+    for (guint i = 0; s->result->candidates[i] != NULL; i++)
+      {
+        g_autofree char *shown = ep_imap_mailbox_dup_display_name (s->result->candidates[i]);
+
+        g_string_append_printf (names, "%s“%s”", i > 0 ? ", " : "", shown);
+      }
     g_set_error (error, EP_IMAP_ERROR, EP_IMAP_ERROR_SENT_FOLDER_AMBIGUOUS,
-                 _("Several folders could be the Sent folder (%s): choose one"), names);
+                 _("Several folders could be the Sent folder (%s): choose one"), names->str);
   }
   return FALSE;
 }

@@ -122,6 +122,12 @@ gboolean      ep_imap_upload_sent_file (const EpImapConfig *config,
                                         GCancellable       *cancellable,
                                         GError            **error);
 
+/* A mailbox name as the server sent it (modified UTF-7, RFC 3501 §5.1.3: "Envoy&AOk-s"), as
+ * people read it ("Envoyés"). A name that is not valid modified UTF-7, or that decodes to
+ * control characters, is given back as it is (it is still printable ASCII). Show candidates and
+ * the chosen folder with this; send the name itself back to the server. */
+char         *ep_imap_mailbox_dup_display_name (const char *name);
+
 /* RFC 3501 §9 date-time ("07-Dec-2026 03:05:32 +0000", in @date's own offset); English month
  * names whatever the locale. */
 char         *ep_imap_format_date_time (GDateTime         *date);
