@@ -539,7 +539,7 @@ static gboolean
 capability (Session *s,
             GError **error)
 {
-  if (!run_command (s, "CAPABILITY", NULL, NULL, NULL, _("CAPABILITY"), NULL, error))
+  if (!run_command (s, "CAPABILITY", NULL, NULL, NULL, _("Asking for the server’s capabilities"), NULL, error))
     return FALSE;
   if (!has_cap (s, "IMAP4REV1") && !has_cap (s, "IMAP4REV2"))
     {
@@ -1397,9 +1397,12 @@ append (Session      *s,
       limit = g_ascii_strtoull ((const char *) key + strlen ("APPENDLIMIT="), NULL, 10);
       if (limit > 0 && size > limit)
         {
+          g_autofree char *octets = g_strdup_printf ("%" G_GUINT64_FORMAT, size);
+          g_autofree char *most = g_strdup_printf ("%" G_GUINT64_FORMAT, limit);
+
+          /* Translators: "The message (20480 octets) is larger than the server accepts (10240)" */
           g_set_error (error, EP_IMAP_ERROR, EP_IMAP_ERROR_MESSAGE_TOO_BIG,
-                       _("The message (%" G_GUINT64_FORMAT " octets) is larger than the server accepts (%" G_GUINT64_FORMAT ")"),
-                       size, limit);
+                       _("The message (%s octets) is larger than the server accepts (%s)"), octets, most);
           return FALSE;
         }
     }
@@ -1586,8 +1589,10 @@ ep_imap_upload_sent (const EpImapConfig *config,
 
   if (size <= 0 || (guint64) size > EP_IMAP_APPEND_MAX)
     {
+      g_autofree char *octets = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) size);
+
       g_set_error (error, EP_IMAP_ERROR, EP_IMAP_ERROR_MESSAGE_TOO_BIG,
-                   _("A message of %" G_GINT64_FORMAT " octets cannot be uploaded"), (gint64) size);
+                   _("A message of %s octets cannot be uploaded"), octets);
       return FALSE;
     }
 

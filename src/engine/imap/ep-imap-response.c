@@ -161,9 +161,11 @@ static gboolean
 fail (Scan       *s,
       const char *what)
 {
+  g_autofree char *where = g_strdup_printf ("%" G_GSIZE_FORMAT, s->pos);
+
   /* Translators: "The server's response is malformed: an unterminated quoted string (at octet 12)" */
   g_set_error (s->error, EP_IMAP_ERROR, EP_IMAP_ERROR_PROTOCOL,
-               _("The server’s response is malformed: %s (at octet %" G_GSIZE_FORMAT ")"), what, s->pos);
+               _("The server’s response is malformed: %s (at octet %s)"), what, where);
   return FALSE;
 }
 
