@@ -716,6 +716,50 @@ test_date_format (void)
   g_assert_cmpstr (text, ==, "01-Mar-2027 23:59:07 -0430");
 }
 
+static gboolean
+cancel_cb (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+cancel_later (gpointer data)
+{
+  g_usleep (300 * 1000);
+  cancel_cb (data);
+  return NULL;
+}
+
+/* Cancel while the server is silent: G_IO_ERROR_CANCELLED as it is, at once, nothing sent. */
+static void
+test_cancel (void)
+{
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test ("TLS: good\n"
+                                                                    "STALL: 5000\n"
+                                                                    "EOF\n");
+  g_autoptr(EpImapConfig) config = ep_imap_config_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GThread) thread = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  config->host = g_strdup ("127.0.0.1");
+  config->port = ep_script_server_get_port (server);
+  config->security = EP_SMTP_SECURITY_TLS;
+  config->cafile = ep_test_certs_path ("ca");
+  config->timeout_seconds = 10;
+  config->username = g_strdup (USER);
+  config->password = g_strdup (PASS);
+
+  thread = g_thread_new ("cancel", cancel_later, cancellable);
+  g_assert_false (ep_imap_check (config, NULL, NULL, NULL, NULL, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
+  g_thread_join (g_steal_pointer (&thread));
+  ep_script_server_assert_done (server, WAIT_MS);
+}
+
 static void
 test_display_name (void)
 {
@@ -774,6 +818,7 @@ main (int   argc,
   g_test_add_func ("/imap-client/sent-folder", test_sent_folder);
   g_test_add_func ("/imap-client/date-format", test_date_format);
   g_test_add_func ("/imap-client/display-name", test_display_name);
+  g_test_add_func ("/imap-client/cancel", test_cancel);
 
   status = g_test_run ();
   ep_test_certs_cleanup ();
