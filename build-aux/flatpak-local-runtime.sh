@@ -37,7 +37,7 @@ REMOTE=epistle-local
 # What the app links against and loads at run time: GTK 4 and libadwaita with their data
 # (schemas, icons, fonts, MIME database, pixbuf and TLS modules), libsecret, GnuTLS and the CA
 # bundle for verifying servers.
-PLATFORM_PKGS="libgtk-4-1 libadwaita-1-0 libsecret-1-0 libgnutls30 glib-networking
+PLATFORM_PKGS="libgtk-4-1 libadwaita-1-0 libsecret-1-0 libgnutls30 libsoup-3.0-0 glib-networking
   gsettings-desktop-schemas adwaita-icon-theme hicolor-icon-theme librsvg2-common
   shared-mime-info fonts-cantarell fonts-dejavu-core ca-certificates"
 # What building the app needs on top (the SDK is the Platform plus these).  flatpak-builder 1.2
@@ -47,6 +47,7 @@ PLATFORM_PKGS="libgtk-4-1 libadwaita-1-0 libsecret-1-0 libgnutls30 glib-networki
 # (flatpak-builder runs eu-strip on the host: elfutils is a host package, not an SDK one.)
 SDK_PKGS="build-essential pkg-config meson ninja-build gettext
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev libsecret-1-dev libgnutls28-dev
+  libsoup-3.0-dev
   desktop-file-utils appstream appstream-util gtk-update-icon-cache"
 
 # dpkg leaves out documentation and all translations but the two the app ships.

@@ -24,7 +24,14 @@ typedef enum
 {
   HOSTS_LOCAL,
   HOSTS_WRONG,
+  HOSTS_DISCOVER,
 } Hosts;
+
+/* The names settings discovery's tests give their local servers (a fake resolver maps them to
+ * 127.0.0.1): the address's domain and a hoster's, each with its subdomains. */
+static const char * const discover_names[] = {
+  "localhost", "example.test", "*.example.test", "hoster.test", "*.hoster.test",
+};
 
 static GMutex      certs_lock;
 static char       *certs_dir;
@@ -121,14 +128,19 @@ make_cert (CertAndKey       *out,
     {
       const guint8 loopback[4] = { 127, 0, 0, 1 };
       const guint8 test_net[4] = { 192, 0, 2, 1 };   /* RFC 5737 TEST-NET-1 */
-      const char *dns = hosts == HOSTS_LOCAL ? "localhost" : "mail.example.net";
-      const guint8 *ip = hosts == HOSTS_LOCAL ? loopback : test_net;
+      const char *dns = hosts == HOSTS_WRONG ? "mail.example.net" : "localhost";
+      const guint8 *ip = hosts == HOSTS_WRONG ? test_net : loopback;
 
       check_gnutls (gnutls_x509_crt_set_key_usage (out->crt, GNUTLS_KEY_DIGITAL_SIGNATURE), "key usage");
       check_gnutls (gnutls_x509_crt_set_key_purpose_oid (out->crt, GNUTLS_KP_TLS_WWW_SERVER, 0), "purpose");
       check_gnutls (gnutls_x509_crt_set_subject_alt_name (out->crt, GNUTLS_SAN_DNSNAME, dns, strlen (dns),
                                                           GNUTLS_FSAN_APPEND),
                     "dns name");
+      /* discover_names[0] is "localhost", already there. */
+      for (guint i = 1; hosts == HOSTS_DISCOVER && i < G_N_ELEMENTS (discover_names); i++)
+        check_gnutls (gnutls_x509_crt_set_subject_alt_name (out->crt, GNUTLS_SAN_DNSNAME, discover_names[i],
+                                                            strlen (discover_names[i]), GNUTLS_FSAN_APPEND),
+                      "dns name");
       check_gnutls (gnutls_x509_crt_set_subject_alt_name (out->crt, GNUTLS_SAN_IPADDRESS, ip, 4,
                                                           GNUTLS_FSAN_APPEND),
                     "ip address");
@@ -180,6 +192,7 @@ write_cert (const char       *name,
 
 static const char * const cert_names[] = {
   "ca", "good", "self-signed", "unknown-issuer", "wrong-host", "expired", "not-yet-valid",
+  "discover",
 };
 
 /* Written last: a directory with it holds a complete set. */
@@ -280,6 +293,10 @@ generate_locked (void)
 
   make_cert (&leaf, "localhost", FALSE, HOSTS_LOCAL, 1, 30, &ca);
   write_cert ("not-yet-valid", &leaf, TRUE);
+  cert_and_key_clear (&leaf);
+
+  make_cert (&leaf, "example.test", FALSE, HOSTS_DISCOVER, -1, 30, &ca);
+  write_cert ("discover", &leaf, TRUE);
   cert_and_key_clear (&leaf);
 
   cert_and_key_clear (&other_ca);

@@ -16,6 +16,9 @@ G_BEGIN_DECLS
  *   "wrong-host"      issued by "ca" for DNS:mail.example.net and IP:192.0.2.1 only
  *   "expired"         issued by "ca" for localhost/127.0.0.1, expired yesterday
  *   "not-yet-valid"   issued by "ca" for localhost/127.0.0.1, valid from tomorrow
+ *   "discover"        issued by "ca" for localhost, 127.0.0.1, example.test, hoster.test and
+ *                     their subdomains (*.example.test, *.hoster.test): settings discovery's
+ *                     servers, whose names a fake resolver maps to 127.0.0.1
  *
  * Each leaf file holds the certificate followed by its private key (PKCS #8 PEM), which is
  * what g_tls_certificate_new_from_file() wants for a server.

@@ -4,7 +4,8 @@
  * after where the password came from and before the outcome, and nothing after it; a failing
  * step keeps the engine's words and nothing after it passes; AUTH skipped with the reason
  * (no user name, nothing typed or saved, the saved password is for another server); the
- * Sandbox started on demand and signed in to; the SIZE announced set on the profile; a
+ * Sandbox started on demand and signed in to; the SIZE and FUTURERELEASE announced set on the
+ * profile; a
  * cancelled test; the operation let go of once finished. */
 #include "config.h"
 
@@ -25,6 +26,7 @@ static const char *PLAIN_NO_AUTH =
   "C: EHLO *\n"
   "S: 250-mx.test\n"
   "S: 250-SIZE 35882577\n"
+  "S: 250-FUTURERELEASE 604800 2100-01-01T00:00:00Z\n"
   "S: 250 AUTH PLAIN\n"
   "C: QUIT\n"
   "S: 221 2.0.0 bye\n";
@@ -208,6 +210,17 @@ test_missing_password (void)
   g_assert_true (ep_connection_test_get_signs_in (test));
   /* The SIZE announced is remembered on the profile. */
   g_assert_cmpuint (ep_profile_get_size_limit (profile), ==, 35882577);
+  /* So is FUTURERELEASE (RFC 4865) with its limits, for Send Later, and when it was seen. */
+  {
+    g_autoptr(GDateTime) latest = g_date_time_new_utc (2100, 1, 1, 0, 0, 0);
+    guint64 interval = 0;
+    gint64 max_date = 0;
+
+    g_assert_nonnull (ep_profile_get_future_release_learned (profile));
+    g_assert_true (ep_profile_get_future_release (profile, &interval, &max_date));
+    g_assert_cmpuint (interval, ==, 604800);
+    g_assert_cmpint (max_date, ==, g_date_time_to_unix (latest));
+  }
   g_assert_true (ep_script_server_wait (server, 5000, NULL));
   g_assert_true (ep_script_server_get_completed (server));
   g_object_unref (test);

@@ -10,6 +10,7 @@
 #include "ep-mailbox-window-private.h"
 #include "ep-message-view.h"
 #include "ep-sandbox-store.h"
+#include "ep-schedule-dialog.h"
 #include "ep-sent-store.h"
 
 static EpApplication *app;
@@ -256,6 +257,8 @@ test_sent (void)
     g_free (partial->outcome_text);
     partial->outcome_text = g_strdup ("The server refused the sender for now: 451 4.3.0 later");
     partial->not_delivered = g_strsplit ("carol@example.org", ",", -1);
+    /* Let the server hold it for a day (FUTURERELEASE): the details say until when. */
+    partial->hold_until = g_date_time_add_days (info->date, 1);
     g_date_time_unref (partial->date);
     partial->date = g_date_time_add_seconds (info->date, 60);   /* newest: listed first */
     g_assert_true (ep_sent_store_add (store, partial, again, "C: QUIT\n", NULL, &error));
@@ -267,6 +270,13 @@ test_sent (void)
   ep_mailbox_window_select (window, 0);
   g_assert_true (text_views_contain (GTK_WIDGET (window), "Outcome: delivered to some recipients"));
   g_assert_true (text_views_contain (GTK_WIDGET (window), "Not delivered to: carol@example.org"));
+  {
+    g_autoptr(GDateTime) until = g_date_time_add_days (info->date, 1);
+    g_autofree char *when = ep_schedule_format_time (until);
+    g_autofree char *held = g_strdup_printf ("Held by the server until %s", when);
+
+    g_assert_true (text_views_contain (GTK_WIDGET (window), held));
+  }
   gtk_window_destroy (GTK_WINDOW (window));
 }
 

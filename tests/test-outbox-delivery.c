@@ -775,6 +775,167 @@ test_refused (void)
   fixture_clear (&f);
 }
 
+/* ---- Held by the server (RFC 4865 FUTURERELEASE) --------------------------------------------- */
+
+#define FUTURE_OPENING(limits) EP_SCRIPT_GREETING        \
+                               "C: EHLO *\n"             \
+                               "S: 250-mx.test\n"        \
+                               "S: 250-PIPELINING\n"     \
+                               "S: 250 FUTURERELEASE " limits "\n"
+
+/* A message the server is to hold, added two hours ahead of the real time (the engine checks
+ * the server's limits against it). */
+static char *
+add_server_held (Fixture    *f,
+                 GDateTime **out_hold)
+{
+  g_autoptr(EpMessage) message = new_message ("ann@example.org", NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (g_get_real_time () / G_USEC_PER_SEC);
+  char *id;
+
+  *out_hold = g_date_time_add_hours (now, 2);
+  id = ep_outbox_add_server_held_message_sync (f->store, message, NULL, *out_hold, NULL, NULL,
+                                               &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (id);
+  /* The fake clock just after the store's stamp, so that the entry is due by it. */
+  {
+    g_autoptr(EpOutboxEntry) entry = load (f, id);
+    g_autoptr(GDateTime) after = g_date_time_add_seconds (entry->not_before, 1);
+
+    clock_set (&f->clock, after);
+  }
+  return id;
+}
+
+/* Due at once, sent with HOLDUNTIL= (UTC, whole seconds) on MAIL FROM, and the Sent copy says
+ * until when the server holds it. */
+static void
+test_server_hold (void)
+{
+  Fixture f;
+  g_autofree char *id = NULL;
+  g_autofree char *when = NULL;
+  g_autofree char *script = NULL;
+  g_autoptr(GDateTime) hold = NULL;
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(GPtrArray) due = NULL;
+  g_autoptr(EpSentInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fixture_init (&f);
+  id = add_server_held (&f, &hold);
+  entry = load (&f, id);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_QUEUED);
+  g_assert_true (g_date_time_equal (entry->hold_until, hold));
+  /* Due now (the real time: the entry was created after the fake clock's start). */
+  due = ep_outbox_store_list_due (f.store, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (due->len, ==, 1);
+
+  when = g_date_time_format (hold, "%Y-%m-%dT%H:%M:%SZ");
+  script = g_strdup_printf (FUTURE_OPENING ("604800 2100-01-01T00:00:00Z")
+                            "C: MAIL FROM:<" EP_SCRIPT_SENDER "> HOLDUNTIL=%s\n"
+                            "C: RCPT TO:<ann@example.org>\n"
+                            "C: DATA\n"
+                            "S: 250 2.1.0 ok\n"
+                            "S: 250 2.1.5 ok\n"
+                            "S: 354 go ahead\n"
+                            "DATA\n"
+                            "S: 250 2.0.0 queued until later\n"
+                            EP_SCRIPT_QUIT_EOF, when);
+  {
+    g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (script);
+    g_autoptr(EpOutboxDeliveryReport) report = deliver (&f, id, server, 0);
+
+    g_assert_no_error (report->error);
+    g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_DELIVERED);
+    g_assert_true (ep_smtp_capabilities_has (report->result->capabilities,
+                                             EP_SMTP_CAP_FUTURERELEASE));
+  }
+  g_assert_true (is_gone (&f, id));
+  info = only_sent_copy (&f);
+  g_assert_nonnull (info->hold_until);
+  g_assert_true (g_date_time_equal (info->hold_until, hold));
+  fixture_clear (&f);
+}
+
+/* The server will not hold it (FUTURERELEASE gone, its limit shorter now, or MAIL FROM refused
+ * with the request): nothing is sent, the entry waits in the outbox for its time and says why;
+ * at that time it goes without HOLDUNTIL=, and its Sent copy does not claim a hold. */
+static void
+test_server_hold_refused (void)
+{
+  static const char *scripts[] = {
+    OPENING EP_SCRIPT_QUIT_EOF,
+    FUTURE_OPENING ("3600 2100-01-01T00:00:00Z") EP_SCRIPT_QUIT_EOF,
+    FUTURE_OPENING ("604800 2100-01-01T00:00:00Z")
+      "C: MAIL FROM:<" EP_SCRIPT_SENDER "> HOLDUNTIL=*\n"
+      "C: RCPT TO:<ann@example.org>\n"
+      "C: DATA\n"
+      "S: 554 5.3.4 HOLDUNTIL is beyond the limit\n"
+      "S: 503 5.5.1 need MAIL\n"
+      "S: 503 5.5.1 need RCPT\n"
+      EP_SCRIPT_QUIT_EOF,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (scripts); i++)
+    {
+      Fixture f;
+      g_autofree char *id = NULL;
+      g_autoptr(GDateTime) hold = NULL;
+      g_autoptr(EpOutboxEntry) entry = NULL;
+      g_autoptr(GPtrArray) due = NULL;
+      g_autoptr(EpSentInfo) info = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("script %u", i);
+      fixture_init (&f);
+      id = add_server_held (&f, &hold);
+      {
+        g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (scripts[i]);
+        g_autoptr(EpOutboxDeliveryReport) report = deliver (&f, id, server, 0);
+
+        g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_QUEUED);
+        g_assert_nonnull (report->next_attempt);
+        g_assert_true (g_date_time_equal (report->next_attempt, hold));
+        g_autoptr(GBytes) body = ep_script_server_get_body (server, 0);
+
+        g_assert_null (body);
+        g_assert_null (report->sent_id);
+      }
+      entry = load (&f, id);
+      g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_QUEUED);
+      g_assert_null (entry->hold_until);
+      g_assert_true (g_date_time_equal (entry->not_before, hold));
+      g_assert_nonnull (entry->last_error);
+      g_assert_true (g_str_has_prefix (entry->last_error,
+                                       "The server no longer holds messages; Epistle will send it at "));
+      g_assert_cmpint (((EpOutboxAttempt *) entry->attempts->pdata[0])->outcome, ==,
+                       EP_SMTP_OUTCOME_REFUSED);
+      due = ep_outbox_store_list_due (f.store, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (due->len, ==, 0);
+
+      /* Its time: sent as any message. */
+      clock_set (&f.clock, hold);
+      {
+        g_autofree char *script = g_strconcat (FUTURE_OPENING ("604800 2100-01-01T00:00:00Z"),
+                                               EP_SCRIPT_DELIVER_TO ("ann@example.org"),
+                                               EP_SCRIPT_QUIT_EOF, NULL);
+        g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (script);
+        g_autoptr(EpOutboxDeliveryReport) report = deliver (&f, id, server, 0);
+
+        g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_DELIVERED);
+        g_assert_false (ep_script_server_received_contains (server, "HOLDUNTIL"));
+      }
+      info = only_sent_copy (&f);
+      g_assert_null (info->hold_until);
+      fixture_clear (&f);
+    }
+}
+
 /* With at most two attempts, the second temporary failure is the last: failed, in words that
  * say so. */
 static void
@@ -1300,6 +1461,8 @@ main (int   argc,
   g_test_add_func ("/outbox-delivery/data-sent-before-end", test_data_sent_before_end);
   g_test_add_func ("/outbox-delivery/partial-retry", test_partial_retry);
   g_test_add_func ("/outbox-delivery/refused", test_refused);
+  g_test_add_func ("/outbox-delivery/server-hold", test_server_hold);
+  g_test_add_func ("/outbox-delivery/server-hold-refused", test_server_hold_refused);
   g_test_add_func ("/outbox-delivery/gives-up", test_gives_up);
   g_test_add_func ("/outbox-delivery/cancelled", test_cancelled);
   g_test_add_func ("/outbox-delivery/missing-secret", test_missing_secret);

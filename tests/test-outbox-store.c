@@ -1064,7 +1064,7 @@ test_damaged_entries (void)
         default: g_assert_not_reached ();
         }
     }
-  edit_meta (store, newer, "format=1", "format=2");
+  edit_meta (store, newer, "format=1", "format=3");
   /* Damaged while someone holds its lock: reported, but left where it is. */
   damage (store, busy, "meta.ini", "[Outbox\n");
   busy_fd = open (busy_lock, O_RDWR | O_CLOEXEC);
@@ -1802,6 +1802,108 @@ helper_main (int   argc,
   helper_fail ("unknown mode", NULL);
 }
 
+/* An entry the server is to hold keeps its hold-until time through meta.ini (format 2, so that
+ * an older Epistle does not send it early), a copy and an attempt; dropping the hold makes it an
+ * ordinary (format 1) entry again; a damaged time is a damaged entry; entries without it load. */
+static void
+test_hold_until (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("outbox");
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (dir);
+  g_autoptr(EpOutboxEntry) entry = make_entry (EP_OUTBOX_STATE_QUEUED);
+  g_autoptr(EpOutboxEntry) loaded = NULL;
+  g_autoptr(EpOutboxEntry) copy = NULL;
+  g_autoptr(GInputStream) input = g_memory_input_stream_new_from_data ("x\r\n", 3, NULL);
+  g_autoptr(GDateTime) hold = g_date_time_new_utc (2031, 3, 4, 15, 0, 0);
+  g_autoptr(EpOutboxClaim) held = NULL;
+  g_autoptr(EpOutboxAttempt) attempt = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *plain = add_entry (store, EP_OUTBOX_STATE_QUEUED, 10);
+  g_autofree char *meta = NULL;
+  g_autofree char *other = NULL;
+
+  entry->hold_until = g_date_time_ref (hold);
+  g_assert_true (ep_outbox_store_add (store, entry, input, 3, NULL, &error));
+  g_assert_no_error (error);
+  meta = read_meta (store, entry->id);
+  g_assert_nonnull (strstr (meta, "format=2\n"));
+  g_assert_nonnull (strstr (meta, "hold-until=2031-03-04T15:00:00Z\n"));
+  loaded = ep_outbox_store_load (store, entry->id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (loaded->hold_until);
+  g_assert_true (g_date_time_equal (loaded->hold_until, hold));
+  /* Due now: the server holds it, not the outbox. */
+  g_assert_true (ep_outbox_entry_is_due (loaded, NULL));
+  copy = ep_outbox_entry_copy (loaded);
+  g_assert_true (g_date_time_equal (copy->hold_until, hold));
+
+  /* Without one: as before, format 1. */
+  g_clear_pointer (&meta, g_free);
+  meta = read_meta (store, plain);
+  g_assert_nonnull (strstr (meta, "format=1\n"));
+  g_assert_null (strstr (meta, "hold-until"));
+  g_clear_pointer (&loaded, ep_outbox_entry_free);
+  loaded = ep_outbox_store_load (store, plain, &error);
+  g_assert_no_error (error);
+  g_assert_null (loaded->hold_until);
+
+  /* An attempt that does not drop it keeps it. */
+  held = claim (store, entry->id);
+  g_assert_true (finish (held, EP_OUTBOX_STATE_QUEUED, EP_SMTP_OUTCOME_TEMPORARY, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&held, ep_outbox_claim_free);
+  g_clear_pointer (&loaded, ep_outbox_entry_free);
+  loaded = ep_outbox_store_load (store, entry->id, &error);
+  g_assert_true (g_date_time_equal (loaded->hold_until, hold));
+
+  /* The server would not hold it: an ordinary entry for that time. */
+  held = claim (store, entry->id);
+  ep_outbox_claim_drop_hold (held);
+  attempt = ep_outbox_attempt_new (NULL, EP_SMTP_OUTCOME_REFUSED, "no");
+  g_assert_true (ep_outbox_claim_finish (held, EP_OUTBOX_STATE_QUEUED, hold, attempt, NULL,
+                                         "not held", &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&held, ep_outbox_claim_free);
+  g_clear_pointer (&loaded, ep_outbox_entry_free);
+  loaded = ep_outbox_store_load (store, entry->id, &error);
+  g_assert_no_error (error);
+  g_assert_null (loaded->hold_until);
+  g_assert_true (g_date_time_equal (loaded->not_before, hold));
+  g_assert_cmpint (loaded->state, ==, EP_OUTBOX_STATE_QUEUED);
+  g_assert_false (ep_outbox_entry_is_due (loaded, NULL));
+  g_clear_pointer (&meta, g_free);
+  meta = read_meta (store, entry->id);
+  g_assert_nonnull (strstr (meta, "format=1\n"));
+  g_assert_null (strstr (meta, "hold-until"));
+
+  /* Rescheduled by the person: Epistle holds it until then, the server is no longer asked to. */
+  {
+    g_autoptr(EpOutboxEntry) second = make_entry (EP_OUTBOX_STATE_QUEUED);
+    g_autoptr(GInputStream) input2 = g_memory_input_stream_new_from_data ("y\r\n", 3, NULL);
+    g_autoptr(GDateTime) earlier = g_date_time_add_days (hold, -1);
+    g_autoptr(EpOutboxEntry) rescheduled = NULL;
+
+    second->hold_until = g_date_time_ref (hold);
+    g_assert_true (ep_outbox_store_add (store, second, input2, 3, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_true (ep_outbox_store_hold (store, second->id, earlier, &error));
+    g_assert_no_error (error);
+    rescheduled = ep_outbox_store_load (store, second->id, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (rescheduled->state, ==, EP_OUTBOX_STATE_HELD);
+    g_assert_null (rescheduled->hold_until);
+    g_assert_true (g_date_time_equal (rescheduled->not_before, earlier));
+  }
+
+  /* A time that is not one: damaged, never sent without it. */
+  other = add_entry (store, EP_OUTBOX_STATE_QUEUED, 10);
+  edit_meta (store, other, "format=1\n", "format=2\nhold-until=at three\n");
+  g_clear_pointer (&loaded, ep_outbox_entry_free);
+  loaded = ep_outbox_store_load (store, other, &error);
+  g_assert_null (loaded);
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1813,6 +1915,7 @@ main (int   argc,
 
   g_test_add_func ("/store/outbox/round-trip", test_round_trip);
   g_test_add_func ("/store/outbox/subject-and-from", test_subject_and_from);
+  g_test_add_func ("/store/outbox/hold-until", test_hold_until);
   g_test_add_func ("/store/outbox/claim-release", test_claim_release);
   g_test_add_func ("/store/outbox/claim-delete", test_claim_delete);
   g_test_add_func ("/store/outbox/writer-streaming", test_writer_streaming);

@@ -5,7 +5,9 @@
  * with the words for it; Delete asks first; Edit gives a compose window with the fields and the
  * attachment back and takes the entry out; Reschedule moves a held entry; the compose window's
  * strip says what could not be sent; Send Later through the picker refuses a past time,
- * writes a held entry for the chosen time, and the profile's server sees no connection. */
+ * writes a held entry for the chosen time, and the profile's server sees no connection; the
+ * picker offers to let the server hold the message only as far as the profile's server, as
+ * learned, can, and then the message goes at once with HOLDUNTIL=. */
 #include "config.h"
 
 #include <string.h>
@@ -19,7 +21,9 @@
 #include "ep-outbox-window-private.h"
 #include "ep-outbox-worker-private.h"
 #include "ep-store-error.h"
-#include "ep-schedule-dialog.h"
+#include "ep-schedule-dialog-private.h"
+#include "ep-script-server.h"
+#include "ep-sent-store.h"
 #include "ep-smtp-scripts.h"
 #include "ep-test-util.h"
 #include "ep-window-private.h"
@@ -419,6 +423,38 @@ test_states (void)
       g_assert_true (ep_outbox_store_delete (store (), ids[i], NULL));
     }
   gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* An entry the server is to hold, not sent yet: the list says until when the server holds it. */
+static void
+test_state_server_hold (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) past = g_date_time_add_seconds (now, -1);
+  g_autoptr(GDateTime) hold = g_date_time_add_days (now, 2);
+  const char *recipients[] = { "bob@example.org", NULL };
+  g_autoptr(EpOutboxEntry) entry = ep_outbox_entry_new ("me@example.org", recipients);
+  g_autofree char *text = make_message ("For the server to hold");
+  g_autoptr(GInputStream) in = g_memory_input_stream_new_from_data (text, strlen (text), NULL);
+  g_autofree char *when = ep_schedule_format_time (hold);
+  g_autofree char *expected = g_strdup_printf ("Waiting to be sent; the server is to hold it "
+                                               "until %s", when);
+  g_autoptr(GError) error = NULL;
+  EpOutboxWindow *window;
+
+  entry->state = EP_OUTBOX_STATE_QUEUED;
+  entry->not_before = g_date_time_ref (past);
+  entry->profile_id = g_strdup ("nowhere");
+  entry->subject = g_strdup ("For the server to hold");
+  entry->hold_until = g_date_time_ref (hold);
+  g_assert_true (ep_outbox_store_add (store (), entry, in, strlen (text), NULL, &error));
+  g_assert_no_error (error);
+
+  window = open_outbox ();
+  reload_and_settle (window);
+  g_assert_cmpstr (ep_outbox_window_get_state_text (window, entry->id), ==, expected);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_true (ep_outbox_store_delete (store (), entry->id, NULL));
 }
 
 static void
@@ -876,6 +912,215 @@ test_send_later (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* An entry with @subject in the outbox, or NULL. */
+static EpOutboxEntry *
+find_entry (const char *subject)
+{
+  g_autoptr(GPtrArray) entries = ep_outbox_store_list (store (), NULL, NULL);
+
+  for (guint i = 0; entries != NULL && i < entries->len; i++)
+    {
+      EpOutboxEntry *entry = entries->pdata[i];
+
+      if (g_strcmp0 (entry->subject, subject) == 0)
+        return ep_outbox_entry_copy (entry);
+    }
+  return NULL;
+}
+
+static gboolean
+subject_gone (gpointer data)
+{
+  g_autoptr(EpOutboxEntry) entry = find_entry (data);
+
+  return entry == NULL;
+}
+
+static const char *
+row_subtitle (EpScheduleDialog *dialog)
+{
+  return adw_action_row_get_subtitle (ep_schedule_dialog_get_server_hold_row (dialog));
+}
+
+static gboolean
+row_sensitive (EpScheduleDialog *dialog)
+{
+  return gtk_widget_get_sensitive (GTK_WIDGET (ep_schedule_dialog_get_server_hold_row (dialog)));
+}
+
+/* Send Later's picker and the server's FUTURERELEASE (RFC 4865) as the profile learned it: not
+ * learned, not offered and too far ahead leave the switch off and say why; within the limit it
+ * may be turned on, and the message then leaves at once with HOLDUNTIL= for the chosen time,
+ * its Sent copy saying until when the server holds it. */
+static void
+test_send_later_server_hold (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) now_utc = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) later = g_date_time_add_hours (now, 3);
+  g_autoptr(GDateTime) chosen = local_time_on (later, g_date_time_get_hour (later),
+                                               g_date_time_get_minute (later));
+  g_autoptr(GDateTime) far_day = g_date_time_add_days (now, 3);
+  g_autoptr(GDateTime) far = local_time_on (far_day, 9, 30);
+  g_autoptr(GDateTime) chosen_utc = g_date_time_to_utc (chosen);
+  g_autofree char *when = g_date_time_format (chosen_utc, "%Y-%m-%dT%H:%M:%SZ");
+  g_autofree char *script = g_strdup_printf (EP_SCRIPT_GREETING
+                                             "C: EHLO *\n"
+                                             "S: 250-mx.test\n"
+                                             "S: 250-PIPELINING\n"
+                                             "S: 250 FUTURERELEASE 86400 2100-01-01T00:00:00Z\n"
+                                             "C: MAIL FROM:<" EP_SCRIPT_SENDER "> HOLDUNTIL=%s\n"
+                                             "C: RCPT TO:<bob@example.org>\n"
+                                             "C: DATA\n"
+                                             "S: 250 2.1.0 ok\n"
+                                             "S: 250 2.1.5 ok\n"
+                                             "S: 354 go ahead\n"
+                                             "DATA\n"
+                                             "S: 250 2.0.0 held until later\n"
+                                             EP_SCRIPT_QUIT_EOF, when);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (script);
+  g_autoptr(EpProfile) profile = ep_test_scripted_profile ("Holding Server",
+                                                           ep_script_server_get_port (server), 5);
+  g_autoptr(EpSentStore) sent = ep_sent_store_new (NULL);
+  g_autoptr(GPtrArray) copies = NULL;
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  EpScheduleDialog *dialog;
+  EpSentInfo *copy = NULL;
+  EpWindow *window;
+  GtkTextBuffer *body;
+
+  g_assert_true (ep_profile_store_add (ep_application_get_profile_store (app), profile, &error));
+  g_assert_no_error (error);
+  window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  ep_window_set_profile (window, profile);
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "to")), "bob@example.org");
+  gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "subject")), "Held by the server");
+  body = gtk_text_view_get_buffer (GTK_TEXT_VIEW (ep_window_get_field (window, "body")));
+  gtk_text_buffer_set_text (body, "Delivered while this computer sleeps.", -1);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send-later-pick", NULL));
+  dialog = EP_SCHEDULE_DIALOG (ep_window_get_schedule_dialog (window));
+  ep_schedule_dialog_set_time (dialog, chosen);
+  spin (200);
+
+  /* Nothing learned of the server yet. */
+  g_assert_true (gtk_widget_is_visible (GTK_WIDGET (ep_schedule_dialog_get_server_hold_row (dialog))));
+  g_assert_false (row_sensitive (dialog));
+  g_assert_nonnull (strstr (row_subtitle (dialog), "Test the connection"));
+  gtk_switch_set_active (ep_schedule_dialog_get_server_hold_switch (dialog), TRUE);
+  g_assert_false (ep_schedule_dialog_get_server_hold (dialog));
+
+  /* Its EHLO reply did not offer FUTURERELEASE. */
+  ep_profile_set_future_release (profile, now_utc, FALSE, 0, 0);
+  ep_schedule_dialog_set_time (dialog, chosen);
+  g_assert_false (row_sensitive (dialog));
+  g_assert_cmpstr (row_subtitle (dialog), ==, "The server of this profile cannot hold messages");
+
+  /* Offered for a day: three days ahead is too far, three hours is not. */
+  ep_profile_set_future_release (profile, now_utc, TRUE, 86400, 0);
+  ep_schedule_dialog_set_time (dialog, far);
+  g_assert_false (row_sensitive (dialog));
+  g_assert_true (g_str_has_prefix (row_subtitle (dialog), "The server holds messages until "));
+  g_assert_true (g_str_has_suffix (row_subtitle (dialog), " at the latest"));
+  g_assert_false (ep_schedule_dialog_get_server_hold (dialog));
+  screenshot ("send-later-server-hold-too-far.png");
+  ep_schedule_dialog_set_time (dialog, chosen);
+  g_assert_true (row_sensitive (dialog));
+  g_assert_cmpstr (row_subtitle (dialog), ==,
+                   "The message leaves now and the server delivers it at the chosen time, even if "
+                   "this computer is off");
+  g_assert_false (gtk_switch_get_active (ep_schedule_dialog_get_server_hold_switch (dialog)));
+  gtk_switch_set_active (ep_schedule_dialog_get_server_hold_switch (dialog), TRUE);
+  g_assert_true (ep_schedule_dialog_get_server_hold (dialog));
+  screenshot ("send-later-server-hold.png");
+
+  /* Accepted: queued to go now, the time for the server; the worker sends it at once. */
+  g_assert_true (ep_schedule_dialog_accept (dialog));
+  g_assert_true (wait_for (not_scheduling, window));
+  ep_outbox_worker_reload (ep_application_get_outbox_worker (app));
+  g_assert_true (wait_for (subject_gone, (gpointer) "Held by the server"));
+  ep_script_server_assert_done (server, 5000);
+  g_assert_true (wait_for (worker_idle, NULL));
+
+  copies = ep_sent_store_list (sent, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < copies->len; i++)
+    if (g_strcmp0 (((EpSentInfo *) copies->pdata[i])->subject, "Held by the server") == 0)
+      copy = copies->pdata[i];
+  g_assert_nonnull (copy);
+  g_assert_nonnull (copy->hold_until);
+  g_assert_true (g_date_time_equal (copy->hold_until, chosen));
+  /* The delivery's EHLO reply is what the profile knows now. */
+  g_assert_cmpint (g_date_time_compare (ep_profile_get_future_release_learned (profile), now_utc), >, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* The server held it before and no longer does: the entry is not sent early but waits in the
+ * Outbox for its time, and the Outbox window says why. */
+static void
+test_server_hold_refused_shown (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) hold = g_date_time_add_hours (now, 3);
+  g_autofree char *script = g_strconcat (EP_SCRIPT_GREETING EP_SCRIPT_EHLO_PIPELINING,
+                                         EP_SCRIPT_QUIT_EOF, NULL);
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (script);
+  g_autoptr(EpProfile) profile = ep_test_scripted_profile ("Forgetful Server",
+                                                           ep_script_server_get_port (server), 5);
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = make_message ("No longer held");
+  g_autoptr(GInputStream) in = g_memory_input_stream_new_from_data (text, strlen (text), NULL);
+  const char *recipients[] = { "bob@example.org", NULL };
+  g_autoptr(EpOutboxEntry) added = ep_outbox_entry_new ("me@example.org", recipients);
+  EpOutboxWindow *window;
+  const char *why = "The server no longer holds messages; Epistle will send it at ";
+
+  g_assert_true (ep_profile_store_add (ep_application_get_profile_store (app), profile, &error));
+  g_assert_no_error (error);
+  added->state = EP_OUTBOX_STATE_QUEUED;
+  added->profile_id = g_strdup (ep_profile_get_id (profile));
+  added->subject = g_strdup ("No longer held");
+  added->hold_until = g_date_time_ref (hold);
+  g_assert_true (ep_outbox_store_add (store (), added, in, strlen (text), NULL, &error));
+  g_assert_no_error (error);
+  ep_outbox_worker_reload (ep_application_get_outbox_worker (app));
+  ep_script_server_assert_done (server, 5000);
+
+  entry = find_entry ("No longer held");
+  for (gint64 end = g_get_monotonic_time () + ep_test_slack (EP_TEST_WAIT_US);
+       (entry == NULL || entry->attempts->len == 0) && g_get_monotonic_time () < end;)
+    {
+      g_clear_pointer (&entry, ep_outbox_entry_free);
+      spin (20);
+      entry = find_entry ("No longer held");
+    }
+  g_assert_nonnull (entry);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_QUEUED);
+  g_assert_null (entry->hold_until);
+  g_assert_true (g_date_time_equal (entry->not_before, hold));
+
+  g_assert_true (g_str_has_prefix (entry->last_error, why));
+
+  window = open_outbox ();
+  gtk_window_present (GTK_WINDOW (window));
+  ep_outbox_window_select (window, entry->id);
+  spin (200);
+  g_assert_true (shows_text (GTK_WIDGET (window), why));
+  {
+    g_autofree char *when = ep_schedule_format_time (hold);
+    g_autofree char *expected = g_strdup_printf ("To be sent %s", when);
+
+    g_assert_cmpstr (ep_outbox_window_get_state_text (window, entry->id), ==, expected);
+  }
+  screenshot ("outbox-no-longer-held.png");
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_true (ep_outbox_store_delete (store (), entry->id, NULL));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -913,6 +1158,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/outbox/overdue", test_overdue);
   g_test_add_func ("/outbox/states", test_states);
+  g_test_add_func ("/outbox/state-server-hold", test_state_server_hold);
   g_test_add_func ("/outbox/delete", test_delete);
   g_test_add_func ("/outbox/edit", test_edit);
   g_test_add_func ("/outbox/presets", test_presets);
@@ -923,6 +1169,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/outbox/reschedule", test_reschedule);
   g_test_add_func ("/outbox/strip", test_strip);
   g_test_add_func ("/outbox/send-later", test_send_later);
+  g_test_add_func ("/outbox/send-later-server-hold", test_send_later_server_hold);
+  g_test_add_func ("/outbox/server-hold-refused", test_server_hold_refused_shown);
   ret = g_test_run ();
 
   g_clear_object (&app);

@@ -28,6 +28,7 @@ import time
 import zlib
 
 import ep_tap
+from ep_flowed import unflow
 
 SRCDIR = os.environ.get("EPISTLE_SRCDIR", os.path.join(os.path.dirname(__file__), ".."))
 MAILSERVER = os.path.join(SRCDIR, "tests", "servers", "mailserver.sh")
@@ -472,7 +473,13 @@ def check_delivery_points(server, case, rc, out, err, expect_mech, check_wire):
                   and not p.get_filename()]
     with open(case.body_path, encoding="utf-8") as f:
         original_body = f.read()
-    tap(len(body_parts) == 1 and body_parts[0].get_content().replace("\r\n", "\n").rstrip("\n")
+    def body_text(part):
+        text = part.get_content().replace("\r\n", "\n")
+        return unflow(text) if part.get_param("format") == "flowed" else text
+    if body_parts and body_parts[0].get_param("format") == "flowed":
+        # A fixed line cannot end with a space: those are the writer's to drop.
+        original_body = "\n".join(l if l == "-- " else l.rstrip(" ") for l in original_body.split("\n"))
+    tap(len(body_parts) == 1 and body_text(body_parts[0]).rstrip("\n")
         == original_body.rstrip("\n"),
         "%s: the body text decodes to the original" % tag,
         repr(body_parts[0].get_content()[:300]) if body_parts else "no text/plain part")

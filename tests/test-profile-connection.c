@@ -240,6 +240,9 @@ test_all_steps_pass (Fixture       *f,
   again = ep_profile_store_new (f->dir);
   g_assert_true (ep_profile_store_load (again, NULL));
   g_assert_cmpuint (ep_profile_get_size_limit (ep_profile_store_lookup_by_name (again, "Scripted")), ==, 35882577);
+  /* And that this server does not offer FUTURERELEASE, for Send Later. */
+  g_assert_nonnull (ep_profile_get_future_release_learned (ep_profile_store_lookup_by_name (again, "Scripted")));
+  g_assert_false (ep_profile_get_future_release (ep_profile_store_lookup_by_name (again, "Scripted"), NULL, NULL));
 }
 
 static void

@@ -361,6 +361,121 @@ test_store_round_trip (void)
   g_assert_finalize_object (g_steal_pointer (&work));
 }
 
+/* What the server said about FUTURERELEASE (RFC 4865), learned from an EHLO reply, is saved with
+ * when it was learned, read back strictly, and copied; files without it still load. */
+static void
+test_store_future_release (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("store");
+  g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
+  g_autoptr(EpProfileStore) store = new_loaded_store (dir);
+  g_autoptr(EpProfileStore) again = NULL;
+  g_autoptr(EpProfile) work = make_full_profile ("Work");
+  g_autoptr(EpProfile) copy = NULL;
+  g_autoptr(EpSmtpCapabilities) caps = ep_smtp_capabilities_new ();
+  g_autoptr(EpSmtpCapabilities) plain = ep_smtp_capabilities_new ();
+  g_autoptr(GDateTime) learned = g_date_time_new_utc (2026, 12, 7, 9, 30, 0);
+  g_autoptr(GDateTime) latest = g_date_time_new_utc (2027, 1, 1, 0, 0, 0);
+  g_autoptr(GDateTime) in_a_day = g_date_time_add_days (learned, 1);
+  g_autoptr(GDateTime) in_a_month = g_date_time_add_days (learned, 30);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = NULL;
+  EpProfile *loaded;
+  guint64 interval = 0;
+  gint64 max_date = 0;
+
+  g_assert_null (ep_profile_get_future_release_learned (work));
+  g_assert_false (ep_profile_get_future_release (work, NULL, NULL));
+  g_assert_false (ep_profile_can_hold_until (work, in_a_day, learned));
+
+  caps->flags = EP_SMTP_CAP_FUTURERELEASE | EP_SMTP_CAP_SIZE;
+  caps->size_max = 1000000;
+  caps->future_release_max_interval = 7 * 24 * 60 * 60;
+  caps->future_release_max_date = g_date_time_to_unix (latest);
+  ep_profile_learn_capabilities (work, caps, learned);
+  g_assert_true (g_date_time_equal (ep_profile_get_future_release_learned (work), learned));
+  g_assert_true (ep_profile_get_future_release (work, &interval, &max_date));
+  g_assert_cmpuint (interval, ==, 7 * 24 * 60 * 60);
+  g_assert_cmpint (max_date, ==, g_date_time_to_unix (latest));
+  g_assert_cmpuint (ep_profile_get_size_limit (work), ==, 1000000);
+  g_assert_true (ep_profile_can_hold_until (work, in_a_day, learned));
+  g_assert_false (ep_profile_can_hold_until (work, in_a_month, learned));
+
+  copy = ep_profile_copy (work, NULL, "Copy");
+  g_assert_true (ep_profile_get_future_release (copy, &interval, NULL));
+  g_assert_cmpuint (interval, ==, 7 * 24 * 60 * 60);
+
+  g_assert_true (ep_profile_store_add (store, work, &error));
+  g_assert_no_error (error);
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_assert_no_error (error);
+  file = ep_test_read_file (path);
+  g_assert_nonnull (strstr (file, "future-release=true\n"));
+  g_assert_nonnull (strstr (file, "future-release-max-interval=604800\n"));
+  g_assert_nonnull (strstr (file, "future-release-max-date=2027-01-01T00:00:00Z\n"));
+  g_assert_nonnull (strstr (file, "future-release-learned=2026-12-07T09:30:00Z\n"));
+
+  again = new_loaded_store (dir);
+  loaded = ep_profile_store_lookup_by_id (again, ep_profile_get_id (work));
+  g_assert_nonnull (loaded);
+  g_assert_true (g_date_time_equal (ep_profile_get_future_release_learned (loaded), learned));
+  g_assert_true (ep_profile_get_future_release (loaded, &interval, &max_date));
+  g_assert_cmpuint (interval, ==, 7 * 24 * 60 * 60);
+  g_assert_cmpint (max_date, ==, g_date_time_to_unix (latest));
+
+  /* The capability gone at the next EHLO: known not to be offered, the limits forgotten. */
+  ep_profile_learn_capabilities (loaded, plain, in_a_day);
+  g_assert_false (ep_profile_get_future_release (loaded, &interval, &max_date));
+  g_assert_cmpuint (interval, ==, 0);
+  g_assert_true (g_date_time_equal (ep_profile_get_future_release_learned (loaded), in_a_day));
+  g_assert_cmpuint (ep_profile_get_size_limit (loaded), ==, 1000000);
+  g_assert_true (ep_profile_store_save (again, &error));
+  g_clear_pointer (&file, g_free);
+  file = ep_test_read_file (path);
+  g_assert_nonnull (strstr (file, "future-release=false\n"));
+  g_assert_null (strstr (file, "future-release-max-interval"));
+  g_assert_null (strstr (file, "future-release-max-date"));
+  g_assert_finalize_object (g_steal_pointer (&again));
+  g_assert_finalize_object (g_steal_pointer (&store));
+
+  /* Strict: a value that is not what it should be makes the profile invalid, kept as it was. */
+  ep_test_write_file (path,
+                      "[Profile old]\nname=Old\nhost=smtp.example.com\n"
+                      "[Profile held]\nname=Held\nhost=smtp.example.com\nfuture-release=true\n"
+                      "future-release-max-interval=3600\nfuture-release-learned=2026-12-07T09:30:00Z\n"
+                      "future-release-color=blue\n"
+                      "[Profile badbool]\nname=Bad\nfuture-release=yes\n"
+                      "future-release-learned=2026-12-07T09:30:00Z\n"
+                      "[Profile baddate]\nname=Bad\nfuture-release=true\n"
+                      "future-release-learned=yesterday\n"
+                      "[Profile badlatest]\nname=Bad\nfuture-release-max-date=soon\n"
+                      "[Profile badinterval]\nname=Bad\nfuture-release-max-interval=-1\n");
+  store = ep_profile_store_new (dir);
+  g_assert_false (ep_profile_store_load (store, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (ep_profile_store_lookup_by_id (store, "badbool"));
+  g_assert_null (ep_profile_store_lookup_by_id (store, "baddate"));
+  g_assert_null (ep_profile_store_lookup_by_id (store, "badlatest"));
+  g_assert_null (ep_profile_store_lookup_by_id (store, "badinterval"));
+  loaded = ep_profile_store_lookup_by_id (store, "old");
+  g_assert_nonnull (loaded);
+  g_assert_null (ep_profile_get_future_release_learned (loaded));
+  loaded = ep_profile_store_lookup_by_id (store, "held");
+  g_assert_nonnull (loaded);
+  g_assert_true (ep_profile_get_future_release (loaded, &interval, &max_date));
+  g_assert_cmpuint (interval, ==, 3600);
+  g_assert_cmpint (max_date, ==, 0);
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_clear_pointer (&file, g_free);
+  file = ep_test_read_file (path);
+  g_assert_nonnull (strstr (file, "future-release-color=blue"));
+  g_assert_nonnull (strstr (file, "future-release=yes"));
+  g_assert_finalize_object (g_steal_pointer (&store));
+  g_assert_finalize_object (g_steal_pointer (&copy));
+  g_assert_finalize_object (g_steal_pointer (&work));
+}
+
 /* A pin is saved with the server it was trusted for, and stays with that server only. */
 static void
 test_store_pin_round_trip (void)
@@ -1382,6 +1497,7 @@ main (int   argc,
   g_test_add_func ("/store/profile-store/fresh", test_store_fresh);
   g_test_add_func ("/store/profile-store/round-trip", test_store_round_trip);
   g_test_add_func ("/store/profile-store/pin-round-trip", test_store_pin_round_trip);
+  g_test_add_func ("/store/profile-store/future-release", test_store_future_release);
   g_test_add_func ("/store/profile-store/pin-old-format", test_store_pin_old_format);
   g_test_add_func ("/store/profile-store/pin-other-server", test_store_pin_other_server);
   g_test_add_func ("/store/profile-store/unknown-preserved", test_store_unknown_preserved);

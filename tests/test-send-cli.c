@@ -19,6 +19,7 @@
 #include "ep-mime-error.h"
 #include "ep-profile-store.h"
 #include "ep-script-server.h"
+#include "ep-sent-store.h"
 #include "ep-send-cli.h"
 #include "ep-send-compose.h"
 #include "ep-send-deliver.h"
@@ -500,6 +501,65 @@ test_refused (void)
   exchange_clear (&x);
 }
 
+/* --hold-until TIME on a direct send: HOLDUNTIL= on MAIL FROM, in UTC; a server that does not
+ * offer FUTURERELEASE gets nothing but QUIT (exit 78, why on stderr); a time that has passed or
+ * is not one, and --hold-until with the outbox's modes, are mistakes. */
+static void
+test_hold_until (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (g_get_real_time () / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) later = g_date_time_add_hours (now, 5);
+  g_autoptr(GTimeZone) plus_two = g_time_zone_new_offset (2 * 3600);
+  g_autoptr(GDateTime) later_there = g_date_time_to_timezone (later, plus_two);
+  g_autofree char *when = g_date_time_format (later, "%Y-%m-%dT%H:%M:%SZ");
+  g_autofree char *given = g_date_time_format (later_there, "%Y-%m-%dT%H:%M:%S+02:00");
+  const char *args[] = { SERVER, FROM, "--subject", "Later", "--hold-until", given,
+                         "you@example.org", NULL };
+  static const char *past[] = { SERVER, FROM, "--hold-until", "2001-01-01T08:00:00Z",
+                                "you@example.org", NULL };
+  static const char *with_queue[] = { "--profile", "Sandbox", "--queue", "--hold-until",
+                                      "2100-01-01T08:00:00Z", FROM, "you@example.org", NULL };
+  g_autofree char *script = g_strdup_printf (EP_SCRIPT_GREETING
+                                             "C: EHLO *\n"
+                                             "S: 250-mx.test\n"
+                                             "S: 250-PIPELINING\n"
+                                             "S: 250 FUTURERELEASE 604800 2100-01-01T00:00:00Z\n"
+                                             "C: MAIL FROM:<me@example.org> HOLDUNTIL=%s\n"
+                                             "C: RCPT TO:<you@example.org>\n"
+                                             "C: DATA\n"
+                                             "S: 250 2.1.0 ok\n"
+                                             "S: 250 2.1.5 ok\n"
+                                             "S: 354 go ahead\n"
+                                             "DATA\n"
+                                             "S: 250 2.0.0 held\n"
+                                             EP_SCRIPT_QUIT_EOF, when);
+  Exchange x;
+  Outcome outcome;
+
+  exchange_run (&x, script, args, NULL);
+  g_assert_cmpint (x.outcome.status, ==, EP_EXIT_OK);
+  g_assert_cmpuint (ep_script_server_get_n_bodies (x.server), ==, 1);
+  exchange_clear (&x);
+
+  exchange_run (&x, EP_SCRIPT_GREETING EP_SCRIPT_EHLO_PIPELINING EP_SCRIPT_QUIT_EOF, args, NULL);
+  g_assert_cmpint (x.outcome.status, ==, EP_EXIT_CONFIG);
+  g_assert_nonnull (strstr (x.outcome.err, "it does not offer FUTURERELEASE"));
+  g_assert_false (ep_script_server_received_contains (x.server, "MAIL"));
+  exchange_clear (&x);
+
+  outcome = run_cli (past, 9, NULL);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_USAGE);
+  g_assert_cmpstr (outcome.err, ==, "epistle-send: --hold-until “2001-01-01T08:00:00Z”: expected an "
+                                    "ISO 8601 date and time to come (2026-12-24T18:00:00, local or "
+                                    "with an offset such as +01:00)\n");
+  outcome_clear (&outcome);
+  outcome = run_cli (with_queue, 9, NULL);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_USAGE);
+  g_assert_cmpstr (outcome.err, ==, "epistle-send: --hold-until is for a message sent now; with the "
+                                    "outbox use --at TIME --server-hold\n");
+  outcome_clear (&outcome);
+}
+
 /* --allow-partial: delivered to the accepted recipient, exit 0, the refusal still said. */
 static void
 test_allow_partial (void)
@@ -685,6 +745,136 @@ test_flush_one_connection (void)
       g_free (ids[i]);
     }
   outcome_clear (&outcome);
+}
+
+/* The profile saved as "Holding", as epistle-send left it. */
+static EpProfile *
+load_profile (const char *name)
+{
+  g_autoptr(EpProfileStore) store = ep_profile_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ep_profile_store_load (store, &error));
+  g_assert_no_error (error);
+  return g_object_ref (ep_profile_store_lookup_by_name (store, name));
+}
+
+/* --at TIME --server-hold: queued to leave at once, and --flush sends it with HOLDUNTIL=TIME, the
+ * Sent copy saying so and the profile learning what the server offers; a server that no longer
+ * offers FUTURERELEASE gets nothing, and the message waits for TIME (exit 75, the reason on
+ * stderr). --server-hold without --at is a mistake. */
+static void
+test_server_hold (void)
+{
+  g_autoptr(EpProfile) profile = ep_profile_new ("Holding");
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (NULL);
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (g_get_real_time () / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) hold = g_date_time_add_hours (now, 2);
+  g_autofree char *when = g_date_time_format (hold, "%Y-%m-%dT%H:%M:%SZ");
+  const char *queue[] = { "--profile", "Holding", "--at", when, "--server-hold", FROM,
+                          "--subject", "Held for later", "you@example.org", NULL };
+  static const char *no_at[] = { "--profile", "Holding", "--server-hold", FROM, "you@example.org",
+                                 NULL };
+  static const char *flush[] = { "--profile", "Holding", "--flush", NULL };
+  g_autofree char *id = NULL;
+  g_autofree char *script = NULL;
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(EpProfile) learned = NULL;
+  g_autoptr(EpSentStore) sent = ep_sent_store_new (NULL);
+  g_autoptr(GPtrArray) copies = NULL;
+  g_autoptr(GError) error = NULL;
+  EpSentInfo *copy = NULL;
+  guint64 interval = 0;
+  Outcome outcome;
+
+  ep_profile_set_host (profile, "127.0.0.1");
+  ep_profile_set_port (profile, 9);
+  ep_profile_set_security (profile, EP_SMTP_SECURITY_NONE);
+  ep_profile_set_timeout (profile, 5);
+  save_profile (profile);
+
+  outcome = run_cli (no_at, 0, NULL);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_USAGE);
+  g_assert_cmpstr (outcome.err, ==, "epistle-send: --server-hold needs --at TIME (when the server "
+                                    "is to deliver the message)\n");
+  outcome_clear (&outcome);
+
+  outcome = run_cli (queue, 0, NULL);
+  id = queued_id (&outcome);
+  outcome_clear (&outcome);
+  entry = ep_outbox_store_load (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_QUEUED);
+  g_assert_true (g_date_time_equal (entry->hold_until, hold));
+  g_assert_true (ep_outbox_entry_is_due (entry, NULL));
+
+  script = g_strdup_printf (EP_SCRIPT_GREETING
+                            "C: EHLO *\n"
+                            "S: 250-mx.test\n"
+                            "S: 250-PIPELINING\n"
+                            "S: 250 FUTURERELEASE 604800 2100-01-01T00:00:00Z\n"
+                            "C: MAIL FROM:<me@example.org> HOLDUNTIL=%s\n"
+                            "C: RCPT TO:<you@example.org>\n"
+                            "C: DATA\n"
+                            "S: 250 2.1.0 ok\n"
+                            "S: 250 2.1.5 ok\n"
+                            "S: 354 go ahead\n"
+                            "DATA\n"
+                            "S: 250 2.0.0 held\n"
+                            EP_SCRIPT_QUIT_EOF, when);
+  {
+    g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (script);
+
+    move_profile ("Holding", ep_script_server_get_port (server));
+    outcome = run_cli (flush, 0, NULL);
+    ep_script_server_assert_done (server, WAIT_MS);
+  }
+  g_test_message ("%s", outcome.err);
+  g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
+  outcome_clear (&outcome);
+  copies = ep_sent_store_list (sent, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < copies->len; i++)
+    if (g_strcmp0 (((EpSentInfo *) copies->pdata[i])->subject, "Held for later") == 0)
+      copy = copies->pdata[i];
+  g_assert_nonnull (copy);
+  g_assert_true (g_date_time_equal (copy->hold_until, hold));
+  learned = load_profile ("Holding");
+  g_assert_nonnull (ep_profile_get_future_release_learned (learned));
+  g_assert_true (ep_profile_get_future_release (learned, &interval, NULL));
+  g_assert_cmpuint (interval, ==, 604800);
+  g_clear_object (&learned);
+
+  /* The server no longer offers it: not sent early, queued for TIME. */
+  g_clear_pointer (&id, g_free);
+  outcome = run_cli (queue, 0, NULL);
+  id = queued_id (&outcome);
+  outcome_clear (&outcome);
+  {
+    g_autoptr(EpScriptServer) server =
+      ep_script_server_new_for_test (EP_SCRIPT_GREETING EP_SCRIPT_EHLO_PIPELINING EP_SCRIPT_QUIT_EOF);
+    g_autofree char *expected = g_strdup_printf ("epistle-send: %s: queued, next attempt at %s: "
+                                                 "The server no longer holds messages; Epistle "
+                                                 "will send it at ", id, when);
+
+    move_profile ("Holding", ep_script_server_get_port (server));
+    outcome = run_cli (flush, 0, NULL);
+    ep_script_server_assert_done (server, WAIT_MS);
+    g_test_message ("%s", outcome.err);
+    g_assert_cmpint (outcome.status, ==, EP_EXIT_TEMPFAIL);
+    g_assert_true (g_str_has_prefix (outcome.err, expected));
+    outcome_clear (&outcome);
+  }
+  g_clear_pointer (&entry, ep_outbox_entry_free);
+  entry = ep_outbox_store_load (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_QUEUED);
+  g_assert_null (entry->hold_until);
+  g_assert_true (g_date_time_equal (entry->not_before, hold));
+  learned = load_profile ("Holding");
+  g_assert_false (ep_profile_get_future_release (learned, NULL, NULL));
+  g_assert_nonnull (ep_profile_get_future_release_learned (learned));
+  g_assert_true (ep_outbox_store_delete (store, id, NULL));
 }
 
 /* --queue: the id on stdout and the entry in --outbox's list; --flush against a server that
@@ -1088,11 +1278,13 @@ main (int   argc,
   g_test_add_func ("/send-cli/tls-hint", test_tls_hint);
   g_test_add_func ("/send-cli/unknown-ca-hint", test_unknown_ca_hint);
   g_test_add_func ("/send-cli/refused", test_refused);
+  g_test_add_func ("/send-cli/hold-until", test_hold_until);
   g_test_add_func ("/send-cli/allow-partial", test_allow_partial);
   g_test_add_func ("/send-cli/partial", test_partial);
   g_test_add_func ("/send-cli/profile", test_profile);
   g_test_add_func ("/send-cli/outbox", test_outbox);
   g_test_add_func ("/send-cli/flush-one-connection", test_flush_one_connection);
+  g_test_add_func ("/send-cli/server-hold", test_server_hold);
   g_test_add_func ("/send-cli/parse-at", test_parse_at);
   g_test_add_func ("/send-cli/compose-errors", test_compose_errors);
   g_test_add_func ("/send-cli/compose-message", test_compose_message);

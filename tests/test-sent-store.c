@@ -147,6 +147,50 @@ test_partial_round_trip (void)
   g_assert_finalize_object (g_steal_pointer (&store));
 }
 
+/* A copy the server holds until a later time says so, and keeps saying so after a copy; older
+ * copies without it read as not held. */
+static void
+test_hold_until_round_trip (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("sent-held");
+  g_autoptr(EpSentStore) store = ep_sent_store_new (dir);
+  g_autoptr(GBytes) message = ep_test_make_message (1000);
+  g_autoptr(EpSentInfo) info = make_info ("Held", NULL);
+  g_autoptr(GInputStream) input = g_memory_input_stream_new_from_bytes (message);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EpSentInfo) copy = NULL;
+  g_autofree char *plain = add_entry (store, "Plain", "2026-01-01T10:00:00Z", message);
+  g_autofree char *meta_path = NULL;
+  g_autofree char *meta = NULL;
+  EpSentInfo *listed = NULL;
+
+  info->hold_until = g_date_time_new_utc (2031, 3, 4, 15, 0, 0);
+  g_assert_true (ep_sent_store_add (store, info, input, "", NULL, &error));
+  g_assert_no_error (error);
+  meta_path = g_build_filename (dir, info->id, "meta.ini", NULL);
+  meta = ep_test_read_file (meta_path);
+  g_assert_nonnull (strstr (meta, "hold-until=2031-03-04T15:00:00Z\n"));
+
+  entries = ep_sent_store_list (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 2);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      EpSentInfo *each = entries->pdata[i];
+
+      if (g_strcmp0 (each->id, info->id) == 0)
+        listed = each;
+      else
+        g_assert_null (each->hold_until);
+    }
+  g_assert_nonnull (listed);
+  g_assert_true (g_date_time_equal (listed->hold_until, info->hold_until));
+  copy = ep_sent_info_copy (listed);
+  g_assert_true (g_date_time_equal (copy->hold_until, info->hold_until));
+  g_assert_finalize_object (g_steal_pointer (&store));
+}
+
 static void
 test_writer_streaming (void)
 {
@@ -502,6 +546,7 @@ main (int   argc,
 
   g_test_add_func ("/store/sent-store/add-round-trip", test_add_round_trip);
   g_test_add_func ("/store/sent-store/partial-round-trip", test_partial_round_trip);
+  g_test_add_func ("/store/sent-store/hold-until-round-trip", test_hold_until_round_trip);
   g_test_add_func ("/store/sent-store/writer-streaming", test_writer_streaming);
   g_test_add_func ("/store/sent-store/abandoned-writer", test_abandoned_writer);
   g_test_add_func ("/store/sent-store/list-order", test_list_order);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <gio/gunixinputstream.h>
+#include <glib/gstdio.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
 
@@ -2866,6 +2867,101 @@ test_8bitmime_declared (void)
   run_clear (&run);
 }
 
+/* An attached message with 8-bit text: as it is (message/rfc822, 8bit, BODY=8BITMIME) to a
+ * server with 8BITMIME; to one without, attached as a file in base64, nothing 8-bit on the wire. */
+static void
+attached_message_8bit (gboolean server_has_8bitmime)
+{
+  g_autoptr(EpMessage) message = ep_message_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EpAddress) from = ep_address_new (NULL, SENDER, "From", &error);
+  g_autoptr(EpAddress) to = ep_address_new (NULL, RECIPIENT, "To", &error);
+  g_autofree char *dir = g_dir_make_tmp ("gauntlet-eml-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "forwarded.eml", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *script = NULL;
+  guint64 size;
+  const char *eml = "From: ana@example.org\nSubject: Inner\n\nGr\xc3\xbc\xc3\x9f" "e, Zo\xc3\xab\n";
+  Options opts = { .message = message };
+  Run run;
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (path, eml, -1, &error));
+  ep_message_set_from (message, from);
+  ep_message_add_to (message, to);
+  g_assert_true (ep_message_set_body (message, "See the attached message.\n", -1, &error));
+  g_assert_no_error (error);
+  ep_message_add_attachment (message, file, NULL, NULL);
+
+  /* The size the server is told: of the message as it goes to it. */
+  ep_message_set_allow_8bit (message, server_has_8bitmime);
+  g_assert_true (ep_mime_writer_prepare (message, &error));
+  g_assert_cmpint (ep_message_needs_8bitmime (message), ==, server_has_8bitmime);
+  size = ep_mime_writer_get_size (message);
+  ep_message_set_allow_8bit (message, TRUE);
+  if (server_has_8bitmime)
+    script = g_strdup_printf (GREETING C_EHLO EHLO_STARTTLS STARTTLS_OK C_EHLO
+                              "S: 250-mx.test\n"
+                              "S: 250-PIPELINING\n"
+                              "S: 250-8BITMIME\n"
+                              "S: 250-SIZE 10485760\n"
+                              "S: 250 AUTH PLAIN\n"
+                              AUTH_PLAIN_OK
+                              "C: MAIL FROM:<alice@example.org> SIZE=%" G_GUINT64_FORMAT " BODY=8BITMIME\n"
+                              "C: RCPT TO:<bob@example.net>\n"
+                              "C: DATA\n"
+                              "S: 250 2.1.0 ok\n"
+                              "S: 250 2.1.5 ok\n"
+                              "S: 354 go ahead\n"
+                              BODY_OK QUIT_OK, size);
+  else
+    script = g_strdup_printf (TO_MAIL
+                              "C: MAIL FROM:<alice@example.org> SIZE=%" G_GUINT64_FORMAT "\n"
+                              "C: RCPT TO:<bob@example.net>\n"
+                              "C: DATA\n"
+                              "S: 250 2.1.0 ok\n"
+                              "S: 250 2.1.5 ok\n"
+                              "S: 354 go ahead\n"
+                              BODY_OK QUIT_OK, size);
+  run_script (&run, script, &opts);
+  assert_exact (&run);
+  assert_delivered (&run);
+
+  body = ep_script_server_get_body (run.server, 0);
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  if (server_has_8bitmime)
+    {
+      g_assert_nonnull (strstr (text, "Content-Type: message/rfc822;"));
+      g_assert_nonnull (strstr (text, "Content-Transfer-Encoding: 8bit\r\n\r\n"
+                                      "From: ana@example.org\r\nSubject: Inner\r\n\r\n"
+                                      "Gr\xc3\xbc\xc3\x9f" "e, Zo\xc3\xab\r\n\r\n--"));
+    }
+  else
+    {
+      g_assert_null (strstr (text, "message/rfc822"));
+      g_assert_nonnull (strstr (text, "Content-Type: application/octet-stream;"));
+      for (const char *p = text; *p != '\0'; p++)
+        g_assert_cmpint ((guchar) *p, <, 0x80);
+    }
+  run_clear (&run);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_attached_message_8bitmime (void)
+{
+  attached_message_8bit (TRUE);
+}
+
+static void
+test_attached_message_no_8bitmime (void)
+{
+  attached_message_8bit (FALSE);
+}
+
 /* CR/LF in an envelope address never reaches the wire (nor does the connection happen). */
 static void
 test_envelope_injection (void)
@@ -3587,6 +3683,8 @@ main (int   argc,
   add_case ("/gauntlet/tx/smtputf8-unsupported", test_smtputf8_unsupported);
   add_case ("/gauntlet/tx/smtputf8-and-idn", test_smtputf8_and_idn);
   add_case ("/gauntlet/tx/8bitmime-declared", test_8bitmime_declared);
+  add_case ("/gauntlet/tx/attached-message-8bitmime", test_attached_message_8bitmime);
+  add_case ("/gauntlet/tx/attached-message-no-8bitmime", test_attached_message_no_8bitmime);
   add_case ("/gauntlet/tx/envelope-injection", test_envelope_injection);
   add_case ("/gauntlet/tx/composed-message", test_composed_message);
 

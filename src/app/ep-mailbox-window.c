@@ -10,6 +10,7 @@
 #include "ep-message-view.h"
 #include "ep-mime-parser.h"
 #include "ep-sandbox-store.h"
+#include "ep-schedule-dialog.h"
 #include "ep-sent-store.h"
 
 /* Headers of any sane message fit; the rest is not needed for the list. */
@@ -177,6 +178,13 @@ sent_details (EpSentInfo *info)
       g_autofree char *missing = g_strjoinv (", ", info->not_delivered);
 
       g_string_append_printf (s, _("\nNot delivered to: %s"), missing);
+    }
+  if (info->hold_until != NULL)
+    {
+      g_autofree char *until = ep_schedule_format_time (info->hold_until);
+
+      /* Translators: %s is a day and a time, such as "Tuesday 8 December at 08:00" */
+      g_string_append_printf (s, _("\nHeld by the server until %s"), until);
     }
   return g_string_free (g_steal_pointer (&s), FALSE);
 }

@@ -78,6 +78,19 @@ load_result_free (LoadResult *result)
 
 /* ---- What an entry is, in words -------------------------------------------------------------- */
 
+/* Whether the last attempt was refused: a queued entry then waits for the time it was meant
+ * for, the server having refused to hold it. */
+static gboolean
+last_attempt_refused (const EpOutboxEntry *entry)
+{
+  const EpOutboxAttempt *last;
+
+  if (entry->attempts->len == 0)
+    return FALSE;
+  last = g_ptr_array_index (entry->attempts, entry->attempts->len - 1);
+  return last->outcome == EP_SMTP_OUTCOME_REFUSED;
+}
+
 static char *
 dup_state_text (const EpOutboxEntry *entry,
                 GDateTime           *now)
@@ -94,9 +107,19 @@ dup_state_text (const EpOutboxEntry *entry,
       /* Translators: %s is a day and a time, such as "Tuesday 8 December at 08:00" */
       return g_strdup_printf (_("Scheduled for %s"), when);
     case EP_OUTBOX_STATE_QUEUED:
+      if (!later && entry->hold_until != NULL)
+        {
+          g_autofree char *until = ep_schedule_format_time (entry->hold_until);
+
+          /* Translators: %s is a day and a time, such as "Tuesday 8 December at 08:00" */
+          return g_strdup_printf (_("Waiting to be sent; the server is to hold it until %s"),
+                                  until);
+        }
       if (!later)
         return g_strdup (_("Waiting to be sent"));
-      if (entry->attempts->len == 0)
+      /* Refused and still queued: the server would not hold it, and Epistle sends it at the
+       * time it was meant for (its last reply says so). */
+      if (entry->attempts->len == 0 || last_attempt_refused (entry))
         /* Translators: %s is a day and a time, such as "Tuesday 8 December at 08:00"; a message
          * queued for a time (the undo time, epistle-send --at) */
         return g_strdup_printf (_("To be sent %s"), when);
@@ -114,6 +137,13 @@ dup_state_text (const EpOutboxEntry *entry,
     case EP_OUTBOX_STATE_UNKNOWN:
       return g_strdup (_("May have been sent: the server did not confirm it"));
     case EP_OUTBOX_STATE_DELIVERED:
+      if (entry->hold_until != NULL && g_date_time_compare (entry->hold_until, now) > 0)
+        {
+          g_autofree char *until = ep_schedule_format_time (entry->hold_until);
+
+          /* Translators: %s is a day and a time, such as "Tuesday 8 December at 08:00" */
+          return g_strdup_printf (_("Sent; held by the server until %s"), until);
+        }
       return g_strdup (_("Sent"));
     default:
       g_return_val_if_reached (NULL);

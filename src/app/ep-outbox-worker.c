@@ -392,6 +392,32 @@ ep_outbox_worker_report (EpOutboxWorker               *self,
                                     report->error != NULL ? report->error->message : "");
 }
 
+/* What the server said in its EHLO reply, kept on the profile (saved) for Send Later's offer to
+ * let the server hold a message. Each attempt's result has it; the last one is the newest. */
+static void
+ep_outbox_worker_learn (EpOutboxWorker *self,
+                        Delivery       *delivery,
+                        GPtrArray      *outcomes)
+{
+  EpProfile *profile = ep_profile_store_lookup_by_id (self->profiles, delivery->profile_id);
+  const EpSmtpCapabilities *caps = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < outcomes->len; i++)
+    {
+      Outcome *outcome = outcomes->pdata[i];
+
+      if (outcome->report != NULL && outcome->report->result != NULL &&
+          outcome->report->result->capabilities != NULL)
+        caps = outcome->report->result->capabilities;
+    }
+  if (caps == NULL || profile == NULL)
+    return;
+  ep_profile_learn_capabilities (profile, caps, NULL);
+  if (!ep_profile_store_save (self->profiles, &error))
+    g_debug ("outbox: %s", error->message);
+}
+
 static void
 delivered_cb (GObject      *object,
               GAsyncResult *result,
@@ -406,6 +432,7 @@ delivered_cb (GObject      *object,
   /* Cancelled: the worker is going away; the entries are back as they were claimed. */
   if (g_cancellable_is_cancelled (self->cancellable) || outcomes == NULL)
     return;
+  ep_outbox_worker_learn (self, delivery, outcomes);
   for (guint i = 0; i < outcomes->len; i++)
     {
       Outcome *outcome = outcomes->pdata[i];

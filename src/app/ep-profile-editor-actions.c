@@ -34,6 +34,22 @@ set_problem (EpProfileEditor *self,
     gtk_widget_grab_focus (GTK_WIDGET (focus));
 }
 
+/* Only once a test connection learned it: never forgets what @to knows. */
+static void
+copy_future_release (EpProfile *from,
+                     EpProfile *to)
+{
+  GDateTime *learned = ep_profile_get_future_release_learned (from);
+  guint64 interval = 0;
+  gint64 latest = 0;
+  gboolean offered;
+
+  if (learned == NULL)
+    return;
+  offered = ep_profile_get_future_release (from, &interval, &latest);
+  ep_profile_set_future_release (to, learned, offered, interval, latest);
+}
+
 static gboolean
 has_stored_password (EpProfileEditor *self)
 {
@@ -139,6 +155,7 @@ ep_profile_editor_save (EpProfileEditor *self)
         }
       if (ep_profile_get_size_limit (self->draft) > 0)
         ep_profile_set_size_limit (target, ep_profile_get_size_limit (self->draft));
+      copy_future_release (self->draft, target);
       g_object_thaw_notify (G_OBJECT (target));
     }
 
@@ -349,11 +366,27 @@ draft_size_limit_cb (EpProfileEditor *self)
     }
 }
 
+/* What a test connection learned of FUTURERELEASE, for Send Later: only about the server the
+ * original names. */
+static void
+draft_future_release_cb (EpProfileEditor *self)
+{
+  GDateTime *learned = ep_profile_get_future_release_learned (self->draft);
+
+  if (learned != NULL && (same_server_as_original (self) || self->is_sandbox))
+    {
+      copy_future_release (self->draft, self->original);
+      persist_on_original (self);
+    }
+}
+
 void
 ep_profile_editor_connect_draft (EpProfileEditor *self)
 {
   g_signal_connect_swapped (self->draft, "notify::pinned-sha256", G_CALLBACK (draft_pinned_cb), self);
   g_signal_connect_swapped (self->draft, "notify::size-limit", G_CALLBACK (draft_size_limit_cb), self);
+  g_signal_connect_swapped (self->draft, "notify::future-release-learned",
+                            G_CALLBACK (draft_future_release_cb), self);
 }
 
 static void

@@ -6,7 +6,7 @@
 
 #include <glib/gi18n.h>
 
-#include "ep-schedule-dialog.h"
+#include "ep-schedule-dialog-private.h"
 
 /* How often the dialog checks again whether the time shown has passed while it is open. */
 #define EP_SCHEDULE_RECHECK_SECONDS 15
@@ -22,7 +22,12 @@ struct _EpScheduleDialog
   GtkSpinButton *hour_spin;
   GtkSpinButton *minute_spin;
   GtkLabel      *hint_label;
+  GtkWidget     *server_hold_list;
+  AdwActionRow  *server_hold_row;
+  GtkSwitch     *server_hold_switch;
 
+  EpProfile     *profile;          /* Send Later: the server that may hold the message */
+  gboolean       server_can_hold;  /* for the time shown, as last learned */
   guint          recheck_source;
 };
 
@@ -45,6 +50,70 @@ at_morning (GDateTime *day)
                           EP_SCHEDULE_MORNING_HOUR, 0, 0);
 }
 
+/* The latest time the profile's server holds a message until, asked @now; NULL: no limit. */
+static GDateTime *
+dup_hold_limit (EpProfile *profile,
+                GDateTime *now)
+{
+  guint64 interval = 0;
+  gint64 latest = 0;
+  GDateTime *limit = NULL;
+
+  ep_profile_get_future_release (profile, &interval, &latest);
+  if (interval > 0)
+    limit = g_date_time_add_seconds (now, (gdouble) MIN (interval, (guint64) G_MAXINT32));
+  if (latest > 0)
+    {
+      g_autoptr(GDateTime) date = g_date_time_new_from_unix_utc (latest);
+
+      if (date != NULL && (limit == NULL || g_date_time_compare (date, limit) < 0))
+        {
+          g_clear_pointer (&limit, g_date_time_unref);
+          limit = g_steal_pointer (&date);
+        }
+    }
+  return limit;
+}
+
+/* The switch offered as far as the server, as last learned, can hold the message until
+ * @chosen; else insensitive, off, and the row says why. */
+static void
+update_server_hold (EpScheduleDialog *self,
+                    GDateTime        *chosen,
+                    GDateTime        *now)
+{
+  g_autofree char *reason = NULL;
+
+  gtk_widget_set_visible (self->server_hold_list, self->profile != NULL);
+  if (self->profile == NULL)
+    {
+      self->server_can_hold = FALSE;
+      return;
+    }
+  self->server_can_hold = ep_profile_can_hold_until (self->profile, chosen, now);
+  if (self->server_can_hold)
+    reason = g_strdup (_("The message leaves now and the server delivers it at the chosen time, "
+                         "even if this computer is off"));
+  else if (ep_profile_get_future_release_learned (self->profile) == NULL)
+    reason = g_strdup (_("Test the connection of this profile first, to learn whether its "
+                         "server can hold messages"));
+  else if (!ep_profile_get_future_release (self->profile, NULL, NULL))
+    reason = g_strdup (_("The server of this profile cannot hold messages"));
+  else
+    {
+      g_autoptr(GDateTime) limit = dup_hold_limit (self->profile, now);
+      g_autofree char *until = limit != NULL ? ep_schedule_format_time (limit) : NULL;
+
+      /* Translators: %s is a day and a time, such as "Tuesday 8 December at 08:00" */
+      reason = g_strdup_printf (_("The server holds messages until %s at the latest"),
+                                until != NULL ? until : "");
+    }
+  adw_action_row_set_subtitle (self->server_hold_row, reason);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->server_hold_row), self->server_can_hold);
+  if (!self->server_can_hold)
+    gtk_switch_set_active (self->server_hold_switch, FALSE);
+}
+
 /* Whether the time shown is still to come; says so under the fields when it is not. */
 static gboolean
 update_validity (EpScheduleDialog *self)
@@ -55,7 +124,11 @@ update_validity (EpScheduleDialog *self)
   g_autofree char *when = ep_schedule_format_time (chosen);
   g_autofree char *hint = NULL;
 
-  if (future)
+  update_server_hold (self, chosen, now);
+  if (future && ep_schedule_dialog_get_server_hold (self))
+    /* Translators: %s is a day and a time, such as "Tuesday 8 December at 08:00" */
+    hint = g_strdup_printf (_("The message leaves now; the server delivers it on %s."), when);
+  else if (future)
     /* Translators: %s is a day and a time, such as "Tuesday 8 December at 08:00" */
     hint = g_strdup_printf (_("The message will be sent on %s."), when);
   else
@@ -95,6 +168,7 @@ ep_schedule_dialog_dispose (GObject *object)
   EpScheduleDialog *self = EP_SCHEDULE_DIALOG (object);
 
   g_clear_handle_id (&self->recheck_source, g_source_remove);
+  g_clear_object (&self->profile);
   gtk_widget_dispose_template (GTK_WIDGET (self), EP_TYPE_SCHEDULE_DIALOG);
 
   G_OBJECT_CLASS (ep_schedule_dialog_parent_class)->dispose (object);
@@ -118,6 +192,9 @@ ep_schedule_dialog_class_init (EpScheduleDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EpScheduleDialog, hour_spin);
   gtk_widget_class_bind_template_child (widget_class, EpScheduleDialog, minute_spin);
   gtk_widget_class_bind_template_child (widget_class, EpScheduleDialog, hint_label);
+  gtk_widget_class_bind_template_child (widget_class, EpScheduleDialog, server_hold_list);
+  gtk_widget_class_bind_template_child (widget_class, EpScheduleDialog, server_hold_row);
+  gtk_widget_class_bind_template_child (widget_class, EpScheduleDialog, server_hold_switch);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
@@ -130,6 +207,8 @@ ep_schedule_dialog_init (EpScheduleDialog *self)
   g_signal_connect_swapped (self->calendar, "day-selected", G_CALLBACK (update_validity), self);
   g_signal_connect_swapped (self->hour_spin, "value-changed", G_CALLBACK (update_validity), self);
   g_signal_connect_swapped (self->minute_spin, "value-changed", G_CALLBACK (update_validity), self);
+  g_signal_connect_swapped (self->server_hold_switch, "notify::active",
+                            G_CALLBACK (update_validity), self);
   g_signal_connect_swapped (self->cancel_button, "clicked", G_CALLBACK (gtk_window_close), self);
   g_signal_connect_swapped (self->accept_button, "clicked", G_CALLBACK (accept_clicked_cb), self);
   self->recheck_source = g_timeout_add_seconds (EP_SCHEDULE_RECHECK_SECONDS, recheck_cb, self);
@@ -282,4 +361,39 @@ ep_schedule_dialog_accept (EpScheduleDialog *self)
   gtk_window_destroy (GTK_WINDOW (self));
   g_object_unref (self);
   return TRUE;
+}
+
+void
+ep_schedule_dialog_set_profile (EpScheduleDialog *self,
+                                EpProfile        *profile)
+{
+  g_return_if_fail (EP_IS_SCHEDULE_DIALOG (self));
+  g_return_if_fail (profile == NULL || EP_IS_PROFILE (profile));
+
+  g_set_object (&self->profile, profile);
+  update_validity (self);
+}
+
+gboolean
+ep_schedule_dialog_get_server_hold (EpScheduleDialog *self)
+{
+  g_return_val_if_fail (EP_IS_SCHEDULE_DIALOG (self), FALSE);
+
+  return self->server_can_hold && gtk_switch_get_active (self->server_hold_switch);
+}
+
+AdwActionRow *
+ep_schedule_dialog_get_server_hold_row (EpScheduleDialog *self)
+{
+  g_return_val_if_fail (EP_IS_SCHEDULE_DIALOG (self), NULL);
+
+  return self->server_hold_row;
+}
+
+GtkSwitch *
+ep_schedule_dialog_get_server_hold_switch (EpScheduleDialog *self)
+{
+  g_return_val_if_fail (EP_IS_SCHEDULE_DIALOG (self), NULL);
+
+  return self->server_hold_switch;
 }

@@ -5,6 +5,8 @@
 
 #include <adwaita.h>
 
+#include "ep-profile.h"
+
 G_BEGIN_DECLS
 
 /* The hour the "morning" presets mean (local time). */
@@ -41,6 +43,12 @@ EpScheduleDialog *ep_schedule_dialog_new      (GtkWindow        *parent,
 GDateTime        *ep_schedule_dialog_dup_time (EpScheduleDialog *self);
 void              ep_schedule_dialog_set_time (EpScheduleDialog *self,
                                                GDateTime        *time);
+/* Offers "Let the server hold it until then" (Send Later) as far as @profile's server, as last
+ * learned, can hold a message until the time shown; %NULL: not offered (Reschedule). */
+void              ep_schedule_dialog_set_profile     (EpScheduleDialog *self,
+                                                      EpProfile        *profile);
+/* Whether the person chose to let the server hold the message and, as last learned, it can. */
+gboolean          ep_schedule_dialog_get_server_hold (EpScheduleDialog *self);
 /* Accepts the time shown, as the button does; FALSE when it has passed (nothing is chosen). */
 gboolean          ep_schedule_dialog_accept   (EpScheduleDialog *self);
 

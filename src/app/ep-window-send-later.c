@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ep-window-send-later.c: Send Later, the menu on the Send button. The message is built exactly
  * as Send builds it and written to the Outbox as held until the chosen time, when the outbox
- * worker sends it (if Epistle is not running then, it asks at the next start). The draft goes
+ * worker sends it (if Epistle is not running then, it asks at the next start). Or, when the
+ * person lets the server hold it (RFC 4865 FUTURERELEASE, offered by the picker when the
+ * profile's server can), queued to go at once with that time for the server. The draft goes
  * once the Outbox has the message, and the window does what it does after Send. */
 #include "config.h"
 
@@ -16,6 +18,7 @@ typedef struct {
   EpMessage     *message;
   char          *profile_id;
   GDateTime     *when;
+  gboolean       server_hold;
   GStrv          delivered;
 } ScheduleData;
 
@@ -48,10 +51,16 @@ schedule_thread (GTask        *task,
   ScheduleData *data = task_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GDateTime) utc = g_date_time_to_utc (data->when);
-  char *id = ep_outbox_add_message_sync (data->store, data->message, data->profile_id,
-                                         EP_OUTBOX_STATE_HELD, utc,
-                                         (const char * const *) data->delivered, cancellable,
-                                         &error);
+  char *id;
+
+  if (data->server_hold)
+    id = ep_outbox_add_server_held_message_sync (data->store, data->message, data->profile_id, utc,
+                                                 (const char * const *) data->delivered,
+                                                 cancellable, &error);
+  else
+    id = ep_outbox_add_message_sync (data->store, data->message, data->profile_id,
+                                     EP_OUTBOX_STATE_HELD, utc,
+                                     (const char * const *) data->delivered, cancellable, &error);
 
   if (id == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
@@ -127,10 +136,12 @@ scheduled_cb (GObject      *object,
     clear_fields (self);
 }
 
-/* Builds the message as Send does and writes it to the Outbox, held until @when. */
+/* Builds the message as Send does and writes it to the Outbox, held until @when (by the server
+ * when @server_hold). */
 static void
 ep_window_send_later (EpWindow  *self,
-                      GDateTime *when)
+                      GDateTime *when,
+                      gboolean   server_hold)
 {
   g_autofree char *reason = NULL;
   g_autoptr(GError) error = NULL;
@@ -166,6 +177,7 @@ ep_window_send_later (EpWindow  *self,
   data->message = g_steal_pointer (&message);
   data->profile_id = g_strdup (ep_profile_get_id (profile));
   data->when = g_date_time_ref (when);
+  data->server_hold = server_hold;
   data->delivered = g_strdupv (self->delivered);
   set_scheduling (self, TRUE);
   task = g_task_new (NULL, self->cancellable, scheduled_cb, g_object_ref (self));
@@ -187,7 +199,7 @@ send_later_action (GtkWidget  *widget,
   if (!ep_schedule_preset_from_string (g_variant_get_string (parameter, NULL), &preset))
     return;
   when = ep_schedule_preset_time (preset, now);
-  ep_window_send_later (self, when);
+  ep_window_send_later (self, when, FALSE);
 }
 
 static void
@@ -195,7 +207,7 @@ picker_chosen_cb (EpScheduleDialog *dialog,
                   GDateTime        *when,
                   EpWindow         *self)
 {
-  ep_window_send_later (self, when);
+  ep_window_send_later (self, when, ep_schedule_dialog_get_server_hold (dialog));
 }
 
 static void
@@ -214,6 +226,7 @@ send_later_pick_action (GtkWidget  *widget,
       return;
     }
   dialog = ep_schedule_dialog_new (GTK_WINDOW (self), _("Send Later"), _("_Schedule"), NULL);
+  ep_schedule_dialog_set_profile (dialog, ep_window_get_profile (self));
   g_signal_connect_object (dialog, "chosen", G_CALLBACK (picker_chosen_cb), self, 0);
   self->schedule_dialog = GTK_WIDGET (dialog);
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->schedule_dialog);

@@ -73,6 +73,7 @@ ep_window_build_message (EpWindow  *self,
       !ep_message_set_subject (message, gtk_editable_get_text (GTK_EDITABLE (self->subject_entry)), error) ||
       !ep_message_set_body (message, body, -1, error))
     return NULL;
+  ep_message_set_format_flowed (message, g_settings_get_boolean (self->settings, "format-flowed"));
 
   for (guint i = 0; i < n; i++)
     {

@@ -9,6 +9,7 @@
 #include "ep-engine.h"
 #include "ep-send-cli.h"
 #include "ep-send-compose.h"
+#include "ep-send-configure.h"
 #include "ep-send-deliver.h"
 #include "ep-send-options.h"
 #include "ep-send-outbox.h"
@@ -33,6 +34,9 @@ ep_send_options_clear (EpSendOptions *opts)
   g_free (opts->raw);
   g_strfreev (opts->positional);
   g_free (opts->at);
+  g_free (opts->hold_until);
+  g_free (opts->configure);
+  g_free (opts->save);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EpSendOptions, ep_send_options_clear)
@@ -49,12 +53,23 @@ static const char *description_text =
      "which may have been delivered; do not send it again automatically.\n"
      "\n"
      "The outbox ($XDG_DATA_HOME/epistle/outbox): --queue (or --at TIME) stores the\n"
-     "message for --profile and prints its id (exit 0). --flush tries every due\n"
-     "message once, one at a time, each outcome on stderr: exit 0 all delivered,\n"
-     "75 something is still waiting (tried again later), 69 something failed for\n"
-     "good or may have been delivered (see --outbox). --outbox prints one line per\n"
-     "message, tab-separated: id, state, not before (UTC), attempts,\n"
-     "sender → recipients, subject, last error (\"-\" when empty).\n"
+     "message for --profile and prints its id (exit 0); with --server-hold it\n"
+     "leaves at the next flush and the server delivers it at TIME (RFC 4865\n"
+     "FUTURERELEASE); a server that will not hold it leaves it waiting for TIME.\n"
+     "--flush tries every due message once, one at a time, each outcome on stderr:\n"
+     "exit 0 all delivered, 75 something is still waiting (tried again later),\n"
+     "69 something failed for good or may have been delivered (see --outbox).\n"
+     "--outbox prints one line per message, tab-separated: id, state, not before\n"
+     "(UTC), attempts, sender → recipients, subject, last error (\"-\" when empty).\n"
+     "\n"
+     "--configure ADDRESS finds the settings for an address (built-in presets, the\n"
+     "provider's autoconfig file over HTTPS, with --ispdb the Thunderbird ISP\n"
+     "database, MX and SRV records, then trying smtp./mail. on 465 and 587) within\n"
+     "--timeout seconds (default 10) and prints them as a profiles.ini group; with\n"
+     "--transcript every source and its answer go to stderr; --save NAME stores the\n"
+     "profile (settings that need confirmation also need --confirm). Exit status:\n"
+     "0 found, 69 nothing found, 75 nothing found for now (try again later),\n"
+     "78 not an e-mail address.\n"
      "\n"
      "Examples:\n"
      "  epistle-send --print --from me@example.com --subject Hi --body note.txt you@example.org\n"
@@ -62,7 +77,10 @@ static const char *description_text =
      "      --from me@example.com --to you@example.org --subject Report --attach report.pdf\n"
      "  epistle-send --profile Sandbox --from me@example.com --subject Test you@example.org\n"
      "  epistle-send --profile Work --at 07:30 --from me@example.com --subject Hi you@example.org\n"
-     "  epistle-send --flush");
+     "  epistle-send --profile Work --at 2026-12-24T18:00 --server-hold --from me@example.com \\\n"
+     "      --subject Greetings you@example.org\n"
+     "  epistle-send --flush\n"
+     "  epistle-send --configure me@example.com --transcript --save Work");
 
 /* --queue / --at: composed into the outbox of a saved profile, not sent. */
 static int
@@ -161,6 +179,8 @@ parse_options (EpSendOptions  *opts,
       N_("Read the message text from FILE ('-' = standard input)"), N_("FILE") },
     { "attach", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts->attach,
       N_("Attach FILE (repeatable)"), N_("FILE") },
+    { "no-flowed", 0, 0, G_OPTION_ARG_NONE, &opts->no_flowed,
+      N_("Send long lines of the text as they are, not soft-wrapped as format=flowed"), NULL },
     { "raw", 0, 0, G_OPTION_ARG_FILENAME, &opts->raw,
       N_("Send this prebuilt RFC 5322 message as it is (envelope from --from/--to/…)"),
       N_("FILE") },
@@ -177,10 +197,23 @@ parse_options (EpSendOptions  *opts,
     { "at", 0, 0, G_OPTION_ARG_STRING, &opts->at,
       N_("Queue the message, not to be sent before TIME (ISO 8601, or HH:MM: the next such time)"),
       N_("TIME") },
+    { "server-hold", 0, 0, G_OPTION_ARG_NONE, &opts->server_hold,
+      N_("With --at: the message leaves at once and the server holds it until TIME"), NULL },
+    { "hold-until", 0, 0, G_OPTION_ARG_STRING, &opts->hold_until,
+      N_("Send now and ask the server to hold the message until TIME (ISO 8601; FUTURERELEASE)"),
+      N_("TIME") },
     { "flush", 0, 0, G_OPTION_ARG_NONE, &opts->flush,
       N_("Send every message in the outbox that is due, once (only --profile's with it)"), NULL },
     { "outbox", 0, 0, G_OPTION_ARG_NONE, &opts->outbox,
       N_("List the messages in the outbox, one tab-separated line each"), NULL },
+    { "configure", 0, 0, G_OPTION_ARG_STRING, &opts->configure,
+      N_("Find the server settings for ADDRESS and print them as a profile"), N_("ADDRESS") },
+    { "save", 0, 0, G_OPTION_ARG_STRING, &opts->save,
+      N_("With --configure: save the settings found as the profile NAME"), N_("NAME") },
+    { "ispdb", 0, 0, G_OPTION_ARG_NONE, &opts->ispdb,
+      N_("With --configure: also ask the Thunderbird ISP database (sends it the domain)"), NULL },
+    { "confirm", 0, 0, G_OPTION_ARG_NONE, &opts->confirm,
+      N_("With --save: accept settings that need confirmation (unsigned DNS, plain HTTP)"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opts->version,
       N_("Print the version and exit"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->positional,
@@ -231,9 +264,38 @@ ep_send_cli_run (int    argc,
       return EP_EXIT_OK;
     }
 
-  if ((opts.print ? 1 : 0) + (opts.queue || opts.at != NULL ? 1 : 0) + (opts.flush ? 1 : 0) + (opts.outbox ? 1 : 0) > 1)
+  if ((opts.print ? 1 : 0) + (opts.queue || opts.at != NULL ? 1 : 0) + (opts.flush ? 1 : 0) + (opts.outbox ? 1 : 0)
+      + (opts.configure != NULL ? 1 : 0) > 1)
     {
-      g_printerr ("epistle-send: %s\n", _("--print, --queue (or --at), --flush and --outbox are different modes: use one"));
+      g_printerr ("epistle-send: %s\n", _("--print, --queue (or --at), --flush, --outbox and --configure are different modes: use one"));
+      return EP_EXIT_USAGE;
+    }
+  if (opts.configure == NULL && (opts.save != NULL || opts.ispdb || opts.confirm))
+    {
+      g_printerr ("epistle-send: %s\n", _("--save, --ispdb and --confirm go with --configure ADDRESS"));
+      return EP_EXIT_USAGE;
+    }
+
+  if (opts.configure != NULL)
+    {
+      if (opts.positional != NULL || opts.server != NULL || opts.profile != NULL)
+        {
+          g_printerr ("epistle-send: %s\n", _("--configure takes one address and no recipients, --server or --profile"));
+          return EP_EXIT_USAGE;
+        }
+      return ep_send_configure (&opts);
+    }
+
+  if (opts.server_hold && opts.at == NULL)
+    {
+      g_printerr ("epistle-send: %s\n", _("--server-hold needs --at TIME (when the server is to deliver the message)"));
+      return EP_EXIT_USAGE;
+    }
+
+  if (opts.hold_until != NULL &&
+      (opts.print || opts.queue || opts.at != NULL || opts.flush || opts.outbox))
+    {
+      g_printerr ("epistle-send: %s\n", _("--hold-until is for a message sent now; with the outbox use --at TIME --server-hold"));
       return EP_EXIT_USAGE;
     }
 

@@ -134,6 +134,8 @@ ep_send_compose_message (EpSendOptions  *opts,
           return ep_send_exit_status_for (*error);
         }
     }
+  /* Long lines soft-wrapped (RFC 3676), as the app does by default. */
+  ep_message_set_format_flowed (message, !opts->no_flowed);
 
   for (guint i = 0; opts->attach != NULL && opts->attach[i] != NULL; i++)
     {

@@ -518,10 +518,25 @@ ep_send_deliver (EpSendOptions  *opts,
   g_autoptr(GPtrArray) rcpts = NULL;
   g_autofree char *sender = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(GDateTime) hold_until = NULL;
+  EpSmtpSendOptions send_options = { 0 };
   int status;
 
   g_return_val_if_fail (opts != NULL, EP_EXIT_SOFTWARE);
   g_return_val_if_fail (opts->raw != NULL || EP_IS_MESSAGE (message), EP_EXIT_SOFTWARE);
+
+  if (opts->hold_until != NULL)
+    {
+      g_autoptr(GTimeZone) local = g_time_zone_new_local ();
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+      hold_until = g_date_time_new_from_iso8601 (opts->hold_until, local);
+      if (hold_until == NULL || g_date_time_compare (hold_until, now) <= 0)
+        return fail (error, EP_EXIT_USAGE,
+                     _("--hold-until “%s”: expected an ISO 8601 date and time to come "
+                       "(2026-12-24T18:00:00, local or with an offset such as +01:00)"),
+                     opts->hold_until);
+    }
 
   status = build_config (opts, &config, error);
   if (status != EP_EXIT_OK)
@@ -554,9 +569,13 @@ ep_send_deliver (EpSendOptions  *opts,
   if (opts->transcript)
     ep_smtp_transcript_set_line_func (transcript, transcript_line_cb, NULL, NULL);
 
-  result = ep_smtp_send_sync (config, raw != NULL ? NULL : message, raw, sender,
-                              rcpts != NULL ? (const char * const *) rcpts->pdata : NULL,
-                              transcript, NULL, NULL, NULL, &local_error);
+  send_options.envelope_from = sender;
+  send_options.envelope_rcpts = rcpts != NULL ? (const char * const *) rcpts->pdata : NULL;
+  send_options.transcript = transcript;
+  /* RFC 4865: the server keeps it until then; one that cannot refuses before MAIL. */
+  send_options.hold_until = hold_until;
+  result = ep_smtp_send_with_options_sync (config, raw != NULL ? NULL : message, raw,
+                                           &send_options, NULL, &local_error);
 
   if (local_error == NULL)
     {

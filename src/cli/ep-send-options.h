@@ -27,14 +27,21 @@ typedef struct {
   char    *raw;
   char   **positional;
   gboolean print;
+  gboolean no_flowed;
   gboolean transcript;
   gboolean allow_partial;
   gboolean version;
   int      timeout;
   gboolean queue;
   char    *at;
+  gboolean server_hold;
+  char    *hold_until;
   gboolean flush;
   gboolean outbox;
+  char    *configure;
+  char    *save;
+  gboolean ispdb;
+  gboolean confirm;
 } EpSendOptions;
 
 G_END_DECLS

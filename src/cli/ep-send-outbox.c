@@ -139,8 +139,12 @@ ep_send_queue (EpSendOptions *opts,
         }
     }
 
-  id = ep_outbox_add_message_sync (store, message, ep_profile_get_id (profile), EP_OUTBOX_STATE_QUEUED,
-                                   at, NULL, NULL, &error);
+  if (opts->server_hold)
+    id = ep_outbox_add_server_held_message_sync (store, message, ep_profile_get_id (profile), at,
+                                                 NULL, NULL, &error);
+  else
+    id = ep_outbox_add_message_sync (store, message, ep_profile_get_id (profile),
+                                     EP_OUTBOX_STATE_QUEUED, at, NULL, NULL, &error);
   if (id == NULL)
     {
       print_line (error->message);
@@ -182,6 +186,8 @@ typedef struct {
 typedef struct {
   EpOutboxStore *store;
   FlushTally    *tally;
+  EpProfile     *profile;
+  GHashTable    *learned;   /* profile id → EpSmtpCapabilities: what each server offered */
 } FlushBatch;
 
 /* The outcome of one attempt, on stderr. */
@@ -196,6 +202,10 @@ flush_report_cb (const char             *id,
   EpOutboxStore *store = batch->store;
   FlushTally *tally = batch->tally;
   g_autofree char *line = NULL;
+
+  if (report != NULL && report->result != NULL && report->result->capabilities != NULL)
+    g_hash_table_replace (batch->learned, g_strdup (ep_profile_get_id (batch->profile)),
+                          ep_smtp_capabilities_copy (report->result->capabilities));
 
   if (report == NULL)
     {
@@ -218,14 +228,16 @@ flush_report_cb (const char             *id,
     case EP_OUTBOX_STATE_PARTIAL:
       {
         g_autofree char *next = format_time (report->next_attempt);
+        g_autoptr(EpOutboxEntry) now = ep_outbox_store_load (store, id, NULL);
 
         tally->waiting = TRUE;
         /* Translators: an outbox entry's id, the state ("queued", "partial"), the next time,
          * then why it was not sent now */
         line = g_strdup_printf (_("%s: %s, next attempt at %s: %s"), id,
                                 ep_outbox_state_to_string (report->state), next,
-                                report->error != NULL ? report->error->message
-                                                      : _("some recipients could not be reached yet"));
+                                now != NULL && now->last_error != NULL ? now->last_error
+                                : report->error != NULL ? report->error->message
+                                : _("some recipients could not be reached yet"));
         break;
       }
     case EP_OUTBOX_STATE_UNKNOWN:
@@ -250,6 +262,40 @@ flush_report_cb (const char             *id,
   print_line (line);
 }
 
+/* What the servers offered, kept on their profiles for the app's Send Later (FUTURERELEASE), as
+ * the app keeps it. profiles.ini is read again just before: a flush can take minutes, and the
+ * app may have saved an edit meanwhile. */
+static void
+save_learned (GHashTable *learned)
+{
+  g_autoptr(EpProfileStore) profiles = ep_profile_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+  GHashTableIter iter;
+  gpointer id, caps;
+
+  if (g_hash_table_size (learned) == 0)
+    return;
+  /* A file with a bad group still loads the others, and keeps the bad one as it is. */
+  if (!ep_profile_store_load (profiles, &error) &&
+      !g_error_matches (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID))
+    return;
+  g_clear_error (&error);
+  g_hash_table_iter_init (&iter, learned);
+  while (g_hash_table_iter_next (&iter, &id, &caps))
+    {
+      EpProfile *profile = ep_profile_store_lookup_by_id (profiles, id);
+
+      if (profile != NULL)
+        ep_profile_learn_capabilities (profile, caps, NULL);
+    }
+  if (!ep_profile_store_save (profiles, &error))
+    {
+      g_autofree char *line = g_strdup_printf (_("the profiles cannot be saved: %s"), error->message);
+
+      print_line (line);
+    }
+}
+
 int
 ep_send_flush (EpSendOptions *opts)
 {
@@ -265,6 +311,8 @@ ep_send_flush (EpSendOptions *opts)
   EpProfile *only = NULL;
   char *secret = NULL;
   FlushTally tally = { FALSE, FALSE };
+  g_autoptr(GHashTable) learned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                        (GDestroyNotify) ep_smtp_capabilities_free);
   int status;
 
   g_return_val_if_fail (opts != NULL, EP_EXIT_SOFTWARE);
@@ -332,13 +380,14 @@ ep_send_flush (EpSendOptions *opts)
       GPtrArray *ids = g_hash_table_lookup (batches, profile);
       EpOutboxDeliveryOptions options = { .secret = only != NULL ? secret : NULL,
                                           .allow_partial = opts->allow_partial };
-      FlushBatch batch = { store, &tally };
+      FlushBatch batch = { store, &tally, profile, learned };
 
       g_ptr_array_add (ids, NULL);
       ep_outbox_deliver_batch_sync (store, (const char * const *) ids->pdata, profile, &options,
                                     flush_report_cb, &batch, NULL);
     }
   g_clear_pointer (&secret, ep_secrets_password_free);
+  save_learned (learned);
 
   /* Also waiting: what was not due yet, or was being sent by another flush. */
   remaining = ep_outbox_store_list (store, NULL, NULL);

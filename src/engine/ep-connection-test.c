@@ -363,9 +363,10 @@ ep_connection_test_run_finish (EpConnectionTest  *self,
   if (local_error != NULL && !any_failed)
     set_step (self, EP_SMTP_TEST_STEP_CONNECT, EP_TEST_STEP_STATE_FAILED, local_error->message);
 
-  /* Remembered for the compose window's size warning (saved with the profile). */
-  if (smtp != NULL && smtp->capabilities != NULL && smtp->capabilities->size_max > 0)
-    ep_profile_set_size_limit (self->profile, smtp->capabilities->size_max);
+  /* Remembered (saved with the profile) for the compose window's size warning and Send Later's
+   * offer to let the server hold the message. */
+  if (smtp != NULL && smtp->capabilities != NULL)
+    ep_profile_learn_capabilities (self->profile, smtp->capabilities, NULL);
 
   if (local_error != NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));

@@ -103,15 +103,16 @@ in_list (const char * const *list,
   return FALSE;
 }
 
-char *
-ep_outbox_add_message_sync (EpOutboxStore       *store,
-                            EpMessage           *message,
-                            const char          *profile_id,
-                            EpOutboxState        state,
-                            GDateTime           *not_before,
-                            const char * const  *already_delivered,
-                            GCancellable        *cancellable,
-                            GError             **error)
+static char *
+add_message (EpOutboxStore       *store,
+             EpMessage           *message,
+             const char          *profile_id,
+             EpOutboxState        state,
+             GDateTime           *not_before,
+             GDateTime           *hold_until,
+             const char * const  *already_delivered,
+             GCancellable        *cancellable,
+             GError             **error)
 {
   g_auto(GStrv) all = NULL;
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
@@ -129,7 +130,9 @@ ep_outbox_add_message_sync (EpOutboxStore       *store,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   /* Date, Message-ID and boundaries are fixed here, and the attachments checked: every attempt
-   * sends these very bytes. */
+   * sends these very bytes. The server is not known yet, so nothing may need 8BITMIME: an
+   * attached message with 8-bit octets goes as a file in base64. */
+  ep_message_set_allow_8bit (message, FALSE);
   if (!ep_mime_writer_prepare (message, error))
     return NULL;
 
@@ -163,6 +166,7 @@ ep_outbox_add_message_sync (EpOutboxStore       *store,
   entry->state = state;
   entry->profile_id = g_strdup (profile_id);
   entry->not_before = not_before != NULL ? g_date_time_ref (not_before) : NULL;
+  entry->hold_until = hold_until != NULL ? g_date_time_to_utc (hold_until) : NULL;
   entry->subject = g_strdup (ep_message_get_subject (message));
   from = ep_message_get_from (message);
   entry->from = from != NULL ? ep_address_to_header (from) : NULL;
@@ -170,6 +174,35 @@ ep_outbox_add_message_sync (EpOutboxStore       *store,
     return NULL;
 
   return g_strdup (entry->id);
+}
+
+char *
+ep_outbox_add_message_sync (EpOutboxStore       *store,
+                            EpMessage           *message,
+                            const char          *profile_id,
+                            EpOutboxState        state,
+                            GDateTime           *not_before,
+                            const char * const  *already_delivered,
+                            GCancellable        *cancellable,
+                            GError             **error)
+{
+  return add_message (store, message, profile_id, state, not_before, NULL, already_delivered,
+                      cancellable, error);
+}
+
+char *
+ep_outbox_add_server_held_message_sync (EpOutboxStore       *store,
+                                        EpMessage           *message,
+                                        const char          *profile_id,
+                                        GDateTime           *hold_until,
+                                        const char * const  *already_delivered,
+                                        GCancellable        *cancellable,
+                                        GError             **error)
+{
+  g_return_val_if_fail (hold_until != NULL, NULL);
+
+  return add_message (store, message, profile_id, EP_OUTBOX_STATE_QUEUED, NULL, hold_until,
+                      already_delivered, cancellable, error);
 }
 
 /* ---- One delivery attempt -------------------------------------------------------------------- */
@@ -344,11 +377,54 @@ keep_sent_copy (EpOutboxStore       *store,
   info->outcome = EP_SMTP_OUTCOME_DELIVERED;
   info->outcome_text = attempt_reply (result, NULL);
   info->profile_id = g_strdup (entry->profile_id != NULL ? entry->profile_id : ep_profile_get_id (profile));
+  /* Only when the attempt that finished it asked the server to hold it (its time still ahead). */
+  if (entry->hold_until != NULL && g_date_time_compare (entry->hold_until, now) > 0)
+    info->hold_until = g_date_time_ref (entry->hold_until);
 
   /* Moved, not copied, where it can be: the outbox's file is never written again. */
   if (!ep_sent_store_add_file (sent, info, message_path, transcript, cancellable, error))
     return NULL;
   return g_strdup (info->id);
+}
+
+/* "15:00" today, else with its day: when Epistle sends a message the server would not hold. */
+static char *
+format_send_time (GDateTime *when,
+                  GDateTime *now)
+{
+  g_autoptr(GDateTime) local = g_date_time_to_local (when);
+  g_autoptr(GDateTime) local_now = g_date_time_to_local (now);
+
+  if (g_date_time_get_year (local) == g_date_time_get_year (local_now) &&
+      g_date_time_get_day_of_year (local) == g_date_time_get_day_of_year (local_now))
+    return g_date_time_format (local, "%H:%M");
+  /* Translators: a day and a time, see the strftime() manual ("Tue 8 Dec 15:00") */
+  return g_date_time_format (local, _("%a %-d %b %H:%M"));
+}
+
+/* Whether the attempt ended because the server would not hold the message until @hold: its
+ * EHLO reply no longer offers FUTURERELEASE or not that far ahead (the engine refused before
+ * MAIL), or it refused MAIL FROM with HOLDUNTIL= for good (where a server turns down a release
+ * time it will not honour). Nobody got the message. */
+static gboolean
+hold_was_refused (EpSmtpResult *result,
+                  const GError *error,
+                  GDateTime    *hold)
+{
+  const EpSmtpCapabilities *caps = result->capabilities;
+  g_autoptr(GDateTime) now = NULL;
+
+  if (hold == NULL || error == NULL ||
+      ep_smtp_result_count_in_state (result, EP_SMTP_RECIPIENT_DELIVERED) > 0)
+    return FALSE;
+  if (g_error_matches (error, EP_SMTP_ERROR, EP_SMTP_ERROR_SENDER_REJECTED))
+    return TRUE;
+  if (!g_error_matches (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG) || caps == NULL)
+    return FALSE;
+  now = g_date_time_new_now_utc ();
+  return !ep_smtp_capabilities_has (caps, EP_SMTP_CAP_FUTURERELEASE) ||
+         !ep_smtp_future_release_allows (caps->future_release_max_interval,
+                                         caps->future_release_max_date, hold, now);
 }
 
 /* The state an attempt leaves the entry in, with the next time and the words for the person. */
@@ -534,6 +610,7 @@ batch_deliver_one (Batch       *b,
   EpOutboxDeliveryReport *report;
   EpSmtpSendOptions send_options = { 0 };
   EpSmtpResult *result;
+  GDateTime *hold = NULL;
   guint waiting, unknown, delivered;
 
   if (!batch_can_go_on (b, error))
@@ -569,6 +646,9 @@ batch_deliver_one (Batch       *b,
    * leaves the entry unknown, never sent twice. */
   send_options.before_data_end = mark_data_sent_cb;
   send_options.before_data_end_data = claim;
+  /* Once its time has come there is nothing to hold: it goes as any message. */
+  if (entry->hold_until != NULL && g_date_time_compare (entry->hold_until, now) > 0)
+    hold = send_options.hold_until = entry->hold_until;
 
   result = batch_send (b, raw, &send_options, &smtp_error);
   g_clear_object (&raw);
@@ -600,7 +680,19 @@ batch_deliver_one (Batch       *b,
 
   record_recipients (claim, report->result);
   count_recipients (entry, report->result, &waiting, &unknown, &delivered);
-  switch (report->result->outcome)
+  if (hold_was_refused (report->result, smtp_error, hold))
+    {
+      g_autofree char *at = format_send_time (hold, now);
+
+      /* Not sent early: it waits in the outbox for its time, as any scheduled message. */
+      ep_outbox_claim_drop_hold (claim);
+      next.state = delivered > 0 ? EP_OUTBOX_STATE_PARTIAL : EP_OUTBOX_STATE_QUEUED;
+      next.next = g_date_time_ref (hold);
+      /* Translators: %s is a time ("15:00") or a day and a time */
+      next.last_error = g_strdup_printf (_("The server no longer holds messages; Epistle will "
+                                           "send it at %s itself"), at);
+    }
+  else switch (report->result->outcome)
     {
     case EP_SMTP_OUTCOME_DELIVERED:
       if (waiting > 0)

@@ -58,6 +58,17 @@ char                   *ep_outbox_add_message_sync   (EpOutboxStore             
                                                       GCancellable                  *cancellable,
                                                       GError                       **error);
 
+/* As ep_outbox_add_message_sync(), queued to go now with @hold_until: the server is asked to
+ * keep the message until then (RFC 4865 FUTURERELEASE); should it not, the entry waits in the
+ * outbox until @hold_until instead and goes then. */
+char                   *ep_outbox_add_server_held_message_sync (EpOutboxStore       *store,
+                                                                EpMessage           *message,
+                                                                const char          *profile_id,
+                                                                GDateTime           *hold_until,
+                                                                const char * const  *already_delivered,
+                                                                GCancellable        *cancellable,
+                                                                GError             **error);
+
 /* ---- One delivery attempt -------------------------------------------------------------------- */
 
 typedef struct
@@ -100,8 +111,13 @@ typedef struct
   GError        *sent_error;
 } EpOutboxDeliveryReport;
 
-/* Claims @id and sends it with @profile. Returns NULL (with @error) only when nothing was tried:
- * the entry is claimed elsewhere (EP_STORE_ERROR_BUSY), not due or gone, or the profile's secret
+/* Claims @id and sends it with @profile. An entry with a hold-until time still ahead asks the
+ * server to hold it; when the server will not (its EHLO reply no longer offers FUTURERELEASE or
+ * its limits do not reach that far, or it refuses the sender with that request), nothing is
+ * sent: the entry is queued for its hold-until time without it, with @last_error saying so. What
+ * the server offered is in the report's result (ep_profile_learn_capabilities() keeps it on
+ * the profile). Returns NULL (with @error) only when nothing was tried: the entry is claimed
+ * elsewhere (EP_STORE_ERROR_BUSY), not due or gone, or the profile's secret
  * is missing (the entry is left as it was, so that the caller can ask for it and try again).
  * Otherwise a report, whatever the outcome. */
 EpOutboxDeliveryReport *ep_outbox_deliver_sync       (EpOutboxStore                 *store,

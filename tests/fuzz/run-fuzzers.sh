@@ -37,7 +37,7 @@ esac
 
 srcdir=$(cd "$(dirname "$0")" && pwd)
 all_targets="smtp-reply smtp-capabilities smtp-sasl address rfc2047 base64 qp mime-parser
-sandbox-session mailto profile-store draft-store imap-response"
+sandbox-session mailto profile-store draft-store autoconfig imap-response"
 targets=${*:-$all_targets}
 
 # Inputs larger than libFuzzer's default of 4096 octets where the format needs room.
@@ -45,7 +45,7 @@ max_len_for () {
   case $1 in
     mime-parser) echo 65536 ;;
     sandbox-session) echo 16384 ;;
-    profile-store|draft-store) echo 8192 ;;
+    profile-store|draft-store|autoconfig) echo 8192 ;;
     *) echo 4096 ;;
   esac
 }

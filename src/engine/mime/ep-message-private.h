@@ -6,13 +6,22 @@
 
 G_BEGIN_DECLS
 
+/* How an attachment's bytes go on the wire. */
+typedef enum {
+  EP_ATTACHMENT_BASE64,        /* any file */
+  EP_ATTACHMENT_MESSAGE_7BIT,  /* a well-formed message/rfc822, line ends made CRLF */
+  EP_ATTACHMENT_MESSAGE_8BIT,  /* the same with 8-bit octets (needs 8BITMIME) */
+} EpAttachmentEncoding;
+
 typedef struct {
   GFile   *file;
   char    *display_name;    /* basename, UTF-8, no control characters */
   char    *content_type;    /* given by the caller, or NULL to sniff */
   /* Fixed by ep_mime_writer_prepare(). */
   char    *effective_type;
-  guint64  size;
+  guint64  size;            /* of the file */
+  EpAttachmentEncoding encoding;
+  guint64  message_size;    /* a message's octets on the wire, its line ends made CRLF */
 } EpAttachment;
 
 struct _EpMessage {
@@ -30,6 +39,10 @@ struct _EpMessage {
   GDateTime  *date;
   char       *message_id;
   char       *boundary;
+  /* An attached message with 8-bit octets may go as 8bit (the server has 8BITMIME). */
+  gboolean    no_8bit;
+  /* Long lines of the text soft-wrapped as format=flowed. */
+  gboolean    flowed;
 
   /* The plan of the writer: literal segments and attachment data, valid while prepared. */
   GPtrArray  *segments;

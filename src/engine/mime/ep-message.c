@@ -435,11 +435,59 @@ ep_message_needs_smtputf8 (EpMessage *self)
   return FALSE;
 }
 
-/* Bodies and attachments are always quoted-printable or base64, so 8BITMIME is never needed
- * (headers with UTF-8 addresses are SMTPUTF8's business, see ep_message_needs_smtputf8()). */
+/* Bodies are quoted-printable or 7bit and files base64, so only an attached message with 8-bit
+ * octets, sent as it is (RFC 2046 §5.2.1 allows no other encoding for message/rfc822), needs
+ * 8BITMIME (headers with UTF-8 addresses are SMTPUTF8's business, see
+ * ep_message_needs_smtputf8()). Valid after ep_mime_writer_prepare(). */
 gboolean
 ep_message_needs_8bitmime (EpMessage *self)
 {
   g_return_val_if_fail (EP_IS_MESSAGE (self), FALSE);
+
+  for (guint i = 0; i < self->attachments->len; i++)
+    {
+      EpAttachment *att = g_ptr_array_index (self->attachments, i);
+
+      if (att->encoding == EP_ATTACHMENT_MESSAGE_8BIT)
+        return TRUE;
+    }
   return FALSE;
+}
+
+/**
+ * ep_message_set_allow_8bit:
+ *
+ * Whether an attached message with 8-bit octets may go as 8bit (the default, for a server with
+ * 8BITMIME and for --print). Without, such a message is attached as application/octet-stream in
+ * base64. Takes effect at the next ep_mime_writer_prepare().
+ */
+void
+ep_message_set_allow_8bit (EpMessage *self,
+                           gboolean   allow)
+{
+  g_return_if_fail (EP_IS_MESSAGE (self));
+
+  if (self->no_8bit == !allow)
+    return;
+  self->no_8bit = !allow;
+  ep_message_invalidate (self);
+}
+
+/**
+ * ep_message_set_format_flowed:
+ *
+ * Whether a text with lines longer than EP_FLOWED_MAX_LINE characters goes as format=flowed
+ * (RFC 3676: soft-wrapped, readers that know it join the lines again) rather than with its long
+ * lines as they are (quoted-printable then keeps them within SMTP's limits). Off by default.
+ */
+void
+ep_message_set_format_flowed (EpMessage *self,
+                              gboolean   flowed)
+{
+  g_return_if_fail (EP_IS_MESSAGE (self));
+
+  if (self->flowed == !!flowed)
+    return;
+  self->flowed = !!flowed;
+  ep_message_invalidate (self);
 }

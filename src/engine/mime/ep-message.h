@@ -64,5 +64,9 @@ const char      *ep_message_get_envelope_sender     (EpMessage        *self);
 GStrv            ep_message_dup_envelope_recipients (EpMessage        *self);
 gboolean         ep_message_needs_smtputf8          (EpMessage        *self);
 gboolean         ep_message_needs_8bitmime          (EpMessage        *self);
+void             ep_message_set_allow_8bit          (EpMessage        *self,
+                                                     gboolean          allow);
+void             ep_message_set_format_flowed       (EpMessage        *self,
+                                                     gboolean          flowed);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ep-base64.h"
+#include "ep-flowed.h"
 #include "ep-mime-error.h"
 #include "ep-mime-parser.h"
 #include "ep-qp.h"
@@ -600,6 +601,14 @@ ep_mime_part_dup_text (EpMimePart  *self,
   for (const char *p = text; *p; p++)
     if (!(p[0] == '\r' && p[1] == '\n'))
       g_string_append_c (out, *p);
+  /* Soft-wrapped lines joined again (RFC 3676 §4.2). */
+  if (g_ascii_strcasecmp (ep_mime_part_get_content_type (self), "text/plain") == 0
+      && g_strcmp0 (ep_mime_part_get_param (self, "format"), "flowed") == 0)
+    {
+      const char *delsp = ep_mime_part_get_param (self, "delsp");
+
+      return ep_flowed_decode (out->str, delsp != NULL && g_ascii_strcasecmp (delsp, "yes") == 0);
+    }
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 

@@ -12,6 +12,7 @@
 #include "ep-engine.h"
 #include "ep-message-private.h"
 #include "ep-mime-error.h"
+#include "ep-flowed.h"
 #include "ep-mime-writer.h"
 #include "ep-qp.h"
 #include "ep-rfc2047.h"
@@ -24,8 +25,13 @@
  * "filename*12*=" + piece + ";" stays within 78 columns. */
 #define RFC2231_PIECE 50
 
-/* Quoted parameter values up to this length go plain (ASCII names). */
-#define MAX_PLAIN_PARAM 60
+/* A printable ASCII name goes as one plain quoted string up to this length: with the
+ * parameter's name, the quotes and the escapes its line stays within RFC 5322's 998 octets
+ * (§2.1.1). Longer ones take RFC 2231 continuations. */
+#define MAX_PLAIN_PARAM 900
+
+/* RFC 5322 §2.1.1: a line is at most 998 octets, without its CRLF. */
+#define MESSAGE_MAX_LINE 998
 
 typedef struct {
   GBytes       *literal;     /* header text, the text part, delimiters */
@@ -154,6 +160,22 @@ append_address_list (GString    *out,
   append_folded (out, name, value->str, TRUE);
 }
 
+/* Attachment names: which form every reader gets right.
+ *
+ * A printable ASCII name is a plain quoted string in both Content-Type name= and
+ * Content-Disposition filename=, even when that makes its line longer than the 78 columns RFC
+ * 5322 §2.1.1 recommends (it is within the 998 it requires). A quoted string cannot be folded
+ * without changing its value (§3.2.2: unfolding keeps the space), and RFC 2231 continuations
+ * are not read by every extractor: mpack's munpack, for one, reads only the plain parameters
+ * and falls back to a made-up name, while Python's email, GMime and reformime read both.
+ *
+ * Any other name (non-ASCII, or with "=?" that a lenient reader could take for an encoded-word)
+ * is exact in Content-Disposition filename*= with RFC 2231 (§3 continuations, §4 charset), the
+ * parameter RFC 2183 §2.3 defines for it and every reader above prefers. Content-Type name= is
+ * then a plain ASCII rendering of it: RFC 2047 encoded-words are not allowed inside a quoted
+ * string (RFC 2047 §5), and a reader that knows only the plain parameters (munpack does not even
+ * look at an RFC 2231 name=, and skips a text part without a name) still gets a readable name
+ * and the file rather than nothing. */
 static gboolean
 is_plain_param (const char *value)
 {
@@ -162,6 +184,25 @@ is_plain_param (const char *value)
   if (len == 0 || len > MAX_PLAIN_PARAM)
     return FALSE;
   return ep_text_is_printable_ascii (value, (gssize) len) && strstr (value, "=?") == NULL;
+}
+
+/* The plain ASCII rendering of a name for Content-Type name=: transliterated, with what a quoted
+ * string or a lenient reader would trip on replaced, shortened in the middle when too long. */
+static char *
+ascii_fallback_name (const char *name)
+{
+  g_autofree char *ascii = g_str_to_ascii (name, "C");
+  GString *s = g_string_new (NULL);
+  gsize len;
+
+  for (const char *p = ascii; *p != '\0'; p++)
+    g_string_append_c (s, g_ascii_isprint (*p) && strchr ("\"\\?", *p) == NULL ? *p : '_');
+  len = s->len;
+  if (len > MAX_PLAIN_PARAM)
+    g_string_erase (s, MAX_PLAIN_PARAM / 2, len - MAX_PLAIN_PARAM);
+  if (s->len == 0)
+    g_string_append_c (s, '_');
+  return g_string_free (s, FALSE);
 }
 
 static char *
@@ -239,32 +280,6 @@ append_rfc2231 (GString    *out,
     }
 }
 
-/* The Content-Type name= fallback for readers without RFC 2231: RFC 2047 words in a quoted
- * string. Not standard, but what mail clients have read and written for decades. */
-static void
-append_rfc2047_param (GString    *out,
-                      gsize      *column,
-                      const char *attribute,
-                      const char *value)
-{
-  g_autoptr(GString) encoded = g_string_new (NULL);
-  g_auto(GStrv) words = NULL;
-  guint n;
-
-  ep_rfc2047_append_encoded (encoded, value, strlen (value), EP_RFC2047_WORD_LENGTH);
-  words = g_strsplit (encoded->str, " ", -1);
-  n = g_strv_length (words);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *token = g_strdup_printf ("%s%s%s%s",
-                                                i == 0 ? attribute : "",
-                                                i == 0 ? "=\"" : "",
-                                                words[i],
-                                                i + 1 == n ? "\"" : "");
-      append_token (out, column, token);
-    }
-}
-
 static void
 append_attachment_headers (GString      *out,
                            EpAttachment *att)
@@ -281,7 +296,11 @@ append_attachment_headers (GString      *out,
       append_token (out, &column, param);
     }
   else
-    append_rfc2047_param (out, &column, "name", att->display_name);
+    {
+      g_autofree char *fallback = ascii_fallback_name (att->display_name);
+      g_autofree char *param = quote_param ("name", fallback);
+      append_token (out, &column, param);
+    }
   g_string_append (out, "\r\n");
 
   g_string_append (out, "Content-Disposition:");
@@ -296,7 +315,19 @@ append_attachment_headers (GString      *out,
     append_rfc2231 (out, &column, "filename", att->display_name);
   g_string_append (out, "\r\n");
 
-  g_string_append (out, "Content-Transfer-Encoding: base64\r\n\r\n");
+  switch (att->encoding)
+    {
+    case EP_ATTACHMENT_MESSAGE_7BIT:
+      g_string_append (out, "Content-Transfer-Encoding: 7bit\r\n\r\n");
+      break;
+    case EP_ATTACHMENT_MESSAGE_8BIT:
+      g_string_append (out, "Content-Transfer-Encoding: 8bit\r\n\r\n");
+      break;
+    case EP_ATTACHMENT_BASE64:
+    default:
+      g_string_append (out, "Content-Transfer-Encoding: base64\r\n\r\n");
+      break;
+    }
 }
 
 /* 7bit is kept for plain ASCII text whose lines fit SMTP (RFC 5322 §2.1.1: 998 octets); anything
@@ -324,17 +355,28 @@ body_is_7bit (const char *body)
 /* The text part's headers and body; the text always ends with a line break. */
 static void
 append_text_part (GString    *out,
-                  const char *body)
+                  const char *body,
+                  gboolean    flowed)
 {
   gsize len = strlen (body);
   g_autofree char *text = NULL;
+  char *wrapped;
 
   if (len > 0 && body[len - 1] != '\n')
     text = g_strconcat (body, "\n", NULL);
   else
     text = g_strdup (body);
 
-  g_string_append (out, "Content-Type: text/plain; charset=utf-8\r\n");
+  /* Long lines soft-wrapped (RFC 3676); DelSp=no: the break is after a space that stays. */
+  wrapped = flowed ? ep_flowed_encode (text) : NULL;
+  if (wrapped != NULL)
+    {
+      g_free (text);
+      text = wrapped;
+      g_string_append (out, "Content-Type: text/plain; charset=utf-8; format=flowed; delsp=no\r\n");
+    }
+  else
+    g_string_append (out, "Content-Type: text/plain; charset=utf-8\r\n");
   if (body_is_7bit (text))
     {
       g_string_append (out, "Content-Transfer-Encoding: 7bit\r\n\r\n");
@@ -371,10 +413,133 @@ file_error (GError     **error,
   return FALSE;
 }
 
+/* An attached message (RFC 2046 §5.2.1) may only be 7bit, 8bit or binary, never base64 or
+ * quoted-printable, so it goes as it is, with its line ends made CRLF. That needs a file that is
+ * a message: header fields first (RFC 5322 §2.2: a name of printable ASCII up to a colon, or a
+ * folded continuation), no NUL, no line over 998 octets, and 8-bit octets only where the server
+ * takes them. Anything else is attached as application/octet-stream in base64, where it arrives
+ * intact. Reads the whole file once; records the size on the wire. */
+typedef struct {
+  gboolean in_header;
+  gboolean in_name;      /* in a header line, before its colon */
+  gboolean seen_field;
+  gboolean after_cr;     /* the last octet was a CR (its line already counted) */
+  gboolean valid;
+  gboolean eight_bit;
+  gsize    line;         /* octets in the current line */
+  guint64  wire;         /* octets on the wire so far */
+} MessageScan;
+
+static void
+message_scan_line_end (MessageScan *scan)
+{
+  if (scan->in_header && scan->line == 0)
+    {
+      /* The empty line that ends the header section: a field must have come first. */
+      scan->valid &= scan->seen_field;
+      scan->in_header = FALSE;
+    }
+  else if (scan->in_header && scan->in_name)
+    scan->valid = FALSE;   /* a header line without a colon */
+  scan->wire += 2;
+  scan->line = 0;
+  scan->in_name = scan->in_header;
+}
+
+static void
+message_scan_feed (MessageScan  *scan,
+                   const guint8 *data,
+                   gsize         len)
+{
+  for (gsize i = 0; i < len && scan->valid; i++)
+    {
+      guint8 c = data[i];
+
+      if (c == '\n')
+        {
+          /* CRLF: the CR ended the line already. */
+          if (!scan->after_cr)
+            message_scan_line_end (scan);
+          scan->after_cr = FALSE;
+          continue;
+        }
+      scan->after_cr = FALSE;
+      if (c == '\r')
+        {
+          message_scan_line_end (scan);
+          scan->after_cr = TRUE;
+          continue;
+        }
+      if (c == '\0' || ++scan->line > MESSAGE_MAX_LINE)
+        {
+          scan->valid = FALSE;
+          break;
+        }
+      scan->wire++;
+      if (c >= 0x80)
+        scan->eight_bit = TRUE;
+      if (scan->in_name)
+        {
+          if (scan->line == 1 && (c == ' ' || c == '\t'))
+            scan->valid = scan->seen_field;    /* folded: continues the field before */
+          else if (c == ':')
+            {
+              scan->valid = scan->line > 1;   /* a field has a name */
+              scan->seen_field = TRUE;
+            }
+          else if (c <= ' ' || c >= 0x7f)
+            scan->valid = FALSE;
+          if (c == ':' || c == ' ' || c == '\t')
+            scan->in_name = FALSE;
+        }
+    }
+}
+
+static gboolean
+scan_message (EpAttachment  *att,
+              gboolean       allow_8bit,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  g_autoptr(GFileInputStream) in = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree guint8 *chunk = g_malloc (EP_MIME_READ_CHUNK);
+  MessageScan scan = { .in_header = TRUE, .in_name = TRUE, .valid = TRUE };
+
+  att->encoding = EP_ATTACHMENT_BASE64;
+  in = g_file_read (att->file, cancellable, &local_error);
+  if (in == NULL)
+    return file_error (error, att->file, local_error->message);
+  while (scan.valid)
+    {
+      gsize n = 0;
+
+      if (!g_input_stream_read_all (G_INPUT_STREAM (in), chunk, EP_MIME_READ_CHUNK, &n,
+                                    cancellable, &local_error))
+        return file_error (error, att->file, local_error->message);
+      if (n == 0)
+        break;
+      message_scan_feed (&scan, chunk, n);
+    }
+  /* The last line gets its CRLF on the wire. */
+  if (scan.valid && scan.line > 0)
+    message_scan_line_end (&scan);
+  if (!scan.valid || !scan.seen_field || (scan.eight_bit && !allow_8bit))
+    {
+      g_free (att->effective_type);
+      att->effective_type = g_strdup (EP_CONTENT_TYPE_DEFAULT);
+      return TRUE;
+    }
+  att->encoding = scan.eight_bit ? EP_ATTACHMENT_MESSAGE_8BIT : EP_ATTACHMENT_MESSAGE_7BIT;
+  att->message_size = scan.wire;
+  return TRUE;
+}
+
 /* Exists, is a regular file (never a FIFO or a device, whose reading would block or never end),
  * can be opened and read; records its size and sniffs its type. */
 static gboolean
 check_attachment (EpAttachment  *att,
+                  gboolean       allow_8bit,
                   GCancellable  *cancellable,
                   GError       **error)
 {
@@ -423,6 +588,9 @@ check_attachment (EpAttachment  *att,
         }
     }
 
+  att->encoding = EP_ATTACHMENT_BASE64;
+  if (g_str_equal (att->effective_type, "message/rfc822"))
+    return scan_message (att, allow_8bit, cancellable, error);
   return TRUE;
 }
 
@@ -471,7 +639,7 @@ build_plan (EpMessage *self)
 
   if (!multipart)
     {
-      append_text_part (out, self->body);
+      append_text_part (out, self->body, self->flowed);
       push_literal (self->segments, out);
       return;
     }
@@ -479,7 +647,7 @@ build_plan (EpMessage *self)
   g_string_append_printf (out, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\n",
                           self->boundary);
   g_string_append_printf (out, "--%s\r\n", self->boundary);
-  append_text_part (out, self->body);
+  append_text_part (out, self->body, self->flowed);
   /* The CRLF before a delimiter belongs to it (RFC 2046 §5.1.1): the text ends with a line
    * break of its own, so one more; base64 data already ends with one, empty data does not. */
   g_string_append_printf (out, "\r\n--%s\r\n", self->boundary);
@@ -495,7 +663,9 @@ build_plan (EpMessage *self)
       seg->attachment = att;
       g_ptr_array_add (self->segments, seg);
 
-      if (att->size == 0)
+      /* An attached message ends with its own line break, which is part of it: the delimiter
+       * brings its CRLF (RFC 2046 §5.1.1). */
+      if (att->size == 0 || att->encoding != EP_ATTACHMENT_BASE64)
         g_string_append (out, "\r\n");
       g_string_append_printf (out, "--%s%s\r\n", self->boundary,
                               i + 1 < self->attachments->len ? "" : "--");
@@ -529,7 +699,8 @@ ep_mime_writer_prepare (EpMessage  *message,
     }
 
   for (guint i = 0; i < message->attachments->len; i++)
-    if (!check_attachment (g_ptr_array_index (message->attachments, i), NULL, error))
+    if (!check_attachment (g_ptr_array_index (message->attachments, i), !message->no_8bit,
+                           NULL, error))
       return FALSE;
 
   if (message->date == NULL)
@@ -553,6 +724,8 @@ ep_mime_writer_prepare (EpMessage  *message,
 
       if (seg->literal != NULL)
         message->size += g_bytes_get_size (seg->literal);
+      else if (seg->attachment->encoding != EP_ATTACHMENT_BASE64)
+        message->size += seg->attachment->message_size;
       else
         message->size += ep_base64_encoded_size (seg->attachment->size,
                                                  EP_BASE64_MIME_LINE_LENGTH);
@@ -685,6 +858,76 @@ write_attachment (Sink          *sink,
   return TRUE;
 }
 
+/* An attached message as it is, each line end made CRLF, the last line ended; the same octets
+ * the scan counted, or the file changed since. */
+static gboolean
+write_message (Sink          *sink,
+               EpAttachment  *att,
+               guint8        *chunk,
+               GError       **error)
+{
+  g_autoptr(GFileInputStream) in = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint64 total = 0, start = sink->written + sink->len;
+  gboolean after_cr = FALSE, line_open = FALSE;
+
+  in = g_file_read (att->file, sink->cancellable, &local_error);
+  if (in == NULL)
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      return file_error (error, att->file, local_error->message);
+    }
+
+  for (;;)
+    {
+      gsize want = MIN ((guint64) EP_MIME_READ_CHUNK, att->size - MIN (total, att->size) + 1);
+      gsize n = 0;
+
+      if (!g_input_stream_read_all (G_INPUT_STREAM (in), chunk, want, &n,
+                                    sink->cancellable, error))
+        return FALSE;
+      total += n;
+      if (total > att->size)
+        return changed_error (error, att, _("it grew"));
+      if (n == 0)
+        break;
+      /* Each octet becomes at most two (a lone CR or LF becomes CRLF). */
+      if (sink->len + 2 * n > sink->cap && !sink_flush (sink, error))
+        return FALSE;
+      for (gsize i = 0; i < n; i++)
+        {
+          guint8 c = chunk[i];
+
+          if (c == '\n' && after_cr)
+            {
+              after_cr = FALSE;
+              continue;
+            }
+          after_cr = c == '\r';
+          if (c == '\r' || c == '\n')
+            {
+              sink->buf[sink->len++] = '\r';
+              sink->buf[sink->len++] = '\n';
+              line_open = FALSE;
+              continue;
+            }
+          sink->buf[sink->len++] = (char) c;
+          line_open = TRUE;
+        }
+    }
+  if (total < att->size)
+    return changed_error (error, att, _("it shrank"));
+  if (line_open && !sink_append (sink, "\r\n", 2, error))
+    return FALSE;
+  if (sink->written + sink->len - start != att->message_size)
+    return changed_error (error, att, _("its lines changed"));
+  return TRUE;
+}
+
 gboolean
 ep_mime_writer_write (EpMessage           *message,
                       GOutputStream       *stream,
@@ -724,6 +967,11 @@ ep_mime_writer_write (EpMessage           *message,
           const void *data = g_bytes_get_data (seg->literal, &len);
 
           if (!sink_append (&sink, data, len, error))
+            return FALSE;
+        }
+      else if (seg->attachment->encoding != EP_ATTACHMENT_BASE64)
+        {
+          if (!write_message (&sink, seg->attachment, chunk, error))
             return FALSE;
         }
       else if (!write_attachment (&sink, seg->attachment, chunk, error))

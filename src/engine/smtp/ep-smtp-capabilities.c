@@ -167,6 +167,27 @@ ep_smtp_capabilities_new_from_ehlo (const EpSmtpReply *reply)
 }
 
 gboolean
+ep_smtp_future_release_allows (guint64    max_interval,
+                               gint64     max_date,
+                               GDateTime *until,
+                               GDateTime *now)
+{
+  GTimeSpan ahead;
+
+  g_return_val_if_fail (until != NULL, FALSE);
+  g_return_val_if_fail (now != NULL, FALSE);
+
+  ahead = g_date_time_difference (until, now);
+  if (max_interval > 0
+      && ahead > (GTimeSpan) MIN (max_interval, (guint64) G_MAXINT64 / G_TIME_SPAN_SECOND)
+                   * G_TIME_SPAN_SECOND)
+    return FALSE;
+  if (max_date > 0 && g_date_time_to_unix (until) > max_date)
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
 ep_smtp_capabilities_has_auth (const EpSmtpCapabilities *self,
                                EpSmtpAuthMechanism       mechanism)
 {

@@ -55,6 +55,13 @@ ep_smtp_capabilities_has (const EpSmtpCapabilities *self, EpSmtpCapFlags flag)
 /* Whether AUTH lists @mechanism (AUTO and NONE are never offered). */
 gboolean            ep_smtp_capabilities_has_auth      (const EpSmtpCapabilities *self,
                                                         EpSmtpAuthMechanism       mechanism);
+/* Whether a server announcing FUTURERELEASE with @max_interval seconds and @max_date (Unix
+ * seconds; 0: not announced) holds a message until @until, asked at @now (RFC 4865 §3): neither
+ * further ahead than the interval nor after the date. */
+gboolean            ep_smtp_future_release_allows      (guint64                   max_interval,
+                                                        gint64                    max_date,
+                                                        GDateTime                *until,
+                                                        GDateTime                *now);
 /* "STARTTLS PIPELINING SIZE=10240000 AUTH=PLAIN,LOGIN …" for logs and the UI. */
 char               *ep_smtp_capabilities_to_string     (const EpSmtpCapabilities *self);
 

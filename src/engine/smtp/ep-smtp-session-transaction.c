@@ -79,6 +79,19 @@ static gboolean
 check_before_mail (Session *s,
                    GError **error)
 {
+  /* An attached message with 8-bit octets goes as it is only to a server with 8BITMIME; for any
+   * other it is attached as a file in base64 (7-bit clean), and the message measured again. */
+  if (s->needs_8bitmime && s->message != NULL
+      && !ep_smtp_capabilities_has (s->caps, EP_SMTP_CAP_8BITMIME))
+    {
+      ep_message_set_allow_8bit (s->message, FALSE);
+      if (!ep_mime_writer_prepare (s->message, error))
+        return FALSE;
+      s->size = ep_mime_writer_get_size (s->message);
+      s->result->message_size = s->size;
+      s->needs_8bitmime = ep_message_needs_8bitmime (s->message);
+    }
+
   if (ep_smtp_capabilities_has (s->caps, EP_SMTP_CAP_SIZE) && s->caps->size_max > 0
       && s->size > s->caps->size_max)
     {
@@ -101,7 +114,6 @@ check_before_mail (Session *s,
   if (s->hold_until != NULL)
     {
       g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-      GTimeSpan ahead = g_date_time_difference (s->hold_until, now);
 
       if (!ep_smtp_capabilities_has (s->caps, EP_SMTP_CAP_FUTURERELEASE))
         {
@@ -109,12 +121,8 @@ check_before_mail (Session *s,
                                _("The server cannot hold the message until a later time (it does not offer FUTURERELEASE)"));
           return FALSE;
         }
-      /* RFC 4865 §3: neither further ahead than the interval nor after the date it announced. */
-      if ((s->caps->future_release_max_interval > 0
-           && ahead > (GTimeSpan) MIN (s->caps->future_release_max_interval, (guint64) G_MAXINT64 / G_TIME_SPAN_SECOND)
-                        * G_TIME_SPAN_SECOND)
-          || (s->caps->future_release_max_date > 0
-              && g_date_time_to_unix (s->hold_until) > s->caps->future_release_max_date))
+      if (!ep_smtp_future_release_allows (s->caps->future_release_max_interval,
+                                          s->caps->future_release_max_date, s->hold_until, now))
         {
           g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_INVALID_CONFIG,
                                _("The server cannot hold the message that long"));

@@ -170,6 +170,7 @@ ep_outbox_entry_copy (const EpOutboxEntry *entry)
   copy->data_sent = ref_or_null (entry->data_sent);
   copy->subject = g_strdup (entry->subject);
   copy->from = g_strdup (entry->from);
+  copy->hold_until = ref_or_null (entry->hold_until);
   for (guint i = 0; i < entry->recipients->len; i++)
     {
       const EpOutboxRecipient *recipient = entry->recipients->pdata[i];
@@ -205,6 +206,7 @@ ep_outbox_entry_free (EpOutboxEntry *entry)
   g_clear_pointer (&entry->data_sent, g_date_time_unref);
   g_free (entry->subject);
   g_free (entry->from);
+  g_clear_pointer (&entry->hold_until, g_date_time_unref);
   g_free (entry);
 }
 

@@ -90,6 +90,9 @@ typedef struct
  *   of the data was going out (ep_outbox_claim_mark_data_sent())
  * @subject: (nullable): the message's subject, decoded, for lists and the Sent copy
  * @from: (nullable): the message's From field as a person reads it ("Name <address>")
+ * @hold_until: (nullable): the server is asked to keep the message until then (RFC 4865
+ *   FUTURERELEASE): the entry is sent as soon as it is due, and the server delivers it at this
+ *   time. When the server will not hold it, the entry is queued for this time without it.
  */
 typedef struct
 {
@@ -106,6 +109,7 @@ typedef struct
   GDateTime     *data_sent;
   char          *subject;
   char          *from;
+  GDateTime     *hold_until;
 } EpOutboxEntry;
 
 #define EP_TYPE_OUTBOX_ENTRY (ep_outbox_entry_get_type ())

@@ -41,8 +41,11 @@
 #define LOCK_FILE         "lock"
 #define TMP_PREFIX        ".tmp-"
 #define DELETED_PREFIX    ".deleted-"
-/* Bumped when an older Epistle could no longer read or update an entry correctly. */
-#define META_FORMAT       1
+/* Bumped when an older Epistle could no longer read or update an entry correctly. An entry the
+ * server is to hold is written as format 2: an older Epistle would send it at once, without
+ * asking the server to hold it, that is early. Every other entry stays format 1. */
+#define META_FORMAT       2
+#define META_FORMAT_PLAIN 1
 
 #define OUTBOX_GROUP      "Outbox"
 #define RECIPIENT_GROUP   "Recipient"   /* "Recipient 1", "Recipient 2", ... */
@@ -61,6 +64,7 @@
 #define KEY_DATA_SENT     "data-sent"
 #define KEY_SUBJECT       "subject"
 #define KEY_FROM          "from"
+#define KEY_HOLD_UNTIL    "hold-until"
 #define KEY_ADDRESS       "address"
 #define KEY_TIME          "time"
 #define KEY_OUTCOME       "outcome"
@@ -99,6 +103,7 @@ struct _EpOutboxClaim
   GDateTime     *claimed;        /* with SENDING: when the claim was taken */
   EpOutboxState  claimed_from;   /* with SENDING: the state it was taken in */
   GHashTable    *recipient_updates;  /* address → EpSmtpRecipientState, written by finish */
+  gboolean       drop_hold;      /* finish forgets hold-until */
   gboolean       finished;
 };
 
@@ -464,6 +469,12 @@ entry_from_keyfile (GKeyFile       *keyfile,
       !read_optional_string (keyfile, OUTBOX_GROUP, KEY_FROM, &entry->from,
                              entry_path, error))
     return NULL;
+  if (g_key_file_has_key (keyfile, OUTBOX_GROUP, KEY_HOLD_UNTIL, NULL))
+    {
+      entry->hold_until = read_date (keyfile, OUTBOX_GROUP, KEY_HOLD_UNTIL, entry_path, error);
+      if (entry->hold_until == NULL)
+        return NULL;
+    }
   if (entry->profile_id != NULL && !ep_store_id_is_valid (entry->profile_id))
     {
       *error = damaged (entry_path, _("its profile id is not valid"));
@@ -573,7 +584,8 @@ entry_to_data (const char          *base,
   if (base != NULL)
     g_key_file_load_from_data (keyfile, base, -1, EP_STORE_KEYFILE_FLAGS, NULL);
 
-  g_key_file_set_integer (keyfile, OUTBOX_GROUP, KEY_FORMAT, META_FORMAT);
+  g_key_file_set_integer (keyfile, OUTBOX_GROUP, KEY_FORMAT,
+                          entry->hold_until != NULL ? META_FORMAT : META_FORMAT_PLAIN);
   set_date (keyfile, OUTBOX_GROUP, KEY_CREATED, entry->created);
   set_or_remove (keyfile, OUTBOX_GROUP, KEY_PROFILE, entry->profile_id);
   g_key_file_set_string (keyfile, OUTBOX_GROUP, KEY_SENDER, entry->sender);
@@ -584,6 +596,10 @@ entry_to_data (const char          *base,
   set_or_remove (keyfile, OUTBOX_GROUP, KEY_LAST_ERROR, entry->last_error);
   set_or_remove (keyfile, OUTBOX_GROUP, KEY_SUBJECT, entry->subject);
   set_or_remove (keyfile, OUTBOX_GROUP, KEY_FROM, entry->from);
+  if (entry->hold_until != NULL)
+    set_date (keyfile, OUTBOX_GROUP, KEY_HOLD_UNTIL, entry->hold_until);
+  else
+    g_key_file_remove_key (keyfile, OUTBOX_GROUP, KEY_HOLD_UNTIL, NULL);
   if (entry->state == EP_OUTBOX_STATE_SENDING)
     {
       set_date (keyfile, OUTBOX_GROUP, KEY_CLAIMED, claimed);
@@ -1593,6 +1609,8 @@ change_to_held (EpOutboxEntry  *entry,
     {
       g_date_time_unref (entry->not_before);
       entry->not_before = g_date_time_ref (when);
+      /* A time of the person's own: Epistle holds it until then, not the server until another. */
+      g_clear_pointer (&entry->hold_until, g_date_time_unref);
     }
   return TRUE;
 }
@@ -1601,7 +1619,8 @@ change_to_held (EpOutboxEntry  *entry,
  * ep_outbox_store_hold:
  * @until: (nullable): the time it is meant for (Send Later); %NULL keeps the one it has
  *
- * Holds a queued entry back, or gives a held one a new time. A held entry is never due.
+ * Holds a queued entry back, or gives a held one a new time. A held entry is never due. With a
+ * new time, the server is no longer asked to hold it (its hold-until goes).
  */
 gboolean
 ep_outbox_store_hold (EpOutboxStore  *self,
@@ -1816,6 +1835,7 @@ ep_outbox_claim_release (EpOutboxClaim  *self,
   if (!claim_write (self, g_steal_pointer (&changed), NULL, EP_OUTBOX_STATE_QUEUED, error))
     return FALSE;
   self->finished = TRUE;
+  self->drop_hold = FALSE;
   g_hash_table_remove_all (self->recipient_updates);
   return TRUE;
 }
@@ -1865,6 +1885,20 @@ check_finished_recipients (const EpOutboxEntry  *entry,
   else
     return TRUE;
   return FALSE;
+}
+
+/**
+ * ep_outbox_claim_drop_hold:
+ *
+ * The server would not hold the message: ep_outbox_claim_finish() writes the entry without its
+ * hold-until time, an ordinary entry from then on.
+ */
+void
+ep_outbox_claim_drop_hold (EpOutboxClaim *self)
+{
+  g_return_if_fail (self != NULL);
+
+  self->drop_hold = TRUE;
 }
 
 /**
@@ -1934,6 +1968,8 @@ ep_outbox_claim_finish (EpOutboxClaim    *self,
   g_free (changed->last_error);
   changed->last_error = g_strdup (last_error);
   g_clear_pointer (&changed->data_sent, g_date_time_unref);
+  if (self->drop_hold)
+    g_clear_pointer (&changed->hold_until, g_date_time_unref);
   recorded = ep_outbox_attempt_new (attempt->time, attempt->outcome, attempt->reply);
   recorded->has_transcript = transcript != NULL;
   g_ptr_array_add (changed->attempts, recorded);

@@ -31,6 +31,7 @@ gboolean             ep_outbox_claim_set_recipient_state (EpOutboxClaim        *
                                                           GError              **error);
 gboolean             ep_outbox_claim_mark_data_sent      (EpOutboxClaim        *self,
                                                           GError              **error);
+void                 ep_outbox_claim_drop_hold           (EpOutboxClaim        *self);
 gboolean             ep_outbox_claim_finish              (EpOutboxClaim        *self,
                                                           EpOutboxState         state,
                                                           GDateTime            *not_before,

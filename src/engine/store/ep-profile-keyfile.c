@@ -27,6 +27,11 @@
 #define KEY_TIMEOUT        "timeout"
 #define KEY_EHLO_NAME      "ehlo-name"
 #define KEY_SIZE_LIMIT     "size-limit"
+/* What the server said about FUTURERELEASE (RFC 4865) when last seen, and when that was. */
+#define KEY_FUTURE_RELEASE          "future-release"
+#define KEY_FUTURE_RELEASE_INTERVAL "future-release-max-interval"
+#define KEY_FUTURE_RELEASE_DATE     "future-release-max-date"
+#define KEY_FUTURE_RELEASE_LEARNED  "future-release-learned"
 
 /* Reads one optional single-line string; a line break or other control character in a
  * profile would let a hand-edited file inject protocol commands, so it is refused here. */
@@ -86,6 +91,56 @@ read_number (GKeyFile    *keyfile,
   return TRUE;
 }
 
+static gboolean
+read_boolean (GKeyFile    *keyfile,
+              const char  *group,
+              const char  *key,
+              gboolean    *out_value,
+              GError     **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_key_file_has_key (keyfile, group, key, NULL))
+    return TRUE;
+
+  text = g_key_file_get_value (keyfile, group, key, NULL);
+  g_strstrip (text);
+  if (g_str_equal (text, "true") || g_str_equal (text, "false"))
+    {
+      *out_value = g_str_equal (text, "true");
+      return TRUE;
+    }
+  g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+               _("“%s” must be true or false"), key);
+  return FALSE;
+}
+
+/* @out_value: (out) (transfer full): left alone when the key is not there */
+static gboolean
+read_date (GKeyFile    *keyfile,
+           const char  *group,
+           const char  *key,
+           GDateTime  **out_value,
+           GError     **error)
+{
+  g_autofree char *text = NULL;
+  GDateTime *date;
+
+  if (!read_string (keyfile, group, key, &text, error))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+  date = ep_store_parse_date (text);
+  if (date == NULL)
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                   _("“%s” is not a date and time"), key);
+      return FALSE;
+    }
+  *out_value = date;
+  return TRUE;
+}
+
 /* Builds a profile from its group; on a bad value the profile is skipped, and its group is
  * left in the keyfile exactly as it was, so the next save does not lose it. */
 EpProfile *
@@ -105,6 +160,10 @@ ep_profile_keyfile_read (GKeyFile    *keyfile,
   g_autofree char *pinned = NULL;
   g_autofree char *pinned_host = NULL;
   g_autofree char *ehlo_name = NULL;
+  g_autoptr(GDateTime) future_learned = NULL;
+  g_autoptr(GDateTime) future_date = NULL;
+  gboolean future_release = FALSE;
+  guint64 future_interval = 0;
   gboolean is_sandbox = g_str_equal (id, EP_PROFILE_SANDBOX_ID);
   guint64 port;
   guint64 pinned_port = 0;
@@ -131,7 +190,12 @@ ep_profile_keyfile_read (GKeyFile    *keyfile,
       !read_number (keyfile, group, KEY_PORT, is_sandbox ? 0 : 1, G_MAXUINT16, &port, error) ||
       !read_number (keyfile, group, KEY_PINNED_PORT, is_sandbox ? 0 : 1, G_MAXUINT16, &pinned_port, error) ||
       !read_number (keyfile, group, KEY_TIMEOUT, 1, EP_PROFILE_MAX_TIMEOUT, &timeout, error) ||
-      !read_number (keyfile, group, KEY_SIZE_LIMIT, 0, G_MAXUINT64, &size_limit, error))
+      !read_number (keyfile, group, KEY_SIZE_LIMIT, 0, G_MAXUINT64, &size_limit, error) ||
+      !read_boolean (keyfile, group, KEY_FUTURE_RELEASE, &future_release, error) ||
+      !read_number (keyfile, group, KEY_FUTURE_RELEASE_INTERVAL, 0, G_MAXINT64,
+                    &future_interval, error) ||
+      !read_date (keyfile, group, KEY_FUTURE_RELEASE_DATE, &future_date, error) ||
+      !read_date (keyfile, group, KEY_FUTURE_RELEASE_LEARNED, &future_learned, error))
     return NULL;
 
   if (security != NULL && !ep_enum_from_nick (EP_TYPE_SMTP_SECURITY, security, FALSE, &sec))
@@ -194,6 +258,9 @@ ep_profile_keyfile_read (GKeyFile    *keyfile,
   if (ehlo_name != NULL)
     ep_profile_set_ehlo_name (profile, ehlo_name);
   ep_profile_set_size_limit (profile, size_limit);
+  /* Without the time it was learned, what the server offered is not known. */
+  ep_profile_set_future_release (profile, future_learned, future_release, future_interval,
+                                 future_date != NULL ? g_date_time_to_unix (future_date) : 0);
   g_object_thaw_notify (G_OBJECT (profile));
 
   return g_steal_pointer (&profile);
@@ -215,6 +282,40 @@ write_string (GKeyFile   *keyfile,
     g_key_file_set_string (keyfile, group, key, "");
   else
     g_key_file_remove_key (keyfile, group, key, NULL);
+}
+
+static void
+write_future_release (GKeyFile   *keyfile,
+                      const char *group,
+                      EpProfile  *profile)
+{
+  GDateTime *learned = ep_profile_get_future_release_learned (profile);
+  guint64 interval = 0;
+  gint64 latest = 0;
+  gboolean offered = ep_profile_get_future_release (profile, &interval, &latest);
+  g_autofree char *learned_text = NULL;
+
+  g_key_file_remove_key (keyfile, group, KEY_FUTURE_RELEASE_INTERVAL, NULL);
+  g_key_file_remove_key (keyfile, group, KEY_FUTURE_RELEASE_DATE, NULL);
+  if (learned == NULL)
+    {
+      g_key_file_remove_key (keyfile, group, KEY_FUTURE_RELEASE, NULL);
+      g_key_file_remove_key (keyfile, group, KEY_FUTURE_RELEASE_LEARNED, NULL);
+      return;
+    }
+  learned_text = ep_store_format_date (learned);
+  g_key_file_set_string (keyfile, group, KEY_FUTURE_RELEASE_LEARNED, learned_text);
+  g_key_file_set_boolean (keyfile, group, KEY_FUTURE_RELEASE, offered);
+  if (interval > 0)
+    g_key_file_set_uint64 (keyfile, group, KEY_FUTURE_RELEASE_INTERVAL, interval);
+  if (latest > 0)
+    {
+      g_autoptr(GDateTime) date = g_date_time_new_from_unix_utc (latest);
+      g_autofree char *text = date != NULL ? ep_store_format_date (date) : NULL;
+
+      if (text != NULL)
+        g_key_file_set_string (keyfile, group, KEY_FUTURE_RELEASE_DATE, text);
+    }
 }
 
 void
@@ -257,5 +358,6 @@ ep_profile_keyfile_write (GKeyFile   *keyfile,
     g_key_file_set_uint64 (keyfile, group, KEY_SIZE_LIMIT, ep_profile_get_size_limit (profile));
   else
     g_key_file_remove_key (keyfile, group, KEY_SIZE_LIMIT, NULL);
+  write_future_release (keyfile, group, profile);
 #undef BUILTIN
 }

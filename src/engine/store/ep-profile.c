@@ -33,6 +33,10 @@ struct _EpProfile
   guint              timeout;
   char              *ehlo_name;
   guint64            size_limit;
+  GDateTime         *future_release_learned;
+  gboolean           future_release;
+  guint64            future_release_max_interval;
+  gint64             future_release_max_date;
 };
 
 G_DEFINE_FINAL_TYPE (EpProfile, ep_profile, G_TYPE_OBJECT)
@@ -53,6 +57,7 @@ enum {
   PROP_TIMEOUT,
   PROP_EHLO_NAME,
   PROP_SIZE_LIMIT,
+  PROP_FUTURE_RELEASE_LEARNED,
   N_PROPS
 };
 
@@ -91,6 +96,7 @@ ep_profile_finalize (GObject *object)
   g_free (self->username);
   g_free (self->pinned_sha256);
   g_free (self->ehlo_name);
+  g_clear_pointer (&self->future_release_learned, g_date_time_unref);
 
   G_OBJECT_CLASS (ep_profile_parent_class)->finalize (object);
 }
@@ -157,6 +163,9 @@ ep_profile_get_property (GObject    *object,
       break;
     case PROP_SIZE_LIMIT:
       g_value_set_uint64 (value, self->size_limit);
+      break;
+    case PROP_FUTURE_RELEASE_LEARNED:
+      g_value_set_boxed (value, self->future_release_learned);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -261,6 +270,11 @@ ep_profile_class_init (EpProfileClass *klass)
   /* The SIZE limit (RFC 1870) seen at the last test connection; 0 when unknown. */
   properties[PROP_SIZE_LIMIT] =
     g_param_spec_uint64 ("size-limit", NULL, NULL, 0, G_MAXUINT64, 0, rw);
+  /* When the server's FUTURERELEASE offer was last seen (ep_profile_get_future_release());
+   * notified whenever that offer or its limits change. */
+  properties[PROP_FUTURE_RELEASE_LEARNED] =
+    g_param_spec_boxed ("future-release-learned", NULL, NULL, G_TYPE_DATE_TIME,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -354,6 +368,9 @@ ep_profile_copy (EpProfile  *self,
                        NULL);
   /* After the server, for which it is pinned. */
   ep_profile_set_pinned_sha256 (copy, self->pinned_sha256);
+  ep_profile_set_future_release (copy, self->future_release_learned, self->future_release,
+                                 self->future_release_max_interval,
+                                 self->future_release_max_date);
   return copy;
 }
 
@@ -708,6 +725,99 @@ ep_profile_set_size_limit (EpProfile *self,
     return;
   self->size_limit = size_limit;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIZE_LIMIT]);
+}
+
+/* Returns: (transfer none) (nullable) */
+GDateTime *
+ep_profile_get_future_release_learned (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+
+  return self->future_release_learned;
+}
+
+/* @out_max_interval: (out) (optional): seconds ahead at most; @out_max_date: (out) (optional):
+ * the latest time (Unix seconds). Returns whether the server offered it when last seen. */
+gboolean
+ep_profile_get_future_release (EpProfile *self,
+                               guint64   *out_max_interval,
+                               gint64    *out_max_date)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), FALSE);
+
+  if (out_max_interval != NULL)
+    *out_max_interval = self->future_release ? self->future_release_max_interval : 0;
+  if (out_max_date != NULL)
+    *out_max_date = self->future_release ? self->future_release_max_date : 0;
+  return self->future_release_learned != NULL && self->future_release;
+}
+
+/* @learned: (nullable): when it was seen; %NULL forgets it (and the rest is ignored) */
+void
+ep_profile_set_future_release (EpProfile *self,
+                               GDateTime *learned,
+                               gboolean   offered,
+                               guint64    max_interval,
+                               gint64     max_date)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+
+  if (learned == NULL)
+    offered = FALSE;
+  if (!offered)
+    max_interval = max_date = 0;
+  if (((learned == NULL) == (self->future_release_learned == NULL))
+      && (learned == NULL || g_date_time_equal (learned, self->future_release_learned))
+      && offered == self->future_release
+      && max_interval == self->future_release_max_interval
+      && max_date == self->future_release_max_date)
+    return;
+
+  g_clear_pointer (&self->future_release_learned, g_date_time_unref);
+  self->future_release_learned = learned != NULL ? g_date_time_ref (learned) : NULL;
+  self->future_release = offered;
+  self->future_release_max_interval = max_interval;
+  self->future_release_max_date = MAX (max_date, 0);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FUTURE_RELEASE_LEARNED]);
+}
+
+gboolean
+ep_profile_can_hold_until (EpProfile *self,
+                           GDateTime *until,
+                           GDateTime *now)
+{
+  g_autoptr(GDateTime) current = NULL;
+
+  g_return_val_if_fail (EP_IS_PROFILE (self), FALSE);
+  g_return_val_if_fail (until != NULL, FALSE);
+
+  if (!ep_profile_get_future_release (self, NULL, NULL))
+    return FALSE;
+  current = now != NULL ? g_date_time_ref (now) : g_date_time_new_now_utc ();
+  return ep_smtp_future_release_allows (self->future_release_max_interval,
+                                        self->future_release_max_date, until, current);
+}
+
+void
+ep_profile_learn_capabilities (EpProfile                *self,
+                               const EpSmtpCapabilities *caps,
+                               GDateTime                *when)
+{
+  g_autoptr(GDateTime) seen = NULL;
+
+  g_return_if_fail (EP_IS_PROFILE (self));
+  g_return_if_fail (caps != NULL);
+
+  seen = when != NULL ? g_date_time_ref (when) : g_date_time_new_now_utc ();
+  g_object_freeze_notify (G_OBJECT (self));
+  /* Kept when a later reply announces none: the last limit seen is still the best guess. */
+  if (caps->size_max > 0)
+    ep_profile_set_size_limit (self, caps->size_max);
+  ep_profile_set_future_release (self, seen,
+                                 ep_smtp_capabilities_has (caps, EP_SMTP_CAP_FUTURERELEASE),
+                                 caps->future_release_max_interval,
+                                 caps->future_release_max_date);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 static char *

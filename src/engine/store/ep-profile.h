@@ -4,6 +4,7 @@
 
 #include <gio/gio.h>
 
+#include "ep-smtp-capabilities.h"
 #include "ep-smtp-config.h"
 
 G_BEGIN_DECLS
@@ -74,6 +75,27 @@ void               ep_profile_set_ehlo_name      (EpProfile         *self,
 guint64            ep_profile_get_size_limit     (EpProfile         *self);
 void               ep_profile_set_size_limit     (EpProfile         *self,
                                                   guint64            size_limit);
+/* What the server said about FUTURERELEASE (RFC 4865) in the last EHLO reply seen, and when:
+ * %NULL when never seen. The limits are 0 when not announced. */
+GDateTime         *ep_profile_get_future_release_learned (EpProfile  *self);
+gboolean           ep_profile_get_future_release (EpProfile         *self,
+                                                  guint64           *out_max_interval,
+                                                  gint64            *out_max_date);
+void               ep_profile_set_future_release (EpProfile         *self,
+                                                  GDateTime         *learned,
+                                                  gboolean           offered,
+                                                  guint64            max_interval,
+                                                  gint64             max_date);
+/* Whether, as last learned, the server holds a message until @until (@now: the current time
+ * when %NULL). */
+gboolean           ep_profile_can_hold_until     (EpProfile         *self,
+                                                  GDateTime         *until,
+                                                  GDateTime         *now);
+/* Remembers what @caps (an EHLO reply seen at @when, %NULL: now) says the app needs later:
+ * the SIZE limit when one was announced, and FUTURERELEASE with its limits. */
+void               ep_profile_learn_capabilities (EpProfile                *self,
+                                                  const EpSmtpCapabilities *caps,
+                                                  GDateTime                *when);
 
 EpSmtpConfig      *ep_profile_to_smtp_config     (EpProfile         *self,
                                                   const char        *password);

@@ -42,6 +42,7 @@
 #define KEY_OUTCOME_TEXT "outcome-text"
 #define KEY_NOT_DELIVERED "not-delivered"
 #define KEY_PROFILE      "profile"
+#define KEY_HOLD_UNTIL   "hold-until"
 
 struct _EpSentStore
 {
@@ -96,6 +97,7 @@ ep_sent_info_copy (const EpSentInfo *info)
   copy->outcome_text = g_strdup (info->outcome_text);
   copy->profile_id = g_strdup (info->profile_id);
   copy->not_delivered = g_strdupv (info->not_delivered);
+  copy->hold_until = info->hold_until != NULL ? g_date_time_ref (info->hold_until) : NULL;
   return copy;
 }
 
@@ -113,6 +115,7 @@ ep_sent_info_free (EpSentInfo *info)
   g_free (info->outcome_text);
   g_free (info->profile_id);
   g_strfreev (info->not_delivered);
+  g_clear_pointer (&info->hold_until, g_date_time_unref);
   g_free (info);
 }
 
@@ -263,6 +266,12 @@ meta_to_data (const EpSentInfo *info,
     g_key_file_set_string_list (keyfile, META_GROUP, KEY_NOT_DELIVERED,
                                 (const char * const *) info->not_delivered,
                                 g_strv_length (info->not_delivered));
+  if (info->hold_until != NULL)
+    {
+      g_autofree char *hold_until = ep_store_format_date (info->hold_until);
+
+      g_key_file_set_string (keyfile, META_GROUP, KEY_HOLD_UNTIL, hold_until);
+    }
   return g_key_file_to_data (keyfile, length, NULL);
 }
 
@@ -530,6 +539,14 @@ read_entry (const char  *entry_path,
     }
   if (g_key_file_has_key (keyfile, META_GROUP, KEY_NOT_DELIVERED, NULL))
     info->not_delivered = ep_store_keyfile_dup_string_list (keyfile, META_GROUP, KEY_NOT_DELIVERED, NULL);
+  /* Like the other optional keys: one that cannot be read is as if it were not there. */
+  if (g_key_file_has_key (keyfile, META_GROUP, KEY_HOLD_UNTIL, NULL))
+    {
+      g_autofree char *hold_until = ep_store_keyfile_dup_string (keyfile, META_GROUP,
+                                                                 KEY_HOLD_UNTIL, NULL);
+
+      info->hold_until = ep_store_parse_date (hold_until);
+    }
   info->id = g_strdup (id);
   return g_steal_pointer (&info);
 }

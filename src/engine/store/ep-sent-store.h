@@ -20,6 +20,8 @@ G_BEGIN_DECLS
  * @not_delivered: (array zero-terminated=1) (nullable): the recipients that do not have the
  *   message (partial delivery); %NULL or empty when every recipient has it
  * @profile_id: (nullable): the profile used
+ * @hold_until: (nullable): the server was asked to hold the message until then (RFC 4865
+ *   FUTURERELEASE) and took it: it delivers the message at that time
  */
 typedef struct
 {
@@ -34,6 +36,7 @@ typedef struct
   char          *outcome_text;
   char          *profile_id;
   char         **not_delivered;
+  GDateTime     *hold_until;
 } EpSentInfo;
 
 #define EP_TYPE_SENT_INFO (ep_sent_info_get_type ())

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ep-presets.h: well-known submission servers (host, port, security) offered when adding a profile. */
+/* ep-presets.h: well-known submission servers (host, port, security): offered when adding a
+ * profile, and the first source of settings discovery (answered offline). */
 #pragma once
 
 #include <glib.h>
 
 G_BEGIN_DECLS
 
-/* Plain data, no GTK and no engine types: security is the profile keyfile's spelling
- * ("tls", "starttls"), so the table could move to the engine unchanged if the CLI wanted it. */
+/* Plain data: security is the profile keyfile's spelling ("tls", "starttls"); the app's menu
+ * and discovery (ep-discover.h) read the same table. */
 typedef struct {
   const char *id;        /* stable, for actions and tests: "gmail" */
   const char *name;      /* translatable (N_), in the menu and as the new profile's name */
