@@ -80,6 +80,8 @@ struct _EpScriptServer
   gboolean           tls_active;
   GByteArray        *pending;      /* received, not yet consumed by a step */
   gboolean           client_gone;  /* EOF, reset or a failed write seen */
+  gint64             literal;      /* size of the IMAP literal ("{N}" or "{N+}") that ended the
+                                      last line a C: step matched; -1 for none */
   gboolean           closed;       /* the server closed the connection */
   struct _DripOutputStream *drip;  /* under TLS when the script drips raw bytes, else NULL */
 };
@@ -264,6 +266,7 @@ step_kind_name (EpScriptStepKind kind)
     case EP_SCRIPT_STEP_EXPECT_OPTIONAL: return "optional expect";
     case EP_SCRIPT_STEP_READ_DATA: return "read DATA";
     case EP_SCRIPT_STEP_READ_BDAT: return "read BDAT";
+    case EP_SCRIPT_STEP_READ_LITERAL: return "read literal";
     case EP_SCRIPT_STEP_START_TLS: return "start TLS";
     case EP_SCRIPT_STEP_START_TLS_REJECTED: return "start TLS (rejected)";
     case EP_SCRIPT_STEP_STALL: return "stall";
@@ -575,6 +578,30 @@ stall_step (EpScriptServer *self,
 
 /* --- steps ---------------------------------------------------------------------------------- */
 
+/* The N of a line ending in "{N}\r\n" or "{N+}\r\n"; -1 otherwise. */
+static gint64
+line_literal (GBytes *line)
+{
+  gsize len = 0;
+  const char *data = g_bytes_get_data (line, &len);
+  gsize end, i;
+  gint64 size = 0;
+
+  if (len < 5 || memcmp (data + len - 3, "}\r\n", 3) != 0)
+    return -1;
+  end = len - 3;
+  if (data[end - 1] == '+')
+    end--;
+  i = end;
+  while (i > 0 && g_ascii_isdigit (data[i - 1]) && end - i < 12)
+    i--;
+  if (i == end || i == 0 || data[i - 1] != '{')
+    return -1;
+  for (; i < end; i++)
+    size = size * 10 + (data[i] - '0');
+  return size;
+}
+
 static gboolean
 line_matches (const Step *step,
               GBytes     *line)
@@ -647,6 +674,42 @@ run_expect (EpScriptServer *self,
       add_failure (self, step, index, "expected \"%s\\r\\n\", client sent \"%s\"", want, got);
       return FALSE;
     }
+  self->literal = line_literal (line);
+  return TRUE;
+}
+
+/* An IMAP literal (RFC 3501 §4.3, RFC 7888): the line announced @N octets that follow it,
+ * then the rest of the command (for APPEND, its CRLF). They are kept as a body. */
+static gboolean
+run_read_literal (EpScriptServer *self,
+                  const Step     *step,
+                  guint           index)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  gsize size;
+
+  if (self->literal < 0)
+    {
+      add_failure (self, step, index, "the last client line announced no literal");
+      return FALSE;
+    }
+  size = (gsize) self->literal;
+  self->literal = -1;
+  if (!fill_pending (self, size + 2, &error))
+    {
+      add_failure (self, step, index, "reading a literal of %" G_GSIZE_FORMAT " bytes: %s",
+                   size, error->message);
+      return FALSE;
+    }
+  body = g_bytes_new (self->pending->data, size);
+  store_body (self, body);
+  if (memcmp (self->pending->data + size, "\r\n", 2) != 0)
+    {
+      add_failure (self, step, index, "no CRLF after the literal of %" G_GSIZE_FORMAT " bytes", size);
+      return FALSE;
+    }
+  g_byte_array_remove_range (self->pending, 0, (guint) (size + 2));
   return TRUE;
 }
 
@@ -1058,6 +1121,9 @@ run_step (EpScriptServer *self,
     case EP_SCRIPT_STEP_READ_DATA:
       return run_read_data (self, step, index);
 
+    case EP_SCRIPT_STEP_READ_LITERAL:
+      return run_read_literal (self, step, index);
+
     case EP_SCRIPT_STEP_READ_BDAT:
       return run_read_bdat (self, step, index);
 
@@ -1394,6 +1460,10 @@ parse_line (EpScriptServer  *self,
     {
       kind = EP_SCRIPT_STEP_READ_DATA;
     }
+  else if (g_str_equal (line, "LITERAL"))
+    {
+      kind = EP_SCRIPT_STEP_READ_LITERAL;
+    }
   else if ((rest = after_keyword (line, "BDAT:")) != NULL)
     {
       kind = EP_SCRIPT_STEP_READ_BDAT;
@@ -1547,6 +1617,7 @@ ep_script_server_init (EpScriptServer *self)
   self->bodies = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   self->failures = g_ptr_array_new_with_free_func (g_free);
   self->pending = g_byte_array_new ();
+  self->literal = -1;
   self->cancellable = g_cancellable_new ();
   self->context = g_main_context_new ();
   self->io_timeout = DEFAULT_IO_TIMEOUT;

@@ -29,6 +29,8 @@ G_BEGIN_DECLS
  *   C= LINE              the same, LINE taken literally (for lines such as "*")
  *   C? LINE              optional: the client either sends LINE + CRLF or closes the connection
  *   DATA                 read a DATA body up to CRLF.CRLF (kept raw, dot-stuffed as on the wire)
+ *   LITERAL              read the IMAP literal that the line of the last C: step announced
+ *                        ("{N}" or "{N+}" at its end) and the CRLF after it; kept as a body
  *   BDAT: REPLY          read BDAT commands and their chunks until BDAT ... LAST, answering
  *                        each chunk with REPLY + CRLF (nothing when REPLY is empty)
  *   TLS: CERT            server-side TLS handshake with CERT (an ep-test-certs name or a PEM path)
@@ -80,6 +82,7 @@ typedef enum
   EP_SCRIPT_STEP_RESPOND,
   EP_SCRIPT_STEP_START_TLS_DRIP,
   EP_SCRIPT_STEP_RAW_DRIP,
+  EP_SCRIPT_STEP_READ_LITERAL,
 } EpScriptStepKind;
 
 typedef enum

@@ -401,6 +401,48 @@ test_bdat (void)
   g_assert_finalize_object (g_steal_pointer (&server));
 }
 
+/* An IMAP literal: the octets the last client line announced, whatever they hold, then the CRLF
+ * that ends the command; "{N+}" (RFC 7888) the same. A literal not followed by CRLF fails. */
+static void
+test_literal (void)
+{
+  g_autoptr(EpScriptServer) server = start_server (
+    "C: A1 APPEND Sent {7}\n"
+    "S: + go\n"
+    "LITERAL\n"
+    "S: A1 OK stored\n"
+    "C: A2 APPEND Sent {0+}\n"
+    "LITERAL\n"
+    "S: A2 OK empty\n"
+    "C: A3 APPEND Sent {2+}\n"
+    "LITERAL\n"
+    "S: A3 OK never\n");
+  Client client = { NULL, NULL };
+  g_autoptr(GBytes) first = NULL;
+  g_autoptr(GBytes) second = NULL;
+  g_autofree char *message = NULL;
+
+  client_connect (&client, server);
+  client_write (&client, "A1 APPEND Sent {7}\r\n");
+  client_expect (&client, "+ go\r\n");
+  client_write (&client, "a\r\n.\r\nb\r\n");
+  client_expect (&client, "A1 OK stored\r\n");
+  client_write (&client, "A2 APPEND Sent {0+}\r\n\r\n");
+  client_expect (&client, "A2 OK empty\r\n");
+  client_write (&client, "A3 APPEND Sent {2+}\r\nxyz\r\n");
+  client_expect_eof (&client);
+  client_clear (&client);
+
+  message = wait_failure (server);
+  g_assert_nonnull (strstr (message, "no CRLF after the literal of 2 bytes"));
+  g_assert_cmpuint (ep_script_server_get_n_bodies (server), ==, 3);
+  first = ep_script_server_get_body (server, 0);
+  second = ep_script_server_get_body (server, 1);
+  assert_bytes (first, "a\r\n.\r\nb");
+  g_assert_cmpuint (g_bytes_get_size (second), ==, 0);
+  g_assert_finalize_object (g_steal_pointer (&server));
+}
+
 /* --- reads, timing, closing ----------------------------------------------------------------- */
 
 static void
@@ -1060,6 +1102,7 @@ main (int   argc,
   g_test_add_func ("/script-server/optional", test_optional);
   g_test_add_func ("/script-server/data", test_data);
   g_test_add_func ("/script-server/bdat", test_bdat);
+  g_test_add_func ("/script-server/literal", test_literal);
   g_test_add_func ("/script-server/reads-recorded-separately", test_reads_recorded_separately);
   g_test_add_func ("/script-server/stall-and-drip", test_stall_and_drip);
   g_test_add_func ("/script-server/stall-ends-on-hangup", test_stall_ends_on_hangup);

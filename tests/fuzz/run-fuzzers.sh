@@ -37,7 +37,7 @@ esac
 
 srcdir=$(cd "$(dirname "$0")" && pwd)
 all_targets="smtp-reply smtp-capabilities smtp-sasl address rfc2047 base64 qp mime-parser
-sandbox-session mailto profile-store draft-store autoconfig"
+sandbox-session mailto profile-store draft-store autoconfig imap-response"
 targets=${*:-$all_targets}
 
 # Inputs larger than libFuzzer's default of 4096 octets where the format needs room.

@@ -16,7 +16,12 @@
 # Ports (both on 127.0.0.1, chosen free at start):
 #   SUBMISSION_PORT  STARTTLS required (smtpd_tls_security_level=encrypt), AUTH only after TLS
 #   SMTPS_PORT       implicit TLS (smtpd_tls_wrappermode=yes)
-# Both require authentication before accepting recipients.  SASL mechanisms offered through
+# Both require authentication before accepting recipients.
+#
+# With MAILSERVER_IMAP=1, Dovecot also serves IMAP for the same user (the client's copy in the
+# Sent folder): IMAP_PORT (STARTTLS) and IMAPS_PORT (implicit TLS) on 127.0.0.1, the same
+# certificate, a Maildir of its own (IMAP_MAILDIR) whose "Sent" mailbox has the \Sent special-use
+# attribute (RFC 6154) and exists from the start.  SASL mechanisms offered through
 # Dovecot: PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 (the passdb keeps the password as
 # {PLAIN}, from which Dovecot derives every mechanism's secrets).
 #
@@ -43,10 +48,10 @@ usage () {
 # Two distinct free TCP ports on 127.0.0.1 (bound and released: a small race remains, which
 # start_all covers by retrying with fresh ports if Postfix cannot bind).
 free_ports () {
-  $PYTHON - <<'EOF'
-import socket
+  $PYTHON - "${1:-2}" <<'EOF'
+import socket, sys
 socks = []
-for _ in range(2):
+for _ in range(int(sys.argv[1])):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))
     socks.append(s)
@@ -244,7 +249,7 @@ EOF
 }
 
 write_dovecot () {
-  dir=$1 user=$2 password=$3
+  dir=$1 user=$2 password=$3 imap=${4:-} imaps=${5:-}
   # passwd-file: user:password; {PLAIN} lets Dovecot derive CRAM-MD5 and SCRAM secrets.
   printf '%s:{PLAIN}%s\n' "$user" "$password" > "$dir/dovecot/passwd"
   chown root:dovecot "$dir/dovecot/passwd"
@@ -280,6 +285,67 @@ service anvil {
   chroot =
 }
 EOF
+  [ -n "$imap" ] || return 0
+  mkdir -p "$dir/imap"
+  chown "$MAIL_UID:$MAIL_GID" "$dir/imap"
+  # IMAP on top: the same passdb (so the same mechanisms), TLS with the test certificate.
+  sed -i 's/^protocols =$/protocols = imap/; s/^ssl = no$/ssl = yes/' "$dir/dovecot/dovecot.conf"
+  cat >> "$dir/dovecot/dovecot.conf" <<EOF
+listen = 127.0.0.1
+ssl_cert = <$dir/tls/server.pem
+ssl_key = <$dir/tls/server.key
+mail_location = maildir:$dir/imap/%u
+# Keep messages with the CRLF they came with: the file is then the exact bytes uploaded.
+mail_save_crlf = yes
+mail_uid = $MAIL_UID
+mail_gid = $MAIL_GID
+first_valid_uid = 1
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Sent {
+    special_use = \\Sent
+    auto = create
+  }
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = create
+  }
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $imap
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $imaps
+    ssl = yes
+  }
+}
+EOF
+}
+
+# Wait until Dovecot's IMAP port greets with "* OK".
+wait_imap () {
+  $PYTHON - "$1" "$START_TIMEOUT" <<'EOF'
+import socket, sys, time
+port, timeout = sys.argv[1:]
+deadline = time.monotonic() + float(timeout)
+last = None
+while time.monotonic() < deadline:
+    try:
+        with socket.create_connection(("127.0.0.1", int(port)), timeout=5) as s:
+            line = s.makefile("rb").readline()
+            if line.startswith(b"* OK"):
+                sys.exit(0)
+            last = line
+    except OSError as e:
+        last = e
+    time.sleep(0.05)
+print("mailserver: IMAP not ready: %s" % last, file=sys.stderr)
+sys.exit(1)
+EOF
 }
 
 start_all () {
@@ -300,7 +366,7 @@ start_all () {
   if ! runuser -u postfix -- test -x "$dir" || ! runuser -u nobody -- test -x "$dir"; then
     die "$dir is not searchable by the postfix and nobody users; make its parents world-searchable (chmod o+x)"
   fi
-  rm -rf "$dir/postfix" "$dir/spool" "$dir/data" "$dir/mail" "$dir/dovecot" "$dir/tls"
+  rm -rf "$dir/postfix" "$dir/spool" "$dir/data" "$dir/mail" "$dir/dovecot" "$dir/tls" "$dir/imap"
   rm -f "$dir/maillog" "$dir/dovecot.log" "$dir/ports.env" "$dir/password"
   mkdir -p "$dir/postfix" "$dir/spool/private" "$dir/data" "$dir/mail" \
            "$dir/dovecot/run" "$dir/dovecot/state"
@@ -315,9 +381,20 @@ start_all () {
   password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
   printf '%s' "$password" > "$dir/password"
   chmod 600 "$dir/password"
-  write_dovecot "$dir" "$user" "$password"
+  imap="" imaps=""
+  if [ -n "${MAILSERVER_IMAP:-}" ]; then
+    # shellcheck disable=SC2046 # two port numbers, split on purpose
+    set -- $(free_ports 2)
+    imap=$1 imaps=$2
+  fi
+  write_dovecot "$dir" "$user" "$password" "$imap" "$imaps"
   dovecot -c "$dir/dovecot/dovecot.conf" 2>>"$dir/dovecot.log" \
     || { cat "$dir/dovecot.log" >&2; die "dovecot did not start"; }
+  if [ -n "$imap" ] && ! wait_imap "$imap"; then
+    cat "$dir/dovecot.log" >&2
+    stop_all "$dir" || true
+    die "dovecot's IMAP did not become ready"
+  fi
 
   ok=""
   for attempt in 1 2 3; do
@@ -358,6 +435,9 @@ MAILDIR='$dir/mail/inbox'
 MAILLOG='$dir/maillog'
 POSTFIX_PID=$(read_pid "$dir/spool/pid/master.pid")
 DOVECOT_PID=$(read_pid "$dir/dovecot/run/master.pid")
+IMAP_PORT=$imap
+IMAPS_PORT=$imaps
+IMAP_MAILDIR='$dir/imap/$user'
 EOF
   log "ready: submission 127.0.0.1:$sub (STARTTLS), smtps 127.0.0.1:$smtps (implicit TLS); $dir/ports.env"
 }

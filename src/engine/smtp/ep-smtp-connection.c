@@ -687,6 +687,46 @@ ep_smtp_connection_read_reply (EpSmtpConnection *self,
     }
 }
 
+gssize
+ep_smtp_connection_read_raw (EpSmtpConnection *self,
+                             char             *buffer,
+                             gsize             size,
+                             gint64            deadline,
+                             GCancellable     *cancellable,
+                             GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  gsize n;
+
+  g_return_val_if_fail (EP_IS_SMTP_CONNECTION (self), -1);
+  g_return_val_if_fail (buffer != NULL && size > 0, -1);
+
+  if (deadline == 0)
+    deadline = deadline_in (self, 0);
+
+  if (self->buf_end == self->buf_start && !read_more (self, deadline, cancellable, &local_error))
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        {
+          /* The caller's deadline may be earlier than the timeout: name the time it gave. */
+          g_set_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_TIMEOUT,
+                       _("No reply from %s within %.3g seconds"), self->peer,
+                       MAX (deadline - start, 0) / (double) G_USEC_PER_SEC);
+          return -1;
+        }
+      ep_smtp_connection_map_io_error (self, &local_error, _("waiting for a reply"));
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return -1;
+    }
+
+  n = MIN (size, self->buf_end - self->buf_start);
+  memcpy (buffer, self->buf + self->buf_start, n);
+  self->buf_start += n;
+
+  return (gssize) n;
+}
+
 gboolean
 ep_smtp_connection_has_buffered_input (EpSmtpConnection *self)
 {

@@ -83,6 +83,18 @@ void              ep_smtp_connection_map_io_error      (EpSmtpConnection  *self,
                                                         GError           **error,
                                                         const char        *doing);
 
+/* For a protocol other than SMTP over the same transport (the IMAP client): copies up to @size
+ * octets, those already buffered first, else what arrives next, waiting at most until @deadline
+ * (monotonic µs; 0 = the connection's timeout from now). Nothing is logged: the caller parses
+ * and logs. Returns the number of octets (> 0), or -1 with EP_SMTP_ERROR_TIMEOUT or
+ * _CONNECTION_LOST (the peer closing is an error too); cancellation passes through. */
+gssize            ep_smtp_connection_read_raw          (EpSmtpConnection  *self,
+                                                        char              *buffer,
+                                                        gsize              size,
+                                                        gint64             deadline,
+                                                        GCancellable      *cancellable,
+                                                        GError           **error);
+
 /* Bytes already received but not yet parsed: in our buffer only. */
 gboolean          ep_smtp_connection_has_buffered_input (EpSmtpConnection *self);
 /* Also bytes waiting in the kernel (plain connections only: on TLS they may be session tickets). */
