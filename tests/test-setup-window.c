@@ -84,7 +84,25 @@ handle (SoupServer        *server,
   soup_server_message_set_response (msg, "application/xml", SOUP_MEMORY_COPY, body, strlen (body));
 }
 
-/* An autoconfig file at @url naming one implicit-TLS server. */
+/* An autoconfig file at @url naming one implicit-TLS server signed in to with @auth. */
+static void
+serve_config_auth (Fixture    *f,
+                   const char *url,
+                   const char *host,
+                   guint16     port,
+                   const char *display_name,
+                   const char *auth)
+{
+  char *body = g_strdup_printf ("<?xml version=\"1.0\"?><clientConfig version=\"1.1\">"
+                                "<emailProvider id=\"x\"><displayName>%s</displayName>"
+                                "<outgoingServer type=\"smtp\"><hostname>%s</hostname><port>%u</port>"
+                                "<socketType>SSL</socketType><username>%%EMAILADDRESS%%</username>"
+                                "<authentication>%s</authentication></outgoingServer>"
+                                "</emailProvider></clientConfig>", display_name, host, port, auth);
+
+  g_hash_table_insert (f->routes, g_strdup (url), body);
+}
+
 static void
 serve_config (Fixture    *f,
               const char *url,
@@ -92,14 +110,7 @@ serve_config (Fixture    *f,
               guint16     port,
               const char *display_name)
 {
-  char *body = g_strdup_printf ("<?xml version=\"1.0\"?><clientConfig version=\"1.1\">"
-                                "<emailProvider id=\"x\"><displayName>%s</displayName>"
-                                "<outgoingServer type=\"smtp\"><hostname>%s</hostname><port>%u</port>"
-                                "<socketType>SSL</socketType><username>%%EMAILADDRESS%%</username>"
-                                "<authentication>password-cleartext</authentication></outgoingServer>"
-                                "</emailProvider></clientConfig>", display_name, host, port);
-
-  g_hash_table_insert (f->routes, g_strdup (url), body);
+  serve_config_auth (f, url, host, port, display_name, "password-cleartext");
 }
 
 static guint16
@@ -360,6 +371,64 @@ test_found_tested_saved (Fixture       *f,
   g_assert_cmpstr (ep_profile_get_sender_address (saved), ==, ADDRESS);
 }
 
+/* A test that fails (the password refused) saves nothing, and leaves the window to correct it. */
+static void
+test_failed_test_saves_nothing (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(EpScriptServer) smtp = ep_script_server_new_for_test (
+    "TLS: discover\n"
+    EP_SCRIPT_GREETING_READY
+    "C: EHLO *\n"
+    "S: 250-smtp.example.test greets you\n"
+    "S: 250 AUTH PLAIN LOGIN\n"
+    "C: AUTH PLAIN *\n"
+    "S: 535 5.7.8 Authentication credentials invalid\n"
+    "C? QUIT\n"
+    "S: 221 2.0.0 Bye\n");
+  EpConnectionTestWindow *window;
+  g_autofree char *ini = g_build_filename (f->dir, "profiles.ini", NULL);
+
+  serve_config (f, "https://autoconfig.example.test/mail/config-v1.1.xml", "smtp.example.test",
+                ep_script_server_get_port (smtp), "Example Mail");
+  find (f, ADDRESS);
+  gtk_editable_set_text (GTK_EDITABLE (field (f, "password")), "wrong");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->setup), "setup.primary", NULL));
+  g_assert_true (ep_test_wait (test_done, f->setup, WAIT_MS));
+  ep_script_server_assert_done (smtp, 5000);
+
+  window = ep_setup_window_get_test_window (f->setup);
+  g_assert_nonnull (window);
+  g_assert_nonnull (ep_connection_test_window_get_error (window));
+  g_assert_cmpstr (ep_setup_window_get_page (f->setup), ==, "lookup");
+  g_assert_null (ep_setup_window_get_saved (f->setup));
+  g_assert_cmpuint (g_list_model_get_n_items (ep_profile_store_list (f->store)), ==, 1);
+  g_assert_false (g_file_test (ini, G_FILE_TEST_EXISTS));
+  /* The password can be typed again and tested again. */
+  gtk_window_destroy (GTK_WINDOW (window));
+  ep_test_iterate (50);
+  g_assert_true (primary_sensitive (f));
+}
+
+/* A provider that takes only its own OAuth 2.0 sign-in: said plainly, no password asked, no
+ * Test and Save; the manual editor stays. */
+static void
+test_oauth_only (Fixture       *f,
+                 gconstpointer  data)
+{
+  serve_config_auth (f, "https://autoconfig.example.test/mail/config-v1.1.xml", "smtp.example.test", 465,
+                     "Example Mail", "OAuth2");
+  find (f, ADDRESS);
+  g_assert_cmpuint (ep_setup_window_get_candidate_rows (f->setup)->len, >=, 1);
+  g_assert_true (gtk_widget_get_visible (field (f, "oauth")));
+  g_assert_true (ep_test_contains (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (field (f, "oauth"))),
+                                   "Example Mail"));
+  g_assert_false (gtk_widget_get_visible (field (f, "password")));
+  g_assert_false (primary_sensitive (f));
+  g_assert_true (gtk_widget_is_sensitive (field (f, "manual")));
+  ep_test_screenshot (GTK_WIDGET (f->setup), "setup-oauth.png");
+}
+
 static void
 test_cross_domain_needs_confirmation (Fixture       *f,
                                       gconstpointer  data)
@@ -530,6 +599,8 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add ("/setup-window/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("found-tested-saved", test_found_tested_saved);
+  ADD ("failed-test-saves-nothing", test_failed_test_saves_nothing);
+  ADD ("oauth-only", test_oauth_only);
   ADD ("cross-domain-needs-confirmation", test_cross_domain_needs_confirmation);
   ADD ("nothing-found-manual", test_nothing_found_manual);
   ADD ("manual-prefilled", test_manual_prefilled);
