@@ -550,6 +550,7 @@ test_first_run (void)
   g_autoptr(EpApplication) app = ep_application_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  EpProfilesDialog *dialog;
   EpSetupWindow *setup;
 
   g_unsetenv ("EPISTLE_NO_FIRST_RUN_SETUP");
@@ -571,6 +572,20 @@ test_first_run (void)
   g_assert_null (find_setup_window ());
   g_assert_true (g_settings_get_boolean (settings, "setup-dismissed"));
   g_assert_false (ep_application_offers_setup (app));
+
+  /* The Sandbox banner's Set Up a Server: Set Up Manually goes on in Server Profiles' editor. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "setup-server", NULL);
+  setup = find_setup_window ();
+  g_assert_nonnull (setup);
+  gtk_editable_set_text (GTK_EDITABLE (ep_setup_window_get_field (setup, "address")), ADDRESS);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (setup), "setup.manual", NULL));
+  ep_test_iterate (100);
+  g_assert_null (find_setup_window ());
+  dialog = ep_profiles_dialog_present (NULL, ep_application_get_profile_store (app), NULL);
+  g_assert_nonnull (ep_profiles_dialog_get_editor (dialog));
+  g_assert_true (ep_profile_editor_get_is_new (ep_profiles_dialog_get_editor (dialog)));
+  g_assert_cmpstr (ep_test_get_field (ep_profiles_dialog_get_editor (dialog), "address"), ==, ADDRESS);
+  gtk_window_destroy (GTK_WINDOW (dialog));
 
   /* Closing every window lets the application go. */
   {
