@@ -795,8 +795,8 @@ ep_profiles_dialog_present (GtkWindow      *parent,
 /**
  * ep_profiles_dialog_present_new:
  *
- * For the first run ("Set up a server"): the Server Profiles window with the editor for a new
- * profile, where typing the address offers the provider's settings.
+ * The Server Profiles window with the editor for a new profile, where typing the address offers
+ * the provider's preset (set-up from the address alone is EpSetupWindow's).
  *
  * Returns: (transfer none): the dialog
  */
