@@ -515,6 +515,42 @@ test_manual_prefilled (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (ep_profile_store_list (f->store)), ==, 1);
 }
 
+/* The editor already holds unsaved edits: they are not lost without asking, and once discarded
+ * the new editor has what was found. */
+static void
+test_manual_asks_before_replacing (Fixture       *f,
+                                   gconstpointer  data)
+{
+  EpProfileEditor *half_done;
+  EpProfileEditor *editor;
+  AdwMessageDialog *question;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->dialog), "profiles.add", "s", "custom"));
+  half_done = ep_profiles_dialog_get_editor (f->dialog);
+  ep_test_set_field (half_done, "name", "Half done");
+  g_assert_true (ep_profile_editor_has_changes (half_done));
+
+  serve_config (f, "https://autoconfig.example.test/mail/config-v1.1.xml", "smtp.example.test", 4650,
+                "Example Mail");
+  find (f, ADDRESS);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->setup), "setup.manual", NULL));
+  ep_test_iterate (100);
+  f->setup = NULL;
+  question = ep_profile_editor_get_discard_dialog (half_done);
+  g_assert_nonnull (question);
+  g_assert_true (ep_profiles_dialog_get_editor (f->dialog) == half_done);
+
+  adw_message_dialog_response (question, "discard");
+  gtk_window_close (GTK_WINDOW (question));
+  ep_test_iterate (100);
+  editor = ep_profiles_dialog_get_editor (f->dialog);
+  g_assert_nonnull (editor);
+  g_assert_true (editor != half_done);
+  g_assert_cmpstr (ep_test_get_field (editor, "name"), ==, "Example Mail");
+  g_assert_cmpstr (ep_test_get_field (editor, "host"), ==, "smtp.example.test");
+  g_assert_cmpstr (ep_test_get_field (editor, "port"), ==, "4650");
+}
+
 static void
 test_cancel (Fixture       *f,
              gconstpointer  data)
@@ -619,6 +655,7 @@ main (int   argc,
   ADD ("cross-domain-needs-confirmation", test_cross_domain_needs_confirmation);
   ADD ("nothing-found-manual", test_nothing_found_manual);
   ADD ("manual-prefilled", test_manual_prefilled);
+  ADD ("manual-asks-before-replacing", test_manual_asks_before_replacing);
   ADD ("cancel", test_cancel);
 #undef ADD
   g_test_add_func ("/setup-window/first-run", test_first_run);

@@ -835,72 +835,16 @@ typedef struct {
   EpProfilesDialog *self;
   EpProfile        *profile;
   char             *preset_id;
+  EpProfile        *values;      /* for a new profile: what set-up from an address found */
+  char             *password;
 } OpenRequest;
 
+/* The new profile's fields filled as if typed: the editor's own checks and hints follow them. */
 static void
-replace_discard_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+prefill_editor (EpProfileEditor *editor,
+                EpProfile       *values,
+                const char      *password)
 {
-  OpenRequest *request = user_data;
-
-  if (ep_profile_editor_ask_discard_finish (EP_PROFILE_EDITOR (source), result, NULL) &&
-      request->self->editor == EP_PROFILE_EDITOR (source))
-    open_editor_now (request->self, request->profile, request->preset_id);
-  g_object_unref (request->self);
-  g_clear_object (&request->profile);
-  g_free (request->preset_id);
-  g_free (request);
-}
-
-/* Another editor asked for (the send error's "Edit Profile" from another compose window, say)
- * while this one holds unsaved edits: ask before they go. The same profile: keep the edits. */
-static void
-open_editor (EpProfilesDialog *self,
-             EpProfile        *profile,
-             const char       *preset_id)
-{
-  OpenRequest *request;
-
-  if (self->editor == NULL || !ep_profile_editor_has_changes (self->editor))
-    {
-      open_editor_now (self, profile, preset_id);
-      return;
-    }
-  if (profile != NULL && ep_profile_editor_get_profile (self->editor) == profile)
-    return;
-
-  request = g_new0 (OpenRequest, 1);
-  request->self = g_object_ref (self);
-  request->profile = profile != NULL ? g_object_ref (profile) : NULL;
-  request->preset_id = g_strdup (preset_id);
-  ep_profile_editor_ask_discard_async (self->editor, replace_discard_cb, request);
-}
-
-void
-ep_profiles_dialog_add (EpProfilesDialog *self,
-                        const char       *preset_id)
-{
-  g_return_if_fail (EP_IS_PROFILES_DIALOG (self));
-
-  open_editor (self, NULL, preset_id);
-}
-
-/**
- * ep_profiles_dialog_add_prefilled:
- * @values: an unsaved profile whose name, address, server, security, user name and sign-in
- *   method fill the new profile's fields
- * @password: (nullable): the password typed so far
- *
- * The editor on a new profile with what set-up from an address found, as if typed: nothing is
- * stored until Save.
- */
-void
-ep_profiles_dialog_add_prefilled (EpProfilesDialog *self,
-                                  EpProfile        *values,
-                                  const char       *password)
-{
-  EpProfileEditor *editor;
   g_autofree char *port = NULL;
   struct { const char *field; const char *text; } texts[] = {
     { "name", ep_profile_get_name (values) },
@@ -910,14 +854,6 @@ ep_profiles_dialog_add_prefilled (EpProfilesDialog *self,
     { "password", password },
   };
 
-  g_return_if_fail (EP_IS_PROFILES_DIALOG (self));
-  g_return_if_fail (EP_IS_PROFILE (values));
-
-  open_editor (self, NULL, NULL);
-  editor = self->editor;
-  /* Unsaved edits there, and the person kept them: theirs stay. */
-  if (editor == NULL || !ep_profile_editor_get_is_new (editor) || ep_profile_editor_has_changes (editor))
-    return;
   for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
     if (texts[i].text != NULL && *texts[i].text != '\0')
       gtk_editable_set_text (GTK_EDITABLE (ep_profile_editor_get_field (editor, texts[i].field)),
@@ -934,6 +870,87 @@ ep_profiles_dialog_add_prefilled (EpProfilesDialog *self,
     }
 }
 
+static void
+replace_discard_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  OpenRequest *request = user_data;
+
+  if (ep_profile_editor_ask_discard_finish (EP_PROFILE_EDITOR (source), result, NULL) &&
+      request->self->editor == EP_PROFILE_EDITOR (source))
+    {
+      open_editor_now (request->self, request->profile, request->preset_id);
+      if (request->values != NULL)
+        prefill_editor (request->self->editor, request->values, request->password);
+    }
+  g_object_unref (request->self);
+  g_clear_object (&request->profile);
+  g_free (request->preset_id);
+  g_clear_object (&request->values);
+  g_clear_pointer (&request->password, ep_secrets_password_free);
+  g_free (request);
+}
+
+/* Another editor asked for (the send error's "Edit Profile" from another compose window, say)
+ * while this one holds unsaved edits: ask before they go. The same profile: keep the edits. */
+static void
+open_editor (EpProfilesDialog *self,
+             EpProfile        *profile,
+             const char       *preset_id,
+             EpProfile        *values,
+             const char       *password)
+{
+  OpenRequest *request;
+
+  if (self->editor == NULL || !ep_profile_editor_has_changes (self->editor))
+    {
+      open_editor_now (self, profile, preset_id);
+      if (values != NULL)
+        prefill_editor (self->editor, values, password);
+      return;
+    }
+  if (profile != NULL && ep_profile_editor_get_profile (self->editor) == profile)
+    return;
+
+  request = g_new0 (OpenRequest, 1);
+  request->self = g_object_ref (self);
+  request->profile = profile != NULL ? g_object_ref (profile) : NULL;
+  request->preset_id = g_strdup (preset_id);
+  request->values = values != NULL ? g_object_ref (values) : NULL;
+  request->password = g_strdup (password);
+  ep_profile_editor_ask_discard_async (self->editor, replace_discard_cb, request);
+}
+
+void
+ep_profiles_dialog_add (EpProfilesDialog *self,
+                        const char       *preset_id)
+{
+  g_return_if_fail (EP_IS_PROFILES_DIALOG (self));
+
+  open_editor (self, NULL, preset_id, NULL, NULL);
+}
+
+/**
+ * ep_profiles_dialog_add_prefilled:
+ * @values: an unsaved profile whose name, address, server, security, user name and sign-in
+ *   method fill the new profile's fields
+ * @password: (nullable): the password typed so far
+ *
+ * The editor on a new profile with what set-up from an address found, as if typed: nothing is
+ * stored until Save.
+ */
+void
+ep_profiles_dialog_add_prefilled (EpProfilesDialog *self,
+                                  EpProfile        *values,
+                                  const char       *password)
+{
+  g_return_if_fail (EP_IS_PROFILES_DIALOG (self));
+  g_return_if_fail (EP_IS_PROFILE (values));
+
+  open_editor (self, NULL, NULL, values, password);
+}
+
 void
 ep_profiles_dialog_edit (EpProfilesDialog *self,
                          EpProfile        *profile)
@@ -941,7 +958,7 @@ ep_profiles_dialog_edit (EpProfilesDialog *self,
   g_return_if_fail (EP_IS_PROFILES_DIALOG (self));
   g_return_if_fail (EP_IS_PROFILE (profile));
 
-  open_editor (self, profile, NULL);
+  open_editor (self, profile, NULL, NULL, NULL);
 }
 
 /* Returns: (transfer none) (nullable): the editor shown as the subpage */
