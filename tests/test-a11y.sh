@@ -47,7 +47,7 @@ act profiles '[]'
 a11y_check "Server Profiles"
 act setup-server '[]'
 sleep 0.5
-a11y_check "Server Profiles"
+a11y_check "Set Up a Server Profile"
 
 kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 kill "$atspi_pid" 2>/dev/null; wait "$atspi_pid" 2>/dev/null

@@ -12,6 +12,7 @@
 #include "ep-presets.h"
 #include "ep-profile-store.h"
 #include "ep-profiles-test-util.h"
+#include "ep-setup-window.h"
 
 #define WAIT_MS 10000
 
@@ -785,6 +786,7 @@ test_app_actions (void)
   EpProfileStore *store;
   EpProfilesDialog *dialog;
   EpProfileEditor *editor;
+  GtkWindow *setup;
 
   /* A profiles.ini from the first development versions, with the default in it. */
   g_assert_cmpint (g_mkdir_with_parents (config, 0700), ==, 0);
@@ -806,10 +808,19 @@ test_app_actions (void)
   g_assert_nonnull (editor);
   g_assert_true (ep_profile_editor_get_profile (editor) == ep_profile_store_get_sandbox (store));
 
+  /* Set-up starts from the address, in a window of its own. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "setup-server", NULL);
-  editor = ep_profiles_dialog_get_editor (dialog);
-  g_assert_nonnull (editor);
-  g_assert_true (ep_profile_editor_get_is_new (editor));
+  setup = NULL;
+  for (guint i = 0; i < g_list_model_get_n_items (gtk_window_get_toplevels ()); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (gtk_window_get_toplevels (), i);
+
+      if (EP_IS_SETUP_WINDOW (window))
+        setup = GTK_WINDOW (window);
+    }
+  g_assert_nonnull (setup);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (setup)));
+  gtk_window_destroy (setup);
 
   gtk_window_destroy (GTK_WINDOW (dialog));
   ep_test_iterate (100);

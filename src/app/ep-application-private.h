@@ -7,5 +7,6 @@
 G_BEGIN_DECLS
 
 EpProfileStore *ep_application_get_profile_store (EpApplication *self);
+gboolean        ep_application_offers_setup      (EpApplication *self);
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include "ep-outbox-window.h"
 #include "ep-outbox-store.h"
 #include "ep-profiles-dialog.h"
+#include "ep-setup-window.h"
 #include "ep-window.h"
 
 struct _EpApplication
@@ -177,14 +178,44 @@ ep_application_profiles_action (GSimpleAction *action,
 }
 
 static void
+ep_application_setup_manually_cb (EpSetupWindow *window,
+                                  EpProfile     *values,
+                                  const char    *password,
+                                  EpApplication *self)
+{
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (window));
+  EpProfilesDialog *dialog = ep_profiles_dialog_present (parent, self->profiles, NULL);
+
+  ep_profiles_dialog_add_prefilled (dialog, values, password);
+}
+
+/* Set-up from an e-mail address, over @parent; the manual editor in Server Profiles from there. */
+static EpSetupWindow *
+ep_application_present_setup (EpApplication *self,
+                              GtkWindow     *parent)
+{
+  EpSetupWindow *window = ep_setup_window_new (parent, self->profiles);
+
+  g_signal_connect_object (window, "set-up-manually", G_CALLBACK (ep_application_setup_manually_cb),
+                           self, 0);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+static void
 ep_application_setup_server_action (GSimpleAction *action,
                                     GVariant      *parameter,
                                     gpointer       user_data)
 {
   EpApplication *self = user_data;
 
-  ep_profiles_dialog_present_new (gtk_application_get_active_window (GTK_APPLICATION (self)),
-                                  self->profiles);
+  ep_application_present_setup (self, gtk_application_get_active_window (GTK_APPLICATION (self)));
+}
+
+static void
+ep_application_setup_closed_cb (EpApplication *self)
+{
+  g_settings_set_boolean (self->settings, "setup-dismissed", TRUE);
 }
 
 static void
@@ -399,7 +430,20 @@ ep_application_activate (GApplication *app)
 
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   if (window == NULL)
-    window = GTK_WINDOW (ep_application_new_window (self));
+    {
+      window = GTK_WINDOW (ep_application_new_window (self));
+      gtk_window_present (window);
+      /* The first start: sending anywhere but the Sandbox needs a real account, so the way to
+       * one comes first. Closed once, it stays closed (the Sandbox banner still offers it). */
+      if (ep_application_offers_setup (self))
+        {
+          EpSetupWindow *setup = ep_application_present_setup (self, window);
+
+          g_signal_connect_object (setup, "destroy", G_CALLBACK (ep_application_setup_closed_cb), self,
+                                   G_CONNECT_SWAPPED);
+        }
+      return;
+    }
 
   gtk_window_present (window);
 }
@@ -571,4 +615,18 @@ ep_application_new (void)
                        "flags", G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/io/github/epistlemail/Epistle",
                        NULL);
+}
+
+/* Whether a start offers set-up from an e-mail address: no profile but the Sandbox, and the
+ * offer was never closed. The tests of the whole app, which start it many times in fresh homes,
+ * say EPISTLE_NO_FIRST_RUN_SETUP=1. */
+gboolean
+ep_application_offers_setup (EpApplication *self)
+{
+  g_return_val_if_fail (EP_IS_APPLICATION (self), FALSE);
+
+  if (g_strcmp0 (g_getenv ("EPISTLE_NO_FIRST_RUN_SETUP"), "1") == 0)
+    return FALSE;
+  return g_list_model_get_n_items (ep_profile_store_list (self->profiles)) <= 1 &&
+         !g_settings_get_boolean (self->settings, "setup-dismissed");
 }

@@ -15,6 +15,13 @@
 
 G_DEFINE_FINAL_TYPE (EpConnectionTestWindow, ep_connection_test_window, ADW_TYPE_WINDOW)
 
+enum {
+  FINISHED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void ep_connection_test_window_finish (EpConnectionTestWindow *self,
                                               EpSmtpResult           *result,
                                               GError                 *error);
@@ -284,6 +291,8 @@ ep_connection_test_window_finish (EpConnectionTestWindow *self,
       g_signal_connect_object (self->certificate_dialog, "destroy",
                                G_CALLBACK (certificate_dialog_destroyed_cb), self, G_CONNECT_SWAPPED);
     }
+
+  g_signal_emit (self, signals[FINISHED], 0);
 }
 
 /* ---- Actions, GObject ------------------------------------------------------------------------ */
@@ -372,6 +381,11 @@ ep_connection_test_window_class_init (EpConnectionTestWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EpConnectionTestWindow, outcome_row);
   gtk_widget_class_bind_template_child (widget_class, EpConnectionTestWindow, outcome_icon);
   gtk_widget_class_bind_template_child (widget_class, EpConnectionTestWindow, transcript_view);
+
+  /* A run ended and its outcome is shown (ep_connection_test_window_get_error() says which):
+   * what set-up from an address waits for before it saves a profile. */
+  signals[FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_install_action (widget_class, "test.run", NULL, run_action);
   gtk_widget_class_install_action (widget_class, "test.copy-transcript", NULL, copy_transcript_action);

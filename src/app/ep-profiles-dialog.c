@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ep-profiles-dialog.c: the Server Profiles window. Rows follow the store (the Sandbox first, built
- * in: it can be edited but not deleted). Adding starts from a provider preset; editing happens on
+ * in: it can be edited but not deleted). Adding starts from the e-mail address (EpSetupWindow),
+ * or from a provider preset or another server in the Add menu; editing happens on
  * a subpage (EpProfileEditor). A deleted profile leaves the store and the file at once but keeps
  * its password until its "Undo" toast is gone; Undo puts the same profile (same id, so the same
  * keyring entry) back. Passwords go to the Secret Service only, after the profile is saved. */
@@ -11,6 +12,7 @@
 #include "ep-presets.h"
 #include "ep-profiles-dialog-private.h"
 #include "ep-secrets.h"
+#include "ep-setup-window.h"
 #include "ep-store-error.h"
 
 /* Long enough to notice a slip and reach Undo. */
@@ -30,7 +32,7 @@ struct _EpProfilesDialog
   /* Template widgets */
   AdwPreferencesPage   *page;
   AdwPreferencesGroup  *profiles_group;
-  GtkMenuButton        *add_button;
+  AdwSplitButton       *add_button;
   GtkListBox           *list;
 
   /* Owned */
@@ -408,6 +410,28 @@ add_action (GtkWidget  *widget,
 }
 
 static void
+setup_manually_cb (EpSetupWindow    *window,
+                   EpProfile        *values,
+                   const char       *password,
+                   EpProfilesDialog *self)
+{
+  ep_profiles_dialog_add_prefilled (self, values, password);
+}
+
+/* Add: from the e-mail address first; the editor from there, or from the menu's presets. */
+static void
+setup_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  EpProfilesDialog *self = EP_PROFILES_DIALOG (widget);
+  EpSetupWindow *window = ep_setup_window_new (GTK_WINDOW (self), self->store);
+
+  g_signal_connect_object (window, "set-up-manually", G_CALLBACK (setup_manually_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
 edit_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
@@ -572,7 +596,27 @@ build_add_menu (EpProfilesDialog *self)
   g_menu_append_item (custom_section, custom);
   g_menu_append_section (menu, NULL, G_MENU_MODEL (presets_section));
   g_menu_append_section (menu, NULL, G_MENU_MODEL (custom_section));
-  gtk_menu_button_set_menu_model (self->add_button, G_MENU_MODEL (menu));
+  adw_split_button_set_menu_model (self->add_button, G_MENU_MODEL (menu));
+}
+
+/* The split button's two halves are buttons of their own, which libadwaita leaves unnamed: a
+ * screen reader would say only "button". */
+static void
+name_add_buttons (GtkWidget *widget,
+                  gboolean   in_menu)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      gboolean menu = in_menu || GTK_IS_MENU_BUTTON (child);
+
+      if (GTK_IS_BUTTON (child) || GTK_IS_MENU_BUTTON (child))
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        menu ? _("Add from a Provider or Another Server")
+                                             : _("Add a Server Profile from Your E-mail Address"),
+                                        -1);
+      name_add_buttons (child, menu);
+    }
 }
 
 static void
@@ -663,6 +707,7 @@ ep_profiles_dialog_class_init (EpProfilesDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EpProfilesDialog, add_button);
   gtk_widget_class_bind_template_child (widget_class, EpProfilesDialog, list);
 
+  gtk_widget_class_install_action (widget_class, "profiles.setup", NULL, setup_action);
   gtk_widget_class_install_action (widget_class, "profiles.add", "s", add_action);
   gtk_widget_class_install_action (widget_class, "profiles.edit", "s", edit_action);
   gtk_widget_class_install_action (widget_class, "profiles.duplicate", "s", duplicate_action);
@@ -678,6 +723,7 @@ ep_profiles_dialog_init (EpProfilesDialog *self)
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) pending_delete_free);
   build_add_menu (self);
+  name_add_buttons (GTK_WIDGET (self->add_button), FALSE);
   g_signal_connect_swapped (self->list, "row-activated", G_CALLBACK (row_activated_cb), self);
 }
 
@@ -749,8 +795,8 @@ ep_profiles_dialog_present (GtkWindow      *parent,
 /**
  * ep_profiles_dialog_present_new:
  *
- * For the first run ("Set up a server"): the Server Profiles window with the editor for a new
- * profile, where typing the address offers the provider's settings.
+ * The Server Profiles window with the editor for a new profile, where typing the address offers
+ * the provider's preset (set-up from the address alone is EpSetupWindow's).
  *
  * Returns: (transfer none): the dialog
  */
@@ -789,7 +835,40 @@ typedef struct {
   EpProfilesDialog *self;
   EpProfile        *profile;
   char             *preset_id;
+  EpProfile        *values;      /* for a new profile: what set-up from an address found */
+  char             *password;
 } OpenRequest;
+
+/* The new profile's fields filled as if typed: the editor's own checks and hints follow them. */
+static void
+prefill_editor (EpProfileEditor *editor,
+                EpProfile       *values,
+                const char      *password)
+{
+  g_autofree char *port = NULL;
+  struct { const char *field; const char *text; } texts[] = {
+    { "name", ep_profile_get_name (values) },
+    { "address", ep_profile_get_sender_address (values) },
+    { "host", ep_profile_get_host (values) },
+    { "username", ep_profile_get_username (values) },
+    { "password", password },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    if (texts[i].text != NULL && *texts[i].text != '\0')
+      gtk_editable_set_text (GTK_EDITABLE (ep_profile_editor_get_field (editor, texts[i].field)),
+                             texts[i].text);
+  if (ep_profile_get_host (values) != NULL && *ep_profile_get_host (values) != '\0')
+    {
+      port = g_strdup_printf ("%u", ep_profile_get_port (values));
+      /* The security first: choosing it proposes its usual port, which the found one replaces. */
+      adw_combo_row_set_selected (ADW_COMBO_ROW (ep_profile_editor_get_field (editor, "security")),
+                                  ep_profile_get_security (values));
+      gtk_editable_set_text (GTK_EDITABLE (ep_profile_editor_get_field (editor, "port")), port);
+      adw_combo_row_set_selected (ADW_COMBO_ROW (ep_profile_editor_get_field (editor, "auth")),
+                                  ep_profile_get_auth (values));
+    }
+}
 
 static void
 replace_discard_cb (GObject      *source,
@@ -800,10 +879,16 @@ replace_discard_cb (GObject      *source,
 
   if (ep_profile_editor_ask_discard_finish (EP_PROFILE_EDITOR (source), result, NULL) &&
       request->self->editor == EP_PROFILE_EDITOR (source))
-    open_editor_now (request->self, request->profile, request->preset_id);
+    {
+      open_editor_now (request->self, request->profile, request->preset_id);
+      if (request->values != NULL)
+        prefill_editor (request->self->editor, request->values, request->password);
+    }
   g_object_unref (request->self);
   g_clear_object (&request->profile);
   g_free (request->preset_id);
+  g_clear_object (&request->values);
+  g_clear_pointer (&request->password, ep_secrets_password_free);
   g_free (request);
 }
 
@@ -812,13 +897,17 @@ replace_discard_cb (GObject      *source,
 static void
 open_editor (EpProfilesDialog *self,
              EpProfile        *profile,
-             const char       *preset_id)
+             const char       *preset_id,
+             EpProfile        *values,
+             const char       *password)
 {
   OpenRequest *request;
 
   if (self->editor == NULL || !ep_profile_editor_has_changes (self->editor))
     {
       open_editor_now (self, profile, preset_id);
+      if (values != NULL)
+        prefill_editor (self->editor, values, password);
       return;
     }
   if (profile != NULL && ep_profile_editor_get_profile (self->editor) == profile)
@@ -828,6 +917,8 @@ open_editor (EpProfilesDialog *self,
   request->self = g_object_ref (self);
   request->profile = profile != NULL ? g_object_ref (profile) : NULL;
   request->preset_id = g_strdup (preset_id);
+  request->values = values != NULL ? g_object_ref (values) : NULL;
+  request->password = g_strdup (password);
   ep_profile_editor_ask_discard_async (self->editor, replace_discard_cb, request);
 }
 
@@ -837,7 +928,27 @@ ep_profiles_dialog_add (EpProfilesDialog *self,
 {
   g_return_if_fail (EP_IS_PROFILES_DIALOG (self));
 
-  open_editor (self, NULL, preset_id);
+  open_editor (self, NULL, preset_id, NULL, NULL);
+}
+
+/**
+ * ep_profiles_dialog_add_prefilled:
+ * @values: an unsaved profile whose name, address, server, security, user name and sign-in
+ *   method fill the new profile's fields
+ * @password: (nullable): the password typed so far
+ *
+ * The editor on a new profile with what set-up from an address found, as if typed: nothing is
+ * stored until Save.
+ */
+void
+ep_profiles_dialog_add_prefilled (EpProfilesDialog *self,
+                                  EpProfile        *values,
+                                  const char       *password)
+{
+  g_return_if_fail (EP_IS_PROFILES_DIALOG (self));
+  g_return_if_fail (EP_IS_PROFILE (values));
+
+  open_editor (self, NULL, NULL, values, password);
 }
 
 void
@@ -847,7 +958,7 @@ ep_profiles_dialog_edit (EpProfilesDialog *self,
   g_return_if_fail (EP_IS_PROFILES_DIALOG (self));
   g_return_if_fail (EP_IS_PROFILE (profile));
 
-  open_editor (self, profile, NULL);
+  open_editor (self, profile, NULL, NULL, NULL);
 }
 
 /* Returns: (transfer none) (nullable): the editor shown as the subpage */

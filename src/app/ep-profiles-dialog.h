@@ -22,6 +22,9 @@ EpProfilesDialog *ep_profiles_dialog_present_new   (GtkWindow        *parent,
                                                     EpProfileStore   *store);
 void              ep_profiles_dialog_add           (EpProfilesDialog *self,
                                                     const char       *preset_id);
+void              ep_profiles_dialog_add_prefilled (EpProfilesDialog *self,
+                                                    EpProfile        *values,
+                                                    const char       *password);
 gboolean          ep_profiles_dialog_is_busy       (EpProfilesDialog *self);
 
 G_END_DECLS
