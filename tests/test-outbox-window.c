@@ -867,7 +867,7 @@ test_send_later (void)
   gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "to")), "bob@example.org");
   gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "subject")), "See you Tuesday");
   body = gtk_text_view_get_buffer (GTK_TEXT_VIEW (ep_window_get_field (window, "body")));
-  gtk_text_buffer_set_text (body, "Tuesday at ten.", -1);
+  gtk_text_buffer_set_text (body, "Tuesday at ten; the agenda is attached.", -1);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send-later-pick", NULL));
   dialog = ep_window_get_schedule_dialog (window);
@@ -879,6 +879,14 @@ test_send_later (void)
   ep_schedule_dialog_set_time (EP_SCHEDULE_DIALOG (dialog), chosen);
   screenshot ("send-later-picker.png");
   g_assert_true (ep_schedule_dialog_accept (EP_SCHEDULE_DIALOG (dialog)));
+  /* Send Later asks what Send asks (the text mentions an attachment, and there is none); nothing
+   * is written before the answer. */
+  g_assert_nonnull (find_message_dialog ("Send Without Attachments?"));
+  g_assert_false (ep_window_is_scheduling (window));
+  after = ep_outbox_store_list (store (), NULL, &error);
+  g_assert_cmpuint (after->len, ==, before->len);
+  g_clear_pointer (&after, g_ptr_array_unref);
+  respond (find_message_dialog ("Send Without Attachments?"), "send");
   g_assert_true (wait_for (not_scheduling, window));
 
   after = ep_outbox_store_list (store (), NULL, &error);

@@ -118,6 +118,13 @@ void       ep_window_send_init       (EpWindow *self);
 void       ep_window_send_dispose    (EpWindow *self);
 gboolean   ep_window_is_handed_over  (EpWindow *self);
 void       ep_window_send_close      (EpWindow *self);
+/* Questions a pre-send check may skip once the person answered "Send Anyway". */
+#define EP_CHECK_SUBJECT    (1 << 0)
+#define EP_CHECK_ATTACHMENT (1 << 1)
+void       ep_window_check_and_send  (EpWindow  *self,
+                                      guint      skip,
+                                      GDateTime *when,
+                                      gboolean   server_hold);
 
 /* ep-window-send-later.c */
 void       ep_window_send_later_class_init (GtkWidgetClass *widget_class);
@@ -125,6 +132,9 @@ void       ep_window_send_later_init       (EpWindow       *self);
 void       ep_window_send_later_dispose    (EpWindow       *self);
 GtkWidget *ep_window_get_schedule_dialog   (EpWindow       *self);
 gboolean   ep_window_is_scheduling         (EpWindow       *self);
+void       ep_window_schedule              (EpWindow       *self,
+                                            GDateTime      *when,
+                                            gboolean        server_hold);
 
 /* ep-window-waiting.c */
 void       ep_window_waiting_class_init    (GtkWidgetClass *widget_class);

@@ -138,10 +138,10 @@ scheduled_cb (GObject      *object,
 
 /* Builds the message as Send does and writes it to the Outbox, held until @when (by the server
  * when @server_hold). */
-static void
-ep_window_send_later (EpWindow  *self,
-                      GDateTime *when,
-                      gboolean   server_hold)
+void
+ep_window_schedule (EpWindow  *self,
+                    GDateTime *when,
+                    gboolean   server_hold)
 {
   g_autofree char *reason = NULL;
   g_autoptr(GError) error = NULL;
@@ -181,7 +181,7 @@ ep_window_send_later (EpWindow  *self,
   data->delivered = g_strdupv (self->delivered);
   set_scheduling (self, TRUE);
   task = g_task_new (NULL, self->cancellable, scheduled_cb, g_object_ref (self));
-  g_task_set_source_tag (task, ep_window_send_later);
+  g_task_set_source_tag (task, ep_window_schedule);
   g_task_set_task_data (task, data, (GDestroyNotify) schedule_data_free);
   g_task_run_in_thread (task, schedule_thread);
 }
@@ -199,7 +199,7 @@ send_later_action (GtkWidget  *widget,
   if (!ep_schedule_preset_from_string (g_variant_get_string (parameter, NULL), &preset))
     return;
   when = ep_schedule_preset_time (preset, now);
-  ep_window_send_later (self, when, FALSE);
+  ep_window_check_and_send (self, 0, when, FALSE);
 }
 
 static void
@@ -207,7 +207,7 @@ picker_chosen_cb (EpScheduleDialog *dialog,
                   GDateTime        *when,
                   EpWindow         *self)
 {
-  ep_window_send_later (self, when, ep_schedule_dialog_get_server_hold (dialog));
+  ep_window_check_and_send (self, 0, when, ep_schedule_dialog_get_server_hold (dialog));
 }
 
 static void

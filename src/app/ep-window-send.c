@@ -988,10 +988,7 @@ mentions_attachment (const char *body)
   return FALSE;
 }
 
-static void ep_window_check_and_send (EpWindow *self, guint skip);
 
-#define EP_CHECK_SUBJECT    (1 << 0)
-#define EP_CHECK_ATTACHMENT (1 << 1)
 
 static void
 question_response_cb (AdwMessageDialog *dialog,
@@ -999,9 +996,11 @@ question_response_cb (AdwMessageDialog *dialog,
                       EpWindow         *self)
 {
   guint skip = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (dialog), "skip"));
+  GDateTime *when = g_object_get_data (G_OBJECT (dialog), "when");
+  gboolean server_hold = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (dialog), "server-hold"));
 
   if (g_str_equal (response, "send"))
-    ep_window_check_and_send (self, skip);
+    ep_window_check_and_send (self, skip, when, server_hold);
   else if (g_str_equal (response, "attach"))
     gtk_widget_activate_action (GTK_WIDGET (self), "win.attach", NULL);
   else if (skip & EP_CHECK_SUBJECT)
@@ -1013,7 +1012,9 @@ ask (EpWindow   *self,
      const char *heading,
      const char *body,
      guint       skip,
-     gboolean    offer_attach)
+     gboolean    offer_attach,
+     GDateTime  *when,
+     gboolean    server_hold)
 {
   GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
 
@@ -1025,13 +1026,21 @@ ask (EpWindow   *self,
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_object_set_data (G_OBJECT (dialog), "skip", GUINT_TO_POINTER (skip));
+  if (when != NULL)
+    g_object_set_data_full (G_OBJECT (dialog), "when", g_date_time_ref (when),
+                            (GDestroyNotify) g_date_time_unref);
+  g_object_set_data (G_OBJECT (dialog), "server-hold", GUINT_TO_POINTER (server_hold));
   g_signal_connect (dialog, "response", G_CALLBACK (question_response_cb), self);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-static void
-ep_window_check_and_send (EpWindow *self,
-                          guint     skip)
+/* The questions before a message leaves, the same for Send and Send Later: then it is sent now,
+ * or at @when (nullable) through the outbox, the server holding it when @server_hold. */
+void
+ep_window_check_and_send (EpWindow  *self,
+                          guint      skip,
+                          GDateTime *when,
+                          gboolean   server_hold)
 {
   g_autofree char *reason = ep_window_dup_not_ready_reason (self);
   g_autofree char *body = dup_body (self);
@@ -1046,7 +1055,7 @@ ep_window_check_and_send (EpWindow *self,
     {
       ask (self, _("Send Without a Subject?"),
            _("A subject helps the recipients see what the message is about."),
-           skip | EP_CHECK_SUBJECT, FALSE);
+           skip | EP_CHECK_SUBJECT, FALSE, when, server_hold);
       return;
     }
   if (!(skip & EP_CHECK_ATTACHMENT) &&
@@ -1055,10 +1064,13 @@ ep_window_check_and_send (EpWindow *self,
     {
       ask (self, _("Send Without Attachments?"),
            _("The message mentions an attachment, but nothing is attached."),
-           skip | EP_CHECK_ATTACHMENT, TRUE);
+           skip | EP_CHECK_ATTACHMENT, TRUE, when, server_hold);
       return;
     }
-  ep_window_start_send (self, FALSE, FALSE);
+  if (when != NULL)
+    ep_window_schedule (self, when, server_hold);
+  else
+    ep_window_start_send (self, FALSE, FALSE);
 }
 
 static void
@@ -1066,7 +1078,7 @@ send_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
 {
-  ep_window_check_and_send (EP_WINDOW (widget), 0);
+  ep_window_check_and_send (EP_WINDOW (widget), 0, NULL, FALSE);
 }
 
 static void
