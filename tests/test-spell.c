@@ -217,6 +217,22 @@ test_three_languages (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Until @widget (or the text inside an entry) has the keyboard focus (bounded). */
+static void
+wait_focus (GtkWidget *widget)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  GtkWidget *inner = GTK_IS_EDITABLE (widget) && gtk_editable_get_delegate (GTK_EDITABLE (widget)) ?
+                     GTK_WIDGET (gtk_editable_get_delegate (GTK_EDITABLE (widget))) : widget;
+
+  while (!gtk_widget_has_focus (inner))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
 /* Key by key, each checked before the next. */
 static void
 type_text (EpWindow   *window,
@@ -271,7 +287,31 @@ test_as_you_type (void)
   wait_checked (window);
   subject_words = ep_spell_text_dup_subject_misspelled (ep_window_get_spell (window));
   g_assert_cmpstrv (subject_words, ((const char *[]) { "Helo", "atached", NULL }));
+  g_clear_pointer (&subject_words, g_strfreev);
 
+  /* Typing in the subject: the last word waits until the focus leaves. */
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_widget_grab_focus (GTK_WIDGET (subject));
+  wait_focus (GTK_WIDGET (subject));
+  gtk_editable_set_text (subject, "");
+  for (const char *p = "Helo wrld"; *p != '\0'; p++)
+    {
+      int position = gtk_editable_get_position (subject);
+
+      gtk_editable_insert_text (subject, p, 1, &position);
+      gtk_editable_set_position (subject, position);
+      wait_checked (window);
+    }
+  subject_words = ep_spell_text_dup_subject_misspelled (ep_window_get_spell (window));
+  g_assert_cmpstrv (subject_words, ((const char *[]) { "Helo", NULL }));
+  g_clear_pointer (&subject_words, g_strfreev);
+  gtk_widget_grab_focus (ep_window_get_field (window, "body"));
+  wait_focus (ep_window_get_field (window, "body"));
+  wait_checked (window);
+  subject_words = ep_spell_text_dup_subject_misspelled (ep_window_get_spell (window));
+  g_assert_cmpstrv (subject_words, ((const char *[]) { "Helo", "wrld", NULL }));
+
+  ep_window_discard_draft (window);
   gtk_window_destroy (GTK_WINDOW (window));
 }
 

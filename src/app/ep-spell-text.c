@@ -19,7 +19,7 @@
  * meanwhile waits at most this long for it. */
 #define EP_SPELL_BUDGET_US 4000
 /* Suggestions shown in the context menu, the best first. */
-#define EP_SPELL_MAX_SUGGESTIONS 6
+#define EP_SPELL_MAX_SUGGESTIONS 5
 /* The subject is checked whole, but not without bound (a pasted novel). */
 #define EP_SPELL_SUBJECT_MAX_WORDS 200
 
@@ -47,6 +47,7 @@ struct _EpSpellText
   GSimpleActionGroup *actions;
   GtkGesture     *click;
   GtkEventController *shortcuts;
+  GtkEventController *entry_focus;
   guint           check_idle;
   guint           subject_idle;
   gint64          budget_us;
@@ -785,6 +786,8 @@ ep_spell_text_dispose (GObject *object)
   if (self->entry != NULL)
     {
       g_clear_signal_handler (&self->handlers[5], self->entry);
+      if (self->entry_focus != NULL)
+        gtk_widget_remove_controller (GTK_WIDGET (self->entry), self->entry_focus);
       gtk_entry_set_extra_menu (self->entry, NULL);
       gtk_entry_set_attributes (self->entry, NULL);
       gtk_widget_insert_action_group (GTK_WIDGET (self->entry), "spell", NULL);
@@ -800,6 +803,7 @@ ep_spell_text_dispose (GObject *object)
     }
   self->click = NULL;
   self->shortcuts = NULL;
+  self->entry_focus = NULL;
   g_clear_object (&self->view);
   g_clear_object (&self->buffer);
   g_clear_object (&self->entry);
@@ -867,6 +871,10 @@ ep_spell_text_new (EpSpellChecker *checker,
       gtk_entry_set_extra_menu (entry, G_MENU_MODEL (self->entry_menu));
       self->handlers[5] = g_signal_connect_swapped (entry, "changed",
                                                     G_CALLBACK (schedule_subject_check), self);
+      /* The word left alone while it was typed is checked once the focus goes elsewhere. */
+      self->entry_focus = gtk_event_controller_focus_new ();
+      g_signal_connect_swapped (self->entry_focus, "leave", G_CALLBACK (schedule_subject_check), self);
+      gtk_widget_add_controller (GTK_WIDGET (entry), self->entry_focus);
     }
   self->handlers[3] = g_signal_connect_swapped (checker, "notify::language",
                                                 G_CALLBACK (language_changed_cb), self);
