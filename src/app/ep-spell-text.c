@@ -540,7 +540,12 @@ language_menu_fill (EpSpellText *self,
 
   for (guint i = 0; languages[i] != NULL; i++)
     {
-      g_autoptr(GMenuItem) item = g_menu_item_new (languages[i], NULL);
+      /* Menu labels take "_" for a mnemonic: "en_US" is written "en__US". */
+      g_autoptr(GString) label = g_string_new (languages[i]);
+      g_autoptr(GMenuItem) item = NULL;
+
+      g_string_replace (label, "_", "__", 0);
+      item = g_menu_item_new (label->str, NULL);
 
       g_menu_item_set_action_and_target (item, "spell.language", "s", languages[i]);
       g_menu_append_item (list, item);
