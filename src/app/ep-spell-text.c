@@ -231,7 +231,9 @@ mark_all_pending (EpSpellText *self)
   GtkTextIter start, end;
 
   gtk_text_buffer_get_bounds (self->buffer, &start, &end);
+  /* Nothing is being typed now: every word is checked, the one at the cursor too. */
   self->deferred = FALSE;
+  self->typing = FALSE;
   gtk_text_buffer_remove_tag (self->buffer, self->error_tag, &start, &end);
   gtk_text_buffer_apply_tag (self->buffer, self->pending_tag, &start, &end);
   schedule_check (self);
