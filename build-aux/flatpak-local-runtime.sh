@@ -37,9 +37,9 @@ REMOTE=epistle-local
 # What the app links against and loads at run time: GTK 4 and libadwaita with their data
 # (schemas, icons, fonts, MIME database, pixbuf and TLS modules), libsecret, GnuTLS and the CA
 # bundle for verifying servers; enchant for spelling with the English, German and French
-# dictionaries the real manifest bundles.
+# dictionaries the real manifest bundles, and iso-codes for the dictionaries' names.
 PLATFORM_PKGS="libgtk-4-1 libadwaita-1-0 libsecret-1-0 libgnutls30 libsoup-3.0-0 libjson-glib-1.0-0
-  libenchant-2-2 hunspell-en-us hunspell-de-de hunspell-fr
+  libenchant-2-2 hunspell-en-us hunspell-de-de hunspell-fr iso-codes
   glib-networking
   gsettings-desktop-schemas adwaita-icon-theme hicolor-icon-theme librsvg2-common
   shared-mime-info fonts-cantarell fonts-dejavu-core ca-certificates"

@@ -212,6 +212,15 @@ test_three_languages (void)
   g_assert_true (strv_has (fr, "merci"));
   /* Not installed: refused, the language stays. */
   g_assert_false (ep_spell_checker_set_language (checker, "xx_XX"));
+  /* A tag iso-codes cannot name is shown as it is; one with an unknown country keeps its code;
+   * underscores stay (the menu doubles them for its mnemonics). */
+  {
+    g_autofree char *unknown = ep_spell_checker_dup_language_name ("xx_XX");
+    g_autofree char *country = ep_spell_checker_dup_language_name ("de_QQ");
+
+    g_assert_cmpstr (unknown, ==, "xx_XX");
+    g_assert_cmpstr (country, ==, "German (QQ)");
+  }
   g_assert_cmpstr (ep_spell_checker_get_language (checker), ==, "fr_FR");
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -338,7 +347,7 @@ test_menu (void)
   set_body (window, "This sentense is by Zorblax and Quuxly.\n");
   assert_misspelled (window, (const char *[]) { "sentense", "Zorblax", "Quuxly", NULL });
 
-  /* The languages, written for a label with mnemonics ("en_US" would show as "enUS"). */
+  /* The languages, by name. */
   {
     g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, 2, G_MENU_LINK_SECTION);
     g_autoptr(GMenuModel) languages = g_menu_model_get_item_link (section, 0, G_MENU_LINK_SUBMENU);
@@ -353,9 +362,11 @@ test_menu (void)
         g_strv_builder_add (builder, label);
       }
     labels = g_strv_builder_end (builder);
-    g_assert_true (strv_has (labels, "en__US"));
-    g_assert_true (strv_has (labels, "de__DE"));
-    g_assert_false (strv_has (labels, "en_US"));
+    /* Named from iso-codes (in English here, LC_ALL=C.UTF-8). */
+    g_assert_true (strv_has (labels, "English (United States)"));
+    g_assert_true (strv_has (labels, "German (Germany)"));
+    g_assert_true (strv_has (labels, "French (France)"));
+    g_assert_true (strv_has (labels, "English"));
   }
 
   /* A correct word: no suggestions, nothing to add or ignore. */

@@ -9,6 +9,8 @@
 #ifdef HAVE_ENCHANT
 #include <enchant.h>
 #endif
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
 
 #include "ep-spell-checker-private.h"
 
@@ -82,6 +84,69 @@ load_languages (EpSpellChecker *self)
   g_ptr_array_sort (tags, compare_tags);
   g_ptr_array_add (tags, NULL);
   self->languages = (GStrv) g_ptr_array_steal (tags, NULL);
+}
+
+/* iso-codes' @file ("iso_639-2", list "639-2") as a table of two-letter code → English name;
+ * empty when iso-codes is missing. Read once: the menus of every window need it. */
+static GHashTable *
+iso_table (const char *file,
+           const char *list)
+{
+  static GHashTable *tables;   /* file → table */
+  const char * const *dirs = g_get_system_data_dirs ();
+  GHashTable *table;
+
+  if (tables == NULL)
+    tables = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                    (GDestroyNotify) g_hash_table_unref);
+  table = g_hash_table_lookup (tables, file);
+  if (table != NULL)
+    return table;
+
+  table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_insert (tables, g_strdup (file), table);
+  for (guint i = 0; dirs[i] != NULL; i++)
+    {
+      g_autofree char *basename = g_strconcat (file, ".json", NULL);
+      g_autofree char *path = g_build_filename (dirs[i], "iso-codes", "json", basename, NULL);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonNode *root;
+      JsonArray *entries;
+
+      if (!json_parser_load_from_file (parser, path, NULL))
+        continue;
+      root = json_parser_get_root (parser);
+      if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+          !json_object_has_member (json_node_get_object (root), list))
+        continue;
+      entries = json_object_get_array_member (json_node_get_object (root), list);
+      for (guint j = 0; entries != NULL && j < json_array_get_length (entries); j++)
+        {
+          JsonObject *entry = json_array_get_object_element (entries, j);
+          const char *code, *name;
+
+          if (entry == NULL)
+            continue;
+          code = json_object_get_string_member_with_default (entry, "alpha_2", NULL);
+          name = json_object_get_string_member_with_default (entry, "name", NULL);
+          if (code != NULL && name != NULL)
+            g_hash_table_insert (table, g_strdup (code), g_strdup (name));
+        }
+      break;
+    }
+  return table;
+}
+
+/* The name of @code, translated with iso-codes' catalog of the same name as @file; NULL when
+ * iso-codes does not know it. */
+static char *
+iso_name (const char *file,
+          const char *list,
+          const char *code)
+{
+  const char *name = g_hash_table_lookup (iso_table (file, list), code);
+
+  return name != NULL ? g_strdup (g_dgettext (file, name)) : NULL;
 }
 
 /* "de_DE.UTF-8@euro" → "de_DE" */
@@ -333,6 +398,34 @@ ep_spell_checker_ignore_word (EpSpellChecker *self,
     enchant_dict_add_to_session (self->dict, word, -1);
 #endif
   g_signal_emit (self, signals[WORD_ACCEPTED], 0, word);
+}
+
+/* Returns: a name for a dictionary tag to show: "German (Germany)" for "de_DE", in the user's
+ * language when iso-codes has it translated; the tag itself when iso-codes cannot say. */
+char *
+ep_spell_checker_dup_language_name (const char *language)
+{
+  g_autofree char *code = NULL;
+  g_autofree char *name = NULL;
+  const char *country;
+
+  g_return_val_if_fail (language != NULL, NULL);
+
+  code = g_strndup (language, strcspn (language, "_-"));
+  name = iso_name ("iso_639-2", "639-2", code);
+  if (name == NULL)
+    return g_strdup (language);
+  country = language + strlen (code);
+  if (*country == '\0')
+    return g_steal_pointer (&name);
+  {
+    g_autofree char *country_name = iso_name ("iso_3166-1", "3166-1", country + 1);
+
+    if (country_name == NULL)
+      return g_strdup_printf ("%s (%s)", name, country + 1);
+    /* Translators: a spelling dictionary's language and country, "German (Switzerland)" */
+    return g_strdup_printf (_("%s (%s)"), name, country_name);
+  }
 }
 
 void

@@ -27,5 +27,6 @@ void             ep_spell_checker_add_word             (EpSpellChecker *self,
                                                         const char     *word);
 void             ep_spell_checker_ignore_word          (EpSpellChecker *self,
                                                         const char     *word);
+char            *ep_spell_checker_dup_language_name    (const char     *language);
 
 G_END_DECLS

@@ -543,7 +543,8 @@ language_menu_fill (EpSpellText *self,
   for (guint i = 0; languages[i] != NULL; i++)
     {
       /* Menu labels take "_" for a mnemonic: "en_US" is written "en__US". */
-      g_autoptr(GString) label = g_string_new (languages[i]);
+      g_autofree char *name = ep_spell_checker_dup_language_name (languages[i]);
+      g_autoptr(GString) label = g_string_new (name);
       g_autoptr(GMenuItem) item = NULL;
 
       g_string_replace (label, "_", "__", 0);
