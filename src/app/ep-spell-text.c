@@ -533,24 +533,53 @@ update_word_menu (EpSpellText *self)
   g_menu_append (self->word_section, _("_Ignore"), "spell.ignore");
 }
 
+typedef struct
+{
+  char *tag;
+  char *name;
+} Language;
+
+static void
+language_clear (Language *language)
+{
+  g_free (language->tag);
+  g_free (language->name);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return g_utf8_collate (((const Language *) a)->name, ((const Language *) b)->name);
+}
+
+/* The installed dictionaries by name, in the user's language's order. */
 static void
 language_menu_fill (EpSpellText *self,
                     GMenu       *menu)
 {
-  const char * const *languages = ep_spell_checker_get_languages (self->checker);
+  const char * const *tags = ep_spell_checker_get_languages (self->checker);
+  g_autoptr(GArray) languages = g_array_new (FALSE, FALSE, sizeof (Language));
   g_autoptr(GMenu) list = g_menu_new ();
 
-  for (guint i = 0; languages[i] != NULL; i++)
+  g_array_set_clear_func (languages, (GDestroyNotify) language_clear);
+  for (guint i = 0; tags[i] != NULL; i++)
     {
+      Language language = { g_strdup (tags[i]), ep_spell_checker_dup_language_name (tags[i]) };
+
+      g_array_append_val (languages, language);
+    }
+  g_array_sort (languages, compare_names);
+  for (guint i = 0; i < languages->len; i++)
+    {
+      Language *language = &g_array_index (languages, Language, i);
       /* Menu labels take "_" for a mnemonic: "en_US" is written "en__US". */
-      g_autofree char *name = ep_spell_checker_dup_language_name (languages[i]);
-      g_autoptr(GString) label = g_string_new (name);
+      g_autoptr(GString) label = g_string_new (language->name);
       g_autoptr(GMenuItem) item = NULL;
 
       g_string_replace (label, "_", "__", 0);
       item = g_menu_item_new (label->str, NULL);
-
-      g_menu_item_set_action_and_target (item, "spell.language", "s", languages[i]);
+      g_menu_item_set_action_and_target (item, "spell.language", "s", language->tag);
       g_menu_append_item (list, item);
     }
   g_menu_append_submenu (menu, _("Spelling _Language"), G_MENU_MODEL (list));
