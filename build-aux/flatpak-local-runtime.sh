@@ -36,8 +36,10 @@ REMOTE=epistle-local
 
 # What the app links against and loads at run time: GTK 4 and libadwaita with their data
 # (schemas, icons, fonts, MIME database, pixbuf and TLS modules), libsecret, GnuTLS and the CA
-# bundle for verifying servers.
+# bundle for verifying servers; enchant for spelling with the English, German and French
+# dictionaries the real manifest bundles, and iso-codes for the dictionaries' names.
 PLATFORM_PKGS="libgtk-4-1 libadwaita-1-0 libsecret-1-0 libgnutls30 libsoup-3.0-0 libjson-glib-1.0-0
+  libenchant-2-2 hunspell-en-us hunspell-de-de hunspell-fr iso-codes
   glib-networking
   gsettings-desktop-schemas adwaita-icon-theme hicolor-icon-theme librsvg2-common
   shared-mime-info fonts-cantarell fonts-dejavu-core ca-certificates"
@@ -48,7 +50,7 @@ PLATFORM_PKGS="libgtk-4-1 libadwaita-1-0 libsecret-1-0 libgnutls30 libsoup-3.0-0
 # (flatpak-builder runs eu-strip on the host: elfutils is a host package, not an SDK one.)
 SDK_PKGS="build-essential pkg-config meson ninja-build gettext
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev libsecret-1-dev libgnutls28-dev
-  libsoup-3.0-dev libjson-glib-dev
+  libsoup-3.0-dev libjson-glib-dev libenchant-2-dev
   desktop-file-utils appstream appstream-util gtk-update-icon-cache"
 
 # dpkg leaves out documentation and all translations but the two the app ships.

@@ -39,6 +39,7 @@ make_draft (void)
   EpDraft *draft = ep_draft_new ();
 
   draft->profile_id = g_strdup ("work-1");
+  draft->language = g_strdup ("de_DE");
   g_free (draft->from);
   draft->from = g_strdup ("Zoë <zoe@example.org>");
   g_free (draft->to);
@@ -70,6 +71,7 @@ assert_drafts_equal (const EpDraft *a,
 {
   g_assert_cmpstr (a->id, ==, b->id);
   g_assert_cmpstr (a->profile_id, ==, b->profile_id);
+  g_assert_cmpstr (a->language, ==, b->language);
   g_assert_cmpstr (a->from, ==, b->from);
   g_assert_cmpstr (a->to, ==, b->to);
   g_assert_cmpstr (a->cc, ==, b->cc);
@@ -143,6 +145,8 @@ test_empty_draft (void)
   loaded = ep_draft_store_load (store, draft->id, &error);
   g_assert_no_error (error);
   g_assert_null (loaded->profile_id);
+  /* No language chosen: the compose window picks the locale's. */
+  g_assert_null (loaded->language);
   g_assert_cmpstr (loaded->body, ==, "");
   g_assert_cmpuint (loaded->attachments->len, ==, 0);
   g_assert_finalize_object (g_steal_pointer (&store));

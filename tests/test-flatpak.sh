@@ -5,8 +5,9 @@
 # The GNOME runtime cannot be downloaded here, so build-aux/flatpak-local-runtime.sh makes a
 # stand-in from Debian 12 packages (org.epistle.LocalPlatform/Sdk, branch "bookworm", cached
 # across runs in $EPISTLE_FLATPAK_CACHE or the invoking user's ~/.cache/epistle-flatpak) and this
-# test builds a variant of the manifest that differs only in the runtime names and in building
-# from this checkout.  Everything is installed with --user into the test's private HOME, so each
+# test builds a variant of the manifest that differs only in the runtime names, in building
+# from this checkout, and in leaving out the modules whose sources are downloaded (the spelling
+# dictionaries: the stand-in runtime has Debian's).  Everything is installed with --user into the test's private HOME, so each
 # run starts from a clean installation.  Under tests/ep-ui-env.sh: Xvfb and a private session bus.
 #
 # Checks: the manifest's permissions, the build and install, the installed permissions, that the
@@ -124,6 +125,10 @@ import json, os, sys
 src, dst, top, platform, sdk, branch = sys.argv[1:]
 m = json.load(open(src))
 m["runtime"], m["sdk"], m["runtime-version"] = platform, sdk, branch
+# Nothing can be downloaded here; the stand-in runtime has these modules' Debian packages.
+m["modules"] = [mod for mod in m["modules"][:-1]
+                if not any(s.get("type") in ("git", "archive", "file") for s in mod.get("sources", []))
+                ] + m["modules"][-1:]
 for source in m["modules"][-1]["sources"]:
     if source.get("type") == "dir" and source.get("path") == "..":
         source["path"] = top

@@ -58,6 +58,7 @@ ep_window_to_draft (EpWindow *self)
   /* The draft starts with empty strings of its own: replace them. */
   g_free (draft->profile_id);
   draft->profile_id = g_strdup (self->profile_id);
+  draft->language = g_strdup (ep_window_spell_get_language (self));
   g_free (draft->from);
   draft->from = entry_text (self->from_entry);
   g_free (draft->to);
@@ -215,6 +216,7 @@ ep_window_load_draft (EpWindow      *self,
             ep_window_set_profile (self, p);
         }
     }
+  ep_window_spell_set_language (self, draft->language);
   gtk_editable_set_text (GTK_EDITABLE (self->from_entry), draft->from ? draft->from : "");
   gtk_editable_set_text (GTK_EDITABLE (self->to_entry), draft->to ? draft->to : "");
   gtk_editable_set_text (GTK_EDITABLE (self->cc_entry), draft->cc ? draft->cc : "");

@@ -6,6 +6,7 @@
 #include "ep-outbox-worker.h"
 #include "ep-profile.h"
 #include "ep-send-operation.h"
+#include "ep-spell-text.h"
 #include "ep-window.h"
 
 G_BEGIN_DECLS
@@ -92,6 +93,11 @@ struct _EpWindow
   EpOutboxWorker  *waiting_worker;
   GtkWidget       *schedule_dialog;    /* weak */
   gboolean         scheduling;
+
+  /* Spelling (ep-window-spell.c) */
+  EpSpellChecker  *spell_checker;
+  EpSpellText     *spell;              /* NULL when no dictionary is installed */
+  char            *spell_language;     /* chosen for this message; NULL: the locale's */
 };
 
 /* ep-window-fields.c */
@@ -141,6 +147,13 @@ void       ep_window_waiting_class_init    (GtkWidgetClass *widget_class);
 void       ep_window_waiting_setup         (EpWindow       *self);
 void       ep_window_waiting_dispose       (EpWindow       *self);
 
+/* ep-window-spell.c */
+void        ep_window_spell_init         (EpWindow   *self);
+void        ep_window_spell_dispose      (EpWindow   *self);
+void        ep_window_spell_set_language (EpWindow   *self,
+                                          const char *language);
+const char *ep_window_spell_get_language (EpWindow   *self);
+
 /* ep-window-attachments.c */
 void ep_window_attachments_init        (EpWindow *self);
 void ep_window_attachments_class_init  (GtkWidgetClass *widget_class);
@@ -161,5 +174,6 @@ gboolean    ep_window_is_busy         (EpWindow       *self);
 gboolean    ep_window_is_sending      (EpWindow       *self);
 const char *ep_window_get_outbox_id   (EpWindow       *self);
 gboolean    ep_window_is_undo_pending (EpWindow       *self);
+EpSpellText *ep_window_get_spell      (EpWindow       *self);
 
 G_END_DECLS

@@ -106,6 +106,7 @@ ep_window_dispose (GObject *object)
   ep_window_send_dispose (self);
   ep_window_send_later_dispose (self);
   ep_window_waiting_dispose (self);
+  ep_window_spell_dispose (self);
   /* Widgets emit "changed" while they are torn down; nothing must react to that. */
   if (self->to_entry != NULL)
     {
@@ -218,6 +219,7 @@ ep_window_init (EpWindow *self)
   ep_window_draft_init (self);
   ep_window_send_init (self);
   ep_window_send_later_init (self);
+  ep_window_spell_init (self);
   g_signal_connect_swapped (self->subject_entry, "changed", G_CALLBACK (subject_changed_cb), self);
   gtk_widget_grab_focus (GTK_WIDGET (self->to_entry));
 }

@@ -25,6 +25,7 @@
 
 #define KEY_FORMAT       "format"
 #define KEY_PROFILE      "profile"
+#define KEY_LANGUAGE     "language"
 #define KEY_FROM         "from"
 #define KEY_TO           "to"
 #define KEY_CC           "cc"
@@ -220,10 +221,15 @@ draft_to_data (const EpDraft  *draft,
     return NULL;
   if (draft->profile_id != NULL && !check_text (draft->profile_id, "profile", error))
     return NULL;
+  if (draft->language != NULL && !check_text (draft->language, "language", error))
+    return NULL;
 
   g_key_file_set_integer (keyfile, DRAFT_GROUP, KEY_FORMAT, DRAFT_FORMAT);
   if (draft->profile_id != NULL)
     g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_PROFILE, draft->profile_id);
+  /* An optional key: an older Epistle reading this draft ignores it and uses the locale's. */
+  if (draft->language != NULL)
+    g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_LANGUAGE, draft->language);
   g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_FROM, draft->from != NULL ? draft->from : "");
   g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_TO, draft->to != NULL ? draft->to : "");
   g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_CC, draft->cc != NULL ? draft->cc : "");
@@ -485,6 +491,7 @@ draft_from_keyfile (GKeyFile    *keyfile,
     }
 
   if (!read_text (keyfile, DRAFT_GROUP, KEY_PROFILE, &draft->profile_id, path, error) ||
+      !read_text (keyfile, DRAFT_GROUP, KEY_LANGUAGE, &draft->language, path, error) ||
       !read_text (keyfile, DRAFT_GROUP, KEY_FROM, &draft->from, path, error) ||
       !read_text (keyfile, DRAFT_GROUP, KEY_TO, &draft->to, path, error) ||
       !read_text (keyfile, DRAFT_GROUP, KEY_CC, &draft->cc, path, error) ||

@@ -106,6 +106,7 @@ ep_draft_copy (const EpDraft *draft)
 
   copy = ep_draft_new_with_id (draft->id);
   copy->profile_id = g_strdup (draft->profile_id);
+  copy->language = g_strdup (draft->language);
   replace (&copy->from, draft->from);
   replace (&copy->to, draft->to);
   replace (&copy->cc, draft->cc);
@@ -135,6 +136,7 @@ ep_draft_free (EpDraft *draft)
     return;
   g_free (draft->id);
   g_free (draft->profile_id);
+  g_free (draft->language);
   g_free (draft->from);
   g_free (draft->to);
   g_free (draft->cc);

@@ -26,6 +26,8 @@ typedef struct
  * EpDraft:
  * @id: random and stable; names the file
  * @profile_id: (nullable): the profile chosen in the compose window
+ * @language: (nullable): the spelling language chosen for this message (a dictionary tag such
+ *   as "de_DE"), or %NULL for the locale's
  * @from, @to, @cc, @bcc, @subject, @body: the fields exactly as typed (never %NULL; may be
  *   incomplete or invalid, it is a draft)
  * @attachments: (element-type EpDraftAttachment)
@@ -37,6 +39,7 @@ typedef struct
 {
   char      *id;
   char      *profile_id;
+  char      *language;
   char      *from;
   char      *to;
   char      *cc;
