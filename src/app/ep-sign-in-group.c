@@ -715,6 +715,19 @@ ep_sign_in_client_from_settings (const char  *provider_id,
   g_variant_lookup (secrets, provider_id, "s", client_secret);
 }
 
+void
+ep_sign_in_client_for_profile (EpProfile  *profile,
+                               char      **client_id,
+                               char      **client_secret)
+{
+  const char *id = ep_profile_get_oauth_setting (profile, EP_PROFILE_OAUTH_PROVIDER);
+
+  *client_id = NULL;
+  *client_secret = NULL;
+  if (*id != '\0')
+    ep_sign_in_client_from_settings (id, client_id, client_secret);
+}
+
 const char *
 ep_sign_in_provider_for_host (const char *host)
 {

@@ -24,6 +24,11 @@ void           ep_sign_in_client_from_settings  (const char     *provider_id,
                                                  char          **client_id,
                                                  char          **client_secret);
 
+/* The same for the provider @profile signs in with (both NULL when it uses no built-in sign-in). */
+void           ep_sign_in_client_for_profile    (EpProfile      *profile,
+                                                 char          **client_id,
+                                                 char          **client_secret);
+
 /* The provider a server's SMTP host belongs to (a preset's), or NULL. */
 const char    *ep_sign_in_provider_for_host     (const char     *host);
 

@@ -15,6 +15,7 @@
 #include "ep-mime-error.h"
 #include "ep-outbox-delivery.h"
 #include "ep-send-operation.h"
+#include "ep-sign-in-group.h"
 #include "ep-smtp-error.h"
 #include "ep-store-error.h"
 #include "ep-window-private.h"
@@ -719,6 +720,13 @@ ep_window_run_attempt (EpWindow   *self,
   g_set_object (&self->send_profile, profile);
   self->send_op = ep_send_operation_new_for_outbox (profile, ep_window_get_outbox (self), self->outbox_id);
   ep_send_operation_set_allow_partial (self->send_op, self->send_allow_partial);
+  {
+    g_autofree char *client_id = NULL;
+    g_autofree char *client_secret = NULL;
+
+    ep_sign_in_client_for_profile (profile, &client_id, &client_secret);
+    ep_send_operation_set_oauth_client (self->send_op, client_id, client_secret);
+  }
   if (self->outbox_worker != NULL)
     {
       ep_outbox_worker_get_retry_policy (self->outbox_worker, &policy);
