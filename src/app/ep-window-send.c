@@ -13,6 +13,7 @@
 #include "ep-error-advice.h"
 #include "ep-message.h"
 #include "ep-mime-error.h"
+#include "ep-oauth-error.h"
 #include "ep-outbox-delivery.h"
 #include "ep-send-operation.h"
 #include "ep-sign-in-group.h"
@@ -177,6 +178,13 @@ ep_window_show_send_error (EpWindow     *self,
         }
       adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "others", _("Send to the _Others"));
       adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "others", ADW_RESPONSE_SUGGESTED);
+    }
+  else if (g_error_matches (error, EP_OAUTH_ERROR, EP_OAUTH_ERROR_NOT_SIGNED_IN) ||
+           g_error_matches (error, EP_OAUTH_ERROR, EP_OAUTH_ERROR_SIGN_IN_AGAIN))
+    {
+      /* Trying again cannot help: only a new sign-in, from the profile's Sign In button. */
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "profile", _("_Sign In Again…"));
+      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "profile", ADW_RESPONSE_SUGGESTED);
     }
   else if (!g_error_matches (error, EP_SMTP_ERROR, EP_SMTP_ERROR_DELIVERY_UNKNOWN) && error->domain != EP_MIME_ERROR)
     {
