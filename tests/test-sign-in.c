@@ -385,6 +385,42 @@ test_denied (Fixture       *f,
   g_assert_false (ep_oauth_account_is_signed_in_sync (ep_profile_get_id (ep_profile_editor_get_draft (editor)), NULL));
 }
 
+static gboolean
+body_has_code (gpointer data)
+{
+  AdwMessageDialog *dialog = ep_sign_in_group_get_dialog (data);
+
+  return dialog != NULL && strstr (adw_message_dialog_get_body (dialog), EP_OAUTH_SERVER_USER_CODE) != NULL;
+}
+
+/* "Sign in on another device": the code and where to enter it in the waiting dialog, the
+ * server's answers polled until the person is done, then signed in; no browser opened. */
+static void
+test_device (Fixture       *f,
+             gconstpointer  data)
+{
+  static const char * const script[] = { "authorization_pending", "authorization_pending", "ok", NULL };
+  gboolean opened = FALSE;
+  EpProfileEditor *editor = open_google_type (f, 587);
+  EpSignInGroup *group = EP_SIGN_IN_GROUP (ep_profile_editor_get_field (editor, "sign-in"));
+  AdwMessageDialog *waiting;
+
+  ep_oauth_server_set_device_script (f->oauth, script);
+  ep_sign_in_group_set_open_uri_func (group, ignore_uri_cb, &opened);
+  g_signal_emit_by_name (ep_sign_in_group_get_widget (group, "device"), "activated");
+  waiting = ep_sign_in_group_get_dialog (group);
+  g_assert_nonnull (waiting);
+  g_assert_cmpstr (adw_message_dialog_get_heading (waiting), ==, "Sign In on Another Device");
+  g_assert_true (ep_test_wait (body_has_code, group, WAIT_MS));
+  ep_test_screenshot (GTK_WIDGET (waiting), "sign-in-device.png");
+  g_assert_true (ep_test_wait (group_idle, group, WAIT_MS));
+  g_assert_false (opened);
+  g_assert_cmpuint (ep_oauth_server_count (f->oauth, "device"), ==, 1);
+  g_assert_cmpstr (row_title (group, "status"), ==, "Signed in as " EP_OAUTH_SERVER_ACCOUNT);
+  g_assert_true (ep_oauth_account_sign_out_sync (ep_profile_get_id (ep_profile_editor_get_draft (editor)),
+                                                 NULL, NULL));
+}
+
 /* Cancel while the browser is out: the wait ends at once, and no error is shown. */
 static void
 test_cancel (Fixture       *f,
@@ -435,6 +471,7 @@ main (int   argc,
   ADD ("browser-sign-in-and-send", test_browser_sign_in_and_send);
   ADD ("denied", test_denied);
   ADD ("cancel", test_cancel);
+  ADD ("device", test_device);
 #undef ADD
 
   ret = g_test_run ();
