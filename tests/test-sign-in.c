@@ -52,7 +52,8 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  if (f->dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (f->dialog));
   ep_test_iterate (300);
   g_clear_pointer (&f->oauth, ep_oauth_server_free);
   g_clear_object (&f->store);
@@ -444,6 +445,53 @@ test_cancel (Fixture       *f,
   g_assert_cmpstr (row_title (group, "status"), ==, "Not signed in");
 }
 
+/* Server Profiles closed while the browser is out: the wait ends, and nothing touches the
+ * editor that is gone. */
+static void
+test_closed_while_waiting (Fixture       *f,
+                           gconstpointer  data)
+{
+  gboolean opened = FALSE;
+  EpProfileEditor *editor = open_google_type (f, 587);
+  EpSignInGroup *group = EP_SIGN_IN_GROUP (ep_profile_editor_get_field (editor, "sign-in"));
+
+  ep_sign_in_group_set_open_uri_func (group, ignore_uri_cb, &opened);
+  g_signal_emit_by_name (ep_sign_in_group_get_widget (group, "sign-in"), "clicked");
+  g_assert_true (ep_test_wait ((EpTestCondition) g_atomic_int_get, &opened, WAIT_MS));
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  f->dialog = NULL;
+  ep_test_iterate (1000);
+  g_assert_null (find_message ("Could Not Sign In"));
+}
+
+/* The application's client ID (GSettings) signs in a profile that has none of its own. */
+static void
+test_settings_client_id (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  Browser browser = { 0 };
+  EpProfileEditor *editor = open_google_type (f, 587);
+  EpSignInGroup *group = EP_SIGN_IN_GROUP (ep_profile_editor_get_field (editor, "sign-in"));
+  GVariantBuilder ids;
+
+  adw_expander_row_set_enable_expansion (ADW_EXPANDER_ROW (ep_sign_in_group_get_widget (group, "client")), FALSE);
+  g_assert_cmpstr (ep_profile_get_oauth_setting (ep_profile_editor_get_draft (editor), EP_PROFILE_OAUTH_CLIENT_ID),
+                   ==, "");
+  g_variant_builder_init (&ids, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_builder_add (&ids, "{ss}", EP_OAUTH_PROVIDER_CUSTOM, EP_OAUTH_SERVER_CLIENT_ID);
+  g_settings_set_value (settings, "oauth-client-ids", g_variant_builder_end (&ids));
+
+  ep_sign_in_group_set_open_uri_func (group, browser_open_cb, &browser);
+  g_signal_emit_by_name (ep_sign_in_group_get_widget (group, "sign-in"), "clicked");
+  g_assert_true (ep_test_wait (group_idle, group, WAIT_MS));
+  browser_clear (&browser);
+  g_settings_reset (settings, "oauth-client-ids");
+  g_assert_cmpstr (row_title (group, "status"), ==, "Signed in as " EP_OAUTH_SERVER_ACCOUNT);
+  g_assert_true (ep_oauth_account_sign_out_sync (ep_profile_get_id (ep_profile_editor_get_draft (editor)),
+                                                 NULL, NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -472,6 +520,8 @@ main (int   argc,
   ADD ("denied", test_denied);
   ADD ("cancel", test_cancel);
   ADD ("device", test_device);
+  ADD ("closed-while-waiting", test_closed_while_waiting);
+  ADD ("settings-client-id", test_settings_client_id);
 #undef ADD
 
   ret = g_test_run ();

@@ -327,6 +327,9 @@ saved_cb (GObject      *source,
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->provider, ep_oauth_provider_free);
   close_dialog (self);
+  /* The editor went away meanwhile: nothing left to show it in. */
+  if (self->draft == NULL)
+    return;
   if (error != NULL)
     failed (self, error);
   else
@@ -350,11 +353,13 @@ signed_in_cb (GObject      *source,
   g_autoptr(GTask) task = NULL;
   SaveJob *job;
 
-  if (tokens == NULL)
+  if (tokens == NULL || self->draft == NULL)
     {
       g_clear_object (&self->cancellable);
       g_clear_pointer (&self->provider, ep_oauth_provider_free);
       close_dialog (self);
+      if (self->draft == NULL)
+        return;
       failed (self, error);
       update (self);
       return;
@@ -475,9 +480,12 @@ signed_out_cb (GObject      *source,
 {
   EpSignInGroup *self = EP_SIGN_IN_GROUP (source);
   g_autoptr(GError) error = NULL;
+  gboolean done = g_task_propagate_boolean (G_TASK (result), &error);
 
   g_clear_object (&self->cancellable);
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (self->draft == NULL)
+    return;
+  if (!done)
     set_status_detail (self, error->message);
   else
     {
