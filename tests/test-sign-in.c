@@ -464,6 +464,33 @@ test_closed_while_waiting (Fixture       *f,
   g_assert_null (find_message ("Could Not Sign In"));
 }
 
+static gboolean
+signed_out (gpointer data)
+{
+  return !ep_oauth_account_is_signed_in_sync (data, NULL);
+}
+
+/* A new profile signed in and then closed without Save: its sign-in is not left in the keyring. */
+static void
+test_unsaved_forgotten (Fixture       *f,
+                        gconstpointer  data)
+{
+  Browser browser = { 0 };
+  EpProfileEditor *editor = open_google_type (f, 587);
+  EpSignInGroup *group = EP_SIGN_IN_GROUP (ep_profile_editor_get_field (editor, "sign-in"));
+  g_autofree char *id = g_strdup (ep_profile_get_id (ep_profile_editor_get_draft (editor)));
+
+  ep_sign_in_group_set_open_uri_func (group, browser_open_cb, &browser);
+  g_signal_emit_by_name (ep_sign_in_group_get_widget (group, "sign-in"), "clicked");
+  g_assert_true (ep_test_wait (group_idle, group, WAIT_MS));
+  browser_clear (&browser);
+  g_assert_true (ep_oauth_account_is_signed_in_sync (id, NULL));
+
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  f->dialog = NULL;
+  g_assert_true (ep_test_wait (signed_out, id, WAIT_MS));
+}
+
 /* The application's client ID (GSettings) signs in a profile that has none of its own. */
 static void
 test_settings_client_id (Fixture       *f,
@@ -522,6 +549,7 @@ main (int   argc,
   ADD ("device", test_device);
   ADD ("closed-while-waiting", test_closed_while_waiting);
   ADD ("settings-client-id", test_settings_client_id);
+  ADD ("unsaved-forgotten", test_unsaved_forgotten);
 #undef ADD
 
   ret = g_test_run ();

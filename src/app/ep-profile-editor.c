@@ -27,6 +27,8 @@ ep_profile_editor_dispose (GObject *object)
 {
   EpProfileEditor *self = EP_PROFILE_EDITOR (object);
 
+  if (self->original == NULL && self->sign_in_group != NULL)
+    ep_sign_in_group_forget_unsaved (self->sign_in_group);
   ep_profile_editor_actions_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), EP_TYPE_PROFILE_EDITOR);
 

@@ -496,6 +496,17 @@ signed_out_cb (GObject      *source,
 }
 
 static void
+forgotten_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_debug ("Forgetting an unsaved profile's sign-in: %s", error->message);
+}
+
+static void
 sign_out_clicked_cb (EpSignInGroup *self)
 {
   g_autoptr(GTask) task = NULL;
@@ -700,6 +711,21 @@ ep_sign_in_group_set_profile (EpSignInGroup *self,
 
   update (self);
   load_signed_in (self);
+}
+
+void
+ep_sign_in_group_forget_unsaved (EpSignInGroup *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (EP_IS_SIGN_IN_GROUP (self));
+
+  if (self->draft == NULL || (!self->signed_in && self->cancellable == NULL))
+    return;
+  /* Not tied to the group, which goes away now: the keyring call ends on its own. */
+  task = g_task_new (NULL, NULL, forgotten_cb, NULL);
+  g_task_set_task_data (task, g_strdup (ep_profile_get_id (self->draft)), g_free);
+  g_task_run_in_thread (task, sign_out_thread);
 }
 
 void

@@ -18,6 +18,10 @@ EpSignInGroup *ep_sign_in_group_new             (void);
 void           ep_sign_in_group_set_profile     (EpSignInGroup  *self,
                                                  EpProfile      *draft);
 
+/* For an editor closed without saving a new profile: a sign-in made for it is forgotten (on a
+ * worker thread), since no profile will ever use it. */
+void           ep_sign_in_group_forget_unsaved  (EpSignInGroup  *self);
+
 /* The application's client ID (and secret) for @provider_id from GSettings ("oauth-client-ids",
  * "oauth-client-secrets"); NULL each when none is set, and the build's applies. */
 void           ep_sign_in_client_from_settings  (const char     *provider_id,
