@@ -35,6 +35,20 @@ typedef struct
   char             *dir;
 } Fixture;
 
+/* As a distributor would configure it, so that the Gmail preset starts with sign-in on. */
+static void
+set_client_ids (const char *provider_id,
+                const char *client_id)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  GVariantBuilder ids;
+
+  g_variant_builder_init (&ids, G_VARIANT_TYPE ("a{ss}"));
+  if (provider_id != NULL)
+    g_variant_builder_add (&ids, "{ss}", provider_id, client_id);
+  g_settings_set_value (settings, "oauth-client-ids", g_variant_builder_end (&ids));
+}
+
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
@@ -45,6 +59,7 @@ fixture_set_up (Fixture       *f,
   ep_profile_store_load (f->store, NULL);
   f->dialog = ep_profiles_dialog_new (NULL, f->store);
   f->oauth = ep_oauth_server_new ();
+  set_client_ids (EP_OAUTH_PROVIDER_GOOGLE, "distributor-client-id");
   gtk_window_present (GTK_WINDOW (f->dialog));
 }
 
@@ -491,29 +506,51 @@ test_unsaved_forgotten (Fixture       *f,
   g_assert_true (ep_test_wait (signed_out, id, WAIT_MS));
 }
 
+/* Without any client ID for Google (none built in, none in GSettings), the Gmail preset offers
+ * sign-in but leaves it off: a new profile would otherwise be unable to send at all. */
+static void
+test_preset_without_client_id (Fixture       *f,
+                               gconstpointer  data)
+{
+  EpProfileEditor *editor;
+  EpSignInGroup *group;
+
+  set_client_ids (NULL, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->dialog), "profiles.add", "s", "gmail"));
+  editor = ep_profiles_dialog_get_editor (f->dialog);
+  group = EP_SIGN_IN_GROUP (ep_profile_editor_get_field (editor, "sign-in"));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (group)));
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (ep_sign_in_group_get_widget (group, "switch"))));
+  g_assert_cmpstr (ep_profile_get_oauth_setting (ep_profile_editor_get_draft (editor), EP_PROFILE_OAUTH_PROVIDER),
+                   ==, "");
+  g_assert_false (gtk_widget_get_visible (ep_sign_in_group_get_widget (group, "status")));
+
+  /* Turned on, it is Google's; the client ID is then the profile's own to give. */
+  gtk_switch_set_active (GTK_SWITCH (ep_sign_in_group_get_widget (group, "switch")), TRUE);
+  g_assert_cmpstr (ep_profile_get_oauth_setting (ep_profile_editor_get_draft (editor), EP_PROFILE_OAUTH_PROVIDER),
+                   ==, EP_OAUTH_PROVIDER_GOOGLE);
+  g_assert_true (gtk_widget_get_visible (ep_sign_in_group_get_widget (group, "client")));
+}
+
 /* The application's client ID (GSettings) signs in a profile that has none of its own. */
 static void
 test_settings_client_id (Fixture       *f,
                          gconstpointer  data)
 {
-  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   Browser browser = { 0 };
   EpProfileEditor *editor = open_google_type (f, 587);
   EpSignInGroup *group = EP_SIGN_IN_GROUP (ep_profile_editor_get_field (editor, "sign-in"));
-  GVariantBuilder ids;
 
   adw_expander_row_set_enable_expansion (ADW_EXPANDER_ROW (ep_sign_in_group_get_widget (group, "client")), FALSE);
   g_assert_cmpstr (ep_profile_get_oauth_setting (ep_profile_editor_get_draft (editor), EP_PROFILE_OAUTH_CLIENT_ID),
                    ==, "");
-  g_variant_builder_init (&ids, G_VARIANT_TYPE ("a{ss}"));
-  g_variant_builder_add (&ids, "{ss}", EP_OAUTH_PROVIDER_CUSTOM, EP_OAUTH_SERVER_CLIENT_ID);
-  g_settings_set_value (settings, "oauth-client-ids", g_variant_builder_end (&ids));
+  set_client_ids (EP_OAUTH_PROVIDER_CUSTOM, EP_OAUTH_SERVER_CLIENT_ID);
 
   ep_sign_in_group_set_open_uri_func (group, browser_open_cb, &browser);
   g_signal_emit_by_name (ep_sign_in_group_get_widget (group, "sign-in"), "clicked");
   g_assert_true (ep_test_wait (group_idle, group, WAIT_MS));
   browser_clear (&browser);
-  g_settings_reset (settings, "oauth-client-ids");
+  set_client_ids (NULL, NULL);
   g_assert_cmpstr (row_title (group, "status"), ==, "Signed in as " EP_OAUTH_SERVER_ACCOUNT);
   g_assert_true (ep_oauth_account_sign_out_sync (ep_profile_get_id (ep_profile_editor_get_draft (editor)),
                                                  NULL, NULL));
@@ -550,6 +587,7 @@ main (int   argc,
   ADD ("closed-while-waiting", test_closed_while_waiting);
   ADD ("settings-client-id", test_settings_client_id);
   ADD ("unsaved-forgotten", test_unsaved_forgotten);
+  ADD ("preset-without-client-id", test_preset_without_client_id);
 #undef ADD
 
   ret = g_test_run ();

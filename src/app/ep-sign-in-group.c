@@ -762,6 +762,19 @@ ep_sign_in_client_for_profile (EpProfile  *profile,
     ep_sign_in_client_from_settings (id, client_id, client_secret);
 }
 
+gboolean
+ep_sign_in_has_client (const char *provider_id)
+{
+  g_autoptr(EpOAuthProvider) provider = ep_oauth_provider_lookup (provider_id);
+  g_autofree char *client_id = NULL;
+  g_autofree char *client_secret = NULL;
+
+  if (provider != NULL && provider->client_id != NULL && *provider->client_id != '\0')
+    return TRUE;
+  ep_sign_in_client_from_settings (provider_id, &client_id, &client_secret);
+  return client_id != NULL;
+}
+
 const char *
 ep_sign_in_provider_for_host (const char *host)
 {

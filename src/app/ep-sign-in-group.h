@@ -33,6 +33,10 @@ void           ep_sign_in_client_for_profile    (EpProfile      *profile,
                                                  char          **client_id,
                                                  char          **client_secret);
 
+/* Whether this build or the application's settings give @provider_id a client ID: only then
+ * does a new profile from its preset start with sign-in turned on. */
+gboolean       ep_sign_in_has_client            (const char     *provider_id);
+
 /* The provider a server's SMTP host belongs to (a preset's), or NULL. */
 const char    *ep_sign_in_provider_for_host     (const char     *host);
 
