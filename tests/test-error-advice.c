@@ -11,6 +11,7 @@
 
 #include "ep-error-advice.h"
 #include "ep-mime-error.h"
+#include "ep-oauth-error.h"
 #include "ep-smtp-error.h"
 #include "ep-store-error.h"
 
@@ -292,6 +293,73 @@ test_shared_wording (void)
   }
 }
 
+/* A provider's reply that names its own fix gets that fix, in both places, rather than the
+ * generic advice for its SMTP code (which would say "check the password"). */
+static void
+test_provider_replies (void)
+{
+  static const struct {
+    EpSmtpError  code;
+    const char  *message;
+    const char  *heading;
+    const char  *words;
+  } cases[] = {
+    { EP_SMTP_ERROR_AUTH_FAILED,
+      "Authentication (LOGIN) failed: 535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication "
+      "is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.",
+      "Your Organisation Has Turned Off SMTP Sign-In", "Authenticated SMTP" },
+    { EP_SMTP_ERROR_AUTH_FAILED,
+      "Authentication (PLAIN) failed: 534 5.7.9 Application-specific password required. Learn more at "
+      "https://support.google.com/mail/?p=InvalidSecondFactor",
+      "Google Wants an App Password or a Sign-In", "app password" },
+    { EP_SMTP_ERROR_SENDER_REJECTED,
+      "The server refused the sender: 550 5.7.30 Basic authentication is not supported for Client Submission.",
+      "Microsoft No Longer Takes Passwords Here", "Sign in with Microsoft" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (guint c = 0; c < G_N_ELEMENTS (contexts); c++)
+      {
+        g_autoptr(GError) error = g_error_new_literal (EP_SMTP_ERROR, cases[i].code, cases[i].message);
+        g_autofree char *heading = NULL;
+        g_autofree char *suggestion = NULL;
+
+        ep_error_advice_describe (error, contexts[c], NULL, NULL, &heading, &suggestion);
+        g_assert_cmpstr (heading, ==, cases[i].heading);
+        g_assert_nonnull (suggestion);
+        g_assert_nonnull (strstr (suggestion, cases[i].words));
+      }
+
+  /* The enhanced code alone, with other words, is not enough: other servers use 5.7.9 too. */
+  {
+    g_autoptr(GError) error = g_error_new_literal (EP_SMTP_ERROR, EP_SMTP_ERROR_AUTH_FAILED,
+                                                   "Authentication (PLAIN) failed: 535 5.7.9 Bad credentials");
+    g_autofree char *heading = NULL;
+    g_autofree char *suggestion = NULL;
+
+    ep_error_advice_describe (error, EP_ERROR_ADVICE_SENDING, NULL, NULL, &heading, &suggestion);
+    g_assert_cmpstr (heading, ==, "The Server Refused the Password");
+  }
+}
+
+/* A sign-in that is missing or refused leads to signing in again, never to "check the password". */
+static void
+test_sign_in_again (void)
+{
+  int codes[] = { EP_OAUTH_ERROR_NOT_SIGNED_IN, EP_OAUTH_ERROR_SIGN_IN_AGAIN };
+
+  for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
+    for (guint c = 0; c < G_N_ELEMENTS (contexts); c++)
+      {
+        g_auto(Advice) advice = { 0 };
+
+        describe (&advice, EP_OAUTH_ERROR, codes[i], contexts[c], NULL, NULL);
+        g_assert_cmpstr (advice.heading, ==, "Sign In Again");
+        g_assert_cmpstr (advice.suggestion, ==,
+                         "Open the profile in Server Profiles and sign in with your provider again.");
+      }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -305,6 +373,8 @@ main (int   argc,
   g_test_add_func ("/error-advice/offered-mechanisms", test_offered_mechanisms);
   g_test_add_func ("/error-advice/delivery-unknown", test_delivery_unknown);
   g_test_add_func ("/error-advice/shared-wording", test_shared_wording);
+  g_test_add_func ("/error-advice/provider-replies", test_provider_replies);
+  g_test_add_func ("/error-advice/sign-in-again", test_sign_in_again);
 
   return g_test_run ();
 }

@@ -888,11 +888,13 @@ send_done_cb (GObject      *object,
   outcome->done = TRUE;
 }
 
-/* The app's send, on a context of its own, its Sent copy in @sent_dir. */
+/* The app's send, on a context of its own, its Sent copy in @sent_dir, with the application's
+ * client ID @client_id (nullable). */
 static void
-send_with (EpProfile  *profile,
-           const char *sent_dir,
-           Outcome    *outcome)
+send_with_client (EpProfile  *profile,
+                  const char *sent_dir,
+                  const char *client_id,
+                  Outcome    *outcome)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(EpMessage) message = new_message ();
@@ -901,6 +903,7 @@ send_with (EpProfile  *profile,
 
   memset (outcome, 0, sizeof *outcome);
   ep_send_operation_set_sent_dir (operation, sent_dir);
+  ep_send_operation_set_oauth_client (operation, client_id, NULL);
   g_main_context_push_thread_default (context);
   ep_send_operation_run_async (operation, NULL, send_done_cb, outcome);
   while (!outcome->done)
@@ -910,6 +913,14 @@ send_with (EpProfile  *profile,
     }
   ep_test_wait_sole_owner (operation, context);
   g_main_context_pop_thread_default (context);
+}
+
+static void
+send_with (EpProfile  *profile,
+           const char *sent_dir,
+           Outcome    *outcome)
+{
+  send_with_client (profile, sent_dir, NULL, outcome);
 }
 
 static void
@@ -950,6 +961,38 @@ test_send_with_token (void)
   g_assert_null (strstr (transcript, "epistle-test-"));
   g_assert_cmpuint (ep_oauth_server_count (oauth, "refresh"), ==, 0);
   outcome_clear (&outcome);
+}
+
+/* A profile without a client ID of its own: the send refreshes its token with the application's
+ * (the app's GSettings), which the send operation passes on; without it there is none to use. */
+static void
+test_send_application_client_id (void)
+{
+  g_autoptr(EpOAuthServer) oauth = ep_oauth_server_new ();
+  g_autofree char *script = accepting_script (2);
+  g_autoptr(EpScriptServer) smtp = start_server (script, 0);
+  g_autoptr(EpProfile) profile = oauth_profile (oauth, "App client", ep_script_server_get_port (smtp));
+  g_autofree char *sent_dir = ep_test_make_dir ("oauth-sent");
+  Outcome outcome;
+
+  if (!require_keyring ())
+    return;
+  /* Close enough to its expiry that the send refreshes it first. */
+  ep_oauth_server_set_expires_in (oauth, EP_OAUTH_REFRESH_MARGIN_SECONDS / 2);
+  sign_in_profile (oauth, profile);
+  ep_profile_set_oauth_setting (profile, EP_PROFILE_OAUTH_CLIENT_ID, "");
+
+  send_with (profile, sent_dir, &outcome);
+  g_assert_error (outcome.error, EP_OAUTH_ERROR, EP_OAUTH_ERROR_NO_CLIENT_ID);
+  g_assert_cmpuint (ep_oauth_server_count (oauth, "refresh"), ==, 0);
+  outcome_clear (&outcome);
+
+  send_with_client (profile, sent_dir, EP_OAUTH_SERVER_CLIENT_ID, &outcome);
+  g_assert_no_error (outcome.error);
+  ep_script_server_assert_done (smtp, WAIT_MS);
+  g_assert_cmpuint (ep_oauth_server_count (oauth, "refresh"), ==, 1);
+  outcome_clear (&outcome);
+  g_assert_true (ep_oauth_account_sign_out_sync (ep_profile_get_id (profile), NULL, NULL));
 }
 
 /* The server refuses the token: one refresh, one more session with the new token, delivered. */
@@ -1355,6 +1398,7 @@ main (int    argc,
   g_test_add_func ("/oauth/account/no-keyring", test_account_no_keyring);
   g_test_add_func ("/oauth/send/with-token", test_send_with_token);
   g_test_add_func ("/oauth/send/refused-once", test_send_token_refused_once);
+  g_test_add_func ("/oauth/send/application-client-id", test_send_application_client_id);
   g_test_add_func ("/oauth/send/refused-twice", test_send_token_refused_twice);
   g_test_add_func ("/oauth/send/refused-then-revoked", test_send_refused_then_revoked);
   g_test_add_func ("/oauth/send/outbox-refused-once", test_outbox_token_refused_once);

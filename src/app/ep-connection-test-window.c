@@ -12,6 +12,7 @@
 #include "ep-connection-test-window-private.h"
 #include "ep-error-advice.h"
 #include "ep-secrets.h"
+#include "ep-sign-in-group.h"
 
 G_DEFINE_FINAL_TYPE (EpConnectionTestWindow, ep_connection_test_window, ADW_TYPE_WINDOW)
 
@@ -472,6 +473,13 @@ ep_connection_test_window_start (EpConnectionTestWindow *self)
                                   ep_profile_store_lookup_by_id (self->store, ep_profile_get_id (self->profile)));
   ep_connection_test_set_sandbox (self->test, self->sandbox);
   ep_connection_test_set_secret (self->test, self->password);
+  {
+    g_autofree char *client_id = NULL;
+    g_autofree char *client_secret = NULL;
+
+    ep_sign_in_client_for_profile (self->profile, &client_id, &client_secret);
+    ep_connection_test_set_oauth_client (self->test, client_id, client_secret);
+  }
   g_signal_connect (self->test, "step-changed", G_CALLBACK (step_changed_cb), self);
 
   security = self->sandbox ? EP_SMTP_SECURITY_STARTTLS : ep_profile_get_security (self->profile);

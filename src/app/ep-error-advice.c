@@ -4,11 +4,14 @@
  * tested without a display. */
 #include "config.h"
 
+#include <string.h>
+
 #include <gio/gio.h>
 #include <glib/gi18n.h>
 
 #include "ep-error-advice.h"
 #include "ep-mime-error.h"
+#include "ep-oauth-error.h"
 #include "ep-smtp-error.h"
 
 /* A suggestion worked out from the profile or what the server said; NULL when the row's own
@@ -193,12 +196,63 @@ static const AdviceRow advice_table[] = {
     EACH (N_("The Message Cannot Be Sent As It Is"), NULL),
     EACH (NULL, NULL),
     NULL },
+  /* Built-in sign-in: the saved sign-in is missing or no longer accepted; only a new one helps. */
+  { ep_oauth_error_quark, { EP_OAUTH_ERROR_NOT_SIGNED_IN, EP_OAUTH_ERROR_SIGN_IN_AGAIN, END_CODES },
+    BOTH (N_("Sign In Again")),
+    BOTH (N_("Open the profile in Server Profiles and sign in with your provider again.")),
+    NULL },
+  { ep_oauth_error_quark, { EP_OAUTH_ERROR_NO_CLIENT_ID, END_CODES },
+    BOTH (N_("Sign-In Is Not Set Up")),
+    BOTH (N_("Give the profile your own client ID under “Use my own client ID”, or ask whoever "
+             "built Epistle to register one.")),
+    NULL },
   /* A cancelled send is a toast in the compose window, never a dialog. */
   { g_io_error_quark, { G_IO_ERROR_CANCELLED, END_CODES },
     EACH (NULL, N_("Test Cancelled")),
     EACH (NULL, NULL),
     NULL },
 };
+
+/* Replies that name their own fix: a provider's enhanced status code (RFC 3463 §3) together with
+ * the words its servers send with it, found in the error's text (which keeps the server's).
+ * Checked before the table: the generic advice for the same SMTP code would be wrong. */
+typedef struct
+{
+  const char *enhanced;
+  const char *words;
+  const char *heading;
+  const char *suggestion;
+} ProviderReply;
+
+static const ProviderReply provider_replies[] = {
+  /* Microsoft 365 with SMTP AUTH turned off for the tenant (or the mailbox). */
+  { "5.7.139", "SmtpClientAuthentication",
+    N_("Your Organisation Has Turned Off SMTP Sign-In"),
+    N_("Microsoft 365 refuses authenticated SMTP for this mailbox. Ask your administrator to allow "
+       "“Authenticated SMTP” for it (Microsoft 365 admin center → Users → Mail → Manage email apps).") },
+  /* Google with 2-Step Verification, given the account's usual password. */
+  { "5.7.9", "Application-specific password",
+    N_("Google Wants an App Password or a Sign-In"),
+    N_("Sign in with Google in the profile, or create an app password (Google Account → Security → "
+       "App passwords) and use it instead of your usual password.") },
+  /* Exchange Online without basic authentication: passwords no longer work at all. */
+  { "5.7.30", "Basic authentication",
+    N_("Microsoft No Longer Takes Passwords Here"),
+    N_("Outlook and Microsoft 365 no longer accept a password for sending. Sign in with Microsoft in "
+       "the profile instead.") },
+};
+
+static const ProviderReply *
+provider_reply_for (const GError *error)
+{
+  if (error->domain != EP_SMTP_ERROR || error->message == NULL)
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (provider_replies); i++)
+    if (strstr (error->message, provider_replies[i].enhanced) != NULL &&
+        strstr (error->message, provider_replies[i].words) != NULL)
+      return &provider_replies[i];
+  return NULL;
+}
 
 static gboolean
 row_matches (const AdviceRow *row,
@@ -233,10 +287,19 @@ ep_error_advice_describe (const GError          *error,
                           char                 **suggestion)
 {
   const AdviceRow *row = NULL;
+  const ProviderReply *reply;
   char *computed = NULL;
 
   g_return_if_fail (error != NULL && heading != NULL && suggestion != NULL);
   g_return_if_fail (context == EP_ERROR_ADVICE_SENDING || context == EP_ERROR_ADVICE_TESTING);
+
+  reply = provider_reply_for (error);
+  if (reply != NULL)
+    {
+      *heading = g_strdup (_(reply->heading));
+      *suggestion = g_strdup (_(reply->suggestion));
+      return;
+    }
 
   for (guint i = 0; i < G_N_ELEMENTS (advice_table) && row == NULL; i++)
     if (row_matches (&advice_table[i], error))

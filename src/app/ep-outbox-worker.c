@@ -13,6 +13,7 @@
 
 #include "ep-outbox-delivery.h"
 #include "ep-outbox-worker-private.h"
+#include "ep-sign-in-group.h"
 #include "ep-smtp-error.h"
 #include "ep-store-error.h"
 
@@ -249,6 +250,8 @@ typedef struct
   EpOutboxRetryPolicy  policy;
   EpOutboxWorkerClock  clock;
   gpointer             clock_data;
+  char                *oauth_client_id;
+  char                *oauth_client_secret;
 } Delivery;
 
 static void
@@ -260,6 +263,8 @@ delivery_free (gpointer data)
   g_object_unref (delivery->profile);
   g_strfreev (delivery->ids);
   g_free (delivery->profile_id);
+  g_free (delivery->oauth_client_id);
+  g_free (delivery->oauth_client_secret);
   g_free (delivery);
 }
 
@@ -319,6 +324,8 @@ deliver_thread (GTask        *task,
   options.policy = &delivery->policy;
   options.now = delivery_now;
   options.clock_data = delivery;
+  options.oauth_client_id = delivery->oauth_client_id;
+  options.oauth_client_secret = delivery->oauth_client_secret;
   ep_outbox_deliver_batch_sync (delivery->store, (const char * const *) delivery->ids, delivery->profile,
                                 &options, delivered_one_cb, outcomes, cancellable);
   g_task_return_pointer (task, outcomes, (GDestroyNotify) g_ptr_array_unref);
@@ -463,6 +470,8 @@ ep_outbox_worker_deliver (EpOutboxWorker *self,
   delivery->profile = g_object_ref (profile);
   delivery->clock = self->clock;
   delivery->clock_data = self->clock_data;
+  /* GSettings is read here, on the main thread, for the worker. */
+  ep_sign_in_client_for_profile (profile, &delivery->oauth_client_id, &delivery->oauth_client_secret);
   ep_outbox_worker_get_retry_policy (self, &delivery->policy);
   g_hash_table_insert (self->running, g_strdup (delivery->profile_id), g_strdup (ids[0]));
   self->n_attempts++;

@@ -152,6 +152,8 @@ ep_profile_editor_save (EpProfileEditor *self)
           ep_profile_set_pinned_sha256 (target, ep_profile_get_pinned_sha256 (self->draft));
           ep_profile_set_timeout (target, ep_profile_get_timeout (self->draft));
           ep_profile_set_ehlo_name (target, ep_profile_get_ehlo_name (self->draft));
+          for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
+            ep_profile_set_oauth_setting (target, i, ep_profile_get_oauth_setting (self->draft, i));
         }
       if (ep_profile_get_size_limit (self->draft) > 0)
         ep_profile_set_size_limit (target, ep_profile_get_size_limit (self->draft));
@@ -180,6 +182,16 @@ save_action (GtkWidget  *widget,
 
 /* ---- Back, and the question before losing edits ---------------------------------------------- */
 
+static gboolean
+oauth_changed (EpProfile *a,
+               EpProfile *b)
+{
+  for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
+    if (g_strcmp0 (ep_profile_get_oauth_setting (a, i), ep_profile_get_oauth_setting (b, i)) != 0)
+      return TRUE;
+  return FALSE;
+}
+
 /**
  * ep_profile_editor_has_changes:
  *
@@ -206,7 +218,8 @@ ep_profile_editor_has_changes (EpProfileEditor *self)
          ep_profile_get_auth (a) != ep_profile_get_auth (b) ||
          g_strcmp0 (ep_profile_get_pinned_sha256 (a), ep_profile_get_pinned_sha256 (b)) != 0 ||
          ep_profile_get_timeout (a) != ep_profile_get_timeout (b) ||
-         g_strcmp0 (ep_profile_get_ehlo_name (a), ep_profile_get_ehlo_name (b)) != 0;
+         g_strcmp0 (ep_profile_get_ehlo_name (a), ep_profile_get_ehlo_name (b)) != 0 ||
+         oauth_changed (a, b);
 }
 
 static void

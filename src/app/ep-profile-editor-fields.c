@@ -364,6 +364,10 @@ ep_profile_editor_apply_preset (EpProfileEditor *self,
   set_text (self->port_row, port);
   if (*text_of (self->name_row) == '\0')
     set_text (self->name_row, _(preset->name));
+  /* A provider that signs people in offers that first (EpSignInGroup turns it off on request),
+   * when there is a client ID to sign in with; otherwise the switch is there, off. */
+  if (preset->oauth_provider != NULL && ep_sign_in_has_client (preset->oauth_provider))
+    ep_profile_set_oauth_setting (self->draft, EP_PROFILE_OAUTH_PROVIDER, preset->oauth_provider);
   update_note (self);
   update_offer (self);
 }

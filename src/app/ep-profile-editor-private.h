@@ -6,6 +6,7 @@
 #include "ep-keyring-row.h"
 #include "ep-presets.h"
 #include "ep-profile-editor.h"
+#include "ep-sign-in-group.h"
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,7 @@ struct _EpProfileEditor
   AdwPasswordEntryRow    *password_row;
   EpKeyringRow           *keyring_row;
   AdwComboRow            *auth_row;
+  EpSignInGroup          *sign_in_group;
   AdwPreferencesGroup    *advanced_group;
   GtkSpinButton          *timeout_spin;
   AdwEntryRow            *ehlo_row;

@@ -27,6 +27,8 @@ ep_profile_editor_dispose (GObject *object)
 {
   EpProfileEditor *self = EP_PROFILE_EDITOR (object);
 
+  if (self->original == NULL && self->sign_in_group != NULL)
+    ep_sign_in_group_forget_unsaved (self->sign_in_group);
   ep_profile_editor_actions_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), EP_TYPE_PROFILE_EDITOR);
 
@@ -67,6 +69,7 @@ ep_profile_editor_class_init (EpProfileEditorClass *klass)
                                 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (EP_TYPE_KEYRING_ROW);
+  g_type_ensure (EP_TYPE_SIGN_IN_GROUP);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/epistlemail/Epistle/ep-profile-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, window_title);
@@ -92,6 +95,7 @@ ep_profile_editor_class_init (EpProfileEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, password_row);
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, keyring_row);
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, auth_row);
+  gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, sign_in_group);
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, advanced_group);
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, timeout_spin);
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, ehlo_row);
@@ -158,6 +162,8 @@ ep_profile_editor_new (EpProfileStore *store,
   gtk_widget_set_visible (GTK_WIDGET (self->advanced_group), !self->is_sandbox);
 
   ep_profile_editor_load_fields (self);
+  if (!self->is_sandbox)
+    ep_sign_in_group_set_profile (self->sign_in_group, self->draft);
   ep_profile_editor_connect_fields (self);
   ep_profile_editor_connect_draft (self);
 
@@ -288,6 +294,7 @@ ep_profile_editor_get_field (EpProfileEditor *self,
     { "password", self->password_row },
     { "keyring", self->keyring_row },
     { "auth", self->auth_row },
+    { "sign-in", self->sign_in_group },
     { "timeout", self->timeout_spin },
     { "ehlo", self->ehlo_row },
     { "pinned", self->pinned_row },

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ep-oauth.h"
 #include "ep-presets.h"
 #include "ep-profiles-dialog-private.h"
 #include "ep-secrets.h"
@@ -296,6 +297,44 @@ password_cleared_cb (GObject      *source,
   keyring_op_free (op);
 }
 
+/* A deleted profile's built-in sign-in goes with it: the refresh token in the keyring and the
+ * access token in memory. The keyring blocks: on a worker thread. */
+static void
+sign_out_thread (GTask        *task,
+                 gpointer      source,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  KeyringOp *op = task_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Without a keyring there was nothing saved to forget. */
+  if (!ep_oauth_account_sign_out_sync (op->id, cancellable, &error))
+    g_debug ("Signing out of “%s”: %s", op->name, error->message);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* On the main thread: the dialog's count of keyring operations is the main thread's. */
+static void
+signed_out_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_task_propagate_boolean (G_TASK (result), NULL);
+  keyring_op_free (user_data);
+}
+
+static void
+sign_out (EpProfilesDialog *self,
+          EpProfile        *profile)
+{
+  KeyringOp *op = keyring_op_new (self, profile);
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, signed_out_cb, op);
+
+  g_task_set_task_data (task, op, NULL);
+  g_task_run_in_thread (task, sign_out_thread);
+}
+
 static void
 copied_password_stored_cb (GObject      *source,
                            GAsyncResult *result,
@@ -499,6 +538,8 @@ toast_dismissed_cb (AdwToast         *toast,
   if (pending == NULL)
     return;
   ep_secrets_clear_async (id, NULL, password_cleared_cb, keyring_op_new (self, pending->profile));
+  if (ep_oauth_provider_profile_uses (pending->profile))
+    sign_out (self, pending->profile);
   g_hash_table_remove (self->pending, id);
 }
 

@@ -13,8 +13,10 @@
 #include "ep-error-advice.h"
 #include "ep-message.h"
 #include "ep-mime-error.h"
+#include "ep-oauth-error.h"
 #include "ep-outbox-delivery.h"
 #include "ep-send-operation.h"
+#include "ep-sign-in-group.h"
 #include "ep-smtp-error.h"
 #include "ep-store-error.h"
 #include "ep-window-private.h"
@@ -176,6 +178,13 @@ ep_window_show_send_error (EpWindow     *self,
         }
       adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "others", _("Send to the _Others"));
       adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "others", ADW_RESPONSE_SUGGESTED);
+    }
+  else if (g_error_matches (error, EP_OAUTH_ERROR, EP_OAUTH_ERROR_NOT_SIGNED_IN) ||
+           g_error_matches (error, EP_OAUTH_ERROR, EP_OAUTH_ERROR_SIGN_IN_AGAIN))
+    {
+      /* Trying again cannot help: only a new sign-in, from the profile's Sign In button. */
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "profile", _("_Sign In Again…"));
+      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "profile", ADW_RESPONSE_SUGGESTED);
     }
   else if (!g_error_matches (error, EP_SMTP_ERROR, EP_SMTP_ERROR_DELIVERY_UNKNOWN) && error->domain != EP_MIME_ERROR)
     {
@@ -719,6 +728,13 @@ ep_window_run_attempt (EpWindow   *self,
   g_set_object (&self->send_profile, profile);
   self->send_op = ep_send_operation_new_for_outbox (profile, ep_window_get_outbox (self), self->outbox_id);
   ep_send_operation_set_allow_partial (self->send_op, self->send_allow_partial);
+  {
+    g_autofree char *client_id = NULL;
+    g_autofree char *client_secret = NULL;
+
+    ep_sign_in_client_for_profile (profile, &client_id, &client_secret);
+    ep_send_operation_set_oauth_client (self->send_op, client_id, client_secret);
+  }
   if (self->outbox_worker != NULL)
     {
       ep_outbox_worker_get_retry_policy (self->outbox_worker, &policy);

@@ -19,6 +19,8 @@ struct _EpConnectionTest
   EpProfile       *saved;
   gboolean         sandbox;
   char            *secret;
+  char            *oauth_client_id;
+  char            *oauth_client_secret;
   EpRelay         *relay;
   gboolean         started;
 
@@ -54,6 +56,8 @@ typedef struct {
   EpProfile        *saved;
   gboolean          sandbox;
   char             *secret;
+  char             *oauth_client_id;
+  char             *oauth_client_secret;
   EpRelay          *relay;
 } Job;
 
@@ -63,6 +67,8 @@ job_free (Job *job)
   g_clear_object (&job->profile);
   g_clear_object (&job->saved);
   g_clear_pointer (&job->secret, ep_secrets_password_free);
+  g_free (job->oauth_client_id);
+  g_free (job->oauth_client_secret);
   ep_relay_unref (job->relay);
   g_free (job);
 }
@@ -191,6 +197,8 @@ run (Job          *job,
   EpProfileConfigRequest request = {
     .saved = job->saved,
     .secret = job->secret,
+    .oauth_client_id = job->oauth_client_id,
+    .oauth_client_secret = job->oauth_client_secret,
     /* Nothing typed and nothing saved: the test skips AUTH, and says why. */
     .flags = EP_PROFILE_CONFIG_SECRET_OPTIONAL | (job->sandbox ? EP_PROFILE_CONFIG_SANDBOX : 0),
   };
@@ -240,6 +248,8 @@ ep_connection_test_finalize (GObject *object)
   g_clear_object (&self->profile);
   g_clear_object (&self->saved);
   g_clear_pointer (&self->secret, ep_secrets_password_free);
+  g_free (self->oauth_client_id);
+  g_free (self->oauth_client_secret);
   g_clear_pointer (&self->relay, ep_relay_unref);
   for (guint i = 0; i < EP_CONNECTION_TEST_N_STEPS; i++)
     g_free (self->details[i]);
@@ -315,6 +325,8 @@ ep_connection_test_run_async (EpConnectionTest    *self,
   job->sandbox = self->sandbox || ep_profile_get_is_sandbox (self->profile);
   /* The Sandbox's account is its own: a password typed for a profile is not for it. */
   job->secret = job->sandbox ? NULL : g_strdup (self->secret);
+  job->oauth_client_id = g_strdup (self->oauth_client_id);
+  job->oauth_client_secret = g_strdup (self->oauth_client_secret);
   job->relay = ep_relay_ref (self->relay);
 
   task = g_task_new (self, cancellable, callback, user_data);
@@ -412,6 +424,19 @@ ep_connection_test_set_secret (EpConnectionTest *self,
   g_clear_pointer (&self->secret, ep_secrets_password_free);
   if (secret != NULL && *secret != '\0')
     self->secret = g_strdup (secret);
+}
+
+void
+ep_connection_test_set_oauth_client (EpConnectionTest *self,
+                                     const char       *client_id,
+                                     const char       *client_secret)
+{
+  g_return_if_fail (EP_IS_CONNECTION_TEST (self));
+
+  g_free (self->oauth_client_id);
+  self->oauth_client_id = g_strdup (client_id);
+  g_free (self->oauth_client_secret);
+  self->oauth_client_secret = g_strdup (client_secret);
 }
 
 EpTestStepState

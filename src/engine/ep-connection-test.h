@@ -38,6 +38,10 @@ void              ep_connection_test_set_sandbox      (EpConnectionTest   *self,
 /* The password or token typed (NULL or empty: the keyring's, if any). Wiped when replaced. */
 void              ep_connection_test_set_secret       (EpConnectionTest   *self,
                                                        const char         *secret);
+/* Built-in sign-in: the application's client ID and secret (nullable), as for a send. */
+void              ep_connection_test_set_oauth_client (EpConnectionTest   *self,
+                                                       const char         *client_id,
+                                                       const char         *client_secret);
 
 /* Once per operation. "step-changed" and notify::secret-source come on the caller's
  * thread-default main context, in the order the worker met them, before @callback. */

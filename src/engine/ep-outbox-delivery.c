@@ -533,7 +533,9 @@ batch_init (Batch                         *b,
    * caller can ask for it and try again. The Sandbox starts here if it does not run yet. */
   b->profile_config = ep_profile_config_build (profile,
                                                &(EpProfileConfigRequest) { .saved = profile,
-                                                                           .secret = b->options->secret },
+                                                                           .secret = b->options->secret,
+                                                                           .oauth_client_id = b->options->oauth_client_id,
+                                                                           .oauth_client_secret = b->options->oauth_client_secret },
                                                cancellable, error);
   if (b->profile_config == NULL)
     return FALSE;

@@ -77,6 +77,9 @@ typedef struct
   const char          *sent_dir;
   /* A secret given for this attempt (typed, or read from a file); NULL: the keyring's. */
   const char          *secret;
+  /* Built-in sign-in: the application's client ID and secret (EpProfileConfigRequest). */
+  const char          *oauth_client_id;
+  const char          *oauth_client_secret;
   /* Whether recipients refused at RCPT TO let the others have it (else none gets it, and the
    * entry fails so that the person can correct the address). */
   gboolean             allow_partial;

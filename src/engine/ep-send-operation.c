@@ -23,6 +23,8 @@ struct _EpSendOperation
   EpMessage    *message;
   char         *password;
   char         *sent_dir;
+  char         *oauth_client_id;
+  char         *oauth_client_secret;
   gboolean      allow_partial;
   GStrv         already_delivered;
   /* An outbox attempt instead of @message */
@@ -298,6 +300,8 @@ run_outbox (GTask           *task,
   EpOutboxDeliveryOptions options = {
     .sent_dir = self->sent_dir,
     .secret = self->password,
+    .oauth_client_id = self->oauth_client_id,
+    .oauth_client_secret = self->oauth_client_secret,
     .allow_partial = self->allow_partial,
     .policy = &self->retry_policy,
     .progress = progress_cb,
@@ -359,6 +363,8 @@ run (GTask           *task,
   profile_config = ep_profile_config_build (self->profile,
                                             &(EpProfileConfigRequest) { .saved = self->profile,
                                                                         .secret = self->password,
+                                                                        .oauth_client_id = self->oauth_client_id,
+                                                                        .oauth_client_secret = self->oauth_client_secret,
                                                                         .transcript = transcript },
                                             cancellable, &error);
   if (profile_config == NULL)
@@ -456,6 +462,8 @@ ep_send_operation_finalize (GObject *object)
   if (self->password != NULL)
     ep_secrets_password_free (self->password);
   g_free (self->sent_dir);
+  g_free (self->oauth_client_id);
+  g_free (self->oauth_client_secret);
   g_strfreev (self->already_delivered);
   g_clear_object (&self->outbox);
   g_free (self->outbox_id);
@@ -671,6 +679,18 @@ ep_send_operation_set_sent_dir (EpSendOperation *self,
   g_return_if_fail (EP_IS_SEND_OPERATION (self));
   g_free (self->sent_dir);
   self->sent_dir = g_strdup (sent_dir);
+}
+
+void
+ep_send_operation_set_oauth_client (EpSendOperation *self,
+                                    const char      *client_id,
+                                    const char      *client_secret)
+{
+  g_return_if_fail (EP_IS_SEND_OPERATION (self));
+  g_free (self->oauth_client_id);
+  self->oauth_client_id = g_strdup (client_id);
+  g_free (self->oauth_client_secret);
+  self->oauth_client_secret = g_strdup (client_secret);
 }
 
 EpSmtpStage

@@ -38,6 +38,11 @@ void             ep_send_operation_set_allow_partial (EpSendOperation  *self,
  * them out, whatever the header fields say. */
 void             ep_send_operation_set_already_delivered (EpSendOperation    *self,
                                                           const char * const *addresses);
+/* Built-in sign-in: the application's client ID for the profile's provider (and its secret;
+ * both nullable), used unless the profile has its own (EpProfileConfigRequest). */
+void             ep_send_operation_set_oauth_client  (EpSendOperation  *self,
+                                                      const char       *client_id,
+                                                      const char       *client_secret);
 /* Where Sent copies go (NULL: the default store). */
 void             ep_send_operation_set_sent_dir      (EpSendOperation  *self,
                                                       const char       *sent_dir);

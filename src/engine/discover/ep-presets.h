@@ -17,6 +17,8 @@ typedef struct {
   const char *security;  /* "tls" or "starttls" */
   const char *note;      /* translatable (N_) or NULL: what the user must know (app passwords, ...) */
   const char *domains;   /* NULL or ';'-separated address domains served by this provider */
+  const char *oauth_provider; /* NULL or the built-in sign-in provider's id (ep-oauth-provider.h):
+                                 a profile made from the preset signs in with it */
 } EpPreset;
 
 const EpPreset *ep_presets_get_all         (guint      *n_presets);
