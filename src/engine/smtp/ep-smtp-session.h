@@ -84,6 +84,13 @@ typedef enum {
   EP_SMTP_REQUIRE_TLS_IF_OFFERED, /* a server without REQUIRETLS: sent without it */
 } EpSmtpRequireTls;
 
+/* The delivery options a message keeps until it goes (outbox entries, drafts); all zero: none. */
+typedef struct {
+  EpSmtpDsnNotify  dsn_notify;
+  EpSmtpDsnRet     dsn_ret;
+  EpSmtpRequireTls require_tls;
+} EpSmtpDeliveryRequest;
+
 /* "success,failure,delay" or "never" (case-insensitive, in any order); FALSE for anything else,
  * NEVER with another or an empty list. */
 gboolean      ep_smtp_dsn_notify_parse     (const char      *text,
