@@ -10,6 +10,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _EpWindowDelivery EpWindowDelivery;
+
 struct _EpWindow
 {
   AdwApplicationWindow parent_instance;
@@ -92,6 +94,10 @@ struct _EpWindow
   EpOutboxWorker  *waiting_worker;
   GtkWidget       *schedule_dialog;    /* weak */
   gboolean         scheduling;
+
+  /* Delivery Options (ep-window-delivery.c) */
+  GtkMenuButton   *delivery_button;
+  EpWindowDelivery *delivery;
 };
 
 /* ep-window-fields.c */
@@ -118,6 +124,17 @@ void       ep_window_send_init       (EpWindow *self);
 void       ep_window_send_dispose    (EpWindow *self);
 gboolean   ep_window_is_handed_over  (EpWindow *self);
 void       ep_window_send_close      (EpWindow *self);
+
+/* ep-window-delivery.c */
+void       ep_window_delivery_init         (EpWindow              *self);
+void       ep_window_delivery_dispose      (EpWindow              *self);
+void       ep_window_delivery_get          (EpWindow              *self,
+                                            EpSmtpDeliveryRequest *out_request,
+                                            gboolean              *out_read_receipt);
+void       ep_window_delivery_save         (EpWindow              *self,
+                                            EpDraft               *draft);
+void       ep_window_delivery_load         (EpWindow              *self,
+                                            const EpDraft         *draft);
 
 /* ep-window-send-later.c */
 void       ep_window_send_later_class_init (GtkWidgetClass *widget_class);
