@@ -1064,7 +1064,7 @@ test_damaged_entries (void)
         default: g_assert_not_reached ();
         }
     }
-  edit_meta (store, newer, "format=1", "format=3");
+  edit_meta (store, newer, "format=1", "format=4");
   /* Damaged while someone holds its lock: reported, but left where it is. */
   damage (store, busy, "meta.ini", "[Outbox\n");
   busy_fd = open (busy_lock, O_RDWR | O_CLOEXEC);
