@@ -1132,6 +1132,37 @@ test_outbox (void)
   }
 }
 
+/* --queue with delivery options: the outbox entry keeps them, with the Message-ID as ENVID. */
+static void
+test_queue_delivery_options (void)
+{
+  g_autoptr(EpProfile) profile = ep_profile_new ("Notifying");
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (NULL);
+  static const char *queue[] = { "--profile", "Notifying", "--queue", "--dsn", "delay,failure",
+                                 "--dsn-ret", "full", "--require-tls", FROM, "you@example.org", NULL };
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  Outcome outcome;
+
+  ep_profile_set_host (profile, "127.0.0.1");
+  ep_profile_set_port (profile, 9);
+  ep_profile_set_security (profile, EP_SMTP_SECURITY_NONE);
+  save_profile (profile);
+
+  outcome = run_cli (queue, 0, NULL);
+  id = queued_id (&outcome);
+  outcome_clear (&outcome);
+  entry = ep_outbox_store_load (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (entry->request.dsn_notify, ==, EP_SMTP_DSN_DELAY | EP_SMTP_DSN_FAILURE);
+  g_assert_cmpint (entry->request.dsn_ret, ==, EP_SMTP_DSN_RET_FULL);
+  g_assert_cmpint (entry->request.require_tls, ==, EP_SMTP_REQUIRE_TLS_ON);
+  g_assert_true (entry->dsn_envid != NULL && g_str_has_prefix (entry->dsn_envid, "<"));
+  g_assert_true (ep_outbox_store_delete (store, id, &error));
+  g_assert_no_error (error);
+}
+
 /* --at: ISO 8601 with an offset or local, seconds optional; HH:MM the next such local time. */
 static void
 test_parse_at (void)
@@ -1365,6 +1396,7 @@ main (int   argc,
   g_test_add_func ("/send-cli/flush-one-connection", test_flush_one_connection);
   g_test_add_func ("/send-cli/delivery-options", test_delivery_options);
   g_test_add_func ("/send-cli/server-hold", test_server_hold);
+  g_test_add_func ("/send-cli/queue-delivery-options", test_queue_delivery_options);
   g_test_add_func ("/send-cli/parse-at", test_parse_at);
   g_test_add_func ("/send-cli/compose-errors", test_compose_errors);
   g_test_add_func ("/send-cli/compose-message", test_compose_message);
