@@ -252,6 +252,31 @@ screenshot (const char *name)
     g_test_message ("screenshot not taken: %s", path);
 }
 
+static guint resumed;
+
+static void
+resume_cb (EpWindow *window,
+           gboolean  allow_partial,
+           gboolean  immediate)
+{
+  resumed++;
+}
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w))
+        return ADW_MESSAGE_DIALOG (w);
+    }
+  return NULL;
+}
+
 /* Delivery Options: a server known to lack DSN has the notifications greyed out with the reason
  * and none asked for; REQUIRETLS offered is said; the read receipt reaches the message; the
  * choice survives a draft. */
@@ -307,6 +332,25 @@ test_window_delivery_options (void)
   ep_window_delivery_save (restored, draft);
   g_assert_cmpint (draft->request.dsn_notify, ==, EP_SMTP_DSN_FAILURE);
   g_assert_cmpint (draft->request.require_tls, ==, EP_SMTP_REQUIRE_TLS_ON);
+
+  /* TLS all the way required of a server known not to offer it: asked first; "Send Without
+   * It" records the choice and sends. Nothing asked where it is offered, or once chosen. */
+  caps->flags = EP_SMTP_CAP_NONE;
+  ep_profile_learn_capabilities (profile, caps, NULL);
+  resumed = 0;
+  g_assert_true (ep_window_delivery_ask_before_send (window, resume_cb, FALSE, TRUE));
+  {
+    AdwMessageDialog *dialog = find_message_dialog ();
+
+    g_assert_nonnull (dialog);
+    g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Send Without TLS All the Way?");
+    /* The dialog closes itself on a response. */
+    adw_message_dialog_response (dialog, "send");
+  }
+  g_assert_cmpuint (resumed, ==, 1);
+  ep_window_delivery_get (window, &request, &read_receipt);
+  g_assert_cmpint (request.require_tls, ==, EP_SMTP_REQUIRE_TLS_IF_OFFERED);
+  g_assert_false (ep_window_delivery_ask_before_send (window, resume_cb, FALSE, TRUE));
 
   /* Known to offer DSN: asked for. */
   caps->flags = EP_SMTP_CAP_DSN;

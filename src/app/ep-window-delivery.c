@@ -137,6 +137,30 @@ popover_show_cb (GtkWidget *popover,
   update_status (self);
 }
 
+typedef struct {
+  EpWindow           *window;
+  EpWindowResumeSend  resume;
+  gboolean            allow_partial;
+  gboolean            immediate;
+} Resume;
+
+static void
+ask_response_cb (AdwMessageDialog *dialog,
+                 const char       *response,
+                 Resume           *resume)
+{
+  EpWindow *self = resume->window;
+
+  if (g_str_equal (response, "send") && self->delivery != NULL)
+    {
+      /* The person's choice, kept for this message (and its draft). */
+      gtk_check_button_set_active (self->delivery->without_tls, TRUE);
+      resume->resume (self, resume->allow_partial, resume->immediate);
+    }
+  g_object_unref (self);
+  g_free (resume);
+}
+
 /* ---- Public API ------------------------------------------------------------------------------ */
 
 void
@@ -262,4 +286,42 @@ ep_window_delivery_load (EpWindow      *self,
   gtk_check_button_set_active (d->without_tls, draft->request.require_tls == EP_SMTP_REQUIRE_TLS_IF_OFFERED);
   d->updating = FALSE;
   update_status (self);
+}
+
+/* When TLS all the way is required and the profile's server is known not to offer it, asks
+ * whether to send without it or not at all; TRUE when asked (the send resumes on "send"). */
+gboolean
+ep_window_delivery_ask_before_send (EpWindow           *self,
+                                    EpWindowResumeSend  resume,
+                                    gboolean            allow_partial,
+                                    gboolean            immediate)
+{
+  EpWindowDelivery *d = self->delivery;
+  EpProfile *profile = ep_window_get_profile (self);
+  gboolean known = FALSE;
+  EpSmtpCapFlags offered;
+  GtkWidget *dialog;
+  Resume *data;
+
+  if (d == NULL || profile == NULL || !active (d->require_tls) || active (d->without_tls))
+    return FALSE;
+  offered = ep_profile_get_delivery_extensions (profile, &known);
+  if (!known || (offered & EP_SMTP_CAP_REQUIRETLS) != 0)
+    return FALSE;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Send Without TLS All the Way?"),
+                                   _("This server does not offer REQUIRETLS, so it cannot promise that the message travels over TLS all the way to its recipients."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "send", _("Send _Without It"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "send", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  data = g_new0 (Resume, 1);
+  data->window = g_object_ref (self);
+  data->resume = resume;
+  data->allow_partial = allow_partial;
+  data->immediate = immediate;
+  g_signal_connect (dialog, "response", G_CALLBACK (ask_response_cb), data);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
 }

@@ -131,6 +131,14 @@ void       ep_window_delivery_dispose      (EpWindow              *self);
 void       ep_window_delivery_get          (EpWindow              *self,
                                             EpSmtpDeliveryRequest *out_request,
                                             gboolean              *out_read_receipt);
+/* Sending again after the person answered (ep-window-send.c's start of a send). */
+typedef void (*EpWindowResumeSend) (EpWindow *self,
+                                    gboolean  allow_partial,
+                                    gboolean  immediate);
+gboolean   ep_window_delivery_ask_before_send (EpWindow           *self,
+                                               EpWindowResumeSend  resume,
+                                               gboolean            allow_partial,
+                                               gboolean            immediate);
 void       ep_window_delivery_save         (EpWindow              *self,
                                             EpDraft               *draft);
 void       ep_window_delivery_load         (EpWindow              *self,

@@ -951,6 +951,10 @@ ep_window_start_send (EpWindow   *self,
       return;
     }
 
+  /* TLS all the way required of a server known not to offer it: the person decides first. */
+  if (ep_window_delivery_ask_before_send (self, ep_window_start_send, allow_partial, immediate))
+    return;
+
   message = ep_window_build_message (self, &error);
   if (message == NULL)
     {
