@@ -50,6 +50,11 @@ make_draft (void)
   draft->bcc = g_strdup ("hidden@example.net");
   /* An earlier send reached these two: the next one must leave them out. */
   draft->delivered = g_strsplit ("bob@example.net;Zoë@exämple.net", ";", -1);
+  /* Every Delivery Option away from its default. */
+  draft->request.dsn_notify = EP_SMTP_DSN_SUCCESS | EP_SMTP_DSN_DELAY;
+  draft->request.dsn_ret = EP_SMTP_DSN_RET_FULL;
+  draft->request.require_tls = EP_SMTP_REQUIRE_TLS_IF_OFFERED;
+  draft->read_receipt = TRUE;
   g_free (draft->subject);
   draft->subject = g_strdup ("  Leading and trailing spaces, ünïcödé, emoji 📎  ");
   g_free (draft->body);
@@ -77,6 +82,10 @@ assert_drafts_equal (const EpDraft *a,
   g_assert_cmpstr (a->cc, ==, b->cc);
   g_assert_cmpstr (a->bcc, ==, b->bcc);
   g_assert_cmpstrv (a->delivered, b->delivered);
+  g_assert_cmpint (a->request.dsn_notify, ==, b->request.dsn_notify);
+  g_assert_cmpint (a->request.dsn_ret, ==, b->request.dsn_ret);
+  g_assert_cmpint (a->request.require_tls, ==, b->request.require_tls);
+  g_assert_cmpint (a->read_receipt, ==, b->read_receipt);
   g_assert_cmpstr (a->subject, ==, b->subject);
   g_assert_cmpstr (a->body, ==, b->body);
   g_assert_cmpuint (a->attachments->len, ==, b->attachments->len);

@@ -426,6 +426,29 @@ test_file_changed (Fixture       *f,
   check_changed (f, -300000);
 }
 
+/* RFC 8098 §2.1: asked for, Disposition-Notification-To names the author as From does; not
+ * asked for (the default), no such header; changing it after a prepare takes effect. */
+static void
+test_read_receipt (void)
+{
+  g_autoptr(EpMessage) message = make_message ();
+  g_autoptr(GBytes) plain = NULL;
+  g_autoptr(GBytes) asked = NULL;
+  g_autofree char *plain_text = NULL;
+  g_autofree char *asked_text = NULL;
+
+  g_assert_false (ep_message_get_read_receipt (message));
+  plain = write_message (message);
+  plain_text = bytes_to_string (plain);
+  g_assert_null (strstr (plain_text, "Disposition-Notification-To"));
+
+  ep_message_set_read_receipt (message, TRUE);
+  g_assert_true (ep_message_get_read_receipt (message));
+  asked = write_message (message);
+  asked_text = bytes_to_string (asked);
+  g_assert_nonnull (strstr (asked_text, "\r\nDisposition-Notification-To: Jane Doe <jane@xn--bcher-kva.example>\r\n"));
+}
+
 static void
 test_body_encoding (void)
 {
@@ -585,6 +608,7 @@ main (int   argc,
   g_test_add_func ("/mime-writer/random-ids", test_random_ids);
   g_test_add_func ("/mime-writer/missing-fields", test_missing_fields);
   g_test_add_func ("/mime-writer/body-encoding", test_body_encoding);
+  g_test_add_func ("/mime-writer/read-receipt", test_read_receipt);
   g_test_add_func ("/mime-writer/long-line-body", test_long_line_body);
   g_test_add_func ("/mime-writer/invalid-input", test_invalid_input);
   g_test_add_func ("/mime-writer/envelope", test_envelope);

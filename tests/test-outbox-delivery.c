@@ -861,6 +861,113 @@ test_server_hold (void)
   fixture_clear (&f);
 }
 
+/* ---- Delivery options (RFC 3461 DSN, RFC 8689 REQUIRETLS) ------------------------------------ */
+
+/* Queued with notifications and "TLS all the way if offered": kept in the entry (a format an
+ * older Epistle refuses rather than send without them), and applied by the attempt with the
+ * Message-ID as ENVID; this server in clear has no REQUIRETLS, so the message goes without. */
+static void
+test_delivery_request (void)
+{
+  const EpSmtpDeliveryRequest request = {
+    .dsn_notify = EP_SMTP_DSN_SUCCESS | EP_SMTP_DSN_FAILURE,
+    .dsn_ret = EP_SMTP_DSN_RET_FULL,
+    .require_tls = EP_SMTP_REQUIRE_TLS_IF_OFFERED,
+  };
+  Fixture f;
+  g_autoptr(EpMessage) message = new_message ("ann@example.org", NULL, NULL);
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *meta_path = NULL;
+  g_autofree char *meta = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *envid = NULL;
+
+  fixture_init (&f);
+  id = ep_outbox_add_message_with_request_sync (f.store, message, NULL, EP_OUTBOX_STATE_QUEUED, NULL,
+                                                NULL, &request, NULL, NULL, &error);
+  g_assert_no_error (error);
+  entry = load (&f, id);
+  g_assert_cmpint (entry->request.dsn_notify, ==, request.dsn_notify);
+  g_assert_cmpint (entry->request.dsn_ret, ==, EP_SMTP_DSN_RET_FULL);
+  g_assert_cmpint (entry->request.require_tls, ==, EP_SMTP_REQUIRE_TLS_IF_OFFERED);
+  g_assert_cmpstr (entry->dsn_envid, ==, ep_message_get_message_id (message));
+  meta_path = g_build_filename (f.dir, "outbox", id, "meta.ini", NULL);
+  g_assert_true (g_file_get_contents (meta_path, &meta, NULL, NULL));
+  g_assert_nonnull (strstr (meta, "format=3\n"));
+  g_assert_nonnull (strstr (meta, "dsn-notify=SUCCESS,FAILURE\n"));
+  g_assert_nonnull (strstr (meta, "dsn-ret=full\n"));
+  g_assert_nonnull (strstr (meta, "require-tls=if-offered\n"));
+  {
+    g_autoptr(GDateTime) after = g_date_time_add_seconds (entry->not_before, 1);
+
+    clock_set (&f.clock, after);
+  }
+
+  envid = ep_smtp_xtext_encode (ep_message_get_message_id (message));
+  script = g_strdup_printf (EP_SCRIPT_GREETING
+                            "C: EHLO *\n"
+                            "S: 250-mx.test\n"
+                            "S: 250-PIPELINING\n"
+                            "S: 250 DSN\n"
+                            "C: MAIL FROM:<" EP_SCRIPT_SENDER "> RET=FULL ENVID=%s\n"
+                            "C: RCPT TO:<ann@example.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;ann@example.org\n"
+                            "C: DATA\n"
+                            "S: 250 2.1.0 ok\n"
+                            "S: 250 2.1.5 ok\n"
+                            "S: 354 go ahead\n"
+                            "DATA\n"
+                            "S: 250 2.0.0 queued\n"
+                            EP_SCRIPT_QUIT_EOF, envid);
+  {
+    g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (script);
+    g_autoptr(EpOutboxDeliveryReport) report = deliver (&f, id, server, 0);
+
+    g_assert_no_error (report->error);
+    g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_DELIVERED);
+  }
+  fixture_clear (&f);
+}
+
+/* Required, and the server does not offer REQUIRETLS: nothing is sent, the entry fails (trying
+ * again would not help) and says why. */
+static void
+test_delivery_request_requiretls_refused (void)
+{
+  const EpSmtpDeliveryRequest request = { .require_tls = EP_SMTP_REQUIRE_TLS_ON };
+  Fixture f;
+  g_autoptr(EpMessage) message = new_message ("ann@example.org", NULL, NULL);
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+
+  fixture_init (&f);
+  id = ep_outbox_add_message_with_request_sync (f.store, message, NULL, EP_OUTBOX_STATE_QUEUED, NULL,
+                                                NULL, &request, NULL, NULL, &error);
+  g_assert_no_error (error);
+  entry = load (&f, id);
+  {
+    g_autoptr(GDateTime) after = g_date_time_add_seconds (entry->not_before, 1);
+
+    clock_set (&f.clock, after);
+  }
+  {
+    g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (EP_SCRIPT_GREETING
+                                                                      EP_SCRIPT_EHLO_PIPELINING
+                                                                      EP_SCRIPT_QUIT_EOF);
+    g_autoptr(EpOutboxDeliveryReport) report = deliver (&f, id, server, 0);
+
+    g_assert_error (report->error, EP_SMTP_ERROR, EP_SMTP_ERROR_REQUIRETLS_UNSUPPORTED);
+    g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_FAILED);
+    g_assert_false (ep_script_server_received_contains (server, "MAIL"));
+  }
+  g_clear_pointer (&entry, ep_outbox_entry_free);
+  entry = load (&f, id);
+  g_assert_nonnull (strstr (entry->last_error, "REQUIRETLS"));
+  fixture_clear (&f);
+}
+
 /* The server will not hold it (FUTURERELEASE gone, its limit shorter now, or MAIL FROM refused
  * with the request): nothing is sent, the entry waits in the outbox for its time and says why;
  * at that time it goes without HOLDUNTIL=, and its Sent copy does not claim a hold. */
@@ -1467,6 +1574,9 @@ main (int   argc,
   g_test_add_func ("/outbox-delivery/cancelled", test_cancelled);
   g_test_add_func ("/outbox-delivery/missing-secret", test_missing_secret);
   g_test_add_func ("/outbox-delivery/send-operation", test_send_operation);
+  g_test_add_func ("/outbox-delivery/delivery-request", test_delivery_request);
+  g_test_add_func ("/outbox-delivery/delivery-request-requiretls-refused",
+                   test_delivery_request_requiretls_refused);
   g_test_add_func ("/outbox-delivery/batch/one-connection", test_batch_one_connection);
   g_test_add_func ("/outbox-delivery/batch/refused-middle", test_batch_refused_middle);
   g_test_add_func ("/outbox-delivery/batch/rset-refused", test_batch_rset_refused);

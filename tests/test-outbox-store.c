@@ -1064,7 +1064,7 @@ test_damaged_entries (void)
         default: g_assert_not_reached ();
         }
     }
-  edit_meta (store, newer, "format=1", "format=3");
+  edit_meta (store, newer, "format=1", "format=4");
   /* Damaged while someone holds its lock: reported, but left where it is. */
   damage (store, busy, "meta.ini", "[Outbox\n");
   busy_fd = open (busy_lock, O_RDWR | O_CLOEXEC);
@@ -1904,6 +1904,55 @@ test_hold_until (void)
   g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT);
 }
 
+/* Delivery options: written as format 3 with their keys and read back; a value this version
+ * does not know makes the entry damaged (never sent without what was asked for); an entry of
+ * format 1 has none. */
+static void
+test_delivery_request (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("outbox");
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (dir);
+  g_autoptr(EpOutboxEntry) entry = make_entry (EP_OUTBOX_STATE_QUEUED);
+  g_autoptr(EpOutboxEntry) loaded = NULL;
+  g_autoptr(EpOutboxEntry) copy = NULL;
+  g_autoptr(GInputStream) input = g_memory_input_stream_new_from_data ("x\r\n", 3, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *plain = add_entry (store, EP_OUTBOX_STATE_QUEUED, 10);
+  g_autofree char *meta = NULL;
+  g_autofree char *other = NULL;
+
+  entry->request.dsn_notify = EP_SMTP_DSN_NEVER;
+  entry->request.require_tls = EP_SMTP_REQUIRE_TLS_ON;
+  entry->dsn_envid = g_strdup ("<id@example.org>");
+  g_assert_true (ep_outbox_store_add (store, entry, input, 3, NULL, &error));
+  g_assert_no_error (error);
+  meta = read_meta (store, entry->id);
+  g_assert_nonnull (strstr (meta, "format=3\n"));
+  g_assert_nonnull (strstr (meta, "dsn-notify=NEVER\n"));
+  g_assert_nonnull (strstr (meta, "require-tls=on\n"));
+  loaded = ep_outbox_store_load (store, entry->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (loaded->request.dsn_notify, ==, EP_SMTP_DSN_NEVER);
+  g_assert_cmpint (loaded->request.require_tls, ==, EP_SMTP_REQUIRE_TLS_ON);
+  g_assert_cmpstr (loaded->dsn_envid, ==, "<id@example.org>");
+  copy = ep_outbox_entry_copy (loaded);
+  g_assert_cmpint (copy->request.require_tls, ==, EP_SMTP_REQUIRE_TLS_ON);
+  g_assert_cmpstr (copy->dsn_envid, ==, "<id@example.org>");
+
+  g_clear_pointer (&loaded, ep_outbox_entry_free);
+  loaded = ep_outbox_store_load (store, plain, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (loaded->request.dsn_notify, ==, EP_SMTP_DSN_NONE);
+  g_assert_cmpint (loaded->request.require_tls, ==, EP_SMTP_REQUIRE_TLS_OFF);
+
+  other = add_entry (store, EP_OUTBOX_STATE_QUEUED, 10);
+  edit_meta (store, other, "format=1\n", "format=3\nrequire-tls=maybe\n");
+  g_clear_pointer (&loaded, ep_outbox_entry_free);
+  loaded = ep_outbox_store_load (store, other, &error);
+  g_assert_null (loaded);
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1916,6 +1965,7 @@ main (int   argc,
   g_test_add_func ("/store/outbox/round-trip", test_round_trip);
   g_test_add_func ("/store/outbox/subject-and-from", test_subject_and_from);
   g_test_add_func ("/store/outbox/hold-until", test_hold_until);
+  g_test_add_func ("/store/outbox/delivery-request", test_delivery_request);
   g_test_add_func ("/store/outbox/claim-release", test_claim_release);
   g_test_add_func ("/store/outbox/claim-delete", test_claim_delete);
   g_test_add_func ("/store/outbox/writer-streaming", test_writer_streaming);

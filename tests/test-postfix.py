@@ -47,13 +47,14 @@ TRACE_FIELDS = {"return-path", "x-original-to", "delivered-to", "received"}
 
 # Exit statuses from the epistle-send contract (docs/architecture.md).
 EXIT_OK = 0
+EXIT_UNAVAILABLE = 69
 EXIT_SECURITY = 76
 EXIT_AUTH = 77
 
 # Every test point a run prints: the instance started and stopped, and the cases of run_cases()
 # (each check_delivery() prints delivery_points(), each refusal 4); meson reports a run that
 # prints another number.
-PLANNED = 2 + 24 + 12 + 3 * 14 + 12 + 17 + (15 + 1) + 2 * 4 + 4 + 4
+PLANNED = 2 + 24 + 12 + 3 * 14 + 12 + 17 + (15 + 1) + 2 * 4 + 4 + 4 + (11 + 2) + 4
 
 
 def tap(ok, desc, diag=None):
@@ -593,6 +594,32 @@ def run_cases(server, tmp):
     tap(len(bdat) >= 2 and bdat[-1][-1] == "LAST" and all(len(b) == 2 for b in bdat[:-1]),
         "large: the body went in %d BDAT chunks, only the last marked LAST" % len(bdat),
         "BDAT commands: %r" % bdat)
+
+    # Delivery status notifications (RFC 3461): Postfix offers DSN and takes NOTIFY, ORCPT, RET
+    # and ENVID as sent.
+    case = Case("dsn", tmp)
+    rc, out, err = run_send(server_args(env, sub, "starttls") + case.compose_args()
+                            + ["--dsn", "success,failure", "--dsn-ret", "hdrs"])
+    check_delivery(server, case, rc, out, err)
+    lines = transcript(err)
+    with ep_tap.block(2, case.name):
+        mail = [i for i, (d, t) in enumerate(lines) if d == "C" and t.upper().startswith("MAIL FROM:")]
+        rcpt = [t for d, t in lines if d == "C" and t.upper().startswith("RCPT TO:")]
+        tap("DSN" in capabilities_after_tls(lines) and len(mail) == 1
+            and " RET=HDRS ENVID=<" in lines[mail[0]][1],
+            "dsn: the server offers DSN; MAIL carries RET=HDRS and the Message-ID as ENVID",
+            "\n".join(t for _, t in lines))
+        tap(rcpt == ["RCPT TO:<%s> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;%s" % (a, a) for a in case.to]
+            and any(d == "S" and t.startswith("250 2.1.5") for d, t in lines),
+            "dsn: RCPT carries NOTIFY and ORCPT, and Postfix accepts them", "%r" % rcpt)
+
+    # REQUIRETLS (RFC 8689) is not offered by this Postfix: required, nothing is sent (exit 69).
+    case = Case("requiretls", tmp)
+    rc, out, err = run_send(server_args(env, sub, "starttls") + case.compose_args() + ["--require-tls"])
+    with ep_tap.block(4, case.name):
+        lines = check_refused(server, case, rc, err, EXIT_UNAVAILABLE, "--require-tls without REQUIRETLS")
+        tap(not any(d == "C" and t.upper().startswith("MAIL") for d, t in lines),
+            "%s: no MAIL FROM was sent" % case.name, err)
 
     # Wrong password: 535 from the server, exit 77, nothing delivered.
     wrong = os.path.join(tmp, "wrong-password")

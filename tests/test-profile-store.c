@@ -361,6 +361,60 @@ test_store_round_trip (void)
   g_assert_finalize_object (g_steal_pointer (&work));
 }
 
+/* DSN and REQUIRETLS, learned from an EHLO reply with the rest, are saved, copied, read back
+ * and forgotten when the next reply lacks them; before any reply they are not known. */
+static void
+test_store_delivery_extensions (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("store");
+  g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
+  g_autoptr(EpProfileStore) store = new_loaded_store (dir);
+  g_autoptr(EpProfileStore) again = NULL;
+  g_autoptr(EpProfile) work = make_full_profile ("Work");
+  g_autoptr(EpProfile) copy = NULL;
+  g_autoptr(EpSmtpCapabilities) caps = ep_smtp_capabilities_new ();
+  g_autoptr(EpSmtpCapabilities) plain = ep_smtp_capabilities_new ();
+  g_autoptr(GDateTime) learned = g_date_time_new_utc (2026, 12, 7, 9, 30, 0);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = NULL;
+  EpProfile *loaded;
+  gboolean known = TRUE;
+
+  g_assert_cmpint (ep_profile_get_delivery_extensions (work, &known), ==, EP_SMTP_CAP_NONE);
+  g_assert_false (known);
+
+  caps->flags = EP_SMTP_CAP_DSN | EP_SMTP_CAP_REQUIRETLS | EP_SMTP_CAP_SIZE;
+  ep_profile_learn_capabilities (work, caps, learned);
+  g_assert_cmpint (ep_profile_get_delivery_extensions (work, &known), ==,
+                   EP_SMTP_CAP_DSN | EP_SMTP_CAP_REQUIRETLS);
+  g_assert_true (known);
+  copy = ep_profile_copy (work, NULL, "Copy");
+  g_assert_cmpint (ep_profile_get_delivery_extensions (copy, NULL), ==,
+                   EP_SMTP_CAP_DSN | EP_SMTP_CAP_REQUIRETLS);
+
+  g_assert_true (ep_profile_store_add (store, work, &error));
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_assert_no_error (error);
+  file = ep_test_read_file (path);
+  g_assert_nonnull (strstr (file, "dsn=true\n"));
+  g_assert_nonnull (strstr (file, "requiretls=true\n"));
+
+  again = new_loaded_store (dir);
+  loaded = ep_profile_store_lookup_by_id (again, ep_profile_get_id (work));
+  g_assert_cmpint (ep_profile_get_delivery_extensions (loaded, &known), ==,
+                   EP_SMTP_CAP_DSN | EP_SMTP_CAP_REQUIRETLS);
+  g_assert_true (known);
+
+  ep_profile_learn_capabilities (loaded, plain, learned);
+  g_assert_cmpint (ep_profile_get_delivery_extensions (loaded, &known), ==, EP_SMTP_CAP_NONE);
+  g_assert_true (known);
+  g_assert_true (ep_profile_store_save (again, &error));
+  g_clear_pointer (&file, g_free);
+  file = ep_test_read_file (path);
+  g_assert_null (strstr (file, "dsn="));
+  g_assert_null (strstr (file, "requiretls="));
+}
+
 /* What the server said about FUTURERELEASE (RFC 4865), learned from an EHLO reply, is saved with
  * when it was learned, read back strictly, and copied; files without it still load. */
 static void
@@ -1560,6 +1614,7 @@ main (int   argc,
   g_test_add_func ("/store/profile-store/fresh", test_store_fresh);
   g_test_add_func ("/store/profile-store/round-trip", test_store_round_trip);
   g_test_add_func ("/store/profile-store/pin-round-trip", test_store_pin_round_trip);
+  g_test_add_func ("/store/profile-store/delivery-extensions", test_store_delivery_extensions);
   g_test_add_func ("/store/profile-store/future-release", test_store_future_release);
   g_test_add_func ("/store/profile-store/pin-old-format", test_store_pin_old_format);
   g_test_add_func ("/store/profile-store/pin-other-server", test_store_pin_other_server);

@@ -560,6 +560,85 @@ test_hold_until (void)
   outcome_clear (&outcome);
 }
 
+/* --dsn, --dsn-ret, --read-receipt: the exact envelope parameters (ENVID the Message-ID, which
+ * the message carries) and Disposition-Notification-To in the message; a server without DSN or
+ * REQUIRETLS gets nothing but QUIT (exit 69, why on stderr); the options' mistakes. */
+static void
+test_delivery_options (void)
+{
+  static const char *args[] = { SERVER, FROM, "--subject", "Notify me", "--dsn", "failure,delay",
+                                "--dsn-ret", "full", "--read-receipt", "you@example.org", NULL };
+  static const char *dsn_only[] = { SERVER, FROM, "--dsn", "success", "you@example.org", NULL };
+  static const char *tls_only[] = { SERVER, FROM, "--require-tls", "you@example.org", NULL };
+  static const struct { const char *args[10]; const char *err; } delivery_mistakes[] = {
+    { { SERVER, "--dsn", "sometimes", NULL },
+      "epistle-send: --dsn takes success, failure and delay (any of them, separated by commas) or never\n" },
+    { { SERVER, "--dsn", "never,failure", NULL },
+      "epistle-send: --dsn takes success, failure and delay (any of them, separated by commas) or never\n" },
+    { { SERVER, "--dsn-ret", "full", NULL }, "epistle-send: --dsn-ret goes with --dsn (and not with never)\n" },
+    { { SERVER, "--dsn", "never", "--dsn-ret", "hdrs", NULL },
+      "epistle-send: --dsn-ret goes with --dsn (and not with never)\n" },
+    { { SERVER, "--dsn", "failure", "--dsn-ret", "some", NULL }, "epistle-send: --dsn-ret takes hdrs or full\n" },
+    { { "--print", "--require-tls", FROM, NULL },
+      "epistle-send: --dsn, --dsn-ret and --require-tls are for a message being sent or queued\n" },
+    { { SERVER, "--raw", "message.eml", "--read-receipt", NULL },
+      "epistle-send: --read-receipt cannot change a --raw message: add a Disposition-Notification-To header to it\n" },
+  };
+  Exchange x;
+
+  exchange_run (&x,
+                EP_SCRIPT_GREETING
+                "C: EHLO *\n"
+                "S: 250-mx.test\n"
+                "S: 250-PIPELINING\n"
+                "S: 250 DSN\n"
+                "C: MAIL FROM:<me@example.org> RET=FULL ENVID=<*@example.org>\n"
+                "C: RCPT TO:<you@example.org> NOTIFY=FAILURE,DELAY ORCPT=rfc822;you@example.org\n"
+                "C: DATA\n"
+                "S: 250 2.1.0 ok\n"
+                "S: 250 2.1.5 ok\n"
+                "S: 354 go ahead\n"
+                "DATA\n"
+                "S: 250 2.0.0 queued\n"
+                EP_SCRIPT_QUIT_EOF, args, NULL);
+  g_assert_cmpint (x.outcome.status, ==, EP_EXIT_OK);
+  {
+    g_autofree char *received = ep_script_server_dup_received_string (x.server);
+    g_autoptr(GRegex) envid = g_regex_new ("ENVID=(<[^>]+>)\r\n", 0, 0, NULL);
+    g_autoptr(GMatchInfo) match = NULL;
+    g_autofree char *id = NULL;
+    g_autofree char *header = NULL;
+
+    g_assert_true (g_regex_match (envid, received, 0, &match));
+    id = g_match_info_fetch (match, 1);
+    header = g_strdup_printf ("\r\nMessage-ID: %s\r\n", id);
+    g_assert_nonnull (strstr (received, header));
+    g_assert_nonnull (strstr (received, "\r\nDisposition-Notification-To: me@example.org\r\n"));
+  }
+  exchange_clear (&x);
+
+  exchange_run (&x, EP_SCRIPT_GREETING EP_SCRIPT_EHLO_PIPELINING EP_SCRIPT_QUIT_EOF, dsn_only, NULL);
+  g_assert_cmpint (x.outcome.status, ==, EP_EXIT_UNAVAILABLE);
+  g_assert_nonnull (strstr (x.outcome.err, "the server does not offer them (no DSN)"));
+  g_assert_false (ep_script_server_received_contains (x.server, "MAIL"));
+  exchange_clear (&x);
+
+  exchange_run (&x, EP_SCRIPT_GREETING EP_SCRIPT_EHLO_PIPELINING EP_SCRIPT_QUIT_EOF, tls_only, NULL);
+  g_assert_cmpint (x.outcome.status, ==, EP_EXIT_UNAVAILABLE);
+  g_assert_nonnull (strstr (x.outcome.err, "(no REQUIRETLS)"));
+  g_assert_false (ep_script_server_received_contains (x.server, "MAIL"));
+  exchange_clear (&x);
+
+  for (guint i = 0; i < G_N_ELEMENTS (delivery_mistakes); i++)
+    {
+      Outcome outcome = run_cli (delivery_mistakes[i].args, 9, NULL);
+
+      g_assert_cmpint (outcome.status, ==, EP_EXIT_USAGE);
+      g_assert_cmpstr (outcome.err, ==, delivery_mistakes[i].err);
+      outcome_clear (&outcome);
+    }
+}
+
 /* --allow-partial: delivered to the accepted recipient, exit 0, the refusal still said. */
 static void
 test_allow_partial (void)
@@ -1053,6 +1132,37 @@ test_outbox (void)
   }
 }
 
+/* --queue with delivery options: the outbox entry keeps them, with the Message-ID as ENVID. */
+static void
+test_queue_delivery_options (void)
+{
+  g_autoptr(EpProfile) profile = ep_profile_new ("Notifying");
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (NULL);
+  static const char *queue[] = { "--profile", "Notifying", "--queue", "--dsn", "delay,failure",
+                                 "--dsn-ret", "full", "--require-tls", FROM, "you@example.org", NULL };
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  Outcome outcome;
+
+  ep_profile_set_host (profile, "127.0.0.1");
+  ep_profile_set_port (profile, 9);
+  ep_profile_set_security (profile, EP_SMTP_SECURITY_NONE);
+  save_profile (profile);
+
+  outcome = run_cli (queue, 0, NULL);
+  id = queued_id (&outcome);
+  outcome_clear (&outcome);
+  entry = ep_outbox_store_load (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (entry->request.dsn_notify, ==, EP_SMTP_DSN_DELAY | EP_SMTP_DSN_FAILURE);
+  g_assert_cmpint (entry->request.dsn_ret, ==, EP_SMTP_DSN_RET_FULL);
+  g_assert_cmpint (entry->request.require_tls, ==, EP_SMTP_REQUIRE_TLS_ON);
+  g_assert_true (entry->dsn_envid != NULL && g_str_has_prefix (entry->dsn_envid, "<"));
+  g_assert_true (ep_outbox_store_delete (store, id, &error));
+  g_assert_no_error (error);
+}
+
 /* --at: ISO 8601 with an offset or local, seconds optional; HH:MM the next such local time. */
 static void
 test_parse_at (void)
@@ -1284,7 +1394,9 @@ main (int   argc,
   g_test_add_func ("/send-cli/profile", test_profile);
   g_test_add_func ("/send-cli/outbox", test_outbox);
   g_test_add_func ("/send-cli/flush-one-connection", test_flush_one_connection);
+  g_test_add_func ("/send-cli/delivery-options", test_delivery_options);
   g_test_add_func ("/send-cli/server-hold", test_server_hold);
+  g_test_add_func ("/send-cli/queue-delivery-options", test_queue_delivery_options);
   g_test_add_func ("/send-cli/parse-at", test_parse_at);
   g_test_add_func ("/send-cli/compose-errors", test_compose_errors);
   g_test_add_func ("/send-cli/compose-message", test_compose_message);

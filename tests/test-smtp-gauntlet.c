@@ -113,6 +113,10 @@ typedef struct
   EpSmtpDataEndFunc    before_data_end;
   gpointer             before_data_end_data;
   GDateTime           *hold_until;
+  EpSmtpDsnNotify      dsn_notify;
+  EpSmtpDsnRet         dsn_ret;
+  const char          *dsn_envid;
+  EpSmtpRequireTls     require_tls;
 } Options;
 
 typedef struct
@@ -277,7 +281,8 @@ run_with_server (Run            *run,
     }
 
   start = g_get_monotonic_time ();
-  if (opts->before_data_end != NULL || opts->hold_until != NULL)
+  if (opts->before_data_end != NULL || opts->hold_until != NULL || opts->dsn_notify != EP_SMTP_DSN_NONE
+      || opts->require_tls != EP_SMTP_REQUIRE_TLS_OFF)
     {
       EpSmtpSendOptions send_options = {
         .envelope_from = opts->message == NULL ? SENDER : NULL,
@@ -288,6 +293,10 @@ run_with_server (Run            *run,
         .before_data_end = opts->before_data_end,
         .before_data_end_data = opts->before_data_end_data,
         .hold_until = opts->hold_until,
+        .dsn_notify = opts->dsn_notify,
+        .dsn_ret = opts->dsn_ret,
+        .dsn_envid = opts->dsn_envid,
+        .require_tls = opts->require_tls,
       };
 
       run->result = ep_smtp_send_with_options_sync (config, opts->message, raw, &send_options,
@@ -2305,6 +2314,203 @@ test_future_release_refused (void)
     }
 }
 
+/* ---- Delivery status notifications (RFC 3461) ------------------------------------------------ */
+
+#define DSN_OPENING GREETING C_EHLO             \
+                    "S: 250-mx.test\n"          \
+                    "S: 250-PIPELINING\n"       \
+                    "S: 250-DSN\n"              \
+                    "S: 250 SIZE 10485760\n"
+
+/* "+" and "=" and anything outside "!".."~" become "+XX" (RFC 3461 §4); the parser takes the
+ * words in any case and order, and NEVER only alone. */
+static void
+test_dsn_xtext_and_notify (void)
+{
+  g_autofree char *plain = ep_smtp_xtext_encode ("<a.b@example.org>");
+  g_autofree char *coded = ep_smtp_xtext_encode ("a+b=c d\x7f\xc3\xa9");
+  g_autofree char *all = NULL;
+  EpSmtpDsnNotify notify = EP_SMTP_DSN_NONE;
+
+  g_assert_cmpstr (plain, ==, "<a.b@example.org>");
+  g_assert_cmpstr (coded, ==, "a+2Bb+3Dc+20d+7F+C3+A9");
+
+  g_assert_true (ep_smtp_dsn_notify_parse ("delay, Success,FAILURE", &notify));
+  g_assert_cmpint (notify, ==, EP_SMTP_DSN_SUCCESS | EP_SMTP_DSN_FAILURE | EP_SMTP_DSN_DELAY);
+  all = ep_smtp_dsn_notify_to_string (notify);
+  g_assert_cmpstr (all, ==, "SUCCESS,FAILURE,DELAY");
+  g_assert_true (ep_smtp_dsn_notify_parse ("never", &notify));
+  g_assert_cmpint (notify, ==, EP_SMTP_DSN_NEVER);
+  g_assert_false (ep_smtp_dsn_notify_parse ("never,failure", &notify));
+  g_assert_false (ep_smtp_dsn_notify_parse ("failure,sometimes", &notify));
+  g_assert_false (ep_smtp_dsn_notify_parse ("", &notify));
+  g_assert_null (ep_smtp_dsn_notify_to_string (EP_SMTP_DSN_NONE));
+}
+
+typedef struct
+{
+  EpSmtpDsnNotify  notify;
+  EpSmtpDsnRet     ret;
+  const char      *mail;   /* what follows SIZE= on MAIL */
+  const char      *rcpt;   /* what follows the path on RCPT */
+} DsnCase;
+
+static const DsnCase dsn_cases[] = {
+  { EP_SMTP_DSN_SUCCESS | EP_SMTP_DSN_FAILURE | EP_SMTP_DSN_DELAY, EP_SMTP_DSN_RET_HDRS,
+    " RET=HDRS ENVID=<id+2B1+3D2@example.org>",
+    " NOTIFY=SUCCESS,FAILURE,DELAY ORCPT=rfc822;bob@example.net" },
+  { EP_SMTP_DSN_FAILURE, EP_SMTP_DSN_RET_FULL,
+    " RET=FULL ENVID=<id+2B1+3D2@example.org>",
+    " NOTIFY=FAILURE ORCPT=rfc822;bob@example.net" },
+  /* No notification comes: neither what it would return nor an id to match it. */
+  { EP_SMTP_DSN_NEVER, EP_SMTP_DSN_RET_FULL, "", " NOTIFY=NEVER ORCPT=rfc822;bob@example.net" },
+};
+
+/* The exact parameters on MAIL and on each RCPT of a server that offers DSN. */
+static void
+test_dsn_parameters (gconstpointer data)
+{
+  const DsnCase *c = data;
+  g_autofree char *script = g_strdup_printf (DSN_OPENING
+                                             "C: MAIL FROM:<alice@example.org> SIZE={SIZE}%s\n"
+                                             "C: RCPT TO:<bob@example.net>%s\n"
+                                             "C: DATA\n"
+                                             "S: 250 2.1.0 ok\n"
+                                             "S: 250 2.1.5 ok\n"
+                                             "S: 354 go ahead\n"
+                                             BODY_OK QUIT_OK, c->mail, c->rcpt);
+  Options opts = { .security = "none", .anonymous = TRUE, .dsn_notify = c->notify, .dsn_ret = c->ret,
+                   .dsn_envid = "<id+1=2@example.org>" };
+  Run run;
+
+  run_script (&run, script, &opts);
+  assert_exact (&run);
+  assert_delivered (&run);
+  run_clear (&run);
+}
+
+/* A composed message: ENVID is its Message-ID, so that a notification names the message. */
+static void
+test_dsn_envid_is_message_id (void)
+{
+  g_autoptr(EpMessage) message = ep_message_new ();
+  g_autoptr(EpAddress) from = ep_address_new (NULL, SENDER, "From", NULL);
+  g_autoptr(EpAddress) to = ep_address_new (NULL, RECIPIENT, "To", NULL);
+  g_autofree char *script = NULL;
+  g_autofree char *expected = NULL;
+  Options opts = { .security = "none", .anonymous = TRUE, .dsn_notify = EP_SMTP_DSN_FAILURE };
+  Run run;
+
+  ep_message_set_from (message, from);
+  ep_message_add_to (message, to);
+  g_assert_true (ep_message_set_body (message, "Hello.\n", -1, NULL));
+  g_assert_true (ep_mime_writer_prepare (message, NULL));
+  opts.message = message;
+  expected = g_strdup_printf ("MAIL FROM:<alice@example.org> SIZE=%" G_GUINT64_FORMAT " RET=HDRS ENVID=%s",
+                              ep_mime_writer_get_size (message), ep_message_get_message_id (message));
+  script = g_strdup_printf (DSN_OPENING
+                            "C: %s\n"
+                            "C: RCPT TO:<bob@example.net> NOTIFY=FAILURE ORCPT=rfc822;bob@example.net\n"
+                            "C: DATA\n"
+                            "S: 250 2.1.0 ok\n"
+                            "S: 250 2.1.5 ok\n"
+                            "S: 354 go ahead\n"
+                            BODY_OK QUIT_OK, expected);
+  run_script (&run, script, &opts);
+  assert_script_ok (&run);
+  assert_delivered (&run);
+  run_clear (&run);
+}
+
+/* A server without DSN: nothing but QUIT, and an error that says so (no silent drop). */
+static void
+test_dsn_unsupported (void)
+{
+  Options opts = { .security = "none", .anonymous = TRUE, .dsn_notify = EP_SMTP_DSN_FAILURE };
+  Run run;
+
+  run_script (&run, PLAIN_OPENING QUIT_OK, &opts);
+  assert_exact (&run);
+  assert_failed (&run, EP_SMTP_ERROR_DSN_UNSUPPORTED, EP_SMTP_OUTCOME_REFUSED);
+  g_assert_false (ep_script_server_received_contains (run.server, "MAIL"));
+  run_clear (&run);
+}
+
+/* ---- REQUIRETLS (RFC 8689) --------------------------------------------------------------------- */
+
+#define EHLO_TLS_REQUIRETLS "S: 250-mx.test greets [127.0.0.1]\n" \
+                            "S: 250-PIPELINING\n"                 \
+                            "S: 250-SIZE 10485760\n"              \
+                            "S: 250-REQUIRETLS\n"                 \
+                            "S: 250 AUTH PLAIN LOGIN\n"
+
+/* Offered inside TLS: REQUIRETLS on MAIL, whether it was required or only wanted. */
+static void
+test_requiretls (void)
+{
+  static const EpSmtpRequireTls modes[] = { EP_SMTP_REQUIRE_TLS_ON, EP_SMTP_REQUIRE_TLS_IF_OFFERED };
+
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      Options opts = { .require_tls = modes[i] };
+      Run run;
+
+      run_script (&run,
+                  GREETING C_EHLO EHLO_STARTTLS STARTTLS_OK C_EHLO EHLO_TLS_REQUIRETLS AUTH_PLAIN_OK
+                  "C: MAIL FROM:<alice@example.org> SIZE={SIZE} REQUIRETLS\n"
+                  "C: RCPT TO:<bob@example.net>\n"
+                  "C: DATA\n"
+                  "S: 250 2.1.0 Sender ok\n"
+                  "S: 250 2.1.5 Recipient ok\n"
+                  "S: 354 End data with <CR><LF>.<CR><LF>\n"
+                  BODY_OK QUIT_OK, &opts);
+      assert_exact (&run);
+      assert_delivered (&run);
+      g_assert_true (ep_smtp_capabilities_has (run.result->capabilities, EP_SMTP_CAP_REQUIRETLS));
+      run_clear (&run);
+    }
+}
+
+/* Not offered: required means not sent at all, with an error of its own; "if offered" means
+ * the message goes without it. */
+static void
+test_requiretls_not_offered (void)
+{
+  Options required = { .require_tls = EP_SMTP_REQUIRE_TLS_ON };
+  Options wanted = { .require_tls = EP_SMTP_REQUIRE_TLS_IF_OFFERED };
+  Run run;
+
+  run_script (&run, TO_MAIL QUIT_OK, &required);
+  assert_exact (&run);
+  assert_failed (&run, EP_SMTP_ERROR_REQUIRETLS_UNSUPPORTED, EP_SMTP_OUTCOME_REFUSED);
+  g_assert_false (ep_script_server_received_contains (run.server, "MAIL"));
+  run_clear (&run);
+
+  run_script (&run, FULL_SESSION, &wanted);
+  assert_exact (&run);
+  assert_delivered (&run);
+  run_clear (&run);
+}
+
+/* A server that offers REQUIRETLS in clear is not believed (RFC 8689 §4.1: only over TLS). */
+static void
+test_requiretls_in_clear (void)
+{
+  Options opts = { .security = "none", .anonymous = TRUE, .require_tls = EP_SMTP_REQUIRE_TLS_ON };
+  Run run;
+
+  run_script (&run,
+              GREETING C_EHLO
+              "S: 250-mx.test\n"
+              "S: 250-PIPELINING\n"
+              "S: 250 REQUIRETLS\n"
+              QUIT_OK, &opts);
+  assert_exact (&run);
+  assert_failed (&run, EP_SMTP_ERROR_REQUIRETLS_UNSUPPORTED, EP_SMTP_OUTCOME_REFUSED);
+  g_assert_false (ep_script_server_received_contains (run.server, "MAIL"));
+  run_clear (&run);
+}
+
 static void
 test_sender_refused (void)
 {
@@ -3644,6 +3850,17 @@ main (int   argc,
   add_case ("/gauntlet/tx/bdat-refused", test_bdat_refused);
   add_case ("/gauntlet/tx/future-release", test_future_release);
   add_case ("/gauntlet/tx/future-release-refused", test_future_release_refused);
+  add_case ("/gauntlet/dsn/xtext-and-notify", test_dsn_xtext_and_notify);
+  for (guint i = 0; i < G_N_ELEMENTS (dsn_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/gauntlet/dsn/parameters/%u", i);
+      add_data_case (path, &dsn_cases[i], test_dsn_parameters);
+    }
+  add_case ("/gauntlet/dsn/envid-is-message-id", test_dsn_envid_is_message_id);
+  add_case ("/gauntlet/dsn/unsupported", test_dsn_unsupported);
+  add_case ("/gauntlet/requiretls/offered", test_requiretls);
+  add_case ("/gauntlet/requiretls/not-offered", test_requiretls_not_offered);
+  add_case ("/gauntlet/requiretls/in-clear", test_requiretls_in_clear);
   add_case ("/gauntlet/tx/data-end-hook", test_data_end_hook);
   add_case ("/gauntlet/tx/data-end-hook-fails", test_data_end_hook_fails);
   add_case ("/gauntlet/tx/bdat-end-hook", test_bdat_end_hook);

@@ -201,6 +201,174 @@ test_window_draft_autosave (void)
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
+/* The check button labelled @label (mnemonic included) under @widget. */
+static GtkCheckButton *
+find_check (GtkWidget  *widget,
+            const char *label)
+{
+  if (GTK_IS_CHECK_BUTTON (widget)
+      && g_strcmp0 (gtk_check_button_get_label (GTK_CHECK_BUTTON (widget)), label) == 0)
+    return GTK_CHECK_BUTTON (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkCheckButton *found = find_check (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+has_label (GtkWidget  *widget,
+           const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_label (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+screenshot (const char *name)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("EPISTLE_BUILDDIR"), "screenshots", NULL);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  const char *argv[] = { "import", "-window", "root", path, NULL };
+  gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+
+  /* Let the window paint first. */
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  g_mkdir_with_parents (dir, 0755);
+  /* For people to look at, not a check: a missing picture is said, not failed. */
+  if (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL))
+    g_test_message ("screenshot: %s", path);
+  else
+    g_test_message ("screenshot not taken: %s", path);
+}
+
+static guint resumed;
+
+static void
+resume_cb (EpWindow *window,
+           gboolean  allow_partial,
+           gboolean  immediate)
+{
+  resumed++;
+}
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w))
+        return ADW_MESSAGE_DIALOG (w);
+    }
+  return NULL;
+}
+
+/* Delivery Options: a server known to lack DSN has the notifications greyed out with the reason
+ * and none asked for; REQUIRETLS offered is said; the read receipt reaches the message; the
+ * choice survives a draft. */
+static void
+test_window_delivery_options (void)
+{
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  EpWindow *restored = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  g_autoptr(EpSmtpCapabilities) caps = ep_smtp_capabilities_new ();
+  g_autoptr(EpDraft) draft = ep_draft_new ();
+  g_autoptr(EpMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+  EpProfile *profile = ep_window_get_profile (window);
+  GtkPopover *popover;
+  GtkWidget *content;
+  EpSmtpDeliveryRequest request;
+  gboolean read_receipt = FALSE;
+
+  g_assert_nonnull (profile);
+  caps->flags = EP_SMTP_CAP_REQUIRETLS;
+  ep_profile_learn_capabilities (profile, caps, NULL);
+
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_menu_button_popup (window->delivery_button);
+  popover = gtk_menu_button_get_popover (window->delivery_button);
+  g_assert_nonnull (popover);
+  content = gtk_popover_get_child (popover);
+  g_assert_true (has_label (content, "This server does not offer delivery notifications (DSN): none can be asked for."));
+  g_assert_true (has_label (content, "This server offers REQUIRETLS."));
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (find_check (content, "When Delivery _Fails"))));
+
+  /* Chosen anyway (from an earlier draft, say): not asked of this server. */
+  gtk_check_button_set_active (find_check (content, "When Delivery _Fails"), TRUE);
+  gtk_check_button_set_active (find_check (content, "Ask for a _Read Receipt"), TRUE);
+  gtk_check_button_set_active (find_check (content, "Require _TLS All the Way"), TRUE);
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (find_check (content, "Send _Anyway if the Server Cannot Promise It"))));
+  screenshot ("delivery-options.png");
+
+  ep_window_delivery_get (window, &request, &read_receipt);
+  g_assert_cmpint (request.dsn_notify, ==, EP_SMTP_DSN_NONE);
+  g_assert_cmpint (request.require_tls, ==, EP_SMTP_REQUIRE_TLS_ON);
+  g_assert_true (read_receipt);
+  gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "to")), "ann@example.org");
+  message = ep_window_build_message (window, &error);
+  g_assert_no_error (error);
+  g_assert_true (ep_message_get_read_receipt (message));
+
+  /* The draft keeps the person's choice, notifications included. */
+  ep_window_delivery_save (window, draft);
+  g_assert_cmpint (draft->request.dsn_notify, ==, EP_SMTP_DSN_FAILURE);
+  g_assert_true (draft->read_receipt);
+  ep_window_delivery_load (restored, draft);
+  ep_window_delivery_save (restored, draft);
+  g_assert_cmpint (draft->request.dsn_notify, ==, EP_SMTP_DSN_FAILURE);
+  g_assert_cmpint (draft->request.require_tls, ==, EP_SMTP_REQUIRE_TLS_ON);
+
+  /* TLS all the way required of a server known not to offer it: asked first; "Send Without
+   * It" records the choice and sends. Nothing asked where it is offered, or once chosen. */
+  caps->flags = EP_SMTP_CAP_NONE;
+  ep_profile_learn_capabilities (profile, caps, NULL);
+  resumed = 0;
+  g_assert_true (ep_window_delivery_ask_before_send (window, resume_cb, FALSE, TRUE));
+  {
+    AdwMessageDialog *dialog = find_message_dialog ();
+
+    g_assert_nonnull (dialog);
+    g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Send Without TLS All the Way?");
+    /* The dialog closes itself on a response. */
+    adw_message_dialog_response (dialog, "send");
+  }
+  g_assert_cmpuint (resumed, ==, 1);
+  ep_window_delivery_get (window, &request, &read_receipt);
+  g_assert_cmpint (request.require_tls, ==, EP_SMTP_REQUIRE_TLS_IF_OFFERED);
+  g_assert_false (ep_window_delivery_ask_before_send (window, resume_cb, FALSE, TRUE));
+
+  /* Known to offer DSN: asked for. */
+  caps->flags = EP_SMTP_CAP_DSN;
+  ep_profile_learn_capabilities (profile, caps, NULL);
+  gtk_popover_popdown (popover);
+  gtk_menu_button_popup (window->delivery_button);
+  ep_window_delivery_get (window, &request, &read_receipt);
+  g_assert_cmpint (request.dsn_notify, ==, EP_SMTP_DSN_FAILURE);
+  gtk_popover_popdown (popover);
+  while (g_main_context_iteration (NULL, FALSE));
+
+  ep_window_discard_draft (window);
+  ep_window_discard_draft (restored);
+  gtk_window_destroy (GTK_WINDOW (window));
+  gtk_window_destroy (GTK_WINDOW (restored));
+  while (g_main_context_iteration (NULL, FALSE));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -220,6 +388,7 @@ main (int   argc,
   g_test_add_func ("/window/validation", test_window_validation);
   g_test_add_func ("/window/draft-autosave", test_window_draft_autosave);
   g_test_add_func ("/window/mailto-ignored", test_window_mailto_ignored);
+  g_test_add_func ("/window/delivery-options", test_window_delivery_options);
   ret = g_test_run ();
 
   g_clear_object (&app);

@@ -72,6 +72,7 @@ ep_window_to_draft (EpWindow *self)
   g_free (draft->body);
   draft->body = body_text (self);
   draft->delivered = g_strdupv (self->delivered);
+  ep_window_delivery_save (self, draft);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(EpAttachment) attachment = g_list_model_get_item (G_LIST_MODEL (self->attachments), i);
@@ -224,6 +225,7 @@ ep_window_load_draft (EpWindow      *self,
   gtk_editable_set_text (GTK_EDITABLE (self->subject_entry), draft->subject ? draft->subject : "");
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body_view), draft->body ? draft->body : "", -1);
   ep_window_set_delivered (self, (const char * const *) draft->delivered);
+  ep_window_delivery_load (self, draft);
   for (guint i = 0; draft->attachments && i < draft->attachments->len; i++)
     {
       EpDraftAttachment *a = draft->attachments->pdata[i];

@@ -11,6 +11,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _EpWindowDelivery EpWindowDelivery;
+
 struct _EpWindow
 {
   AdwApplicationWindow parent_instance;
@@ -98,6 +100,9 @@ struct _EpWindow
   EpSpellChecker  *spell_checker;
   EpSpellText     *spell;              /* NULL when no dictionary is installed */
   char            *spell_language;     /* chosen for this message; NULL: the locale's */
+  /* Delivery Options (ep-window-delivery.c) */
+  GtkMenuButton   *delivery_button;
+  EpWindowDelivery *delivery;
 };
 
 /* ep-window-fields.c */
@@ -131,6 +136,25 @@ void       ep_window_check_and_send  (EpWindow  *self,
                                       guint      skip,
                                       GDateTime *when,
                                       gboolean   server_hold);
+
+/* ep-window-delivery.c */
+void       ep_window_delivery_init         (EpWindow              *self);
+void       ep_window_delivery_dispose      (EpWindow              *self);
+void       ep_window_delivery_get          (EpWindow              *self,
+                                            EpSmtpDeliveryRequest *out_request,
+                                            gboolean              *out_read_receipt);
+/* Sending again after the person answered (ep-window-send.c's start of a send). */
+typedef void (*EpWindowResumeSend) (EpWindow *self,
+                                    gboolean  allow_partial,
+                                    gboolean  immediate);
+gboolean   ep_window_delivery_ask_before_send (EpWindow           *self,
+                                               EpWindowResumeSend  resume,
+                                               gboolean            allow_partial,
+                                               gboolean            immediate);
+void       ep_window_delivery_save         (EpWindow              *self,
+                                            EpDraft               *draft);
+void       ep_window_delivery_load         (EpWindow              *self,
+                                            const EpDraft         *draft);
 
 /* ep-window-send-later.c */
 void       ep_window_send_later_class_init (GtkWidgetClass *widget_class);

@@ -20,6 +20,7 @@ typedef struct {
   GDateTime     *when;
   gboolean       server_hold;
   GStrv          delivered;
+  EpSmtpDeliveryRequest request;
 } ScheduleData;
 
 static void
@@ -53,14 +54,13 @@ schedule_thread (GTask        *task,
   g_autoptr(GDateTime) utc = g_date_time_to_utc (data->when);
   char *id;
 
-  if (data->server_hold)
-    id = ep_outbox_add_server_held_message_sync (data->store, data->message, data->profile_id, utc,
-                                                 (const char * const *) data->delivered,
-                                                 cancellable, &error);
-  else
-    id = ep_outbox_add_message_sync (data->store, data->message, data->profile_id,
-                                     EP_OUTBOX_STATE_HELD, utc,
-                                     (const char * const *) data->delivered, cancellable, &error);
+  /* Held by the server: queued now, the server keeps it until then. */
+  id = ep_outbox_add_message_with_request_sync (data->store, data->message, data->profile_id,
+                                                data->server_hold ? EP_OUTBOX_STATE_QUEUED : EP_OUTBOX_STATE_HELD,
+                                                data->server_hold ? NULL : utc,
+                                                data->server_hold ? utc : NULL, &data->request,
+                                                (const char * const *) data->delivered,
+                                                cancellable, &error);
 
   if (id == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
@@ -179,6 +179,11 @@ ep_window_schedule (EpWindow  *self,
   data->when = g_date_time_ref (when);
   data->server_hold = server_hold;
   data->delivered = g_strdupv (self->delivered);
+  {
+    gboolean read_receipt;
+
+    ep_window_delivery_get (self, &data->request, &read_receipt);
+  }
   set_scheduling (self, TRUE);
   task = g_task_new (NULL, self->cancellable, scheduled_cb, g_object_ref (self));
   g_task_set_source_tag (task, ep_window_schedule);

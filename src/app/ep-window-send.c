@@ -76,6 +76,13 @@ ep_window_build_message (EpWindow  *self,
       !ep_message_set_body (message, body, -1, error))
     return NULL;
   ep_message_set_format_flowed (message, g_settings_get_boolean (self->settings, "format-flowed"));
+  {
+    EpSmtpDeliveryRequest request;
+    gboolean read_receipt;
+
+    ep_window_delivery_get (self, &request, &read_receipt);
+    ep_message_set_read_receipt (message, read_receipt);
+  }
 
   for (guint i = 0; i < n; i++)
     {
@@ -814,6 +821,7 @@ typedef struct
   EpMessage     *message;
   char          *profile_id;
   GDateTime     *not_before;
+  EpSmtpDeliveryRequest request;
   GStrv          delivered;
   EpOutboxWorker *inhibited;    /* kept from looking at the store until the entry is adopted */
 } AddData;
@@ -842,9 +850,10 @@ add_thread (GTask        *task,
 {
   AddData *add = task_data;
   GError *error = NULL;
-  char *id = ep_outbox_add_message_sync (add->store, add->message, add->profile_id,
-                                         EP_OUTBOX_STATE_QUEUED, add->not_before,
-                                         (const char * const *) add->delivered, cancellable, &error);
+  char *id = ep_outbox_add_message_with_request_sync (add->store, add->message, add->profile_id,
+                                                      EP_OUTBOX_STATE_QUEUED, add->not_before, NULL,
+                                                      &add->request, (const char * const *) add->delivered,
+                                                      cancellable, &error);
 
   if (id == NULL)
     g_task_return_error (task, error);
@@ -958,6 +967,10 @@ ep_window_start_send (EpWindow   *self,
       return;
     }
 
+  /* TLS all the way required of a server known not to offer it: the person decides first. */
+  if (ep_window_delivery_ask_before_send (self, ep_window_start_send, allow_partial, immediate))
+    return;
+
   message = ep_window_build_message (self, &error);
   if (message == NULL)
     {
@@ -976,6 +989,11 @@ ep_window_start_send (EpWindow   *self,
   add->profile_id = g_strdup (ep_profile_get_id (profile));
   add->not_before = g_date_time_add_seconds (now, seconds);
   add->delivered = g_strdupv (self->delivered);
+  {
+    gboolean read_receipt;
+
+    ep_window_delivery_get (self, &add->request, &read_receipt);
+  }
   if (self->outbox_worker != NULL)
     {
       add->inhibited = g_object_ref (self->outbox_worker);

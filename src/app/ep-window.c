@@ -107,6 +107,7 @@ ep_window_dispose (GObject *object)
   ep_window_send_later_dispose (self);
   ep_window_waiting_dispose (self);
   ep_window_spell_dispose (self);
+  ep_window_delivery_dispose (self);
   /* Widgets emit "changed" while they are torn down; nothing must react to that. */
   if (self->to_entry != NULL)
     {
@@ -168,6 +169,7 @@ ep_window_class_init (EpWindowClass *klass)
                                                "/io/github/epistlemail/Epistle/ep-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EpWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, send_button);
+  gtk_widget_class_bind_template_child (widget_class, EpWindow, delivery_button);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, cc_label);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, bcc_label);
   gtk_widget_class_bind_template_child (widget_class, EpWindow, cc_button);
@@ -236,6 +238,7 @@ ep_window_new (AdwApplication *application,
   self = g_object_new (EP_TYPE_WINDOW, "application", application, NULL);
   g_set_object (&self->store, store);
   ep_window_profile_setup (self);
+  ep_window_delivery_init (self);
   ep_window_waiting_setup (self);
   return self;
 }

@@ -39,6 +39,8 @@ ep_send_options_clear (EpSendOptions *opts)
   g_free (opts->configure);
   g_free (opts->save);
   g_free (opts->login);
+  g_free (opts->dsn);
+  g_free (opts->dsn_ret);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EpSendOptions, ep_send_options_clear)
@@ -189,6 +191,17 @@ parse_options (EpSendOptions  *opts,
       N_("Attach FILE (repeatable)"), N_("FILE") },
     { "no-flowed", 0, 0, G_OPTION_ARG_NONE, &opts->no_flowed,
       N_("Send long lines of the text as they are, not soft-wrapped as format=flowed"), NULL },
+    { "dsn", 0, 0, G_OPTION_ARG_STRING, &opts->dsn,
+      N_("Ask for delivery status notifications: any of success,failure,delay, or never (RFC 3461; the server must offer DSN)"),
+      N_("WHEN") },
+    { "dsn-ret", 0, 0, G_OPTION_ARG_STRING, &opts->dsn_ret,
+      N_("With --dsn: a notification returns the headers (hdrs, the default) or the full message"),
+      N_("hdrs|full") },
+    { "read-receipt", 0, 0, G_OPTION_ARG_NONE, &opts->read_receipt,
+      N_("Ask the recipients’ programs for a read receipt (Disposition-Notification-To)"), NULL },
+    { "require-tls", 0, 0, G_OPTION_ARG_NONE, &opts->require_tls,
+      N_("Require TLS all the way to the recipients (RFC 8689 REQUIRETLS); not sent if the server does not offer it"),
+      NULL },
     { "raw", 0, 0, G_OPTION_ARG_FILENAME, &opts->raw,
       N_("Send this prebuilt RFC 5322 message as it is (envelope from --from/--to/…)"),
       N_("FILE") },
@@ -243,6 +256,49 @@ parse_options (EpSendOptions  *opts,
   if (!g_option_context_parse (context, argc, argv, error))
     return FALSE;
 
+  return TRUE;
+}
+
+/* --dsn, --dsn-ret, --read-receipt and --require-tls: parsed, and refused where they mean
+ * nothing. */
+static gboolean
+parse_delivery (EpSendOptions *opts)
+{
+  gboolean delivery = opts->dsn != NULL || opts->dsn_ret != NULL || opts->require_tls;
+
+  if (opts->dsn != NULL && !ep_smtp_dsn_notify_parse (opts->dsn, &opts->request.dsn_notify))
+    {
+      g_printerr ("epistle-send: %s\n", _("--dsn takes success, failure and delay (any of them, separated by commas) or never"));
+      return FALSE;
+    }
+  if (opts->dsn_ret != NULL)
+    {
+      if (opts->dsn == NULL || opts->request.dsn_notify == EP_SMTP_DSN_NEVER)
+        {
+          g_printerr ("epistle-send: %s\n", _("--dsn-ret goes with --dsn (and not with never)"));
+          return FALSE;
+        }
+      if (g_ascii_strcasecmp (opts->dsn_ret, "full") == 0)
+        opts->request.dsn_ret = EP_SMTP_DSN_RET_FULL;
+      else if (g_ascii_strcasecmp (opts->dsn_ret, "hdrs") != 0)
+        {
+          g_printerr ("epistle-send: %s\n", _("--dsn-ret takes hdrs or full"));
+          return FALSE;
+        }
+    }
+  if (opts->require_tls)
+    opts->request.require_tls = EP_SMTP_REQUIRE_TLS_ON;
+
+  if (delivery && (opts->print || opts->flush || opts->outbox || opts->configure != NULL || opts->login != NULL))
+    {
+      g_printerr ("epistle-send: %s\n", _("--dsn, --dsn-ret and --require-tls are for a message being sent or queued"));
+      return FALSE;
+    }
+  if (opts->read_receipt && opts->raw != NULL)
+    {
+      g_printerr ("epistle-send: %s\n", _("--read-receipt cannot change a --raw message: add a Disposition-Notification-To header to it"));
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -309,6 +365,8 @@ ep_send_cli_run (int    argc,
       g_printerr ("epistle-send: %s\n", _("--hold-until is for a message sent now; with the outbox use --at TIME --server-hold"));
       return EP_EXIT_USAGE;
     }
+  if (!parse_delivery (&opts))
+    return EP_EXIT_USAGE;
   if (opts.login != NULL)
     {
       if (opts.print || opts.queue || opts.at != NULL || opts.flush || opts.outbox || opts.profile != NULL ||

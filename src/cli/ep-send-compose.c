@@ -136,6 +136,7 @@ ep_send_compose_message (EpSendOptions  *opts,
     }
   /* Long lines soft-wrapped (RFC 3676), as the app does by default. */
   ep_message_set_format_flowed (message, !opts->no_flowed);
+  ep_message_set_read_receipt (message, opts->read_receipt);
 
   for (guint i = 0; opts->attach != NULL && opts->attach[i] != NULL; i++)
     {

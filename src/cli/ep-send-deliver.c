@@ -591,6 +591,10 @@ ep_send_deliver (EpSendOptions  *opts,
   send_options.transcript = transcript;
   /* RFC 4865: the server keeps it until then; one that cannot refuses before MAIL. */
   send_options.hold_until = hold_until;
+  /* RFC 3461, RFC 8689: a server that does not offer them refuses before MAIL (exit 69). */
+  send_options.dsn_notify = opts->request.dsn_notify;
+  send_options.dsn_ret = opts->request.dsn_ret;
+  send_options.require_tls = opts->request.require_tls;
   result = ep_smtp_send_with_options_sync (config, raw != NULL ? NULL : message, raw,
                                            &send_options, NULL, &local_error);
   if (local_error != NULL && profile_config != NULL)

@@ -4,6 +4,8 @@
 
 #include <glib.h>
 
+#include "ep-smtp-session.h"
+
 G_BEGIN_DECLS
 
 /* --timeout not given: the profile's, or EP_SMTP_DEFAULT_TIMEOUT_SECONDS. */
@@ -43,6 +45,12 @@ typedef struct {
   gboolean ispdb;
   gboolean confirm;
   char    *login;
+  char    *dsn;
+  char    *dsn_ret;
+  gboolean read_receipt;
+  gboolean require_tls;
+  /* --dsn, --dsn-ret and --require-tls as parsed. */
+  EpSmtpDeliveryRequest request;
 } EpSendOptions;
 
 G_END_DECLS

@@ -139,12 +139,13 @@ ep_send_queue (EpSendOptions *opts,
         }
     }
 
-  if (opts->server_hold)
-    id = ep_outbox_add_server_held_message_sync (store, message, ep_profile_get_id (profile), at,
-                                                 NULL, NULL, &error);
-  else
-    id = ep_outbox_add_message_sync (store, message, ep_profile_get_id (profile),
-                                     EP_OUTBOX_STATE_QUEUED, at, NULL, NULL, &error);
+  /* Held by the server: due now, the server keeps it until then. The delivery options go
+   * with the entry, for every attempt. */
+  id = ep_outbox_add_message_with_request_sync (store, message, ep_profile_get_id (profile),
+                                                EP_OUTBOX_STATE_QUEUED,
+                                                opts->server_hold ? NULL : at,
+                                                opts->server_hold ? at : NULL,
+                                                &opts->request, NULL, NULL, &error);
   if (id == NULL)
     {
       print_line (error->message);

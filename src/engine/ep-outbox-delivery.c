@@ -104,15 +104,16 @@ in_list (const char * const *list,
 }
 
 static char *
-add_message (EpOutboxStore       *store,
-             EpMessage           *message,
-             const char          *profile_id,
-             EpOutboxState        state,
-             GDateTime           *not_before,
-             GDateTime           *hold_until,
-             const char * const  *already_delivered,
-             GCancellable        *cancellable,
-             GError             **error)
+add_message (EpOutboxStore               *store,
+             EpMessage                   *message,
+             const char                  *profile_id,
+             EpOutboxState                state,
+             GDateTime                   *not_before,
+             GDateTime                   *hold_until,
+             const EpSmtpDeliveryRequest *request,
+             const char * const          *already_delivered,
+             GCancellable                *cancellable,
+             GError                     **error)
 {
   g_auto(GStrv) all = NULL;
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
@@ -170,6 +171,13 @@ add_message (EpOutboxStore       *store,
   entry->subject = g_strdup (ep_message_get_subject (message));
   from = ep_message_get_from (message);
   entry->from = from != NULL ? ep_address_to_header (from) : NULL;
+  if (request != NULL)
+    {
+      entry->request = *request;
+      /* The stored bytes go as they are: the Message-ID is known only now. */
+      if (request->dsn_notify != EP_SMTP_DSN_NONE)
+        entry->dsn_envid = g_strdup (ep_message_get_message_id (message));
+    }
   if (!ep_outbox_writer_commit (writer, entry, error))
     return NULL;
 
@@ -186,8 +194,26 @@ ep_outbox_add_message_sync (EpOutboxStore       *store,
                             GCancellable        *cancellable,
                             GError             **error)
 {
-  return add_message (store, message, profile_id, state, not_before, NULL, already_delivered,
+  return add_message (store, message, profile_id, state, not_before, NULL, NULL, already_delivered,
                       cancellable, error);
+}
+
+char *
+ep_outbox_add_message_with_request_sync (EpOutboxStore               *store,
+                                         EpMessage                   *message,
+                                         const char                  *profile_id,
+                                         EpOutboxState                state,
+                                         GDateTime                   *not_before,
+                                         GDateTime                   *hold_until,
+                                         const EpSmtpDeliveryRequest *request,
+                                         const char * const          *already_delivered,
+                                         GCancellable                *cancellable,
+                                         GError                     **error)
+{
+  g_return_val_if_fail (hold_until == NULL || state == EP_OUTBOX_STATE_QUEUED, NULL);
+
+  return add_message (store, message, profile_id, state, not_before, hold_until, request,
+                      already_delivered, cancellable, error);
 }
 
 char *
@@ -201,7 +227,7 @@ ep_outbox_add_server_held_message_sync (EpOutboxStore       *store,
 {
   g_return_val_if_fail (hold_until != NULL, NULL);
 
-  return add_message (store, message, profile_id, EP_OUTBOX_STATE_QUEUED, NULL, hold_until,
+  return add_message (store, message, profile_id, EP_OUTBOX_STATE_QUEUED, NULL, hold_until, NULL,
                       already_delivered, cancellable, error);
 }
 
@@ -670,6 +696,11 @@ batch_deliver_one (Batch       *b,
   /* Once its time has come there is nothing to hold: it goes as any message. */
   if (entry->hold_until != NULL && g_date_time_compare (entry->hold_until, now) > 0)
     hold = send_options.hold_until = entry->hold_until;
+  /* What was asked for when the message was queued holds for every attempt. */
+  send_options.dsn_notify = entry->request.dsn_notify;
+  send_options.dsn_ret = entry->request.dsn_ret;
+  send_options.dsn_envid = entry->dsn_envid;
+  send_options.require_tls = entry->request.require_tls;
 
   result = batch_send (b, raw, &send_options, &smtp_error);
   g_clear_object (&raw);

@@ -69,6 +69,21 @@ char                   *ep_outbox_add_server_held_message_sync (EpOutboxStore   
                                                                 GCancellable        *cancellable,
                                                                 GError             **error);
 
+/* As ep_outbox_add_message_sync(), with @hold_until (nullable; as
+ * ep_outbox_add_server_held_message_sync(), @state then QUEUED) and the delivery options in
+ * @request (nullable: none), which every attempt applies (the Message-ID kept as the
+ * notifications' envelope id). */
+char                   *ep_outbox_add_message_with_request_sync (EpOutboxStore               *store,
+                                                                 EpMessage                   *message,
+                                                                 const char                  *profile_id,
+                                                                 EpOutboxState                state,
+                                                                 GDateTime                   *not_before,
+                                                                 GDateTime                   *hold_until,
+                                                                 const EpSmtpDeliveryRequest *request,
+                                                                 const char * const          *already_delivered,
+                                                                 GCancellable                *cancellable,
+                                                                 GError                     **error);
+
 /* ---- One delivery attempt -------------------------------------------------------------------- */
 
 typedef struct

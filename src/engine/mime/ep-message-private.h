@@ -43,6 +43,8 @@ struct _EpMessage {
   gboolean    no_8bit;
   /* Long lines of the text soft-wrapped as format=flowed. */
   gboolean    flowed;
+  /* Disposition-Notification-To: the sender (RFC 8098). */
+  gboolean    read_receipt;
 
   /* The plan of the writer: literal segments and attachment data, valid while prepared. */
   GPtrArray  *segments;

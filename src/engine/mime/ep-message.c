@@ -491,3 +491,29 @@ ep_message_set_format_flowed (EpMessage *self,
   self->flowed = !!flowed;
   ep_message_invalidate (self);
 }
+
+/**
+ * ep_message_set_read_receipt:
+ *
+ * Whether the message asks its readers' programs for a read receipt (RFC 8098 §2.1:
+ * Disposition-Notification-To naming the sender). Off by default: a reader may decline, and many
+ * find the question intrusive.
+ */
+void
+ep_message_set_read_receipt (EpMessage *self,
+                             gboolean   read_receipt)
+{
+  g_return_if_fail (EP_IS_MESSAGE (self));
+
+  if (self->read_receipt == !!read_receipt)
+    return;
+  self->read_receipt = !!read_receipt;
+  ep_message_invalidate (self);
+}
+
+gboolean
+ep_message_get_read_receipt (EpMessage *self)
+{
+  g_return_val_if_fail (EP_IS_MESSAGE (self), FALSE);
+  return self->read_receipt;
+}

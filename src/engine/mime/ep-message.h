@@ -68,5 +68,8 @@ void             ep_message_set_allow_8bit          (EpMessage        *self,
                                                      gboolean          allow);
 void             ep_message_set_format_flowed       (EpMessage        *self,
                                                      gboolean          flowed);
+void             ep_message_set_read_receipt        (EpMessage        *self,
+                                                     gboolean          read_receipt);
+gboolean         ep_message_get_read_receipt        (EpMessage        *self);
 
 G_END_DECLS

@@ -634,6 +634,9 @@ build_plan (EpMessage *self)
       append_folded (out, "Subject", subject, FALSE);
     }
   g_string_append_printf (out, "Message-ID: %s\r\n", self->message_id);
+  /* RFC 8098 §2.1: where a reader's program sends the receipt: the author, as From says. */
+  if (self->read_receipt)
+    append_folded (out, "Disposition-Notification-To", from, TRUE);
   g_string_append_printf (out, "User-Agent: %s\r\n", ep_engine_user_agent ());
   g_string_append (out, "MIME-Version: 1.0\r\n");
 

@@ -21,6 +21,7 @@ typedef enum {
   EP_SMTP_CAP_ENHANCEDSTATUSCODES = 1 << 7,  /* RFC 2034 */
   EP_SMTP_CAP_DSN                 = 1 << 8,  /* RFC 3461 */
   EP_SMTP_CAP_FUTURERELEASE       = 1 << 9,  /* RFC 4865 */
+  EP_SMTP_CAP_REQUIRETLS          = 1 << 10, /* RFC 8689 */
 } EpSmtpCapFlags;
 
 typedef struct {

@@ -190,6 +190,8 @@ ep_smtp_error_is_temporary (const GError *error)
     case EP_SMTP_ERROR_SERVICE_REFUSED:
     case EP_SMTP_ERROR_INVALID_ADDRESS:
     case EP_SMTP_ERROR_INVALID_CONFIG:
+    case EP_SMTP_ERROR_DSN_UNSUPPORTED:
+    case EP_SMTP_ERROR_REQUIRETLS_UNSUPPORTED:
     default:
       return FALSE;
     }

@@ -36,6 +36,8 @@ typedef enum {
   EP_SMTP_ERROR_INVALID_ADDRESS,          /* envelope address with CR/LF/NUL/<>/space or no '@' */
   EP_SMTP_ERROR_INVALID_CONFIG,           /* no host, CR/LF in the EHLO name, bad fingerprint, a hold
                                              time the server cannot honour (FUTURERELEASE), … */
+  EP_SMTP_ERROR_DSN_UNSUPPORTED,          /* notifications asked of a server without DSN */
+  EP_SMTP_ERROR_REQUIRETLS_UNSUPPORTED,   /* REQUIRETLS asked of a server without it */
 } EpSmtpError;
 
 GQuark ep_smtp_error_quark (void);

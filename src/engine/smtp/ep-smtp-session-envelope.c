@@ -209,3 +209,87 @@ ep_smtp_session_raw_size (GInputStream *raw)
 
   return 0;
 }
+
+/* ---- Delivery status notifications ----------------------------------------------------------- */
+
+static const struct {
+  const char      *word;
+  EpSmtpDsnNotify  flag;
+} dsn_words[] = {
+  { "SUCCESS", EP_SMTP_DSN_SUCCESS },
+  { "FAILURE", EP_SMTP_DSN_FAILURE },
+  { "DELAY", EP_SMTP_DSN_DELAY },
+  { "NEVER", EP_SMTP_DSN_NEVER },
+};
+
+gboolean
+ep_smtp_dsn_notify_parse (const char      *text,
+                          EpSmtpDsnNotify *out_notify)
+{
+  g_auto(GStrv) words = NULL;
+  EpSmtpDsnNotify notify = EP_SMTP_DSN_NONE;
+
+  g_return_val_if_fail (out_notify != NULL, FALSE);
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+
+  words = g_strsplit (text, ",", -1);
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      g_autofree char *word = g_strstrip (g_strdup (words[i]));
+      gboolean known = FALSE;
+
+      for (guint k = 0; k < G_N_ELEMENTS (dsn_words) && !known; k++)
+        if (g_ascii_strcasecmp (word, dsn_words[k].word) == 0)
+          {
+            notify |= dsn_words[k].flag;
+            known = TRUE;
+          }
+      if (!known)
+        return FALSE;
+    }
+
+  /* RFC 3461 §4.1: NEVER "MUST NOT" be combined with the others. */
+  if ((notify & EP_SMTP_DSN_NEVER) != 0 && notify != EP_SMTP_DSN_NEVER)
+    return FALSE;
+
+  *out_notify = notify;
+  return TRUE;
+}
+
+char *
+ep_smtp_dsn_notify_to_string (EpSmtpDsnNotify notify)
+{
+  g_autoptr(GString) out = NULL;
+
+  if (notify == EP_SMTP_DSN_NONE)
+    return NULL;
+  if ((notify & EP_SMTP_DSN_NEVER) != 0)
+    return g_strdup ("NEVER");
+
+  out = g_string_new (NULL);
+  for (guint k = 0; k < G_N_ELEMENTS (dsn_words); k++)
+    if (dsn_words[k].flag != EP_SMTP_DSN_NEVER && (notify & dsn_words[k].flag) != 0)
+      g_string_append_printf (out, "%s%s", out->len > 0 ? "," : "", dsn_words[k].word);
+
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+char *
+ep_smtp_xtext_encode (const char *text)
+{
+  GString *out = g_string_new (NULL);
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
+    {
+      if (*p >= '!' && *p <= '~' && *p != '+' && *p != '=')
+        g_string_append_c (out, (char) *p);
+      else
+        g_string_append_printf (out, "+%02X", *p);
+    }
+
+  return g_string_free (out, FALSE);
+}

@@ -26,6 +26,10 @@ typedef struct {
   EpSmtpDataEndFunc   before_data_end;
   gpointer            before_data_end_data;
   GDateTime          *hold_until;
+  EpSmtpDsnNotify     dsn_notify;
+  EpSmtpDsnRet        dsn_ret;
+  const char         *dsn_envid;
+  EpSmtpRequireTls    require_tls;
 
   EpSmtpTranscript   *transcript;
   EpSmtpResult       *result;

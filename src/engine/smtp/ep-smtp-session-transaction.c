@@ -16,6 +16,11 @@
 #define EARLY_REPLY_TIMEOUT_MS     1000
 /* Octets read from --raw input at a time: large writes keep the socket the limit. */
 #define RAW_COPY_BUFFER            (256 * 1024)
+/* RFC 3461 §4.4: ENVID's value, xtext included, is at most 100 characters; a longer one is left
+ * out (it only helps match a notification to the message). */
+#define DSN_ENVID_MAX              100
+/* RFC 3461 §4.2: ORCPT's value, address type and xtext included, is at most 500 characters. */
+#define DSN_ORCPT_MAX              500
 
 typedef struct {
   GPtrArray *accepted;   /* recipients accepted in this transaction */
@@ -70,6 +75,53 @@ mail_from_command (Session *s)
 
       g_string_append_printf (command, " HOLDUNTIL=%s", when);
     }
+  /* RFC 3461 §4.3, §4.4: what a notification returns and the envelope's own identifier, tied to
+   * the Message-ID so that a notification names the message it is about. With NEVER no
+   * notification comes, so neither has a use. */
+  if (s->dsn_notify != EP_SMTP_DSN_NONE && s->dsn_notify != EP_SMTP_DSN_NEVER)
+    {
+      const char *envid = s->dsn_envid;
+
+      g_string_append_printf (command, " RET=%s", s->dsn_ret == EP_SMTP_DSN_RET_FULL ? "FULL" : "HDRS");
+      if (envid == NULL && s->message != NULL)
+        envid = ep_message_get_message_id (s->message);
+      if (envid != NULL && *envid != '\0')
+        {
+          g_autofree char *xtext = ep_smtp_xtext_encode (envid);
+
+          if (strlen (xtext) <= DSN_ENVID_MAX)
+            g_string_append_printf (command, " ENVID=%s", xtext);
+        }
+    }
+  /* RFC 8689 §4.1: only when offered (check_before_mail decided whether to go without). */
+  if (s->require_tls != EP_SMTP_REQUIRE_TLS_OFF && ep_smtp_capabilities_has (s->caps, EP_SMTP_CAP_REQUIRETLS))
+    g_string_append (command, " REQUIRETLS");
+
+  return g_string_free (command, FALSE);
+}
+
+static char *
+rcpt_to_command (Session    *s,
+                 const char *address)
+{
+  GString *command = g_string_new (NULL);
+  g_autofree char *notify = ep_smtp_dsn_notify_to_string (s->dsn_notify);
+
+  g_string_append_printf (command, "RCPT TO:<%s>", address);
+  if (notify != NULL)
+    {
+      g_string_append_printf (command, " NOTIFY=%s", notify);
+      /* RFC 3461 §4.2: the address as given, so that a notification names it even after
+       * forwarding. The "rfc822" type holds ASCII only; an address with UTF-8 would need RFC
+       * 6533's "utf-8" type, and ORCPT is optional: it is left out then. */
+      if (g_str_is_ascii (address))
+        {
+          g_autofree char *xtext = ep_smtp_xtext_encode (address);
+
+          if (strlen ("rfc822;") + strlen (xtext) <= DSN_ORCPT_MAX)
+            g_string_append_printf (command, " ORCPT=rfc822;%s", xtext);
+        }
+    }
 
   return g_string_free (command, FALSE);
 }
@@ -109,6 +161,29 @@ check_before_mail (Session *s,
       g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_SMTPUTF8_UNSUPPORTED,
                            _("An address has a non-ASCII local part, but the server does not support SMTPUTF8"));
       return FALSE;
+    }
+
+  if (s->dsn_notify != EP_SMTP_DSN_NONE && !ep_smtp_capabilities_has (s->caps, EP_SMTP_CAP_DSN))
+    {
+      g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_DSN_UNSUPPORTED,
+                           _("Delivery notifications were asked for, but the server does not offer them (no DSN)"));
+      return FALSE;
+    }
+
+  /* RFC 8689 §4.1: a server offers REQUIRETLS only over TLS; one that offers it in clear is not
+   * believed. */
+  if (s->require_tls != EP_SMTP_REQUIRE_TLS_OFF
+      && (!ep_smtp_capabilities_has (s->caps, EP_SMTP_CAP_REQUIRETLS)
+          || s->config->security == EP_SMTP_SECURITY_NONE))
+    {
+      if (s->require_tls == EP_SMTP_REQUIRE_TLS_ON)
+        {
+          g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_REQUIRETLS_UNSUPPORTED,
+                               _("TLS all the way was required, but the server does not offer it (no REQUIRETLS)"));
+          return FALSE;
+        }
+      info (s, "REQUIRETLS not offered: sending without it, as chosen");
+      s->require_tls = EP_SMTP_REQUIRE_TLS_OFF;
     }
 
   if (s->hold_until != NULL)
@@ -680,7 +755,7 @@ session_transaction (Session    *s,
 
   g_ptr_array_add (lines, mail_from_command (s));
   for (guint i = 0; i < rcpts->len; i++)
-    g_ptr_array_add (lines, g_strdup_printf ("RCPT TO:<%s>", (char *) g_ptr_array_index (rcpts, i)));
+    g_ptr_array_add (lines, rcpt_to_command (s, g_ptr_array_index (rcpts, i)));
 
   if (pipelining)
     {

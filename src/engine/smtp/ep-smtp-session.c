@@ -462,6 +462,10 @@ session_load_message (Session                 *s,
   s->before_data_end = options->before_data_end;
   s->before_data_end_data = options->before_data_end_data;
   s->hold_until = options->hold_until;
+  s->dsn_notify = options->dsn_notify;
+  s->dsn_ret = options->dsn_ret;
+  s->dsn_envid = options->dsn_envid;
+  s->require_tls = options->require_tls;
 
   return ep_smtp_session_prepare_envelope (s, options->envelope_from, options->envelope_rcpts, error);
 }

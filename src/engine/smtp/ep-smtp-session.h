@@ -60,6 +60,46 @@ EpSmtpResult *ep_smtp_send_sync   (const EpSmtpConfig  *config,
 typedef gboolean (*EpSmtpDataEndFunc) (gpointer   user_data,
                                        GError   **error);
 
+/* Delivery status notifications asked of the server (RFC 3461 §4.1: NOTIFY on each RCPT). NONE
+ * asks for nothing, so that the server does what it always does (report failures). NEVER stands
+ * alone; the others combine. */
+typedef enum {
+  EP_SMTP_DSN_NONE    = 0,
+  EP_SMTP_DSN_NEVER   = 1 << 0,
+  EP_SMTP_DSN_SUCCESS = 1 << 1,
+  EP_SMTP_DSN_FAILURE = 1 << 2,
+  EP_SMTP_DSN_DELAY   = 1 << 3,
+} EpSmtpDsnNotify;
+
+/* How much of the message a notification returns (RFC 3461 §4.3: RET on MAIL). */
+typedef enum {
+  EP_SMTP_DSN_RET_HDRS,  /* the headers only: the default, as a notification should be small */
+  EP_SMTP_DSN_RET_FULL,
+} EpSmtpDsnRet;
+
+/* Whether the message must travel over TLS all the way (RFC 8689 REQUIRETLS on MAIL). */
+typedef enum {
+  EP_SMTP_REQUIRE_TLS_OFF,
+  EP_SMTP_REQUIRE_TLS_ON,         /* a server without REQUIRETLS: fails before MAIL */
+  EP_SMTP_REQUIRE_TLS_IF_OFFERED, /* a server without REQUIRETLS: sent without it */
+} EpSmtpRequireTls;
+
+/* The delivery options a message keeps until it goes (outbox entries, drafts); all zero: none. */
+typedef struct {
+  EpSmtpDsnNotify  dsn_notify;
+  EpSmtpDsnRet     dsn_ret;
+  EpSmtpRequireTls require_tls;
+} EpSmtpDeliveryRequest;
+
+/* "success,failure,delay" or "never" (case-insensitive, in any order); FALSE for anything else,
+ * NEVER with another or an empty list. */
+gboolean      ep_smtp_dsn_notify_parse     (const char      *text,
+                                            EpSmtpDsnNotify *out_notify);
+/* "SUCCESS,FAILURE,DELAY", "NEVER", or NULL for NONE: the NOTIFY value (RFC 3461 §4.1). */
+char         *ep_smtp_dsn_notify_to_string (EpSmtpDsnNotify  notify);
+/* RFC 3461 §4: octets outside "!".."~", and "+" and "=", as "+XX". */
+char         *ep_smtp_xtext_encode         (const char      *text);
+
 /* What ep_smtp_send_sync() takes beyond the message, plus what only some callers need. */
 typedef struct {
   /* The envelope (NULL: the message's; both required with raw input). */
@@ -75,6 +115,15 @@ typedef struct {
    * before MAIL with EP_SMTP_ERROR_INVALID_CONFIG, so that the caller can keep the message and
    * send it at that time itself. NULL: released at once. */
   GDateTime           *hold_until;
+  /* Delivery status notifications (RFC 3461): NOTIFY on each RCPT (with ORCPT), RET and ENVID
+   * on MAIL. A server that does not offer DSN gets nothing: the session fails before MAIL with
+   * EP_SMTP_ERROR_DSN_UNSUPPORTED, since sending without them would silently drop the request.
+   * @dsn_envid: NULL for the message's Message-ID (none with raw input). */
+  EpSmtpDsnNotify      dsn_notify;
+  EpSmtpDsnRet         dsn_ret;
+  const char          *dsn_envid;
+  /* RFC 8689: REQUIRETLS on MAIL. Only a server reached over TLS may offer it (§4.1). */
+  EpSmtpRequireTls     require_tls;
 } EpSmtpSendOptions;
 
 /* As ep_smtp_send_sync(), with @options (NULL: none). */

@@ -35,6 +35,12 @@
 #define KEY_CREATED      "created"
 #define KEY_MODIFIED     "modified"
 #define KEY_DELIVERED    "delivered"
+/* The Delivery Options; absent when not chosen. A draft written before them simply has none,
+ * and an older Epistle ignores them (the person sees the options again before sending). */
+#define KEY_DSN_NOTIFY   "dsn-notify"
+#define KEY_DSN_RET      "dsn-ret"
+#define KEY_REQUIRE_TLS  "require-tls"
+#define KEY_READ_RECEIPT "read-receipt"
 #define KEY_URI          "uri"
 #define KEY_DISPLAY_NAME "name"
 #define KEY_CONTENT_TYPE "content-type"
@@ -239,6 +245,19 @@ draft_to_data (const EpDraft  *draft,
   g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_BODY, draft->body != NULL ? draft->body : "");
   g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_CREATED, created);
   g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_MODIFIED, modified);
+  {
+    g_autofree char *notify = ep_smtp_dsn_notify_to_string (draft->request.dsn_notify);
+
+    if (notify != NULL)
+      g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_DSN_NOTIFY, notify);
+    if (notify != NULL && draft->request.dsn_ret == EP_SMTP_DSN_RET_FULL)
+      g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_DSN_RET, "full");
+    if (draft->request.require_tls != EP_SMTP_REQUIRE_TLS_OFF)
+      g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_REQUIRE_TLS,
+                             draft->request.require_tls == EP_SMTP_REQUIRE_TLS_ON ? "on" : "if-offered");
+    if (draft->read_receipt)
+      g_key_file_set_boolean (keyfile, DRAFT_GROUP, KEY_READ_RECEIPT, TRUE);
+  }
   if (draft->delivered != NULL && draft->delivered[0] != NULL)
     {
       for (guint i = 0; draft->delivered[i] != NULL; i++)
@@ -442,6 +461,25 @@ read_text (GKeyFile    *keyfile,
   return TRUE;
 }
 
+/* Lenient, as a draft is: a value this version does not know is no option at all. */
+static void
+read_delivery_options (GKeyFile *keyfile,
+                       EpDraft  *draft)
+{
+  g_autofree char *notify = g_key_file_get_string (keyfile, DRAFT_GROUP, KEY_DSN_NOTIFY, NULL);
+  g_autofree char *ret = g_key_file_get_string (keyfile, DRAFT_GROUP, KEY_DSN_RET, NULL);
+  g_autofree char *require_tls = g_key_file_get_string (keyfile, DRAFT_GROUP, KEY_REQUIRE_TLS, NULL);
+
+  if (notify == NULL || !ep_smtp_dsn_notify_parse (notify, &draft->request.dsn_notify))
+    draft->request.dsn_notify = EP_SMTP_DSN_NONE;
+  draft->request.dsn_ret = g_strcmp0 (ret, "full") == 0 ? EP_SMTP_DSN_RET_FULL : EP_SMTP_DSN_RET_HDRS;
+  if (g_strcmp0 (require_tls, "on") == 0)
+    draft->request.require_tls = EP_SMTP_REQUIRE_TLS_ON;
+  else if (g_strcmp0 (require_tls, "if-offered") == 0)
+    draft->request.require_tls = EP_SMTP_REQUIRE_TLS_IF_OFFERED;
+  draft->read_receipt = g_key_file_get_boolean (keyfile, DRAFT_GROUP, KEY_READ_RECEIPT, NULL);
+}
+
 static void
 read_date (GKeyFile    *keyfile,
            const char  *key,
@@ -501,6 +539,7 @@ draft_from_keyfile (GKeyFile    *keyfile,
     return NULL;
   read_date (keyfile, KEY_CREATED, &draft->created);
   read_date (keyfile, KEY_MODIFIED, &draft->modified);
+  read_delivery_options (keyfile, draft);
   if (g_key_file_has_key (keyfile, DRAFT_GROUP, KEY_DELIVERED, NULL))
     {
       g_autoptr(GError) local_error = NULL;

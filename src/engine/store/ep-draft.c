@@ -116,6 +116,8 @@ ep_draft_copy (const EpDraft *draft)
   for (guint i = 0; draft->attachments != NULL && i < draft->attachments->len; i++)
     g_ptr_array_add (copy->attachments, ep_draft_attachment_copy (draft->attachments->pdata[i]));
   copy->delivered = g_strdupv (draft->delivered);
+  copy->request = draft->request;
+  copy->read_receipt = draft->read_receipt;
   if (draft->created != NULL)
     {
       g_date_time_unref (copy->created);

@@ -4,6 +4,8 @@
 
 #include <glib-object.h>
 
+#include "ep-smtp-session.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -33,6 +35,8 @@ typedef struct
  * @attachments: (element-type EpDraftAttachment)
  * @delivered: (array zero-terminated=1) (nullable): envelope addresses that already have this
  *   message (an earlier send reached only some recipients); sending again leaves them out
+ * @request: the Delivery Options chosen (notifications, REQUIRETLS)
+ * @read_receipt: whether a read receipt is asked for
  * @created, @modified: set by ep_draft_new() and by each save
  */
 typedef struct
@@ -48,6 +52,8 @@ typedef struct
   char      *body;
   GPtrArray *attachments;
   GStrv      delivered;
+  EpSmtpDeliveryRequest request;
+  gboolean   read_receipt;
   GDateTime *created;
   GDateTime *modified;
 } EpDraft;

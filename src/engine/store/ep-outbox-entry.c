@@ -171,6 +171,8 @@ ep_outbox_entry_copy (const EpOutboxEntry *entry)
   copy->subject = g_strdup (entry->subject);
   copy->from = g_strdup (entry->from);
   copy->hold_until = ref_or_null (entry->hold_until);
+  copy->request = entry->request;
+  copy->dsn_envid = g_strdup (entry->dsn_envid);
   for (guint i = 0; i < entry->recipients->len; i++)
     {
       const EpOutboxRecipient *recipient = entry->recipients->pdata[i];
@@ -207,6 +209,7 @@ ep_outbox_entry_free (EpOutboxEntry *entry)
   g_free (entry->subject);
   g_free (entry->from);
   g_clear_pointer (&entry->hold_until, g_date_time_unref);
+  g_free (entry->dsn_envid);
   g_free (entry);
 }
 

@@ -5,6 +5,7 @@
 #include <glib-object.h>
 
 #include "ep-smtp-result.h"
+#include "ep-smtp-session.h"
 
 G_BEGIN_DECLS
 
@@ -93,6 +94,9 @@ typedef struct
  * @hold_until: (nullable): the server is asked to keep the message until then (RFC 4865
  *   FUTURERELEASE): the entry is sent as soon as it is due, and the server delivers it at this
  *   time. When the server will not hold it, the entry is queued for this time without it.
+ * @request: delivery notifications and REQUIRETLS asked for, applied to every attempt
+ * @dsn_envid: (nullable): the envelope id for notifications (RFC 3461 ENVID): the message's
+ *   Message-ID, kept as the stored message is sent as it is
  */
 typedef struct
 {
@@ -110,6 +114,8 @@ typedef struct
   char          *subject;
   char          *from;
   GDateTime     *hold_until;
+  EpSmtpDeliveryRequest request;
+  char          *dsn_envid;
 } EpOutboxEntry;
 
 #define EP_TYPE_OUTBOX_ENTRY (ep_outbox_entry_get_type ())

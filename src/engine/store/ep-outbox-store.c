@@ -43,8 +43,11 @@
 #define DELETED_PREFIX    ".deleted-"
 /* Bumped when an older Epistle could no longer read or update an entry correctly. An entry the
  * server is to hold is written as format 2: an older Epistle would send it at once, without
- * asking the server to hold it, that is early. Every other entry stays format 1. */
-#define META_FORMAT       2
+ * asking the server to hold it, that is early. One with delivery options (notifications,
+ * REQUIRETLS) is format 3: an older Epistle would send it without them, and without REQUIRETLS
+ * is less safe than the person chose. Every other entry stays format 1. */
+#define META_FORMAT       3
+#define META_FORMAT_HOLD  2
 #define META_FORMAT_PLAIN 1
 
 #define OUTBOX_GROUP      "Outbox"
@@ -65,6 +68,10 @@
 #define KEY_SUBJECT       "subject"
 #define KEY_FROM          "from"
 #define KEY_HOLD_UNTIL    "hold-until"
+#define KEY_DSN_NOTIFY    "dsn-notify"
+#define KEY_DSN_RET       "dsn-ret"
+#define KEY_DSN_ENVID     "dsn-envid"
+#define KEY_REQUIRE_TLS   "require-tls"
 #define KEY_ADDRESS       "address"
 #define KEY_TIME          "time"
 #define KEY_OUTCOME       "outcome"
@@ -400,6 +407,59 @@ read_claim_keys (GKeyFile       *keyfile,
 }
 
 /* The entry in @keyfile, checked strictly; message.eml must be there with the recorded size. */
+/* ---- Delivery options ------------------------------------------------------------------------ */
+
+static gboolean
+request_is_set (const EpSmtpDeliveryRequest *request)
+{
+  return request->dsn_notify != EP_SMTP_DSN_NONE || request->require_tls != EP_SMTP_REQUIRE_TLS_OFF;
+}
+
+/* Entries of formats 1 and 2 have none of these keys: no delivery options. */
+static gboolean
+read_request (GKeyFile       *keyfile,
+              EpOutboxEntry  *entry,
+              const char     *entry_path,
+              GError        **error)
+{
+  g_autofree char *notify = NULL;
+  g_autofree char *ret = NULL;
+  g_autofree char *require_tls = NULL;
+
+  if (!read_optional_string (keyfile, OUTBOX_GROUP, KEY_DSN_NOTIFY, &notify, entry_path, error) ||
+      !read_optional_string (keyfile, OUTBOX_GROUP, KEY_DSN_RET, &ret, entry_path, error) ||
+      !read_optional_string (keyfile, OUTBOX_GROUP, KEY_DSN_ENVID, &entry->dsn_envid, entry_path, error) ||
+      !read_optional_string (keyfile, OUTBOX_GROUP, KEY_REQUIRE_TLS, &require_tls, entry_path, error))
+    return FALSE;
+
+  if (notify != NULL && !ep_smtp_dsn_notify_parse (notify, &entry->request.dsn_notify))
+    {
+      *error = damaged (entry_path, _("its delivery notifications are unknown"));
+      return FALSE;
+    }
+  if (ret == NULL || g_str_equal (ret, "hdrs"))
+    entry->request.dsn_ret = EP_SMTP_DSN_RET_HDRS;
+  else if (g_str_equal (ret, "full"))
+    entry->request.dsn_ret = EP_SMTP_DSN_RET_FULL;
+  else
+    {
+      *error = damaged (entry_path, _("its delivery notifications are unknown"));
+      return FALSE;
+    }
+  if (require_tls == NULL)
+    entry->request.require_tls = EP_SMTP_REQUIRE_TLS_OFF;
+  else if (g_str_equal (require_tls, "on"))
+    entry->request.require_tls = EP_SMTP_REQUIRE_TLS_ON;
+  else if (g_str_equal (require_tls, "if-offered"))
+    entry->request.require_tls = EP_SMTP_REQUIRE_TLS_IF_OFFERED;
+  else
+    {
+      *error = damaged (entry_path, _("its TLS requirement is unknown"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static EpOutboxEntry *
 entry_from_keyfile (GKeyFile       *keyfile,
                     const char     *id,
@@ -475,6 +535,8 @@ entry_from_keyfile (GKeyFile       *keyfile,
       if (entry->hold_until == NULL)
         return NULL;
     }
+  if (!read_request (keyfile, entry, entry_path, error))
+    return NULL;
   if (entry->profile_id != NULL && !ep_store_id_is_valid (entry->profile_id))
     {
       *error = damaged (entry_path, _("its profile id is not valid"));
@@ -572,6 +634,36 @@ set_or_remove (GKeyFile   *keyfile,
 
 /* @entry written over @base (the file as read, or NULL for a new entry): keys and groups this
  * version does not know stay as they are. */
+/* "on" or "if-offered"; the key is absent when TLS all the way was not asked for. */
+static const char *
+require_tls_to_string (EpSmtpRequireTls require_tls)
+{
+  switch (require_tls)
+    {
+    case EP_SMTP_REQUIRE_TLS_ON:
+      return "on";
+    case EP_SMTP_REQUIRE_TLS_IF_OFFERED:
+      return "if-offered";
+    case EP_SMTP_REQUIRE_TLS_OFF:
+    default:
+      return NULL;
+    }
+}
+
+static void
+write_request (GKeyFile            *keyfile,
+               const EpOutboxEntry *entry)
+{
+  g_autofree char *notify = ep_smtp_dsn_notify_to_string (entry->request.dsn_notify);
+  gboolean dsn = entry->request.dsn_notify != EP_SMTP_DSN_NONE;
+
+  set_or_remove (keyfile, OUTBOX_GROUP, KEY_DSN_NOTIFY, notify);
+  set_or_remove (keyfile, OUTBOX_GROUP, KEY_DSN_RET,
+                 !dsn ? NULL : entry->request.dsn_ret == EP_SMTP_DSN_RET_FULL ? "full" : "hdrs");
+  set_or_remove (keyfile, OUTBOX_GROUP, KEY_DSN_ENVID, dsn ? entry->dsn_envid : NULL);
+  set_or_remove (keyfile, OUTBOX_GROUP, KEY_REQUIRE_TLS, require_tls_to_string (entry->request.require_tls));
+}
+
 static char *
 entry_to_data (const char          *base,
                const EpOutboxEntry *entry,
@@ -585,7 +677,8 @@ entry_to_data (const char          *base,
     g_key_file_load_from_data (keyfile, base, -1, EP_STORE_KEYFILE_FLAGS, NULL);
 
   g_key_file_set_integer (keyfile, OUTBOX_GROUP, KEY_FORMAT,
-                          entry->hold_until != NULL ? META_FORMAT : META_FORMAT_PLAIN);
+                          request_is_set (&entry->request) ? META_FORMAT
+                          : entry->hold_until != NULL ? META_FORMAT_HOLD : META_FORMAT_PLAIN);
   set_date (keyfile, OUTBOX_GROUP, KEY_CREATED, entry->created);
   set_or_remove (keyfile, OUTBOX_GROUP, KEY_PROFILE, entry->profile_id);
   g_key_file_set_string (keyfile, OUTBOX_GROUP, KEY_SENDER, entry->sender);
@@ -600,6 +693,7 @@ entry_to_data (const char          *base,
     set_date (keyfile, OUTBOX_GROUP, KEY_HOLD_UNTIL, entry->hold_until);
   else
     g_key_file_remove_key (keyfile, OUTBOX_GROUP, KEY_HOLD_UNTIL, NULL);
+  write_request (keyfile, entry);
   if (entry->state == EP_OUTBOX_STATE_SENDING)
     {
       set_date (keyfile, OUTBOX_GROUP, KEY_CLAIMED, claimed);

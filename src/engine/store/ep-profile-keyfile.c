@@ -32,6 +32,9 @@
 #define KEY_FUTURE_RELEASE_INTERVAL "future-release-max-interval"
 #define KEY_FUTURE_RELEASE_DATE     "future-release-max-date"
 #define KEY_FUTURE_RELEASE_LEARNED  "future-release-learned"
+/* Learned with FUTURERELEASE, from the same EHLO reply. */
+#define KEY_DSN                     "dsn"
+#define KEY_REQUIRETLS              "requiretls"
 
 /* Reads one optional single-line string; a line break or other control character in a
  * profile would let a hand-edited file inject protocol commands, so it is refused here. */
@@ -163,6 +166,8 @@ ep_profile_keyfile_read (GKeyFile    *keyfile,
   g_autoptr(GDateTime) future_learned = NULL;
   g_autoptr(GDateTime) future_date = NULL;
   gboolean future_release = FALSE;
+  gboolean dsn = FALSE;
+  gboolean requiretls = FALSE;
   guint64 future_interval = 0;
   gboolean is_sandbox = g_str_equal (id, EP_PROFILE_SANDBOX_ID);
   guint64 port;
@@ -192,6 +197,8 @@ ep_profile_keyfile_read (GKeyFile    *keyfile,
       !read_number (keyfile, group, KEY_TIMEOUT, 1, EP_PROFILE_MAX_TIMEOUT, &timeout, error) ||
       !read_number (keyfile, group, KEY_SIZE_LIMIT, 0, G_MAXUINT64, &size_limit, error) ||
       !read_boolean (keyfile, group, KEY_FUTURE_RELEASE, &future_release, error) ||
+      !read_boolean (keyfile, group, KEY_DSN, &dsn, error) ||
+      !read_boolean (keyfile, group, KEY_REQUIRETLS, &requiretls, error) ||
       !read_number (keyfile, group, KEY_FUTURE_RELEASE_INTERVAL, 0, G_MAXINT64,
                     &future_interval, error) ||
       !read_date (keyfile, group, KEY_FUTURE_RELEASE_DATE, &future_date, error) ||
@@ -261,6 +268,8 @@ ep_profile_keyfile_read (GKeyFile    *keyfile,
   /* Without the time it was learned, what the server offered is not known. */
   ep_profile_set_future_release (profile, future_learned, future_release, future_interval,
                                  future_date != NULL ? g_date_time_to_unix (future_date) : 0);
+  ep_profile_set_delivery_extensions (profile, (dsn ? EP_SMTP_CAP_DSN : 0)
+                                               | (requiretls ? EP_SMTP_CAP_REQUIRETLS : 0));
   for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
     {
       g_autofree char *value = NULL;
@@ -308,12 +317,18 @@ write_future_release (GKeyFile   *keyfile,
 
   g_key_file_remove_key (keyfile, group, KEY_FUTURE_RELEASE_INTERVAL, NULL);
   g_key_file_remove_key (keyfile, group, KEY_FUTURE_RELEASE_DATE, NULL);
+  g_key_file_remove_key (keyfile, group, KEY_DSN, NULL);
+  g_key_file_remove_key (keyfile, group, KEY_REQUIRETLS, NULL);
   if (learned == NULL)
     {
       g_key_file_remove_key (keyfile, group, KEY_FUTURE_RELEASE, NULL);
       g_key_file_remove_key (keyfile, group, KEY_FUTURE_RELEASE_LEARNED, NULL);
       return;
     }
+  if ((ep_profile_get_delivery_extensions (profile, NULL) & EP_SMTP_CAP_DSN) != 0)
+    g_key_file_set_boolean (keyfile, group, KEY_DSN, TRUE);
+  if ((ep_profile_get_delivery_extensions (profile, NULL) & EP_SMTP_CAP_REQUIRETLS) != 0)
+    g_key_file_set_boolean (keyfile, group, KEY_REQUIRETLS, TRUE);
   learned_text = ep_store_format_date (learned);
   g_key_file_set_string (keyfile, group, KEY_FUTURE_RELEASE_LEARNED, learned_text);
   g_key_file_set_boolean (keyfile, group, KEY_FUTURE_RELEASE, offered);

@@ -37,6 +37,7 @@ struct _EpProfile
   gboolean           future_release;
   guint64            future_release_max_interval;
   gint64             future_release_max_date;
+  EpSmtpCapFlags     delivery_extensions;   /* DSN, REQUIRETLS, as last learned */
   char              *oauth[EP_PROFILE_N_OAUTH_SETTINGS];
 };
 
@@ -403,6 +404,7 @@ ep_profile_copy (EpProfile  *self,
   ep_profile_set_future_release (copy, self->future_release_learned, self->future_release,
                                  self->future_release_max_interval,
                                  self->future_release_max_date);
+  ep_profile_set_delivery_extensions (copy, self->delivery_extensions);
   return copy;
 }
 
@@ -852,6 +854,7 @@ ep_profile_learn_capabilities (EpProfile                *self,
                                  ep_smtp_capabilities_has (caps, EP_SMTP_CAP_FUTURERELEASE),
                                  caps->future_release_max_interval,
                                  caps->future_release_max_date);
+  ep_profile_set_delivery_extensions (self, caps->flags);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -932,4 +935,32 @@ ep_profile_to_smtp_config (EpProfile  *self,
   config->ehlo_name = dup_or_null (self->ehlo_name);
   config->timeout_seconds = self->timeout;
   return config;
+}
+
+/**
+ * ep_profile_get_delivery_extensions:
+ * @out_known: (out) (optional): whether the server's extensions were ever learned (the time
+ *   ep_profile_get_future_release_learned() gives, as both come from the same EHLO reply)
+ *
+ * Returns: which of %EP_SMTP_CAP_DSN and %EP_SMTP_CAP_REQUIRETLS the server offered when last
+ * seen: what the compose window's Delivery Options can promise.
+ */
+EpSmtpCapFlags
+ep_profile_get_delivery_extensions (EpProfile *self,
+                                    gboolean  *out_known)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), EP_SMTP_CAP_NONE);
+
+  if (out_known != NULL)
+    *out_known = self->future_release_learned != NULL;
+  return self->delivery_extensions;
+}
+
+void
+ep_profile_set_delivery_extensions (EpProfile      *self,
+                                    EpSmtpCapFlags  flags)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+
+  self->delivery_extensions = flags & (EP_SMTP_CAP_DSN | EP_SMTP_CAP_REQUIRETLS);
 }

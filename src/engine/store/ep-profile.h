@@ -107,10 +107,15 @@ gboolean           ep_profile_can_hold_until     (EpProfile         *self,
                                                   GDateTime         *until,
                                                   GDateTime         *now);
 /* Remembers what @caps (an EHLO reply seen at @when, %NULL: now) says the app needs later:
- * the SIZE limit when one was announced, and FUTURERELEASE with its limits. */
+ * the SIZE limit when one was announced, FUTURERELEASE with its limits, DSN and REQUIRETLS. */
 void               ep_profile_learn_capabilities (EpProfile                *self,
                                                   const EpSmtpCapabilities *caps,
                                                   GDateTime                *when);
+/* DSN and REQUIRETLS as learned with the rest (ep_profile_learn_capabilities()). */
+EpSmtpCapFlags     ep_profile_get_delivery_extensions (EpProfile      *self,
+                                                       gboolean       *out_known);
+void               ep_profile_set_delivery_extensions (EpProfile      *self,
+                                                       EpSmtpCapFlags  flags);
 
 const char        *ep_profile_oauth_setting_name (EpProfileOAuthSetting setting);
 const char        *ep_profile_get_oauth_setting (EpProfile             *self,
