@@ -487,6 +487,8 @@ test_imap_config (void)
   ep_profile_set_sent_copy (profile, TRUE);
   ep_profile_set_imap_host (profile, "imap.example.org");
   ep_profile_set_imap_sent_folder (profile, "Sent Items");
+  ep_profile_set_imap_pinned_sha256 (profile, "01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:"
+                                              "01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef");
   imap = ep_profile_config_dup_imap (result, profile);
   g_assert_nonnull (imap);
   g_assert_cmpstr (imap->host, ==, "imap.example.org");
@@ -496,7 +498,11 @@ test_imap_config (void)
   g_assert_cmpstr (imap->password, ==, TYPED);
   g_assert_null (imap->oauth_token);
   g_assert_cmpint (imap->auth, ==, EP_SMTP_AUTH_AUTO);
-  g_assert_null (imap->pinned_sha256);
+  /* Its own pin, for its own server; never the SMTP server's. */
+  g_assert_cmpstr (imap->pinned_sha256, !=, result->config->pinned_sha256);
+  g_assert_true (g_str_has_prefix (imap->pinned_sha256, "01:23"));
+  g_assert_cmpstr (imap->pinned_host, ==, "imap.example.org");
+  g_assert_cmpuint (ep_imap_config_get_pinned_port (imap), ==, EP_IMAP_PORT_TLS);
   g_assert_cmpstr (imap->sent_mailbox, ==, "Sent Items");
   g_assert_cmpuint (imap->timeout_seconds, ==, result->config->timeout_seconds);
   g_assert_true (ep_imap_config_validate (imap, &error));
@@ -517,6 +523,8 @@ test_imap_config (void)
   g_assert_null (imap->password);
   g_assert_cmpint (imap->auth, ==, EP_SMTP_AUTH_OAUTHBEARER);
   g_assert_null (imap->sent_mailbox);
+  /* The port changed: the pin was for the other one. */
+  g_assert_null (imap->pinned_sha256);
 }
 
 int

@@ -1539,6 +1539,8 @@ test_store_oauth_settings (void)
   }
 }
 
+#define IMAP_PIN "ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89"
+
 /* The copy in the server's Sent folder: every IMAP key survives a save and a load (and a copy
  * of the profile), a profile without an IMAP server gets none of the keys, and a hand-edited
  * value is held to the same rules as the SMTP side's. */
@@ -1565,6 +1567,7 @@ test_store_imap_section (void)
     ep_profile_set_imap_security (profile, EP_SMTP_SECURITY_STARTTLS);
     ep_profile_set_imap_username (profile, "me");
     ep_profile_set_imap_sent_folder (profile, "INBOX.Envoy&AOk-s");
+    ep_profile_set_imap_pinned_sha256 (profile, IMAP_PIN);
     ep_profile_set_host (plain, "smtp.example.org");
     ep_profile_set_sender_address (plain, "me@example.org");
     g_assert_true (ep_profile_validate (profile, &error));
@@ -1577,6 +1580,15 @@ test_store_imap_section (void)
     g_assert_cmpint (ep_profile_get_imap_security (copy), ==, EP_SMTP_SECURITY_STARTTLS);
     g_assert_cmpstr (ep_profile_get_imap_username (copy), ==, "me");
     g_assert_cmpstr (ep_profile_get_imap_sent_folder (copy), ==, "INBOX.Envoy&AOk-s");
+    g_assert_cmpstr (ep_profile_get_imap_pinned_sha256 (copy), ==, IMAP_PIN);
+    /* The pin is for the IMAP server it was trusted for. */
+    ep_profile_set_imap_port (copy, 993);
+    g_assert_null (ep_profile_get_imap_pinned_sha256 (copy));
+    ep_profile_set_imap_pinned_sha256 (copy, "00:11");
+    g_assert_false (ep_profile_validate (copy, &error));
+    g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID);
+    g_clear_error (&error);
+    ep_profile_set_imap_pinned_sha256 (copy, NULL);
 
     /* What the profile checks before it is used. */
     ep_profile_set_imap_sent_folder (copy, "Sent\r\nA1 DELETE INBOX");
@@ -1607,6 +1619,7 @@ test_store_imap_section (void)
   g_assert_nonnull (strstr (text, "sent-copy=true\n"));
   g_assert_nonnull (strstr (text, "imap-host=imap.example.org\n"));
   g_assert_nonnull (strstr (text, "imap-security=starttls\n"));
+  g_assert_nonnull (strstr (text, "imap-pinned-host=imap.example.org\nimap-pinned-port=1143\n"));
   /* Only the profile with an IMAP server has the keys. */
   g_assert_null (strstr (strstr (text, "name=Plain"), "imap-"));
   g_assert_null (strstr (strstr (text, "name=Plain"), "sent-copy"));
@@ -1623,6 +1636,7 @@ test_store_imap_section (void)
     g_assert_cmpint (ep_profile_get_imap_security (profile), ==, EP_SMTP_SECURITY_STARTTLS);
     g_assert_cmpstr (ep_profile_get_imap_username (profile), ==, "me");
     g_assert_cmpstr (ep_profile_get_imap_sent_folder (profile), ==, "INBOX.Envoy&AOk-s");
+    g_assert_cmpstr (ep_profile_get_imap_pinned_sha256 (profile), ==, IMAP_PIN);
     g_assert_false (ep_profile_get_sent_copy (plain));
     g_assert_cmpstr (ep_profile_get_imap_host (plain), ==, "");
     g_assert_cmpuint (ep_profile_get_imap_port (plain), ==, 0);
@@ -1641,7 +1655,10 @@ test_store_imap_section (void)
       "[Profile badport]\nname=Bad port\nimap-host=imap.example.com\nimap-port=70000\n"
       "[Profile badsec]\nname=Bad security\nimap-host=imap.example.com\nimap-security=ssl\n"
       "[Profile inject]\nname=Injected\nimap-host=imap.example.com\n"
-      "imap-sent-folder=Sent\\r\\nA1 DELETE INBOX\n";
+      "imap-sent-folder=Sent\\r\\nA1 DELETE INBOX\n"
+      /* A pin for another server than the one the profile names is not loaded. */
+      "[Profile moved]\nname=Moved\nimap-host=imap2.example.com\nimap-pinned-sha256=" IMAP_PIN "\n"
+      "imap-pinned-host=imap.example.com\nimap-pinned-port=0\n";
 
     ep_test_write_file (path2, contents);
     g_assert_false (ep_profile_store_load (store, &error));
@@ -1656,6 +1673,8 @@ test_store_imap_section (void)
     g_assert_null (ep_profile_store_lookup_by_id (store, "badport"));
     g_assert_null (ep_profile_store_lookup_by_id (store, "badsec"));
     g_assert_null (ep_profile_store_lookup_by_id (store, "inject"));
+    g_assert_nonnull (ep_profile_store_lookup_by_id (store, "moved"));
+    g_assert_null (ep_profile_get_imap_pinned_sha256 (ep_profile_store_lookup_by_id (store, "moved")));
   }
 }
 

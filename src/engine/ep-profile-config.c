@@ -335,6 +335,12 @@ ep_profile_config_dup_imap (const EpProfileConfig *self,
         imap->auth = smtp->auth;
     }
   imap->cafile = g_strdup (smtp->cafile);
+  if (ep_profile_get_imap_pinned_sha256 (profile) != NULL)
+    {
+      imap->pinned_sha256 = g_strdup (ep_profile_get_imap_pinned_sha256 (profile));
+      imap->pinned_host = g_strdup (imap->host);
+      imap->pinned_port = imap->port;
+    }
   imap->timeout_seconds = smtp->timeout_seconds;
   if (*ep_profile_get_imap_sent_folder (profile) != '\0')
     imap->sent_mailbox = g_strdup (ep_profile_get_imap_sent_folder (profile));

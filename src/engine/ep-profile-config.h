@@ -96,7 +96,7 @@ gboolean         ep_profile_config_renew_token (EpProfileConfig             *sel
 /* The configuration of the copy in @profile's Sent folder on the server (IMAP APPEND), from
  * @self (built for @profile): the IMAP server of @profile, its user name (or the SMTP one), and
  * the SMTP side's secret (a password, or an OAuth token for the same mechanism), trust anchors
- * and timeout. The SMTP server's pinned certificate is not carried over: it is for that server.
+ * and timeout; the certificate pinned for the IMAP server, never the SMTP server's.
  * NULL when @profile has no IMAP server (whether or not the copy is on). */
 EpImapConfig    *ep_profile_config_dup_imap   (const EpProfileConfig        *self,
                                                EpProfile                    *profile);

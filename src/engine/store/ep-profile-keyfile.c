@@ -40,6 +40,10 @@
 #define KEY_IMAP_SECURITY    "imap-security"
 #define KEY_IMAP_USERNAME    "imap-username"
 #define KEY_IMAP_SENT_FOLDER "imap-sent-folder"
+/* Written with the server it was trusted for, both always, as the SMTP pin. */
+#define KEY_IMAP_PINNED_SHA256 "imap-pinned-sha256"
+#define KEY_IMAP_PINNED_HOST   "imap-pinned-host"
+#define KEY_IMAP_PINNED_PORT   "imap-pinned-port"
 
 /* Reads one optional single-line string; a line break or other control character in a
  * profile would let a hand-edited file inject protocol commands, so it is refused here. */
@@ -160,8 +164,11 @@ read_imap (GKeyFile    *keyfile,
   g_autofree char *security = NULL;
   g_autofree char *username = NULL;
   g_autofree char *folder = NULL;
+  g_autofree char *pinned = NULL;
+  g_autofree char *pinned_host = NULL;
   gboolean sent_copy = FALSE;
   guint64 port = 0;
+  guint64 pinned_port = 0;
   int sec = EP_SMTP_SECURITY_TLS;
 
   if (!read_boolean (keyfile, group, KEY_SENT_COPY, &sent_copy, error) ||
@@ -169,7 +176,10 @@ read_imap (GKeyFile    *keyfile,
       !read_number (keyfile, group, KEY_IMAP_PORT, 0, G_MAXUINT16, &port, error) ||
       !read_string (keyfile, group, KEY_IMAP_SECURITY, &security, error) ||
       !read_string (keyfile, group, KEY_IMAP_USERNAME, &username, error) ||
-      !read_string (keyfile, group, KEY_IMAP_SENT_FOLDER, &folder, error))
+      !read_string (keyfile, group, KEY_IMAP_SENT_FOLDER, &folder, error) ||
+      !read_string (keyfile, group, KEY_IMAP_PINNED_SHA256, &pinned, error) ||
+      !read_string (keyfile, group, KEY_IMAP_PINNED_HOST, &pinned_host, error) ||
+      !read_number (keyfile, group, KEY_IMAP_PINNED_PORT, 0, G_MAXUINT16, &pinned_port, error))
     return FALSE;
   if (security != NULL && !ep_enum_from_nick (EP_TYPE_SMTP_SECURITY, security, FALSE, &sec))
     {
@@ -190,6 +200,11 @@ read_imap (GKeyFile    *keyfile,
   ep_profile_set_imap_security (profile, sec);
   ep_profile_set_imap_username (profile, username);
   ep_profile_set_imap_sent_folder (profile, folder);
+  /* A pin recorded for another server (an edited imap-host or imap-port), or without one, is
+   * dropped: there was never an Epistle that wrote it without its server. */
+  if (pinned_host != NULL && host != NULL && g_ascii_strcasecmp (pinned_host, host) == 0 &&
+      g_key_file_has_key (keyfile, group, KEY_IMAP_PINNED_PORT, NULL) && pinned_port == port)
+    ep_profile_set_imap_pinned_sha256 (profile, pinned);
   return TRUE;
 }
 
@@ -388,7 +403,9 @@ write_imap (GKeyFile   *keyfile,
             EpProfile  *profile)
 {
   const char *keys[] = { KEY_SENT_COPY, KEY_IMAP_HOST, KEY_IMAP_PORT, KEY_IMAP_SECURITY,
-                         KEY_IMAP_USERNAME, KEY_IMAP_SENT_FOLDER };
+                         KEY_IMAP_USERNAME, KEY_IMAP_SENT_FOLDER, KEY_IMAP_PINNED_SHA256,
+                         KEY_IMAP_PINNED_HOST, KEY_IMAP_PINNED_PORT };
+  const char *pinned = ep_profile_get_imap_pinned_sha256 (profile);
 
   if (!ep_profile_get_sent_copy (profile) && *ep_profile_get_imap_host (profile) == '\0')
     {
@@ -406,6 +423,17 @@ write_imap (GKeyFile   *keyfile,
                          ep_enum_to_nick (EP_TYPE_SMTP_SECURITY, ep_profile_get_imap_security (profile)));
   write_string (keyfile, group, KEY_IMAP_USERNAME, ep_profile_get_imap_username (profile), NULL);
   write_string (keyfile, group, KEY_IMAP_SENT_FOLDER, ep_profile_get_imap_sent_folder (profile), NULL);
+  write_string (keyfile, group, KEY_IMAP_PINNED_SHA256, pinned, NULL);
+  if (pinned != NULL)
+    {
+      g_key_file_set_string (keyfile, group, KEY_IMAP_PINNED_HOST, ep_profile_get_imap_host (profile));
+      g_key_file_set_uint64 (keyfile, group, KEY_IMAP_PINNED_PORT, ep_profile_get_imap_port (profile));
+    }
+  else
+    {
+      g_key_file_remove_key (keyfile, group, KEY_IMAP_PINNED_HOST, NULL);
+      g_key_file_remove_key (keyfile, group, KEY_IMAP_PINNED_PORT, NULL);
+    }
 }
 
 void

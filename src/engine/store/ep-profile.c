@@ -44,6 +44,7 @@ struct _EpProfile
   EpSmtpSecurity     imap_security;
   char              *imap_username;
   char              *imap_sent_folder;
+  char              *imap_pinned_sha256;
 };
 
 G_DEFINE_FINAL_TYPE (EpProfile, ep_profile, G_TYPE_OBJECT)
@@ -71,6 +72,7 @@ enum {
   PROP_IMAP_SECURITY,
   PROP_IMAP_USERNAME,
   PROP_IMAP_SENT_FOLDER,
+  PROP_IMAP_PINNED_SHA256,
   PROP_OAUTH_FIRST,
   N_PROPS = PROP_OAUTH_FIRST + EP_PROFILE_N_OAUTH_SETTINGS
 };
@@ -127,6 +129,7 @@ ep_profile_finalize (GObject *object)
   g_free (self->imap_host);
   g_free (self->imap_username);
   g_free (self->imap_sent_folder);
+  g_free (self->imap_pinned_sha256);
 
   G_OBJECT_CLASS (ep_profile_parent_class)->finalize (object);
 }
@@ -215,6 +218,9 @@ ep_profile_get_property (GObject    *object,
     case PROP_IMAP_SENT_FOLDER:
       g_value_set_string (value, self->imap_sent_folder);
       break;
+    case PROP_IMAP_PINNED_SHA256:
+      g_value_set_string (value, self->imap_pinned_sha256);
+      break;
     default:
       if (prop_id >= PROP_OAUTH_FIRST && prop_id < N_PROPS)
         {
@@ -295,6 +301,9 @@ ep_profile_set_property (GObject      *object,
     case PROP_IMAP_SENT_FOLDER:
       ep_profile_set_imap_sent_folder (self, g_value_get_string (value));
       break;
+    case PROP_IMAP_PINNED_SHA256:
+      ep_profile_set_imap_pinned_sha256 (self, g_value_get_string (value));
+      break;
     default:
       if (prop_id >= PROP_OAUTH_FIRST && prop_id < N_PROPS)
         {
@@ -363,6 +372,8 @@ ep_profile_class_init (EpProfileClass *klass)
                        EP_SMTP_SECURITY_TLS, rw);
   properties[PROP_IMAP_USERNAME] = g_param_spec_string ("imap-username", NULL, NULL, "", rw);
   properties[PROP_IMAP_SENT_FOLDER] = g_param_spec_string ("imap-sent-folder", NULL, NULL, "", rw);
+  /* As pinned-sha256, for the IMAP server (imap-host, imap-port): changing either forgets it. */
+  properties[PROP_IMAP_PINNED_SHA256] = g_param_spec_string ("imap-pinned-sha256", NULL, NULL, NULL, rw);
   /* Built-in sign-in (OAuth 2.0): "" when the profile does not use it. */
   for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
     properties[PROP_OAUTH_FIRST + i] = g_param_spec_string (oauth_setting_names[i], NULL, NULL, "", rw);
@@ -469,6 +480,7 @@ ep_profile_copy (EpProfile  *self,
                        "imap-username", self->imap_username,
                        "imap-sent-folder", self->imap_sent_folder,
                        NULL);
+  ep_profile_set_imap_pinned_sha256 (copy, self->imap_pinned_sha256);
   for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
     ep_profile_set_oauth_setting (copy, i, self->oauth[i]);
   /* After the server, for which it is pinned. */
@@ -541,7 +553,8 @@ ep_profile_validate (EpProfile  *self,
   /* Control characters (CR and LF above all) would let a value inject SMTP commands or headers. */
   const char *texts[] = { self->name, self->sender_name, self->sender_address, self->host,
                           self->username, self->ehlo_name, self->pinned_sha256,
-                          self->imap_host, self->imap_username, self->imap_sent_folder };
+                          self->imap_host, self->imap_username, self->imap_sent_folder,
+                          self->imap_pinned_sha256 };
   for (gsize i = 0; i < G_N_ELEMENTS (texts); i++)
     if (texts[i] != NULL && ep_text_find_control (texts[i], EP_TEXT_ALLOW_NONE) != NULL)
       return invalid (error, self, _("a setting contains a line break or another control character"));
@@ -571,7 +584,8 @@ ep_profile_validate (EpProfile  *self,
     return invalid (error, self, _("the IMAP server needs TLS or STARTTLS to sign in"));
   if (!is_ehlo_name (self->ehlo_name))
     return invalid (error, self, _("the EHLO name must be a domain name or an address literal"));
-  if (self->pinned_sha256 != NULL && !is_hex_fingerprint (self->pinned_sha256))
+  if ((self->pinned_sha256 != NULL && !is_hex_fingerprint (self->pinned_sha256)) ||
+      (self->imap_pinned_sha256 != NULL && !is_hex_fingerprint (self->imap_pinned_sha256)))
     return invalid (error, self, _("the pinned certificate fingerprint is not a SHA-256 digest"));
   return TRUE;
 }
@@ -1050,7 +1064,12 @@ ep_profile_set_imap_host (EpProfile  *self,
                           const char *host)
 {
   g_return_if_fail (EP_IS_PROFILE (self));
+
+  if (g_strcmp0 (self->imap_host, host != NULL ? host : "") == 0)
+    return;
   set_string (self, &self->imap_host, host, FALSE, PROP_IMAP_HOST);
+  /* The pin is for the server it was trusted for. */
+  ep_profile_set_imap_pinned_sha256 (self, NULL);
 }
 
 guint16
@@ -1070,6 +1089,7 @@ ep_profile_set_imap_port (EpProfile *self,
     return;
   self->imap_port = port;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IMAP_PORT]);
+  ep_profile_set_imap_pinned_sha256 (self, NULL);
 }
 
 EpSmtpSecurity
@@ -1120,4 +1140,20 @@ ep_profile_set_imap_sent_folder (EpProfile  *self,
 {
   g_return_if_fail (EP_IS_PROFILE (self));
   set_string (self, &self->imap_sent_folder, folder, FALSE, PROP_IMAP_SENT_FOLDER);
+}
+
+const char *
+ep_profile_get_imap_pinned_sha256 (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+  return self->imap_pinned_sha256;
+}
+
+/* For the IMAP server the profile names now (set it after the host and port). */
+void
+ep_profile_set_imap_pinned_sha256 (EpProfile  *self,
+                                   const char *pinned_sha256)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+  set_string (self, &self->imap_pinned_sha256, pinned_sha256, TRUE, PROP_IMAP_PINNED_SHA256);
 }

@@ -140,6 +140,11 @@ void               ep_profile_set_imap_username  (EpProfile         *self,
 const char        *ep_profile_get_imap_sent_folder (EpProfile       *self);
 void               ep_profile_set_imap_sent_folder (EpProfile       *self,
                                                     const char      *folder);
+/* A certificate the person chose to trust for the IMAP server (as pinned-sha256 for SMTP):
+ * forgotten when the IMAP host or port changes; set it after them. */
+const char        *ep_profile_get_imap_pinned_sha256 (EpProfile     *self);
+void               ep_profile_set_imap_pinned_sha256 (EpProfile     *self,
+                                                      const char    *pinned_sha256);
 
 EpSmtpConfig      *ep_profile_to_smtp_config     (EpProfile         *self,
                                                   const char        *password);
