@@ -8,6 +8,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "ep-imap-client.h"
 #include "ep-mime-writer.h"
 #include "ep-outbox-delivery.h"
 #include "ep-profile-config.h"
@@ -252,6 +253,8 @@ ep_outbox_delivery_report_free (EpOutboxDeliveryReport *report)
   g_clear_pointer (&report->next_attempt, g_date_time_unref);
   g_free (report->sent_id);
   g_clear_error (&report->sent_error);
+  g_clear_error (&report->copy_error);
+  g_free (report->copy_mailbox);
   g_free (report);
 }
 
@@ -605,6 +608,40 @@ batch_can_go_on (Batch   *b,
   return TRUE;
 }
 
+/* The copy in the server's Sent folder: the Sent store's bytes, exactly as the server got them.
+ * Only after the delivery and the Sent store's copy: a failure here never sends the message
+ * again, it is reported on its own. */
+static void
+upload_server_copy (Batch                  *b,
+                    EpOutboxDeliveryReport *report)
+{
+  g_autoptr(EpImapConfig) imap = NULL;
+  g_autoptr(EpSentStore) sent = NULL;
+  g_autoptr(EpImapResult) imap_result = NULL;
+  g_autoptr(EpSmtpTranscript) transcript = ep_smtp_transcript_new ();
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+
+  if (!ep_profile_get_sent_copy (b->profile) || b->options->no_sent_copy || report->sent_id == NULL)
+    return;
+  imap = ep_profile_config_dup_imap (b->profile_config, b->profile);
+  if (imap == NULL)
+    return;
+  report->copy_tried = TRUE;
+  sent = ep_sent_store_new (b->options->sent_dir);
+  path = ep_sent_store_dup_message_path (sent, report->sent_id);
+  file = g_file_new_for_path (path);
+  ep_imap_upload_sent_file (imap, file, NULL, NULL, transcript, &imap_result, b->cancellable,
+                            &report->copy_error);
+  if (imap_result != NULL)
+    {
+      report->copy_uploaded = imap_result->uploaded || imap_result->duplicate;
+      report->copy_mailbox = g_strdup (imap_result->mailbox);
+    }
+  if (report->copy_error != NULL)
+    report->copy_uploaded = FALSE;
+}
+
 /* One entry of the batch: claimed just now (so that two senders take turns fairly), sent,
  * its outcome recorded. NULL (with @error) when it was not tried. */
 static EpOutboxDeliveryReport *
@@ -792,6 +829,7 @@ batch_deliver_one (Batch       *b,
           if (!ep_outbox_claim_delete (claim, &delete_error))
             g_warning ("Outbox %s: %s", id, delete_error->message);
         }
+      upload_server_copy (b, report);
     }
 
   return report;

@@ -88,6 +88,8 @@ typedef struct
   double             (*random) (gpointer clock_data);
   EpSmtpProgressFunc   progress;
   gpointer             progress_data;
+  /* No copy in the server's Sent folder, even when the profile makes one (--no-sent-copy). */
+  gboolean             no_sent_copy;
 } EpOutboxDeliveryOptions;
 
 /**
@@ -100,6 +102,12 @@ typedef struct
  * @next_attempt: (nullable): when it is tried again (queued or partial)
  * @sent_id: (nullable): the Sent store entry, once delivered (partially included)
  * @sent_error: (nullable): why no Sent copy could be kept (the delivery itself happened)
+ * @copy_tried: whether a copy in the server's Sent folder was tried (the profile makes one,
+ *   and the message is in the Sent store)
+ * @copy_uploaded: the copy is in the server's Sent folder (uploaded now, or found there)
+ * @copy_mailbox: (nullable): the server's Sent folder, as the server names it
+ * @copy_error: (nullable): why it is not (EP_IMAP_ERROR_*, with the server's words): the
+ *   delivery itself happened and is never repeated for it
  */
 typedef struct
 {
@@ -109,6 +117,10 @@ typedef struct
   GDateTime     *next_attempt;
   char          *sent_id;
   GError        *sent_error;
+  gboolean       copy_tried;
+  gboolean       copy_uploaded;
+  char          *copy_mailbox;
+  GError        *copy_error;
 } EpOutboxDeliveryReport;
 
 /* Claims @id and sends it with @profile. An entry with a hold-until time still ahead asks the
