@@ -221,6 +221,11 @@ flush_report_cb (const char             *id,
       if (report->sent_error != NULL)
         line = g_strdup_printf (_("%s: delivered (no copy kept in Sent: %s)"), id,
                                 report->sent_error->message);
+      else if (report->copy_error != NULL)
+        /* Translators: %s is an outbox entry's id, then the IMAP server's words. The message
+         * was delivered: only the copy on the server is missing. */
+        line = g_strdup_printf (_("%s: delivered, but not copied to the Sent folder on the server: %s"),
+                                id, report->copy_error->message);
       else
         line = g_strdup_printf (_("%s: delivered"), id);
       break;
@@ -379,7 +384,8 @@ ep_send_flush (EpSendOptions *opts)
       EpProfile *profile = profile_order->pdata[i];
       GPtrArray *ids = g_hash_table_lookup (batches, profile);
       EpOutboxDeliveryOptions options = { .secret = only != NULL ? secret : NULL,
-                                          .allow_partial = opts->allow_partial };
+                                          .allow_partial = opts->allow_partial,
+                                          .no_sent_copy = opts->no_sent_copy };
       FlushBatch batch = { store, &tally, profile, learned };
 
       g_ptr_array_add (ids, NULL);
