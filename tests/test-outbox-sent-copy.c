@@ -10,8 +10,10 @@
 
 #include "ep-imap-client.h"
 #include "ep-outbox-delivery.h"
+#include "ep-sent-copy-status.h"
 #include "ep-sent-store.h"
 #include "ep-smtp-tls-info.h"
+#include "ep-store-error.h"
 #include "ep-test-util.h"
 
 #define MESSAGE_FMT "From: Tester <tester@epistle.test>\r\n"           \
@@ -239,6 +241,54 @@ test_skipped (Fixture       *f,
   g_assert_cmpuint (after->len, ==, before->len);
 }
 
+static GDateTime *
+in_an_hour (gpointer data)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  return g_date_time_add_hours (now, 1);
+}
+
+static EpSentCopyStatus *
+load_status (Fixture    *f,
+             const char *sent_id)
+{
+  g_autofree char *entry_dir = g_build_filename (f->sent_dir, sent_id, NULL);
+  g_autoptr(GError) error = NULL;
+  EpSentCopyStatus *status = ep_sent_copy_status_load (entry_dir, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (status);
+  return status;
+}
+
+/* Messages in Postfix's inbox with @subject (Postfix delivers a moment after it accepted). */
+static guint
+inbox_count (const char *subject)
+{
+  g_autofree char *folder = g_build_filename (env ("MAILSERVER_DIR"), "mail", "inbox", NULL);
+  g_autofree char *needle = g_strdup_printf ("\r\nSubject: Outbox copy %s\r\n", subject);
+  g_autofree char *needle_lf = g_strdup_printf ("\nSubject: Outbox copy %s\n", subject);
+  guint count = 0;
+
+  for (guint tries = 0; tries < 50 && count == 0; tries++)
+    {
+      g_autoptr(GPtrArray) files = maildir_files (folder);
+
+      for (guint i = 0; i < files->len; i++)
+        {
+          g_autofree char *contents = NULL;
+
+          if (g_file_get_contents (files->pdata[i], &contents, NULL, NULL) &&
+              (strstr (contents, needle) != NULL || strstr (contents, needle_lf) != NULL))
+            count++;
+        }
+      if (count == 0)
+        g_usleep (100000);
+    }
+  return count;
+}
+
 /* The IMAP server cannot be reached: the delivery stands (delivered, in the Sent store, gone
  * from the outbox), the copy's failure is reported on its own, as worth a retry. */
 static void
@@ -261,6 +311,122 @@ test_upload_fails (Fixture       *f,
   left = ep_outbox_store_list (f->store, NULL, NULL);
   g_assert_nonnull (left);
   g_assert_cmpuint (left->len, ==, 0);
+  g_assert_nonnull (report->copy_next_attempt);
+
+  /* Kept with the Sent entry, to be tried again on the outbox's backoff. */
+  {
+    g_autoptr(EpSentCopyStatus) status = load_status (f, report->sent_id);
+    g_autoptr(GPtrArray) due_now = ep_outbox_list_sent_copies_due (f->sent_dir, NULL);
+    g_autoptr(GDateTime) later = in_an_hour (NULL);
+    g_autoptr(GPtrArray) due_later = ep_outbox_list_sent_copies_due (f->sent_dir, later);
+    g_autoptr(GDateTime) next = ep_outbox_next_sent_copy_time (f->sent_dir);
+
+    g_assert_cmpint (status->state, ==, EP_SENT_COPY_PENDING);
+    g_assert_cmpuint (status->attempts, ==, 1);
+    g_assert_nonnull (status->last_error);
+    g_assert_nonnull (next);
+    g_assert_true (g_date_time_equal (next, status->next_attempt));
+    g_assert_cmpuint (due_later->len, ==, 1);
+    g_assert_cmpstr (((EpSentInfo *) due_later->pdata[0])->id, ==, report->sent_id);
+    (void) due_now;
+  }
+}
+
+/* The retry once the IMAP server is back: the copy made from the Sent store's bytes, exactly
+ * once, and the message not sent again. */
+static void
+test_upload_retried (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GPtrArray) before = sent_files ();
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(EpOutboxDeliveryReport) report = NULL;
+  g_autoptr(EpSentCopyStatus) status = NULL;
+  g_autoptr(EpSentCopyStatus) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *expected = NULL;
+  gsize len = 0;
+  gsize expected_len = 0;
+  EpOutboxDeliveryOptions options = {
+    .sent_dir = f->sent_dir,
+    .secret = env ("SASL_PASSWORD"),
+    .now = in_an_hour,
+  };
+
+  ep_profile_set_imap_port (f->profile, ep_test_closed_port ());
+  report = add_and_deliver (f, FALSE);
+  g_assert_error (report->copy_error, EP_IMAP_ERROR, EP_IMAP_ERROR_CONNECT);
+
+  /* Not due yet at the real time: nothing tried, nothing counted. */
+  ep_profile_set_imap_port (f->profile, env_port ("IMAPS_PORT"));
+  ep_profile_set_imap_pinned_sha256 (f->profile, ep_profile_get_pinned_sha256 (f->profile));
+  options.now = NULL;
+  g_assert_null (ep_outbox_retry_sent_copy_sync (report->sent_id, f->profile, &options, NULL, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  options.now = in_an_hour;
+  status = ep_outbox_retry_sent_copy_sync (report->sent_id, f->profile, &options, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (status);
+  g_assert_cmpint (status->state, ==, EP_SENT_COPY_DONE);
+  g_assert_cmpuint (status->attempts, ==, 2);
+  g_assert_cmpstr (status->mailbox, ==, "Sent");
+  again = load_status (f, report->sent_id);
+  g_assert_cmpint (again->state, ==, EP_SENT_COPY_DONE);
+
+  after = sent_files ();
+  stored = new_file (before, after);
+  expected = sent_store_bytes (f, report, &expected_len);
+  g_assert_true (g_file_get_contents (stored, &contents, &len, NULL));
+  g_assert_cmpmem (contents, len, expected, expected_len);
+  g_assert_cmpuint (inbox_count ("retried"), ==, 1);
+
+  /* Done: not tried again. */
+  g_assert_null (ep_outbox_retry_sent_copy_sync (report->sent_id, f->profile, &options, NULL, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND);
+}
+
+/* An upload whose answer was lost (the copy may be there): the retry finds it by its
+ * Message-ID and stores nothing more. */
+static void
+test_retry_finds_copy (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GPtrArray) before = sent_files ();
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(EpOutboxDeliveryReport) report = add_and_deliver (f, FALSE);
+  g_autoptr(EpSentCopyStatus) status = NULL;
+  g_autoptr(EpSentCopyStatus) retried = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *entry_dir = g_build_filename (f->sent_dir, report->sent_id, NULL);
+  EpOutboxDeliveryOptions options = {
+    .sent_dir = f->sent_dir,
+    .secret = env ("SASL_PASSWORD"),
+    .now = in_an_hour,
+  };
+
+  g_assert_true (report->copy_uploaded);
+  after = sent_files ();
+  g_assert_cmpuint (after->len, ==, before->len + 1);
+
+  /* What EP_IMAP_ERROR_UPLOAD_UNKNOWN leaves behind. */
+  status = load_status (f, report->sent_id);
+  status->state = EP_SENT_COPY_PENDING;
+  status->maybe_there = TRUE;
+  g_clear_pointer (&status->next_attempt, g_date_time_unref);
+  status->next_attempt = g_date_time_new_now_utc ();
+  g_assert_true (ep_sent_copy_status_save (entry_dir, status, &error));
+  g_assert_no_error (error);
+
+  retried = ep_outbox_retry_sent_copy_sync (report->sent_id, f->profile, &options, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (retried->state, ==, EP_SENT_COPY_DONE);
+  g_clear_pointer (&after, g_ptr_array_unref);
+  after = sent_files ();
+  g_assert_cmpuint (after->len, ==, before->len + 1);
 }
 
 int
@@ -275,5 +441,9 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/outbox-sent-copy/upload-fails", Fixture, "fails", fixture_set_up, test_upload_fails,
               fixture_tear_down);
+  g_test_add ("/outbox-sent-copy/upload-retried", Fixture, "retried", fixture_set_up,
+              test_upload_retried, fixture_tear_down);
+  g_test_add ("/outbox-sent-copy/retry-finds-copy", Fixture, "found", fixture_set_up,
+              test_retry_finds_copy, fixture_tear_down);
   return g_test_run ();
 }
