@@ -4,10 +4,11 @@
 # Dovecot's IMAP (run through test-imap-dovecot.sh): a direct send leaves one copy, \Seen, with
 # the Message-ID Postfix delivered; --no-sent-copy leaves none; an IMAP server that cannot be
 # reached still exits 0 (the message was delivered) with a warning of its own; --queue and
-# --flush leave one copy too.
+# --flush leave one copy too; a copy that failed at a flush is made by a later one, from the
+# Sent store's bytes, without a second delivery.
 set -u
 . "$EPISTLE_SRCDIR/tests/ep-tap-lib.sh"
-plan 12
+plan 17
 tmp="$EPISTLE_TEST_TMPDIR"
 sent="$IMAP_MAILDIR/.Sent"
 inbox="$MAILSERVER_DIR/mail/inbox"
@@ -79,3 +80,22 @@ send "copy flushed" --queue > "$tmp/queued" 2> "$tmp/err4"
 check "--flush delivers it" grep -q ": delivered$" "$tmp/flush"
 diag_file "$tmp/flush"
 check "--flush leaves one copy in the Sent folder" [ "$(count "$sent")" = $((before + 1)) ]
+
+# A flush whose copy fails: delivered; the copy waits beside the Sent entry.
+write_profile 1
+before=$(count "$sent")
+send "copy later" --queue > "$tmp/queued2" 2> "$tmp/err5"
+"$EPISTLE_SEND" --flush --profile Local --password-file "$tmp/password" > "$tmp/flush2" 2>&1
+check "--flush: delivered, but not copied" grep -q ": delivered, but not copied to the Sent folder on the server" "$tmp/flush2"
+diag_file "$tmp/flush2"
+status_file=$(grep -l "^state=pending" "$XDG_DATA_HOME"/epistle/sent/*/server-copy.ini | head -n 1)
+check "the copy is pending beside the Sent entry" [ -n "$status_file" ]
+# Its time has come (the backoff's 30 s, without waiting for them).
+sed -i 's/^next-attempt=.*/next-attempt=2000-01-01T00:00:00Z/' "$status_file"
+write_profile "$IMAPS_PORT"
+"$EPISTLE_SEND" --flush --profile Local --password-file "$tmp/password" > "$tmp/flush3" 2>&1
+check "a later --flush makes the copy" grep -q ": copied to the Sent folder on the server$" "$tmp/flush3"
+diag_file "$tmp/flush3"
+check "one copy in the Sent folder" [ "$(count "$sent")" = $((before + 1)) ]
+wait_inbox "copy later"
+check "delivered once" [ "$(grep -l -r "^Subject: copy later" "$inbox/cur" "$inbox/new" | wc -l)" = 1 ]
