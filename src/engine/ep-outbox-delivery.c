@@ -16,6 +16,7 @@
 #include "ep-sent-store.h"
 #include "ep-smtp-error.h"
 #include "ep-store-error.h"
+#include "ep-store-util.h"
 
 /* Defaults of EpOutboxRetryPolicy: the first retry soon (a server restarting, a network coming
  * back), then exponentially rarer up to once an hour, for two days: the time a mail server
@@ -1003,21 +1004,56 @@ ep_outbox_deliver_batch_sync (EpOutboxStore                 *store,
 
 /* ---- The copy in the Sent folder, tried again -------------------------------------------------- */
 
+/* The Sent entries that have a status file, by id: only their folders are looked into, so that
+ * a Sent store of thousands of messages costs a directory listing. */
+static GPtrArray *
+list_copy_statuses (EpSentStore *sent,
+                    GPtrArray  **out_ids)
+{
+  g_autoptr(GDir) dir = g_dir_open (ep_sent_store_get_dir (sent), 0, NULL);
+  GPtrArray *statuses = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_sent_copy_status_free);
+  const char *name;
+
+  *out_ids = g_ptr_array_new_with_free_func (g_free);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *entry_dir = NULL;
+      EpSentCopyStatus *status;
+
+      if (name[0] == '.' || !ep_store_id_is_valid (name))
+        continue;
+      entry_dir = g_build_filename (ep_sent_store_get_dir (sent), name, NULL);
+      status = ep_sent_copy_status_load (entry_dir, NULL);
+      if (status == NULL)
+        continue;
+      g_ptr_array_add (statuses, status);
+      g_ptr_array_add (*out_ids, g_strdup (name));
+    }
+  return statuses;
+}
+
 GPtrArray *
 ep_outbox_list_sent_copies_due (const char *sent_dir,
                                 GDateTime  *now)
 {
   g_autoptr(EpSentStore) sent = ep_sent_store_new (sent_dir);
-  g_autoptr(GPtrArray) infos = ep_sent_store_list (sent, NULL, NULL);
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GPtrArray) statuses = list_copy_statuses (sent, &ids);
+  g_autoptr(GHashTable) due_ids = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) infos = NULL;
   GPtrArray *due = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_sent_info_free);
 
+  for (guint i = 0; i < statuses->len; i++)
+    if (ep_sent_copy_status_is_due (statuses->pdata[i], now))
+      g_hash_table_add (due_ids, ids->pdata[i]);
+  if (g_hash_table_size (due_ids) == 0)
+    return due;
+  infos = ep_sent_store_list (sent, NULL, NULL);
   for (guint i = 0; infos != NULL && i < infos->len; i++)
     {
       EpSentInfo *info = infos->pdata[i];
-      g_autofree char *entry_dir = g_build_filename (ep_sent_store_get_dir (sent), info->id, NULL);
-      g_autoptr(EpSentCopyStatus) status = ep_sent_copy_status_load (entry_dir, NULL);
 
-      if (status != NULL && ep_sent_copy_status_is_due (status, now))
+      if (g_hash_table_contains (due_ids, info->id))
         g_ptr_array_add (due, ep_sent_info_copy (info));
     }
   return due;
@@ -1027,16 +1063,15 @@ GDateTime *
 ep_outbox_next_sent_copy_time (const char *sent_dir)
 {
   g_autoptr(EpSentStore) sent = ep_sent_store_new (sent_dir);
-  g_autoptr(GPtrArray) infos = ep_sent_store_list (sent, NULL, NULL);
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GPtrArray) statuses = list_copy_statuses (sent, &ids);
   GDateTime *next = NULL;
 
-  for (guint i = 0; infos != NULL && i < infos->len; i++)
+  for (guint i = 0; i < statuses->len; i++)
     {
-      EpSentInfo *info = infos->pdata[i];
-      g_autofree char *entry_dir = g_build_filename (ep_sent_store_get_dir (sent), info->id, NULL);
-      g_autoptr(EpSentCopyStatus) status = ep_sent_copy_status_load (entry_dir, NULL);
+      EpSentCopyStatus *status = statuses->pdata[i];
 
-      if (status == NULL || status->state != EP_SENT_COPY_PENDING || status->next_attempt == NULL)
+      if (status->state != EP_SENT_COPY_PENDING || status->next_attempt == NULL)
         continue;
       if (next == NULL || g_date_time_compare (status->next_attempt, next) < 0)
         {
