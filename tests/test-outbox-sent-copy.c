@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "ep-connection-test.h"
 #include "ep-imap-client.h"
 #include "ep-outbox-delivery.h"
 #include "ep-sent-copy-status.h"
@@ -429,6 +430,70 @@ test_retry_finds_copy (Fixture       *f,
   g_assert_cmpuint (after->len, ==, before->len + 1);
 }
 
+static void
+test_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* Test Connection with the copy on: the SMTP side, then the IMAP side with the same secret and
+ * its live steps, in the same transcript; an IMAP server that cannot be reached fails its own
+ * side only. */
+static void
+test_connection_test (Fixture       *f,
+                      gconstpointer  data)
+{
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(EpConnectionTest) test = ep_connection_test_new (f->profile);
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(EpSmtpResult) smtp = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = NULL;
+      gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+      const char *detail = NULL;
+
+      if (round == 1)
+        ep_profile_set_imap_port (f->profile, ep_test_closed_port ());
+      ep_connection_test_set_secret (test, env ("SASL_PASSWORD"));
+      ep_connection_test_run_async (test, NULL, test_done_cb, &result);
+      while (result == NULL && g_get_monotonic_time () < end)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_nonnull (result);
+      smtp = ep_connection_test_run_finish (test, result, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (smtp);
+      g_assert_true (ep_connection_test_get_checks_imap (test));
+      text = ep_smtp_transcript_to_string (smtp->transcript);
+      g_assert_null (strstr (text, env ("SASL_PASSWORD")));
+      if (round == 0)
+        {
+          g_assert_no_error ((GError *) ep_connection_test_get_imap_error (test));
+          for (guint i = 0; i < EP_IMAP_CHECK_N_STEPS; i++)
+            g_assert_cmpint (ep_connection_test_get_imap_step_state (test, i, NULL), ==, EP_TEST_STEP_STATE_OK);
+          g_assert_cmpint (ep_connection_test_get_imap_step_state (test, EP_IMAP_CHECK_STEP_SENT_FOLDER, &detail),
+                           ==, EP_TEST_STEP_STATE_OK);
+          g_assert_nonnull (strstr (detail, "Sent"));
+          g_assert_cmpstr (ep_connection_test_get_imap_result (test)->mailbox, ==, "Sent");
+          /* One transcript: the SMTP dialogue, then the IMAP one. */
+          g_assert_nonnull (strstr (text, "EHLO"));
+          g_assert_nonnull (strstr (text, "LIST"));
+          g_assert_true (strstr (text, "EHLO") < strstr (text, "LIST"));
+        }
+      else
+        {
+          g_assert_error ((GError *) ep_connection_test_get_imap_error (test), EP_IMAP_ERROR, EP_IMAP_ERROR_CONNECT);
+          g_assert_cmpint (ep_connection_test_get_imap_step_state (test, EP_IMAP_CHECK_STEP_CONNECT, NULL), ==,
+                           EP_TEST_STEP_STATE_FAILED);
+          g_assert_cmpint (ep_connection_test_get_imap_step_state (test, EP_IMAP_CHECK_STEP_SENT_FOLDER, NULL), ==,
+                           EP_TEST_STEP_STATE_PENDING);
+        }
+      g_assert_cmpint (smtp->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -445,5 +510,7 @@ main (int   argc,
               test_upload_retried, fixture_tear_down);
   g_test_add ("/outbox-sent-copy/retry-finds-copy", Fixture, "found", fixture_set_up,
               test_retry_finds_copy, fixture_tear_down);
+  g_test_add ("/outbox-sent-copy/connection-test", Fixture, "test", fixture_set_up,
+              test_connection_test, fixture_tear_down);
   return g_test_run ();
 }
