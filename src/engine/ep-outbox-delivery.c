@@ -1002,7 +1002,7 @@ ep_outbox_deliver_batch_sync (EpOutboxStore                 *store,
   batch_clear (&b);
 }
 
-/* ---- The copy in the Sent folder, tried again -------------------------------------------------- */
+/* ---- The copy in the Sent folder, tried again ------------------------------------------------ */
 
 /* The Sent entries that have a status file, by id: only their folders are looked into, so that
  * a Sent store of thousands of messages costs a directory listing. */

@@ -168,7 +168,7 @@ void                    ep_outbox_deliver_batch_sync (EpOutboxStore             
                                                       gpointer                       user_data,
                                                       GCancellable                  *cancellable);
 
-/* ---- The copy in the Sent folder, tried again ---------------------------------------------- */
+/* ---- The copy in the Sent folder, tried again ------------------------------------------------ */
 
 /* A failed upload of the copy in the server's Sent folder is kept with the Sent store entry
  * (EpSentCopyStatus, "pending" with its next time on the outbox's backoff, or "failed" with
