@@ -60,6 +60,76 @@ test_provider (void)
   g_assert_cmpint (c->auth, ==, EP_DISCOVER_AUTH_PASSWORD);
   g_assert_cmpstr (c->display_name, ==, "Fastmail");
   g_assert_cmpint (ep_discover_candidate_get_auth_mechanism (c), ==, EP_SMTP_AUTH_AUTO);
+  /* Its IMAP server, for the copy in the Sent folder. */
+  g_assert_cmpstr (c->imap_host, ==, "imap.fastmail.example");
+  g_assert_cmpuint (c->imap_port, ==, 993);
+  g_assert_cmpint (c->imap_security, ==, EP_SMTP_SECURITY_TLS);
+  g_assert_null (c->sent_copy_off);
+}
+
+/* The IMAP server is held to the same rules as the outgoing one: exactly SSL or STARTTLS, a
+ * valid host and port; a bad one is left out (the outgoing server stays), a POP3 server is not
+ * one, and the first good IMAP server is the one. */
+static void
+test_imap_server (void)
+{
+  const char *bad[] = {
+    "<socketType>plain</socketType><hostname>imap.example.org</hostname><port>143</port>",
+    "<socketType>starttls</socketType><hostname>imap.example.org</hostname><port>143</port>",
+    "<socketType>SSL</socketType><hostname>imap example.org</hostname><port>993</port>",
+    "<socketType>SSL</socketType><hostname>imap.example.org</hostname><port>99999</port>",
+    "<socketType>SSL</socketType><port>993</port>",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = g_strdup_printf (
+        "<clientConfig version=\"1.1\"><emailProvider id=\"x\">"
+        "<incomingServer type=\"imap\">%s</incomingServer>"
+        "<incomingServer type=\"pop3\"><hostname>pop.example.org</hostname><port>995</port>"
+        "<socketType>SSL</socketType></incomingServer>"
+        "<outgoingServer type=\"smtp\"><hostname>smtp.example.org</hostname><port>465</port>"
+        "<socketType>SSL</socketType></outgoingServer>"
+        "</emailProvider></clientConfig>", bad[i]);
+      g_autoptr(GPtrArray) list = parse_text (text, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (list->len, ==, 1);
+      g_assert_null (((EpDiscoverCandidate *) list->pdata[0])->imap_host);
+    }
+
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) list = parse_text (
+      "<clientConfig version=\"1.1\"><emailProvider id=\"x\">"
+      "<incomingServer type=\"imap\"><hostname>bad host</hostname><port>993</port>"
+      "<socketType>SSL</socketType></incomingServer>"
+      "<incomingServer type=\"imap\"><hostname>imap.%EMAILDOMAIN%</hostname><port>143</port>"
+      "<socketType>STARTTLS</socketType></incomingServer>"
+      "<outgoingServer type=\"smtp\"><hostname>smtp.example.org</hostname><port>587</port>"
+      "<socketType>STARTTLS</socketType></outgoingServer>"
+      "</emailProvider></clientConfig>", &error);
+    EpDiscoverCandidate *c;
+
+    g_assert_no_error (error);
+    c = list->pdata[0];
+    g_assert_cmpstr (c->imap_host, ==, "imap.example.org");
+    g_assert_cmpuint (c->imap_port, ==, 143);
+    g_assert_cmpint (c->imap_security, ==, EP_SMTP_SECURITY_STARTTLS);
+  }
+  /* Only an IMAP server: no outgoing one, nothing found. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) list = parse_text (
+      "<clientConfig version=\"1.1\"><emailProvider id=\"x\">"
+      "<incomingServer type=\"imap\"><hostname>imap.example.org</hostname><port>993</port>"
+      "<socketType>SSL</socketType></incomingServer>"
+      "</emailProvider></clientConfig>", &error);
+
+    g_assert_null (list);
+    g_assert_error (error, EP_DISCOVER_ERROR, EP_DISCOVER_ERROR_NOT_FOUND);
+  }
 }
 
 static void
@@ -362,6 +432,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/discover-autoconfig/provider", test_provider);
+  g_test_add_func ("/discover-autoconfig/imap-server", test_imap_server);
   g_test_add_func ("/discover-autoconfig/oauth2", test_oauth2);
   g_test_add_func ("/discover-autoconfig/substitutions-and-multiple", test_substitutions_and_multiple);
   g_test_add_func ("/discover-autoconfig/unknown-elements", test_unknown_elements);

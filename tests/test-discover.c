@@ -376,6 +376,41 @@ test_preset (Fixture       *f,
   g_assert_cmpstr (f->changes->pdata[1], ==, "preset found");
 }
 
+/* The copy in the Sent folder on the server comes with a preset: on for Fastmail, off with its
+ * reason for Gmail, which files what its SMTP server sends itself. */
+static void
+test_preset_sent_copy (Fixture       *f,
+                       gconstpointer  data)
+{
+  EpDiscoverCandidate *c;
+  g_autoptr(EpProfile) profile = NULL;
+
+  make_discover (f, "someone@fastmail.com");
+  run (f, NULL);
+  c = best (f);
+  g_assert_cmpstr (c->imap_host, ==, "imap.fastmail.com");
+  g_assert_cmpuint (c->imap_port, ==, 993);
+  g_assert_cmpint (c->imap_security, ==, EP_SMTP_SECURITY_TLS);
+  g_assert_null (c->sent_copy_off);
+  profile = ep_discover_candidate_to_profile (c, "Fastmail", "someone@fastmail.com");
+  g_assert_true (ep_profile_get_sent_copy (profile));
+  g_assert_cmpstr (ep_profile_get_imap_host (profile), ==, "imap.fastmail.com");
+  g_assert_cmpuint (ep_profile_get_imap_port (profile), ==, 993);
+  g_assert_true (ep_profile_validate (profile, NULL));
+  g_clear_object (&profile);
+
+  g_clear_pointer (&f->result, ep_discover_result_unref);
+  f->done = FALSE;
+  make_discover (f, "someone@gmail.com");
+  run (f, NULL);
+  c = best (f);
+  g_assert_cmpstr (c->imap_host, ==, "imap.gmail.com");
+  g_assert_nonnull (c->sent_copy_off);
+  profile = ep_discover_candidate_to_profile (c, "Gmail", "someone@gmail.com");
+  g_assert_false (ep_profile_get_sent_copy (profile));
+  g_assert_cmpstr (ep_profile_get_imap_host (profile), ==, "imap.gmail.com");
+}
+
 static void
 test_autoconfig (Fixture       *f,
                  gconstpointer  data)
@@ -860,6 +895,7 @@ main (int argc, char *argv[])
 #define ADD(path, func) \
   g_test_add ("/discover/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("preset", test_preset);
+  ADD ("preset-sent-copy", test_preset_sent_copy);
   ADD ("autoconfig", test_autoconfig);
   ADD ("well-known", test_well_known);
   ADD ("ispdb", test_ispdb);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Runs the IMAP client's test against a private Dovecot with IMAP (tests/servers/mailserver.sh
 # with MAILSERVER_IMAP=1): starts it in $EPISTLE_TEST_TMPDIR, exports what ports.env says, runs
-# the test, and always stops the servers again. Skips without root or without the packages.
+# the test (the outbox test also sends through its Postfix), and always stops the servers again.
+# Skips without root or without the packages.
 # Usage: test-imap-dovecot.sh PROGRAM [ARG…]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,6 +39,6 @@ if ! MAILSERVER_IMAP=1 MAILSERVER_QUIET=1 "$mailserver" start "$dir" >"$log" 2>&
 fi
 # shellcheck disable=SC1091
 . "$dir/ports.env"
-export IMAP_PORT IMAPS_PORT IMAP_MAILDIR SASL_USER SASL_PASSWORD CA_FILE
+export IMAP_PORT IMAPS_PORT IMAP_MAILDIR SASL_USER SASL_PASSWORD CA_FILE SUBMISSION_PORT MAILSERVER_DIR
 
 "$@"

@@ -11,6 +11,7 @@
 #include "ep-message-view.h"
 #include "ep-sandbox-store.h"
 #include "ep-schedule-dialog.h"
+#include "ep-sent-copy-status.h"
 #include "ep-sent-store.h"
 
 static EpApplication *app;
@@ -278,6 +279,34 @@ test_sent (void)
     g_assert_true (text_views_contain (GTK_WIDGET (window), held));
   }
   gtk_window_destroy (GTK_WINDOW (window));
+
+  /* The copy in the Sent folder on the server: made, or why not yet. */
+  {
+    g_autofree char *entry_dir = g_build_filename (ep_sent_store_get_dir (store), info->id, NULL);
+    g_autoptr(EpSentCopyStatus) copy = ep_sent_copy_status_new ();
+
+    copy->state = EP_SENT_COPY_DONE;
+    copy->attempts = 1;
+    g_assert_true (ep_sent_copy_status_save (entry_dir, copy, &error));
+    window = ep_mailbox_window_new (GTK_APPLICATION (app), EP_MAILBOX_SENT);
+    gtk_window_present (GTK_WINDOW (window));
+    g_assert_true (has_n_items (window, 2));
+    ep_mailbox_window_select (window, 1);
+    g_assert_true (text_views_contain (GTK_WIDGET (window), "Copied to the Sent folder on the server"));
+    gtk_window_destroy (GTK_WINDOW (window));
+
+    copy->state = EP_SENT_COPY_PENDING;
+    copy->next_attempt = g_date_time_add_minutes (info->date, 5);
+    copy->last_error = g_strdup ("NO [OVERQUOTA] Mailbox is full");
+    g_assert_true (ep_sent_copy_status_save (entry_dir, copy, &error));
+    window = ep_mailbox_window_new (GTK_APPLICATION (app), EP_MAILBOX_SENT);
+    gtk_window_present (GTK_WINDOW (window));
+    g_assert_true (has_n_items (window, 2));
+    ep_mailbox_window_select (window, 1);
+    g_assert_true (text_views_contain (GTK_WIDGET (window),
+                                       "Not copied to the Sent folder on the server yet: NO [OVERQUOTA] Mailbox is full"));
+    gtk_window_destroy (GTK_WINDOW (window));
+  }
 }
 
 int

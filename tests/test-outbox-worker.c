@@ -12,6 +12,8 @@
 #include "ep-outbox-worker-private.h"
 #include "ep-profile-store.h"
 #include "ep-script-server.h"
+#include "ep-sent-copy-status.h"
+#include "ep-sent-store.h"
 #include "ep-smtp-scripts.h"
 #include "ep-test-util.h"
 
@@ -764,6 +766,83 @@ test_notifications (void)
   fixture_clear (&f);
 }
 
+/* A copy in the Sent folder on the server that failed after a delivery: the timer is armed for
+ * its next time on the outbox's backoff, the application held while it is due soon, and when
+ * the time comes it is tried again from the Sent store's bytes (here against a closed port:
+ * pending again, later), never with a delivery. */
+static void
+test_sent_copy (void)
+{
+  Fixture f;
+  g_autoptr(EpSentStore) sent = ep_sent_store_new (NULL);
+  g_autoptr(EpSentInfo) info = ep_sent_info_new ();
+  g_autoptr(GInputStream) message = g_memory_input_stream_new_from_data (MESSAGE, strlen (MESSAGE), NULL);
+  g_autoptr(EpSentCopyStatus) status = ep_sent_copy_status_new ();
+  g_autoptr(EpSentCopyStatus) after = NULL;
+  g_autoptr(GDateTime) later = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autofree char *entry_dir = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 end;
+
+  fixture_init (&f, 1);
+  g_settings_set_boolean (settings, "outbox-keep-running", FALSE);
+  ep_profile_set_sent_copy (f.profile, TRUE);
+  ep_profile_set_imap_host (f.profile, "127.0.0.1");
+  ep_profile_set_imap_port (f.profile, ep_test_closed_port ());
+  ep_profile_set_imap_security (f.profile, EP_SMTP_SECURITY_NONE);
+  info->profile_id = g_strdup (ep_profile_get_id (f.profile));
+  g_assert_true (ep_sent_store_add (sent, info, message, NULL, NULL, &error));
+  g_assert_no_error (error);
+  entry_dir = g_build_filename (ep_sent_store_get_dir (sent), info->id, NULL);
+  status->state = EP_SENT_COPY_PENDING;
+  status->attempts = 1;
+  status->first_attempt = g_date_time_ref (fake_now);
+  status->next_attempt = g_date_time_add_seconds (fake_now, 30);
+  g_assert_true (ep_sent_copy_status_save (entry_dir, status, &error));
+  g_assert_no_error (error);
+
+  ep_outbox_worker_start (f.worker);
+  assert_wakeup (&f, 30);
+  g_assert_true (ep_outbox_worker_is_holding (f.worker));
+  g_assert_cmpuint (ep_outbox_worker_get_n_copy_attempts (f.worker), ==, 0);
+
+  /* Its time: one more upload, recorded, and the timer armed for the next one. */
+  later = g_date_time_add_seconds (fake_now, 31);
+  set_clock (later);
+  ep_outbox_worker_reload (f.worker);
+  g_assert_cmpuint (ep_outbox_worker_get_n_copy_attempts (f.worker), ==, 1);
+  g_assert_true (ep_outbox_worker_is_holding (f.worker));
+  end = g_get_monotonic_time () + ep_test_slack (10 * G_USEC_PER_SEC);
+  do
+    {
+      g_clear_pointer (&after, ep_sent_copy_status_free);
+      spin (20);
+      after = ep_sent_copy_status_load (entry_dir, NULL);
+    }
+  while (after != NULL && after->attempts < 2 && g_get_monotonic_time () < end);
+  g_assert_nonnull (after);
+  g_assert_cmpuint (after->attempts, ==, 2);
+  g_assert_cmpint (after->state, ==, EP_SENT_COPY_PENDING);
+  g_assert_nonnull (after->last_error);
+  spin (50);
+  g_assert_nonnull (ep_outbox_worker_get_wakeup (f.worker));
+  g_assert_true (g_date_time_equal (ep_outbox_worker_get_wakeup (f.worker), after->next_attempt));
+  g_assert_cmpuint (ep_outbox_worker_get_n_copy_attempts (f.worker), ==, 1);
+  g_assert_cmpuint (ep_outbox_worker_get_n_attempts (f.worker), ==, 0);
+
+  /* Done (or no longer to be made): nothing holds the application for it. */
+  after->state = EP_SENT_COPY_DONE;
+  g_clear_pointer (&after->next_attempt, g_date_time_unref);
+  g_assert_true (ep_sent_copy_status_save (entry_dir, after, &error));
+  ep_outbox_worker_reload (f.worker);
+  g_assert_false (ep_outbox_worker_is_holding (f.worker));
+  g_assert_null (ep_outbox_worker_get_wakeup (f.worker));
+  g_assert_true (ep_sent_store_delete (sent, info->id, NULL));
+  fixture_clear (&f);
+  g_settings_reset (settings, "outbox-keep-running");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -778,6 +857,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/outbox-worker/missing-secret", test_missing_secret);
   g_test_add_func ("/outbox-worker/network-down", test_network_down);
   g_test_add_func ("/outbox-worker/store-watched", test_store_watched);
+  g_test_add_func ("/outbox-worker/sent-copy", test_sent_copy);
   /* Last: it registers an application on the bus, and GIO's clean-up of one registered and then
    * freed within the process has been seen to overflow the stack in a case run after it. */
   g_test_add_func ("/outbox-worker/notifications", test_notifications);

@@ -469,6 +469,64 @@ test_set_secret (void)
   g_assert_null (config->oauth_token);
 }
 
+/* ---- the copy in the Sent folder ----------------------------------------------------------- */
+
+/* The IMAP side gets the SMTP side's secret (a password, or a token for the same mechanism),
+ * its own server and user name, never the SMTP server's pin; no IMAP server, no configuration. */
+static void
+test_imap_config (void)
+{
+  g_autoptr(EpProfile) profile = work_profile (NULL);
+  g_autoptr(EpProfileConfig) result = NULL;
+  g_autoptr(EpImapConfig) imap = NULL;
+  g_autoptr(GError) error = NULL;
+
+  result = build (profile, &(EpProfileConfigRequest) { .saved = profile, .secret = TYPED });
+  g_assert_null (ep_profile_config_dup_imap (result, profile));
+
+  ep_profile_set_sent_copy (profile, TRUE);
+  ep_profile_set_imap_host (profile, "imap.example.org");
+  ep_profile_set_imap_sent_folder (profile, "Sent Items");
+  ep_profile_set_imap_pinned_sha256 (profile, "01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:"
+                                              "01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef");
+  imap = ep_profile_config_dup_imap (result, profile);
+  g_assert_nonnull (imap);
+  g_assert_cmpstr (imap->host, ==, "imap.example.org");
+  g_assert_cmpint (imap->security, ==, EP_SMTP_SECURITY_TLS);
+  g_assert_cmpuint (ep_imap_config_get_port (imap), ==, EP_IMAP_PORT_TLS);
+  g_assert_cmpstr (imap->username, ==, "me@example.org");
+  g_assert_cmpstr (imap->password, ==, TYPED);
+  g_assert_null (imap->oauth_token);
+  g_assert_cmpint (imap->auth, ==, EP_SMTP_AUTH_AUTO);
+  /* Its own pin, for its own server; never the SMTP server's. */
+  g_assert_cmpstr (imap->pinned_sha256, !=, result->config->pinned_sha256);
+  g_assert_true (g_str_has_prefix (imap->pinned_sha256, "01:23"));
+  g_assert_cmpstr (imap->pinned_host, ==, "imap.example.org");
+  g_assert_cmpuint (ep_imap_config_get_pinned_port (imap), ==, EP_IMAP_PORT_TLS);
+  g_assert_cmpstr (imap->sent_mailbox, ==, "Sent Items");
+  g_assert_cmpuint (imap->timeout_seconds, ==, result->config->timeout_seconds);
+  g_assert_true (ep_imap_config_validate (imap, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&imap, ep_imap_config_free);
+
+  /* Its own user name; a token signs in with the SMTP side's token mechanism. */
+  ep_profile_set_imap_username (profile, "me");
+  ep_profile_set_imap_port (profile, 1993);
+  ep_profile_set_imap_sent_folder (profile, "");
+  ep_profile_set_auth (profile, EP_SMTP_AUTH_OAUTHBEARER);
+  g_clear_pointer (&result, ep_profile_config_free);
+  result = build (profile, &(EpProfileConfigRequest) { .saved = profile, .secret = TYPED });
+  imap = ep_profile_config_dup_imap (result, profile);
+  g_assert_cmpstr (imap->username, ==, "me");
+  g_assert_cmpuint (imap->port, ==, 1993);
+  g_assert_cmpstr (imap->oauth_token, ==, TYPED);
+  g_assert_null (imap->password);
+  g_assert_cmpint (imap->auth, ==, EP_SMTP_AUTH_OAUTHBEARER);
+  g_assert_null (imap->sent_mailbox);
+  /* The port changed: the pin was for the other one. */
+  g_assert_null (imap->pinned_sha256);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -496,6 +554,7 @@ main (int   argc,
   g_test_add_func ("/profile-config/sandbox/flag", test_sandbox_flag);
   g_test_add_func ("/profile-config/sandbox/elsewhere", test_sandbox_elsewhere);
   g_test_add_func ("/profile-config/set-secret", test_set_secret);
+  g_test_add_func ("/profile-config/imap", test_imap_config);
 
   ret = g_test_run ();
   ep_sandbox_server_stop (ep_sandbox_server_get_default ());

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "ep-certificate-dialog-private.h"
+#include "ep-connection-test-window-private.h"
 #include "ep-profile-store.h"
 #include "ep-profiles-test-util.h"
 #include "ep-resources.h"
@@ -16,6 +17,7 @@
 #include "ep-smtp-error.h"
 #include "ep-smtp-scripts.h"
 #include "ep-test-certs.h"
+#include "ep-test-util.h"
 
 #define WAIT_MS 20000
 
@@ -641,6 +643,53 @@ test_certificate_dialog_reasons (void)
   g_assert_cmpstr (pinned, ==, expected);
 }
 
+/* A profile with the copy in the Sent folder on: the IMAP side's steps are shown after the SMTP
+ * ones, live; an IMAP server that cannot be reached fails its connect step (the SMTP side
+ * passed), the steps after it say they were not run. Without the copy there are no such rows. */
+static void
+test_imap_side (void)
+{
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
+        GREETING "C: EHLO *\nS: 250 mx.test greets you\n" QUIT);
+      g_autoptr(EpProfile) profile = ep_profile_new ("Copying");
+      EpConnectionTestWindow *window;
+      const char *detail = NULL;
+
+      ep_profile_set_sender_address (profile, "me@example.org");
+      ep_profile_set_host (profile, "127.0.0.1");
+      ep_profile_set_port (profile, ep_script_server_get_port (server));
+      ep_profile_set_security (profile, EP_SMTP_SECURITY_NONE);
+      ep_profile_set_timeout (profile, 5);
+      ep_profile_set_imap_host (profile, "127.0.0.1");
+      ep_profile_set_imap_port (profile, ep_test_closed_port ());
+      ep_profile_set_sent_copy (profile, round == 0);
+      window = ep_connection_test_window_new (NULL, NULL, profile, FALSE, NULL);
+      gtk_window_present (GTK_WINDOW (window));
+      ep_connection_test_window_start (window);
+      g_assert_true (ep_test_wait (ep_test_connection_done, window, WAIT_MS));
+      g_assert_null (ep_connection_test_window_get_error (window));
+      g_assert_true (ep_script_server_wait (server, 5000, NULL));
+      if (round == 0)
+        {
+          g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->imap_rows[EP_IMAP_CHECK_STEP_CONNECT])));
+          g_assert_cmpint (ep_connection_test_window_get_imap_step_state (window, EP_IMAP_CHECK_STEP_CONNECT, &detail),
+                           ==, EP_TEST_STEP_STATE_FAILED);
+          g_assert_nonnull (detail);
+          g_assert_true (ep_test_contains (detail, "127.0.0.1"));
+          g_assert_cmpint (ep_connection_test_window_get_imap_step_state (window, EP_IMAP_CHECK_STEP_SENT_FOLDER, &detail),
+                           ==, EP_TEST_STEP_STATE_PENDING);
+          g_assert_cmpstr (detail, ==, "Not run");
+        }
+      else
+        for (guint i = 0; i < EP_IMAP_CHECK_N_STEPS; i++)
+          g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window->imap_rows[i])));
+      gtk_window_destroy (GTK_WINDOW (window));
+      ep_test_iterate (100);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -667,6 +716,7 @@ main (int   argc,
   g_test_add_func ("/profile-connection/pin-other-server-on-disk", test_pin_other_server_on_disk);
   g_test_add_func ("/profile-connection/certificate-reasons", test_certificate_dialog_reasons);
   g_test_add_func ("/profile-connection/sandbox", test_sandbox);
+  g_test_add_func ("/profile-connection/imap-side", test_imap_side);
 
   ret = g_test_run ();
   ep_test_certs_cleanup ();

@@ -1593,6 +1593,145 @@ test_store_oauth_settings (void)
   }
 }
 
+#define IMAP_PIN "ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89"
+
+/* The copy in the server's Sent folder: every IMAP key survives a save and a load (and a copy
+ * of the profile), a profile without an IMAP server gets none of the keys, and a hand-edited
+ * value is held to the same rules as the SMTP side's. */
+static void
+test_store_imap_section (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("store");
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(EpProfileStore) store = new_loaded_store (dir);
+    g_autoptr(EpProfile) profile = ep_profile_new ("Mailbox");
+    g_autoptr(EpProfile) plain = ep_profile_new ("Plain");
+    g_autoptr(EpProfile) copy = NULL;
+
+    ep_profile_set_host (profile, "smtp.example.org");
+    ep_profile_set_sender_address (profile, "me@example.org");
+    ep_profile_set_username (profile, "me@example.org");
+    ep_profile_set_sent_copy (profile, TRUE);
+    ep_profile_set_imap_host (profile, "imap.example.org");
+    ep_profile_set_imap_port (profile, 1143);
+    ep_profile_set_imap_security (profile, EP_SMTP_SECURITY_STARTTLS);
+    ep_profile_set_imap_username (profile, "me");
+    ep_profile_set_imap_sent_folder (profile, "INBOX.Envoy&AOk-s");
+    ep_profile_set_imap_pinned_sha256 (profile, IMAP_PIN);
+    ep_profile_set_host (plain, "smtp.example.org");
+    ep_profile_set_sender_address (plain, "me@example.org");
+    g_assert_true (ep_profile_validate (profile, &error));
+    g_assert_no_error (error);
+
+    copy = ep_profile_copy (profile, NULL, "Copy");
+    g_assert_true (ep_profile_get_sent_copy (copy));
+    g_assert_cmpstr (ep_profile_get_imap_host (copy), ==, "imap.example.org");
+    g_assert_cmpuint (ep_profile_get_imap_port (copy), ==, 1143);
+    g_assert_cmpint (ep_profile_get_imap_security (copy), ==, EP_SMTP_SECURITY_STARTTLS);
+    g_assert_cmpstr (ep_profile_get_imap_username (copy), ==, "me");
+    g_assert_cmpstr (ep_profile_get_imap_sent_folder (copy), ==, "INBOX.Envoy&AOk-s");
+    g_assert_cmpstr (ep_profile_get_imap_pinned_sha256 (copy), ==, IMAP_PIN);
+    /* The pin is for the IMAP server it was trusted for. */
+    ep_profile_set_imap_port (copy, 993);
+    g_assert_null (ep_profile_get_imap_pinned_sha256 (copy));
+    ep_profile_set_imap_pinned_sha256 (copy, "00:11");
+    g_assert_false (ep_profile_validate (copy, &error));
+    g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID);
+    g_clear_error (&error);
+    ep_profile_set_imap_pinned_sha256 (copy, NULL);
+
+    /* What the profile checks before it is used. */
+    ep_profile_set_imap_sent_folder (copy, "Sent\r\nA1 DELETE INBOX");
+    g_assert_false (ep_profile_validate (copy, &error));
+    g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID);
+    g_clear_error (&error);
+    ep_profile_set_imap_sent_folder (copy, "");
+    ep_profile_set_imap_security (copy, EP_SMTP_SECURITY_NONE);
+    g_assert_false (ep_profile_validate (copy, &error));
+    g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID);
+    g_clear_error (&error);
+    ep_profile_set_imap_security (copy, EP_SMTP_SECURITY_TLS);
+    ep_profile_set_imap_host (copy, "");
+    g_assert_false (ep_profile_validate (copy, &error));
+    g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID);
+    g_clear_error (&error);
+    ep_profile_set_sent_copy (copy, FALSE);
+    g_assert_true (ep_profile_validate (copy, &error));
+
+    g_assert_true (ep_profile_store_add (store, profile, &error));
+    g_assert_true (ep_profile_store_add (store, plain, &error));
+    g_assert_true (ep_profile_store_save (store, &error));
+    g_assert_no_error (error);
+    path = g_strdup (ep_profile_store_get_path (store));
+  }
+
+  text = ep_test_read_file (path);
+  g_assert_nonnull (strstr (text, "sent-copy=true\n"));
+  g_assert_nonnull (strstr (text, "imap-host=imap.example.org\n"));
+  g_assert_nonnull (strstr (text, "imap-security=starttls\n"));
+  g_assert_nonnull (strstr (text, "imap-pinned-host=imap.example.org\nimap-pinned-port=1143\n"));
+  /* Only the profile with an IMAP server has the keys. */
+  g_assert_null (strstr (strstr (text, "name=Plain"), "imap-"));
+  g_assert_null (strstr (strstr (text, "name=Plain"), "sent-copy"));
+
+  {
+    g_autoptr(EpProfileStore) store = new_loaded_store (dir);
+    EpProfile *profile = ep_profile_store_lookup_by_name (store, "Mailbox");
+    EpProfile *plain = ep_profile_store_lookup_by_name (store, "Plain");
+
+    g_assert_nonnull (profile);
+    g_assert_true (ep_profile_get_sent_copy (profile));
+    g_assert_cmpstr (ep_profile_get_imap_host (profile), ==, "imap.example.org");
+    g_assert_cmpuint (ep_profile_get_imap_port (profile), ==, 1143);
+    g_assert_cmpint (ep_profile_get_imap_security (profile), ==, EP_SMTP_SECURITY_STARTTLS);
+    g_assert_cmpstr (ep_profile_get_imap_username (profile), ==, "me");
+    g_assert_cmpstr (ep_profile_get_imap_sent_folder (profile), ==, "INBOX.Envoy&AOk-s");
+    g_assert_cmpstr (ep_profile_get_imap_pinned_sha256 (profile), ==, IMAP_PIN);
+    g_assert_false (ep_profile_get_sent_copy (plain));
+    g_assert_cmpstr (ep_profile_get_imap_host (plain), ==, "");
+    g_assert_cmpuint (ep_profile_get_imap_port (plain), ==, 0);
+    g_assert_cmpint (ep_profile_get_imap_security (plain), ==, EP_SMTP_SECURITY_TLS);
+  }
+
+  /* Hand edits: each bad value refuses its profile, and the group is kept for the user. */
+  {
+    g_autofree char *dir2 = ep_test_make_dir ("store");
+    g_autofree char *path2 = g_build_filename (dir2, "profiles.ini", NULL);
+    g_autoptr(EpProfileStore) store = ep_profile_store_new (dir2);
+    const char *contents =
+      "[Profile good]\nname=Good\nhost=smtp.example.com\nsent-copy=false\nimap-host=imap.example.com\n"
+      "[Profile nohost]\nname=No host\nsent-copy=true\n"
+      "[Profile badbool]\nname=Bad switch\nsent-copy=yes\nimap-host=imap.example.com\n"
+      "[Profile badport]\nname=Bad port\nimap-host=imap.example.com\nimap-port=70000\n"
+      "[Profile badsec]\nname=Bad security\nimap-host=imap.example.com\nimap-security=ssl\n"
+      "[Profile inject]\nname=Injected\nimap-host=imap.example.com\n"
+      "imap-sent-folder=Sent\\r\\nA1 DELETE INBOX\n"
+      /* A pin for another server than the one the profile names is not loaded. */
+      "[Profile moved]\nname=Moved\nimap-host=imap2.example.com\nimap-pinned-sha256=" IMAP_PIN "\n"
+      "imap-pinned-host=imap.example.com\nimap-pinned-port=0\n";
+
+    ep_test_write_file (path2, contents);
+    g_assert_false (ep_profile_store_load (store, &error));
+    g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (ep_profile_store_lookup_by_id (store, "good"));
+    g_assert_false (ep_profile_get_sent_copy (ep_profile_store_lookup_by_id (store, "good")));
+    g_assert_cmpstr (ep_profile_get_imap_host (ep_profile_store_lookup_by_id (store, "good")), ==,
+                     "imap.example.com");
+    g_assert_null (ep_profile_store_lookup_by_id (store, "nohost"));
+    g_assert_null (ep_profile_store_lookup_by_id (store, "badbool"));
+    g_assert_null (ep_profile_store_lookup_by_id (store, "badport"));
+    g_assert_null (ep_profile_store_lookup_by_id (store, "badsec"));
+    g_assert_null (ep_profile_store_lookup_by_id (store, "inject"));
+    g_assert_nonnull (ep_profile_store_lookup_by_id (store, "moved"));
+    g_assert_null (ep_profile_get_imap_pinned_sha256 (ep_profile_store_lookup_by_id (store, "moved")));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1628,6 +1767,7 @@ main (int   argc,
   g_test_add_func ("/store/profile-store/sandbox", test_store_sandbox);
   g_test_add_func ("/store/profile-store/default-id", test_store_default_id);
   g_test_add_func ("/store/profile-store/hand-edits", test_store_hand_edits);
+  g_test_add_func ("/store/profile-store/imap-section", test_store_imap_section);
   g_test_add_func ("/store/profile-store/insert", test_store_insert);
   g_test_add_func ("/store/profile-store/names", test_store_names);
   g_test_add_func ("/store/profile-store/oauth-settings", test_store_oauth_settings);

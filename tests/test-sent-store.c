@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "ep-atomic-file.h"
+#include "ep-sent-copy-status.h"
 #include "ep-sent-store.h"
 #include "ep-store-error.h"
 
@@ -538,6 +539,70 @@ test_add_file (void)
   g_assert_finalize_object (g_steal_pointer (&store));
 }
 
+/* Where the copy in the server's Sent folder stands, beside the entry: a round trip, no file
+ * (nothing to copy), and damaged or newer files refused rather than guessed at. */
+static void
+test_copy_status (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("sent-copy-status");
+  g_autofree char *path = g_build_filename (dir, "server-copy.ini", NULL);
+  g_autoptr(EpSentCopyStatus) status = ep_sent_copy_status_new ();
+  g_autoptr(EpSentCopyStatus) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *bad[] = {
+    "[Server Copy]\nstate=pending\n",                                   /* no format */
+    "[Server Copy]\nformat=1\nstate=sending\n",                        /* unknown state */
+    "[Server Copy]\nformat=1\nstate=pending\nattempts=-1\n",
+    "[Server Copy]\nformat=1\nstate=pending\nnext-attempt=tomorrow\n",
+    "[Server Copy]\nformat=1\nstate=failed\nlast-error=a\\nb\n",     /* a line break */
+    "[Server Copy]\nformat=1\nstate=done\nmaybe-there=yes\n",
+    "not a key file",
+  };
+
+  g_assert_null (ep_sent_copy_status_load (dir, &error));
+  g_assert_no_error (error);
+
+  status->state = EP_SENT_COPY_PENDING;
+  status->attempts = 3;
+  status->first_attempt = g_date_time_new_utc (2026, 12, 7, 3, 0, 0);
+  status->next_attempt = g_date_time_new_utc (2026, 12, 7, 4, 0, 0);
+  status->maybe_there = TRUE;
+  status->mailbox = g_strdup ("INBOX.Envoy&AOk-s");
+  status->last_error = g_strdup ("NO [OVERQUOTA]\r\nover quota");
+  g_assert_true (ep_sent_copy_status_save (dir, status, &error));
+  g_assert_no_error (error);
+  {
+    GStatBuf st;
+
+    g_assert_cmpint (g_stat (path, &st), ==, 0);
+    g_assert_cmpuint (st.st_mode & 07777, ==, 0600);
+  }
+  loaded = ep_sent_copy_status_load (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (loaded->state, ==, EP_SENT_COPY_PENDING);
+  g_assert_cmpuint (loaded->attempts, ==, 3);
+  g_assert_true (g_date_time_equal (loaded->first_attempt, status->first_attempt));
+  g_assert_true (g_date_time_equal (loaded->next_attempt, status->next_attempt));
+  g_assert_true (loaded->maybe_there);
+  g_assert_cmpstr (loaded->mailbox, ==, "INBOX.Envoy&AOk-s");
+  /* Kept on one line. */
+  g_assert_cmpstr (loaded->last_error, ==, "NO [OVERQUOTA]  over quota");
+  g_assert_false (ep_sent_copy_status_is_due (loaded, status->first_attempt));
+  g_assert_true (ep_sent_copy_status_is_due (loaded, status->next_attempt));
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_clear_error (&error);
+      ep_test_write_file (path, bad[i]);
+      g_assert_null (ep_sent_copy_status_load (dir, &error));
+      g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID);
+    }
+  g_clear_error (&error);
+  ep_test_write_file (path, "[Server Copy]\nformat=2\nstate=uploading\n");
+  g_assert_null (ep_sent_copy_status_load (dir, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NEWER_FORMAT);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -559,6 +624,7 @@ main (int   argc,
   g_test_add_func ("/store/sent-store/cancelled", test_cancelled);
   g_test_add_func ("/store/sent-store/delete", test_delete);
   g_test_add_func ("/store/sent-store/add-file", test_add_file);
+  g_test_add_func ("/store/sent-store/copy-status", test_copy_status);
 
   return g_test_run ();
 }

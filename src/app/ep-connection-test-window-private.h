@@ -37,6 +37,8 @@ struct _EpConnectionTestWindow
   gboolean             finished;
   AdwActionRow        *step_rows[N_STEPS];
   GtkStack            *step_icons[N_STEPS];
+  AdwActionRow        *imap_rows[EP_IMAP_CHECK_N_STEPS];   /* the Sent folder copy's side */
+  GtkStack            *imap_icons[EP_IMAP_CHECK_N_STEPS];
   GPtrArray           *result_rows;    /* rows added to caps/tls/cert groups, to remove them */
   EpSmtpResult        *result;
   GError              *error;
@@ -45,6 +47,18 @@ struct _EpConnectionTestWindow
   /* Weak */
   GtkWidget           *certificate_dialog;
 };
+
+/* ep-connection-test-window.c */
+GtkWidget *ep_connection_test_window_make_step_icons (void);
+
+/* ep-connection-test-window-imap.c */
+void ep_connection_test_window_init_imap   (EpConnectionTestWindow *self);
+void ep_connection_test_window_watch_imap  (EpConnectionTestWindow *self);
+void ep_connection_test_window_update_imap (EpConnectionTestWindow *self);
+/* For the tests: PENDING while the row is hidden (no IMAP side). */
+EpTestStepState ep_connection_test_window_get_imap_step_state (EpConnectionTestWindow  *self,
+                                                               EpImapCheckStep          step,
+                                                               const char             **detail);
 
 /* ep-connection-test-window-results.c */
 void ep_connection_test_window_clear_results (EpConnectionTestWindow *self);

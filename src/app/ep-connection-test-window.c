@@ -133,32 +133,6 @@ step_changed_cb (EpConnectionTest       *test,
   update_step_row (self, step);
 }
 
-static GtkWidget *
-make_step_icons (void)
-{
-  GtkWidget *stack = gtk_stack_new ();
-  GtkWidget *pending = gtk_image_new_from_icon_name ("content-loading-symbolic");
-  GtkWidget *spinner = gtk_spinner_new ();
-  GtkWidget *ok = gtk_image_new_from_icon_name ("emblem-ok-symbolic");
-  GtkWidget *skipped = gtk_image_new_from_icon_name ("action-unavailable-symbolic");
-  GtkWidget *failed = gtk_image_new_from_icon_name ("dialog-error-symbolic");
-
-  gtk_widget_add_css_class (pending, "dim-label");
-  gtk_widget_add_css_class (skipped, "dim-label");
-  gtk_widget_add_css_class (ok, "success");
-  gtk_widget_add_css_class (failed, "error");
-  gtk_spinner_set_spinning (GTK_SPINNER (spinner), TRUE);
-  gtk_stack_add_named (GTK_STACK (stack), pending, "pending");
-  gtk_stack_add_named (GTK_STACK (stack), spinner, "running");
-  gtk_stack_add_named (GTK_STACK (stack), ok, "ok");
-  gtk_stack_add_named (GTK_STACK (stack), skipped, "skipped");
-  gtk_stack_add_named (GTK_STACK (stack), failed, "failed");
-  gtk_widget_set_valign (stack, GTK_ALIGN_CENTER);
-  /* The row's subtitle says the same in words, for screen readers. */
-  gtk_accessible_update_state (GTK_ACCESSIBLE (stack), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
-  return stack;
-}
-
 static void
 set_outcome (EpConnectionTestWindow *self,
              const char             *icon,
@@ -249,6 +223,7 @@ ep_connection_test_window_finish (EpConnectionTestWindow *self,
   /* The test completed the steps; those never run now say so. */
   for (guint i = 0; i < N_STEPS; i++)
     update_step_row (self, i);
+  ep_connection_test_window_update_imap (self);
 
   if (error == NULL)
     {
@@ -404,7 +379,7 @@ ep_connection_test_window_init (EpConnectionTestWindow *self)
   for (guint i = 0; i < N_STEPS; i++)
     {
       GtkWidget *row = adw_action_row_new ();
-      GtkWidget *icons = make_step_icons ();
+      GtkWidget *icons = ep_connection_test_window_make_step_icons ();
 
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), step_title (i, EP_SMTP_SECURITY_STARTTLS));
@@ -414,6 +389,7 @@ ep_connection_test_window_init (EpConnectionTestWindow *self)
       self->step_rows[i] = ADW_ACTION_ROW (row);
       self->step_icons[i] = GTK_STACK (icons);
     }
+  ep_connection_test_window_init_imap (self);
 }
 
 /* ---- Public API ------------------------------------------------------------------------------ */
@@ -481,6 +457,7 @@ ep_connection_test_window_start (EpConnectionTestWindow *self)
     ep_connection_test_set_oauth_client (self->test, client_id, client_secret);
   }
   g_signal_connect (self->test, "step-changed", G_CALLBACK (step_changed_cb), self);
+  ep_connection_test_window_watch_imap (self);
 
   security = self->sandbox ? EP_SMTP_SECURITY_STARTTLS : ep_profile_get_security (self->profile);
   if (self->sandbox)

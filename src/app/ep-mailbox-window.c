@@ -11,6 +11,7 @@
 #include "ep-mime-parser.h"
 #include "ep-sandbox-store.h"
 #include "ep-schedule-dialog.h"
+#include "ep-sent-copy-status.h"
 #include "ep-sent-store.h"
 
 /* Headers of any sane message fit; the rest is not needed for the list. */
@@ -161,7 +162,8 @@ outcome_label (EpSmtpOutcome outcome)
 }
 
 static char *
-sent_details (EpSentInfo *info)
+sent_details (EpSentInfo       *info,
+              EpSentCopyStatus *copy)
 {
   g_autoptr(GString) s = g_string_new (NULL);
   g_autofree char *when = info->date ? g_date_time_format (info->date, "%c") : g_strdup ("");
@@ -186,6 +188,21 @@ sent_details (EpSentInfo *info)
       /* Translators: %s is a day and a time, such as "Tuesday 8 December at 08:00" */
       g_string_append_printf (s, _("\nHeld by the server until %s"), until);
     }
+  /* The copy in the Sent folder on the server, when the profile makes one. */
+  if (copy != NULL && copy->state == EP_SENT_COPY_DONE)
+    g_string_append (s, _("\nCopied to the Sent folder on the server"));
+  else if (copy != NULL && copy->state == EP_SENT_COPY_PENDING && copy->next_attempt != NULL)
+    {
+      g_autofree char *next = ep_schedule_format_time (copy->next_attempt);
+
+      /* Translators: the IMAP server's words, then a day and a time */
+      g_string_append_printf (s, _("\nNot copied to the Sent folder on the server yet: %s (next try: %s)"),
+                              copy->last_error != NULL ? copy->last_error : "", next);
+    }
+  else if (copy != NULL)
+    /* Translators: %s is the IMAP server's words */
+    g_string_append_printf (s, _("\nNot copied to the Sent folder on the server: %s"),
+                            copy->last_error != NULL ? copy->last_error : "");
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
@@ -211,7 +228,12 @@ load_sent (GError **error)
       item->from = g_strdup (info->from);
       item->subject = g_strdup (info->subject);
       item->transcript = ep_sent_store_load_transcript (store, info->id, NULL);
-      item->details = sent_details (info);
+      {
+        g_autofree char *entry_dir = g_build_filename (ep_sent_store_get_dir (store), info->id, NULL);
+        g_autoptr(EpSentCopyStatus) copy = ep_sent_copy_status_load (entry_dir, NULL);
+
+        item->details = sent_details (info, copy);
+      }
       /* The summary lacks it: the message head says whether it is multipart/mixed. */
       read_head (item);
       g_ptr_array_add (items, item);

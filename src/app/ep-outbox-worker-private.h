@@ -27,5 +27,7 @@ gboolean    ep_outbox_worker_is_holding    (EpOutboxWorker      *self);
 guint       ep_outbox_worker_get_n_running (EpOutboxWorker      *self);
 /* Connections the worker started (attempts handed to the engine), since it was made. */
 guint       ep_outbox_worker_get_n_attempts (EpOutboxWorker     *self);
+/* Copies in the Sent folder on the server it tried again, since it was made. */
+guint       ep_outbox_worker_get_n_copy_attempts (EpOutboxWorker *self);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 
 #include "ep-outbox-delivery.h"
 #include "ep-outbox-worker-private.h"
+#include "ep-sent-store.h"
 #include "ep-sign-in-group.h"
 #include "ep-smtp-error.h"
 #include "ep-store-error.h"
@@ -73,6 +74,9 @@ struct _EpOutboxWorker
   guint                n_failing;
   guint                n_attempts;
   char                *signature;        /* the entries as last seen, to say "changed" only once */
+  gboolean             copying;          /* copies in the Sent folder on the server being made */
+  GHashTable          *copy_skipped;     /* Sent ids whose copy could not be tried (no password) */
+  guint                n_copy_attempts;
 };
 
 G_DEFINE_FINAL_TYPE (EpOutboxWorker, ep_outbox_worker, G_TYPE_OBJECT)
@@ -480,6 +484,127 @@ ep_outbox_worker_deliver (EpOutboxWorker *self,
   g_task_run_in_thread (task, deliver_thread);
 }
 
+/* ---- Copies in the Sent folder on the server, tried again ------------------------------------ */
+
+typedef struct
+{
+  GPtrArray           *ids;        /* Sent entry ids */
+  GPtrArray           *profiles;   /* their profiles, in the same order */
+  GPtrArray           *skipped;    /* filled by the thread: ids not tried */
+  EpOutboxRetryPolicy  policy;
+  EpOutboxWorkerClock  clock;
+  gpointer             clock_data;
+} CopyRetry;
+
+static void
+copy_retry_free (gpointer data)
+{
+  CopyRetry *retry = data;
+
+  g_ptr_array_unref (retry->ids);
+  g_ptr_array_unref (retry->profiles);
+  g_ptr_array_unref (retry->skipped);
+  g_free (retry);
+}
+
+static GDateTime *
+copy_retry_now (gpointer clock_data)
+{
+  CopyRetry *retry = clock_data;
+
+  return retry->clock (retry->clock_data);
+}
+
+static void
+copy_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  CopyRetry *retry = task_data;
+  EpOutboxDeliveryOptions options = { 0 };
+
+  options.policy = &retry->policy;
+  options.now = copy_retry_now;
+  options.clock_data = retry;
+  for (guint i = 0; i < retry->ids->len && !g_cancellable_is_cancelled (cancellable); i++)
+    {
+      g_autoptr(EpSentCopyStatus) status = NULL;
+      g_autoptr(GError) error = NULL;
+
+      status = ep_outbox_retry_sent_copy_sync (retry->ids->pdata[i], retry->profiles->pdata[i], &options,
+                                               cancellable, &error);
+      if (status == NULL)
+        {
+          g_debug ("Sent %s: %s", (const char *) retry->ids->pdata[i], error->message);
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_ptr_array_add (retry->skipped, g_strdup (retry->ids->pdata[i]));
+        }
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+copied_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  EpOutboxWorker *self = EP_OUTBOX_WORKER (object);
+  CopyRetry *retry = g_task_get_task_data (G_TASK (result));
+
+  self->copying = FALSE;
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  /* Not tried (no password, the copy gone): not again until the profiles change, or every
+   * look would try it at once. */
+  for (guint i = 0; i < retry->skipped->len; i++)
+    g_hash_table_add (self->copy_skipped, g_strdup (retry->skipped->pdata[i]));
+  ep_outbox_worker_scan (self);
+}
+
+/* The copies due at @now, each with its profile (one whose profile is gone or no longer makes
+ * copies waits). FALSE when there was nothing to try. */
+static gboolean
+ep_outbox_worker_copy (EpOutboxWorker *self,
+                       GDateTime      *now)
+{
+  g_autoptr(GPtrArray) due = ep_outbox_list_sent_copies_due (NULL, now);
+  g_autoptr(GTask) task = NULL;
+  CopyRetry *retry;
+
+  retry = g_new0 (CopyRetry, 1);
+  retry->ids = g_ptr_array_new_with_free_func (g_free);
+  retry->profiles = g_ptr_array_new_with_free_func (g_object_unref);
+  retry->skipped = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < due->len; i++)
+    {
+      const EpSentInfo *info = due->pdata[i];
+      EpProfile *profile = info->profile_id != NULL
+                           ? ep_profile_store_lookup_by_id (self->profiles, info->profile_id) : NULL;
+
+      if (profile == NULL || !ep_profile_get_sent_copy (profile) ||
+          g_hash_table_contains (self->copy_skipped, info->id))
+        continue;
+      g_ptr_array_add (retry->ids, g_strdup (info->id));
+      g_ptr_array_add (retry->profiles, g_object_ref (profile));
+    }
+  if (retry->ids->len == 0)
+    {
+      copy_retry_free (retry);
+      return FALSE;
+    }
+  retry->clock = self->clock;
+  retry->clock_data = self->clock_data;
+  ep_outbox_worker_get_retry_policy (self, &retry->policy);
+  self->copying = TRUE;
+  self->n_copy_attempts += retry->ids->len;
+  task = g_task_new (self, self->cancellable, copied_cb, NULL);
+  g_task_set_task_data (task, retry, copy_retry_free);
+  g_task_set_source_tag (task, ep_outbox_worker_copy);
+  g_task_run_in_thread (task, copy_thread);
+  return TRUE;
+}
+
 /* ---- Reachability ---------------------------------------------------------------------------- */
 
 typedef struct
@@ -810,10 +935,26 @@ ep_outbox_worker_scan (EpOutboxWorker *self)
   for (guint i = 0; i < due->len; i++)
     ep_outbox_worker_try (self, due->pdata[i], due, now, &next);
 
+  /* The copies in the Sent folder on the server that failed before: on the same backoff, and
+   * keeping the application running while they are due, as a delivery's retry does. */
+  if (!self->copying)
+    {
+      g_autoptr(GDateTime) copy_next = ep_outbox_next_sent_copy_time (NULL);
+
+      if (copy_next != NULL && g_date_time_compare (copy_next, now) > 0)
+        {
+          earliest (&next, copy_next);
+          soon |= g_date_time_compare (copy_next, horizon) <= 0;
+          later = TRUE;
+        }
+      else if (copy_next != NULL)
+        ep_outbox_worker_copy (self, now);
+    }
+
   ep_outbox_worker_arm (self, next, now);
   if (later && g_settings_get_boolean (self->settings, "outbox-keep-running"))
     soon = TRUE;
-  ep_outbox_worker_set_holding (self, soon || g_hash_table_size (self->running) > 0 ||
+  ep_outbox_worker_set_holding (self, soon || self->copying || g_hash_table_size (self->running) > 0 ||
                                       g_hash_table_size (self->checking) > 0);
   ep_outbox_worker_set_counts (self, n_waiting, n_failing);
   if (g_strcmp0 (self->signature, signature->str) != 0)
@@ -888,6 +1029,7 @@ ep_outbox_worker_finalize (GObject *object)
   g_clear_pointer (&self->offline_until, g_hash_table_unref);
   g_clear_pointer (&self->busy_until, g_hash_table_unref);
   g_clear_pointer (&self->blocked, g_hash_table_unref);
+  g_clear_pointer (&self->copy_skipped, g_hash_table_unref);
   g_clear_pointer (&self->notified, g_hash_table_unref);
   g_free (self->signature);
 
@@ -929,6 +1071,7 @@ ep_outbox_worker_init (EpOutboxWorker *self)
   self->offline_until = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_date_time_unref);
   self->busy_until = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_date_time_unref);
   self->blocked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->copy_skipped = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
@@ -992,6 +1135,8 @@ void
 ep_outbox_worker_reload (EpOutboxWorker *self)
 {
   g_return_if_fail (EP_IS_OUTBOX_WORKER (self));
+  /* A password may have been saved meanwhile. */
+  g_hash_table_remove_all (self->copy_skipped);
   ep_outbox_worker_scan (self);
 }
 
@@ -1138,4 +1283,11 @@ ep_outbox_worker_get_n_attempts (EpOutboxWorker *self)
 {
   g_return_val_if_fail (EP_IS_OUTBOX_WORKER (self), 0);
   return self->n_attempts;
+}
+
+guint
+ep_outbox_worker_get_n_copy_attempts (EpOutboxWorker *self)
+{
+  g_return_val_if_fail (EP_IS_OUTBOX_WORKER (self), 0);
+  return self->n_copy_attempts;
 }

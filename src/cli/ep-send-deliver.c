@@ -9,6 +9,8 @@
 #include <glib/gi18n.h>
 
 #include "ep-address.h"
+#include "ep-imap-client.h"
+#include "ep-mime-writer.h"
 #include "ep-mime-error.h"
 #include "ep-oauth-error.h"
 #include "ep-send-deliver.h"
@@ -277,6 +279,7 @@ profile_config (EpProfile         *profile,
                 EpSmtpTranscript  *transcript,
                 EpSmtpConfig     **out_config,
                 EpProfileConfig  **out_profile_config,
+                EpImapConfig     **out_imap,
                 GError           **error)
 {
   g_autoptr(EpProfileConfig) result = NULL;
@@ -317,6 +320,11 @@ profile_config (EpProfile         *profile,
   /* A copy: the options may still change it (--auth, --timeout); the original stays with
    * @out_profile_config, which can renew its OAuth token once. */
   *out_config = ep_smtp_config_copy (result->config);
+  /* The copy in the Sent folder goes with the profile's own server only: not when --server
+   * sends elsewhere, whose secret is not the profile's. */
+  if (out_imap != NULL && ep_profile_get_sent_copy (profile) && result->left_out == EP_PROFILE_LEFT_OUT_NOTHING &&
+      server_host == NULL)
+    *out_imap = ep_profile_config_dup_imap (result, profile);
   *out_profile_config = g_steal_pointer (&result);
   return EP_EXIT_OK;
 }
@@ -327,6 +335,7 @@ build_config (EpSendOptions     *opts,
               EpSmtpTranscript  *transcript,
               EpSmtpConfig     **out_config,
               EpProfileConfig  **out_profile_config,
+              EpImapConfig     **out_imap,
               GError           **error)
 {
   EpSmtpConfig *config;
@@ -365,7 +374,7 @@ build_config (EpSendOptions     *opts,
   status = ep_send_password_file_secret (opts, profile, &secret, error);
   if (status == EP_EXIT_OK && from_profile)
     status = profile_config (profile, secret, server_host, port, transcript, out_config,
-                             out_profile_config, error);
+                             out_profile_config, opts->no_sent_copy ? NULL : out_imap, error);
   else if (status == EP_EXIT_OK)
     *out_config = ep_smtp_config_new ();
   if (status != EP_EXIT_OK)
@@ -521,6 +530,37 @@ print_partial (EpSmtpResult *result,
   print_line (_("send it again only to the recipients not delivered, never to all of them"));
 }
 
+/* After a delivery, the copy in the server's Sent folder: the bytes the server got, written
+ * again by the MIME writer (the message's fields and boundaries were fixed when it was
+ * prepared for the send). The delivery stands whatever happens here: a failure is a warning. */
+static void
+upload_sent_copy (EpImapConfig     *imap,
+                  EpMessage        *message,
+                  EpSmtpTranscript *transcript)
+{
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GInputStream) in = NULL;
+  g_autoptr(EpImapResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (ep_mime_writer_write (message, out, NULL, NULL, NULL, &error) &&
+      g_output_stream_close (out, NULL, &error))
+    {
+      bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
+      in = g_memory_input_stream_new_from_bytes (bytes);
+      ep_imap_upload_sent (imap, in, g_bytes_get_size (bytes), ep_message_get_date (message), NULL,
+                           transcript, &result, NULL, &error);
+    }
+  if (error != NULL)
+    {
+      g_autofree char *line = g_strdup_printf (_("warning: delivered, but not copied to the Sent folder on the server: %s"),
+                                               error->message);
+
+      print_line (line);
+    }
+}
+
 int
 ep_send_deliver (EpSendOptions  *opts,
                  EpMessage      *message,
@@ -528,6 +568,7 @@ ep_send_deliver (EpSendOptions  *opts,
 {
   g_autoptr(EpSmtpConfig) config = NULL;
   g_autoptr(EpProfileConfig) profile_config = NULL;
+  g_autoptr(EpImapConfig) imap = NULL;
   g_autoptr(EpSmtpTranscript) transcript = ep_smtp_transcript_new ();
   g_autoptr(EpSmtpResult) result = NULL;
   g_autoptr(GInputStream) raw = NULL;
@@ -558,7 +599,7 @@ ep_send_deliver (EpSendOptions  *opts,
   if (opts->transcript)
     ep_smtp_transcript_set_line_func (transcript, transcript_line_cb, NULL, NULL);
 
-  status = build_config (opts, transcript, &config, &profile_config, error);
+  status = build_config (opts, transcript, &config, &profile_config, &imap, error);
   if (status != EP_EXIT_OK)
     return status;
 
@@ -638,6 +679,16 @@ ep_send_deliver (EpSendOptions  *opts,
                                      result->recipients->len);
           print_line (summary);
         }
+      if (imap != NULL && raw == NULL)
+        {
+          /* The trust anchors and timeout the options chose for this run. */
+          g_free (imap->cafile);
+          imap->cafile = g_strdup (config->cafile);
+          imap->timeout_seconds = config->timeout_seconds;
+          upload_sent_copy (imap, message, transcript);
+        }
+      else if (imap != NULL)
+        print_line (_("warning: no copy in the Sent folder on the server for --raw (use --queue and --flush)"));
       return EP_EXIT_OK;
     }
 

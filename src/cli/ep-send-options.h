@@ -32,6 +32,7 @@ typedef struct {
   gboolean no_flowed;
   gboolean transcript;
   gboolean allow_partial;
+  gboolean no_sent_copy;
   gboolean version;
   int      timeout;
   gboolean queue;

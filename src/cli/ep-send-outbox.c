@@ -14,6 +14,7 @@
 #include "ep-send-deliver.h"
 #include "ep-send-exit.h"
 #include "ep-send-outbox.h"
+#include "ep-sent-store.h"
 #include "ep-store-error.h"
 
 static void
@@ -222,6 +223,11 @@ flush_report_cb (const char             *id,
       if (report->sent_error != NULL)
         line = g_strdup_printf (_("%s: delivered (no copy kept in Sent: %s)"), id,
                                 report->sent_error->message);
+      else if (report->copy_error != NULL)
+        /* Translators: %s is an outbox entry's id, then the IMAP server's words. The message
+         * was delivered: only the copy on the server is missing. */
+        line = g_strdup_printf (_("%s: delivered, but not copied to the Sent folder on the server: %s"),
+                                id, report->copy_error->message);
       else
         line = g_strdup_printf (_("%s: delivered"), id);
       break;
@@ -293,6 +299,58 @@ save_learned (GHashTable *learned)
     {
       g_autofree char *line = g_strdup_printf (_("the profiles cannot be saved: %s"), error->message);
 
+      print_line (line);
+    }
+}
+
+/* The copies in the Sent folder on the server that failed before and are due again: from the
+ * Sent store's bytes, the message never delivered again. They leave the exit status alone: it
+ * is the deliveries'. */
+static void
+flush_sent_copies (EpSendOptions  *opts,
+                   EpProfileStore *profiles,
+                   EpProfile      *only,
+                   const char     *secret,
+                   GDateTime      *now)
+{
+  g_autoptr(GPtrArray) due = NULL;
+
+  if (opts->no_sent_copy)
+    return;
+  due = ep_outbox_list_sent_copies_due (NULL, now);
+  for (guint i = 0; i < due->len; i++)
+    {
+      const EpSentInfo *info = due->pdata[i];
+      EpProfile *profile = NULL;
+      EpOutboxDeliveryOptions options = { .secret = only != NULL ? secret : NULL };
+      g_autoptr(EpSentCopyStatus) status = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *line = NULL;
+
+      if (only != NULL && g_strcmp0 (info->profile_id, ep_profile_get_id (only)) == 0)
+        profile = only;
+      else if (only == NULL && info->profile_id != NULL)
+        profile = ep_profile_store_lookup_by_id (profiles, info->profile_id);
+      if (profile == NULL || !ep_profile_get_sent_copy (profile))
+        continue;
+      status = ep_outbox_retry_sent_copy_sync (info->id, profile, &options, NULL, &error);
+      if (status == NULL)
+        /* Translators: %s is a Sent entry's id, then why its copy was not made */
+        line = g_strdup_printf (_("%s: not copied to the Sent folder on the server: %s"), info->id,
+                                error->message);
+      else if (status->state == EP_SENT_COPY_DONE)
+        line = g_strdup_printf (_("%s: copied to the Sent folder on the server"), info->id);
+      else if (status->state == EP_SENT_COPY_PENDING)
+        {
+          g_autofree char *next = format_time (status->next_attempt);
+
+          /* Translators: a Sent entry's id, a time, then the IMAP server's words */
+          line = g_strdup_printf (_("%s: not copied to the Sent folder on the server yet, next attempt at %s: %s"),
+                                  info->id, next, status->last_error != NULL ? status->last_error : "");
+        }
+      else
+        line = g_strdup_printf (_("%s: not copied to the Sent folder on the server: %s"), info->id,
+                                status->last_error != NULL ? status->last_error : "");
       print_line (line);
     }
 }
@@ -380,13 +438,15 @@ ep_send_flush (EpSendOptions *opts)
       EpProfile *profile = profile_order->pdata[i];
       GPtrArray *ids = g_hash_table_lookup (batches, profile);
       EpOutboxDeliveryOptions options = { .secret = only != NULL ? secret : NULL,
-                                          .allow_partial = opts->allow_partial };
+                                          .allow_partial = opts->allow_partial,
+                                          .no_sent_copy = opts->no_sent_copy };
       FlushBatch batch = { store, &tally, profile, learned };
 
       g_ptr_array_add (ids, NULL);
       ep_outbox_deliver_batch_sync (store, (const char * const *) ids->pdata, profile, &options,
                                     flush_report_cb, &batch, NULL);
     }
+  flush_sent_copies (opts, profiles, only, secret, now);
   g_clear_pointer (&secret, ep_secrets_password_free);
   save_learned (learned);
 

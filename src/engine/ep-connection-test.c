@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "ep-connection-test.h"
+#include "ep-imap-client.h"
 #include "ep-relay.h"
 #include "ep-secrets.h"
 
@@ -31,6 +32,12 @@ struct _EpConnectionTest
   char            *saved_server;
   gboolean         signs_in;
   gboolean         finished;
+  /* The IMAP side (the copy in the Sent folder), when the profile makes one. */
+  gboolean         checks_imap;
+  EpTestStepState  imap_states[EP_IMAP_CHECK_N_STEPS];
+  char            *imap_details[EP_IMAP_CHECK_N_STEPS];
+  EpImapResult    *imap_result;
+  GError          *imap_error;
 };
 
 G_DEFINE_FINAL_TYPE (EpConnectionTest, ep_connection_test, G_TYPE_OBJECT)
@@ -45,6 +52,7 @@ static GParamSpec *properties[N_PROPS];
 
 enum {
   SIGNAL_STEP_CHANGED,
+  SIGNAL_IMAP_STEP_CHANGED,
   N_SIGNALS
 };
 
@@ -76,6 +84,8 @@ job_free (Job *job)
 typedef struct {
   EpSmtpResult *result;
   GError       *error;
+  EpImapResult *imap_result;
+  GError       *imap_error;
 } Outcome;
 
 static void
@@ -83,6 +93,8 @@ outcome_free (Outcome *outcome)
 {
   g_clear_pointer (&outcome->result, ep_smtp_result_unref);
   g_clear_error (&outcome->error);
+  g_clear_pointer (&outcome->imap_result, ep_imap_result_free);
+  g_clear_error (&outcome->imap_error);
   g_free (outcome);
 }
 
@@ -91,6 +103,7 @@ outcome_free (Outcome *outcome)
 typedef enum {
   EVENT_CONFIGURED,   /* where the secret came from */
   EVENT_STEP,
+  EVENT_IMAP_STEP,    /* a step of the IMAP side */
 } EventKind;
 
 typedef struct {
@@ -98,7 +111,9 @@ typedef struct {
   EpProfileSecret   secret_source;
   char             *saved_server;
   gboolean          signs_in;
+  gboolean          checks_imap;
   EpSmtpTestStep    step;
+  EpImapCheckStep   imap_step;
   EpSmtpTestStatus  status;
   char             *detail;
 } Event;
@@ -146,6 +161,29 @@ apply_step (EpConnectionTest *self,
   set_step (self, step, states[status], detail);
 }
 
+static void
+apply_imap_step (EpConnectionTest *self,
+                 EpImapCheckStep   step,
+                 EpSmtpTestStatus  status,
+                 const char       *detail)
+{
+  static const EpTestStepState states[] = {
+    [EP_SMTP_TEST_STATUS_STARTED] = EP_TEST_STEP_STATE_RUNNING,
+    [EP_SMTP_TEST_STATUS_OK] = EP_TEST_STEP_STATE_OK,
+    [EP_SMTP_TEST_STATUS_SKIPPED] = EP_TEST_STEP_STATE_SKIPPED,
+    [EP_SMTP_TEST_STATUS_FAILED] = EP_TEST_STEP_STATE_FAILED,
+  };
+
+  g_return_if_fail (step < EP_IMAP_CHECK_N_STEPS && status <= EP_SMTP_TEST_STATUS_FAILED);
+
+  if (self->imap_states[step] == EP_TEST_STEP_STATE_FAILED && status != EP_SMTP_TEST_STATUS_STARTED)
+    return;
+  g_free (self->imap_details[step]);
+  self->imap_details[step] = g_strdup (detail);
+  self->imap_states[step] = states[status];
+  g_signal_emit (self, signals[SIGNAL_IMAP_STEP_CHANGED], 0, (guint) step);
+}
+
 /* Main context, in the order the worker posted. */
 static void
 event_cb (gpointer data,
@@ -161,10 +199,14 @@ event_cb (gpointer data,
       g_free (self->saved_server);
       self->saved_server = g_steal_pointer (&event->saved_server);
       self->signs_in = event->signs_in;
+      self->checks_imap = event->checks_imap;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SECRET_SOURCE]);
       break;
     case EVENT_STEP:
       apply_step (self, event->step, event->status, event->detail);
+      break;
+    case EVENT_IMAP_STEP:
+      apply_imap_step (self, event->imap_step, event->status, event->detail);
       break;
     default:
       g_assert_not_reached ();
@@ -187,6 +229,22 @@ step_cb (EpSmtpTestStep    step,
   ep_relay_post_event (user_data, event, (GDestroyNotify) event_free);
 }
 
+/* Worker thread. */
+static void
+imap_step_cb (EpImapCheckStep   step,
+              EpSmtpTestStatus  status,
+              const char       *detail,
+              gpointer          user_data)
+{
+  Event *event = g_new0 (Event, 1);
+
+  event->kind = EVENT_IMAP_STEP;
+  event->imap_step = step;
+  event->status = status;
+  event->detail = g_strdup (detail);
+  ep_relay_post_event (user_data, event, (GDestroyNotify) event_free);
+}
+
 static Outcome *
 run (Job          *job,
      GCancellable *cancellable)
@@ -204,6 +262,7 @@ run (Job          *job,
   };
   const char *sender = ep_profile_get_sender_address (job->profile);
   EpSmtpConfig *config;
+  g_autoptr(EpImapConfig) imap = NULL;
   Event *configured;
 
   profile_config = ep_profile_config_build (job->profile, &request, cancellable, &outcome->error);
@@ -219,10 +278,23 @@ run (Job          *job,
   configured->secret_source = profile_config->secret;
   configured->saved_server = g_strdup (profile_config->saved_server);
   configured->signs_in = config->username != NULL;
+  /* The IMAP side of a profile that makes the copy in the Sent folder, with the same secret. */
+  if (ep_profile_get_sent_copy (job->profile))
+    imap = ep_profile_config_dup_imap (profile_config, job->profile);
+  configured->checks_imap = imap != NULL;
   ep_relay_post_event (job->relay, configured, (GDestroyNotify) event_free);
 
   outcome->result = ep_smtp_test_connection_sync (config, transcript, step_cb, job->relay,
                                                   cancellable, &outcome->error);
+  /* After the SMTP side, in the same transcript, whatever it found: two servers, two answers. */
+  if (imap != NULL && !g_cancellable_is_cancelled (cancellable))
+    {
+      if (imap->username == NULL && config->username != NULL)
+        imap->username = g_strdup (config->username);
+      ep_smtp_transcript_add (transcript, EP_SMTP_TRANSCRIPT_INFO, "The copy in the Sent folder: the IMAP server");
+      ep_imap_check (imap, transcript, imap_step_cb, job->relay, &outcome->imap_result, cancellable,
+                     &outcome->imap_error);
+    }
   return outcome;
 }
 
@@ -253,6 +325,10 @@ ep_connection_test_finalize (GObject *object)
   g_clear_pointer (&self->relay, ep_relay_unref);
   for (guint i = 0; i < EP_CONNECTION_TEST_N_STEPS; i++)
     g_free (self->details[i]);
+  for (guint i = 0; i < EP_IMAP_CHECK_N_STEPS; i++)
+    g_free (self->imap_details[i]);
+  g_clear_pointer (&self->imap_result, ep_imap_result_free);
+  g_clear_error (&self->imap_error);
   g_free (self->saved_server);
 
   G_OBJECT_CLASS (ep_connection_test_parent_class)->finalize (object);
@@ -293,6 +369,10 @@ ep_connection_test_class_init (EpConnectionTestClass *klass)
   /* The state or the detail of the step (an EpSmtpTestStep) changed. */
   signals[SIGNAL_STEP_CHANGED] =
     g_signal_new ("step-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  /* The state or the detail of a step of the IMAP side (an EpImapCheckStep) changed. */
+  signals[SIGNAL_IMAP_STEP_CHANGED] =
+    g_signal_new ("imap-step-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
 }
 
@@ -356,6 +436,8 @@ ep_connection_test_run_finish (EpConnectionTest  *self,
     {
       smtp = g_steal_pointer (&outcome->result);
       local_error = g_steal_pointer (&outcome->error);
+      self->imap_result = g_steal_pointer (&outcome->imap_result);
+      self->imap_error = g_steal_pointer (&outcome->imap_error);
       outcome_free (outcome);
     }
   else
@@ -374,6 +456,17 @@ ep_connection_test_run_finish (EpConnectionTest  *self,
     }
   if (local_error != NULL && !any_failed)
     set_step (self, EP_SMTP_TEST_STEP_CONNECT, EP_TEST_STEP_STATE_FAILED, local_error->message);
+  /* The same for the IMAP side, with its own error. */
+  any_failed = FALSE;
+  for (guint i = 0; self->checks_imap && i < EP_IMAP_CHECK_N_STEPS; i++)
+    {
+      if (self->imap_states[i] == EP_TEST_STEP_STATE_RUNNING)
+        apply_imap_step (self, i, self->imap_error != NULL ? EP_SMTP_TEST_STATUS_FAILED : EP_SMTP_TEST_STATUS_OK,
+                         self->imap_error != NULL ? self->imap_error->message : self->imap_details[i]);
+      any_failed |= self->imap_states[i] == EP_TEST_STEP_STATE_FAILED;
+    }
+  if (self->checks_imap && self->imap_error != NULL && !any_failed)
+    apply_imap_step (self, EP_IMAP_CHECK_STEP_CONNECT, EP_SMTP_TEST_STATUS_FAILED, self->imap_error->message);
 
   /* Remembered (saved with the profile) for the compose window's size warning and Send Later's
    * offer to let the server hold the message. */
@@ -478,4 +571,38 @@ ep_connection_test_is_finished (EpConnectionTest *self)
 {
   g_return_val_if_fail (EP_IS_CONNECTION_TEST (self), FALSE);
   return self->finished;
+}
+
+gboolean
+ep_connection_test_get_checks_imap (EpConnectionTest *self)
+{
+  g_return_val_if_fail (EP_IS_CONNECTION_TEST (self), FALSE);
+  return self->checks_imap;
+}
+
+EpTestStepState
+ep_connection_test_get_imap_step_state (EpConnectionTest  *self,
+                                        EpImapCheckStep    step,
+                                        const char       **detail)
+{
+  g_return_val_if_fail (EP_IS_CONNECTION_TEST (self), EP_TEST_STEP_STATE_PENDING);
+  g_return_val_if_fail (step < EP_IMAP_CHECK_N_STEPS, EP_TEST_STEP_STATE_PENDING);
+
+  if (detail != NULL)
+    *detail = self->imap_details[step];
+  return self->imap_states[step];
+}
+
+const EpImapResult *
+ep_connection_test_get_imap_result (EpConnectionTest *self)
+{
+  g_return_val_if_fail (EP_IS_CONNECTION_TEST (self), NULL);
+  return self->imap_result;
+}
+
+const GError *
+ep_connection_test_get_imap_error (EpConnectionTest *self)
+{
+  g_return_val_if_fail (EP_IS_CONNECTION_TEST (self), NULL);
+  return self->imap_error;
 }

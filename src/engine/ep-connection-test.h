@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "ep-imap-client.h"
 #include "ep-profile-config.h"
 #include "ep-profile.h"
 #include "ep-smtp-result.h"
@@ -69,5 +70,19 @@ const char       *ep_connection_test_get_saved_server (EpConnectionTest   *self)
 /* A user name is set (or it is the Sandbox): the test means to sign in. */
 gboolean          ep_connection_test_get_signs_in     (EpConnectionTest   *self);
 gboolean          ep_connection_test_is_finished      (EpConnectionTest   *self);
+
+/* The IMAP side, for a profile with the copy in the Sent folder on (known with
+ * notify::secret-source): connect, TLS, sign in with the same secret, find the Sent folder,
+ * LOGOUT, after the SMTP side and in the same transcript; each step by "imap-step-changed"
+ * (an EpImapCheckStep). Its outcome does not change ep_connection_test_run_finish()'s, which is
+ * the SMTP side's: after it, ep_connection_test_get_imap_error() (NULL: passed) and the result
+ * (the Sent folder found, or with EP_IMAP_ERROR_SENT_FOLDER_AMBIGUOUS the candidates for the
+ * person to choose one, then the profile's imap-sent-folder). */
+gboolean            ep_connection_test_get_checks_imap     (EpConnectionTest  *self);
+EpTestStepState     ep_connection_test_get_imap_step_state (EpConnectionTest  *self,
+                                                            EpImapCheckStep    step,
+                                                            const char       **detail);
+const EpImapResult *ep_connection_test_get_imap_result     (EpConnectionTest  *self);
+const GError       *ep_connection_test_get_imap_error      (EpConnectionTest  *self);
 
 G_END_DECLS

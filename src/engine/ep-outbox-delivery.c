@@ -8,12 +8,15 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "ep-imap-client.h"
 #include "ep-mime-writer.h"
 #include "ep-outbox-delivery.h"
 #include "ep-profile-config.h"
+#include "ep-sent-copy-status.h"
 #include "ep-sent-store.h"
 #include "ep-smtp-error.h"
 #include "ep-store-error.h"
+#include "ep-store-util.h"
 
 /* Defaults of EpOutboxRetryPolicy: the first retry soon (a server restarting, a network coming
  * back), then exponentially rarer up to once an hour, for two days: the time a mail server
@@ -27,6 +30,10 @@
 /* The MIME writer makes many small writes (header lines); the outbox's stream goes straight to
  * disk. */
 #define ADD_BUFFER_SIZE      (64 * 1024)
+
+/* Where the Message-ID of a Sent copy is looked for: RFC 5322 puts no bound on a header, but
+ * ours is a few kilobytes (ep-mime-writer.c); a field beyond this is not searched for. */
+#define SENT_COPY_HEADER_MAX (256 * 1024)
 
 /* ---- Retry policy ---------------------------------------------------------------------------- */
 
@@ -278,6 +285,9 @@ ep_outbox_delivery_report_free (EpOutboxDeliveryReport *report)
   g_clear_pointer (&report->next_attempt, g_date_time_unref);
   g_free (report->sent_id);
   g_clear_error (&report->sent_error);
+  g_clear_error (&report->copy_error);
+  g_free (report->copy_mailbox);
+  g_clear_pointer (&report->copy_next_attempt, g_date_time_unref);
   g_free (report);
 }
 
@@ -633,6 +643,141 @@ batch_can_go_on (Batch   *b,
   return TRUE;
 }
 
+/* The copy in the server's Sent folder: the Sent store's bytes, exactly as the server got them.
+ * Only after the delivery and the Sent store's copy: a failure here never sends the message
+ * again. Where it stands is kept beside those bytes (EpSentCopyStatus), so that a failed upload
+ * is tried again later on the outbox's backoff, with the duplicate check. */
+
+/* The Message-ID field of the header at the start of @path, unfolded; NULL without one. */
+static char *
+read_message_id (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, NULL);
+  g_autofree char *buffer = g_malloc0 (SENT_COPY_HEADER_MAX + 1);
+  g_auto(GStrv) lines = NULL;
+  gsize n = 0;
+  char *end;
+
+  if (in == NULL || !g_input_stream_read_all (G_INPUT_STREAM (in), buffer, SENT_COPY_HEADER_MAX, &n, NULL, NULL))
+    return NULL;
+  buffer[n] = '\0';
+  end = strstr (buffer, "\r\n\r\n");
+  if (end != NULL)
+    *end = '\0';
+  lines = g_strsplit (buffer, "\r\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_ascii_strncasecmp (lines[i], "Message-ID:", strlen ("Message-ID:")) == 0)
+      {
+        g_autoptr(GString) value = g_string_new (lines[i] + strlen ("Message-ID:"));
+
+        /* RFC 5322 §2.2.3: a field may go on over lines that start with white space. */
+        for (guint k = i + 1; lines[k] != NULL && (lines[k][0] == ' ' || lines[k][0] == '\t'); k++)
+          g_string_append (value, lines[k]);
+        g_strstrip (value->str);
+        return value->str[0] == '<' ? g_strdup (value->str) : NULL;
+      }
+  return NULL;
+}
+
+/* One upload of Sent entry @sent_id, its outcome recorded in @status (attempts, next time,
+ * state). @b gives the configuration and options. */
+static void
+upload_sent_copy (Batch                  *b,
+                  const char             *sent_id,
+                  EpSentCopyStatus       *status,
+                  GError                **error)
+{
+  g_autoptr(EpImapConfig) imap = ep_profile_config_dup_imap (b->profile_config, b->profile);
+  g_autoptr(EpSentStore) sent = ep_sent_store_new (b->options->sent_dir);
+  g_autoptr(EpImapResult) imap_result = NULL;
+  g_autoptr(EpSmtpTranscript) transcript = ep_smtp_transcript_new ();
+  g_autoptr(GDateTime) now = options_now (b->options);
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *message_id = NULL;
+
+  path = ep_sent_store_dup_message_path (sent, sent_id);
+  file = g_file_new_for_path (path);
+  /* Every retry looks first: an earlier try may have stored it and lost only the answer. */
+  if (status->attempts > 0 || status->maybe_there)
+    message_id = read_message_id (path);
+  status->attempts++;
+  if (status->first_attempt == NULL)
+    status->first_attempt = g_date_time_ref (now);
+  g_clear_pointer (&status->next_attempt, g_date_time_unref);
+
+  if (imap == NULL)
+    g_set_error_literal (&local_error, EP_IMAP_ERROR, EP_IMAP_ERROR_INVALID_CONFIG,
+                         _("The profile has no IMAP server for the copy in the Sent folder"));
+  else
+    ep_imap_upload_sent_file (imap, file, NULL, message_id, transcript, &imap_result, b->cancellable,
+                              &local_error);
+  if (imap_result != NULL && imap_result->mailbox != NULL)
+    {
+      g_free (status->mailbox);
+      status->mailbox = g_strdup (imap_result->mailbox);
+    }
+  g_clear_pointer (&status->last_error, g_free);
+  if (local_error == NULL)
+    status->state = EP_SENT_COPY_DONE;
+  else if (ep_imap_error_is_temporary (local_error))
+    {
+      g_autoptr(EpOutboxEntry) shape = ep_outbox_entry_new ("", NULL);
+
+      /* The outbox's own backoff, counted from the first upload. */
+      shape->created = g_date_time_ref (status->first_attempt);
+      for (guint i = 0; i < status->attempts; i++)
+        g_ptr_array_add (shape->attempts, ep_outbox_attempt_new (now, EP_SMTP_OUTCOME_TEMPORARY, NULL));
+      status->next_attempt = ep_outbox_retry_policy_next_attempt (b->policy, shape, now,
+                                                                  options_random (b->options));
+      status->state = status->next_attempt != NULL ? EP_SENT_COPY_PENDING : EP_SENT_COPY_FAILED;
+      status->maybe_there |= g_error_matches (local_error, EP_IMAP_ERROR, EP_IMAP_ERROR_UPLOAD_UNKNOWN);
+      status->last_error = g_strdup (local_error->message);
+    }
+  else
+    {
+      status->state = EP_SENT_COPY_FAILED;
+      status->last_error = g_strdup (local_error->message);
+    }
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+}
+
+static void
+save_copy_status (Batch                  *b,
+                  const char             *sent_id,
+                  const EpSentCopyStatus *status)
+{
+  g_autoptr(EpSentStore) sent = ep_sent_store_new (b->options->sent_dir);
+  g_autofree char *entry_dir = g_build_filename (ep_sent_store_get_dir (sent), sent_id, NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (!ep_sent_copy_status_save (entry_dir, status, &error))
+    g_warning ("Sent %s: %s", sent_id, error->message);
+}
+
+/* Right after the delivery: the first upload. */
+static void
+upload_server_copy (Batch                  *b,
+                    EpOutboxDeliveryReport *report)
+{
+  g_autoptr(EpSentCopyStatus) status = NULL;
+
+  if (!ep_profile_get_sent_copy (b->profile) || b->options->no_sent_copy || report->sent_id == NULL ||
+      *ep_profile_get_imap_host (b->profile) == '\0')
+    return;
+  report->copy_tried = TRUE;
+  status = ep_sent_copy_status_new ();
+  upload_sent_copy (b, report->sent_id, status, &report->copy_error);
+  save_copy_status (b, report->sent_id, status);
+  report->copy_uploaded = status->state == EP_SENT_COPY_DONE;
+  report->copy_mailbox = g_strdup (status->mailbox);
+  if (status->next_attempt != NULL)
+    report->copy_next_attempt = g_date_time_ref (status->next_attempt);
+}
+
 /* One entry of the batch: claimed just now (so that two senders take turns fairly), sent,
  * its outcome recorded. NULL (with @error) when it was not tried. */
 static EpOutboxDeliveryReport *
@@ -825,6 +970,7 @@ batch_deliver_one (Batch       *b,
           if (!ep_outbox_claim_delete (claim, &delete_error))
             g_warning ("Outbox %s: %s", id, delete_error->message);
         }
+      upload_server_copy (b, report);
     }
 
   return report;
@@ -887,4 +1033,139 @@ ep_outbox_deliver_batch_sync (EpOutboxStore                 *store,
       func (ids[i], g_steal_pointer (&report), local_error, user_data);
     }
   batch_clear (&b);
+}
+
+/* ---- The copy in the Sent folder, tried again ------------------------------------------------ */
+
+/* The Sent entries that have a status file, by id: only their folders are looked into, so that
+ * a Sent store of thousands of messages costs a directory listing. */
+static GPtrArray *
+list_copy_statuses (EpSentStore *sent,
+                    GPtrArray  **out_ids)
+{
+  g_autoptr(GDir) dir = g_dir_open (ep_sent_store_get_dir (sent), 0, NULL);
+  GPtrArray *statuses = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_sent_copy_status_free);
+  const char *name;
+
+  *out_ids = g_ptr_array_new_with_free_func (g_free);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *entry_dir = NULL;
+      EpSentCopyStatus *status;
+
+      if (name[0] == '.' || !ep_store_id_is_valid (name))
+        continue;
+      entry_dir = g_build_filename (ep_sent_store_get_dir (sent), name, NULL);
+      status = ep_sent_copy_status_load (entry_dir, NULL);
+      if (status == NULL)
+        continue;
+      g_ptr_array_add (statuses, status);
+      g_ptr_array_add (*out_ids, g_strdup (name));
+    }
+  return statuses;
+}
+
+GPtrArray *
+ep_outbox_list_sent_copies_due (const char *sent_dir,
+                                GDateTime  *now)
+{
+  g_autoptr(EpSentStore) sent = ep_sent_store_new (sent_dir);
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GPtrArray) statuses = list_copy_statuses (sent, &ids);
+  g_autoptr(GHashTable) due_ids = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) infos = NULL;
+  GPtrArray *due = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_sent_info_free);
+
+  for (guint i = 0; i < statuses->len; i++)
+    if (ep_sent_copy_status_is_due (statuses->pdata[i], now))
+      g_hash_table_add (due_ids, ids->pdata[i]);
+  if (g_hash_table_size (due_ids) == 0)
+    return due;
+  infos = ep_sent_store_list (sent, NULL, NULL);
+  for (guint i = 0; infos != NULL && i < infos->len; i++)
+    {
+      EpSentInfo *info = infos->pdata[i];
+
+      if (g_hash_table_contains (due_ids, info->id))
+        g_ptr_array_add (due, ep_sent_info_copy (info));
+    }
+  return due;
+}
+
+GDateTime *
+ep_outbox_next_sent_copy_time (const char *sent_dir)
+{
+  g_autoptr(EpSentStore) sent = ep_sent_store_new (sent_dir);
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GPtrArray) statuses = list_copy_statuses (sent, &ids);
+  GDateTime *next = NULL;
+
+  for (guint i = 0; i < statuses->len; i++)
+    {
+      EpSentCopyStatus *status = statuses->pdata[i];
+
+      if (status->state != EP_SENT_COPY_PENDING || status->next_attempt == NULL)
+        continue;
+      if (next == NULL || g_date_time_compare (status->next_attempt, next) < 0)
+        {
+          g_clear_pointer (&next, g_date_time_unref);
+          next = g_date_time_ref (status->next_attempt);
+        }
+    }
+  return next;
+}
+
+EpSentCopyStatus *
+ep_outbox_retry_sent_copy_sync (const char                    *sent_id,
+                                EpProfile                     *profile,
+                                const EpOutboxDeliveryOptions *options,
+                                GCancellable                  *cancellable,
+                                GError                       **error)
+{
+  Batch b;
+  g_autoptr(EpSentStore) sent = NULL;
+  g_autoptr(EpSentCopyStatus) status = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  g_autofree char *entry_dir = NULL;
+  g_autoptr(GError) upload_error = NULL;
+
+  g_return_val_if_fail (sent_id != NULL, NULL);
+  g_return_val_if_fail (EP_IS_PROFILE (profile), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  sent = ep_sent_store_new (options != NULL ? options->sent_dir : NULL);
+  entry_dir = g_build_filename (ep_sent_store_get_dir (sent), sent_id, NULL);
+  status = ep_sent_copy_status_load (entry_dir, error);
+  if (status == NULL)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND,
+                     _("No copy in the Sent folder on the server is waiting for “%s”"), sent_id);
+      return NULL;
+    }
+  /* The configuration first: without the secret nothing is tried, nothing counted. */
+  if (!batch_init (&b, NULL, profile, options, cancellable, error))
+    {
+      batch_clear (&b);
+      return NULL;
+    }
+  now = options_now (b.options);
+  if (!ep_sent_copy_status_is_due (status, now))
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND,
+                   _("No copy in the Sent folder on the server is due for “%s”"), sent_id);
+      batch_clear (&b);
+      return NULL;
+    }
+  upload_sent_copy (&b, sent_id, status, &upload_error);
+  if (g_error_matches (upload_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* Cancelled: it counts for nothing, the file stays as it was. */
+      batch_clear (&b);
+      g_propagate_error (error, g_steal_pointer (&upload_error));
+      return NULL;
+    }
+  save_copy_status (&b, sent_id, status);
+  batch_clear (&b);
+  return g_steal_pointer (&status);
 }

@@ -9,6 +9,7 @@
 #include "ep-message.h"
 #include "ep-outbox-store.h"
 #include "ep-profile.h"
+#include "ep-sent-copy-status.h"
 #include "ep-smtp-result.h"
 #include "ep-smtp-session.h"
 
@@ -106,6 +107,8 @@ typedef struct
   double             (*random) (gpointer clock_data);
   EpSmtpProgressFunc   progress;
   gpointer             progress_data;
+  /* No copy in the server's Sent folder, even when the profile makes one (--no-sent-copy). */
+  gboolean             no_sent_copy;
 } EpOutboxDeliveryOptions;
 
 /**
@@ -118,6 +121,14 @@ typedef struct
  * @next_attempt: (nullable): when it is tried again (queued or partial)
  * @sent_id: (nullable): the Sent store entry, once delivered (partially included)
  * @sent_error: (nullable): why no Sent copy could be kept (the delivery itself happened)
+ * @copy_tried: whether a copy in the server's Sent folder was tried (the profile makes one,
+ *   and the message is in the Sent store)
+ * @copy_uploaded: the copy is in the server's Sent folder (uploaded now, or found there)
+ * @copy_mailbox: (nullable): the server's Sent folder, as the server names it
+ * @copy_error: (nullable): why it is not (EP_IMAP_ERROR_*, with the server's words): the
+ *   delivery itself happened and is never repeated for it
+ * @copy_next_attempt: (nullable): when the upload is tried again
+ *   (ep_outbox_retry_sent_copy_sync()); NULL when it will not be
  */
 typedef struct
 {
@@ -127,6 +138,11 @@ typedef struct
   GDateTime     *next_attempt;
   char          *sent_id;
   GError        *sent_error;
+  gboolean       copy_tried;
+  gboolean       copy_uploaded;
+  char          *copy_mailbox;
+  GError        *copy_error;
+  GDateTime     *copy_next_attempt;
 } EpOutboxDeliveryReport;
 
 /* Claims @id and sends it with @profile. An entry with a hold-until time still ahead asks the
@@ -169,6 +185,29 @@ void                    ep_outbox_deliver_batch_sync (EpOutboxStore             
                                                       EpOutboxDeliveredFunc          func,
                                                       gpointer                       user_data,
                                                       GCancellable                  *cancellable);
+
+/* ---- The copy in the Sent folder, tried again ------------------------------------------------ */
+
+/* A failed upload of the copy in the server's Sent folder is kept with the Sent store entry
+ * (EpSentCopyStatus, "pending" with its next time on the outbox's backoff, or "failed" with
+ * the server's words); the message itself is never sent again for it. */
+
+/* The Sent store entries (EpSentInfo, newest first) of @sent_dir (NULL: the default) whose copy
+ * is due at @now. */
+GPtrArray              *ep_outbox_list_sent_copies_due (const char                  *sent_dir,
+                                                        GDateTime                   *now);
+/* When the next pending copy is due; NULL when none is pending. */
+GDateTime              *ep_outbox_next_sent_copy_time  (const char                  *sent_dir);
+/* One more upload of Sent entry @sent_id with @profile (options: sent_dir, secret, policy,
+ * clock), looking for its Message-ID first so that no second copy is made. Returns the status
+ * as recorded (done, pending with its next time, failed); NULL with @error when nothing was
+ * tried: no copy is waiting or due (EP_STORE_ERROR_NOT_FOUND), the secret is missing, or
+ * cancelled. */
+EpSentCopyStatus       *ep_outbox_retry_sent_copy_sync (const char                    *sent_id,
+                                                        EpProfile                     *profile,
+                                                        const EpOutboxDeliveryOptions *options,
+                                                        GCancellable                  *cancellable,
+                                                        GError                       **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EpOutboxDeliveryReport, ep_outbox_delivery_report_free)
 

@@ -303,3 +303,46 @@ ep_profile_config_renew_token (EpProfileConfig  *self,
                             "OAuth 2.0: the server refused the access token; asking for a new one, once");
   return oauth_token (priv, EP_OAUTH_TOKEN_FORCE_REFRESH, cancellable, error);
 }
+
+EpImapConfig *
+ep_profile_config_dup_imap (const EpProfileConfig *self,
+                            EpProfile             *profile)
+{
+  const EpSmtpConfig *smtp;
+  EpImapConfig *imap;
+  const char *username;
+
+  g_return_val_if_fail (self != NULL && self->config != NULL, NULL);
+  g_return_val_if_fail (EP_IS_PROFILE (profile), NULL);
+
+  if (*ep_profile_get_imap_host (profile) == '\0' || ep_profile_get_is_sandbox (profile))
+    return NULL;
+
+  smtp = self->config;
+  imap = ep_imap_config_new ();
+  imap->host = g_strdup (ep_profile_get_imap_host (profile));
+  imap->port = ep_profile_get_imap_port (profile);
+  imap->security = ep_profile_get_imap_security (profile);
+  username = ep_profile_get_imap_username (profile);
+  imap->username = g_strdup (*username != '\0' ? username : smtp->username);
+  /* One secret for both sides: the mailbox account is the same, and a second keyring entry
+   * would be a second password to keep in step. */
+  if (imap->username != NULL)
+    {
+      imap->password = g_strdup (smtp->password);
+      imap->oauth_token = g_strdup (smtp->oauth_token);
+      if (ep_smtp_auth_mechanism_uses_token (smtp->auth))
+        imap->auth = smtp->auth;
+    }
+  imap->cafile = g_strdup (smtp->cafile);
+  if (ep_profile_get_imap_pinned_sha256 (profile) != NULL)
+    {
+      imap->pinned_sha256 = g_strdup (ep_profile_get_imap_pinned_sha256 (profile));
+      imap->pinned_host = g_strdup (imap->host);
+      imap->pinned_port = imap->port;
+    }
+  imap->timeout_seconds = smtp->timeout_seconds;
+  if (*ep_profile_get_imap_sent_folder (profile) != '\0')
+    imap->sent_mailbox = g_strdup (ep_profile_get_imap_sent_folder (profile));
+  return imap;
+}

@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "ep-imap-config.h"
 #include "ep-profile.h"
 #include "ep-smtp-config.h"
 #include "ep-smtp-transcript.h"
@@ -91,6 +92,14 @@ gboolean         ep_profile_config_renew_token (EpProfileConfig             *sel
                                                 const GError                *failure,
                                                 GCancellable                *cancellable,
                                                 GError                     **error);
+
+/* The configuration of the copy in @profile's Sent folder on the server (IMAP APPEND), from
+ * @self (built for @profile): the IMAP server of @profile, its user name (or the SMTP one), and
+ * the SMTP side's secret (a password, or an OAuth token for the same mechanism), trust anchors
+ * and timeout; the certificate pinned for the IMAP server, never the SMTP server's.
+ * NULL when @profile has no IMAP server (whether or not the copy is on). */
+EpImapConfig    *ep_profile_config_dup_imap   (const EpProfileConfig        *self,
+                                               EpProfile                    *profile);
 
 /* Puts @secret where @config's mechanism wants it: the OAuth token for XOAUTH2 and OAUTHBEARER
  * (ep_smtp_auth_mechanism_uses_token()), the password otherwise; the other slot is wiped. */

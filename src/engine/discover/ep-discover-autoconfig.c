@@ -21,6 +21,7 @@ typedef struct {
   char         *username;
   EpDiscoverAuth auth;
   gboolean      auth_unknown_only;
+  gboolean      imap;         /* an incomingServer of type "imap": for the copy in Sent */
 } Server;
 
 typedef struct {
@@ -29,7 +30,8 @@ typedef struct {
   guint      provider_depth;
   Server    *server;          /* the outgoing SMTP server being read, or NULL */
   guint      server_depth;
-  GPtrArray *servers;         /* Server */
+  GPtrArray *servers;         /* Server: the outgoing ones */
+  GPtrArray *imap_servers;    /* Server: the IMAP ones, for the copy in the Sent folder */
   GString   *text;            /* the current leaf's text */
   gboolean   collecting;
   char      *display_name;
@@ -96,6 +98,24 @@ start_element (GMarkupParseContext  *context,
       if (type != NULL && g_str_equal (type, "smtp") && p->servers->len < EP_AUTOCONFIG_MAX_SERVERS)
         {
           p->server = g_new0 (Server, 1);
+          p->server_depth = p->depth;
+        }
+      return;
+    }
+
+  /* The copy in the Sent folder goes to the IMAP server, read with the same rules. */
+  if (p->server == NULL && p->depth == p->provider_depth + 1
+      && g_str_equal (element, "incomingServer"))
+    {
+      const char *type = NULL;
+
+      for (guint i = 0; names[i] != NULL; i++)
+        if (g_str_equal (names[i], "type"))
+          type = values[i];
+      if (type != NULL && g_str_equal (type, "imap") && p->imap_servers->len < EP_AUTOCONFIG_MAX_SERVERS)
+        {
+          p->server = g_new0 (Server, 1);
+          p->server->imap = TRUE;
           p->server_depth = p->depth;
         }
       return;
@@ -174,7 +194,11 @@ end_element (GMarkupParseContext  *context,
         add_auth (p->server, value);
     }
   else if (p->server != NULL && p->depth == p->server_depth)
-    g_ptr_array_add (p->servers, g_steal_pointer (&p->server));
+    {
+      GPtrArray *list = p->server->imap ? p->imap_servers : p->servers;
+
+      g_ptr_array_add (list, g_steal_pointer (&p->server));
+    }
   else if (p->in_provider && p->depth == p->provider_depth + 1 && value != NULL
            && g_str_equal (element, "displayName") && p->display_name == NULL)
     p->display_name = g_steal_pointer (&value);
@@ -306,6 +330,7 @@ ep_autoconfig_parse (const char  *data,
   static const GMarkupParser parser = { start_element, end_element, text, NULL, NULL };
   g_autoptr(GMarkupParseContext) context = NULL;
   g_autoptr(GPtrArray) candidates = NULL;
+  g_autoptr(EpDiscoverCandidate) imap = NULL;
   Parser p = { 0 };
   gboolean ok;
 
@@ -332,6 +357,7 @@ ep_autoconfig_parse (const char  *data,
     }
 
   p.servers = g_ptr_array_new_with_free_func ((GDestroyNotify) server_free);
+  p.imap_servers = g_ptr_array_new_with_free_func ((GDestroyNotify) server_free);
   p.text = g_string_new (NULL);
   context = g_markup_parse_context_new (&parser, G_MARKUP_TREAT_CDATA_AS_TEXT, &p, NULL);
   ok = g_markup_parse_context_parse (context, data != NULL ? data : "", length, error)
@@ -353,9 +379,16 @@ ep_autoconfig_parse (const char  *data,
                        _("The configuration file is not valid XML: %s"), message);
         }
       g_ptr_array_unref (p.servers);
+      g_ptr_array_unref (p.imap_servers);
       g_free (p.display_name);
       return NULL;
     }
+
+  /* The first IMAP server that passes the same checks (TLS or STARTTLS only, a valid host and
+   * port); one that does not is left out, the outgoing servers stay. */
+  for (guint i = 0; i < p.imap_servers->len && imap == NULL; i++)
+    imap = server_to_candidate (p.imap_servers->pdata[i], address);
+  g_ptr_array_unref (p.imap_servers);
 
   candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_discover_candidate_unref);
   for (guint i = 0; i < p.servers->len; i++)
@@ -367,6 +400,12 @@ ep_autoconfig_parse (const char  *data,
       if (p.display_name != NULL && g_utf8_validate (p.display_name, -1, NULL)
           && ep_text_find_control (p.display_name, EP_TEXT_ALLOW_NONE) == NULL)
         candidate->display_name = g_strdup (p.display_name);
+      if (imap != NULL)
+        {
+          candidate->imap_host = g_strdup (imap->host);
+          candidate->imap_port = imap->port;
+          candidate->imap_security = imap->security;
+        }
       g_ptr_array_add (candidates, candidate);
     }
   g_ptr_array_unref (p.servers);

@@ -59,6 +59,8 @@ ep_discover_candidate_clear (EpDiscoverCandidate *self)
   g_free (self->display_name);
   g_free (self->preset_id);
   g_free (self->note);
+  g_free (self->imap_host);
+  g_free (self->sent_copy_off);
 }
 
 EpDiscoverCandidate *
@@ -67,6 +69,7 @@ ep_discover_candidate_new (void)
   EpDiscoverCandidate *self = g_atomic_rc_box_new0 (EpDiscoverCandidate);
 
   self->security = EP_SMTP_SECURITY_STARTTLS;
+  self->imap_security = EP_SMTP_SECURITY_TLS;
   self->username_form = EP_DISCOVER_USERNAME_UNKNOWN;
   self->mechanisms = g_new0 (char *, 1);
   self->trust = EP_DISCOVER_TRUST_VERIFIED;
@@ -165,6 +168,14 @@ ep_discover_candidate_to_profile (const EpDiscoverCandidate *self,
   if (self->auth != EP_DISCOVER_AUTH_NONE_NEEDED)
     ep_profile_set_username (profile, self->username != NULL ? self->username : address);
   ep_profile_set_auth (profile, ep_discover_candidate_get_auth_mechanism (self));
+  if (self->imap_host != NULL)
+    {
+      ep_profile_set_imap_host (profile, self->imap_host);
+      ep_profile_set_imap_port (profile, self->imap_port);
+      ep_profile_set_imap_security (profile, self->imap_security);
+      /* Off where the provider files sent mail itself: a second copy would be a duplicate. */
+      ep_profile_set_sent_copy (profile, self->sent_copy_off == NULL);
+    }
   return profile;
 }
 

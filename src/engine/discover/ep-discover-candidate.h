@@ -110,6 +110,12 @@ typedef enum {
  * @display_name: (nullable): the provider's name as the source gave it ("Fastmail")
  * @preset_id: (nullable): the preset's id, for %EP_DISCOVER_SOURCE_PRESET
  * @note: (nullable): translated advice from the preset (app passwords, ...)
+ * @imap_host: (nullable): the IMAP server for the copy in the Sent folder, when the source named
+ *   one (a preset, autoconfig's incomingServer of type "imap")
+ * @imap_port: its port
+ * @imap_security: implicit TLS or STARTTLS; never %EP_SMTP_SECURITY_NONE
+ * @sent_copy_off: (nullable): translated: why the copy is off by default (the provider files
+ *   sent mail itself); %NULL: on when there is an IMAP server
  *
  * A reference-counted boxed struct: one server, with its provenance.
  */
@@ -129,6 +135,10 @@ typedef struct {
   char               *display_name;
   char               *preset_id;
   char               *note;
+  char               *imap_host;
+  guint16             imap_port;
+  EpSmtpSecurity      imap_security;
+  char               *sent_copy_off;
 } EpDiscoverCandidate;
 
 /**

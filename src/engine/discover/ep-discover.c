@@ -735,6 +735,13 @@ ask_presets (EpDiscover *self)
   candidate->display_name = g_strdup (_(preset->name));
   candidate->preset_id = g_strdup (preset->id);
   candidate->note = preset->note != NULL ? g_strdup (_(preset->note)) : NULL;
+  if (preset->imap_host != NULL)
+    {
+      candidate->imap_host = g_strdup (preset->imap_host);
+      candidate->imap_port = preset->imap_port;
+      candidate->imap_security = EP_SMTP_SECURITY_TLS;
+      candidate->sent_copy_off = preset->sent_copy_off != NULL ? g_strdup (_(preset->sent_copy_off)) : NULL;
+    }
   add_attempt (self, EP_DISCOVER_SOURCE_PRESET, preset->id, EP_DISCOVER_STATE_FOUND, _(preset->name));
 
   found = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_discover_candidate_unref);

@@ -8,7 +8,9 @@
 #include "ep-presets.h"
 
 /* Ports follow each provider's published settings: 465 is implicit TLS (RFC 8314 §3.3),
- * 587 and 2525 are submission with STARTTLS (RFC 6409 §3.1, RFC 3207). */
+ * 587 and 2525 are submission with STARTTLS (RFC 6409 §3.1, RFC 3207); IMAP over implicit TLS
+ * on 993 (RFC 8314 §7.3). Proton Mail Bridge and Mailtrap have no copy to make: the first
+ * files sent mail itself, the second catches it. */
 static const EpPreset presets[] = {
   { "mailtrap", N_("Mailtrap Sandbox"), "sandbox.smtp.mailtrap.io", 2525, "starttls",
     N_("Use the user name and password shown in your Mailtrap inbox’s SMTP settings. "
@@ -18,28 +20,33 @@ static const EpPreset presets[] = {
     N_("Gmail needs an app password (Google Account → Security → App passwords), "
        "not your usual password."),
     "gmail.com;googlemail.com",
-    "google" },
+    "google", "imap.gmail.com", 993, N_("Gmail files sent mail in its Sent folder itself.") },
   { "outlook", N_("Outlook.com"), "smtp-mail.outlook.com", 587, "starttls",
     NULL,
     "outlook.com;hotmail.com;live.com",
-    "microsoft-consumers" },
+    "microsoft-consumers",
+    "outlook.office365.com", 993, N_("Outlook.com files sent mail in its Sent folder itself.") },
   { "office365", N_("Microsoft 365"), "smtp.office365.com", 587, "starttls",
     N_("Your organisation must allow authenticated SMTP for your mailbox."),
-    NULL, "microsoft-organizations" },
+    NULL,
+    "microsoft-organizations",
+    "outlook.office365.com", 993, N_("Microsoft 365 files sent mail in its Sent folder itself.") },
   { "fastmail", N_("Fastmail"), "smtp.fastmail.com", 465, "tls",
     N_("Fastmail needs an app password (Settings → Privacy & Security → App passwords)."),
     "fastmail.com;fastmail.fm",
-    "fastmail" },
+    "fastmail", "imap.fastmail.com", 993, NULL },
   { "icloud", N_("iCloud Mail"), "smtp.mail.me.com", 587, "starttls",
     N_("iCloud needs an app-specific password (appleid.apple.com → Sign-In and Security)."),
-    "icloud.com;me.com;mac.com", NULL },
+    "icloud.com;me.com;mac.com",
+    NULL, "imap.mail.me.com", 993, NULL },
   { "yahoo", N_("Yahoo Mail"), "smtp.mail.yahoo.com", 465, "tls",
     N_("Yahoo needs an app password (Account Security → Generate app password)."),
     "yahoo.com",
-    "yahoo" },
+    "yahoo", "imap.mail.yahoo.com", 993, NULL },
   { "gmx", N_("GMX"), "mail.gmx.net", 587, "starttls",
     NULL,
-    "gmx.net;gmx.de;gmx.com", NULL },
+    "gmx.net;gmx.de;gmx.com",
+    NULL, "imap.gmx.net", 993, NULL },
   { "proton", N_("Proton Mail Bridge"), "127.0.0.1", 1025, "starttls",
     N_("Proton Mail Bridge must be running on this computer. Use the user name and password "
        "that Bridge shows, not your Proton password. Bridge has its own certificate: review "

@@ -19,6 +19,12 @@ typedef struct {
   const char *domains;   /* NULL or ';'-separated address domains served by this provider */
   const char *oauth_provider; /* NULL or the built-in sign-in provider's id (ep-oauth-provider.h):
                                  a profile made from the preset signs in with it */
+  /* The copy in the Sent folder on the server: the provider's IMAP server (implicit TLS), NULL
+   * when none is known; and, for providers that file what their SMTP server sends themselves,
+   * why the copy is off by default (translatable, N_), NULL when it is on. */
+  const char *imap_host;
+  guint16     imap_port;
+  const char *sent_copy_off;
 } EpPreset;
 
 const EpPreset *ep_presets_get_all         (guint      *n_presets);

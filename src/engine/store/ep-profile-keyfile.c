@@ -35,6 +35,18 @@
 /* Learned with FUTURERELEASE, from the same EHLO reply. */
 #define KEY_DSN                     "dsn"
 #define KEY_REQUIRETLS              "requiretls"
+/* The copy in the server's Sent folder (IMAP APPEND): written only when there is an IMAP server
+ * or the copy is on, so that a profile without one stays as short as it was. */
+#define KEY_SENT_COPY        "sent-copy"
+#define KEY_IMAP_HOST        "imap-host"
+#define KEY_IMAP_PORT        "imap-port"
+#define KEY_IMAP_SECURITY    "imap-security"
+#define KEY_IMAP_USERNAME    "imap-username"
+#define KEY_IMAP_SENT_FOLDER "imap-sent-folder"
+/* Written with the server it was trusted for, both always, as the SMTP pin. */
+#define KEY_IMAP_PINNED_SHA256 "imap-pinned-sha256"
+#define KEY_IMAP_PINNED_HOST   "imap-pinned-host"
+#define KEY_IMAP_PINNED_PORT   "imap-pinned-port"
 
 /* Reads one optional single-line string; a line break or other control character in a
  * profile would let a hand-edited file inject protocol commands, so it is refused here. */
@@ -144,6 +156,61 @@ read_date (GKeyFile    *keyfile,
   return TRUE;
 }
 
+/* The IMAP keys, as strict as the SMTP ones: a bad value refuses the whole profile. */
+static gboolean
+read_imap (GKeyFile    *keyfile,
+           const char  *group,
+           EpProfile   *profile,
+           GError     **error)
+{
+  g_autofree char *host = NULL;
+  g_autofree char *security = NULL;
+  g_autofree char *username = NULL;
+  g_autofree char *folder = NULL;
+  g_autofree char *pinned = NULL;
+  g_autofree char *pinned_host = NULL;
+  gboolean sent_copy = FALSE;
+  guint64 port = 0;
+  guint64 pinned_port = 0;
+  int sec = EP_SMTP_SECURITY_TLS;
+
+  if (!read_boolean (keyfile, group, KEY_SENT_COPY, &sent_copy, error) ||
+      !read_string (keyfile, group, KEY_IMAP_HOST, &host, error) ||
+      !read_number (keyfile, group, KEY_IMAP_PORT, 0, G_MAXUINT16, &port, error) ||
+      !read_string (keyfile, group, KEY_IMAP_SECURITY, &security, error) ||
+      !read_string (keyfile, group, KEY_IMAP_USERNAME, &username, error) ||
+      !read_string (keyfile, group, KEY_IMAP_SENT_FOLDER, &folder, error) ||
+      !read_string (keyfile, group, KEY_IMAP_PINNED_SHA256, &pinned, error) ||
+      !read_string (keyfile, group, KEY_IMAP_PINNED_HOST, &pinned_host, error) ||
+      !read_number (keyfile, group, KEY_IMAP_PINNED_PORT, 0, G_MAXUINT16, &pinned_port, error))
+    return FALSE;
+  if (security != NULL && !ep_enum_from_nick (EP_TYPE_SMTP_SECURITY, security, FALSE, &sec))
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                   _("unknown security “%s” (expected tls, starttls or none)"), security);
+      return FALSE;
+    }
+  /* A copy with nowhere to go would fail after every delivery. */
+  if (sent_copy && (host == NULL || *host == '\0'))
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID,
+                   _("“%s” is on without “%s”"), KEY_SENT_COPY, KEY_IMAP_HOST);
+      return FALSE;
+    }
+  ep_profile_set_sent_copy (profile, sent_copy);
+  ep_profile_set_imap_host (profile, host);
+  ep_profile_set_imap_port (profile, (guint16) port);
+  ep_profile_set_imap_security (profile, sec);
+  ep_profile_set_imap_username (profile, username);
+  ep_profile_set_imap_sent_folder (profile, folder);
+  /* A pin recorded for another server (an edited imap-host or imap-port), or without one, is
+   * dropped: there was never an Epistle that wrote it without its server. */
+  if (pinned_host != NULL && host != NULL && g_ascii_strcasecmp (pinned_host, host) == 0 &&
+      g_key_file_has_key (keyfile, group, KEY_IMAP_PINNED_PORT, NULL) && pinned_port == port)
+    ep_profile_set_imap_pinned_sha256 (profile, pinned);
+  return TRUE;
+}
+
 /* Builds a profile from its group; on a bad value the profile is skipped, and its group is
  * left in the keyfile exactly as it was, so the next save does not lose it. */
 EpProfile *
@@ -202,7 +269,8 @@ ep_profile_keyfile_read (GKeyFile    *keyfile,
       !read_number (keyfile, group, KEY_FUTURE_RELEASE_INTERVAL, 0, G_MAXINT64,
                     &future_interval, error) ||
       !read_date (keyfile, group, KEY_FUTURE_RELEASE_DATE, &future_date, error) ||
-      !read_date (keyfile, group, KEY_FUTURE_RELEASE_LEARNED, &future_learned, error))
+      !read_date (keyfile, group, KEY_FUTURE_RELEASE_LEARNED, &future_learned, error) ||
+      !read_imap (keyfile, group, profile, error))
     return NULL;
 
   if (security != NULL && !ep_enum_from_nick (EP_TYPE_SMTP_SECURITY, security, FALSE, &sec))
@@ -344,6 +412,45 @@ write_future_release (GKeyFile   *keyfile,
     }
 }
 
+static void
+write_imap (GKeyFile   *keyfile,
+            const char *group,
+            EpProfile  *profile)
+{
+  const char *keys[] = { KEY_SENT_COPY, KEY_IMAP_HOST, KEY_IMAP_PORT, KEY_IMAP_SECURITY,
+                         KEY_IMAP_USERNAME, KEY_IMAP_SENT_FOLDER, KEY_IMAP_PINNED_SHA256,
+                         KEY_IMAP_PINNED_HOST, KEY_IMAP_PINNED_PORT };
+  const char *pinned = ep_profile_get_imap_pinned_sha256 (profile);
+
+  if (!ep_profile_get_sent_copy (profile) && *ep_profile_get_imap_host (profile) == '\0')
+    {
+      for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+        g_key_file_remove_key (keyfile, group, keys[i], NULL);
+      return;
+    }
+  g_key_file_set_boolean (keyfile, group, KEY_SENT_COPY, ep_profile_get_sent_copy (profile));
+  write_string (keyfile, group, KEY_IMAP_HOST, ep_profile_get_imap_host (profile), NULL);
+  if (ep_profile_get_imap_port (profile) > 0)
+    g_key_file_set_uint64 (keyfile, group, KEY_IMAP_PORT, ep_profile_get_imap_port (profile));
+  else
+    g_key_file_remove_key (keyfile, group, KEY_IMAP_PORT, NULL);
+  g_key_file_set_string (keyfile, group, KEY_IMAP_SECURITY,
+                         ep_enum_to_nick (EP_TYPE_SMTP_SECURITY, ep_profile_get_imap_security (profile)));
+  write_string (keyfile, group, KEY_IMAP_USERNAME, ep_profile_get_imap_username (profile), NULL);
+  write_string (keyfile, group, KEY_IMAP_SENT_FOLDER, ep_profile_get_imap_sent_folder (profile), NULL);
+  write_string (keyfile, group, KEY_IMAP_PINNED_SHA256, pinned, NULL);
+  if (pinned != NULL)
+    {
+      g_key_file_set_string (keyfile, group, KEY_IMAP_PINNED_HOST, ep_profile_get_imap_host (profile));
+      g_key_file_set_uint64 (keyfile, group, KEY_IMAP_PINNED_PORT, ep_profile_get_imap_port (profile));
+    }
+  else
+    {
+      g_key_file_remove_key (keyfile, group, KEY_IMAP_PINNED_HOST, NULL);
+      g_key_file_remove_key (keyfile, group, KEY_IMAP_PINNED_PORT, NULL);
+    }
+}
+
 void
 ep_profile_keyfile_write (GKeyFile   *keyfile,
                           const char *group,
@@ -385,6 +492,7 @@ ep_profile_keyfile_write (GKeyFile   *keyfile,
   else
     g_key_file_remove_key (keyfile, group, KEY_SIZE_LIMIT, NULL);
   write_future_release (keyfile, group, profile);
+  write_imap (keyfile, group, profile);
   for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
     write_string (keyfile, group, ep_profile_oauth_setting_name (i),
                   ep_profile_get_oauth_setting (profile, i), NULL);

@@ -39,6 +39,13 @@ struct _EpProfile
   gint64             future_release_max_date;
   EpSmtpCapFlags     delivery_extensions;   /* DSN, REQUIRETLS, as last learned */
   char              *oauth[EP_PROFILE_N_OAUTH_SETTINGS];
+  gboolean           sent_copy;
+  char              *imap_host;
+  guint16            imap_port;
+  EpSmtpSecurity     imap_security;
+  char              *imap_username;
+  char              *imap_sent_folder;
+  char              *imap_pinned_sha256;
 };
 
 G_DEFINE_FINAL_TYPE (EpProfile, ep_profile, G_TYPE_OBJECT)
@@ -60,6 +67,13 @@ enum {
   PROP_EHLO_NAME,
   PROP_SIZE_LIMIT,
   PROP_FUTURE_RELEASE_LEARNED,
+  PROP_SENT_COPY,
+  PROP_IMAP_HOST,
+  PROP_IMAP_PORT,
+  PROP_IMAP_SECURITY,
+  PROP_IMAP_USERNAME,
+  PROP_IMAP_SENT_FOLDER,
+  PROP_IMAP_PINNED_SHA256,
   PROP_OAUTH_FIRST,
   N_PROPS = PROP_OAUTH_FIRST + EP_PROFILE_N_OAUTH_SETTINGS
 };
@@ -113,6 +127,10 @@ ep_profile_finalize (GObject *object)
   g_clear_pointer (&self->future_release_learned, g_date_time_unref);
   for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
     g_free (self->oauth[i]);
+  g_free (self->imap_host);
+  g_free (self->imap_username);
+  g_free (self->imap_sent_folder);
+  g_free (self->imap_pinned_sha256);
 
   G_OBJECT_CLASS (ep_profile_parent_class)->finalize (object);
 }
@@ -183,6 +201,27 @@ ep_profile_get_property (GObject    *object,
     case PROP_FUTURE_RELEASE_LEARNED:
       g_value_set_boxed (value, self->future_release_learned);
       break;
+    case PROP_SENT_COPY:
+      g_value_set_boolean (value, self->sent_copy);
+      break;
+    case PROP_IMAP_HOST:
+      g_value_set_string (value, self->imap_host);
+      break;
+    case PROP_IMAP_PORT:
+      g_value_set_uint (value, self->imap_port);
+      break;
+    case PROP_IMAP_SECURITY:
+      g_value_set_enum (value, self->imap_security);
+      break;
+    case PROP_IMAP_USERNAME:
+      g_value_set_string (value, self->imap_username);
+      break;
+    case PROP_IMAP_SENT_FOLDER:
+      g_value_set_string (value, self->imap_sent_folder);
+      break;
+    case PROP_IMAP_PINNED_SHA256:
+      g_value_set_string (value, self->imap_pinned_sha256);
+      break;
     default:
       if (prop_id >= PROP_OAUTH_FIRST && prop_id < N_PROPS)
         {
@@ -245,6 +284,27 @@ ep_profile_set_property (GObject      *object,
     case PROP_SIZE_LIMIT:
       ep_profile_set_size_limit (self, g_value_get_uint64 (value));
       break;
+    case PROP_SENT_COPY:
+      ep_profile_set_sent_copy (self, g_value_get_boolean (value));
+      break;
+    case PROP_IMAP_HOST:
+      ep_profile_set_imap_host (self, g_value_get_string (value));
+      break;
+    case PROP_IMAP_PORT:
+      ep_profile_set_imap_port (self, g_value_get_uint (value));
+      break;
+    case PROP_IMAP_SECURITY:
+      ep_profile_set_imap_security (self, g_value_get_enum (value));
+      break;
+    case PROP_IMAP_USERNAME:
+      ep_profile_set_imap_username (self, g_value_get_string (value));
+      break;
+    case PROP_IMAP_SENT_FOLDER:
+      ep_profile_set_imap_sent_folder (self, g_value_get_string (value));
+      break;
+    case PROP_IMAP_PINNED_SHA256:
+      ep_profile_set_imap_pinned_sha256 (self, g_value_get_string (value));
+      break;
     default:
       if (prop_id >= PROP_OAUTH_FIRST && prop_id < N_PROPS)
         {
@@ -301,6 +361,20 @@ ep_profile_class_init (EpProfileClass *klass)
   properties[PROP_FUTURE_RELEASE_LEARNED] =
     g_param_spec_boxed ("future-release-learned", NULL, NULL, G_TYPE_DATE_TIME,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* The copy in the server's Sent folder (IMAP APPEND): whether one is made, and the IMAP
+   * server it goes to. The user name "" is the SMTP one, and the secret is always the SMTP
+   * side's; the Sent folder "" is found on the server (\Sent, then the usual names). */
+  properties[PROP_SENT_COPY] = g_param_spec_boolean ("sent-copy", NULL, NULL, FALSE, rw);
+  properties[PROP_IMAP_HOST] = g_param_spec_string ("imap-host", NULL, NULL, "", rw);
+  /* 0 = the default of the IMAP security (993 for TLS, 143 for STARTTLS). */
+  properties[PROP_IMAP_PORT] = g_param_spec_uint ("imap-port", NULL, NULL, 0, G_MAXUINT16, 0, rw);
+  properties[PROP_IMAP_SECURITY] =
+    g_param_spec_enum ("imap-security", NULL, NULL, EP_TYPE_SMTP_SECURITY,
+                       EP_SMTP_SECURITY_TLS, rw);
+  properties[PROP_IMAP_USERNAME] = g_param_spec_string ("imap-username", NULL, NULL, "", rw);
+  properties[PROP_IMAP_SENT_FOLDER] = g_param_spec_string ("imap-sent-folder", NULL, NULL, "", rw);
+  /* As pinned-sha256, for the IMAP server (imap-host, imap-port): changing either forgets it. */
+  properties[PROP_IMAP_PINNED_SHA256] = g_param_spec_string ("imap-pinned-sha256", NULL, NULL, NULL, rw);
   /* Built-in sign-in (OAuth 2.0): "" when the profile does not use it. */
   for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
     properties[PROP_OAUTH_FIRST + i] = g_param_spec_string (oauth_setting_names[i], NULL, NULL, "", rw);
@@ -323,6 +397,10 @@ ep_profile_init (EpProfile *self)
   self->ehlo_name = g_strdup ("");
   for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
     self->oauth[i] = g_strdup ("");
+  self->imap_host = g_strdup ("");
+  self->imap_security = EP_SMTP_SECURITY_TLS;
+  self->imap_username = g_strdup ("");
+  self->imap_sent_folder = g_strdup ("");
 }
 
 /**
@@ -396,7 +474,14 @@ ep_profile_copy (EpProfile  *self,
                        "timeout", self->timeout,
                        "ehlo-name", self->ehlo_name,
                        "size-limit", self->size_limit,
+                       "sent-copy", self->sent_copy,
+                       "imap-host", self->imap_host,
+                       "imap-port", (guint) self->imap_port,
+                       "imap-security", self->imap_security,
+                       "imap-username", self->imap_username,
+                       "imap-sent-folder", self->imap_sent_folder,
                        NULL);
+  ep_profile_set_imap_pinned_sha256 (copy, self->imap_pinned_sha256);
   for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
     ep_profile_set_oauth_setting (copy, i, self->oauth[i]);
   /* After the server, for which it is pinned. */
@@ -469,7 +554,9 @@ ep_profile_validate (EpProfile  *self,
     return invalid (error, self, _("the profile has no name"));
   /* Control characters (CR and LF above all) would let a value inject SMTP commands or headers. */
   const char *texts[] = { self->name, self->sender_name, self->sender_address, self->host,
-                          self->username, self->ehlo_name, self->pinned_sha256 };
+                          self->username, self->ehlo_name, self->pinned_sha256,
+                          self->imap_host, self->imap_username, self->imap_sent_folder,
+                          self->imap_pinned_sha256 };
   for (gsize i = 0; i < G_N_ELEMENTS (texts); i++)
     if (texts[i] != NULL && ep_text_find_control (texts[i], EP_TEXT_ALLOW_NONE) != NULL)
       return invalid (error, self, _("a setting contains a line break or another control character"));
@@ -489,9 +576,18 @@ ep_profile_validate (EpProfile  *self,
       if (self->port == 0)
         return invalid (error, self, _("no server port is set"));
     }
+  if (self->sent_copy && *self->imap_host == '\0')
+    return invalid (error, self, _("no IMAP server is set for the copy in the Sent folder"));
+  if (strlen (self->imap_host) > EP_SMTP_DOMAIN_MAX || strpbrk (self->imap_host, " \t") != NULL)
+    return invalid (error, self, _("the IMAP server name is not valid"));
+  /* The secret is the SMTP side's: it never goes to the IMAP server in the clear. */
+  if (self->sent_copy && self->imap_security == EP_SMTP_SECURITY_NONE &&
+      (*self->username != '\0' || *self->imap_username != '\0'))
+    return invalid (error, self, _("the IMAP server needs TLS or STARTTLS to sign in"));
   if (!is_ehlo_name (self->ehlo_name))
     return invalid (error, self, _("the EHLO name must be a domain name or an address literal"));
-  if (self->pinned_sha256 != NULL && !is_hex_fingerprint (self->pinned_sha256))
+  if ((self->pinned_sha256 != NULL && !is_hex_fingerprint (self->pinned_sha256)) ||
+      (self->imap_pinned_sha256 != NULL && !is_hex_fingerprint (self->imap_pinned_sha256)))
     return invalid (error, self, _("the pinned certificate fingerprint is not a SHA-256 digest"));
   return TRUE;
 }
@@ -963,4 +1059,132 @@ ep_profile_set_delivery_extensions (EpProfile      *self,
   g_return_if_fail (EP_IS_PROFILE (self));
 
   self->delivery_extensions = flags & (EP_SMTP_CAP_DSN | EP_SMTP_CAP_REQUIRETLS);
+}
+
+/* ---- The copy in the server's Sent folder ---------------------------------------------------- */
+
+gboolean
+ep_profile_get_sent_copy (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), FALSE);
+  return self->sent_copy;
+}
+
+void
+ep_profile_set_sent_copy (EpProfile *self,
+                          gboolean   sent_copy)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+
+  sent_copy = !!sent_copy;
+  if (self->sent_copy == sent_copy)
+    return;
+  self->sent_copy = sent_copy;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SENT_COPY]);
+}
+
+const char *
+ep_profile_get_imap_host (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+  return self->imap_host;
+}
+
+void
+ep_profile_set_imap_host (EpProfile  *self,
+                          const char *host)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+
+  if (g_strcmp0 (self->imap_host, host != NULL ? host : "") == 0)
+    return;
+  set_string (self, &self->imap_host, host, FALSE, PROP_IMAP_HOST);
+  /* The pin is for the server it was trusted for. */
+  ep_profile_set_imap_pinned_sha256 (self, NULL);
+}
+
+guint16
+ep_profile_get_imap_port (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), 0);
+  return self->imap_port;
+}
+
+void
+ep_profile_set_imap_port (EpProfile *self,
+                          guint16    port)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+
+  if (self->imap_port == port)
+    return;
+  self->imap_port = port;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IMAP_PORT]);
+  ep_profile_set_imap_pinned_sha256 (self, NULL);
+}
+
+EpSmtpSecurity
+ep_profile_get_imap_security (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), EP_SMTP_SECURITY_TLS);
+  return self->imap_security;
+}
+
+void
+ep_profile_set_imap_security (EpProfile      *self,
+                              EpSmtpSecurity  security)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+  g_return_if_fail (security <= EP_SMTP_SECURITY_NONE);
+
+  if (self->imap_security == security)
+    return;
+  self->imap_security = security;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IMAP_SECURITY]);
+}
+
+const char *
+ep_profile_get_imap_username (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+  return self->imap_username;
+}
+
+void
+ep_profile_set_imap_username (EpProfile  *self,
+                              const char *username)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+  set_string (self, &self->imap_username, username, FALSE, PROP_IMAP_USERNAME);
+}
+
+const char *
+ep_profile_get_imap_sent_folder (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+  return self->imap_sent_folder;
+}
+
+void
+ep_profile_set_imap_sent_folder (EpProfile  *self,
+                                 const char *folder)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+  set_string (self, &self->imap_sent_folder, folder, FALSE, PROP_IMAP_SENT_FOLDER);
+}
+
+const char *
+ep_profile_get_imap_pinned_sha256 (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+  return self->imap_pinned_sha256;
+}
+
+/* For the IMAP server the profile names now (set it after the host and port). */
+void
+ep_profile_set_imap_pinned_sha256 (EpProfile  *self,
+                                   const char *pinned_sha256)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+  set_string (self, &self->imap_pinned_sha256, pinned_sha256, TRUE, PROP_IMAP_PINNED_SHA256);
 }

@@ -124,6 +124,33 @@ void               ep_profile_set_oauth_setting (EpProfile             *self,
                                                  EpProfileOAuthSetting  setting,
                                                  const char            *value);
 
+/* The copy in the server's Sent folder (IMAP APPEND): on or off, and the IMAP server. The
+ * port 0 is the default of the IMAP security; the user name "" is the SMTP one (the secret is
+ * always the SMTP side's); the Sent folder "" is found on the server. */
+gboolean           ep_profile_get_sent_copy      (EpProfile         *self);
+void               ep_profile_set_sent_copy      (EpProfile         *self,
+                                                  gboolean           sent_copy);
+const char        *ep_profile_get_imap_host      (EpProfile         *self);
+void               ep_profile_set_imap_host      (EpProfile         *self,
+                                                  const char        *host);
+guint16            ep_profile_get_imap_port      (EpProfile         *self);
+void               ep_profile_set_imap_port      (EpProfile         *self,
+                                                  guint16            port);
+EpSmtpSecurity     ep_profile_get_imap_security  (EpProfile         *self);
+void               ep_profile_set_imap_security  (EpProfile         *self,
+                                                  EpSmtpSecurity     security);
+const char        *ep_profile_get_imap_username  (EpProfile         *self);
+void               ep_profile_set_imap_username  (EpProfile         *self,
+                                                  const char        *username);
+const char        *ep_profile_get_imap_sent_folder (EpProfile       *self);
+void               ep_profile_set_imap_sent_folder (EpProfile       *self,
+                                                    const char      *folder);
+/* A certificate the person chose to trust for the IMAP server (as pinned-sha256 for SMTP):
+ * forgotten when the IMAP host or port changes; set it after them. */
+const char        *ep_profile_get_imap_pinned_sha256 (EpProfile     *self);
+void               ep_profile_set_imap_pinned_sha256 (EpProfile     *self,
+                                                      const char    *pinned_sha256);
+
 EpSmtpConfig      *ep_profile_to_smtp_config     (EpProfile         *self,
                                                   const char        *password);
 
