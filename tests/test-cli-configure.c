@@ -177,6 +177,8 @@ run_cli (Fixture    *f,
   g_subprocess_wait (child, NULL, &error);
   g_assert_no_error (error);
   f->elapsed_us = g_get_monotonic_time () - start;
+  if (!g_subprocess_get_if_exited (child))
+    g_error ("epistle-send ended by signal %d; stderr:\n%s", g_subprocess_get_term_sig (child), f->err);
   f->status = g_subprocess_get_exit_status (child);
   g_test_message ("exit %d after %" G_GINT64_FORMAT " ms; stdout:\n%s\nstderr:\n%s", f->status,
                   f->elapsed_us / 1000, f->out, f->err);

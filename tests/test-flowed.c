@@ -100,7 +100,8 @@ test_stuffing (void)
 static void
 test_unbreakable (void)
 {
-  g_autofree char *url = g_strconcat ("See https://example.org/", g_strnfill (120, 'a'), " for details, "
+  g_autofree char *path = g_strnfill (120, 'a');
+  g_autofree char *url = g_strconcat ("See https://example.org/", path, " for details, "
                                       "and the rest of this line is long enough to need a break too.\n",
                                       NULL);
   g_autofree char *flowed = ep_flowed_encode (url);
