@@ -107,7 +107,7 @@ decode_utf7_run (const char *run,
   /* What is left must be padding: fewer than 6 bits, all zero; and the run not empty. */
   if (units->len == 0 || n_bits >= 6 || bits != 0)
     return FALSE;
-  utf8 = g_utf16_to_utf8 ((const gunichar2 *) units->data, units->len, NULL, NULL, NULL);
+  utf8 = g_utf16_to_utf8 (&g_array_index (units, gunichar2, 0), units->len, NULL, NULL, NULL);
   if (utf8 == NULL)
     return FALSE;
   g_string_append (out, utf8);
