@@ -991,7 +991,6 @@ test_send_later_server_hold (void)
                                                            ep_script_server_get_port (server), 5);
   g_autoptr(EpSentStore) sent = ep_sent_store_new (NULL);
   g_autoptr(GPtrArray) copies = NULL;
-  g_autoptr(EpOutboxEntry) entry = NULL;
   g_autoptr(GError) error = NULL;
   EpScheduleDialog *dialog;
   EpSentInfo *copy = NULL;

@@ -915,7 +915,6 @@ test_server_down_then_up (void)
   EpOutboxWorker *worker = ep_application_get_outbox_worker (app);
   EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   g_autoptr(GPtrArray) entries = NULL;
-  g_autoptr(EpSentStore) sent = ep_sent_store_new (NULL);
   g_autofree char *id = NULL;
   EpProfile *profile;
   guint attempts_before, attempts_down;

@@ -588,7 +588,7 @@ attempt_finished_cb (GObject      *object,
   g_autoptr(EpWindow) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(EpSmtpResult) result = ep_send_operation_run_finish (op, res, &error);
-  g_autoptr(EpSendOperation) keep = g_object_ref (op);
+  g_autoptr(EpSendOperation) keep G_GNUC_UNUSED = g_object_ref (op);  /* alive until the end */
   const EpOutboxDeliveryReport *report = ep_send_operation_get_outbox_report (op);
   g_autoptr(EpProfile) profile = g_steal_pointer (&self->send_profile);
 
