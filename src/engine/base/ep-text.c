@@ -172,3 +172,12 @@ ep_text_append_escaped (GString    *out,
         g_string_append_c (out, (char) c);
     }
 }
+
+void
+ep_text_free_secret (char *secret)
+{
+  if (secret == NULL)
+    return;
+  explicit_bzero (secret, strlen (secret));
+  g_free (secret);
+}

@@ -75,4 +75,8 @@ void         ep_text_append_escaped      (GString     *out,
                                           const char  *bytes,
                                           gsize        length);
 
+/* Frees a secret (password, token) after overwriting it, so that it does not linger in freed
+ * heap memory where a later crash dump could show it. NULL is fine. */
+void         ep_text_free_secret         (char        *secret);
+
 G_END_DECLS

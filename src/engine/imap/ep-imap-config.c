@@ -41,14 +41,6 @@ ep_imap_config_copy (const EpImapConfig *self)
   return copy;
 }
 
-static void
-free_secret (char *secret)
-{
-  if (secret != NULL)
-    explicit_bzero (secret, strlen (secret));
-  g_free (secret);
-}
-
 void
 ep_imap_config_free (EpImapConfig *self)
 {
@@ -56,8 +48,8 @@ ep_imap_config_free (EpImapConfig *self)
     return;
   g_free (self->host);
   g_free (self->username);
-  free_secret (self->password);
-  free_secret (self->oauth_token);
+  ep_text_free_secret (self->password);
+  ep_text_free_secret (self->oauth_token);
   g_free (self->cafile);
   g_free (self->pinned_sha256);
   g_free (self->pinned_host);

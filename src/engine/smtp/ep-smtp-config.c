@@ -46,17 +46,6 @@ ep_smtp_config_copy (const EpSmtpConfig *self)
   return copy;
 }
 
-/* Secrets should not linger in freed heap memory where a later crash dump could show them. */
-static void
-free_secret (char *secret)
-{
-  if (secret != NULL)
-    {
-      explicit_bzero (secret, strlen (secret));
-      g_free (secret);
-    }
-}
-
 void
 ep_smtp_config_free (EpSmtpConfig *self)
 {
@@ -65,8 +54,8 @@ ep_smtp_config_free (EpSmtpConfig *self)
 
   g_free (self->host);
   g_free (self->username);
-  free_secret (self->password);
-  free_secret (self->oauth_token);
+  ep_text_free_secret (self->password);
+  ep_text_free_secret (self->oauth_token);
   g_free (self->cafile);
   g_free (self->pinned_sha256);
   g_free (self->pinned_host);
