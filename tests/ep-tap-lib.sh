@@ -85,6 +85,23 @@ screenshot () {
   fi
 }
 
+# screenshot_drawn FILE SECONDS [IMPORT-ARGS...]: takes screenshots until one shows a drawn window
+# (more than 50 colours; a blank screen is one) or SECONDS pass. A window is mapped before its
+# first frame is drawn, and under the sanitizers that frame can take seconds. Sets shot_colours.
+screenshot_drawn () {
+  _tap_sfile=$1 _tap_left=$(($2 * 4))
+  shift 2
+  shot_colours=0
+  while :; do
+    screenshot "$_tap_sfile" "$@" || return 1
+    shot_colours=$(convert "$_tap_sfile" -format %k info: 2>/dev/null || echo 0)
+    [ "$shot_colours" -gt 50 ] && return 0
+    _tap_left=$((_tap_left - 1))
+    [ "$_tap_left" -le 0 ] && return 0
+    sleep 0.25
+  done
+}
+
 include_tap () {
   _tap_want=$1 _tap_what=$2 _tap_file=$3 _tap_status=$4
   _tap_got=0 _tap_plan="" _tap_extra=0 _tap_bailed=""

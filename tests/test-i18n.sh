@@ -78,8 +78,8 @@ run_app () {
   if [ "$1" = de ]; then
     wid=$(xdotool search --onlyvisible --name "^$2\$" | head -1)
     eval "$(xdotool getwindowgeometry --shell "$wid" 2>/dev/null)"
-    if screenshot "$shots/compose-de.png" -crop "${WIDTH:-1280}x${HEIGHT:-800}+${X:-0}+${Y:-0}" +repage; then
-      colours=$(convert "$shots/compose-de.png" -format %k info:)
+    if screenshot_drawn "$shots/compose-de.png" 15 -crop "${WIDTH:-1280}x${HEIGHT:-800}+${X:-0}+${Y:-0}" +repage; then
+      colours=$shot_colours
       if [ "$colours" -gt 50 ]; then ok "de: screenshot of the compose window ($colours colours): $shots/compose-de.png"
       else nok "de: the screenshot looks blank ($colours colours)"; fi
     else
