@@ -527,6 +527,78 @@ test_imap_config (void)
   g_assert_null (imap->pinned_sha256);
 }
 
+/* An IMAP server with a password of its own: the one typed for the session, else the keyring's
+ * (saved for this profile and this IMAP server); never the SMTP side's secret, never a token. */
+static void
+test_imap_own_password (void)
+{
+  g_autoptr(EpProfile) profile = NULL;
+  g_autoptr(EpProfile) elsewhere = NULL;
+  g_autoptr(EpProfileConfig) result = NULL;
+  g_autoptr(EpImapConfig) imap = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!require (TRUE))
+    return;
+
+  profile = work_profile (PASSWORD);
+  ep_profile_set_sent_copy (profile, TRUE);
+  ep_profile_set_imap_host (profile, "imap.example.org");
+  ep_profile_set_imap_username (profile, "mailbox-user");
+  ep_profile_set_imap_own_password (profile, TRUE);
+  g_assert_true (ep_secrets_store_token_sync (ep_profile_get_id (profile), EP_SECRETS_KIND_IMAP_PASSWORD,
+                                              "Work (IMAP)", "imap-Pa55word", NULL, &error));
+  g_assert_no_error (error);
+
+  /* A send: the SMTP password from the keyring, the IMAP one from its own entry. */
+  result = build (profile, &(EpProfileConfigRequest) { .saved = profile });
+  g_assert_cmpstr (result->config->password, ==, PASSWORD);
+  g_assert_cmpint (result->imap_secret, ==, EP_PROFILE_SECRET_KEYRING);
+  imap = ep_profile_config_dup_imap (result, profile);
+  g_assert_cmpstr (imap->username, ==, "mailbox-user");
+  g_assert_cmpstr (imap->password, ==, "imap-Pa55word");
+  g_assert_null (imap->oauth_token);
+  g_clear_pointer (&imap, ep_imap_config_free);
+  g_clear_pointer (&result, ep_profile_config_free);
+
+  /* Typed (the editor's Test Connection) wins. */
+  result = build (profile, &(EpProfileConfigRequest) { .saved = profile, .imap_secret = TYPED });
+  g_assert_cmpint (result->imap_secret, ==, EP_PROFILE_SECRET_GIVEN);
+  imap = ep_profile_config_dup_imap (result, profile);
+  g_assert_cmpstr (imap->password, ==, TYPED);
+  g_clear_pointer (&imap, ep_imap_config_free);
+  g_clear_pointer (&result, ep_profile_config_free);
+
+  /* Another IMAP server than the saved one does not get the saved password, nor the SMTP one. */
+  elsewhere = ep_profile_copy (profile, ep_profile_get_id (profile), NULL);
+  ep_profile_set_imap_host (elsewhere, "imap.elsewhere.example");
+  result = build (elsewhere, &(EpProfileConfigRequest) { .saved = profile });
+  g_assert_cmpint (result->imap_secret, ==, EP_PROFILE_SECRET_OTHER_SERVER);
+  imap = ep_profile_config_dup_imap (result, elsewhere);
+  g_assert_null (imap->password);
+  g_assert_null (imap->oauth_token);
+  g_clear_pointer (&imap, ep_imap_config_free);
+  g_clear_pointer (&result, ep_profile_config_free);
+
+  /* Nothing saved: missing, and the SMTP password is not used in its place. */
+  g_assert_true (ep_secrets_clear_token_sync (ep_profile_get_id (profile), EP_SECRETS_KIND_IMAP_PASSWORD,
+                                              NULL, &error));
+  result = build (profile, &(EpProfileConfigRequest) { .saved = profile });
+  g_assert_cmpint (result->imap_secret, ==, EP_PROFILE_SECRET_MISSING);
+  imap = ep_profile_config_dup_imap (result, profile);
+  g_assert_null (imap->password);
+  g_clear_pointer (&imap, ep_imap_config_free);
+  g_clear_pointer (&result, ep_profile_config_free);
+
+  /* Without imap-own-password: the SMTP side's, as before. */
+  ep_profile_set_imap_own_password (profile, FALSE);
+  result = build (profile, &(EpProfileConfigRequest) { .saved = profile });
+  g_assert_cmpint (result->imap_secret, ==, EP_PROFILE_SECRET_NONE);
+  imap = ep_profile_config_dup_imap (result, profile);
+  g_assert_cmpstr (imap->password, ==, PASSWORD);
+  ep_secrets_clear_sync (ep_profile_get_id (profile), NULL, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -555,6 +627,7 @@ main (int   argc,
   g_test_add_func ("/profile-config/sandbox/elsewhere", test_sandbox_elsewhere);
   g_test_add_func ("/profile-config/set-secret", test_set_secret);
   g_test_add_func ("/profile-config/imap", test_imap_config);
+  g_test_add_func ("/profile-config/imap-own-password", test_imap_own_password);
 
   ret = g_test_run ();
   ep_sandbox_server_stop (ep_sandbox_server_get_default ());

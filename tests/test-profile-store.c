@@ -1622,6 +1622,7 @@ test_store_imap_section (void)
     ep_profile_set_imap_username (profile, "me");
     ep_profile_set_imap_sent_folder (profile, "INBOX.Envoy&AOk-s");
     ep_profile_set_imap_pinned_sha256 (profile, IMAP_PIN);
+    ep_profile_set_imap_own_password (profile, TRUE);
     ep_profile_set_host (plain, "smtp.example.org");
     ep_profile_set_sender_address (plain, "me@example.org");
     g_assert_true (ep_profile_validate (profile, &error));
@@ -1635,6 +1636,7 @@ test_store_imap_section (void)
     g_assert_cmpstr (ep_profile_get_imap_username (copy), ==, "me");
     g_assert_cmpstr (ep_profile_get_imap_sent_folder (copy), ==, "INBOX.Envoy&AOk-s");
     g_assert_cmpstr (ep_profile_get_imap_pinned_sha256 (copy), ==, IMAP_PIN);
+    g_assert_true (ep_profile_get_imap_own_password (copy));
     /* The pin is for the IMAP server it was trusted for. */
     ep_profile_set_imap_port (copy, 993);
     g_assert_null (ep_profile_get_imap_pinned_sha256 (copy));
@@ -1673,6 +1675,8 @@ test_store_imap_section (void)
   g_assert_nonnull (strstr (text, "sent-copy=true\n"));
   g_assert_nonnull (strstr (text, "imap-host=imap.example.org\n"));
   g_assert_nonnull (strstr (text, "imap-security=starttls\n"));
+  /* Whether the IMAP server has a password of its own; the password itself is never here. */
+  g_assert_nonnull (strstr (text, "imap-own-password=true\n"));
   g_assert_nonnull (strstr (text, "imap-pinned-host=imap.example.org\nimap-pinned-port=1143\n"));
   /* Only the profile with an IMAP server has the keys. */
   g_assert_null (strstr (strstr (text, "name=Plain"), "imap-"));
@@ -1691,6 +1695,8 @@ test_store_imap_section (void)
     g_assert_cmpstr (ep_profile_get_imap_username (profile), ==, "me");
     g_assert_cmpstr (ep_profile_get_imap_sent_folder (profile), ==, "INBOX.Envoy&AOk-s");
     g_assert_cmpstr (ep_profile_get_imap_pinned_sha256 (profile), ==, IMAP_PIN);
+    g_assert_true (ep_profile_get_imap_own_password (profile));
+    g_assert_false (ep_profile_get_imap_own_password (plain));
     g_assert_false (ep_profile_get_sent_copy (plain));
     g_assert_cmpstr (ep_profile_get_imap_host (plain), ==, "");
     g_assert_cmpuint (ep_profile_get_imap_port (plain), ==, 0);

@@ -537,7 +537,7 @@ toast_dismissed_cb (AdwToast         *toast,
 
   if (pending == NULL)
     return;
-  ep_secrets_clear_async (id, NULL, password_cleared_cb, keyring_op_new (self, pending->profile));
+  ep_secrets_clear_profile_async (id, NULL, password_cleared_cb, keyring_op_new (self, pending->profile));
   if (ep_oauth_provider_profile_uses (pending->profile))
     sign_out (self, pending->profile);
   g_hash_table_remove (self->pending, id);
@@ -674,8 +674,8 @@ ep_profiles_dialog_dispose (GObject *object)
 
       g_hash_table_iter_init (&iter, pending);
       while (g_hash_table_iter_next (&iter, &key, &value))
-        ep_secrets_clear_async (key, NULL, password_cleared_cb,
-                                keyring_op_new (self, ((PendingDelete *) value)->profile));
+        ep_secrets_clear_profile_async (key, NULL, password_cleared_cb,
+                                        keyring_op_new (self, ((PendingDelete *) value)->profile));
     }
   if (self->editor != NULL)
     g_signal_handlers_disconnect_by_data (self->editor, self);

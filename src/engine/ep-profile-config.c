@@ -23,6 +23,7 @@ typedef struct {
   EpOAuthProvider  *provider;
   EpSmtpTranscript *transcript;
   gboolean          renewed;
+  char             *imap_password;   /* imap-own-password: the IMAP server's own */
 } ProfileConfig;
 
 static void
@@ -226,6 +227,46 @@ account_config (EpProfileConfig              *self,
   return TRUE;
 }
 
+/* The IMAP server's own password, for a profile with imap-own-password: the one typed, or the
+ * keyring's when the saved profile names the same IMAP server (a test of another one must not
+ * get it). Never an error: without it the copy fails to sign in, and the delivery goes on. */
+static gboolean
+imap_password_config (ProfileConfig                *self,
+                      EpProfile                    *profile,
+                      const EpProfileConfigRequest *request,
+                      GCancellable                 *cancellable,
+                      GError                      **error)
+{
+  EpProfile *saved = request->saved;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!ep_profile_get_imap_own_password (profile) || *ep_profile_get_imap_host (profile) == '\0')
+    return TRUE;
+  if (request->imap_secret != NULL)
+    {
+      self->imap_password = g_strdup (request->imap_secret);
+      self->pub.imap_secret = EP_PROFILE_SECRET_GIVEN;
+      return TRUE;
+    }
+  if (saved == NULL || !ep_profile_get_imap_own_password (saved) ||
+      g_ascii_strcasecmp (ep_profile_get_imap_host (saved), ep_profile_get_imap_host (profile)) != 0 ||
+      ep_profile_get_imap_port (saved) != ep_profile_get_imap_port (profile))
+    {
+      self->pub.imap_secret = saved != NULL && ep_profile_get_imap_own_password (saved)
+                              ? EP_PROFILE_SECRET_OTHER_SERVER : EP_PROFILE_SECRET_MISSING;
+      return TRUE;
+    }
+  self->imap_password = ep_secrets_lookup_token_sync (ep_profile_get_id (saved), EP_SECRETS_KIND_IMAP_PASSWORD,
+                                                      cancellable, &local_error);
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  self->pub.imap_secret = self->imap_password != NULL ? EP_PROFILE_SECRET_KEYRING : EP_PROFILE_SECRET_MISSING;
+  return TRUE;
+}
+
 /**
  * ep_profile_config_build:
  * @profile: the values to connect with
@@ -254,7 +295,8 @@ ep_profile_config_build (EpProfile                    *profile,
   if (ep_profile_get_is_sandbox (profile) || (request->flags & EP_PROFILE_CONFIG_SANDBOX) != 0)
     ok = sandbox_config (self, profile, request, cancellable, error);
   else
-    ok = account_config (self, profile, request, cancellable, error);
+    ok = account_config (self, profile, request, cancellable, error) &&
+         imap_password_config ((ProfileConfig *) self, profile, request, cancellable, error);
   if (!ok)
     return NULL;
 
@@ -279,6 +321,7 @@ ep_profile_config_free (EpProfileConfig *self)
   g_clear_object (&priv->account);
   g_clear_pointer (&priv->provider, ep_oauth_provider_free);
   g_clear_object (&priv->transcript);
+  wipe (&priv->imap_password);
   g_free (priv);
 }
 
@@ -308,6 +351,7 @@ EpImapConfig *
 ep_profile_config_dup_imap (const EpProfileConfig *self,
                             EpProfile             *profile)
 {
+  const ProfileConfig *priv = (const ProfileConfig *) self;
   const EpSmtpConfig *smtp;
   EpImapConfig *imap;
   const char *username;
@@ -325,9 +369,17 @@ ep_profile_config_dup_imap (const EpProfileConfig *self,
   imap->security = ep_profile_get_imap_security (profile);
   username = ep_profile_get_imap_username (profile);
   imap->username = g_strdup (*username != '\0' ? username : smtp->username);
-  /* One secret for both sides: the mailbox account is the same, and a second keyring entry
-   * would be a second password to keep in step. */
-  if (imap->username != NULL)
+  /* The IMAP server's own password, when the person gave it one (a mailbox whose IMAP account
+   * differs from the submission account). Missing, it stays missing: the SMTP secret is not
+   * meant for that server. */
+  if (ep_profile_get_imap_own_password (profile))
+    {
+      if (imap->username != NULL)
+        imap->password = g_strdup (priv->imap_password);
+    }
+  /* Otherwise one secret for both sides: the mailbox account is the same, and a second keyring
+   * entry would be a second password to keep in step. */
+  else if (imap->username != NULL)
     {
       imap->password = g_strdup (smtp->password);
       imap->oauth_token = g_strdup (smtp->oauth_token);

@@ -60,6 +60,9 @@ typedef struct {
   const char           *oauth_client_secret;
   /* Gets the token endpoint's steps (never a token) when a token is refreshed. */
   EpSmtpTranscript     *transcript;
+  /* For a profile whose IMAP server has a password of its own (imap-own-password): typed for
+   * this session; NULL: the keyring's, when @saved names the same IMAP server. */
+  const char           *imap_secret;
 } EpProfileConfigRequest;
 
 typedef struct {
@@ -67,6 +70,10 @@ typedef struct {
   EpProfileSecret   secret;
   EpProfileLeftOut  left_out;
   char             *saved_server;   /* "host:port" of the saved server, when something was left out */
+  /* Where the IMAP server's own password came from (imap-own-password): GIVEN, KEYRING,
+   * MISSING (not typed, not saved, or no keyring: the copy is tried without it and fails to
+   * sign in, never the delivery), OTHER_SERVER; NONE when the IMAP side takes the SMTP secret. */
+  EpProfileSecret   imap_secret;
 } EpProfileConfig;
 
 /* Blocking (the keyring, the Sandbox's start, a token refresh): for a worker thread, or a
@@ -95,8 +102,9 @@ gboolean         ep_profile_config_renew_token (EpProfileConfig             *sel
 
 /* The configuration of the copy in @profile's Sent folder on the server (IMAP APPEND), from
  * @self (built for @profile): the IMAP server of @profile, its user name (or the SMTP one), and
- * the SMTP side's secret (a password, or an OAuth token for the same mechanism), trust anchors
- * and timeout; the certificate pinned for the IMAP server, never the SMTP server's.
+ * the SMTP side's secret (a password, or an OAuth token for the same mechanism) or, with
+ * imap-own-password, the IMAP password of its own found by ep_profile_config_build(); trust
+ * anchors and timeout; the certificate pinned for the IMAP server, never the SMTP server's.
  * NULL when @profile has no IMAP server (whether or not the copy is on). */
 EpImapConfig    *ep_profile_config_dup_imap   (const EpProfileConfig        *self,
                                                EpProfile                    *profile);

@@ -43,6 +43,8 @@
 #define KEY_IMAP_SECURITY    "imap-security"
 #define KEY_IMAP_USERNAME    "imap-username"
 #define KEY_IMAP_SENT_FOLDER "imap-sent-folder"
+/* The IMAP server has a password of its own (in the keyring, never here). */
+#define KEY_IMAP_OWN_PASSWORD "imap-own-password"
 /* Written with the server it was trusted for, both always, as the SMTP pin. */
 #define KEY_IMAP_PINNED_SHA256 "imap-pinned-sha256"
 #define KEY_IMAP_PINNED_HOST   "imap-pinned-host"
@@ -170,6 +172,7 @@ read_imap (GKeyFile    *keyfile,
   g_autofree char *pinned = NULL;
   g_autofree char *pinned_host = NULL;
   gboolean sent_copy = FALSE;
+  gboolean own_password = FALSE;
   guint64 port = 0;
   guint64 pinned_port = 0;
   int sec = EP_SMTP_SECURITY_TLS;
@@ -180,6 +183,7 @@ read_imap (GKeyFile    *keyfile,
       !read_string (keyfile, group, KEY_IMAP_SECURITY, &security, error) ||
       !read_string (keyfile, group, KEY_IMAP_USERNAME, &username, error) ||
       !read_string (keyfile, group, KEY_IMAP_SENT_FOLDER, &folder, error) ||
+      !read_boolean (keyfile, group, KEY_IMAP_OWN_PASSWORD, &own_password, error) ||
       !read_string (keyfile, group, KEY_IMAP_PINNED_SHA256, &pinned, error) ||
       !read_string (keyfile, group, KEY_IMAP_PINNED_HOST, &pinned_host, error) ||
       !read_number (keyfile, group, KEY_IMAP_PINNED_PORT, 0, G_MAXUINT16, &pinned_port, error))
@@ -203,6 +207,7 @@ read_imap (GKeyFile    *keyfile,
   ep_profile_set_imap_security (profile, sec);
   ep_profile_set_imap_username (profile, username);
   ep_profile_set_imap_sent_folder (profile, folder);
+  ep_profile_set_imap_own_password (profile, own_password);
   /* A pin recorded for another server (an edited imap-host or imap-port), or without one, is
    * dropped: there was never an Epistle that wrote it without its server. */
   if (pinned_host != NULL && host != NULL && g_ascii_strcasecmp (pinned_host, host) == 0 &&
@@ -418,7 +423,8 @@ write_imap (GKeyFile   *keyfile,
             EpProfile  *profile)
 {
   const char *keys[] = { KEY_SENT_COPY, KEY_IMAP_HOST, KEY_IMAP_PORT, KEY_IMAP_SECURITY,
-                         KEY_IMAP_USERNAME, KEY_IMAP_SENT_FOLDER, KEY_IMAP_PINNED_SHA256,
+                         KEY_IMAP_USERNAME, KEY_IMAP_SENT_FOLDER, KEY_IMAP_OWN_PASSWORD,
+                         KEY_IMAP_PINNED_SHA256,
                          KEY_IMAP_PINNED_HOST, KEY_IMAP_PINNED_PORT };
   const char *pinned = ep_profile_get_imap_pinned_sha256 (profile);
 
@@ -438,6 +444,10 @@ write_imap (GKeyFile   *keyfile,
                          ep_enum_to_nick (EP_TYPE_SMTP_SECURITY, ep_profile_get_imap_security (profile)));
   write_string (keyfile, group, KEY_IMAP_USERNAME, ep_profile_get_imap_username (profile), NULL);
   write_string (keyfile, group, KEY_IMAP_SENT_FOLDER, ep_profile_get_imap_sent_folder (profile), NULL);
+  if (ep_profile_get_imap_own_password (profile))
+    g_key_file_set_boolean (keyfile, group, KEY_IMAP_OWN_PASSWORD, TRUE);
+  else
+    g_key_file_remove_key (keyfile, group, KEY_IMAP_OWN_PASSWORD, NULL);
   write_string (keyfile, group, KEY_IMAP_PINNED_SHA256, pinned, NULL);
   if (pinned != NULL)
     {

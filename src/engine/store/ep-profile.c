@@ -40,6 +40,7 @@ struct _EpProfile
   EpSmtpCapFlags     delivery_extensions;   /* DSN, REQUIRETLS, as last learned */
   char              *oauth[EP_PROFILE_N_OAUTH_SETTINGS];
   gboolean           sent_copy;
+  gboolean           imap_own_password;
   char              *imap_host;
   guint16            imap_port;
   EpSmtpSecurity     imap_security;
@@ -68,6 +69,7 @@ enum {
   PROP_SIZE_LIMIT,
   PROP_FUTURE_RELEASE_LEARNED,
   PROP_SENT_COPY,
+  PROP_IMAP_OWN_PASSWORD,
   PROP_IMAP_HOST,
   PROP_IMAP_PORT,
   PROP_IMAP_SECURITY,
@@ -204,6 +206,9 @@ ep_profile_get_property (GObject    *object,
     case PROP_SENT_COPY:
       g_value_set_boolean (value, self->sent_copy);
       break;
+    case PROP_IMAP_OWN_PASSWORD:
+      g_value_set_boolean (value, self->imap_own_password);
+      break;
     case PROP_IMAP_HOST:
       g_value_set_string (value, self->imap_host);
       break;
@@ -287,6 +292,9 @@ ep_profile_set_property (GObject      *object,
     case PROP_SENT_COPY:
       ep_profile_set_sent_copy (self, g_value_get_boolean (value));
       break;
+    case PROP_IMAP_OWN_PASSWORD:
+      ep_profile_set_imap_own_password (self, g_value_get_boolean (value));
+      break;
     case PROP_IMAP_HOST:
       ep_profile_set_imap_host (self, g_value_get_string (value));
       break;
@@ -366,6 +374,10 @@ ep_profile_class_init (EpProfileClass *klass)
    * side's; the Sent folder "" is found on the server (\Sent, then the usual names). */
   properties[PROP_SENT_COPY] = g_param_spec_boolean ("sent-copy", NULL, NULL, FALSE, rw);
   properties[PROP_IMAP_HOST] = g_param_spec_string ("imap-host", NULL, NULL, "", rw);
+  /* The IMAP server takes a password of its own, kept in the keyring beside the SMTP one
+   * (EP_SECRETS_KIND_IMAP_PASSWORD); FALSE: the SMTP side's secret. */
+  properties[PROP_IMAP_OWN_PASSWORD] =
+    g_param_spec_boolean ("imap-own-password", NULL, NULL, FALSE, rw);
   /* 0 = the default of the IMAP security (993 for TLS, 143 for STARTTLS). */
   properties[PROP_IMAP_PORT] = g_param_spec_uint ("imap-port", NULL, NULL, 0, G_MAXUINT16, 0, rw);
   properties[PROP_IMAP_SECURITY] =
@@ -475,6 +487,7 @@ ep_profile_copy (EpProfile  *self,
                        "ehlo-name", self->ehlo_name,
                        "size-limit", self->size_limit,
                        "sent-copy", self->sent_copy,
+                       "imap-own-password", self->imap_own_password,
                        "imap-host", self->imap_host,
                        "imap-port", (guint) self->imap_port,
                        "imap-security", self->imap_security,
@@ -1081,6 +1094,26 @@ ep_profile_set_sent_copy (EpProfile *self,
     return;
   self->sent_copy = sent_copy;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SENT_COPY]);
+}
+
+gboolean
+ep_profile_get_imap_own_password (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), FALSE);
+  return self->imap_own_password;
+}
+
+void
+ep_profile_set_imap_own_password (EpProfile *self,
+                                  gboolean   own_password)
+{
+  g_return_if_fail (EP_IS_PROFILE (self));
+
+  own_password = !!own_password;
+  if (self->imap_own_password == own_password)
+    return;
+  self->imap_own_password = own_password;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IMAP_OWN_PASSWORD]);
 }
 
 const char *

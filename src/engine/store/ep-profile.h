@@ -125,11 +125,15 @@ void               ep_profile_set_oauth_setting (EpProfile             *self,
                                                  const char            *value);
 
 /* The copy in the server's Sent folder (IMAP APPEND): on or off, and the IMAP server. The
- * port 0 is the default of the IMAP security; the user name "" is the SMTP one (the secret is
- * always the SMTP side's); the Sent folder "" is found on the server. */
+ * port 0 is the default of the IMAP security; the user name "" is the SMTP one; the secret is
+ * the SMTP side's unless imap-own-password (then a password of its own, in the keyring); the
+ * Sent folder "" is found on the server. */
 gboolean           ep_profile_get_sent_copy      (EpProfile         *self);
 void               ep_profile_set_sent_copy      (EpProfile         *self,
                                                   gboolean           sent_copy);
+gboolean           ep_profile_get_imap_own_password (EpProfile      *self);
+void               ep_profile_set_imap_own_password (EpProfile      *self,
+                                                     gboolean        own_password);
 const char        *ep_profile_get_imap_host      (EpProfile         *self);
 void               ep_profile_set_imap_host      (EpProfile         *self,
                                                   const char        *host);

@@ -609,12 +609,44 @@ ep_secrets_clear_async (const char          *profile_id,
   g_task_run_in_thread (task, clear_thread);
 }
 
+static void
+clear_profile_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  SecretsRequest *request = task_data;
+  GError *error = NULL;
+
+  if (ep_secrets_clear_sync (request->profile_id, cancellable, &error) &&
+      ep_secrets_clear_token_sync (request->profile_id, EP_SECRETS_KIND_IMAP_PASSWORD, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+ep_secrets_clear_profile_async (const char          *profile_id,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (profile_id != NULL && *profile_id != '\0');
+
+  task = secrets_task_new (profile_id, NULL, NULL, ep_secrets_clear_profile_async,
+                           cancellable, callback, user_data);
+  g_task_run_in_thread (task, clear_profile_thread);
+}
+
 gboolean
 ep_secrets_clear_finish (GAsyncResult  *result,
                          GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ep_secrets_clear_async, FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ep_secrets_clear_async ||
+                        g_task_get_source_tag (G_TASK (result)) == ep_secrets_clear_profile_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

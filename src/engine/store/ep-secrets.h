@@ -15,6 +15,10 @@ G_BEGIN_DECLS
 #define EP_SECRETS_TOKEN_SCHEMA_NAME "io.github.epistlemail.Epistle.Token"
 #define EP_SECRETS_ATTRIBUTE_KIND "kind"
 #define EP_SECRETS_KIND_OAUTH2_REFRESH_TOKEN "oauth2-refresh-token"
+/* The password of the IMAP server (the copy in the Sent folder) of a profile with
+ * imap-own-password: kept as a token of its own kind, so that the SMTP password lookup (which
+ * matches on the profile alone) never returns it. */
+#define EP_SECRETS_KIND_IMAP_PASSWORD "imap-password"
 
 gboolean ep_secrets_check_available (GCancellable        *cancellable,
                                      GError             **error);
@@ -66,6 +70,12 @@ void     ep_secrets_clear_async     (const char          *profile_id,
                                      gpointer             user_data);
 gboolean ep_secrets_clear_finish    (GAsyncResult        *result,
                                      GError             **error);
+/* Everything a deleted profile leaves in the keyring that is not a sign-in (its password and
+ * its IMAP password); finished with ep_secrets_clear_finish(). */
+void     ep_secrets_clear_profile_async (const char      *profile_id,
+                                         GCancellable    *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer         user_data);
 
 void     ep_secrets_password_free   (char                *password);
 void     ep_secrets_disconnect      (void);
