@@ -80,6 +80,8 @@ ep_profile_editor_save (EpProfileEditor *self)
   g_autoptr(GError) error = NULL;
   g_autoptr(EpProfile) check = NULL;
   g_autofree char *name = NULL;
+  const char *sent_problem;
+  gpointer sent_focus = NULL;
   EpProfile *target;
 
   g_return_val_if_fail (EP_IS_PROFILE_EDITOR (self), FALSE);
@@ -107,6 +109,13 @@ ep_profile_editor_save (EpProfileEditor *self)
       set_problem (self, _("Epistle never sends a password without encryption. Choose Implicit TLS "
                            "or STARTTLS, or leave the user name and password empty for a server "
                            "that needs no sign-in."), self->security_row);
+      return FALSE;
+    }
+
+  sent_problem = ep_profile_editor_sent_check (self, &sent_focus);
+  if (sent_problem != NULL)
+    {
+      set_problem (self, sent_problem, sent_focus);
       return FALSE;
     }
 
@@ -154,6 +163,7 @@ ep_profile_editor_save (EpProfileEditor *self)
           ep_profile_set_ehlo_name (target, ep_profile_get_ehlo_name (self->draft));
           for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
             ep_profile_set_oauth_setting (target, i, ep_profile_get_oauth_setting (self->draft, i));
+          ep_profile_editor_sent_copy_to (self, target);
         }
       if (ep_profile_get_size_limit (self->draft) > 0)
         ep_profile_set_size_limit (target, ep_profile_get_size_limit (self->draft));
@@ -168,6 +178,7 @@ ep_profile_editor_save (EpProfileEditor *self)
     }
 
   set_problem (self, NULL, NULL);
+  ep_profile_editor_sent_saved (self, target);
   ep_profile_editor_emit_saved (self, target);
   return TRUE;
 }
@@ -219,7 +230,8 @@ ep_profile_editor_has_changes (EpProfileEditor *self)
          g_strcmp0 (ep_profile_get_pinned_sha256 (a), ep_profile_get_pinned_sha256 (b)) != 0 ||
          ep_profile_get_timeout (a) != ep_profile_get_timeout (b) ||
          g_strcmp0 (ep_profile_get_ehlo_name (a), ep_profile_get_ehlo_name (b)) != 0 ||
-         oauth_changed (a, b);
+         oauth_changed (a, b) ||
+         ep_profile_editor_sent_has_changes (self);
 }
 
 static void

@@ -368,6 +368,7 @@ ep_profile_editor_apply_preset (EpProfileEditor *self,
    * when there is a client ID to sign in with; otherwise the switch is there, off. */
   if (preset->oauth_provider != NULL && ep_sign_in_has_client (preset->oauth_provider))
     ep_profile_set_oauth_setting (self->draft, EP_PROFILE_OAUTH_PROVIDER, preset->oauth_provider);
+  ep_profile_editor_sent_apply_preset (self, preset);
   update_note (self);
   update_offer (self);
 }

@@ -10,6 +10,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _EpProfileEditorSent EpProfileEditorSent;
+
 struct _EpProfileEditor
 {
   AdwBin                  parent_instance;
@@ -39,6 +41,7 @@ struct _EpProfileEditor
   EpKeyringRow           *keyring_row;
   AdwComboRow            *auth_row;
   EpSignInGroup          *sign_in_group;
+  AdwPreferencesGroup    *sent_group;
   AdwPreferencesGroup    *advanced_group;
   GtkSpinButton          *timeout_spin;
   AdwEntryRow            *ehlo_row;
@@ -56,6 +59,7 @@ struct _EpProfileEditor
   EpSmtpSecurity          last_security;
   const EpPreset         *offered;
   char                   *problem;
+  EpProfileEditorSent    *sent;          /* the Copy to Sent Folder section */
 
   /* Weak */
   EpConnectionTestWindow *test_window;
@@ -102,5 +106,22 @@ void     ep_profile_editor_update_pinned_row   (EpProfileEditor *self);
 void     ep_profile_editor_actions_class_init  (GtkWidgetClass  *widget_class);
 void     ep_profile_editor_connect_draft       (EpProfileEditor *self);
 void     ep_profile_editor_actions_dispose     (EpProfileEditor *self);
+
+/* ep-profile-editor-sent.c: the Copy to Sent Folder section (IMAP) */
+void        ep_profile_editor_sent_init         (EpProfileEditor  *self);
+void        ep_profile_editor_sent_apply_preset (EpProfileEditor  *self,
+                                                 const EpPreset   *preset);
+const char *ep_profile_editor_sent_check        (EpProfileEditor  *self,
+                                                 gpointer         *out_focus);
+void        ep_profile_editor_sent_copy_to      (EpProfileEditor  *self,
+                                                 EpProfile        *target);
+gboolean    ep_profile_editor_sent_has_changes  (EpProfileEditor  *self);
+void        ep_profile_editor_sent_saved        (EpProfileEditor  *self,
+                                                 EpProfile        *target);
+void        ep_profile_editor_sent_choose       (EpProfileEditor  *self,
+                                                 const char       *folder);
+GtkWidget  *ep_profile_editor_sent_get_field    (EpProfileEditor  *self,
+                                                 const char       *name);
+void        ep_profile_editor_sent_dispose      (EpProfileEditor  *self);
 
 G_END_DECLS

@@ -30,6 +30,7 @@ ep_profile_editor_dispose (GObject *object)
   if (self->original == NULL && self->sign_in_group != NULL)
     ep_sign_in_group_forget_unsaved (self->sign_in_group);
   ep_profile_editor_actions_dispose (self);
+  ep_profile_editor_sent_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), EP_TYPE_PROFILE_EDITOR);
 
   G_OBJECT_CLASS (ep_profile_editor_parent_class)->dispose (object);
@@ -96,6 +97,7 @@ ep_profile_editor_class_init (EpProfileEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, keyring_row);
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, auth_row);
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, sign_in_group);
+  gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, sent_group);
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, advanced_group);
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, timeout_spin);
   gtk_widget_class_bind_template_child (widget_class, EpProfileEditor, ehlo_row);
@@ -162,6 +164,7 @@ ep_profile_editor_new (EpProfileStore *store,
   gtk_widget_set_visible (GTK_WIDGET (self->advanced_group), !self->is_sandbox);
 
   ep_profile_editor_load_fields (self);
+  ep_profile_editor_sent_init (self);
   if (!self->is_sandbox)
     ep_sign_in_group_set_profile (self->sign_in_group, self->draft);
   ep_profile_editor_connect_fields (self);
@@ -269,7 +272,8 @@ ep_profile_editor_get_problem (EpProfileEditor *self)
  * ep_profile_editor_get_field:
  * @name: "name", "sender-name", "address", "offer", "note", "host", "port", "security",
  *   "cleartext-warning", "pin-note", "username", "password", "keyring", "auth", "timeout", "ehlo",
- *   "pinned", "save", "test"
+ *   "pinned", "save", "test", and the Copy to Sent Folder section's
+ *   (ep_profile_editor_sent_get_field())
  *
  * For tests and accessibility tooling.
  *
@@ -307,5 +311,6 @@ ep_profile_editor_get_field (EpProfileEditor *self,
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
     if (g_str_equal (fields[i].name, name))
       return GTK_WIDGET (fields[i].widget);
-  g_return_val_if_reached (NULL);
+  /* The Copy to Sent Folder section's (ep-profile-editor-sent.c). */
+  return ep_profile_editor_sent_get_field (self, name);
 }
