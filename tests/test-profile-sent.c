@@ -15,6 +15,7 @@
 #include "ep-resources.h"
 #include "ep-script-server.h"
 #include "ep-secrets.h"
+#include "ep-smtp-scripts.h"
 #include "ep-test-certs.h"
 #include "ep-test-util.h"
 
@@ -400,6 +401,75 @@ test_choose_refused (Fixture       *f,
   g_assert_true (ep_test_contains (subtitle, "wrong password"));
 }
 
+/* Test Connection from the editor: the IMAP side signs in with the separate password typed (not
+ * the sending one); two Sent candidates there, the person picks one in the results, and the
+ * editor's fields and then profiles.ini have it. */
+static void
+test_connection_choose (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(EpScriptServer) smtp = ep_script_server_new_for_test (
+    EP_SCRIPT_GREETING_READY "C: EHLO *\nS: 250 mx.test greets you\n" EP_SCRIPT_QUIT);
+  g_autoptr(EpScriptServer) imap = ep_script_server_new_for_test (
+    "TLS: good\n"
+    "S: * OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\n"
+    "C: A1 AUTHENTICATE PLAIN *\n"
+    "S: A1 OK [CAPABILITY IMAP4rev1] signed in\n"
+    "C: A2 LIST \"\" \"*\"\n"
+    "S: * LIST () \"/\" INBOX\n"
+    "S: * LIST () \"/\" Sent\n"
+    "S: * LIST () \"/\" \"Sent Items\"\n"
+    "S: A2 OK done\n"
+    "C? A3 LOGOUT\n"
+    "S: A3 OK bye\n"
+    "EOF\n");
+  g_autofree char *port = g_strdup_printf ("%u", ep_script_server_get_port (imap));
+  g_autofree char *sha = ep_test_certs_sha256 ("good");
+  g_autofree char *received = NULL;
+  g_autofree char *plain = NULL;
+  g_autofree char *ini = NULL;
+  EpConnectionTestWindow *window;
+  GtkWidget *chooser;
+
+  /* A submission server that needs no sign-in, so that the IMAP side is what is tested. */
+  ep_test_set_field (f->editor, "username", "");
+  ep_test_set_field (f->editor, "password", "");
+  ep_test_select (f->editor, "security", EP_SMTP_SECURITY_NONE);
+  ep_test_set_port (f->editor, ep_script_server_get_port (smtp));
+  enable (f->editor);
+  ep_test_set_field (f->editor, "imap-host", "127.0.0.1");
+  ep_test_set_field (f->editor, "imap-port", port);
+  ep_test_set_field (f->editor, "imap-username", "box");
+  ep_test_select (f->editor, "imap-password-mode", 1);
+  ep_test_set_field (f->editor, "imap-password", IMAP_PASSWORD);
+  ep_profile_set_imap_pinned_sha256 (ep_profile_editor_get_draft (f->editor), sha);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->editor), "editor.test", NULL));
+  window = ep_profile_editor_get_test_window (f->editor);
+  g_assert_true (ep_test_wait (ep_test_connection_done, window, WAIT_MS));
+  ep_script_server_assert_done (smtp, 5000);
+  ep_script_server_assert_done (imap, 5000);
+  received = ep_script_server_dup_received_string (imap);
+  plain = g_base64_encode ((const guchar *) "\0box\0" IMAP_PASSWORD, strlen (IMAP_PASSWORD) + 5);
+  g_assert_true (ep_test_contains (received, plain));
+
+  chooser = ep_connection_test_window_get_sent_folder_chooser (window);
+  g_assert_nonnull (chooser);
+  ep_test_screenshot (GTK_WIDGET (window), "test-connection-sent-chooser.png");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (chooser), 1);
+  ep_connection_test_window_choose_sent_folder (window, adw_combo_row_get_selected (ADW_COMBO_ROW (chooser)));
+  g_assert_cmpstr (ep_test_get_field (f->editor, "sent-folder"), ==, "Sent Items");
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (ep_profile_editor_get_field (f->editor,
+                                                                                           "sent-folder-mode"))),
+                    ==, 1);
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  g_assert_true (ep_profile_editor_save (f->editor));
+  g_assert_true (ep_test_wait (ep_test_dialog_idle, f->dialog, WAIT_MS));
+  ini = read_profiles_ini (f);
+  g_assert_true (ep_test_contains (ini, "imap-sent-folder=Sent Items\n"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -420,6 +490,7 @@ main (int   argc,
   ADD ("validation", test_validation);
   ADD ("choose-folder", test_choose_folder);
   ADD ("choose-refused", test_choose_refused);
+  ADD ("connection-test-choose", test_connection_choose);
 #undef ADD
   g_test_add_func ("/profile-sent/preset-off", test_preset_off);
 

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ep-connection-test-window-imap.c: the IMAP side of the connection test (the copy in the Sent
  * folder on the server): its steps as rows after the SMTP ones, shown only for a profile that
- * makes the copy, each updated live as the SMTP ones are. */
+ * makes the copy, each updated live as the SMTP ones are; and when the server has several Sent
+ * folders, a row to pick the one the copies go to (the profile's imap-sent-folder). */
 #include "config.h"
 
 #include <glib/gi18n.h>
 
 #include "ep-connection-test-window-private.h"
+#include "ep-imap-error.h"
+#include "ep-secrets.h"
 
 /* A step's state as an icon (the SMTP steps' too). */
 GtkWidget *
@@ -57,6 +60,82 @@ imap_step_title (EpImapCheckStep step)
     }
 }
 
+/* The candidates of an ambiguous Sent folder, once the test is over; NULL otherwise. */
+static char **
+sent_candidates (EpConnectionTestWindow *self)
+{
+  const EpImapResult *result;
+
+  if (!self->finished || self->test == NULL ||
+      !g_error_matches (ep_connection_test_get_imap_error (self->test), EP_IMAP_ERROR,
+                        EP_IMAP_ERROR_SENT_FOLDER_AMBIGUOUS))
+    return NULL;
+  result = ep_connection_test_get_imap_result (self->test);
+  return result != NULL ? result->candidates : NULL;
+}
+
+static void
+update_choose_row (EpConnectionTestWindow *self)
+{
+  char **candidates = sent_candidates (self);
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->imap_choose_row), candidates != NULL);
+  if (candidates == NULL)
+    return;
+  for (guint i = 0; candidates[i] != NULL; i++)
+    {
+      g_autofree char *shown = ep_imap_mailbox_dup_display_name (candidates[i]);
+
+      gtk_string_list_append (names, shown);
+    }
+  adw_combo_row_set_model (self->imap_choose_row, G_LIST_MODEL (names));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->imap_choose_row),
+                               _("The server has more than one folder for sent mail: choose the "
+                                 "one for the copies, then test again."));
+}
+
+/**
+ * ep_connection_test_window_choose_sent_folder:
+ * @index: a candidate of the ambiguous Sent folder, as listed
+ *
+ * Makes it the profile's Sent folder (the editor's draft, kept on Save), as "Use" does.
+ */
+void
+ep_connection_test_window_choose_sent_folder (EpConnectionTestWindow *self,
+                                              guint                   index)
+{
+  char **candidates;
+  g_autofree char *shown = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (EP_IS_CONNECTION_TEST_WINDOW (self));
+
+  candidates = sent_candidates (self);
+  if (candidates == NULL || index >= g_strv_length (candidates))
+    return;
+  ep_profile_set_imap_sent_folder (self->profile, candidates[index]);
+  shown = ep_imap_mailbox_dup_display_name (candidates[index]);
+  /* Translators: %s is a mailbox name, e.g. "Copies go to “Sent”" */
+  text = g_strdup_printf (_("Copies go to “%s”"), shown);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->imap_choose_row), text);
+}
+
+static void
+use_clicked_cb (EpConnectionTestWindow *self)
+{
+  ep_connection_test_window_choose_sent_folder (self, adw_combo_row_get_selected (self->imap_choose_row));
+}
+
+/* Returns: (nullable) (transfer none) */
+GtkWidget *
+ep_connection_test_window_get_sent_folder_chooser (EpConnectionTestWindow *self)
+{
+  g_return_val_if_fail (EP_IS_CONNECTION_TEST_WINDOW (self), NULL);
+  return gtk_widget_get_visible (GTK_WIDGET (self->imap_choose_row)) ? GTK_WIDGET (self->imap_choose_row) : NULL;
+}
+
 void
 ep_connection_test_window_update_imap (EpConnectionTestWindow *self)
 {
@@ -83,6 +162,7 @@ ep_connection_test_window_update_imap (EpConnectionTestWindow *self)
         subtitle = self->finished ? _("Not run") : "";
       adw_action_row_set_subtitle (self->imap_rows[i], subtitle);
     }
+  update_choose_row (self);
 }
 
 static void
@@ -108,6 +188,54 @@ ep_connection_test_window_init_imap (EpConnectionTestWindow *self)
       self->imap_rows[i] = ADW_ACTION_ROW (row);
       self->imap_icons[i] = GTK_STACK (icons);
     }
+
+  {
+    GtkWidget *row = adw_combo_row_new ();
+    GtkWidget *button = gtk_button_new_with_mnemonic (_("_Use"));
+
+    adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Sent folder for the copies"));
+    adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+    gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+    gtk_widget_set_tooltip_text (button, _("Copy Sent Messages to This Folder"));
+    g_signal_connect_swapped (button, "clicked", G_CALLBACK (use_clicked_cb), self);
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+    gtk_widget_set_visible (row, FALSE);
+    adw_preferences_group_add (self->steps_group, row);
+    self->imap_choose_row = ADW_COMBO_ROW (row);
+  }
+}
+
+void
+ep_connection_test_window_set_imap_password (EpConnectionTestWindow *self,
+                                             const char             *password)
+{
+  g_return_if_fail (EP_IS_CONNECTION_TEST_WINDOW (self));
+
+  g_clear_pointer (&self->imap_password, ep_secrets_password_free);
+  if (password != NULL && *password != '\0')
+    self->imap_password = g_strdup (password);
+}
+
+/* After the SMTP rows, which are put back in their order for each test. */
+void
+ep_connection_test_window_move_imap_last (EpConnectionTestWindow *self)
+{
+  for (guint i = 0; i <= EP_IMAP_CHECK_N_STEPS; i++)
+    {
+      GtkWidget *widget = i < EP_IMAP_CHECK_N_STEPS ? GTK_WIDGET (self->imap_rows[i])
+                                                    : GTK_WIDGET (self->imap_choose_row);
+      g_autoptr(GtkWidget) row = g_object_ref (widget);
+
+      adw_preferences_group_remove (self->steps_group, row);
+      adw_preferences_group_add (self->steps_group, row);
+    }
+}
+
+void
+ep_connection_test_window_finalize_imap (EpConnectionTestWindow *self)
+{
+  g_clear_pointer (&self->imap_password, ep_secrets_password_free);
 }
 
 void

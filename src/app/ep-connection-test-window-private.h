@@ -31,6 +31,7 @@ struct _EpConnectionTestWindow
   EpProfileStore      *store;
   EpProfile           *profile;
   char                *password;       /* typed, not saved; wiped when replaced or freed */
+  char                *imap_password;  /* the IMAP server's own, typed; the same */
   gboolean             sandbox;
   EpConnectionTest    *test;           /* the latest run */
   GCancellable        *cancellable;    /* while it runs */
@@ -39,6 +40,7 @@ struct _EpConnectionTestWindow
   GtkStack            *step_icons[N_STEPS];
   AdwActionRow        *imap_rows[EP_IMAP_CHECK_N_STEPS];   /* the Sent folder copy's side */
   GtkStack            *imap_icons[EP_IMAP_CHECK_N_STEPS];
+  AdwComboRow         *imap_choose_row;  /* several Sent folders: the person picks one */
   GPtrArray           *result_rows;    /* rows added to caps/tls/cert groups, to remove them */
   EpSmtpResult        *result;
   GError              *error;
@@ -55,6 +57,8 @@ GtkWidget *ep_connection_test_window_make_step_icons (void);
 void ep_connection_test_window_init_imap   (EpConnectionTestWindow *self);
 void ep_connection_test_window_watch_imap  (EpConnectionTestWindow *self);
 void ep_connection_test_window_update_imap (EpConnectionTestWindow *self);
+void ep_connection_test_window_finalize_imap (EpConnectionTestWindow *self);
+void ep_connection_test_window_move_imap_last (EpConnectionTestWindow *self);
 /* For the tests: PENDING while the row is hidden (no IMAP side). */
 EpTestStepState ep_connection_test_window_get_imap_step_state (EpConnectionTestWindow  *self,
                                                                EpImapCheckStep          step,

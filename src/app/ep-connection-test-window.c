@@ -178,7 +178,8 @@ show_steps_for_security (EpConnectionTestWindow *self,
       /* A second EHLO follows STARTTLS only. */
       gtk_widget_set_visible (row, order[i] != EP_SMTP_TEST_STEP_EHLO_TLS ||
                                    security == EP_SMTP_SECURITY_STARTTLS);
-    }
+    }  /* The IMAP side comes after the SMTP side, as it runs. */
+  ep_connection_test_window_move_imap_last (self);
 }
 
 static void
@@ -327,6 +328,7 @@ ep_connection_test_window_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->profile);
   g_clear_pointer (&self->password, ep_secrets_password_free);
+  ep_connection_test_window_finalize_imap (self);
   g_clear_pointer (&self->result, ep_smtp_result_unref);
   g_clear_error (&self->error);
   g_free (self->suggestion);
@@ -449,6 +451,7 @@ ep_connection_test_window_start (EpConnectionTestWindow *self)
                                   ep_profile_store_lookup_by_id (self->store, ep_profile_get_id (self->profile)));
   ep_connection_test_set_sandbox (self->test, self->sandbox);
   ep_connection_test_set_secret (self->test, self->password);
+  ep_connection_test_set_imap_secret (self->test, self->imap_password);
   {
     g_autofree char *client_id = NULL;
     g_autofree char *client_secret = NULL;

@@ -21,6 +21,8 @@ EpConnectionTestWindow *ep_connection_test_window_new        (GtkWindow         
                                                               const char             *password);
 void             ep_connection_test_window_set_password      (EpConnectionTestWindow *self,
                                                               const char             *password);
+void             ep_connection_test_window_set_imap_password (EpConnectionTestWindow *self,
+                                                              const char             *password);
 void             ep_connection_test_window_start             (EpConnectionTestWindow *self);
 gboolean         ep_connection_test_window_is_running        (EpConnectionTestWindow *self);
 EpTestStepState  ep_connection_test_window_get_step_state    (EpConnectionTestWindow *self,
@@ -33,6 +35,11 @@ const GError    *ep_connection_test_window_get_error         (EpConnectionTestWi
 const char      *ep_connection_test_window_get_suggestion    (EpConnectionTestWindow *self);
 char            *ep_connection_test_window_dup_summary       (EpConnectionTestWindow *self);
 GtkWidget       *ep_connection_test_window_get_certificate_dialog (EpConnectionTestWindow *self);
+/* Several Sent folders on the IMAP server: the row to pick one (NULL when there is no choice);
+ * ep_connection_test_window_choose_sent_folder() sets the profile's imap-sent-folder. */
+GtkWidget       *ep_connection_test_window_get_sent_folder_chooser (EpConnectionTestWindow *self);
+void             ep_connection_test_window_choose_sent_folder (EpConnectionTestWindow *self,
+                                                               guint                   index);
 
 
 G_END_DECLS

@@ -476,6 +476,7 @@ ep_profile_editor_test_connection (EpProfileEditor *self)
     ep_connection_test_window_set_password (self->test_window, password);
   if (password != NULL)
     ep_secrets_password_free (g_steal_pointer (&password));
+  ep_profile_editor_sent_pass_password (self, self->test_window);
 
   gtk_window_present (GTK_WINDOW (self->test_window));
   ep_connection_test_window_start (self->test_window);

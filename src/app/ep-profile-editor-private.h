@@ -118,6 +118,8 @@ void        ep_profile_editor_sent_copy_to      (EpProfileEditor  *self,
 gboolean    ep_profile_editor_sent_has_changes  (EpProfileEditor  *self);
 void        ep_profile_editor_sent_saved        (EpProfileEditor  *self,
                                                  EpProfile        *target);
+void        ep_profile_editor_sent_pass_password (EpProfileEditor       *self,
+                                                  EpConnectionTestWindow *window);
 void        ep_profile_editor_sent_choose       (EpProfileEditor  *self,
                                                  const char       *folder);
 GtkWidget  *ep_profile_editor_sent_get_field    (EpProfileEditor  *self,

@@ -213,6 +213,39 @@ folder_changed_cb (EpProfileEditor *self)
   update_sensitivity (self);
 }
 
+/* A Sent folder chosen elsewhere (in Test Connection's results): the fields follow; a stored
+ * profile for the same IMAP server keeps it at once, as a certificate trusted there. */
+static void
+draft_sent_folder_cb (EpProfileEditor *self)
+{
+  EpProfileEditorSent *sent = self->sent;
+  const char *folder = ep_profile_get_imap_sent_folder (self->draft);
+  g_autofree char *shown = NULL;
+
+  shown = adw_combo_row_get_selected (sent->folder_mode_row) == FOLDER_CHOSEN ? dup_trimmed (sent->folder_row)
+                                                                              : g_strdup ("");
+  if (g_strcmp0 (shown, folder) == 0)
+    return;
+  sent->loading = TRUE;
+  set_text (sent->folder_row, folder);
+  adw_combo_row_set_selected (sent->folder_mode_row, *folder != '\0' ? FOLDER_CHOSEN : FOLDER_FIND);
+  sent->loading = FALSE;
+  update_sensitivity (self);
+
+  if (self->original != NULL && self->original != self->draft && *folder != '\0' &&
+      g_ascii_strcasecmp (ep_profile_get_imap_host (self->original), ep_profile_get_imap_host (self->draft)) == 0 &&
+      ep_profile_get_imap_port (self->original) == ep_profile_get_imap_port (self->draft))
+    {
+      g_autoptr(GError) error = NULL;
+
+      ep_profile_set_imap_sent_folder (self->original, folder);
+      if (self->baseline != NULL)
+        ep_profile_set_imap_sent_folder (self->baseline, folder);   /* saved already: no change */
+      if (!ep_profile_store_save (self->store, &error))
+        g_warning ("profiles.ini not written: %s", error->message);
+    }
+}
+
 /* ---- building the section -------------------------------------------------------------------- */
 
 static AdwEntryRow *
@@ -351,6 +384,8 @@ ep_profile_editor_sent_init (EpProfileEditor *self)
   g_signal_connect_swapped (sent->folder_mode_row, "notify::selected", G_CALLBACK (folder_changed_cb), self);
   g_signal_connect_swapped (sent->folder_row, "changed", G_CALLBACK (folder_changed_cb), self);
   g_signal_connect_swapped (sent->choose_button, "clicked", G_CALLBACK (choose_clicked_cb), self);
+  g_signal_connect_object (self->draft, "notify::imap-sent-folder", G_CALLBACK (draft_sent_folder_cb), self,
+                           G_CONNECT_SWAPPED);
   /* The provider note follows the SMTP server too. */
   g_signal_connect_object (self->draft, "notify::host", G_CALLBACK (update_sensitivity), self,
                            G_CONNECT_SWAPPED);
@@ -458,6 +493,18 @@ choose_set_busy (EpProfileEditorSent *sent,
   gtk_widget_set_visible (GTK_WIDGET (sent->choose_spinner), busy);
   gtk_spinner_set_spinning (sent->choose_spinner, busy);
   gtk_widget_set_sensitive (GTK_WIDGET (sent->choose_button), !busy);
+}
+
+/* Test Connection signs in to the IMAP server with the separate password typed, if any. */
+void
+ep_profile_editor_sent_pass_password (EpProfileEditor        *self,
+                                      EpConnectionTestWindow *window)
+{
+  if (self->sent == NULL || window == NULL)
+    return;
+  ep_connection_test_window_set_imap_password (window,
+                                               ep_profile_get_imap_own_password (self->draft)
+                                               ? text_of (self->sent->password_row) : NULL);
 }
 
 /**

@@ -20,6 +20,7 @@ struct _EpConnectionTest
   EpProfile       *saved;
   gboolean         sandbox;
   char            *secret;
+  char            *imap_secret;
   char            *oauth_client_id;
   char            *oauth_client_secret;
   EpRelay         *relay;
@@ -64,6 +65,7 @@ typedef struct {
   EpProfile        *saved;
   gboolean          sandbox;
   char             *secret;
+  char             *imap_secret;
   char             *oauth_client_id;
   char             *oauth_client_secret;
   EpRelay          *relay;
@@ -75,6 +77,7 @@ job_free (Job *job)
   g_clear_object (&job->profile);
   g_clear_object (&job->saved);
   g_clear_pointer (&job->secret, ep_secrets_password_free);
+  g_clear_pointer (&job->imap_secret, ep_secrets_password_free);
   g_free (job->oauth_client_id);
   g_free (job->oauth_client_secret);
   ep_relay_unref (job->relay);
@@ -255,6 +258,7 @@ run (Job          *job,
   EpProfileConfigRequest request = {
     .saved = job->saved,
     .secret = job->secret,
+    .imap_secret = job->imap_secret,
     .oauth_client_id = job->oauth_client_id,
     .oauth_client_secret = job->oauth_client_secret,
     /* Nothing typed and nothing saved: the test skips AUTH, and says why. */
@@ -320,6 +324,7 @@ ep_connection_test_finalize (GObject *object)
   g_clear_object (&self->profile);
   g_clear_object (&self->saved);
   g_clear_pointer (&self->secret, ep_secrets_password_free);
+  g_clear_pointer (&self->imap_secret, ep_secrets_password_free);
   g_free (self->oauth_client_id);
   g_free (self->oauth_client_secret);
   g_clear_pointer (&self->relay, ep_relay_unref);
@@ -405,6 +410,7 @@ ep_connection_test_run_async (EpConnectionTest    *self,
   job->sandbox = self->sandbox || ep_profile_get_is_sandbox (self->profile);
   /* The Sandbox's account is its own: a password typed for a profile is not for it. */
   job->secret = job->sandbox ? NULL : g_strdup (self->secret);
+  job->imap_secret = job->sandbox ? NULL : g_strdup (self->imap_secret);
   job->oauth_client_id = g_strdup (self->oauth_client_id);
   job->oauth_client_secret = g_strdup (self->oauth_client_secret);
   job->relay = ep_relay_ref (self->relay);
@@ -517,6 +523,17 @@ ep_connection_test_set_secret (EpConnectionTest *self,
   g_clear_pointer (&self->secret, ep_secrets_password_free);
   if (secret != NULL && *secret != '\0')
     self->secret = g_strdup (secret);
+}
+
+void
+ep_connection_test_set_imap_secret (EpConnectionTest *self,
+                                    const char       *secret)
+{
+  g_return_if_fail (EP_IS_CONNECTION_TEST (self));
+
+  g_clear_pointer (&self->imap_secret, ep_secrets_password_free);
+  if (secret != NULL && *secret != '\0')
+    self->imap_secret = g_strdup (secret);
 }
 
 void

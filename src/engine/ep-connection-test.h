@@ -39,6 +39,10 @@ void              ep_connection_test_set_sandbox      (EpConnectionTest   *self,
 /* The password or token typed (NULL or empty: the keyring's, if any). Wiped when replaced. */
 void              ep_connection_test_set_secret       (EpConnectionTest   *self,
                                                        const char         *secret);
+/* The IMAP server's own password typed, for a profile with imap-own-password (NULL or empty:
+ * the keyring's, for the saved IMAP server only). Wiped when replaced. */
+void              ep_connection_test_set_imap_secret  (EpConnectionTest   *self,
+                                                       const char         *secret);
 /* Built-in sign-in: the application's client ID and secret (nullable), as for a send. */
 void              ep_connection_test_set_oauth_client (EpConnectionTest   *self,
                                                        const char         *client_id,
