@@ -306,6 +306,21 @@ test_sent (void)
     g_assert_true (text_views_contain (GTK_WIDGET (window),
                                        "Not copied to the Sent folder on the server yet: NO [OVERQUOTA] Mailbox is full"));
     gtk_window_destroy (GTK_WINDOW (window));
+
+    /* Several Sent folders on the server: the person is told where to choose one. */
+    copy->state = EP_SENT_COPY_FAILED;
+    g_clear_pointer (&copy->next_attempt, g_date_time_unref);
+    g_free (copy->last_error);
+    copy->last_error = g_strdup ("Several folders could be the Sent folder (“Sent”, “INBOX.Sent”): choose one");
+    copy->choose_folder = TRUE;
+    g_assert_true (ep_sent_copy_status_save (entry_dir, copy, &error));
+    window = ep_mailbox_window_new (GTK_APPLICATION (app), EP_MAILBOX_SENT);
+    gtk_window_present (GTK_WINDOW (window));
+    g_assert_true (has_n_items (window, 2));
+    ep_mailbox_window_select (window, 1);
+    g_assert_true (text_views_contain (GTK_WIDGET (window), "Not copied to the Sent folder on the server: Several"));
+    g_assert_true (text_views_contain (GTK_WIDGET (window), "press Choose… under Copy to Sent Folder"));
+    gtk_window_destroy (GTK_WINDOW (window));
   }
 }
 

@@ -203,6 +203,9 @@ sent_details (EpSentInfo       *info,
     /* Translators: %s is the IMAP server's words */
     g_string_append_printf (s, _("\nNot copied to the Sent folder on the server: %s"),
                             copy->last_error != NULL ? copy->last_error : "");
+  if (copy != NULL && copy->choose_folder)
+    g_string_append (s, _("\nTo choose the Sent folder, open Server Profiles, edit the profile, and "
+                          "press Choose… under Copy to Sent Folder."));
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 

@@ -741,6 +741,8 @@ upload_sent_copy (Batch                  *b,
       status->state = EP_SENT_COPY_FAILED;
       status->last_error = g_strdup (local_error->message);
     }
+  /* Only the person can say which of several Sent folders: the Sent window tells them where. */
+  status->choose_folder = g_error_matches (local_error, EP_IMAP_ERROR, EP_IMAP_ERROR_SENT_FOLDER_AMBIGUOUS);
   if (local_error != NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));
 }

@@ -21,6 +21,7 @@
 #define KEY_MAYBE     "maybe-there"
 #define KEY_MAILBOX   "mailbox"
 #define KEY_ERROR     "last-error"
+#define KEY_CHOOSE    "choose-folder"   /* written only when true */
 
 /* A status file is a few hundred octets; anything far bigger was not written by us. */
 #define STATUS_FILE_MAX (64 * 1024)
@@ -159,6 +160,11 @@ ep_sent_copy_status_load (const char  *entry_dir,
     return invalid (error, path, KEY_MAILBOX);
   if (!read_text (keyfile, KEY_ERROR, &status->last_error))
     return invalid (error, path, KEY_ERROR);
+  g_clear_pointer (&text, g_free);
+  if (!read_text (keyfile, KEY_CHOOSE, &text) ||
+      (text != NULL && !g_str_equal (text, "true") && !g_str_equal (text, "false")))
+    return invalid (error, path, KEY_CHOOSE);
+  status->choose_folder = g_strcmp0 (text, "true") == 0;
   return g_steal_pointer (&status);
 }
 
@@ -201,6 +207,8 @@ ep_sent_copy_status_save (const char             *entry_dir,
       g_strdelimit (line, "\r\n\t", ' ');
       g_key_file_set_string (keyfile, GROUP, KEY_ERROR, line);
     }
+  if (status->choose_folder)
+    g_key_file_set_boolean (keyfile, GROUP, KEY_CHOOSE, TRUE);
   data = g_key_file_to_data (keyfile, &length, NULL);
   return ep_atomic_file_write (path, data, length, 0600, error);
 }

@@ -39,6 +39,8 @@ GType ep_sent_copy_state_get_type (void) G_GNUC_CONST;
  *   or any attempt before): the next one looks for the Message-ID first
  * @mailbox: (nullable): the Sent folder, as the server names it, once known
  * @last_error: (nullable): why the last upload failed, with the server's words
+ * @choose_folder: it failed because the server has several Sent folders: the person chooses
+ *   one (the profile's imap-sent-folder)
  */
 typedef struct {
   EpSentCopyState  state;
@@ -48,6 +50,7 @@ typedef struct {
   gboolean         maybe_there;
   char            *mailbox;
   char            *last_error;
+  gboolean         choose_folder;
 } EpSentCopyStatus;
 
 EpSentCopyStatus *ep_sent_copy_status_new   (void);
