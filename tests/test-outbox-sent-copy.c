@@ -157,8 +157,9 @@ fixture_tear_down (Fixture       *f,
 }
 
 static EpOutboxDeliveryReport *
-add_and_deliver (Fixture  *f,
-                 gboolean  no_sent_copy)
+add_and_deliver_with (Fixture    *f,
+                      gboolean    no_sent_copy,
+                      const char *imap_secret)
 {
   const char *recipients[] = { "someone@example.org", NULL };
   g_autoptr(EpOutboxEntry) entry = ep_outbox_entry_new ("tester@epistle.test", recipients);
@@ -167,6 +168,7 @@ add_and_deliver (Fixture  *f,
   EpOutboxDeliveryOptions options = {
     .sent_dir = f->sent_dir,
     .secret = env ("SASL_PASSWORD"),
+    .imap_secret = imap_secret,
     .no_sent_copy = no_sent_copy,
   };
   EpOutboxDeliveryReport *report;
@@ -183,6 +185,13 @@ add_and_deliver (Fixture  *f,
   g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_DELIVERED);
   g_assert_nonnull (report->sent_id);
   return report;
+}
+
+static EpOutboxDeliveryReport *
+add_and_deliver (Fixture  *f,
+                 gboolean  no_sent_copy)
+{
+  return add_and_deliver_with (f, no_sent_copy, NULL);
 }
 
 static char *
@@ -288,6 +297,45 @@ inbox_count (const char *subject)
         g_usleep (100000);
     }
   return count;
+}
+
+/* A mailbox whose IMAP account is not the submission account: the copy signs in with the IMAP
+ * password of its own (never the SMTP one) and lands in that account's Sent folder, byte for
+ * byte; the submission account's Sent folder gets nothing. */
+static void
+test_own_imap_password (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *other_sent = g_build_filename (env ("IMAP_OTHER_MAILDIR"), ".Sent", NULL);
+  g_autoptr(GPtrArray) before = sent_files ();
+  g_autoptr(GPtrArray) other_before = maildir_files (other_sent);
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GPtrArray) other_after = NULL;
+  g_autoptr(EpOutboxDeliveryReport) report = NULL;
+  g_autoptr(EpOutboxDeliveryReport) refused = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *expected = NULL;
+  gsize stored_len = 0, expected_len = 0;
+
+  ep_profile_set_imap_username (f->profile, env ("IMAP_OTHER_USER"));
+  ep_profile_set_imap_own_password (f->profile, TRUE);
+  report = add_and_deliver_with (f, FALSE, env ("IMAP_OTHER_PASSWORD"));
+  g_assert_no_error (report->copy_error);
+  g_assert_true (report->copy_uploaded);
+  after = sent_files ();
+  g_assert_cmpuint (after->len, ==, before->len);
+  other_after = maildir_files (other_sent);
+  path = new_file (other_before, other_after);
+  g_assert_true (g_file_get_contents (path, &stored, &stored_len, NULL));
+  expected = sent_store_bytes (f, report, &expected_len);
+  g_assert_cmpmem (stored, stored_len, expected, expected_len);
+
+  /* The SMTP password is not the IMAP account's: with it the copy is refused. */
+  g_free (f->message);
+  f->message = g_strdup_printf (MESSAGE_FMT, "own-refused", "own-refused");
+  refused = add_and_deliver_with (f, FALSE, env ("SASL_PASSWORD"));
+  g_assert_error (refused->copy_error, EP_IMAP_ERROR, EP_IMAP_ERROR_AUTH_FAILED);
 }
 
 /* The IMAP server cannot be reached: the delivery stands (delivered, in the Sent store, gone
@@ -504,6 +552,8 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/outbox-sent-copy/skipped", Fixture, "skipped", fixture_set_up, test_skipped,
               fixture_tear_down);
+  g_test_add ("/outbox-sent-copy/own-imap-password", Fixture, "own", fixture_set_up,
+              test_own_imap_password, fixture_tear_down);
   g_test_add ("/outbox-sent-copy/upload-fails", Fixture, "fails", fixture_set_up, test_upload_fails,
               fixture_tear_down);
   g_test_add ("/outbox-sent-copy/upload-retried", Fixture, "retried", fixture_set_up,

@@ -570,6 +570,7 @@ batch_init (Batch                         *b,
   b->profile_config = ep_profile_config_build (profile,
                                                &(EpProfileConfigRequest) { .saved = profile,
                                                                            .secret = b->options->secret,
+                                                                           .imap_secret = b->options->imap_secret,
                                                                            .oauth_client_id = b->options->oauth_client_id,
                                                                            .oauth_client_secret = b->options->oauth_client_secret },
                                                cancellable, error);

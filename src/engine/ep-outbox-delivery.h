@@ -93,6 +93,9 @@ typedef struct
   const char          *sent_dir;
   /* A secret given for this attempt (typed, or read from a file); NULL: the keyring's. */
   const char          *secret;
+  /* The IMAP server's own password for this attempt, for a profile with imap-own-password
+   * (typed, or read from a file); NULL: the keyring's. */
+  const char          *imap_secret;
   /* Built-in sign-in: the application's client ID and secret (EpProfileConfigRequest). */
   const char          *oauth_client_id;
   const char          *oauth_client_secret;

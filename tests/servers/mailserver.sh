@@ -21,9 +21,10 @@
 # With MAILSERVER_IMAP=1, Dovecot also serves IMAP for the same user (the client's copy in the
 # Sent folder): IMAP_PORT (STARTTLS) and IMAPS_PORT (implicit TLS) on 127.0.0.1, the same
 # certificate, a Maildir of its own (IMAP_MAILDIR) whose "Sent" mailbox has the \Sent special-use
-# attribute (RFC 6154) and exists from the start.  SASL mechanisms offered through
-# Dovecot: PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 (the passdb keeps the password as
-# {PLAIN}, from which Dovecot derives every mechanism's secrets).
+# attribute (RFC 6154) and exists from the start; and a second account for IMAP, with a user name
+# and password of its own (IMAP_OTHER_USER, IMAP_OTHER_PASSWORD, IMAP_OTHER_MAILDIR).  SASL
+# mechanisms offered through Dovecot: PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 (the passdb
+# keeps the password as {PLAIN}, from which Dovecot derives every mechanism's secrets).
 #
 # Needs root (Postfix's master and Dovecot run as root and drop privileges), the Debian
 # packages postfix, dovecot-core and gnutls-bin (certtool), and /usr/bin/python3.
@@ -36,6 +37,8 @@ STOP_TIMEOUT=15
 # Virtual delivery runs as this user and group (nobody/nogroup on Debian).
 MAIL_UID=65534
 MAIL_GID=65534
+# With IMAP: the second account's user name (its password is made at start, as the first's).
+IMAP_OTHER_USER=mailbox
 
 die () { echo "mailserver: $*" >&2; exit 1; }
 log () { [ -n "${MAILSERVER_QUIET:-}" ] || echo "mailserver: $*" >&2; }
@@ -249,7 +252,7 @@ EOF
 }
 
 write_dovecot () {
-  dir=$1 user=$2 password=$3 imap=${4:-} imaps=${5:-}
+  dir=$1 user=$2 password=$3 imap=${4:-} imaps=${5:-} other_password=${6:-}
   # passwd-file: user:password; {PLAIN} lets Dovecot derive CRAM-MD5 and SCRAM secrets.
   printf '%s:{PLAIN}%s\n' "$user" "$password" > "$dir/dovecot/passwd"
   chown root:dovecot "$dir/dovecot/passwd"
@@ -286,6 +289,9 @@ service anvil {
 }
 EOF
   [ -n "$imap" ] || return 0
+  # A second account, IMAP only in practice: a mailbox whose IMAP user and password differ from
+  # the submission account's (the profile's separate IMAP password).
+  printf '%s:{PLAIN}%s\n' "$IMAP_OTHER_USER" "$other_password" >> "$dir/dovecot/passwd"
   mkdir -p "$dir/imap"
   chown "$MAIL_UID:$MAIL_GID" "$dir/imap"
   # IMAP on top: the same passdb (so the same mechanisms), TLS with the test certificate.
@@ -382,12 +388,13 @@ start_all () {
   printf '%s' "$password" > "$dir/password"
   chmod 600 "$dir/password"
   imap="" imaps=""
+  other_password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
   if [ -n "${MAILSERVER_IMAP:-}" ]; then
     # shellcheck disable=SC2046 # two port numbers, split on purpose
     set -- $(free_ports 2)
     imap=$1 imaps=$2
   fi
-  write_dovecot "$dir" "$user" "$password" "$imap" "$imaps"
+  write_dovecot "$dir" "$user" "$password" "$imap" "$imaps" "$other_password"
   dovecot -c "$dir/dovecot/dovecot.conf" 2>>"$dir/dovecot.log" \
     || { cat "$dir/dovecot.log" >&2; die "dovecot did not start"; }
   if [ -n "$imap" ] && ! wait_imap "$imap"; then
@@ -438,6 +445,9 @@ DOVECOT_PID=$(read_pid "$dir/dovecot/run/master.pid")
 IMAP_PORT=$imap
 IMAPS_PORT=$imaps
 IMAP_MAILDIR='$dir/imap/$user'
+IMAP_OTHER_USER='$IMAP_OTHER_USER'
+IMAP_OTHER_PASSWORD='$other_password'
+IMAP_OTHER_MAILDIR='$dir/imap/$IMAP_OTHER_USER'
 EOF
   log "ready: submission 127.0.0.1:$sub (STARTTLS), smtps 127.0.0.1:$smtps (implicit TLS); $dir/ports.env"
 }
