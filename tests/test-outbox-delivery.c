@@ -1554,6 +1554,61 @@ test_batch_ended_between (gconstpointer data)
   fixture_clear (&f);
 }
 
+/* A copy refused because the server had several Sent folders waits for the person's choice;
+ * once made, that profile's such copies are due again, and nothing else changes. */
+static void
+test_requeue_after_choice (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("requeue");
+  g_autoptr(EpSentStore) sent = ep_sent_store_new (dir);
+  g_autoptr(GDateTime) now = g_date_time_new_utc (2026, 12, 7, 6, 0, 0);
+  const char *profiles[] = { "mine", "mine", "other" };
+  gboolean choose[] = { TRUE, FALSE, TRUE };
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GPtrArray) due = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (profiles); i++)
+    {
+      g_autoptr(EpSentInfo) info = ep_sent_info_new ();
+      g_autoptr(EpSentCopyStatus) status = ep_sent_copy_status_new ();
+      g_autoptr(GInputStream) in = g_memory_input_stream_new_from_data ("Subject: x\r\n\r\nx\r\n", 17, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *entry_dir = NULL;
+
+      info->date = g_date_time_ref (now);
+      info->profile_id = g_strdup (profiles[i]);
+      info->outcome = EP_SMTP_OUTCOME_DELIVERED;
+      g_assert_true (ep_sent_store_add (sent, info, in, "", NULL, &error));
+      g_assert_no_error (error);
+      entry_dir = g_build_filename (dir, info->id, NULL);
+      status->state = EP_SENT_COPY_FAILED;
+      status->attempts = 1;
+      status->choose_folder = choose[i];
+      status->last_error = g_strdup ("several Sent folders");
+      g_assert_true (ep_sent_copy_status_save (entry_dir, status, &error));
+    }
+  due = ep_outbox_list_sent_copies_due (dir, now);
+  g_assert_cmpuint (due->len, ==, 0);
+  g_clear_pointer (&due, g_ptr_array_unref);
+
+  g_assert_cmpuint (ep_outbox_requeue_sent_copies (dir, "mine", now), ==, 1);
+  due = ep_outbox_list_sent_copies_due (dir, now);
+  g_assert_cmpuint (due->len, ==, 1);
+  g_assert_cmpstr (((EpSentInfo *) due->pdata[0])->profile_id, ==, "mine");
+  {
+    g_autofree char *entry_dir = g_build_filename (dir, ((EpSentInfo *) due->pdata[0])->id, NULL);
+    g_autoptr(EpSentCopyStatus) status = ep_sent_copy_status_load (entry_dir, NULL);
+
+    g_assert_cmpint (status->state, ==, EP_SENT_COPY_PENDING);
+    g_assert_false (status->choose_folder);
+    g_assert_true (g_date_time_equal (status->next_attempt, now));
+  }
+  /* Once: nothing left to requeue for it. */
+  g_assert_cmpuint (ep_outbox_requeue_sent_copies (dir, "mine", now), ==, 0);
+  list = ep_sent_store_list (sent, NULL, NULL);
+  g_assert_cmpuint (list->len, ==, 3);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1561,6 +1616,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/outbox-delivery/policy", test_policy);
+  g_test_add_func ("/outbox-delivery/requeue-after-choice", test_requeue_after_choice);
   g_test_add_func ("/outbox-delivery/add-message", test_add_message);
   g_test_add_func ("/outbox-delivery/temporary-then-delivered", test_temporary_then_delivered);
   g_test_add_func ("/outbox-delivery/connection-refused-then-server", test_connection_refused_then_server);

@@ -15,6 +15,8 @@
 #include "ep-resources.h"
 #include "ep-script-server.h"
 #include "ep-secrets.h"
+#include "ep-sent-copy-status.h"
+#include "ep-sent-store.h"
 #include "ep-smtp-scripts.h"
 #include "ep-test-certs.h"
 #include "ep-test-util.h"
@@ -335,6 +337,7 @@ test_choose_folder (Fixture       *f,
   g_autofree char *ini = NULL;
   g_autofree char *received = NULL;
   g_autofree char *plain = NULL;
+  g_autofree char *entry_dir = NULL;
   GtkWidget *chooser, *list, *row;
 
   enable (f->editor);
@@ -365,10 +368,37 @@ test_choose_folder (Fixture       *f,
   g_assert_cmpstr (ep_test_get_field (f->editor, "sent-folder"), ==, "INBOX.Sent");
   g_assert_true (choose_done (f->editor));
 
+  /* A message sent with this profile whose copy failed on the ambiguous folder earlier. */
+  {
+    g_autoptr(EpSentStore) sent = ep_sent_store_new (NULL);
+    g_autoptr(EpSentInfo) info = ep_sent_info_new ();
+    g_autoptr(EpSentCopyStatus) status = ep_sent_copy_status_new ();
+    g_autoptr(GInputStream) in = g_memory_input_stream_new_from_data ("Subject: x\r\n\r\nx\r\n", 17, NULL);
+    g_autoptr(GError) error = NULL;
+
+    info->date = g_date_time_new_now_utc ();
+    info->profile_id = g_strdup (ep_profile_get_id (ep_profile_editor_get_draft (f->editor)));
+    info->outcome = EP_SMTP_OUTCOME_DELIVERED;
+    g_assert_true (ep_sent_store_add (sent, info, in, "", NULL, &error));
+    g_assert_no_error (error);
+    entry_dir = g_build_filename (ep_sent_store_get_dir (sent), info->id, NULL);
+    status->state = EP_SENT_COPY_FAILED;
+    status->choose_folder = TRUE;
+    g_assert_true (ep_sent_copy_status_save (entry_dir, status, &error));
+  }
+
   g_assert_true (ep_profile_editor_save (f->editor));
   g_assert_true (ep_test_wait (ep_test_dialog_idle, f->dialog, WAIT_MS));
   ini = read_profiles_ini (f);
   g_assert_true (ep_test_contains (ini, "imap-sent-folder=INBOX.Sent\n"));
+  /* The folder chosen: that copy is tried again, at once. */
+  {
+    g_autoptr(EpSentCopyStatus) status = ep_sent_copy_status_load (entry_dir, NULL);
+
+    g_assert_nonnull (status);
+    g_assert_cmpint (status->state, ==, EP_SENT_COPY_PENDING);
+    g_assert_false (status->choose_folder);
+  }
 }
 
 /* A server that refuses the sign-in: no chooser, the reason beside the button. */

@@ -11,8 +11,10 @@
 
 #include <glib/gi18n.h>
 
+#include "ep-application.h"
 #include "ep-imap-client.h"
 #include "ep-imap-error.h"
+#include "ep-outbox-delivery.h"
 #include "ep-profile-config.h"
 #include "ep-profile-editor-private.h"
 #include "ep-secrets.h"
@@ -213,6 +215,18 @@ folder_changed_cb (EpProfileEditor *self)
   update_sensitivity (self);
 }
 
+/* A Sent folder now chosen for the profile: copies that failed because the server had several
+ * are tried again, at once. Touches the Sent store's status files only (a few small files). */
+static void
+requeue_copies (EpProfile *profile)
+{
+  GApplication *app = g_application_get_default ();
+  EpOutboxWorker *worker = EP_IS_APPLICATION (app) ? ep_application_get_outbox_worker (EP_APPLICATION (app)) : NULL;
+
+  if (ep_outbox_requeue_sent_copies (NULL, ep_profile_get_id (profile), NULL) > 0 && worker != NULL)
+    ep_outbox_worker_reload (worker);
+}
+
 /* A Sent folder chosen elsewhere (in Test Connection's results): the fields follow; a stored
  * profile for the same IMAP server keeps it at once, as a certificate trusted there. */
 static void
@@ -241,7 +255,9 @@ draft_sent_folder_cb (EpProfileEditor *self)
       ep_profile_set_imap_sent_folder (self->original, folder);
       if (self->baseline != NULL)
         ep_profile_set_imap_sent_folder (self->baseline, folder);   /* saved already: no change */
-      if (!ep_profile_store_save (self->store, &error))
+      if (ep_profile_store_save (self->store, &error))
+        requeue_copies (self->original);
+      else
         g_warning ("profiles.ini not written: %s", error->message);
     }
 }
@@ -781,6 +797,10 @@ ep_profile_editor_sent_saved (EpProfileEditor *self,
 
   if (sent == NULL || self->is_sandbox)
     return;
+  if (*ep_profile_get_imap_sent_folder (target) != '\0' &&
+      (self->baseline == NULL ||
+       g_strcmp0 (ep_profile_get_imap_sent_folder (self->baseline), ep_profile_get_imap_sent_folder (target)) != 0))
+    requeue_copies (target);
   typed = text_of (sent->password_row);
   if (ep_profile_get_imap_own_password (target) && *typed == '\0')
     return;

@@ -1118,6 +1118,54 @@ ep_outbox_next_sent_copy_time (const char *sent_dir)
   return next;
 }
 
+guint
+ep_outbox_requeue_sent_copies (const char *sent_dir,
+                               const char *profile_id,
+                               GDateTime  *now)
+{
+  g_autoptr(EpSentStore) sent = ep_sent_store_new (sent_dir);
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GPtrArray) statuses = list_copy_statuses (sent, &ids);
+  g_autoptr(GPtrArray) infos = NULL;
+  g_autoptr(GDateTime) when = now != NULL ? g_date_time_ref (now) : g_date_time_new_now_utc ();
+  guint count = 0;
+
+  g_return_val_if_fail (profile_id != NULL, 0);
+
+  /* The Sent store's list (every entry's summary) only when some copy waits for a choice. */
+  for (guint i = 0; i < statuses->len && infos == NULL; i++)
+    if (((EpSentCopyStatus *) statuses->pdata[i])->choose_folder)
+      infos = ep_sent_store_list (sent, NULL, NULL);
+  for (guint i = 0; i < statuses->len; i++)
+    {
+      EpSentCopyStatus *status = statuses->pdata[i];
+      g_autofree char *entry_dir = NULL;
+      g_autoptr(GError) error = NULL;
+      gboolean ours = FALSE;
+
+      if (status->state != EP_SENT_COPY_FAILED || !status->choose_folder)
+        continue;
+      for (guint k = 0; infos != NULL && k < infos->len && !ours; k++)
+        {
+          EpSentInfo *info = infos->pdata[k];
+
+          ours = g_str_equal (info->id, ids->pdata[i]) && g_strcmp0 (info->profile_id, profile_id) == 0;
+        }
+      if (!ours)
+        continue;
+      status->state = EP_SENT_COPY_PENDING;
+      status->choose_folder = FALSE;
+      g_clear_pointer (&status->next_attempt, g_date_time_unref);
+      status->next_attempt = g_date_time_ref (when);
+      entry_dir = g_build_filename (ep_sent_store_get_dir (sent), ids->pdata[i], NULL);
+      if (ep_sent_copy_status_save (entry_dir, status, &error))
+        count++;
+      else
+        g_debug ("Sent %s: %s", (const char *) ids->pdata[i], error->message);
+    }
+  return count;
+}
+
 EpSentCopyStatus *
 ep_outbox_retry_sent_copy_sync (const char                    *sent_id,
                                 EpProfile                     *profile,

@@ -201,6 +201,12 @@ GPtrArray              *ep_outbox_list_sent_copies_due (const char              
                                                         GDateTime                   *now);
 /* When the next pending copy is due; NULL when none is pending. */
 GDateTime              *ep_outbox_next_sent_copy_time  (const char                  *sent_dir);
+/* After the person chose the Sent folder of @profile_id's IMAP server: the copies of its Sent
+ * entries that failed because the server had several (choose-folder) are pending again, due at
+ * @now (NULL: now). Returns how many; a status that cannot be written is left as it was. */
+guint                   ep_outbox_requeue_sent_copies  (const char                  *sent_dir,
+                                                        const char                  *profile_id,
+                                                        GDateTime                   *now);
 /* One more upload of Sent entry @sent_id with @profile (options: sent_dir, secret, policy,
  * clock), looking for its Message-ID first so that no second copy is made. Returns the status
  * as recorded (done, pending with its next time, failed); NULL with @error when nothing was
