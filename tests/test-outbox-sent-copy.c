@@ -336,6 +336,22 @@ test_own_imap_password (Fixture       *f,
   f->message = g_strdup_printf (MESSAGE_FMT, "own-refused", "own-refused");
   refused = add_and_deliver_with (f, FALSE, env ("SASL_PASSWORD"));
   g_assert_error (refused->copy_error, EP_IMAP_ERROR, EP_IMAP_ERROR_AUTH_FAILED);
+
+  /* None given and none saved (no keyring here): not tried, and waiting on the backoff for the
+   * person to save it, rather than failed for good. */
+  {
+    g_autoptr(EpOutboxDeliveryReport) missing = NULL;
+    g_autoptr(EpSentCopyStatus) status = NULL;
+
+    g_free (f->message);
+    f->message = g_strdup_printf (MESSAGE_FMT, "own-missing", "own-missing");
+    missing = add_and_deliver_with (f, FALSE, NULL);
+    g_assert_error (missing->copy_error, EP_IMAP_ERROR, EP_IMAP_ERROR_AUTH_FAILED);
+    g_assert_true (g_str_has_prefix (missing->copy_error->message, "No IMAP password is saved"));
+    status = load_status (f, missing->sent_id);
+    g_assert_cmpint (status->state, ==, EP_SENT_COPY_PENDING);
+    g_assert_nonnull (status->next_attempt);
+  }
 }
 
 /* The IMAP server cannot be reached: the delivery stands (delivered, in the Sent store, gone

@@ -698,6 +698,7 @@ upload_sent_copy (Batch                  *b,
   g_autoptr(GError) local_error = NULL;
   g_autofree char *path = NULL;
   g_autofree char *message_id = NULL;
+  gboolean missing_password = FALSE;
 
   path = ep_sent_store_dup_message_path (sent, sent_id);
   file = g_file_new_for_path (path);
@@ -712,6 +713,16 @@ upload_sent_copy (Batch                  *b,
   if (imap == NULL)
     g_set_error_literal (&local_error, EP_IMAP_ERROR, EP_IMAP_ERROR_INVALID_CONFIG,
                          _("The profile has no IMAP server for the copy in the Sent folder"));
+  else if (b->profile_config->imap_secret == EP_PROFILE_SECRET_MISSING ||
+           b->profile_config->imap_secret == EP_PROFILE_SECRET_OTHER_SERVER)
+    {
+      /* Not tried without it (the server would only refuse); tried again on the backoff, by
+       * when the person may have saved it. */
+      missing_password = TRUE;
+      g_set_error (&local_error, EP_IMAP_ERROR, EP_IMAP_ERROR_AUTH_FAILED,
+                   _("No IMAP password is saved for the profile “%s”: enter it under Copy to Sent Folder"),
+                   ep_profile_get_name (b->profile));
+    }
   else
     ep_imap_upload_sent_file (imap, file, NULL, message_id, transcript, &imap_result, b->cancellable,
                               &local_error);
@@ -723,7 +734,7 @@ upload_sent_copy (Batch                  *b,
   g_clear_pointer (&status->last_error, g_free);
   if (local_error == NULL)
     status->state = EP_SENT_COPY_DONE;
-  else if (ep_imap_error_is_temporary (local_error))
+  else if (ep_imap_error_is_temporary (local_error) || missing_password)
     {
       g_autoptr(EpOutboxEntry) shape = ep_outbox_entry_new ("", NULL);
 
