@@ -5,10 +5,11 @@
 # the Message-ID Postfix delivered; --no-sent-copy leaves none; an IMAP server that cannot be
 # reached still exits 0 (the message was delivered) with a warning of its own; --queue and
 # --flush leave one copy too; a copy that failed at a flush is made by a later one, from the
-# Sent store's bytes, without a second delivery.
+# Sent store's bytes, without a second delivery; a profile whose IMAP password is its own and
+# not saved is delivered with a warning naming it.
 set -u
 . "$EPISTLE_SRCDIR/tests/ep-tap-lib.sh"
-plan 17
+plan 20
 tmp="$EPISTLE_TEST_TMPDIR"
 sent="$IMAP_MAILDIR/.Sent"
 inbox="$MAILSERVER_DIR/mail/inbox"
@@ -72,6 +73,16 @@ check "a copy that fails still exits 0 (the message was delivered)" [ $? = 0 ]
 wait_inbox "copy fails"
 check "delivered anyway" [ -n "$(message_id_of "$inbox" "copy fails")" ]
 check "the warning says only the copy failed" grep -q "delivered, but not copied to the Sent folder" "$tmp/err3"
+
+# An IMAP account with a password of its own, not saved (no keyring here): delivered, no copy
+# tried, and a warning that says which password is missing.
+write_profile "$IMAPS_PORT"
+printf 'imap-username=%s\nimap-own-password=true\n' "$IMAP_OTHER_USER" >> "$XDG_CONFIG_HOME/epistle/profiles.ini"
+send "own password missing" 2> "$tmp/err5"
+check "a missing IMAP password still exits 0" [ $? = 0 ]
+wait_inbox "own password missing"
+check "delivered anyway (own password missing)" [ -n "$(message_id_of "$inbox" "own password missing")" ]
+check "the warning names the missing IMAP password" grep -q "no IMAP password is saved for the profile “Local”" "$tmp/err5"
 
 write_profile "$IMAPS_PORT"
 before=$(count "$sent")

@@ -76,6 +76,7 @@ struct _EpOutboxWorker
   char                *signature;        /* the entries as last seen, to say "changed" only once */
   gboolean             copying;          /* copies in the Sent folder on the server being made */
   GHashTable          *copy_skipped;     /* Sent ids whose copy could not be tried (no password) */
+  guint                profiles_idle;    /* one look after a burst of profile changes */
   guint                n_copy_attempts;
 };
 
@@ -965,6 +966,24 @@ ep_outbox_worker_scan (EpOutboxWorker *self)
     }
 }
 
+static gboolean
+profiles_idle_cb (gpointer data)
+{
+  EpOutboxWorker *self = data;
+
+  self->profiles_idle = 0;
+  ep_outbox_worker_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A saved profile emits one change per setting: one look once they are all in. */
+static void
+profiles_changed_cb (EpOutboxWorker *self)
+{
+  if (self->profiles_idle == 0)
+    self->profiles_idle = g_idle_add (profiles_idle_cb, self);
+}
+
 /* ---- EpOutboxWorker -------------------------------------------------------------------------- */
 
 static void
@@ -1006,6 +1025,9 @@ ep_outbox_worker_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->monitor, self);
   g_clear_object (&self->monitor);
   ep_outbox_worker_set_holding (self, FALSE);
+  g_clear_handle_id (&self->profiles_idle, g_source_remove);
+  if (self->profiles != NULL)
+    g_signal_handlers_disconnect_by_data (self->profiles, self);
 
   G_OBJECT_CLASS (ep_outbox_worker_parent_class)->dispose (object);
 }
@@ -1087,6 +1109,8 @@ ep_outbox_worker_new (EpOutboxStore  *store,
   self = g_object_new (EP_TYPE_OUTBOX_WORKER, NULL);
   self->store = g_object_ref (store);
   self->profiles = g_object_ref (profiles);
+  /* A saved password or a Sent folder chosen may let a waiting copy through: look again. */
+  g_signal_connect_object (profiles, "changed", G_CALLBACK (profiles_changed_cb), self, G_CONNECT_SWAPPED);
   return self;
 }
 

@@ -11,7 +11,6 @@
 
 #include <glib/gi18n.h>
 
-#include "ep-application.h"
 #include "ep-imap-client.h"
 #include "ep-imap-error.h"
 #include "ep-outbox-delivery.h"
@@ -216,15 +215,12 @@ folder_changed_cb (EpProfileEditor *self)
 }
 
 /* A Sent folder now chosen for the profile: copies that failed because the server had several
- * are tried again, at once. Touches the Sent store's status files only (a few small files). */
+ * are due again at once (the outbox worker looks again when the profile store changes). Reads
+ * the Sent store's small status files only, and its list only when a copy waits for this. */
 static void
 requeue_copies (EpProfile *profile)
 {
-  GApplication *app = g_application_get_default ();
-  EpOutboxWorker *worker = EP_IS_APPLICATION (app) ? ep_application_get_outbox_worker (EP_APPLICATION (app)) : NULL;
-
-  if (ep_outbox_requeue_sent_copies (NULL, ep_profile_get_id (profile), NULL) > 0 && worker != NULL)
-    ep_outbox_worker_reload (worker);
+  ep_outbox_requeue_sent_copies (NULL, ep_profile_get_id (profile), NULL);
 }
 
 /* A Sent folder chosen elsewhere (in Test Connection's results): the fields follow; a stored

@@ -325,6 +325,21 @@ profile_config (EpProfile         *profile,
   if (out_imap != NULL && ep_profile_get_sent_copy (profile) && result->left_out == EP_PROFILE_LEFT_OUT_NOTHING &&
       server_host == NULL)
     *out_imap = ep_profile_config_dup_imap (result, profile);
+  /* The IMAP server's own password, when the profile has one, is the keyring's only: without
+   * it the server would just refuse the copy. */
+  if (out_imap != NULL && *out_imap != NULL &&
+      (result->imap_secret == EP_PROFILE_SECRET_MISSING || result->imap_secret == EP_PROFILE_SECRET_OTHER_SERVER))
+    {
+      g_autofree char *line = NULL;
+
+      /* Translators: %s is a profile's name */
+      line = g_strdup_printf (_("warning: no copy in the Sent folder on the server: no IMAP password is "
+                                "saved for the profile “%s” (save it in Epistle’s profile editor, under "
+                                "Copy to Sent Folder)"),
+                              ep_profile_get_name (profile));
+      print_line (line);
+      g_clear_pointer (out_imap, ep_imap_config_free);
+    }
   *out_profile_config = g_steal_pointer (&result);
   return EP_EXIT_OK;
 }
