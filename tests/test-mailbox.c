@@ -239,6 +239,7 @@ test_sent (void)
   info->server = g_strdup ("smtp.example.org:587");
   info->outcome = EP_SMTP_OUTCOME_DELIVERED;
   info->outcome_text = g_strdup ("250 2.0.0 Ok: queued");
+  info->profile_id = g_strdup ("work");
   g_assert_true (ep_sent_store_add (store, info, in, "C: QUIT\n", NULL, &error));
   g_assert_no_error (error);
 
@@ -320,6 +321,17 @@ test_sent (void)
     ep_mailbox_window_select (window, 1);
     g_assert_true (text_views_contain (GTK_WIDGET (window), "Not copied to the Sent folder on the server: Several"));
     g_assert_true (text_views_contain (GTK_WIDGET (window), "press Choose… under Copy to Sent Folder"));
+    /* And a button to its profile's editor, where Choose… is. */
+    {
+      GtkWidget *button = ep_mailbox_window_get_choose_button (window);
+      GVariant *target;
+
+      g_assert_nonnull (button);
+      g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (button)), ==, "app.edit-profile");
+      target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (button));
+      g_assert_cmpstr (g_variant_get_string (target, NULL), ==, "work");
+      screenshot ("sent-choose-folder.png");
+    }
     gtk_window_destroy (GTK_WINDOW (window));
   }
 }

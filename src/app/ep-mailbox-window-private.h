@@ -10,4 +10,6 @@ guint            ep_mailbox_window_get_n_items  (EpMailboxWindow *self);
 void             ep_mailbox_window_select       (EpMailboxWindow *self,
                                                  guint            index);
 
+GtkWidget       *ep_mailbox_window_get_choose_button (EpMailboxWindow *self);
+
 G_END_DECLS

@@ -28,6 +28,7 @@ typedef struct {
   gboolean   has_attachments;
   char      *transcript;
   char      *details;
+  char      *choose_profile;   /* the profile whose Sent folder the person must choose */
 } MailboxItem;
 
 struct _EpMailboxWindow
@@ -40,6 +41,8 @@ struct _EpMailboxWindow
   AdwStatusPage   *empty_page;
   GtkListBox      *list;
   EpMessageView   *view;
+  GtkWidget       *choose_bar;
+  GtkWidget       *choose_button;
 
   /* Owned */
   EpMailboxKind    kind;
@@ -62,6 +65,7 @@ mailbox_item_free (MailboxItem *item)
   g_clear_pointer (&item->date, g_date_time_unref);
   g_free (item->transcript);
   g_free (item->details);
+  g_free (item->choose_profile);
   g_free (item);
 }
 
@@ -236,6 +240,8 @@ load_sent (GError **error)
         g_autoptr(EpSentCopyStatus) copy = ep_sent_copy_status_load (entry_dir, NULL);
 
         item->details = sent_details (info, copy);
+        if (copy != NULL && copy->choose_folder && info->profile_id != NULL)
+          item->choose_profile = g_strdup (info->profile_id);
       }
       /* The summary lacks it: the message head says whether it is multipart/mixed. */
       read_head (item);
@@ -323,6 +329,15 @@ show_item (EpMailboxWindow *self,
 
   g_free (self->selected_id);
   self->selected_id = g_strdup (item->id);
+  /* A copy that waits for the person to choose among the server's Sent folders: the way to the
+   * profile editor, where Choose… is. */
+  gtk_widget_set_visible (self->choose_bar, item->choose_profile != NULL);
+  if (item->choose_profile != NULL)
+    {
+      /* The target before the name: app.edit-profile takes a profile id. */
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->choose_button), "s", item->choose_profile);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->choose_button), "app.edit-profile");
+    }
 
   if (mapped == NULL)
     {
@@ -387,7 +402,10 @@ load_cb (GObject      *object,
   if (self->items->len > 0)
     ep_mailbox_window_select (self, select);
   else
-    ep_message_view_clear (self->view);
+    {
+      ep_message_view_clear (self->view);
+      gtk_widget_set_visible (self->choose_bar, FALSE);
+    }
 }
 
 static gboolean
@@ -524,6 +542,8 @@ ep_mailbox_window_class_init (EpMailboxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EpMailboxWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, EpMailboxWindow, list);
   gtk_widget_class_bind_template_child (widget_class, EpMailboxWindow, view);
+  gtk_widget_class_bind_template_child (widget_class, EpMailboxWindow, choose_bar);
+  gtk_widget_class_bind_template_child (widget_class, EpMailboxWindow, choose_button);
 
   gtk_widget_class_install_action (widget_class, "mailbox.delete", NULL, delete_action);
   gtk_widget_class_install_action (widget_class, "mailbox.delete-all", NULL, delete_all_action);
@@ -619,4 +639,13 @@ ep_mailbox_window_select (EpMailboxWindow *self,
       gtk_list_box_select_row (self->list, row);
       show_item (self, self->items->pdata[index]);
     }
+}
+
+/* Returns: (transfer none) (nullable): the button to the profile editor, when the selected
+ * message's copy waits for the person to choose the Sent folder; for the tests */
+GtkWidget *
+ep_mailbox_window_get_choose_button (EpMailboxWindow *self)
+{
+  g_return_val_if_fail (EP_IS_MAILBOX_WINDOW (self), NULL);
+  return gtk_widget_get_visible (self->choose_bar) ? self->choose_button : NULL;
 }

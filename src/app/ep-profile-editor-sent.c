@@ -858,6 +858,18 @@ ep_profile_editor_sent_dispose (EpProfileEditor *self)
 
   if (sent == NULL)
     return;
+  /* The rows outlive this state by a little (the template goes after it): nothing of theirs
+   * may call back into it. */
+  {
+    gpointer widgets[] = { sent->enable_switch, sent->host_row, sent->port_row, sent->security_row,
+                           sent->username_row, sent->password_mode_row, sent->folder_mode_row,
+                           sent->folder_row, sent->choose_button };
+
+    for (guint i = 0; i < G_N_ELEMENTS (widgets); i++)
+      g_signal_handlers_disconnect_by_data (widgets[i], self);
+  }
+  if (self->draft != NULL)
+    g_signal_handlers_disconnect_by_data (self->draft, self);
   g_cancellable_cancel (sent->cancellable);
   if (sent->chooser != NULL)
     gtk_window_destroy (GTK_WINDOW (sent->chooser));
