@@ -421,8 +421,8 @@ peek_button_update_label (GtkToggleButton *button)
                                   -1);
 }
 
-static void
-name_peek_buttons (GtkWidget *widget)
+void
+ep_profile_editor_name_peek_buttons (GtkWidget *widget)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -435,12 +435,12 @@ name_peek_buttons (GtkWidget *widget)
       else if (GTK_IS_BUTTON (child))
         gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                         _("Show or Hide the Password"), -1);
-      name_peek_buttons (child);
+      ep_profile_editor_name_peek_buttons (child);
     }
 }
 
 void
 ep_profile_editor_fields_init (EpProfileEditor *self)
 {
-  name_peek_buttons (GTK_WIDGET (self->password_row));
+  ep_profile_editor_name_peek_buttons (GTK_WIDGET (self->password_row));
 }

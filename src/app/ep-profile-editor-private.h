@@ -100,6 +100,7 @@ void     ep_profile_editor_apply_preset        (EpProfileEditor *self,
                                                 const EpPreset  *preset);
 void     ep_profile_editor_update_title        (EpProfileEditor *self);
 void     ep_profile_editor_update_pinned_row   (EpProfileEditor *self);
+void     ep_profile_editor_name_peek_buttons   (GtkWidget       *password_row);
 
 /* ep-profile-editor-actions.c: Save, Back and the discard question, Test Connection, and what a
  * connection test decides that is kept at once */

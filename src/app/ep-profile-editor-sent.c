@@ -324,6 +324,8 @@ ep_profile_editor_sent_init (EpProfileEditor *self)
   gtk_widget_set_valign (GTK_WIDGET (sent->enable_switch), GTK_ALIGN_CENTER);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (sent->enable_switch));
   adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (sent->enable_switch));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (sent->enable_switch), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Copy Sent Messages to the Server"), -1);
   adw_preferences_group_add (group, row);
   sent->enable_row = ADW_ACTION_ROW (row);
 
@@ -350,6 +352,7 @@ ep_profile_editor_sent_init (EpProfileEditor *self)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Separate IMAP Password"));
   adw_preferences_group_add (group, row);
   sent->password_row = ADW_PASSWORD_ENTRY_ROW (row);
+  ep_profile_editor_name_peek_buttons (row);
   sent->folder_mode_row = add_combo (group, _("Sent _Folder"), folder_items);
   sent->folder_row = add_entry (group, _("Sent Folder _Name"), GTK_INPUT_PURPOSE_FREE_FORM);
 
