@@ -19,6 +19,7 @@
 #include "ep-profiles-test-util.h"
 #include "ep-script-server.h"
 #include "ep-setup-window-private.h"
+#include "ep-sign-in-group-private.h"
 #include "ep-smtp-scripts.h"
 #include "ep-test-certs.h"
 #include "ep-test-util.h"
@@ -429,6 +430,41 @@ test_oauth_only (Fixture       *f,
   ep_test_screenshot (GTK_WIDGET (f->setup), "setup-oauth.png");
 }
 
+/* An OAuth 2.0-only server of a provider whose sign-in Epistle knows: Continue to Sign-In hands
+ * the profile to the editor with that sign-in already turned on. */
+static void
+test_oauth_known_provider (Fixture       *f,
+                           gconstpointer  data)
+{
+  EpProfileEditor *editor;
+  EpSignInGroup *group;
+
+  serve_config_auth (f, "https://autoconfig.example.test/mail/config-v1.1.xml", "smtp.office365.com", 587,
+                     "Example 365", "OAuth2");
+  find (f, ADDRESS);
+  g_assert_true (gtk_widget_get_visible (field (f, "oauth")));
+  g_assert_true (ep_test_contains (adw_action_row_get_subtitle (ADW_ACTION_ROW (field (f, "oauth"))),
+                                   "Continue to Sign-In"));
+  g_assert_false (gtk_widget_get_visible (field (f, "password")));
+  g_assert_true (primary_sensitive (f));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (field (f, "primary"))), ==, "Continue to _Sign-In");
+  ep_test_screenshot (GTK_WIDGET (f->setup), "setup-oauth-known.png");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->setup), "setup.primary", NULL));
+  ep_test_iterate (100);
+  g_assert_null (find_setup_window ());
+  f->setup = NULL;
+  editor = ep_profiles_dialog_get_editor (f->dialog);
+  g_assert_nonnull (editor);
+  g_assert_cmpstr (ep_test_get_field (editor, "host"), ==, "smtp.office365.com");
+  group = EP_SIGN_IN_GROUP (ep_profile_editor_get_field (editor, "sign-in"));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (group)));
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (ep_sign_in_group_get_widget (group, "switch"))));
+  g_assert_true (gtk_widget_get_visible (ep_sign_in_group_get_widget (group, "sign-in")));
+  /* Nothing saved yet: signing in and Save are the editor's. */
+  g_assert_cmpuint (g_list_model_get_n_items (ep_profile_store_list (f->store)), ==, 1);
+}
+
 static void
 test_cross_domain_needs_confirmation (Fixture       *f,
                                       gconstpointer  data)
@@ -652,6 +688,7 @@ main (int   argc,
   ADD ("found-tested-saved", test_found_tested_saved);
   ADD ("failed-test-saves-nothing", test_failed_test_saves_nothing);
   ADD ("oauth-only", test_oauth_only);
+  ADD ("oauth-known-provider", test_oauth_known_provider);
   ADD ("cross-domain-needs-confirmation", test_cross_domain_needs_confirmation);
   ADD ("nothing-found-manual", test_nothing_found_manual);
   ADD ("manual-prefilled", test_manual_prefilled);
