@@ -19,6 +19,7 @@
 #include "ep-profile-config.h"
 #include "ep-profile-store.h"
 #include "ep-secrets.h"
+#include "ep-text.h"
 
 /* A password file is a secret, not a document: anything bigger is a mistake. */
 #define PASSWORD_FILE_MAX (64 * 1024)
@@ -540,8 +541,21 @@ print_partial (EpSmtpResult *result,
 /* After a delivery, the copy in the server's Sent folder: the bytes the server got, written
  * again by the MIME writer (the message's fields and boundaries were fixed when it was
  * prepared for the send). The delivery stands whatever happens here: a failure is a warning. */
+/* The OAuth token as the profile's configuration has it now: the SMTP side may have renewed
+ * the one the IMAP configuration was made with. */
+static void
+take_current_token (EpImapConfig    *imap,
+                    EpProfileConfig *profile_config)
+{
+  if (profile_config == NULL || imap->oauth_token == NULL || profile_config->config->oauth_token == NULL)
+    return;
+  ep_text_free_secret (imap->oauth_token);
+  imap->oauth_token = g_strdup (profile_config->config->oauth_token);
+}
+
 static void
 upload_sent_copy (EpImapConfig     *imap,
+                  EpProfileConfig  *profile_config,
                   EpMessage        *message,
                   EpSmtpTranscript *transcript)
 {
@@ -554,10 +568,31 @@ upload_sent_copy (EpImapConfig     *imap,
   if (ep_mime_writer_write (message, out, NULL, NULL, NULL, &error) &&
       g_output_stream_close (out, NULL, &error))
     {
+      g_autoptr(GError) renew_error = NULL;
+
       bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
       in = g_memory_input_stream_new_from_bytes (bytes);
+      take_current_token (imap, profile_config);
       ep_imap_upload_sent (imap, in, g_bytes_get_size (bytes), ep_message_get_date (message), NULL,
                            transcript, &result, NULL, &error);
+      /* A refused OAuth token: one new token (the SMTP side's, if it renewed it already, is not
+       * renewed again) and one more upload; a refused login stored nothing. */
+      if (profile_config != NULL &&
+          ep_profile_config_renew_token (profile_config, error, NULL, &renew_error))
+        {
+          g_clear_error (&error);
+          g_clear_pointer (&result, ep_imap_result_free);
+          g_clear_object (&in);
+          in = g_memory_input_stream_new_from_bytes (bytes);
+          take_current_token (imap, profile_config);
+          ep_imap_upload_sent (imap, in, g_bytes_get_size (bytes), ep_message_get_date (message), NULL,
+                               transcript, &result, NULL, &error);
+        }
+      else if (renew_error != NULL)
+        {
+          g_clear_error (&error);
+          error = g_steal_pointer (&renew_error);
+        }
     }
   if (error != NULL)
     {
@@ -692,7 +727,7 @@ ep_send_deliver (EpSendOptions  *opts,
           g_free (imap->cafile);
           imap->cafile = g_strdup (config->cafile);
           imap->timeout_seconds = config->timeout_seconds;
-          upload_sent_copy (imap, message, transcript);
+          upload_sent_copy (imap, profile_config, message, transcript);
         }
       else if (imap != NULL)
         print_line (_("warning: no copy in the Sent folder on the server for --raw (use --queue and --flush)"));

@@ -712,8 +712,28 @@ upload_sent_copy (Batch                  *b,
     g_set_error_literal (&local_error, EP_IMAP_ERROR, EP_IMAP_ERROR_INVALID_CONFIG,
                          _("The profile has no IMAP server for the copy in the Sent folder"));
   else
-    ep_imap_upload_sent_file (imap, file, NULL, message_id, transcript, &imap_result, b->cancellable,
-                              &local_error);
+    {
+      g_autoptr(GError) renew_error = NULL;
+
+      ep_imap_upload_sent_file (imap, file, NULL, message_id, transcript, &imap_result, b->cancellable,
+                                &local_error);
+      /* A refused OAuth token: one new token (shared with SMTP's) and one more upload. A refused
+       * login stored nothing, so the Message-ID need not be looked for because of it. */
+      if (ep_profile_config_renew_token (b->profile_config, local_error, b->cancellable, &renew_error))
+        {
+          g_clear_error (&local_error);
+          g_clear_pointer (&imap_result, ep_imap_result_free);
+          g_clear_pointer (&imap, ep_imap_config_free);
+          imap = ep_profile_config_dup_imap (b->profile_config, b->profile);
+          ep_imap_upload_sent_file (imap, file, NULL, message_id, transcript, &imap_result, b->cancellable,
+                                    &local_error);
+        }
+      else if (renew_error != NULL)
+        {
+          g_clear_error (&local_error);
+          local_error = g_steal_pointer (&renew_error);
+        }
+    }
   if (imap_result != NULL && imap_result->mailbox != NULL)
     {
       g_free (status->mailbox);

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ep-imap-error.h"
 #include "ep-oauth-account.h"
 #include "ep-oauth-error.h"
 #include "ep-profile-config.h"
@@ -292,10 +293,12 @@ ep_profile_config_renew_token (EpProfileConfig  *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  /* 535 is what XOAUTH2 and OAUTHBEARER end with when the server refused the token (after the
-   * 334 failure challenge); any other failure is not the token's. */
+  /* 535 is what XOAUTH2 and OAUTHBEARER end with when the SMTP server refused the token (after
+   * the 334 failure challenge), NO to AUTHENTICATE when the IMAP server did (the copy in the
+   * Sent folder uses the same token); any other failure is not the token's. */
   if (self->secret != EP_PROFILE_SECRET_OAUTH || priv->renewed ||
-      !g_error_matches (failure, EP_SMTP_ERROR, EP_SMTP_ERROR_AUTH_FAILED))
+      !(g_error_matches (failure, EP_SMTP_ERROR, EP_SMTP_ERROR_AUTH_FAILED) ||
+        g_error_matches (failure, EP_IMAP_ERROR, EP_IMAP_ERROR_AUTH_FAILED)))
     return FALSE;
   priv->renewed = TRUE;
   if (priv->transcript != NULL)

@@ -83,7 +83,8 @@ EpProfileConfig *ep_profile_config_build      (EpProfile                    *pro
 void             ep_profile_config_free       (EpProfileConfig              *self);
 
 /* After a session failed with @failure: when the server refused the configuration's OAuth
- * access token (535 after the failure challenge), fetches a new one from the token endpoint
+ * access token (SMTP's 535 after the failure challenge, or the IMAP server's NO to
+ * AUTHENTICATE for the Sent folder copy), fetches a new one from the token endpoint
  * into the configuration and returns TRUE: the caller tries once more. At most once per
  * configuration, so a server that refuses every token is never asked in a loop. FALSE
  * otherwise; with @error set when the refresh itself failed (EP_OAUTH_ERROR_SIGN_IN_AGAIN
