@@ -589,6 +589,29 @@ apply_message (EpRecipientIndex *self,
     add_use (self, message->people->pdata[i], message->when);
 }
 
+static int
+compare_rank (gconstpointer a,
+              gconstpointer b)
+{
+  const Entry *x = *(const Entry * const *) a;
+  const Entry *y = *(const Entry * const *) b;
+
+  if (x->rank != y->rank)
+    return x->rank > y->rank ? -1 : 1;
+  if (x->last_used != y->last_used)
+    return x->last_used > y->last_used ? -1 : 1;
+  return strcmp (x->key, y->key);
+}
+
+static void
+ensure_sorted (EpRecipientIndex *self)
+{
+  if (!self->unsorted)
+    return;
+  g_ptr_array_sort (self->ranked, compare_rank);
+  self->unsorted = FALSE;
+}
+
 static void
 remove_entry (EpRecipientIndex *self,
               Entry            *entry)
@@ -790,6 +813,7 @@ refresh_apply (EpRecipientIndex *self,
     merge_forgotten (self, result->forgotten);
   for (guint i = 0; i < result->messages->len; i++)
     apply_message (self, result->messages->pdata[i]);
+  ensure_sorted (self);
 }
 
 /* ---- GObject --------------------------------------------------------------------------------- */
@@ -955,20 +979,6 @@ ep_recipient_index_add_message (EpRecipientIndex   *self,
   g_ptr_array_unref (message.people);
 }
 
-static int
-compare_rank (gconstpointer a,
-              gconstpointer b)
-{
-  const Entry *x = *(const Entry * const *) a;
-  const Entry *y = *(const Entry * const *) b;
-
-  if (x->rank != y->rank)
-    return x->rank > y->rank ? -1 : 1;
-  if (x->last_used != y->last_used)
-    return x->last_used > y->last_used ? -1 : 1;
-  return strcmp (x->key, y->key);
-}
-
 static EpRecipientMatch *
 match_new (const Entry *entry,
            gsize        start,
@@ -1021,11 +1031,7 @@ ep_recipient_index_query (EpRecipientIndex *self,
   fold_text (query, trimmed);
   if (query->len == 0 || strchr (query->str, FOLD_SEPARATOR) != NULL)
     return matches;
-  if (self->unsorted)
-    {
-      g_ptr_array_sort (self->ranked, compare_rank);
-      self->unsorted = FALSE;
-    }
+  ensure_sorted (self);
   for (guint i = 0; i < self->ranked->len && matches->len < max_results; i++)
     {
       const Entry *entry = self->ranked->pdata[i];
