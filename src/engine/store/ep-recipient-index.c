@@ -101,6 +101,13 @@ struct _EpRecipientIndex
 
 G_DEFINE_FINAL_TYPE (EpRecipientIndex, ep_recipient_index, G_TYPE_OBJECT)
 
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 /* ---- Folding --------------------------------------------------------------------------------- */
 
 static void
@@ -814,6 +821,8 @@ refresh_apply (EpRecipientIndex *self,
   for (guint i = 0; i < result->messages->len; i++)
     apply_message (self, result->messages->pdata[i]);
   ensure_sorted (self);
+  if (result->messages->len > 0 || result->forgotten != NULL)
+    g_signal_emit (self, signals[CHANGED], 0);
 }
 
 /* ---- GObject --------------------------------------------------------------------------------- */
@@ -838,6 +847,10 @@ static void
 ep_recipient_index_class_init (EpRecipientIndexClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = ep_recipient_index_finalize;
+
+  /* A refresh learned something: open completions may look again. */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                   NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -882,6 +895,24 @@ ep_recipient_index_new (const char *sent_dir,
   self->forget_path = g_strdup (forget_path);
   self->forget_loaded = forget_path == NULL;
   return self;
+}
+
+/**
+ * ep_recipient_index_new_default:
+ *
+ * An empty index of the person's own stores: the Sent store and the outbox in their usual
+ * folders, and the forget list `$XDG_DATA_HOME/epistle/forgotten-recipients.ini`.
+ */
+EpRecipientIndex *
+ep_recipient_index_new_default (void)
+{
+  g_autoptr(EpSentStore) sent = ep_sent_store_new (NULL);
+  g_autoptr(EpOutboxStore) outbox = ep_outbox_store_new (NULL);
+  g_autofree char *forget_path = g_build_filename (g_get_user_data_dir (), "epistle",
+                                                   EP_RECIPIENT_INDEX_FORGET_FILE, NULL);
+
+  return ep_recipient_index_new (ep_sent_store_get_dir (sent), ep_outbox_store_get_dir (outbox),
+                                 forget_path);
 }
 
 /**

@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 /* More recipients than this in one message are a mailing, not people to complete: the rest of
  * its addresses are not learned. */
 #define EP_RECIPIENT_INDEX_MAX_PER_MESSAGE 500
+/* The forget list's name in $XDG_DATA_HOME/epistle/ (docs/stores.md). */
+#define EP_RECIPIENT_INDEX_FORGET_FILE "forgotten-recipients.ini"
 /* A display name longer than this (in characters) is not kept. */
 #define EP_RECIPIENT_INDEX_NAME_MAX 200
 
@@ -39,9 +41,11 @@ typedef struct
 
 void  ep_recipient_match_free (EpRecipientMatch *match);
 
+/* Signal "changed" (no arguments): a refresh learned something. */
 #define EP_TYPE_RECIPIENT_INDEX (ep_recipient_index_get_type ())
 G_DECLARE_FINAL_TYPE (EpRecipientIndex, ep_recipient_index, EP, RECIPIENT_INDEX, GObject)
 
+EpRecipientIndex *ep_recipient_index_new_default    (void);
 EpRecipientIndex *ep_recipient_index_new            (const char          *sent_dir,
                                                      const char          *outbox_dir,
                                                      const char          *forget_path);
