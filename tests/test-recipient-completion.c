@@ -2,7 +2,8 @@
 /* test-recipient-completion.c: the To field completes from the Sent store under Xvfb, driven by
  * real key presses (xdotool): the popover under the field with the best ranked first, Down and
  * Enter, Tab, Escape, the field's text exactly right after each (a name with a comma quoted),
- * the focus never leaving the field, Forget on a row, and a screenshot of the popover. */
+ * the focus never leaving the field, Forget on a row, a delivery learned at once, and a
+ * screenshot of the popover. */
 #include "config.h"
 
 #include <string.h>
@@ -169,10 +170,12 @@ entry_focused (gpointer data)
   return focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (field->entry));
 }
 
+static guint expected_addresses;
+
 static gboolean
 index_ready (gpointer data)
 {
-  return ep_recipient_index_get_n_addresses (data) == 4;
+  return ep_recipient_index_get_n_addresses (data) == expected_addresses;
 }
 
 static void
@@ -227,6 +230,7 @@ test_keyboard (void)
 
   /* Built off the main thread from the Sent store when the window came up. */
   index = ep_recipient_completion_get_index (G_APPLICATION (app));
+  expected_addresses = 4;
   g_assert_true (wait_for (index_ready, index));
 
   gtk_widget_grab_focus (GTK_WIDGET (field.entry));
@@ -307,6 +311,22 @@ test_keyboard (void)
   g_assert_true (g_file_test (forget_path, G_FILE_TEST_EXISTS));
   g_assert_true (entry_focused (&field));
   press ("Escape");
+  g_assert_true (wait_for (popover_hidden, &field));
+
+  /* A delivery (the outbox worker says it changed): the new Sent entry is learned, and what is
+   * being typed is completed from it. */
+  gtk_editable_set_text (GTK_EDITABLE (field.entry), "");
+  add_sent (store, "Quinn Ávila <quinn@example.org>", NULL, now);
+  g_signal_emit_by_name (ep_outbox_worker_get_for_application (G_APPLICATION (app)), "changed");
+  expected_addresses = 3 + 1;
+  g_assert_true (wait_for (index_ready, index));
+  type_text ("avi");
+  field.rows = 1;
+  g_assert_true (wait_for (popover_shows_rows, &field));
+  assert_row (&field, 0, "Quinn Ávila <quinn@example.org>");
+  press ("Return");
+  g_assert_true (wait_for (popover_hidden, &field));
+  g_assert_cmpstr (field_text (&field), ==, "Quinn Ávila <quinn@example.org>, ");
 
   gtk_window_destroy (GTK_WINDOW (window));
   iterate_for (100);

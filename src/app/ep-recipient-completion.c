@@ -233,8 +233,10 @@ ep_recipient_completion_update (EpRecipientCompletion *self)
   text = gtk_editable_get_text (GTK_EDITABLE (self->entry));
   self->token_start = find_token_start (text);
   token = text + self->token_start;
-  /* A finished address ("… <a@b>") or nothing typed yet: nothing to complete. */
-  if (self->dismissed || self->index == NULL || !entry_has_focus (self->entry) ||
+  /* Only while the person types: not for a draft or a link filling a window not shown yet; and
+   * a finished address ("… <a@b>") or nothing typed has nothing to complete. */
+  if (self->dismissed || self->index == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self->entry)) ||
+      !entry_has_focus (self->entry) ||
       strchr (token, '>') != NULL || is_blank (token))
     {
       popdown (self);
