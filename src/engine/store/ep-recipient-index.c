@@ -1069,9 +1069,12 @@ ep_recipient_index_query (EpRecipientIndex *self,
 
       for (guint s = 0; s < entry->n_starts; s++)
         {
-          if (strncmp (entry->folded + entry->starts[s], query->str, query->len) == 0)
+          const char *word = entry->folded + entry->starts[s];
+
+          /* The first octet alone rules out most words without a call. */
+          if (word[0] == query->str[0] && strncmp (word, query->str, query->len) == 0)
             {
-              g_ptr_array_add (matches, match_new (entry, entry->starts[s], query->len));
+              g_ptr_array_add (matches, match_new (entry, word - entry->folded, query->len));
               break;
             }
         }
