@@ -2,8 +2,8 @@
 /* test-recipient-completion.c: the To field completes from the Sent store under Xvfb, driven by
  * real key presses (xdotool): the popover under the field with the best ranked first, Down and
  * Enter, Tab, Escape, the field's text exactly right after each (a name with a comma quoted),
- * the focus never leaving the field, Forget on a row, a delivery learned at once, and a
- * screenshot of the popover. */
+ * the focus never leaving the field, Forget on a row and with Shift+Delete, a delivery learned at
+ * once, and a screenshot of the popover. */
 #include "config.h"
 
 #include <string.h>
@@ -324,6 +324,18 @@ test_keyboard (void)
   field.rows = 1;
   g_assert_true (wait_for (popover_shows_rows, &field));
   assert_row (&field, 0, "Quinn Ávila <quinn@example.org>");
+  /* Shift+Delete forgets the selected row from the keyboard (its button takes no focus). */
+  gtk_editable_set_text (GTK_EDITABLE (field.entry), "");
+  type_text ("kov");
+  g_assert_true (wait_for (popover_shows_rows, &field));
+  assert_row (&field, 0, "Zoltán Kovács <zoltan@example.net>");
+  press ("shift+Delete");
+  g_assert_true (wait_for (popover_hidden, &field));
+  g_assert_cmpstr (field_text (&field), ==, "kov");
+  g_assert_cmpuint (ep_recipient_index_get_n_addresses (index), ==, 3);
+  gtk_editable_set_text (GTK_EDITABLE (field.entry), "");
+  type_text ("avi");
+  g_assert_true (wait_for (popover_shows_rows, &field));
   press ("Return");
   g_assert_true (wait_for (popover_hidden, &field));
   g_assert_cmpstr (field_text (&field), ==, "Quinn Ávila <quinn@example.org>, ");

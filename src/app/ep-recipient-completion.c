@@ -8,7 +8,8 @@
  *
  * The popover under the field never takes the focus (it does not grab, and nothing in it is
  * focusable): the person keeps typing in the field, and the keys that drive the popover (Up,
- * Down, Tab, Enter, Escape) are taken in the capture phase only while it is open. Accepting
+ * Down, Tab, Enter, Escape, and Shift+Delete for the selected row's Forget) are taken in the
+ * capture phase only while it is open. Accepting
  * replaces the typed text with the address as the engine writes it for a field
  * (ep_address_to_text(): the name quoted when it has to be) and ", ". GtkEntryCompletion is
  * not used: it is deprecated from GTK 4.10 on. */
@@ -104,10 +105,9 @@ update_idle_cb (gpointer data)
 }
 
 static void
-forget_clicked_cb (GtkButton             *button,
-                   EpRecipientCompletion *self)
+forget (EpRecipientCompletion *self,
+        const char            *address)
 {
-  const char *address = g_object_get_data (G_OBJECT (button), "address");
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr(GError) error = NULL;
 
@@ -120,6 +120,13 @@ forget_clicked_cb (GtkButton             *button,
   g_idle_add_full (G_PRIORITY_DEFAULT, update_idle_cb, g_object_ref (self), g_object_unref);
 }
 
+static void
+forget_clicked_cb (GtkButton             *button,
+                   EpRecipientCompletion *self)
+{
+  forget (self, g_object_get_data (G_OBJECT (button), "address"));
+}
+
 static GtkWidget *
 row_new (EpRecipientCompletion  *self,
          const EpRecipientMatch *match)
@@ -127,7 +134,7 @@ row_new (EpRecipientCompletion  *self,
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *label = gtk_label_new (NULL);
-  GtkWidget *forget = gtk_button_new_from_icon_name ("edit-delete-symbolic");
+  GtkWidget *forget_button = gtk_button_new_from_icon_name ("edit-delete-symbolic");
   g_autofree char *markup = match_markup (match);
   g_autofree char *text = match_text (match);
   /* Translators: the accessible name of a completion row's Forget button, with the address */
@@ -140,15 +147,15 @@ row_new (EpRecipientCompletion  *self,
   gtk_widget_set_hexpand (label, TRUE);
   gtk_box_append (GTK_BOX (box), label);
 
-  gtk_widget_set_tooltip_text (forget, _("Forget This Address"));
-  gtk_button_set_has_frame (GTK_BUTTON (forget), FALSE);
-  gtk_widget_set_focusable (forget, FALSE);
-  gtk_widget_set_focus_on_click (forget, FALSE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (forget), GTK_ACCESSIBLE_PROPERTY_LABEL,
+  gtk_widget_set_tooltip_text (forget_button, _("Forget This Address (Shift+Delete)"));
+  gtk_button_set_has_frame (GTK_BUTTON (forget_button), FALSE);
+  gtk_widget_set_focusable (forget_button, FALSE);
+  gtk_widget_set_focus_on_click (forget_button, FALSE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (forget_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   forget_label, -1);
-  g_object_set_data_full (G_OBJECT (forget), "address", g_strdup (match->address), g_free);
-  g_signal_connect (forget, "clicked", G_CALLBACK (forget_clicked_cb), self);
-  gtk_box_append (GTK_BOX (box), forget);
+  g_object_set_data_full (G_OBJECT (forget_button), "address", g_strdup (match->address), g_free);
+  g_signal_connect (forget_button, "clicked", G_CALLBACK (forget_clicked_cb), self);
+  gtk_box_append (GTK_BOX (box), forget_button);
 
   gtk_widget_set_margin_start (box, 6);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
@@ -343,6 +350,19 @@ key_pressed_cb (GtkEventControllerKey *controller,
     case GDK_KEY_Escape:
       self->dismissed = TRUE;
       popdown (self);
+      return GDK_EVENT_STOP;
+    case GDK_KEY_Delete:
+    case GDK_KEY_KP_Delete:
+      /* The Forget buttons take no focus (the field keeps it): this is their key. */
+      if ((state & GDK_SHIFT_MASK) == 0)
+        return GDK_EVENT_PROPAGATE;
+      {
+        GtkListBoxRow *row = gtk_list_box_get_selected_row (self->list);
+        int i = row != NULL ? gtk_list_box_row_get_index (row) : -1;
+
+        if (i >= 0 && (guint) i < self->matches->len)
+          forget (self, ((EpRecipientMatch *) self->matches->pdata[i])->address);
+      }
       return GDK_EVENT_STOP;
     default:
       return GDK_EVENT_PROPAGATE;
