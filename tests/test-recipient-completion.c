@@ -268,6 +268,24 @@ test_keyboard (void)
                    "Zoltán Kovács <zoltan@example.net>, \"Doe, John\" <john@example.com>, ");
   g_assert_true (entry_focused (&field));
 
+  /* Typed with an opening quote or angle bracket: the same, and the whole typed text replaced. */
+  type_text ("Jo <jo");
+  field.rows = 1;
+  g_assert_true (wait_for (popover_shows_rows, &field));
+  assert_row (&field, 0, "Doe, John <john@example.com>");
+  press ("Escape");
+  g_assert_true (wait_for (popover_hidden, &field));
+  type_text ("h");
+  g_assert_true (wait_for (popover_shows_rows, &field));
+  press ("Return");
+  g_assert_true (wait_for (popover_hidden, &field));
+  g_assert_cmpstr (field_text (&field), ==,
+                   "Zoltán Kovács <zoltan@example.net>, \"Doe, John\" <john@example.com>, "
+                   "\"Doe, John\" <john@example.com>, ");
+  gtk_editable_set_text (GTK_EDITABLE (field.entry),
+                         "Zoltán Kovács <zoltan@example.net>, \"Doe, John\" <john@example.com>, ");
+  gtk_editable_set_position (GTK_EDITABLE (field.entry), -1);
+
   /* Escape dismisses and leaves the typed text; typing again offers again. */
   type_text ("kov");
   field.rows = 1;

@@ -249,6 +249,11 @@ ep_recipient_completion_update (EpRecipientCompletion *self)
       popdown (self);
       return;
     }
+  /* What is being typed of the address itself: after an opening "<" or quote. */
+  if (strchr (token, '<') != NULL)
+    token = strrchr (token, '<') + 1;
+  while (*token == ' ' || *token == '\t' || *token == '"')
+    token++;
   matches = ep_recipient_index_query (self->index, token, EP_RECIPIENT_COMPLETION_MAX_ROWS);
   if (matches->len == 0)
     {
