@@ -23,6 +23,9 @@
 #define COMPLETION_DATA_KEY "ep-recipient-completion"
 #define INDEX_DATA_KEY      "ep-recipient-index"
 
+/* A change this soon after a key press in the field is the person typing. */
+#define TYPED_WITHIN_US     (G_USEC_PER_SEC / 2)
+
 struct _EpRecipientCompletion
 {
   GObject           parent_instance;
@@ -36,6 +39,9 @@ struct _EpRecipientCompletion
   gsize             token_start; /* in bytes of the field's text: where the typed address begins */
   gboolean          inserting;
   gboolean          dismissed;   /* Escape: closed until the text changes */
+  gboolean          typed;       /* the last change came from the keyboard, since the last
+                                    accepted address */
+  gint64            key_time;    /* the last key press in the field (monotonic) */
 };
 
 G_DEFINE_FINAL_TYPE (EpRecipientCompletion, ep_recipient_completion, G_TYPE_OBJECT)
@@ -240,10 +246,10 @@ ep_recipient_completion_update (EpRecipientCompletion *self)
   text = gtk_editable_get_text (GTK_EDITABLE (self->entry));
   self->token_start = find_token_start (text);
   token = text + self->token_start;
-  /* Only while the person types: not for a draft or a link filling a window not shown yet; and
+  /* Only while the person types: not for text a draft, a link or the window itself put in; and
    * a finished address ("… <a@b>") or nothing typed has nothing to complete. */
-  if (self->dismissed || self->index == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self->entry)) ||
-      !entry_has_focus (self->entry) ||
+  if (!self->typed || self->dismissed || self->index == NULL ||
+      !gtk_widget_get_mapped (GTK_WIDGET (self->entry)) || !entry_has_focus (self->entry) ||
       strchr (token, '>') != NULL || is_blank (token))
     {
       popdown (self);
@@ -305,6 +311,7 @@ accept_row (EpRecipientCompletion *self,
   gtk_editable_set_text (GTK_EDITABLE (self->entry), text);
   gtk_editable_set_position (GTK_EDITABLE (self->entry), -1);
   self->inserting = FALSE;
+  self->typed = FALSE;
   remove_rows (self);
   popdown (self);
 }
@@ -330,6 +337,7 @@ key_pressed_cb (GtkEventControllerKey *controller,
                 GdkModifierType        state,
                 EpRecipientCompletion *self)
 {
+  self->key_time = g_get_monotonic_time ();
   if (self->popover == NULL || !gtk_widget_get_visible (self->popover) ||
       (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0)
     return GDK_EVENT_PROPAGATE;
@@ -388,12 +396,16 @@ entry_changed_cb (EpRecipientCompletion *self)
   if (self->inserting)
     return;
   self->dismissed = FALSE;
+  /* A key press goes through this controller just before the text changes (typing, an input
+   * method's commit, a paste); text set by the program comes without one. */
+  self->typed = g_get_monotonic_time () - self->key_time < TYPED_WITHIN_US;
   ep_recipient_completion_update (self);
 }
 
 static void
 focus_leave_cb (EpRecipientCompletion *self)
 {
+  self->typed = FALSE;
   popdown (self);
 }
 
