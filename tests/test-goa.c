@@ -15,6 +15,7 @@
 #include "ep-message.h"
 #include "ep-profile-config.h"
 #include "ep-profile-store.h"
+#include "ep-send-cli.h"
 #include "ep-script-server.h"
 #include "ep-send-operation.h"
 #include "ep-smtp-scripts.h"
@@ -610,10 +611,110 @@ test_microsoft_365 (void)
   outcome_clear (&outcome);
 }
 
+/* ---- epistle-send ------------------------------------------------------------------------------ */
+
+static GString *cli_out;
+static GString *cli_err;
+
+static void
+cli_print_cb (const char *text)
+{
+  g_string_append (cli_out, text);
+}
+
+static void
+cli_printerr_cb (const char *text)
+{
+  g_string_append (cli_err, text);
+}
+
+/* epistle-send in this process (the fake service answers from its own thread). */
+static int
+run_cli (const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char **argv_copy = NULL;
+  GPrintFunc old_print, old_printerr;
+  int status;
+
+  g_ptr_array_add (argv, g_strdup ("epistle-send"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+  argv_copy = g_memdup2 (argv->pdata, argv->len * sizeof (char *));
+
+  g_string_truncate (cli_out, 0);
+  g_string_truncate (cli_err, 0);
+  old_print = g_set_print_handler (cli_print_cb);
+  old_printerr = g_set_printerr_handler (cli_printerr_cb);
+  status = ep_send_cli_run ((int) argv->len - 1, argv_copy);
+  g_set_print_handler (old_print);
+  g_set_printerr_handler (old_printerr);
+  g_test_message ("stdout: %s", cli_out->str);
+  g_test_message ("stderr: %s", cli_err->str);
+  return status;
+}
+
+/* --profile goa:ID sends with the account (its token in XOAUTH2, redacted in the transcript);
+ * a name that matches nothing lists the accounts among the profiles; a refused account is a
+ * configuration error with its reason. */
+static void
+test_cli (void)
+{
+  g_autoptr(EpFakeGoa) fake = ep_fake_goa_new ();
+  g_autofree char *script = accepting_script (google.id, 1);
+  g_autoptr(EpScriptServer) smtp = start_server (script, 0);
+  g_autofree char *host = g_strdup_printf ("127.0.0.1:%u", ep_script_server_get_port (smtp));
+  g_autofree char *ca = ep_test_certs_path ("ca");
+  g_autofree char *dir = ep_test_make_dir ("goa-cli");
+  g_autofree char *body = g_build_filename (dir, "body.txt", NULL);
+  g_autofree char *token = ep_fake_goa_token (google.id, 1);
+  EpFakeGoaAccount account = google;
+  int status;
+
+  account.smtp_host = host;
+  ep_fake_goa_add (fake, &account);
+  ep_fake_goa_add (fake, &any_certificate);
+  ep_test_write_file (body, "Hello from Online Accounts.\n");
+  {
+    const char *args[] = { "--profile", "goa:account_1_0", "--cafile", ca, "--from", EP_SCRIPT_SENDER,
+                           "--subject", "Hi", "--body", body, "--transcript", "ann@example.org", NULL };
+
+    status = run_cli (args);
+    g_assert_cmpint (status, ==, 0);
+    g_assert_nonnull (strstr (cli_err->str, "C: AUTH XOAUTH2 " EP_SMTP_TRANSCRIPT_REDACTED "\n"));
+    g_assert_null (strstr (cli_err->str, token));
+    g_assert_null (strstr (cli_out->str, token));
+  }
+  ep_script_server_assert_done (smtp, WAIT_MS);
+  g_assert_cmpuint (ep_fake_goa_count (fake, google.id, "GetAccessToken"), ==, 1);
+  {
+    const char *args[] = { "--profile", "Nobody", "--from", EP_SCRIPT_SENDER, "--body", body,
+                           "ann@example.org", NULL };
+
+    status = run_cli (args);
+    g_assert_cmpint (status, ==, 78);
+    g_assert_nonnull (strstr (cli_err->str, "“" EP_SCRIPT_SENDER " (Google)”"));
+  }
+  {
+    const char *args[] = { "--profile", "goa:account_4_0", "--from", "lax@example.org",
+                           "--body", body, "ann@example.org", NULL };
+
+    status = run_cli (args);
+    g_assert_cmpint (status, ==, 78);
+    g_assert_nonnull (strstr (cli_err->str, "certificate errors"));
+    g_assert_cmpuint (ep_fake_goa_count (fake, any_certificate.id, "GetPassword"), ==, 0);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
 {
+  int status;
+
+  cli_out = g_string_new (NULL);
+  cli_err = g_string_new (NULL);
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/goa/absent", test_absent);
@@ -624,5 +725,9 @@ main (int    argc,
   g_test_add_func ("/goa/send/refused-twice", test_send_refused_twice);
   g_test_add_func ("/goa/send/sign-in-again", test_sign_in_again);
   g_test_add_func ("/goa/send/microsoft-365", test_microsoft_365);
-  return g_test_run ();
+  g_test_add_func ("/goa/cli", test_cli);
+  status = g_test_run ();
+  g_string_free (cli_out, TRUE);
+  g_string_free (cli_err, TRUE);
+  return status;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "ep-goa-ui.h"
 #include "ep-profile-store.h"
 #include "ep-sandbox-server.h"
 #include "ep-window-private.h"
@@ -119,6 +120,12 @@ ep_window_profile_setup (EpWindow *self)
   expression = gtk_property_expression_new (EP_TYPE_PROFILE, NULL, "name");
   gtk_drop_down_set_expression (self->profile_dropdown, expression);
   gtk_drop_down_set_model (self->profile_dropdown, model);
+  /* The list says which profiles come from Online Accounts, and why one is not used. */
+  {
+    g_autoptr(GtkListItemFactory) factory = ep_goa_ui_profile_factory ();
+
+    gtk_drop_down_set_list_factory (self->profile_dropdown, factory);
+  }
 
   position = find_profile (model, self->profile_id);
   if (position == GTK_INVALID_LIST_POSITION)

@@ -17,23 +17,28 @@ struct _EpGoaAccounts
 {
   GObject parent_instance;
 
-  EpProfileStore     *store;
+  EpProfileStore     *store;      /* weak: the store may hold this object (epistle-send) */
   GDBusObjectManager *manager;
   GHashTable         *profiles;   /* object path → EpProfile listed in the store */
 };
 
 G_DEFINE_FINAL_TYPE (EpGoaAccounts, ep_goa_accounts, G_TYPE_OBJECT)
 
+/* @gone: the service removed the account (a send still holding the profile is told so); not
+ * when this object goes, since a command-line send may still use the profile then. */
 static void
 unlist (EpGoaAccounts *self,
-        const char    *path)
+        const char    *path,
+        gboolean       gone)
 {
   EpProfile *profile = g_hash_table_lookup (self->profiles, path);
 
   if (profile == NULL)
     return;
-  ep_goa_account_set_gone (ep_goa_account_from_profile (profile));
-  ep_profile_store_remove_external (self->store, profile);
+  if (gone)
+    ep_goa_account_set_gone (ep_goa_account_from_profile (profile));
+  if (self->store != NULL)
+    ep_profile_store_remove_external (self->store, profile);
   g_hash_table_remove (self->profiles, path);
 }
 
@@ -44,8 +49,10 @@ sync_object (EpGoaAccounts *self,
   const char *path = g_dbus_object_get_object_path (object);
   EpProfile *profile = g_hash_table_lookup (self->profiles, path);
 
+  if (self->store == NULL)
+    return;
   if (!EP_GOA_DBUS_IS_OBJECT (object) || !ep_goa_object_is_listed (EP_GOA_DBUS_OBJECT (object)))
-    unlist (self, path);
+    unlist (self, path, TRUE);
   else if (profile != NULL)
     ep_goa_account_apply (ep_goa_account_from_profile (profile), profile);
   else
@@ -77,7 +84,7 @@ object_removed_cb (GDBusObjectManager *manager,
                    GDBusObject        *object,
                    gpointer            user_data)
 {
-  unlist (user_data, g_dbus_object_get_object_path (object));
+  unlist (user_data, g_dbus_object_get_object_path (object), TRUE);
 }
 
 static void
@@ -160,10 +167,12 @@ ep_goa_accounts_dispose (GObject *object)
         g_ptr_array_add (paths, g_strdup (path));
 
       for (guint i = 0; i < paths->len; i++)
-        unlist (self, paths->pdata[i]);
+        unlist (self, paths->pdata[i], FALSE);
     }
   g_clear_object (&self->manager);
-  g_clear_object (&self->store);
+  if (self->store != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->store), (gpointer *) &self->store);
+  self->store = NULL;
 
   G_OBJECT_CLASS (ep_goa_accounts_parent_class)->dispose (object);
 }
@@ -201,7 +210,8 @@ ep_goa_accounts_new (EpProfileStore *store)
   g_return_val_if_fail (EP_IS_PROFILE_STORE (store), NULL);
 
   self = g_object_new (EP_TYPE_GOA_ACCOUNTS, NULL);
-  self->store = g_object_ref (store);
+  self->store = store;
+  g_object_add_weak_pointer (G_OBJECT (store), (gpointer *) &self->store);
   return self;
 }
 

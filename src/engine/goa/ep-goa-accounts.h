@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 #define EP_TYPE_GOA_ACCOUNTS (ep_goa_accounts_get_type ())
 G_DECLARE_FINAL_TYPE (EpGoaAccounts, ep_goa_accounts, EP, GOA_ACCOUNTS, GObject)
 
-/* Lists nothing until loaded; the profiles leave @store when the object is disposed. */
+/* Lists nothing until loaded; the profiles leave @store when the object is disposed. @store is
+ * not referenced: it may keep this object alive itself (g_object_set_data_full()). */
 EpGoaAccounts *ep_goa_accounts_new         (EpProfileStore       *store);
 
 /* Connects to Online Accounts on the session bus and lists its mail accounts, then follows
