@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-goa-ui.c: profiles from GNOME Online Accounts in the Server Profiles window, under Xvfb,
+ * with the fake service on the test's private session bus: listed with where they come from,
+ * read-only (no Edit, Duplicate or Delete; Delete and Edit refused when asked for anyway), an
+ * account whose mail is off dimmed with the reason, and an account added while the window is
+ * open appearing in it. A screenshot shows them. */
+#include "config.h"
+
+#include "ep-application-private.h"
+#include "ep-fake-goa.h"
+#include "ep-goa-accounts.h"
+#include "ep-profile-store.h"
+#include "ep-profiles-test-util.h"
+
+#define WAIT_MS 10000
+
+static const EpFakeGoaAccount google = {
+  .id = "account_1_0", .provider_type = "google", .provider_name = "Google",
+  .address = "ann@gmail.com", .smtp_host = "smtp.gmail.com:587", .kind = EP_FAKE_GOA_OAUTH2,
+  .use_tls = TRUE,
+};
+static const EpFakeGoaAccount disabled = {
+  .id = "account_2_0", .provider_type = "google", .provider_name = "Google",
+  .address = "old@gmail.com", .smtp_host = "smtp.gmail.com:587", .kind = EP_FAKE_GOA_OAUTH2,
+  .use_tls = TRUE, .mail_disabled = TRUE,
+};
+static const EpFakeGoaAccount later = {
+  .id = "account_3_0", .provider_type = "imap_smtp", .provider_name = "IMAP and SMTP",
+  .address = "pat@example.org", .smtp_host = "mail.example.org", .kind = EP_FAKE_GOA_PASSWORD,
+  .use_ssl = TRUE,
+};
+
+static gboolean
+menu_has_action (GMenuModel *menu,
+                 const char *action)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+      g_autofree char *name = NULL;
+
+      if (section != NULL && menu_has_action (section, action))
+        return TRUE;
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &name) &&
+          g_str_equal (name, action))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+typedef struct {
+  EpProfileStore *store;
+  const char     *id;
+} Lookup;
+
+static gboolean
+listed (gpointer data)
+{
+  Lookup *lookup = data;
+
+  return ep_profile_store_lookup_by_id (lookup->store, lookup->id) != NULL;
+}
+
+static gboolean
+loaded (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+loaded_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_assert_true (ep_goa_accounts_load_finish (EP_GOA_ACCOUNTS (object), result, NULL));
+  *(gboolean *) user_data = TRUE;
+}
+
+static const char *
+row_subtitle (EpProfilesDialog *dialog,
+              EpProfile        *profile)
+{
+  GtkWidget *row = ep_profiles_dialog_get_row (dialog, profile);
+
+  g_assert_nonnull (row);
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+}
+
+static void
+test_read_only (void)
+{
+  g_autoptr(EpFakeGoa) fake = ep_fake_goa_new ();
+  g_autofree char *dir = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "goa-ui", NULL);
+  g_autoptr(EpProfileStore) store = NULL;
+  g_autoptr(EpGoaAccounts) accounts = NULL;
+  EpProfilesDialog *dialog;
+  EpProfile *profile;
+  EpProfile *off;
+  GMenuModel *menu;
+  AdwToast *toast;
+  gboolean done = FALSE;
+  Lookup lookup;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  store = ep_profile_store_new (dir);
+  g_assert_true (ep_profile_store_load (store, NULL));
+  ep_fake_goa_add (fake, &google);
+  ep_fake_goa_add (fake, &disabled);
+  accounts = ep_goa_accounts_new (store);
+  ep_goa_accounts_load_async (accounts, NULL, loaded_cb, &done);
+  g_assert_true (ep_test_wait (loaded, &done, WAIT_MS));
+
+  dialog = ep_profiles_dialog_new (NULL, store);
+  gtk_window_present (GTK_WINDOW (dialog));
+  ep_test_iterate (100);
+
+  profile = ep_profile_store_lookup_by_id (store, "goa:account_1_0");
+  g_assert_nonnull (profile);
+  g_assert_true (ep_test_contains (row_subtitle (dialog, profile), "From GNOME Online Accounts · Google · smtp.gmail.com:587"));
+  g_assert_false (gtk_widget_has_css_class (ep_profiles_dialog_get_row (dialog, profile), "dim-label"));
+  menu = ep_profiles_dialog_get_row_menu (dialog, profile);
+  g_assert_false (menu_has_action (menu, "profiles.edit"));
+  g_assert_false (menu_has_action (menu, "profiles.duplicate"));
+  g_assert_false (menu_has_action (menu, "profiles.delete"));
+  g_assert_true (menu_has_action (menu, "profiles.set-default"));
+
+  off = ep_profile_store_lookup_by_id (store, "goa:account_2_0");
+  g_assert_nonnull (off);
+  g_assert_true (ep_test_contains (row_subtitle (dialog, off), "not used: Mail is turned off"));
+  g_assert_true (gtk_widget_has_css_class (ep_profiles_dialog_get_row (dialog, off), "dim-label"));
+  g_assert_false (menu_has_action (ep_profiles_dialog_get_row_menu (dialog, off), "profiles.set-default"));
+
+  /* Asked for anyway: nothing is deleted, and no editor opens (GNOME Settings is not installed
+   * here, so the window says where to change it). */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "profiles.delete", "s", "goa:account_1_0"));
+  g_assert_true (ep_profile_store_lookup_by_id (store, "goa:account_1_0") == profile);
+  toast = ep_profiles_dialog_get_last_toast (dialog);
+  g_assert_true (ep_test_contains (adw_toast_get_title (toast), "comes from another application"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "profiles.edit", "s", "goa:account_1_0"));
+  g_assert_null (ep_profiles_dialog_get_editor (dialog));
+  toast = ep_profiles_dialog_get_last_toast (dialog);
+  g_assert_true (ep_test_contains (adw_toast_get_title (toast), "GNOME Online Accounts"));
+
+  /* Added while the window is open: it appears. */
+  ep_fake_goa_add (fake, &later);
+  lookup.store = store;
+  lookup.id = "goa:account_3_0";
+  g_assert_true (ep_test_wait (listed, &lookup, WAIT_MS));
+  ep_test_iterate (100);
+  g_assert_true (ep_test_contains (row_subtitle (dialog, ep_profile_store_lookup_by_id (store, lookup.id)),
+                                   "IMAP and SMTP · mail.example.org:465 · Implicit TLS"));
+
+  ep_test_screenshot (GTK_WIDGET (dialog), "profiles-dialog-goa.png");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  ep_test_iterate (100);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  /* The application class registers the resources (once). */
+  g_type_class_unref (g_type_class_ref (EP_TYPE_APPLICATION));
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+  g_test_add_func ("/goa-ui/read-only", test_read_only);
+  return g_test_run ();
+}
