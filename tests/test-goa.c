@@ -52,6 +52,29 @@ static const EpFakeGoaAccount plain = {
 
 /* ---- Helpers ---------------------------------------------------------------------------------- */
 
+static GMutex log_lock;
+static GString *logged;
+
+/* Every log line, debug ones included, for the check that no token or password is ever logged. */
+static GLogWriterOutput
+log_writer (GLogLevelFlags   level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "MESSAGE"))
+      {
+        g_mutex_lock (&log_lock);
+        g_string_append_len (logged, fields[i].value, fields[i].length);
+        g_string_append_c (logged, '\n');
+        g_mutex_unlock (&log_lock);
+      }
+  if (level & G_LOG_LEVEL_DEBUG)
+    return G_LOG_WRITER_HANDLED;
+  return g_log_writer_default (level, fields, n_fields, user_data);
+}
+
 typedef struct {
   gboolean done;
   GError  *error;
@@ -707,14 +730,85 @@ test_cli (void)
   }
 }
 
+/* ---- Nowhere else ------------------------------------------------------------------------------ */
+
+/* The fake's secrets: "<id>-token-<n>" and "<id>-password". */
+static gboolean
+holds_secret (const char *text,
+              gsize       length)
+{
+  static const char *const needles[] = { "-token-", "account_2_0-password" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (needles); i++)
+    for (gsize at = 0; at + strlen (needles[i]) <= length; at++)
+      if (memcmp (text + at, needles[i], strlen (needles[i])) == 0)
+        return TRUE;
+  return FALSE;
+}
+
+static void
+check_tree (const char *path,
+            GPtrArray  *found)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    {
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR) && g_file_get_contents (path, &contents, &length, NULL) &&
+          holds_secret (contents, length))
+        g_ptr_array_add (found, g_strdup (path));
+      return;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (!g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        check_tree (child, found);
+    }
+}
+
+/* Last: after the sends above (their Sent copies and transcripts, profiles.ini, epistle-send's
+ * files), no token or password of Online Accounts in any file of this test's directory, and
+ * none in any log line. */
+static void
+test_no_secret_anywhere (void)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+  const char *root = g_getenv ("EPISTLE_TEST_TMPDIR");
+
+  if (root == NULL)
+    {
+      g_test_skip ("not run through ep-test-env.sh");
+      return;
+    }
+  check_tree (root, found);
+  for (guint i = 0; i < found->len; i++)
+    g_test_message ("a secret in %s", (const char *) found->pdata[i]);
+  g_assert_cmpuint (found->len, ==, 0);
+
+  g_mutex_lock (&log_lock);
+  /* Captured (the bus connection logs at debug level), and clean. */
+  g_assert_cmpuint (logged->len, >, 0);
+  g_assert_false (holds_secret (logged->str, logged->len));
+  g_mutex_unlock (&log_lock);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   int status;
 
+  g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+  logged = g_string_new (NULL);
   cli_out = g_string_new (NULL);
   cli_err = g_string_new (NULL);
+  g_log_set_writer_func (log_writer, NULL, NULL);
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/goa/absent", test_absent);
@@ -726,8 +820,10 @@ main (int    argc,
   g_test_add_func ("/goa/send/sign-in-again", test_sign_in_again);
   g_test_add_func ("/goa/send/microsoft-365", test_microsoft_365);
   g_test_add_func ("/goa/cli", test_cli);
+  g_test_add_func ("/goa/stores/no-secret-anywhere", test_no_secret_anywhere);
   status = g_test_run ();
   g_string_free (cli_out, TRUE);
   g_string_free (cli_err, TRUE);
+  g_string_free (logged, TRUE);
   return status;
 }
