@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "ep-application-private.h"
+#include "ep-window-private.h"
 #include "ep-fake-goa.h"
 #include "ep-goa-accounts.h"
 #include "ep-profile-store.h"
@@ -155,6 +156,43 @@ test_read_only (void)
   ep_test_iterate (100);
 }
 
+/* The application lists Online Accounts' accounts at start-up, and the compose window offers
+ * them: chosen, one fills From with the account's name and address; the list says where each
+ * comes from. */
+static void
+test_compose (void)
+{
+  g_autoptr(EpFakeGoa) fake = ep_fake_goa_new ();
+  g_autoptr(EpApplication) app = NULL;
+  g_autoptr(GError) error = NULL;
+  EpProfileStore *store;
+  EpWindow *window;
+  EpProfile *profile;
+  Lookup lookup;
+
+  ep_fake_goa_add (fake, &google);
+  app = ep_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  store = ep_application_get_profile_store (app);
+  lookup.store = store;
+  lookup.id = "goa:account_1_0";
+  g_assert_true (ep_test_wait (listed, &lookup, WAIT_MS));
+  profile = ep_profile_store_lookup_by_id (store, lookup.id);
+
+  window = ep_window_new (ADW_APPLICATION (app), store);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_nonnull (gtk_drop_down_get_list_factory (window->profile_dropdown));
+  ep_window_set_profile (window, profile);
+  g_assert_true (ep_window_get_profile (window) == profile);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (window->from_entry)), ==, "Fake Person <ann@gmail.com>");
+  ep_test_iterate (100);
+  ep_test_screenshot (GTK_WIDGET (window), "compose-goa.png");
+  gtk_window_destroy (GTK_WINDOW (window));
+  ep_test_iterate (100);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -166,5 +204,6 @@ main (int   argc,
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
   g_test_add_func ("/goa-ui/read-only", test_read_only);
+  g_test_add_func ("/goa-ui/compose", test_compose);
   return g_test_run ();
 }
