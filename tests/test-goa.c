@@ -13,6 +13,8 @@
 #include "ep-goa-accounts.h"
 #include "ep-goa-error.h"
 #include "ep-message.h"
+#include "ep-outbox-delivery.h"
+#include "ep-outbox-store.h"
 #include "ep-profile-config.h"
 #include "ep-profile-store.h"
 #include "ep-send-cli.h"
@@ -590,6 +592,52 @@ test_send_refused_twice (void)
   relay_clear (&relay);
 }
 
+/* Through the outbox (the app's send): the entry keeps the profile's "goa:" id, and its delivery
+ * renews a refused token once as a direct send does. */
+static void
+test_send_outbox (void)
+{
+  g_autoptr(EpFakeGoa) fake = ep_fake_goa_new ();
+  g_autoptr(EpProfileStore) store = ep_profile_store_new (g_get_user_config_dir ());
+  g_autoptr(EpGoaAccounts) accounts = ep_goa_accounts_new (store);
+  g_autofree char *first_script = refusing_script (google.id, 1);
+  g_autofree char *dir = ep_test_make_dir ("goa-outbox");
+  g_autofree char *sent_dir = ep_test_make_dir ("goa-outbox-sent");
+  g_autoptr(EpOutboxStore) outbox = ep_outbox_store_new (dir);
+  g_autoptr(EpMessage) message = new_message ();
+  g_autoptr(EpOutboxDeliveryReport) report = NULL;
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  EpOutboxDeliveryOptions options = { 0 };
+  Relay relay = { 0 };
+  EpProfile *profile;
+
+  relay.first = start_server (first_script, 0);
+  relay.port = ep_script_server_get_port (relay.first);
+  relay.second_script = accepting_script (google.id, 2);
+  profile = listed_profile (fake, store, accounts, &google, relay.port);
+  ep_fake_goa_set_token_hook (fake, second_server_hook, &relay);
+
+  id = ep_outbox_add_message_sync (outbox, message, ep_profile_get_id (profile), EP_OUTBOX_STATE_QUEUED,
+                                   NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  entry = ep_outbox_store_load (outbox, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (entry->profile_id, ==, "goa:account_1_0");
+
+  options.sent_dir = sent_dir;
+  report = ep_outbox_deliver_sync (outbox, id, profile, &options, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_no_error (report->error);
+  g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_DELIVERED);
+  ep_script_server_assert_done (relay.second, WAIT_MS);
+  g_assert_cmpuint (ep_fake_goa_count (fake, google.id, "EnsureCredentials"), ==, 2);
+  g_assert_cmpuint (ep_fake_goa_count (fake, google.id, "GetAccessToken"), ==, 2);
+  ep_fake_goa_set_token_hook (fake, NULL, NULL);
+  relay_clear (&relay);
+}
+
 /* The account needs attention (its sign-in expired at the provider): "sign in again in
  * Online Accounts", and no token is asked for. */
 static void
@@ -817,6 +865,7 @@ main (int    argc,
   g_test_add_func ("/goa/send/xoauth2", test_send_xoauth2);
   g_test_add_func ("/goa/send/refused-once", test_send_refused_once);
   g_test_add_func ("/goa/send/refused-twice", test_send_refused_twice);
+  g_test_add_func ("/goa/send/outbox", test_send_outbox);
   g_test_add_func ("/goa/send/sign-in-again", test_sign_in_again);
   g_test_add_func ("/goa/send/microsoft-365", test_microsoft_365);
   g_test_add_func ("/goa/cli", test_cli);
