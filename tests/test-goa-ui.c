@@ -77,6 +77,18 @@ loaded_cb (GObject      *object,
   *(gboolean *) user_data = TRUE;
 }
 
+static gboolean
+row_dimmed (gpointer row)
+{
+  return gtk_widget_has_css_class (row, "dim-label");
+}
+
+static gboolean
+row_not_dimmed (gpointer row)
+{
+  return !gtk_widget_has_css_class (row, "dim-label");
+}
+
 static const char *
 row_subtitle (EpProfilesDialog *dialog,
               EpProfile        *profile)
@@ -150,6 +162,13 @@ test_read_only (void)
   ep_test_iterate (100);
   g_assert_true (ep_test_contains (row_subtitle (dialog, ep_profile_store_lookup_by_id (store, lookup.id)),
                                    "IMAP and SMTP · mail.example.org:465 · Implicit TLS"));
+
+  /* Mail turned off for a listed account: its row says so at once, and back again. */
+  ep_fake_goa_set_mail_disabled (fake, google.id, TRUE);
+  g_assert_true (ep_test_wait (row_dimmed, ep_profiles_dialog_get_row (dialog, profile), WAIT_MS));
+  g_assert_true (ep_test_contains (row_subtitle (dialog, profile), "not used: Mail is turned off"));
+  ep_fake_goa_set_mail_disabled (fake, google.id, FALSE);
+  g_assert_true (ep_test_wait (row_not_dimmed, ep_profiles_dialog_get_row (dialog, profile), WAIT_MS));
 
   ep_test_screenshot (GTK_WIDGET (dialog), "profiles-dialog-goa.png");
   gtk_window_destroy (GTK_WINDOW (dialog));

@@ -169,6 +169,15 @@ ep_goa_account_new (EpGoaDBusObject *object)
 }
 
 gboolean
+ep_goa_object_is_account (EpGoaDBusObject *object)
+{
+  g_autoptr(EpGoaDBusAccount) account = ep_goa_dbus_object_get_account (object);
+  g_autofree char *id = account != NULL ? ep_goa_dbus_account_dup_id (account) : NULL;
+
+  return !empty (id);
+}
+
+gboolean
 ep_goa_object_is_listed (EpGoaDBusObject *object)
 {
   g_autoptr(EpGoaDBusAccount) account = ep_goa_dbus_object_get_account (object);

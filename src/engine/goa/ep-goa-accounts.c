@@ -51,10 +51,18 @@ sync_object (EpGoaAccounts *self,
 
   if (self->store == NULL)
     return;
-  if (!EP_GOA_DBUS_IS_OBJECT (object) || !ep_goa_object_is_listed (EP_GOA_DBUS_OBJECT (object)))
+  if (!EP_GOA_DBUS_IS_OBJECT (object))
     unlist (self, path, TRUE);
-  else if (profile != NULL)
-    ep_goa_account_apply (ep_goa_account_from_profile (profile), profile);
+  else if (profile != NULL && ep_goa_object_is_account (EP_GOA_DBUS_OBJECT (object)))
+    {
+      /* Listed already: it stays while it is an account (its Mail interface and MailDisabled
+       * may change in either order), and its row is redrawn even when only its reason for
+       * not being used changed, which no profile property shows. */
+      ep_goa_account_apply (ep_goa_account_from_profile (profile), profile);
+      g_signal_emit_by_name (self->store, "changed");
+    }
+  else if (!ep_goa_object_is_listed (EP_GOA_DBUS_OBJECT (object)))
+    unlist (self, path, TRUE);
   else
     {
       g_autoptr(EpGoaAccount) account = ep_goa_account_new (EP_GOA_DBUS_OBJECT (object));
