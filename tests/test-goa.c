@@ -767,6 +767,19 @@ test_cli (void)
     g_assert_cmpint (status, ==, 78);
     g_assert_nonnull (strstr (cli_err->str, "“" EP_SCRIPT_SENDER " (Google)”"));
   }
+  /* --list-profiles: one line each, the accounts with where they come from and why one is
+   * not used. */
+  {
+    const char *args[] = { "--list-profiles", NULL };
+    g_autofree char *google_line = g_strdup_printf ("goa:account_1_0\t" EP_SCRIPT_SENDER " (Google)\t%s\tgoa\t-\n", host);
+
+    status = run_cli (args);
+    g_assert_cmpint (status, ==, 0);
+    /* (Debug lines of the bus may come first: G_MESSAGES_DEBUG is "all" here.) */
+    g_assert_nonnull (strstr (cli_out->str, "sandbox\tSandbox\t-\tsandbox\t-\n"));
+    g_assert_nonnull (strstr (cli_out->str, google_line));
+    g_assert_nonnull (strstr (cli_out->str, "goa:account_4_0\tlax@example.org (IMAP and SMTP)\tsmtp.example.org:2525\tgoa\tnot used: "));
+  }
   {
     const char *args[] = { "--profile", "goa:account_4_0", "--from", "lax@example.org",
                            "--body", body, "ann@example.org", NULL };
