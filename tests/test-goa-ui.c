@@ -6,6 +6,8 @@
  * open appearing in it. A screenshot shows them. */
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "ep-application-private.h"
 #include "ep-window-private.h"
 #include "ep-fake-goa.h"
@@ -175,6 +177,60 @@ test_read_only (void)
   ep_test_iterate (100);
 }
 
+static gboolean
+file_exists (gpointer path)
+{
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+/* With GNOME Settings installed (a stand-in on PATH that records its arguments), the row's menu
+ * offers its Online Accounts panel, and the action (and activating the row) opens it. */
+static void
+test_open_settings (void)
+{
+  g_autoptr(EpFakeGoa) fake = ep_fake_goa_new ();
+  g_autofree char *dir = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "goa-settings", NULL);
+  g_autofree char *bin = g_build_filename (dir, "bin", NULL);
+  g_autofree char *program = g_build_filename (bin, "gnome-control-center", NULL);
+  g_autofree char *record = g_build_filename (dir, "arguments", NULL);
+  g_autofree char *script = g_strdup_printf ("#!/bin/sh\necho \"$@\" > '%s.part' && mv '%s.part' '%s'\n",
+                                             record, record, record);
+  g_autofree char *path = g_strdup_printf ("%s:%s", bin, g_getenv ("PATH"));
+  g_autofree char *arguments = NULL;
+  g_autoptr(EpProfileStore) store = NULL;
+  g_autoptr(EpGoaAccounts) accounts = NULL;
+  g_autoptr(GError) error = NULL;
+  EpProfilesDialog *dialog;
+  EpProfile *profile;
+  gboolean done = FALSE;
+
+  g_assert_cmpint (g_mkdir_with_parents (bin, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (program, script, -1, &error));
+  g_assert_cmpint (g_chmod (program, 0700), ==, 0);
+  g_setenv ("PATH", path, TRUE);
+
+  store = ep_profile_store_new (dir);
+  g_assert_true (ep_profile_store_load (store, NULL));
+  ep_fake_goa_add (fake, &google);
+  accounts = ep_goa_accounts_new (store);
+  ep_goa_accounts_load_async (accounts, NULL, loaded_cb, &done);
+  g_assert_true (ep_test_wait (loaded, &done, WAIT_MS));
+  dialog = ep_profiles_dialog_new (NULL, store);
+  gtk_window_present (GTK_WINDOW (dialog));
+  ep_test_iterate (100);
+
+  profile = ep_profile_store_lookup_by_id (store, "goa:account_1_0");
+  g_assert_true (menu_has_action (ep_profiles_dialog_get_row_menu (dialog, profile), "profiles.open-goa"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "profiles.open-goa", "s", "goa:account_1_0"));
+  g_assert_true (ep_test_wait (file_exists, record, WAIT_MS));
+  g_assert_true (g_file_get_contents (record, &arguments, NULL, &error));
+  g_assert_cmpstr (arguments, ==, "online-accounts\n");
+  g_assert_null (ep_profiles_dialog_get_editor (dialog));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  ep_test_iterate (100);
+}
+
 /* The application lists Online Accounts' accounts at start-up, and the compose window offers
  * them: chosen, one fills From with the account's name and address; the list says where each
  * comes from. */
@@ -224,5 +280,6 @@ main (int   argc,
 
   g_test_add_func ("/goa-ui/read-only", test_read_only);
   g_test_add_func ("/goa-ui/compose", test_compose);
+  g_test_add_func ("/goa-ui/open-settings", test_open_settings);
   return g_test_run ();
 }
