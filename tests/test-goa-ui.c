@@ -17,6 +17,9 @@
 
 #define WAIT_MS 10000
 
+/* One application for the cases that need it, started before any fake service runs. */
+static EpApplication *app;
+
 static const EpFakeGoaAccount google = {
   .id = "account_1_0", .provider_type = "google", .provider_name = "Google",
   .address = "ann@gmail.com", .smtp_host = "smtp.gmail.com:587", .kind = EP_FAKE_GOA_OAUTH2,
@@ -62,6 +65,12 @@ listed (gpointer data)
   Lookup *lookup = data;
 
   return ep_profile_store_lookup_by_id (lookup->store, lookup->id) != NULL;
+}
+
+static gboolean
+not_listed (gpointer data)
+{
+  return !listed (data);
 }
 
 static gboolean
@@ -238,19 +247,13 @@ static void
 test_compose (void)
 {
   g_autoptr(EpFakeGoa) fake = ep_fake_goa_new ();
-  g_autoptr(EpApplication) app = NULL;
-  g_autoptr(GError) error = NULL;
-  EpProfileStore *store;
+  EpProfileStore *store = ep_application_get_profile_store (app);
   EpWindow *window;
   EpProfile *profile;
   Lookup lookup;
 
+  /* The application started before this service: its accounts appear when it takes the name. */
   ep_fake_goa_add (fake, &google);
-  app = ep_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  store = ep_application_get_profile_store (app);
   lookup.store = store;
   lookup.id = "goa:account_1_0";
   g_assert_true (ep_test_wait (listed, &lookup, WAIT_MS));
@@ -268,18 +271,82 @@ test_compose (void)
   ep_test_iterate (100);
 }
 
+static gboolean
+window_has_profile (gpointer data)
+{
+  gpointer *args = data;
+
+  return ep_window_get_profile (args[0]) == args[1];
+}
+
+/* The default profile is an Online Accounts one: a compose window opened before the service
+ * answered (at start-up) shows it once it is listed, instead of staying on the Sandbox that
+ * stood in for it; a profile the person picked meanwhile is kept. */
+static void
+test_default_comes_later (void)
+{
+  g_autoptr(EpFakeGoa) fake = NULL;
+  g_autoptr(EpProfile) work = NULL;
+  g_autoptr(GError) error = NULL;
+  EpProfileStore *store = ep_application_get_profile_store (app);
+  EpWindow *window;
+  EpWindow *picked;
+  Lookup lookup;
+  gpointer args[2];
+
+  /* The earlier cases' services are gone, and their accounts with them. */
+  lookup.store = store;
+  lookup.id = "goa:account_1_0";
+  g_assert_true (ep_test_wait (not_listed, &lookup, WAIT_MS));
+  /* Chosen as the default in an earlier run; Online Accounts has not answered yet. */
+  ep_profile_store_set_default_id (store, "goa:account_1_0");
+  window = ep_window_new (ADW_APPLICATION (app), store);
+  picked = ep_window_new (ADW_APPLICATION (app), store);
+  g_assert_true (ep_profile_get_is_sandbox (ep_window_get_profile (window)));
+  /* The person picks another profile in the second window before the account is listed. */
+  work = ep_profile_new ("Work");
+  ep_profile_set_host (work, "smtp.example.org");
+  g_assert_true (ep_profile_store_add (store, work, &error));
+  g_assert_no_error (error);
+  ep_window_set_profile (picked, work);
+
+  fake = ep_fake_goa_new ();
+  ep_fake_goa_add (fake, &google);
+  g_assert_true (ep_test_wait (listed, &lookup, WAIT_MS));
+  args[0] = window;
+  args[1] = ep_profile_store_lookup_by_id (store, lookup.id);
+  g_assert_true (ep_test_wait (window_has_profile, args, WAIT_MS));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (window->from_entry)), ==, "Fake Person <ann@gmail.com>");
+  g_assert_true (ep_window_get_profile (picked) == work);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  gtk_window_destroy (GTK_WINDOW (picked));
+  ep_profile_store_set_default_id (store, NULL);
+  g_assert_true (ep_profile_store_remove (store, work, NULL));
+  ep_test_iterate (100);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  int status;
+
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   /* The application class registers the resources (once). */
   g_type_class_unref (g_type_class_ref (EP_TYPE_APPLICATION));
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
+  app = ep_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
+
   g_test_add_func ("/goa-ui/read-only", test_read_only);
   g_test_add_func ("/goa-ui/compose", test_compose);
   g_test_add_func ("/goa-ui/open-settings", test_open_settings);
-  return g_test_run ();
+  g_test_add_func ("/goa-ui/default-comes-later", test_default_comes_later);
+  status = g_test_run ();
+  g_clear_object (&app);
+  return status;
 }
