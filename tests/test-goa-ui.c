@@ -30,6 +30,11 @@ static const EpFakeGoaAccount disabled = {
   .address = "old@gmail.com", .smtp_host = "smtp.gmail.com:587", .kind = EP_FAKE_GOA_OAUTH2,
   .use_tls = TRUE, .mail_disabled = TRUE,
 };
+static const EpFakeGoaAccount microsoft = {
+  .id = "account_4_0", .provider_type = "ms_graph", .provider_name = "Microsoft 365",
+  .address = "kim@contoso.example", .smtp_host = "smtp.office365.com:587", .kind = EP_FAKE_GOA_OAUTH2,
+  .use_tls = TRUE,
+};
 static const EpFakeGoaAccount later = {
   .id = "account_3_0", .provider_type = "imap_smtp", .provider_name = "IMAP and SMTP",
   .address = "pat@example.org", .smtp_host = "mail.example.org", .kind = EP_FAKE_GOA_PASSWORD,
@@ -130,6 +135,7 @@ test_read_only (void)
   g_assert_true (ep_profile_store_load (store, NULL));
   ep_fake_goa_add (fake, &google);
   ep_fake_goa_add (fake, &disabled);
+  ep_fake_goa_add (fake, &microsoft);
   accounts = ep_goa_accounts_new (store);
   ep_goa_accounts_load_async (accounts, NULL, loaded_cb, &done);
   g_assert_true (ep_test_wait (loaded, &done, WAIT_MS));
@@ -153,6 +159,11 @@ test_read_only (void)
   g_assert_true (ep_test_contains (row_subtitle (dialog, off), "not used: Mail is turned off"));
   g_assert_true (gtk_widget_has_css_class (ep_profiles_dialog_get_row (dialog, off), "dim-label"));
   g_assert_false (menu_has_action (ep_profiles_dialog_get_row_menu (dialog, off), "profiles.set-default"));
+
+  /* Microsoft 365: listed and usable, but its profile says plainly that its sign-in may not do
+   * for SMTP, and what to do then. */
+  g_assert_true (ep_test_contains (row_subtitle (dialog, ep_profile_store_lookup_by_id (store, "goa:account_4_0")),
+                                   "Microsoft Graph"));
 
   /* Asked for anyway: nothing is deleted, and no editor opens (GNOME Settings is not installed
    * here, so the window says where to change it). */

@@ -93,6 +93,12 @@ ep_goa_ui_dup_subtitle (EpProfile  *profile,
     /* Translators: %s is the provider ("Google") */
     return g_strdup_printf (_("From GNOME Online Accounts · %s · sign in again in Settings → Online Accounts"),
                             provider);
+  /* Its token is for Microsoft Graph: said before a send fails with it, not only after. */
+  if (ep_goa_account_get_is_microsoft_365 (account))
+    /* Translators: %s is the provider ("Microsoft 365"), then its server */
+    return g_strdup_printf (_("From GNOME Online Accounts · %s · %s · signed in for Microsoft Graph, "
+                              "which may not send mail over SMTP: if sending fails, add the account "
+                              "in Epistle and sign in there"), provider, server);
   /* Translators: where a profile comes from; %s: the provider ("Google"), then its server
    * ("smtp.gmail.com:587 · STARTTLS") */
   return g_strdup_printf (_("From GNOME Online Accounts · %s · %s"), provider, server);
