@@ -1193,6 +1193,42 @@ save_profile (EpProfile *profile)
   g_assert_no_error (error);
 }
 
+/* A profile without its own client ID signs in with the application's, from its settings
+ * ("oauth-client-ids"), as the app would: epistle-send reads them too. */
+static void
+test_cli_client_from_settings (void)
+{
+  static const char * const script[] = { "ok", NULL };
+  g_autoptr(EpOAuthServer) oauth = ep_oauth_server_new ();
+  g_autoptr(EpProfile) profile = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  GVariantBuilder ids;
+  const char *args[] = { "--login", "OAuth Settings", NULL };
+  int status;
+
+  if (!require_keyring ())
+    return;
+  profile = oauth_profile (oauth, "OAuth Settings", 25);
+  ep_profile_set_oauth_setting (profile, EP_PROFILE_OAUTH_CLIENT_ID, "");
+  save_profile (profile);
+  ep_oauth_server_set_device_script (oauth, script);
+
+  /* No client ID anywhere: refused, saying so, and the server never asked. */
+  status = run_cli (args);
+  g_assert_cmpint (status, !=, 0);
+  g_assert_nonnull (strstr (cli_err->str, "client ID"));
+  g_assert_false (ep_oauth_account_is_signed_in_sync (ep_profile_get_id (profile), NULL));
+
+  g_variant_builder_init (&ids, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_builder_add (&ids, "{ss}", EP_OAUTH_PROVIDER_CUSTOM, EP_OAUTH_SERVER_CLIENT_ID);
+  g_assert_true (g_settings_set_value (settings, "oauth-client-ids", g_variant_builder_end (&ids)));
+  status = run_cli (args);
+  g_settings_reset (settings, "oauth-client-ids");
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (cli_err->str, "Signed in as " EP_OAUTH_SERVER_ACCOUNT));
+  g_assert_true (ep_oauth_account_is_signed_in_sync (ep_profile_get_id (profile), NULL));
+}
+
 /* --login: the device flow in a terminal, the sign-in kept; then --profile sends with it, and
  * renews the token once when the server refuses it. */
 static void
@@ -1404,6 +1440,7 @@ main (int    argc,
   g_test_add_func ("/oauth/send/outbox-refused-once", test_outbox_token_refused_once);
   g_test_add_func ("/oauth/cli/login-and-send", test_cli_login_and_send);
   g_test_add_func ("/oauth/cli/login-browser", test_cli_login_browser);
+  g_test_add_func ("/oauth/cli/client-from-settings", test_cli_client_from_settings);
   /* Last (a suite added last runs last). */
   g_test_add_func ("/oauth/stores/no-token-anywhere", test_no_token_anywhere);
 

@@ -962,6 +962,10 @@ prefill_editor (EpProfileEditor *editor,
       adw_combo_row_set_selected (ADW_COMBO_ROW (ep_profile_editor_get_field (editor, "auth")),
                                   ep_profile_get_auth (values));
     }
+  /* A provider's own sign-in chosen in the set-up: the editor opens with it turned on. */
+  if (*ep_profile_get_oauth_setting (values, EP_PROFILE_OAUTH_PROVIDER) != '\0')
+    ep_profile_set_oauth_setting (ep_profile_editor_get_draft (editor), EP_PROFILE_OAUTH_PROVIDER,
+                                  ep_profile_get_oauth_setting (values, EP_PROFILE_OAUTH_PROVIDER));
 }
 
 static void

@@ -14,6 +14,7 @@
 #include "ep-mime-writer.h"
 #include "ep-mime-error.h"
 #include "ep-oauth-error.h"
+#include "ep-oauth-provider.h"
 #include "ep-send-deliver.h"
 #include "ep-send-exit.h"
 #include "ep-send-goa.h"
@@ -287,6 +288,8 @@ profile_config (EpProfile         *profile,
 {
   g_autoptr(EpProfileConfig) result = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *client_id = NULL;
+  g_autofree char *client_secret = NULL;
   EpProfileConfigRequest request = {
     .saved = profile,
     .secret = secret,
@@ -294,6 +297,10 @@ profile_config (EpProfile         *profile,
     .server_port = server_port,
     .transcript = transcript,
   };
+
+  ep_send_oauth_client (profile, &client_id, &client_secret);
+  request.oauth_client_id = client_id;
+  request.oauth_client_secret = client_secret;
 
   result = ep_profile_config_build (profile, &request, NULL, &local_error);
   if (result == NULL && ep_profile_get_is_sandbox (profile))
@@ -723,4 +730,25 @@ ep_send_deliver (EpSendOptions  *opts,
 
   g_propagate_error (error, g_steal_pointer (&local_error));
   return status;
+}
+
+void
+ep_send_oauth_client (EpProfile  *profile,
+                      char      **client_id,
+                      char      **client_secret)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+
+  *client_id = NULL;
+  *client_secret = NULL;
+  if (!ep_oauth_provider_profile_uses (profile))
+    return;
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  if (schema != NULL)
+    settings = g_settings_new_full (schema, NULL, NULL);
+  ep_oauth_client_from_settings (settings, ep_profile_get_oauth_setting (profile, EP_PROFILE_OAUTH_PROVIDER),
+                                 client_id, client_secret);
 }

@@ -1128,6 +1128,7 @@ ep_outbox_retry_sent_copy_sync (const char                    *sent_id,
   g_autoptr(GDateTime) now = NULL;
   g_autofree char *entry_dir = NULL;
   g_autoptr(GError) upload_error = NULL;
+  int lock_fd;
 
   g_return_val_if_fail (sent_id != NULL, NULL);
   g_return_val_if_fail (EP_IS_PROFILE (profile), NULL);
@@ -1135,18 +1136,31 @@ ep_outbox_retry_sent_copy_sync (const char                    *sent_id,
 
   sent = ep_sent_store_new (options != NULL ? options->sent_dir : NULL);
   entry_dir = g_build_filename (ep_sent_store_get_dir (sent), sent_id, NULL);
+  if (!g_file_test (entry_dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND,
+                   _("No copy in the Sent folder on the server is waiting for “%s”"), sent_id);
+      return NULL;
+    }
+  /* Whoever holds the lock is uploading it; the status is read under the lock, so a copy
+   * another uploader finished a moment ago is not due any more. */
+  lock_fd = ep_sent_copy_lock (entry_dir, error);
+  if (lock_fd < 0)
+    return NULL;
   status = ep_sent_copy_status_load (entry_dir, error);
   if (status == NULL)
     {
       if (error != NULL && *error == NULL)
         g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND,
                      _("No copy in the Sent folder on the server is waiting for “%s”"), sent_id);
+      ep_sent_copy_unlock (lock_fd);
       return NULL;
     }
   /* The configuration first: without the secret nothing is tried, nothing counted. */
   if (!batch_init (&b, NULL, profile, options, cancellable, error))
     {
       batch_clear (&b);
+      ep_sent_copy_unlock (lock_fd);
       return NULL;
     }
   now = options_now (b.options);
@@ -1155,6 +1169,7 @@ ep_outbox_retry_sent_copy_sync (const char                    *sent_id,
       g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND,
                    _("No copy in the Sent folder on the server is due for “%s”"), sent_id);
       batch_clear (&b);
+      ep_sent_copy_unlock (lock_fd);
       return NULL;
     }
   upload_sent_copy (&b, sent_id, status, &upload_error);
@@ -1162,10 +1177,12 @@ ep_outbox_retry_sent_copy_sync (const char                    *sent_id,
     {
       /* Cancelled: it counts for nothing, the file stays as it was. */
       batch_clear (&b);
+      ep_sent_copy_unlock (lock_fd);
       g_propagate_error (error, g_steal_pointer (&upload_error));
       return NULL;
     }
   save_copy_status (&b, sent_id, status);
   batch_clear (&b);
+  ep_sent_copy_unlock (lock_fd);
   return g_steal_pointer (&status);
 }
