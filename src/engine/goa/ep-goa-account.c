@@ -330,10 +330,10 @@ ep_goa_account_dup_problem (EpGoaAccount *self)
   /* Never relaxed for an account from elsewhere: see the promises in SECURITY.md. */
   if (ep_goa_dbus_mail_get_smtp_accept_ssl_errors (mail))
     return g_strdup (_("Online Accounts is set to accept certificate errors from this account’s "
-                       "server, and Epistle never does: not used"));
+                       "server, and Epistle never does"));
   if (!ep_goa_dbus_mail_get_smtp_use_ssl (mail) && !ep_goa_dbus_mail_get_smtp_use_tls (mail))
     return g_strdup (_("Online Accounts connects to this account’s server without encryption, "
-                       "and Epistle never sends a password or a message that way: not used"));
+                       "and Epistle never sends a password or a message that way"));
 
   auth = mechanism (self->object, mail);
   oauth2 = ep_goa_dbus_object_get_oauth2_based (self->object);
