@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "ep-address.h"
+#include "ep-goa-error.h"
 #include "ep-imap-client.h"
 #include "ep-mime-writer.h"
 #include "ep-mime-error.h"
@@ -16,6 +17,7 @@
 #include "ep-oauth-provider.h"
 #include "ep-send-deliver.h"
 #include "ep-send-exit.h"
+#include "ep-send-goa.h"
 #include "ep-profile-config.h"
 #include "ep-profile-store.h"
 #include "ep-secrets.h"
@@ -222,6 +224,7 @@ ep_send_find_profile (EpSendOptions   *opts,
 
   if (!ep_profile_store_load (store, &local_error))
     return fail (error, EP_EXIT_CONFIG, _("--profile: %s"), local_error->message);
+  ep_send_list_goa (store);
   profile = ep_profile_store_lookup_by_name (store, opts->profile);
   if (profile == NULL)
     profile = ep_profile_store_lookup_by_id (store, opts->profile);
@@ -699,8 +702,11 @@ ep_send_deliver (EpSendOptions  *opts,
         }
       else if (renew_error != NULL)
         {
-          g_autofree char *line = g_strdup_printf (_("%s (sign in with: epistle-send --login “%s”)"),
-                                                   renew_error->message, opts->profile);
+          /* Online Accounts' sign-in is its own (its message says where to go). */
+          g_autofree char *line = renew_error->domain == EP_GOA_ERROR
+                                  ? g_strdup (renew_error->message)
+                                  : g_strdup_printf (_("%s (sign in with: epistle-send --login “%s”)"),
+                                                     renew_error->message, opts->profile);
 
           print_line (line);
           g_propagate_error (error, g_steal_pointer (&renew_error));

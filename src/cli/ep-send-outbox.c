@@ -13,6 +13,7 @@
 #include "ep-secrets.h"
 #include "ep-send-deliver.h"
 #include "ep-send-exit.h"
+#include "ep-send-goa.h"
 #include "ep-send-outbox.h"
 #include "ep-sent-store.h"
 #include "ep-store-error.h"
@@ -396,6 +397,8 @@ ep_send_flush (EpSendOptions *opts)
       print_line (line);
       return EP_EXIT_CONFIG;
     }
+  else
+    ep_send_list_goa (profiles);
 
   due = ep_outbox_store_list_due (store, now, &problems, &error);
   if (due == NULL)
