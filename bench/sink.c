@@ -1,24 +1,36 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* sink.c: a fast SMTP discard sink on 127.0.0.1 for bench/send (PIPELINING, CHUNKING, no TLS). */
+/* sink.c: a fast SMTP discard sink on 127.0.0.1 for bench/send (PIPELINING, CHUNKING, and TLS
+ * with GnuTLS: implicit or STARTTLS). */
 
 /*
  * epistle-bench-sink [--port N] [--log FILE] [--no-chunking] [--no-pipelining]
+ *                    [--tls CERT KEY | --starttls CERT KEY]
+ * epistle-bench-sink --self-test MIB [--tls CERT KEY]
  *
  * Listens on 127.0.0.1 (port 0 = any free port), prints "PORT\n" on stdout once listening,
  * and serves each connection in a forked child: EHLO advertises PIPELINING, CHUNKING,
- * 8BITMIME, SIZE and SMTPUTF8; every command is accepted; message data (DATA or BDAT) is read
- * as fast as the socket delivers it and thrown away.  After each transaction one line
- * "rcpts=N bytes=M mode=bdat|data\n" is appended to the log file (M = octets of message data
- * on the wire, including DATA's dot-stuffing, excluding its terminator), so the benchmark can
- * check that a client really sent everything.  Runs until killed.
+ * 8BITMIME, SIZE and SMTPUTF8 (and STARTTLS with --starttls, until it is used); every command
+ * is accepted; message data (DATA or BDAT) is read as fast as the socket delivers it and thrown
+ * away.  With --tls every connection starts with a TLS handshake (implicit TLS, RFC 8314); with
+ * --starttls after the STARTTLS command (RFC 3207), and whatever the client pipelined after
+ * that command is discarded.  After each transaction one line
+ * "rcpts=N bytes=M mode=bdat|data tls=0|1\n" is appended to the log file (M = octets of
+ * message data on the wire, including DATA's dot-stuffing, excluding its terminator), so the
+ * benchmark can check that a client really sent everything.  Runs until killed.
  *
- * It is deliberately not a correct SMTP server: no address syntax checks, no limits, no TLS.
+ * --self-test MIB measures the sink itself: a client in this process sends MIB MiB in one
+ * BDAT through a socket pair to a forked sink (over TLS with --tls, the client verifying
+ * nothing) and prints "selftest bytes=N seconds=S mib_per_s=R tls=DESCRIPTION|none\n": the rate at which the sink
+ * can take a message, which must be far above any client's for the benchmark to mean anything.
+ *
+ * It is deliberately not a correct SMTP server: no address syntax checks, no limits.
  */
 
 #define _GNU_SOURCE  /* memmem, strcasestr */
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gnutls/gnutls.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -29,6 +41,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Large reads keep the per-syscall cost negligible next to the copy. */
@@ -40,6 +53,9 @@
 
 typedef struct {
   int      fd;
+  gnutls_session_t session;           /* NULL until TLS is up */
+  gnutls_certificate_credentials_t credentials;   /* NULL: no TLS offered */
+  bool     starttls;                  /* offered after EHLO rather than at once */
   char    *buf;
   size_t   start;        /* first unconsumed byte */
   size_t   end;          /* one past the last received byte */
@@ -64,13 +80,49 @@ send_all (Conn *c, const char *s)
 
   while (len > 0)
     {
-      ssize_t n = write (c->fd, s, len);
-      if (n < 0 && errno == EINTR)
-        continue;
+      ssize_t n;
+
+      if (c->session != NULL)
+        {
+          n = gnutls_record_send (c->session, s, len);
+          if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+            continue;
+        }
+      else
+        {
+          n = write (c->fd, s, len);
+          if (n < 0 && errno == EINTR)
+            continue;
+        }
       if (n <= 0)
         return false;
       s += n;
       len -= (size_t) n;
+    }
+  return true;
+}
+
+/* A TLS handshake as the server on the connection; false (said on stderr) when it fails. */
+static bool
+start_tls (Conn *c)
+{
+  int ret;
+
+  if (gnutls_init (&c->session, GNUTLS_SERVER) < 0 ||
+      gnutls_set_default_priority (c->session) < 0 ||
+      gnutls_credentials_set (c->session, GNUTLS_CRD_CERTIFICATE, c->credentials) < 0)
+    return false;
+  gnutls_transport_set_int (c->session, c->fd);
+  gnutls_handshake_set_timeout (c->session, GNUTLS_DEFAULT_HANDSHAKE_TIMEOUT);
+  do
+    ret = gnutls_handshake (c->session);
+  while (ret < 0 && gnutls_error_is_fatal (ret) == 0);
+  if (ret < 0)
+    {
+      fprintf (stderr, "sink: TLS handshake: %s\n", gnutls_strerror (ret));
+      gnutls_deinit (c->session);
+      c->session = NULL;
+      return false;
     }
   return true;
 }
@@ -89,9 +141,18 @@ fill (Conn *c)
       c->end -= c->start;
       c->start = 0;
     }
-  do
-    n = read (c->fd, c->buf + c->end, SINK_BUFFER_SIZE - c->end);
-  while (n < 0 && errno == EINTR);
+  if (c->session != NULL)
+    {
+      do
+        n = gnutls_record_recv (c->session, c->buf + c->end, SINK_BUFFER_SIZE - c->end);
+      while (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED);
+    }
+  else
+    {
+      do
+        n = read (c->fd, c->buf + c->end, SINK_BUFFER_SIZE - c->end);
+      while (n < 0 && errno == EINTR);
+    }
   if (n <= 0)
     return false;
   c->end += (size_t) n;
@@ -132,8 +193,8 @@ log_transaction (Conn *c, const char *mode)
 
   if (c->log_fd >= 0)
     {
-      len = snprintf (line, sizeof line, "rcpts=%u bytes=%llu mode=%s\n",
-                      c->rcpts, (unsigned long long) c->bytes, mode);
+      len = snprintf (line, sizeof line, "rcpts=%u bytes=%llu mode=%s tls=%d\n",
+                      c->rcpts, (unsigned long long) c->bytes, mode, c->session != NULL);
       if (write (c->log_fd, line, (size_t) len) != len)
         perror ("log");
     }
@@ -234,6 +295,8 @@ serve (Conn *c)
 {
   char line[SINK_MAX_LINE + 1];
 
+  if (c->credentials != NULL && !c->starttls && !start_tls (c))
+    return;
   if (!send_all (c, "220 sink ESMTP discard\r\n"))
     return;
 
@@ -243,10 +306,11 @@ serve (Conn *c)
         {
           char reply[512];
           snprintf (reply, sizeof reply,
-                    "250-sink\r\n%s%s250-8BITMIME\r\n250-SIZE " SINK_MAX_SIZE "\r\n"
+                    "250-sink\r\n%s%s%s250-8BITMIME\r\n250-SIZE " SINK_MAX_SIZE "\r\n"
                     "250-ENHANCEDSTATUSCODES\r\n250 SMTPUTF8\r\n",
                     c->pipelining ? "250-PIPELINING\r\n" : "",
-                    c->chunking ? "250-CHUNKING\r\n" : "");
+                    c->chunking ? "250-CHUNKING\r\n" : "",
+                    c->starttls && c->session == NULL ? "250-STARTTLS\r\n" : "");
           if (!send_all (c, reply))
             return;
         }
@@ -301,6 +365,15 @@ serve (Conn *c)
           else if (!send_all (c, "250 2.0.0 Ok: chunk received\r\n"))
             return;
         }
+      else if (strcasecmp (line, "STARTTLS") == 0 && c->starttls && c->session == NULL)
+        {
+          if (!send_all (c, "220 2.0.0 Ready to start TLS\r\n"))
+            return;
+          /* Anything pipelined after STARTTLS came in the clear: never used (RFC 3207 §4.2). */
+          c->start = c->end = 0;
+          if (!start_tls (c))
+            return;
+        }
       else if (strcasecmp (line, "RSET") == 0 || strcasecmp (line, "NOOP") == 0)
         {
           c->rcpts = 0;
@@ -318,12 +391,145 @@ serve (Conn *c)
     }
 }
 
+/* Writes all of @data as the client of the self-test (TLS when @session is set). */
+static bool
+client_write (int fd, gnutls_session_t session, const char *data, size_t len)
+{
+  while (len > 0)
+    {
+      ssize_t n = session != NULL ? gnutls_record_send (session, data, len) : write (fd, data, len);
+
+      if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED || (n < 0 && session == NULL && errno == EINTR))
+        continue;
+      if (n <= 0)
+        return false;
+      data += n;
+      len -= (size_t) n;
+    }
+  return true;
+}
+
+/* The sink's own rate: @mib MiB in one BDAT LAST to a forked sink over a socket pair. */
+static int
+self_test (unsigned mib, gnutls_certificate_credentials_t server_credentials)
+{
+  /* 16 KiB is the most one TLS record carries: send in whole records. */
+  static char chunk[16 * 1024 * 16];
+  gnutls_certificate_credentials_t credentials = NULL;
+  gnutls_session_t session = NULL;
+  uint64_t total = (uint64_t) mib << 20;
+  char command[256];
+  char reply[8192];
+  size_t got = 0;
+  struct timespec t0, t1;
+  int pair[2];
+  pid_t pid;
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+    die ("socketpair");
+  pid = fork ();
+  if (pid < 0)
+    die ("fork");
+  if (pid == 0)
+    {
+      Conn c = { .fd = pair[1], .chunking = true, .pipelining = true, .log_fd = -1,
+                 .credentials = server_credentials };
+
+      close (pair[0]);
+      c.buf = malloc (SINK_BUFFER_SIZE);
+      if (c.buf == NULL)
+        die ("malloc");
+      serve (&c);
+      _exit (0);
+    }
+  close (pair[1]);
+  memset (chunk, 'x', sizeof chunk);
+
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  if (server_credentials != NULL)
+    {
+      int ret;
+
+      /* The benchmark's own peer: nothing to verify. */
+      if (gnutls_certificate_allocate_credentials (&credentials) < 0 ||
+          gnutls_init (&session, GNUTLS_CLIENT) < 0 ||
+          gnutls_set_default_priority (session) < 0 ||
+          gnutls_credentials_set (session, GNUTLS_CRD_CERTIFICATE, credentials) < 0)
+        die ("gnutls client");
+      gnutls_transport_set_int (session, pair[0]);
+      do
+        ret = gnutls_handshake (session);
+      while (ret < 0 && gnutls_error_is_fatal (ret) == 0);
+      if (ret < 0)
+        {
+          fprintf (stderr, "self-test: TLS handshake: %s\n", gnutls_strerror (ret));
+          return 1;
+        }
+    }
+  snprintf (command, sizeof command,
+            "EHLO selftest\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nBDAT %llu LAST\r\n",
+            (unsigned long long) total);
+  if (!client_write (pair[0], session, command, strlen (command)))
+    die ("self-test write");
+  for (uint64_t left = total; left > 0;)
+    {
+      size_t n = left < sizeof chunk ? (size_t) left : sizeof chunk;
+
+      if (!client_write (pair[0], session, chunk, n))
+        die ("self-test write");
+      left -= n;
+    }
+  /* Until the reply to BDAT LAST (the earlier replies come first). */
+  while (memmem (reply, got, "discarded", 9) == NULL)
+    {
+      ssize_t n;
+
+      if (got == sizeof reply)
+        got = 0;
+      n = session != NULL ? gnutls_record_recv (session, reply + got, sizeof reply - got)
+                          : read (pair[0], reply + got, sizeof reply - got);
+      if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+        continue;
+      if (n <= 0)
+        die ("self-test read");
+      got += (size_t) n;
+    }
+  clock_gettime (CLOCK_MONOTONIC, &t1);
+  client_write (pair[0], session, "QUIT\r\n", 6);
+  {
+    double seconds = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+    char *description = session != NULL ? gnutls_session_get_desc (session) : NULL;
+
+    printf ("selftest bytes=%llu seconds=%.4f mib_per_s=%.1f tls=%s\n", (unsigned long long) total,
+            seconds, (double) total / (1 << 20) / seconds, description != NULL ? description : "none");
+    gnutls_free (description);
+  }
+  if (session != NULL)
+    gnutls_deinit (session);
+  if (credentials != NULL)
+    gnutls_certificate_free_credentials (credentials);
+  close (pair[0]);
+  return 0;
+}
+
+static void __attribute__ ((noreturn))
+usage (const char *argv0)
+{
+  fprintf (stderr, "usage: %s [--port N] [--log FILE] [--no-chunking] [--no-pipelining]\n"
+                   "          [--tls CERT KEY | --starttls CERT KEY] [--self-test MIB]\n", argv0);
+  exit (64);
+}
+
 int
 main (int argc, char **argv)
 {
   int port = 0;
   const char *log_path = NULL;
-  bool chunking = true, pipelining = true;
+  const char *cert = NULL, *key = NULL;
+  bool chunking = true, pipelining = true, starttls = false;
+  unsigned self_test_mib = 0;
+  gnutls_certificate_credentials_t credentials = NULL;
   struct sockaddr_in addr;
   socklen_t addr_len = sizeof addr;
   int one = 1;
@@ -339,13 +545,34 @@ main (int argc, char **argv)
         chunking = false;
       else if (strcmp (argv[i], "--no-pipelining") == 0)
         pipelining = false;
-      else
+      else if ((strcmp (argv[i], "--tls") == 0 || strcmp (argv[i], "--starttls") == 0) && i + 2 < argc)
         {
-          fprintf (stderr, "usage: %s [--port N] [--log FILE] [--no-chunking] [--no-pipelining]\n",
-                   argv[0]);
-          return 64;
+          starttls = strcmp (argv[i], "--starttls") == 0;
+          cert = argv[++i];
+          key = argv[++i];
+        }
+      else if (strcmp (argv[i], "--self-test") == 0 && i + 1 < argc)
+        self_test_mib = (unsigned) atoi (argv[++i]);
+      else
+        usage (argv[0]);
+    }
+
+  signal (SIGPIPE, SIG_IGN);
+  if (cert != NULL)
+    {
+      int ret;
+
+      if (gnutls_global_init () < 0 || gnutls_certificate_allocate_credentials (&credentials) < 0)
+        die ("gnutls");
+      ret = gnutls_certificate_set_x509_key_file (credentials, cert, key, GNUTLS_X509_FMT_PEM);
+      if (ret < 0)
+        {
+          fprintf (stderr, "sink: %s, %s: %s\n", cert, key, gnutls_strerror (ret));
+          return 1;
         }
     }
+  if (self_test_mib > 0)
+    return self_test (self_test_mib, credentials);
 
   if (log_path != NULL)
     {
@@ -356,7 +583,6 @@ main (int argc, char **argv)
 
   /* Children are never waited for. */
   signal (SIGCHLD, SIG_IGN);
-  signal (SIGPIPE, SIG_IGN);
 
   lfd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (lfd < 0)
@@ -391,7 +617,8 @@ main (int argc, char **argv)
         die ("fork");
       if (pid == 0)
         {
-          Conn c = { .fd = fd, .chunking = chunking, .pipelining = pipelining, .log_fd = log_fd };
+          Conn c = { .fd = fd, .chunking = chunking, .pipelining = pipelining, .log_fd = log_fd,
+                     .credentials = credentials, .starttls = starttls };
 
           close (lfd);
           /* Replies are small and must not wait for Nagle. */

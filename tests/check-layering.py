@@ -19,7 +19,8 @@ from ep_source_tree import planted_findings, sources
 # Lowest first; a file may include headers of its own layer and of the layers before it.
 # The CLI and the app sit on the whole engine and never on each other.
 LAYERS = ["src/engine/base", "src/engine/mime", "src/engine/smtp", "src/engine/imap", "src/engine/store",
-          "src/engine/sandbox", "src/engine/discover", "src/engine/oauth", "src/engine"]
+          "src/engine/sandbox", "src/engine/discover", "src/engine/oauth",
+          "src/engine/goa", "src/engine"]
 TOP = ["src/cli", "src/app"]
 NO_GTK = ["src/engine", "src/cli"]
 

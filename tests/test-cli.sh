@@ -5,7 +5,7 @@ set -u
 . "$EPISTLE_SRCDIR/tests/ep-tap-lib.sh"
 options="--profile --server --security --user --password-file --auth --cafile
          --from --to --cc --bcc --subject --body --attach --raw --print
-         --transcript --allow-partial --timeout"
+         --transcript --allow-partial --timeout --list-profiles"
 codes="64 65 66 69 75 76 77 78 80 81"
 # Two --version runs, each option and exit status in --help, the usage error.
 plan $(( 3 + $(echo $options $codes | wc -w) ))

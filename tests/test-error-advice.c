@@ -11,6 +11,7 @@
 
 #include "ep-error-advice.h"
 #include "ep-mime-error.h"
+#include "ep-goa-error.h"
 #include "ep-oauth-error.h"
 #include "ep-smtp-error.h"
 #include "ep-store-error.h"
@@ -360,6 +361,33 @@ test_sign_in_again (void)
       }
 }
 
+/* GNOME Online Accounts' errors point to Online Accounts (or to built-in sign-in for a Microsoft
+ * 365 token), never to a profile's password or its own Sign In button. */
+static void
+test_goa (void)
+{
+  static const struct {
+    int         code;
+    const char *heading;
+    const char *words;
+  } cases[] = {
+    { EP_GOA_ERROR_SIGN_IN_AGAIN, "Sign In Again in Online Accounts", "Settings → Online Accounts" },
+    { EP_GOA_ERROR_UNUSABLE, "This Account Is Not Used", "Settings → Online Accounts" },
+    { EP_GOA_ERROR_NOT_FOR_SMTP, "This Account Cannot Send Mail from Epistle", "sign in with Microsoft" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (guint c = 0; c < G_N_ELEMENTS (contexts); c++)
+      {
+        g_auto(Advice) advice = { 0 };
+
+        describe (&advice, EP_GOA_ERROR, cases[i].code, contexts[c], NULL, NULL);
+        g_assert_cmpstr (advice.heading, ==, cases[i].heading);
+        g_assert_nonnull (advice.suggestion);
+        g_assert_nonnull (strstr (advice.suggestion, cases[i].words));
+      }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -375,6 +403,7 @@ main (int   argc,
   g_test_add_func ("/error-advice/shared-wording", test_shared_wording);
   g_test_add_func ("/error-advice/provider-replies", test_provider_replies);
   g_test_add_func ("/error-advice/sign-in-again", test_sign_in_again);
+  g_test_add_func ("/error-advice/goa", test_goa);
 
   return g_test_run ();
 }

@@ -77,12 +77,13 @@ else
   nok "flatpak-builder --show-manifest accepts the manifest"; diag_file "$tmp/show.err"
 fi
 
-# Exactly the minimal permissions; no filesystem, no D-Bus holes, on the GNOME runtime.
+# Exactly the minimal permissions; no filesystem, one D-Bus name (GNOME Online Accounts, whose
+# mail accounts are profiles), on the GNOME runtime.
 if "$python" - "$manifest" >"$tmp/perm.err" 2>&1 <<'EOF'
 import json, sys
 m = json.load(open(sys.argv[1]))
 want = ["--share=network", "--share=ipc", "--socket=wayland", "--socket=fallback-x11",
-        "--device=dri"]
+        "--device=dri", "--talk-name=org.gnome.OnlineAccounts"]
 problems = []
 if sorted(m.get("finish-args", [])) != sorted(want):
     problems.append("finish-args are %r" % m.get("finish-args"))
@@ -97,7 +98,7 @@ print("\n".join(problems))
 sys.exit(1 if problems else 0)
 EOF
 then
-  ok "the manifest asks for network, ipc, wayland, fallback-x11 and dri only, on org.gnome.Platform"
+  ok "the manifest asks for network, ipc, wayland, fallback-x11, dri and org.gnome.OnlineAccounts only, on org.gnome.Platform"
 else
   nok "the manifest asks for network, ipc, wayland, fallback-x11 and dri only, on org.gnome.Platform"
   diag_file "$tmp/perm.err"
@@ -156,12 +157,14 @@ flatpak info --user --show-permissions "$APP_ID" >"$tmp/perms.txt" 2>&1
 if "$python" - "$tmp/perms.txt" <<'EOF'
 import configparser, sys
 c = configparser.ConfigParser(interpolation=None)
+c.optionxform = str   # D-Bus names keep their case
 c.read(sys.argv[1])
 ctx = {k: set(filter(None, v.split(";"))) for k, v in c["Context"].items()}
+bus = dict(c["Session Bus Policy"]) if c.has_section("Session Bus Policy") else {}
 # Flatpak records --socket=fallback-x11 together with x11 (for versions that predate it);
 # current versions grant x11 only when there is no Wayland.
 sys.exit(0 if ctx == {"shared": {"network", "ipc"}, "sockets": {"wayland", "fallback-x11", "x11"},
-                      "devices": {"dri"}} else 1)
+                      "devices": {"dri"}} and bus == {"org.gnome.OnlineAccounts": "talk"} else 1)
 EOF
 then
   ok "the installed app has exactly the manifest's permissions"

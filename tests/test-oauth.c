@@ -5,8 +5,9 @@
  * the device flow through authorization_pending, slow_down, expired_token and access_denied;
  * refresh with rotation, and a revoked refresh token; the profile's tokens (keyring and memory)
  * as a send builds its configuration; a send whose token the scripted SMTP server refuses (one
- * refresh and one retry, never a loop), for the app's send and the outbox alike; epistle-send
- * --login and --profile; and no token in any store, transcript or log. Run through
+ * refresh and one retry, never a loop), for the app's send and the outbox alike, and the same for
+ * the copy in the Sent folder on the server (scripted IMAP); epistle-send --login and --profile;
+ * and no token in any store, transcript or log. Run through
  * ep-keyring-env.sh --with-keyring (and --without-keyring for /oauth/account/no-keyring). */
 #include "config.h"
 
@@ -1127,6 +1128,101 @@ test_outbox_token_refused_once (void)
   relay_clear (&relay);
 }
 
+/* The IMAP side of a refused token: delivered with the token, then the Sent folder's server
+ * refuses it (NO after the failure challenge); one refresh, shared with the SMTP side, and one
+ * more upload with the new token, which stores the copy. */
+static char *
+imap_refusing_script (guint token_number)
+{
+  g_autofree char *payload = xoauth2 (token_number);
+  g_autofree char *json = g_base64_encode ((const guchar *) "{\"status\":\"401\"}", 16);
+
+  return g_strdup_printf ("TLS: good\n"
+                          "S: * OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2] ready\n"
+                          "C: A1 AUTHENTICATE XOAUTH2 %s\n"
+                          "S: + %s\n"
+                          "C: \n"
+                          "S: A1 NO [AUTHENTICATIONFAILED] Invalid credentials\n"
+                          "EOF\n", payload, json);
+}
+
+static char *
+imap_accepting_script (guint token_number)
+{
+  g_autofree char *payload = xoauth2 (token_number);
+
+  return g_strdup_printf ("TLS: good\n"
+                          "S: * OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2 LITERAL+ SPECIAL-USE "
+                          "LIST-EXTENDED UIDPLUS] ready\n"
+                          "C: A1 AUTHENTICATE XOAUTH2 %s\n"
+                          "S: A1 OK [CAPABILITY IMAP4rev1 LITERAL+ SPECIAL-USE LIST-EXTENDED UIDPLUS] hi\n"
+                          "C: A2 LIST \"\" \"*\" RETURN (SPECIAL-USE)\n"
+                          "S: * LIST (\\\\HasNoChildren \\\\Sent) \"/\" Sent\n"
+                          "S: A2 OK LIST done\n"
+                          "C: A3 APPEND \"Sent\" (\\\\Seen) *\n"
+                          "LITERAL\n"
+                          "S: A3 OK [APPENDUID 7 1] APPEND completed\n"
+                          "C: A4 LOGOUT\n"
+                          "S: * BYE logging out\n"
+                          "S: A4 OK done\n"
+                          "EOF\n", payload);
+}
+
+static void
+test_outbox_imap_token_refused_once (void)
+{
+  g_autoptr(EpOAuthServer) oauth = ep_oauth_server_new ();
+  g_autofree char *smtp_script = accepting_script (1);
+  g_autofree char *first_script = imap_refusing_script (1);
+  g_autofree char *dir = ep_test_make_dir ("oauth-outbox-imap");
+  g_autofree char *outbox_dir = g_build_filename (dir, "outbox", NULL);
+  g_autofree char *sent_dir = g_build_filename (dir, "sent", NULL);
+  g_autofree char *pin = ep_test_certs_sha256 ("good");
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (outbox_dir);
+  g_autoptr(EpMessage) message = new_message ();
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(EpOutboxDeliveryReport) report = NULL;
+  g_autoptr(EpScriptServer) smtp = NULL;
+  g_autoptr(EpProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  EpOutboxDeliveryOptions options = { .sent_dir = sent_dir };
+  Relay relay = { 0 };
+
+  if (!require_keyring ())
+    return;
+  smtp = start_server (smtp_script, 0);
+  relay.first = start_server (first_script, 0);
+  relay.port = ep_script_server_get_port (relay.first);
+  relay.second_script = imap_accepting_script (2);
+  profile = oauth_profile (oauth, "Outbox IMAP", ep_script_server_get_port (smtp));
+  ep_profile_set_sent_copy (profile, TRUE);
+  ep_profile_set_imap_host (profile, "127.0.0.1");
+  ep_profile_set_imap_port (profile, relay.port);
+  ep_profile_set_imap_security (profile, EP_SMTP_SECURITY_TLS);
+  ep_profile_set_imap_pinned_sha256 (profile, pin);
+  sign_in_profile (oauth, profile);
+  ep_oauth_server_set_refresh_hook (oauth, second_server_hook, &relay);
+
+  id = ep_outbox_add_message_sync (store, message, ep_profile_get_id (profile), EP_OUTBOX_STATE_QUEUED,
+                                   now, NULL, NULL, &error);
+  g_assert_no_error (error);
+  report = ep_outbox_deliver_sync (store, id, profile, &options, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (report);
+  g_assert_no_error (report->error);
+  g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_DELIVERED);
+  ep_script_server_assert_done (smtp, WAIT_MS);
+  g_assert_true (report->copy_tried);
+  g_assert_no_error (report->copy_error);
+  g_assert_true (report->copy_uploaded);
+  g_assert_cmpstr (report->copy_mailbox, ==, "Sent");
+  ep_script_server_assert_done (relay.second, WAIT_MS);
+  g_assert_cmpuint (ep_oauth_server_count (oauth, "refresh"), ==, 1);
+  ep_oauth_server_set_refresh_hook (oauth, NULL, NULL);
+  relay_clear (&relay);
+}
+
 /* ---- epistle-send ----------------------------------------------------------------------------- */
 
 static GString *cli_out;
@@ -1191,6 +1287,90 @@ save_profile (EpProfile *profile)
   g_assert_true (ep_profile_store_add (store, profile, &error));
   g_assert_true (ep_profile_store_save (store, &error));
   g_assert_no_error (error);
+}
+
+/* epistle-send --profile with the Sent folder copy: the SMTP server refuses the first token, the
+ * token is renewed once, and the copy goes up with the new one, not the stale one. */
+static void
+test_cli_sent_copy_after_renewal (void)
+{
+  g_autoptr(EpOAuthServer) oauth = ep_oauth_server_new ();
+  g_autofree char *first_script = refusing_script (1);
+  g_autofree char *imap_script = imap_accepting_script (2);
+  g_autofree char *dir = ep_test_make_dir ("oauth-cli-copy");
+  g_autofree char *body = g_build_filename (dir, "body.txt", NULL);
+  g_autofree char *pin = ep_test_certs_sha256 ("good");
+  g_autoptr(EpScriptServer) imap = NULL;
+  g_autoptr(EpProfile) profile = NULL;
+  Relay relay = { 0 };
+  int status;
+
+  if (!require_keyring ())
+    return;
+  relay.first = start_server (first_script, 0);
+  relay.port = ep_script_server_get_port (relay.first);
+  relay.second_script = accepting_script (2);
+  imap = start_server (imap_script, 0);
+  profile = oauth_profile (oauth, "OAuth CLI Copy", relay.port);
+  ep_profile_set_sent_copy (profile, TRUE);
+  ep_profile_set_imap_host (profile, "127.0.0.1");
+  ep_profile_set_imap_port (profile, ep_script_server_get_port (imap));
+  ep_profile_set_imap_security (profile, EP_SMTP_SECURITY_TLS);
+  ep_profile_set_imap_pinned_sha256 (profile, pin);
+  save_profile (profile);
+  sign_in_profile (oauth, profile);
+  ep_test_write_file (body, "Hello from the terminal.\n");
+  ep_oauth_server_set_refresh_hook (oauth, second_server_hook, &relay);
+  {
+    const char *args[] = { "--profile", "OAuth CLI Copy", "--from", EP_SCRIPT_SENDER, "--subject", "Hi",
+                           "--body", body, "ann@example.org", NULL };
+
+    status = run_cli (args);
+    g_assert_cmpint (status, ==, 0);
+    g_assert_null (strstr (cli_err->str, "not copied"));
+    g_assert_null (strstr (cli_out->str, "not copied"));
+  }
+  ep_script_server_assert_done (relay.second, WAIT_MS);
+  ep_script_server_assert_done (imap, WAIT_MS);
+  g_assert_cmpuint (ep_oauth_server_count (oauth, "refresh"), ==, 1);
+  ep_oauth_server_set_refresh_hook (oauth, NULL, NULL);
+  relay_clear (&relay);
+}
+
+/* A profile without its own client ID signs in with the application's, from its settings
+ * ("oauth-client-ids"), as the app would: epistle-send reads them too. */
+static void
+test_cli_client_from_settings (void)
+{
+  static const char * const script[] = { "ok", NULL };
+  g_autoptr(EpOAuthServer) oauth = ep_oauth_server_new ();
+  g_autoptr(EpProfile) profile = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  GVariantBuilder ids;
+  const char *args[] = { "--login", "OAuth Settings", NULL };
+  int status;
+
+  if (!require_keyring ())
+    return;
+  profile = oauth_profile (oauth, "OAuth Settings", 25);
+  ep_profile_set_oauth_setting (profile, EP_PROFILE_OAUTH_CLIENT_ID, "");
+  save_profile (profile);
+  ep_oauth_server_set_device_script (oauth, script);
+
+  /* No client ID anywhere: refused, saying so, and the server never asked. */
+  status = run_cli (args);
+  g_assert_cmpint (status, !=, 0);
+  g_assert_nonnull (strstr (cli_err->str, "client ID"));
+  g_assert_false (ep_oauth_account_is_signed_in_sync (ep_profile_get_id (profile), NULL));
+
+  g_variant_builder_init (&ids, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_builder_add (&ids, "{ss}", EP_OAUTH_PROVIDER_CUSTOM, EP_OAUTH_SERVER_CLIENT_ID);
+  g_assert_true (g_settings_set_value (settings, "oauth-client-ids", g_variant_builder_end (&ids)));
+  status = run_cli (args);
+  g_settings_reset (settings, "oauth-client-ids");
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (cli_err->str, "Signed in as " EP_OAUTH_SERVER_ACCOUNT));
+  g_assert_true (ep_oauth_account_is_signed_in_sync (ep_profile_get_id (profile), NULL));
 }
 
 /* --login: the device flow in a terminal, the sign-in kept; then --profile sends with it, and
@@ -1402,8 +1582,11 @@ main (int    argc,
   g_test_add_func ("/oauth/send/refused-twice", test_send_token_refused_twice);
   g_test_add_func ("/oauth/send/refused-then-revoked", test_send_refused_then_revoked);
   g_test_add_func ("/oauth/send/outbox-refused-once", test_outbox_token_refused_once);
+  g_test_add_func ("/oauth/send/outbox-imap-refused-once", test_outbox_imap_token_refused_once);
   g_test_add_func ("/oauth/cli/login-and-send", test_cli_login_and_send);
   g_test_add_func ("/oauth/cli/login-browser", test_cli_login_browser);
+  g_test_add_func ("/oauth/cli/client-from-settings", test_cli_client_from_settings);
+  g_test_add_func ("/oauth/cli/sent-copy-after-renewal", test_cli_sent_copy_after_renewal);
   /* Last (a suite added last runs last). */
   g_test_add_func ("/oauth/stores/no-token-anywhere", test_no_token_anywhere);
 

@@ -433,6 +433,24 @@ test_upload_retried (Fixture       *f,
   g_clear_error (&error);
 
   options.now = in_an_hour;
+  /* Another uploader at work (its lock held): left to it, nothing tried, nothing counted. */
+  {
+    g_autofree char *entry_dir = g_build_filename (f->sent_dir, report->sent_id, NULL);
+    g_autoptr(EpSentCopyStatus) untouched = NULL;
+    g_autoptr(GPtrArray) meanwhile = NULL;
+    int held = ep_sent_copy_lock (entry_dir, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (held, >=, 0);
+    g_assert_null (ep_outbox_retry_sent_copy_sync (report->sent_id, f->profile, &options, NULL, &error));
+    g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_BUSY);
+    g_clear_error (&error);
+    ep_sent_copy_unlock (held);
+    untouched = load_status (f, report->sent_id);
+    meanwhile = sent_files ();
+    g_assert_cmpuint (untouched->attempts, ==, 1);
+    g_assert_cmpuint (meanwhile->len, ==, before->len);
+  }
   status = ep_outbox_retry_sent_copy_sync (report->sent_id, f->profile, &options, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (status);

@@ -17,6 +17,7 @@
 #include "ep-mime-parser.h"
 #include "ep-outbox-store.h"
 #include "ep-outbox-worker-private.h"
+#include "ep-profiles-test-util.h"
 #include "ep-profile-store.h"
 #include "ep-sandbox-server.h"
 #include "ep-sandbox-store.h"
@@ -317,6 +318,58 @@ test_refused_starttls_keeps_message (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
   ep_window_discard_draft (window);
   gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void clear_outbox (void);
+
+/* A profile that signs in with its provider, never signed in: the send stops before any
+ * connection, the dialog offers "Sign In Again…" (no Try Again, which cannot help), and that
+ * opens the profile's editor with its sign-in. The message stays as typed. */
+static void
+test_sign_in_again (void)
+{
+  g_autoptr(EpProfile) profile = add_profile (25);
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  EpProfilesDialog *profiles;
+  EpProfileEditor *editor;
+  GtkWidget *dialog;
+
+  ep_profile_set_username (profile, "me@example.org");
+  ep_profile_set_oauth_setting (profile, EP_PROFILE_OAUTH_PROVIDER, "custom");
+  ep_profile_set_oauth_setting (profile, EP_PROFILE_OAUTH_CLIENT_ID, "epistle-test-client");
+  ep_profile_set_oauth_setting (profile, EP_PROFILE_OAUTH_AUTHORIZATION_URL, "https://127.0.0.1:9/authorize");
+  ep_profile_set_oauth_setting (profile, EP_PROFILE_OAUTH_TOKEN_URL, "https://127.0.0.1:9/token");
+  ep_profile_set_oauth_setting (profile, EP_PROFILE_OAUTH_SCOPE, "mail");
+  ep_window_set_profile (window, profile);
+  gtk_window_present (GTK_WINDOW (window));
+  fill (window, "bob@example.org", "Signed", "Kept as typed");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  iterate_while_sending (window, NULL);
+  dialog = ep_window_get_error_dialog (window);
+  g_assert_nonnull (dialog);
+  screenshot_now ("sign-in-again.png", 500);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Sign In Again");
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "profile"));
+  g_assert_cmpstr (adw_message_dialog_get_response_label (ADW_MESSAGE_DIALOG (dialog), "profile"), ==,
+                   "_Sign In Again…");
+  g_assert_false (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "retry"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "subject"))), ==, "Signed");
+
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "profile");
+  ep_test_iterate (100);
+  profiles = ep_profiles_dialog_present (NULL, ep_application_get_profile_store (app), NULL);
+  editor = ep_profiles_dialog_get_editor (profiles);
+  g_assert_nonnull (editor);
+  g_assert_true (ep_profile_editor_get_profile (editor) == profile);
+  g_assert_true (gtk_widget_get_visible (ep_profile_editor_get_field (editor, "sign-in")));
+
+  gtk_window_destroy (GTK_WINDOW (profiles));
+  if (ep_window_get_error_dialog (window) != NULL)
+    gtk_window_destroy (GTK_WINDOW (ep_window_get_error_dialog (window)));
+  ep_window_discard_draft (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  clear_outbox ();
+  ep_profile_store_remove (ep_application_get_profile_store (app), profile, NULL);
 }
 
 static GSettings *settings;
@@ -1098,6 +1151,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/window-send/refused-starttls", test_refused_starttls_keeps_message);
   g_test_add_func ("/window-send/cancel", test_cancel);
   g_test_add_func ("/window-send/refused-recipient-edit", test_refused_recipient_edit);
+  g_test_add_func ("/window-send/sign-in-again", test_sign_in_again);
   g_test_add_func ("/window-send/partial-delivery", test_partial_delivery);
   g_test_add_func ("/window-send/partial-delivery-closed", test_partial_delivery_closed);
   g_test_add_func ("/window-send/delivered-without-copy", test_delivered_without_copy);

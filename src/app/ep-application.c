@@ -8,6 +8,7 @@
 #include "ep-resources.h"
 #include "ep-draft-store.h"
 #include "ep-engine.h"
+#include "ep-goa-accounts.h"
 #include "ep-image-cache.h"
 #include "ep-mailbox-window.h"
 #include "ep-outbox-overdue.h"
@@ -24,6 +25,7 @@ struct _EpApplication
   gboolean        drafts_restored;
   GSettings      *settings;
   EpProfileStore *profiles;
+  EpGoaAccounts  *goa;              /* Online Accounts' mail accounts, listed in @profiles */
   EpOutboxWorker *outbox_worker;
   GPtrArray      *overdue;          /* of EpOutboxEntry: asked about once a window exists */
   guint           overdue_source;
@@ -491,6 +493,19 @@ ep_application_window_added_cb (GtkApplication *app,
 }
 
 static void
+ep_application_goa_loaded_cb (GObject      *source,
+                              GAsyncResult *result,
+                              gpointer      user_data)
+{
+  g_autoptr(EpApplication) self = user_data;
+
+  /* Never fails but when cancelled, and nothing cancels it. */
+  ep_goa_accounts_load_finish (EP_GOA_ACCOUNTS (source), result, NULL);
+  if (self->outbox_worker != NULL)
+    ep_outbox_worker_start (self->outbox_worker);
+}
+
+static void
 ep_application_startup (GApplication *app)
 {
   static const char *new_accels[] = { "<Control>n", NULL };
@@ -527,7 +542,10 @@ ep_application_startup (GApplication *app)
 
     self->outbox_worker = ep_outbox_worker_new (outbox, self->profiles);
     ep_outbox_worker_attach (self->outbox_worker, app);
-    ep_outbox_worker_start (self->outbox_worker);
+    /* Started once Online Accounts' profiles are listed (at once without the service), so
+     * that a message queued with one of them finds it. */
+    self->goa = ep_goa_accounts_new (self->profiles);
+    ep_goa_accounts_load_async (self->goa, NULL, ep_application_goa_loaded_cb, g_object_ref (self));
     /* Send Later times that passed while Epistle was not running: the worker leaves them held,
      * and the person is asked once the first window is up. */
     self->overdue = ep_outbox_overdue_list (outbox, now);
@@ -555,6 +573,7 @@ ep_application_finalize (GObject *object)
   g_clear_pointer (&self->overdue, g_ptr_array_unref);
   g_clear_object (&self->outbox_worker);
   g_clear_object (&self->settings);
+  g_clear_object (&self->goa);
   g_clear_object (&self->profiles);
   g_clear_error (&self->profiles_error);
 

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "ep-error-advice.h"
+#include "ep-goa-error.h"
 #include "ep-mime-error.h"
 #include "ep-oauth-error.h"
 #include "ep-smtp-error.h"
@@ -213,6 +214,20 @@ static const AdviceRow advice_table[] = {
     BOTH (N_("Sign-In Is Not Set Up")),
     BOTH (N_("Give the profile your own client ID under “Use my own client ID”, or ask whoever "
              "built Epistle to register one.")),
+    NULL },
+  /* GNOME Online Accounts: the account is changed, and signed in, there. */
+  { ep_goa_error_quark, { EP_GOA_ERROR_SIGN_IN_AGAIN, END_CODES },
+    BOTH (N_("Sign In Again in Online Accounts")),
+    BOTH (N_("Open Settings → Online Accounts and sign in to this account again.")),
+    NULL },
+  { ep_goa_error_quark, { EP_GOA_ERROR_UNUSABLE, EP_GOA_ERROR_GONE, END_CODES },
+    BOTH (N_("This Account Is Not Used")),
+    BOTH (N_("Change the account in Settings → Online Accounts, or add it in Epistle with its own profile.")),
+    NULL },
+  /* Microsoft 365 in Online Accounts signs in for Microsoft Graph, which SMTP does not take. */
+  { ep_goa_error_quark, { EP_GOA_ERROR_NOT_FOR_SMTP, END_CODES },
+    BOTH (N_("This Account Cannot Send Mail from Epistle")),
+    BOTH (N_("Add the account in Epistle (Server Profiles → Add → Microsoft 365) and sign in with Microsoft there.")),
     NULL },
   /* A cancelled send is a toast in the compose window, never a dialog. */
   { g_io_error_quark, { G_IO_ERROR_CANCELLED, END_CODES },

@@ -538,7 +538,9 @@ copy_thread (GTask        *task,
       if (status == NULL)
         {
           g_debug ("Sent %s: %s", (const char *) retry->ids->pdata[i], error->message);
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+          /* Another process uploading it now: its outcome decides whether it is due again. */
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+              !g_error_matches (error, EP_STORE_ERROR, EP_STORE_ERROR_BUSY))
             g_ptr_array_add (retry->skipped, g_strdup (retry->ids->pdata[i]));
         }
     }

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ep-goa-ui.h"
 #include "ep-oauth.h"
 #include "ep-presets.h"
 #include "ep-profiles-dialog-private.h"
@@ -141,6 +142,17 @@ refresh_row (EpProfilesDialog *self,
     subtitle = g_strdup_printf (_("%s:%u · %s"), ep_profile_get_host (profile),
                                 ep_profile_get_port (profile),
                                 security_words (ep_profile_get_security (profile)));
+  /* Online Accounts' profiles say where they come from, or why they are not used. */
+  if (ep_goa_ui_is_goa (profile))
+    {
+      g_autofree char *server = g_steal_pointer (&subtitle);
+
+      subtitle = ep_goa_ui_dup_subtitle (profile, server);
+      if (ep_goa_ui_is_usable (profile))
+        gtk_widget_remove_css_class (row, "dim-label");
+      else
+        gtk_widget_add_css_class (row, "dim-label");
+    }
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), ep_profile_get_name (profile));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   gtk_widget_set_visible (default_label, is_default);
@@ -150,6 +162,23 @@ refresh_row (EpProfilesDialog *self,
   gtk_accessible_update_property (GTK_ACCESSIBLE (menu_button), GTK_ACCESSIBLE_PROPERTY_LABEL, actions, -1);
 
   g_menu_remove_all (menu);
+  /* Read-only: edited, and removed, in Online Accounts; used as the default when usable. */
+  if (ep_goa_ui_is_goa (profile))
+    {
+      if (ep_goa_ui_can_open_settings ())
+        {
+          g_autoptr(GMenuItem) open = menu_item (_("_Open Online Accounts Settings"), "profiles.open-goa", id);
+          g_menu_append_item (main_section, open);
+        }
+      if (!is_default && ep_goa_ui_is_usable (profile))
+        {
+          g_autoptr(GMenuItem) make_default = menu_item (_("Set as _Default"), "profiles.set-default", id);
+          g_menu_append_item (main_section, make_default);
+        }
+      g_menu_append_section (menu, NULL, G_MENU_MODEL (main_section));
+      gtk_widget_set_visible (menu_button, g_menu_model_get_n_items (G_MENU_MODEL (main_section)) > 0);
+      return;
+    }
   g_menu_append_item (main_section, edit);
   g_menu_append_item (main_section, duplicate);
   if (!is_default)
@@ -186,6 +215,7 @@ create_row (gpointer item,
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *icon = gtk_image_new_from_icon_name (ep_profile_get_is_sandbox (profile)
                                                   ? "applications-science-symbolic"
+                                                  : ep_goa_ui_is_goa (profile) ? "goa-panel-symbolic"
                                                   : "network-server-symbolic");
   GtkWidget *default_label = gtk_label_new (_("Default"));
   GtkWidget *menu_button = gtk_menu_button_new ();
@@ -215,13 +245,35 @@ create_row (gpointer item,
   return row;
 }
 
+/* A profile from Online Accounts is edited there: GNOME Settings' panel, when installed. */
+static void
+open_goa_settings (EpProfilesDialog *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!ep_goa_ui_can_open_settings ())
+    show_message (self, _("This profile comes from GNOME Online Accounts: change it in your system settings"));
+  else if (!ep_goa_ui_open_settings (&error))
+    show_message (self, error->message);
+}
+
+static void
+open_goa_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  open_goa_settings (EP_PROFILES_DIALOG (widget));
+}
+
 static void
 row_activated_cb (EpProfilesDialog *self,
                   GtkListBoxRow    *row)
 {
   EpProfile *profile = g_object_get_data (G_OBJECT (row), "ep-profile");
 
-  if (profile != NULL)
+  if (profile != NULL && ep_goa_ui_is_goa (profile))
+    open_goa_settings (self);
+  else if (profile != NULL)
     ep_profiles_dialog_edit (self, profile);
 }
 
@@ -754,6 +806,7 @@ ep_profiles_dialog_class_init (EpProfilesDialogClass *klass)
   gtk_widget_class_install_action (widget_class, "profiles.duplicate", "s", duplicate_action);
   gtk_widget_class_install_action (widget_class, "profiles.set-default", "s", set_default_action);
   gtk_widget_class_install_action (widget_class, "profiles.delete", "s", delete_action);
+  gtk_widget_class_install_action (widget_class, "profiles.open-goa", "s", open_goa_action);
   gtk_widget_class_install_action (widget_class, "profiles.undo-delete", "s", undo_delete_action);
 }
 
@@ -909,6 +962,10 @@ prefill_editor (EpProfileEditor *editor,
       adw_combo_row_set_selected (ADW_COMBO_ROW (ep_profile_editor_get_field (editor, "auth")),
                                   ep_profile_get_auth (values));
     }
+  /* A provider's own sign-in chosen in the set-up: the editor opens with it turned on. */
+  if (*ep_profile_get_oauth_setting (values, EP_PROFILE_OAUTH_PROVIDER) != '\0')
+    ep_profile_set_oauth_setting (ep_profile_editor_get_draft (editor), EP_PROFILE_OAUTH_PROVIDER,
+                                  ep_profile_get_oauth_setting (values, EP_PROFILE_OAUTH_PROVIDER));
 }
 
 static void
@@ -999,6 +1056,12 @@ ep_profiles_dialog_edit (EpProfilesDialog *self,
   g_return_if_fail (EP_IS_PROFILES_DIALOG (self));
   g_return_if_fail (EP_IS_PROFILE (profile));
 
+  /* Read-only: nothing to edit here. */
+  if (ep_goa_ui_is_goa (profile))
+    {
+      open_goa_settings (self);
+      return;
+    }
   open_editor (self, profile, NULL, NULL, NULL);
 }
 

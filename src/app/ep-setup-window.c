@@ -7,14 +7,15 @@
  * same live connection test as the profile editor (EpConnectionTestWindow) with the password
  * typed, and only a test that passed, signing in included, saves the profile and puts the
  * password in the keyring. Set Up Manually hands what is known to the full editor at any
- * point. OAuth 2.0-only providers are told plainly that their sign-in comes as a step of its
- * own. */
+ * point. A provider that takes only its own OAuth 2.0 sign-in gets no password field: Continue
+ * to Sign-In hands the profile to the editor with that provider's sign-in turned on. */
 #include "config.h"
 
 #include <glib/gi18n.h>
 
 #include "ep-secrets.h"
 #include "ep-setup-window-private.h"
+#include "ep-sign-in-group.h"
 #include "ep-store-error.h"
 
 struct _EpSetupWindow
@@ -233,6 +234,13 @@ needs_oauth (EpDiscoverCandidate *candidate)
   return ep_discover_candidate_get_auth_mechanism (candidate) == EP_SMTP_AUTH_XOAUTH2;
 }
 
+/* An OAuth 2.0-only server whose sign-in Epistle knows (a preset's provider). */
+static gboolean
+can_sign_in (EpDiscoverCandidate *candidate)
+{
+  return needs_oauth (candidate) && ep_sign_in_provider_for_host (candidate->host) != NULL;
+}
+
 static gboolean
 needs_password (EpDiscoverCandidate *candidate)
 {
@@ -285,11 +293,18 @@ update_account (EpSetupWindow *self)
                                                 provider_name (self, c));
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->oauth_row), title);
-      /* Translators: %s is the provider's name */
-      oauth = g_strdup_printf (_("%s does not take a password here: it signs you in with OAuth 2.0. "
-                                 "Epistle will offer that sign-in as a separate step; until then, set the "
-                                 "profile up manually if your provider gives you an app password."),
-                               provider_name (self, c));
+      if (ep_sign_in_provider_for_host (c->host) != NULL)
+        /* Translators: %s is the provider's name */
+        oauth = g_strdup_printf (_("%s does not take a password here: it signs you in with OAuth 2.0. "
+                                   "Continue to Sign-In opens the profile, where its Sign In button "
+                                   "takes you to that page."),
+                                 provider_name (self, c));
+      else
+        /* Translators: %s is the provider's name */
+        oauth = g_strdup_printf (_("%s does not take a password here: it signs you in with OAuth 2.0, "
+                                   "and Epistle does not know where its sign-in page is. Set the profile "
+                                   "up manually if your provider gives you an app password."),
+                                 provider_name (self, c));
       adw_action_row_set_subtitle (self->oauth_row, oauth);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->password_row), !needs_oauth (c) && needs_password (c));
@@ -645,12 +660,20 @@ update_primary (EpSetupWindow *self)
     {
       EpDiscoverCandidate *c = selected_candidate (self);
 
+      gboolean trusted = c != NULL &&
+                         (c->trust == EP_DISCOVER_TRUST_VERIFIED || gtk_switch_get_active (self->confirm_switch));
+
       label = _("_Test and Save");
-      sensitive = c != NULL && self->cancellable == NULL &&
-                  (self->test_window == NULL || !ep_connection_test_window_is_running (self->test_window)) &&
-                  (c->trust == EP_DISCOVER_TRUST_VERIFIED || gtk_switch_get_active (self->confirm_switch)) &&
-                  !needs_oauth (c) &&
-                  (!needs_password (c) || *gtk_editable_get_text (GTK_EDITABLE (self->password_row)) != '\0');
+      if (c != NULL && can_sign_in (c))
+        {
+          label = _("Continue to _Sign-In");
+          sensitive = trusted && self->cancellable == NULL;
+        }
+      else
+        sensitive = trusted && self->cancellable == NULL &&
+                    (self->test_window == NULL || !ep_connection_test_window_is_running (self->test_window)) &&
+                    !needs_oauth (c) &&
+                    (!needs_password (c) || *gtk_editable_get_text (GTK_EDITABLE (self->password_row)) != '\0');
     }
   gtk_button_set_label (self->primary_button, label);
   gtk_widget_set_visible (GTK_WIDGET (self->primary_button), g_strcmp0 (page, "done") != 0);
@@ -669,6 +692,9 @@ primary_action (GtkWidget  *widget,
   if (g_strcmp0 (page, "address") == 0 ||
       (self->result != NULL && self->result->candidates->len == 0))
     start_lookup (self);
+  else if (g_strcmp0 (page, "lookup") == 0 && selected_candidate (self) != NULL &&
+           can_sign_in (selected_candidate (self)))
+    gtk_widget_activate_action (widget, "setup.manual", NULL);
   else if (g_strcmp0 (page, "lookup") == 0)
     test_and_save (self);
 }
@@ -698,7 +724,13 @@ manual_action (GtkWidget  *widget,
   g_autofree char *password = NULL;
 
   if (c != NULL)
-    values = profile_for (self, c);
+    {
+      values = profile_for (self, c);
+      /* The editor opens with the provider's sign-in on: its button is the next step. */
+      if (can_sign_in (c))
+        ep_profile_set_oauth_setting (values, EP_PROFILE_OAUTH_PROVIDER,
+                                      ep_sign_in_provider_for_host (c->host));
+    }
   else
     {
       g_autofree char *address = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->address_row))));

@@ -734,19 +734,8 @@ ep_sign_in_client_from_settings (const char  *provider_id,
                                  char       **client_secret)
 {
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-  g_autoptr(GVariant) ids = g_settings_get_value (settings, "oauth-client-ids");
-  g_autoptr(GVariant) secrets = g_settings_get_value (settings, "oauth-client-secrets");
 
-  *client_id = NULL;
-  *client_secret = NULL;
-  if (provider_id == NULL || !g_variant_lookup (ids, provider_id, "s", client_id))
-    return;
-  if (**client_id == '\0')
-    {
-      g_clear_pointer (client_id, g_free);
-      return;
-    }
-  g_variant_lookup (secrets, provider_id, "s", client_secret);
+  ep_oauth_client_from_settings (settings, provider_id, client_id, client_secret);
 }
 
 void

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ep-window-fields.c: the address fields: validation as you type, Cc/Bcc, and whether Send is ready. */
+/* ep-window-fields.c: the address fields: validation and completion as you type, Cc/Bcc, and
+ * whether Send is ready. */
 #include "config.h"
 
 #include <glib/gi18n.h>
 
 #include "ep-address.h"
+#include "ep-recipient-completion.h"
 #include "ep-window-private.h"
 
 typedef struct {
@@ -153,6 +155,9 @@ ep_window_fields_init (EpWindow *self)
 
   for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
     g_signal_connect_swapped (entries[i], "changed", G_CALLBACK (field_changed_cb), self);
+  /* From is the person's own address: completion is for recipients. */
+  for (guint i = 1; i < G_N_ELEMENTS (entries); i++)
+    ep_recipient_completion_attach (entries[i]);
   g_signal_connect (self->cc_button, "toggled", G_CALLBACK (reveal_toggled_cb), self);
   g_signal_connect (self->bcc_button, "toggled", G_CALLBACK (reveal_toggled_cb), self);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "ep-goa-ui.h"
 #include "ep-profile-store.h"
 #include "ep-sandbox-server.h"
 #include "ep-window-private.h"
@@ -75,6 +76,12 @@ apply_profile (EpWindow  *self,
     }
 }
 
+/* The profile a window wants (a draft's, or the default) may be listed only later: GNOME Online
+ * Accounts' profiles come once the service has answered, after the first window may be up.
+ * Until the person picks another one, the window switches to it when it appears. */
+#define WANTED_KEY       "ep-profile-wanted"
+#define AUTO_SELECT_KEY  "ep-profile-auto-select"
+
 static void
 selected_changed_cb (EpWindow *self)
 {
@@ -82,6 +89,9 @@ selected_changed_cb (EpWindow *self)
 
   if (profile != NULL)
     {
+      if (g_object_get_data (G_OBJECT (self), AUTO_SELECT_KEY) == NULL &&
+          g_strcmp0 (ep_profile_get_id (profile), self->profile_id) != 0)
+        g_object_set_data (G_OBJECT (self), WANTED_KEY, NULL);
       apply_profile (self, profile);
       ep_window_schedule_draft_save (self);
     }
@@ -103,6 +113,27 @@ find_profile (GListModel *model,
   return GTK_INVALID_LIST_POSITION;
 }
 
+static void
+profiles_changed_cb (EpWindow   *self,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     GListModel *model)
+{
+  const char *wanted = g_object_get_data (G_OBJECT (self), WANTED_KEY);
+  guint found;
+
+  if (wanted == NULL || added == 0)
+    return;
+  found = find_profile (model, wanted);
+  if (found == GTK_INVALID_LIST_POSITION)
+    return;
+  g_object_set_data (G_OBJECT (self), AUTO_SELECT_KEY, GINT_TO_POINTER (TRUE));
+  gtk_drop_down_set_selected (self->profile_dropdown, found);
+  g_object_set_data (G_OBJECT (self), AUTO_SELECT_KEY, NULL);
+  g_object_set_data (G_OBJECT (self), WANTED_KEY, NULL);
+}
+
 void
 ep_window_profile_setup (EpWindow *self)
 {
@@ -119,8 +150,25 @@ ep_window_profile_setup (EpWindow *self)
   expression = gtk_property_expression_new (EP_TYPE_PROFILE, NULL, "name");
   gtk_drop_down_set_expression (self->profile_dropdown, expression);
   gtk_drop_down_set_model (self->profile_dropdown, model);
+  /* The list says which profiles come from Online Accounts, and why one is not used. */
+  {
+    g_autoptr(GtkListItemFactory) factory = ep_goa_ui_profile_factory ();
+
+    gtk_drop_down_set_list_factory (self->profile_dropdown, factory);
+  }
 
   position = find_profile (model, self->profile_id);
+  {
+    const char *wanted = self->profile_id != NULL ? self->profile_id : ep_profile_store_get_default_id (store);
+
+    if (position == GTK_INVALID_LIST_POSITION && *wanted != '\0' &&
+        find_profile (model, wanted) == GTK_INVALID_LIST_POSITION)
+      {
+        g_object_set_data_full (G_OBJECT (self), WANTED_KEY, g_strdup (wanted), g_free);
+        g_signal_connect_object (model, "items-changed", G_CALLBACK (profiles_changed_cb), self,
+                                 G_CONNECT_SWAPPED);
+      }
+  }
   if (position == GTK_INVALID_LIST_POSITION)
     {
       fallback = ep_profile_store_get_default (store);

@@ -11,6 +11,7 @@
 #include "ep-send-compose.h"
 #include "ep-send-configure.h"
 #include "ep-send-deliver.h"
+#include "ep-send-goa.h"
 #include "ep-send-login.h"
 #include "ep-send-options.h"
 #include "ep-send-outbox.h"
@@ -65,6 +66,9 @@ static const char *description_text =
      "69 something failed for good or may have been delivered (see --outbox).\n"
      "--outbox prints one line per message, tab-separated: id, state, not before\n"
      "(UTC), attempts, sender → recipients, subject, last error (\"-\" when empty).\n"
+     "--list-profiles prints one line per profile, tab-separated: id, name, server,\n"
+     "source (sandbox, profiles.ini or goa: GNOME Online Accounts), why it is not\n"
+     "used (\"-\" when it is).\n"
      "\n"
      "--configure ADDRESS finds the settings for an address (built-in presets, the\n"
      "provider's autoconfig file over HTTPS, with --ispdb the Thunderbird ISP\n"
@@ -229,6 +233,9 @@ parse_options (EpSendOptions  *opts,
       N_("Send every message in the outbox that is due, once (only --profile's with it)"), NULL },
     { "outbox", 0, 0, G_OPTION_ARG_NONE, &opts->outbox,
       N_("List the messages in the outbox, one tab-separated line each"), NULL },
+    { "list-profiles", 0, 0, G_OPTION_ARG_NONE, &opts->list_profiles,
+      N_("List the profiles (saved ones and GNOME Online Accounts’ mail accounts), one tab-separated line each"),
+      NULL },
     { "configure", 0, 0, G_OPTION_ARG_STRING, &opts->configure,
       N_("Find the server settings for ADDRESS and print them as a profile"), N_("ADDRESS") },
     { "save", 0, 0, G_OPTION_ARG_STRING, &opts->save,
@@ -331,6 +338,18 @@ ep_send_cli_run (int    argc,
     {
       g_print ("epistle-send %s\n", ep_engine_version ());
       return EP_EXIT_OK;
+    }
+
+  if (opts.list_profiles)
+    {
+      if (opts.print || opts.queue || opts.at != NULL || opts.flush || opts.outbox || opts.configure != NULL ||
+          opts.login != NULL || opts.profile != NULL || opts.server != NULL || opts.positional != NULL ||
+          opts.to != NULL)
+        {
+          g_printerr ("epistle-send: %s\n", _("--list-profiles only lists: it takes no message, server or other mode"));
+          return EP_EXIT_USAGE;
+        }
+      return ep_send_list_profiles (&opts);
     }
 
   if ((opts.print ? 1 : 0) + (opts.queue || opts.at != NULL ? 1 : 0) + (opts.flush ? 1 : 0) + (opts.outbox ? 1 : 0)

@@ -9,15 +9,19 @@
 #include <glib/gi18n.h>
 
 #include "ep-address.h"
+#include "ep-goa-error.h"
 #include "ep-imap-client.h"
 #include "ep-mime-writer.h"
 #include "ep-mime-error.h"
 #include "ep-oauth-error.h"
+#include "ep-oauth-provider.h"
 #include "ep-send-deliver.h"
 #include "ep-send-exit.h"
+#include "ep-send-goa.h"
 #include "ep-profile-config.h"
 #include "ep-profile-store.h"
 #include "ep-secrets.h"
+#include "ep-text.h"
 
 /* A password file is a secret, not a document: anything bigger is a mistake. */
 #define PASSWORD_FILE_MAX (64 * 1024)
@@ -220,6 +224,7 @@ ep_send_find_profile (EpSendOptions   *opts,
 
   if (!ep_profile_store_load (store, &local_error))
     return fail (error, EP_EXIT_CONFIG, _("--profile: %s"), local_error->message);
+  ep_send_list_goa (store);
   profile = ep_profile_store_lookup_by_name (store, opts->profile);
   if (profile == NULL)
     profile = ep_profile_store_lookup_by_id (store, opts->profile);
@@ -284,6 +289,8 @@ profile_config (EpProfile         *profile,
 {
   g_autoptr(EpProfileConfig) result = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *client_id = NULL;
+  g_autofree char *client_secret = NULL;
   EpProfileConfigRequest request = {
     .saved = profile,
     .secret = secret,
@@ -291,6 +298,10 @@ profile_config (EpProfile         *profile,
     .server_port = server_port,
     .transcript = transcript,
   };
+
+  ep_send_oauth_client (profile, &client_id, &client_secret);
+  request.oauth_client_id = client_id;
+  request.oauth_client_secret = client_secret;
 
   result = ep_profile_config_build (profile, &request, NULL, &local_error);
   if (result == NULL && ep_profile_get_is_sandbox (profile))
@@ -548,8 +559,21 @@ print_partial (EpSmtpResult *result,
 /* After a delivery, the copy in the server's Sent folder: the bytes the server got, written
  * again by the MIME writer (the message's fields and boundaries were fixed when it was
  * prepared for the send). The delivery stands whatever happens here: a failure is a warning. */
+/* The OAuth token as the profile's configuration has it now: the SMTP side may have renewed
+ * the one the IMAP configuration was made with. */
+static void
+take_current_token (EpImapConfig    *imap,
+                    EpProfileConfig *profile_config)
+{
+  if (profile_config == NULL || imap->oauth_token == NULL || profile_config->config->oauth_token == NULL)
+    return;
+  ep_text_free_secret (imap->oauth_token);
+  imap->oauth_token = g_strdup (profile_config->config->oauth_token);
+}
+
 static void
 upload_sent_copy (EpImapConfig     *imap,
+                  EpProfileConfig  *profile_config,
                   EpMessage        *message,
                   EpSmtpTranscript *transcript)
 {
@@ -562,10 +586,31 @@ upload_sent_copy (EpImapConfig     *imap,
   if (ep_mime_writer_write (message, out, NULL, NULL, NULL, &error) &&
       g_output_stream_close (out, NULL, &error))
     {
+      g_autoptr(GError) renew_error = NULL;
+
       bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
       in = g_memory_input_stream_new_from_bytes (bytes);
+      take_current_token (imap, profile_config);
       ep_imap_upload_sent (imap, in, g_bytes_get_size (bytes), ep_message_get_date (message), NULL,
                            transcript, &result, NULL, &error);
+      /* A refused OAuth token: one new token (the SMTP side's, if it renewed it already, is not
+       * renewed again) and one more upload; a refused login stored nothing. */
+      if (profile_config != NULL &&
+          ep_profile_config_renew_token (profile_config, error, NULL, &renew_error))
+        {
+          g_clear_error (&error);
+          g_clear_pointer (&result, ep_imap_result_free);
+          g_clear_object (&in);
+          in = g_memory_input_stream_new_from_bytes (bytes);
+          take_current_token (imap, profile_config);
+          ep_imap_upload_sent (imap, in, g_bytes_get_size (bytes), ep_message_get_date (message), NULL,
+                               transcript, &result, NULL, &error);
+        }
+      else if (renew_error != NULL)
+        {
+          g_clear_error (&error);
+          error = g_steal_pointer (&renew_error);
+        }
     }
   if (error != NULL)
     {
@@ -672,8 +717,11 @@ ep_send_deliver (EpSendOptions  *opts,
         }
       else if (renew_error != NULL)
         {
-          g_autofree char *line = g_strdup_printf (_("%s (sign in with: epistle-send --login “%s”)"),
-                                                   renew_error->message, opts->profile);
+          /* Online Accounts' sign-in is its own (its message says where to go). */
+          g_autofree char *line = renew_error->domain == EP_GOA_ERROR
+                                  ? g_strdup (renew_error->message)
+                                  : g_strdup_printf (_("%s (sign in with: epistle-send --login “%s”)"),
+                                                     renew_error->message, opts->profile);
 
           print_line (line);
           g_propagate_error (error, g_steal_pointer (&renew_error));
@@ -700,7 +748,7 @@ ep_send_deliver (EpSendOptions  *opts,
           g_free (imap->cafile);
           imap->cafile = g_strdup (config->cafile);
           imap->timeout_seconds = config->timeout_seconds;
-          upload_sent_copy (imap, message, transcript);
+          upload_sent_copy (imap, profile_config, message, transcript);
         }
       else if (imap != NULL)
         print_line (_("warning: no copy in the Sent folder on the server for --raw (use --queue and --flush)"));
@@ -732,4 +780,25 @@ ep_send_deliver (EpSendOptions  *opts,
 
   g_propagate_error (error, g_steal_pointer (&local_error));
   return status;
+}
+
+void
+ep_send_oauth_client (EpProfile  *profile,
+                      char      **client_id,
+                      char      **client_secret)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+
+  *client_id = NULL;
+  *client_secret = NULL;
+  if (!ep_oauth_provider_profile_uses (profile))
+    return;
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  if (schema != NULL)
+    settings = g_settings_new_full (schema, NULL, NULL);
+  ep_oauth_client_from_settings (settings, ep_profile_get_oauth_setting (profile, EP_PROFILE_OAUTH_PROVIDER),
+                                 client_id, client_secret);
 }

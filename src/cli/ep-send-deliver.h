@@ -32,6 +32,13 @@ int      ep_send_password_file_secret (EpSendOptions  *opts,
                                        char          **out_secret,
                                        GError        **error);
 
+/* The application's client ID (and secret) for the provider @profile signs in with, from its
+ * settings when the schema is installed (epistle-send also runs without the app); NULL each
+ * when none is set, and the profile's own or the build's applies. */
+void     ep_send_oauth_client (EpProfile       *profile,
+                               char           **client_id,
+                               char           **client_secret);
+
 /* "host", "host:port", "[v6]", "[v6]:port" → host and port (0 when absent). */
 gboolean ep_send_parse_server (const char     *text,
                                char          **host,

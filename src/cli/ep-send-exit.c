@@ -4,6 +4,7 @@
 
 #include <gio/gio.h>
 
+#include "ep-goa-error.h"
 #include "ep-mime-error.h"
 #include "ep-oauth-error.h"
 #include "ep-send-exit.h"
@@ -99,6 +100,24 @@ ep_send_exit_status_for (const GError *error)
         case EP_OAUTH_ERROR_NO_CLIENT_ID:
         case EP_OAUTH_ERROR_UNKNOWN_PROVIDER:
         case EP_OAUTH_ERROR_NO_DEVICE_FLOW:
+        default:
+          return EP_EXIT_CONFIG;
+        }
+    }
+
+  /* GNOME Online Accounts: a sign-in to do again (or a token not meant for SMTP) is an
+   * authentication failure; the service failing may pass; the rest is the account's settings. */
+  if (error->domain == EP_GOA_ERROR)
+    {
+      switch ((EpGoaError) error->code)
+        {
+        case EP_GOA_ERROR_SIGN_IN_AGAIN:
+        case EP_GOA_ERROR_NOT_FOR_SMTP:
+          return EP_EXIT_NOPERM;
+        case EP_GOA_ERROR_CREDENTIALS:
+          return EP_EXIT_TEMPFAIL;
+        case EP_GOA_ERROR_UNUSABLE:
+        case EP_GOA_ERROR_GONE:
         default:
           return EP_EXIT_CONFIG;
         }

@@ -61,6 +61,8 @@ ep_send_login (EpSendOptions *opts)
   g_autofree char *done = NULL;
   EpProfile *profile = NULL;
   EpOAuthOptions options = { 0 };
+  g_autofree char *client_id = NULL;
+  g_autofree char *client_secret = NULL;
   const char *username;
   int status;
 
@@ -70,7 +72,8 @@ ep_send_login (EpSendOptions *opts)
   if (status != EP_EXIT_OK)
     return status;
 
-  provider = ep_oauth_provider_for_profile (profile, NULL, NULL, &error);
+  ep_send_oauth_client (profile, &client_id, &client_secret);
+  provider = ep_oauth_provider_for_profile (profile, client_id, client_secret, &error);
   if (provider == NULL)
     {
       g_printerr ("epistle-send: --login “%s”: %s\n", opts->login, error->message);

@@ -41,6 +41,7 @@ typedef struct {
   char    *hold_until;
   gboolean flush;
   gboolean outbox;
+  gboolean list_profiles;
   char    *configure;
   char    *save;
   gboolean ispdb;

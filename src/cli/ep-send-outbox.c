@@ -13,6 +13,7 @@
 #include "ep-secrets.h"
 #include "ep-send-deliver.h"
 #include "ep-send-exit.h"
+#include "ep-send-goa.h"
 #include "ep-send-outbox.h"
 #include "ep-sent-store.h"
 #include "ep-store-error.h"
@@ -323,6 +324,8 @@ flush_sent_copies (EpSendOptions  *opts,
       const EpSentInfo *info = due->pdata[i];
       EpProfile *profile = NULL;
       EpOutboxDeliveryOptions options = { .secret = only != NULL ? secret : NULL };
+      g_autofree char *client_id = NULL;
+      g_autofree char *client_secret = NULL;
       g_autoptr(EpSentCopyStatus) status = NULL;
       g_autoptr(GError) error = NULL;
       g_autofree char *line = NULL;
@@ -333,6 +336,9 @@ flush_sent_copies (EpSendOptions  *opts,
         profile = ep_profile_store_lookup_by_id (profiles, info->profile_id);
       if (profile == NULL || !ep_profile_get_sent_copy (profile))
         continue;
+      ep_send_oauth_client (profile, &client_id, &client_secret);
+      options.oauth_client_id = client_id;
+      options.oauth_client_secret = client_secret;
       status = ep_outbox_retry_sent_copy_sync (info->id, profile, &options, NULL, &error);
       if (status == NULL)
         /* Translators: %s is a Sent entry's id, then why its copy was not made */
@@ -391,6 +397,8 @@ ep_send_flush (EpSendOptions *opts)
       print_line (line);
       return EP_EXIT_CONFIG;
     }
+  else
+    ep_send_list_goa (profiles);
 
   due = ep_outbox_store_list_due (store, now, &problems, &error);
   if (due == NULL)
@@ -437,10 +445,16 @@ ep_send_flush (EpSendOptions *opts)
     {
       EpProfile *profile = profile_order->pdata[i];
       GPtrArray *ids = g_hash_table_lookup (batches, profile);
+      g_autofree char *client_id = NULL;
+      g_autofree char *client_secret = NULL;
       EpOutboxDeliveryOptions options = { .secret = only != NULL ? secret : NULL,
                                           .allow_partial = opts->allow_partial,
                                           .no_sent_copy = opts->no_sent_copy };
       FlushBatch batch = { store, &tally, profile, learned };
+
+      ep_send_oauth_client (profile, &client_id, &client_secret);
+      options.oauth_client_id = client_id;
+      options.oauth_client_secret = client_secret;
 
       g_ptr_array_add (ids, NULL);
       ep_outbox_deliver_batch_sync (store, (const char * const *) ids->pdata, profile, &options,

@@ -724,8 +724,28 @@ upload_sent_copy (Batch                  *b,
                    ep_profile_get_name (b->profile));
     }
   else
-    ep_imap_upload_sent_file (imap, file, NULL, message_id, transcript, &imap_result, b->cancellable,
-                              &local_error);
+    {
+      g_autoptr(GError) renew_error = NULL;
+
+      ep_imap_upload_sent_file (imap, file, NULL, message_id, transcript, &imap_result, b->cancellable,
+                                &local_error);
+      /* A refused OAuth token: one new token (shared with SMTP's) and one more upload. A refused
+       * login stored nothing, so the Message-ID need not be looked for because of it. */
+      if (ep_profile_config_renew_token (b->profile_config, local_error, b->cancellable, &renew_error))
+        {
+          g_clear_error (&local_error);
+          g_clear_pointer (&imap_result, ep_imap_result_free);
+          g_clear_pointer (&imap, ep_imap_config_free);
+          imap = ep_profile_config_dup_imap (b->profile_config, b->profile);
+          ep_imap_upload_sent_file (imap, file, NULL, message_id, transcript, &imap_result, b->cancellable,
+                                    &local_error);
+        }
+      else if (renew_error != NULL)
+        {
+          g_clear_error (&local_error);
+          local_error = g_steal_pointer (&renew_error);
+        }
+    }
   if (imap_result != NULL && imap_result->mailbox != NULL)
     {
       g_free (status->mailbox);
@@ -1190,6 +1210,7 @@ ep_outbox_retry_sent_copy_sync (const char                    *sent_id,
   g_autoptr(GDateTime) now = NULL;
   g_autofree char *entry_dir = NULL;
   g_autoptr(GError) upload_error = NULL;
+  int lock_fd;
 
   g_return_val_if_fail (sent_id != NULL, NULL);
   g_return_val_if_fail (EP_IS_PROFILE (profile), NULL);
@@ -1197,18 +1218,31 @@ ep_outbox_retry_sent_copy_sync (const char                    *sent_id,
 
   sent = ep_sent_store_new (options != NULL ? options->sent_dir : NULL);
   entry_dir = g_build_filename (ep_sent_store_get_dir (sent), sent_id, NULL);
+  if (!g_file_test (entry_dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND,
+                   _("No copy in the Sent folder on the server is waiting for “%s”"), sent_id);
+      return NULL;
+    }
+  /* Whoever holds the lock is uploading it; the status is read under the lock, so a copy
+   * another uploader finished a moment ago is not due any more. */
+  lock_fd = ep_sent_copy_lock (entry_dir, error);
+  if (lock_fd < 0)
+    return NULL;
   status = ep_sent_copy_status_load (entry_dir, error);
   if (status == NULL)
     {
       if (error != NULL && *error == NULL)
         g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND,
                      _("No copy in the Sent folder on the server is waiting for “%s”"), sent_id);
+      ep_sent_copy_unlock (lock_fd);
       return NULL;
     }
   /* The configuration first: without the secret nothing is tried, nothing counted. */
   if (!batch_init (&b, NULL, profile, options, cancellable, error))
     {
       batch_clear (&b);
+      ep_sent_copy_unlock (lock_fd);
       return NULL;
     }
   now = options_now (b.options);
@@ -1217,6 +1251,7 @@ ep_outbox_retry_sent_copy_sync (const char                    *sent_id,
       g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND,
                    _("No copy in the Sent folder on the server is due for “%s”"), sent_id);
       batch_clear (&b);
+      ep_sent_copy_unlock (lock_fd);
       return NULL;
     }
   upload_sent_copy (&b, sent_id, status, &upload_error);
@@ -1224,10 +1259,12 @@ ep_outbox_retry_sent_copy_sync (const char                    *sent_id,
     {
       /* Cancelled: it counts for nothing, the file stays as it was. */
       batch_clear (&b);
+      ep_sent_copy_unlock (lock_fd);
       g_propagate_error (error, g_steal_pointer (&upload_error));
       return NULL;
     }
   save_copy_status (&b, sent_id, status);
   batch_clear (&b);
+  ep_sent_copy_unlock (lock_fd);
   return g_steal_pointer (&status);
 }

@@ -210,8 +210,8 @@ guint                   ep_outbox_requeue_sent_copies  (const char              
 /* One more upload of Sent entry @sent_id with @profile (options: sent_dir, secret, policy,
  * clock), looking for its Message-ID first so that no second copy is made. Returns the status
  * as recorded (done, pending with its next time, failed); NULL with @error when nothing was
- * tried: no copy is waiting or due (EP_STORE_ERROR_NOT_FOUND), the secret is missing, or
- * cancelled. */
+ * tried: no copy is waiting or due (EP_STORE_ERROR_NOT_FOUND), another process is uploading it
+ * (EP_STORE_ERROR_BUSY), the secret is missing, or cancelled. */
 EpSentCopyStatus       *ep_outbox_retry_sent_copy_sync (const char                    *sent_id,
                                                         EpProfile                     *profile,
                                                         const EpOutboxDeliveryOptions *options,

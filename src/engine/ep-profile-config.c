@@ -9,6 +9,9 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ep-goa-account.h"
+#include "ep-goa-error.h"
+#include "ep-imap-error.h"
 #include "ep-oauth-account.h"
 #include "ep-oauth-error.h"
 #include "ep-profile-config.h"
@@ -22,6 +25,7 @@ typedef struct {
   EpProfile        *account;     /* the saved profile whose sign-in the token is from */
   EpOAuthProvider  *provider;
   EpSmtpTranscript *transcript;
+  EpGoaAccount     *goa;         /* the Online Accounts account behind the profile */
   gboolean          renewed;
   char             *imap_password;   /* imap-own-password: the IMAP server's own */
 } ProfileConfig;
@@ -161,6 +165,89 @@ oauth_config (ProfileConfig                *self,
   return TRUE;
 }
 
+/* A profile from GNOME Online Accounts: its settings are the service's, its secret the
+ * service's too (a token or the SMTP password), asked for at each session. An account Epistle
+ * refuses (certificate errors accepted, no encryption, mail off) fails here, whatever the
+ * flags, so that it is never used. */
+static gboolean
+goa_config (ProfileConfig                *self,
+            EpGoaAccount                 *goa,
+            EpProfile                    *profile,
+            const EpProfileConfigRequest *request,
+            GCancellable                 *cancellable,
+            GError                      **error)
+{
+  g_autofree char *problem = ep_goa_account_dup_problem (goa);
+  char *secret;
+
+  if (problem != NULL)
+    {
+      g_set_error_literal (error, EP_GOA_ERROR, EP_GOA_ERROR_UNUSABLE, problem);
+      return FALSE;
+    }
+  self->goa = g_object_ref (goa);
+  self->transcript = request->transcript != NULL ? g_object_ref (request->transcript) : NULL;
+  self->pub.config = ep_profile_to_smtp_config (profile, NULL);
+  if (request->secret != NULL)
+    {
+      ep_profile_config_set_secret (self->pub.config, request->secret);
+      self->pub.secret = EP_PROFILE_SECRET_GIVEN;
+      return TRUE;
+    }
+  if (!has_user (profile))
+    {
+      self->pub.secret = EP_PROFILE_SECRET_NONE;
+      return TRUE;
+    }
+  /* The account's credentials are for its own server only. */
+  if (request->server_host != NULL && !ep_profile_has_server (profile, request->server_host, request->server_port))
+    {
+      self->pub.left_out |= EP_PROFILE_LEFT_OUT_SECRET;
+      self->pub.saved_server = ep_smtp_format_server (ep_profile_get_host (profile), ep_profile_get_port (profile));
+      self->pub.secret = EP_PROFILE_SECRET_OTHER_SERVER;
+      return TRUE;
+    }
+  secret = ep_goa_account_dup_secret_sync (goa, self->pub.config->auth, cancellable, error);
+  if (secret == NULL)
+    return FALSE;
+  ep_profile_config_set_secret (self->pub.config, secret);
+  ep_secrets_password_free (secret);
+  self->pub.secret = EP_PROFILE_SECRET_GOA;
+  return TRUE;
+}
+
+/* After a refused token: Microsoft 365's tokens from Online Accounts are for Microsoft Graph and
+ * will never do for SMTP, so the person is told why; any other account gets one fresh token. */
+static gboolean
+goa_renew (ProfileConfig  *self,
+           GCancellable   *cancellable,
+           GError        **error)
+{
+  char *secret;
+
+  if (!ep_smtp_auth_mechanism_uses_token (self->pub.config->auth) || self->renewed)
+    return FALSE;
+  self->renewed = TRUE;
+  if (ep_goa_account_get_is_microsoft_365 (self->goa))
+    {
+      g_set_error_literal (error, EP_GOA_ERROR, EP_GOA_ERROR_NOT_FOR_SMTP,
+                           _("The server refused the token of this Microsoft 365 account: GNOME "
+                             "Online Accounts signs in to Microsoft 365 for Microsoft Graph, not for "
+                             "sending mail over SMTP. Add the account in Epistle and use “Sign In” "
+                             "(built-in sign-in) instead"));
+      return FALSE;
+    }
+  if (self->transcript != NULL)
+    ep_smtp_transcript_add (self->transcript, EP_SMTP_TRANSCRIPT_INFO,
+                            "GNOME Online Accounts: the server refused the access token; asking for a new one, once");
+  secret = ep_goa_account_dup_secret_sync (self->goa, self->pub.config->auth, cancellable, error);
+  if (secret == NULL)
+    return FALSE;
+  ep_profile_config_set_secret (self->pub.config, secret);
+  ep_secrets_password_free (secret);
+  return TRUE;
+}
+
 /* Any other profile: the secret given, or the keyring's for the saved server. */
 static gboolean
 account_config (EpProfileConfig              *self,
@@ -284,6 +371,7 @@ ep_profile_config_build (EpProfile                    *profile,
                          GError                      **error)
 {
   g_autoptr(EpProfileConfig) self = NULL;
+  EpGoaAccount *goa;
   gboolean ok;
 
   g_return_val_if_fail (EP_IS_PROFILE (profile), NULL);
@@ -292,7 +380,10 @@ ep_profile_config_build (EpProfile                    *profile,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   self = (EpProfileConfig *) g_new0 (ProfileConfig, 1);
-  if (ep_profile_get_is_sandbox (profile) || (request->flags & EP_PROFILE_CONFIG_SANDBOX) != 0)
+  goa = ep_goa_account_from_profile (request->saved != NULL ? request->saved : profile);
+  if (goa != NULL)
+    ok = goa_config ((ProfileConfig *) self, goa, profile, request, cancellable, error);
+  else if (ep_profile_get_is_sandbox (profile) || (request->flags & EP_PROFILE_CONFIG_SANDBOX) != 0)
     ok = sandbox_config (self, profile, request, cancellable, error);
   else
     ok = account_config (self, profile, request, cancellable, error) &&
@@ -321,8 +412,17 @@ ep_profile_config_free (EpProfileConfig *self)
   g_clear_object (&priv->account);
   g_clear_pointer (&priv->provider, ep_oauth_provider_free);
   g_clear_object (&priv->transcript);
+  g_clear_object (&priv->goa);
   wipe (&priv->imap_password);
   g_free (priv);
+}
+
+/* What a server says when it refused a token: 535 for SMTP, NO to AUTHENTICATE for IMAP. */
+static gboolean
+token_refused (const GError *failure)
+{
+  return g_error_matches (failure, EP_SMTP_ERROR, EP_SMTP_ERROR_AUTH_FAILED) ||
+         g_error_matches (failure, EP_IMAP_ERROR, EP_IMAP_ERROR_AUTH_FAILED);
 }
 
 gboolean
@@ -335,10 +435,13 @@ ep_profile_config_renew_token (EpProfileConfig  *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  /* 535 is what XOAUTH2 and OAUTHBEARER end with when the server refused the token (after the
-   * 334 failure challenge); any other failure is not the token's. */
-  if (self->secret != EP_PROFILE_SECRET_OAUTH || priv->renewed ||
-      !g_error_matches (failure, EP_SMTP_ERROR, EP_SMTP_ERROR_AUTH_FAILED))
+  if (self->secret == EP_PROFILE_SECRET_GOA && token_refused (failure))
+    return goa_renew (priv, cancellable, error);
+
+  /* 535 is what XOAUTH2 and OAUTHBEARER end with when the SMTP server refused the token (after
+   * the 334 failure challenge), NO to AUTHENTICATE when the IMAP server did (the copy in the
+   * Sent folder uses the same token); any other failure is not the token's. */
+  if (self->secret != EP_PROFILE_SECRET_OAUTH || priv->renewed || !token_refused (failure))
     return FALSE;
   priv->renewed = TRUE;
   if (priv->transcript != NULL)

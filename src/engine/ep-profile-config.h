@@ -24,6 +24,8 @@ typedef enum {
   EP_PROFILE_SECRET_OTHER_SERVER,  /* the saved one is for another server: left out */
   EP_PROFILE_SECRET_OAUTH,         /* an access token of the profile's built-in sign-in, fresh
                                       (refreshed with the keyring's refresh token if need be) */
+  EP_PROFILE_SECRET_GOA,           /* GNOME Online Accounts' token or password for the account
+                                      behind the profile (ep_goa_account_from_profile()) */
 } EpProfileSecret;
 
 typedef enum {
@@ -82,7 +84,9 @@ typedef struct {
  * (EP_STORE_ERROR_NO_KEYRING, …) or EP_STORE_ERROR_NOT_FOUND, naming the profile, or for a
  * profile with built-in sign-in EP_OAUTH_ERROR_NOT_SIGNED_IN. With built-in sign-in, whatever
  * the flags: EP_OAUTH_ERROR_SIGN_IN_AGAIN (the provider refused the saved sign-in),
- * EP_OAUTH_ERROR_NO_CLIENT_ID and the token endpoint's errors. G_IO_ERROR_CANCELLED always. */
+ * EP_OAUTH_ERROR_NO_CLIENT_ID and the token endpoint's errors. For a profile from GNOME Online
+ * Accounts, whatever the flags: the EP_GOA_ERROR_* ones (not usable, sign in again, …).
+ * G_IO_ERROR_CANCELLED always. */
 EpProfileConfig *ep_profile_config_build      (EpProfile                    *profile,
                                                const EpProfileConfigRequest *request,
                                                GCancellable                 *cancellable,
@@ -90,11 +94,14 @@ EpProfileConfig *ep_profile_config_build      (EpProfile                    *pro
 void             ep_profile_config_free       (EpProfileConfig              *self);
 
 /* After a session failed with @failure: when the server refused the configuration's OAuth
- * access token (535 after the failure challenge), fetches a new one from the token endpoint
- * into the configuration and returns TRUE: the caller tries once more. At most once per
+ * access token (SMTP's 535 after the failure challenge, or the IMAP server's NO to
+ * AUTHENTICATE for the Sent folder copy), fetches a new one from the token endpoint (or from
+ * GNOME Online Accounts, EnsureCredentials first) into the configuration and returns
+ * TRUE: the caller tries once more. At most once per
  * configuration, so a server that refuses every token is never asked in a loop. FALSE
  * otherwise; with @error set when the refresh itself failed (EP_OAUTH_ERROR_SIGN_IN_AGAIN
- * above all), which then says more than @failure. */
+ * above all), or EP_GOA_ERROR_NOT_FOR_SMTP for Online Accounts' Microsoft 365 tokens, which
+ * then says more than @failure. */
 gboolean         ep_profile_config_renew_token (EpProfileConfig             *self,
                                                 const GError                *failure,
                                                 GCancellable                *cancellable,

@@ -332,6 +332,54 @@ ep_address_to_header (const EpAddress *self)
   return g_strdup_printf ("%s <%s>", phrase, self->header_addr);
 }
 
+/* Whether a display name must be quoted so that ep_address_list_parse() gives it back as it
+ * is: RFC 5322 specials (§3.2.3) other than the period that names often carry ("J. Doe"), what
+ * our parser reads as a comment or an encoded word, and whitespace it would collapse. */
+static gboolean
+name_needs_quotes (const char *name)
+{
+  if (strpbrk (name, "()<>[]:;@\\,\"") != NULL || strstr (name, "=?") != NULL ||
+      strstr (name, "  ") != NULL)
+    return TRUE;
+  return g_ascii_isspace (name[0]) || (name[0] != '\0' && g_ascii_isspace (name[strlen (name) - 1]));
+}
+
+/**
+ * ep_address_to_text:
+ *
+ * The address as a person types it in a field ("Ana Lima <ana@example.org>", the name quoted
+ * when it has to be), in UTF-8 without encoded words: ep_address_list_parse() reads it back to
+ * the same name and address.
+ *
+ * Returns: (transfer full): the text
+ */
+char *
+ep_address_to_text (const EpAddress *self)
+{
+  GString *out;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->name == NULL)
+    return g_strdup (self->addr_spec);
+  out = g_string_new (NULL);
+  if (name_needs_quotes (self->name))
+    {
+      g_string_append_c (out, '"');
+      for (const char *p = self->name; *p != '\0'; p++)
+        {
+          if (*p == '"' || *p == '\\')
+            g_string_append_c (out, '\\');
+          g_string_append_c (out, *p);
+        }
+      g_string_append_c (out, '"');
+    }
+  else
+    g_string_append (out, self->name);
+  g_string_append_printf (out, " <%s>", self->addr_spec);
+  return g_string_free (out, FALSE);
+}
+
 /* The parser of typed lists. */
 
 typedef struct {

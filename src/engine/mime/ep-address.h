@@ -29,6 +29,7 @@ const char *ep_address_get_envelope    (const EpAddress *self);
 const char *ep_address_get_domain      (const EpAddress *self);
 gboolean    ep_address_needs_smtputf8  (const EpAddress *self);
 char       *ep_address_to_header       (const EpAddress *self);
+char       *ep_address_to_text         (const EpAddress *self);
 GPtrArray  *ep_address_list_parse      (const char      *text,
                                         const char      *field,
                                         GError         **error);

@@ -143,6 +143,33 @@ ep_oauth_provider_new_custom (const char          *authorization_url,
   return self;
 }
 
+void
+ep_oauth_client_from_settings (GSettings   *settings,
+                               const char  *provider_id,
+                               char       **client_id,
+                               char       **client_secret)
+{
+  g_autoptr(GVariant) ids = NULL;
+  g_autoptr(GVariant) secrets = NULL;
+
+  g_return_if_fail (settings == NULL || G_IS_SETTINGS (settings));
+
+  *client_id = NULL;
+  *client_secret = NULL;
+  if (settings == NULL || provider_id == NULL)
+    return;
+  ids = g_settings_get_value (settings, "oauth-client-ids");
+  if (!g_variant_lookup (ids, provider_id, "s", client_id))
+    return;
+  if (**client_id == '\0')
+    {
+      g_clear_pointer (client_id, g_free);
+      return;
+    }
+  secrets = g_settings_get_value (settings, "oauth-client-secrets");
+  g_variant_lookup (secrets, provider_id, "s", client_secret);
+}
+
 gboolean
 ep_oauth_provider_profile_uses (EpProfile *profile)
 {

@@ -79,6 +79,14 @@ EpOAuthProvider     *ep_oauth_provider_for_profile  (EpProfile                 *
                                                      const char                *client_secret,
                                                      GError                   **error);
 
+/* The application's own client ID for @provider_id, and its secret if any, from @settings'
+ * "oauth-client-ids" and "oauth-client-secrets" (dictionaries keyed by provider id). NULL each
+ * when none is set there, and the build's applies. @settings may be NULL (no schema installed). */
+void                 ep_oauth_client_from_settings  (GSettings                 *settings,
+                                                     const char                *provider_id,
+                                                     char                     **client_id,
+                                                     char                     **client_secret);
+
 /* Whether the profile signs in with a built-in provider (its "oauth-provider" is set). */
 gboolean             ep_oauth_provider_profile_uses (EpProfile                 *profile);
 

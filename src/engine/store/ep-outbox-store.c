@@ -537,7 +537,7 @@ entry_from_keyfile (GKeyFile       *keyfile,
     }
   if (!read_request (keyfile, entry, entry_path, error))
     return NULL;
-  if (entry->profile_id != NULL && !ep_store_id_is_valid (entry->profile_id))
+  if (entry->profile_id != NULL && !ep_store_profile_ref_is_valid (entry->profile_id))
     {
       *error = damaged (entry_path, _("its profile id is not valid"));
       return NULL;
@@ -1086,7 +1086,7 @@ check_new_entry (const EpOutboxEntry  *entry,
     problem = _("the sender is not a valid address");
   else if (entry->recipients->len == 0)
     problem = _("it has no recipients");
-  else if (entry->profile_id != NULL && !ep_store_id_is_valid (entry->profile_id))
+  else if (entry->profile_id != NULL && !ep_store_profile_ref_is_valid (entry->profile_id))
     problem = _("the profile id is not valid");
   else if (entry->last_error != NULL && !g_utf8_validate (entry->last_error, -1, NULL))
     problem = _("the last error is not valid UTF-8 text");

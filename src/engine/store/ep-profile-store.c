@@ -32,6 +32,7 @@ struct _EpProfileStore
   char       *path;
   GKeyFile   *keyfile;      /* what was read, plus our updates: unknown content survives */
   GListStore *profiles;     /* of EpProfile; the Sandbox first */
+  GPtrArray  *external;     /* of EpProfile: listed, never written (another source's) */
   char       *default_id;   /* NULL: the Sandbox; may name a profile not (yet) loaded */
   gboolean    unreadable;   /* the file exists but could not be read: never overwrite it */
   gboolean    sandbox_group_kept;   /* [Profile sandbox] had a bad value: the built-in is used */
@@ -113,6 +114,7 @@ ep_profile_store_finalize (GObject *object)
 
   clear_profiles (self);
   g_clear_object (&self->profiles);
+  g_clear_pointer (&self->external, g_ptr_array_unref);
   g_clear_pointer (&self->keyfile, g_key_file_unref);
   g_free (self->path);
   g_free (self->default_id);
@@ -195,6 +197,7 @@ ep_profile_store_init (EpProfileStore *self)
 
   self->keyfile = g_key_file_new ();
   self->profiles = g_list_store_new (EP_TYPE_PROFILE);
+  self->external = g_ptr_array_new_with_free_func (g_object_unref);
   g_list_store_append (self->profiles, sandbox);
   track_profile (self, sandbox);
 }
@@ -238,6 +241,12 @@ replace_contents (EpProfileStore *self,
   for (guint i = 0; i < profiles->len; i++)
     track_profile (self, profiles->pdata[i]);
   g_list_store_splice (self->profiles, 0, 0, profiles->pdata, profiles->len);
+  /* Another source's profiles are not in the file: reading it again keeps them, last. */
+  for (guint i = 0; i < self->external->len; i++)
+    {
+      track_profile (self, self->external->pdata[i]);
+      g_list_store_append (self->profiles, self->external->pdata[i]);
+    }
   self->sandbox_group_kept = sandbox_group_kept;
   self->sandbox_edited = FALSE;
   emit_changed (self);
@@ -406,6 +415,8 @@ ep_profile_store_save (EpProfileStore  *self,
       /* A Sandbox group that did not load stays as the user wrote it, unless they have
        * changed the Sandbox since (then what they chose now replaces it). */
       if (ep_profile_get_is_sandbox (profile) && self->sandbox_group_kept && !self->sandbox_edited)
+        continue;
+      if (ep_profile_store_is_external (self, profile))
         continue;
       {
         g_autofree char *group = group_for_id (ep_profile_get_id (profile));
@@ -611,6 +622,13 @@ ep_profile_store_remove (EpProfileStore  *self,
                            _("The built-in Sandbox profile cannot be deleted"));
       return FALSE;
     }
+  if (ep_profile_store_is_external (self, profile))
+    {
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_PROTECTED,
+                   _("The profile “%s” comes from another application: remove it there"),
+                   ep_profile_get_name (profile));
+      return FALSE;
+    }
   if (!g_list_store_find (self->profiles, profile, &position))
     {
       g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND,
@@ -762,4 +780,57 @@ ep_profile_store_set_default_id (EpProfileStore *self,
   self->default_id = g_strdup (id);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEFAULT_ID]);
   emit_changed (self);
+}
+
+/**
+ * ep_profile_store_add_external:
+ *
+ * Lists @profile, which another source keeps (GNOME Online Accounts): it is never written to
+ * profiles.ini, stays listed when the file is read again, and ep_profile_store_remove()
+ * refuses it. Its id must be one that profiles.ini cannot hold (ep_profile_id_is_valid() is
+ * %FALSE for it), so that it never takes a saved profile's place. The store takes a reference.
+ */
+void
+ep_profile_store_add_external (EpProfileStore *self,
+                               EpProfile      *profile)
+{
+  g_return_if_fail (EP_IS_PROFILE_STORE (self));
+  g_return_if_fail (EP_IS_PROFILE (profile));
+  g_return_if_fail (!ep_profile_id_is_valid (ep_profile_get_id (profile)));
+  g_return_if_fail (ep_profile_store_lookup_by_id (self, ep_profile_get_id (profile)) == NULL);
+
+  g_ptr_array_add (self->external, g_object_ref (profile));
+  g_list_store_append (self->profiles, profile);
+  track_profile (self, profile);
+  emit_changed (self);
+}
+
+/* Stops listing a profile of ep_profile_store_add_external() (its source dropped it). */
+void
+ep_profile_store_remove_external (EpProfileStore *self,
+                                  EpProfile      *profile)
+{
+  guint position;
+
+  g_return_if_fail (EP_IS_PROFILE_STORE (self));
+  g_return_if_fail (EP_IS_PROFILE (profile));
+
+  if (!g_ptr_array_find (self->external, profile, &position))
+    return;
+  g_object_ref (profile);
+  g_ptr_array_remove_index (self->external, position);
+  untrack_profile (self, profile);
+  if (g_list_store_find (self->profiles, profile, &position))
+    g_list_store_remove (self->profiles, position);
+  emit_changed (self);
+  g_object_unref (profile);
+}
+
+gboolean
+ep_profile_store_is_external (EpProfileStore *self,
+                              EpProfile      *profile)
+{
+  g_return_val_if_fail (EP_IS_PROFILE_STORE (self), FALSE);
+
+  return profile != NULL && g_ptr_array_find (self->external, profile, NULL);
 }

@@ -52,4 +52,12 @@ gboolean        ep_profile_store_set_default    (EpProfileStore  *self,
                                                  EpProfile       *profile,
                                                  GError         **error);
 
+/* Profiles another source keeps (GNOME Online Accounts): listed, looked up, never saved. */
+void            ep_profile_store_add_external    (EpProfileStore  *self,
+                                                  EpProfile       *profile);
+void            ep_profile_store_remove_external (EpProfileStore  *self,
+                                                  EpProfile       *profile);
+gboolean        ep_profile_store_is_external     (EpProfileStore  *self,
+                                                  EpProfile       *profile);
+
 G_END_DECLS

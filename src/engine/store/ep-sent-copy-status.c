@@ -2,6 +2,11 @@
 /* ep-sent-copy-status.c: "server-copy.ini" beside a Sent store entry's bytes. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "ep-atomic-file.h"
@@ -211,4 +216,45 @@ ep_sent_copy_status_save (const char             *entry_dir,
     g_key_file_set_boolean (keyfile, GROUP, KEY_CHOOSE, TRUE);
   data = g_key_file_to_data (keyfile, &length, NULL);
   return ep_atomic_file_write (path, data, length, 0600, error);
+}
+
+int
+ep_sent_copy_lock (const char  *entry_dir,
+                   GError     **error)
+{
+  g_autofree char *path = g_build_filename (entry_dir, "server-copy.lock", NULL);
+  int fd;
+
+  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, EP_ATOMIC_FILE_PRIVATE_MODE);
+  if (fd < 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, EP_STORE_ERROR, errsv == ENOENT ? EP_STORE_ERROR_NOT_FOUND : EP_STORE_ERROR_IO,
+                   _("Could not lock the Sent message “%s”: %s"), path, g_strerror (errsv));
+      return -1;
+    }
+  while (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int errsv = errno;
+
+      if (errsv == EINTR)
+        continue;
+      close (fd);
+      if (errsv == EWOULDBLOCK)
+        g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_BUSY,
+                             _("Another process is copying this message to the Sent folder now"));
+      else
+        g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_IO,
+                     _("Could not lock the Sent message “%s”: %s"), path, g_strerror (errsv));
+      return -1;
+    }
+  return fd;
+}
+
+void
+ep_sent_copy_unlock (int lock_fd)
+{
+  if (lock_fd >= 0)
+    close (lock_fd);
 }

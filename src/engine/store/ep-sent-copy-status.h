@@ -69,6 +69,15 @@ gboolean          ep_sent_copy_status_save  (const char             *entry_dir,
                                              const EpSentCopyStatus *status,
                                              GError                **error);
 
+/* One uploader at a time: the app's worker and `epistle-send --flush` may both find the same
+ * copy due. The lock is a flock on "server-copy.lock" in @entry_dir, held until
+ * ep_sent_copy_unlock() (or the process ends); the status is read again after taking it.
+ * Returns the lock's descriptor, or -1 with EP_STORE_ERROR_BUSY when another uploader holds it
+ * (or another store error). */
+int               ep_sent_copy_lock         (const char             *entry_dir,
+                                             GError                **error);
+void              ep_sent_copy_unlock       (int                     lock_fd);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EpSentCopyStatus, ep_sent_copy_status_free)
 
 G_END_DECLS

@@ -624,6 +624,30 @@ ep_sent_store_list (EpSentStore  *self,
   return g_steal_pointer (&entries);
 }
 
+/**
+ * ep_sent_store_load:
+ *
+ * Reads the summary of entry @id alone, as ep_sent_store_list() reads each entry (a damaged one
+ * is reported, not moved): for readers that follow the store as it grows without listing every
+ * entry again.
+ *
+ * Returns: (transfer full): the entry, or %NULL with @error
+ */
+EpSentInfo *
+ep_sent_store_load (EpSentStore  *self,
+                    const char   *id,
+                    GError      **error)
+{
+  g_autofree char *entry_path = NULL;
+
+  g_return_val_if_fail (EP_IS_SENT_STORE (self), NULL);
+
+  if (!check_id (id, error))
+    return NULL;
+  entry_path = g_build_filename (self->dir, id, NULL);
+  return read_entry (entry_path, id, error);
+}
+
 /* Returns: (transfer full): the path of the exact bytes sent for entry @id (open it with
  *   GIO; a large message is better streamed than loaded) */
 char *

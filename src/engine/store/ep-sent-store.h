@@ -76,6 +76,9 @@ gboolean      ep_sent_store_add_file         (EpSentStore    *self,
 GPtrArray    *ep_sent_store_list             (EpSentStore    *self,
                                               GPtrArray     **out_problems,
                                               GError        **error);
+EpSentInfo   *ep_sent_store_load             (EpSentStore    *self,
+                                              const char     *id,
+                                              GError        **error);
 char         *ep_sent_store_dup_message_path (EpSentStore    *self,
                                               const char     *id);
 char         *ep_sent_store_load_transcript  (EpSentStore    *self,

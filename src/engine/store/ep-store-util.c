@@ -347,6 +347,21 @@ ep_store_id_is_valid (const char *id)
   return TRUE;
 }
 
+gboolean
+ep_store_profile_ref_is_valid (const char *id)
+{
+  const char *colon;
+  g_autofree char *source = NULL;
+
+  if (ep_store_id_is_valid (id))
+    return TRUE;
+  colon = id != NULL ? strchr (id, ':') : NULL;
+  if (colon == NULL)
+    return FALSE;
+  source = g_strndup (id, colon - id);
+  return ep_store_id_is_valid (source) && ep_store_id_is_valid (colon + 1);
+}
+
 /* Undoes the escapes GKeyFile writes (\s \n \t \r \\, and \; inside a list). With @items,
  * the value is a list: unescaped ';' ends an item, and a last empty item (the trailing ';'
  * GKeyFile writes) is not one. Anything else after a backslash, a backslash at the end, or

@@ -23,6 +23,9 @@ void      ep_store_move_aside_and_report (const char  *path,
 #define EP_STORE_MAX_ID_LENGTH 64
 
 gboolean  ep_store_id_is_valid        (const char  *id);
+/* A profile as other stores name it: a profiles.ini id, or "source:id" for one another source
+ * keeps (GNOME Online Accounts' "goa:<account id>"), each part an id itself. */
+gboolean  ep_store_profile_ref_is_valid (const char *id);
 char     *ep_store_keyfile_dup_string (GKeyFile    *keyfile,
                                        const char  *group,
                                        const char  *key,
