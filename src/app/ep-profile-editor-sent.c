@@ -254,7 +254,12 @@ draft_sent_folder_cb (EpProfileEditor *self)
       if (ep_profile_store_save (self->store, &error))
         requeue_copies (self->original);
       else
-        g_warning ("profiles.ini not written: %s", error->message);
+        {
+          GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+          if (ADW_IS_PREFERENCES_WINDOW (root))
+            adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (root), adw_toast_new (error->message));
+        }
     }
 }
 
