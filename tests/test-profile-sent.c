@@ -500,6 +500,78 @@ test_connection_choose (Fixture       *f,
   g_assert_true (ep_test_contains (ini, "imap-sent-folder=Sent Items\n"));
 }
 
+/* The same for a stored profile whose separate IMAP password is in the keyring: Test Connection
+ * signs in with the saved one, and the folder used there is kept at once (the editor has
+ * nothing left to save for it). */
+static void
+test_connection_choose_stored (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(EpScriptServer) smtp = ep_script_server_new_for_test (
+    EP_SCRIPT_GREETING_READY "C: EHLO *\nS: 250 mx.test greets you\n" EP_SCRIPT_QUIT);
+  g_autoptr(EpScriptServer) imap = ep_script_server_new_for_test (
+    "TLS: good\n"
+    "S: * OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\n"
+    "C: A1 AUTHENTICATE PLAIN *\n"
+    "S: A1 OK [CAPABILITY IMAP4rev1] signed in\n"
+    "C: A2 LIST \"\" \"*\"\n"
+    "S: * LIST () \"/\" Sent\n"
+    "S: * LIST () \"/\" \"Sent Items\"\n"
+    "S: A2 OK done\n"
+    "C? A3 LOGOUT\n"
+    "S: A3 OK bye\n"
+    "EOF\n");
+  g_autofree char *sha = ep_test_certs_sha256 ("good");
+  g_autofree char *received = NULL;
+  g_autofree char *plain = NULL;
+  g_autofree char *ini = NULL;
+  g_autoptr(EpProfile) profile = ep_profile_new ("Stored");
+  g_autoptr(GError) error = NULL;
+  EpProfileEditor *editor;
+  EpConnectionTestWindow *window;
+  GtkWidget *holder;
+
+  ep_profile_set_sender_address (profile, "me@example.org");
+  ep_profile_set_host (profile, "127.0.0.1");
+  ep_profile_set_port (profile, ep_script_server_get_port (smtp));
+  ep_profile_set_security (profile, EP_SMTP_SECURITY_NONE);
+  ep_profile_set_timeout (profile, 5);
+  ep_profile_set_sent_copy (profile, TRUE);
+  ep_profile_set_imap_host (profile, "127.0.0.1");
+  ep_profile_set_imap_port (profile, ep_script_server_get_port (imap));
+  ep_profile_set_imap_username (profile, "box");
+  ep_profile_set_imap_own_password (profile, TRUE);
+  ep_profile_set_imap_pinned_sha256 (profile, sha);
+  g_assert_true (ep_profile_store_add (f->store, profile, &error));
+  g_assert_true (ep_profile_store_save (f->store, &error));
+  g_assert_no_error (error);
+  g_assert_true (ep_secrets_store_token_sync (ep_profile_get_id (profile), EP_SECRETS_KIND_IMAP_PASSWORD,
+                                              "Stored", IMAP_PASSWORD, NULL, &error));
+
+  editor = ep_profile_editor_new (f->store, profile, NULL);
+  holder = gtk_window_new ();
+  gtk_window_set_child (GTK_WINDOW (holder), GTK_WIDGET (editor));
+  gtk_window_present (GTK_WINDOW (holder));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.test", NULL));
+  window = ep_profile_editor_get_test_window (editor);
+  g_assert_true (ep_test_wait (ep_test_connection_done, window, WAIT_MS));
+  ep_script_server_assert_done (smtp, 5000);
+  ep_script_server_assert_done (imap, 5000);
+  received = ep_script_server_dup_received_string (imap);
+  plain = g_base64_encode ((const guchar *) "\0box\0" IMAP_PASSWORD, strlen (IMAP_PASSWORD) + 5);
+  g_assert_true (ep_test_contains (received, plain));
+
+  g_assert_nonnull (ep_connection_test_window_get_sent_folder_chooser (window));
+  ep_connection_test_window_choose_sent_folder (window, 1);
+  g_assert_cmpstr (ep_profile_get_imap_sent_folder (profile), ==, "Sent Items");
+  g_assert_false (ep_profile_editor_has_changes (editor));
+  ini = read_profiles_ini (f);
+  g_assert_true (ep_test_contains (ini, "imap-sent-folder=Sent Items\n"));
+  gtk_window_destroy (GTK_WINDOW (holder));
+  ep_secrets_clear_profile_async (ep_profile_get_id (profile), NULL, NULL, NULL);
+  ep_test_iterate (200);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -521,6 +593,7 @@ main (int   argc,
   ADD ("choose-folder", test_choose_folder);
   ADD ("choose-refused", test_choose_refused);
   ADD ("connection-test-choose", test_connection_choose);
+  ADD ("connection-test-choose-stored", test_connection_choose_stored);
 #undef ADD
   g_test_add_func ("/profile-sent/preset-off", test_preset_off);
 
