@@ -309,7 +309,7 @@ ep_profile_editor_sent_init (EpProfileEditor *self)
   EpProfileEditorSent *sent = g_new0 (EpProfileEditorSent, 1);
   AdwPreferencesGroup *group = self->sent_group;
   const char *security_items[] = { _("Implicit TLS"), _("STARTTLS"), NULL };
-  const char *password_items[] = { _("Same password as for sending"), _("A separate password"), NULL };
+  const char *password_items[] = { _("Same as for sending"), _("A separate one"), NULL };
   const char *folder_items[] = { _("Find automatically"), _("Chosen by name"), NULL };
   GtkWidget *row, *box, *icon;
   g_autofree char *port = NULL;
