@@ -349,9 +349,8 @@ ep_profile_editor_sent_init (EpProfileEditor *self)
   sent->host_row = add_entry (group, _("IMAP Ser_ver"), GTK_INPUT_PURPOSE_URL);
   sent->port_row = add_entry (group, _("IMAP P_ort"), GTK_INPUT_PURPOSE_DIGITS);
   sent->security_row = add_combo (group, _("IMAP Securit_y"), security_items);
-  sent->username_row = add_entry (group, _("IMAP User Na_me"), GTK_INPUT_PURPOSE_FREE_FORM);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (sent->username_row),
-                                 _("IMAP User Na_me (empty: the same as for sending)"));
+  sent->username_row = add_entry (group, _("IMAP User Na_me (empty: the same as for sending)"),
+                                  GTK_INPUT_PURPOSE_FREE_FORM);
   sent->password_mode_row = add_combo (group, _("IMAP Pass_word"), password_items);
   row = adw_password_entry_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Separate IMAP Password"));
