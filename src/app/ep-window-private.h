@@ -12,6 +12,7 @@
 G_BEGIN_DECLS
 
 typedef struct _EpWindowDelivery EpWindowDelivery;
+typedef struct _EpWindowIdentity EpWindowIdentity;
 
 struct _EpWindow
 {
@@ -103,6 +104,8 @@ struct _EpWindow
   /* Delivery Options (ep-window-delivery.c) */
   GtkMenuButton   *delivery_button;
   EpWindowDelivery *delivery;
+  /* Identities and the signature (ep-window-identity.c) */
+  EpWindowIdentity *identity;
 };
 
 /* ep-window-fields.c */
@@ -156,6 +159,19 @@ void       ep_window_delivery_save         (EpWindow              *self,
 void       ep_window_delivery_load         (EpWindow              *self,
                                             const EpDraft         *draft);
 
+/* ep-window-identity.c */
+void       ep_window_identity_init         (EpWindow              *self);
+void       ep_window_identity_dispose      (EpWindow              *self);
+void       ep_window_identity_profile_changed (EpWindow           *self);
+gboolean   ep_window_identity_apply        (EpWindow              *self,
+                                            EpMessage             *message,
+                                            GError               **error);
+gboolean   ep_window_identity_body_is_empty (EpWindow             *self);
+void       ep_window_identity_save         (EpWindow              *self,
+                                            EpDraft               *draft);
+void       ep_window_identity_load         (EpWindow              *self,
+                                            const EpDraft         *draft);
+
 /* ep-window-send-later.c */
 void       ep_window_send_later_class_init (GtkWidgetClass *widget_class);
 void       ep_window_send_later_init       (EpWindow       *self);
@@ -199,5 +215,6 @@ gboolean    ep_window_is_sending      (EpWindow       *self);
 const char *ep_window_get_outbox_id   (EpWindow       *self);
 gboolean    ep_window_is_undo_pending (EpWindow       *self);
 EpSpellText *ep_window_get_spell      (EpWindow       *self);
+char       *ep_window_dup_signature   (EpWindow       *self);
 
 G_END_DECLS

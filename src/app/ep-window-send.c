@@ -83,6 +83,8 @@ ep_window_build_message (EpWindow  *self,
     ep_window_delivery_get (self, &request, &read_receipt);
     ep_message_set_read_receipt (message, read_receipt);
   }
+  if (!ep_window_identity_apply (self, message, error))
+    return NULL;
 
   for (guint i = 0; i < n; i++)
     {

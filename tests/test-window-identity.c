@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-window-identity.c: From as a choice of identities, and the signature: placed once
+ * (never again for a restored draft or after mailto: text), swapped with the identity only while
+ * unedited, and sent with its "-- " line, Reply-To and the blind copy to itself to the Sandbox. */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+#include <adwaita.h>
+
+#include "ep-application-private.h"
+#include "ep-draft-store.h"
+#include "ep-mailto.h"
+#include "ep-mime-parser.h"
+#include "ep-profile-store.h"
+#include "ep-sandbox-store.h"
+#include "ep-test-util.h"
+#include "ep-window-private.h"
+
+static EpApplication *app;
+
+static EpProfile *
+get_sandbox (void)
+{
+  return ep_profile_store_get_sandbox (ep_application_get_profile_store (app));
+}
+
+/* Two identities on the Sandbox: the default one, and a role address with its own Reply-To,
+ * a blind copy to itself and another signature. */
+static void
+set_identities (void)
+{
+  g_autoptr(GPtrArray) identities = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_identity_free);
+  EpIdentity *ana = ep_identity_new ("Ana Lima", "ana@home.example");
+  EpIdentity *role = ep_identity_new ("Role Desk", "role@home.example");
+
+  ep_identity_set_string (&ana->signature, "Ana\nat home");
+  ana->is_default = TRUE;
+  ep_identity_set_string (&role->reply_to, "desk@home.example");
+  ep_identity_set_string (&role->signature, "The Role Desk");
+  role->bcc_self = TRUE;
+  g_ptr_array_add (identities, ana);
+  g_ptr_array_add (identities, role);
+  ep_profile_set_identities (get_sandbox (), identities);
+}
+
+static void
+iterate (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+}
+
+static EpWindow *
+new_window (void)
+{
+  return ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+}
+
+static void
+show (EpWindow *window)
+{
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  gtk_window_present (GTK_WINDOW (window));
+  while (!gtk_widget_get_mapped (GTK_WIDGET (window)) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window)));
+}
+
+static char *
+dup_body (EpWindow *window)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (ep_window_get_field (window, "body")));
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static guint
+count (const char *haystack,
+       const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (haystack, needle); p != NULL; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+static void
+choose (EpWindow *window,
+        guint     index)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "identity.choose", "(su)",
+                                             EP_PROFILE_SANDBOX_ID, index));
+}
+
+static const char *
+from_text (EpWindow *window)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "from")));
+}
+
+static void
+screenshot_now (const char *name)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("EPISTLE_BUILDDIR"), "screenshots", NULL);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  const char *argv[] = { "import", "-window", "root", path, NULL };
+
+  iterate (500);
+  g_mkdir_with_parents (dir, 0755);
+  /* For people to look at, not a check. */
+  if (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL))
+    g_test_message ("screenshot: %s", path);
+  else
+    g_test_message ("screenshot not taken: %s", path);
+}
+
+static void
+test_placed_once_and_swapped (void)
+{
+  EpWindow *window = new_window ();
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (ep_window_get_field (window, "body")));
+  g_autofree char *body = NULL;
+  g_autofree char *signature = NULL;
+  GtkTextIter iter;
+
+  g_assert_cmpstr (from_text (window), ==, "Ana Lima <ana@home.example>");
+  show (window);
+  /* A new message: a line to write on, an empty line, the default identity's signature. */
+  body = dup_body (window);
+  g_assert_cmpstr (body, ==, "\n\n-- \nAna\nat home");
+  /* Nothing typed yet: no draft, nothing to ask on closing. */
+  g_assert_null (ep_window_get_draft_id (window));
+  gtk_text_buffer_insert_at_cursor (buffer, "Hello.", -1);
+
+  choose (window, 1);
+  g_assert_cmpstr (from_text (window), ==, "Role Desk <role@home.example>");
+  g_clear_pointer (&body, g_free);
+  body = dup_body (window);
+  g_assert_cmpstr (body, ==, "Hello.\n\n-- \nThe Role Desk");
+  choose (window, 1);
+  choose (window, 0);
+  g_clear_pointer (&body, g_free);
+  body = dup_body (window);
+  g_assert_cmpstr (body, ==, "Hello.\n\n-- \nAna\nat home");
+
+  /* Edited, the signature is the person's text: another identity leaves it alone. */
+  gtk_text_buffer_get_end_iter (buffer, &iter);
+  gtk_text_buffer_insert (buffer, &iter, " (mobile)", -1);
+  choose (window, 1);
+  g_assert_cmpstr (from_text (window), ==, "Role Desk <role@home.example>");
+  g_clear_pointer (&body, g_free);
+  body = dup_body (window);
+  g_assert_cmpstr (body, ==, "Hello.\n\n-- \nAna\nat home (mobile)");
+  signature = ep_window_dup_signature (window);
+  g_assert_cmpstr (signature, ==, "-- \nAna\nat home (mobile)");
+
+  gtk_menu_button_popup (GTK_MENU_BUTTON (gtk_widget_get_next_sibling (ep_window_get_field (window, "from"))));
+  screenshot_now ("identity-menu.png");
+  ep_window_discard_draft (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A restored draft keeps its one signature: not placed again when shown, and still swapped
+ * (once) when the identity changes, since the draft says where it is. */
+static void
+test_draft_restore (void)
+{
+  EpWindow *first = new_window ();
+  EpWindow *again = new_window ();
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (ep_window_get_field (first, "body")));
+  g_autoptr(EpDraftStore) drafts = ep_draft_store_new (NULL);
+  g_autoptr(EpDraft) saved = NULL;
+  g_autoptr(EpDraft) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *restored = NULL;
+
+  show (first);
+  gtk_text_buffer_insert_at_cursor (buffer, "Draft text", -1);
+  choose (first, 1);
+  g_assert_true (ep_window_save_draft_sync (first, &error));
+  g_assert_no_error (error);
+  body = dup_body (first);
+  g_assert_cmpstr (body, ==, "Draft text\n\n-- \nThe Role Desk");
+  saved = ep_window_to_draft (first);
+  loaded = ep_draft_store_load (drafts, saved->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded->body, ==, body);
+  g_assert_cmpint (loaded->signature_start, ==, strlen ("Draft text\n\n"));
+  g_assert_cmpint (loaded->signature_end, ==, g_utf8_strlen (body, -1));
+  g_assert_cmpstr (loaded->identity, ==, "role@home.example");
+
+  ep_window_load_draft (again, loaded);
+  show (again);
+  restored = dup_body (again);
+  g_assert_cmpstr (restored, ==, body);
+  g_assert_cmpuint (count (restored, "-- \n"), ==, 1);
+  choose (again, 0);
+  g_clear_pointer (&restored, g_free);
+  restored = dup_body (again);
+  g_assert_cmpstr (restored, ==, "Draft text\n\n-- \nAna\nat home");
+
+  ep_window_discard_draft (again);
+  gtk_window_destroy (GTK_WINDOW (again));
+  gtk_window_destroy (GTK_WINDOW (first));
+}
+
+/* mailto: text comes first, the signature below it, once. */
+static void
+test_mailto (void)
+{
+  EpWindow *window = new_window ();
+  g_autoptr(EpMailto) mailto = ep_mailto_parse ("mailto:bo@example.org?body=From%20a%20link", NULL);
+  g_autofree char *body = NULL;
+
+  g_assert_nonnull (mailto);
+  ep_window_apply_mailto (window, mailto);
+  show (window);
+  body = dup_body (window);
+  g_assert_cmpstr (body, ==, "From a link\n\n-- \nAna\nat home");
+  ep_window_discard_draft (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Sent as the role identity: From, Reply-To, the envelope sender and the blind copy to itself
+ * are its own, and the delimiter line is "-- " CRLF on the Sandbox copy. */
+static void
+test_send (void)
+{
+  EpWindow *window = new_window ();
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (ep_window_get_field (window, "body")));
+  g_autoptr(GPtrArray) inbox = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bytes = NULL;
+  gsize length;
+  EpSandboxEntry *entry = NULL;
+  gint64 end;
+
+  show (window);
+  gtk_text_buffer_insert_at_cursor (buffer, "Sent as the desk.", -1);
+  choose (window, 1);
+  gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "to")), "Bo <bo@example.org>");
+  gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "subject")), "As the desk");
+  screenshot_now ("identity-chosen.png");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while ((ep_window_is_sending (window) || ep_window_get_last_result (window) == NULL) &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (500);
+  g_assert_nonnull (ep_window_get_last_result (window));
+  g_assert_cmpint (ep_window_get_last_result (window)->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+
+  inbox = ep_sandbox_store_list (&error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < inbox->len; i++)
+    {
+      EpSandboxEntry *e = g_ptr_array_index (inbox, i);
+      g_autofree char *text = NULL;
+
+      g_assert_true (g_file_get_contents (e->eml_path, &text, NULL, NULL));
+      if (strstr (text, "Subject: As the desk") != NULL)
+        entry = e;
+    }
+  g_assert_nonnull (entry);
+  g_assert_true (g_file_get_contents (entry->eml_path, &bytes, &length, NULL));
+  g_test_message ("%s", bytes);
+  g_assert_cmpstr (entry->sender, ==, "role@home.example");
+  g_assert_true (g_strv_contains ((const char * const *) entry->recipients, "bo@example.org"));
+  g_assert_true (g_strv_contains ((const char * const *) entry->recipients, "role@home.example"));
+  {
+    g_autoptr(GBytes) b = g_bytes_new_static (bytes, length);
+    g_autoptr(EpMimePart) m = ep_mime_parse (b, NULL);
+    g_autofree char *from = ep_mime_part_dup_header_text (m, "From");
+    g_autofree char *reply_to = ep_mime_part_dup_header_text (m, "Reply-To");
+    g_autofree char *bcc = ep_mime_part_dup_header_text (m, "Bcc");
+
+    g_assert_cmpstr (from, ==, "Role Desk <role@home.example>");
+    g_assert_cmpstr (reply_to, ==, "desk@home.example");
+    g_assert_null (bcc);
+  }
+  g_assert_nonnull (strstr (bytes, "\r\n\r\nSent as the desk.\r\n\r\n-- \r\nThe Role Desk"));
+  g_assert_cmpuint (count (bytes, "\r\n-- \r\n"), ==, 1);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  int ret;
+
+  gtk_test_init (&argc, &argv, NULL);
+  app = ep_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  settings = g_settings_new (APP_ID);
+  g_settings_set_uint (settings, "undo-send-seconds", 0);
+  set_identities ();
+
+  g_test_add_func ("/window-identity/placed-once-and-swapped", test_placed_once_and_swapped);
+  g_test_add_func ("/window-identity/draft-restore", test_draft_restore);
+  g_test_add_func ("/window-identity/mailto", test_mailto);
+  g_test_add_func ("/window-identity/send", test_send);
+  ret = g_test_run ();
+
+  g_clear_object (&app);
+  return ret;
+}
