@@ -18,6 +18,50 @@
 #include "ep-window-private.h"
 
 static EpApplication *app;
+static GSettings *settings;
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return ADW_MESSAGE_DIALOG (w);
+    }
+  return NULL;
+}
+
+static EpSandboxEntry *
+find_in_inbox (GPtrArray  *inbox,
+               const char *subject_line)
+{
+  for (guint i = 0; i < inbox->len; i++)
+    {
+      EpSandboxEntry *e = g_ptr_array_index (inbox, i);
+      g_autofree char *text = NULL;
+
+      g_assert_true (g_file_get_contents (e->eml_path, &text, NULL, NULL));
+      if (strstr (text, subject_line) != NULL)
+        return e;
+    }
+  return NULL;
+}
+
+static void
+wait_delivered (EpWindow *window)
+{
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while ((ep_window_is_sending (window) || ep_window_get_last_result (window) == NULL) &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (500);
+  g_assert_nonnull (ep_window_get_last_result (window));
+  g_assert_cmpint (ep_window_get_last_result (window)->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+}
 
 static EpProfile *
 get_sandbox (void)
@@ -290,11 +334,112 @@ test_send (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* More visible recipients than the setting allows: Send asks first; Move to Bcc empties To and
+ * Cc into Bcc and sends, so that no recipient sees the others. */
+static void
+test_many_recipients (void)
+{
+  EpWindow *window = new_window ();
+  g_autoptr(GPtrArray) inbox = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bytes = NULL;
+  AdwMessageDialog *dialog;
+  EpSandboxEntry *entry;
+
+  g_settings_set_uint (settings, "bcc-suggest-recipients", 2);
+  show (window);
+  gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "to")), "a@x.example, B <b@x.example>");
+  gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "cc")), "c@x.example");
+  gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "subject")), "Many at once");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Send with Recipients in Bcc?");
+  g_assert_true (strstr (adw_message_dialog_get_body (dialog), "3 people") != NULL);
+  g_assert_false (ep_window_is_sending (window));
+  screenshot_now ("identity-many-recipients.png");
+  adw_message_dialog_response (dialog, "move");
+  /* Active again when the message is delivered: a toast, not a desktop notification (no
+   * notification service runs here). */
+  {
+    gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+    gtk_window_present (GTK_WINDOW (window));
+    while (!gtk_window_is_active (GTK_WINDOW (window)) && g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, FALSE);
+  }
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "to"))), ==, "");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (ep_window_get_field (window, "cc"))), ==, "");
+  wait_delivered (window);
+
+  inbox = ep_sandbox_store_list (&error);
+  g_assert_no_error (error);
+  entry = find_in_inbox (inbox, "Subject: Many at once");
+  g_assert_nonnull (entry);
+  g_assert_cmpuint (g_strv_length (entry->recipients), ==, 3);
+  g_assert_true (g_file_get_contents (entry->eml_path, &bytes, NULL, NULL));
+  g_assert_null (strstr (bytes, "x.example"));
+  g_assert_nonnull (strstr (bytes, "To: undisclosed-recipients:;"));
+  g_settings_set_uint (settings, "bcc-suggest-recipients", 10);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A From outside the profile's usual domain: a note before the first send from it, once. */
+static void
+test_other_domain (void)
+{
+  EpProfileStore *store = ep_application_get_profile_store (app);
+  g_autoptr(EpProfile) work = ep_profile_new ("Work");
+  g_autoptr(GPtrArray) identities = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_identity_free);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) noted = NULL;
+  EpWindow *window;
+  AdwMessageDialog *dialog;
+
+  ep_profile_set_sender_address (work, "ana@work.example");
+  ep_profile_set_host (work, "127.0.0.1");
+  g_ptr_array_add (identities, ep_identity_new ("Ana", "ana@work.example"));
+  g_ptr_array_add (identities, ep_identity_new ("Ana", "ana@home.example"));
+  ep_profile_set_identities (work, identities);
+  g_assert_true (ep_profile_store_add (store, work, &error));
+  g_assert_no_error (error);
+
+  window = new_window ();
+  ep_window_set_profile (window, work);
+  show (window);
+  /* Its own domain: nothing to say. */
+  g_assert_cmpstr (from_text (window), ==, "Ana <ana@work.example>");
+  g_assert_false (ep_window_identity_ask_before_send (window, EP_CHECK_MANY_RECIPIENTS, NULL, FALSE));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "identity.choose", "(su)",
+                                             ep_profile_get_id (work), 1));
+  g_assert_cmpstr (from_text (window), ==, "Ana <ana@home.example>");
+  g_assert_true (ep_window_identity_ask_before_send (window, 0, NULL, FALSE));
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Sending From Another Domain");
+  screenshot_now ("identity-other-domain.png");
+  /* Cancelled: asked again next time. */
+  adw_message_dialog_response (dialog, "cancel");
+  iterate (100);
+  g_assert_true (ep_window_identity_ask_before_send (window, 0, NULL, FALSE));
+  dialog = find_message_dialog ();
+  /* Answered Send (nothing goes out: there is no recipient, which the send says itself). */
+  adw_message_dialog_response (dialog, "send");
+  noted = g_settings_get_strv (settings, "identity-domains-noted");
+  g_assert_cmpuint (g_strv_length (noted), ==, 1);
+  g_assert_true (g_str_has_suffix (noted[0], " ana@home.example"));
+  iterate (100);
+  g_assert_false (ep_window_identity_ask_before_send (window, 0, NULL, FALSE));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_true (ep_profile_store_remove (store, work, &error));
+}
+
 int
 main (int argc, char *argv[])
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSettings) settings = NULL;
   int ret;
 
   gtk_test_init (&argc, &argv, NULL);
@@ -302,6 +447,8 @@ main (int argc, char *argv[])
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   settings = g_settings_new (APP_ID);
+  g_settings_set_uint (settings, "bcc-suggest-recipients", 10);
+  g_settings_set_strv (settings, "identity-domains-noted", NULL);
   g_settings_set_uint (settings, "undo-send-seconds", 0);
   set_identities ();
 
@@ -309,8 +456,11 @@ main (int argc, char *argv[])
   g_test_add_func ("/window-identity/draft-restore", test_draft_restore);
   g_test_add_func ("/window-identity/mailto", test_mailto);
   g_test_add_func ("/window-identity/send", test_send);
+  g_test_add_func ("/window-identity/many-recipients-to-bcc", test_many_recipients);
+  g_test_add_func ("/window-identity/other-domain-once", test_other_domain);
   ret = g_test_run ();
 
+  g_clear_object (&settings);
   g_clear_object (&app);
   return ret;
 }

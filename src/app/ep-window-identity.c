@@ -7,6 +7,7 @@
  * another identity replaces it only while it is exactly what was placed. */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "ep-address.h"
@@ -286,6 +287,161 @@ create_popup_cb (GtkMenuButton *button,
   gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
 }
 
+/* ---- Questions before sending ---------------------------------------------------------------- */
+
+static guint
+count_addresses (GtkEntry *entry)
+{
+  g_autoptr(GPtrArray) list = ep_address_list_parse (gtk_editable_get_text (GTK_EDITABLE (entry)),
+                                                     "To", NULL);
+
+  return list != NULL ? list->len : 0;
+}
+
+/* To and Cc emptied into Bcc, after what Bcc held. */
+static void
+move_to_bcc (EpWindow *self)
+{
+  GtkEntry *from[] = { self->to_entry, self->cc_entry };
+  g_autofree char *held = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->bcc_entry))));
+  g_autoptr(GString) bcc = g_string_new (held);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (from); i++)
+    {
+      g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (from[i]))));
+
+      if (*text == '\0')
+        continue;
+      if (bcc->len > 0)
+        g_string_append (bcc, bcc->str[bcc->len - 1] == ',' ? " " : ", ");
+      g_string_append (bcc, text);
+      gtk_editable_set_text (GTK_EDITABLE (from[i]), "");
+    }
+  gtk_editable_set_text (GTK_EDITABLE (self->bcc_entry), bcc->str);
+  ep_window_sync_reveal (self);
+}
+
+static void
+check_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   EpWindow         *self)
+{
+  guint skip = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (dialog), "skip"));
+  GDateTime *when = g_object_get_data (G_OBJECT (dialog), "when");
+  gboolean server_hold = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (dialog), "server-hold"));
+  const char *noted = g_object_get_data (G_OBJECT (dialog), "noted");
+
+  if (g_str_equal (response, "cancel"))
+    return;
+  if (g_str_equal (response, "move"))
+    move_to_bcc (self);
+  if (noted != NULL)
+    {
+      g_auto(GStrv) before = g_settings_get_strv (self->settings, "identity-domains-noted");
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+      g_auto(GStrv) after = NULL;
+
+      g_strv_builder_addv (builder, (const char **) before);
+      g_strv_builder_add (builder, noted);
+      after = g_strv_builder_end (builder);
+      g_settings_set_strv (self->settings, "identity-domains-noted", (const char * const *) after);
+    }
+  ep_window_check_and_send (self, skip, when, server_hold);
+}
+
+static GtkWidget *
+new_question (EpWindow   *self,
+              const char *heading,
+              const char *body,
+              guint       skip,
+              GDateTime  *when,
+              gboolean    server_hold)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"));
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data (G_OBJECT (dialog), "skip", GUINT_TO_POINTER (skip));
+  if (when != NULL)
+    g_object_set_data_full (G_OBJECT (dialog), "when", g_date_time_ref (when),
+                            (GDestroyNotify) g_date_time_unref);
+  g_object_set_data (G_OBJECT (dialog), "server-hold", GUINT_TO_POINTER (server_hold));
+  g_signal_connect (dialog, "response", G_CALLBACK (check_response_cb), self);
+  return dialog;
+}
+
+static gboolean
+ask_many_recipients (EpWindow  *self,
+                     guint      skip,
+                     GDateTime *when,
+                     gboolean   server_hold)
+{
+  guint limit = g_settings_get_uint (self->settings, "bcc-suggest-recipients");
+  guint visible = count_addresses (self->to_entry) + count_addresses (self->cc_entry);
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  if ((skip & EP_CHECK_MANY_RECIPIENTS) || limit == 0 || visible <= limit)
+    return FALSE;
+  body = g_strdup_printf (ngettext ("To and Cc name %u person, who all see each other’s addresses. In Bcc, each sees only their own.",
+                                    "To and Cc name %u people, who all see each other’s addresses. In Bcc, each sees only their own.",
+                                    visible),
+                          visible);
+  dialog = new_question (self, _("Send with Recipients in Bcc?"), body,
+                         skip | EP_CHECK_MANY_RECIPIENTS, when, server_hold);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "send", _("_Send Anyway"));
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "move", _("_Move to Bcc"));
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "move", ADW_RESPONSE_SUGGESTED);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
+/* A From outside the domain the server usually sends for: said once per profile and address. */
+static gboolean
+ask_other_domain (EpWindow  *self,
+                  guint      skip,
+                  GDateTime *when,
+                  gboolean   server_hold)
+{
+  EpProfile *profile = ep_window_get_profile (self);
+  g_autoptr(GPtrArray) from = NULL;
+  g_autofree char *noted = NULL;
+  g_autofree char *body = NULL;
+  g_auto(GStrv) already = NULL;
+  const char *usual;
+  const char *domain;
+  const char *address;
+  GtkWidget *dialog;
+
+  if ((skip & EP_CHECK_IDENTITY_DOMAIN) || profile == NULL || ep_profile_get_is_sandbox (profile))
+    return FALSE;
+  usual = strrchr (ep_profile_get_sender_address (profile), '@');
+  from = ep_address_list_parse (gtk_editable_get_text (GTK_EDITABLE (self->from_entry)), "From", NULL);
+  if (usual == NULL || from == NULL || from->len != 1)
+    return FALSE;
+  domain = ep_address_get_domain (g_ptr_array_index (from, 0));
+  address = ep_address_get_addr_spec (g_ptr_array_index (from, 0));
+  if (domain == NULL || g_ascii_strcasecmp (usual + 1, domain) == 0)
+    return FALSE;
+  noted = g_strdup_printf ("%s %s", ep_profile_get_id (profile), address);
+  already = g_settings_get_strv (self->settings, "identity-domains-noted");
+  if (g_strv_contains ((const char * const *) already, noted))
+    return FALSE;
+
+  /* Translators: the first %s is an address, the second a domain (example.com), the third a
+   * profile's name */
+  body = g_strdup_printf (_("%s is not at %s, the domain “%s” usually sends from. The server may refuse the message, or the recipients’ servers may mark it as suspicious. This is said once for this address."),
+                          address, usual + 1, ep_profile_get_name (profile));
+  dialog = new_question (self, _("Sending From Another Domain"), body,
+                         skip | EP_CHECK_IDENTITY_DOMAIN, when, server_hold);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "send", _("_Send"));
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "send", ADW_RESPONSE_SUGGESTED);
+  g_object_set_data_full (G_OBJECT (dialog), "noted", g_steal_pointer (&noted), g_free);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
 /* ---- Window parts ---------------------------------------------------------------------------- */
 
 static void
@@ -442,6 +598,16 @@ ep_window_identity_load (EpWindow      *self,
   if (draft->signature_start >= 0 && draft->signature_start <= draft->signature_end &&
       draft->signature_end <= n)
     set_marks (self, draft->signature_start, draft->signature_end);
+}
+
+gboolean
+ep_window_identity_ask_before_send (EpWindow  *self,
+                                    guint      skip,
+                                    GDateTime *when,
+                                    gboolean   server_hold)
+{
+  return ask_many_recipients (self, skip, when, server_hold) ||
+         ask_other_domain (self, skip, when, server_hold);
 }
 
 /* For the tests. */

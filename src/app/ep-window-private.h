@@ -135,6 +135,8 @@ void       ep_window_send_close      (EpWindow *self);
 /* Questions a pre-send check may skip once the person answered "Send Anyway". */
 #define EP_CHECK_SUBJECT    (1 << 0)
 #define EP_CHECK_ATTACHMENT (1 << 1)
+#define EP_CHECK_MANY_RECIPIENTS (1 << 2)
+#define EP_CHECK_IDENTITY_DOMAIN (1 << 3)
 void       ep_window_check_and_send  (EpWindow  *self,
                                       guint      skip,
                                       GDateTime *when,
@@ -167,6 +169,12 @@ gboolean   ep_window_identity_apply        (EpWindow              *self,
                                             EpMessage             *message,
                                             GError               **error);
 gboolean   ep_window_identity_body_is_empty (EpWindow             *self);
+/* The identity's questions before sending (many visible recipients, a From outside the
+ * profile's domain): %TRUE when one is asked; its answer sends again with its flag in @skip. */
+gboolean   ep_window_identity_ask_before_send (EpWindow           *self,
+                                               guint               skip,
+                                               GDateTime          *when,
+                                               gboolean            server_hold);
 void       ep_window_identity_save         (EpWindow              *self,
                                             EpDraft               *draft);
 void       ep_window_identity_load         (EpWindow              *self,

@@ -1103,6 +1103,8 @@ ep_window_check_and_send (EpWindow  *self,
            skip | EP_CHECK_ATTACHMENT, TRUE, when, server_hold);
       return;
     }
+  if (ep_window_identity_ask_before_send (self, skip, when, server_hold))
+    return;
   if (when != NULL)
     ep_window_schedule (self, when, server_hold);
   else
