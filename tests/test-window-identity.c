@@ -256,6 +256,60 @@ test_draft_restore (void)
   gtk_window_destroy (GTK_WINDOW (first));
 }
 
+/* A signature the person deleted, or edited, stays as they left it when the draft comes back:
+ * nothing is placed again, and another identity does not replace the edited one. */
+static void
+test_draft_without_signature (void)
+{
+  EpWindow *first = new_window ();
+  EpWindow *again = new_window ();
+  EpWindow *edited = new_window ();
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (ep_window_get_field (first, "body")));
+  g_autoptr(EpDraft) draft = NULL;
+  g_autoptr(EpDraft) edited_draft = NULL;
+  g_autofree char *restored = NULL;
+  g_autofree char *kept = NULL;
+  GtkTextIter end;
+
+  show (first);
+  gtk_text_buffer_set_text (buffer, "No signature here.", -1);
+  draft = ep_window_to_draft (first);
+  g_assert_cmpstr (draft->body, ==, "No signature here.");
+  g_assert_cmpint (draft->signature_start, ==, -1);
+  ep_window_load_draft (again, draft);
+  show (again);
+  restored = dup_body (again);
+  g_assert_cmpstr (restored, ==, "No signature here.");
+  choose (again, 1);
+  g_clear_pointer (&restored, g_free);
+  restored = dup_body (again);
+  g_assert_cmpstr (restored, ==, "No signature here.");
+
+  /* Edited, then saved: the draft does not track it, so nothing ever replaces it. */
+  gtk_text_buffer_set_text (buffer, "", -1);
+  ep_window_load_draft (first, draft);
+  gtk_window_destroy (GTK_WINDOW (first));
+  first = new_window ();
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (ep_window_get_field (first, "body")));
+  show (first);
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  gtk_text_buffer_insert (buffer, &end, " (mobile)", -1);
+  edited_draft = ep_window_to_draft (first);
+  g_assert_cmpint (edited_draft->signature_start, ==, -1);
+  ep_window_load_draft (edited, edited_draft);
+  show (edited);
+  choose (edited, 1);
+  kept = dup_body (edited);
+  g_assert_cmpstr (kept, ==, "\n\n-- \nAna\nat home (mobile)");
+
+  ep_window_discard_draft (first);
+  ep_window_discard_draft (again);
+  ep_window_discard_draft (edited);
+  gtk_window_destroy (GTK_WINDOW (edited));
+  gtk_window_destroy (GTK_WINDOW (again));
+  gtk_window_destroy (GTK_WINDOW (first));
+}
+
 /* mailto: text comes first, the signature below it, once. */
 static void
 test_mailto (void)
@@ -454,6 +508,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/window-identity/placed-once-and-swapped", test_placed_once_and_swapped);
   g_test_add_func ("/window-identity/draft-restore", test_draft_restore);
+  g_test_add_func ("/window-identity/draft-without-signature", test_draft_without_signature);
   g_test_add_func ("/window-identity/mailto", test_mailto);
   g_test_add_func ("/window-identity/send", test_send);
   g_test_add_func ("/window-identity/many-recipients-to-bcc", test_many_recipients);
