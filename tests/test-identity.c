@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ep-address.h"
+#include "ep-draft-store.h"
 #include "ep-identity-keyfile.h"
 #include "ep-message.h"
 #include "ep-mime-writer.h"
@@ -269,6 +270,47 @@ test_control_characters (void)
     }
 }
 
+/* The draft keeps the body byte for byte (the delimiter's space, a last line's trailing spaces)
+ * and where the signature is; a range that is not within the body is no signature known. */
+static void
+test_draft_keys (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("identity");
+  g_autoptr(EpDraftStore) store = ep_draft_store_new (dir);
+  g_autoptr(EpDraft) draft = ep_draft_new ();
+  g_autoptr(EpDraft) back = NULL;
+  g_autoptr(EpDraft) bad = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *damaged = NULL;
+  const char *body = "Grüße\n\n-- \nAna Lima  ";
+
+  g_free (draft->body);
+  draft->body = g_strdup (body);
+  draft->identity = g_strdup ("ana@work.example");
+  draft->signature_start = g_utf8_strlen ("Grüße\n\n", -1);
+  draft->signature_end = g_utf8_strlen (body, -1);
+  g_assert_true (ep_draft_store_save (store, draft, &error));
+  g_assert_no_error (error);
+  back = ep_draft_store_load (store, draft->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->body, ==, body);
+  g_assert_cmpstr (back->identity, ==, "ana@work.example");
+  g_assert_cmpint (back->signature_start, ==, 7);
+  g_assert_cmpint (back->signature_end, ==, g_utf8_strlen (body, -1));
+
+  path = ep_draft_store_dup_path (store, draft->id);
+  contents = ep_test_read_file (path);
+  damaged = g_strconcat (contents, "signature-end=999\n", NULL);
+  ep_test_write_file (path, damaged);
+  bad = ep_draft_store_load (store, draft->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (bad->body, ==, body);
+  g_assert_cmpint (bad->signature_start, ==, -1);
+  g_assert_cmpint (bad->signature_end, ==, -1);
+}
+
 /* ---- Signature on the wire ----------------------------------------------------------------- */
 
 static GBytes *
@@ -376,6 +418,7 @@ main (int   argc,
   g_test_add_func ("/identity/store/old-file", test_old_file);
   g_test_add_func ("/identity/store/invalid-values", test_invalid_values);
   g_test_add_func ("/identity/store/control-characters", test_control_characters);
+  g_test_add_func ("/identity/draft/keys", test_draft_keys);
   g_test_add_data_func ("/identity/signature/delimiter-on-wire", GINT_TO_POINTER (FALSE),
                         test_delimiter_on_wire);
   g_test_add_data_func ("/identity/signature/delimiter-on-wire-flowed", GINT_TO_POINTER (TRUE),
