@@ -447,6 +447,7 @@ test_other_domain (void)
   g_autoptr(GPtrArray) identities = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_identity_free);
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) noted = NULL;
+  g_autofree char *tooltip = NULL;
   EpWindow *window;
   AdwMessageDialog *dialog;
 
@@ -468,6 +469,20 @@ test_other_domain (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "identity.choose", "(su)",
                                              ep_profile_get_id (work), 1));
   g_assert_cmpstr (from_text (window), ==, "Ana <ana@home.example>");
+  g_assert_null (gtk_entry_get_icon_name (GTK_ENTRY (ep_window_get_field (window, "from")),
+                                          GTK_ENTRY_ICON_SECONDARY));
+  /* A From that is none of the identities still works, with a quiet note. */
+  gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "from")), "Someone <someone@elsewhere.example>");
+  g_assert_cmpstr (gtk_entry_get_icon_name (GTK_ENTRY (ep_window_get_field (window, "from")),
+                                            GTK_ENTRY_ICON_SECONDARY), ==, "dialog-information-symbolic");
+  tooltip = gtk_entry_get_icon_tooltip_text (GTK_ENTRY (ep_window_get_field (window, "from")),
+                                             GTK_ENTRY_ICON_SECONDARY);
+  g_assert_nonnull (strstr (tooltip, "not one of your identities"));
+  screenshot_now ("identity-unknown-from.png");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "identity.choose", "(su)",
+                                             ep_profile_get_id (work), 1));
+  g_assert_null (gtk_entry_get_icon_name (GTK_ENTRY (ep_window_get_field (window, "from")),
+                                          GTK_ENTRY_ICON_SECONDARY));
   g_assert_true (ep_window_identity_ask_before_send (window, 0, NULL, FALSE));
   dialog = find_message_dialog ();
   g_assert_nonnull (dialog);

@@ -170,10 +170,10 @@ static void
 from_changed_cb (EpWindow *self)
 {
   const char *from = gtk_editable_get_text (GTK_EDITABLE (self->from_entry));
+  EpProfile *profile = self->store != NULL ? ep_window_get_profile (self) : NULL;
   g_autoptr(GPtrArray) list = ep_address_list_parse (from, "From", NULL);
-  gboolean unknown = list != NULL && list->len == 1 && self->store != NULL &&
-                     !ep_profile_get_is_sandbox (ep_window_get_profile (self)) &&
-                     !is_known_from (self, from);
+  gboolean unknown = list != NULL && list->len == 1 && profile != NULL &&
+                     !ep_profile_get_is_sandbox (profile) && !is_known_from (self, from);
 
   gtk_entry_set_icon_from_icon_name (self->from_entry, GTK_ENTRY_ICON_SECONDARY,
                                      unknown ? "dialog-information-symbolic" : NULL);
