@@ -15,17 +15,46 @@ G_DEFINE_BOXED_TYPE (EpIdentity, ep_identity, ep_identity_copy, ep_identity_free
 
 /* ---- Helpers --------------------------------------------------------------------------------- */
 
+typedef enum {
+  INVALID_TEXT,
+  INVALID_CONTROL,
+  INVALID_SIGNATURE_CONTROL,
+  INVALID_TOO_LONG,
+  INVALID_MISSING,
+  INVALID_ADDRESS,
+} Invalid;
+
+/* Whole sentences, so that each translates as one. */
 static gboolean
 invalid (GError    **error,
          guint       number,
          const char *field,
-         const char *reason)
+         Invalid     why)
 {
   g_autofree char *key = ep_identity_key_name (number, field);
 
-  /* Translators: the first %s is a setting's name ("identity-2-address"), the second why it
-   * is refused ("is not a mail address") */
-  g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID, _("“%s” %s"), key, reason);
+  switch (why)
+    {
+    case INVALID_TEXT:
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID, _("“%s” is not valid text"), key);
+      break;
+    case INVALID_CONTROL:
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID, _("“%s” contains a line break or another control character"), key);
+      break;
+    case INVALID_SIGNATURE_CONTROL:
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID, _("“%s” contains a carriage return or another control character"), key);
+      break;
+    case INVALID_TOO_LONG:
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID, _("“%s” is too long"), key);
+      break;
+    case INVALID_MISSING:
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID, _("“%s” is missing"), key);
+      break;
+    case INVALID_ADDRESS:
+    default:
+      g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID, _("“%s” is not a mail address"), key);
+      break;
+    }
   return FALSE;
 }
 
@@ -120,30 +149,28 @@ ep_identity_validate (const EpIdentity *self,
   for (gsize i = 0; i < G_N_ELEMENTS (single); i++)
     {
       if (single[i] == NULL || !g_utf8_validate (single[i], -1, NULL))
-        return invalid (error, number, names[i], _("is not valid text"));
+        return invalid (error, number, names[i], INVALID_TEXT);
       if (ep_text_find_control (single[i], EP_TEXT_ALLOW_NONE) != NULL)
-        return invalid (error, number, names[i],
-                        _("contains a line break or another control character"));
+        return invalid (error, number, names[i], INVALID_CONTROL);
     }
   if (self->signature == NULL || !g_utf8_validate (self->signature, -1, NULL))
-    return invalid (error, number, "signature", _("is not valid text"));
+    return invalid (error, number, "signature", INVALID_TEXT);
   if (strchr (self->signature, '\r') != NULL ||
       ep_text_find_control (self->signature, EP_TEXT_ALLOW_TAB | EP_TEXT_ALLOW_LINE_BREAKS) != NULL)
-    return invalid (error, number, "signature",
-                    _("contains a carriage return or another control character"));
+    return invalid (error, number, "signature", INVALID_SIGNATURE_CONTROL);
   if (strlen (self->signature) > EP_IDENTITY_SIGNATURE_MAX)
-    return invalid (error, number, "signature", _("is too long"));
+    return invalid (error, number, "signature", INVALID_TOO_LONG);
   if (*self->address == '\0')
-    return invalid (error, number, "address", _("is missing"));
+    return invalid (error, number, "address", INVALID_MISSING);
   address = ep_address_new (*self->name != '\0' ? self->name : NULL, self->address, "From", NULL);
   if (address == NULL)
-    return invalid (error, number, "address", _("is not a mail address"));
+    return invalid (error, number, "address", INVALID_ADDRESS);
   if (*self->reply_to != '\0')
     {
       g_autoptr(GPtrArray) list = ep_address_list_parse (self->reply_to, "Reply-To", NULL);
 
       if (list == NULL || list->len == 0)
-        return invalid (error, number, "reply-to", _("is not a mail address"));
+        return invalid (error, number, "reply-to", INVALID_ADDRESS);
     }
   return TRUE;
 }
