@@ -35,6 +35,16 @@ set_problem (EpProfileEditor *self,
 }
 
 /* Only once a test connection learned it: never forgets what @to knows. */
+/* Only a profile's own identities: the one of its sender address stays implicit. */
+static void
+copy_identities (EpProfile *from,
+                 EpProfile *to)
+{
+  g_autoptr(GPtrArray) identities = ep_profile_has_identities (from) ? ep_profile_dup_identities (from) : NULL;
+
+  ep_profile_set_identities (to, identities);
+}
+
 static void
 copy_future_release (EpProfile *from,
                      EpProfile *to)
@@ -126,6 +136,7 @@ ep_profile_editor_save (EpProfileEditor *self)
       ep_profile_set_name (check, ep_profile_get_name (self->draft));
       ep_profile_set_sender_name (check, ep_profile_get_sender_name (self->draft));
       ep_profile_set_sender_address (check, ep_profile_get_sender_address (self->draft));
+      copy_identities (self->draft, check);
     }
   else
     check = g_object_ref (self->draft);
@@ -168,6 +179,7 @@ ep_profile_editor_save (EpProfileEditor *self)
       if (ep_profile_get_size_limit (self->draft) > 0)
         ep_profile_set_size_limit (target, ep_profile_get_size_limit (self->draft));
       copy_future_release (self->draft, target);
+      copy_identities (self->draft, target);
       g_object_thaw_notify (G_OBJECT (target));
     }
 
@@ -203,6 +215,21 @@ oauth_changed (EpProfile *a,
   return FALSE;
 }
 
+static gboolean
+identities_changed (EpProfile *a,
+                    EpProfile *b)
+{
+  g_autoptr(GPtrArray) x = ep_profile_dup_identities (a);
+  g_autoptr(GPtrArray) y = ep_profile_dup_identities (b);
+
+  if (ep_profile_has_identities (a) != ep_profile_has_identities (b) || x->len != y->len)
+    return TRUE;
+  for (guint i = 0; i < x->len; i++)
+    if (!ep_identity_equal (g_ptr_array_index (x, i), g_ptr_array_index (y, i)))
+      return TRUE;
+  return FALSE;
+}
+
 /**
  * ep_profile_editor_has_changes:
  *
@@ -231,6 +258,7 @@ ep_profile_editor_has_changes (EpProfileEditor *self)
          ep_profile_get_timeout (a) != ep_profile_get_timeout (b) ||
          g_strcmp0 (ep_profile_get_ehlo_name (a), ep_profile_get_ehlo_name (b)) != 0 ||
          oauth_changed (a, b) ||
+         identities_changed (a, b) ||
          ep_profile_editor_sent_has_changes (self);
 }
 

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ep-identities-group.h"
 #include "ep-profile-editor-private.h"
 
 G_DEFINE_FINAL_TYPE (EpProfileEditor, ep_profile_editor, ADW_TYPE_BIN)
@@ -167,6 +168,7 @@ ep_profile_editor_new (EpProfileStore *store,
   ep_profile_editor_sent_init (self);
   if (!self->is_sandbox)
     ep_sign_in_group_set_profile (self->sign_in_group, self->draft);
+  ep_identities_group_attach (self->draft, GTK_WIDGET (self->identity_group));
   ep_profile_editor_connect_fields (self);
   ep_profile_editor_connect_draft (self);
 

@@ -32,12 +32,11 @@ gboolean
 ep_window_has_content (EpWindow *self)
 {
   GtkEntry *entries[] = { self->to_entry, self->cc_entry, self->bcc_entry, self->subject_entry };
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->body_view);
 
   for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
     if (*gtk_editable_get_text (GTK_EDITABLE (entries[i])) != '\0')
       return TRUE;
-  return gtk_text_buffer_get_char_count (buffer) > 0 ||
+  return !ep_window_identity_body_is_empty (self) ||
          g_list_model_get_n_items (G_LIST_MODEL (self->attachments)) > 0;
 }
 
@@ -73,6 +72,7 @@ ep_window_to_draft (EpWindow *self)
   draft->body = body_text (self);
   draft->delivered = g_strdupv (self->delivered);
   ep_window_delivery_save (self, draft);
+  ep_window_identity_save (self, draft);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(EpAttachment) attachment = g_list_model_get_item (G_LIST_MODEL (self->attachments), i);
@@ -226,6 +226,7 @@ ep_window_load_draft (EpWindow      *self,
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body_view), draft->body ? draft->body : "", -1);
   ep_window_set_delivered (self, (const char * const *) draft->delivered);
   ep_window_delivery_load (self, draft);
+  ep_window_identity_load (self, draft);
   for (guint i = 0; draft->attachments && i < draft->attachments->len; i++)
     {
       EpDraftAttachment *a = draft->attachments->pdata[i];

@@ -12,6 +12,7 @@
 G_BEGIN_DECLS
 
 typedef struct _EpWindowDelivery EpWindowDelivery;
+typedef struct _EpWindowIdentity EpWindowIdentity;
 
 struct _EpWindow
 {
@@ -103,6 +104,8 @@ struct _EpWindow
   /* Delivery Options (ep-window-delivery.c) */
   GtkMenuButton   *delivery_button;
   EpWindowDelivery *delivery;
+  /* Identities and the signature (ep-window-identity.c) */
+  EpWindowIdentity *identity;
 };
 
 /* ep-window-fields.c */
@@ -132,6 +135,8 @@ void       ep_window_send_close      (EpWindow *self);
 /* Questions a pre-send check may skip once the person answered "Send Anyway". */
 #define EP_CHECK_SUBJECT    (1 << 0)
 #define EP_CHECK_ATTACHMENT (1 << 1)
+#define EP_CHECK_MANY_RECIPIENTS (1 << 2)
+#define EP_CHECK_IDENTITY_DOMAIN (1 << 3)
 void       ep_window_check_and_send  (EpWindow  *self,
                                       guint      skip,
                                       GDateTime *when,
@@ -154,6 +159,25 @@ gboolean   ep_window_delivery_ask_before_send (EpWindow           *self,
 void       ep_window_delivery_save         (EpWindow              *self,
                                             EpDraft               *draft);
 void       ep_window_delivery_load         (EpWindow              *self,
+                                            const EpDraft         *draft);
+
+/* ep-window-identity.c */
+void       ep_window_identity_init         (EpWindow              *self);
+void       ep_window_identity_dispose      (EpWindow              *self);
+void       ep_window_identity_profile_changed (EpWindow           *self);
+gboolean   ep_window_identity_apply        (EpWindow              *self,
+                                            EpMessage             *message,
+                                            GError               **error);
+gboolean   ep_window_identity_body_is_empty (EpWindow             *self);
+/* The identity's questions before sending (many visible recipients, a From outside the
+ * profile's domain): %TRUE when one is asked; its answer sends again with its flag in @skip. */
+gboolean   ep_window_identity_ask_before_send (EpWindow           *self,
+                                               guint               skip,
+                                               GDateTime          *when,
+                                               gboolean            server_hold);
+void       ep_window_identity_save         (EpWindow              *self,
+                                            EpDraft               *draft);
+void       ep_window_identity_load         (EpWindow              *self,
                                             const EpDraft         *draft);
 
 /* ep-window-send-later.c */
@@ -199,5 +223,6 @@ gboolean    ep_window_is_sending      (EpWindow       *self);
 const char *ep_window_get_outbox_id   (EpWindow       *self);
 gboolean    ep_window_is_undo_pending (EpWindow       *self);
 EpSpellText *ep_window_get_spell      (EpWindow       *self);
+char       *ep_window_dup_signature   (EpWindow       *self);
 
 G_END_DECLS

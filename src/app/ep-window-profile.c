@@ -21,9 +21,12 @@ get_store (EpWindow *self)
 static char *
 suggested_from (EpProfile *profile)
 {
+  g_autoptr(EpIdentity) identity = ep_profile_dup_default_identity (profile);
   const char *name = ep_profile_get_sender_name (profile);
   const char *address = ep_profile_get_sender_address (profile);
 
+  if (identity != NULL)
+    return ep_identity_dup_from (identity);
   if (address == NULL || *address == '\0')
     {
       if (!ep_profile_get_is_sandbox (profile))
@@ -93,6 +96,7 @@ selected_changed_cb (EpWindow *self)
           g_strcmp0 (ep_profile_get_id (profile), self->profile_id) != 0)
         g_object_set_data (G_OBJECT (self), WANTED_KEY, NULL);
       apply_profile (self, profile);
+      ep_window_identity_profile_changed (self);
       ep_window_schedule_draft_save (self);
     }
 }

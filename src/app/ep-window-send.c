@@ -83,6 +83,8 @@ ep_window_build_message (EpWindow  *self,
     ep_window_delivery_get (self, &request, &read_receipt);
     ep_message_set_read_receipt (message, read_receipt);
   }
+  if (!ep_window_identity_apply (self, message, error))
+    return NULL;
 
   for (guint i = 0; i < n; i++)
     {
@@ -1101,6 +1103,8 @@ ep_window_check_and_send (EpWindow  *self,
            skip | EP_CHECK_ATTACHMENT, TRUE, when, server_hold);
       return;
     }
+  if (ep_window_identity_ask_before_send (self, skip, when, server_hold))
+    return;
   if (when != NULL)
     ep_window_schedule (self, when, server_hold);
   else

@@ -108,6 +108,7 @@ ep_window_dispose (GObject *object)
   ep_window_waiting_dispose (self);
   ep_window_spell_dispose (self);
   ep_window_delivery_dispose (self);
+  ep_window_identity_dispose (self);
   /* Widgets emit "changed" while they are torn down; nothing must react to that. */
   if (self->to_entry != NULL)
     {
@@ -218,6 +219,7 @@ ep_window_init (EpWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
   ep_window_attachments_init (self);
   ep_window_fields_init (self);
+  ep_window_identity_init (self);
   ep_window_draft_init (self);
   ep_window_send_init (self);
   ep_window_send_later_init (self);

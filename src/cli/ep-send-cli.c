@@ -12,6 +12,7 @@
 #include "ep-send-configure.h"
 #include "ep-send-deliver.h"
 #include "ep-send-goa.h"
+#include "ep-send-identity.h"
 #include "ep-send-login.h"
 #include "ep-send-options.h"
 #include "ep-send-outbox.h"
@@ -27,6 +28,10 @@ ep_send_options_clear (EpSendOptions *opts)
   g_free (opts->auth);
   g_free (opts->cafile);
   g_free (opts->from);
+  g_free (opts->identity);
+  g_free (opts->identity_reply_to);
+  g_free (opts->identity_bcc_self);
+  g_free (opts->identity_signature);
   g_strfreev (opts->to);
   g_strfreev (opts->cc);
   g_strfreev (opts->bcc);
@@ -89,6 +94,7 @@ static const char *description_text =
      "  epistle-send --server smtp.example.com:587 --user me@example.com --password-file pw \\\n"
      "      --from me@example.com --to you@example.org --subject Report --attach report.pdf\n"
      "  epistle-send --profile Sandbox --from me@example.com --subject Test you@example.org\n"
+     "  epistle-send --identity support@example.com --subject Re: you@example.org < reply.txt\n"
      "  epistle-send --profile Work --at 07:30 --from me@example.com --subject Hi you@example.org\n"
      "  epistle-send --profile Work --at 2026-12-24T18:00 --server-hold --from me@example.com \\\n"
      "      --subject Greetings you@example.org\n"
@@ -181,6 +187,9 @@ parse_options (EpSendOptions  *opts,
       N_("PEM certificates to trust in addition to the system store"), N_("FILE") },
     { "from", 0, 0, G_OPTION_ARG_STRING, &opts->from,
       N_("Sender address"), N_("ADDR") },
+    { "identity", 0, 0, G_OPTION_ARG_STRING, &opts->identity,
+      N_("Send as a saved identity (with --profile, or the one profile that has it): its From, Reply-To, Bcc to self and signature; --from still wins"),
+      N_("NAME|ADDR") },
     { "to", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->to,
       N_("Recipient (repeatable; positional arguments are To)"), N_("ADDR") },
     { "cc", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->cc,
@@ -388,6 +397,19 @@ ep_send_cli_run (int    argc,
     }
   if (!parse_delivery (&opts))
     return EP_EXIT_USAGE;
+  if (opts.identity != NULL &&
+      (opts.flush || opts.outbox || opts.login != NULL))
+    {
+      g_printerr ("epistle-send: %s\n", _("--identity is for composing a message: not with --flush, --outbox or --login"));
+      return EP_EXIT_USAGE;
+    }
+  if (opts.identity != NULL)
+    {
+      int status = ep_send_identity_resolve (&opts);
+
+      if (status != EP_EXIT_OK)
+        return status;
+    }
   if (opts.login != NULL)
     {
       if (opts.print || opts.queue || opts.at != NULL || opts.flush || opts.outbox || opts.profile != NULL ||

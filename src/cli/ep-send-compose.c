@@ -13,6 +13,7 @@
 #include "ep-mime-writer.h"
 #include "ep-send-compose.h"
 #include "ep-send-exit.h"
+#include "ep-send-identity.h"
 
 static gboolean
 add_recipients (EpMessage   *message,
@@ -137,6 +138,8 @@ ep_send_compose_message (EpSendOptions  *opts,
   /* Long lines soft-wrapped (RFC 3676), as the app does by default. */
   ep_message_set_format_flowed (message, !opts->no_flowed);
   ep_message_set_read_receipt (message, opts->read_receipt);
+  if (!ep_send_identity_apply (opts, message, error))
+    return ep_send_exit_status_for (*error);
 
   for (guint i = 0; opts->attach != NULL && opts->attach[i] != NULL; i++)
     {

@@ -20,6 +20,11 @@ typedef struct {
   char    *auth;
   char    *cafile;
   char    *from;
+  char    *identity;
+  /* What --identity found (ep-send-identity.c); NULL without it. */
+  char    *identity_reply_to;
+  char    *identity_bcc_self;
+  char    *identity_signature;
   char   **to;
   char   **cc;
   char   **bcc;

@@ -31,6 +31,7 @@ struct _EpMessage {
   GPtrArray  *to;            /* element-type EpAddress */
   GPtrArray  *cc;
   GPtrArray  *bcc;
+  GPtrArray  *reply_to;      /* element-type EpAddress; empty: no Reply-To header */
   char       *subject;       /* nullable: no Subject header */
   char       *body;          /* UTF-8, LF line ends */
   GPtrArray  *attachments;   /* element-type EpAttachment */

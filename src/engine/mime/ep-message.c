@@ -32,6 +32,7 @@ ep_message_finalize (GObject *object)
   g_clear_pointer (&self->to, g_ptr_array_unref);
   g_clear_pointer (&self->cc, g_ptr_array_unref);
   g_clear_pointer (&self->bcc, g_ptr_array_unref);
+  g_clear_pointer (&self->reply_to, g_ptr_array_unref);
   g_clear_pointer (&self->subject, g_free);
   g_clear_pointer (&self->body, g_free);
   g_clear_pointer (&self->attachments, g_ptr_array_unref);
@@ -54,6 +55,7 @@ ep_message_init (EpMessage *self)
   self->to = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_address_free);
   self->cc = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_address_free);
   self->bcc = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_address_free);
+  self->reply_to = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_address_free);
   self->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_attachment_free);
   self->body = g_strdup ("");
 }
@@ -123,6 +125,25 @@ ep_message_add_bcc (EpMessage       *self,
 
   g_ptr_array_add (self->bcc, ep_address_copy (addr));
   ep_message_invalidate (self);
+}
+
+/* Reply-To (RFC 5322 §3.6.2): where replies should go; never an envelope recipient. */
+void
+ep_message_add_reply_to (EpMessage       *self,
+                         const EpAddress *addr)
+{
+  g_return_if_fail (EP_IS_MESSAGE (self));
+  g_return_if_fail (addr != NULL);
+
+  g_ptr_array_add (self->reply_to, ep_address_copy (addr));
+  ep_message_invalidate (self);
+}
+
+GPtrArray *
+ep_message_get_reply_to (EpMessage *self)
+{
+  g_return_val_if_fail (EP_IS_MESSAGE (self), NULL);
+  return self->reply_to;
 }
 
 GPtrArray *
@@ -419,7 +440,7 @@ ep_message_dup_envelope_recipients (EpMessage *self)
 gboolean
 ep_message_needs_smtputf8 (EpMessage *self)
 {
-  GPtrArray *lists[3];
+  GPtrArray *lists[4];
 
   g_return_val_if_fail (EP_IS_MESSAGE (self), FALSE);
 
@@ -428,6 +449,7 @@ ep_message_needs_smtputf8 (EpMessage *self)
   lists[0] = self->to;
   lists[1] = self->cc;
   lists[2] = self->bcc;
+  lists[3] = self->reply_to;
   for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
     for (guint i = 0; i < lists[l]->len; i++)
       if (ep_address_needs_smtputf8 (g_ptr_array_index (lists[l], i)))

@@ -23,6 +23,9 @@ void             ep_message_add_cc                  (EpMessage        *self,
                                                      const EpAddress  *addr);
 void             ep_message_add_bcc                 (EpMessage        *self,
                                                      const EpAddress  *addr);
+void             ep_message_add_reply_to            (EpMessage        *self,
+                                                     const EpAddress  *addr);
+GPtrArray       *ep_message_get_reply_to            (EpMessage        *self);
 GPtrArray       *ep_message_get_to                  (EpMessage        *self);
 GPtrArray       *ep_message_get_cc                  (EpMessage        *self);
 GPtrArray       *ep_message_get_bcc                 (EpMessage        *self);

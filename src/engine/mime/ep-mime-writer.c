@@ -628,6 +628,8 @@ build_plan (EpMessage *self)
     g_string_append (out, "To: undisclosed-recipients:;\r\n");
   if (self->cc->len > 0)
     append_address_list (out, "Cc", self->cc);
+  if (self->reply_to->len > 0)
+    append_address_list (out, "Reply-To", self->reply_to);
   if (self->subject != NULL)
     {
       g_autofree char *subject = ep_rfc2047_encode_unstructured (self->subject);

@@ -41,6 +41,11 @@
 #define KEY_DSN_RET      "dsn-ret"
 #define KEY_REQUIRE_TLS  "require-tls"
 #define KEY_READ_RECEIPT "read-receipt"
+/* The identity chosen in From and where its signature is in the body (character offsets, both
+ * or neither): a restored draft never gets a second one. An older Epistle ignores them. */
+#define KEY_IDENTITY        "identity"
+#define KEY_SIGNATURE_START "signature-start"
+#define KEY_SIGNATURE_END   "signature-end"
 #define KEY_URI          "uri"
 #define KEY_DISPLAY_NAME "name"
 #define KEY_CONTENT_TYPE "content-type"
@@ -229,6 +234,8 @@ draft_to_data (const EpDraft  *draft,
     return NULL;
   if (draft->language != NULL && !check_text (draft->language, "language", error))
     return NULL;
+  if (draft->identity != NULL && !check_text (draft->identity, "identity", error))
+    return NULL;
 
   g_key_file_set_integer (keyfile, DRAFT_GROUP, KEY_FORMAT, DRAFT_FORMAT);
   if (draft->profile_id != NULL)
@@ -243,6 +250,13 @@ draft_to_data (const EpDraft  *draft,
   g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_SUBJECT,
                          draft->subject != NULL ? draft->subject : "");
   g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_BODY, draft->body != NULL ? draft->body : "");
+  if (draft->identity != NULL)
+    g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_IDENTITY, draft->identity);
+  if (draft->signature_start >= 0 && draft->signature_end >= draft->signature_start)
+    {
+      g_key_file_set_integer (keyfile, DRAFT_GROUP, KEY_SIGNATURE_START, draft->signature_start);
+      g_key_file_set_integer (keyfile, DRAFT_GROUP, KEY_SIGNATURE_END, draft->signature_end);
+    }
   g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_CREATED, created);
   g_key_file_set_string (keyfile, DRAFT_GROUP, KEY_MODIFIED, modified);
   {
@@ -461,6 +475,26 @@ read_text (GKeyFile    *keyfile,
   return TRUE;
 }
 
+/* Lenient, as a draft is: a signature range that is not one within the body is no signature
+ * known (the text stays; it is only never replaced). */
+static void
+read_signature (GKeyFile   *keyfile,
+                EpDraft    *draft,
+                const char *path)
+{
+  g_autoptr(GError) start_error = NULL;
+  g_autoptr(GError) end_error = NULL;
+  gint start = g_key_file_get_integer (keyfile, DRAFT_GROUP, KEY_SIGNATURE_START, &start_error);
+  gint end = g_key_file_get_integer (keyfile, DRAFT_GROUP, KEY_SIGNATURE_END, &end_error);
+  glong length = draft->body != NULL ? g_utf8_strlen (draft->body, -1) : 0;
+
+  read_text (keyfile, DRAFT_GROUP, KEY_IDENTITY, &draft->identity, path, NULL);
+  if (start_error != NULL || end_error != NULL || start < 0 || end < start || end > length)
+    return;
+  draft->signature_start = start;
+  draft->signature_end = end;
+}
+
 /* Lenient, as a draft is: a value this version does not know is no option at all. */
 static void
 read_delivery_options (GKeyFile *keyfile,
@@ -540,6 +574,7 @@ draft_from_keyfile (GKeyFile    *keyfile,
   read_date (keyfile, KEY_CREATED, &draft->created);
   read_date (keyfile, KEY_MODIFIED, &draft->modified);
   read_delivery_options (keyfile, draft);
+  read_signature (keyfile, draft, path);
   if (g_key_file_has_key (keyfile, DRAFT_GROUP, KEY_DELIVERED, NULL))
     {
       g_autoptr(GError) local_error = NULL;

@@ -74,6 +74,8 @@ ep_draft_new_with_id (const char *id)
   draft->bcc = g_strdup ("");
   draft->subject = g_strdup ("");
   draft->body = g_strdup ("");
+  draft->signature_start = -1;
+  draft->signature_end = -1;
   draft->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_draft_attachment_free);
   draft->created = g_date_time_new_now_utc ();
   draft->modified = g_date_time_ref (draft->created);
@@ -107,6 +109,9 @@ ep_draft_copy (const EpDraft *draft)
   copy = ep_draft_new_with_id (draft->id);
   copy->profile_id = g_strdup (draft->profile_id);
   copy->language = g_strdup (draft->language);
+  copy->identity = g_strdup (draft->identity);
+  copy->signature_start = draft->signature_start;
+  copy->signature_end = draft->signature_end;
   replace (&copy->from, draft->from);
   replace (&copy->to, draft->to);
   replace (&copy->cc, draft->cc);
@@ -139,6 +144,7 @@ ep_draft_free (EpDraft *draft)
   g_free (draft->id);
   g_free (draft->profile_id);
   g_free (draft->language);
+  g_free (draft->identity);
   g_free (draft->from);
   g_free (draft->to);
   g_free (draft->cc);

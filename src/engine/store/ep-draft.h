@@ -37,6 +37,11 @@ typedef struct
  *   message (an earlier send reached only some recipients); sending again leaves them out
  * @request: the Delivery Options chosen (notifications, REQUIRETLS)
  * @read_receipt: whether a read receipt is asked for
+ * @identity: (nullable): the address of the identity chosen in From (its Reply-To and Bcc to
+ *   itself apply), or %NULL when From is the profile's default or typed
+ * @signature_start, @signature_end: where the signature inserted for that identity is in
+ *   @body (character offsets, the "-- " line to its end), so that it is neither inserted again
+ *   nor lost when the draft is restored; -1 when there is none
  * @created, @modified: set by ep_draft_new() and by each save
  */
 typedef struct
@@ -54,6 +59,9 @@ typedef struct
   GStrv      delivered;
   EpSmtpDeliveryRequest request;
   gboolean   read_receipt;
+  char      *identity;
+  gint       signature_start;
+  gint       signature_end;
   GDateTime *created;
   GDateTime *modified;
 } EpDraft;

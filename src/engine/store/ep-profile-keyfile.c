@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ep-enum.h"
+#include "ep-identity-keyfile.h"
 #include "ep-profile-keyfile.h"
 #include "ep-store-error.h"
 #include "ep-store-util.h"
@@ -237,6 +238,7 @@ ep_profile_keyfile_read (GKeyFile    *keyfile,
   g_autofree char *ehlo_name = NULL;
   g_autoptr(GDateTime) future_learned = NULL;
   g_autoptr(GDateTime) future_date = NULL;
+  g_autoptr(GPtrArray) identities = NULL;
   gboolean future_release = FALSE;
   gboolean dsn = FALSE;
   gboolean requiretls = FALSE;
@@ -354,6 +356,13 @@ ep_profile_keyfile_read (GKeyFile    *keyfile,
         }
       ep_profile_set_oauth_setting (profile, i, value);
     }
+  identities = ep_identity_keyfile_read (keyfile, group, error);
+  if (identities == NULL)
+    {
+      g_object_thaw_notify (G_OBJECT (profile));
+      return NULL;
+    }
+  ep_profile_set_identities (profile, identities);
   g_object_thaw_notify (G_OBJECT (profile));
 
   return g_steal_pointer (&profile);
@@ -506,5 +515,12 @@ ep_profile_keyfile_write (GKeyFile   *keyfile,
   for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
     write_string (keyfile, group, ep_profile_oauth_setting_name (i),
                   ep_profile_get_oauth_setting (profile, i), NULL);
+  if (ep_profile_has_identities (profile))
+    {
+      g_autoptr(GPtrArray) identities = ep_profile_dup_identities (profile);
+      ep_identity_keyfile_write (keyfile, group, identities);
+    }
+  else
+    ep_identity_keyfile_write (keyfile, group, NULL);
 #undef BUILTIN
 }

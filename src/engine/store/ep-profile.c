@@ -5,6 +5,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "ep-identity.h"
 #include "ep-profile.h"
 #include "ep-store-util.h"
 #include "ep-smtp-limits.h"
@@ -47,6 +48,7 @@ struct _EpProfile
   char              *imap_username;
   char              *imap_sent_folder;
   char              *imap_pinned_sha256;
+  GPtrArray         *identities;   /* of EpIdentity; empty: the one of sender-name/-address */
 };
 
 G_DEFINE_FINAL_TYPE (EpProfile, ep_profile, G_TYPE_OBJECT)
@@ -76,6 +78,7 @@ enum {
   PROP_IMAP_USERNAME,
   PROP_IMAP_SENT_FOLDER,
   PROP_IMAP_PINNED_SHA256,
+  PROP_IDENTITIES,
   PROP_OAUTH_FIRST,
   N_PROPS = PROP_OAUTH_FIRST + EP_PROFILE_N_OAUTH_SETTINGS
 };
@@ -133,6 +136,7 @@ ep_profile_finalize (GObject *object)
   g_free (self->imap_username);
   g_free (self->imap_sent_folder);
   g_free (self->imap_pinned_sha256);
+  g_clear_pointer (&self->identities, g_ptr_array_unref);
 
   G_OBJECT_CLASS (ep_profile_parent_class)->finalize (object);
 }
@@ -226,6 +230,9 @@ ep_profile_get_property (GObject    *object,
       break;
     case PROP_IMAP_PINNED_SHA256:
       g_value_set_string (value, self->imap_pinned_sha256);
+      break;
+    case PROP_IDENTITIES:
+      g_value_take_boxed (value, ep_profile_dup_identities (self));
       break;
     default:
       if (prop_id >= PROP_OAUTH_FIRST && prop_id < N_PROPS)
@@ -387,6 +394,10 @@ ep_profile_class_init (EpProfileClass *klass)
   properties[PROP_IMAP_SENT_FOLDER] = g_param_spec_string ("imap-sent-folder", NULL, NULL, "", rw);
   /* As pinned-sha256, for the IMAP server (imap-host, imap-port): changing either forgets it. */
   properties[PROP_IMAP_PINNED_SHA256] = g_param_spec_string ("imap-pinned-sha256", NULL, NULL, NULL, rw);
+  /* Notified when ep_profile_set_identities() changes them (a GPtrArray of EpIdentity). */
+  properties[PROP_IDENTITIES] =
+    g_param_spec_boxed ("identities", NULL, NULL, G_TYPE_PTR_ARRAY,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   /* Built-in sign-in (OAuth 2.0): "" when the profile does not use it. */
   for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
     properties[PROP_OAUTH_FIRST + i] = g_param_spec_string (oauth_setting_names[i], NULL, NULL, "", rw);
@@ -400,6 +411,7 @@ ep_profile_init (EpProfile *self)
   self->name = g_strdup ("");
   self->sender_name = g_strdup ("");
   self->sender_address = g_strdup ("");
+  self->identities = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_identity_free);
   self->host = g_strdup ("");
   self->port = 587;
   self->security = EP_SMTP_SECURITY_STARTTLS;
@@ -503,6 +515,7 @@ ep_profile_copy (EpProfile  *self,
                                  self->future_release_max_interval,
                                  self->future_release_max_date);
   ep_profile_set_delivery_extensions (copy, self->delivery_extensions);
+  ep_profile_set_identities (copy, self->identities);
   return copy;
 }
 
@@ -602,6 +615,13 @@ ep_profile_validate (EpProfile  *self,
   if ((self->pinned_sha256 != NULL && !is_hex_fingerprint (self->pinned_sha256)) ||
       (self->imap_pinned_sha256 != NULL && !is_hex_fingerprint (self->imap_pinned_sha256)))
     return invalid (error, self, _("the pinned certificate fingerprint is not a SHA-256 digest"));
+  for (guint i = 0; i < self->identities->len; i++)
+    {
+      g_autoptr(GError) identity_error = NULL;
+
+      if (!ep_identity_validate (g_ptr_array_index (self->identities, i), i + 1, &identity_error))
+        return invalid (error, self, identity_error->message);
+    }
   return TRUE;
 }
 
@@ -1220,4 +1240,87 @@ ep_profile_set_imap_pinned_sha256 (EpProfile  *self,
 {
   g_return_if_fail (EP_IS_PROFILE (self));
   set_string (self, &self->imap_pinned_sha256, pinned_sha256, TRUE, PROP_IMAP_PINNED_SHA256);
+}
+
+/* ---- Identities ------------------------------------------------------------------------------ */
+
+gboolean
+ep_profile_has_identities (EpProfile *self)
+{
+  g_return_val_if_fail (EP_IS_PROFILE (self), FALSE);
+  return self->identities->len > 0;
+}
+
+/* A profile of an older Epistle (or one never given identities) sends as its sender name and
+ * address, without a signature: the same From as before. */
+GPtrArray *
+ep_profile_dup_identities (EpProfile *self)
+{
+  GPtrArray *identities;
+
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+
+  identities = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_identity_free);
+  if (self->identities->len == 0)
+    {
+      if (*self->sender_address != '\0')
+        {
+          EpIdentity *implicit = ep_identity_new (self->sender_name, self->sender_address);
+
+          implicit->is_default = TRUE;
+          g_ptr_array_add (identities, implicit);
+        }
+      return identities;
+    }
+  for (guint i = 0; i < self->identities->len; i++)
+    g_ptr_array_add (identities, ep_identity_copy (g_ptr_array_index (self->identities, i)));
+  return identities;
+}
+
+/* @identities: (nullable) (element-type EpIdentity): copied; %NULL or empty: the one of the
+ * sender name and address. At most one stays the default (the first marked). */
+void
+ep_profile_set_identities (EpProfile *self,
+                           GPtrArray *identities)
+{
+  g_autoptr(GPtrArray) copy = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_identity_free);
+  gboolean have_default = FALSE;
+  gboolean same;
+
+  g_return_if_fail (EP_IS_PROFILE (self));
+
+  for (guint i = 0; identities != NULL && i < identities->len; i++)
+    {
+      EpIdentity *identity = ep_identity_copy (g_ptr_array_index (identities, i));
+
+      identity->is_default = identity->is_default && !have_default;
+      have_default = have_default || identity->is_default;
+      g_ptr_array_add (copy, identity);
+    }
+  same = copy->len == self->identities->len;
+  for (guint i = 0; same && i < copy->len; i++)
+    same = ep_identity_equal (g_ptr_array_index (copy, i), g_ptr_array_index (self->identities, i));
+  if (same)
+    return;
+  g_ptr_array_unref (self->identities);
+  self->identities = g_steal_pointer (&copy);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDENTITIES]);
+}
+
+EpIdentity *
+ep_profile_dup_default_identity (EpProfile *self)
+{
+  g_autoptr(GPtrArray) identities = NULL;
+
+  g_return_val_if_fail (EP_IS_PROFILE (self), NULL);
+
+  identities = ep_profile_dup_identities (self);
+  for (guint i = 0; i < identities->len; i++)
+    {
+      EpIdentity *identity = g_ptr_array_index (identities, i);
+
+      if (identity->is_default)
+        return ep_identity_copy (identity);
+    }
+  return identities->len > 0 ? ep_identity_copy (g_ptr_array_index (identities, 0)) : NULL;
 }

@@ -4,6 +4,7 @@
 
 #include <gio/gio.h>
 
+#include "ep-identity.h"
 #include "ep-smtp-capabilities.h"
 #include "ep-smtp-config.h"
 
@@ -154,6 +155,16 @@ void               ep_profile_set_imap_sent_folder (EpProfile       *self,
 const char        *ep_profile_get_imap_pinned_sha256 (EpProfile     *self);
 void               ep_profile_set_imap_pinned_sha256 (EpProfile     *self,
                                                       const char    *pinned_sha256);
+
+/* The Froms the profile sends as (ep-identity.h), in their order. A profile without its own
+ * has one, the default, from its sender name and address (none while that address is empty):
+ * ep_profile_has_identities() tells them apart. */
+gboolean           ep_profile_has_identities     (EpProfile         *self);
+GPtrArray         *ep_profile_dup_identities     (EpProfile         *self);
+void               ep_profile_set_identities     (EpProfile         *self,
+                                                  GPtrArray         *identities);
+/* The one marked default, else the first; %NULL when there is none. */
+EpIdentity        *ep_profile_dup_default_identity (EpProfile       *self);
 
 EpSmtpConfig      *ep_profile_to_smtp_config     (EpProfile         *self,
                                                   const char        *password);
