@@ -337,6 +337,51 @@ test_default_comes_later (void)
   ep_test_iterate (100);
 }
 
+/* Zero set-up: no default chosen and no profile of the person's own, so the first usable
+ * Online Accounts account becomes the default (not one with mail turned off); never when the
+ * person chose a default, or has a profile of their own. */
+static void
+test_zero_setup (void)
+{
+  g_autoptr(EpFakeGoa) fake = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(EpProfile) work = NULL;
+  g_autoptr(GError) error = NULL;
+  EpProfileStore *store = ep_application_get_profile_store (app);
+  Lookup lookup = { store, "goa:account_1_0" };
+  Lookup off = { store, "goa:account_2_0" };
+
+  g_assert_true (ep_test_wait (not_listed, &lookup, WAIT_MS));
+  g_settings_reset (settings, "default-profile");
+  fake = ep_fake_goa_new ();
+  ep_fake_goa_add (fake, &disabled);
+  ep_fake_goa_add (fake, &google);
+  g_assert_true (ep_test_wait (listed, &lookup, WAIT_MS));
+  g_assert_true (ep_test_wait (listed, &off, WAIT_MS));
+  g_assert_true (ep_profile_get_is_sandbox (ep_profile_store_get_default (store)));
+
+  g_assert_true (ep_application_default_to_goa (app));
+  g_assert_cmpstr (ep_profile_store_get_default_id (store), ==, "goa:account_1_0");
+  g_assert_false (ep_application_offers_setup (app));
+  /* Chosen now: not chosen again over the person's choice. */
+  g_assert_cmpstr (g_settings_get_string (settings, "default-profile"), ==, "goa:account_1_0");
+  ep_profile_store_set_default_id (store, EP_PROFILE_SANDBOX_ID);
+  g_assert_false (ep_application_default_to_goa (app));
+  g_assert_true (ep_profile_get_is_sandbox (ep_profile_store_get_default (store)));
+
+  /* A profile of the person's own: theirs to choose. */
+  g_settings_reset (settings, "default-profile");
+  work = ep_profile_new ("Own");
+  ep_profile_set_host (work, "smtp.example.org");
+  g_assert_true (ep_profile_store_add (store, work, &error));
+  g_assert_no_error (error);
+  g_assert_false (ep_application_default_to_goa (app));
+  g_assert_true (ep_profile_get_is_sandbox (ep_profile_store_get_default (store)));
+  g_assert_true (ep_profile_store_remove (store, work, NULL));
+  g_settings_reset (settings, "default-profile");
+  ep_test_iterate (100);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -357,6 +402,7 @@ main (int   argc,
   g_test_add_func ("/goa-ui/compose", test_compose);
   g_test_add_func ("/goa-ui/open-settings", test_open_settings);
   g_test_add_func ("/goa-ui/default-comes-later", test_default_comes_later);
+  g_test_add_func ("/goa-ui/zero-setup", test_zero_setup);
   status = g_test_run ();
   g_clear_object (&app);
   return status;
