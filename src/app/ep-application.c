@@ -493,39 +493,6 @@ ep_application_window_added_cb (GtkApplication *app,
     self->overdue_source = g_idle_add (ep_application_ask_overdue_cb, self);
 }
 
-/* Zero set-up: when the person never chose a default and has no profile of their own, the first
- * Online Accounts mail account that Epistle can use is the one to send with (and stays chosen,
- * as if picked in Server Profiles). */
-gboolean
-ep_application_default_to_goa (EpApplication *self)
-{
-  GListModel *profiles = ep_profile_store_list (self->profiles);
-  g_autoptr(GVariant) chosen = g_settings_get_user_value (self->settings, "default-profile");
-  EpProfile *usable = NULL;
-
-  g_return_val_if_fail (EP_IS_APPLICATION (self), FALSE);
-
-  if (chosen != NULL)
-    return FALSE;
-  for (guint i = 0; i < g_list_model_get_n_items (profiles); i++)
-    {
-      g_autoptr(EpProfile) profile = g_list_model_get_item (profiles, i);
-      EpGoaAccount *account;   /* borrowed */
-      g_autofree char *problem = NULL;
-
-      if (ep_profile_get_is_sandbox (profile))
-        continue;
-      if (!ep_profile_store_is_external (self->profiles, profile))
-        return FALSE;   /* a profile of their own: their choice, not ours */
-      account = ep_goa_account_from_profile (profile);
-      if (account != NULL)
-        problem = ep_goa_account_dup_problem (account);
-      if (usable == NULL && account != NULL && problem == NULL)
-        usable = profile;
-    }
-  return usable != NULL && ep_profile_store_set_default (self->profiles, usable, NULL);
-}
-
 static void
 ep_application_goa_loaded_cb (GObject      *source,
                               GAsyncResult *result,
@@ -686,4 +653,37 @@ ep_application_offers_setup (EpApplication *self)
     return FALSE;
   return g_list_model_get_n_items (ep_profile_store_list (self->profiles)) <= 1 &&
          !g_settings_get_boolean (self->settings, "setup-dismissed");
+}
+
+/* Zero set-up: when the person never chose a default and has no profile of their own, the first
+ * Online Accounts mail account that Epistle can use is the one to send with (and stays chosen,
+ * as if picked in Server Profiles). */
+gboolean
+ep_application_default_to_goa (EpApplication *self)
+{
+  GListModel *profiles = ep_profile_store_list (self->profiles);
+  g_autoptr(GVariant) chosen = g_settings_get_user_value (self->settings, "default-profile");
+  EpProfile *usable = NULL;
+
+  g_return_val_if_fail (EP_IS_APPLICATION (self), FALSE);
+
+  if (chosen != NULL)
+    return FALSE;
+  for (guint i = 0; i < g_list_model_get_n_items (profiles); i++)
+    {
+      g_autoptr(EpProfile) profile = g_list_model_get_item (profiles, i);
+      EpGoaAccount *account;   /* borrowed */
+      g_autofree char *problem = NULL;
+
+      if (ep_profile_get_is_sandbox (profile))
+        continue;
+      if (!ep_profile_store_is_external (self->profiles, profile))
+        return FALSE;   /* a profile of their own: their choice, not ours */
+      account = ep_goa_account_from_profile (profile);
+      if (account != NULL)
+        problem = ep_goa_account_dup_problem (account);
+      if (usable == NULL && account != NULL && problem == NULL)
+        usable = profile;
+    }
+  return usable != NULL && ep_profile_store_set_default (self->profiles, usable, NULL);
 }
