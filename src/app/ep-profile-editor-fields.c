@@ -14,9 +14,9 @@
 #define EP_PORT_MIN 1
 #define EP_PORT_MAX 65535
 
-static void
-mark_error (gpointer widget,
-            gboolean error)
+void
+ep_profile_editor_mark_error (gpointer widget,
+                              gboolean error)
 {
   if (error)
     gtk_widget_add_css_class (GTK_WIDGET (widget), "error");
@@ -211,7 +211,8 @@ name_changed_cb (EpProfileEditor *self)
   g_autofree char *name = dup_trimmed (self->name_row);
 
   ep_profile_set_name (self->draft, name);
-  mark_error (self->name_row, !ep_profile_store_check_name (self->store, name, self->original, NULL));
+  ep_profile_editor_mark_error (self->name_row,
+                                !ep_profile_store_check_name (self->store, name, self->original, NULL));
   ep_profile_editor_update_title (self);
 }
 
@@ -241,7 +242,7 @@ port_changed_cb (EpProfileEditor *self)
 {
   guint16 port = ep_profile_editor_parse_port (self);
 
-  mark_error (self->port_row, port == 0 && !self->is_sandbox);
+  ep_profile_editor_mark_error (self->port_row, port == 0 && !self->is_sandbox);
   if (port != 0)
     ep_profile_set_port (self->draft, port);
   restore_pin (self);

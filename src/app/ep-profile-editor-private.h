@@ -96,6 +96,9 @@ void     ep_profile_editor_fields_init         (EpProfileEditor *self);
 void     ep_profile_editor_load_fields         (EpProfileEditor *self);
 void     ep_profile_editor_connect_fields      (EpProfileEditor *self);
 guint16  ep_profile_editor_parse_port          (EpProfileEditor *self);
+/* Shows @widget (a field) as wrong, or not, with the "error" style. */
+void     ep_profile_editor_mark_error          (gpointer         widget,
+                                                gboolean         error);
 void     ep_profile_editor_apply_preset        (EpProfileEditor *self,
                                                 const EpPreset  *preset);
 void     ep_profile_editor_update_title        (EpProfileEditor *self);

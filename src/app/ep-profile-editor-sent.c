@@ -55,16 +55,6 @@ struct _EpProfileEditorSent
 
 /* ---- helpers --------------------------------------------------------------------------------- */
 
-static void
-mark_error (gpointer widget,
-            gboolean error)
-{
-  if (error)
-    gtk_widget_add_css_class (GTK_WIDGET (widget), "error");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (widget), "error");
-}
-
 /* The IMAP port as typed: 0 when empty (the security's usual one), -1 when not a port. */
 static int
 parse_port (EpProfileEditorSent *sent)
@@ -125,7 +115,7 @@ update_port_hint (EpProfileEditorSent *sent)
 {
   int port = parse_port (sent);
 
-  mark_error (sent->port_row, port < 0);
+  ep_profile_editor_mark_error (sent->port_row, port < 0);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (sent->security_row),
                                adw_combo_row_get_selected (sent->security_row) == SECURITY_STARTTLS
                                ? _("An empty port means 143") : _("An empty port means 993"));
@@ -151,7 +141,7 @@ host_changed_cb (EpProfileEditor *self)
     return;
   host = dup_trimmed (self->sent->host_row);
   ep_profile_set_imap_host (self->draft, host);
-  mark_error (self->sent->host_row, strpbrk (host, " \t") != NULL);
+  ep_profile_editor_mark_error (self->sent->host_row, strpbrk (host, " \t") != NULL);
   update_sensitivity (self);
 }
 

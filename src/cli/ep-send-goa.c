@@ -9,23 +9,8 @@
 #include "ep-goa-accounts.h"
 #include "ep-send-exit.h"
 #include "ep-send-goa.h"
+#include "ep-send-table.h"
 #include "ep-store-error.h"
-
-/* One field of a tab-separated line: tabs, line breaks and other controls become spaces. */
-static void
-append_field (GString    *line,
-              const char *text)
-{
-  if (line->len > 0)
-    g_string_append_c (line, '\t');
-  if (text == NULL || *text == '\0')
-    {
-      g_string_append_c (line, '-');
-      return;
-    }
-  for (const char *p = text; *p != '\0'; p++)
-    g_string_append_c (line, (guchar) *p < 0x20 || *p == 0x7f ? ' ' : *p);
-}
 
 void
 ep_send_list_goa (EpProfileStore *store)
@@ -79,11 +64,11 @@ ep_send_list_profiles (EpSendOptions *opts)
         /* Translators: --list-profiles: why a profile from GNOME Online Accounts is not used */
         note = g_strdup_printf (_("not used: %s"), problem);
 
-      append_field (line, ep_profile_get_id (profile));
-      append_field (line, ep_profile_get_name (profile));
-      append_field (line, server);
-      append_field (line, ep_profile_get_is_sandbox (profile) ? "sandbox" : account != NULL ? "goa" : "profiles.ini");
-      append_field (line, note);
+      ep_send_append_field (line, ep_profile_get_id (profile));
+      ep_send_append_field (line, ep_profile_get_name (profile));
+      ep_send_append_field (line, server);
+      ep_send_append_field (line, ep_profile_get_is_sandbox (profile) ? "sandbox" : account != NULL ? "goa" : "profiles.ini");
+      ep_send_append_field (line, note);
       g_print ("%s\n", line->str);
     }
   return EP_EXIT_OK;

@@ -15,6 +15,7 @@
 #include "ep-send-exit.h"
 #include "ep-send-goa.h"
 #include "ep-send-outbox.h"
+#include "ep-send-table.h"
 #include "ep-sent-store.h"
 #include "ep-store-error.h"
 
@@ -486,22 +487,6 @@ ep_send_flush (EpSendOptions *opts)
 
 /* ---- --outbox -------------------------------------------------------------------------------- */
 
-/* One field of a tab-separated line: tabs, line breaks and other controls become spaces. */
-static void
-append_field (GString    *line,
-              const char *text)
-{
-  if (line->len > 0)
-    g_string_append_c (line, '\t');
-  if (text == NULL || *text == '\0')
-    {
-      g_string_append_c (line, '-');
-      return;
-    }
-  for (const char *p = text; *p != '\0'; p++)
-    g_string_append_c (line, (guchar) *p < 0x20 || *p == 0x7f ? ' ' : *p);
-}
-
 int
 ep_send_list_outbox (EpSendOptions *opts)
 {
@@ -534,13 +519,13 @@ ep_send_list_outbox (EpSendOptions *opts)
         g_string_append_printf (envelope, "%s %s", j > 0 ? "," : "",
                                 ((EpOutboxRecipient *) entry->recipients->pdata[j])->address);
 
-      append_field (line, entry->id);
-      append_field (line, ep_outbox_state_to_string (entry->state));
-      append_field (line, not_before);
-      append_field (line, attempts);
-      append_field (line, envelope->str);
-      append_field (line, entry->subject);
-      append_field (line, entry->last_error);
+      ep_send_append_field (line, entry->id);
+      ep_send_append_field (line, ep_outbox_state_to_string (entry->state));
+      ep_send_append_field (line, not_before);
+      ep_send_append_field (line, attempts);
+      ep_send_append_field (line, envelope->str);
+      ep_send_append_field (line, entry->subject);
+      ep_send_append_field (line, entry->last_error);
       g_print ("%s\n", line->str);
     }
   return EP_EXIT_OK;

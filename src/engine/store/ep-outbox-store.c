@@ -748,26 +748,15 @@ lock_entry (EpOutboxStore  *self,
   struct stat held, named;
   int fd;
 
-  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, EP_ATOMIC_FILE_PRIVATE_MODE);
+  int errsv = 0;
+
+  fd = ep_store_try_lock (path, &errsv);
   if (fd < 0)
     {
-      int errsv = errno;
-
       if (errsv == ENOENT)
         g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_NOT_FOUND,
                              _("The message is no longer in the outbox"));
-      else
-        set_errno_error (error, errsv, _("Could not lock the outbox message “%s”: %s"), path);
-      return -1;
-    }
-  while (flock (fd, LOCK_EX | LOCK_NB) != 0)
-    {
-      int errsv = errno;
-
-      if (errsv == EINTR)
-        continue;
-      close (fd);
-      if (errsv == EWOULDBLOCK)
+      else if (errsv == EWOULDBLOCK)
         g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_BUSY,
                              _("The message is being sent by another process"));
       else

@@ -3,8 +3,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <glib/gi18n-lib.h>
@@ -223,33 +221,18 @@ ep_sent_copy_lock (const char  *entry_dir,
                    GError     **error)
 {
   g_autofree char *path = g_build_filename (entry_dir, "server-copy.lock", NULL);
-  int fd;
+  int errsv = 0;
+  int fd = ep_store_try_lock (path, &errsv);
 
-  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, EP_ATOMIC_FILE_PRIVATE_MODE);
-  if (fd < 0)
-    {
-      int errsv = errno;
-
-      g_set_error (error, EP_STORE_ERROR, errsv == ENOENT ? EP_STORE_ERROR_NOT_FOUND : EP_STORE_ERROR_IO,
-                   _("Could not lock the Sent message “%s”: %s"), path, g_strerror (errsv));
-      return -1;
-    }
-  while (flock (fd, LOCK_EX | LOCK_NB) != 0)
-    {
-      int errsv = errno;
-
-      if (errsv == EINTR)
-        continue;
-      close (fd);
-      if (errsv == EWOULDBLOCK)
-        g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_BUSY,
-                             _("Another process is copying this message to the Sent folder now"));
-      else
-        g_set_error (error, EP_STORE_ERROR, EP_STORE_ERROR_IO,
-                     _("Could not lock the Sent message “%s”: %s"), path, g_strerror (errsv));
-      return -1;
-    }
-  return fd;
+  if (fd >= 0)
+    return fd;
+  if (errsv == EWOULDBLOCK)
+    g_set_error_literal (error, EP_STORE_ERROR, EP_STORE_ERROR_BUSY,
+                         _("Another process is copying this message to the Sent folder now"));
+  else
+    g_set_error (error, EP_STORE_ERROR, errsv == ENOENT ? EP_STORE_ERROR_NOT_FOUND : EP_STORE_ERROR_IO,
+                 _("Could not lock the Sent message “%s”: %s"), path, g_strerror (errsv));
+  return -1;
 }
 
 void

@@ -7,6 +7,8 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ep-store-error.h"
@@ -550,4 +552,27 @@ ep_store_remove_entry_dir (const char *path)
       g_unlink (child);
     }
   g_rmdir (path);
+}
+
+int
+ep_store_try_lock (const char *path,
+                   int        *errsv)
+{
+  /* Private, like every store file (0600). */
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, S_IRUSR | S_IWUSR);
+
+  if (fd < 0)
+    {
+      *errsv = errno;
+      return -1;
+    }
+  while (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      if (errno == EINTR)
+        continue;
+      *errsv = errno;
+      close (fd);
+      return -1;
+    }
+  return fd;
 }

@@ -45,5 +45,11 @@ char     *ep_store_new_entry_id       (void);
 void      ep_store_sync_dir           (const char  *path);
 /* Removes an entry folder of ours: it only ever holds plain files we wrote. */
 void      ep_store_remove_entry_dir   (const char  *path);
+/* Opens @path (made 0600 when missing, never through a symbolic link) and takes an exclusive
+ * flock on it without waiting; the lock ends with the descriptor or the process. Returns the
+ * descriptor, or -1 with the errno in @errsv (EWOULDBLOCK: another holds it), for the caller to
+ * word. */
+int       ep_store_try_lock           (const char  *path,
+                                       int         *errsv);
 
 G_END_DECLS
