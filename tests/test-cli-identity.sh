@@ -20,6 +20,10 @@ identity-2-address=role@home.example
 identity-2-reply-to=Help Desk <desk@home.example>
 identity-2-bcc-self=true
 identity-2-signature=The Role Desk\n+1 555 0100\n\nA line long enough that format=flowed would soft-wrap it if the signature were not left alone by the writer.
+identity-3-name=Quote Desk
+identity-3-address=quote@home.example
+identity-3-signature=Q Desk
+identity-3-signature-above-quote=true
 
 [Profile work]
 name=Work
@@ -30,7 +34,7 @@ identity-1-name=Ana Lima
 identity-1-address=ana@work.example
 INI
 
-plan 10
+plan 11
 
 printf 'Hello from the role address.\n' | "$EPISTLE_SEND" --identity role@home.example \
   --subject 'Identity to Sandbox' --body - you@example.org 2> "$tmp/err"
@@ -75,6 +79,18 @@ assert body.endswith('\n\n-- \nThe Role Desk\n+1 555 0100\n\nA line long enough 
 PY
 then ok "Python's email (and an independent unflow) reads the signature back as written"
 else nok "Python's email (and an independent unflow) reads the signature back as written"; diag_file "$eml"; fi
+
+# An identity that puts its signature above quoted text: between the text and the quote.
+printf 'Yes.\n\n> You wrote:\n> a question\n' | "$EPISTLE_SEND" --identity quote@home.example \
+  --subject 'Identity above quote' --body - you@example.org 2> "$tmp/err"
+eml=$(grep -l 'Subject: Identity above quote' "$inbox"/*.eml 2>/dev/null | head -1)
+if [ -n "$eml" ] && "$PYTHON" - "$eml" <<'PY'
+import sys
+raw = open(sys.argv[1], 'rb').read()
+assert b'\r\nYes.\r\n\r\n-- \r\nQ Desk\r\n\r\n> You wrote:\r\n> a question\r\n' in raw, raw
+PY
+then ok "--identity with its signature above quoted text puts it between the text and the quote"
+else nok "--identity with its signature above quoted text puts it between the text and the quote"; diag_file "$tmp/err"; [ -n "$eml" ] && diag_file "$eml"; fi
 
 "$EPISTLE_SEND" --identity 'ana lima' --subject x you@example.org < /dev/null > /dev/null 2> "$tmp/err"
 rc=$?

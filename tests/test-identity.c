@@ -41,6 +41,7 @@ make_identities (void)
   ep_identity_set_string (&second->reply_to, "Help Desk <help@work.example>");
   ep_identity_set_string (&second->signature, AWKWARD_SIGNATURE);
   second->bcc_self = TRUE;
+  second->signature_above_quote = TRUE;
   second->is_default = TRUE;
   g_ptr_array_add (identities, first);
   g_ptr_array_add (identities, second);
@@ -90,6 +91,8 @@ test_round_trip (void)
   for (guint i = 0; lines[i] != NULL; i++)
     g_assert_false (g_str_has_suffix (lines[i], " "));
   g_assert_nonnull (strstr (contents, "identity-2-bcc-self=true\n"));
+  g_assert_nonnull (strstr (contents, "identity-2-signature-above-quote=true\n"));
+  g_assert_null (strstr (contents, "identity-1-signature-above-quote"));
   g_assert_nonnull (strstr (contents, "identity-2-default=true\n"));
   g_assert_null (strstr (contents, "identity-1-default"));
 
@@ -171,6 +174,8 @@ test_invalid_values (void)
     { "identity-1-name=No address\n", "identity-1-address" },
     { "identity-1-address=a@x.example\nidentity-3-address=c@x.example\n", "identity-2-address" },
     { "identity-1-address=a@x.example\nidentity-1-bcc-self=yes\n", "identity-1-bcc-self" },
+    { "identity-1-address=a@x.example\nidentity-1-signature-above-quote=1\n",
+      "identity-1-signature-above-quote" },
     { "identity-1-address=a@x.example\nidentity-1-default=1\n", "identity-1-default" },
     { "identity-1-address=a@x.example\nidentity-1-default=true\n"
       "identity-2-address=b@x.example\nidentity-2-default=true\n", "identity-2-default" },
@@ -408,6 +413,23 @@ test_delimiter_on_wire (gconstpointer data)
   check_with_python (bytes, expected);
 }
 
+/* Where the signature goes: the end of the body, or above the first quoted line for an
+ * identity that says so (a ">" inside a line is no quote). */
+static void
+test_signature_offset (void)
+{
+  g_autoptr(EpIdentity) identity = ep_identity_new ("Ana", "ana@work.example");
+  const char *quoted = "Hi Bo,\nsee a > b below.\n\n> You wrote:\n> more\n";
+
+  g_assert_cmpuint (ep_identity_signature_offset (identity, quoted), ==, strlen (quoted));
+  g_assert_cmpuint (ep_identity_signature_offset (identity, ""), ==, 0);
+  identity->signature_above_quote = TRUE;
+  g_assert_cmpuint (ep_identity_signature_offset (identity, quoted), ==, strstr (quoted, "> You") - quoted);
+  g_assert_cmpuint (ep_identity_signature_offset (identity, "> first\n"), ==, 0);
+  g_assert_cmpuint (ep_identity_signature_offset (identity, "no quote here\n"), ==, strlen ("no quote here\n"));
+  g_assert_cmpuint (ep_identity_signature_offset (identity, NULL), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -415,6 +437,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/identity/store/round-trip", test_round_trip);
+  g_test_add_func ("/identity/signature-offset", test_signature_offset);
   g_test_add_func ("/identity/store/old-file", test_old_file);
   g_test_add_func ("/identity/store/invalid-values", test_invalid_values);
   g_test_add_func ("/identity/store/control-characters", test_control_characters);

@@ -327,6 +327,35 @@ test_mailto (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* An identity that puts its signature above quoted text: a mailto: body with a quote gets it
+ * between the text and the quote, with an empty line on each side; the draft knows where. */
+static void
+test_above_quote (void)
+{
+  g_autoptr(GPtrArray) identities = ep_profile_dup_identities (get_sandbox ());
+  g_autoptr(GPtrArray) changed = ep_profile_dup_identities (get_sandbox ());
+  EpWindow *window = new_window ();
+  g_autoptr(EpMailto) mailto = ep_mailto_parse ("mailto:bo@example.org?body=Yes.%0A%0A%3E%20You%20wrote%3A%0A%3E%20a%20question%0A",
+                                                NULL);
+  g_autofree char *body = NULL;
+
+  ((EpIdentity *) g_ptr_array_index (changed, 0))->signature_above_quote = TRUE;
+  ep_profile_set_identities (get_sandbox (), changed);
+  g_assert_nonnull (mailto);
+  ep_window_apply_mailto (window, mailto);
+  show (window);
+  body = dup_body (window);
+  g_assert_cmpstr (body, ==, "Yes.\n\n-- \nAna\nat home\n\n> You wrote:\n> a question\n");
+  /* Another identity swaps it in place, still above the quote. */
+  choose (window, 1);
+  g_clear_pointer (&body, g_free);
+  body = dup_body (window);
+  g_assert_cmpstr (body, ==, "Yes.\n\n-- \nThe Role Desk\n\n> You wrote:\n> a question\n");
+  ep_window_discard_draft (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  ep_profile_set_identities (get_sandbox (), identities);
+}
+
 /* Sent as the role identity: From, Reply-To, the envelope sender and the blind copy to itself
  * are its own, and the delimiter line is "-- " CRLF on the Sandbox copy. */
 static void
@@ -525,6 +554,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/window-identity/draft-restore", test_draft_restore);
   g_test_add_func ("/window-identity/draft-without-signature", test_draft_without_signature);
   g_test_add_func ("/window-identity/mailto", test_mailto);
+  g_test_add_func ("/window-identity/above-quote", test_above_quote);
   g_test_add_func ("/window-identity/send", test_send);
   g_test_add_func ("/window-identity/many-recipients-to-bcc", test_many_recipients);
   g_test_add_func ("/window-identity/other-domain-once", test_other_domain);

@@ -149,6 +149,7 @@ typedef struct {
   AdwEntryRow       *address;
   AdwEntryRow       *reply_to;
   GtkSwitch         *bcc_self;
+  GtkSwitch         *above_quote;
   GtkSwitch         *is_default;
   GtkTextView       *signature;
   GtkLabel          *error;
@@ -182,6 +183,7 @@ save_clicked_cb (EditDialog *dialog)
   g_strstrip (identity->reply_to);
   ep_identity_set_string (&identity->signature, signature);
   identity->bcc_self = gtk_switch_get_active (dialog->bcc_self);
+  identity->signature_above_quote = gtk_switch_get_active (dialog->above_quote);
   identity->is_default = gtk_switch_get_active (dialog->is_default);
   if (!ep_identity_validate (identity, number, &error))
     {
@@ -495,6 +497,11 @@ ep_identities_group_edit (EpIdentitiesGroup *self,
   gtk_widget_set_size_request (scroller, -1, 120);
   gtk_frame_set_child (GTK_FRAME (frame), scroller);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (signature_group), frame);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (signature_group),
+                             switch_row (_("Above Quoted Text"),
+                                         _("When the message holds quoted text (lines starting with "
+                                           "“>”), the signature goes above it instead of at the end"),
+                                         identity->signature_above_quote, &dialog->above_quote));
 
   gtk_label_set_wrap (GTK_LABEL (error), TRUE);
   gtk_label_set_xalign (GTK_LABEL (error), 0);

@@ -89,40 +89,59 @@ set_marks (EpWindow *self,
   identity->placed = dup_current (self);
 }
 
-/* Puts @block at the end of the body, after an empty line; the cursor stays where it was (at
- * the top of a new message, where the person starts writing). */
+/* Puts @block where @identity wants it (ep_identity_signature_offset()): at the end of the
+ * body after an empty line, or above its quoted text with an empty line on each side. The
+ * cursor stays where it was (at the top of a new message, where the person starts writing). */
 static void
-place_signature (EpWindow   *self,
-                 const char *block)
+place_signature (EpWindow         *self,
+                 const EpIdentity *identity,
+                 const char       *block)
 {
   GtkTextBuffer *buffer = get_buffer (self);
   gboolean was_loading = self->loading_draft;
-  GtkTextIter end, cursor;
+  GtkTextIter start, end, at, cursor;
+  g_autofree char *body = NULL;
   int cursor_offset;
   int start_offset;
+  int end_offset;
+  gboolean above;
   g_autoptr(GString) separator = g_string_new (NULL);
 
   gtk_text_buffer_get_iter_at_mark (buffer, &cursor, gtk_text_buffer_get_insert (buffer));
   cursor_offset = gtk_text_iter_get_offset (&cursor);
-  gtk_text_buffer_get_end_iter (buffer, &end);
-  /* An empty message gets a first line to write on, then the empty line. */
-  if (gtk_text_iter_is_start (&end))
-    g_string_append_c (separator, '\n');
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  body = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  {
+    gsize offset = ep_identity_signature_offset (identity, body);
+
+    above = body[offset] != '\0';
+    gtk_text_buffer_get_iter_at_offset (buffer, &at, (int) g_utf8_pointer_to_offset (body, body + offset));
+  }
+  /* The empty line before it; an empty message (or one that starts with the quote) gets a first
+   * line to write on before that. */
+  if (gtk_text_iter_is_start (&at))
+    g_string_append (separator, "\n\n");
   else
     {
-      GtkTextIter before = end;
+      GtkTextIter before = at;
 
       gtk_text_iter_backward_char (&before);
       if (gtk_text_iter_get_char (&before) != '\n')
+        g_string_append (separator, "\n\n");
+      /* Above a quote, text that ends with an empty line already needs no other. */
+      else if (!above || !gtk_text_iter_backward_char (&before) || gtk_text_iter_get_char (&before) != '\n')
         g_string_append_c (separator, '\n');
     }
-  g_string_append_c (separator, '\n');
   /* Only the person's own typing makes a new message worth a draft. */
   self->loading_draft = TRUE;
-  gtk_text_buffer_insert (buffer, &end, separator->str, -1);
-  start_offset = gtk_text_iter_get_offset (&end);
-  gtk_text_buffer_insert (buffer, &end, block, -1);
-  set_marks (self, start_offset, gtk_text_iter_get_offset (&end));
+  gtk_text_buffer_insert (buffer, &at, separator->str, -1);
+  start_offset = gtk_text_iter_get_offset (&at);
+  gtk_text_buffer_insert (buffer, &at, block, -1);
+  end_offset = gtk_text_iter_get_offset (&at);
+  /* The quote's own empty line, before the marks: it is not the signature's. */
+  if (above)
+    gtk_text_buffer_insert (buffer, &at, "\n\n", -1);
+  set_marks (self, start_offset, end_offset);
   gtk_text_buffer_get_iter_at_offset (buffer, &cursor, cursor_offset);
   gtk_text_buffer_place_cursor (buffer, &cursor);
   self->loading_draft = was_loading;
@@ -198,7 +217,7 @@ swap_signature (EpWindow         *self,
       /* A message whose signature was deleted, or a restored draft without one, stays so. */
       if (!state->settled && block != NULL)
         {
-          place_signature (self, block);
+          place_signature (self, identity, block);
           state->settled = TRUE;
         }
       return;

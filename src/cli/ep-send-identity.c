@@ -102,6 +102,7 @@ ep_send_identity_resolve (EpSendOptions *opts)
   opts->identity_reply_to = g_strdup (found->reply_to);
   opts->identity_bcc_self = found->bcc_self ? g_strdup (found->address) : NULL;
   opts->identity_signature = ep_identity_dup_signature_block (found);
+  opts->identity_above_quote = found->signature_above_quote;
   return EP_EXIT_OK;
 }
 
@@ -129,16 +130,24 @@ ep_send_identity_apply (EpSendOptions *opts,
     }
   if (opts->identity_signature != NULL)
     {
-      const char *body = ep_message_get_body (message);
-      g_autoptr(GString) text = g_string_new (body);
+      const char *body = ep_message_get_body (message) != NULL ? ep_message_get_body (message) : "";
+      EpIdentity where = { .signature_above_quote = opts->identity_above_quote };
+      gsize offset = ep_identity_signature_offset (&where, body);
+      g_autoptr(GString) text = g_string_new_len (body, offset);
 
-      /* Below the text, after an empty line; the text's own last line break is kept. */
+      /* After the text before it and an empty line; the text's own last line break is kept.
+       * Above quoted text, an empty line then separates it from the quote. */
       if (text->len > 0 && text->str[text->len - 1] != '\n')
         g_string_append_c (text, '\n');
-      if (text->len > 0)
+      if (text->len > 0 && (text->len < 2 || text->str[text->len - 2] != '\n'))
         g_string_append_c (text, '\n');
       g_string_append (text, opts->identity_signature);
       g_string_append_c (text, '\n');
+      if (body[offset] != '\0')
+        {
+          g_string_append_c (text, '\n');
+          g_string_append (text, body + offset);
+        }
       if (!ep_message_set_body (message, text->str, text->len, error))
         return FALSE;
     }

@@ -25,6 +25,7 @@ typedef struct {
   char    *identity_reply_to;
   char    *identity_bcc_self;
   char    *identity_signature;
+  gboolean identity_above_quote;   /* the signature above quoted text in the body */
   char   **to;
   char   **cc;
   char   **bcc;

@@ -22,10 +22,12 @@
 #define FIELD_REPLY_TO  "reply-to"
 #define FIELD_BCC_SELF  "bcc-self"
 #define FIELD_SIGNATURE "signature"
+#define FIELD_ABOVE     "signature-above-quote"
 #define FIELD_DEFAULT   "default"
 
 static const char * const fields[] = {
-  FIELD_NAME, FIELD_ADDRESS, FIELD_REPLY_TO, FIELD_BCC_SELF, FIELD_SIGNATURE, FIELD_DEFAULT,
+  FIELD_NAME, FIELD_ADDRESS, FIELD_REPLY_TO, FIELD_BCC_SELF, FIELD_SIGNATURE, FIELD_ABOVE,
+  FIELD_DEFAULT,
 };
 
 /* ---- Helpers --------------------------------------------------------------------------------- */
@@ -212,6 +214,7 @@ ep_identity_keyfile_read (GKeyFile    *keyfile,
           !read_text (keyfile, group, number, FIELD_REPLY_TO, &identity->reply_to, error) ||
           !read_text (keyfile, group, number, FIELD_SIGNATURE, &identity->signature, error) ||
           !read_flag (keyfile, group, number, FIELD_BCC_SELF, &identity->bcc_self, error) ||
+          !read_flag (keyfile, group, number, FIELD_ABOVE, &identity->signature_above_quote, error) ||
           !read_flag (keyfile, group, number, FIELD_DEFAULT, &identity->is_default, error))
         return NULL;
       if (!ep_identity_validate (identity, number, error))
@@ -266,6 +269,11 @@ ep_identity_keyfile_write (GKeyFile   *keyfile,
       if (identity->bcc_self)
         {
           g_autofree char *key = ep_identity_key_name (i + 1, FIELD_BCC_SELF);
+          g_key_file_set_boolean (keyfile, group, key, TRUE);
+        }
+      if (identity->signature_above_quote)
+        {
+          g_autofree char *key = ep_identity_key_name (i + 1, FIELD_ABOVE);
           g_key_file_set_boolean (keyfile, group, key, TRUE);
         }
       if (identity->is_default)

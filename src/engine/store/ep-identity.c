@@ -92,6 +92,7 @@ ep_identity_copy (const EpIdentity *self)
   ep_identity_set_string (&copy->reply_to, self->reply_to);
   ep_identity_set_string (&copy->signature, self->signature);
   copy->bcc_self = self->bcc_self;
+  copy->signature_above_quote = self->signature_above_quote;
   copy->is_default = self->is_default;
   return copy;
 }
@@ -116,7 +117,8 @@ ep_identity_equal (const EpIdentity *a,
     return a == b;
   return g_strcmp0 (a->name, b->name) == 0 && g_strcmp0 (a->address, b->address) == 0 &&
          g_strcmp0 (a->reply_to, b->reply_to) == 0 && !a->bcc_self == !b->bcc_self &&
-         g_strcmp0 (a->signature, b->signature) == 0 && !a->is_default == !b->is_default;
+         g_strcmp0 (a->signature, b->signature) == 0 &&
+         !a->signature_above_quote == !b->signature_above_quote && !a->is_default == !b->is_default;
 }
 
 /* Fields are never NULL, so that readers need not check. */
@@ -255,4 +257,26 @@ ep_identity_dup_signature_block (const EpIdentity *self)
   if (*self->signature == '\0')
     return NULL;
   return g_strconcat (EP_IDENTITY_SIGNATURE_DELIMITER "\n", self->signature, NULL);
+}
+
+gsize
+ep_identity_signature_offset (const EpIdentity *self,
+                              const char       *body)
+{
+  gsize length;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  length = body != NULL ? strlen (body) : 0;
+  if (!self->signature_above_quote || length == 0)
+    return length;
+  for (const char *line = body; line != NULL && *line != '\0';)
+    {
+      const char *next = strchr (line, '\n');
+
+      if (*line == '>')
+        return (gsize) (line - body);
+      line = next != NULL ? next + 1 : NULL;
+    }
+  return length;
 }

@@ -25,6 +25,7 @@ struct _EpIdentity
   char     *reply_to;    /* "" when none */
   gboolean  bcc_self;    /* a blind copy of each message to @address */
   char     *signature;   /* plain text without the delimiter line; "" when none */
+  gboolean  signature_above_quote;   /* above quoted text in the body, rather than at its end */
   gboolean  is_default;
 };
 
@@ -60,6 +61,12 @@ gboolean    ep_identity_matches      (const EpIdentity *self,
 /* The signature as it goes below a body: the delimiter line, then the signature with its
  * lines as written; %NULL when the identity has none. */
 char       *ep_identity_dup_signature_block (const EpIdentity *self);
+
+/* Where the signature block goes in @body, as a byte offset: at its end; or, for an identity
+ * that puts it above quoted text, at the start of the body's first quoted line (one that
+ * starts with ">", RFC 3676 §4.5) when there is one. */
+gsize       ep_identity_signature_offset (const EpIdentity *self,
+                                          const char       *body);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EpIdentity, ep_identity_free)
 
