@@ -347,6 +347,7 @@ test_zero_setup (void)
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(EpProfile) work = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *chosen = NULL;
   EpProfileStore *store = ep_application_get_profile_store (app);
   Lookup lookup = { store, "goa:account_1_0" };
   Lookup off = { store, "goa:account_2_0" };
@@ -364,7 +365,8 @@ test_zero_setup (void)
   g_assert_cmpstr (ep_profile_store_get_default_id (store), ==, "goa:account_1_0");
   g_assert_false (ep_application_offers_setup (app));
   /* Chosen now: not chosen again over the person's choice. */
-  g_assert_cmpstr (g_settings_get_string (settings, "default-profile"), ==, "goa:account_1_0");
+  chosen = g_settings_get_string (settings, "default-profile");
+  g_assert_cmpstr (chosen, ==, "goa:account_1_0");
   ep_profile_store_set_default_id (store, EP_PROFILE_SANDBOX_ID);
   g_assert_false (ep_application_default_to_goa (app));
   g_assert_true (ep_profile_get_is_sandbox (ep_profile_store_get_default (store)));
