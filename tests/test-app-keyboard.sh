@@ -59,12 +59,18 @@ msg = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=email.poli
 assert msg['To'] == 'bob@example.org', msg['To']
 assert msg['Subject'] == 'Quarterly report', msg['Subject']
 assert 'Attached, as promised.' in msg.get_body(('plain',)).get_content()
-parts = {p.get_filename(): p.get_content() for p in msg.iter_attachments()}
+parts = {p.get_filename(): p for p in msg.iter_attachments()}
 assert list(parts) == ['report.bin'], list(parts)
-assert parts['report.bin'] == open(sys.argv[2], 'rb').read(), 'attachment differs'
+part = parts['report.bin']
+got = part.get_payload(decode=True)
+want = open(sys.argv[2], 'rb').read()
+if got != want:
+    first = next((i for i in range(min(len(got), len(want))) if got[i] != want[i]), min(len(got), len(want)))
+    raise AssertionError('attachment differs: %s, %s, %d octets received, %d sent, first difference at %d'
+                         % (part.get_content_type(), part['Content-Transfer-Encoding'], len(got), len(want), first))
 PY
 then ok "the Sandbox received recipient, subject, body and the file byte-identical"
-else nok "the Sandbox received recipient, subject, body and the file byte-identical"; fi
+else nok "the Sandbox received recipient, subject, body and the file byte-identical"; [ -n "$eml" ] && grep -a -i -E "^(content-|mime-)" "$eml" | diag_file /dev/stdin; fi
 
 kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 kill "$notifier" 2>/dev/null; wait "$notifier" 2>/dev/null

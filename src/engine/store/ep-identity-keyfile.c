@@ -201,7 +201,6 @@ ep_identity_keyfile_read (GKeyFile    *keyfile,
     {
       g_autoptr(EpIdentity) identity = ep_identity_new (NULL, NULL);
       g_autofree char *address_key = ep_identity_key_name (number, FIELD_ADDRESS);
-      g_autoptr(GError) local_error = NULL;
 
       /* A gap would leave the order of the ones after it to chance. */
       if (!g_key_file_has_key (keyfile, group, address_key, NULL))
