@@ -309,10 +309,17 @@ test_sniffing (Fixture       *f,
   g_autofree char *latin1_path = g_build_filename (f->dir, "old.txt", NULL);
   g_autoptr(GFile) utf8 = g_file_new_for_path (utf8_path);
   g_autoptr(GFile) latin1 = g_file_new_for_path (latin1_path);
+  g_autofree char *matlab_path = g_build_filename (f->dir, "report.bin", NULL);
+  g_autoptr(GFile) matlab = g_file_new_for_path (matlab_path);
+  static const char percent_then_binary[] = "%\x9c\x00\x01\xff\x00binary";
 
   g_assert_true (g_file_set_contents (path, (const char *) png, sizeof png, NULL));
   g_assert_true (g_file_set_contents (utf8_path, "h\xc3\xa9llo\n", -1, NULL));
   g_assert_true (g_file_set_contents (latin1_path, "caf\xe9\n", -1, NULL));
+  /* Random bytes that happen to start with "%" are MATLAB to shared-mime-info's weak magic,
+   * and the app passes on what GIO said: a NUL says it is no text, whatever the type. */
+  g_assert_true (g_file_set_contents (matlab_path, percent_then_binary, sizeof percent_then_binary, NULL));
+  ep_message_add_attachment (message, matlab, NULL, "text/x-matlab");
   ep_message_add_attachment (message, file, NULL, NULL);
   ep_message_add_attachment (message, bin, NULL, "not a type");
   ep_message_add_attachment (message, utf8, NULL, NULL);
@@ -324,6 +331,7 @@ test_sniffing (Fixture       *f,
   g_assert_nonnull (strstr (text, "Content-Type: text/plain; name=\"old.txt\""));
   g_assert_nonnull (strstr (text, "Content-Type: image/png; name=\"image-without-extension\""));
   g_assert_nonnull (strstr (text, "Content-Type: application/octet-stream; name=\"unknown.zzqq\""));
+  g_assert_nonnull (strstr (text, "Content-Type: application/octet-stream; name=\"report.bin\""));
   g_assert_finalize_object (g_steal_pointer (&message));
 }
 

@@ -571,6 +571,14 @@ check_attachment (EpAttachment  *att,
   else
     att->effective_type = ep_content_type_guess (att->display_name, head, n_head);
 
+  /* Text has no NUL: binary data that a weak magic match called text (a file that starts with
+   * "%" is MATLAB to shared-mime-info) goes as what it is, or a reader would show it as text. */
+  if (g_str_has_prefix (att->effective_type, "text/") && memchr (head, '\0', n_head) != NULL)
+    {
+      g_free (att->effective_type);
+      att->effective_type = g_strdup (EP_CONTENT_TYPE_DEFAULT);
+    }
+
   /* Text without a charset is read as US-ASCII (RFC 2046 §4.1.2); say UTF-8 when the start of
    * the file is UTF-8 (a sequence cut by the end of the sample does not count against it). */
   if (g_str_has_prefix (att->effective_type, "text/"))
