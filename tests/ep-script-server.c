@@ -923,8 +923,12 @@ run_start_tls (EpScriptServer *self,
 
   if (!ok)
     {
+      /* Close it here: the backend's handshake thread may hold the last reference, and
+       * dropping it there would close the socket under a later read (EBADF). Reading the
+       * closed stream then tells the steps that follow that nothing more came. */
+      g_io_stream_close (tls, NULL, NULL);
       if (must_fail)
-        return TRUE;   /* keep reading the plain socket: nothing more may come */
+        return TRUE;
       if (dripped && !self->drip->limit_reached && !g_cancellable_is_cancelled (self->cancellable))
         {
           /* The client gave up on the slow handshake: what follows (EOF) judges the rest. */
