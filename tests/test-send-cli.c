@@ -1123,9 +1123,27 @@ test_outbox (void)
     g_assert_cmpint (outcome.status, ==, EP_EXIT_USAGE);
     g_assert_cmpstr (outcome.err, ==, "epistle-send: --at “2001-01-01T08:00”: that time has passed\n");
     outcome_clear (&outcome);
+    /* Without --profile: the default profile the person chose in the app, and none without. */
     outcome = run_cli (no_profile, 0, NULL);
     g_assert_cmpint (outcome.status, ==, EP_EXIT_USAGE);
+    g_assert_cmpstr (outcome.err, ==, "epistle-send: no profile: use --profile NAME, or choose a default profile in Epistle\n");
     outcome_clear (&outcome);
+    {
+      g_autoptr(GSettings) settings = g_settings_new ("io.github.epistlemail.Epistle");
+      g_autofree char *default_id = NULL;
+      g_autoptr(EpOutboxEntry) by_default = NULL;
+
+      g_settings_set_string (settings, "default-profile", ep_profile_get_id (profile));
+      outcome = run_cli (no_profile, 0, NULL);
+      g_settings_reset (settings, "default-profile");
+      default_id = queued_id (&outcome);
+      outcome_clear (&outcome);
+      by_default = ep_outbox_store_load (store, default_id, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (by_default->profile_id, ==, ep_profile_get_id (profile));
+      g_assert_true (ep_outbox_store_delete (store, default_id, &error));
+      g_assert_no_error (error);
+    }
     outcome = run_cli (two_modes, 0, NULL);
     g_assert_cmpint (outcome.status, ==, EP_EXIT_USAGE);
     outcome_clear (&outcome);

@@ -102,7 +102,8 @@ static const char *description_text =
      "  epistle-send --configure me@example.com --transcript --save Work\n"
      "  epistle-send --login Work");
 
-/* --queue / --at: composed into the outbox of a saved profile, not sent. */
+/* --queue / --at: composed into the outbox of a saved profile (--profile's, or the default
+ * one), not sent. */
 static int
 queue_run (EpSendOptions *opts)
 {
@@ -110,9 +111,9 @@ queue_run (EpSendOptions *opts)
   g_autoptr(GError) error = NULL;
   int status;
 
-  if (opts->profile == NULL || opts->server != NULL || opts->raw != NULL)
+  if (opts->server != NULL || opts->raw != NULL)
     {
-      g_printerr ("epistle-send: %s\n", _("--queue and --at need --profile NAME (the message is sent later with it), and cannot be combined with --server or --raw"));
+      g_printerr ("epistle-send: %s\n", _("--queue and --at send later with a saved profile (--profile NAME, or the default one): they cannot be combined with --server or --raw"));
       return EP_EXIT_USAGE;
     }
 
@@ -229,7 +230,7 @@ parse_options (EpSendOptions  *opts,
     { "timeout", 0, 0, G_OPTION_ARG_INT, &opts->timeout,
       N_("Timeout per network operation (default 60)"), N_("SECONDS") },
     { "queue", 0, 0, G_OPTION_ARG_NONE, &opts->queue,
-      N_("Put the message in the outbox (with --profile) and print its id; --flush sends it"), NULL },
+      N_("Put the message in the outbox (for --profile, or the default profile) and print its id; --flush sends it"), NULL },
     { "at", 0, 0, G_OPTION_ARG_STRING, &opts->at,
       N_("Queue the message, not to be sent before TIME (ISO 8601, or HH:MM: the next such time)"),
       N_("TIME") },

@@ -212,12 +212,25 @@ raw_envelope (EpSendOptions  *opts,
   return EP_EXIT_OK;
 }
 
-/* The saved profile that --profile names, by name or else by id. */
+/* The app's preferences, or NULL when its schema is not installed (an uninstalled build). */
+static GSettings *
+app_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  return schema != NULL ? g_settings_new_full (schema, NULL, NULL) : NULL;
+}
+
+/* The saved profile that --profile names, by name or else by id; without --profile, the
+ * default profile (the one the app sends with), when there is one. */
 int
 ep_send_find_profile (EpSendOptions   *opts,
-              EpProfileStore  *store,
-              EpProfile      **out_profile,
-              GError         **error)
+                      EpProfileStore  *store,
+                      EpProfile      **out_profile,
+                      GError         **error)
 {
   g_autoptr(GError) local_error = NULL;
   EpProfile *profile;
@@ -225,6 +238,21 @@ ep_send_find_profile (EpSendOptions   *opts,
   if (!ep_profile_store_load (store, &local_error))
     return fail (error, EP_EXIT_CONFIG, _("--profile: %s"), local_error->message);
   ep_send_list_goa (store);
+  if (opts->profile == NULL)
+    {
+      g_autoptr(GSettings) settings = app_settings ();
+      g_autofree char *chosen = settings != NULL ? g_settings_get_string (settings, "default-profile") : NULL;
+
+      /* Only a default the person chose: the Sandbox, the app's fallback, is no place to queue
+       * real mail for. */
+      profile = chosen != NULL && *chosen != '\0' ? ep_profile_store_lookup_by_id (store, chosen) : NULL;
+      if (profile == NULL)
+        return fail (error, EP_EXIT_USAGE, "%s",
+                     _("no profile: use --profile NAME, or choose a default profile in Epistle"));
+      opts->profile = g_strdup (ep_profile_get_id (profile));
+      *out_profile = profile;
+      return EP_EXIT_OK;
+    }
   profile = ep_profile_store_lookup_by_name (store, opts->profile);
   if (profile == NULL)
     profile = ep_profile_store_lookup_by_id (store, opts->profile);
@@ -787,18 +815,13 @@ ep_send_oauth_client (EpProfile  *profile,
                       char      **client_id,
                       char      **client_secret)
 {
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
   g_autoptr(GSettings) settings = NULL;
 
   *client_id = NULL;
   *client_secret = NULL;
   if (!ep_oauth_provider_profile_uses (profile))
     return;
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
-  if (schema != NULL)
-    settings = g_settings_new_full (schema, NULL, NULL);
+  settings = app_settings ();
   ep_oauth_client_from_settings (settings, ep_profile_get_oauth_setting (profile, EP_PROFILE_OAUTH_PROVIDER),
                                  client_id, client_secret);
 }
