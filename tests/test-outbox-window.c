@@ -16,6 +16,7 @@
 #include "ep-application-private.h"
 #include "ep-attachment.h"
 #include "ep-image-cache.h"
+#include "ep-outbox-delivery.h"
 #include "ep-outbox-draft.h"
 #include "ep-outbox-overdue.h"
 #include "ep-outbox-window-private.h"
@@ -554,6 +555,48 @@ test_edit (void)
   ep_window_discard_draft (compose);
   gtk_window_destroy (GTK_WINDOW (compose));
   gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Edit gives the text back as it was typed, with or without its last line break, plain or
+ * soft-wrapped (format=flowed): the stored bytes end with one either way. */
+static void
+test_edit_final_newline (void)
+{
+  static const char *texts[] = {
+    "No line break at the end",
+    "One line break at the end\n",
+    "Two at the end\n\n",
+    "A long line that the writer soft-wraps as format=flowed, well past the seventy-eight columns "
+    "of a tidy line, ending with a break\n",
+    "The same long line that the writer soft-wraps as format=flowed, well past the seventy-eight "
+    "columns of a tidy line, with no break",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr(EpMessage) message = ep_message_new ();
+      g_autoptr(EpAddress) from = ep_address_new (NULL, "me@example.org", "From", NULL);
+      g_autoptr(EpAddress) to = ep_address_new (NULL, "bob@example.org", "To", NULL);
+      g_autoptr(EpOutboxEntry) entry = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *id = NULL;
+      g_autoptr(EpDraft) draft = NULL;
+
+      ep_message_set_from (message, from);
+      ep_message_add_to (message, to);
+      g_assert_true (ep_message_set_subject (message, "Line breaks", NULL));
+      g_assert_true (ep_message_set_body (message, texts[i], -1, NULL));
+      id = ep_outbox_add_message_sync (store (), message, "sandbox", EP_OUTBOX_STATE_HELD, NULL,
+                                       NULL, NULL, &error);
+      g_assert_no_error (error);
+      entry = ep_outbox_store_load (store (), id, &error);
+      g_assert_no_error (error);
+      draft = ep_outbox_draft_from_entry (store (), entry, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (draft->body, ==, texts[i]);
+      ep_outbox_draft_release (draft);
+      g_assert_true (ep_outbox_store_delete (store (), id, &error));
+    }
 }
 
 /* Reschedule on a held entry: the picker's time becomes its not-before, and it stays held. */
@@ -1168,6 +1211,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/outbox/state-server-hold", test_state_server_hold);
   g_test_add_func ("/outbox/delete", test_delete);
   g_test_add_func ("/outbox/edit", test_edit);
+  g_test_add_func ("/outbox/edit-final-newline", test_edit_final_newline);
   g_test_add_func ("/outbox/presets", test_presets);
   g_test_add_func ("/outbox/overdue-keep-as-draft", test_overdue_keep_as_draft);
   g_test_add_func ("/outbox/overdue-reschedule", test_overdue_reschedule);

@@ -177,9 +177,10 @@ ep_outbox_draft_from_entry (EpOutboxStore        *store,
               ep_outbox_draft_release (draft);
               return NULL;
             }
-          /* The writer ends the text with a line break when it has none: that one is its own. */
+          /* The writer ends the text with a line break when it has none: that one is its own,
+           * unless the entry says the text as typed ended with one. */
           len = strlen (text);
-          if (len > 0 && text[len - 1] == '\n')
+          if (!entry->body_final_newline && len > 0 && text[len - 1] == '\n')
             text[len - 1] = '\0';
           g_free (draft->body);
           draft->body = text;

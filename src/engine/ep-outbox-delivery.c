@@ -176,6 +176,8 @@ add_message (EpOutboxStore               *store,
   entry->not_before = not_before != NULL ? g_date_time_ref (not_before) : NULL;
   entry->hold_until = hold_until != NULL ? g_date_time_to_utc (hold_until) : NULL;
   entry->subject = g_strdup (ep_message_get_subject (message));
+  entry->body_final_newline = ep_message_get_body (message) != NULL &&
+                              g_str_has_suffix (ep_message_get_body (message), "\n");
   from = ep_message_get_from (message);
   entry->from = from != NULL ? ep_address_to_header (from) : NULL;
   if (request != NULL)

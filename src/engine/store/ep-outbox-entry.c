@@ -173,6 +173,7 @@ ep_outbox_entry_copy (const EpOutboxEntry *entry)
   copy->hold_until = ref_or_null (entry->hold_until);
   copy->request = entry->request;
   copy->dsn_envid = g_strdup (entry->dsn_envid);
+  copy->body_final_newline = entry->body_final_newline;
   for (guint i = 0; i < entry->recipients->len; i++)
     {
       const EpOutboxRecipient *recipient = entry->recipients->pdata[i];

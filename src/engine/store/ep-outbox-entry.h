@@ -97,6 +97,8 @@ typedef struct
  * @request: delivery notifications and REQUIRETLS asked for, applied to every attempt
  * @dsn_envid: (nullable): the envelope id for notifications (RFC 3461 ENVID): the message's
  *   Message-ID, kept as the stored message is sent as it is
+ * @body_final_newline: the message's text ended with a line break. The stored bytes cannot
+ *   tell: the MIME writer ends every text with one. Edit needs it to give the text back as typed.
  */
 typedef struct
 {
@@ -116,6 +118,7 @@ typedef struct
   GDateTime     *hold_until;
   EpSmtpDeliveryRequest request;
   char          *dsn_envid;
+  gboolean       body_final_newline;
 } EpOutboxEntry;
 
 #define EP_TYPE_OUTBOX_ENTRY (ep_outbox_entry_get_type ())

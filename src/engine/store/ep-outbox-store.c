@@ -67,6 +67,7 @@
 #define KEY_DATA_SENT     "data-sent"
 #define KEY_SUBJECT       "subject"
 #define KEY_FROM          "from"
+#define KEY_FINAL_NEWLINE "body-final-newline"
 #define KEY_HOLD_UNTIL    "hold-until"
 #define KEY_DSN_NOTIFY    "dsn-notify"
 #define KEY_DSN_RET       "dsn-ret"
@@ -537,6 +538,8 @@ entry_from_keyfile (GKeyFile       *keyfile,
     }
   if (!read_request (keyfile, entry, entry_path, error))
     return NULL;
+  /* Absent (written so only when true) or unreadable: the text had no final line break. */
+  entry->body_final_newline = g_key_file_get_boolean (keyfile, OUTBOX_GROUP, KEY_FINAL_NEWLINE, NULL);
   if (entry->profile_id != NULL && !ep_store_profile_ref_is_valid (entry->profile_id))
     {
       *error = damaged (entry_path, _("its profile id is not valid"));
@@ -689,6 +692,10 @@ entry_to_data (const char          *base,
   set_or_remove (keyfile, OUTBOX_GROUP, KEY_LAST_ERROR, entry->last_error);
   set_or_remove (keyfile, OUTBOX_GROUP, KEY_SUBJECT, entry->subject);
   set_or_remove (keyfile, OUTBOX_GROUP, KEY_FROM, entry->from);
+  if (entry->body_final_newline)
+    g_key_file_set_boolean (keyfile, OUTBOX_GROUP, KEY_FINAL_NEWLINE, TRUE);
+  else
+    g_key_file_remove_key (keyfile, OUTBOX_GROUP, KEY_FINAL_NEWLINE, NULL);
   if (entry->hold_until != NULL)
     set_date (keyfile, OUTBOX_GROUP, KEY_HOLD_UNTIL, entry->hold_until);
   else
