@@ -416,6 +416,120 @@ test_menu (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The target of the item labelled @label in section @section of @menu (NULL if none). */
+static GVariant *
+item_target (GMenuModel *menu,
+             int         section,
+             const char *label)
+{
+  g_autoptr(GMenuModel) items = g_menu_model_get_item_link (menu, section, G_MENU_LINK_SECTION);
+
+  for (int i = 0; items != NULL && i < g_menu_model_get_n_items (items); i++)
+    {
+      g_autofree char *item_label = NULL;
+
+      g_menu_model_get_item_attribute (items, i, G_MENU_ATTRIBUTE_LABEL, "s", &item_label);
+      if (g_strcmp0 (item_label, label) == 0)
+        return g_menu_model_get_item_attribute_value (items, i, G_MENU_ATTRIBUTE_TARGET, NULL);
+    }
+  return NULL;
+}
+
+/* The subject's context menu: every misspelled word's suggestions, Add and Ignore (a submenu
+ * each when there are several), and the language. */
+static void
+test_subject_menu (void)
+{
+  EpWindow *window = new_window ();
+  EpSpellText *spell = ep_window_get_spell (window);
+  GtkWidget *entry = ep_window_get_field (window, "subject");
+  GtkEditable *subject = GTK_EDITABLE (entry);
+  GMenuModel *menu;
+  g_autoptr(GMenuModel) words = NULL;
+  g_autoptr(GMenuModel) submenu = NULL;
+  g_autoptr(GVariant) target = NULL;
+  g_auto(GStrv) labels = NULL;
+  g_auto(GStrv) subject_words = NULL;
+
+  choose_language (window, "en_US");
+  gtk_editable_set_text (subject, "Teh meetting tomorow, or teh day after");
+  wait_checked (window);
+  menu = ep_spell_text_prepare_entry_menu (spell);
+  g_assert_nonnull (menu);
+  g_assert_true (gtk_entry_get_extra_menu (GTK_ENTRY (entry)) == menu);
+  /* The first three words (each once), a submenu each; then the languages. */
+  labels = section_labels (menu, 0);
+  g_assert_cmpstrv (labels, ((const char *[]) { "“Teh”", "“meetting”", "“tomorow”", NULL }));
+  g_clear_pointer (&labels, g_strfreev);
+  labels = section_labels (menu, 1);
+  g_assert_cmpuint (g_strv_length (labels), ==, 0);
+  g_clear_pointer (&labels, g_strfreev);
+  labels = section_labels (menu, 2);
+  g_assert_cmpstrv (labels, ((const char *[]) { "Spelling _Language", NULL }));
+  g_clear_pointer (&labels, g_strfreev);
+
+  /* A suggestion replaces that word, wherever it is in the subject. */
+  words = g_menu_model_get_item_link (menu, 0, G_MENU_LINK_SECTION);
+  submenu = g_menu_model_get_item_link (words, 1, G_MENU_LINK_SUBMENU);
+  labels = section_labels (submenu, 0);
+  g_assert_true (strv_has (labels, "meeting"));
+  g_clear_pointer (&labels, g_strfreev);
+  labels = section_labels (submenu, 1);
+  g_assert_cmpstrv (labels, ((const char *[]) { "_Add to Dictionary", "_Ignore", NULL }));
+  g_clear_pointer (&labels, g_strfreev);
+  target = item_target (submenu, 0, "meeting");
+  g_assert_nonnull (target);
+  g_assert_true (gtk_widget_activate_action_variant (entry, "spell.subject-replace", target));
+  g_assert_cmpstr (gtk_editable_get_text (subject), ==, "Teh meeting tomorow, or teh day after");
+  wait_checked (window);
+  subject_words = ep_spell_text_dup_subject_misspelled (spell);
+  g_assert_cmpstrv (subject_words, ((const char *[]) { "Teh", "tomorow", "teh", NULL }));
+  g_clear_pointer (&subject_words, g_strfreev);
+  /* The same item again: the subject changed since the menu was made, so nothing happens. */
+  g_assert_true (gtk_widget_activate_action_variant (entry, "spell.subject-replace", target));
+  g_assert_cmpstr (gtk_editable_get_text (subject), ==, "Teh meeting tomorow, or teh day after");
+  g_clear_object (&submenu);
+  g_clear_object (&words);
+  g_clear_pointer (&target, g_variant_unref);
+
+  /* One word: its suggestions inline, as in the body. */
+  gtk_editable_set_text (subject, "Agenda for tomorow");
+  wait_checked (window);
+  menu = ep_spell_text_prepare_entry_menu (spell);
+  labels = section_labels (menu, 0);
+  g_assert_true (strv_has (labels, "tomorrow"));
+  g_clear_pointer (&labels, g_strfreev);
+  labels = section_labels (menu, 1);
+  g_assert_cmpstrv (labels, ((const char *[]) { "_Add to Dictionary", "_Ignore", NULL }));
+  g_clear_pointer (&labels, g_strfreev);
+  target = item_target (menu, 0, "tomorrow");
+  g_assert_true (gtk_widget_activate_action_variant (entry, "spell.subject-replace", target));
+  g_assert_cmpstr (gtk_editable_get_text (subject), ==, "Agenda for tomorrow");
+
+  /* Ignore: the word is correct in this message, its underline gone. */
+  gtk_editable_set_text (subject, "Notes from Frobwick");
+  wait_checked (window);
+  subject_words = ep_spell_text_dup_subject_misspelled (spell);
+  g_assert_cmpstrv (subject_words, ((const char *[]) { "Frobwick", NULL }));
+  g_clear_pointer (&subject_words, g_strfreev);
+  ep_spell_text_prepare_entry_menu (spell);
+  g_assert_true (gtk_widget_activate_action (entry, "spell.ignore-word", "s", "Frobwick"));
+  wait_checked (window);
+  subject_words = ep_spell_text_dup_subject_misspelled (spell);
+  g_assert_cmpstrv (subject_words, ((const char *[]) { NULL }));
+
+  /* Nothing misspelled: the language only. */
+  menu = ep_spell_text_prepare_entry_menu (spell);
+  labels = section_labels (menu, 0);
+  g_assert_cmpuint (g_strv_length (labels), ==, 0);
+  g_clear_pointer (&labels, g_strfreev);
+  labels = section_labels (menu, 1);
+  g_assert_cmpuint (g_strv_length (labels), ==, 0);
+
+  ep_window_discard_draft (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_language_with_draft (void)
 {
@@ -673,6 +787,7 @@ main (int   argc,
   g_test_add_func ("/spell/three-languages", test_three_languages);
   g_test_add_func ("/spell/as-you-type", test_as_you_type);
   g_test_add_func ("/spell/menu", test_menu);
+  g_test_add_func ("/spell/subject-menu", test_subject_menu);
   g_test_add_func ("/spell/language-with-draft", test_language_with_draft);
   g_test_add_func ("/spell/absent", test_absent);
   g_test_add_func ("/spell/no-stall", test_no_stall);

@@ -14,5 +14,6 @@ GStrv       ep_spell_text_dup_subject_misspelled (EpSpellText      *self);
 void        ep_spell_text_prepare_menu          (EpSpellText       *self,
                                                  const GtkTextIter *iter);
 GMenuModel *ep_spell_text_get_menu              (EpSpellText       *self);
+GMenuModel *ep_spell_text_prepare_entry_menu    (EpSpellText       *self);
 
 G_END_DECLS

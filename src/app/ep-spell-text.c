@@ -7,10 +7,13 @@
  * within a small time budget, so that typing and drawing always come first. A misspelled word
  * gets the error tag (a wavy underline); the context menu offers suggestions, Add to Dictionary,
  * Ignore and the message's language. The subject is short: it is checked whole after each change
- * and underlined with Pango attributes (GtkEntry has no tags); its context menu offers the
- * language only, because an entry cannot tell which word was clicked. */
+ * and underlined with Pango attributes (GtkEntry has no tags). An entry cannot tell which word
+ * was clicked, so its context menu is about every misspelled word of the subject: one word's
+ * suggestions, Add to Dictionary and Ignore inline, as in the body; for several words, a
+ * submenu each (the first few). */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "ep-spell-text-private.h"
@@ -22,6 +25,8 @@
 #define EP_SPELL_MAX_SUGGESTIONS 5
 /* The subject is checked whole, but not without bound (a pasted novel). */
 #define EP_SPELL_SUBJECT_MAX_WORDS 200
+/* Misspelled words of the subject that its context menu offers to correct. */
+#define EP_SPELL_SUBJECT_MENU_WORDS 3
 
 struct _EpSpellText
 {
@@ -43,7 +48,12 @@ struct _EpSpellText
   GMenu          *menu;            /* the text view's extra menu */
   GMenu          *suggestions_section;
   GMenu          *word_section;
-  GMenu          *entry_menu;      /* the entry's extra menu: the language only */
+  GMenu          *entry_menu;      /* the entry's extra menu */
+  GMenu          *entry_words;     /* its sections: one word's suggestions, or a submenu a word */
+  GMenu          *entry_word;      /* and one word's Add to Dictionary and Ignore */
+  char           *entry_menu_text; /* the subject as it was when that section was made */
+  GtkGesture     *entry_click;
+  GtkEventController *entry_shortcuts;
   GSimpleActionGroup *actions;
   GtkGesture     *click;
   GtkEventController *shortcuts;
@@ -533,6 +543,89 @@ update_word_menu (EpSpellText *self)
   g_menu_append (self->word_section, _("_Ignore"), "spell.ignore");
 }
 
+/* A word's corrections: its suggestions (replacing bytes [start, end) of the subject) in
+ * @suggestions_section, Add to Dictionary and Ignore in @word_section. */
+static void
+append_subject_word (EpSpellText *self,
+                     GMenu       *suggestions_section,
+                     GMenu       *word_section,
+                     const char  *word,
+                     const Range *range)
+{
+  g_auto(GStrv) suggestions = ep_spell_checker_dup_suggestions (self->checker, word);
+  g_autoptr(GMenuItem) add = g_menu_item_new (_("_Add to Dictionary"), NULL);
+  g_autoptr(GMenuItem) ignore = g_menu_item_new (_("_Ignore"), NULL);
+
+  for (guint i = 0; suggestions[i] != NULL && i < EP_SPELL_MAX_SUGGESTIONS; i++)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (suggestions[i], NULL);
+
+      g_menu_item_set_action_and_target (item, "spell.subject-replace", "(uus)",
+                                         (guint32) range->start, (guint32) range->end, suggestions[i]);
+      g_menu_append_item (suggestions_section, item);
+    }
+  if (suggestions[0] == NULL)
+    g_menu_append (suggestions_section, _("No Suggestions"), "spell.none");
+  g_menu_item_set_action_and_target (add, "spell.add-word", "s", word);
+  g_menu_item_set_action_and_target (ignore, "spell.ignore-word", "s", word);
+  g_menu_append_item (word_section, add);
+  g_menu_append_item (word_section, ignore);
+}
+
+/* The subject's menu, made when it opens: suggestions only cost then. */
+static void
+update_entry_menu (EpSpellText *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->entry));
+  g_autoptr(GArray) misses = find_subject_misses (self, text, -1);
+  g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) ranges = g_array_new (FALSE, FALSE, sizeof (Range));
+
+  g_menu_remove_all (self->entry_words);
+  g_menu_remove_all (self->entry_word);
+  g_free (self->entry_menu_text);
+  self->entry_menu_text = g_strdup (text);
+
+  /* Each word once (its first place), the first few. */
+  for (guint i = 0; i < misses->len && words->len < EP_SPELL_SUBJECT_MENU_WORDS; i++)
+    {
+      Range *miss = &g_array_index (misses, Range, i);
+      char *word = g_strndup (text + miss->start, miss->end - miss->start);
+
+      if (g_ptr_array_find_with_equal_func (words, word, g_str_equal, NULL))
+        {
+          g_free (word);
+          continue;
+        }
+      g_ptr_array_add (words, word);
+      g_array_append_val (ranges, *miss);
+    }
+
+  if (words->len == 1)
+    append_subject_word (self, self->entry_words, self->entry_word, words->pdata[0],
+                         &g_array_index (ranges, Range, 0));
+  else
+    for (guint i = 0; i < words->len; i++)
+      {
+        g_autoptr(GMenu) submenu = g_menu_new ();
+        g_autoptr(GMenu) suggestions_section = g_menu_new ();
+        g_autoptr(GMenu) word_section = g_menu_new ();
+        g_autoptr(GString) label = NULL;
+
+        append_subject_word (self, suggestions_section, word_section, words->pdata[i],
+                             &g_array_index (ranges, Range, i));
+        g_menu_append_section (submenu, NULL, G_MENU_MODEL (suggestions_section));
+        g_menu_append_section (submenu, NULL, G_MENU_MODEL (word_section));
+        /* Translators: a misspelled word of the subject, as the title of the submenu with its
+         * corrections */
+        label = g_string_new (NULL);
+        g_string_printf (label, _("“%s”"), (const char *) words->pdata[i]);
+        /* Menu labels take "_" for a mnemonic. */
+        g_string_replace (label, "_", "__", 0);
+        g_menu_append_submenu (self->entry_words, label->str, G_MENU_MODEL (submenu));
+      }
+}
+
 typedef struct
 {
   char *tag;
@@ -640,6 +733,50 @@ ignore_action_cb (GSimpleAction *action,
 }
 
 static void
+subject_replace_action_cb (GSimpleAction *action,
+                           GVariant      *parameter,
+                           gpointer       user_data)
+{
+  EpSpellText *self = user_data;
+  GtkEditable *editable = GTK_EDITABLE (self->entry);
+  const char *text = gtk_editable_get_text (editable);
+  const char *replacement;
+  guint32 start, end;
+  int start_pos, end_pos;
+
+  g_variant_get (parameter, "(uu&s)", &start, &end, &replacement);
+  /* The subject changed since the menu was made: its byte ranges mean nothing now. */
+  if (g_strcmp0 (text, self->entry_menu_text) != 0 || start > end || end > strlen (text))
+    return;
+  start_pos = (int) g_utf8_pointer_to_offset (text, text + start);
+  end_pos = (int) g_utf8_pointer_to_offset (text, text + end);
+  gtk_editable_delete_text (editable, start_pos, end_pos);
+  gtk_editable_insert_text (editable, replacement, -1, &start_pos);
+  gtk_editable_set_position (editable, start_pos);
+  g_clear_pointer (&self->entry_menu_text, g_free);
+}
+
+static void
+add_word_action_cb (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  EpSpellText *self = user_data;
+
+  ep_spell_checker_add_word (self->checker, g_variant_get_string (parameter, NULL));
+}
+
+static void
+ignore_word_action_cb (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  EpSpellText *self = user_data;
+
+  ep_spell_checker_ignore_word (self->checker, g_variant_get_string (parameter, NULL));
+}
+
+static void
 language_action_cb (GSimpleAction *action,
                     GVariant      *parameter,
                     gpointer       user_data)
@@ -662,6 +799,21 @@ click_pressed_cb (GtkGestureClick *gesture,
   gtk_text_view_window_to_buffer_coords (self->view, GTK_TEXT_WINDOW_WIDGET, x, y, &bx, &by);
   gtk_text_view_get_iter_at_location (self->view, &iter, bx, by);
   ep_spell_text_prepare_menu (self, &iter);
+}
+
+static void
+entry_click_pressed_cb (EpSpellText *self)
+{
+  update_entry_menu (self);
+}
+
+static gboolean
+entry_menu_key_cb (GtkWidget *widget,
+                   GVariant  *args,
+                   gpointer   user_data)
+{
+  update_entry_menu (user_data);
+  return FALSE;   /* the entry opens the menu */
 }
 
 /* The menu key and Shift+F10 open the menu for the word at the cursor. */
@@ -729,6 +881,9 @@ setup_actions (EpSpellText *self)
     { .name = "add", .activate = add_action_cb },
     { .name = "ignore", .activate = ignore_action_cb },
     { .name = "language", .activate = language_action_cb, .parameter_type = "s", .state = "''" },
+    { .name = "subject-replace", .activate = subject_replace_action_cb, .parameter_type = "(uus)" },
+    { .name = "add-word", .activate = add_word_action_cb, .parameter_type = "s" },
+    { .name = "ignore-word", .activate = ignore_word_action_cb, .parameter_type = "s" },
   };
   GAction *none;
 
@@ -746,6 +901,7 @@ static void
 setup_menus (EpSpellText *self)
 {
   g_autoptr(GMenu) language_section = g_menu_new ();
+  g_autoptr(GMenu) entry_language_section = g_menu_new ();
 
   self->menu = g_menu_new ();
   self->suggestions_section = g_menu_new ();
@@ -755,7 +911,12 @@ setup_menus (EpSpellText *self)
   g_menu_append_section (self->menu, NULL, G_MENU_MODEL (self->word_section));
   g_menu_append_section (self->menu, NULL, G_MENU_MODEL (language_section));
   self->entry_menu = g_menu_new ();
-  language_menu_fill (self, self->entry_menu);
+  self->entry_words = g_menu_new ();
+  self->entry_word = g_menu_new ();
+  g_menu_append_section (self->entry_menu, NULL, G_MENU_MODEL (self->entry_words));
+  g_menu_append_section (self->entry_menu, NULL, G_MENU_MODEL (self->entry_word));
+  language_menu_fill (self, entry_language_section);
+  g_menu_append_section (self->entry_menu, NULL, G_MENU_MODEL (entry_language_section));
 }
 
 static void
@@ -825,6 +986,10 @@ ep_spell_text_dispose (GObject *object)
       g_clear_signal_handler (&self->handlers[5], self->entry);
       if (self->entry_focus != NULL)
         gtk_widget_remove_controller (GTK_WIDGET (self->entry), self->entry_focus);
+      if (self->entry_click != NULL)
+        gtk_widget_remove_controller (GTK_WIDGET (self->entry), GTK_EVENT_CONTROLLER (self->entry_click));
+      if (self->entry_shortcuts != NULL)
+        gtk_widget_remove_controller (GTK_WIDGET (self->entry), self->entry_shortcuts);
       gtk_entry_set_extra_menu (self->entry, NULL);
       gtk_entry_set_attributes (self->entry, NULL);
       gtk_widget_insert_action_group (GTK_WIDGET (self->entry), "spell", NULL);
@@ -841,6 +1006,8 @@ ep_spell_text_dispose (GObject *object)
   self->click = NULL;
   self->shortcuts = NULL;
   self->entry_focus = NULL;
+  self->entry_click = NULL;
+  self->entry_shortcuts = NULL;
   g_clear_object (&self->view);
   g_clear_object (&self->buffer);
   g_clear_object (&self->entry);
@@ -849,6 +1016,9 @@ ep_spell_text_dispose (GObject *object)
   g_clear_object (&self->suggestions_section);
   g_clear_object (&self->word_section);
   g_clear_object (&self->entry_menu);
+  g_clear_object (&self->entry_words);
+  g_clear_object (&self->entry_word);
+  g_clear_pointer (&self->entry_menu_text, g_free);
   g_clear_object (&self->actions);
   g_clear_pointer (&self->menu_word, g_free);
 
@@ -912,6 +1082,18 @@ ep_spell_text_new (EpSpellChecker *checker,
       self->entry_focus = gtk_event_controller_focus_new ();
       g_signal_connect_swapped (self->entry_focus, "leave", G_CALLBACK (schedule_subject_check), self);
       gtk_widget_add_controller (GTK_WIDGET (entry), self->entry_focus);
+      /* Before the entry's own handling, which opens the menu. */
+      self->entry_click = gtk_gesture_click_new ();
+      gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (self->entry_click), GDK_BUTTON_SECONDARY);
+      gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (self->entry_click), GTK_PHASE_CAPTURE);
+      g_signal_connect_swapped (self->entry_click, "pressed", G_CALLBACK (entry_click_pressed_cb), self);
+      gtk_widget_add_controller (GTK_WIDGET (entry), GTK_EVENT_CONTROLLER (self->entry_click));
+      self->entry_shortcuts = gtk_shortcut_controller_new ();
+      gtk_event_controller_set_propagation_phase (self->entry_shortcuts, GTK_PHASE_CAPTURE);
+      gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (self->entry_shortcuts),
+                                            gtk_shortcut_new (gtk_shortcut_trigger_parse_string ("<Shift>F10|Menu"),
+                                                              gtk_callback_action_new (entry_menu_key_cb, self, NULL)));
+      gtk_widget_add_controller (GTK_WIDGET (entry), self->entry_shortcuts);
     }
   self->handlers[3] = g_signal_connect_swapped (checker, "notify::language",
                                                 G_CALLBACK (language_changed_cb), self);
@@ -1027,6 +1209,19 @@ ep_spell_text_prepare_menu (EpSpellText       *self,
     }
   if (self->menu != NULL)
     update_word_menu (self);
+}
+
+/* Makes the subject's menu, as opening it does. Returns: (transfer none) (nullable): that menu,
+ * %NULL without spelling or a subject */
+GMenuModel *
+ep_spell_text_prepare_entry_menu (EpSpellText *self)
+{
+  g_return_val_if_fail (EP_IS_SPELL_TEXT (self), NULL);
+
+  if (self->entry == NULL || self->entry_menu == NULL)
+    return NULL;
+  update_entry_menu (self);
+  return G_MENU_MODEL (self->entry_menu);
 }
 
 /* Returns: (transfer none) (nullable): the body's extra menu, %NULL without spelling */
