@@ -6,11 +6,13 @@
 # stand-in from Debian 12 packages (org.epistle.LocalPlatform/Sdk, branch "bookworm", cached
 # across runs in $EPISTLE_FLATPAK_CACHE or the invoking user's ~/.cache/epistle-flatpak) and this
 # test builds a variant of the manifest that differs only in the runtime names, in building
-# from this checkout, and in leaving out the modules whose sources are downloaded (the spelling
-# dictionaries: the stand-in runtime has Debian's).  Everything is installed with --user into the test's private HOME, so each
+# from this checkout, and in the sources of the modules that download theirs: the spelling
+# dictionaries' module builds from Debian's Hunspell dictionaries laid out as in LibreOffice's
+# dictionaries repository (any other downloading module is left out).  Everything is installed with --user into the test's private HOME, so each
 # run starts from a clean installation.  Under tests/ep-ui-env.sh: Xvfb and a private session bus.
 #
-# Checks: the manifest's permissions, the build and install, the installed permissions, that the
+# Checks: the manifest's permissions, the build and install, the installed permissions, the
+# dictionaries the app bundles, that the
 # sandbox cannot see the host's files, `epistle-send --version` and `--print` inside the sandbox,
 # the compose window on the X display (screenshot in $EPISTLE_BUILDDIR/screenshots/flatpak.png),
 # and a real send to a local Postfix (tests/servers/mailserver.sh) when epistle-send can send.
@@ -58,9 +60,9 @@ if [ -n "$missing" ]; then
   if [ "${EPISTLE_FLATPAK_REQUIRED:-0}" = 1 ]; then bail "missing:$missing"; fi
   skip_all "the Flatpak built, installed and run" "missing:$missing"
 fi
-# The manifest 2, the runtime and the build 2, the installation 3, epistle-send 2, the send to
+# The manifest 2, the runtime and the build 2, the installation 4, epistle-send 2, the send to
 # Postfix 1, the window 4.
-plan 14
+plan 15
 
 # The runtime cache outlives the per-test HOME: default to the invoking user's real cache.
 if [ -z "${EPISTLE_FLATPAK_CACHE:-}" ]; then
@@ -121,12 +123,25 @@ branch=$(echo "$platform_ref" | cut -d/ -f3)
 
 # --- The variant: same manifest, local runtime, this checkout ---------------------------
 variant="$tmp/$MANIFEST_NAME"
-"$python" - "$manifest" "$variant" "$top" "$platform_id" "$sdk_id" "$branch" <<'EOF'
+# The dictionaries' module builds from this directory: Debian's files (hunspell-en-us,
+# hunspell-de-de, hunspell-fr) where LibreOffice's repository has its own.
+dicts="$tmp/dictionaries"
+mkdir -p "$dicts/en" "$dicts/de" "$dicts/fr_FR"
+for pair in en_US.aff:en/en_US.aff en_US.dic:en/en_US.dic de_DE.aff:de/de_DE_frami.aff \
+            de_DE.dic:de/de_DE_frami.dic fr.aff:fr_FR/fr.aff fr.dic:fr_FR/fr.dic; do
+  cp -L "/usr/share/hunspell/${pair%%:*}" "$dicts/${pair#*:}" 2>/dev/null \
+    || bail "no /usr/share/hunspell/${pair%%:*} (hunspell-en-us, hunspell-de-de, hunspell-fr)"
+done
+"$python" - "$manifest" "$variant" "$top" "$platform_id" "$sdk_id" "$branch" "$dicts" <<'EOF'
 import json, os, sys
-src, dst, top, platform, sdk, branch = sys.argv[1:]
+src, dst, top, platform, sdk, branch, dicts = sys.argv[1:]
 m = json.load(open(src))
 m["runtime"], m["sdk"], m["runtime-version"] = platform, sdk, branch
-# Nothing can be downloaded here; the stand-in runtime has these modules' Debian packages.
+# Nothing can be downloaded here: the dictionaries come from the directory made above, and any
+# other module that downloads its sources is left out.
+for mod in m["modules"][:-1]:
+    if mod["name"] == "hunspell-dictionaries":
+        mod["sources"] = [{"type": "dir", "path": dicts}]
 m["modules"] = [mod for mod in m["modules"][:-1]
                 if not any(s.get("type") in ("git", "archive", "file") for s in mod.get("sources", []))
                 ] + m["modules"][-1:]
@@ -173,6 +188,23 @@ else
 fi
 
 run () { timeout "$RUN_TIMEOUT" flatpak run --user "$@"; }
+
+# The dictionaries the app brings, where enchant's Hunspell provider looks ($XDG_DATA_DIRS),
+# byte for byte the files the module was given.
+: >"$tmp/dicts.got"
+if run --command=sh "$APP_ID" -c 'echo "$XDG_DATA_DIRS" | tr : "\n" | grep -qx /app/share &&
+     cd /app/share/hunspell && sha256sum en_US.aff en_US.dic de_DE.aff de_DE.dic fr_FR.aff fr_FR.dic' \
+     >"$tmp/dicts.sum" 2>"$tmp/dicts.err"; then
+  cut -d' ' -f1 "$tmp/dicts.sum" >"$tmp/dicts.got"
+fi
+(cd "$dicts" && sha256sum en/en_US.aff en/en_US.dic de/de_DE_frami.aff de/de_DE_frami.dic \
+   fr_FR/fr.aff fr_FR/fr.dic) | cut -d' ' -f1 >"$tmp/dicts.want"
+if [ -s "$tmp/dicts.got" ] && cmp -s "$tmp/dicts.got" "$tmp/dicts.want"; then
+  ok "the app bundles the en_US, de_DE and fr_FR dictionaries in /app/share/hunspell"
+else
+  nok "the app bundles the en_US, de_DE and fr_FR dictionaries in /app/share/hunspell"
+  diag_file "$tmp/dicts.sum"; diag_file "$tmp/dicts.err"
+fi
 
 # The sandbox has no view of the host's files: not this checkout, not the test's HOME.
 if run --command=sh "$APP_ID" -c "test -e '$top/meson.build' || test -e '$tmp/info.txt'"; then
