@@ -13,6 +13,7 @@
 #include "ep-smtp-connection.h"
 #include "ep-smtp-error.h"
 #include "ep-text.h"
+#include "ep-tls-system-database.h"
 
 /* The orderly close after QUIT must not hold the user up: TLS close_notify gets this long. */
 #define CLOSE_TIMEOUT_SECONDS 2
@@ -308,6 +309,27 @@ accept_certificate_cb (GTlsConnection       *tls,
   return FALSE;
 }
 
+/* A TLS client connection over @base that verifies with the system's anchors, read only as far
+ * as the server's chain needs them (EpTlsSystemDatabase); GIO's default database where that
+ * cannot stand in for it. The database must be given at construction: a connection without one
+ * loads GIO's default, the whole bundle, while it is made. */
+static GIOStream *
+new_client_connection (GIOStream           *base,
+                       GSocketConnectable  *identity,
+                       GError             **error)
+{
+  EpTlsSystemDatabase *database = ep_tls_system_database_get_default ();
+  GTlsBackend *backend = g_tls_backend_get_default ();
+
+  if (database == NULL || !g_tls_backend_supports_tls (backend))
+    return g_tls_client_connection_new (base, identity, error);
+  return g_initable_new (g_tls_backend_get_client_connection_type (backend), NULL, error,
+                         "base-io-stream", base,
+                         "server-identity", identity,
+                         "database", database,
+                         NULL);
+}
+
 /* After a failed handshake: did the peer go away (reset, or closed), or did it answer with
  * something that is not TLS? Only the first is a network failure worth retrying. Peeks at the
  * socket without consuming or waiting. */
@@ -417,7 +439,7 @@ ep_smtp_connection_start_tls (EpSmtpConnection *self,
     }
 
   self->identity = g_network_address_new (host, port);
-  tls = g_tls_client_connection_new (G_IO_STREAM (self->tcp), self->identity, &local_error);
+  tls = new_client_connection (G_IO_STREAM (self->tcp), self->identity, &local_error);
   if (tls == NULL)
     {
       g_set_error (error, EP_SMTP_ERROR, EP_SMTP_ERROR_TLS,
