@@ -24,6 +24,7 @@
 #include "ep-send-compose.h"
 #include "ep-send-deliver.h"
 #include "ep-send-outbox.h"
+#include "ep-send-proxy.h"
 #include "ep-outbox-store.h"
 #include "ep-smtp-scripts.h"
 #include "ep-store-error.h"
@@ -450,6 +451,67 @@ test_timeout_hint (void)
   assert_contains (outcome.err, "epistle-send: hint: the server never greeted; if it expects TLS from the first byte (usually port 465), use --security tls\n");
   outcome_clear (&outcome);
   g_assert_finalize_object (g_steal_pointer (&server));
+}
+
+/* The proxy comes from the environment, as curl takes it: all_proxy (or ALL_PROXY), with
+ * no_proxy's hosts reached directly; without all_proxy, every connection is direct. */
+static void
+test_proxy_environment (void)
+{
+  static const char *direct[] = { SERVER, "--timeout", "5", FROM, "you@example.org", NULL };
+
+  /* What the resolver answers. */
+  {
+    static const struct {
+      const char *all_proxy, *no_proxy, *uri, *expected;
+    } cases[] = {
+      { NULL, NULL, "none://smtp.example.org:587", "direct://" },
+      { "socks5://127.0.0.1:1080", NULL, "none://smtp.example.org:587", "socks5://127.0.0.1:1080" },
+      { "socks5://127.0.0.1:1080", "example.net, smtp.example.org", "none://smtp.example.org:587", "direct://" },
+      { "http://proxy.example.org:3128", "example.net", "none://smtp.example.org:587", "http://proxy.example.org:3128" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autoptr(GProxyResolver) resolver = NULL;
+        g_auto(GStrv) proxies = NULL;
+
+        if (cases[i].all_proxy != NULL)
+          g_setenv ("all_proxy", cases[i].all_proxy, TRUE);
+        if (cases[i].no_proxy != NULL)
+          g_setenv ("no_proxy", cases[i].no_proxy, TRUE);
+        resolver = ep_send_proxy_resolver_new_from_environment ();
+        proxies = g_proxy_resolver_lookup (resolver, cases[i].uri, NULL, NULL);
+        g_unsetenv ("all_proxy");
+        g_unsetenv ("no_proxy");
+        g_assert_nonnull (proxies);
+        g_assert_cmpstr (proxies[0], ==, cases[i].expected);
+      }
+  }
+
+  /* A proxy that is not there: nothing goes direct behind the person's back. */
+  {
+    g_autofree char *url = g_strdup_printf ("socks5://127.0.0.1:%u", ep_test_closed_port ());
+    Exchange x;
+
+    g_setenv ("ALL_PROXY", url, TRUE);
+    g_unsetenv ("all_proxy");
+    x.server = ep_script_server_new_for_test ("");
+    x.outcome = run_cli (direct, ep_script_server_get_port (x.server), NULL);
+    g_assert_cmpint (x.outcome.status, !=, EP_EXIT_OK);
+    assert_contains (x.outcome.err, "proxy");
+    g_assert_cmpuint (ep_script_server_get_n_reads (x.server), ==, 0);
+    outcome_clear (&x.outcome);
+    g_clear_object (&x.server);
+
+    /* no_proxy: that host is reached directly. */
+    g_setenv ("no_proxy", "example.net, 127.0.0.1", TRUE);
+    exchange_run (&x, DELIVERING_TO_YOU, direct, NULL);
+    g_assert_cmpint (x.outcome.status, ==, EP_EXIT_OK);
+    exchange_clear (&x);
+  }
+  g_unsetenv ("ALL_PROXY");
+  g_unsetenv ("no_proxy");
 }
 
 /* --security tls against a server that speaks plain text first: a hint about STARTTLS. */
@@ -1405,6 +1467,7 @@ main (int   argc,
   g_test_add_func ("/send-cli/timeout-hint", test_timeout_hint);
   g_test_add_func ("/send-cli/tls-hint", test_tls_hint);
   g_test_add_func ("/send-cli/unknown-ca-hint", test_unknown_ca_hint);
+  g_test_add_func ("/send-cli/proxy-environment", test_proxy_environment);
   g_test_add_func ("/send-cli/refused", test_refused);
   g_test_add_func ("/send-cli/hold-until", test_hold_until);
   g_test_add_func ("/send-cli/allow-partial", test_allow_partial);

@@ -16,6 +16,8 @@
 #include "ep-send-login.h"
 #include "ep-send-options.h"
 #include "ep-send-outbox.h"
+#include "ep-send-proxy.h"
+#include "ep-smtp-connection.h"
 
 static void
 ep_send_options_clear (EpSendOptions *opts)
@@ -349,6 +351,12 @@ ep_send_cli_run (int    argc,
       g_print ("epistle-send %s\n", ep_engine_version ());
       return EP_EXIT_OK;
     }
+
+  {
+    g_autoptr(GProxyResolver) resolver = ep_send_proxy_resolver_new_from_environment ();
+
+    ep_smtp_connection_set_proxy_resolver (resolver);
+  }
 
   if (opts.list_profiles)
     {

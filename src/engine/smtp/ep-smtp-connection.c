@@ -18,6 +18,9 @@
 /* The orderly close after QUIT must not hold the user up: TLS close_notify gets this long. */
 #define CLOSE_TIMEOUT_SECONDS 2
 
+/* ep_smtp_connection_set_proxy_resolver()'s, or NULL for GIO's default. */
+static GProxyResolver *proxy_resolver;
+
 struct _EpSmtpConnection {
   GObject              parent_instance;
 
@@ -114,6 +117,17 @@ ep_smtp_connection_new (EpSmtpTranscript *transcript,
 }
 
 void
+ep_smtp_connection_set_proxy_resolver (GProxyResolver *resolver)
+{
+  g_return_if_fail (resolver == NULL || G_IS_PROXY_RESOLVER (resolver));
+
+  if (resolver != NULL)
+    g_object_ref (resolver);
+  resolver = g_atomic_pointer_exchange (&proxy_resolver, resolver);
+  g_clear_object (&resolver);
+}
+
+void
 ep_smtp_connection_set_transcript (EpSmtpConnection *self,
                                    EpSmtpTranscript *transcript)
 {
@@ -179,6 +193,20 @@ set_stream (EpSmtpConnection *self,
 
 /* ---- connect --------------------------------------------------------------------------------- */
 
+/* Whether @resolver sends a connection to @host and @port straight there. GIO asks with the
+ * scheme "none" for an address of no protocol in particular. */
+static gboolean
+goes_direct (GProxyResolver *resolver,
+             const char     *host,
+             guint16         port)
+{
+  g_autofree char *uri = g_strdup_printf (strchr (host, ':') != NULL ? "none://[%s]:%u" : "none://%s:%u",
+                                          host, port);
+  g_auto(GStrv) proxies = g_proxy_resolver_lookup (resolver, uri, NULL, NULL);
+
+  return proxies != NULL && g_strv_length (proxies) == 1 && g_str_equal (proxies[0], "direct://");
+}
+
 gboolean
 ep_smtp_connection_connect (EpSmtpConnection *self,
                             const char       *host,
@@ -198,6 +226,18 @@ ep_smtp_connection_connect (EpSmtpConnection *self,
   info (self, "connecting to %s", self->peer);
 
   client = g_socket_client_new ();
+  /* Set before any connection, so borrowed here. A connection that the resolver sends direct
+   * is made without proxy support at all: GIO would otherwise load its default resolver's
+   * module anyway (libproxy: some 2 MiB), even with this resolver given. */
+  if (g_atomic_pointer_get (&proxy_resolver) != NULL)
+    {
+      GProxyResolver *resolver = g_atomic_pointer_get (&proxy_resolver);
+
+      if (goes_direct (resolver, host, port))
+        g_socket_client_set_enable_proxy (client, FALSE);
+      else
+        g_socket_client_set_proxy_resolver (client, resolver);
+    }
   /* Bounds each connection attempt. */
   g_socket_client_set_timeout (client, self->timeout_seconds);
   address = g_network_address_new (host, port);

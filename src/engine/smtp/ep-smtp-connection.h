@@ -20,6 +20,9 @@ G_DECLARE_FINAL_TYPE (EpSmtpConnection, ep_smtp_connection, EP, SMTP_CONNECTION,
 
 EpSmtpConnection *ep_smtp_connection_new               (EpSmtpTranscript  *transcript,
                                                         guint              timeout_seconds);
+/* For the whole process, before any connection: every connection (SMTP and IMAP) asks
+ * @resolver where to go (NULL: GIO's default, the desktop's proxy settings). */
+void              ep_smtp_connection_set_proxy_resolver (GProxyResolver   *resolver);
 /* Where the lines go from now on: a session sending several messages gives each its own. */
 void              ep_smtp_connection_set_transcript    (EpSmtpConnection  *self,
                                                         EpSmtpTranscript  *transcript);
