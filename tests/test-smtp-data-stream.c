@@ -186,6 +186,35 @@ test_normalize_only (void)
   g_assert_cmpmem (data, len, ".a\r\nb\r\n.\r\nc", 11);
 }
 
+/* Input that is CRLF throughout already passes as it is, in any pieces; with DOT_STUFF the flag
+ * changes nothing (the dots are still doubled). */
+static void
+test_crlf_input (void)
+{
+  static const char in[] = ".a\r\nb\r\n.\r\nc";
+  static const char lone_lf[] = "a\nb";
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GBytes) stuffed = NULL;
+  g_autoptr(GBytes) as_is = NULL;
+  gsize len = 0;
+  const char *data;
+
+  for (gsize piece = 1; piece <= sizeof in - 1; piece++)
+    {
+      g_autoptr(GBytes) pieces = run_filter (in, sizeof in - 1, piece, EP_SMTP_DATA_STREAM_CRLF_INPUT);
+
+      data = g_bytes_get_data (pieces, &len);
+      g_assert_cmpmem (data, len, in, sizeof in - 1);
+    }
+  stuffed = run_filter (in, sizeof in - 1, 3, EP_SMTP_DATA_STREAM_CRLF_INPUT | EP_SMTP_DATA_STREAM_DATA);
+  data = g_bytes_get_data (stuffed, &len);
+  g_assert_cmpmem (data, len, "..a\r\nb\r\n..\r\nc\r\n.\r\n", sizeof "..a\r\nb\r\n..\r\nc\r\n.\r\n" - 1);
+  /* The promise is the caller's: nothing is checked (a bare LF stays). */
+  as_is = run_filter (lone_lf, sizeof lone_lf - 1, 2, EP_SMTP_DATA_STREAM_CRLF_INPUT);
+  data = g_bytes_get_data (as_is, &len);
+  g_assert_cmpmem (data, len, lone_lf, sizeof lone_lf - 1);
+}
+
 static void
 test_against_reference (void)
 {
@@ -471,6 +500,7 @@ main (int   argc,
   g_test_add_func ("/smtp/data/bare-cr", test_bare_cr);
   g_test_add_func ("/smtp/data/binary", test_binary_passes);
   g_test_add_func ("/smtp/data/normalize-only", test_normalize_only);
+  g_test_add_func ("/smtp/data/crlf-input", test_crlf_input);
   g_test_add_func ("/smtp/data/reference", test_against_reference);
   g_test_add_func ("/smtp/data/counts-and-abort", test_counts_and_abort);
   g_test_add_func ("/smtp/data/large-writes", test_large_writes_pass_through);

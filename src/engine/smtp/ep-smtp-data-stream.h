@@ -17,6 +17,9 @@ typedef enum {
   EP_SMTP_DATA_STREAM_NORMALIZE_ONLY = 0,       /* CRLF normalisation only (in front of BDAT) */
   EP_SMTP_DATA_STREAM_DOT_STUFF      = 1 << 0,  /* '.' at a line start is doubled */
   EP_SMTP_DATA_STREAM_TERMINATE      = 1 << 1,  /* close writes the final "CRLF.CRLF" */
+  /* The input is CRLF throughout already (the MIME writer's output): without DOT_STUFF nothing
+   * is scanned, the octets pass as they are (in front of BDAT). */
+  EP_SMTP_DATA_STREAM_CRLF_INPUT     = 1 << 2,
 } EpSmtpDataStreamFlags;
 
 #define EP_SMTP_DATA_STREAM_DATA (EP_SMTP_DATA_STREAM_DOT_STUFF | EP_SMTP_DATA_STREAM_TERMINATE)

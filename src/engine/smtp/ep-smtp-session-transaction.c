@@ -610,8 +610,10 @@ send_body_bdat (Session *s,
   s->bdat_pending = 0;
   s->bdat_pipelined = ep_smtp_capabilities_has (s->caps, EP_SMTP_CAP_PIPELINING);
   bdat = ep_smtp_bdat_stream_new (ep_smtp_connection_get_output_stream (s->conn), 0, bdat_chunk_cb, s);
-  /* BDAT carries the octets as they are, so line endings must already be CRLF. */
-  normalize = ep_smtp_data_stream_new (bdat, EP_SMTP_DATA_STREAM_NORMALIZE_ONLY);
+  /* BDAT carries the octets as they are, so line endings must already be CRLF: the MIME
+   * writer's are; a raw message's are made so. */
+  normalize = ep_smtp_data_stream_new (bdat, s->raw == NULL ? EP_SMTP_DATA_STREAM_CRLF_INPUT
+                                                            : EP_SMTP_DATA_STREAM_NORMALIZE_ONLY);
   progress (s, EP_SMTP_STAGE_SENDING, 0);
 
   if (!write_body (s, normalize, &local_error)
