@@ -775,6 +775,225 @@ test_refused (void)
   fixture_clear (&f);
 }
 
+/* ---- An attached message with 8-bit text (RFC 6152 8BITMIME) -------------------------------- */
+
+/* An .eml in UTF-8 without any declared encoding, as a mail program saves one. */
+#define EML_8BIT "From: ana@example.org\nSubject: Inner\n\nGr\xc3\xbc\xc3\x9f" "e, Zo\xc3\xab\n"
+/* The same as it is kept in a message/rfc822 part: CRLF, 8-bit octets as they are. */
+#define EML_8BIT_KEPT "Content-Transfer-Encoding: 8bit\r\n\r\n"                          \
+                      "From: ana@example.org\r\nSubject: Inner\r\n\r\n"                  \
+                      "Gr\xc3\xbc\xc3\x9f" "e, Zo\xc3\xab\r\n"
+
+#define OPENING_8BITMIME EP_SCRIPT_GREETING      \
+                         "C: EHLO *\n"           \
+                         "S: 250-mx.test\n"      \
+                         "S: 250-PIPELINING\n"   \
+                         "S: 250 8BITMIME\n"
+
+/* new_message() for ann@example.org with the .eml above attached. */
+static EpMessage *
+new_message_with_eml (Fixture *f)
+{
+  EpMessage *message = new_message ("ann@example.org", NULL, NULL);
+  g_autofree char *path = g_build_filename (f->dir, "forwarded.eml", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  ep_test_write_file (path, EML_8BIT);
+  ep_message_add_attachment (message, file, NULL, NULL);
+  return message;
+}
+
+/* A profile whose server was last seen offering @offered (EP_SMTP_CAP_NONE: nothing). */
+static EpProfile *
+profile_that_saw (EpSmtpCapFlags offered)
+{
+  EpProfile *profile = ep_test_scripted_profile ("Scripted", 25, 5);
+  g_autoptr(EpSmtpCapabilities) caps = ep_smtp_capabilities_new ();
+
+  caps->flags = offered;
+  ep_profile_learn_capabilities (profile, caps, NULL);
+  return profile;
+}
+
+/* Added as the app and epistle-send add it: 8-bit kept when the profile allows it. */
+static char *
+add_with_eml (Fixture   *f,
+              EpProfile *profile)
+{
+  g_autoptr(EpMessage) message = new_message_with_eml (f);
+  g_autoptr(GError) error = NULL;
+  char *id = ep_outbox_add_message_with_request_sync (f->store, message, NULL, EP_OUTBOX_STATE_QUEUED,
+                                                      f->clock.now, NULL, NULL,
+                                                      ep_outbox_profile_allows_8bit (profile),
+                                                      NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (id);
+  return id;
+}
+
+static char *
+meta_of (Fixture    *f,
+         const char *id)
+{
+  g_autofree char *path = g_build_filename (f->dir, "outbox", id, "meta.ini", NULL);
+
+  return ep_test_read_file (path);
+}
+
+static void
+assert_7bit (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    g_assert_cmpint ((guchar) *p, <, 0x80);
+}
+
+/* The profile's server was last seen offering 8BITMIME: the attached message is kept as it is
+ * (message/rfc822, 8bit, its octets untouched), the entry says that it needs 8BITMIME, and
+ * goes with BODY=8BITMIME. */
+static void
+test_8bit_kept_for_8bitmime (void)
+{
+  Fixture f;
+  g_autoptr(EpProfile) profile = profile_that_saw (EP_SMTP_CAP_8BITMIME | EP_SMTP_CAP_DSN);
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *meta = NULL;
+
+  fixture_init (&f);
+  g_assert_true (ep_outbox_profile_allows_8bit (profile));
+  id = add_with_eml (&f, profile);
+  stored = stored_message (&f, id);
+  g_assert_nonnull (strstr (stored, "Content-Type: message/rfc822"));
+  g_assert_nonnull (strstr (stored, EML_8BIT_KEPT));
+  g_assert_null (strstr (stored, "application/octet-stream"));
+  entry = load (&f, id);
+  g_assert_true (entry->needs_8bitmime);
+  /* An Epistle that would send it to a server without 8BITMIME too leaves it alone. */
+  meta = meta_of (&f, id);
+  g_assert_nonnull (strstr (meta, "needs-8bitmime=true\n"));
+  g_assert_nonnull (strstr (meta, "format=4\n"));
+
+  {
+    g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (
+      OPENING_8BITMIME
+      "C: MAIL FROM:<" EP_SCRIPT_SENDER "> BODY=8BITMIME\n"
+      "C: RCPT TO:<ann@example.org>\n"
+      "C: DATA\n"
+      "S: 250 2.1.0 ok\n"
+      "S: 250 2.1.5 ok\n"
+      "S: 354 go ahead\n"
+      "DATA\n"
+      "S: 250 2.0.0 queued\n"
+      EP_SCRIPT_QUIT_EOF);
+    g_autoptr(EpOutboxDeliveryReport) report = deliver (&f, id, server, 0);
+    g_autofree char *body = NULL;
+
+    g_assert_no_error (report->error);
+    g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_DELIVERED);
+    body = body_received (server);
+    g_assert_nonnull (strstr (body, EML_8BIT_KEPT));
+  }
+  g_assert_true (is_gone (&f, id));
+  fixture_clear (&f);
+}
+
+/* Not known to offer 8BITMIME (never seen, or seen without it): attached as a file in base64,
+ * as before; nothing 8-bit is stored and the entry needs nothing. */
+static void
+test_8bit_file_without_8bitmime (void)
+{
+  g_autoptr(EpProfile) never = ep_test_scripted_profile ("Scripted", 25, 5);
+  g_autoptr(EpProfile) without = profile_that_saw (EP_SMTP_CAP_DSN | EP_SMTP_CAP_SIZE);
+  EpProfile *profiles[] = { never, without };
+
+  for (guint i = 0; i < G_N_ELEMENTS (profiles); i++)
+    {
+      Fixture f;
+      g_autoptr(EpOutboxEntry) entry = NULL;
+      g_autofree char *id = NULL;
+      g_autofree char *stored = NULL;
+      g_autofree char *meta = NULL;
+
+      fixture_init (&f);
+      g_assert_false (ep_outbox_profile_allows_8bit (profiles[i]));
+      id = add_with_eml (&f, profiles[i]);
+      stored = stored_message (&f, id);
+      g_assert_null (strstr (stored, "message/rfc822"));
+      g_assert_nonnull (strstr (stored, "Content-Type: application/octet-stream"));
+      g_assert_nonnull (strstr (stored, "Content-Transfer-Encoding: base64"));
+      assert_7bit (stored);
+      entry = load (&f, id);
+      g_assert_false (entry->needs_8bitmime);
+      meta = meta_of (&f, id);
+      g_assert_null (strstr (meta, "needs-8bitmime"));
+      g_assert_nonnull (strstr (meta, "format=1\n"));
+      fixture_clear (&f);
+    }
+}
+
+/* Stored for a server that offered 8BITMIME, and the server no longer does: nothing is sent
+ * (only QUIT after EHLO), the entry fails for good and says what to do. The profile learns it
+ * from that attempt, so the message made again goes as a file, to the same server. */
+static void
+test_8bit_server_dropped_8bitmime (void)
+{
+  Fixture f;
+  g_autoptr(EpProfile) profile = profile_that_saw (EP_SMTP_CAP_8BITMIME);
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(GDateTime) much_later = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *again = NULL;
+
+  fixture_init (&f);
+  id = add_with_eml (&f, profile);
+  {
+    g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (OPENING EP_SCRIPT_QUIT_EOF);
+    g_autoptr(EpOutboxDeliveryReport) report = deliver (&f, id, server, 0);
+    g_autofree char *received = ep_script_server_dup_received_string (server);
+
+    g_assert_error (report->error, EP_SMTP_ERROR, EP_SMTP_ERROR_8BITMIME_UNSUPPORTED);
+    g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_FAILED);
+    g_assert_cmpint (report->result->outcome, ==, EP_SMTP_OUTCOME_REFUSED);
+    g_assert_null (report->next_attempt);
+    g_assert_null (strstr (received, "MAIL"));
+    g_assert_null (strstr (received, "Gr\xc3\xbc"));
+    g_assert_true (g_str_has_suffix (received, "QUIT\r\n"));
+
+    ep_profile_learn_capabilities (profile, report->result->capabilities, NULL);
+    g_assert_false (ep_outbox_profile_allows_8bit (profile));
+  }
+  entry = load (&f, id);
+  g_assert_cmpint (entry->state, ==, EP_OUTBOX_STATE_FAILED);
+  g_assert_cmpstr (entry->last_error, ==,
+                   "This server no longer accepts 8-bit messages (8BITMIME): edit the message and send it "
+                   "again to attach the message file as a file");
+  g_assert_cmpuint (entry->attempts->len, ==, 1);
+  g_assert_cmpint (((EpOutboxAttempt *) entry->attempts->pdata[0])->outcome, ==, EP_SMTP_OUTCOME_REFUSED);
+  /* Never tried again by itself. */
+  much_later = g_date_time_add_days (f.clock.now, 30);
+  g_assert_false (ep_outbox_entry_is_due (entry, much_later));
+
+  /* Made again for what the server offers now: a file, and it goes. */
+  again = add_with_eml (&f, profile);
+  {
+    g_autofree char *script = g_strconcat (OPENING, EP_SCRIPT_DELIVER_TO ("ann@example.org"),
+                                           EP_SCRIPT_QUIT_EOF, NULL);
+    g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (script);
+    g_autoptr(EpOutboxDeliveryReport) report = deliver (&f, again, server, 0);
+    g_autofree char *body = NULL;
+
+    g_assert_no_error (report->error);
+    g_assert_cmpint (report->state, ==, EP_OUTBOX_STATE_DELIVERED);
+    g_assert_false (ep_script_server_received_contains (server, "BODY=8BITMIME"));
+    body = body_received (server);
+    g_assert_nonnull (strstr (body, "Content-Type: application/octet-stream"));
+    assert_7bit (body);
+  }
+  fixture_clear (&f);
+}
+
 /* ---- Held by the server (RFC 4865 FUTURERELEASE) --------------------------------------------- */
 
 #define FUTURE_OPENING(limits) EP_SCRIPT_GREETING        \
@@ -886,7 +1105,7 @@ test_delivery_request (void)
 
   fixture_init (&f);
   id = ep_outbox_add_message_with_request_sync (f.store, message, NULL, EP_OUTBOX_STATE_QUEUED, NULL,
-                                                NULL, &request, NULL, NULL, &error);
+                                                NULL, &request, FALSE, NULL, NULL, &error);
   g_assert_no_error (error);
   entry = load (&f, id);
   g_assert_cmpint (entry->request.dsn_notify, ==, request.dsn_notify);
@@ -944,7 +1163,7 @@ test_delivery_request_requiretls_refused (void)
 
   fixture_init (&f);
   id = ep_outbox_add_message_with_request_sync (f.store, message, NULL, EP_OUTBOX_STATE_QUEUED, NULL,
-                                                NULL, &request, NULL, NULL, &error);
+                                                NULL, &request, FALSE, NULL, NULL, &error);
   g_assert_no_error (error);
   entry = load (&f, id);
   {
@@ -1633,6 +1852,9 @@ main (int   argc,
   g_test_add_func ("/outbox-delivery/delivery-request", test_delivery_request);
   g_test_add_func ("/outbox-delivery/delivery-request-requiretls-refused",
                    test_delivery_request_requiretls_refused);
+  g_test_add_func ("/outbox-delivery/8bit/kept-for-8bitmime", test_8bit_kept_for_8bitmime);
+  g_test_add_func ("/outbox-delivery/8bit/file-without-8bitmime", test_8bit_file_without_8bitmime);
+  g_test_add_func ("/outbox-delivery/8bit/server-dropped-8bitmime", test_8bit_server_dropped_8bitmime);
   g_test_add_func ("/outbox-delivery/batch/one-connection", test_batch_one_connection);
   g_test_add_func ("/outbox-delivery/batch/refused-middle", test_batch_refused_middle);
   g_test_add_func ("/outbox-delivery/batch/rset-refused", test_batch_rset_refused);

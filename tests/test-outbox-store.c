@@ -1064,7 +1064,7 @@ test_damaged_entries (void)
         default: g_assert_not_reached ();
         }
     }
-  edit_meta (store, newer, "format=1", "format=4");
+  edit_meta (store, newer, "format=1", "format=5");
   /* Damaged while someone holds its lock: reported, but left where it is. */
   damage (store, busy, "meta.ini", "[Outbox\n");
   busy_fd = open (busy_lock, O_RDWR | O_CLOEXEC);
@@ -1953,6 +1953,62 @@ test_delivery_request (void)
   g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT);
 }
 
+/* Bytes that need 8BITMIME: written as format 4 (an older Epistle would send them to a server
+ * without it), kept through a claim and its outcome, read back; a marker this version cannot
+ * read makes the entry damaged rather than sent as if it needed nothing. */
+static void
+test_needs_8bitmime (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("outbox");
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (dir);
+  g_autoptr(EpOutboxEntry) entry = make_entry (EP_OUTBOX_STATE_QUEUED);
+  g_autoptr(EpOutboxEntry) loaded = NULL;
+  g_autoptr(EpOutboxEntry) copy = NULL;
+  g_autoptr(GInputStream) input = g_memory_input_stream_new_from_data ("\xc3\xbc\r\n", 4, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *plain = add_entry (store, EP_OUTBOX_STATE_QUEUED, 10);
+  g_autofree char *meta = NULL;
+  g_autofree char *other = NULL;
+
+  entry->needs_8bitmime = TRUE;
+  g_assert_true (ep_outbox_store_add (store, entry, input, 4, NULL, &error));
+  g_assert_no_error (error);
+  meta = read_meta (store, entry->id);
+  g_assert_nonnull (strstr (meta, "format=4\n"));
+  g_assert_nonnull (strstr (meta, "needs-8bitmime=true\n"));
+  loaded = load (store, entry->id);
+  g_assert_true (loaded->needs_8bitmime);
+  copy = ep_outbox_entry_copy (loaded);
+  g_assert_true (copy->needs_8bitmime);
+  {
+    g_autoptr(EpOutboxClaim) held = claim (store, entry->id);
+
+    g_assert_true (ep_outbox_claim_get_entry (held)->needs_8bitmime);
+    g_assert_true (finish (held, EP_OUTBOX_STATE_FAILED, EP_SMTP_OUTCOME_REFUSED, NULL, &error));
+    g_assert_no_error (error);
+  }
+  g_clear_pointer (&loaded, ep_outbox_entry_free);
+  loaded = load (store, entry->id);
+  g_assert_cmpint (loaded->state, ==, EP_OUTBOX_STATE_FAILED);
+  g_assert_true (loaded->needs_8bitmime);
+
+  /* Without it: as before, format 1 and no key. */
+  g_clear_pointer (&loaded, ep_outbox_entry_free);
+  loaded = load (store, plain);
+  g_assert_false (loaded->needs_8bitmime);
+  g_clear_pointer (&meta, g_free);
+  meta = read_meta (store, plain);
+  g_assert_nonnull (strstr (meta, "format=1\n"));
+  g_assert_null (strstr (meta, "needs-8bitmime"));
+
+  other = add_entry (store, EP_OUTBOX_STATE_QUEUED, 10);
+  edit_meta (store, other, "format=1\n", "format=4\nneeds-8bitmime=maybe\n");
+  g_clear_pointer (&loaded, ep_outbox_entry_free);
+  loaded = ep_outbox_store_load (store, other, &error);
+  g_assert_null (loaded);
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_CORRUPT);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1966,6 +2022,7 @@ main (int   argc,
   g_test_add_func ("/store/outbox/subject-and-from", test_subject_and_from);
   g_test_add_func ("/store/outbox/hold-until", test_hold_until);
   g_test_add_func ("/store/outbox/delivery-request", test_delivery_request);
+  g_test_add_func ("/store/outbox/needs-8bitmime", test_needs_8bitmime);
   g_test_add_func ("/store/outbox/claim-release", test_claim_release);
   g_test_add_func ("/store/outbox/claim-delete", test_claim_delete);
   g_test_add_func ("/store/outbox/writer-streaming", test_writer_streaming);

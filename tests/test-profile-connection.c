@@ -443,6 +443,40 @@ test_pin_flow (Fixture       *f,
   g_assert_cmpstr (pinned, ==, self_signed);
 }
 
+/* Test Connection on a profile saved before: what the server's EHLO reply offered is saved
+ * with the time it was seen, together (8BITMIME here, which the outbox goes by). */
+static void
+test_learned_saved (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(EpScriptServer) server = ep_script_server_new_for_test (SIGNS_IN_WITH ("good"));
+  g_autoptr(EpProfileStore) again = NULL;
+  EpConnectionTestWindow *window;
+  EpProfile *saved;
+  gboolean known = TRUE;
+
+  g_assert_true (ep_profile_editor_save (f->editor));
+  saved = ep_profile_store_lookup_by_name (f->store, "Scripted");
+  g_assert_cmpint (ep_profile_get_delivery_extensions (saved, &known), ==, EP_SMTP_CAP_NONE);
+  g_assert_false (known);
+
+  ep_profiles_dialog_edit (f->dialog, saved);
+  f->editor = ep_profiles_dialog_get_editor (f->dialog);
+  gtk_editable_set_text (GTK_EDITABLE (ep_profile_editor_get_field (f->editor, "password")), PASSWORD);
+  pin (f, "good", server);
+  window = run_test (f, server);
+  g_assert_null (ep_connection_test_window_get_error (window));
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_true (ep_profile_editor_save (f->editor));
+
+  again = ep_profile_store_new (f->dir);
+  g_assert_true (ep_profile_store_load (again, NULL));
+  saved = ep_profile_store_lookup_by_name (again, "Scripted");
+  g_assert_nonnull (ep_profile_get_future_release_learned (saved));
+  g_assert_cmpint (ep_profile_get_delivery_extensions (saved, &known), ==, EP_SMTP_CAP_8BITMIME);
+  g_assert_true (known);
+}
+
 /* What the impostor (its script over) saw of a client that refuses its certificate: the
  * cleartext part of the session and nothing after the failed handshake (no AUTH, nor anything
  * else). */
@@ -712,6 +746,7 @@ main (int   argc,
   ADD ("no-password-skips-auth", test_no_password_skips_auth);
   ADD ("pin-flow", test_pin_flow);
   ADD ("pin-other-server", test_pin_other_server);
+  ADD ("learned-saved", test_learned_saved);
 #undef ADD
   g_test_add_func ("/profile-connection/pin-other-server-on-disk", test_pin_other_server_on_disk);
   g_test_add_func ("/profile-connection/certificate-reasons", test_certificate_dialog_reasons);

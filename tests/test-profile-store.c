@@ -415,6 +415,84 @@ test_store_delivery_extensions (void)
   g_assert_null (strstr (file, "requiretls="));
 }
 
+/* 8BITMIME (RFC 6152), learned with DSN and REQUIRETLS, is saved as "8bitmime", copied, read
+ * back (as a file another Epistle wrote), read strictly, and forgotten when the next reply lacks
+ * it: the outbox keeps an attached message's 8-bit text only for such a server. */
+static void
+test_store_8bitmime (void)
+{
+  g_autofree char *dir = ep_test_make_dir ("store");
+  g_autofree char *path = g_build_filename (dir, "profiles.ini", NULL);
+  g_autoptr(EpProfileStore) store = new_loaded_store (dir);
+  g_autoptr(EpProfileStore) again = NULL;
+  g_autoptr(EpProfile) work = make_full_profile ("Work");
+  g_autoptr(EpProfile) copy = NULL;
+  g_autoptr(EpSmtpCapabilities) caps = ep_smtp_capabilities_new ();
+  g_autoptr(EpSmtpCapabilities) plain = ep_smtp_capabilities_new ();
+  g_autoptr(GDateTime) learned = g_date_time_new_utc (2026, 12, 7, 9, 30, 0);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = NULL;
+  EpProfile *loaded;
+  gboolean known = FALSE;
+
+  caps->flags = EP_SMTP_CAP_8BITMIME | EP_SMTP_CAP_PIPELINING;
+  ep_profile_learn_capabilities (work, caps, learned);
+  g_assert_cmpint (ep_profile_get_delivery_extensions (work, &known), ==, EP_SMTP_CAP_8BITMIME);
+  g_assert_true (known);
+  copy = ep_profile_copy (work, NULL, "Copy");
+  g_assert_cmpint (ep_profile_get_delivery_extensions (copy, NULL), ==, EP_SMTP_CAP_8BITMIME);
+
+  g_assert_true (ep_profile_store_add (store, work, &error));
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_assert_no_error (error);
+  file = ep_test_read_file (path);
+  g_assert_nonnull (strstr (file, "8bitmime=true\n"));
+  g_assert_null (strstr (file, "dsn="));
+
+  again = new_loaded_store (dir);
+  loaded = ep_profile_store_lookup_by_id (again, ep_profile_get_id (work));
+  g_assert_cmpint (ep_profile_get_delivery_extensions (loaded, &known), ==, EP_SMTP_CAP_8BITMIME);
+  g_assert_true (known);
+
+  /* Gone at the next EHLO: known not to be offered, and no longer in the file. */
+  ep_profile_learn_capabilities (loaded, plain, learned);
+  g_assert_cmpint (ep_profile_get_delivery_extensions (loaded, &known), ==, EP_SMTP_CAP_NONE);
+  g_assert_true (known);
+  g_assert_true (ep_profile_store_save (again, &error));
+  g_clear_pointer (&file, g_free);
+  file = ep_test_read_file (path);
+  g_assert_null (strstr (file, "8bitmime="));
+  g_assert_finalize_object (g_steal_pointer (&again));
+  g_assert_finalize_object (g_steal_pointer (&store));
+
+  /* Written by hand (or by epistle-send's test): with the time it was learned it counts; a value
+   * that is neither true nor false makes the profile invalid, kept as it was. */
+  ep_test_write_file (path,
+                      "[Profile eight]\nname=Eight\nhost=smtp.example.com\n"
+                      "future-release=false\nfuture-release-learned=2026-12-07T09:30:00Z\n"
+                      "8bitmime=true\ndsn=true\n"
+                      "[Profile bad]\nname=Bad\nhost=smtp.example.com\n"
+                      "future-release-learned=2026-12-07T09:30:00Z\n8bitmime=yes\n");
+  store = ep_profile_store_new (dir);
+  g_assert_false (ep_profile_store_load (store, &error));
+  g_assert_error (error, EP_STORE_ERROR, EP_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (ep_profile_store_lookup_by_id (store, "bad"));
+  loaded = ep_profile_store_lookup_by_id (store, "eight");
+  g_assert_nonnull (loaded);
+  g_assert_cmpint (ep_profile_get_delivery_extensions (loaded, &known), ==,
+                   EP_SMTP_CAP_8BITMIME | EP_SMTP_CAP_DSN);
+  g_assert_true (known);
+  g_assert_true (ep_profile_store_save (store, &error));
+  g_clear_pointer (&file, g_free);
+  file = ep_test_read_file (path);
+  g_assert_nonnull (strstr (file, "8bitmime=true\n"));
+  g_assert_nonnull (strstr (file, "8bitmime=yes\n"));
+  g_assert_finalize_object (g_steal_pointer (&store));
+  g_assert_finalize_object (g_steal_pointer (&copy));
+  g_assert_finalize_object (g_steal_pointer (&work));
+}
+
 /* What the server said about FUTURERELEASE (RFC 4865), learned from an EHLO reply, is saved with
  * when it was learned, read back strictly, and copied; files without it still load. */
 static void
@@ -1760,6 +1838,7 @@ main (int   argc,
   g_test_add_func ("/store/profile-store/round-trip", test_store_round_trip);
   g_test_add_func ("/store/profile-store/pin-round-trip", test_store_pin_round_trip);
   g_test_add_func ("/store/profile-store/delivery-extensions", test_store_delivery_extensions);
+  g_test_add_func ("/store/profile-store/8bitmime", test_store_8bitmime);
   g_test_add_func ("/store/profile-store/future-release", test_store_future_release);
   g_test_add_func ("/store/profile-store/pin-old-format", test_store_pin_old_format);
   g_test_add_func ("/store/profile-store/pin-other-server", test_store_pin_other_server);

@@ -17,6 +17,7 @@
 
 #include "ep-engine.h"
 #include "ep-mime-error.h"
+#include "ep-outbox-delivery.h"
 #include "ep-profile-store.h"
 #include "ep-script-server.h"
 #include "ep-sent-store.h"
@@ -1018,6 +1019,118 @@ test_server_hold (void)
   g_assert_true (ep_outbox_store_delete (store, id, NULL));
 }
 
+/* --queue --attach of an .eml with 8-bit text for a profile whose server was last seen offering
+ * 8BITMIME: the message is kept as it is (message/rfc822, 8bit) and --flush sends it with
+ * BODY=8BITMIME. A server that has dropped 8BITMIME gets nothing: failed (exit 69) in words that
+ * say what to do, and the profile learns it, so the message queued again goes as a file. */
+static void
+test_queue_8bit_message (void)
+{
+  g_autoptr(EpProfile) profile = ep_profile_new ("Eightbit");
+  g_autoptr(EpSmtpCapabilities) caps = ep_smtp_capabilities_new ();
+  g_autoptr(EpOutboxStore) store = ep_outbox_store_new (NULL);
+  g_autofree char *eml = g_build_filename (dir, "inner.eml", NULL);
+  static const char *queue[] = { "--profile", "Eightbit", "--queue", FROM, "--subject", "Forwarded",
+                                 "--attach", "{DIR}/inner.eml", "you@example.org", NULL };
+  static const char *flush[] = { "--profile", "Eightbit", "--flush", NULL };
+  g_autofree char *id = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *stored = NULL;
+  g_autoptr(EpOutboxEntry) entry = NULL;
+  g_autoptr(EpProfile) learned = NULL;
+  g_autoptr(GError) error = NULL;
+  Outcome outcome;
+
+  ep_test_write_file (eml, "From: ana@example.org\nSubject: Inner\n\nGr\xc3\xbc\xc3\x9f" "e\n");
+  /* GIO's first use may log which VFS it loaded, on standard output: not inside run_cli (). */
+  g_object_unref (g_file_new_for_path (eml));
+  ep_profile_set_host (profile, "127.0.0.1");
+  ep_profile_set_port (profile, 9);
+  ep_profile_set_security (profile, EP_SMTP_SECURITY_NONE);
+  ep_profile_set_timeout (profile, 5);
+  /* As a Test Connection or an earlier --flush left it. */
+  caps->flags = EP_SMTP_CAP_8BITMIME | EP_SMTP_CAP_PIPELINING;
+  ep_profile_learn_capabilities (profile, caps, NULL);
+  save_profile (profile);
+
+  outcome = run_cli (queue, 0, NULL);
+  id = queued_id (&outcome);
+  outcome_clear (&outcome);
+  entry = ep_outbox_store_load (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_true (entry->needs_8bitmime);
+  path = ep_outbox_store_dup_message_path (store, id);
+  stored = ep_test_read_file (path);
+  assert_contains (stored, "Content-Type: message/rfc822");
+  assert_contains (stored, "Content-Transfer-Encoding: 8bit\r\n\r\nFrom: ana@example.org\r\n"
+                           "Subject: Inner\r\n\r\nGr\xc3\xbc\xc3\x9f" "e\r\n");
+  {
+    g_autoptr(EpScriptServer) server =
+      ep_script_server_new_for_test (EP_SCRIPT_GREETING
+                                     "C: EHLO *\n"
+                                     "S: 250-mx.test\n"
+                                     "S: 250-PIPELINING\n"
+                                     "S: 250 8BITMIME\n"
+                                     "C: MAIL FROM:<me@example.org> BODY=8BITMIME\n"
+                                     "C: RCPT TO:<you@example.org>\n"
+                                     "C: DATA\n"
+                                     "S: 250 2.1.0 ok\n"
+                                     "S: 250 2.1.5 ok\n"
+                                     "S: 354 go ahead\n"
+                                     "DATA\n"
+                                     "S: 250 2.0.0 queued\n"
+                                     EP_SCRIPT_QUIT_EOF);
+    g_autofree char *line = g_strdup_printf ("epistle-send: %s: delivered\n", id);
+
+    move_profile ("Eightbit", ep_script_server_get_port (server));
+    outcome = run_cli (flush, 0, NULL);
+    ep_script_server_assert_done (server, WAIT_MS);
+    g_assert_cmpint (outcome.status, ==, EP_EXIT_OK);
+    g_assert_cmpstr (outcome.err, ==, line);
+    outcome_clear (&outcome);
+  }
+
+  /* The server has dropped 8BITMIME since. */
+  g_clear_pointer (&id, g_free);
+  outcome = run_cli (queue, 0, NULL);
+  id = queued_id (&outcome);
+  outcome_clear (&outcome);
+  {
+    g_autoptr(EpScriptServer) server =
+      ep_script_server_new_for_test (EP_SCRIPT_GREETING EP_SCRIPT_EHLO_PIPELINING EP_SCRIPT_QUIT_EOF);
+    g_autofree char *line = g_strdup_printf ("epistle-send: %s: failed: This server no longer accepts "
+                                             "8-bit messages (8BITMIME): edit the message and send it "
+                                             "again to attach the message file as a file\n", id);
+
+    move_profile ("Eightbit", ep_script_server_get_port (server));
+    outcome = run_cli (flush, 0, NULL);
+    ep_script_server_assert_done (server, WAIT_MS);
+    g_assert_cmpint (outcome.status, ==, EP_EXIT_UNAVAILABLE);
+    g_assert_cmpstr (outcome.err, ==, line);
+    outcome_clear (&outcome);
+  }
+  learned = load_profile ("Eightbit");
+  g_assert_false (ep_outbox_profile_allows_8bit (learned));
+  g_assert_true (ep_outbox_store_delete (store, id, NULL));
+
+  /* Queued again: attached as a file, for any server. */
+  g_clear_pointer (&id, g_free);
+  outcome = run_cli (queue, 0, NULL);
+  id = queued_id (&outcome);
+  outcome_clear (&outcome);
+  g_clear_pointer (&entry, ep_outbox_entry_free);
+  entry = ep_outbox_store_load (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_false (entry->needs_8bitmime);
+  g_clear_pointer (&path, g_free);
+  g_clear_pointer (&stored, g_free);
+  path = ep_outbox_store_dup_message_path (store, id);
+  stored = ep_test_read_file (path);
+  g_assert_null (strstr (stored, "message/rfc822"));
+  assert_contains (stored, "Content-Type: application/octet-stream");
+  g_assert_true (ep_outbox_store_delete (store, id, NULL));
+}
+
 /* --queue: the id on stdout and the entry in --outbox's list; --flush against a server that
  * delivers (exit 0, the entry gone), one that says 421 (exit 75, still queued with its
  * attempt), one that refuses with 554 (exit 69, failed with the server's words); --at and the
@@ -1478,6 +1591,7 @@ main (int   argc,
   g_test_add_func ("/send-cli/delivery-options", test_delivery_options);
   g_test_add_func ("/send-cli/server-hold", test_server_hold);
   g_test_add_func ("/send-cli/queue-delivery-options", test_queue_delivery_options);
+  g_test_add_func ("/send-cli/queue-8bit-message", test_queue_8bit_message);
   g_test_add_func ("/send-cli/parse-at", test_parse_at);
   g_test_add_func ("/send-cli/compose-errors", test_compose_errors);
   g_test_add_func ("/send-cli/compose-message", test_compose_message);

@@ -117,6 +117,7 @@ typedef struct
   EpSmtpDsnRet         dsn_ret;
   const char          *dsn_envid;
   EpSmtpRequireTls     require_tls;
+  gboolean             raw_needs_8bitmime;
 } Options;
 
 typedef struct
@@ -282,7 +283,7 @@ run_with_server (Run            *run,
 
   start = g_get_monotonic_time ();
   if (opts->before_data_end != NULL || opts->hold_until != NULL || opts->dsn_notify != EP_SMTP_DSN_NONE
-      || opts->require_tls != EP_SMTP_REQUIRE_TLS_OFF)
+      || opts->require_tls != EP_SMTP_REQUIRE_TLS_OFF || opts->raw_needs_8bitmime)
     {
       EpSmtpSendOptions send_options = {
         .envelope_from = opts->message == NULL ? SENDER : NULL,
@@ -297,6 +298,7 @@ run_with_server (Run            *run,
         .dsn_ret = opts->dsn_ret,
         .dsn_envid = opts->dsn_envid,
         .require_tls = opts->require_tls,
+        .raw_needs_8bitmime = opts->raw_needs_8bitmime,
       };
 
       run->result = ep_smtp_send_with_options_sync (config, opts->message, raw, &send_options,
@@ -3156,6 +3158,42 @@ attached_message_8bit (gboolean server_has_8bitmime)
   g_rmdir (dir);
 }
 
+/* Raw input made for a server with 8BITMIME (an outbox entry that kept an attached message's
+ * 8-bit text): BODY=8BITMIME to a server that offers it; to one that does not, nothing but QUIT,
+ * and a refusal of its own (the bytes cannot be made 7-bit any more). */
+static void
+test_raw_needs_8bitmime (void)
+{
+  static const char raw_8bit[] = "From: alice@example.org\r\nTo: bob@example.net\r\nSubject: t\r\n"
+                                 "MIME-Version: 1.0\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                                 "Gr\xc3\xbc\xc3\x9f" "e\r\n";
+  Options opts = { .security = "none", .anonymous = TRUE, .raw = raw_8bit, .raw_needs_8bitmime = TRUE };
+  g_autofree char *script = g_strdup_printf (GREETING C_EHLO
+                                             "S: 250-mx.test\n"
+                                             "S: 250-PIPELINING\n"
+                                             "S: 250 8BITMIME\n"
+                                             "C: MAIL FROM:<alice@example.org> BODY=8BITMIME\n"
+                                             "C: RCPT TO:<bob@example.net>\n"
+                                             "C: DATA\n"
+                                             "S: 250 2.1.0 ok\n"
+                                             "S: 250 2.1.5 ok\n"
+                                             "S: 354 go ahead\n"
+                                             BODY_OK QUIT_OK);
+  Run run;
+
+  run_script (&run, script, &opts);
+  assert_exact (&run);
+  assert_delivered (&run);
+  run_clear (&run);
+
+  run_script (&run, PLAIN_OPENING QUIT_OK, &opts);
+  assert_exact (&run);
+  assert_failed (&run, EP_SMTP_ERROR_8BITMIME_UNSUPPORTED, EP_SMTP_OUTCOME_REFUSED);
+  g_assert_false (ep_script_server_received_contains (run.server, "MAIL"));
+  g_assert_false (ep_script_server_received_contains (run.server, "Gr\xc3\xbc"));
+  run_clear (&run);
+}
+
 static void
 test_attached_message_8bitmime (void)
 {
@@ -3902,6 +3940,7 @@ main (int   argc,
   add_case ("/gauntlet/tx/8bitmime-declared", test_8bitmime_declared);
   add_case ("/gauntlet/tx/attached-message-8bitmime", test_attached_message_8bitmime);
   add_case ("/gauntlet/tx/attached-message-no-8bitmime", test_attached_message_no_8bitmime);
+  add_case ("/gauntlet/tx/raw-needs-8bitmime", test_raw_needs_8bitmime);
   add_case ("/gauntlet/tx/envelope-injection", test_envelope_injection);
   add_case ("/gauntlet/tx/composed-message", test_composed_message);
 

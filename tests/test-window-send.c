@@ -15,6 +15,7 @@
 #include "ep-atomic-file.h"
 #include "ep-draft-store.h"
 #include "ep-mime-parser.h"
+#include "ep-outbox-delivery.h"
 #include "ep-outbox-store.h"
 #include "ep-outbox-worker-private.h"
 #include "ep-profiles-test-util.h"
@@ -468,6 +469,74 @@ test_refused_recipient_edit (void)
 
   ep_window_discard_draft (window);
   gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* An attached .eml with 8-bit text, for a profile whose server was last seen offering 8BITMIME:
+ * kept as it is in the Outbox. The server has dropped 8BITMIME since: nothing is sent, the
+ * dialog says what to do, and the profile learns it from that attempt. Sent again from the
+ * window, the message is made anew and the .eml goes as a file, delivered. */
+static void
+test_8bit_message_server_dropped_8bitmime (void)
+{
+  g_autoptr(EpScriptServer) first = ep_script_server_new_for_test (OPENING QUIT_BYE);
+  g_autoptr(EpScriptServer) second = ep_script_server_new_for_test (OPENING
+                                                                    EP_SCRIPT_DELIVER_TO ("ann@example.org")
+                                                                    QUIT_BYE);
+  g_autofree char *name = g_strdup_printf ("Eight %u", ep_script_server_get_port (first));
+  g_autofree char *path = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "forwarded.eml", NULL);
+  g_autoptr(EpSmtpCapabilities) caps = ep_smtp_capabilities_new ();
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *received = NULL;
+  g_autofree char *text = NULL;
+  GtkWidget *dialog;
+  EpProfile *profile;
+
+  clear_outbox ();
+  ep_test_write_file (path, "From: ana@example.org\nSubject: Inner\n\nGr\xc3\xbc\xc3\x9f" "e\n");
+  profile = add_plain_profile (window, name, ep_script_server_get_port (first));
+  caps->flags = EP_SMTP_CAP_8BITMIME | EP_SMTP_CAP_PIPELINING;
+  ep_profile_learn_capabilities (profile, caps, NULL);
+  g_assert_true (ep_outbox_profile_allows_8bit (profile));
+
+  /* Focused, so that the delivery is a toast rather than a desktop notification (no
+   * notification service runs on the test bus). */
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for_activity (GTK_WINDOW (window), TRUE));
+  fill (window, "ann@example.org", "Forwarded", "See the attached message.");
+  add_and_wait (window, path);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  iterate_while_sending (window, NULL);
+
+  dialog = ep_window_get_error_dialog (window);
+  g_assert_nonnull (dialog);
+  g_test_message ("%s", adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
+                            "This server no longer accepts 8-bit messages (8BITMIME)"));
+  ep_script_server_assert_done (first, 5000);
+  received = ep_script_server_dup_received_string (first);
+  g_assert_null (strstr (received, "MAIL"));
+  g_assert_false (ep_outbox_profile_allows_8bit (profile));
+  g_assert_cmpuint (g_list_model_get_n_items (ep_window_get_attachments (window)), ==, 1);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for_activity (GTK_WINDOW (window), TRUE));
+
+  ep_profile_set_port (profile, ep_script_server_get_port (second));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
+  iterate_while_sending (window, NULL);
+  g_assert_null (ep_window_get_error_dialog (window));
+  g_assert_cmpint (ep_window_get_last_result (window)->outcome, ==, EP_SMTP_OUTCOME_DELIVERED);
+  ep_script_server_assert_done (second, 5000);
+  g_assert_false (ep_script_server_received_contains (second, "BODY=8BITMIME"));
+  body = ep_script_server_get_body (second, 0);
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_assert_nonnull (strstr (text, "Content-Type: application/octet-stream"));
+  g_assert_null (strstr (text, "Gr\xc3\xbc"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  clear_outbox ();
+  ep_profile_store_remove (ep_application_get_profile_store (app), profile, NULL);
 }
 
 /* A 452 splits ann and carol into two transactions: ann's is delivered, carol's refused for now. */
@@ -1151,6 +1220,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/window-send/refused-starttls", test_refused_starttls_keeps_message);
   g_test_add_func ("/window-send/cancel", test_cancel);
   g_test_add_func ("/window-send/refused-recipient-edit", test_refused_recipient_edit);
+  g_test_add_func ("/window-send/8bit-message-server-dropped-8bitmime",
+                   test_8bit_message_server_dropped_8bitmime);
   g_test_add_func ("/window-send/sign-in-again", test_sign_in_again);
   g_test_add_func ("/window-send/partial-delivery", test_partial_delivery);
   g_test_add_func ("/window-send/partial-delivery-closed", test_partial_delivery_closed);

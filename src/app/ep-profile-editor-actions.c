@@ -58,6 +58,8 @@ copy_future_release (EpProfile *from,
     return;
   offered = ep_profile_get_future_release (from, &interval, &latest);
   ep_profile_set_future_release (to, learned, offered, interval, latest);
+  /* The same EHLO reply told DSN, REQUIRETLS and 8BITMIME: kept with the time it was seen. */
+  ep_profile_set_delivery_extensions (to, ep_profile_get_delivery_extensions (from, NULL));
 }
 
 static gboolean

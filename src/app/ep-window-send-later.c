@@ -19,6 +19,7 @@ typedef struct {
   char          *profile_id;
   GDateTime     *when;
   gboolean       server_hold;
+  gboolean       allow_8bit;    /* ep_outbox_profile_allows_8bit(), read on the main thread */
   GStrv          delivered;
   EpSmtpDeliveryRequest request;
 } ScheduleData;
@@ -59,7 +60,7 @@ schedule_thread (GTask        *task,
                                                 data->server_hold ? EP_OUTBOX_STATE_QUEUED : EP_OUTBOX_STATE_HELD,
                                                 data->server_hold ? NULL : utc,
                                                 data->server_hold ? utc : NULL, &data->request,
-                                                (const char * const *) data->delivered,
+                                                data->allow_8bit, (const char * const *) data->delivered,
                                                 cancellable, &error);
 
   if (id == NULL)
@@ -178,6 +179,8 @@ ep_window_schedule (EpWindow  *self,
   data->profile_id = g_strdup (ep_profile_get_id (profile));
   data->when = g_date_time_ref (when);
   data->server_hold = server_hold;
+  /* Read here: the profile belongs to this thread. */
+  data->allow_8bit = ep_outbox_profile_allows_8bit (profile);
   data->delivered = g_strdupv (self->delivered);
   {
     gboolean read_receipt;

@@ -15,6 +15,7 @@
 #include "ep-mime-error.h"
 #include "ep-oauth-error.h"
 #include "ep-outbox-delivery.h"
+#include "ep-profile-store.h"
 #include "ep-send-operation.h"
 #include "ep-sign-in-group.h"
 #include "ep-smtp-error.h"
@@ -559,6 +560,24 @@ ep_window_hand_over (EpWindow   *self,
   ep_window_after_send (self);
 }
 
+/* What the server offered in this attempt's EHLO reply, kept on the profile (and saved) as the
+ * Outbox's own deliveries keep it: the message sent again from here is made for what the server
+ * offers now. An attached message kept as 8-bit text for a server that has since dropped
+ * 8BITMIME then goes as a file. */
+static void
+ep_window_learn_capabilities (EpWindow     *self,
+                              EpProfile    *profile,
+                              EpSmtpResult *result)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (profile == NULL || result == NULL || result->capabilities == NULL || self->store == NULL)
+    return;
+  ep_profile_learn_capabilities (profile, result->capabilities, NULL);
+  if (!ep_profile_store_save (self->store, &error))
+    g_debug ("send: %s", error->message);
+}
+
 /* The attempt failed for good, or needs the person: the window shows why and has the message
  * back; the failed entry stays until the message is sent again or the window goes. */
 static void
@@ -612,6 +631,8 @@ attempt_finished_cb (GObject      *object,
 
   g_clear_pointer (&self->last_result, ep_smtp_result_unref);
   self->last_result = result ? ep_smtp_result_ref (result) : NULL;
+  ep_window_learn_capabilities (self, profile,
+                                result != NULL ? result : report != NULL ? report->result : NULL);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -824,6 +845,7 @@ typedef struct
   char          *profile_id;
   GDateTime     *not_before;
   EpSmtpDeliveryRequest request;
+  gboolean       allow_8bit;    /* ep_outbox_profile_allows_8bit(), read on the main thread */
   GStrv          delivered;
   EpOutboxWorker *inhibited;    /* kept from looking at the store until the entry is adopted */
 } AddData;
@@ -854,7 +876,8 @@ add_thread (GTask        *task,
   GError *error = NULL;
   char *id = ep_outbox_add_message_with_request_sync (add->store, add->message, add->profile_id,
                                                       EP_OUTBOX_STATE_QUEUED, add->not_before, NULL,
-                                                      &add->request, (const char * const *) add->delivered,
+                                                      &add->request, add->allow_8bit,
+                                                      (const char * const *) add->delivered,
                                                       cancellable, &error);
 
   if (id == NULL)
@@ -990,6 +1013,7 @@ ep_window_start_send (EpWindow   *self,
   add->message = g_steal_pointer (&message);
   add->profile_id = g_strdup (ep_profile_get_id (profile));
   add->not_before = g_date_time_add_seconds (now, seconds);
+  add->allow_8bit = ep_outbox_profile_allows_8bit (profile);
   add->delivered = g_strdupv (self->delivered);
   {
     gboolean read_receipt;

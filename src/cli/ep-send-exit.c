@@ -47,6 +47,7 @@ ep_send_exit_status_for (const GError *error)
         case EP_SMTP_ERROR_SMTPUTF8_UNSUPPORTED:
         case EP_SMTP_ERROR_DSN_UNSUPPORTED:
         case EP_SMTP_ERROR_REQUIRETLS_UNSUPPORTED:
+        case EP_SMTP_ERROR_8BITMIME_UNSUPPORTED:
         case EP_SMTP_ERROR_MESSAGE_REJECTED:
         case EP_SMTP_ERROR_SERVICE_REFUSED:
           return EP_EXIT_UNAVAILABLE;

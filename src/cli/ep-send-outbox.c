@@ -143,12 +143,14 @@ ep_send_queue (EpSendOptions *opts,
     }
 
   /* Held by the server: due now, the server keeps it until then. The delivery options go
-   * with the entry, for every attempt. */
+   * with the entry, for every attempt. An attached message keeps its 8-bit text only for a
+   * server last seen offering 8BITMIME (the Test Connection or a --flush before). */
   id = ep_outbox_add_message_with_request_sync (store, message, ep_profile_get_id (profile),
                                                 EP_OUTBOX_STATE_QUEUED,
                                                 opts->server_hold ? NULL : at,
                                                 opts->server_hold ? at : NULL,
-                                                &opts->request, NULL, NULL, &error);
+                                                &opts->request, ep_outbox_profile_allows_8bit (profile),
+                                                NULL, NULL, &error);
   if (id == NULL)
     {
       print_line (error->message);

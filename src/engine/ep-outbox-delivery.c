@@ -118,6 +118,7 @@ add_message (EpOutboxStore               *store,
              GDateTime                   *not_before,
              GDateTime                   *hold_until,
              const EpSmtpDeliveryRequest *request,
+             gboolean                     allow_8bit,
              const char * const          *already_delivered,
              GCancellable                *cancellable,
              GError                     **error)
@@ -138,9 +139,10 @@ add_message (EpOutboxStore               *store,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   /* Date, Message-ID and boundaries are fixed here, and the attachments checked: every attempt
-   * sends these very bytes. The server is not known yet, so nothing may need 8BITMIME: an
-   * attached message with 8-bit octets goes as a file in base64. */
-  ep_message_set_allow_8bit (message, FALSE);
+   * sends these very bytes. The server is not met yet: an attached message with 8-bit octets
+   * is kept as it is only when the caller knows that the server offered 8BITMIME, else it goes
+   * as a file in base64. */
+  ep_message_set_allow_8bit (message, allow_8bit);
   if (!ep_mime_writer_prepare (message, error))
     return NULL;
 
@@ -178,6 +180,7 @@ add_message (EpOutboxStore               *store,
   entry->subject = g_strdup (ep_message_get_subject (message));
   entry->body_final_newline = ep_message_get_body (message) != NULL &&
                               g_str_has_suffix (ep_message_get_body (message), "\n");
+  entry->needs_8bitmime = ep_message_needs_8bitmime (message);
   from = ep_message_get_from (message);
   entry->from = from != NULL ? ep_address_to_header (from) : NULL;
   if (request != NULL)
@@ -203,8 +206,8 @@ ep_outbox_add_message_sync (EpOutboxStore       *store,
                             GCancellable        *cancellable,
                             GError             **error)
 {
-  return add_message (store, message, profile_id, state, not_before, NULL, NULL, already_delivered,
-                      cancellable, error);
+  return add_message (store, message, profile_id, state, not_before, NULL, NULL, FALSE,
+                      already_delivered, cancellable, error);
 }
 
 char *
@@ -215,6 +218,7 @@ ep_outbox_add_message_with_request_sync (EpOutboxStore               *store,
                                          GDateTime                   *not_before,
                                          GDateTime                   *hold_until,
                                          const EpSmtpDeliveryRequest *request,
+                                         gboolean                     allow_8bit,
                                          const char * const          *already_delivered,
                                          GCancellable                *cancellable,
                                          GError                     **error)
@@ -222,7 +226,7 @@ ep_outbox_add_message_with_request_sync (EpOutboxStore               *store,
   g_return_val_if_fail (hold_until == NULL || state == EP_OUTBOX_STATE_QUEUED, NULL);
 
   return add_message (store, message, profile_id, state, not_before, hold_until, request,
-                      already_delivered, cancellable, error);
+                      allow_8bit, already_delivered, cancellable, error);
 }
 
 char *
@@ -237,7 +241,19 @@ ep_outbox_add_server_held_message_sync (EpOutboxStore       *store,
   g_return_val_if_fail (hold_until != NULL, NULL);
 
   return add_message (store, message, profile_id, EP_OUTBOX_STATE_QUEUED, NULL, hold_until, NULL,
-                      already_delivered, cancellable, error);
+                      FALSE, already_delivered, cancellable, error);
+}
+
+gboolean
+ep_outbox_profile_allows_8bit (EpProfile *profile)
+{
+  gboolean known = FALSE;
+  EpSmtpCapFlags offered;
+
+  g_return_val_if_fail (EP_IS_PROFILE (profile), FALSE);
+
+  offered = ep_profile_get_delivery_extensions (profile, &known);
+  return known && (offered & EP_SMTP_CAP_8BITMIME) != 0;
 }
 
 /* ---- One delivery attempt -------------------------------------------------------------------- */
@@ -882,6 +898,7 @@ batch_deliver_one (Batch       *b,
   send_options.dsn_ret = entry->request.dsn_ret;
   send_options.dsn_envid = entry->dsn_envid;
   send_options.require_tls = entry->request.require_tls;
+  send_options.raw_needs_8bitmime = entry->needs_8bitmime;
 
   result = batch_send (b, raw, &send_options, &smtp_error);
   g_clear_object (&raw);
@@ -909,6 +926,16 @@ batch_deliver_one (Batch       *b,
       report->state = recovered != NULL ? recovered->state : entry->state;
       report->error = g_steal_pointer (&smtp_error);
       return report;
+    }
+
+  /* The stored bytes were made for a server with 8BITMIME and cannot change: only a new
+   * message, made for what the server offers now, can go. The person is told how. */
+  if (g_error_matches (smtp_error, EP_SMTP_ERROR, EP_SMTP_ERROR_8BITMIME_UNSUPPORTED))
+    {
+      g_clear_error (&smtp_error);
+      g_set_error_literal (&smtp_error, EP_SMTP_ERROR, EP_SMTP_ERROR_8BITMIME_UNSUPPORTED,
+                           _("This server no longer accepts 8-bit messages (8BITMIME): edit the message "
+                             "and send it again to attach the message file as a file"));
     }
 
   record_recipients (claim, report->result);

@@ -73,7 +73,10 @@ char                   *ep_outbox_add_server_held_message_sync (EpOutboxStore   
 /* As ep_outbox_add_message_sync(), with @hold_until (nullable; as
  * ep_outbox_add_server_held_message_sync(), @state then QUEUED) and the delivery options in
  * @request (nullable: none), which every attempt applies (the Message-ID kept as the
- * notifications' envelope id). */
+ * notifications' envelope id). With @allow_8bit (ep_outbox_profile_allows_8bit()) an attached
+ * message with 8-bit octets is kept as it is (message/rfc822, 8bit) rather than attached as a
+ * file in base64; the entry then records that it needs 8BITMIME, and goes only to a server that
+ * still offers it. */
 char                   *ep_outbox_add_message_with_request_sync (EpOutboxStore               *store,
                                                                  EpMessage                   *message,
                                                                  const char                  *profile_id,
@@ -81,9 +84,15 @@ char                   *ep_outbox_add_message_with_request_sync (EpOutboxStore  
                                                                  GDateTime                   *not_before,
                                                                  GDateTime                   *hold_until,
                                                                  const EpSmtpDeliveryRequest *request,
+                                                                 gboolean                     allow_8bit,
                                                                  const char * const          *already_delivered,
                                                                  GCancellable                *cancellable,
                                                                  GError                     **error);
+
+/* Whether a message queued for @profile may keep 8-bit octets: only when its server was last
+ * seen offering 8BITMIME (RFC 6152); never when that is not known. Reads the profile: call it
+ * where the profile lives (the main thread in the app), and pass the answer on. */
+gboolean                ep_outbox_profile_allows_8bit (EpProfile                     *profile);
 
 /* ---- One delivery attempt -------------------------------------------------------------------- */
 
@@ -151,7 +160,10 @@ typedef struct
 /* Claims @id and sends it with @profile. An entry with a hold-until time still ahead asks the
  * server to hold it; when the server will not (its EHLO reply no longer offers FUTURERELEASE or
  * its limits do not reach that far, or it refuses the sender with that request), nothing is
- * sent: the entry is queued for its hold-until time without it, with @last_error saying so. What
+ * sent: the entry is queued for its hold-until time without it, with @last_error saying so. An
+ * entry whose bytes need 8BITMIME goes with BODY=8BITMIME; a server that no longer offers it
+ * gets nothing, and the entry fails (EP_SMTP_ERROR_8BITMIME_UNSUPPORTED): only a new message,
+ * made for what the server offers now, can go. What
  * the server offered is in the report's result (ep_profile_learn_capabilities() keeps it on
  * the profile). Returns NULL (with @error) only when nothing was tried: the entry is claimed
  * elsewhere (EP_STORE_ERROR_BUSY), not due or gone, or the profile's secret

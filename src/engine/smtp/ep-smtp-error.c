@@ -192,6 +192,7 @@ ep_smtp_error_is_temporary (const GError *error)
     case EP_SMTP_ERROR_INVALID_CONFIG:
     case EP_SMTP_ERROR_DSN_UNSUPPORTED:
     case EP_SMTP_ERROR_REQUIRETLS_UNSUPPORTED:
+    case EP_SMTP_ERROR_8BITMIME_UNSUPPORTED:
     default:
       return FALSE;
     }

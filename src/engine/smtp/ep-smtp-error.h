@@ -38,6 +38,7 @@ typedef enum {
                                              time the server cannot honour (FUTURERELEASE), … */
   EP_SMTP_ERROR_DSN_UNSUPPORTED,          /* notifications asked of a server without DSN */
   EP_SMTP_ERROR_REQUIRETLS_UNSUPPORTED,   /* REQUIRETLS asked of a server without it */
+  EP_SMTP_ERROR_8BITMIME_UNSUPPORTED,     /* raw input that needs 8BITMIME, for a server without it */
 } EpSmtpError;
 
 GQuark ep_smtp_error_quark (void);

@@ -126,7 +126,8 @@ rcpt_to_command (Session    *s,
   return g_string_free (command, FALSE);
 }
 
-/* Local refusals before the first envelope byte: too big, or SMTPUTF8 needed but not offered. */
+/* Local refusals before the first envelope byte: too big, or an extension needed (8BITMIME for
+ * raw input, SMTPUTF8, DSN, REQUIRETLS, FUTURERELEASE) but not offered. */
 static gboolean
 check_before_mail (Session *s,
                    GError **error)
@@ -142,6 +143,15 @@ check_before_mail (Session *s,
       s->size = ep_mime_writer_get_size (s->message);
       s->result->message_size = s->size;
       s->needs_8bitmime = ep_message_needs_8bitmime (s->message);
+    }
+
+  /* Raw bytes made for a server with 8BITMIME cannot change now: 8-bit octets to a server
+   * without it are not allowed (RFC 6152 §3), so nothing goes. */
+  if (s->needs_8bitmime && s->raw != NULL && !ep_smtp_capabilities_has (s->caps, EP_SMTP_CAP_8BITMIME))
+    {
+      g_set_error_literal (error, EP_SMTP_ERROR, EP_SMTP_ERROR_8BITMIME_UNSUPPORTED,
+                           _("The message has 8-bit text, but the server does not offer 8BITMIME"));
+      return FALSE;
     }
 
   if (ep_smtp_capabilities_has (s->caps, EP_SMTP_CAP_SIZE) && s->caps->size_max > 0

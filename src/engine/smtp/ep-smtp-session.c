@@ -466,6 +466,8 @@ session_load_message (Session                 *s,
   s->dsn_ret = options->dsn_ret;
   s->dsn_envid = options->dsn_envid;
   s->require_tls = options->require_tls;
+  /* A message works out its own need when it is prepared (session_prepare_body). */
+  s->needs_8bitmime = raw != NULL && options->raw_needs_8bitmime;
 
   return ep_smtp_session_prepare_envelope (s, options->envelope_from, options->envelope_rcpts, error);
 }

@@ -124,6 +124,12 @@ typedef struct {
   const char          *dsn_envid;
   /* RFC 8689: REQUIRETLS on MAIL. Only a server reached over TLS may offer it (§4.1). */
   EpSmtpRequireTls     require_tls;
+  /* Raw input only: its bytes carry 8-bit octets labelled 8bit (an attached message kept as it
+   * is), so they may go only with BODY=8BITMIME (RFC 6152 §3). A server that does not offer
+   * 8BITMIME gets nothing: the session fails before MAIL with
+   * EP_SMTP_ERROR_8BITMIME_UNSUPPORTED, since the bytes cannot be made 7-bit any more. Unset,
+   * raw input is declared 8BITMIME to a server that offers it and goes to any other as well. */
+  gboolean             raw_needs_8bitmime;
 } EpSmtpSendOptions;
 
 /* As ep_smtp_send_sync(), with @options (NULL: none). */

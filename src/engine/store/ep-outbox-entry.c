@@ -174,6 +174,7 @@ ep_outbox_entry_copy (const EpOutboxEntry *entry)
   copy->request = entry->request;
   copy->dsn_envid = g_strdup (entry->dsn_envid);
   copy->body_final_newline = entry->body_final_newline;
+  copy->needs_8bitmime = entry->needs_8bitmime;
   for (guint i = 0; i < entry->recipients->len; i++)
     {
       const EpOutboxRecipient *recipient = entry->recipients->pdata[i];

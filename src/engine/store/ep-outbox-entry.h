@@ -99,6 +99,9 @@ typedef struct
  *   Message-ID, kept as the stored message is sent as it is
  * @body_final_newline: the message's text ended with a line break. The stored bytes cannot
  *   tell: the MIME writer ends every text with one. Edit needs it to give the text back as typed.
+ * @needs_8bitmime: the stored bytes carry 8-bit octets labelled 8bit (an attached message kept
+ *   as it is, for a server last seen offering 8BITMIME): they go only with BODY=8BITMIME, and
+ *   to a server without it not at all (RFC 6152 §3).
  */
 typedef struct
 {
@@ -119,6 +122,7 @@ typedef struct
   EpSmtpDeliveryRequest request;
   char          *dsn_envid;
   gboolean       body_final_newline;
+  gboolean       needs_8bitmime;
 } EpOutboxEntry;
 
 #define EP_TYPE_OUTBOX_ENTRY (ep_outbox_entry_get_type ())

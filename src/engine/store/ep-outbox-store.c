@@ -45,10 +45,13 @@
  * server is to hold is written as format 2: an older Epistle would send it at once, without
  * asking the server to hold it, that is early. One with delivery options (notifications,
  * REQUIRETLS) is format 3: an older Epistle would send it without them, and without REQUIRETLS
- * is less safe than the person chose. Every other entry stays format 1. */
-#define META_FORMAT       3
-#define META_FORMAT_HOLD  2
-#define META_FORMAT_PLAIN 1
+ * is less safe than the person chose. One whose bytes need 8BITMIME is format 4: an older
+ * Epistle would send its 8-bit octets to a server without 8BITMIME too. Every other entry stays
+ * format 1. */
+#define META_FORMAT         4
+#define META_FORMAT_REQUEST 3
+#define META_FORMAT_HOLD    2
+#define META_FORMAT_PLAIN   1
 
 #define OUTBOX_GROUP      "Outbox"
 #define RECIPIENT_GROUP   "Recipient"   /* "Recipient 1", "Recipient 2", ... */
@@ -68,6 +71,7 @@
 #define KEY_SUBJECT       "subject"
 #define KEY_FROM          "from"
 #define KEY_FINAL_NEWLINE "body-final-newline"
+#define KEY_NEEDS_8BITMIME "needs-8bitmime"
 #define KEY_HOLD_UNTIL    "hold-until"
 #define KEY_DSN_NOTIFY    "dsn-notify"
 #define KEY_DSN_RET       "dsn-ret"
@@ -461,6 +465,30 @@ read_request (GKeyFile       *keyfile,
   return TRUE;
 }
 
+/* Read strictly: taken for absent, a damaged marker would let 8-bit octets go to a server
+ * without 8BITMIME. */
+static gboolean
+read_needs_8bitmime (GKeyFile       *keyfile,
+                     EpOutboxEntry  *entry,
+                     const char     *entry_path,
+                     GError        **error)
+{
+  g_autofree char *value = NULL;
+
+  if (!read_optional_string (keyfile, OUTBOX_GROUP, KEY_NEEDS_8BITMIME, &value, entry_path, error))
+    return FALSE;
+  if (value == NULL || g_str_equal (value, "false"))
+    entry->needs_8bitmime = FALSE;
+  else if (g_str_equal (value, "true"))
+    entry->needs_8bitmime = TRUE;
+  else
+    {
+      *error = damaged (entry_path, _("whether it needs 8BITMIME is unknown"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static EpOutboxEntry *
 entry_from_keyfile (GKeyFile       *keyfile,
                     const char     *id,
@@ -540,6 +568,8 @@ entry_from_keyfile (GKeyFile       *keyfile,
     return NULL;
   /* Absent (written so only when true) or unreadable: the text had no final line break. */
   entry->body_final_newline = g_key_file_get_boolean (keyfile, OUTBOX_GROUP, KEY_FINAL_NEWLINE, NULL);
+  if (!read_needs_8bitmime (keyfile, entry, entry_path, error))
+    return NULL;
   if (entry->profile_id != NULL && !ep_store_profile_ref_is_valid (entry->profile_id))
     {
       *error = damaged (entry_path, _("its profile id is not valid"));
@@ -680,7 +710,8 @@ entry_to_data (const char          *base,
     g_key_file_load_from_data (keyfile, base, -1, EP_STORE_KEYFILE_FLAGS, NULL);
 
   g_key_file_set_integer (keyfile, OUTBOX_GROUP, KEY_FORMAT,
-                          request_is_set (&entry->request) ? META_FORMAT
+                          entry->needs_8bitmime ? META_FORMAT
+                          : request_is_set (&entry->request) ? META_FORMAT_REQUEST
                           : entry->hold_until != NULL ? META_FORMAT_HOLD : META_FORMAT_PLAIN);
   set_date (keyfile, OUTBOX_GROUP, KEY_CREATED, entry->created);
   set_or_remove (keyfile, OUTBOX_GROUP, KEY_PROFILE, entry->profile_id);
@@ -696,6 +727,10 @@ entry_to_data (const char          *base,
     g_key_file_set_boolean (keyfile, OUTBOX_GROUP, KEY_FINAL_NEWLINE, TRUE);
   else
     g_key_file_remove_key (keyfile, OUTBOX_GROUP, KEY_FINAL_NEWLINE, NULL);
+  if (entry->needs_8bitmime)
+    g_key_file_set_boolean (keyfile, OUTBOX_GROUP, KEY_NEEDS_8BITMIME, TRUE);
+  else
+    g_key_file_remove_key (keyfile, OUTBOX_GROUP, KEY_NEEDS_8BITMIME, NULL);
   if (entry->hold_until != NULL)
     set_date (keyfile, OUTBOX_GROUP, KEY_HOLD_UNTIL, entry->hold_until);
   else

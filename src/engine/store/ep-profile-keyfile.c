@@ -36,6 +36,7 @@
 /* Learned with FUTURERELEASE, from the same EHLO reply. */
 #define KEY_DSN                     "dsn"
 #define KEY_REQUIRETLS              "requiretls"
+#define KEY_8BITMIME                "8bitmime"
 /* The copy in the server's Sent folder (IMAP APPEND): written only when there is an IMAP server
  * or the copy is on, so that a profile without one stays as short as it was. */
 #define KEY_SENT_COPY        "sent-copy"
@@ -242,6 +243,7 @@ ep_profile_keyfile_read (GKeyFile    *keyfile,
   gboolean future_release = FALSE;
   gboolean dsn = FALSE;
   gboolean requiretls = FALSE;
+  gboolean eight_bit_mime = FALSE;
   guint64 future_interval = 0;
   gboolean is_sandbox = g_str_equal (id, EP_PROFILE_SANDBOX_ID);
   guint64 port;
@@ -273,6 +275,7 @@ ep_profile_keyfile_read (GKeyFile    *keyfile,
       !read_boolean (keyfile, group, KEY_FUTURE_RELEASE, &future_release, error) ||
       !read_boolean (keyfile, group, KEY_DSN, &dsn, error) ||
       !read_boolean (keyfile, group, KEY_REQUIRETLS, &requiretls, error) ||
+      !read_boolean (keyfile, group, KEY_8BITMIME, &eight_bit_mime, error) ||
       !read_number (keyfile, group, KEY_FUTURE_RELEASE_INTERVAL, 0, G_MAXINT64,
                     &future_interval, error) ||
       !read_date (keyfile, group, KEY_FUTURE_RELEASE_DATE, &future_date, error) ||
@@ -344,7 +347,8 @@ ep_profile_keyfile_read (GKeyFile    *keyfile,
   ep_profile_set_future_release (profile, future_learned, future_release, future_interval,
                                  future_date != NULL ? g_date_time_to_unix (future_date) : 0);
   ep_profile_set_delivery_extensions (profile, (dsn ? EP_SMTP_CAP_DSN : 0)
-                                               | (requiretls ? EP_SMTP_CAP_REQUIRETLS : 0));
+                                               | (requiretls ? EP_SMTP_CAP_REQUIRETLS : 0)
+                                               | (eight_bit_mime ? EP_SMTP_CAP_8BITMIME : 0));
   for (guint i = 0; i < EP_PROFILE_N_OAUTH_SETTINGS; i++)
     {
       g_autofree char *value = NULL;
@@ -401,6 +405,7 @@ write_future_release (GKeyFile   *keyfile,
   g_key_file_remove_key (keyfile, group, KEY_FUTURE_RELEASE_DATE, NULL);
   g_key_file_remove_key (keyfile, group, KEY_DSN, NULL);
   g_key_file_remove_key (keyfile, group, KEY_REQUIRETLS, NULL);
+  g_key_file_remove_key (keyfile, group, KEY_8BITMIME, NULL);
   if (learned == NULL)
     {
       g_key_file_remove_key (keyfile, group, KEY_FUTURE_RELEASE, NULL);
@@ -411,6 +416,8 @@ write_future_release (GKeyFile   *keyfile,
     g_key_file_set_boolean (keyfile, group, KEY_DSN, TRUE);
   if ((ep_profile_get_delivery_extensions (profile, NULL) & EP_SMTP_CAP_REQUIRETLS) != 0)
     g_key_file_set_boolean (keyfile, group, KEY_REQUIRETLS, TRUE);
+  if ((ep_profile_get_delivery_extensions (profile, NULL) & EP_SMTP_CAP_8BITMIME) != 0)
+    g_key_file_set_boolean (keyfile, group, KEY_8BITMIME, TRUE);
   learned_text = ep_store_format_date (learned);
   g_key_file_set_string (keyfile, group, KEY_FUTURE_RELEASE_LEARNED, learned_text);
   g_key_file_set_boolean (keyfile, group, KEY_FUTURE_RELEASE, offered);

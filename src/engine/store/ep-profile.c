@@ -38,7 +38,7 @@ struct _EpProfile
   gboolean           future_release;
   guint64            future_release_max_interval;
   gint64             future_release_max_date;
-  EpSmtpCapFlags     delivery_extensions;   /* DSN, REQUIRETLS, as last learned */
+  EpSmtpCapFlags     delivery_extensions;   /* DSN, REQUIRETLS, 8BITMIME, as last learned */
   char              *oauth[EP_PROFILE_N_OAUTH_SETTINGS];
   gboolean           sent_copy;
   gboolean           imap_own_password;
@@ -1071,8 +1071,9 @@ ep_profile_to_smtp_config (EpProfile  *self,
  * @out_known: (out) (optional): whether the server's extensions were ever learned (the time
  *   ep_profile_get_future_release_learned() gives, as both come from the same EHLO reply)
  *
- * Returns: which of %EP_SMTP_CAP_DSN and %EP_SMTP_CAP_REQUIRETLS the server offered when last
- * seen: what the compose window's Delivery Options can promise.
+ * Returns: which of %EP_SMTP_CAP_DSN, %EP_SMTP_CAP_REQUIRETLS and %EP_SMTP_CAP_8BITMIME the
+ * server offered when last seen: what the compose window's Delivery Options can promise, and
+ * whether the outbox may keep a message's 8-bit octets for it.
  */
 EpSmtpCapFlags
 ep_profile_get_delivery_extensions (EpProfile *self,
@@ -1091,7 +1092,7 @@ ep_profile_set_delivery_extensions (EpProfile      *self,
 {
   g_return_if_fail (EP_IS_PROFILE (self));
 
-  self->delivery_extensions = flags & (EP_SMTP_CAP_DSN | EP_SMTP_CAP_REQUIRETLS);
+  self->delivery_extensions = flags & (EP_SMTP_CAP_DSN | EP_SMTP_CAP_REQUIRETLS | EP_SMTP_CAP_8BITMIME);
 }
 
 /* ---- The copy in the server's Sent folder ---------------------------------------------------- */

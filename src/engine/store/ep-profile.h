@@ -108,11 +108,12 @@ gboolean           ep_profile_can_hold_until     (EpProfile         *self,
                                                   GDateTime         *until,
                                                   GDateTime         *now);
 /* Remembers what @caps (an EHLO reply seen at @when, %NULL: now) says the app needs later:
- * the SIZE limit when one was announced, FUTURERELEASE with its limits, DSN and REQUIRETLS. */
+ * the SIZE limit when one was announced, FUTURERELEASE with its limits, DSN, REQUIRETLS and
+ * 8BITMIME. */
 void               ep_profile_learn_capabilities (EpProfile                *self,
                                                   const EpSmtpCapabilities *caps,
                                                   GDateTime                *when);
-/* DSN and REQUIRETLS as learned with the rest (ep_profile_learn_capabilities()). */
+/* DSN, REQUIRETLS and 8BITMIME as learned with the rest (ep_profile_learn_capabilities()). */
 EpSmtpCapFlags     ep_profile_get_delivery_extensions (EpProfile      *self,
                                                        gboolean       *out_known);
 void               ep_profile_set_delivery_extensions (EpProfile      *self,
