@@ -23,6 +23,7 @@
 #include "ep-smtp-scripts.h"
 #include "ep-store-error.h"
 #include "ep-test-certs.h"
+#include "ep-test-send.h"
 #include "ep-test-util.h"
 
 #define WAIT_MS 10000
@@ -368,113 +369,22 @@ refusing_script (const char *id,
                           EP_SCRIPT_QUIT_EOF, payload);
 }
 
-static EpScriptServer *
-start_server (const char *script,
-              guint16     port)
-{
-  EpScriptServer *server = ep_script_server_new ();
-  g_autoptr(GError) error = NULL;
-
-  if (port != 0)
-    ep_script_server_set_port (server, port);
-  g_assert_true (ep_script_server_add_script (server, script, &error));
-  g_assert_true (ep_script_server_start (server, &error));
-  g_assert_no_error (error);
-  return server;
-}
-
-/* The second SMTP session is served on the same port by a server with the next script, started
- * when the second token is asked for (the first session is over by then). */
-typedef struct {
-  EpScriptServer *first;
-  EpScriptServer *second;
-  char           *second_script;
-  guint16         port;
-} Relay;
-
+/* The second SMTP session: the fake hands out its second token once the first session is over. */
 static void
 second_server_hook (guint    n,
                     gpointer user_data)
 {
-  Relay *relay = user_data;
-
-  if (n < 2)
-    return;
-  ep_script_server_assert_done (relay->first, WAIT_MS);
-  if (relay->second_script != NULL && relay->second == NULL)
-    relay->second = start_server (relay->second_script, relay->port);
+  if (n >= 2)
+    ep_test_relay_next (user_data);
 }
 
 static void
-relay_clear (Relay *relay)
+send_with (EpProfile         *profile,
+           EpTestSendOutcome *outcome)
 {
-  g_clear_object (&relay->first);
-  g_clear_object (&relay->second);
-  g_free (relay->second_script);
-}
-
-static EpMessage *
-new_message (void)
-{
-  EpMessage *message = ep_message_new ();
-  g_autoptr(EpAddress) from = ep_address_new ("Me", EP_SCRIPT_SENDER, "From", NULL);
-  g_autoptr(EpAddress) to = ep_address_new (NULL, "ann@example.org", "To", NULL);
-  g_autoptr(GError) error = NULL;
-
-  ep_message_set_from (message, from);
-  ep_message_add_to (message, to);
-  g_assert_true (ep_message_set_subject (message, "From Online Accounts", &error));
-  g_assert_true (ep_message_set_body (message, "Sent with GOA's token.\n", -1, &error));
-  g_assert_no_error (error);
-  return message;
-}
-
-typedef struct {
-  gboolean      done;
-  EpSmtpResult *result;
-  GError       *error;
-} Outcome;
-
-static void
-send_done_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Outcome *outcome = user_data;
-
-  outcome->result = ep_send_operation_run_finish (EP_SEND_OPERATION (object), result, &outcome->error);
-  outcome->done = TRUE;
-}
-
-/* The app's send (in a worker thread), on a context of its own. */
-static void
-send_with (EpProfile *profile,
-           Outcome   *outcome)
-{
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(EpMessage) message = new_message ();
-  g_autoptr(EpSendOperation) operation = ep_send_operation_new (profile, message);
   g_autofree char *sent_dir = ep_test_make_dir ("goa-sent");
-  gint64 deadline = g_get_monotonic_time () + ep_test_slack (30 * G_USEC_PER_SEC);
 
-  memset (outcome, 0, sizeof *outcome);
-  ep_send_operation_set_sent_dir (operation, sent_dir);
-  g_main_context_push_thread_default (context);
-  ep_send_operation_run_async (operation, NULL, send_done_cb, outcome);
-  while (!outcome->done)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (context, TRUE);
-    }
-  ep_test_wait_sole_owner (operation, context);
-  g_main_context_pop_thread_default (context);
-}
-
-static void
-outcome_clear (Outcome *outcome)
-{
-  g_clear_pointer (&outcome->result, ep_smtp_result_unref);
-  g_clear_error (&outcome->error);
+  ep_test_send (profile, sent_dir, NULL, outcome);
 }
 
 /* The fake's account @spec at 127.0.0.1:@port, listed, with the test certificate pinned (what
@@ -511,11 +421,11 @@ test_send_xoauth2 (void)
   g_autoptr(EpProfileStore) store = ep_profile_store_new (g_get_user_config_dir ());
   g_autoptr(EpGoaAccounts) accounts = ep_goa_accounts_new (store);
   g_autofree char *script = accepting_script (google.id, 1);
-  g_autoptr(EpScriptServer) smtp = start_server (script, 0);
+  g_autoptr(EpScriptServer) smtp = ep_test_start_server (script, 0);
   EpProfile *profile = listed_profile (fake, store, accounts, &google, ep_script_server_get_port (smtp));
   g_autofree char *transcript = NULL;
   g_autofree char *token = ep_fake_goa_token (google.id, 1);
-  Outcome outcome;
+  EpTestSendOutcome outcome;
 
   send_with (profile, &outcome);
   g_assert_no_error (outcome.error);
@@ -527,7 +437,7 @@ test_send_xoauth2 (void)
   g_assert_nonnull (strstr (transcript, "C: AUTH XOAUTH2 " EP_SMTP_TRANSCRIPT_REDACTED "\n"));
   g_assert_null (strstr (transcript, token));
   g_assert_null (strstr (transcript, "-token-"));
-  outcome_clear (&outcome);
+  ep_test_send_outcome_clear (&outcome);
 }
 
 /* The server refuses the token: EnsureCredentials and GetAccessToken once more, one more
@@ -540,11 +450,11 @@ test_send_refused_once (void)
   g_autoptr(EpGoaAccounts) accounts = ep_goa_accounts_new (store);
   g_autofree char *first_script = refusing_script (google.id, 1);
   g_autofree char *transcript = NULL;
-  Relay relay = { 0 };
-  Outcome outcome;
+  EpTestRelay relay = { 0 };
+  EpTestSendOutcome outcome;
   EpProfile *profile;
 
-  relay.first = start_server (first_script, 0);
+  relay.first = ep_test_start_server (first_script, 0);
   relay.port = ep_script_server_get_port (relay.first);
   relay.second_script = accepting_script (google.id, 2);
   profile = listed_profile (fake, store, accounts, &google, relay.port);
@@ -559,9 +469,9 @@ test_send_refused_once (void)
   transcript = ep_smtp_transcript_to_string (outcome.result->transcript);
   g_assert_nonnull (strstr (transcript, "GNOME Online Accounts: the server refused the access token"));
   g_assert_null (strstr (transcript, "-token-"));
-  outcome_clear (&outcome);
+  ep_test_send_outcome_clear (&outcome);
   ep_fake_goa_set_token_hook (fake, NULL, NULL);
-  relay_clear (&relay);
+  ep_test_relay_clear (&relay);
 }
 
 /* Refused again with the fresh token: the failure, never a third session or token. */
@@ -572,11 +482,11 @@ test_send_refused_twice (void)
   g_autoptr(EpProfileStore) store = ep_profile_store_new (g_get_user_config_dir ());
   g_autoptr(EpGoaAccounts) accounts = ep_goa_accounts_new (store);
   g_autofree char *first_script = refusing_script (google.id, 1);
-  Relay relay = { 0 };
-  Outcome outcome;
+  EpTestRelay relay = { 0 };
+  EpTestSendOutcome outcome;
   EpProfile *profile;
 
-  relay.first = start_server (first_script, 0);
+  relay.first = ep_test_start_server (first_script, 0);
   relay.port = ep_script_server_get_port (relay.first);
   relay.second_script = refusing_script (google.id, 2);
   profile = listed_profile (fake, store, accounts, &google, relay.port);
@@ -587,9 +497,9 @@ test_send_refused_twice (void)
   ep_script_server_assert_done (relay.second, WAIT_MS);
   g_assert_cmpuint (ep_fake_goa_count (fake, google.id, "EnsureCredentials"), ==, 2);
   g_assert_cmpuint (ep_fake_goa_count (fake, google.id, "GetAccessToken"), ==, 2);
-  outcome_clear (&outcome);
+  ep_test_send_outcome_clear (&outcome);
   ep_fake_goa_set_token_hook (fake, NULL, NULL);
-  relay_clear (&relay);
+  ep_test_relay_clear (&relay);
 }
 
 /* Through the outbox (the app's send): the entry keeps the profile's "goa:" id, and its delivery
@@ -604,16 +514,16 @@ test_send_outbox (void)
   g_autofree char *dir = ep_test_make_dir ("goa-outbox");
   g_autofree char *sent_dir = ep_test_make_dir ("goa-outbox-sent");
   g_autoptr(EpOutboxStore) outbox = ep_outbox_store_new (dir);
-  g_autoptr(EpMessage) message = new_message ();
+  g_autoptr(EpMessage) message = ep_test_new_message ();
   g_autoptr(EpOutboxDeliveryReport) report = NULL;
   g_autoptr(EpOutboxEntry) entry = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
   EpOutboxDeliveryOptions options = { 0 };
-  Relay relay = { 0 };
+  EpTestRelay relay = { 0 };
   EpProfile *profile;
 
-  relay.first = start_server (first_script, 0);
+  relay.first = ep_test_start_server (first_script, 0);
   relay.port = ep_script_server_get_port (relay.first);
   relay.second_script = accepting_script (google.id, 2);
   profile = listed_profile (fake, store, accounts, &google, relay.port);
@@ -635,7 +545,7 @@ test_send_outbox (void)
   g_assert_cmpuint (ep_fake_goa_count (fake, google.id, "EnsureCredentials"), ==, 2);
   g_assert_cmpuint (ep_fake_goa_count (fake, google.id, "GetAccessToken"), ==, 2);
   ep_fake_goa_set_token_hook (fake, NULL, NULL);
-  relay_clear (&relay);
+  ep_test_relay_clear (&relay);
 }
 
 /* The account needs attention (its sign-in expired at the provider): "sign in again in
@@ -670,16 +580,16 @@ test_microsoft_365 (void)
   g_autoptr(EpProfileStore) store = ep_profile_store_new (g_get_user_config_dir ());
   g_autoptr(EpGoaAccounts) accounts = ep_goa_accounts_new (store);
   g_autofree char *script = refusing_script (microsoft.id, 1);
-  g_autoptr(EpScriptServer) smtp = start_server (script, 0);
+  g_autoptr(EpScriptServer) smtp = ep_test_start_server (script, 0);
   EpProfile *profile = listed_profile (fake, store, accounts, &microsoft, ep_script_server_get_port (smtp));
-  Outcome outcome;
+  EpTestSendOutcome outcome;
 
   send_with (profile, &outcome);
   g_assert_error (outcome.error, EP_GOA_ERROR, EP_GOA_ERROR_NOT_FOR_SMTP);
   g_assert_nonnull (strstr (outcome.error->message, "Microsoft Graph"));
   ep_script_server_assert_done (smtp, WAIT_MS);
   g_assert_cmpuint (ep_fake_goa_count (fake, microsoft.id, "GetAccessToken"), ==, 1);
-  outcome_clear (&outcome);
+  ep_test_send_outcome_clear (&outcome);
 }
 
 /* ---- epistle-send ------------------------------------------------------------------------------ */
@@ -734,7 +644,7 @@ test_cli (void)
 {
   g_autoptr(EpFakeGoa) fake = ep_fake_goa_new ();
   g_autofree char *script = accepting_script (google.id, 1);
-  g_autoptr(EpScriptServer) smtp = start_server (script, 0);
+  g_autoptr(EpScriptServer) smtp = ep_test_start_server (script, 0);
   g_autofree char *host = g_strdup_printf ("127.0.0.1:%u", ep_script_server_get_port (smtp));
   g_autofree char *ca = ep_test_certs_path ("ca");
   g_autofree char *dir = ep_test_make_dir ("goa-cli");

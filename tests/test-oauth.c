@@ -28,6 +28,7 @@
 #include "ep-smtp-scripts.h"
 #include "ep-store-error.h"
 #include "ep-test-certs.h"
+#include "ep-test-send.h"
 #include "ep-test-util.h"
 
 #define WAIT_MS 10000
@@ -813,126 +814,24 @@ refusing_script (guint token_number)
                           EP_SCRIPT_QUIT_EOF, payload);
 }
 
-static EpScriptServer *
-start_server (const char *script,
-              guint16     port)
-{
-  EpScriptServer *server = ep_script_server_new ();
-  g_autoptr(GError) error = NULL;
-
-  if (port != 0)
-    ep_script_server_set_port (server, port);
-  g_assert_true (ep_script_server_add_script (server, script, &error));
-  g_assert_true (ep_script_server_start (server, &error));
-  g_assert_no_error (error);
-  return server;
-}
-
 /* Before the fake authorization server answers a refresh: the first SMTP session is over, and
  * the next one is served on the same port by a server with the next script. */
-typedef struct {
-  EpScriptServer *first;
-  EpScriptServer *second;
-  char           *second_script;
-  guint16         port;
-} Relay;
-
 static void
 second_server_hook (gpointer user_data)
 {
-  Relay *relay = user_data;
-
-  ep_script_server_assert_done (relay->first, WAIT_MS);
-  g_clear_object (&relay->first);
-  if (relay->second_script != NULL && relay->second == NULL)
-    relay->second = start_server (relay->second_script, relay->port);
+  ep_test_relay_next (user_data);
 }
 
 static void
-relay_clear (Relay *relay)
+send_with (EpProfile         *profile,
+           const char        *sent_dir,
+           EpTestSendOutcome *outcome)
 {
-  g_clear_object (&relay->first);
-  g_clear_object (&relay->second);
-  g_free (relay->second_script);
-}
-
-static EpMessage *
-new_message (void)
-{
-  EpMessage *message = ep_message_new ();
-  g_autoptr(EpAddress) from = ep_address_new ("Me", EP_SCRIPT_SENDER, "From", NULL);
-  g_autoptr(EpAddress) to = ep_address_new (NULL, "ann@example.org", "To", NULL);
-  g_autoptr(GError) error = NULL;
-
-  ep_message_set_from (message, from);
-  ep_message_add_to (message, to);
-  g_assert_true (ep_message_set_subject (message, "Signed in", &error));
-  g_assert_true (ep_message_set_body (message, "Sent with a token.\n", -1, &error));
-  g_assert_no_error (error);
-  return message;
-}
-
-typedef struct {
-  gboolean      done;
-  EpSmtpResult *result;
-  GError       *error;
-} Outcome;
-
-static void
-send_done_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Outcome *outcome = user_data;
-
-  outcome->result = ep_send_operation_run_finish (EP_SEND_OPERATION (object), result, &outcome->error);
-  outcome->done = TRUE;
-}
-
-/* The app's send, on a context of its own, its Sent copy in @sent_dir, with the application's
- * client ID @client_id (nullable). */
-static void
-send_with_client (EpProfile  *profile,
-                  const char *sent_dir,
-                  const char *client_id,
-                  Outcome    *outcome)
-{
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(EpMessage) message = new_message ();
-  g_autoptr(EpSendOperation) operation = ep_send_operation_new (profile, message);
-  gint64 deadline = g_get_monotonic_time () + ep_test_slack (30 * G_USEC_PER_SEC);
-
-  memset (outcome, 0, sizeof *outcome);
-  ep_send_operation_set_sent_dir (operation, sent_dir);
-  ep_send_operation_set_oauth_client (operation, client_id, NULL);
-  g_main_context_push_thread_default (context);
-  ep_send_operation_run_async (operation, NULL, send_done_cb, outcome);
-  while (!outcome->done)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (context, TRUE);
-    }
-  ep_test_wait_sole_owner (operation, context);
-  g_main_context_pop_thread_default (context);
-}
-
-static void
-send_with (EpProfile  *profile,
-           const char *sent_dir,
-           Outcome    *outcome)
-{
-  send_with_client (profile, sent_dir, NULL, outcome);
-}
-
-static void
-outcome_clear (Outcome *outcome)
-{
-  g_clear_pointer (&outcome->result, ep_smtp_result_unref);
-  g_clear_error (&outcome->error);
+  ep_test_send (profile, sent_dir, NULL, outcome);
 }
 
 static char *
-transcript_of (Outcome *outcome)
+transcript_of (EpTestSendOutcome *outcome)
 {
   g_assert_nonnull (outcome->result);
   return ep_smtp_transcript_to_string (outcome->result->transcript);
@@ -944,11 +843,11 @@ test_send_with_token (void)
 {
   g_autoptr(EpOAuthServer) oauth = ep_oauth_server_new ();
   g_autofree char *script = accepting_script (1);
-  g_autoptr(EpScriptServer) smtp = start_server (script, 0);
+  g_autoptr(EpScriptServer) smtp = ep_test_start_server (script, 0);
   g_autoptr(EpProfile) profile = oauth_profile (oauth, "Send", ep_script_server_get_port (smtp));
   g_autofree char *sent_dir = ep_test_make_dir ("oauth-sent");
   g_autofree char *transcript = NULL;
-  Outcome outcome;
+  EpTestSendOutcome outcome;
 
   if (!require_keyring ())
     return;
@@ -961,7 +860,7 @@ test_send_with_token (void)
   g_assert_nonnull (strstr (transcript, "C: AUTH XOAUTH2 " EP_SMTP_TRANSCRIPT_REDACTED "\n"));
   g_assert_null (strstr (transcript, "epistle-test-"));
   g_assert_cmpuint (ep_oauth_server_count (oauth, "refresh"), ==, 0);
-  outcome_clear (&outcome);
+  ep_test_send_outcome_clear (&outcome);
 }
 
 /* A profile without a client ID of its own: the send refreshes its token with the application's
@@ -971,10 +870,10 @@ test_send_application_client_id (void)
 {
   g_autoptr(EpOAuthServer) oauth = ep_oauth_server_new ();
   g_autofree char *script = accepting_script (2);
-  g_autoptr(EpScriptServer) smtp = start_server (script, 0);
+  g_autoptr(EpScriptServer) smtp = ep_test_start_server (script, 0);
   g_autoptr(EpProfile) profile = oauth_profile (oauth, "App client", ep_script_server_get_port (smtp));
   g_autofree char *sent_dir = ep_test_make_dir ("oauth-sent");
-  Outcome outcome;
+  EpTestSendOutcome outcome;
 
   if (!require_keyring ())
     return;
@@ -986,13 +885,13 @@ test_send_application_client_id (void)
   send_with (profile, sent_dir, &outcome);
   g_assert_error (outcome.error, EP_OAUTH_ERROR, EP_OAUTH_ERROR_NO_CLIENT_ID);
   g_assert_cmpuint (ep_oauth_server_count (oauth, "refresh"), ==, 0);
-  outcome_clear (&outcome);
+  ep_test_send_outcome_clear (&outcome);
 
-  send_with_client (profile, sent_dir, EP_OAUTH_SERVER_CLIENT_ID, &outcome);
+  ep_test_send (profile, sent_dir, EP_OAUTH_SERVER_CLIENT_ID, &outcome);
   g_assert_no_error (outcome.error);
   ep_script_server_assert_done (smtp, WAIT_MS);
   g_assert_cmpuint (ep_oauth_server_count (oauth, "refresh"), ==, 1);
-  outcome_clear (&outcome);
+  ep_test_send_outcome_clear (&outcome);
   g_assert_true (ep_oauth_account_sign_out_sync (ep_profile_get_id (profile), NULL, NULL));
 }
 
@@ -1005,12 +904,12 @@ test_send_token_refused_once (void)
   g_autofree char *sent_dir = ep_test_make_dir ("oauth-sent");
   g_autofree char *transcript = NULL;
   g_autoptr(EpProfile) profile = NULL;
-  Relay relay = { 0 };
-  Outcome outcome;
+  EpTestRelay relay = { 0 };
+  EpTestSendOutcome outcome;
 
   if (!require_keyring ())
     return;
-  relay.first = start_server (first_script, 0);
+  relay.first = ep_test_start_server (first_script, 0);
   relay.port = ep_script_server_get_port (relay.first);
   relay.second_script = accepting_script (2);
   profile = oauth_profile (oauth, "Refused once", relay.port);
@@ -1026,9 +925,9 @@ test_send_token_refused_once (void)
   g_assert_nonnull (strstr (transcript, "I: OAuth 2.0: the server refused the access token"));
   g_assert_nonnull (strstr (transcript, "(token: refresh)"));
   g_assert_null (strstr (transcript, "epistle-test-"));
-  outcome_clear (&outcome);
+  ep_test_send_outcome_clear (&outcome);
   ep_oauth_server_set_refresh_hook (oauth, NULL, NULL);
-  relay_clear (&relay);
+  ep_test_relay_clear (&relay);
 }
 
 /* Refused again after the refresh: the failure, not a third session or a second refresh. */
@@ -1039,12 +938,12 @@ test_send_token_refused_twice (void)
   g_autofree char *first_script = refusing_script (1);
   g_autofree char *sent_dir = ep_test_make_dir ("oauth-sent");
   g_autoptr(EpProfile) profile = NULL;
-  Relay relay = { 0 };
-  Outcome outcome;
+  EpTestRelay relay = { 0 };
+  EpTestSendOutcome outcome;
 
   if (!require_keyring ())
     return;
-  relay.first = start_server (first_script, 0);
+  relay.first = ep_test_start_server (first_script, 0);
   relay.port = ep_script_server_get_port (relay.first);
   relay.second_script = refusing_script (2);
   profile = oauth_profile (oauth, "Refused twice", relay.port);
@@ -1055,9 +954,9 @@ test_send_token_refused_twice (void)
   g_assert_error (outcome.error, EP_SMTP_ERROR, EP_SMTP_ERROR_AUTH_FAILED);
   ep_script_server_assert_done (relay.second, WAIT_MS);
   g_assert_cmpuint (ep_oauth_server_count (oauth, "refresh"), ==, 1);
-  outcome_clear (&outcome);
+  ep_test_send_outcome_clear (&outcome);
   ep_oauth_server_set_refresh_hook (oauth, NULL, NULL);
-  relay_clear (&relay);
+  ep_test_relay_clear (&relay);
 }
 
 /* Refused, and the refresh token was revoked meanwhile: "sign in again", one session only. */
@@ -1068,8 +967,8 @@ test_send_refused_then_revoked (void)
   g_autofree char *first_script = refusing_script (1);
   g_autofree char *sent_dir = ep_test_make_dir ("oauth-sent");
   g_autoptr(EpProfile) profile = NULL;
-  g_autoptr(EpScriptServer) smtp = start_server (first_script, 0);
-  Outcome outcome;
+  g_autoptr(EpScriptServer) smtp = ep_test_start_server (first_script, 0);
+  EpTestSendOutcome outcome;
 
   if (!require_keyring ())
     return;
@@ -1081,7 +980,7 @@ test_send_refused_then_revoked (void)
   g_assert_error (outcome.error, EP_OAUTH_ERROR, EP_OAUTH_ERROR_SIGN_IN_AGAIN);
   ep_script_server_assert_done (smtp, WAIT_MS);
   g_assert_cmpuint (ep_oauth_server_count (oauth, "refresh-refused"), ==, 1);
-  outcome_clear (&outcome);
+  ep_test_send_outcome_clear (&outcome);
 }
 
 /* The outbox: the same single renewal before its session, the entry delivered and in Sent with
@@ -1095,18 +994,18 @@ test_outbox_token_refused_once (void)
   g_autofree char *outbox_dir = g_build_filename (dir, "outbox", NULL);
   g_autofree char *sent_dir = g_build_filename (dir, "sent", NULL);
   g_autoptr(EpOutboxStore) store = ep_outbox_store_new (outbox_dir);
-  g_autoptr(EpMessage) message = new_message ();
+  g_autoptr(EpMessage) message = ep_test_new_message ();
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr(EpOutboxDeliveryReport) report = NULL;
   g_autoptr(EpProfile) profile = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
   EpOutboxDeliveryOptions options = { .sent_dir = sent_dir };
-  Relay relay = { 0 };
+  EpTestRelay relay = { 0 };
 
   if (!require_keyring ())
     return;
-  relay.first = start_server (first_script, 0);
+  relay.first = ep_test_start_server (first_script, 0);
   relay.port = ep_script_server_get_port (relay.first);
   relay.second_script = accepting_script (2);
   profile = oauth_profile (oauth, "Outbox", relay.port);
@@ -1125,7 +1024,7 @@ test_outbox_token_refused_once (void)
   ep_script_server_assert_done (relay.second, WAIT_MS);
   g_assert_cmpuint (ep_oauth_server_count (oauth, "refresh"), ==, 1);
   ep_oauth_server_set_refresh_hook (oauth, NULL, NULL);
-  relay_clear (&relay);
+  ep_test_relay_clear (&relay);
 }
 
 /* The IMAP side of a refused token: delivered with the token, then the Sent folder's server
@@ -1179,7 +1078,7 @@ test_outbox_imap_token_refused_once (void)
   g_autofree char *sent_dir = g_build_filename (dir, "sent", NULL);
   g_autofree char *pin = ep_test_certs_sha256 ("good");
   g_autoptr(EpOutboxStore) store = ep_outbox_store_new (outbox_dir);
-  g_autoptr(EpMessage) message = new_message ();
+  g_autoptr(EpMessage) message = ep_test_new_message ();
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr(EpOutboxDeliveryReport) report = NULL;
   g_autoptr(EpScriptServer) smtp = NULL;
@@ -1187,12 +1086,12 @@ test_outbox_imap_token_refused_once (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
   EpOutboxDeliveryOptions options = { .sent_dir = sent_dir };
-  Relay relay = { 0 };
+  EpTestRelay relay = { 0 };
 
   if (!require_keyring ())
     return;
-  smtp = start_server (smtp_script, 0);
-  relay.first = start_server (first_script, 0);
+  smtp = ep_test_start_server (smtp_script, 0);
+  relay.first = ep_test_start_server (first_script, 0);
   relay.port = ep_script_server_get_port (relay.first);
   relay.second_script = imap_accepting_script (2);
   profile = oauth_profile (oauth, "Outbox IMAP", ep_script_server_get_port (smtp));
@@ -1220,7 +1119,7 @@ test_outbox_imap_token_refused_once (void)
   ep_script_server_assert_done (relay.second, WAIT_MS);
   g_assert_cmpuint (ep_oauth_server_count (oauth, "refresh"), ==, 1);
   ep_oauth_server_set_refresh_hook (oauth, NULL, NULL);
-  relay_clear (&relay);
+  ep_test_relay_clear (&relay);
 }
 
 /* ---- epistle-send ----------------------------------------------------------------------------- */
@@ -1302,15 +1201,15 @@ test_cli_sent_copy_after_renewal (void)
   g_autofree char *pin = ep_test_certs_sha256 ("good");
   g_autoptr(EpScriptServer) imap = NULL;
   g_autoptr(EpProfile) profile = NULL;
-  Relay relay = { 0 };
+  EpTestRelay relay = { 0 };
   int status;
 
   if (!require_keyring ())
     return;
-  relay.first = start_server (first_script, 0);
+  relay.first = ep_test_start_server (first_script, 0);
   relay.port = ep_script_server_get_port (relay.first);
   relay.second_script = accepting_script (2);
-  imap = start_server (imap_script, 0);
+  imap = ep_test_start_server (imap_script, 0);
   profile = oauth_profile (oauth, "OAuth CLI Copy", relay.port);
   ep_profile_set_sent_copy (profile, TRUE);
   ep_profile_set_imap_host (profile, "127.0.0.1");
@@ -1334,7 +1233,7 @@ test_cli_sent_copy_after_renewal (void)
   ep_script_server_assert_done (imap, WAIT_MS);
   g_assert_cmpuint (ep_oauth_server_count (oauth, "refresh"), ==, 1);
   ep_oauth_server_set_refresh_hook (oauth, NULL, NULL);
-  relay_clear (&relay);
+  ep_test_relay_clear (&relay);
 }
 
 /* A profile without its own client ID signs in with the application's, from its settings
@@ -1384,12 +1283,12 @@ test_cli_login_and_send (void)
   g_autofree char *dir = ep_test_make_dir ("oauth-cli");
   g_autofree char *body = g_build_filename (dir, "body.txt", NULL);
   g_autoptr(EpProfile) profile = NULL;
-  Relay relay = { 0 };
+  EpTestRelay relay = { 0 };
   int status;
 
   if (!require_keyring ())
     return;
-  relay.first = start_server (first_script, 0);
+  relay.first = ep_test_start_server (first_script, 0);
   relay.port = ep_script_server_get_port (relay.first);
   relay.second_script = accepting_script (2);
   profile = oauth_profile (oauth, "OAuth CLI", relay.port);
@@ -1424,7 +1323,7 @@ test_cli_login_and_send (void)
   ep_script_server_assert_done (relay.second, WAIT_MS);
   g_assert_cmpuint (ep_oauth_server_count (oauth, "refresh"), ==, 1);
   ep_oauth_server_set_refresh_hook (oauth, NULL, NULL);
-  relay_clear (&relay);
+  ep_test_relay_clear (&relay);
 
   /* Not signed in: says how to sign in, and the exit status is an authentication failure. */
   {
