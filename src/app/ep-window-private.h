@@ -132,6 +132,7 @@ void       ep_window_send_init       (EpWindow *self);
 void       ep_window_send_dispose    (EpWindow *self);
 gboolean   ep_window_is_handed_over  (EpWindow *self);
 void       ep_window_send_close      (EpWindow *self);
+void       ep_window_clear_fields    (EpWindow *self);
 /* Questions a pre-send check may skip once the person answered "Send Anyway". */
 #define EP_CHECK_SUBJECT    (1 << 0)
 #define EP_CHECK_ATTACHMENT (1 << 1)

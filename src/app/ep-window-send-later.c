@@ -69,22 +69,6 @@ schedule_thread (GTask        *task,
     g_task_return_pointer (task, id, g_free);
 }
 
-/* As after Send: the fields empty for the next message. */
-static void
-clear_fields (EpWindow *self)
-{
-  GtkEntry *entries[] = { self->to_entry, self->cc_entry, self->bcc_entry, self->subject_entry };
-
-  self->loading_draft = TRUE;
-  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
-    gtk_editable_set_text (GTK_EDITABLE (entries[i]), "");
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body_view), "", -1);
-  g_list_store_remove_all (self->attachments);
-  ep_window_set_delivered (self, NULL);
-  self->loading_draft = FALSE;
-  gtk_widget_grab_focus (GTK_WIDGET (self->to_entry));
-}
-
 static void
 set_scheduling (EpWindow *self,
                 gboolean  scheduling)
@@ -134,7 +118,7 @@ scheduled_cb (GObject      *object,
       gtk_window_close (GTK_WINDOW (self));
     }
   else
-    clear_fields (self);
+    ep_window_clear_fields (self);
 }
 
 /* Builds the message as Send does and writes it to the Outbox, held until @when (by the server

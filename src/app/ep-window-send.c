@@ -228,6 +228,22 @@ ep_window_set_delivered (EpWindow           *self,
   gtk_revealer_set_reveal_child (self->delivered_revealer, self->delivered != NULL);
 }
 
+/* The fields empty for the next message (after Send, after Send Later). */
+void
+ep_window_clear_fields (EpWindow *self)
+{
+  GtkEntry *entries[] = { self->to_entry, self->cc_entry, self->bcc_entry, self->subject_entry };
+
+  self->loading_draft = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    gtk_editable_set_text (GTK_EDITABLE (entries[i]), "");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body_view), "", -1);
+  g_list_store_remove_all (self->attachments);
+  ep_window_set_delivered (self, NULL);
+  self->loading_draft = FALSE;
+  gtk_widget_grab_focus (GTK_WIDGET (self->to_entry));
+}
+
 /* The recipients that have (or may have) the message now: the earlier ones and this send's. */
 static GStrv
 merge_delivered (EpWindow     *self,
@@ -485,21 +501,6 @@ progress_notify_cb (EpSendOperation *op,
   gtk_label_set_text (self->progress_label, ep_send_operation_get_status_text (op));
 }
 
-static void
-ep_window_reset (EpWindow *self)
-{
-  GtkEntry *entries[] = { self->to_entry, self->cc_entry, self->bcc_entry, self->subject_entry };
-
-  self->loading_draft = TRUE;
-  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
-    gtk_editable_set_text (GTK_EDITABLE (entries[i]), "");
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body_view), "", -1);
-  g_list_store_remove_all (self->attachments);
-  ep_window_set_delivered (self, NULL);
-  self->loading_draft = FALSE;
-  gtk_widget_grab_focus (GTK_WIDGET (self->to_entry));
-}
-
 /* Sent, or the Outbox has it and tries again by itself: the draft and its images go, and the
  * window resets or closes as the preferences say. */
 static void
@@ -512,7 +513,7 @@ ep_window_after_send (EpWindow *self)
       gtk_window_close (GTK_WINDOW (self));
     }
   else
-    ep_window_reset (self);
+    ep_window_clear_fields (self);
 }
 
 static void
