@@ -458,6 +458,60 @@ test_state_server_hold (void)
   g_assert_true (ep_outbox_store_delete (store (), entry->id, NULL));
 }
 
+/* A message the server was to hold until a time that passed before it could leave (the computer
+ * was off): at the next start it is asked about with the Send Later ones, held at that time and
+ * no longer for the server to hold; one whose time is still to come stays as it was. */
+static void
+test_overdue_server_hold (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) added = g_date_time_add_hours (now, -3);
+  g_autoptr(GDateTime) missed_time = g_date_time_add_hours (now, -1);
+  g_autoptr(GDateTime) later = g_date_time_add_days (now, 2);
+  const char *recipients[] = { "bob@example.org", NULL };
+  GDateTime *holds[] = { missed_time, later };
+  char *ids[2] = { NULL, NULL };
+  g_autoptr(GPtrArray) overdue = NULL;
+  g_autoptr(EpOutboxEntry) missed = NULL;
+  g_autoptr(EpOutboxEntry) waiting = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (holds); i++)
+    {
+      g_autoptr(EpOutboxEntry) entry = ep_outbox_entry_new ("me@example.org", recipients);
+      g_autofree char *text = make_message ("For the server to hold");
+      g_autoptr(GInputStream) in = g_memory_input_stream_new_from_data (text, strlen (text), NULL);
+
+      entry->state = EP_OUTBOX_STATE_QUEUED;
+      entry->not_before = g_date_time_ref (added);
+      entry->profile_id = g_strdup ("nowhere");
+      entry->hold_until = g_date_time_ref (holds[i]);
+      g_assert_true (ep_outbox_store_add (store (), entry, in, strlen (text), NULL, &error));
+      g_assert_no_error (error);
+      ids[i] = g_strdup (entry->id);
+    }
+
+  ep_outbox_overdue_hold_missed (store (), now);
+  overdue = ep_outbox_overdue_list (store (), now);
+  g_assert_cmpuint (overdue->len, ==, 1);
+  g_assert_cmpstr (((EpOutboxEntry *) overdue->pdata[0])->id, ==, ids[0]);
+  missed = ep_outbox_store_load (store (), ids[0], &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (missed->state, ==, EP_OUTBOX_STATE_HELD);
+  g_assert_true (g_date_time_equal (missed->not_before, missed_time));
+  g_assert_null (missed->hold_until);
+  waiting = ep_outbox_store_load (store (), ids[1], &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (waiting->state, ==, EP_OUTBOX_STATE_QUEUED);
+  g_assert_true (g_date_time_equal (waiting->hold_until, later));
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_assert_true (ep_outbox_store_delete (store (), ids[i], &error));
+      g_free (ids[i]);
+    }
+}
+
 static void
 test_delete (void)
 {
@@ -1207,6 +1261,7 @@ main (int argc, char *argv[])
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
 
   g_test_add_func ("/outbox/overdue", test_overdue);
+  g_test_add_func ("/outbox/overdue-server-hold", test_overdue_server_hold);
   g_test_add_func ("/outbox/states", test_states);
   g_test_add_func ("/outbox/state-server-hold", test_state_server_hold);
   g_test_add_func ("/outbox/delete", test_delete);

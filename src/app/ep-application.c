@@ -548,8 +548,10 @@ ep_application_startup (GApplication *app)
      * that a message queued with one of them finds it. */
     self->goa = ep_goa_accounts_new (self->profiles);
     ep_goa_accounts_load_async (self->goa, NULL, ep_application_goa_loaded_cb, g_object_ref (self));
-    /* Send Later times that passed while Epistle was not running: the worker leaves them held,
-     * and the person is asked once the first window is up. */
+    /* Send Later times that passed while Epistle was not running (and server holds that never
+     * reached the server): the worker leaves them held, and the person is asked once the first
+     * window is up. */
+    ep_outbox_overdue_hold_missed (outbox, now);
     self->overdue = ep_outbox_overdue_list (outbox, now);
     if (self->overdue->len > 0)
       g_signal_connect (app, "window-added", G_CALLBACK (ep_application_window_added_cb), NULL);

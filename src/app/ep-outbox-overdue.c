@@ -116,6 +116,30 @@ entry_row (EpOutboxStore       *store,
   return row;
 }
 
+void
+ep_outbox_overdue_hold_missed (EpOutboxStore *store,
+                               GDateTime     *now)
+{
+  g_autoptr(GPtrArray) entries = NULL;
+
+  g_return_if_fail (EP_IS_OUTBOX_STORE (store));
+  g_return_if_fail (now != NULL);
+
+  entries = ep_outbox_store_list (store, NULL, NULL);
+  for (guint i = 0; entries != NULL && i < entries->len; i++)
+    {
+      EpOutboxEntry *entry = entries->pdata[i];
+      g_autoptr(GError) error = NULL;
+
+      if ((entry->state != EP_OUTBOX_STATE_QUEUED && entry->state != EP_OUTBOX_STATE_PARTIAL) ||
+          entry->hold_until == NULL || g_date_time_compare (entry->hold_until, now) > 0)
+        continue;
+      /* Another process may be sending it right now: then it is not missed. */
+      if (!ep_outbox_store_hold (store, entry->id, entry->hold_until, &error))
+        g_debug ("outbox: %s: %s", entry->id, error->message);
+    }
+}
+
 GPtrArray *
 ep_outbox_overdue_list (EpOutboxStore *store,
                         GDateTime     *now)

@@ -10,6 +10,11 @@
 
 G_BEGIN_DECLS
 
+/* A message that the server was to hold until a time not after @now, and that never left (the
+ * computer was off): held at that time, so that the question is asked about it too, instead of
+ * it going out late by itself. */
+void       ep_outbox_overdue_hold_missed (EpOutboxStore *store,
+                                          GDateTime     *now);
 /* The held entries of @store whose time is not after @now (element-type EpOutboxEntry). */
 GPtrArray *ep_outbox_overdue_list    (EpOutboxStore  *store,
                                       GDateTime      *now);
