@@ -363,6 +363,8 @@ new_client_connection (GIOStream           *base,
 
   if (database == NULL || !g_tls_backend_supports_tls (backend))
     return g_tls_client_connection_new (base, identity, error);
+  /* Read before the handshake's clock starts (GIO's default database is loaded here too). */
+  ep_tls_system_database_prepare (database);
   return g_initable_new (g_tls_backend_get_client_connection_type (backend), NULL, error,
                          "base-io-stream", base,
                          "server-identity", identity,

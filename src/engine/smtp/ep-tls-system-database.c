@@ -4,9 +4,10 @@
  *
  * GIO's default database parses the whole system bundle (some 140 certificates) into GnuTLS
  * objects, and glib-networking parses it a second time for each connection's credentials: about
- * 9 MiB and tens of milliseconds for a send that needs one root. This database keeps nothing: to
- * verify a chain it reads the bundle, decodes each certificate only far enough to see its subject
- * name, and gives GnuTLS just the certificates whose subject is the issuer of one in the chain.
+ * 9 MiB and tens of milliseconds for a send that needs one root. This database keeps only an
+ * index: each certificate of the bundle in DER (some 200 KiB), by its subject name, decoded only
+ * as far as that name; read again when the file changes. To verify a chain it gives GnuTLS just
+ * the certificates whose subject is the issuer of one in the chain.
  * The verdict is GIO's: the same GnuTLS verification of the chain (no flags, as glib-networking's
  * database does it), the same translation into GTlsCertificateFlags, and GIO's own identity
  * check. An anchor can only be missed, never added, so it may refuse more than GIO would, never
@@ -44,7 +45,11 @@ struct _EpTlsSystemDatabase
 {
   GTlsDatabase parent_instance;
 
-  char *bundle;
+  char       *bundle;
+  GMutex      lock;        /* the index below: verifications run on the TLS backend's threads */
+  GHashTable *by_subject;  /* encoded subject name (GBytes) → GPtrArray of DER certificates */
+  gint64      mtime;       /* the bundle's, when it was indexed (µs); -1 before */
+  goffset     size;
 };
 
 G_DEFINE_FINAL_TYPE (EpTlsSystemDatabase, ep_tls_system_database, G_TYPE_TLS_DATABASE)
@@ -135,37 +140,31 @@ certificate_names (const guint8 *der,
   return read_element (p, left, subject) && subject->tag == DER_SEQUENCE;
 }
 
-static gboolean
-element_equal (const Element *a,
-               const guint8  *data,
-               gsize          len)
-{
-  return a->len == len && memcmp (a->data, data, len) == 0;
-}
-
 /* ---- The bundle ------------------------------------------------------------------------------ */
 
-/* The certificates of @bundle (DER, as GBytes) whose subject is one of @issuers (encoded
- * names); an empty array when the bundle cannot be read. */
-static GPtrArray *
-find_anchors (const char *bundle,
-              GPtrArray  *issuers)
+/* An index of @bundle's certificates by subject; empty when the bundle cannot be read. */
+static GHashTable *
+index_bundle (const char *bundle)
 {
-  GPtrArray *found = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  GHashTable *by_subject = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                                  (GDestroyNotify) g_bytes_unref,
+                                                  (GDestroyNotify) g_ptr_array_unref);
   g_autofree char *text = NULL;
   gsize text_len;
   const char *p;
 
   if (!g_file_get_contents (bundle, &text, &text_len, NULL))
-    return found;
+    return by_subject;
 
   p = text;
   while ((p = strstr (p, PEM_BEGIN)) != NULL)
     {
       const char *end = strstr (p, PEM_END);
       g_autofree char *base64 = NULL;
+      g_autoptr(GBytes) key = NULL;
       const guchar *der;
       Element issuer, subject;
+      GPtrArray *same;
       gsize der_len;
 
       if (end == NULL)
@@ -177,17 +176,63 @@ find_anchors (const char *bundle,
       der = g_base64_decode_inplace (base64, &der_len);
       if (!certificate_names (der, der_len, &issuer, &subject))
         continue;
-      for (guint i = 0; i < issuers->len; i++)
+      key = g_bytes_new (subject.data, subject.len);
+      same = g_hash_table_lookup (by_subject, key);
+      if (same == NULL)
         {
-          GBytes *wanted = issuers->pdata[i];
-
-          if (element_equal (&subject, g_bytes_get_data (wanted, NULL), g_bytes_get_size (wanted)))
-            {
-              g_ptr_array_add (found, g_bytes_new (der, der_len));
-              break;
-            }
+          same = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+          g_hash_table_insert (by_subject, g_bytes_ref (key), same);
         }
+      g_ptr_array_add (same, g_bytes_new (der, der_len));
     }
+  return by_subject;
+}
+
+/* Indexes the bundle unless the index is of the file as it is now. Called with the lock held. */
+static void
+ensure_index (EpTlsSystemDatabase *self)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (self->bundle);
+  g_autoptr(GFileInfo) info = g_file_query_info (file, G_FILE_ATTRIBUTE_TIME_MODIFIED ","
+                                                 G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC ","
+                                                 G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                                                 G_FILE_QUERY_INFO_NONE, NULL, NULL);
+  gint64 mtime = -1;
+  goffset size = -1;
+
+  if (info != NULL)
+    {
+      mtime = (gint64) g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_TIME_MODIFIED) * G_USEC_PER_SEC +
+              g_file_info_get_attribute_uint32 (info, G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC);
+      size = g_file_info_get_size (info);
+    }
+  if (self->by_subject != NULL && mtime == self->mtime && size == self->size)
+    return;
+  g_clear_pointer (&self->by_subject, g_hash_table_unref);
+  self->by_subject = index_bundle (self->bundle);
+  self->mtime = mtime;
+  self->size = size;
+}
+
+/* The certificates of the bundle (DER, as GBytes) whose subject is one of @issuers (encoded
+ * names). */
+static GPtrArray *
+find_anchors (EpTlsSystemDatabase *self,
+              GPtrArray           *issuers)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  g_mutex_lock (&self->lock);
+  ensure_index (self);
+  for (guint i = 0; i < issuers->len; i++)
+    {
+      GPtrArray *same = g_hash_table_lookup (self->by_subject, issuers->pdata[i]);
+
+      for (guint j = 0; same != NULL && j < same->len; j++)
+        if (!g_ptr_array_find_with_equal_func (found, same->pdata[j], g_bytes_equal, NULL))
+          g_ptr_array_add (found, g_bytes_ref (same->pdata[j]));
+    }
+  g_mutex_unlock (&self->lock);
   return found;
 }
 
@@ -277,7 +322,7 @@ ep_tls_system_database_verify_chain (GTlsDatabase             *database,
   if (n == 0)
     return G_TLS_CERTIFICATE_GENERIC_ERROR;
 
-  anchors = find_anchors (self->bundle, issuers);
+  anchors = find_anchors (self, issuers);
   if (gnutls_x509_trust_list_init (&trust_list, 0) < 0)
     {
       free_crts (crts, n);
@@ -361,6 +406,8 @@ ep_tls_system_database_finalize (GObject *object)
   EpTlsSystemDatabase *self = EP_TLS_SYSTEM_DATABASE (object);
 
   g_free (self->bundle);
+  g_clear_pointer (&self->by_subject, g_hash_table_unref);
+  g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (ep_tls_system_database_parent_class)->finalize (object);
 }
 
@@ -381,6 +428,8 @@ ep_tls_system_database_class_init (EpTlsSystemDatabaseClass *klass)
 static void
 ep_tls_system_database_init (EpTlsSystemDatabase *self)
 {
+  g_mutex_init (&self->lock);
+  self->mtime = -1;
 }
 
 /* ---- Public API ------------------------------------------------------------------------------ */
@@ -428,6 +477,22 @@ ep_tls_system_database_get_default (void)
       g_once_init_leave (&once, 1);
     }
   return database;
+}
+
+/**
+ * ep_tls_system_database_prepare:
+ *
+ * Reads the bundle now if it was not read yet or changed since: so that a handshake's deadline
+ * does not pay for it. Verifications do this themselves otherwise.
+ */
+void
+ep_tls_system_database_prepare (EpTlsSystemDatabase *self)
+{
+  g_return_if_fail (EP_IS_TLS_SYSTEM_DATABASE (self));
+
+  g_mutex_lock (&self->lock);
+  ensure_index (self);
+  g_mutex_unlock (&self->lock);
 }
 
 const char *

@@ -12,6 +12,7 @@ G_DECLARE_FINAL_TYPE (EpTlsSystemDatabase, ep_tls_system_database, EP, TLS_SYSTE
 
 EpTlsSystemDatabase *ep_tls_system_database_new         (const char          *bundle);
 EpTlsSystemDatabase *ep_tls_system_database_get_default (void);
+void                 ep_tls_system_database_prepare     (EpTlsSystemDatabase *self);
 const char          *ep_tls_system_database_get_bundle  (EpTlsSystemDatabase *self);
 
 G_END_DECLS
