@@ -34,6 +34,11 @@ static GParamSpec *properties[N_PROPS];
 
 /* Largest image we decode for a thumbnail: beyond this the icon is shown instead. */
 #define EP_ATTACHMENT_THUMBNAIL_MAX_FILE (512 * 1024 * 1024)
+/* Only the JPEG loader scales while it decodes (libjpeg's DCT scaling, down to an eighth); every
+ * other format is decoded at full size first, four bytes a pixel. Beyond this many pixels
+ * (128 MiB of decoded image) such a picture gets the icon, whatever its file's size: a
+ * 20,000 x 20,000 PNG of one colour is a 1 MiB file and 1.5 GiB decoded. */
+#define EP_ATTACHMENT_THUMBNAIL_MAX_PIXELS (32 * 1024 * 1024)
 
 typedef struct {
   GFile *file;
@@ -129,7 +134,24 @@ ep_attachment_thumbnail_thread (GTask        *task,
       return;
     }
 
-  /* The loader scales while decoding, so a huge image never reaches full size in memory. */
+  /* The header alone says how large the decoded picture would be. */
+  {
+    int width = 0, height = 0;
+    GdkPixbufFormat *format = gdk_pixbuf_get_file_info (path, &width, &height);
+
+    if (format == NULL)
+      {
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "not an image");
+        return;
+      }
+    if (g_strcmp0 (gdk_pixbuf_format_get_name (format), "jpeg") != 0 &&
+        (gint64) width * height > EP_ATTACHMENT_THUMBNAIL_MAX_PIXELS)
+      {
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                 "%d x %d pixels: too large to decode for a thumbnail", width, height);
+        return;
+      }
+  }
   pixbuf = gdk_pixbuf_new_from_file_at_scale (path, size, size, TRUE, &error);
   if (pixbuf == NULL)
     {
