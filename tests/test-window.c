@@ -65,6 +65,62 @@ test_window_mailto (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Many files at once (a file manager's "Send to", `epistle --attach` × N): every one is listed,
+ * a few rows per main-loop iteration rather than all in one, Send waits until the last row is
+ * there, and a file given twice is listed once. */
+static void
+test_window_many_files (void)
+{
+  const guint n_files = 300;
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  GListModel *attachments = ep_window_get_attachments (window);
+  g_autofree char *dir = ep_test_make_dir ("many-files");
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+  guint most = 0, iterations_adding = 0;
+  gint64 deadline = g_get_monotonic_time () + ep_test_slack (60 * G_USEC_PER_SEC);
+
+  gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "to")), "ann@example.org");
+  gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "subject")), "Files");
+  for (guint i = 0; i < n_files; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("file-%03u.txt", i);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      ep_test_write_file (path, name);
+      g_ptr_array_add (files, g_file_new_for_path (path));
+    }
+  for (guint i = 0; i < n_files; i++)
+    ep_window_add_file (window, files->pdata[i], NULL);
+  ep_window_add_file (window, files->pdata[0], NULL);
+
+  while (ep_window_is_busy (window))
+    {
+      guint before = g_list_model_get_n_items (attachments);
+      guint added;
+
+      g_autofree char *blocker = ep_window_dup_send_blocker (window);
+
+      g_assert_nonnull (blocker);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+      added = g_list_model_get_n_items (attachments) - before;
+      most = MAX (most, added);
+      iterations_adding += added > 0;
+    }
+  g_test_message ("%u rows listed over %u iterations, at most %u in one", n_files, iterations_adding, most);
+  g_assert_cmpuint (g_list_model_get_n_items (attachments), ==, n_files);
+  g_assert_cmpuint (iterations_adding, >, 1);
+  g_assert_cmpuint (most, <, n_files);
+  {
+    g_autofree char *blocker = ep_window_dup_send_blocker (window);
+
+    g_assert_null (blocker);
+  }
+
+  ep_window_discard_draft (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_window_mailto_ignored (void)
 {
@@ -385,6 +441,7 @@ main (int   argc,
   g_test_add_func ("/window/structure", test_window_structure);
   g_test_add_func ("/window/accels", test_window_accels);
   g_test_add_func ("/window/mailto", test_window_mailto);
+  g_test_add_func ("/window/many-files", test_window_many_files);
   g_test_add_func ("/window/validation", test_window_validation);
   g_test_add_func ("/window/draft-autosave", test_window_draft_autosave);
   g_test_add_func ("/window/mailto-ignored", test_window_mailto_ignored);

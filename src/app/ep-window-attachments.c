@@ -10,6 +10,10 @@
 #include "ep-image-cache.h"
 #include "ep-window-private.h"
 
+/* Time the main loop gives to listing checked attachments before drawing and input come again:
+ * well under a frame. */
+#define EP_WINDOW_LIST_BUDGET_US 8000
+
 typedef struct {
   EpWindow *self;   /* weak */
   GFile    *file;
@@ -55,6 +59,9 @@ ep_window_has_file (EpWindow *self,
       if (g_file_equal (ep_attachment_get_file (attachment), file))
         return TRUE;
     }
+  for (guint i = 0; i < self->checked->len; i++)
+    if (g_file_equal (ep_attachment_get_file (self->checked->pdata[i]), file))
+      return TRUE;
   return FALSE;
 }
 
@@ -173,6 +180,27 @@ ep_window_update_attachments_summary (EpWindow *self)
     }
 }
 
+/* Lists the checked attachments, as many as fit in EP_WINDOW_LIST_BUDGET_US and at least one,
+ * then lets the main loop breathe: a thousand files dropped at once make a thousand rows, and
+ * making them all in one go would freeze the window for seconds. */
+static gboolean
+list_checked_cb (gpointer user_data)
+{
+  EpWindow *self = user_data;
+  gint64 deadline = g_get_monotonic_time () + EP_WINDOW_LIST_BUDGET_US;
+  guint n = 0;
+
+  while (n < self->checked->len && (n == 0 || g_get_monotonic_time () < deadline))
+    g_list_store_append (self->attachments, self->checked->pdata[n++]);
+  g_ptr_array_remove_range (self->checked, 0, n);
+  self->pending_adds -= n;
+  ep_window_update_send_state (self);
+  if (self->checked->len > 0)
+    return G_SOURCE_CONTINUE;
+  self->checked_idle = 0;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 attachment_checked_cb (GObject      *object,
                        GAsyncResult *result,
@@ -182,6 +210,7 @@ attachment_checked_cb (GObject      *object,
   EpWindow *self = data->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(EpAttachment) attachment = ep_attachment_new_finish (result, &error);
+  gboolean duplicate;
 
   if (self == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -189,11 +218,15 @@ attachment_checked_cb (GObject      *object,
       return;
     }
 
-  self->pending_adds--;
-  ep_window_update_send_state (self);
+  duplicate = attachment != NULL && ep_window_has_file (self, data->file);
+  if (attachment == NULL || duplicate)
+    {
+      self->pending_adds--;
+      ep_window_update_send_state (self);
+    }
   if (attachment == NULL)
     ep_window_show_toast (self, error->message);
-  else if (ep_window_has_file (self, data->file))
+  else if (duplicate)
     {
       g_autofree char *text = g_strdup_printf (_("“%s” is already attached"),
                                                ep_attachment_get_display_name (attachment));
@@ -201,7 +234,10 @@ attachment_checked_cb (GObject      *object,
     }
   else
     {
-      g_list_store_append (self->attachments, attachment);
+      /* Still pending until listed: Send waits for it. */
+      g_ptr_array_add (self->checked, g_object_ref (attachment));
+      if (self->checked_idle == 0)
+        self->checked_idle = g_idle_add (list_checked_cb, self);
     }
   add_data_free (data);
 }
@@ -538,6 +574,7 @@ ep_window_attachments_init (EpWindow *self)
   g_autoptr(GdkContentFormats) formats = drop_formats ();
 
   self->attachments = g_list_store_new (EP_TYPE_ATTACHMENT);
+  self->checked = g_ptr_array_new_with_free_func (g_object_unref);
   self->size_limit = EP_WINDOW_DEFAULT_SIZE_LIMIT;
   gtk_list_box_bind_model (self->attachments_list, G_LIST_MODEL (self->attachments),
                            create_row_cb, NULL, NULL);

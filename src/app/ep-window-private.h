@@ -55,7 +55,9 @@ struct _EpWindow
   GSettings       *settings;
   guint64          size_limit;       /* the profile's SIZE, or a default */
   gboolean         size_limit_known;
-  guint            pending_adds;
+  guint            pending_adds;     /* files being checked, or checked and not listed yet */
+  GPtrArray       *checked;          /* checked attachments waiting to be listed (EpAttachment) */
+  guint            checked_idle;     /* lists them a few at a time */
   gboolean         sending;
   EpSendOperation *send_op;
   GCancellable    *send_cancellable;

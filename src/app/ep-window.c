@@ -122,6 +122,7 @@ ep_window_dispose (GObject *object)
         g_signal_handlers_disconnect_by_data (sources[i], self);
     }
   g_clear_handle_id (&self->draft_timeout, g_source_remove);
+  g_clear_handle_id (&self->checked_idle, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), EP_TYPE_WINDOW);
 
   G_OBJECT_CLASS (ep_window_parent_class)->dispose (object);
@@ -135,6 +136,7 @@ ep_window_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
   g_clear_object (&self->attachments);
+  g_clear_pointer (&self->checked, g_ptr_array_unref);
   g_clear_pointer (&self->offered_files, g_ptr_array_unref);
   g_clear_object (&self->drafts);
   g_clear_object (&self->store);
