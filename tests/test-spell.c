@@ -24,7 +24,11 @@ static EpApplication *app;
 static EpWindow *
 new_window (void)
 {
-  return ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+
+  /* The checking is set up after the window's first frame, or when asked for, as here. */
+  ep_window_get_spell (window);
+  return window;
 }
 
 /* Runs the main loop until every pending check is done (bounded). */
@@ -321,6 +325,27 @@ test_as_you_type (void)
   g_assert_cmpstrv (subject_words, ((const char *[]) { "Helo", "wrld", NULL }));
 
   ep_window_discard_draft (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* The dictionaries are loaded once the window has drawn its first frame, not while it is built:
+ * the body has no spelling menu until then, and gets one without anyone asking. */
+static void
+test_after_first_frame (void)
+{
+  EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
+  GtkTextView *body = GTK_TEXT_VIEW (ep_window_get_field (window, "body"));
+  gint64 deadline = g_get_monotonic_time () + ep_test_slack (20 * G_USEC_PER_SEC);
+
+  g_assert_null (gtk_text_view_get_extra_menu (body));
+  gtk_window_present (GTK_WINDOW (window));
+  while (gtk_text_view_get_extra_menu (body) == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window)));
+  g_assert_true (gtk_text_view_get_extra_menu (body) == ep_spell_text_get_menu (ep_window_get_spell (window)));
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -786,6 +811,7 @@ main (int   argc,
   g_test_add_func ("/spell/default-language", test_default_language);
   g_test_add_func ("/spell/three-languages", test_three_languages);
   g_test_add_func ("/spell/as-you-type", test_as_you_type);
+  g_test_add_func ("/spell/after-first-frame", test_after_first_frame);
   g_test_add_func ("/spell/menu", test_menu);
   g_test_add_func ("/spell/subject-menu", test_subject_menu);
   g_test_add_func ("/spell/language-with-draft", test_language_with_draft);

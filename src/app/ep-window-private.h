@@ -103,6 +103,9 @@ struct _EpWindow
   EpSpellChecker  *spell_checker;
   EpSpellText     *spell;              /* NULL when no dictionary is installed */
   char            *spell_language;     /* chosen for this message; NULL: the locale's */
+  gboolean         spell_ready;        /* the checker is set up (after the first frame) */
+  gulong           spell_paint_handler;
+  guint            spell_idle;
   /* Delivery Options (ep-window-delivery.c) */
   GtkMenuButton   *delivery_button;
   EpWindowDelivery *delivery;
