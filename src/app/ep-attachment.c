@@ -138,13 +138,15 @@ ep_attachment_thumbnail_thread (GTask        *task,
   {
     int width = 0, height = 0;
     GdkPixbufFormat *format = gdk_pixbuf_get_file_info (path, &width, &height);
+    g_autofree char *format_name = NULL;
 
     if (format == NULL)
       {
         g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "not an image");
         return;
       }
-    if (g_strcmp0 (gdk_pixbuf_format_get_name (format), "jpeg") != 0 &&
+    format_name = gdk_pixbuf_format_get_name (format);
+    if (g_strcmp0 (format_name, "jpeg") != 0 &&
         (gint64) width * height > EP_ATTACHMENT_THUMBNAIL_MAX_PIXELS)
       {
         g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
