@@ -268,9 +268,15 @@ client_handshake (Client          *c,
   database = g_tls_file_database_new (ep_sandbox_server_get_certificate_path (server), &error);
   g_assert_no_error (error);
   identity = g_network_address_new (identity_host, c->port);
-  tls = g_tls_client_connection_new (G_IO_STREAM (c->connection), identity, &error);
+  /* The database given at construction, so that GIO's default (the whole system bundle) is not
+   * loaded first while the server's handshake deadline runs. */
+  tls = g_initable_new (g_tls_backend_get_client_connection_type (g_tls_backend_get_default ()),
+                        NULL, &error,
+                        "base-io-stream", c->connection,
+                        "server-identity", identity,
+                        "database", database,
+                        NULL);
   g_assert_no_error (error);
-  g_tls_connection_set_database (G_TLS_CONNECTION (tls), database);
   g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, &error);
   g_assert_no_error (error);
   c->tls = tls;

@@ -119,9 +119,15 @@ client_start_tls (Client      *client,
   gboolean ok;
 
   g_assert_no_error (error);
-  tls = g_tls_client_connection_new (G_IO_STREAM (client->connection), identity, &error);
+  /* The database given at construction: one set afterwards comes after GIO's default, the whole
+   * system bundle, was loaded while the server's read timeout runs. */
+  tls = g_initable_new (g_tls_backend_get_client_connection_type (g_tls_backend_get_default ()),
+                        NULL, &error,
+                        "base-io-stream", client->connection,
+                        "server-identity", identity,
+                        "database", database,
+                        NULL);
   g_assert_no_error (error);
-  g_tls_connection_set_database (G_TLS_CONNECTION (tls), database);
 
   ok = g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, &error);
   if (must_succeed)

@@ -326,7 +326,14 @@ command_starttls (Session    *s,
       s->in_start = s->in_end = 0;
     }
 
-  tls = g_tls_server_connection_new (G_IO_STREAM (s->connection), s->config->certificate, &error);
+  /* An explicit, empty database: left unset it would be GIO's default, the whole system bundle
+   * parsed for a server that asks for no client certificate. */
+  tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
+                        NULL, &error,
+                        "base-io-stream", s->connection,
+                        "certificate", s->config->certificate,
+                        "database", NULL,
+                        NULL);
   if (tls != NULL)
     {
       guint limit = s->config->handshake_timeout > 0 ? s->config->handshake_timeout
