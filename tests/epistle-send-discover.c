@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* epistle-send-discover.c: epistle-send as the tests build it, never installed: discovery's
  * names, MX and SRV records come from the file in $EPISTLE_TEST_DNS (ep-fake-resolver.h's
- * format), and $EPISTLE_TEST_PORTS ("HTTPS HTTP TLS STARTTLS") and $EPISTLE_TEST_ISPDB point it
- * at local servers. The installed epistle-send has none of this code. */
+ * format), and $EPISTLE_TEST_PORTS ("HTTPS HTTP TLS STARTTLS"), $EPISTLE_TEST_ISPDB and
+ * $EPISTLE_TEST_NAMESERVER (the port of a DNS server on 127.0.0.1 asked about DNSSEC) point it at
+ * local servers. The installed epistle-send has none of this code. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -17,6 +18,7 @@ point_at_local_servers (EpDiscover *discover)
 {
   const char *ports = g_getenv ("EPISTLE_TEST_PORTS");
   const char *ispdb = g_getenv ("EPISTLE_TEST_ISPDB");
+  const char *nameserver = g_getenv ("EPISTLE_TEST_NAMESERVER");
 
   if (ports != NULL)
     {
@@ -29,6 +31,12 @@ point_at_local_servers (EpDiscover *discover)
     }
   if (ispdb != NULL)
     ep_discover_set_ispdb_url (discover, ispdb);
+  if (nameserver != NULL)
+    {
+      g_autoptr(GSocketAddress) at = g_inet_socket_address_new_from_string ("127.0.0.1", (guint) atoi (nameserver));
+
+      ep_discover_set_test_nameserver (discover, G_INET_SOCKET_ADDRESS (at));
+    }
 }
 
 int

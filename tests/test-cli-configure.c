@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-cli-configure.c: `epistle-send --configure` end to end: the test build of epistle-send
  * (epistle-send-discover, which reads its DNS answers from a file) run as a child process
- * against an HTTPS SoupServer and the scripted SMTP server on 127.0.0.1. What it prints must be
- * a profiles.ini group the app reads back; the exit status says found (0), nothing (69), not
- * now (75) or not an address (78); --save stores the profile, and refuses settings that need
- * confirmation without --confirm. */
+ * against an HTTPS SoupServer, a DNS server of ours (asked whether an MX answer was validated by
+ * DNSSEC) and the scripted SMTP server on 127.0.0.1. What it prints must be a profiles.ini group
+ * the app reads back; the exit status says found (0), nothing (69), not now (75) or not an
+ * address (78); --save stores the profile, and refuses settings that need confirmation without
+ * --confirm. */
 #include "config.h"
 
 #include <string.h>
 #include <libsoup/soup.h>
 
+#include "ep-fake-dns.h"
 #include "ep-profile-keyfile.h"
 #include "ep-script-server.h"
 #include "ep-test-certs.h"
@@ -22,6 +24,7 @@ typedef struct {
   GHashTable   *files;     /* "host/path" → body */
   char         *dir;
   char         *dns;       /* the records file */
+  EpFakeDns    *dnssec;    /* asked again whether MX and SRV answers were validated */
   GString      *records;
   char         *ports;
   char         *out;
@@ -92,6 +95,7 @@ fixture_set_up (Fixture       *f,
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     g_string_append_printf (f->records, "host %s 127.0.0.1\n", names[i]);
   f->ports = g_strdup_printf ("%u %u %u %u", f->https_port, closed, closed, closed);
+  f->dnssec = ep_fake_dns_new ();
 }
 
 static void
@@ -102,6 +106,7 @@ fixture_tear_down (Fixture       *f,
   g_clear_object (&f->server);
   g_hash_table_unref (f->files);
   g_string_free (f->records, TRUE);
+  ep_fake_dns_free (f->dnssec);
   g_free (f->dir);
   g_free (f->dns);
   g_free (f->ports);
@@ -143,6 +148,7 @@ run_cli (Fixture    *f,
   g_autofree char *ca = ep_test_certs_path ("ca");
   g_autofree char *config = g_build_filename (f->dir, "config", NULL);
   g_autofree char *exe = g_test_build_filename (G_TEST_BUILT, "epistle-send-discover", NULL);
+  g_autofree char *nameserver = g_strdup_printf ("%u", g_inet_socket_address_get_port (ep_fake_dns_get_address (f->dnssec)));
   Wait wait = { f, FALSE };
   gint64 start, limit;
   va_list args;
@@ -163,6 +169,9 @@ run_cli (Fixture    *f,
   g_subprocess_launcher_setenv (launcher, "EPISTLE_TEST_ISPDB",
                                 "https://localhost:1/v1.1/", TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
+  g_subprocess_launcher_setenv (launcher, "EPISTLE_TEST_NAMESERVER", nameserver, TRUE);
+  /* The C library keeps a resolver's AD bit only when the system trusts it to validate. */
+  g_subprocess_launcher_setenv (launcher, "RES_OPTIONS", "trust-ad", TRUE);
   start = g_get_monotonic_time ();
   child = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
@@ -305,6 +314,29 @@ test_save (Fixture       *f,
   g_assert_cmpint (f->status, ==, 78);
 }
 
+/* The same MX answer, validated by DNSSEC: saved without confirmation, and the output says why. */
+static void
+test_dnssec (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *ini = g_build_filename (f->dir, "config", "epistle", "profiles.ini", NULL);
+
+  g_string_append (f->records, "mx example.test 10 mx1.hoster.test\n");
+  serve (f, "autoconfig.hoster.test/mail/config-v1.1.xml", "smtp.hoster.test");
+  run_cli (f, "--configure", "jo@example.test", NULL);
+  g_assert_cmpint (f->status, ==, 0);
+  g_assert_nonnull (strstr (f->out, "# DNSSEC: the DNS answer was not validated"));
+  g_assert_nonnull (strstr (f->out, "# Trust: needs confirmation"));
+
+  ep_fake_dns_add (f->dnssec, "example.test", 15, "mx1.hoster.test", TRUE);
+  run_cli (f, "--configure", "jo@example.test", "--save", "Work", NULL);
+  g_assert_cmpint (f->status, ==, 0);
+  g_assert_nonnull (strstr (f->out, "# DNSSEC: the DNS answer was validated\n"));
+  g_assert_nonnull (strstr (f->out, "# Trust: verified\n"));
+  g_assert_true (g_file_test (ini, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (ep_fake_dns_count (f->dnssec, "example.test"), ==, 2);
+}
+
 static void
 test_probe (Fixture       *f,
             gconstpointer  data)
@@ -348,6 +380,7 @@ test_hook_not_shipped (void)
   g_assert_no_error (error);
   g_assert_null (g_strstr_len (contents, (gssize) length, "EPISTLE_TEST_DNS"));
   g_assert_null (g_strstr_len (contents, (gssize) length, "EPISTLE_TEST_PORTS"));
+  g_assert_null (g_strstr_len (contents, (gssize) length, "EPISTLE_TEST_NAMESERVER"));
 }
 
 int
@@ -366,6 +399,7 @@ main (int argc, char *argv[])
   ADD ("not-now", test_not_now);
   ADD ("bad-address", test_bad_address);
   ADD ("save", test_save);
+  ADD ("dnssec", test_dnssec);
   ADD ("probe", test_probe);
 #undef ADD
   g_test_add_func ("/cli-configure/hook-not-shipped", test_hook_not_shipped);

@@ -2,15 +2,22 @@
 /* test-discover.c: the discovery pipeline against local servers only: an HTTPS (and HTTP)
  * SoupServer with the test CA's certificate for example.test and hoster.test standing in for
  * providers' autoconfig files and the ISPDB, a fake resolver for every name, MX and SRV record,
- * and the scripted SMTP server for probes. Covers the priority order, a source that never
- * answers, redirects, HTTP errors, the cross-domain confirmation rule and cancellation; each
- * test prints how long the result took. */
+ * a DNS server of ours on UDP for the DNSSEC check (the C library's resolver asks it again
+ * whether an MX or SRV answer was validated), and the scripted SMTP server for probes. Covers the
+ * priority order, a source that never answers, redirects, HTTP errors, the cross-domain
+ * confirmation rule, DNSSEC and cancellation; each test prints how long the result took.
+ *
+ * The C library keeps the AD bit only when the system trusts its resolver ("trust-ad"): main()
+ * says so through RES_OPTIONS before the first question, and one case runs in a process where
+ * nothing says so. */
 #include "config.h"
 
 #include <string.h>
 #include <libsoup/soup.h>
 
+#include "ep-discover-dnssec.h"
 #include "ep-discover-private.h"
+#include "ep-fake-dns.h"
 #include "ep-fake-resolver.h"
 #include "ep-script-server.h"
 #include "ep-test-certs.h"
@@ -33,6 +40,7 @@ typedef struct {
   GMainContext   *context;
   EpFakeResolver *resolver;
   GResolver      *old_resolver;
+  EpFakeDns      *dns;         /* asked whether MX and SRV answers were validated */
   SoupServer     *server;
   guint16         https_port;
   guint16         http_port;
@@ -206,6 +214,7 @@ fixture_set_up (Fixture       *f,
     ep_fake_resolver_add_host (f->resolver, names[i], "127.0.0.1");
   f->old_resolver = g_resolver_get_default ();
   g_resolver_set_default (G_RESOLVER (f->resolver));
+  f->dns = ep_fake_dns_new ();
 
   f->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) route_free);
   f->requests = g_ptr_array_new_with_free_func (g_free);
@@ -244,6 +253,7 @@ fixture_tear_down (Fixture       *f,
   g_resolver_set_default (f->old_resolver);
   g_clear_object (&f->old_resolver);
   g_clear_object (&f->resolver);
+  ep_fake_dns_free (f->dns);
   g_ptr_array_unref (f->stalled);
   g_ptr_array_unref (f->requests);
   g_ptr_array_unref (f->changes);
@@ -266,6 +276,7 @@ make_discover (Fixture    *f,
   ep_discover_set_cafile (d, f->cafile);
   ep_discover_set_ispdb_url (d, f->ispdb);
   ep_discover_set_test_ports (d, f->https_port, f->http_port, closed, closed);
+  ep_discover_set_test_nameserver (d, ep_fake_dns_get_address (f->dns));
   /* Far above what any case needs here (they end when every source has answered), so that a
    * machine slowed by sanitizers never turns an answer into a timeout; the cases about the
    * bound set their own. */
@@ -503,7 +514,9 @@ test_mx (Fixture       *f,
   /* Named by an unsigned MX record and outside example.test: the person confirms. */
   g_assert_cmpint (c->trust, ==, EP_DISCOVER_TRUST_CONFIRM_DNS);
   described = ep_discover_candidate_describe_source (c);
-  g_assert_true (g_str_has_prefix (described, "From DNS (not signed)"));
+  g_assert_true (g_str_has_prefix (described, "From DNS (not validated by DNSSEC)"));
+  /* Asked again whether it was validated, once; the DNS server knew no such record. */
+  g_assert_cmpuint (ep_fake_dns_count (f->dns, "example.test"), ==, 1);
   /* The hoster is not told the person's address. */
   g_assert_true (was_requested (f, "https://autoconfig.hoster.test/mail/config-v1.1.xml"));
   g_assert_false (was_requested (f, "https://autoconfig.hoster.test/mail/config-v1.1.xml?"));
@@ -887,11 +900,148 @@ test_invalid_address (Fixture       *f,
   g_assert_cmpuint (f->requests->len, ==, 0);
 }
 
+/* ---- DNSSEC ---------------------------------------------------------------------------------- */
+
+/* The MX answer validated by DNSSEC: what the hoster's file over HTTPS says needs no
+ * confirmation, and the provenance says why. */
+static void
+test_dnssec_mx (Fixture       *f,
+                gconstpointer  data)
+{
+  EpDiscoverCandidate *c;
+  g_autofree char *described = NULL;
+
+  ep_fake_resolver_add_mx (f->resolver, "example.test", 10, "mx1.hoster.test.");
+  ep_fake_dns_add (f->dns, "example.test", 15, "mx1.hoster.test", TRUE);
+  serve_config (f, "https://autoconfig.hoster.test/mail/config-v1.1.xml", "smtp.hoster.test", 465, "Hoster");
+  make_discover (f, ADDRESS);
+  run (f, NULL);
+  c = best (f);
+  g_assert_cmpint (c->source, ==, EP_DISCOVER_SOURCE_MX);
+  g_assert_cmpstr (c->host, ==, "smtp.hoster.test");
+  g_assert_cmpint (c->dnssec, ==, EP_DISCOVER_DNSSEC_VALIDATED);
+  g_assert_cmpint (c->trust, ==, EP_DISCOVER_TRUST_VERIFIED);
+  described = ep_discover_candidate_describe_source (c);
+  g_assert_nonnull (strstr (described, "validated by DNSSEC"));
+  g_assert_cmpstr (find_attempt (f, EP_DISCOVER_SOURCE_MX, "autoconfig.hoster.test")->detail,
+                   ==, "1 server; MX mx1.hoster.test, validated by DNSSEC");
+}
+
+/* A validated SRV answer naming a server outside the domain: usable as it is. */
+static void
+test_dnssec_srv (Fixture       *f,
+                 gconstpointer  data)
+{
+  EpDiscoverCandidate *c;
+
+  ep_fake_resolver_add_srv (f->resolver, "_submissions._tcp.example.test", 0, 0, 465, "smtp.hoster.test.");
+  ep_fake_dns_add (f->dns, "_submissions._tcp.example.test", 33, "smtp.hoster.test", TRUE);
+  make_discover (f, ADDRESS);
+  run (f, NULL);
+  c = best (f);
+  g_assert_cmpint (c->source, ==, EP_DISCOVER_SOURCE_SRV);
+  g_assert_cmpint (c->dnssec, ==, EP_DISCOVER_DNSSEC_VALIDATED);
+  g_assert_cmpint (c->trust, ==, EP_DISCOVER_TRUST_VERIFIED);
+}
+
+/* The validated answer names another server than the one GResolver was told about: the one
+ * told about stays unconfirmed. So does an answer without the AD bit. */
+static void
+test_dnssec_other_host (Fixture       *f,
+                        gconstpointer  data)
+{
+  EpDiscoverCandidate *c;
+
+  ep_fake_resolver_add_srv (f->resolver, "_submissions._tcp.example.test", 0, 0, 465, "smtp.hoster.test.");
+  ep_fake_dns_add (f->dns, "_submissions._tcp.example.test", 33, "smtp.elsewhere.test", TRUE);
+  ep_fake_resolver_add_mx (f->resolver, "example.test", 10, "mx1.hoster.test.");
+  ep_fake_dns_add (f->dns, "example.test", 15, "mx1.hoster.test", FALSE);
+  serve_config (f, "https://autoconfig.hoster.test/mail/config-v1.1.xml", "smtp.hoster.test", 465, "Hoster");
+  make_discover (f, ADDRESS);
+  run (f, NULL);
+  g_assert_no_error (f->error);
+  for (guint i = 0; i < f->result->candidates->len; i++)
+    {
+      c = f->result->candidates->pdata[i];
+      g_assert_cmpint (c->dnssec, ==, EP_DISCOVER_DNSSEC_UNKNOWN);
+      g_assert_cmpint (c->trust, ==, EP_DISCOVER_TRUST_CONFIRM_DNS);
+    }
+  g_assert_cmpuint (f->result->candidates->len, ==, 2);
+}
+
+/* A resolver that never answers the second question delays the result by the check's bound at
+ * most, and the answer counts as not validated. */
+static void
+test_dnssec_silent (Fixture       *f,
+                    gconstpointer  data)
+{
+  EpDiscoverCandidate *c;
+
+  ep_fake_resolver_add_srv (f->resolver, "_submissions._tcp.example.test", 0, 0, 465, "smtp.example.test.");
+  ep_fake_dns_add (f->dns, "_submissions._tcp.example.test", 33, "smtp.example.test", TRUE);
+  ep_fake_dns_set_silent (f->dns, TRUE);
+  make_discover (f, ADDRESS);
+  run (f, NULL);
+  c = best (f);
+  g_assert_cmpint (c->source, ==, EP_DISCOVER_SOURCE_SRV);
+  g_assert_cmpint (c->dnssec, ==, EP_DISCOVER_DNSSEC_UNKNOWN);
+  g_assert_cmpuint (ep_fake_dns_count (f->dns, "_submissions._tcp.example.test"), >=, 1);
+  g_assert_cmpint (f->elapsed_us, <, EP_DISCOVER_DNSSEC_TIMEOUT_MS * 1000 + ep_test_slack (QUICK_US));
+}
+
+/* Without "trust-ad" the C library drops the bit whatever the resolver says: nothing counts as
+ * validated. In a process of its own, whose RES_OPTIONS say nothing. */
+static void
+test_dnssec_untrusted (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(EpFakeDns) dns = ep_fake_dns_new ();
+
+      ep_fake_dns_add (dns, "example.test", 15, "mx1.hoster.test", TRUE);
+      g_assert_false (ep_discover_dnssec_check ("example.test", 15, "mx1.hoster.test",
+                                                ep_fake_dns_get_address (dns)));
+      g_assert_cmpuint (ep_fake_dns_count (dns, "example.test"), ==, 1);
+      return;
+    }
+  {
+    g_autofree char *options = g_strdup (g_getenv ("RES_OPTIONS"));
+
+    /* Empty, not unset: main() would say "trust-ad" again in the child. */
+    g_setenv ("RES_OPTIONS", "", TRUE);
+    g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+    g_setenv ("RES_OPTIONS", options, TRUE);
+    g_test_trap_assert_passed ();
+  }
+}
+
+/* The check itself: the bit, the named host (any case, with or without the final dot), NXDOMAIN. */
+static void
+test_dnssec_check (void)
+{
+  g_autoptr(EpFakeDns) dns = ep_fake_dns_new ();
+  GInetSocketAddress *at = ep_fake_dns_get_address (dns);
+
+  ep_fake_dns_add (dns, "example.test", 15, "mx1.hoster.test", TRUE);
+  ep_fake_dns_add (dns, "_submission._tcp.example.test", 33, "smtp.example.test", TRUE);
+  ep_fake_dns_add (dns, "unsigned.test", 15, "mx.unsigned.test", FALSE);
+  g_assert_true (ep_discover_dnssec_check ("example.test", 15, "MX1.hoster.test.", at));
+  g_assert_true (ep_discover_dnssec_check ("_submission._tcp.example.test", 33, "smtp.example.test", at));
+  g_assert_false (ep_discover_dnssec_check ("example.test", 15, "mx2.hoster.test", at));
+  g_assert_false (ep_discover_dnssec_check ("unsigned.test", 15, "mx.unsigned.test", at));
+  g_assert_false (ep_discover_dnssec_check ("nothing.test", 15, "mx.nothing.test", at));
+  /* An MX question is not answered by an SRV record of the same name. */
+  g_assert_false (ep_discover_dnssec_check ("example.test", 33, "mx1.hoster.test", at));
+}
+
 int
 main (int argc, char *argv[])
 {
   int status;
 
+  /* Before the C library reads its resolver configuration (once per process). */
+  if (g_getenv ("RES_OPTIONS") == NULL)
+    g_setenv ("RES_OPTIONS", "trust-ad", TRUE);
   g_test_init (&argc, &argv, NULL);
   ep_test_certs_share ();
 
@@ -919,7 +1069,13 @@ main (int argc, char *argv[])
   ADD ("untrusted-https", test_untrusted_https);
   ADD ("cancel", test_cancel);
   ADD ("invalid-address", test_invalid_address);
+  ADD ("dnssec/mx", test_dnssec_mx);
+  ADD ("dnssec/srv", test_dnssec_srv);
+  ADD ("dnssec/other-host", test_dnssec_other_host);
+  ADD ("dnssec/silent", test_dnssec_silent);
 #undef ADD
+  g_test_add_func ("/discover/dnssec/check", test_dnssec_check);
+  g_test_add_func ("/discover/dnssec/untrusted", test_dnssec_untrusted);
 
   status = g_test_run ();
   ep_test_certs_cleanup ();

@@ -2,7 +2,8 @@
 /* test-setup-window.c: set-up from an e-mail address under Xvfb, from Server Profiles' Add,
  * against local servers only: an HTTPS SoupServer with the test CA's certificate for
  * example.test and hoster.test stands in for the providers' autoconfig files, a fake resolver
- * answers every name and MX record, and the scripted SMTP server is the submission server. The
+ * answers every name and MX record (a DNS server of ours the DNSSEC check: nothing validated),
+ * and the scripted SMTP server is the submission server. The
  * found settings appear with where they came from, the live connection test passes and the
  * profile is saved (profiles.ini read back); a server named by an unsigned MX record outside the
  * domain needs the confirmation switch before Test and Save can be pressed; nothing found leads
@@ -15,6 +16,7 @@
 
 #include "ep-application-private.h"
 #include "ep-discover-private.h"
+#include "ep-fake-dns.h"
 #include "ep-fake-resolver.h"
 #include "ep-profiles-test-util.h"
 #include "ep-script-server.h"
@@ -49,6 +51,7 @@ typedef struct
   EpSetupWindow    *setup;
   EpFakeResolver   *resolver;
   GResolver        *old_resolver;
+  EpFakeDns        *dns;
   SoupServer       *server;
   guint16           https_port;
   guint16           http_port;
@@ -142,6 +145,7 @@ discover_hook (EpDiscover *discover,
   ep_discover_set_cafile (discover, f->cafile);
   ep_discover_set_ispdb_url (discover, "https://localhost:1/v1.1/");
   ep_discover_set_test_ports (discover, f->https_port, f->http_port, closed, closed);
+  ep_discover_set_test_nameserver (discover, ep_fake_dns_get_address (f->dns));
   /* Each source's limit, stretched under the sanitizers (a TLS handshake there takes long). */
   ep_discover_set_timeout (discover, (guint) (ep_test_slack (5000 * 1000) / 1000));
 }
@@ -193,6 +197,7 @@ fixture_set_up (Fixture       *f,
     ep_fake_resolver_add_host (f->resolver, names[i], "127.0.0.1");
   f->old_resolver = g_resolver_get_default ();
   g_resolver_set_default (G_RESOLVER (f->resolver));
+  f->dns = ep_fake_dns_new ();
 
   f->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   f->stalled = g_ptr_array_new_with_free_func (g_object_unref);
@@ -236,6 +241,7 @@ fixture_tear_down (Fixture       *f,
   g_clear_object (&f->server);
   g_resolver_set_default (f->old_resolver);
   g_clear_object (&f->old_resolver);
+  ep_fake_dns_free (f->dns);
   g_clear_object (&f->resolver);
   g_ptr_array_unref (f->stalled);
   g_hash_table_unref (f->routes);
@@ -473,7 +479,7 @@ test_cross_domain_needs_confirmation (Fixture       *f,
 {
   GPtrArray *rows;
 
-  /* example.test's mail is hosted by hoster.test, says an unsigned MX record. */
+  /* example.test's mail is hosted by hoster.test, says an MX record not validated by DNSSEC. */
   ep_fake_resolver_add_mx (f->resolver, "example.test", 10, "mx1.hoster.test.");
   serve_config (f, "https://autoconfig.hoster.test/mail/config-v1.1.xml", "smtp.hoster.test", 465, "Hoster");
 
@@ -481,7 +487,8 @@ test_cross_domain_needs_confirmation (Fixture       *f,
   rows = ep_setup_window_get_candidate_rows (f->setup);
   g_assert_cmpuint (rows->len, >=, 1);
   g_assert_true (ep_test_contains (adw_preferences_row_get_title (rows->pdata[0]), "smtp.hoster.test:465"));
-  g_assert_true (g_str_has_prefix (subtitle_of (rows->pdata[0]), "From DNS (not signed)"));
+  g_assert_true (g_str_has_prefix (subtitle_of (rows->pdata[0]), "From DNS (not validated by DNSSEC)"));
+  g_assert_cmpuint (ep_fake_dns_count (f->dns, "example.test"), ==, 1);
   g_assert_cmpstr (source_words (f, EP_DISCOVER_SOURCE_MX), ==, "Found settings");
 
   gtk_editable_set_text (GTK_EDITABLE (field (f, "password")), PASSWORD);

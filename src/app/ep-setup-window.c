@@ -273,7 +273,7 @@ update_account (EpSetupWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->confirm_row), c->trust != EP_DISCOVER_TRUST_VERIFIED);
   if (c->trust == EP_DISCOVER_TRUST_CONFIRM_DNS)
     /* Translators: %1$s is the address's domain, %2$s a server name */
-    confirm = g_strdup_printf (_("The DNS answer that named this server was not signed, and the server is "
+    confirm = g_strdup_printf (_("The DNS answer that named this server was not validated by DNSSEC, and the server is "
                                  "outside %1$s: anyone on the network could have forged it. Use it only "
                                  "if you know that your provider sends mail through %2$s."),
                                self->result->domain, c->host);

@@ -56,7 +56,7 @@ trust_to_words (EpDiscoverTrust trust)
     case EP_DISCOVER_TRUST_VERIFIED:
       return _("verified");
     case EP_DISCOVER_TRUST_CONFIRM_DNS:
-      return _("needs confirmation: named by DNS, which is not signed, outside the address’s domain");
+      return _("needs confirmation: named by a DNS answer not validated by DNSSEC, outside the address’s domain");
     case EP_DISCOVER_TRUST_CONFIRM_PLAIN_HTTP:
       return _("needs confirmation: named by a file sent without encryption, outside the address’s domain");
     default:
@@ -81,10 +81,14 @@ print_profile (EpDiscoverResult *result,
   g_print ("# %s\n", described);
   g_print ("# %s: %s (%s)\n", _("Source"), best->location, ep_discover_source_to_string (best->source));
   g_print ("# %s: %s\n", _("Transport"), best->https ? "HTTPS"
-           : best->source == EP_DISCOVER_SOURCE_MX || best->source == EP_DISCOVER_SOURCE_SRV
-             ? _("DNS (not signed, or unknown)")
+           : best->source == EP_DISCOVER_SOURCE_MX || best->source == EP_DISCOVER_SOURCE_SRV ? "DNS"
            : best->source == EP_DISCOVER_SOURCE_PRESET ? _("built in")
            : best->source == EP_DISCOVER_SOURCE_PROBE ? _("TLS, certificate verified") : "HTTP");
+  /* The DNS answer that led here (SRV, or MX then a file), as the system's resolver vouched. */
+  if (best->dnssec != EP_DISCOVER_DNSSEC_NOT_USED)
+    g_print ("# DNSSEC: %s\n", best->dnssec == EP_DISCOVER_DNSSEC_VALIDATED
+                                ? _("the DNS answer was validated")
+                                : _("the DNS answer was not validated (not signed, or the system does not trust its resolver to say)"));
   g_print ("# %s: %s\n", _("Trust"), trust_to_words (best->trust));
   if (best->note != NULL)
     g_print ("# %s\n", best->note);

@@ -113,7 +113,7 @@ ep_discover_candidate_describe_source (const EpDiscoverCandidate *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   if (self->trust == EP_DISCOVER_TRUST_CONFIRM_DNS)
-    return g_strdup_printf (_("From DNS (not signed): %s; please confirm"), self->location);
+    return g_strdup_printf (_("From DNS (not validated by DNSSEC): %s; please confirm"), self->location);
   if (self->trust == EP_DISCOVER_TRUST_CONFIRM_PLAIN_HTTP)
     return g_strdup_printf (_("From a file sent without encryption (%s); please confirm"),
                             self->location);
@@ -128,9 +128,14 @@ ep_discover_candidate_describe_source (const EpDiscoverCandidate *self)
     case EP_DISCOVER_SOURCE_ISPDB:
       return g_strdup_printf (_("Found in the Thunderbird ISP database (HTTPS) for %s"), name);
     case EP_DISCOVER_SOURCE_MX:
+      if (self->dnssec == EP_DISCOVER_DNSSEC_VALIDATED)
+        return g_strdup_printf (_("Found through the domain’s mail server, validated by DNSSEC (%s)"),
+                                self->location);
       return g_strdup_printf (_("Found through the domain’s mail server (%s)"), self->location);
     case EP_DISCOVER_SOURCE_SRV:
-      return g_strdup_printf (_("From DNS service records (not signed): %s"), self->location);
+      if (self->dnssec == EP_DISCOVER_DNSSEC_VALIDATED)
+        return g_strdup_printf (_("From DNS service records validated by DNSSEC: %s"), self->location);
+      return g_strdup_printf (_("From DNS service records (not validated by DNSSEC): %s"), self->location);
     case EP_DISCOVER_SOURCE_PROBE:
       return g_strdup_printf (_("Found by trying %s (certificate verified)"), self->host);
     default:

@@ -67,10 +67,10 @@ typedef enum {
 
 /**
  * EpDiscoverTrust:
- * @EP_DISCOVER_TRUST_VERIFIED: from a built-in preset, from HTTPS, or a server inside the
- *   address's own registrable domain
+ * @EP_DISCOVER_TRUST_VERIFIED: from a built-in preset, from HTTPS, from DNS validated by
+ *   DNSSEC, or a server inside the address's own registrable domain
  * @EP_DISCOVER_TRUST_CONFIRM_DNS: a server outside the address's registrable domain, named by
- *   DNS (MX or SRV records), which anyone on the path can forge when it is not signed: the
+ *   DNS (MX or SRV records) not validated by DNSSEC, which anyone on the path can forge: the
  *   person must confirm it before it is used
  * @EP_DISCOVER_TRUST_CONFIRM_PLAIN_HTTP: a server outside the address's registrable domain,
  *   named by a file fetched over plain HTTP: the person must confirm it
@@ -84,12 +84,16 @@ typedef enum {
 /**
  * EpDiscoverDnssec:
  * @EP_DISCOVER_DNSSEC_NOT_USED: no DNS record named this server (presets, HTTPS, probing)
- * @EP_DISCOVER_DNSSEC_UNKNOWN: a DNS record did, and GIO's resolver cannot tell whether it
- *   was signed: it is treated as unsigned
+ * @EP_DISCOVER_DNSSEC_UNKNOWN: a DNS record did, and no resolver the system trusts said it was
+ *   validated (not signed, not checked, or the system does not trust its resolver's word): it
+ *   is treated as unsigned
+ * @EP_DISCOVER_DNSSEC_VALIDATED: a DNS record did, and the system's resolver, which the system
+ *   trusts to validate ("trust-ad"), said it was validated by DNSSEC
  */
 typedef enum {
   EP_DISCOVER_DNSSEC_NOT_USED,
   EP_DISCOVER_DNSSEC_UNKNOWN,
+  EP_DISCOVER_DNSSEC_VALIDATED,
 } EpDiscoverDnssec;
 
 /**

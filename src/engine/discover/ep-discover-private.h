@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ep-discover-private.h: what only the tests set on a discovery: the ports of the well-known
- * services, so that local servers on unprivileged ports stand in for them. */
+ * services, so that local servers on unprivileged ports stand in for them, and the DNS resolver
+ * asked whether an answer was validated by DNSSEC. */
 #pragma once
 
 #include "ep-discover.h"
@@ -13,5 +14,9 @@ void ep_discover_set_test_ports (EpDiscover *self,
                                  guint16     http_port,
                                  guint16     tls_port,
                                  guint16     starttls_port);
+
+/* An IPv4 resolver instead of the system's, for the DNSSEC check only; %NULL: the system's. */
+void ep_discover_set_test_nameserver (EpDiscover         *self,
+                                      GInetSocketAddress *nameserver);
 
 G_END_DECLS

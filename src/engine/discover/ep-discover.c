@@ -6,10 +6,12 @@
 #include "config.h"
 
 #include <string.h>
+#include <arpa/nameser.h>
 #include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
 
 #include "ep-discover-autoconfig.h"
+#include "ep-discover-dnssec.h"
 #include "ep-discover-fetch.h"
 #include "ep-discover-private.h"
 #include "ep-discover-probe.h"
@@ -42,6 +44,7 @@ struct _EpDiscover
   guint16           http_port;
   guint16           tls_port;
   guint16           starttls_port;
+  GInetSocketAddress *nameserver;       /* nullable: the system's resolver checks DNSSEC */
 
   gboolean          started;
   EpDiscoverState   states[EP_DISCOVER_N_SOURCES];
@@ -74,7 +77,7 @@ typedef struct {
   EpDiscoverSource  source;
   GPtrArray        *urls;
   guint             next;
-  gboolean          from_dns;    /* the domain asked was named by a DNS record (MX) */
+  EpDiscoverDnssec  dnssec;      /* whether a DNS record (MX) named the domain asked */
   char             *via;         /* nullable: what led there ("MX mx1.example.net") */
 } Chain;
 
@@ -182,17 +185,22 @@ inside_domain (EpDiscover *self,
   return ours != NULL && theirs != NULL && g_str_equal (ours, theirs);
 }
 
+/* A DNS answer validated by DNSSEC cannot have been forged on the way: it counts as much as a
+ * file over HTTPS. @https: no file was fetched in the clear on the way (a file over HTTPS, or
+ * none at all). */
 static EpDiscoverTrust
-trust_for (EpDiscover *self,
-           const char *host,
-           gboolean    from_dns,
-           gboolean    https)
+trust_for (EpDiscover       *self,
+           const char       *host,
+           EpDiscoverDnssec  dnssec,
+           gboolean          https)
 {
-  if (!from_dns && https)
+  gboolean forgeable_dns = dnssec == EP_DISCOVER_DNSSEC_UNKNOWN;
+
+  if (!forgeable_dns && https)
     return EP_DISCOVER_TRUST_VERIFIED;
   if (inside_domain (self, host))
     return EP_DISCOVER_TRUST_VERIFIED;
-  return from_dns ? EP_DISCOVER_TRUST_CONFIRM_DNS : EP_DISCOVER_TRUST_CONFIRM_PLAIN_HTTP;
+  return forgeable_dns ? EP_DISCOVER_TRUST_CONFIRM_DNS : EP_DISCOVER_TRUST_CONFIRM_PLAIN_HTTP;
 }
 
 static char *
@@ -407,8 +415,8 @@ fetched (GObject      *source_object,
       candidate->source = chain->source;
       candidate->location = g_strdup (final_url != NULL ? final_url : url);
       candidate->https = https;
-      candidate->dnssec = chain->from_dns ? EP_DISCOVER_DNSSEC_UNKNOWN : EP_DISCOVER_DNSSEC_NOT_USED;
-      candidate->trust = trust_for (self, candidate->host, chain->from_dns, https);
+      candidate->dnssec = chain->dnssec;
+      candidate->trust = trust_for (self, candidate->host, chain->dnssec, https);
     }
   detail = g_strdup_printf (ngettext ("%u server", "%u servers", candidates->len), candidates->len);
   if (chain->via != NULL)
@@ -436,7 +444,7 @@ static void
 start_chain (EpDiscover       *self,
              EpDiscoverSource  source,
              GPtrArray        *urls,
-             gboolean          from_dns,
+             EpDiscoverDnssec  dnssec,
              const char       *via)
 {
   Chain *chain = g_new0 (Chain, 1);
@@ -444,7 +452,7 @@ start_chain (EpDiscover       *self,
   chain->self = g_object_ref (self);
   chain->source = source;
   chain->urls = urls;
-  chain->from_dns = from_dns;
+  chain->dnssec = dnssec;
   chain->via = g_strdup (via);
   set_state (self, source, EP_DISCOVER_STATE_RUNNING);
   chain_next (chain);
@@ -482,6 +490,42 @@ best_mx (GList *records)
   return g_strndup (best, strlen (best) - (g_str_has_suffix (best, ".") ? 1 : 0));
 }
 
+typedef struct {
+  EpDiscover *self;
+  char       *host;        /* the MX record's host */
+  char       *mx_domain;   /* its registrable domain */
+} MxCheck;
+
+/* Whether the MX answer was validated decides how far what its domain's files say is trusted. */
+static void
+mx_checked (GObject      *source_object,
+            GAsyncResult *res,
+            gpointer      user_data)
+{
+  MxCheck *check = user_data;
+  g_autoptr(EpDiscover) self = check->self;
+  g_autofree char *host = check->host;
+  g_autofree char *mx_domain = check->mx_domain;
+  gboolean validated = ep_discover_dnssec_check_finish (res);
+  g_autofree char *via = NULL;
+  g_autoptr(GPtrArray) urls = NULL;
+
+  g_free (check);
+  if (!running (self))
+    return;
+
+  via = validated ? g_strdup_printf (_("MX %s, validated by DNSSEC"), host)
+                  : g_strdup_printf ("MX %s", host);
+  /* The hoster's files: its own autoconfig (without the address: it is not the person's
+   * provider as far as anyone knows yet), then the ISPDB with consent. */
+  urls = new_url_list ();
+  add_autoconfig_urls (self, urls, mx_domain, NULL);
+  if (self->ispdb_consent)
+    g_ptr_array_add (urls, g_strconcat (self->ispdb_url, mx_domain, NULL));
+  start_chain (self, EP_DISCOVER_SOURCE_MX, g_steal_pointer (&urls),
+               validated ? EP_DISCOVER_DNSSEC_VALIDATED : EP_DISCOVER_DNSSEC_UNKNOWN, via);
+}
+
 static void
 mx_resolved (GObject      *source_object,
              GAsyncResult *res,
@@ -493,8 +537,6 @@ mx_resolved (GObject      *source_object,
   g_autofree char *name = NULL;
   g_autofree char *host = NULL;
   g_autofree char *mx_domain = NULL;
-  g_autofree char *via = NULL;
-  g_autoptr(GPtrArray) urls = NULL;
 
   records = g_resolver_lookup_records_finish (G_RESOLVER (source_object), res, &error);
   if (!running (self))
@@ -534,15 +576,16 @@ mx_resolved (GObject      *source_object,
       return;
     }
 
-  /* The hoster's files: its own autoconfig (without the address: it is not the person's
-   * provider as far as anyone knows yet), then the ISPDB with consent. */
-  via = g_strdup_printf ("MX %s", host);
   add_attempt (self, EP_DISCOVER_SOURCE_MX, name, EP_DISCOVER_STATE_FOUND, host);
-  urls = new_url_list ();
-  add_autoconfig_urls (self, urls, mx_domain, NULL);
-  if (self->ispdb_consent)
-    g_ptr_array_add (urls, g_strconcat (self->ispdb_url, mx_domain, NULL));
-  start_chain (self, EP_DISCOVER_SOURCE_MX, g_steal_pointer (&urls), TRUE, via);
+  {
+    MxCheck *check = g_new0 (MxCheck, 1);
+
+    check->self = g_object_ref (self);
+    check->host = g_steal_pointer (&host);
+    check->mx_domain = g_steal_pointer (&mx_domain);
+    ep_discover_dnssec_check_async (self->result->domain, ns_t_mx, check->host, self->nameserver,
+                                    self->cancellable, mx_checked, check);
+  }
 }
 
 typedef struct {
@@ -587,6 +630,40 @@ best_srv (GList *records)
       return NULL;
     }
   return candidate;
+}
+
+typedef struct {
+  EpDiscover          *self;
+  EpDiscoverCandidate *candidate;
+} SrvCheck;
+
+static void
+srv_checked (GObject      *source_object,
+             GAsyncResult *res,
+             gpointer      user_data)
+{
+  SrvCheck *check = user_data;
+  g_autoptr(EpDiscover) self = check->self;
+  g_autoptr(EpDiscoverCandidate) candidate = check->candidate;
+  gboolean validated = ep_discover_dnssec_check_finish (res);
+  g_autofree char *server = NULL;
+  g_autofree char *detail = NULL;
+  GPtrArray *found;
+
+  g_free (check);
+  if (!running (self))
+    return;
+
+  candidate->dnssec = validated ? EP_DISCOVER_DNSSEC_VALIDATED : EP_DISCOVER_DNSSEC_UNKNOWN;
+  /* No file on the way: the record alone named the server. */
+  candidate->trust = trust_for (self, candidate->host, candidate->dnssec, TRUE);
+  server = ep_smtp_format_server (candidate->host, candidate->port);
+  /* Translators: %s is a server and its port ("smtp.example.org:465") */
+  detail = validated ? g_strdup_printf (_("%s, validated by DNSSEC"), server) : g_steal_pointer (&server);
+  add_attempt (self, EP_DISCOVER_SOURCE_SRV, candidate->location, EP_DISCOVER_STATE_FOUND, detail);
+  found = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_discover_candidate_unref);
+  g_ptr_array_add (found, g_steal_pointer (&candidate));
+  source_done (self, EP_DISCOVER_SOURCE_SRV, found, EP_DISCOVER_STATE_FOUND);
 }
 
 static void
@@ -638,15 +715,13 @@ srv_resolved (GObject      *source_object,
   candidate->username = g_strdup (self->result->address);
   candidate->source = EP_DISCOVER_SOURCE_SRV;
   candidate->location = g_strdup (name);
-  candidate->dnssec = EP_DISCOVER_DNSSEC_UNKNOWN;
-  candidate->trust = trust_for (self, candidate->host, TRUE, FALSE);
   {
-    g_autofree char *server = ep_smtp_format_server (candidate->host, candidate->port);
-    GPtrArray *found = g_ptr_array_new_with_free_func ((GDestroyNotify) ep_discover_candidate_unref);
+    SrvCheck *check = g_new0 (SrvCheck, 1);
 
-    add_attempt (self, EP_DISCOVER_SOURCE_SRV, name, EP_DISCOVER_STATE_FOUND, server);
-    g_ptr_array_add (found, g_steal_pointer (&candidate));
-    source_done (self, EP_DISCOVER_SOURCE_SRV, found, EP_DISCOVER_STATE_FOUND);
+    check->self = g_object_ref (self);
+    check->candidate = g_steal_pointer (&candidate);
+    ep_discover_dnssec_check_async (name, ns_t_srv, check->candidate->host, self->nameserver,
+                                    self->cancellable, srv_checked, check);
   }
 }
 
@@ -758,13 +833,15 @@ ask_network (EpDiscover *self)
   EpDiscoverProbeSpec spec = { 0 };
 
   add_autoconfig_urls (self, urls, self->result->domain, self->result->address);
-  start_chain (self, EP_DISCOVER_SOURCE_AUTOCONFIG, g_steal_pointer (&urls), FALSE, NULL);
+  start_chain (self, EP_DISCOVER_SOURCE_AUTOCONFIG, g_steal_pointer (&urls),
+               EP_DISCOVER_DNSSEC_NOT_USED, NULL);
 
   if (self->ispdb_consent)
     {
       urls = new_url_list ();
       g_ptr_array_add (urls, g_strconcat (self->ispdb_url, self->result->domain, NULL));
-      start_chain (self, EP_DISCOVER_SOURCE_ISPDB, g_steal_pointer (&urls), FALSE, NULL);
+      start_chain (self, EP_DISCOVER_SOURCE_ISPDB, g_steal_pointer (&urls),
+                   EP_DISCOVER_DNSSEC_NOT_USED, NULL);
     }
   else
     {
@@ -809,6 +886,7 @@ ep_discover_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->session);
   g_clear_object (&self->extra_ca);
+  g_clear_object (&self->nameserver);
   g_clear_pointer (&self->result, ep_discover_result_unref);
   for (guint s = 0; s < EP_DISCOVER_N_SOURCES; s++)
     g_clear_pointer (&self->found[s], g_ptr_array_unref);
@@ -968,6 +1046,16 @@ ep_discover_set_test_ports (EpDiscover *self,
   self->http_port = http_port;
   self->tls_port = tls_port;
   self->starttls_port = starttls_port;
+}
+
+void
+ep_discover_set_test_nameserver (EpDiscover         *self,
+                                 GInetSocketAddress *nameserver)
+{
+  g_return_if_fail (EP_IS_DISCOVER (self));
+  g_return_if_fail (nameserver == NULL || G_IS_INET_SOCKET_ADDRESS (nameserver));
+
+  g_set_object (&self->nameserver, nameserver);
 }
 
 gboolean
