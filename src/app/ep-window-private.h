@@ -33,7 +33,7 @@ struct _EpWindow
   GtkTextView     *body_view;
   GtkRevealer     *drop_revealer;
   GtkRevealer     *attachments_revealer;
-  GtkListBox      *attachments_list;
+  GtkListView     *attachments_list;
   GtkLabel        *attachments_summary;
   GtkImage        *size_warning_icon;
   GtkLabel        *size_warning_label;
@@ -105,7 +105,7 @@ struct _EpWindow
   char            *spell_language;     /* chosen for this message; NULL: the locale's */
   gboolean         spell_ready;        /* the checker is set up (after the first frame) */
   gulong           spell_paint_handler;
-  guint            spell_idle;
+  GCancellable    *spell_loading;      /* the dictionaries being read on a worker thread */
   /* Delivery Options (ep-window-delivery.c) */
   GtkMenuButton   *delivery_button;
   EpWindowDelivery *delivery;

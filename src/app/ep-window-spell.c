@@ -15,49 +15,97 @@ language_chosen_cb (EpWindow *self)
   ep_window_schedule_draft_save (self);
 }
 
-/* Loading the dictionaries (enchant, its providers, the word list, the languages' names) takes
- * about as long as building the rest of the window: it is done once the window has drawn its
- * first frame, or at once when someone asks for the checking before that. */
-static void
-spell_setup (EpWindow *self)
+/* A checker with the locale's dictionary, or @language's when it is installed. Run on a worker
+ * thread too: the checker is only handed over once it is complete. */
+static EpSpellChecker *
+new_checker (const char *language)
 {
-  g_autofree char *language = NULL;
+  EpSpellChecker *checker = ep_spell_checker_new ();
+  g_autofree char *fallback = NULL;
 
-  if (self->spell_ready)
-    return;
-  self->spell_ready = TRUE;
-  g_clear_handle_id (&self->spell_idle, g_source_remove);
-  self->spell_checker = ep_spell_checker_new ();
   /* No dictionary: no underlines, no menu items, nothing to say about it. */
-  if (!ep_spell_checker_is_available (self->spell_checker))
+  if (!ep_spell_checker_is_available (checker))
+    return checker;
+  if (language == NULL || !ep_spell_checker_set_language (checker, language))
+    {
+      fallback = ep_spell_checker_dup_default_language (checker);
+      ep_spell_checker_set_language (checker, fallback);
+    }
+  return checker;
+}
+
+static void
+install_checker (EpWindow       *self,
+                 EpSpellChecker *checker)
+{
+  self->spell_ready = TRUE;
+  if (self->spell_loading != NULL)
+    g_cancellable_cancel (self->spell_loading);
+  g_clear_object (&self->spell_loading);
+  self->spell_checker = checker;
+  if (!ep_spell_checker_is_available (checker))
     return;
-  language = ep_spell_checker_dup_default_language (self->spell_checker);
-  ep_spell_checker_set_language (self->spell_checker, language);
-  /* A draft's language, given before the checker was there. */
+  /* A draft's language that came while the dictionaries were being read. */
   if (self->spell_language != NULL)
-    ep_spell_checker_set_language (self->spell_checker, self->spell_language);
-  self->spell = ep_spell_text_new (self->spell_checker, self->body_view, self->subject_entry);
-  g_signal_connect_object (self->spell_checker, "notify::language",
+    ep_spell_checker_set_language (checker, self->spell_language);
+  self->spell = ep_spell_text_new (checker, self->body_view, self->subject_entry);
+  g_signal_connect_object (checker, "notify::language",
                            G_CALLBACK (language_chosen_cb), self, G_CONNECT_SWAPPED);
 }
 
-static gboolean
-spell_idle_cb (gpointer user_data)
+/* Reading the dictionaries (enchant, its providers, a Hunspell word list of some 50,000 entries)
+ * takes as long as building the rest of the window, and longer than a frame: it is done on a
+ * worker thread once the window has drawn its first frame, or at once on this thread when
+ * someone asks for the checking before it is ready. */
+static void
+spell_setup (EpWindow *self)
 {
-  EpWindow *self = user_data;
+  if (self->spell_ready)
+    return;
+  install_checker (self, new_checker (self->spell_language));
+}
 
-  self->spell_idle = 0;
-  spell_setup (self);
-  return G_SOURCE_REMOVE;
+static void
+load_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  g_task_return_pointer (task, new_checker (task_data), g_object_unref);
+}
+
+static void
+loaded_cb (GObject      *source_object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  EpWindow *self = EP_WINDOW (source_object);
+  EpSpellChecker *checker = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  /* Set up meanwhile (asked for at once, or the window went away): this one is not needed. */
+  if (checker == NULL || self->spell_ready)
+    {
+      g_clear_object (&checker);
+      return;
+    }
+  install_checker (self, checker);
 }
 
 static void
 first_paint_cb (GdkFrameClock *clock,
                 EpWindow      *self)
 {
+  g_autoptr(GTask) task = NULL;
+
   g_clear_signal_handler (&self->spell_paint_handler, clock);
-  if (!self->spell_ready && self->spell_idle == 0)
-    self->spell_idle = g_idle_add_full (G_PRIORITY_LOW, spell_idle_cb, self, NULL);
+  if (self->spell_ready || self->spell_loading != NULL)
+    return;
+  self->spell_loading = g_cancellable_new ();
+  task = g_task_new (self, self->spell_loading, loaded_cb, NULL);
+  g_task_set_source_tag (task, first_paint_cb);
+  g_task_set_task_data (task, g_strdup (self->spell_language), g_free);
+  g_task_set_check_cancellable (task, TRUE);
+  g_task_run_in_thread (task, load_thread);
 }
 
 static void
@@ -83,7 +131,9 @@ ep_window_spell_dispose (EpWindow *self)
 {
   GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
 
-  g_clear_handle_id (&self->spell_idle, g_source_remove);
+  if (self->spell_loading != NULL)
+    g_cancellable_cancel (self->spell_loading);
+  g_clear_object (&self->spell_loading);
   if (self->spell_paint_handler != 0 && clock != NULL)
     g_clear_signal_handler (&self->spell_paint_handler, clock);
   self->spell_ready = TRUE;   /* nothing is set up any more */
