@@ -6,7 +6,9 @@
 #include <adwaita.h>
 
 #include "ep-application-private.h"
+#include "ep-attachment.h"
 #include "ep-draft-store.h"
+#include "ep-profiles-test-util.h"
 #include "ep-test-util.h"
 #include "ep-window-private.h"
 
@@ -67,11 +69,12 @@ test_window_mailto (void)
 
 /* Many files at once (a file manager's "Send to", `epistle --attach` × N): every one is listed,
  * a few rows per main-loop iteration rather than all in one, Send waits until the last row is
- * there, and a file given twice is listed once. */
+ * there, and a file given twice is listed once. On screen the list makes row widgets for what
+ * can be seen only, and Delete on a row removes its file. */
 static void
 test_window_many_files (void)
 {
-  const guint n_files = 300;
+  const guint n_files = 500;
   EpWindow *window = ep_window_new (ADW_APPLICATION (app), ep_application_get_profile_store (app));
   GListModel *attachments = ep_window_get_attachments (window);
   g_autofree char *dir = ep_test_make_dir ("many-files");
@@ -115,6 +118,52 @@ test_window_many_files (void)
     g_autofree char *blocker = ep_window_dup_send_blocker (window);
 
     g_assert_null (blocker);
+  }
+
+  /* On screen, the list makes rows for what can be seen and a margin around it (some 200 at most
+   * with GTK 4.8), not one per file. */
+  gtk_window_present (GTK_WINDOW (window));
+  while (!gtk_widget_get_mapped (GTK_WIDGET (window)) || gtk_widget_get_height (GTK_WIDGET (window)) == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  {
+    GtkWidget *list = GTK_WIDGET (window->attachments_list);
+    GtkWidget *first = gtk_widget_get_first_child (list);
+    GtkEventController *key = NULL;
+    g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (list);
+    guint rows = 0;
+    gboolean handled = FALSE;
+
+    for (GtkWidget *child = first; child != NULL; child = gtk_widget_get_next_sibling (child))
+      rows++;
+    g_test_message ("%u row widgets for %u attachments", rows, n_files);
+    g_assert_cmpuint (rows, >, 0);
+    g_assert_cmpuint (rows, <, n_files / 2);
+    ep_test_screenshot (GTK_WIDGET (window), "many-files.png");
+
+    /* Delete on a focused row removes its attachment (the first file's). */
+    for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+      {
+        g_autoptr(GtkEventController) c = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_EVENT_CONTROLLER_KEY (c))
+          key = c;
+      }
+    g_assert_nonnull (key);
+    g_assert_true (gtk_widget_grab_focus (first));
+    g_signal_emit_by_name (key, "key-pressed", GDK_KEY_Delete, 0, 0, &handled);
+    g_assert_true (handled);
+    g_assert_cmpuint (g_list_model_get_n_items (attachments), ==, n_files - 1);
+    for (guint i = 0; i < n_files - 1; i++)
+      {
+        g_autoptr(EpAttachment) left = g_list_model_get_item (attachments, i);
+
+        g_assert_false (g_file_equal (ep_attachment_get_file (left), files->pdata[0]));
+      }
   }
 
   ep_window_discard_draft (window);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ep-attachment-row.c: a row showing one attachment; the thumbnail arrives from a worker thread. */
+/* ep-attachment-row.c: a row showing one attachment at a time; the thumbnail arrives from a
+ * worker thread, asked for only when a row shows the attachment. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -8,7 +9,7 @@
 
 struct _EpAttachmentRow
 {
-  GtkListBoxRow  parent_instance;
+  GtkBox         parent_instance;
 
   EpAttachment  *attachment;
 
@@ -19,7 +20,7 @@ struct _EpAttachmentRow
   GtkButton     *remove_button;
 };
 
-G_DEFINE_FINAL_TYPE (EpAttachmentRow, ep_attachment_row, GTK_TYPE_LIST_BOX_ROW)
+G_DEFINE_FINAL_TYPE (EpAttachmentRow, ep_attachment_row, GTK_TYPE_BOX)
 
 #define EP_ATTACHMENT_ROW_THUMBNAIL_SIZE 96
 
@@ -55,9 +56,7 @@ ep_attachment_row_dispose (GObject *object)
 {
   EpAttachmentRow *self = EP_ATTACHMENT_ROW (object);
 
-  if (self->attachment != NULL)
-    g_signal_handlers_disconnect_by_data (self->attachment, self);
-  g_clear_object (&self->attachment);
+  ep_attachment_row_set_attachment (self, NULL);
 
   G_OBJECT_CLASS (ep_attachment_row_parent_class)->dispose (object);
 }
@@ -85,22 +84,42 @@ ep_attachment_row_init (EpAttachmentRow *self)
 }
 
 GtkWidget *
-ep_attachment_row_new (EpAttachment *attachment)
+ep_attachment_row_new (void)
 {
-  EpAttachmentRow *self;
+  return g_object_new (EP_TYPE_ATTACHMENT_ROW, NULL);
+}
+
+/**
+ * ep_attachment_row_set_attachment:
+ * @attachment: (nullable): what the row shows from now on; %NULL: nothing
+ */
+void
+ep_attachment_row_set_attachment (EpAttachmentRow *self,
+                                  EpAttachment    *attachment)
+{
   g_autofree char *size = NULL;
   g_autofree char *type = NULL;
   g_autofree char *description = NULL;
   g_autofree char *details = NULL;
   g_autofree char *remove_label = NULL;
+  g_autofree char *uri = NULL;
   const char *name;
 
-  g_return_val_if_fail (EP_IS_ATTACHMENT (attachment), NULL);
+  g_return_if_fail (EP_IS_ATTACHMENT_ROW (self));
+  g_return_if_fail (attachment == NULL || EP_IS_ATTACHMENT (attachment));
 
-  self = g_object_new (EP_TYPE_ATTACHMENT_ROW, NULL);
-  self->attachment = g_object_ref (attachment);
+  if (self->attachment == attachment)
+    return;
+  if (self->attachment != NULL)
+    g_signal_handlers_disconnect_by_data (self->attachment, self);
+  g_set_object (&self->attachment, attachment);
+  if (attachment == NULL)
+    {
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->remove_button), NULL);
+      return;
+    }
+
   name = ep_attachment_get_display_name (attachment);
-
   size = g_format_size (ep_attachment_get_size (attachment));
   type = g_content_type_from_mime_type (ep_attachment_get_content_type (attachment));
   description = g_content_type_get_description (type ? type : "application/octet-stream");
@@ -119,18 +138,15 @@ ep_attachment_row_new (EpAttachment *attachment)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, name,
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, details, -1);
   /* Attachments are unique by file (duplicates are refused), so the URI names the row. */
-  {
-    g_autofree char *uri = g_file_get_uri (ep_attachment_get_file (attachment));
-    gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->remove_button),
-                                            g_variant_new_string (uri));
-  }
+  uri = g_file_get_uri (ep_attachment_get_file (attachment));
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->remove_button),
+                                          g_variant_new_string (uri));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->remove_button), "win.remove-attachment");
 
   g_signal_connect_swapped (attachment, "notify::thumbnail",
                             G_CALLBACK (thumbnail_changed_cb), self);
   ep_attachment_row_update_preview (self);
   ep_attachment_load_thumbnail (attachment, EP_ATTACHMENT_ROW_THUMBNAIL_SIZE);
-
-  return GTK_WIDGET (self);
 }
 
 EpAttachment *

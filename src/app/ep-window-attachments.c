@@ -546,11 +546,55 @@ remove_attachment_action (GtkWidget  *widget,
     }
 }
 
-static GtkWidget *
-create_row_cb (gpointer item,
-               gpointer user_data)
+/* The list view makes a row for each attachment on screen only (1,000 files make a screenful of
+ * rows, not 1,000) and gives it the next attachment as the list scrolls. */
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item)
 {
-  return ep_attachment_row_new (EP_ATTACHMENT (item));
+  /* Selectable, so that a row can take the keyboard focus (GTK 4.8); nothing is ever selected. */
+  gtk_list_item_set_activatable (item, FALSE);
+  gtk_list_item_set_child (item, ep_attachment_row_new ());
+}
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *item)
+{
+  ep_attachment_row_set_attachment (EP_ATTACHMENT_ROW (gtk_list_item_get_child (item)),
+                                    gtk_list_item_get_item (item));
+}
+
+static void
+unbind_row_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item)
+{
+  ep_attachment_row_set_attachment (EP_ATTACHMENT_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+/* Delete or BackSpace on a focused row removes its attachment, as its button does. */
+static gboolean
+list_key_pressed_cb (GtkEventControllerKey *controller,
+                     guint                  keyval,
+                     guint                  keycode,
+                     GdkModifierType        state,
+                     EpWindow              *self)
+{
+  GtkWidget *item_widget, *row;
+  EpAttachment *attachment;
+  g_autofree char *uri = NULL;
+
+  if ((keyval != GDK_KEY_Delete && keyval != GDK_KEY_KP_Delete && keyval != GDK_KEY_BackSpace) ||
+      (state & gtk_accelerator_get_default_mod_mask ()) != 0)
+    return GDK_EVENT_PROPAGATE;
+  item_widget = gtk_widget_get_focus_child (GTK_WIDGET (self->attachments_list));
+  row = item_widget != NULL ? gtk_widget_get_first_child (item_widget) : NULL;
+  if (row == NULL || !EP_IS_ATTACHMENT_ROW (row) ||
+      (attachment = ep_attachment_row_get_attachment (EP_ATTACHMENT_ROW (row))) == NULL)
+    return GDK_EVENT_PROPAGATE;
+  uri = g_file_get_uri (ep_attachment_get_file (attachment));
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.remove-attachment", "s", uri);
+  return GDK_EVENT_STOP;
 }
 
 static void
@@ -572,12 +616,23 @@ ep_window_attachments_init (EpWindow *self)
 {
   GtkDropTargetAsync *target;
   g_autoptr(GdkContentFormats) formats = drop_formats ();
+  g_autoptr(GtkListItemFactory) factory = NULL;
+  g_autoptr(GtkNoSelection) selection = NULL;
+  GtkEventController *key;
 
   self->attachments = g_list_store_new (EP_TYPE_ATTACHMENT);
   self->checked = g_ptr_array_new_with_free_func (g_object_unref);
   self->size_limit = EP_WINDOW_DEFAULT_SIZE_LIMIT;
-  gtk_list_box_bind_model (self->attachments_list, G_LIST_MODEL (self->attachments),
-                           create_row_cb, NULL, NULL);
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), NULL);
+  gtk_list_view_set_factory (self->attachments_list, factory);
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->attachments)));
+  gtk_list_view_set_model (self->attachments_list, GTK_SELECTION_MODEL (selection));
+  key = gtk_event_controller_key_new ();
+  g_signal_connect (key, "key-pressed", G_CALLBACK (list_key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->attachments_list), key);
   g_signal_connect_swapped (self->attachments, "items-changed",
                             G_CALLBACK (attachments_changed_cb), self);
 
