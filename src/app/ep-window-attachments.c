@@ -10,9 +10,9 @@
 #include "ep-image-cache.h"
 #include "ep-window-private.h"
 
-/* Time the main loop gives to listing checked attachments before drawing and input come again:
- * well under a frame. */
-#define EP_WINDOW_LIST_BUDGET_US 8000
+/* Checked attachments listed per main-loop turn: each batch is one change of the list (one
+ * update of the summary and the send state), and drawing and input come in between. */
+#define EP_WINDOW_LIST_BATCH 16
 
 typedef struct {
   EpWindow *self;   /* weak */
@@ -50,19 +50,34 @@ static gboolean
 ep_window_has_file (EpWindow *self,
                     GFile    *file)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->attachments));
+  return g_hash_table_contains (self->attached_files, file);
+}
 
-  for (guint i = 0; i < n; i++)
+/* Keeps attached_files the set of the list's files and the checked ones: rebuilt when something
+ * left the list, added to otherwise (a lookup per file added, not a walk of the list). */
+static void
+index_files (EpWindow *self,
+             guint     position,
+             guint     removed,
+             guint     added)
+{
+  GListModel *list = G_LIST_MODEL (self->attachments);
+
+  if (removed > 0)
     {
-      g_autoptr(EpAttachment) attachment = g_list_model_get_item (G_LIST_MODEL (self->attachments), i);
-
-      if (g_file_equal (ep_attachment_get_file (attachment), file))
-        return TRUE;
+      g_hash_table_remove_all (self->attached_files);
+      position = 0;
+      added = g_list_model_get_n_items (list);
+      for (guint i = 0; i < self->checked->len; i++)
+        g_hash_table_add (self->attached_files,
+                          g_object_ref (ep_attachment_get_file (self->checked->pdata[i])));
     }
-  for (guint i = 0; i < self->checked->len; i++)
-    if (g_file_equal (ep_attachment_get_file (self->checked->pdata[i]), file))
-      return TRUE;
-  return FALSE;
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(EpAttachment) attachment = g_list_model_get_item (list, i);
+
+      g_hash_table_add (self->attached_files, g_object_ref (ep_attachment_get_file (attachment)));
+    }
 }
 
 /* Images pasted or dropped as data live in the image cache (ep-image-cache.c) until the message
@@ -180,18 +195,18 @@ ep_window_update_attachments_summary (EpWindow *self)
     }
 }
 
-/* Lists the checked attachments, as many as fit in EP_WINDOW_LIST_BUDGET_US and at least one,
- * then lets the main loop breathe: a thousand files dropped at once make a thousand rows, and
- * making them all in one go would freeze the window for seconds. */
+/* Lists the checked attachments EP_WINDOW_LIST_BATCH at a time, then lets the main loop breathe:
+ * a thousand files given at once become a thousand list items, and each change of the list
+ * updates the summary and the send state. */
 static gboolean
 list_checked_cb (gpointer user_data)
 {
   EpWindow *self = user_data;
-  gint64 deadline = g_get_monotonic_time () + EP_WINDOW_LIST_BUDGET_US;
-  guint n = 0;
+  guint n = MIN (self->checked->len, EP_WINDOW_LIST_BATCH);
 
-  while (n < self->checked->len && (n == 0 || g_get_monotonic_time () < deadline))
-    g_list_store_append (self->attachments, self->checked->pdata[n++]);
+  /* The store takes its own references; the batch then leaves checked. */
+  g_list_store_splice (self->attachments, g_list_model_get_n_items (G_LIST_MODEL (self->attachments)),
+                       0, self->checked->pdata, n);
   g_ptr_array_remove_range (self->checked, 0, n);
   self->pending_adds -= n;
   ep_window_update_send_state (self);
@@ -219,11 +234,8 @@ attachment_checked_cb (GObject      *object,
     }
 
   duplicate = attachment != NULL && ep_window_has_file (self, data->file);
-  if (attachment == NULL || duplicate)
-    {
-      self->pending_adds--;
-      ep_window_update_send_state (self);
-    }
+  if ((attachment == NULL || duplicate) && --self->pending_adds == 0)
+    ep_window_update_send_state (self);
   if (attachment == NULL)
     ep_window_show_toast (self, error->message);
   else if (duplicate)
@@ -236,6 +248,7 @@ attachment_checked_cb (GObject      *object,
     {
       /* Still pending until listed: Send waits for it. */
       g_ptr_array_add (self->checked, g_object_ref (attachment));
+      g_hash_table_add (self->attached_files, g_object_ref (data->file));
       if (self->checked_idle == 0)
         self->checked_idle = g_idle_add (list_checked_cb, self);
     }
@@ -255,8 +268,10 @@ ep_window_add_file (EpWindow   *self,
   data = g_new0 (AddData, 1);
   g_set_weak_pointer (&data->self, self);
   data->file = g_object_ref (file);
-  self->pending_adds++;
-  ep_window_update_send_state (self);
+  /* Send waits from the first file on; more files do not change why (checked once, not per
+   * file: a file manager may hand over a thousand at once). */
+  if (self->pending_adds++ == 0)
+    ep_window_update_send_state (self);
   ep_attachment_new_async (file, display_name, self->cancellable, attachment_checked_cb, data);
 }
 
@@ -598,8 +613,13 @@ list_key_pressed_cb (GtkEventControllerKey *controller,
 }
 
 static void
-attachments_changed_cb (EpWindow *self)
+attachments_changed_cb (GListModel *list,
+                        guint       position,
+                        guint       removed,
+                        guint       added,
+                        EpWindow   *self)
 {
+  index_files (self, position, removed, added);
   ep_window_update_attachments_summary (self);
 }
 
@@ -622,6 +642,8 @@ ep_window_attachments_init (EpWindow *self)
 
   self->attachments = g_list_store_new (EP_TYPE_ATTACHMENT);
   self->checked = g_ptr_array_new_with_free_func (g_object_unref);
+  self->attached_files = g_hash_table_new_full (g_file_hash, (GEqualFunc) g_file_equal,
+                                                g_object_unref, NULL);
   self->size_limit = EP_WINDOW_DEFAULT_SIZE_LIMIT;
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
@@ -633,8 +655,7 @@ ep_window_attachments_init (EpWindow *self)
   key = gtk_event_controller_key_new ();
   g_signal_connect (key, "key-pressed", G_CALLBACK (list_key_pressed_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self->attachments_list), key);
-  g_signal_connect_swapped (self->attachments, "items-changed",
-                            G_CALLBACK (attachments_changed_cb), self);
+  g_signal_connect (self->attachments, "items-changed", G_CALLBACK (attachments_changed_cb), self);
 
   target = gtk_drop_target_async_new (g_steal_pointer (&formats), GDK_ACTION_COPY);
   g_signal_connect (target, "drop", G_CALLBACK (drop_cb), self);

@@ -58,6 +58,7 @@ struct _EpWindow
   guint            pending_adds;     /* files being checked, or checked and not listed yet */
   GPtrArray       *checked;          /* checked attachments waiting to be listed (EpAttachment) */
   guint            checked_idle;     /* lists them a few at a time */
+  GHashTable      *attached_files;   /* the GFiles of the list and of checked: duplicates */
   gboolean         sending;
   EpSendOperation *send_op;
   GCancellable    *send_cancellable;

@@ -137,6 +137,7 @@ ep_window_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->attachments);
   g_clear_pointer (&self->checked, g_ptr_array_unref);
+  g_clear_pointer (&self->attached_files, g_hash_table_unref);
   g_clear_pointer (&self->offered_files, g_ptr_array_unref);
   g_clear_object (&self->drafts);
   g_clear_object (&self->store);
