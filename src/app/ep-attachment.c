@@ -2,6 +2,9 @@
 /* ep-attachment.c: an attachment: file checks off the main thread, thumbnails decoded on a worker. */
 #include "config.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
 
 #include "ep-attachment.h"
@@ -163,6 +166,48 @@ ep_attachment_thumbnail_thread (GTask        *task,
   g_task_return_pointer (task, gdk_texture_new_for_pixbuf (pixbuf), g_object_unref);
 }
 
+/* Work for attachments runs on threads of their own, not on GIO's shared pool: a file manager
+ * handing over a thousand files must not start a dozen threads that take both cores from the
+ * main thread while it draws. Thumbnails are decoded one at a time at a lower priority. */
+typedef struct {
+  GTaskThreadFunc func;
+  gboolean        nice;
+} PoolJob;
+
+static const PoolJob check_job = { ep_attachment_check_thread, FALSE };
+static const PoolJob thumbnail_job = { ep_attachment_thumbnail_thread, TRUE };
+
+static void
+pool_worker (gpointer data,
+             gpointer user_data)
+{
+  g_autoptr(GTask) task = data;
+  const PoolJob *job = user_data;
+
+  /* On the thumbnails' only thread (Linux: a thread's nice value is its own). */
+  if (job->nice && getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid)) < 10)
+    setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 10);
+  job->func (task, g_task_get_source_object (task), g_task_get_task_data (task),
+             g_task_get_cancellable (task));
+}
+
+static void
+run_in_pool (GTask         *task,
+             const PoolJob *job)
+{
+  static GThreadPool *checks, *thumbnails;
+  static gsize once;
+
+  if (g_once_init_enter (&once))
+    {
+      /* Two for the checks: a file that hangs (a stalled network mount) leaves one going. */
+      checks = g_thread_pool_new (pool_worker, (gpointer) &check_job, 2, TRUE, NULL);
+      thumbnails = g_thread_pool_new (pool_worker, (gpointer) &thumbnail_job, 1, TRUE, NULL);
+      g_once_init_leave (&once, 1);
+    }
+  g_thread_pool_push (job == &thumbnail_job ? thumbnails : checks, g_object_ref (task), NULL);
+}
+
 static void
 ep_attachment_thumbnail_cb (GObject      *object,
                             GAsyncResult *result,
@@ -270,7 +315,7 @@ ep_attachment_new_async (GFile               *file,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, ep_attachment_new_async);
   g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
-  g_task_run_in_thread (task, ep_attachment_check_thread);
+  run_in_pool (task, &check_job);
 }
 
 EpAttachment *
@@ -316,7 +361,7 @@ ep_attachment_load_thumbnail (EpAttachment *self,
   task = g_task_new (self, NULL, ep_attachment_thumbnail_cb, NULL);
   g_task_set_source_tag (task, ep_attachment_load_thumbnail);
   g_task_set_task_data (task, GINT_TO_POINTER (size), NULL);
-  g_task_run_in_thread (task, ep_attachment_thumbnail_thread);
+  run_in_pool (task, &thumbnail_job);
 }
 
 GFile *
