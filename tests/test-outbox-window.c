@@ -7,7 +7,11 @@
  * strip says what could not be sent; Send Later through the picker refuses a past time,
  * writes a held entry for the chosen time, and the profile's server sees no connection; the
  * picker offers to let the server hold the message only as far as the profile's server, as
- * learned, can, and then the message goes at once with HOLDUNTIL=. */
+ * learned, can, and then the message goes at once with HOLDUNTIL=.
+ *
+ * The application's outbox worker runs throughout and may try a due entry of a case (a profile
+ * that does not exist) before the case ends: tests/notification-server.py stands in for the
+ * desktop's notification daemon, so that the notification it then sends has somewhere to go. */
 #include "config.h"
 
 #include <string.h>
@@ -1232,6 +1236,7 @@ main (int argc, char *argv[])
   g_autoptr(EpOutboxStore) outbox = NULL;
   g_autoptr(GDateTime) now = NULL;
   g_autoptr(GDateTime) hour_ago = NULL;
+  GSubprocess *daemon = NULL;
   const char *recipients[] = { "bob@example.org", NULL };
   int ret;
 
@@ -1277,8 +1282,25 @@ main (int argc, char *argv[])
   g_test_add_func ("/outbox/send-later", test_send_later);
   g_test_add_func ("/outbox/send-later-server-hold", test_send_later_server_hold);
   g_test_add_func ("/outbox/server-hold-refused", test_server_hold_refused_shown);
+
+  {
+    g_autofree char *log = g_build_filename (g_getenv ("EPISTLE_TEST_TMPDIR"), "notifications.log", NULL);
+    g_autofree char *script = g_build_filename (g_getenv ("EPISTLE_SRCDIR"), "tests", "notification-server.py", NULL);
+    g_autoptr(GDataInputStream) out = NULL;
+    g_autofree char *ready = NULL;
+
+    daemon = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "/usr/bin/python3", script, log, NULL);
+    g_assert_no_error (error);
+    out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (daemon));
+    ready = g_data_input_stream_read_line (out, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (ready, ==, "READY");
+  }
   ret = g_test_run ();
 
+  g_subprocess_force_exit (daemon);
+  g_subprocess_wait (daemon, NULL, NULL);
+  g_clear_object (&daemon);
   g_clear_object (&app);
   g_free (overdue_id);
   return ret;

@@ -21,15 +21,17 @@ static EpApplication *app;
 static GSettings *settings;
 
 static AdwMessageDialog *
-find_message_dialog (void)
+find_message_dialog (EpWindow *parent)
 {
   GListModel *toplevels = gtk_window_get_toplevels ();
 
+  /* @parent's own: an earlier case's dialog may still be closing (slowly, under the sanitizers). */
   for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
     {
       g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
 
-      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)) &&
+          gtk_window_get_transient_for (GTK_WINDOW (w)) == GTK_WINDOW (parent))
         return ADW_MESSAGE_DIALOG (w);
     }
   return NULL;
@@ -435,7 +437,7 @@ test_many_recipients (void)
   gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "cc")), "c@x.example");
   gtk_editable_set_text (GTK_EDITABLE (ep_window_get_field (window, "subject")), "Many at once");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send", NULL));
-  dialog = find_message_dialog ();
+  dialog = find_message_dialog (window);
   g_assert_nonnull (dialog);
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Send with Recipients in Bcc?");
   g_assert_true (strstr (adw_message_dialog_get_body (dialog), "3 people") != NULL);
@@ -513,7 +515,7 @@ test_other_domain (void)
   g_assert_null (gtk_entry_get_icon_name (GTK_ENTRY (ep_window_get_field (window, "from")),
                                           GTK_ENTRY_ICON_SECONDARY));
   g_assert_true (ep_window_identity_ask_before_send (window, 0, NULL, FALSE));
-  dialog = find_message_dialog ();
+  dialog = find_message_dialog (window);
   g_assert_nonnull (dialog);
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Sending From Another Domain");
   screenshot_now ("identity-other-domain.png");
@@ -521,7 +523,7 @@ test_other_domain (void)
   adw_message_dialog_response (dialog, "cancel");
   iterate (100);
   g_assert_true (ep_window_identity_ask_before_send (window, 0, NULL, FALSE));
-  dialog = find_message_dialog ();
+  dialog = find_message_dialog (window);
   /* Answered Send (nothing goes out: there is no recipient, which the send says itself). */
   adw_message_dialog_response (dialog, "send");
   noted = g_settings_get_strv (settings, "identity-domains-noted");
