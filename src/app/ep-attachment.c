@@ -200,8 +200,9 @@ run_in_pool (GTask         *task,
 
   if (g_once_init_enter (&once))
     {
-      /* Two for the checks: a file that hangs (a stalled network mount) leaves one going. */
-      checks = g_thread_pool_new (pool_worker, (gpointer) &check_job, 2, TRUE, NULL);
+      /* One for the checks: they end in the order the files came in, the order the list
+       * shows them in (a file on a stalled network mount holds up the ones after it). */
+      checks = g_thread_pool_new (pool_worker, (gpointer) &check_job, 1, TRUE, NULL);
       thumbnails = g_thread_pool_new (pool_worker, (gpointer) &thumbnail_job, 1, TRUE, NULL);
       g_once_init_leave (&once, 1);
     }
