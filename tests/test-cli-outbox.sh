@@ -14,6 +14,8 @@ count=100
 
 server_pid=
 start_server () {
+  # No earlier READY may be read before the background child's redirection empties the file.
+  rm -f "$tmp/server.info"
   "$server_bin" > "$tmp/server.info" 2> "$tmp/server.err" &
   server_pid=$!
   i=0

@@ -17,6 +17,9 @@ server_bin="$EPISTLE_BUILDDIR/tests/epistle-sandbox-server"
 # "$tmp/server.info" once it is READY. Stopped by its PID.
 server_pid=
 start_server () {
+  # An earlier server's READY must not be read before the new one's redirection empties the
+  # file (the background child opens it when it gets to run).
+  rm -f "$tmp/server.info"
   "$server_bin" > "$tmp/server.info" 2> "$tmp/server.err" &
   server_pid=$!
   i=0
