@@ -193,7 +193,6 @@ test_crlf_input (void)
 {
   static const char in[] = ".a\r\nb\r\n.\r\nc";
   static const char lone_lf[] = "a\nb";
-  g_autoptr(GBytes) out = NULL;
   g_autoptr(GBytes) stuffed = NULL;
   g_autoptr(GBytes) as_is = NULL;
   gsize len = 0;
